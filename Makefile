@@ -1,0 +1,58 @@
+# linerec: `make run` starts the box on simulated lines, `make test` runs the
+# whole suite. Both set everything up first on a fresh Debian machine: the
+# Debian packages (scripts/system-deps.sh), the virtual environment in .venv,
+# the Python packages and the C extension (rebuilt whenever its C changes).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip --disable-pip-version-check
+BUILT := $(VENV)/.built
+EXTENSION_INPUTS := $(wildcard dsp_ext/include/*.h dsp_ext/src/*.c dsp_ext/src/*.h) \
+	dsp_ext/build_ffi.py dsp_ext/_version.py pyproject.toml setup.py
+C_LINT_FLAGS := -std=c11 -Wall -Wextra -Wconversion -Wshadow -Werror -O2 -fsyntax-only \
+	-Idsp_ext/include -DLR_VERSION='"lint"' -DLR_SOURCE_DIGEST='"lint"'
+
+.PHONY: all run test test-full bench lint clean distclean system-deps
+
+all: $(BUILT)
+
+system-deps:
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
+
+$(PY):
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip "setuptools>=68" wheel "cffi>=1.16"
+
+# The editable install builds dsp_ext/_lr_dsp*.so in place.
+$(BUILT): $(EXTENSION_INPUTS) | $(PY)
+	$(PIP) install -q --no-build-isolation -e '.[dev]'
+	@touch $@
+
+run: system-deps $(BUILT)
+	$(VENV)/bin/linerec run
+
+test: system-deps $(BUILT) lint
+	CI=$${CI:-} $(PY) -m pytest
+
+# Every test, the slow full sweeps and soaks included.
+test-full: system-deps $(BUILT) lint
+	$(PY) -m pytest -m "slow or not slow"
+
+bench: system-deps $(BUILT)
+	$(PY) -m dsp_ext.bench --json build/bench.json
+
+lint: $(BUILT)
+	$(VENV)/bin/ruff check .
+	@for source in dsp_ext/src/*.c; do \
+		echo "cc -fsyntax-only $$source"; \
+		$${CC:-cc} $(C_LINT_FLAGS) $$source || exit 1; \
+	done
+
+clean:
+	rm -rf build dsp_ext/_lr_dsp*.so $(BUILT) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,48 @@
+"""Run the benchmarks: ``python -m dsp_ext.bench [UNIT ...] [--json FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+from dsp_ext.bench.harness import Bench
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def available_units() -> list[str]:
+    return sorted(path.stem.removeprefix("bench_") for path in BENCH_DIR.glob("bench_*.py"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dsp_ext.bench", description=__doc__)
+    parser.add_argument("units", nargs="*", help=f"units to run (default all: {available_units()})")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+
+    units = args.units or available_units()
+    unknown = sorted(set(units) - set(available_units()))
+    if unknown:
+        parser.error(f"no benchmark for {unknown}; available: {available_units()}")
+
+    # Figures are per core: keep the process on one CPU.
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    print(f"linerec bench on {platform.machine()}, Python {platform.python_version()}, one core")
+    print()
+
+    bench = Bench()
+    for unit in units:
+        importlib.import_module(f"dsp_ext.bench.bench_{unit}").run(bench)
+    sys.stdout.write(bench.report())
+    if args.json:
+        bench.write_json(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

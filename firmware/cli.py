@@ -1,0 +1,82 @@
+"""The ``linerec`` command (also ``python -m firmware``).
+
+Exit status: 0 on success, 2 for a usage error or an input the command
+cannot take (the error is one line on stderr), 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from firmware import __version__, cli_dsp
+from firmware.errors import LinerecError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    print(
+        f"linerec {__version__}: the line engine has no lines yet, so there is nothing "
+        f"to run (data folder {args.data}, speed x{args.speed}, web port {args.port})."
+    )
+    return EXIT_OK
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linerec", description="Phone-line recorder and CRM box.")
+    parser.add_argument("--version", action="version", version=f"linerec {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="start the box on the simulated office lines (development default)"
+    )
+    run.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    run.add_argument(
+        "--speed", type=_positive_float, default=1.0, help="simulated clock speed-up (1)"
+    )
+    run.add_argument("--port", type=_port, default=8080, help="web port (8080)")
+    run.set_defaults(handler=_run)
+
+    cli_dsp.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except LinerecError as error:
+        print(f"linerec: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `linerec ... | head` closed our stdout: not an error
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

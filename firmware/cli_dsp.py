@@ -1,0 +1,65 @@
+"""``linerec dsp ...``: the DSP kernels as command-line tools on WAV files.
+
+Each command is a function taking the parsed arguments and returning the
+exit status; ``register`` adds them all under ``dsp``. Inputs are WAV files
+as ``firmware.wavfile`` reads them; a file it refuses ends the command with
+its one-line error and exit status 2 (``firmware.cli.main`` does that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from dsp_ext import levels
+from firmware import wavfile
+
+
+def _info(args: argparse.Namespace) -> int:
+    """Print what a WAV file holds: encoding, length and level."""
+    audio = wavfile.read_wav(args.file)
+    law = "ulaw" if audio.encoding == "ulaw" else "alaw"
+    level = levels.rms_dbm0(audio.samples, law) if audio.samples.size else float("-inf")
+    peak = int(abs(audio.samples.astype(int)).max()) if audio.samples.size else 0
+    report = {
+        "file": str(args.file),
+        "encoding": audio.encoding,
+        "sample_rate": audio.sample_rate,
+        "samples": int(audio.samples.size),
+        "seconds": round(audio.seconds, 3),
+        "rms_dbm0": round(level, 2) if level != float("-inf") else None,
+        "peak": peak,
+        "truncated": audio.truncated,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:<12} {value}")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """Re-encode a WAV file as PCM16, A-law or mu-law."""
+    audio = wavfile.read_wav(args.input)
+    wavfile.write_wav(args.output, audio.samples, args.encoding)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    dsp = commands.add_parser("dsp", help="run a DSP kernel on a WAV file")
+    tools = dsp.add_subparsers(dest="dsp_command", metavar="TOOL", required=True)
+
+    info = tools.add_parser("info", help="show a WAV file's encoding, length and level")
+    info.add_argument("file", type=Path)
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(handler=_info)
+
+    convert = tools.add_parser("convert", help="re-encode a WAV file (PCM16, A-law, mu-law)")
+    convert.add_argument("input", type=Path)
+    convert.add_argument("output", type=Path)
+    convert.add_argument(
+        "--encoding", choices=sorted(wavfile.ENCODINGS), default="pcm16", help="(pcm16)"
+    )
+    convert.set_defaults(handler=_convert)

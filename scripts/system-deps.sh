@@ -1,0 +1,50 @@
+#!/bin/sh
+# Install the Debian packages that building and testing linerec need, if any
+# are missing: apt-get as root, or sudo when it needs no password; otherwise
+# say what to install and fail.
+set -eu
+
+# compiler and build tools; the peers we measure against (tests and bench
+# only); sox and espeak-ng make the speech corpus of the DSP tests.
+PACKAGES="gcc make pkg-config libspandsp-dev libspeexdsp-dev sox espeak-ng"
+PYTHON="${PYTHON:-python3}"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "system-deps: not a Debian system; make sure these are installed: $PACKAGES" >&2
+    exit 0
+fi
+
+missing=""
+for package in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $package"
+    fi
+done
+
+# The interpreter needs venv with pip, and its C headers for the extension.
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    missing="$missing python3 python3-venv python3-dev"
+elif ! "$PYTHON" - <<'PY'
+import ensurepip, os, sys, sysconfig, venv
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))
+PY
+then
+    missing="$missing python3-venv python3-dev"
+fi
+
+[ -z "$missing" ] && exit 0
+
+echo "system-deps: installing Debian packages:$missing"
+if [ "$(id -u)" = 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO="sudo"
+else
+    echo "system-deps: missing Debian packages:$missing" >&2
+    echo "system-deps: install them with: sudo apt-get install$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086 # the list is meant to split into words
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,34 @@
+"""Fixtures every test file may use.
+
+- ``rng``: a seeded numpy Generator; the seed is printed so a failure can be
+  replayed with ``LINEREC_SEED=<seed> make test``.
+- ``spandsp``: the peer library ``(ffi, lib)`` from ``dsp_ext.bench.peers``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    seed = int(os.environ.get("LINEREC_SEED", secrets.randbits(32)))
+    print(f"\n[{request.node.name}] random seed {seed} (replay with LINEREC_SEED={seed})")
+    return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="session")
+def spandsp():
+    """The peer implementations; they must be there in CI, where `make test` installs them."""
+    from dsp_ext.bench import peers  # noqa: PLC0415 - only the tests that compare need it
+
+    try:
+        return peers.load()
+    except peers.PeerUnavailableError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"peer library unavailable, comparison not run: {error}")
