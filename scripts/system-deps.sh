@@ -4,9 +4,10 @@
 # say what to install and fail.
 set -eu
 
-# compiler and build tools; the peers we measure against (tests and bench
-# only); sox and espeak-ng make the speech corpus of the DSP tests.
-PACKAGES="gcc make pkg-config libspandsp-dev libspeexdsp-dev sox espeak-ng"
+# compiler and build tools; ALSA's headers for pyalsaaudio; the peers we
+# measure against (tests and bench only); sox and espeak-ng make the speech
+# corpus of the DSP tests.
+PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng"
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
