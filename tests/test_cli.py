@@ -78,3 +78,9 @@ def test_a_bad_wav_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(f"linerec: error: {path}: 2 channels")
+
+
+def test_the_installed_version_is_the_one_the_extension_was_built_for():
+    import dsp_ext  # noqa: PLC0415 - the comparison is the point of this test
+
+    assert __version__ == dsp_ext.__version__

@@ -1,0 +1,311 @@
+"""The SQLite database: connections, migrations, and the call log and recordings index.
+
+One ``Store`` per process; each thread gets its own connection (sqlite3
+connections must not cross threads). The database runs in WAL mode with
+``synchronous=NORMAL``: a power cut can lose the last transactions, never
+corrupt the file, and readers (the web process) never block the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from firmware.errors import LinerecError
+from firmware.store.schema import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(LinerecError):
+    """The database cannot be used as it is (newer schema, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    id: int
+    line: int
+    direction: str
+    outcome: str
+    number: str | None
+    number_e164: str | None
+    name: str | None
+    reason_absent: str | None
+    cid_format: str | None
+    cid_date: str | None
+    location: str | None
+    carrier: str | None
+    started_at: float
+    answered_at: float | None
+    ended_at: float | None
+    duration_s: float | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class RecordingRecord:
+    id: int
+    call_id: int | None
+    line: int
+    path: str
+    encoding: str
+    started_at: float
+    ended_at: float | None
+    samples: int
+    sha256: str | None
+    state: str
+
+
+CALL_FIELDS = tuple(field.name for field in fields(CallRecord))
+RECORDING_FIELDS = tuple(field.name for field in fields(RecordingRecord))
+# What the engine may set on a call after it started (id, line, direction never change).
+UPDATABLE_CALL_FIELDS = frozenset(CALL_FIELDS) - {"id", "line", "direction"}
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema up to date, one migration per transaction; return the version."""
+    version = schema_version(connection)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"the database schema is version {version}, newer than this software knows "
+            f"({len(MIGRATIONS)}); update linerec or restore a backup"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        script = MIGRATIONS[number - 1]
+        try:
+            connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            connection.rollback()
+            raise
+    return len(MIGRATIONS)
+
+
+class Store:
+    """The database file ``path``, migrated on open."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        migrate(self.connection())
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                # Used by this thread only; check_same_thread is off so that
+                # close() can close every thread's connection at shutdown.
+                connection = sqlite3.connect(
+                    self.path,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.DatabaseError as error:
+                raise StoreError(f"{self.path}: cannot open the database: {error}") from error
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        connection = self.connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- calls --------------------------------------------------------------
+
+    def start_call(
+        self, line: int, direction: str, started_at: float | None = None, **details: object
+    ) -> int:
+        """Log a call as it begins (first ring, or off-hook to dial); return its id."""
+        values = {"line": line, "direction": direction, "started_at": started_at or time.time()}
+        values.update(self._checked_call_fields(details))
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"INSERT INTO calls ({columns}) VALUES ({marks})", tuple(values.values())
+            )
+        return int(cursor.lastrowid)
+
+    def update_call(self, call_id: int, **changes: object) -> None:
+        """Set fields of a call as they become known (caller ID, answer, digits, end)."""
+        values = self._checked_call_fields(changes)
+        if not values:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"UPDATE calls SET {assignments} WHERE id = ?", (*values.values(), call_id)
+            )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no call with id {call_id}")
+
+    def end_call(self, call_id: int, outcome: str, ended_at: float | None = None) -> None:
+        """Close a call: its outcome, end time and duration (from the answer, if any)."""
+        ended_at = ended_at or time.time()
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                "UPDATE calls SET outcome = ?, ended_at = ?, "
+                "duration_s = CASE WHEN answered_at IS NULL THEN 0 "
+                "ELSE max(0, ? - answered_at) END WHERE id = ?",
+                (outcome, ended_at, ended_at, call_id),
+            )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no call with id {call_id}")
+
+    def call(self, call_id: int) -> CallRecord | None:
+        row = (
+            self.connection()
+            .execute(f"SELECT {', '.join(CALL_FIELDS)} FROM calls WHERE id = ?", (call_id,))
+            .fetchone()
+        )
+        return CallRecord(*row) if row else None
+
+    def calls(self, limit: int = 100) -> list[CallRecord]:
+        """The latest calls, newest first."""
+        rows = self.connection().execute(
+            f"SELECT {', '.join(CALL_FIELDS)} FROM calls ORDER BY started_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [CallRecord(*row) for row in rows]
+
+    def close_unfinished_calls(self, ended_at: float) -> int:
+        """After a crash: calls left in progress end now, as answered or missed."""
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                "UPDATE calls SET ended_at = ?, "
+                "outcome = CASE WHEN answered_at IS NULL THEN "
+                "  CASE direction WHEN 'in' THEN 'missed' ELSE 'unanswered' END "
+                "  ELSE 'answered' END, "
+                "duration_s = CASE WHEN answered_at IS NULL THEN 0 "
+                "  ELSE max(0, ? - answered_at) END "
+                "WHERE outcome = 'in_progress'",
+                (ended_at, ended_at),
+            )
+        return cursor.rowcount
+
+    @staticmethod
+    def _checked_call_fields(values: dict[str, object]) -> dict[str, object]:
+        unknown = sorted(set(values) - UPDATABLE_CALL_FIELDS)
+        if unknown:
+            raise ValueError(f"not call fields: {unknown}; known: {sorted(UPDATABLE_CALL_FIELDS)}")
+        return dict(values)
+
+    # ---- recordings -----------------------------------------------------------
+
+    def add_recording(
+        self,
+        line: int,
+        path: str,
+        encoding: str,
+        started_at: float,
+        *,
+        call_id: int | None = None,
+        state: str = "recording",
+        **details: object,
+    ) -> int:
+        values = {
+            "line": line,
+            "path": path,
+            "encoding": encoding,
+            "started_at": started_at,
+            "call_id": call_id,
+            "state": state,
+        }
+        unknown = sorted(set(details) - {"ended_at", "samples", "sha256"})
+        if unknown:
+            raise ValueError(f"not recording fields: {unknown}")
+        values.update(details)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"INSERT INTO recordings ({columns}) VALUES ({marks})", tuple(values.values())
+            )
+        return int(cursor.lastrowid)
+
+    def finish_recording(
+        self,
+        recording_id: int,
+        *,
+        ended_at: float,
+        samples: int,
+        sha256: str,
+        state: str = "complete",
+    ) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "UPDATE recordings SET ended_at = ?, samples = ?, sha256 = ?, state = ? "
+                "WHERE id = ?",
+                (ended_at, samples, sha256, state, recording_id),
+            )
+
+    def set_recording_state(self, recording_id: int, state: str) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "UPDATE recordings SET state = ? WHERE id = ?", (state, recording_id)
+            )
+
+    def recording(self, recording_id: int) -> RecordingRecord | None:
+        row = (
+            self.connection()
+            .execute(
+                f"SELECT {', '.join(RECORDING_FIELDS)} FROM recordings WHERE id = ?",
+                (recording_id,),
+            )
+            .fetchone()
+        )
+        return RecordingRecord(*row) if row else None
+
+    def recording_by_path(self, path: str) -> RecordingRecord | None:
+        row = (
+            self.connection()
+            .execute(
+                f"SELECT {', '.join(RECORDING_FIELDS)} FROM recordings WHERE path = ?", (path,)
+            )
+            .fetchone()
+        )
+        return RecordingRecord(*row) if row else None
+
+    def recordings(self) -> list[RecordingRecord]:
+        rows = self.connection().execute(
+            f"SELECT {', '.join(RECORDING_FIELDS)} FROM recordings ORDER BY started_at, id"
+        )
+        return [RecordingRecord(*row) for row in rows]
