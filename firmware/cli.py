@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from firmware import __version__, cli_dsp
+from firmware.config import ConfigError, ConfigStore
 from firmware.errors import LinerecError
 
 EXIT_OK = 0
@@ -24,6 +25,22 @@ def _run(args: argparse.Namespace) -> int:
         f"linerec {__version__}: the line engine has no lines yet, so there is nothing "
         f"to run (data folder {args.data}, speed x{args.speed}, web port {args.port})."
     )
+    return EXIT_OK
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    store = ConfigStore(args.data)
+    if not store.exists():
+        print(f"{store.path}: no configuration yet; the box will start with the default one")
+        return EXIT_OK
+    try:
+        config = store.load()
+    except ConfigError as error:
+        print(f"{error.path}: {len(error.problems)} problem(s)", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{store.path}: OK ({len(config.lines)} lines, country {config.device.country})")
     return EXIT_OK
 
 
@@ -61,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=_port, default=8080, help="web port (8080)")
     run.set_defaults(handler=_run)
+
+    check = commands.add_parser(
+        "check-config", help="check the device configuration and report every problem"
+    )
+    check.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    check.set_defaults(handler=_check_config)
 
     cli_dsp.register(commands)
     return parser
