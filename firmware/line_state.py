@@ -1,0 +1,504 @@
+"""The per-line state machine: what a line is doing, as a pure table.
+
+``step(state, event) -> (state, actions)`` does no I/O and reads no clock:
+every event carries its time, every fact the machine needs is in the state,
+and what should happen (log a call, start a recording, seize the line) comes
+back as actions for the line's worker to carry out. The table ``TRANSITIONS``
+maps every (phase, event type) pair to its handler, so nothing is left to a
+default; tests walk all of it.
+
+Phases of a line::
+
+    IDLE --RingOn--> RINGING --OffHook--> IN_CALL (inbound, answered)
+      |                 '--no ring for ring_timeout_s--> IDLE (missed call)
+      '--OffHook--> DIALLING --digits settle / voice--> IN_CALL (outbound)
+    IN_CALL <--voice / silence for hold_after_s--> SILENT (on hold)
+    IN_CALL / SILENT / DIALLING --OnHook--> IDLE (call ends)
+    IDLE / RINGING --Seize--> SEIZED (the box holds the line) --Release--> IDLE
+
+Recording follows the line's mode: ``auto`` records answered calls from the
+answer (inbound) or from the end of dialling (outbound), ``schedule`` does
+the same inside its weekly windows, ``vox`` records while there is voice,
+``manual`` on command, ``off`` never; numbers on the no-record list are
+never recorded, whatever the mode (their calls are still logged).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+# ---- facts the machine is given -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A weekly window in local time: weekdays 0 (Monday) to 6, minutes since midnight."""
+
+    weekdays: frozenset[int]
+    start_minute: int
+    end_minute: int  # may be before start_minute: the window runs past midnight
+
+    def contains(self, weekday: int, minute: int) -> bool:
+        if self.start_minute <= self.end_minute:
+            return weekday in self.weekdays and self.start_minute <= minute < self.end_minute
+        # Past midnight: the part after midnight belongs to the previous day's window.
+        if minute >= self.start_minute:
+            return weekday in self.weekdays
+        return minute < self.end_minute and (weekday - 1) % 7 in self.weekdays
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a line records and times out; changed on the fly by ``PolicyChanged``."""
+
+    mode: str = "auto"  # auto, vox, manual, schedule, off
+    no_record: frozenset[str] = frozenset()  # numbers as they arrive (caller ID, digits)
+    windows: tuple[Window, ...] = ()
+    utc_offset_s: int = 8 * 3600  # local time for the windows (China by default)
+    ring_timeout_s: float = 8.0  # no ring for this long after a burst: the caller gave up
+    dial_settle_s: float = 4.0  # no digit for this long: dialling is over
+    hold_after_s: float = 30.0  # no voice for this long in a call: on hold
+
+
+def in_window(policy: Policy, at: float) -> bool:
+    local = time.gmtime(at + policy.utc_offset_s)
+    minute = local.tm_hour * 60 + local.tm_min
+    return any(window.contains(local.tm_wday, minute) for window in policy.windows)
+
+
+# ---- state ---------------------------------------------------------------------
+
+
+class Phase(Enum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    DIALLING = "dialling"
+    IN_CALL = "in_call"
+    SILENT = "silent"
+    SEIZED = "seized"
+
+
+@dataclass(frozen=True)
+class Call:
+    direction: str  # "in" or "out"
+    started_at: float
+    answered_at: float | None = None
+    caller_id: Any = None  # the caller-ID result object, when one arrived
+    number: str | None = None  # caller's number, or the digits dialled
+    digits: str = ""  # every digit seen during the call
+
+
+@dataclass(frozen=True)
+class LineState:
+    policy: Policy = field(default_factory=Policy)
+    phase: Phase = Phase.IDLE
+    call: Call | None = None
+    ringing: bool = False
+    off_hook: bool = False  # a phone on the line is off-hook (loop current)
+    last_ring_at: float = 0.0  # end of the last ring burst, or its start while ringing
+    last_digit_at: float = 0.0
+    voice: bool = False
+    quiet_since: float = 0.0  # when the voice last stopped
+    manual_recording: bool = False
+    recording: bool = False
+
+
+# ---- events ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float  # Unix time
+
+
+@dataclass(frozen=True)
+class RingOn(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class RingOff(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class CallerIdReceived(Event):
+    caller_id: Any = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class OffHook(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class OnHook(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Digit(Event):
+    digit: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceStarted(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class VoiceStopped(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Tick(Event):
+    """Time passes: lets timeouts fire when nothing else happens."""
+
+
+@dataclass(frozen=True)
+class RecordCommand(Event):
+    start: bool = True
+
+
+@dataclass(frozen=True)
+class Seize(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Release(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class PolicyChanged(Event):
+    policy: Policy = field(default_factory=Policy)
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    RingOn,
+    RingOff,
+    CallerIdReceived,
+    OffHook,
+    OnHook,
+    Digit,
+    VoiceStarted,
+    VoiceStopped,
+    Tick,
+    RecordCommand,
+    Seize,
+    Release,
+    PolicyChanged,
+)
+
+# ---- actions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    at: float
+
+
+@dataclass(frozen=True)
+class CallStarted(Action):
+    direction: str = "in"
+
+
+@dataclass(frozen=True)
+class CallerIdKnown(Action):
+    caller_id: Any = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class DigitDialled(Action):
+    digit: str = ""
+    digits: str = ""  # all so far
+
+
+@dataclass(frozen=True)
+class CallAnswered(Action):
+    pass
+
+
+@dataclass(frozen=True)
+class CallEnded(Action):
+    outcome: str = "answered"  # answered, missed, unanswered
+
+
+@dataclass(frozen=True)
+class StartRecording(Action):
+    pass
+
+
+@dataclass(frozen=True)
+class StopRecording(Action):
+    pass
+
+
+@dataclass(frozen=True)
+class SeizeLine(Action):
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class PhaseChanged(Action):
+    phase: Phase = Phase.IDLE
+
+
+# ---- transitions -----------------------------------------------------------------
+
+Result = tuple[LineState, list[Action]]
+Handler = Callable[[LineState, Any], Result]
+
+
+def _stay(state: LineState, event: Event) -> Result:
+    """The event means nothing in this phase."""
+    return state, []
+
+
+def _start_call(state: LineState, event: Event, direction: str, phase: Phase) -> Result:
+    call = Call(direction=direction, started_at=event.at)
+    return replace(state, phase=phase, call=call), [CallStarted(event.at, direction)]
+
+
+def _ring_on_idle(state: LineState, event: RingOn) -> Result:
+    state, actions = _start_call(state, event, "in", Phase.RINGING)
+    return replace(state, ringing=True, last_ring_at=event.at), actions
+
+
+def _ring_on(state: LineState, event: RingOn) -> Result:
+    return replace(state, ringing=True, last_ring_at=event.at), []
+
+
+def _ring_off(state: LineState, event: RingOff) -> Result:
+    return replace(state, ringing=False, last_ring_at=event.at), []
+
+
+def _caller_id(state: LineState, event: CallerIdReceived) -> Result:
+    call = replace(state.call, caller_id=event.caller_id, number=event.number)
+    state = replace(state, call=call)
+    return state, [CallerIdKnown(event.at, event.caller_id, event.number)]
+
+
+def _caller_id_when_idle(state: LineState, event: CallerIdReceived) -> Result:
+    """ETSI and some Chinese exchanges send caller ID before the first ring."""
+    state, actions = _start_call(state, event, "in", Phase.RINGING)
+    state = replace(state, last_ring_at=event.at)
+    more_state, more_actions = _caller_id(state, event)
+    return more_state, actions + more_actions
+
+
+def _answer(state: LineState, event: OffHook) -> Result:
+    call = replace(state.call, answered_at=event.at)
+    state = replace(state, phase=Phase.IN_CALL, call=call, ringing=False, quiet_since=event.at)
+    return state, [CallAnswered(event.at)]
+
+
+def _off_hook_idle(state: LineState, event: OffHook) -> Result:
+    state, actions = _start_call(state, event, "out", Phase.DIALLING)
+    return replace(state, last_digit_at=event.at, quiet_since=event.at), actions
+
+
+def _digit(state: LineState, event: Digit) -> Result:
+    call = replace(state.call, digits=state.call.digits + event.digit)
+    if state.phase == Phase.DIALLING:
+        call = replace(call, number=call.digits)
+    state = replace(state, call=call, last_digit_at=event.at)
+    return state, [DigitDialled(event.at, event.digit, call.digits)]
+
+
+def _connect_outbound(state: LineState, at: float) -> Result:
+    call = replace(state.call, answered_at=at)
+    return replace(state, phase=Phase.IN_CALL, call=call, quiet_since=at), [CallAnswered(at)]
+
+
+def _end_call(state: LineState, event: Event) -> Result:
+    call = state.call
+    if call is None or call.answered_at is not None:
+        outcome = "answered"
+    else:
+        outcome = "missed" if call.direction == "in" else "unanswered"
+    state = replace(
+        state,
+        phase=Phase.IDLE,
+        call=None,
+        ringing=False,
+        voice=False,
+        manual_recording=False,
+    )
+    return state, [CallEnded(event.at, outcome)]
+
+
+def _voice_started(state: LineState, event: VoiceStarted) -> Result:
+    state = replace(state, voice=True)
+    if state.phase == Phase.SILENT:
+        return replace(state, phase=Phase.IN_CALL), []
+    if state.phase == Phase.DIALLING and state.call.digits:
+        return _connect_outbound(state, event.at)
+    return state, []
+
+
+def _voice_stopped(state: LineState, event: VoiceStopped) -> Result:
+    return replace(state, voice=False, quiet_since=event.at), []
+
+
+def _tick_ringing(state: LineState, event: Tick) -> Result:
+    if not state.ringing and event.at - state.last_ring_at >= state.policy.ring_timeout_s:
+        return _end_call(state, event)
+    return state, []
+
+
+def _tick_dialling(state: LineState, event: Tick) -> Result:
+    quiet_for = event.at - state.last_digit_at
+    if state.call.digits and quiet_for >= state.policy.dial_settle_s:
+        return _connect_outbound(state, event.at)
+    # No digit at all for twice as long: a hotline, or a number dialled where
+    # we cannot hear it. It is a call all the same, with no number.
+    if not state.call.digits and quiet_for >= 2 * state.policy.dial_settle_s:
+        return _connect_outbound(state, event.at)
+    return state, []
+
+
+def _tick_in_call(state: LineState, event: Tick) -> Result:
+    if not state.voice and event.at - state.quiet_since >= state.policy.hold_after_s:
+        return replace(state, phase=Phase.SILENT), []
+    return state, []
+
+
+def _record_command(state: LineState, event: RecordCommand) -> Result:
+    return replace(state, manual_recording=event.start), []
+
+
+def _seize(state: LineState, event: Seize) -> Result:
+    actions: list[Action] = [SeizeLine(event.at, True)]
+    if state.call is None:
+        state, started = _start_call(state, event, "out", Phase.SEIZED)
+        actions = started + actions
+    else:  # answering a ringing line ourselves (voicemail, announcement, survey)
+        call = replace(state.call, answered_at=event.at)
+        state = replace(state, phase=Phase.SEIZED, call=call, ringing=False)
+        actions.append(CallAnswered(event.at))
+    return replace(state, quiet_since=event.at), actions
+
+
+def _release(state: LineState, event: Release) -> Result:
+    if state.off_hook:
+        # Someone picked up an extension while the box held the line: the call goes on.
+        call = state.call
+        if call.answered_at is None:
+            call = replace(call, answered_at=event.at)
+        return replace(state, phase=Phase.IN_CALL, call=call), [SeizeLine(event.at, False)]
+    state, actions = _end_call(state, event)
+    return state, [SeizeLine(event.at, False), *actions]
+
+
+def _policy_changed(state: LineState, event: PolicyChanged) -> Result:
+    return replace(state, policy=event.policy), []
+
+
+def _table() -> dict[tuple[Phase, type[Event]], Handler]:
+    table: dict[tuple[Phase, type[Event]], Handler] = {}
+
+    def on(phases: tuple[Phase, ...], event_type: type[Event], handler: Handler) -> None:
+        for phase in phases:
+            table[phase, event_type] = handler
+
+    everywhere = tuple(Phase)
+    in_a_call = (Phase.DIALLING, Phase.IN_CALL, Phase.SILENT)
+
+    # Whatever the phase, these only update facts.
+    on(everywhere, PolicyChanged, _policy_changed)
+    on(everywhere, RecordCommand, _record_command)
+    on(everywhere, VoiceStarted, _voice_started)
+    on(everywhere, VoiceStopped, _voice_stopped)
+
+    on((Phase.IDLE,), RingOn, _ring_on_idle)
+    on((Phase.IDLE,), CallerIdReceived, _caller_id_when_idle)
+    on((Phase.IDLE,), OffHook, _off_hook_idle)
+    on((Phase.IDLE,), Seize, _seize)
+    for event_type in (RingOff, OnHook, Digit, Tick, Release):
+        on((Phase.IDLE,), event_type, _stay)
+
+    on((Phase.RINGING,), RingOn, _ring_on)
+    on((Phase.RINGING,), RingOff, _ring_off)
+    on((Phase.RINGING,), CallerIdReceived, _caller_id)
+    on((Phase.RINGING,), OffHook, _answer)
+    on((Phase.RINGING,), Tick, _tick_ringing)
+    on((Phase.RINGING,), Seize, _seize)
+    # DTMF caller ID arrives as digits before answering; the caller-ID decoder
+    # turns them into CallerIdReceived, so raw digits mean nothing here.
+    for event_type in (OnHook, Digit, Release):
+        on((Phase.RINGING,), event_type, _stay)
+
+    on(in_a_call, OnHook, _end_call)
+    on(in_a_call, Digit, _digit)
+    on((Phase.DIALLING,), Tick, _tick_dialling)
+    on((Phase.IN_CALL,), Tick, _tick_in_call)
+    on((Phase.SILENT,), Tick, _stay)
+    # A ring, a second off-hook (an extension joining) or caller ID during a
+    # call (call waiting) does not change the call being recorded.
+    for event_type in (RingOn, RingOff, OffHook, CallerIdReceived, Seize, Release):
+        on(in_a_call, event_type, _stay)
+
+    on((Phase.SEIZED,), Release, _release)
+    on((Phase.SEIZED,), Digit, _digit)
+    # An extension picking up while the box holds the line joins the call;
+    # when the box releases it, the line is still off-hook and in a call.
+    on((Phase.SEIZED,), OffHook, _stay)
+    for event_type in (RingOn, RingOff, CallerIdReceived, OnHook, Tick, Seize):
+        on((Phase.SEIZED,), event_type, _stay)
+    return table
+
+
+TRANSITIONS = _table()
+
+
+# ---- recording rule ----------------------------------------------------------------
+
+
+def recording_wanted(state: LineState, at: float) -> bool:
+    """Whether the line should be recording now, by its mode and the call's number."""
+    policy = state.policy
+    call = state.call
+    if call is not None and call.number is not None and call.number in policy.no_record:
+        return False
+    if policy.mode == "vox":
+        return state.voice and state.phase != Phase.RINGING
+    in_call = call is not None
+    answered = in_call and state.phase in (Phase.IN_CALL, Phase.SILENT, Phase.SEIZED)
+    manual = in_call and state.manual_recording
+    automatic = {
+        "auto": answered,
+        "schedule": answered and policy.mode == "schedule" and in_window(policy, at),
+    }.get(policy.mode, False)
+    return policy.mode != "off" and (automatic or manual)
+
+
+def step(state: LineState, event: Event) -> Result:
+    """The line's next state and what to do, for one event."""
+    handler = TRANSITIONS[state.phase, type(event)]
+    before = state.phase
+    # The hook is a fact about the line whatever the phase makes of it.
+    if isinstance(event, OffHook | OnHook):
+        state = replace(state, off_hook=isinstance(event, OffHook))
+    state, actions = handler(state, event)
+    if state.phase != before:
+        actions.append(PhaseChanged(event.at, state.phase))
+    wanted = recording_wanted(state, event.at)
+    if wanted and not state.recording:
+        state = replace(state, recording=True)
+        actions.append(StartRecording(event.at))
+    elif state.recording and not wanted:
+        state = replace(state, recording=False)
+        # Stop before the call is logged as ended, so the recording is complete
+        # when the call record points at it.
+        ended = [index for index, action in enumerate(actions) if isinstance(action, CallEnded)]
+        actions.insert(ended[0] if ended else len(actions), StopRecording(event.at))
+    return state, actions

@@ -1,0 +1,296 @@
+"""The line state machine: every (phase, event) pair, and the calls a line lives through."""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from firmware.line_state import (
+    EVENT_TYPES,
+    TRANSITIONS,
+    Call,
+    CallEnded,
+    CallerIdKnown,
+    CallerIdReceived,
+    CallStarted,
+    Digit,
+    DigitDialled,
+    LineState,
+    OffHook,
+    OnHook,
+    Phase,
+    PhaseChanged,
+    Policy,
+    PolicyChanged,
+    RecordCommand,
+    Release,
+    RingOff,
+    RingOn,
+    Seize,
+    SeizeLine,
+    StartRecording,
+    StopRecording,
+    Tick,
+    VoiceStarted,
+    VoiceStopped,
+    Window,
+    recording_wanted,
+    step,
+)
+
+# Monday 2026-11-23 10:00 in China (UTC+8).
+MONDAY_10AM = calendar.timegm((2026, 11, 23, 2, 0, 0)) * 1.0
+
+
+def run(state: LineState, *events):
+    """Feed events in order; return the final state and every action, in order."""
+    actions = []
+    for event in events:
+        state, more = step(state, event)
+        actions.extend(more)
+    return state, actions
+
+
+def kinds(actions) -> list[str]:
+    return [type(action).__name__ for action in actions]
+
+
+def sample_state(phase: Phase) -> LineState:
+    """A typical state of each phase, for the table walk."""
+    t = MONDAY_10AM
+    calls = {
+        Phase.IDLE: None,
+        Phase.RINGING: Call("in", t),
+        Phase.DIALLING: Call("out", t, digits="1380", number="1380"),
+        Phase.IN_CALL: Call("in", t, answered_at=t + 5, number="13800138000"),
+        Phase.SILENT: Call("out", t, answered_at=t + 5, number="10086", digits="10086"),
+        Phase.SEIZED: Call("out", t, answered_at=t),
+    }
+    state = LineState(phase=phase, call=calls[phase], last_ring_at=t, last_digit_at=t)
+    return replace(state, recording=recording_wanted(state, t))
+
+
+def sample_event(event_type, at: float):
+    extra = {
+        CallerIdReceived: {"number": "13800138000"},
+        Digit: {"digit": "5"},
+        RecordCommand: {"start": True},
+        PolicyChanged: {"policy": Policy(mode="vox")},
+    }.get(event_type, {})
+    return event_type(at, **extra)
+
+
+def test_the_table_has_exactly_one_handler_for_every_phase_and_event():
+    expected = set(itertools.product(Phase, EVENT_TYPES))
+    assert set(TRANSITIONS) == expected
+
+
+@pytest.mark.parametrize(("phase", "event_type"), list(itertools.product(Phase, EVENT_TYPES)))
+def test_every_pair_keeps_the_invariants(phase, event_type):
+    state = sample_state(phase)
+    for at in (MONDAY_10AM + 1, MONDAY_10AM + 3600):  # before and after every timeout
+        after, actions = step(state, sample_event(event_type, at))
+        assert isinstance(after, LineState)
+        assert (after.phase == Phase.IDLE) == (after.call is None)
+        assert after.recording == recording_wanted(after, at)
+        names = kinds(actions)
+        if "CallEnded" in names and "StopRecording" in names:
+            assert names.index("StopRecording") < names.index("CallEnded")
+        if after.phase != phase:
+            assert PhaseChanged(at, after.phase) in actions
+        else:
+            assert not any(isinstance(action, PhaseChanged) for action in actions)
+
+
+def test_an_inbound_call_with_caller_id_answered_and_hung_up():
+    t = MONDAY_10AM
+    state, actions = run(
+        LineState(),
+        RingOn(t),
+        RingOff(t + 1),
+        CallerIdReceived(t + 2, caller_id="cid", number="13800138000"),
+        RingOn(t + 5),
+        OffHook(t + 5.5),
+    )
+    assert kinds(actions) == [
+        "CallStarted",
+        "PhaseChanged",
+        "CallerIdKnown",
+        "CallAnswered",
+        "PhaseChanged",
+        "StartRecording",
+    ]
+    assert actions[0] == CallStarted(t, "in")
+    assert actions[2] == CallerIdKnown(t + 2, "cid", "13800138000")
+    assert state.phase == Phase.IN_CALL
+    assert state.call.answered_at == t + 5.5
+    state, actions = run(state, OnHook(t + 65))
+    assert kinds(actions) == ["StopRecording", "CallEnded", "PhaseChanged"]
+    assert actions[1] == CallEnded(t + 65, "answered")
+    assert state == replace(LineState(), last_ring_at=t + 5, quiet_since=t + 5.5)
+
+
+def test_a_caller_who_gives_up_is_a_missed_call_after_the_ring_timeout():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), RingOn(t), RingOff(t + 1), Tick(t + 5), RingOn(t + 5))
+    assert state.phase == Phase.RINGING
+    state, actions = run(state, RingOff(t + 6), Tick(t + 13.9))
+    assert state.phase == Phase.RINGING  # 7.9 s of silence: still within the cadence
+    state, actions = run(state, Tick(t + 14.1))
+    assert state.phase == Phase.IDLE
+    assert actions == [CallEnded(t + 14.1, "missed"), PhaseChanged(t + 14.1, Phase.IDLE)]
+
+
+def test_caller_id_before_the_first_ring_starts_the_call():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), CallerIdReceived(t, caller_id="x", number="02012345678"))
+    assert state.phase == Phase.RINGING
+    assert kinds(actions) == ["CallStarted", "CallerIdKnown", "PhaseChanged"]
+    state, _ = run(state, RingOn(t + 0.5))
+    assert state.call.number == "02012345678"
+
+
+def test_an_outbound_call_collects_its_digits_then_connects_and_records():
+    t = MONDAY_10AM
+    events = [OffHook(t)] + [Digit(t + 2 + 0.3 * i, d) for i, d in enumerate("13800138000")]
+    state, actions = run(LineState(), *events)
+    assert state.phase == Phase.DIALLING
+    assert [a.digits for a in actions if isinstance(a, DigitDialled)][-1] == "13800138000"
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    state, actions = run(state, Tick(t + 6), Tick(t + 9.2))
+    assert state.phase == Phase.IN_CALL
+    assert state.call.number == "13800138000"
+    assert kinds(actions) == ["CallAnswered", "PhaseChanged", "StartRecording"]
+    state, actions = run(state, Digit(t + 20, "1"))  # an IVR choice: not part of the number
+    assert state.call.number == "13800138000"
+    assert state.call.digits == "138001380001"
+
+
+def test_speech_after_the_digits_connects_at_once():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), OffHook(t), Digit(t + 1, "1"), VoiceStarted(t + 2))
+    assert state.phase == Phase.IN_CALL
+    assert actions[-1] == StartRecording(t + 2)
+
+
+def test_an_off_hook_without_digits_becomes_a_call_with_no_number():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), OffHook(t), Tick(t + 7.9))
+    assert state.phase == Phase.DIALLING
+    state, actions = run(state, Tick(t + 8.1))
+    assert state.phase == Phase.IN_CALL
+    assert state.call.number is None
+    state, actions = run(state, OnHook(t + 30))
+    assert CallEnded(t + 30, "answered") in actions
+
+
+def test_putting_down_before_connecting_is_an_unanswered_outbound_call():
+    t = MONDAY_10AM
+    _, actions = run(LineState(), OffHook(t), Digit(t + 1, "1"), OnHook(t + 2))
+    assert CallEnded(t + 2, "unanswered") in actions
+
+
+@pytest.mark.parametrize("direction", ["in", "out"])
+def test_numbers_on_the_no_record_list_are_logged_but_never_recorded(direction):
+    t = MONDAY_10AM
+    state = LineState(policy=Policy(no_record=frozenset({"13800138000"})))
+    if direction == "in":
+        events = [RingOn(t), CallerIdReceived(t + 1, number="13800138000"), OffHook(t + 3)]
+    else:
+        events = [OffHook(t)] + [Digit(t + 1 + 0.1 * i, d) for i, d in enumerate("13800138000")]
+        events.append(Tick(t + 10))
+    events += [VoiceStarted(t + 11), RecordCommand(t + 12, start=True), OnHook(t + 30)]
+    _, actions = run(state, *events)
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    assert any(isinstance(a, CallStarted) for a in actions)
+    assert any(isinstance(a, CallEnded) for a in actions)
+
+
+def test_voice_activated_mode_records_while_there_is_voice():
+    t = MONDAY_10AM
+    state = LineState(policy=Policy(mode="vox"))
+    state, actions = run(state, VoiceStarted(t))
+    assert actions == [StartRecording(t)]
+    state, actions = run(state, VoiceStopped(t + 5))
+    assert actions == [StopRecording(t + 5)]
+
+
+def test_manual_mode_records_on_command_only_during_a_call():
+    t = MONDAY_10AM
+    state = LineState(policy=Policy(mode="manual"))
+    state, actions = run(state, RingOn(t), OffHook(t + 2))
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    state, actions = run(state, RecordCommand(t + 10, start=True))
+    assert actions == [StartRecording(t + 10)]
+    state, actions = run(state, RecordCommand(t + 20, start=False))
+    assert actions == [StopRecording(t + 20)]
+    state, actions = run(state, RecordCommand(t + 25, start=True), OnHook(t + 30))
+    assert kinds(actions) == ["StartRecording", "StopRecording", "CallEnded", "PhaseChanged"]
+    assert not state.manual_recording
+
+
+def test_schedule_mode_records_inside_its_windows_only():
+    office_hours = Window(frozenset(range(5)), 9 * 60, 18 * 60)
+    state = LineState(policy=Policy(mode="schedule", windows=(office_hours,)))
+    monday_10 = MONDAY_10AM
+    monday_19 = MONDAY_10AM + 9 * 3600
+    saturday_10 = MONDAY_10AM + 5 * 86400
+    for at, expected in ((monday_10, True), (monday_19, False), (saturday_10, False)):
+        _, actions = run(state, RingOn(at), OffHook(at + 1))
+        assert any(isinstance(a, StartRecording) for a in actions) == expected, at
+
+
+def test_a_window_past_midnight_belongs_to_the_day_it_starts():
+    night = Window(frozenset({4}), 22 * 60, 6 * 60)  # Friday 22:00 to Saturday 06:00
+    assert night.contains(4, 23 * 60)
+    assert night.contains(5, 5 * 60)
+    assert not night.contains(5, 23 * 60)
+    assert not night.contains(4, 5 * 60)
+
+
+def test_a_long_silence_is_hold_and_voice_brings_the_call_back():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), RingOn(t), OffHook(t + 1), VoiceStarted(t + 2), VoiceStopped(t + 3))
+    state, actions = run(state, Tick(t + 32.9))
+    assert state.phase == Phase.IN_CALL
+    state, actions = run(state, Tick(t + 33.1))
+    assert state.phase == Phase.SILENT
+    assert state.recording  # hold is still part of the call's recording
+    state, actions = run(state, VoiceStarted(t + 40))
+    assert state.phase == Phase.IN_CALL
+    assert actions == [PhaseChanged(t + 40, Phase.IN_CALL)]
+
+
+def test_the_box_answers_a_ringing_line_itself_and_releases_it():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), RingOn(t), Seize(t + 10))
+    assert state.phase == Phase.SEIZED
+    assert kinds(actions)[-4:] == ["SeizeLine", "CallAnswered", "PhaseChanged", "StartRecording"]
+    state, actions = run(state, Release(t + 40))
+    assert kinds(actions) == ["SeizeLine", "StopRecording", "CallEnded", "PhaseChanged"]
+    assert actions[0] == SeizeLine(t + 40, False)
+    assert actions[2] == CallEnded(t + 40, "answered")
+
+
+def test_an_extension_that_joins_keeps_the_call_when_the_box_lets_go():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), Seize(t), OffHook(t + 5))
+    state, actions = run(state, Release(t + 6))
+    assert state.phase == Phase.IN_CALL
+    assert actions[0] == SeizeLine(t + 6, False)
+    assert state.recording
+    state, actions = run(state, OnHook(t + 60))
+    assert CallEnded(t + 60, "answered") in actions
+
+
+def test_a_policy_change_takes_effect_mid_call():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), RingOn(t), OffHook(t + 1))
+    assert state.recording
+    state, actions = run(state, PolicyChanged(t + 5, policy=Policy(mode="off")))
+    assert actions == [StopRecording(t + 5)]
+    state, actions = run(state, PolicyChanged(t + 9, policy=Policy(mode="auto")))
+    assert actions == [StartRecording(t + 9)]
