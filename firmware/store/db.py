@@ -38,8 +38,10 @@ class CallRecord:
     reason_absent: str | None
     cid_format: str | None
     cid_date: str | None
-    location: str | None
-    carrier: str | None
+    location_zh: str | None
+    location_en: str | None
+    carrier_zh: str | None
+    carrier_en: str | None
     started_at: float
     answered_at: float | None
     ended_at: float | None

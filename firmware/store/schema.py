@@ -20,8 +20,10 @@ MIGRATIONS: list[str] = [
         reason_absent TEXT      CHECK (reason_absent IN ('O', 'P')),
         cid_format    TEXT,     -- SDMF, MDMF, DTMF or MODEM
         cid_date      TEXT,     -- MMDDHHMM as the exchange sent it
-        location      TEXT,
-        carrier       TEXT,
+        location_zh   TEXT,     -- where the number is, from its prefix, in Chinese
+        location_en   TEXT,     -- and in English
+        carrier_zh    TEXT,     -- the mobile network it was first allocated to
+        carrier_en    TEXT,
         started_at    REAL    NOT NULL,  -- Unix seconds: first ring, or off-hook to dial
         answered_at   REAL,
         ended_at      REAL,

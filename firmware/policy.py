@@ -1,0 +1,49 @@
+"""From the device configuration to what a line's state machine needs (``Policy``)."""
+
+from __future__ import annotations
+
+from firmware.config import WEEKDAYS, Config, Line
+from firmware.line_state import Policy, Window
+from firmware.numbers import describe
+from firmware.profiles import profile
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def no_record_numbers(numbers: list[str], region: str) -> frozenset[str]:
+    """Each listed number in every form it may arrive in: as written, national, E.164.
+
+    Caller ID gives national digits (13800138000, 075512345678) while an
+    admin may type +86 13800138000; both must match.
+    """
+    forms = set()
+    for number in numbers:
+        forms.add(number)
+        info = describe(number, region)
+        if info.e164:
+            forms.add(info.e164)
+            national_digits = "".join(ch for ch in info.display if ch.isdigit())
+            forms.add(national_digits)
+    return frozenset(forms)
+
+
+def policy_for(config: Config, line: Line) -> Policy:
+    country = profile(config.device.country)
+    windows = tuple(
+        Window(
+            frozenset(WEEKDAYS.index(day) for day in window.days),
+            _minutes(window.start),
+            _minutes(window.end),
+        )
+        for window in line.recording.schedule
+    )
+    return Policy(
+        mode=line.recording.mode if line.enabled else "off",
+        no_record=no_record_numbers(config.device.no_record, country.region),
+        windows=windows,
+        utc_offset_s=country.utc_offset_s,
+        ring_timeout_s=country.ring_timeout_s,
+    )
