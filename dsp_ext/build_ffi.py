@@ -80,6 +80,7 @@ def make_builder() -> FFI:
         ],
         extra_compile_args=C_FLAGS,
         extra_link_args=["-pthread"],
+        libraries=["m"],
     )
     return builder
 

@@ -1,0 +1,221 @@
+/*
+ * vad.c - energy voice activity detector with a tracked noise floor.
+ *
+ * Levels are in dBm0 against the A-law digital milliwatt (RMS 16 096). The
+ * noise floor is the lowest block level of the last 4 to 4.5 seconds
+ * (minimum statistics): speech has pauses that keep it down, while a steady
+ * noise that starts (a fan, a hum) raises it within that time, so the noise
+ * stops counting as voice.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "lr_vad.h"
+
+#define BLOCK 80                   /* 10 ms at 8 kHz */
+#define STATE_MAGIC 0x56414431u    /* "VAD1": set by init, checked by process */
+#define DBM0_REFERENCE_POWER 2.5908e8f /* 16 096 squared: 0 dBm0 */
+#define FLOOR_START_DBM0 -60.0f    /* what the floor is taken to be before it is known */
+#define FLOOR_MIN_DBM0 -90.0f
+#define SPAN_BLOCKS 50             /* the floor keeps one minimum per 0.5 s span */
+#define SPANS 8                    /* for the last 8 spans: 4 s of memory */
+#define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
+
+struct lr_vad_state {
+    uint32_t magic;
+    lr_vad_params params;
+    int min_on_blocks;
+    int hangover_blocks;
+    int16_t pending[BLOCK];
+    int pending_count;
+    int64_t samples_seen; /* samples of completed blocks */
+    float dc_in;
+    float dc_out;
+    float level_dbm0;
+    float floor_dbm0;
+    float span_minimum[SPANS];   /* the lowest level of each of the last spans */
+    int span_index;              /* the span being filled */
+    int span_blocks;             /* blocks in it so far */
+    int active_run;    /* consecutive active blocks */
+    int inactive_run;  /* consecutive inactive blocks while voice is on */
+    int voice;
+    int64_t run_start; /* first sample of the current active run */
+};
+
+size_t lr_vad_state_size(void)
+{
+    return sizeof(lr_vad_state);
+}
+
+void lr_vad_default_params(lr_vad_params *params)
+{
+    if (params == NULL)
+        return;
+    params->threshold_dbm0 = -45.0f;
+    params->snr_db = 9.0f;
+    params->min_on_ms = 30;
+    params->hangover_ms = 3000;
+}
+
+static int params_valid(const lr_vad_params *params)
+{
+    return params->threshold_dbm0 >= -70.0f && params->threshold_dbm0 <= 0.0f
+        && params->snr_db >= 0.0f && params->snr_db <= 40.0f
+        && params->min_on_ms >= 10 && params->min_on_ms <= 1000
+        && params->hangover_ms >= 0 && params->hangover_ms <= 60000;
+}
+
+int lr_vad_init(lr_vad_state *state, const lr_vad_params *params)
+{
+    if (state == NULL || params == NULL)
+        return LR_ERR_NULL;
+    if (!params_valid(params))
+        return LR_ERR_ARG;
+    memset(state, 0, sizeof(*state));
+    state->params = *params;
+    state->min_on_blocks = (params->min_on_ms + 9) / 10;
+    state->hangover_blocks = (params->hangover_ms + 9) / 10;
+    state->floor_dbm0 = FLOOR_START_DBM0;
+    state->level_dbm0 = FLOOR_MIN_DBM0;
+    for (int span = 0; span < SPANS; span++)
+        state->span_minimum[span] = FLOOR_START_DBM0;
+    state->magic = STATE_MAGIC;
+    return LR_OK;
+}
+
+int lr_vad_reset(lr_vad_state *state)
+{
+    if (state == NULL)
+        return LR_ERR_NULL;
+    if (state->magic != STATE_MAGIC)
+        return LR_ERR_STATE;
+    lr_vad_params params = state->params;
+    return lr_vad_init(state, &params);
+}
+
+static float block_level(lr_vad_state *state, const int16_t *block)
+{
+    float energy = 0.0f;
+    float in = state->dc_in;
+    float out = state->dc_out;
+
+    for (int i = 0; i < BLOCK; i++) {
+        float x = (float)block[i];
+        out = x - in + DC_POLE * out;
+        in = x;
+        energy += out * out;
+    }
+    state->dc_in = in;
+    state->dc_out = out;
+    energy /= (float)BLOCK;
+    if (energy < 1e-3f)
+        return FLOOR_MIN_DBM0;
+    return 10.0f * log10f(energy / DBM0_REFERENCE_POWER);
+}
+
+static void track_floor(lr_vad_state *state, float level)
+{
+    float floor_level;
+
+    if (state->span_blocks == 0 || level < state->span_minimum[state->span_index])
+        state->span_minimum[state->span_index] = level;
+    if (++state->span_blocks == SPAN_BLOCKS) {
+        state->span_index = (state->span_index + 1) % SPANS;
+        state->span_blocks = 0;
+    }
+    floor_level = state->span_minimum[0];
+    for (int span = 1; span < SPANS; span++)
+        if (state->span_minimum[span] < floor_level)
+            floor_level = state->span_minimum[span];
+    state->floor_dbm0 = floor_level;
+}
+
+static void emit(lr_vad_event *events, size_t *count, int kind, int64_t sample)
+{
+    events[*count].kind = kind;
+    events[*count].sample = sample;
+    (*count)++;
+}
+
+/* One block: its decision, and the start or stop it causes. */
+static void decide(lr_vad_state *state, const int16_t *block, lr_vad_event *events,
+                   size_t *count)
+{
+    int64_t block_start = state->samples_seen;
+    float level = block_level(state, block);
+    int active;
+
+    state->level_dbm0 = level;
+    track_floor(state, level);
+    active = level > state->params.threshold_dbm0
+        && level > state->floor_dbm0 + state->params.snr_db;
+    state->samples_seen += BLOCK;
+
+    if (active) {
+        if (state->active_run == 0)
+            state->run_start = block_start;
+        state->active_run++;
+        state->inactive_run = 0;
+        if (!state->voice && state->active_run >= state->min_on_blocks) {
+            state->voice = 1;
+            emit(events, count, LR_VAD_START, state->run_start);
+        }
+        return;
+    }
+    state->active_run = 0;
+    if (state->voice && ++state->inactive_run > state->hangover_blocks) {
+        state->voice = 0;
+        state->inactive_run = 0;
+        emit(events, count, LR_VAD_STOP, state->samples_seen - BLOCK);
+    }
+}
+
+int lr_vad_process(lr_vad_state *state, const int16_t *pcm, size_t n,
+                   lr_vad_event *events, size_t max_events, size_t *n_events)
+{
+    size_t count = 0;
+    size_t used = 0;
+
+    if (state == NULL || n_events == NULL || (n > 0 && (pcm == NULL || events == NULL)))
+        return LR_ERR_NULL;
+    if (state->magic != STATE_MAGIC)
+        return LR_ERR_STATE;
+    if (max_events < n / BLOCK + 2)
+        return LR_ERR_ARG;
+
+    if (state->pending_count > 0) {
+        size_t take = (size_t)(BLOCK - state->pending_count);
+        if (take > n)
+            take = n;
+        memcpy(state->pending + state->pending_count, pcm, take * sizeof(int16_t));
+        state->pending_count += (int)take;
+        used = take;
+        if (state->pending_count == BLOCK) {
+            decide(state, state->pending, events, &count);
+            state->pending_count = 0;
+        }
+    }
+    for (; used + BLOCK <= n; used += BLOCK)
+        decide(state, pcm + used, events, &count);
+    if (used < n) {
+        memcpy(state->pending + state->pending_count, pcm + used, (n - used) * sizeof(int16_t));
+        state->pending_count += (int)(n - used);
+    }
+    *n_events = count;
+    return LR_OK;
+}
+
+int lr_vad_active(const lr_vad_state *state)
+{
+    return state != NULL && state->voice;
+}
+
+float lr_vad_level_dbm0(const lr_vad_state *state)
+{
+    return state != NULL ? state->level_dbm0 : FLOOR_MIN_DBM0;
+}
+
+float lr_vad_noise_dbm0(const lr_vad_state *state)
+{
+    return state != NULL ? state->floor_dbm0 : FLOOR_MIN_DBM0;
+}

@@ -1,0 +1,1 @@
+"""Signal makers shared by the DSP tests."""
