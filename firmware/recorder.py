@@ -1,0 +1,136 @@
+"""One line's recorder: int16 frames in, crash-safe recording files out.
+
+It keeps the last ``preroll_ms`` of audio while idle, so a voice-activated
+recording starts with the first syllable that woke it rather than after it.
+A write error (most often a full disk) ends the current recording cleanly:
+what reached the disk stays a valid file, the error is logged and reported,
+and the line goes on working; the next recording tries again.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dsp_ext import g711
+from firmware.store.recordings import RecordingFile, relative_path
+
+log = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 160
+SAMPLE_RATE = 8000
+
+_ENCODERS: dict[str, Callable[[np.ndarray], bytes]] = {
+    "pcm16": lambda frame: frame.astype("<i2").tobytes(),
+    "alaw": lambda frame: g711.alaw_encode(frame).tobytes(),
+    "ulaw": lambda frame: g711.ulaw_encode(frame).tobytes(),
+}
+
+
+@dataclass(frozen=True)
+class FinishedRecording:
+    relative: str  # under the recordings folder
+    samples: int
+    sha256: str | None  # None when the recording ended on a write error
+    error: str | None = None
+
+
+class LineRecorder:
+    """Records one line; ``feed`` every frame, ``start`` and ``stop`` as the machine says."""
+
+    def __init__(
+        self,
+        line: int,
+        root: Path,
+        encoding: str = "alaw",
+        preroll_ms: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if encoding not in _ENCODERS:
+            raise ValueError(f"unknown encoding {encoding!r}; use one of {sorted(_ENCODERS)}")
+        self.line = line
+        self.root = root
+        self.encoding = encoding
+        self._encode = _ENCODERS[encoding]
+        self._clock = clock
+        self._preroll: collections.deque[np.ndarray] = collections.deque(
+            maxlen=max(0, preroll_ms * SAMPLE_RATE // 1000 // FRAME_SAMPLES)
+        )
+        self._file: RecordingFile | None = None
+        self._started_at = 0.0
+        self.errors = 0
+
+    @property
+    def recording(self) -> bool:
+        return self._file is not None
+
+    @property
+    def current(self) -> str | None:
+        return self._file.relative if self._file else None
+
+    def start(self, tag: str, metadata: dict, include_preroll: bool = True) -> str | None:
+        """Open a new recording; return its path under the recordings folder, or None if
+        it could not be created (the error is logged and counted)."""
+        if self._file is not None:
+            return self._file.relative
+        started_at = self._clock()
+        preroll = list(self._preroll) if include_preroll else []
+        started_at -= len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
+        relative = relative_path(self.line, started_at, tag)
+        document = {"line": self.line, "started_at": started_at, **metadata}
+        try:
+            self._file = RecordingFile(self.root, relative, self.encoding, document)
+            for frame in preroll:
+                self._file.append(self._encode(frame))
+        except OSError as error:
+            self._fail(relative, error)
+            return None
+        self._preroll.clear()
+        self._started_at = started_at
+        return relative
+
+    def feed(self, frame: np.ndarray) -> FinishedRecording | None:
+        """One frame of the line. Returns a FinishedRecording only if a write error ended it."""
+        if self._file is None:
+            if self._preroll.maxlen:
+                self._preroll.append(frame.copy())
+            return None
+        try:
+            self._file.append(self._encode(frame))
+        except OSError as error:
+            return self._fail(self._file.relative, error)
+        return None
+
+    def stop(self, metadata: dict | None = None) -> FinishedRecording | None:
+        """Close the current recording; its sidecar gets ``metadata`` (the call's final facts)."""
+        if self._file is None:
+            return None
+        recording, self._file = self._file, None
+        recording.metadata.update(metadata or {})
+        try:
+            sha256 = recording.close(ended_at=self._clock())
+        except OSError as error:
+            self._file = recording
+            return self._fail(recording.relative, error)
+        return FinishedRecording(recording.relative, recording.samples, sha256)
+
+    def _fail(self, relative: str, error: OSError) -> FinishedRecording:
+        self.errors += 1
+        samples = 0
+        if self._file is not None:
+            samples = self._file.samples
+            self._file.abandon()
+            self._file = None
+        log.error(
+            "line %d: recording %s stopped: %s (the audio written so far is kept)",
+            self.line,
+            relative,
+            error.strerror or error,
+        )
+        return FinishedRecording(relative, samples, None, error.strerror or str(error))

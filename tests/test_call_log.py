@@ -1,0 +1,213 @@
+"""A line's actions carried out: call log rows, recording files, events, full disks."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dsp_ext import g711
+from firmware import line_state as machine
+from firmware.call_log import CallLog
+from firmware.line_state import LineState, Policy, step
+from firmware.recorder import LineRecorder
+from firmware.store.db import Store
+from firmware.store.recordings import reconcile
+from firmware.wavfile import read_wav
+
+T0 = 1_795_000_000.0
+
+
+@dataclass(frozen=True)
+class FakeCallerId:
+    number: str
+    name: str | None = None
+    format: str = "MDMF"
+    date: str = "11231042"
+    reason_absent: str | None = None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Line:
+    """The machine, the executor and the recorder of one line, driven by hand."""
+
+    def __init__(self, tmp_path: Path, policy: Policy | None = None, preroll_ms: int = 0) -> None:
+        self.clock = Clock()
+        self.store = Store(tmp_path / "linerec.db")
+        self.root = tmp_path / "recordings"
+        self.recorder = LineRecorder(1, self.root, "alaw", preroll_ms, clock=self.clock)
+        self.events: list[dict] = []
+        self.seized: list[bool] = []
+        self.log = CallLog(
+            1, self.store, self.recorder, "CN", publish=self.events.append, seize=self.seized.append
+        )
+        self.state = LineState(policy=policy or Policy())
+        self.sent: list[np.ndarray] = []
+
+    def event(self, event: machine.Event) -> None:
+        self.clock.now = event.at
+        self.state, actions = step(self.state, event)
+        self.log.apply_all(actions)
+
+    def talk(self, seconds: float, rng: np.random.Generator) -> None:
+        for _ in range(int(seconds * 50)):
+            frame = rng.integers(-8000, 8000, 160, dtype=np.int16)
+            self.sent.append(frame)
+            self.clock.now += 0.02
+            finished = self.recorder.feed(frame)
+            if finished is not None:
+                self.log.recording_error(finished, self.clock.now)
+
+    def kinds(self) -> list[str]:
+        return [event["type"] for event in self.events]
+
+
+def test_every_action_has_a_handler(tmp_path):
+    line = Line(tmp_path)
+    assert set(line.log._handlers) == set(machine.Action.__subclasses__())
+
+
+def test_an_answered_call_is_logged_located_and_recorded(tmp_path, rng):
+    line = Line(tmp_path)
+    line.event(machine.RingOn(T0))
+    line.event(
+        machine.CallerIdReceived(T0 + 1.5, FakeCallerId("13800138000", "ZHANG SAN"), "13800138000")
+    )
+    line.event(machine.OffHook(T0 + 6))
+    line.talk(3.0, rng)
+    line.event(machine.OnHook(line.clock.now))
+
+    call = line.store.calls()[0]
+    assert (call.direction, call.outcome, call.number, call.name) == (
+        "in",
+        "answered",
+        "13800138000",
+        "ZHANG SAN",
+    )
+    assert (call.number_e164, call.location_zh, call.carrier_zh) == (
+        "+8613800138000",
+        "北京市",
+        "中国移动",
+    )
+    assert (call.cid_format, call.cid_date) == ("MDMF", "11231042")
+    assert call.duration_s == pytest.approx(3.0)
+
+    recording = line.store.recordings()[0]
+    assert recording.call_id == call.id
+    assert recording.state == "complete"
+    assert recording.samples == 3 * 8000
+    audio = read_wav(line.root / recording.path)
+    expected = g711.alaw_decode(g711.alaw_encode(np.concatenate(line.sent)))
+    np.testing.assert_array_equal(audio.samples, expected)
+    assert line.kinds() == [
+        "call_started",
+        "line_state",
+        "caller_id",
+        "call_answered",
+        "line_state",
+        "recording_started",
+        "recording_stopped",
+        "call_ended",
+        "line_state",
+    ]
+    pop = line.events[2]
+    assert pop["number"] == "13800138000" and pop["location_en"] == "Beijing"
+
+
+def test_an_outbound_call_is_logged_with_the_number_dialled(tmp_path, rng):
+    line = Line(tmp_path)
+    line.event(machine.OffHook(T0))
+    for index, digit in enumerate("075512345678"):
+        line.event(machine.Digit(T0 + 1 + 0.2 * index, digit))
+    line.event(machine.Tick(T0 + 8))
+    line.event(machine.Digit(T0 + 9, "1"))  # a menu choice after connecting
+    line.talk(1.0, rng)
+    line.event(machine.OnHook(line.clock.now))
+    call = line.store.calls()[0]
+    assert (call.direction, call.number, call.location_en) == (
+        "out",
+        "075512345678",
+        "Shenzhen, Guangdong",
+    )
+    assert line.store.recordings()[0].samples == 8000
+
+
+def test_a_missed_call_has_no_recording(tmp_path):
+    line = Line(tmp_path)
+    line.event(machine.RingOn(T0))
+    line.event(machine.RingOff(T0 + 1))
+    line.event(machine.Tick(T0 + 20))
+    assert line.store.calls()[0].outcome == "missed"
+    assert line.store.recordings() == []
+    assert not (tmp_path / "recordings").exists()
+
+
+def test_voice_activation_keeps_the_preroll(tmp_path, rng):
+    line = Line(tmp_path, Policy(mode="vox"), preroll_ms=200)
+    line.talk(1.0, rng)  # the line before the voice was detected
+    line.event(machine.VoiceStarted(line.clock.now))
+    line.talk(1.0, rng)
+    line.event(machine.VoiceStopped(line.clock.now))
+    recording = line.store.recordings()[0]
+    assert recording.call_id is None
+    assert recording.samples == 8000 + 200 * 8  # one second plus 200 ms of pre-roll
+    audio = read_wav(line.root / recording.path).samples
+    expected = g711.alaw_decode(g711.alaw_encode(np.concatenate(line.sent[40:])))
+    np.testing.assert_array_equal(audio, expected)
+
+
+def test_a_full_disk_ends_the_recording_but_not_the_call(tmp_path, rng, monkeypatch):
+    line = Line(tmp_path)
+    line.event(machine.RingOn(T0))
+    line.event(machine.OffHook(T0 + 2))
+    line.talk(1.0, rng)
+    recording = line.log.recorder._file
+
+    def disk_full(audio):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recording, "append", disk_full)
+    line.talk(0.5, rng)
+    assert "recording_failed" in line.kinds()
+    assert not line.recorder.recording
+    assert line.recorder.errors == 1
+    line.event(machine.OnHook(line.clock.now))
+    assert line.store.calls()[0].outcome == "answered"
+    # What was written before the disk filled is a valid file, and recovery completes it.
+    path = line.store.recordings()[0].path
+    assert line.store.recordings()[0].state == "recording"
+    report = reconcile(line.store, line.root)
+    assert report.repaired == [path]
+    row = line.store.recordings()[0]
+    assert (row.state, row.samples) == ("repaired", 8000)
+    assert read_wav(line.root / path).samples.size == 8000
+
+
+def test_no_recording_file_is_made_when_the_folder_cannot_be_written(tmp_path):
+    line = Line(tmp_path)
+    line.root.parent.mkdir(exist_ok=True)
+    line.root.write_text("a file where the folder should be")
+    line.event(machine.RingOn(T0))
+    line.event(machine.OffHook(T0 + 2))
+    assert "recording_failed" in line.kinds()
+    assert line.store.recordings() == []
+    line.event(machine.OnHook(T0 + 10))
+    assert line.store.calls()[0].outcome == "answered"
+
+
+def test_seizing_the_line_drives_the_relay(tmp_path):
+    line = Line(tmp_path)
+    line.event(machine.Seize(T0))
+    line.event(machine.Release(T0 + 5))
+    assert line.seized == [True, False]
+    assert line.store.calls()[0].direction == "out"
