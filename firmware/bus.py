@@ -1,0 +1,271 @@
+"""The engine's event bus: a Unix socket carrying events out and commands in.
+
+Protocol: one JSON object per line, both ways.
+
+- Engine to client: ``{"event": {...}}`` for every event the engine publishes
+  (ring, caller ID, recording started, ...), and ``{"reply": ID, "ok": true,
+  ...}`` or ``{"reply": ID, "ok": false, "error": "..."}`` to a command.
+- Client to engine: ``{"id": ID, "command": NAME, ...arguments}``.
+
+The engine never waits for a client: ``publish`` only queues, one thread
+named ``bus`` does all socket work, and a client that falls more than
+``MAX_BACKLOG_BYTES`` behind is disconnected rather than allowed to slow the
+recorder down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import selectors
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_BACKLOG_BYTES = 1 << 20
+MAX_LINE_BYTES = 64 * 1024
+CommandHandler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class BusError(OSError):
+    """The bus socket cannot be opened, or the engine is not there."""
+
+
+class _Client:
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.incoming = b""
+        self.outgoing = bytearray()
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+class EventBus:
+    """The engine's side of the bus."""
+
+    def __init__(self, socket_path: str | Path, on_command: CommandHandler) -> None:
+        self.socket_path = Path(socket_path)
+        self.on_command = on_command
+        self._outbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._clients: dict[int, _Client] = {}
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._listener: socket.socket | None = None
+        self.dropped_clients = 0
+
+    def start(self) -> None:
+        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()  # left by an engine that did not stop cleanly
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(self.socket_path))
+        except OSError as error:
+            listener.close()
+            raise BusError(f"cannot open the event bus at {self.socket_path}: {error}") from error
+        os.chmod(self.socket_path, 0o660)
+        listener.listen(64)
+        listener.setblocking(False)
+        self._listener = listener
+        self._thread = threading.Thread(target=self._run, name="bus", daemon=True)
+        self._thread.start()
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Send ``event`` to every client; never blocks."""
+        self._outbox.put(_line({"event": event}))
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for client in list(self._clients.values()):
+            client.connection.close()
+        self._clients.clear()
+        if self._listener is not None:
+            self._listener.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    # ---- the bus thread -----------------------------------------------------------
+
+    def _run(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self._listener, selectors.EVENT_READ, "listener")
+        selector.register(self._wake_reader, selectors.EVENT_READ, "wake")
+        try:
+            while not self._stop.is_set():
+                for key, mask in selector.select(timeout=1.0):
+                    if key.data == "listener":
+                        self._accept(selector)
+                    elif key.data == "wake":
+                        with contextlib.suppress(BlockingIOError):
+                            self._wake_reader.recv(4096)
+                    else:
+                        self._serve(selector, key.data, mask)
+                self._deliver(selector)
+        finally:
+            selector.close()
+
+    def _accept(self, selector: selectors.BaseSelector) -> None:
+        with contextlib.suppress(BlockingIOError):
+            connection, _ = self._listener.accept()
+            connection.setblocking(False)
+            client = _Client(connection)
+            self._clients[connection.fileno()] = client
+            selector.register(connection, selectors.EVENT_READ, client)
+
+    def _drop(self, selector: selectors.BaseSelector, client: _Client) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(client.connection)
+        self._clients.pop(client.connection.fileno(), None)
+        client.connection.close()
+
+    def _serve(self, selector: selectors.BaseSelector, client: _Client, mask: int) -> None:
+        if mask & selectors.EVENT_READ:
+            try:
+                data = client.connection.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                data = None
+            except OSError:
+                data = b""
+            if data == b"":
+                self._drop(selector, client)
+                return
+            if data:
+                client.incoming += data
+                self._handle_lines(selector, client)
+        if mask & selectors.EVENT_WRITE:
+            self._flush(selector, client)
+
+    def _handle_lines(self, selector: selectors.BaseSelector, client: _Client) -> None:
+        while b"\n" in client.incoming:
+            raw, client.incoming = client.incoming.split(b"\n", 1)
+            client.outgoing += _line(self._answer(raw))
+        if len(client.incoming) > MAX_LINE_BYTES:
+            log.warning("bus: dropping a client that sent a line over %d bytes", MAX_LINE_BYTES)
+            self._drop(selector, client)
+            return
+        self._flush(selector, client)
+
+    def _answer(self, raw: bytes) -> dict[str, Any]:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return {"reply": None, "ok": False, "error": "not a JSON object"}
+        if not isinstance(message, dict) or not isinstance(message.get("command"), str):
+            return {"reply": None, "ok": False, "error": 'expected {"id": ..., "command": ...}'}
+        reply_to = message.get("id")
+        try:
+            result = self.on_command(message)
+        except (ValueError, KeyError, LookupError) as error:
+            return {"reply": reply_to, "ok": False, "error": str(error)}
+        return {"reply": reply_to, "ok": True, **result}
+
+    def _deliver(self, selector: selectors.BaseSelector) -> None:
+        pending = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                pending.append(self._outbox.get_nowait())
+        if not pending:
+            return
+        batch = b"".join(pending)
+        for client in list(self._clients.values()):
+            if len(client.outgoing) + len(batch) > MAX_BACKLOG_BYTES:
+                self.dropped_clients += 1
+                log.warning(
+                    "bus: a client fell %d bytes behind; disconnected", len(client.outgoing)
+                )
+                self._drop(selector, client)
+                continue
+            client.outgoing += batch
+            self._flush(selector, client)
+
+    def _flush(self, selector: selectors.BaseSelector, client: _Client) -> None:
+        if client.outgoing:
+            try:
+                sent = client.connection.send(client.outgoing)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self._drop(selector, client)
+                return
+            del client.outgoing[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.outgoing else 0)
+        with contextlib.suppress(KeyError, ValueError):
+            selector.modify(client.connection, events, client)
+
+
+class BusClient:
+    """A client of the engine's bus (the web process, the command line, tests)."""
+
+    def __init__(self, socket_path: str | Path, timeout: float = 5.0) -> None:
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket.settimeout(timeout)
+        try:
+            self._socket.connect(str(socket_path))
+        except OSError as error:
+            self._socket.close()
+            reason = error.strerror or error
+            raise BusError(
+                f"no engine at {socket_path} ({reason}); is `linerec engine` running?"
+            ) from error
+        self._reader = self._socket.makefile("rb")
+        self._next_id = 0
+        self._events: list[dict[str, Any]] = []
+
+    def close(self) -> None:
+        self._reader.close()
+        self._socket.close()
+
+    def __enter__(self) -> BusClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _read(self) -> dict[str, Any]:
+        line = self._reader.readline()
+        if not line:
+            raise BusError("the engine closed the bus connection")
+        return json.loads(line)
+
+    def command(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Send a command and wait for its reply; events that arrive meanwhile are kept."""
+        self._next_id += 1
+        request_id = self._next_id
+        self._socket.sendall(_line({"id": request_id, "command": name, **arguments}))
+        while True:
+            message = self._read()
+            if "event" in message:
+                self._events.append(message["event"])
+            elif message.get("reply") == request_id:
+                return message
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Events as they come (after any kept while waiting for a reply)."""
+        while self._events:
+            yield self._events.pop(0)
+        while True:
+            message = self._read()
+            if "event" in message:
+                yield message["event"]
