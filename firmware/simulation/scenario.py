@@ -1,0 +1,122 @@
+"""Scenario files: the calls a simulated office makes and receives.
+
+A scenario is a TOML file::
+
+    country = "CN"          # the profile: ring cadence, tones, caller-ID standard
+    lines = 4
+    loop = true             # start again when the last call is over (the demo office)
+
+    [[call]]
+    line = 1
+    at = 5.0                # seconds from the start of the scenario
+    direction = "in"        # "in": the line rings; "out": a phone on it dials
+    number = "13800138000"
+    name = "ZHANG SAN"      # caller-ID name (MDMF); "" for none
+    caller_id = "fsk"       # "fsk", "dtmf" or "none"; default: the profile's
+    rings = 2               # ring bursts before a phone picks up
+    answered = true         # false: nobody answers (inbound: missed; outbound: no answer)
+    talk = 40.0             # seconds of conversation
+
+Every key of a call but ``line``, ``at`` and ``direction`` has a default; an
+unknown key, a call on a line the office does not have, or two calls
+overlapping on one line are errors naming the call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from firmware.errors import LinerecError
+from firmware.profiles import PROFILES
+from firmware.schema import SchemaError, in_range, parse, setting
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+
+class ScenarioError(LinerecError, ValueError):
+    """A scenario file that cannot be played; the message says where and why."""
+
+
+def _digits(value: str) -> str | None:
+    allowed = set("0123456789*#ABCD")
+    return None if value and set(value) <= allowed else f"{value!r} is not a string of DTMF digits"
+
+
+@dataclass(frozen=True)
+class CallScript:
+    line: int = setting(check=in_range(1, 64))
+    at: float = setting(check=in_range(0, 10**7))
+    direction: Literal["in", "out"] = "in"
+    number: str = setting("13800138000", check=_digits)
+    name: str = ""
+    caller_id: Literal["fsk", "dtmf", "none", "profile"] = "profile"
+    private: Literal["", "O", "P"] = ""  # number withheld: out of area (O) or private (P)
+    rings: int = setting(2, check=in_range(1, 20))
+    answered: bool = True
+    talk: float = setting(30.0, check=in_range(0.5, 4 * 3600))
+    busy: bool = False  # outbound: the far end is busy
+
+
+@dataclass(frozen=True)
+class Scenario:
+    country: Literal["CN", "US", "GB", "DE"] = "CN"
+    lines: int = setting(4, check=in_range(1, 64))
+    loop: bool = False
+    seed: int = 1  # the speech and noise of the calls are drawn from this
+    call: list[CallScript] = field(default_factory=list)
+
+
+def call_length(call: CallScript) -> float:
+    """How long a call keeps its line busy, from ``at`` (a generous bound for overlap checks)."""
+    cadence = PROFILES["GB"].ring_cadence_s  # the longest ring cycle of any profile is ~6 s
+    ringing = call.rings * 6.0 + sum(cadence) if call.direction == "in" else 20.0
+    return ringing + (call.talk if call.answered else 10.0) + 2.0
+
+
+def check_overlaps(scenario: Scenario) -> list[str]:
+    problems = []
+    by_line: dict[int, list[tuple[int, CallScript]]] = {}
+    for index, call in enumerate(scenario.call):
+        if call.line > scenario.lines:
+            problems.append(f"call[{index}].line: {call.line}, but the office has {scenario.lines}")
+        by_line.setdefault(call.line, []).append((index, call))
+    for calls in by_line.values():
+        calls.sort(key=lambda item: item[1].at)
+        for (first_index, first), (second_index, second) in itertools.pairwise(calls):
+            if second.at < first.at + call_length(first):
+                problems.append(
+                    f"call[{second_index}].at: {second.at} s starts while call[{first_index}] "
+                    f"may still hold line {first.line} (until about "
+                    f"{first.at + call_length(first):.0f} s)"
+                )
+    return problems
+
+
+def load(source: str | Path) -> Scenario:
+    """A scenario from a file path, or the name of one shipped with the box ("demo-office")."""
+    path = Path(source)
+    if not path.suffix:
+        path = SCENARIO_DIR / f"{source}.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+        raise ScenarioError(f"{path}: no such scenario (shipped: {shipped})") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"{path}: {error}") from error
+    return from_document(document, str(path))
+
+
+def from_document(document: dict, origin: str = "scenario") -> Scenario:
+    try:
+        scenario = parse(Scenario, document)
+    except SchemaError as error:
+        raise ScenarioError(f"{origin}: " + "; ".join(error.problems)) from error
+    problems = check_overlaps(scenario)
+    if problems:
+        raise ScenarioError(f"{origin}: " + "; ".join(problems))
+    return scenario

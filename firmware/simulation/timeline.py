@@ -1,0 +1,281 @@
+"""What a simulated line does when: each scripted call as signals and audio in time.
+
+``build_line(scenario, line, sounds)`` turns the calls of one line into a
+``LineTimeline``: hook and ring changes at their times, and audio parts
+(caller ID, DTMF, call-progress tones, conversation) that ``render`` mixes
+into any stretch of the line's audio, with line noise under it all. Each
+call also leaves its ``ExpectedCall``: what the box should log for it, the
+ground truth of the end-to-end tests.
+
+The caller-ID and DTMF audio comes from the box's own generators, passed in
+as ``Sounds`` so that this module stays a plan of the line, not a codec.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dsp_ext import levels
+from firmware.profiles import Profile, Tone, profile
+from firmware.simulation.scenario import CallScript, Scenario
+from firmware.simulation.voices import Conversation
+
+RATE = 8000
+LINE_NOISE_DBM0 = -68.0
+NOISE_FRAME = 160
+TONE_LEVEL_DBM0 = -13.0
+CALLER_ID_GAP_S = 0.6  # after the first ring ends; the standards ask for at least 0.5
+PICK_UP_INTO_BURST_S = 0.4  # a person answers this far into the last ring burst
+DIAL_TONE_S = 1.2  # heard before the first digit
+SILENCE_AFTER_DIALLING_S = 1.0  # before the exchange answers with ringback
+
+
+@dataclass(frozen=True)
+class CallerIdRequest:
+    number: str
+    name: str
+    private: str  # "", "O" or "P"
+    date: str  # MMDDHHMM
+
+
+@dataclass(frozen=True)
+class Sounds:
+    """The generators the timeline needs, as int16 arrays at 8 kHz."""
+
+    caller_id_fsk: Callable[[CallerIdRequest, str], np.ndarray]  # request, "bell202" or "v23"
+    caller_id_dtmf: Callable[[CallerIdRequest], np.ndarray]
+    dtmf_digit: Callable[[str], np.ndarray]  # one digit, tone only (no gap)
+    dual_tone_alert: Callable[[], np.ndarray]  # ETSI DT-AS before caller ID
+
+
+@dataclass(frozen=True)
+class SignalChange:
+    at: float  # seconds from the start of the scenario
+    kind: str  # ring_on, ring_off, off_hook, on_hook, reversal
+
+
+@dataclass(frozen=True)
+class AudioPart:
+    start: int  # sample
+    length: int
+    source: Callable[[int, int], np.ndarray]  # (offset into the part, count) -> float samples
+
+
+@dataclass(frozen=True)
+class ExpectedCall:
+    """What the box should log for one scripted call."""
+
+    line: int
+    direction: str
+    number: str | None  # caller ID (None if withheld or not sent) or the digits dialled
+    name: str | None
+    outcome: str  # answered, missed, unanswered
+    started_at: float  # first ring, caller ID, or off-hook
+    answered_at: float | None  # off-hook (inbound) or the far end answering (outbound)
+    ended_at: float
+    caller_id_at: float | None = None  # when the caller-ID audio starts
+
+
+@dataclass
+class LineTimeline:
+    line: int
+    signals: list[SignalChange] = field(default_factory=list)
+    parts: list[AudioPart] = field(default_factory=list)
+    expected: list[ExpectedCall] = field(default_factory=list)
+    end: float = 0.0  # when the last call is over
+    noise_seed: int = 0
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        """Samples ``start`` to ``start + count`` of the line as int16."""
+        mixed = self._noise(start, count)
+        for part in self.parts:
+            begin = max(start, part.start)
+            end = min(start + count, part.start + part.length)
+            if begin < end:
+                mixed[begin - start : end - start] += part.source(begin - part.start, end - begin)
+        return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
+
+    def _noise(self, start: int, count: int) -> np.ndarray:
+        """Line noise, drawn per 20 ms frame so that any split of the line renders the same."""
+        first, last = start // NOISE_FRAME, (start + count - 1) // NOISE_FRAME
+        sigma = levels.reference_rms() * 10 ** (LINE_NOISE_DBM0 / 20)
+        frames = [
+            np.random.default_rng([self.noise_seed, frame]).normal(0.0, sigma, NOISE_FRAME)
+            for frame in range(first, last + 1)
+        ]
+        offset = start - first * NOISE_FRAME
+        return np.concatenate(frames)[offset : offset + count]
+
+
+def _samples(array: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    values = array.astype(np.float64)
+    return lambda offset, count: values[offset : offset + count]
+
+
+def _tone(tone: Tone, level_dbm0: float) -> Callable[[int, int], np.ndarray]:
+    """A call-progress tone with its cadence, phase-continuous from the part's start."""
+    amplitude = levels.sine_amplitude(level_dbm0) / len(tone.frequencies_hz)
+    cadence = np.array(tone.cadence_s)
+    period = float(cadence.sum()) if cadence.size else 0.0
+
+    def source(offset: int, count: int) -> np.ndarray:
+        n = np.arange(offset, offset + count)
+        t = n / RATE
+        signal = sum(np.sin(2 * math.pi * f * t) for f in tone.frequencies_hz) * amplitude
+        if period:
+            edges = np.concatenate([[0.0], np.cumsum(cadence)])
+            phase = np.mod(t, period)
+            segment = np.searchsorted(edges, phase, side="right") - 1
+            signal = np.where(segment % 2 == 0, signal, 0.0)
+        return signal
+
+    return source
+
+
+class _Builder:
+    def __init__(self, scenario: Scenario, line: int, sounds: Sounds, start_date: str) -> None:
+        self.scenario = scenario
+        self.profile: Profile = profile(scenario.country)
+        self.sounds = sounds
+        self.start_date = start_date
+        self.timeline = LineTimeline(line, noise_seed=scenario.seed * 1000 + line)
+
+    def signal(self, at: float, kind: str) -> None:
+        self.timeline.signals.append(SignalChange(at, kind))
+
+    def audio(self, at: float, source: Callable[[int, int], np.ndarray], seconds: float) -> None:
+        self.timeline.parts.append(AudioPart(round(at * RATE), int(seconds * RATE), source))
+
+    def clip(self, at: float, samples: np.ndarray) -> float:
+        """Place ``samples`` at ``at``; return when they end."""
+        self.timeline.parts.append(AudioPart(round(at * RATE), samples.size, _samples(samples)))
+        return at + samples.size / RATE
+
+    def rings(self, first: float, count: int) -> list[tuple[float, float]]:
+        """``count`` ring bursts from ``first``, by the profile's cadence: [(on, off)]."""
+        cadence = self.profile.ring_cadence_s
+        bursts = []
+        at = first
+        for _ in range(count):
+            for on, off in zip(cadence[0::2], cadence[1::2], strict=True):
+                bursts.append((at, at + on))
+                at += on + off
+        return bursts[: count * (len(cadence) // 2)]
+
+    def caller_id_mode(self, call: CallScript) -> str:
+        if call.caller_id != "profile":
+            return call.caller_id
+        return "fsk"
+
+    def inbound(self, call: CallScript, index: int) -> None:
+        request = CallerIdRequest(call.number, call.name, call.private, self.start_date)
+        mode = self.caller_id_mode(call)
+        standard = "v23" if self.profile.caller_id.modulation == "fsk_v23" else "bell202"
+        before_ring = mode == "dtmf" or self.profile.caller_id.timing == "before_ring"
+        at = call.at
+        caller_id_at = None
+        if mode != "none" and before_ring:
+            caller_id_at = at
+            if mode == "dtmf":
+                at = self.clip(at, self.sounds.caller_id_dtmf(request)) + 0.5
+            else:
+                self.signal(at, "reversal")
+                at = self.clip(at + 0.1, self.sounds.dual_tone_alert()) + 0.1
+                at = self.clip(at, self.sounds.caller_id_fsk(request, standard)) + 0.4
+        bursts = self.rings(at, call.rings)
+        if mode == "fsk" and not before_ring:
+            caller_id_at = bursts[0][1] + CALLER_ID_GAP_S
+            self.clip(caller_id_at, self.sounds.caller_id_fsk(request, standard))
+        answered_at = None
+        if call.answered:
+            last_on, last_off = bursts[-1]
+            answered_at = min(last_on + PICK_UP_INTO_BURST_S, last_off)
+            bursts[-1] = (last_on, answered_at)
+        for on, off in bursts:
+            self.signal(on, "ring_on")
+            self.signal(off, "ring_off")
+        if answered_at is not None:
+            self.signal(answered_at, "off_hook")
+            ended_at = answered_at + call.talk
+            conversation = Conversation(call.talk, self.scenario.seed * 7919 + index)
+            self.audio(answered_at, conversation.render, call.talk)
+            self.signal(ended_at, "on_hook")
+        else:
+            ended_at = bursts[-1][1]
+        shown = None if call.private or mode == "none" else call.number
+        self.timeline.expected.append(
+            ExpectedCall(
+                line=call.line,
+                direction="in",
+                number=shown,
+                name=(call.name or None) if shown else None,
+                outcome="answered" if call.answered else "missed",
+                started_at=call.at,
+                answered_at=answered_at,
+                ended_at=ended_at,
+                caller_id_at=caller_id_at,
+            )
+        )
+        self.timeline.end = max(self.timeline.end, ended_at)
+
+    def outbound(self, call: CallScript, index: int) -> None:
+        rng = np.random.default_rng([self.scenario.seed, index])
+        self.signal(call.at, "off_hook")
+        tones = self.profile.tones
+        self.audio(call.at, _tone(tones["dial"], TONE_LEVEL_DBM0), DIAL_TONE_S)
+        at = call.at + DIAL_TONE_S
+        for digit in call.number:
+            at = self.clip(at, self.sounds.dtmf_digit(digit))
+            at += float(rng.uniform(0.12, 0.45))  # a person's pace between keys
+        at += SILENCE_AFTER_DIALLING_S
+        answered_at = None
+        if call.busy:
+            self.audio(at, _tone(tones["busy"], TONE_LEVEL_DBM0), 4.0)
+            ended_at = at + 4.0
+        else:
+            ring_cycle = sum(tones["ringback"].cadence_s)
+            ringing = ring_cycle * call.rings
+            self.audio(at, _tone(tones["ringback"], TONE_LEVEL_DBM0), ringing)
+            if call.answered:
+                answered_at = at + ringing
+                conversation = Conversation(call.talk, self.scenario.seed * 7919 + index)
+                self.audio(answered_at, conversation.render, call.talk)
+                ended_at = answered_at + call.talk
+            else:
+                ended_at = at + ringing
+        self.signal(ended_at, "on_hook")
+        self.timeline.expected.append(
+            ExpectedCall(
+                line=call.line,
+                direction="out",
+                number=call.number,
+                name=None,
+                outcome="answered" if answered_at is not None else "unanswered",
+                started_at=call.at,
+                answered_at=answered_at,
+                ended_at=ended_at,
+            )
+        )
+        self.timeline.end = max(self.timeline.end, ended_at)
+
+
+def build_line(
+    scenario: Scenario, line: int, sounds: Sounds, start_date: str = "01010000"
+) -> LineTimeline:
+    """The timeline of ``line``: its calls, in order of time."""
+    builder = _Builder(scenario, line, sounds, start_date)
+    calls = sorted(
+        ((index, call) for index, call in enumerate(scenario.call) if call.line == line),
+        key=lambda item: item[1].at,
+    )
+    for index, call in calls:
+        if call.direction == "in":
+            builder.inbound(call, index)
+        else:
+            builder.outbound(call, index)
+    builder.timeline.signals.sort(key=lambda change: change.at)
+    return builder.timeline
