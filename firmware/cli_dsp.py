@@ -47,6 +47,20 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dtmf(args: argparse.Namespace) -> int:
+    """Print the DTMF digits in a WAV file: one line, or one JSON object per digit."""
+    from dsp_ext.dtmf import DtmfDetector  # noqa: PLC0415 - loads the DSP kernels
+
+    audio = wavfile.read_wav(args.file)
+    digits = DtmfDetector(args.country).detect(audio.samples) if audio.samples.size else []
+    if args.json:
+        for d in digits:
+            print(json.dumps({"digit": d.digit, "start_s": d.start_s, "end_s": d.end_s}))
+    else:
+        print("".join(d.digit for d in digits))
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     dsp = commands.add_parser("dsp", help="run a DSP kernel on a WAV file")
     tools = dsp.add_subparsers(dest="dsp_command", metavar="TOOL", required=True)
@@ -63,3 +77,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--encoding", choices=sorted(wavfile.ENCODINGS), default="pcm16", help="(pcm16)"
     )
     convert.set_defaults(handler=_convert)
+
+    dtmf = tools.add_parser("dtmf", help="print the DTMF digits in a WAV file")
+    dtmf.add_argument("file", type=Path)
+    dtmf.add_argument("--json", action="store_true", help="one JSON object per digit")
+    dtmf.add_argument(
+        "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="twist limits (CN)"
+    )
+    dtmf.set_defaults(handler=_dtmf)
