@@ -47,6 +47,16 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cid(args: argparse.Namespace) -> int:
+    """Print one JSON object per caller-ID message (FSK or DTMF) in a WAV file."""
+    from firmware.callerid import decode_audio  # noqa: PLC0415 - loads the DSP kernels
+
+    audio = wavfile.read_wav(args.file)
+    for caller_id in decode_audio(audio.samples):
+        print(json.dumps(caller_id.to_json(), ensure_ascii=False))
+    return 0
+
+
 def _dtmf(args: argparse.Namespace) -> int:
     """Print the DTMF digits in a WAV file: one line, or one JSON object per digit."""
     from dsp_ext.dtmf import DtmfDetector  # noqa: PLC0415 - loads the DSP kernels
@@ -77,6 +87,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--encoding", choices=sorted(wavfile.ENCODINGS), default="pcm16", help="(pcm16)"
     )
     convert.set_defaults(handler=_convert)
+
+    cid = tools.add_parser("cid", help="print the caller-ID messages in a WAV file as JSON")
+    cid.add_argument("file", type=Path)
+    cid.set_defaults(handler=_cid)
 
     dtmf = tools.add_parser("dtmf", help="print the DTMF digits in a WAV file")
     dtmf.add_argument("file", type=Path)

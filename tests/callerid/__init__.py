@@ -1,0 +1,1 @@
+"""Helpers shared by the caller-ID tests: signals, noise, and both receivers."""
