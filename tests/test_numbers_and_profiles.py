@@ -141,3 +141,47 @@ def test_a_disabled_line_records_nothing():
         utc_offset_s=8 * 3600,
         ring_timeout_s=PROFILES["CN"].ring_timeout_s,
     )
+
+
+def sample_numbers() -> list[tuple[str, str]]:
+    """An example number of every type for every region, plus some of the box's own."""
+    import phonenumbers  # noqa: PLC0415
+
+    samples = [("13800138000", "CN"), ("075512345678", "CN"), ("4008123123", "CN")]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE,
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+        ):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                samples.append(
+                    (
+                        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164),
+                        region,
+                    )
+                )
+    return samples
+
+
+def test_locations_and_carriers_match_phonenumbers_own_lookups():
+    """The exported index gives what phonenumbers' geocoder and carrier modules give."""
+    import phonenumbers  # noqa: PLC0415
+    from phonenumbers import carrier, geocoder  # noqa: PLC0415 - the 100 MB tables, here only
+
+    samples = sample_numbers()
+    assert len(samples) > 500
+    for raw, region in samples:
+        info = describe(raw, region)
+        parsed = phonenumbers.parse(raw, region)
+        expected = (
+            geocoder.description_for_number(parsed, "zh") or None,
+            geocoder.description_for_number(parsed, "en") or None,
+            carrier.name_for_number(parsed, "zh") or None,
+            carrier.name_for_number(parsed, "en") or None,
+        )
+        if not phonenumbers.is_valid_number(parsed):
+            continue
+        found = (info.location_zh, info.location_en, info.carrier_zh, info.carrier_en)
+        assert found == expected, (raw, region)
