@@ -111,7 +111,9 @@ class CallLog:
         self.call["answered_at"] = action.at
         if self.call_id is not None:
             self.store.update_call(self.call_id, answered_at=action.at)
-        self._publish("call_answered")
+        self._publish(
+            "call_answered", direction=self.call.get("direction"), number=self.call.get("number")
+        )
 
     def _call_ended(self, action: machine.CallEnded) -> None:
         if self.call_id is not None:
@@ -131,7 +133,7 @@ class CallLog:
 
     def _start_recording(self, action: machine.StartRecording) -> None:
         tag = str(self.call_id) if self.call_id is not None else f"vox{int(action.at)}"
-        relative = self.recorder.start(tag, dict(self.call))
+        relative = self.recorder.start(tag, dict(self.call), since=action.since)
         if relative is None:
             self._publish("recording_failed", error="cannot create the recording file")
             return

@@ -11,13 +11,14 @@ Phases of a line::
 
     IDLE --RingOn--> RINGING --OffHook--> IN_CALL (inbound, answered)
       |                 '--no ring for ring_timeout_s--> IDLE (missed call)
-      '--OffHook--> DIALLING --digits settle / voice--> IN_CALL (outbound)
+      '--OffHook--> DIALLING --no digit for dial_settle_s--> IN_CALL (outbound)
     IN_CALL <--voice / silence for hold_after_s--> SILENT (on hold)
     IN_CALL / SILENT / DIALLING --OnHook--> IDLE (call ends)
     IDLE / RINGING --Seize--> SEIZED (the box holds the line) --Release--> IDLE
 
 Recording follows the line's mode: ``auto`` records answered calls from the
-answer (inbound) or from the end of dialling (outbound), ``schedule`` does
+answer (inbound) or from the last digit dialled (outbound, from the pre-roll
+kept while the dialling settles), ``schedule`` does
 the same inside its weekly windows, ``vox`` records while there is voice,
 ``manual`` on command, ``off`` never; numbers on the no-record list are
 never recorded, whatever the mode (their calls are still logged).
@@ -62,6 +63,7 @@ class Policy:
     ring_timeout_s: float = 8.0  # no ring for this long after a burst: the caller gave up
     dial_settle_s: float = 4.0  # no digit for this long: dialling is over
     hold_after_s: float = 30.0  # no voice for this long in a call: on hold
+    preroll_s: float = 0.5  # voice-activated recordings start this long before the voice
 
 
 def in_window(policy: Policy, at: float) -> bool:
@@ -102,6 +104,7 @@ class LineState:
     last_ring_at: float = 0.0  # end of the last ring burst, or its start while ringing
     last_digit_at: float = 0.0
     voice: bool = False
+    voice_since: float = 0.0  # when the voice last started
     quiet_since: float = 0.0  # when the voice last stopped
     manual_recording: bool = False
     recording: bool = False
@@ -234,7 +237,7 @@ class CallEnded(Action):
 
 @dataclass(frozen=True)
 class StartRecording(Action):
-    pass
+    since: float = 0.0  # keep the line's audio from this time on (before ``at``: pre-roll)
 
 
 @dataclass(frozen=True)
@@ -337,11 +340,11 @@ def _end_call(state: LineState, event: Event) -> Result:
 
 
 def _voice_started(state: LineState, event: VoiceStarted) -> Result:
-    state = replace(state, voice=True)
+    state = replace(state, voice=True, voice_since=event.at)
+    # In DIALLING, voice does not end the dialling: the digits themselves, the
+    # dial tone and the ringback sound like voice to an energy detector.
     if state.phase == Phase.SILENT:
         return replace(state, phase=Phase.IN_CALL), []
-    if state.phase == Phase.DIALLING and state.call.digits:
-        return _connect_outbound(state, event.at)
     return state, []
 
 
@@ -351,7 +354,8 @@ def _voice_stopped(state: LineState, event: VoiceStopped) -> Result:
 
 def _tick_ringing(state: LineState, event: Tick) -> Result:
     if not state.ringing and event.at - state.last_ring_at >= state.policy.ring_timeout_s:
-        return _end_call(state, event)
+        # The caller hung up when the ringing stopped; the timeout only tells us.
+        return _end_call(state, Tick(state.last_ring_at))
     return state, []
 
 
@@ -481,6 +485,16 @@ def recording_wanted(state: LineState, at: float) -> bool:
     return policy.mode != "off" and (automatic or manual)
 
 
+def _recording_since(state: LineState, at: float) -> float:
+    """Where a recording starting now should begin in the line's audio."""
+    if state.policy.mode == "vox":
+        return min(at, state.voice_since) - state.policy.preroll_s
+    call = state.call
+    if call is not None and call.direction == "out" and call.digits:
+        return min(at, state.last_digit_at)  # the call began when the dialling ended
+    return at
+
+
 def step(state: LineState, event: Event) -> Result:
     """The line's next state and what to do, for one event."""
     handler = TRANSITIONS[state.phase, type(event)]
@@ -494,7 +508,7 @@ def step(state: LineState, event: Event) -> Result:
     wanted = recording_wanted(state, event.at)
     if wanted and not state.recording:
         state = replace(state, recording=True)
-        actions.append(StartRecording(event.at))
+        actions.append(StartRecording(event.at, since=_recording_since(state, event.at)))
     elif state.recording and not wanted:
         state = replace(state, recording=False)
         # Stop before the call is logged as ended, so the recording is complete

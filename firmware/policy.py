@@ -46,4 +46,5 @@ def policy_for(config: Config, line: Line) -> Policy:
         windows=windows,
         utc_offset_s=country.utc_offset_s,
         ring_timeout_s=country.ring_timeout_s,
+        preroll_s=line.recording.vox.preroll_ms / 1000,
     )

@@ -1,7 +1,9 @@
 """One line's recorder: int16 frames in, crash-safe recording files out.
 
-It keeps the last ``preroll_ms`` of audio while idle, so a voice-activated
-recording starts with the first syllable that woke it rather than after it.
+It keeps the last few seconds of the line while not recording, so a
+recording can start where the call really began: before the first syllable
+that woke a voice-activated recording, or at the last digit of an outgoing
+call whose dialling took a few seconds to be recognised as over.
 A write error (most often a full disk) ends the current recording cleanly:
 what reached the disk stays a valid file, the error is logged and reported,
 and the line goes on working; the next recording tries again.
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FRAME_SAMPLES = 160
 SAMPLE_RATE = 8000
+HISTORY_S = 6.0  # how far back a recording can start
 
 _ENCODERS: dict[str, Callable[[np.ndarray], bytes]] = {
     "pcm16": lambda frame: frame.astype("<i2").tobytes(),
@@ -49,7 +52,7 @@ class LineRecorder:
         line: int,
         root: Path,
         encoding: str = "alaw",
-        preroll_ms: int = 0,
+        history_s: float = HISTORY_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if encoding not in _ENCODERS:
@@ -59,8 +62,9 @@ class LineRecorder:
         self.encoding = encoding
         self._encode = _ENCODERS[encoding]
         self._clock = clock
-        self._preroll: collections.deque[np.ndarray] = collections.deque(
-            maxlen=max(0, preroll_ms * SAMPLE_RATE // 1000 // FRAME_SAMPLES)
+        # (line time, frame) of the recent past, kept while not recording
+        self._history: collections.deque[tuple[float, np.ndarray]] = collections.deque(
+            maxlen=max(0, round(history_s * SAMPLE_RATE / FRAME_SAMPLES))
         )
         self._file: RecordingFile | None = None
         self._started_at = 0.0
@@ -74,14 +78,16 @@ class LineRecorder:
     def current(self) -> str | None:
         return self._file.relative if self._file else None
 
-    def start(self, tag: str, metadata: dict, include_preroll: bool = True) -> str | None:
-        """Open a new recording; return its path under the recordings folder, or None if
-        it could not be created (the error is logged and counted)."""
+    def start(self, tag: str, metadata: dict, since: float | None = None) -> str | None:
+        """Open a new recording that begins at line time ``since`` (default: now), as far
+        back as the kept history reaches. Returns its path under the recordings folder,
+        or None if it could not be created (the error is logged and counted)."""
         if self._file is not None:
             return self._file.relative
-        started_at = self._clock()
-        preroll = list(self._preroll) if include_preroll else []
-        started_at -= len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
+        now = self._clock()
+        since = now if since is None else since
+        preroll = [frame for at, frame in self._history if at >= since - 1e-6]
+        started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
         relative = relative_path(self.line, started_at, tag)
         document = {"line": self.line, "started_at": started_at, **metadata}
         try:
@@ -91,15 +97,15 @@ class LineRecorder:
         except OSError as error:
             self._fail(relative, error)
             return None
-        self._preroll.clear()
+        self._history.clear()
         self._started_at = started_at
         return relative
 
     def feed(self, frame: np.ndarray) -> FinishedRecording | None:
         """One frame of the line. Returns a FinishedRecording only if a write error ended it."""
         if self._file is None:
-            if self._preroll.maxlen:
-                self._preroll.append(frame.copy())
+            if self._history.maxlen:
+                self._history.append((self._clock(), frame.copy()))
             return None
         try:
             self._file.append(self._encode(frame))

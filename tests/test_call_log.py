@@ -41,11 +41,11 @@ class Clock:
 class Line:
     """The machine, the executor and the recorder of one line, driven by hand."""
 
-    def __init__(self, tmp_path: Path, policy: Policy | None = None, preroll_ms: int = 0) -> None:
+    def __init__(self, tmp_path: Path, policy: Policy | None = None) -> None:
         self.clock = Clock()
         self.store = Store(tmp_path / "linerec.db")
         self.root = tmp_path / "recordings"
-        self.recorder = LineRecorder(1, self.root, "alaw", preroll_ms, clock=self.clock)
+        self.recorder = LineRecorder(1, self.root, "alaw", clock=self.clock)
         self.events: list[dict] = []
         self.seized: list[bool] = []
         self.log = CallLog(
@@ -63,10 +63,10 @@ class Line:
         for _ in range(int(seconds * 50)):
             frame = rng.integers(-8000, 8000, 160, dtype=np.int16)
             self.sent.append(frame)
-            self.clock.now += 0.02
-            finished = self.recorder.feed(frame)
+            finished = self.recorder.feed(frame)  # stamped with its start, as the engine does
             if finished is not None:
                 self.log.recording_error(finished, self.clock.now)
+            self.clock.now += 0.02
 
     def kinds(self) -> list[str]:
         return [event["type"] for event in self.events]
@@ -153,7 +153,7 @@ def test_a_missed_call_has_no_recording(tmp_path):
 
 
 def test_voice_activation_keeps_the_preroll(tmp_path, rng):
-    line = Line(tmp_path, Policy(mode="vox"), preroll_ms=200)
+    line = Line(tmp_path, Policy(mode="vox", preroll_s=0.2))
     line.talk(1.0, rng)  # the line before the voice was detected
     line.event(machine.VoiceStarted(line.clock.now))
     line.talk(1.0, rng)

@@ -141,7 +141,8 @@ def test_a_caller_who_gives_up_is_a_missed_call_after_the_ring_timeout():
     assert state.phase == Phase.RINGING  # 7.9 s of silence: still within the cadence
     state, actions = run(state, Tick(t + 14.1))
     assert state.phase == Phase.IDLE
-    assert actions == [CallEnded(t + 14.1, "missed"), PhaseChanged(t + 14.1, Phase.IDLE)]
+    # The call ended when the ringing stopped; the timeout only revealed it.
+    assert actions == [CallEnded(t + 6, "missed"), PhaseChanged(t + 14.1, Phase.IDLE)]
 
 
 def test_caller_id_before_the_first_ring_starts_the_call():
@@ -169,11 +170,15 @@ def test_an_outbound_call_collects_its_digits_then_connects_and_records():
     assert state.call.digits == "138001380001"
 
 
-def test_speech_after_the_digits_connects_at_once():
+def test_tones_while_dialling_do_not_end_the_dialling_and_recording_starts_at_the_last_digit():
     t = MONDAY_10AM
-    state, actions = run(LineState(), OffHook(t), Digit(t + 1, "1"), VoiceStarted(t + 2))
+    events = [OffHook(t), Digit(t + 1, "1"), VoiceStarted(t + 1), Digit(t + 1.5, "0")]
+    state, actions = run(LineState(), *events, VoiceStarted(t + 3))  # ringback sounds like voice
+    assert state.phase == Phase.DIALLING
+    assert state.call.number == "10"
+    state, actions = run(state, Tick(t + 5.6))
     assert state.phase == Phase.IN_CALL
-    assert actions[-1] == StartRecording(t + 2)
+    assert actions[-1] == StartRecording(t + 5.6, since=t + 1.5)
 
 
 def test_an_off_hook_without_digits_becomes_a_call_with_no_number():
@@ -213,7 +218,7 @@ def test_voice_activated_mode_records_while_there_is_voice():
     t = MONDAY_10AM
     state = LineState(policy=Policy(mode="vox"))
     state, actions = run(state, VoiceStarted(t))
-    assert actions == [StartRecording(t)]
+    assert actions == [StartRecording(t, since=t - 0.5)]  # the pre-roll
     state, actions = run(state, VoiceStopped(t + 5))
     assert actions == [StopRecording(t + 5)]
 
@@ -224,7 +229,7 @@ def test_manual_mode_records_on_command_only_during_a_call():
     state, actions = run(state, RingOn(t), OffHook(t + 2))
     assert not any(isinstance(a, StartRecording) for a in actions)
     state, actions = run(state, RecordCommand(t + 10, start=True))
-    assert actions == [StartRecording(t + 10)]
+    assert actions == [StartRecording(t + 10, since=t + 10)]
     state, actions = run(state, RecordCommand(t + 20, start=False))
     assert actions == [StopRecording(t + 20)]
     state, actions = run(state, RecordCommand(t + 25, start=True), OnHook(t + 30))
@@ -293,4 +298,4 @@ def test_a_policy_change_takes_effect_mid_call():
     state, actions = run(state, PolicyChanged(t + 5, policy=Policy(mode="off")))
     assert actions == [StopRecording(t + 5)]
     state, actions = run(state, PolicyChanged(t + 9, policy=Policy(mode="auto")))
-    assert actions == [StartRecording(t + 9)]
+    assert actions == [StartRecording(t + 9, since=t + 9)]

@@ -187,7 +187,9 @@ class _Builder:
                 at = self.clip(at + 0.1, self.sounds.dual_tone_alert()) + 0.1
                 at = self.clip(at, self.sounds.caller_id_fsk(request, standard)) + 0.4
         bursts = self.rings(at, call.rings)
-        if mode == "fsk" and not before_ring:
+        # Caller ID between the rings needs a second ring: a phone picked up
+        # during the first ring stops the exchange from sending it.
+        if mode == "fsk" and not before_ring and (len(bursts) > 1 or not call.answered):
             caller_id_at = bursts[0][1] + CALLER_ID_GAP_S
             self.clip(caller_id_at, self.sounds.caller_id_fsk(request, standard))
         answered_at = None
@@ -206,7 +208,8 @@ class _Builder:
             self.signal(ended_at, "on_hook")
         else:
             ended_at = bursts[-1][1]
-        shown = None if call.private or mode == "none" else call.number
+        sent = caller_id_at is not None
+        shown = None if call.private or not sent else call.number
         self.timeline.expected.append(
             ExpectedCall(
                 line=call.line,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -37,6 +38,8 @@ from firmware.store.wavformat import (
     walk_chunks,
     wav_header,
 )
+
+log = logging.getLogger(__name__)
 
 SIDECAR_VERSION = 1
 SYNC_INTERVAL_S = 1.0
@@ -128,7 +131,12 @@ class RecordingFile:
             self._sync_file()
             fsync_directory(self.path.parent)
         except OSError:
-            self._stream.close()
+            # Nothing was recorded yet: leave no half-made file behind (a full disk).
+            with contextlib.suppress(OSError):
+                self._stream.close()
+            for leftover in (self.path, sidecar_path(self.path)):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
             raise
         self._last_sync = self.clock()
 
@@ -237,7 +245,12 @@ def repair(wav_path: Path) -> RepairResult:
     sidecar = read_sidecar(wav_path)
     if sidecar is not None and (changed or sidecar.get("state") != "complete"):
         sidecar.update(state="repaired", samples=samples, sha256=sha256)
-        write_json_atomically(sidecar_path(wav_path), sidecar)
+        try:
+            write_json_atomically(sidecar_path(wav_path), sidecar)
+        except OSError as error:
+            # The audio is whole; the old sidecar stays (it is replaced atomically)
+            # and the index holds the truth until there is room to write it.
+            log.warning("%s: sidecar not updated: %s", wav_path, error.strerror or error)
     return RepairResult(wav_path, samples, changed, sha256)
 
 
@@ -257,6 +270,15 @@ class ReconcileReport:
     @property
     def clean(self) -> bool:
         return not (self.repaired or self.indexed or self.missing or self.damaged)
+
+
+def recover(store: Store, root: Path, now: float) -> tuple[int, ReconcileReport]:
+    """What every start does first: close the calls a crash left open, then reconcile.
+
+    Returns how many calls were closed and the reconcile report.
+    """
+    closed = store.close_unfinished_calls(now)
+    return closed, reconcile(store, root)
 
 
 def reconcile(store: Store, root: Path) -> ReconcileReport:
