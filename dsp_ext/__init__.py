@@ -1,6 +1,8 @@
 """linerec's DSP kernels: C code built with cffi, behind small numpy APIs.
 
-Modules: ``dsp_ext.g711`` (A-law and mu-law). Every error is a
+Modules: ``g711`` (A-law and mu-law), ``dtmf`` (DTMF receiver and
+generator), ``fsk`` (Bell 202 / V.23 caller-ID modem), ``dtas`` (the ETSI
+alerting tone), ``vad`` (voice activity), ``levels`` (dBm0). Every error is a
 ``dsp_ext.errors.DspError``. Importing the package checks that the compiled
 extension matches these sources.
 """
