@@ -12,9 +12,7 @@ does not pass the schema.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +22,7 @@ from tinydb.storages import Storage
 
 from firmware.errors import LinerecError
 from firmware.schema import SchemaError, in_range, parse, setting, to_document
+from firmware.store.files import write_atomically
 
 CONFIG_FILE = "config.json"
 COUNTRIES = ("CN", "US", "GB", "DE")
@@ -197,21 +196,8 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=".config.")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as temp:
-                json.dump(data, temp, ensure_ascii=False, indent=1, sort_keys=True)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+        write_atomically(self.path, text.encode("utf-8"))
 
     def close(self) -> None:
         pass
@@ -269,25 +255,22 @@ class ConfigStore:
 
     def update_line(self, number: int, **changes: Any) -> Config:
         """Change settings of one line (checked against the schema); return the new config."""
-        config = self.load()
-        plain = to_plain(config)
+        plain = to_plain(self.load())
         for line in plain["lines"]:
             if line["number"] == number:
                 line.update(changes)
                 break
         else:
             raise ConfigError(self.path, [f"no line {number}"])
-        try:
-            updated = validate(plain)
-        except SchemaError as error:
-            raise ConfigError(self.path, error.problems) from error
-        self.save(updated)
-        return updated
+        return self._save_plain(plain)
 
     def set_device(self, **changes: Any) -> Config:
-        config = self.load()
-        plain = to_plain(config)
+        """Change device settings (checked against the schema); return the new config."""
+        plain = to_plain(self.load())
         plain["device"].update(changes)
+        return self._save_plain(plain)
+
+    def _save_plain(self, plain: dict[str, Any]) -> Config:
         try:
             updated = validate(plain)
         except SchemaError as error:

@@ -14,7 +14,6 @@ power failure leaves it, is read up to the last whole sample and flagged
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from dsp_ext import g711
 from firmware.errors import LinerecError
+from firmware.store.files import write_atomically
 from firmware.store.wavformat import ENCODINGS, SAMPLE_RATE, parse_fmt, walk_chunks, wav_header
 
 __all__ = ["ENCODINGS", "SAMPLE_RATE", "WavAudio", "WavError", "read_wav", "write_wav"]
@@ -146,13 +146,4 @@ def write_wav(path: str | os.PathLike, samples: np.ndarray, encoding: str = "pcm
     payload = wav_header(encoding, samples.size) + encode_samples(samples, encoding)
     if len(payload) & 1:
         payload += b"\0"  # RIFF chunks are padded to an even size
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as temp:
-            temp.write(payload)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, payload)

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from firmware import config as config_module
 from firmware.cli import main
 from firmware.config import ConfigError, ConfigStore, default_config, validate
 from firmware.schema import SchemaError
+from firmware.store import files
 
 
 def test_a_new_box_starts_with_the_default_configuration_on_disk(tmp_path):
@@ -108,7 +108,7 @@ def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path, monkeypatch):
     def power_cut(*args):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(config_module.os, "fsync", power_cut)
+    monkeypatch.setattr(files.os, "fsync", power_cut)
     with pytest.raises(OSError, match="Input/output"):
         store.update_line(1, name="never saved")
     assert store.path.read_bytes() == before

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsp_ext import g711
-from firmware import wavfile
+from firmware.store import files
 from firmware.wavfile import WavError, read_wav, write_wav
 
 
@@ -167,7 +167,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wavfile.os, "fsync", full_disk)
+    monkeypatch.setattr(files.os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space"):
         write_wav(path, np.zeros(10, dtype=np.int16))
     assert path.read_bytes() == before

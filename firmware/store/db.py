@@ -150,6 +150,16 @@ class Store:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _insert(self, table: str, values: dict[str, object]) -> int:
+        """One row; the column names come from this module, never from a caller's data."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
+            )
+        return int(cursor.lastrowid)
+
     # ---- calls --------------------------------------------------------------
 
     def start_call(
@@ -158,13 +168,7 @@ class Store:
         """Log a call as it begins (first ring, or off-hook to dial); return its id."""
         values = {"line": line, "direction": direction, "started_at": started_at or time.time()}
         values.update(self._checked_call_fields(details))
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        with self.transaction() as connection:
-            cursor = connection.execute(
-                f"INSERT INTO calls ({columns}) VALUES ({marks})", tuple(values.values())
-            )
-        return int(cursor.lastrowid)
+        return self._insert("calls", values)
 
     def update_call(self, call_id: int, **changes: object) -> None:
         """Set fields of a call as they become known (caller ID, answer, digits, end)."""
@@ -255,13 +259,7 @@ class Store:
         if unknown:
             raise ValueError(f"not recording fields: {unknown}")
         values.update(details)
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        with self.transaction() as connection:
-            cursor = connection.execute(
-                f"INSERT INTO recordings ({columns}) VALUES ({marks})", tuple(values.values())
-            )
-        return int(cursor.lastrowid)
+        return self._insert("recordings", values)
 
     def finish_recording(
         self,

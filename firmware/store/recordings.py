@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from firmware.store.db import CALL_FIELDS, Store
+from firmware.store.files import fsync_directory, write_atomically
 from firmware.store.wavformat import (
     ENCODINGS,
     bytes_per_sample,
@@ -59,27 +59,9 @@ def sidecar_path(wav_path: Path) -> Path:
     return wav_path.with_suffix(".json")
 
 
-def fsync_directory(directory: Path) -> None:
-    """Make a rename or a new file in ``directory`` survive a power cut."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def write_json_atomically(path: Path, document: dict) -> None:
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as temp:
-            json.dump(document, temp, ensure_ascii=False, indent=1, sort_keys=True)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
+    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)
+    write_atomically(path, text.encode("utf-8"))
 
 
 def read_sidecar(wav_path: Path) -> dict | None:
