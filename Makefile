@@ -42,6 +42,7 @@ test-full: system-deps $(BUILT) lint
 
 bench: system-deps $(BUILT)
 	$(PY) -m dsp_ext.bench --json build/bench.json
+	$(PY) -m bench.engine
 
 lint: $(BUILT)
 	$(VENV)/bin/ruff check .

@@ -11,21 +11,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from firmware import __version__, cli_dsp
+from firmware import __version__, cli_dsp, cli_engine
 from firmware.config import ConfigError, ConfigStore
 from firmware.errors import LinerecError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
-
-
-def _run(args: argparse.Namespace) -> int:
-    print(
-        f"linerec {__version__}: the line engine has no lines yet, so there is nothing "
-        f"to run (data folder {args.data}, speed x{args.speed}, web port {args.port})."
-    )
-    return EXIT_OK
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -69,15 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linerec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = commands.add_parser(
-        "run", help="start the box on the simulated office lines (development default)"
-    )
-    run.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
-    run.add_argument(
-        "--speed", type=_positive_float, default=1.0, help="simulated clock speed-up (1)"
-    )
-    run.add_argument("--port", type=_port, default=8080, help="web port (8080)")
-    run.set_defaults(handler=_run)
+    cli_engine.register(commands, _positive_float, _port)
 
     check = commands.add_parser(
         "check-config", help="check the device configuration and report every problem"

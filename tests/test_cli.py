@@ -30,13 +30,6 @@ def test_python_dash_m_firmware_is_the_same_command():
     assert result.stdout.strip() == f"linerec {__version__}"
 
 
-def test_run_says_there_are_no_lines_yet(capsys, tmp_path):
-    assert main(["run", "--data", str(tmp_path), "--speed", "10", "--port", "8081"]) == 0
-    out = capsys.readouterr().out
-    assert "no lines yet" in out
-    assert str(tmp_path) in out
-
-
 @pytest.mark.parametrize(
     "argv", [["run", "--speed", "0"], ["run", "--port", "70000"], ["frobnicate"], []]
 )

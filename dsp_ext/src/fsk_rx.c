@@ -39,9 +39,14 @@
 #define RX_MAGIC 0x4c524658u    /* "LRFX" */
 #define FIR_TAPS 15
 #define FIR_DELAY 7             /* (FIR_TAPS - 1) / 2: the front end's delay */
-#define BLOCK 64                /* input samples per pass of the vectorised front end */
-#define OUT_BLOCK (BLOCK / 2 + 1)  /* baseband samples a pass can make, at most */
-#define MIXED_SIZE (FIR_TAPS + 2 * BLOCK)
+#define BLOCK 128               /* input samples per pass of the vectorised front end */
+/*
+ * Baseband samples a pass makes, at most: the filter carries at most
+ * FIR_TAPS - 1 inputs over, so a pass has at most 2 * OUT_BLOCK + FIR_TAPS - 1.
+ * A multiple of 4, so that the block loops vectorise without a scalar tail.
+ */
+#define OUT_BLOCK (BLOCK / 2)
+#define PHASE_SIZE (OUT_BLOCK + FIR_DELAY)  /* even (or odd) filter inputs held */
 #define HISTORY 32              /* baseband history kept: more than 8 bits */
 #define DISC_SUM 3              /* discriminator summed over about one bit */
 #define BIT_SAMPLES (4000.0 / 1200.0)  /* in baseband samples (4 kHz) */
@@ -106,17 +111,22 @@ struct lr_fsk_rx {
     int64_t t;                     /* baseband time (4 kHz) of the newest sample */
     int t40;                       /* t mod 40 */
     int cur;                       /* index of sample t in the history arrays */
-    /* mixer output at 8 kHz; the FIR's memory in front, then new samples */
-    float mixed_re[MIXED_SIZE], mixed_im[MIXED_SIZE];
-    int fill;                      /* samples in mixed_* */
-    int centre;                    /* where the next baseband sample is centred */
+    /*
+     * Mixer output at 8 kHz, the FIR's memory in front, then new samples,
+     * split into even and odd samples (counted from the first input of the
+     * next baseband sample's window): the decimating filter then reads both
+     * with unit stride, so it vectorises.
+     */
+    float even_re[PHASE_SIZE], even_im[PHASE_SIZE];
+    float odd_re[PHASE_SIZE], odd_im[PHASE_SIZE];
+    int fill;                      /* mixer samples held, even and odd together */
     /* baseband rotated to the mark and space tones, with HISTORY samples in front */
     float mark_re[HISTORY + OUT_BLOCK], mark_im[HISTORY + OUT_BLOCK];
     float space_re[HISTORY + OUT_BLOCK], space_im[HISTORY + OUT_BLOCK];
-    float base_re[OUT_BLOCK], base_im[OUT_BLOCK];
+    /* baseband z, with the previous pass's last z in front for the discriminator */
+    float base_re[1 + OUT_BLOCK], base_im[1 + OUT_BLOCK];
     /* discriminator with DISC_SUM - 1 values in front, and its moving sum */
     float disc[DISC_SUM - 1 + OUT_BLOCK], disc_sum[OUT_BLOCK];
-    float last_re, last_im;        /* previous z for the discriminator */
     float disc_prev;
 
     /* bit clock */
@@ -178,16 +188,18 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     st->t = -1;
     st->t40 = 39;
     st->cur = HISTORY - 1;
-    memset(st->mixed_re, 0, sizeof st->mixed_re);
-    memset(st->mixed_im, 0, sizeof st->mixed_im);
+    memset(st->even_re, 0, sizeof st->even_re);
+    memset(st->even_im, 0, sizeof st->even_im);
+    memset(st->odd_re, 0, sizeof st->odd_re);
+    memset(st->odd_im, 0, sizeof st->odd_im);
     /* the filter starts on FIR_TAPS - 1 zeros: baseband sample 0 is centred on input -7 */
     st->fill = FIR_TAPS - 1;
-    st->centre = FIR_DELAY;
     memset(st->mark_re, 0, sizeof st->mark_re);
     memset(st->mark_im, 0, sizeof st->mark_im);
     memset(st->space_re, 0, sizeof st->space_re);
     memset(st->space_im, 0, sizeof st->space_im);
-    st->last_re = st->last_im = 0.0f;
+    memset(st->base_re, 0, sizeof st->base_re);
+    memset(st->base_im, 0, sizeof st->base_im);
     memset(st->disc, 0, sizeof st->disc);
     memset(st->disc_sum, 0, sizeof st->disc_sum);
     st->disc_prev = 0.0f;
@@ -654,29 +666,48 @@ static void mix_block(const int16_t *restrict in, int count, const float *restri
                       float *restrict out_im)
 {
     float x[BLOCK];
-    for (int i = 0; i < count; i++)
-        x[i] = (float)in[i];
-    for (int i = count; i < BLOCK; i++)
-        x[i] = 0.0f;
+    if (count == BLOCK) {
+        /* the usual case, as a loop of fixed length so that it vectorises */
+        for (int i = 0; i < BLOCK; i++)
+            x[i] = (float)in[i];
+    } else {
+        for (int i = 0; i < count; i++)
+            x[i] = (float)in[i];
+        for (int i = count; i < BLOCK; i++)
+            x[i] = 0.0f;
+    }
     for (int i = 0; i < BLOCK; i++) {
         out_re[i] = x[i] * cos_table[i];
         out_im[i] = x[i] * sin_table[i];
     }
 }
 
+/* in[2 j] to first[j], in[2 j + 1] to second[j] */
+static void split_block(const float *restrict in, float *restrict first, float *restrict second)
+{
+    for (int j = 0; j < BLOCK / 2; j++) {
+        first[j] = in[2 * j];
+        second[j] = in[2 * j + 1];
+    }
+}
+
 /*
  * The low-pass, keeping every other output (8 to 4 kHz): out[i] is centred
- * on in[2 i + FIR_DELAY]. The complex baseband fits in +-2 kHz, and the
- * filter has the mirror image down by over 45 dB before it could alias.
+ * on input 2 i + FIR_DELAY, which is odd[i + 3]; input 2 i + FIR_DELAY + k
+ * is even[i + (FIR_DELAY + 1 + k) / 2] for odd k and odd[i + 3 + k / 2] for
+ * even k. The terms are added in the same order as in a plain 15-tap loop
+ * around the centre. The complex baseband fits in +-2 kHz, and the filter
+ * has the mirror image down by over 45 dB before it could alias.
  */
-static void filter_block(const float *restrict in, float *restrict out)
+static void filter_block(const float *restrict even, const float *restrict odd,
+                         float *restrict out)
 {
     const float *h = fir_pairs;
     for (int i = 0; i < OUT_BLOCK; i++) {
-        const float *c = &in[2 * i + FIR_DELAY];
-        out[i] = fir_centre * c[0] + h[0] * (c[-1] + c[1]) + h[1] * (c[-2] + c[2]) +
-                 h[2] * (c[-3] + c[3]) + h[3] * (c[-4] + c[4]) + h[4] * (c[-5] + c[5]) +
-                 h[5] * (c[-6] + c[6]) + h[6] * (c[-7] + c[7]);
+        out[i] = fir_centre * odd[i + 3] + h[0] * (even[i + 3] + even[i + 4]) +
+                 h[1] * (odd[i + 2] + odd[i + 4]) + h[2] * (even[i + 2] + even[i + 5]) +
+                 h[3] * (odd[i + 1] + odd[i + 5]) + h[4] * (even[i + 1] + even[i + 6]) +
+                 h[5] * (odd[i] + odd[i + 6]) + h[6] * (even[i] + even[i + 7]);
     }
 }
 
@@ -691,13 +722,12 @@ static void rotate_block(const float *restrict re, const float *restrict im,
     }
 }
 
-/* Im(z[i] conj(z[i - 1])): positive on space; z[-1] is (last_re, last_im). */
+/* Im(z[i + 1] conj(z[i])): positive on space; z[0] is the last pass's last sample. */
 static void discriminate_block(const float *restrict re, const float *restrict im,
-                               float last_re, float last_im, float *restrict out)
+                               float *restrict out)
 {
-    out[0] = im[0] * last_re - re[0] * last_im;
-    for (int i = 1; i < OUT_BLOCK; i++)
-        out[i] = im[i] * re[i - 1] - re[i] * im[i - 1];
+    for (int i = 0; i < OUT_BLOCK; i++)
+        out[i] = im[i + 1] * re[i] - re[i + 1] * im[i];
 }
 
 /* out[i] = in[i] + ... + in[i + DISC_SUM - 1]: the discriminator over about one bit. */
@@ -719,34 +749,41 @@ static void sum_block(const float *restrict in, float *restrict out)
  */
 static int front_end(struct lr_fsk_rx *st, const int16_t *in, int count)
 {
-    mix_block(in, count, &st->mix_cos[st->in80], &st->mix_sin[st->in80],
-              &st->mixed_re[st->fill], &st->mixed_im[st->fill]);
+    float mixed_re[BLOCK], mixed_im[BLOCK];
+    mix_block(in, count, &st->mix_cos[st->in80], &st->mix_sin[st->in80], mixed_re, mixed_im);
     st->in80 = (st->in80 + count) % 80;
+    /* new sample k lands at position fill + k: even positions go to even_*, odd to odd_* */
+    const int n_even = (st->fill + 1) / 2, n_odd = st->fill / 2;
+    if (st->fill % 2 == 0) {
+        split_block(mixed_re, &st->even_re[n_even], &st->odd_re[n_odd]);
+        split_block(mixed_im, &st->even_im[n_even], &st->odd_im[n_odd]);
+    } else {
+        split_block(mixed_re, &st->odd_re[n_odd], &st->even_re[n_even]);
+        split_block(mixed_im, &st->odd_im[n_odd], &st->even_im[n_even]);
+    }
     st->fill += count;
-    int made = st->centre + FIR_DELAY < st->fill ? (st->fill - 1 - FIR_DELAY - st->centre) / 2 + 1
-                                                 : 0;
-    const int first = st->centre - FIR_DELAY;
-    filter_block(&st->mixed_re[first], st->base_re);
-    filter_block(&st->mixed_im[first], st->base_im);
-    /* keep the filter's memory for the next pass */
-    int keep_from = st->centre + 2 * made - FIR_DELAY;
-    memmove(st->mixed_re, &st->mixed_re[keep_from], (size_t)(st->fill - keep_from) * sizeof(float));
-    memmove(st->mixed_im, &st->mixed_im[keep_from], (size_t)(st->fill - keep_from) * sizeof(float));
-    st->fill -= keep_from;
-    st->centre = FIR_DELAY;
+    int made = st->fill >= FIR_TAPS ? (st->fill - FIR_TAPS) / 2 + 1 : 0;
     if (made == 0)
         return 0;
+    filter_block(st->even_re, st->odd_re, &st->base_re[1]);
+    filter_block(st->even_im, st->odd_im, &st->base_im[1]);
+    /* keep the filter's memory for the next pass: from position 2 made on */
+    int keep_even = (st->fill + 1) / 2 - made, keep_odd = st->fill / 2 - made;
+    memmove(st->even_re, &st->even_re[made], (size_t)keep_even * sizeof(float));
+    memmove(st->even_im, &st->even_im[made], (size_t)keep_even * sizeof(float));
+    memmove(st->odd_re, &st->odd_re[made], (size_t)keep_odd * sizeof(float));
+    memmove(st->odd_im, &st->odd_im[made], (size_t)keep_odd * sizeof(float));
+    st->fill -= 2 * made;
 
     const int p = (st->t40 + 1) % 40;  /* t40 of the first new baseband sample */
-    rotate_block(st->base_re, st->base_im, &st->mark_cos[p], &st->mark_sin[p],
+    rotate_block(&st->base_re[1], &st->base_im[1], &st->mark_cos[p], &st->mark_sin[p],
                  &st->mark_re[HISTORY], &st->mark_im[HISTORY]);
-    rotate_block(st->base_re, st->base_im, &st->space_cos[p], &st->space_sin[p],
+    rotate_block(&st->base_re[1], &st->base_im[1], &st->space_cos[p], &st->space_sin[p],
                  &st->space_re[HISTORY], &st->space_im[HISTORY]);
-    discriminate_block(st->base_re, st->base_im, st->last_re, st->last_im,
-                       &st->disc[DISC_SUM - 1]);
+    discriminate_block(st->base_re, st->base_im, &st->disc[DISC_SUM - 1]);
     sum_block(st->disc, st->disc_sum);
-    st->last_re = st->base_re[made - 1];
-    st->last_im = st->base_im[made - 1];
+    st->base_re[0] = st->base_re[made];
+    st->base_im[0] = st->base_im[made];
     return made;
 }
 

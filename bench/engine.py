@@ -1,0 +1,181 @@
+"""The engine's figures: per-line pipeline speed, memory with 8 lines, overruns over an hour.
+
+``python -m bench.engine`` prints:
+
+- the per-line pipeline (detectors, state machine, recorder writing A-law)
+  in samples per second and times real time for one line, and so how many
+  lines one core carries (target: at least 500x real time per line);
+- the engine's peak resident memory with 8 simulated lines (target: under
+  80 MB);
+- frames lost (overruns) while an 8-line office plays one hour of calls as
+  fast as real sound cards would deliver them at ``--speed`` (target: none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from drivers.audio import CaptureStream
+from dsp_ext.bench.harness import OURS, Bench
+from firmware import line_state as machine
+from firmware.call_log import CallLog
+from firmware.config import ConfigStore, Line, default_config
+from firmware.detectors import LineDetectors, caller_id_receiver
+from firmware.engine import LineIO, LineWorker
+from firmware.recorder import LineRecorder
+from firmware.simulation.scenario import from_document, load
+from firmware.simulation.sounds import box_sounds
+from firmware.simulation.timeline import build_line
+from firmware.store.db import Store
+
+PIPELINE_SECONDS = 300
+
+
+class FrameList(CaptureStream):
+    """Capture from frames already in memory, so only the pipeline is timed."""
+
+    def __init__(self, frames: list[np.ndarray]) -> None:
+        super().__init__("bench:")
+        self._frames = iter(frames)
+
+    def read(self) -> np.ndarray | None:
+        return next(self._frames, None)
+
+    def _release(self) -> None:
+        pass
+
+
+def pipeline(bench: Bench) -> None:
+    timeline = build_line(load("demo-office"), 1, box_sounds())
+    count = PIPELINE_SECONDS * 50
+    frames = [timeline.render(index * 160, 160) for index in range(count)]
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.db")
+
+        passes = iter(range(10**6))
+
+        def one_pass() -> None:
+            worker_holder = {}
+            recordings = Path(folder) / f"recordings-{next(passes)}"
+            recorder = LineRecorder(1, recordings, "alaw", clock=lambda: worker_holder["w"].now)
+            call_log = CallLog(1, store, recorder, "CN", publish=lambda event: None)
+            detectors = LineDetectors("CN", caller_id=caller_id_receiver("CN"))
+            worker = LineWorker(
+                Line(number=1),
+                LineIO(FrameList(frames)),
+                detectors,
+                call_log,
+                policy=machine.Policy(mode="vox"),
+                started_at=time.time(),
+            )
+            worker_holder["w"] = worker
+            worker.run()  # in this thread: the pipeline alone
+
+        measurement = bench.measure(
+            "line pipeline (vox, A-law)", OURS, one_pass, count * 160, note="one line"
+        )
+        store.close()
+    bench.fact(
+        "lines one core carries in real time",
+        f"{measurement.times_real_time:,.0f} (target: pipeline >= 500x real time per line)",
+    )
+
+
+def eight_line_scenario() -> dict:
+    """The demo office's calls on lines 1-4, and again, shifted, on lines 5-8."""
+    demo = load("demo-office")
+    calls = []
+    for call in demo.call:
+        plain = {key: getattr(call, key) for key in call.__dataclass_fields__}
+        calls.append(plain)
+        calls.append({**plain, "line": call.line + 4, "at": call.at + 7.0})
+    return {"country": demo.country, "lines": 8, "loop": True, "seed": demo.seed, "call": calls}
+
+
+def serve_hour(data_dir: Path, speed: float) -> dict:
+    """In a child process: 8 lines, one hour of calls at ``speed``; the engine's figures."""
+    from firmware.cli_engine import open_configured_line  # noqa: PLC0415
+    from firmware.engine import Engine  # noqa: PLC0415
+    from firmware.simulation.office import Office  # noqa: PLC0415
+
+    ConfigStore(data_dir).save(default_config(8))
+    office = Office(
+        from_document(eight_line_scenario()),
+        box_sounds(),
+        speed=speed,
+        prefix="bench-",
+        like_a_sound_card=True,
+        until_s=3600,
+    )
+    engine = Engine(data_dir, lambda line: open_configured_line(line, "bench-"))
+    engine.start()
+    started = time.monotonic()
+    office.start()
+    office.join()
+    wall = time.monotonic() - started
+    engine.wait(timeout=60)
+    overruns = sum(line.overruns for line in office.lines.values())
+    engine.stop()
+    with Store(data_dir / "linerec.db") as store:
+        calls = len(store.calls(limit=100_000))
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
+    return {
+        "overruns": overruns,
+        "wall_s": wall,
+        "calls": calls,
+        "frames": office.frames_played,
+        "peak_rss_mb": peak_kb / 1024,
+    }
+
+
+def hour_of_eight_lines(bench: Bench, speed: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.engine", "--serve-hour", folder, "--speed", str(speed)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    achieved = 3600 / figures["wall_s"]
+    bench.fact("8 lines, 1 hour of calls", f"{figures['calls']} calls logged")
+    bench.fact(
+        "  played at", f"x{achieved:.1f} real time (asked x{speed:g}) like sound cards would"
+    )
+    bench.fact("  frames lost (overruns)", f"{figures['overruns']} (target: 0)")
+    bench.fact(
+        "  engine peak memory (VmHWM)",
+        f"{figures['peak_rss_mb']:.1f} MB with the simulator in the process (target: < 80 MB)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
+    parser.add_argument("--speed", type=float, default=20.0, help="the hour's playing speed")
+    parser.add_argument("--serve-hour", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_hour:
+        print(json.dumps(serve_hour(args.serve_hour, args.speed)))
+        return 0
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    bench = Bench(min_calls=1, min_seconds=0.0)
+    pipeline(bench)
+    hour_of_eight_lines(bench, args.speed)
+    sys.stdout.write(bench.report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

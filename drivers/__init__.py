@@ -1,0 +1,51 @@
+"""The hardware edges of the box: line audio, line signals and voice modems.
+
+Each edge is a small interface with a real backend and a simulated one,
+chosen by a URL-like setting (see ``drivers.audio``, ``drivers.signals``
+and ``drivers.modem_serial`` for the forms):
+
+>>> from drivers import open_capture
+>>> with open_capture("null:") as line_audio:
+...     line_audio.read().shape
+(160,)
+
+Backends that need a library (pyalsaaudio, RPi.GPIO, pyserial) import it
+only when opened, so this package imports on any machine. Nothing else in
+linerec touches hardware.
+"""
+
+from __future__ import annotations
+
+from drivers.audio import (
+    FRAME_SAMPLES,
+    FRAME_SECONDS,
+    SAMPLE_RATE,
+    CaptureStream,
+    PlaybackStream,
+    open_capture,
+    open_playback,
+)
+from drivers.errors import DriverError
+from drivers.signals import LineSignals, open_signals
+
+
+def open_modem(url: str, **options):
+    """Open a voice modem (``drivers.modem_serial.VoiceModem``); imports pyserial on first use."""
+    from drivers.modem_serial import open_modem as _open  # noqa: PLC0415 - pyserial only if used
+
+    return _open(url, **options)
+
+
+__all__ = [
+    "FRAME_SAMPLES",
+    "FRAME_SECONDS",
+    "SAMPLE_RATE",
+    "CaptureStream",
+    "DriverError",
+    "LineSignals",
+    "PlaybackStream",
+    "open_capture",
+    "open_modem",
+    "open_playback",
+    "open_signals",
+]

@@ -1,0 +1,209 @@
+"""Line signals: ring detect, loop-voltage (off-hook) detect and the seize relay of one line.
+
+Open a line's signals with a URL:
+
+``gpio:ring=<pin>,loop=<pin>,relay=<pin>[,reversal=<pin>][,active_low=<inputs>][,...]``
+    The line interface's optocouplers and relay on the Pi's GPIO (RPi.GPIO,
+    BCM pin numbers). ``active_low`` lists, joined by ``+``, the pins that
+    are active when low (``ring``, ``loop``, ``reversal``, ``relay``), e.g.
+    ``active_low=ring+loop`` for optocouplers pulling a pulled-up input to
+    ground. Timing options, in milliseconds: ``ring_gap_ms`` (150: a ring
+    burst ends when no pulse came for this long), ``ring_pulses`` (1: pulses
+    needed to start a ring), ``loop_hold_ms`` (40: the loop must hold a new
+    level this long to count), ``pulse_max_ms`` (100: loop breaks shorter
+    than this are dial pulses, not a hang-up). See ``drivers.debounce``.
+``sim:<name>``
+    The simulated line ``<name>`` (see ``drivers.simline``): the simulator
+    sets ring, loop and polarity and reads back the relay.
+
+Events are small frozen dataclasses stamped with ``at``, the monotonic time
+(``time.monotonic()``; the simulator's own clock on ``sim:``) at which the
+change happened on the line. Debouncing means an event is delivered a
+little after its ``at``: a ring stop ``ring_gap_ms`` later, a loop change
+``loop_hold_ms`` later.
+"""
+
+from __future__ import annotations
+
+import abc
+import queue
+import threading
+import types
+from dataclasses import dataclass
+
+from drivers.errors import DriverClosedError
+from drivers.url import parse_url
+
+__all__ = [
+    "DialPulse",
+    "LineSignals",
+    "LoopStarted",
+    "LoopStopped",
+    "PolarityReversed",
+    "RingStarted",
+    "RingStopped",
+    "SignalEvent",
+    "open_signals",
+]
+
+ACCEPTED_SIGNAL_URLS = (
+    "'gpio:ring=<BCM pin>,loop=<BCM pin>,relay=<BCM pin>[,reversal=<BCM pin>]"
+    "[,active_low=ring+loop][,ring_gap_ms=150][,ring_pulses=1][,loop_hold_ms=40]"
+    "[,pulse_max_ms=100]', 'sim:<line name>'"
+)
+
+
+@dataclass(frozen=True)
+class SignalEvent:
+    at: float  # monotonic seconds at which the change happened on the line
+
+
+@dataclass(frozen=True)
+class RingStarted(SignalEvent):
+    """Ringing voltage appeared on the line (the first pulse of a ring burst)."""
+
+
+@dataclass(frozen=True)
+class RingStopped(SignalEvent):
+    """A ring burst ended; ``at`` is the last pulse."""
+
+
+@dataclass(frozen=True)
+class LoopStarted(SignalEvent):
+    """Loop current: a phone on the line (or the box's relay) went off hook."""
+
+
+@dataclass(frozen=True)
+class LoopStopped(SignalEvent):
+    """The loop opened for longer than a dial pulse: every phone on the line is on hook."""
+
+
+@dataclass(frozen=True)
+class DialPulse(SignalEvent):
+    """A short loop break while off hook: one pulse of a rotary dial; ``at`` is its start."""
+
+
+@dataclass(frozen=True)
+class PolarityReversed(SignalEvent):
+    """The exchange reversed the line's polarity (answer or disconnect signal on some lines)."""
+
+
+_CLOSED = object()  # queued by close() so a blocked poll() returns at once
+
+
+class LineSignals(abc.ABC):
+    """One line's signals: events through ``poll``, current state, the seize relay."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._state_lock = threading.Lock()
+        self._ringing = False
+        self._off_hook = False
+        self._seized = False
+        self._closed = False
+
+    # -- what the engine uses
+
+    def poll(self, timeout: float | None = None) -> SignalEvent | None:
+        """The next event, waiting up to ``timeout`` seconds (None: until one comes or close)."""
+        if self._closed:
+            return None
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if event is _CLOSED:
+            self._events.put(_CLOSED)  # for any other thread waiting
+            return None
+        return event
+
+    @property
+    def ringing(self) -> bool:
+        """Whether a ring burst is in progress (as of the last event delivered to the queue)."""
+        return self._ringing
+
+    @property
+    def off_hook(self) -> bool:
+        """Whether loop current flows: some phone on the line is off hook."""
+        return self._off_hook
+
+    @property
+    def seized(self) -> bool:
+        """Whether the box's relay holds the line."""
+        return self._seized
+
+    def seize(self, seized: bool = True) -> None:
+        """Close (True) or open (False) the relay that takes the line off hook."""
+        if self._closed:
+            raise DriverClosedError(f"seize on the closed line signals {self.url!r}")
+        self._set_relay(seized)
+        self._seized = seized
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Release the relay and the inputs; a blocked ``poll`` returns None."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._release()
+        finally:
+            self._events.put(_CLOSED)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self.url!r} {state}>"
+
+    # -- what backends provide and use
+
+    @abc.abstractmethod
+    def _set_relay(self, seized: bool) -> None:
+        """Drive the relay."""
+
+    @abc.abstractmethod
+    def _release(self) -> None:
+        """Stop threads, free pins; called once, from close()."""
+
+    def _emit(self, event: SignalEvent) -> None:
+        with self._state_lock:
+            if isinstance(event, RingStarted | RingStopped):
+                self._ringing = isinstance(event, RingStarted)
+            elif isinstance(event, LoopStarted | LoopStopped):
+                self._off_hook = isinstance(event, LoopStarted)
+            self._events.put(event)
+
+
+def open_signals(url: str, **backend_options) -> LineSignals:
+    """Open one line's signals; see the module docstring for the URL forms.
+
+    ``backend_options`` go to the backend's constructor (the GPIO backend
+    takes ``gpio=`` a module compatible with RPi.GPIO and ``clock=``).
+    """
+    parsed = parse_url(
+        url,
+        {"gpio": frozenset(), "sim": frozenset()},
+        ACCEPTED_SIGNAL_URLS,
+        raw_schemes=frozenset({"gpio"}),
+    )
+    if parsed.scheme == "gpio":
+        from drivers.signals_gpio import GpioLineSignals, parse_gpio_target  # noqa: PLC0415
+
+        return GpioLineSignals(parse_gpio_target(parsed), **backend_options)
+    from drivers.simline import SimLineSignals  # noqa: PLC0415
+
+    return SimLineSignals(parsed, **backend_options)

@@ -1,0 +1,258 @@
+"""Simulated lines: the in-memory twin of a line interface, driven by the simulator.
+
+A ``SimLine`` carries one line's audio and signals between the simulator
+and the engine, with the same drivers interface real hardware has:
+
+- the engine opens ``sim:<name>`` with ``open_capture``, ``open_playback``
+  and ``open_signals``;
+- the simulator takes the same line with ``sim_line(name)`` and calls
+  ``push_audio`` / ``end_audio``, ``set_ringing``, ``set_off_hook``,
+  ``reverse_polarity``, ``dial_pulse``, and reads back ``take_played`` and
+  ``relay_seized`` / ``wait_relay``.
+
+Lines are kept by name while anyone (simulator or stream) holds them. All
+methods are thread-safe. Timestamps (``at``) are the simulator's; they
+default to ``time.monotonic()``.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+import weakref
+
+import numpy as np
+
+from drivers.audio import CaptureStream, PlaybackStream, check_frame
+from drivers.errors import DriverURLError
+from drivers.signals import (
+    DialPulse,
+    LineSignals,
+    LoopStarted,
+    LoopStopped,
+    PolarityReversed,
+    RingStarted,
+    RingStopped,
+    SignalEvent,
+)
+from drivers.url import DriverURL
+
+__all__ = ["SimCapture", "SimLine", "SimLineSignals", "SimPlayback", "sim_line"]
+
+DEFAULT_DEPTH = 50  # frames (1 s) of capture queue, like a generous sound card buffer
+
+_registry: weakref.WeakValueDictionary[str, SimLine] = weakref.WeakValueDictionary()
+_registry_lock = threading.Lock()
+
+
+def sim_line(name: str, depth: int | None = None) -> SimLine:
+    """The simulated line called ``name``, made if nobody holds it yet.
+
+    ``depth`` (frames of capture queue) applies when the line is made.
+    """
+    if not name:
+        raise ValueError("a shared simulated line needs a name, e.g. sim_line('1')")
+    with _registry_lock:
+        line = _registry.get(name)
+        if line is None:
+            line = SimLine(name, depth or DEFAULT_DEPTH)
+            _registry[name] = line
+        return line
+
+
+class SimLine:
+    """One simulated line: audio both ways and the line's signals."""
+
+    def __init__(self, name: str = "", depth: int = DEFAULT_DEPTH) -> None:
+        if depth < 1:
+            raise ValueError(f"a simulated line needs a capture depth of at least 1, got {depth}")
+        self.name = name
+        self.depth = depth
+        self._changed = threading.Condition()
+        self._heard: collections.deque[np.ndarray] = collections.deque()  # line -> engine
+        self._played: collections.deque[np.ndarray] = collections.deque()  # engine -> line
+        self._audio_ended = False
+        self.overruns = 0  # frames dropped because the engine did not read in time
+        self._ringing = False
+        self._off_hook = False
+        self._relay = False
+        self._listeners: list[SimLineSignals] = []
+
+    def __repr__(self) -> str:
+        return f"<SimLine {self.name!r}>"
+
+    # -- audio, simulator side
+
+    def push_audio(self, frame: np.ndarray, *, block: bool = True, timeout: float | None = None):
+        """Put one frame on the line for the capture to read.
+
+        With ``block`` the call waits while the capture queue is full (the
+        simulator runs at the engine's pace, nothing is lost); without it
+        the oldest frame is dropped and counted as an overrun, as a sound
+        card does when the reader is late. Returns False if ``timeout``
+        passed with the queue still full.
+        """
+        frame = check_frame(frame).copy()
+        with self._changed:
+            if block:
+                if not self._changed.wait_for(lambda: len(self._heard) < self.depth, timeout):
+                    return False
+            elif len(self._heard) >= self.depth:
+                self._heard.popleft()
+                self.overruns += 1
+            self._heard.append(frame)
+            self._audio_ended = False
+            self._changed.notify_all()
+        return True
+
+    def end_audio(self) -> None:
+        """No more audio: captures read what is queued, then get None."""
+        with self._changed:
+            self._audio_ended = True
+            self._changed.notify_all()
+
+    def take_played(self, timeout: float | None = 0.0) -> np.ndarray | None:
+        """The oldest frame the engine played to the line, waiting up to ``timeout``."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: bool(self._played), timeout):
+                return None
+            return self._played.popleft()
+
+    # -- signals, simulator side
+
+    def set_ringing(self, ringing: bool, at: float | None = None) -> None:
+        """Start or stop a ring burst (the debounced view: no pulses to count)."""
+        with self._changed:
+            if ringing == self._ringing:
+                return
+            self._ringing = ringing
+            self._signal((RingStarted if ringing else RingStopped)(_now(at)))
+
+    def set_off_hook(self, off_hook: bool, at: float | None = None) -> None:
+        """A phone on the line goes off hook (True) or every phone is back on hook."""
+        with self._changed:
+            if off_hook == self._off_hook:
+                return
+            self._off_hook = off_hook
+            self._signal((LoopStarted if off_hook else LoopStopped)(_now(at)))
+
+    def dial_pulse(self, at: float | None = None) -> None:
+        """One rotary-dial pulse (a short loop break) on an off-hook line."""
+        with self._changed:
+            self._signal(DialPulse(_now(at)))
+
+    def reverse_polarity(self, at: float | None = None) -> None:
+        with self._changed:
+            self._signal(PolarityReversed(_now(at)))
+
+    @property
+    def relay_seized(self) -> bool:
+        return self._relay
+
+    def wait_relay(self, seized: bool, timeout: float | None = None) -> bool:
+        """Wait until the engine set the relay to ``seized``; False if ``timeout`` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._relay == seized, timeout)
+
+    # -- engine side, used by the streams and signals below
+
+    def _signal(self, event: SignalEvent) -> None:
+        for listener in list(self._listeners):
+            listener._emit(event)
+
+    def _read(self, capture: SimCapture) -> np.ndarray | None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._heard or self._audio_ended or capture.closed)
+            if capture.closed or not self._heard:
+                return None
+            frame = self._heard.popleft()
+            self._changed.notify_all()  # room for a blocked push_audio
+            return frame
+
+    def _play(self, frame: np.ndarray) -> None:
+        with self._changed:
+            self._played.append(frame.copy())
+            self._changed.notify_all()
+
+    def _set_relay(self, seized: bool) -> None:
+        with self._changed:
+            self._relay = seized
+            self._changed.notify_all()
+
+    def _attach(self, signals: SimLineSignals) -> None:
+        with self._changed:
+            self._listeners.append(signals)
+            # A new listener starts from the line's present state, without events.
+            signals._ringing, signals._off_hook = self._ringing, self._off_hook
+
+    def _detach(self, signals: SimLineSignals) -> None:
+        with self._changed:
+            if signals in self._listeners:
+                self._listeners.remove(signals)
+            self._relay = False
+            self._changed.notify_all()
+
+    def _wake(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+
+def _now(at: float | None) -> float:
+    return time.monotonic() if at is None else at
+
+
+def _line_for(parsed: DriverURL) -> SimLine:
+    depth = int(parsed.number("depth", 0, minimum=1)) if "depth" in parsed.options else None
+    if "/" in parsed.target or parsed.target != parsed.target.strip():
+        raise DriverURLError(parsed.url, f"{parsed.target!r} is not a line name", parsed.accepted)
+    if parsed.target:
+        return sim_line(parsed.target, depth)
+    return SimLine("", depth or DEFAULT_DEPTH)
+
+
+class SimCapture(CaptureStream):
+    """``sim:[<name>]`` capture: frames the simulator pushed to the line."""
+
+    def __init__(self, parsed: DriverURL) -> None:
+        super().__init__(parsed.url)
+        self.line = _line_for(parsed)
+
+    @property
+    def overruns(self) -> int:
+        return self.line.overruns
+
+    def read(self) -> np.ndarray | None:
+        return self.line._read(self)
+
+    def _release(self) -> None:
+        self.line._wake()
+
+
+class SimPlayback(PlaybackStream):
+    """``sim:[<name>]`` playback: frames collected for the simulator (``line.take_played``)."""
+
+    def __init__(self, parsed: DriverURL) -> None:
+        super().__init__(parsed.url)
+        self.line = _line_for(parsed)
+
+    def _write(self, frame: np.ndarray) -> None:
+        self.line._play(frame)
+
+    def _release(self) -> None:
+        pass
+
+
+class SimLineSignals(LineSignals):
+    """``sim:<name>`` signals: events the simulator sets on the line, the relay read back."""
+
+    def __init__(self, parsed: DriverURL) -> None:
+        super().__init__(parsed.url)
+        self.line = _line_for(parsed)
+        self.line._attach(self)
+
+    def _set_relay(self, seized: bool) -> None:
+        self.line._set_relay(seized)
+
+    def _release(self) -> None:
+        self.line._detach(self)

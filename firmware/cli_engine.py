@@ -1,0 +1,147 @@
+"""``linerec run`` and ``linerec engine``: the box's processes from the command line.
+
+``run`` is the embedded default for development: the engine on the
+simulated office (lines whose driver setting is plain ``sim:``), with its
+data in ``./data``, printing each call as it happens until Ctrl-C.
+``engine`` is the engine alone, on the lines as configured, for systemd.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from drivers.audio import open_capture
+from drivers.signals import open_signals
+from firmware.config import ConfigStore, Line
+from firmware.engine import Engine, LineIO
+
+log = logging.getLogger(__name__)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _caller(event: dict[str, Any]) -> str:
+    name = f" {event['name']}" if event.get("name") else ""
+    where = f" ({event['location_en']})" if event.get("location_en") else ""
+    return f"caller {event.get('number') or 'withheld'}{name}{where}"
+
+
+_DESCRIPTIONS = {
+    "call_started": lambda e: "incoming call" if e["direction"] == "in" else "outgoing call",
+    "caller_id": _caller,
+    "call_answered": lambda e: (
+        f"answered (dialled {e.get('number') or 'no digits'})"
+        if e.get("direction") == "out"
+        else "answered"
+    ),
+    "recording_started": lambda e: f"recording {e['path']}",
+    "recording_failed": lambda e: f"recording FAILED: {e.get('error')}",
+    "call_ended": lambda e: f"call ended ({e['outcome']})",
+}
+
+
+def describe_event(event: dict[str, Any]) -> str | None:
+    """One line of text for the events a person watching the console cares about."""
+    describe = _DESCRIPTIONS.get(event["type"])
+    return f"line {event['line']}: {describe(event)}" if describe else None
+
+
+def _print_event(event: dict[str, Any]) -> None:
+    text = describe_event(event)
+    if text:
+        _say(text)
+
+
+def open_configured_line(line: Line, simulated_prefix: str | None = None) -> LineIO:
+    """Open a line's drivers; plain ``sim:`` means the simulated office's line of that number."""
+
+    def resolve(url: str) -> str:
+        if url == "sim:" and simulated_prefix is not None:
+            return f"sim:{simulated_prefix}{line.number}"
+        return url
+
+    signals = open_signals(resolve(line.signals)) if line.signals else None
+    return LineIO(open_capture(resolve(line.audio)), signals)
+
+
+def _wait_for_stop(stop: threading.Event) -> None:
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: the simulator needs the DSP generators, `linerec engine` does not.
+    from firmware.simulation import scenario as scenarios  # noqa: PLC0415
+    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    data_dir: Path = args.data
+    config = ConfigStore(data_dir).load()
+    office_scenario = scenarios.load(args.scenario)
+    office = Office(office_scenario, box_sounds(), speed=args.speed)
+    simulated = [line.number for line in config.lines if line.enabled and line.audio == "sim:"]
+    engine = Engine(
+        data_dir,
+        lambda line: open_configured_line(line, office.prefix),
+        publish=_print_event,
+    )
+    engine.start()
+    office.start()
+    _say(
+        f"linerec: {len(engine.workers)} lines ({len(simulated)} on the simulated office, "
+        f"scenario {args.scenario!r} at x{args.speed:g}); data in {data_dir}"
+    )
+    _say(
+        f"linerec: engine bus at {data_dir / 'engine.sock'}; the web UI (port {args.port}) "
+        "is not part of this build yet"
+    )
+    _say("linerec: press Ctrl-C to stop")
+    stop = threading.Event()
+    threading.Thread(target=lambda: (office.join(), stop.set()), daemon=True).start()
+    _wait_for_stop(stop)
+    office.stop()
+    engine.stop()
+    _say("linerec: stopped")
+    return 0
+
+
+def engine_command(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    engine = Engine(args.data, open_configured_line)
+    engine.start()
+    stop = threading.Event()
+    _wait_for_stop(stop)
+    engine.stop()
+    return 0
+
+
+def register(commands: argparse._SubParsersAction, positive_float, port) -> None:
+    run_parser = commands.add_parser(
+        "run", help="start the box on the simulated office lines (development default)"
+    )
+    run_parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    run_parser.add_argument(
+        "--speed", type=positive_float, default=1.0, help="simulated clock speed-up (1)"
+    )
+    run_parser.add_argument("--port", type=port, default=8080, help="web port (8080)")
+    run_parser.add_argument(
+        "--scenario", default="demo-office", help="scenario name or TOML file (demo-office)"
+    )
+    run_parser.set_defaults(handler=run)
+
+    engine = commands.add_parser("engine", help="run the line engine on the configured lines")
+    engine.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    engine.set_defaults(handler=engine_command)
+
+
+__all__ = ["describe_event", "engine_command", "open_configured_line", "register", "run"]

@@ -1,0 +1,149 @@
+"""A line's detectors: what its audio and its signals mean, as state-machine events.
+
+``LineDetectors.feed(frame, at, phase)`` runs one 20 ms frame through the
+DTMF receiver, the caller-ID receiver and the voice detector, and turns
+what they find into ``firmware.line_state`` events stamped with line time.
+``signal_events`` does the same for the driver's ring and loop events, and
+``PulseDialDecoder`` turns a rotary phone's loop breaks into digits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from drivers import signals as line_signals
+from dsp_ext.dtmf import DtmfDetector
+from dsp_ext.vad import VoiceDetector
+from firmware import line_state as machine
+from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
+from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
+from firmware.profiles import profile
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+# A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
+PULSE_DIGIT_GAP_S = 0.3
+
+
+class PulseDialDecoder:
+    """Counts dial pulses into digits (1 pulse = 1, ..., 10 pulses = 0)."""
+
+    def __init__(self) -> None:
+        self._pulses = 0
+        self._first_at = 0.0
+        self._last_at = 0.0
+
+    def pulse(self, at: float) -> list[machine.Digit]:
+        digits = self.flush(at)
+        if self._pulses == 0:
+            self._first_at = at
+        self._pulses += 1
+        self._last_at = at
+        return digits
+
+    def flush(self, now: float) -> list[machine.Digit]:
+        """The digit dialled so far, once the pause after its last pulse is long enough."""
+        if self._pulses and now - self._last_at >= PULSE_DIGIT_GAP_S:
+            digit = "0" if self._pulses >= 10 else str(self._pulses)
+            self._pulses = 0
+            return [machine.Digit(self._first_at, digit)]
+        return []
+
+
+def signal_event(event: line_signals.SignalEvent, at: float) -> machine.Event | None:
+    """The machine's event for a driver signal, stamped with line time ``at``."""
+    kinds: dict[type, Callable[[float], machine.Event]] = {
+        line_signals.RingStarted: machine.RingOn,
+        line_signals.RingStopped: machine.RingOff,
+        line_signals.LoopStarted: machine.OffHook,
+        line_signals.LoopStopped: machine.OnHook,
+    }
+    make = kinds.get(type(event))
+    return make(at) if make else None
+
+
+@dataclass(frozen=True)
+class CallerIdFound:
+    """What a caller-ID receiver hands the line: the result object and its number."""
+
+    caller_id: Any
+    number: str | None
+
+
+CallerIdReceiver = Callable[[np.ndarray], list[CallerIdFound]]
+
+
+def caller_id_receiver(country: str) -> CallerIdReceiver:
+    """The country's caller-ID receivers (FSK, and DTMF where it is in use) as one.
+
+    A message that fails its checksum or arrives broken is logged and
+    dropped, never taken as the caller's number.
+    """
+    standard = profile(country).caller_id
+    fsk = FskCallerIdReceiver("v23" if standard.modulation == "fsk_v23" else "bell202")
+    dtmf = DtmfCallerIdReceiver(country) if standard.also_dtmf else None
+
+    def receive(frame: np.ndarray) -> list[CallerIdFound]:
+        found = fsk.feed(frame) + (dtmf.feed(frame) if dtmf is not None else [])
+        accepted = []
+        for caller_id in found:
+            if caller_id.valid:
+                accepted.append(CallerIdFound(caller_id, caller_id.number))
+            elif caller_id.problem == "truncated":
+                # Speech and tones make the FSK receiver start the odd "message".
+                log.debug("caller ID fragment ignored: %s", caller_id.raw.hex())
+            else:
+                log.warning(
+                    "caller ID dropped (%s): %s",
+                    caller_id.problem or "bad checksum",
+                    caller_id.raw.hex(),
+                )
+        return accepted
+
+    return receive
+
+
+class LineDetectors:
+    """The detectors of one line."""
+
+    def __init__(
+        self,
+        country: str,
+        vox_threshold_dbm0: float = -45.0,
+        vox_hangover_ms: int = 3000,
+        caller_id: CallerIdReceiver | None = None,
+    ) -> None:
+        self.dtmf = DtmfDetector(country)
+        self.voice = VoiceDetector(threshold_dbm0=vox_threshold_dbm0, hangover_ms=vox_hangover_ms)
+        self.caller_id = caller_id
+        self.pulses = PulseDialDecoder()
+        self.samples = 0  # fed so far: the line's sample clock
+
+    def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
+        """Events found in one frame that starts at line time ``at``."""
+        start = self.samples
+        self.samples += frame.size
+        events: list[machine.Event] = []
+
+        def time_of(sample: int) -> float:
+            return at + (sample - start) / SAMPLE_RATE
+
+        # Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
+        # listening only then keeps the receiver from reading speech as data.
+        if self.caller_id is not None and phase in (machine.Phase.IDLE, machine.Phase.RINGING):
+            for found in self.caller_id(frame):
+                events.append(machine.CallerIdReceived(at, found.caller_id, found.number))
+        digits = self.dtmf.feed(frame)
+        if phase not in (machine.Phase.IDLE, machine.Phase.RINGING):
+            events.extend(machine.Digit(time_of(d.start), d.digit) for d in digits)
+        for change in self.voice.process(frame):
+            kind = machine.VoiceStarted if change.kind == "start" else machine.VoiceStopped
+            events.append(kind(time_of(change.sample)))
+        events.extend(self.pulses.flush(at))
+        return events

@@ -1,0 +1,169 @@
+"""The engine end to end: scenarios played on simulated lines into the store and the recordings."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from firmware.bus import BusClient
+from firmware.cli_engine import open_configured_line
+from firmware.config import ConfigStore, default_config
+from firmware.engine import Engine
+from firmware.simulation.office import Office
+from firmware.simulation.scenario import from_document, load
+from firmware.simulation.sounds import box_sounds
+from firmware.store.db import Store
+from firmware.wavfile import read_wav
+
+TIME_TOLERANCE_S = 0.05
+
+
+def configure(data_dir, lines: int, **recording) -> None:
+    store = ConfigStore(data_dir)
+    store.save(default_config(lines))
+    for number in range(1, lines + 1):
+        if recording:
+            store.update_line(number, recording=recording)
+
+
+def play(data_dir, scenario, prefix: str):
+    """Run a scenario to its end through the engine; return the engine's store, office, events."""
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix)
+    events = []
+    engine = Engine(
+        data_dir, lambda line: open_configured_line(line, prefix), publish=events.append
+    )
+    engine.start()
+    office.start()
+    office.join(timeout=120)
+    assert engine.wait(timeout=60), "the lines did not finish"
+    engine.stop()
+    return engine, office, events
+
+
+def test_the_short_scenario_is_logged_and_recorded_as_it_happened(tmp_path):
+    configure(tmp_path, 2)
+    engine, office, events = play(tmp_path, load("short"), "short-")
+    with Store(tmp_path / "linerec.db") as store:
+        calls = sorted(store.calls(), key=lambda call: (call.started_at, call.line))
+        recordings = store.recordings()
+    expected = sorted(office.expected, key=lambda call: (call.started_at, call.line))
+    assert len(calls) == len(expected) == 3
+    start = engine.workers[1].started_at  # line time zero is scenario time zero
+    for call, truth in zip(calls, expected, strict=True):
+        assert (call.line, call.direction) == (truth.line, truth.direction)
+        assert call.outcome == truth.outcome
+        assert call.number == truth.number
+        assert call.name == truth.name
+        assert call.started_at - start == pytest.approx(truth.started_at, abs=TIME_TOLERANCE_S)
+        if truth.direction == "in" and truth.answered_at is not None:
+            answered = truth.answered_at
+            assert call.answered_at - start == pytest.approx(answered, abs=TIME_TOLERANCE_S)
+            talk = truth.ended_at - answered
+            assert call.duration_s == pytest.approx(talk, abs=TIME_TOLERANCE_S)
+        assert call.ended_at - start == pytest.approx(truth.ended_at, abs=TIME_TOLERANCE_S)
+    # The two answered calls were recorded; the missed one was not.
+    assert len(recordings) == 2
+    for recording in recordings:
+        call = next(c for c in calls if c.id == recording.call_id)
+        audio = read_wav(tmp_path / "recordings" / recording.path)
+        assert recording.state == "complete"
+        assert audio.samples.size == recording.samples
+        if call.direction == "in":
+            assert audio.seconds == pytest.approx(call.duration_s, abs=TIME_TOLERANCE_S)
+    assert [e["type"] for e in events].count("call_ended") == 3
+
+
+def test_withheld_numbers_and_no_record_numbers(tmp_path):
+    configure(tmp_path, 1)
+    ConfigStore(tmp_path).set_device(no_record=["+8613912345678"])
+    scenario = from_document(
+        {
+            "lines": 1,
+            "call": [
+                {"line": 1, "at": 0.5, "number": "13912345678", "rings": 2, "talk": 3},
+                {"line": 1, "at": 30, "number": "13800138000", "private": "P", "talk": 3},
+            ],
+        }
+    )
+    _, _, _ = play(tmp_path, scenario, "private-")
+    with Store(tmp_path / "linerec.db") as store:
+        calls = sorted(store.calls(), key=lambda call: call.started_at)
+        assert [call.outcome for call in calls] == ["answered", "answered"]
+        assert calls[0].number == "13912345678"
+        assert calls[1].number is None and calls[1].reason_absent == "P"
+        recorded = {r.call_id for r in store.recordings()}
+        assert calls[0].id not in recorded  # on the no-record list
+        assert calls[1].id in recorded
+
+
+def test_commands_over_the_bus(tmp_path):
+    configure(tmp_path, 1, mode="manual")
+    scenario = from_document({"lines": 1, "call": [{"line": 1, "at": 0.2, "rings": 1, "talk": 20}]})
+    office = Office(scenario, box_sounds(), speed=20, prefix="bus-")
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "bus-"))
+    engine.start()
+    office.start()
+    with BusClient(tmp_path / "engine.sock") as client:
+        deadline = time.monotonic() + 30
+        while client.command("status")["lines"][0]["state"] != "in_call":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert client.command("record", line=1, on=True)["ok"]
+        assert client.command("record", line=7)["error"].startswith("no line 7")
+        while not client.command("status")["lines"][0]["recording"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    office.join(timeout=60)
+    engine.wait(timeout=30)
+    engine.stop()
+    with Store(tmp_path / "linerec.db") as store:
+        assert len(store.recordings()) == 1
+
+
+def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "firmware",
+            "run",
+            "--data",
+            str(tmp_path),
+            "--scenario",
+            "short",
+            "--speed",
+            "200",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "line 1: caller 13800138000 ZHANG SAN (Beijing)" in out
+    assert "line 2: outgoing call" in out
+    assert out.count("call ended") == 3
+    assert "linerec: stopped" in out
+
+
+def test_sigint_stops_linerec_run_cleanly(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "firmware", "run", "--data", str(tmp_path), "--speed", "5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stdout:
+        if "press Ctrl-C" in line:
+            break
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert "linerec: stopped" in process.stdout.read()
+    assert json.loads((tmp_path / "config.json").read_text())["device"]["1"]["country"] == "CN"

@@ -1,0 +1,171 @@
+"""The engine under faults: killed at random moments, and a disk that fills up."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from firmware.store.db import Store
+from firmware.store.recordings import file_sha256, read_sidecar, recording_files, recover
+from firmware.wavfile import read_wav
+
+KILLS_DEFAULT = 5
+KILLS_FULL = 50
+
+
+def run_command(data_dir, scenario="short", speed=40):
+    return [
+        sys.executable,
+        "-m",
+        "firmware",
+        "run",
+        "--data",
+        str(data_dir),
+        "--scenario",
+        scenario,
+        "--speed",
+        str(speed),
+    ]
+
+
+def check_store_is_whole(data_dir) -> dict:
+    """After recovery: every file valid and indexed, every row's file present, no call open."""
+    root = data_dir / "recordings"
+    with Store(data_dir / "linerec.db") as store:
+        _, report = recover(store, root, time.time())  # what the next start does
+        assert report.damaged == []
+        on_disk = {path.relative_to(root).as_posix() for path in recording_files(root)}
+        rows = {row.path: row for row in store.recordings()}
+        assert set(rows) == on_disk
+        for path, row in rows.items():
+            audio = read_wav(root / path)
+            assert not audio.truncated
+            assert audio.samples.size == row.samples
+            assert row.state in ("complete", "repaired")
+            assert row.sha256 == file_sha256(root / path)
+            assert read_sidecar(root / path)["state"] in ("complete", "repaired", "recording")
+        calls = store.calls(limit=10_000)
+        assert all(call.outcome != "in_progress" for call in calls)
+        return {
+            "complete": {p: r.sha256 for p, r in rows.items() if r.state == "complete"},
+            "ended_calls": {c.id for c in calls},
+        }
+
+
+def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
+    data_dir = tmp_path / "data"
+    previous = {"complete": {}, "ended_calls": set()}
+    for attempt in range(kills):
+        process = subprocess.Popen(run_command(data_dir), stdout=subprocess.PIPE, text=True)
+        for line in process.stdout:
+            if "press Ctrl-C" in line:
+                break
+        time.sleep(float(rng.uniform(0.0, 1.2)))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+        now = check_store_is_whole(data_dir)
+        # Nothing finished before the kill was lost or changed.
+        for path, sha256 in previous["complete"].items():
+            assert now["complete"].get(path) == sha256, (attempt, path)
+        assert previous["ended_calls"] <= now["ended_calls"]
+        previous = now
+    print(
+        f"{kills} kills: {len(previous['complete'])} complete recordings kept, "
+        f"{len(previous['ended_calls'])} calls logged"
+    )
+
+
+def test_sigkill_at_random_moments_loses_nothing_finished(tmp_path, rng):
+    kill_at_random_moments(tmp_path, rng, KILLS_DEFAULT)
+
+
+@pytest.mark.slow
+def test_sigkill_at_fifty_random_moments(tmp_path, rng):
+    kill_at_random_moments(tmp_path, rng, KILLS_FULL)
+
+
+DISK_FULL_SCRIPT = textwrap.dedent(
+    """
+    import json, logging, subprocess, sys
+    from pathlib import Path
+    data = Path(sys.argv[1])
+    (data / "recordings").mkdir(parents=True)
+    # A-law is 8 kB a second: 100 kB holds about 12 seconds of recording.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", str(data / "recordings")],
+                   check=True)
+    from firmware.cli_engine import open_configured_line
+    from firmware.config import ConfigStore, default_config
+    from firmware.engine import Engine
+    from firmware.simulation.office import Office
+    from firmware.simulation.scenario import from_document
+    from firmware.simulation.sounds import box_sounds
+    from firmware.store.db import Store
+    from firmware.store.recordings import reconcile
+    from firmware.wavfile import read_wav
+
+    errors = []
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.ERROR:
+                errors.append(record.getMessage())
+    logging.getLogger().addHandler(Collect())
+    ConfigStore(data).save(default_config(1))
+    scenario = from_document({"lines": 1, "call": [
+        {"line": 1, "at": 0.5, "rings": 2, "talk": 8},
+        {"line": 1, "at": 30, "rings": 2, "talk": 8},
+        {"line": 1, "at": 60, "rings": 2, "talk": 8},
+    ]})
+    office = Office(scenario, box_sounds(), speed=0, prefix="full-")
+    engine = Engine(data, lambda line: open_configured_line(line, "full-"))
+    engine.start()
+    office.start()
+    office.join(timeout=120)
+    engine.wait(timeout=60)
+    failure = engine.workers[1].failure
+    engine.stop()
+    with Store(data / "linerec.db") as store:
+        report = reconcile(store, data / "recordings")
+        calls = [c.outcome for c in store.calls()]
+        rows = [(r.path, r.state, r.samples) for r in store.recordings()]
+        valid = [read_wav(data / "recordings" / p).samples.size for p, _, _ in rows]
+    print(json.dumps({"calls": calls, "rows": rows, "valid": valid, "errors": errors,
+                      "failure": repr(failure), "damaged": report.damaged}))
+    """
+)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_full_disk_keeps_the_engine_running_and_the_finished_recordings(tmp_path):
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot make a mount namespace here: {probe.stderr.decode()}")
+        pytest.skip(f"no user namespaces here for a small tmpfs: {probe.stderr.decode().strip()}")
+    result = subprocess.run(
+        ["unshare", "-rm", sys.executable, "-c", DISK_FULL_SCRIPT, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    print(report)
+    assert report["failure"] == "None"  # the line worker never died
+    assert report["calls"] == ["answered", "answered", "answered"]  # all logged
+    states = [state for _, state, _ in report["rows"]]
+    assert states[0] == "complete"  # the first recording fitted and is whole
+    assert report["rows"][0][2] == 8 * 8000
+    assert all(state in ("complete", "repaired") for state in states)
+    assert report["valid"] == [samples for _, _, samples in report["rows"]]
+    assert any("No space left" in error for error in report["errors"])
+    assert report["damaged"] == []
