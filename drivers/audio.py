@@ -33,10 +33,10 @@ source), which are recovered from, never raised. Playback streams:
 from __future__ import annotations
 
 import abc
-import types
 
 import numpy as np
 
+from drivers.closing import ClosedOnExit
 from drivers.errors import AudioFormatError, DriverClosedError
 from drivers.url import DriverURL, parse_url
 
@@ -83,7 +83,7 @@ def check_frame(frame: object) -> np.ndarray:
     return frame
 
 
-class _Stream(abc.ABC):
+class _Stream(ClosedOnExit, abc.ABC):
     """What capture and playback streams share: a URL, closing, context management."""
 
     def __init__(self, url: str) -> None:
@@ -103,17 +103,6 @@ class _Stream(abc.ABC):
     @abc.abstractmethod
     def _release(self) -> None:
         """Free what the backend holds; called once."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

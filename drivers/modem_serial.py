@@ -27,13 +27,13 @@ import contextlib
 import queue
 import threading
 import time
-import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from drivers.audio import CaptureStream
+from drivers.closing import ClosedOnExit
 from drivers.errors import (
     DeviceError,
     DriverClosedError,
@@ -107,7 +107,7 @@ def _open_port(url: str, baudrate: int | None, serial_factory: Callable | None):
     return port, target, baud
 
 
-class ModemConnection:
+class ModemConnection(ClosedOnExit):
     """A serial port with an AT-command modem on it: commands, events and voice frames."""
 
     def __init__(
@@ -335,17 +335,6 @@ class ModemConnection:
             self._port.close()
         self._events.put(None)  # wakes a poll() in another thread
         self._queue_frame(_END)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class VoiceModem(ModemConnection):

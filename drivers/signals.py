@@ -28,9 +28,9 @@ from __future__ import annotations
 import abc
 import queue
 import threading
-import types
 from dataclasses import dataclass
 
+from drivers.closing import ClosedOnExit
 from drivers.errors import DriverClosedError
 from drivers.url import parse_url
 
@@ -91,7 +91,7 @@ class PolarityReversed(SignalEvent):
 _CLOSED = object()  # queued by close() so a blocked poll() returns at once
 
 
-class LineSignals(abc.ABC):
+class LineSignals(ClosedOnExit, abc.ABC):
     """One line's signals: events through ``poll``, current state, the seize relay."""
 
     def __init__(self, url: str) -> None:
@@ -153,17 +153,6 @@ class LineSignals(abc.ABC):
             self._release()
         finally:
             self._events.put(_CLOSED)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
