@@ -88,10 +88,19 @@ class LineRecorder:
         since = now if since is None else since
         preroll = [frame for at, frame in self._history if at >= since - 1e-6]
         started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
-        relative = relative_path(self.line, started_at, tag)
         document = {"line": self.line, "started_at": started_at, **metadata}
+        relative = relative_path(self.line, started_at, tag)
         try:
-            self._file = RecordingFile(self.root, relative, self.encoding, document)
+            # Names have one-second resolution: a second recording of the same call
+            # (or voice) within that second gets the next free suffix.
+            for attempt in range(2, 100):
+                try:
+                    self._file = RecordingFile(self.root, relative, self.encoding, document)
+                    break
+                except FileExistsError:
+                    relative = relative_path(self.line, started_at, f"{tag}-{attempt}")
+            else:
+                raise FileExistsError(f"no free name for recording {relative}")
             for frame in preroll:
                 self._file.append(self._encode(frame))
         except OSError as error:

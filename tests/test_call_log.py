@@ -211,3 +211,18 @@ def test_seizing_the_line_drives_the_relay(tmp_path):
     line.event(machine.Release(T0 + 5))
     assert line.seized == [True, False]
     assert line.store.calls()[0].direction == "out"
+
+
+def test_two_recordings_of_one_call_in_the_same_second_both_keep_their_audio(tmp_path, rng):
+    line = Line(tmp_path, Policy(mode="manual"))
+    line.event(machine.RingOn(T0))
+    line.event(machine.OffHook(T0 + 2))
+    for _ in range(2):  # start, talk, stop twice within one second
+        line.event(machine.RecordCommand(line.clock.now, start=True))
+        line.talk(0.2, rng)
+        line.event(machine.RecordCommand(line.clock.now, start=False))
+    paths = [recording.path for recording in line.store.recordings()]
+    assert len(paths) == 2 and len(set(paths)) == 2
+    assert paths[1].endswith("-1-2.wav")
+    assert [read_wav(line.root / path).samples.size for path in paths] == [1600, 1600]
+    assert "recording_failed" not in line.kinds()
