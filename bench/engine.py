@@ -59,31 +59,34 @@ def pipeline(bench: Bench) -> None:
     count = PIPELINE_SECONDS * 50
     frames = [timeline.render(index * 160, 160) for index in range(count)]
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "bench.db")
-
         passes = iter(range(10**6))
 
         def one_pass() -> None:
-            worker_holder = {}
-            recordings = Path(folder) / f"recordings-{next(passes)}"
-            recorder = LineRecorder(1, recordings, "alaw", clock=lambda: worker_holder["w"].now)
-            call_log = CallLog(1, store, recorder, "CN", publish=lambda event: None)
-            detectors = LineDetectors("CN", caller_id=caller_id_receiver("CN"))
-            worker = LineWorker(
-                Line(number=1),
-                LineIO(FrameList(frames)),
-                detectors,
-                call_log,
-                policy=machine.Policy(mode="vox"),
-                started_at=time.time(),
-            )
-            worker_holder["w"] = worker
-            worker.run()  # in this thread: the pipeline alone
+            # Each pass has a data folder of its own: the store and its recordings go together.
+            data = Path(folder) / f"pass-{next(passes)}"
+            with Store(data / "linerec.db") as store:
+                holder = {}
+                recorder = LineRecorder(
+                    1, data / "recordings", "alaw", clock=lambda: holder["worker"].now
+                )
+                call_log = CallLog(1, store, recorder, "CN", publish=lambda event: None)
+                detectors = LineDetectors("CN", caller_id=caller_id_receiver("CN"))
+                worker = LineWorker(
+                    Line(number=1),
+                    LineIO(FrameList(frames)),
+                    detectors,
+                    call_log,
+                    policy=machine.Policy(mode="vox"),
+                    started_at=time.time(),
+                )
+                holder["worker"] = worker
+                worker.run()  # in this thread: the pipeline alone
+                if worker.failure is not None:
+                    raise RuntimeError("the line failed during the benchmark") from worker.failure
 
         measurement = bench.measure(
             "line pipeline (vox, A-law)", OURS, one_pass, count * 160, note="one line"
         )
-        store.close()
     bench.fact(
         "lines one core carries in real time",
         f"{measurement.times_real_time:,.0f} (target: pipeline >= 500x real time per line)",
