@@ -29,7 +29,7 @@ from dsp_ext.bench.harness import OURS, Bench
 from firmware import line_state as machine
 from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
-from firmware.detectors import LineDetectors, caller_id_receiver
+from firmware.detectors import LineDetectors
 from firmware.engine import LineIO, LineWorker
 from firmware.recorder import LineRecorder
 from firmware.simulation.scenario import from_document, load
@@ -70,7 +70,7 @@ def pipeline(bench: Bench) -> None:
                     1, data / "recordings", "alaw", clock=lambda: holder["worker"].now
                 )
                 call_log = CallLog(1, store, recorder, "CN", publish=lambda event: None)
-                detectors = LineDetectors("CN", caller_id=caller_id_receiver("CN"))
+                detectors = LineDetectors("CN")
                 worker = LineWorker(
                     Line(number=1),
                     LineIO(FrameList(frames)),

@@ -378,11 +378,15 @@ class VoiceModem(ModemConnection):
         self.command("AT+FCLASS=8")
         return parse_vsm_list(self.command("AT+VSM=?").lines)
 
-    def start_voice_receive(self, compression: VoiceCompression | None = None) -> VoiceCompression:
-        """Go off hook in voice mode and start receiving the line's audio as frames.
+    def start_voice_receive(
+        self, compression: VoiceCompression | None = None, line_setting: int = 1
+    ) -> VoiceCompression:
+        """Connect to the line in voice mode and start receiving its audio as frames.
 
         Without ``compression`` the best one the modem lists that the drivers
         decode is chosen (16-bit linear, then G.711, then 8-bit linear).
+        ``line_setting`` is the ``AT+VLS`` setting: 1 takes the line off
+        hook; some modems offer one that listens beside the phone instead.
         """
         if compression is None:
             offered = self.voice_compressions()
@@ -396,7 +400,7 @@ class VoiceModem(ModemConnection):
             raise ValueError(f"cannot decode voice compression {compression.name!r}")
         self.command("AT+FCLASS=8")
         self.command(compression.command())
-        self.command("AT+VLS=1", accept=("OK", "VCON"))
+        self.command(f"AT+VLS={line_setting}", accept=("OK", "VCON"))
         self._start_voice_frames(VoiceDecoder(compression.sample_format))
         self.command("AT+VRX", accept=("CONNECT",), voice_data_after_connect=True)
         self.compression = compression

@@ -35,6 +35,7 @@ from drivers.errors import DriverClosedError
 from drivers.url import parse_url
 
 __all__ = [
+    "CallerIdReport",
     "DialPulse",
     "LineSignals",
     "LoopStarted",
@@ -86,6 +87,17 @@ class DialPulse(SignalEvent):
 @dataclass(frozen=True)
 class PolarityReversed(SignalEvent):
     """The exchange reversed the line's polarity (answer or disconnect signal on some lines)."""
+
+
+@dataclass(frozen=True)
+class CallerIdReport(SignalEvent):
+    """One caller-ID report line as a voice modem sent it (``NMBR = 13800138000``).
+
+    Lines whose caller ID arrives as text (voice modems) report it among
+    their signals; reading the text is the firmware's business.
+    """
+
+    text: str = ""
 
 
 _CLOSED = object()  # queued by close() so a blocked poll() returns at once

@@ -60,7 +60,20 @@ def _print_event(event: dict[str, Any]) -> None:
 
 
 def open_configured_line(line: Line, simulated_prefix: str | None = None) -> LineIO:
-    """Open a line's drivers; plain ``sim:`` means the simulated office's line of that number."""
+    """Open a line's drivers; plain ``sim:`` means the simulated office's line of that number.
+
+    A line with a voice modem takes its audio and signals from the modem.
+    """
+    if line.modem:
+        from drivers.modem_line import open_modem_line  # noqa: PLC0415 - pyserial only if used
+
+        modem_line = open_modem_line(line.modem)
+        try:
+            modem_line.start()
+        except BaseException:
+            modem_line.close()
+            raise
+        return LineIO(modem_line.capture, modem_line.signals)
 
     def resolve(url: str) -> str:
         if url == "sim:" and simulated_prefix is not None:

@@ -60,6 +60,10 @@ def _driver_url(value: str) -> str | None:
     return None if ":" in value else f"{value!r} is not a driver setting such as 'sim:'"
 
 
+def _optional_driver_url(value: str) -> str | None:
+    return _driver_url(value) if value else None
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     """A weekly recording window, e.g. Monday to Friday 09:00-18:00."""
@@ -94,6 +98,9 @@ class Line:
     audio: str = setting("sim:", check=_driver_url)  # capture: alsa:..., wav:..., sim:
     signals: str = setting("sim:", check=_driver_url)  # ring/loop/relay: gpio:..., sim:
     playback: str = setting("null:", check=_driver_url)  # prompts to the line
+    # A voice modem on the line (serial:/dev/ttyACM0[?listen=<n>]): when set, the
+    # line's ring, caller ID, hook and audio come from it and audio/signals are unused.
+    modem: str = setting("", check=_optional_driver_url)
     recording: Recording = setting(Recording())
 
 

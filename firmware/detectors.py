@@ -22,6 +22,7 @@ from dsp_ext.vad import VoiceDetector
 from firmware import line_state as machine
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
+from firmware.callerid.modem import ModemCallerIdParser
 from firmware.profiles import profile
 
 log = logging.getLogger(__name__)
@@ -76,37 +77,71 @@ class CallerIdFound:
     number: str | None
 
 
-CallerIdReceiver = Callable[[np.ndarray], list[CallerIdFound]]
-
-
-def caller_id_receiver(country: str) -> CallerIdReceiver:
-    """The country's caller-ID receivers (FSK, and DTMF where it is in use) as one.
+def accepted_caller_ids(found: list[Any]) -> list[CallerIdFound]:
+    """The results a line may act on.
 
     A message that fails its checksum or arrives broken is logged and
     dropped, never taken as the caller's number.
     """
-    standard = profile(country).caller_id
-    fsk = FskCallerIdReceiver("v23" if standard.modulation == "fsk_v23" else "bell202")
-    dtmf = DtmfCallerIdReceiver(country) if standard.also_dtmf else None
+    accepted = []
+    for caller_id in found:
+        if caller_id.valid:
+            accepted.append(CallerIdFound(caller_id, caller_id.number))
+        elif caller_id.problem == "truncated":
+            # Speech and tones make the FSK receiver start the odd "message".
+            log.debug("caller ID fragment ignored: %s", caller_id.raw.hex())
+        else:
+            log.warning(
+                "caller ID dropped (%s): %s",
+                caller_id.problem or "bad checksum",
+                caller_id.raw.hex(),
+            )
+    return accepted
 
-    def receive(frame: np.ndarray) -> list[CallerIdFound]:
-        found = fsk.feed(frame) + (dtmf.feed(frame) if dtmf is not None else [])
-        accepted = []
-        for caller_id in found:
-            if caller_id.valid:
-                accepted.append(CallerIdFound(caller_id, caller_id.number))
-            elif caller_id.problem == "truncated":
-                # Speech and tones make the FSK receiver start the odd "message".
-                log.debug("caller ID fragment ignored: %s", caller_id.raw.hex())
-            else:
-                log.warning(
-                    "caller ID dropped (%s): %s",
-                    caller_id.problem or "bad checksum",
-                    caller_id.raw.hex(),
-                )
-        return accepted
 
-    return receive
+class LineCallerId:
+    """The country's caller-ID receivers on one line's audio: FSK, and DTMF where in use.
+
+    The DTMF layouts are read from the digits of the line's own DTMF
+    detector (``feed`` is given them), so the audio is searched once.
+    """
+
+    def __init__(self, country: str, dtmf_detector: DtmfDetector) -> None:
+        standard = profile(country).caller_id
+        self.fsk = FskCallerIdReceiver("v23" if standard.modulation == "fsk_v23" else "bell202")
+        self.dtmf = (
+            DtmfCallerIdReceiver(country, detector=dtmf_detector) if standard.also_dtmf else None
+        )
+
+    def feed(self, frame: np.ndarray, digits: list) -> list[CallerIdFound]:
+        found = self.fsk.feed(frame)
+        if self.dtmf is not None:
+            found += self.dtmf.take_digits(digits)
+        return accepted_caller_ids(found)
+
+
+class ModemCallerId:
+    """Caller-ID report lines from a voice modem, gathered into results.
+
+    A report is complete when the modem has sent its number and name, or
+    when nothing more came for ``quiet_s`` (many exchanges send no name).
+    """
+
+    def __init__(self, quiet_s: float = 0.3) -> None:
+        self.parser = ModemCallerIdParser()
+        self.quiet_s = quiet_s
+        self._last_line_at: float | None = None
+
+    def report_line(self, text: str, at: float) -> list[CallerIdFound]:
+        self._last_line_at = at
+        return accepted_caller_ids(self.parser.feed(text.encode("latin-1") + b"\r\n"))
+
+    def poll(self, now: float) -> list[CallerIdFound]:
+        """The report under way, once the modem has been quiet long enough."""
+        if self._last_line_at is None or now - self._last_line_at < self.quiet_s:
+            return []
+        self._last_line_at = None
+        return accepted_caller_ids(self.parser.flush())
 
 
 class LineDetectors:
@@ -117,11 +152,13 @@ class LineDetectors:
         country: str,
         vox_threshold_dbm0: float = -45.0,
         vox_hangover_ms: int = 3000,
-        caller_id: CallerIdReceiver | None = None,
+        *,
+        caller_id: bool = True,
     ) -> None:
         self.dtmf = DtmfDetector(country)
         self.voice = VoiceDetector(threshold_dbm0=vox_threshold_dbm0, hangover_ms=vox_hangover_ms)
-        self.caller_id = caller_id
+        self.caller_id = LineCallerId(country, self.dtmf) if caller_id else None
+        self.modem_caller_id = ModemCallerId()
         self.pulses = PulseDialDecoder()
         self.samples = 0  # fed so far: the line's sample clock
 
@@ -134,16 +171,25 @@ class LineDetectors:
         def time_of(sample: int) -> float:
             return at + (sample - start) / SAMPLE_RATE
 
+        digits = self.dtmf.feed(frame)
         # Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
         # listening only then keeps the receiver from reading speech as data.
         if self.caller_id is not None and phase in (machine.Phase.IDLE, machine.Phase.RINGING):
-            for found in self.caller_id(frame):
+            for found in self.caller_id.feed(frame, digits):
                 events.append(machine.CallerIdReceived(at, found.caller_id, found.number))
-        digits = self.dtmf.feed(frame)
         if phase not in (machine.Phase.IDLE, machine.Phase.RINGING):
             events.extend(machine.Digit(time_of(d.start), d.digit) for d in digits)
         for change in self.voice.process(frame):
             kind = machine.VoiceStarted if change.kind == "start" else machine.VoiceStopped
             events.append(kind(time_of(change.sample)))
         events.extend(self.pulses.flush(at))
+        events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
         return events
+
+    def modem_report(self, text: str, at: float) -> list[machine.Event]:
+        """A caller-ID report line from the line's voice modem, at line time ``at``."""
+        return self._modem_caller_ids(self.modem_caller_id.report_line(text, at), at)
+
+    @staticmethod
+    def _modem_caller_ids(found: list[CallerIdFound], at: float) -> list[machine.Event]:
+        return [machine.CallerIdReceived(at, f.caller_id, f.number) for f in found]

@@ -24,13 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from drivers.audio import FRAME_SECONDS, CaptureStream
-from drivers.signals import DialPulse, LineSignals, LoopStarted, LoopStopped, SignalEvent
+from drivers.signals import (
+    CallerIdReport,
+    DialPulse,
+    LineSignals,
+    LoopStarted,
+    LoopStopped,
+    SignalEvent,
+)
 from firmware import line_state as machine
 from firmware import numbers
 from firmware.bus import EventBus
 from firmware.call_log import CallLog
 from firmware.config import Config, ConfigStore, Line
-from firmware.detectors import LineDetectors, caller_id_receiver, signal_event
+from firmware.detectors import LineDetectors, signal_event
 from firmware.policy import policy_for
 from firmware.profiles import profile
 from firmware.recorder import LineRecorder
@@ -137,6 +144,8 @@ class LineWorker(threading.Thread):
             return []
         if isinstance(change, DialPulse):
             return list(self.detectors.pulses.pulse(at))
+        if isinstance(change, CallerIdReport):
+            return self.detectors.modem_report(change.text, at)
         event = signal_event(change, at)
         return [event] if event is not None else []
 
@@ -228,12 +237,7 @@ class Engine:
         call_log = CallLog(
             line.number, self.store, recorder, country.region, publish=self._publish, seize=seize
         )
-        detectors = LineDetectors(
-            country.country,
-            vox.threshold_dbm0,
-            vox.hangover_ms,
-            caller_id=caller_id_receiver(country.country),
-        )
+        detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
         worker = LineWorker(
             line,
             io,

@@ -43,3 +43,36 @@ def test_a_call_rings_with_caller_id_and_is_recorded(modem_url):
         modem.hang_up()
     assert all(frame is not None and frame.shape == (160,) for frame in frames)
     print(f"recorded 2 s as {compression.name}")
+
+
+def test_the_modem_as_a_line_reports_ring_caller_id_and_pick_up(modem_url):
+    """The engine's view of a modem line: ring, caller-ID text, the handset lifted.
+
+    With ``listen=<n>`` in LINEREC_HW_MODEM (the modem's +VLS setting for
+    listening beside the phone) it also checks that the call's audio comes.
+    """
+    from drivers.modem_line import open_modem_line  # noqa: PLC0415
+    from drivers.signals import CallerIdReport, LoopStarted, RingStarted  # noqa: PLC0415
+
+    seconds = interactive_wait()
+    line = open_modem_line(modem_url)
+    line.start()
+    try:
+        announce(f"call this line (within {seconds:.0f} s), then answer on the phone beside it")
+        deadline = time.monotonic() + seconds
+        seen: list = []
+        while not any(isinstance(e, LoopStarted) for e in seen) and time.monotonic() < deadline:
+            event = line.signals.poll(max(0.0, deadline - time.monotonic()))
+            if event is not None:
+                seen.append(event)
+        assert any(isinstance(e, RingStarted) for e in seen), "no ring reported"
+        reports = [e.text for e in seen if isinstance(e, CallerIdReport)]
+        print(f"\ncaller-ID lines: {reports or 'none (does the line send caller ID?)'}")
+        assert any(isinstance(e, LoopStarted) for e in seen), (
+            "the pick-up was not reported: this modem may not report <DLE>H/<DLE>P"
+        )
+        if line.listen_vls is not None:
+            frames = [line.capture.read() for _ in range(100)]
+            assert any(frame.any() for frame in frames), "2 s of silence while listening in"
+    finally:
+        line.close()

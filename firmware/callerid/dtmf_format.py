@@ -94,12 +94,18 @@ class DtmfCallerIdReceiver:
 
     A string ends at its end character (C or #) or after ``gap_s`` without
     a digit; strings that fit no layout are dropped (dialled digits, say).
+
+    Either the receiver runs a DTMF detector of its own (``feed`` samples),
+    or it is shown what a detector the line already runs found
+    (``take_digits``), so a line's audio is searched for digits only once.
     """
 
-    def __init__(self, profile: str = "CN", gap_s: float = 0.5) -> None:
-        from dsp_ext.dtmf import DtmfDetector  # noqa: PLC0415 - the DTMF kernels, when used
+    def __init__(self, profile: str = "CN", gap_s: float = 0.5, detector=None) -> None:
+        if detector is None:
+            from dsp_ext.dtmf import DtmfDetector  # noqa: PLC0415 - the DTMF kernels, when used
 
-        self._detector = DtmfDetector(profile)
+            detector = DtmfDetector(profile)
+        self._detector = detector
         self._gap = int(gap_s * SAMPLE_RATE)
         self._digits: list = []
 
@@ -121,7 +127,12 @@ class DtmfCallerIdReceiver:
         return found
 
     def feed(self, samples: np.ndarray) -> list[CallerId]:
-        found = self._take(self._detector.feed(samples))
+        """Run the receiver's detector over ``samples``; the caller-ID strings they completed."""
+        return self.take_digits(self._detector.feed(samples))
+
+    def take_digits(self, digits: list) -> list[CallerId]:
+        """The digits the detector has just reported (whoever fed it); strings they completed."""
+        found = self._take(digits)
         seen = self._detector.samples_seen
         if (
             self._digits

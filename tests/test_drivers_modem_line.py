@@ -1,0 +1,248 @@
+"""A voice modem as a line (drivers.modem_line) against a scripted fake modem on a pty."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from drivers import errors
+from drivers.modem import DLE, shield
+from drivers.modem_line import ModemLine, open_modem_line, split_line_options
+from drivers.signals import CallerIdReport, LoopStarted, LoopStopped, RingStarted, RingStopped
+from drivers.voice_codecs import ulaw_table
+from tests.drivers_fakes import FakeModem, driver_threads
+
+OK = b"\r\nOK\r\n"
+WAIT = 5.0  # generous: only reached if something is broken
+VSM_LIST = b'\r\n4,"G711U",8,0,(8000),(0),(0)\r\n' + OK
+SET_UP = ["ATZ", "ATE0", "AT+VCID=1", "AT+FCLASS=8", "AT+VSM=?", "AT+FCLASS=8", "AT+VLS=0"]
+
+
+def modem_replies(**extra):
+    return {
+        "ATZ": OK,
+        "ATE0": OK,
+        "AT+VCID=1": OK,
+        "AT+FCLASS=8": OK,
+        "AT+VSM=?": VSM_LIST,
+        "AT+VSM=4,8000": OK,
+        "AT+VLS=0": OK,
+        "AT+VLS=1": b"\r\nVCON\r\n",
+        "AT+VLS=5": OK,
+        "AT+VRX": b"\r\nCONNECT\r\n",
+        "ATH0": OK,
+        **extra,
+    }
+
+
+@pytest.fixture
+def fake():
+    modem = FakeModem(modem_replies())
+    yield modem
+    modem.close()
+    assert driver_threads() == []
+
+
+def started_line(fake, options="ring_ms=200") -> ModemLine:
+    line = open_modem_line(f"serial:{fake.port}?{options}", command_timeout=WAIT)
+    line.start()
+    return line
+
+
+def next_signal(line, kind, timeout=WAIT):
+    """The next signal of ``kind``, skipping others."""
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        event = line.signals.poll(remaining)
+        if isinstance(event, kind):
+            return event
+    raise AssertionError(f"no {kind.__name__} came")
+
+
+def wait_for_commands(fake, *last: str, timeout=WAIT) -> list[str]:
+    """Wait until the modem's latest commands are ``last``; return all it was sent."""
+    with fake.commands_changed:
+        ended = fake.commands_changed.wait_for(
+            lambda: fake.commands[-len(last) :] == list(last), timeout
+        )
+    assert ended, f"the modem was sent {fake.commands}, not ending in {list(last)}"
+    return list(fake.commands)
+
+
+def ulaw_of(samples: np.ndarray) -> bytes:
+    """mu-law bytes that decode to the nearest table values of ``samples``."""
+    table = ulaw_table().astype(np.int32)
+    order = np.argsort(table)
+    index = np.clip(np.searchsorted(table[order], samples), 0, 255)
+    return bytes(order[index].astype(np.uint8))
+
+
+# ---- URLs --------------------------------------------------------------------------
+
+
+def test_line_options_are_taken_off_the_modem_url():
+    assert split_line_options("serial:/dev/ttyACM0?baud=9600&listen=5&ring_ms=500") == (
+        "serial:/dev/ttyACM0?baud=9600",
+        5,
+        0.5,
+    )
+    assert split_line_options("serial:/dev/ttyACM0") == ("serial:/dev/ttyACM0", None, 1.0)
+    assert split_line_options("socket://box:7000") == ("socket://box:7000", None, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("serial:/dev/ttyACM0?listen=on", "listen='on' is not a +VLS setting number"),
+        ("serial:/dev/ttyACM0?ring_ms=10", "ring_ms='10' is not a number >= 50"),
+        ("serial:/dev/ttyACM0?speed=1", "unknown option 'speed'"),
+        ("alsa:hw:1", "unknown scheme 'alsa'"),
+    ],
+)
+def test_bad_modem_line_urls_say_what_is_wrong(url, problem):
+    with pytest.raises(errors.DriverURLError) as caught:
+        split_line_options(url)
+    assert problem in str(caught.value) and "listen=" in str(caught.value)
+
+
+# ---- signals -----------------------------------------------------------------------
+
+
+def test_start_sets_the_modem_up_for_caller_id_and_voice(fake):
+    line = started_line(fake)
+    try:
+        assert fake.commands == SET_UP
+        assert line.compression.name == "G711U"
+    finally:
+        line.close()
+
+
+def test_ring_and_caller_id_become_line_signals(fake):
+    line = started_line(fake)
+    try:
+        fake.send(b"\r\nRING\r\n")
+        started = next_signal(line, RingStarted)
+        stopped = next_signal(line, RingStopped)
+        assert stopped.at - started.at == pytest.approx(0.2, abs=0.01)
+        fake.send(b"\r\nDATE = 1123\r\nTIME = 1042\r\nNMBR = 13800138000\r\nNAME = ZHANG SAN\r\n")
+        reports = [next_signal(line, CallerIdReport).text for _ in range(4)]
+        assert reports == ["DATE = 1123", "TIME = 1042", "NMBR = 13800138000", "NAME = ZHANG SAN"]
+        # A second RING inside the burst time extends the burst instead of starting another.
+        fake.send(b"\r\nRING\r\n")
+        first = next_signal(line, RingStarted)
+        time.sleep(0.1)
+        fake.send(b"\r\nRING\r\n")
+        last_stop = next_signal(line, RingStopped)
+        assert last_stop.at - first.at > 0.25
+        assert line.signals.poll(0.3) is None
+    finally:
+        line.close()
+
+
+def test_phone_hook_reports_become_loop_signals_without_listening(fake):
+    line = started_line(fake)
+    try:
+        fake.send(bytes([DLE, ord("H")]))
+        assert isinstance(next_signal(line, LoopStarted), LoopStarted)
+        fake.send(bytes([DLE, ord("H")]))  # said twice: still one pick-up
+        fake.send(bytes([DLE, ord("h")]))
+        assert isinstance(next_signal(line, LoopStopped), LoopStopped)
+        assert line.signals.poll(0.2) is None
+        assert fake.commands == SET_UP  # no listen setting: the modem stays off the line
+    finally:
+        line.close()
+
+
+# ---- audio -------------------------------------------------------------------------
+
+
+def test_idle_line_gives_silence_at_real_time(fake):
+    line = started_line(fake)
+    try:
+        started = time.monotonic()
+        frames = [line.capture.read() for _ in range(10)]
+        elapsed = time.monotonic() - started
+        assert all(frame.shape == (160,) and not frame.any() for frame in frames)
+        assert 0.15 <= elapsed < 1.0
+    finally:
+        line.close()
+
+
+def test_listening_records_a_call_taken_on_the_phone(fake, rng):
+    line = started_line(fake, "listen=5&ring_ms=200")
+    voice = rng.integers(-8000, 8000, 160 * 25).astype(np.int16)
+    sent = ulaw_of(voice)
+    expected = ulaw_table()[np.frombuffer(sent, np.uint8)]
+    try:
+        fake.send(bytes([DLE, ord("H")]))
+        assert isinstance(next_signal(line, LoopStarted), LoopStarted)
+        assert fake.wait_for_command("AT+VRX")
+        listening = ["AT+FCLASS=8", "AT+VSM=4,8000", "AT+VLS=5", "AT+VRX"]
+        assert fake.commands[len(SET_UP) :] == listening
+        fake.send(shield(sent))
+        frames = []
+        while len(frames) < 25:
+            frame = line.capture.read()
+            if frame.any():  # silence read before the voice began
+                frames.append(frame)
+        np.testing.assert_array_equal(np.concatenate(frames), expected)
+        # The phone hangs up: its report comes inside the voice data.
+        fake.send(bytes([DLE, ord("h")]))
+        assert isinstance(next_signal(line, LoopStopped), LoopStopped)
+        sent_commands = wait_for_commands(fake, "<DLE>!", "AT+FCLASS=8", "AT+VLS=0")
+        assert len(sent_commands) == len(SET_UP) + 7
+    finally:
+        line.close()
+
+
+def test_seizing_takes_the_line_and_releasing_hangs_up(fake):
+    line = started_line(fake)
+    try:
+        line.signals.seize(True)
+        assert fake.wait_for_command("AT+VRX")
+        assert "AT+VLS=1" in fake.commands[len(SET_UP) :]
+        fake.send(shield(bytes([0xFF]) * 320))  # two frames of mu-law silence
+        frames = [line.capture.read() for _ in range(2)]
+        assert all(frame.shape == (160,) for frame in frames)
+        line.signals.seize(False)
+        wait_for_commands(fake, "<DLE>!", "ATH0", "AT+FCLASS=8", "AT+VLS=0")
+    finally:
+        line.close()
+
+
+def test_a_modem_without_a_usable_voice_format_still_reports_calls(caplog):
+    fake = FakeModem(modem_replies(**{"AT+VSM=?": b'\r\n2,"ADPCM",4,0,(8000)\r\n' + OK}))
+    try:
+        line = started_line(fake)
+        try:
+            assert line.compression is None
+            assert "cannot be recorded" in caplog.text
+            fake.send(b"\r\nRING\r\n")
+            assert isinstance(next_signal(line, RingStarted), RingStarted)
+        finally:
+            line.close()
+    finally:
+        fake.close()
+
+
+def test_a_vanished_modem_ends_the_line_audio_with_its_error(fake):
+    line = started_line(fake)
+    try:
+        fake.vanish()
+        with pytest.raises(errors.ModemGoneError, match="unplugged"):
+            for _ in range(100):
+                line.capture.read()
+    finally:
+        line.close()
+
+
+def test_close_hangs_up_a_seized_line(fake):
+    line = started_line(fake)
+    line.signals.seize(True)
+    assert fake.wait_for_command("AT+VRX")
+    line.close()
+    wait_for_commands(fake, "<DLE>!", "ATH0")
+    assert line.capture.read() is None and line.signals.poll(0) is None
+
