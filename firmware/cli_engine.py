@@ -1,16 +1,23 @@
-"""``linerec run`` and ``linerec engine``: the box's processes from the command line.
+"""``linerec run``, ``linerec engine`` and ``linerec web``: the box's processes.
 
 ``run`` is the embedded default for development: the engine on the
 simulated office (lines whose driver setting is plain ``sim:``), with its
-data in ``./data``, printing each call as it happens until Ctrl-C.
-``engine`` is the engine alone, on the lines as configured, for systemd.
+data in ``./data``, and the web UI beside it as its own process on
+``http://127.0.0.1:<port>/``, printing each call as it happens until Ctrl-C.
+``engine`` is the engine alone, on the lines as configured, for systemd;
+``web`` is the web process alone (``python -m webui``), also for systemd.
+The web UI runs as a separate process (never imported here), so a busy
+page can never make the recorder drop audio.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +28,10 @@ from firmware.config import ConfigStore, Line
 from firmware.engine import Engine, LineIO
 
 log = logging.getLogger(__name__)
+
+# The line the web process prints once it listens, followed by its address.
+WEB_READY = "linerec web: serving at "
+WEB_START_TIMEOUT_S = 60.0
 
 
 def _say(text: str) -> None:
@@ -114,18 +125,86 @@ def run(args: argparse.Namespace) -> int:
         f"linerec: {len(engine.workers)} lines ({len(simulated)} on the simulated office, "
         f"scenario {args.scenario!r} at x{args.speed:g}); data in {data_dir}"
     )
-    _say(
-        f"linerec: engine bus at {data_dir / 'engine.sock'}; the web UI (port {args.port}) "
-        "is not part of this build yet"
-    )
+    try:
+        web, url = start_web(data_dir, "127.0.0.1", args.port, tls=False)
+    except WebStartError as error:
+        _say(f"linerec: error: {error}")
+        office.stop()
+        engine.stop()
+        return 1
+    _say(f"linerec: web UI at {url}  (first visit: create the admin account)")
     _say("linerec: press Ctrl-C to stop")
     stop = threading.Event()
     threading.Thread(target=lambda: (office.join(), stop.set()), daemon=True).start()
+    threading.Thread(target=lambda: (web.wait(), stop.set()), daemon=True).start()
     _wait_for_stop(stop)
+    stop_web(web)
     office.stop()
     engine.stop()
     _say("linerec: stopped")
     return 0
+
+
+class WebStartError(RuntimeError):
+    """The web process did not come up."""
+
+
+def web_command(data_dir: Path, host: str, port: int, tls: bool) -> list[str]:
+    command = [sys.executable, "-m", "webui", "--data", str(data_dir), "--host", host]
+    command += ["--port", str(port)] + ([] if tls else ["--http"])
+    return command
+
+
+def start_web(
+    data_dir: Path, host: str, port: int, *, tls: bool
+) -> tuple[subprocess.Popen, str]:
+    """Start the web process; return it and its address once it listens."""
+    web = subprocess.Popen(
+        web_command(data_dir, host, port, tls),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    ready: list[str] = []
+    said: list[str] = []
+    found = threading.Event()
+
+    def read_output() -> None:
+        for text in web.stdout:
+            if text.startswith(WEB_READY) and not found.is_set():
+                ready.append(text[len(WEB_READY) :].strip())
+                found.set()
+            elif not found.is_set():
+                said.append(text.rstrip())
+            elif " ERROR " in text or text.startswith(("ERROR", "Traceback")):
+                print(f"web: {text.rstrip()}", flush=True)
+        found.set()
+
+    threading.Thread(target=read_output, name="web-output", daemon=True).start()
+    found.wait(WEB_START_TIMEOUT_S)
+    if not ready:
+        stop_web(web)
+        last = said[-1] if said else "no output"
+        raise WebStartError(f"the web UI did not start ({last})")
+    return web, ready[0]
+
+
+def stop_web(web: subprocess.Popen) -> None:
+    if web.poll() is None:
+        web.terminate()
+        try:
+            web.wait(10)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait()
+
+
+def web_process(args: argparse.Namespace) -> int:
+    """``linerec web``: become the web process (``python -m webui``)."""
+    command = web_command(args.data, args.host, args.port, tls=not args.http)
+    os.execv(sys.executable, command)
+    return 1  # not reached: execv replaces this process
 
 
 def engine_command(args: argparse.Namespace) -> int:
@@ -156,5 +235,23 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     engine.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
     engine.set_defaults(handler=engine_command)
 
+    web = commands.add_parser("web", help="run the web UI (HTTPS) for the data folder")
+    web.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    web.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
+    web.add_argument("--port", type=port, default=8443, help="port (8443)")
+    web.add_argument(
+        "--http", action="store_true", help="plain HTTP (loopback addresses only: development)"
+    )
+    web.set_defaults(handler=web_process)
 
-__all__ = ["describe_event", "engine_command", "open_configured_line", "register", "run"]
+
+__all__ = [
+    "WEB_READY",
+    "describe_event",
+    "engine_command",
+    "open_configured_line",
+    "register",
+    "run",
+    "start_web",
+    "stop_web",
+]

@@ -309,12 +309,18 @@ class Engine:
     def _line_status(worker: LineWorker) -> dict[str, Any]:
         state = worker.state
         call = state.call
+        facts = worker.call_log.call  # the call's facts as logged: location, name
         return {
             "line": worker.number,
             "state": state.phase.value,
             "recording": state.recording,
+            "call_id": worker.call_log.call_id,
             "direction": call.direction if call else None,
             "number": call.number if call else None,
+            "name": facts.get("name"),
+            "location_zh": facts.get("location_zh"),
+            "location_en": facts.get("location_en"),
+            "started_at": call.started_at if call else None,
             "overruns": worker.io.capture.overruns,
             "alive": worker.is_alive(),
         }

@@ -6,8 +6,10 @@ set -eu
 
 # compiler and build tools; ALSA's headers for pyalsaaudio; the peers we
 # measure against (tests and bench only); sox and espeak-ng make the speech
-# corpus of the DSP tests.
-PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng"
+# corpus of the DSP tests; Chromium, its WebDriver and a Chinese font for the
+# browser tests of the web UI.
+PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng
+chromium chromium-driver fonts-wqy-microhei"
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

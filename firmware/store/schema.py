@@ -51,3 +51,132 @@ MIGRATIONS: list[str] = [
     CREATE INDEX recordings_by_start ON recordings (started_at);
     """,
 ]
+
+MIGRATIONS.append(
+    # 2: the office around the calls: users and their groups and lines, sessions,
+    # customers with their numbers and contact records, notes and tags on
+    # recordings, the audit log, and the indexes the call-log search needs.
+    """
+    CREATE TABLE groups (
+        id    INTEGER PRIMARY KEY,
+        name  TEXT NOT NULL UNIQUE
+    );
+
+    CREATE TABLE users (
+        id                  INTEGER PRIMARY KEY,
+        username            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name        TEXT NOT NULL DEFAULT '',
+        password_hash       TEXT NOT NULL,
+        level               TEXT NOT NULL CHECK (level IN ('super', 'leader', 'operator')),
+        group_id            INTEGER REFERENCES groups (id) ON DELETE SET NULL,
+        permissions         TEXT NOT NULL DEFAULT '',   -- flags separated by spaces
+        language            TEXT NOT NULL DEFAULT 'zh-CN' CHECK (language IN ('zh-CN', 'en')),
+        active              INTEGER NOT NULL DEFAULT 1,
+        created_at          REAL NOT NULL,
+        password_changed_at REAL NOT NULL
+    );
+
+    -- The lines whose calls an operator handles (screen pop, log, recordings).
+    CREATE TABLE user_lines (
+        user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        line     INTEGER NOT NULL CHECK (line >= 1),
+        PRIMARY KEY (user_id, line)
+    );
+
+    CREATE TABLE sessions (
+        token_hash  TEXT PRIMARY KEY,     -- SHA-256 of the cookie; the cookie itself is not kept
+        user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf_token  TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        last_seen   REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        address     TEXT NOT NULL DEFAULT '',
+        user_agent  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_by_user ON sessions (user_id);
+
+    CREATE TABLE customers (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        company     TEXT NOT NULL DEFAULT '',
+        category    TEXT NOT NULL DEFAULT '',  -- the customer's group (VIP, supplier, ...)
+        grade       TEXT NOT NULL DEFAULT '',  -- the customer's level (A, B, C, ...)
+        birthday    TEXT,                      -- YYYY-MM-DD
+        email       TEXT NOT NULL DEFAULT '',
+        address     TEXT NOT NULL DEFAULT '',
+        notes       TEXT NOT NULL DEFAULT '',
+        added_by    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at  REAL NOT NULL,
+        updated_at  REAL NOT NULL
+    );
+    CREATE INDEX customers_by_name ON customers (name);
+    CREATE INDEX customers_by_adder ON customers (added_by);
+
+    CREATE TABLE customer_numbers (
+        id           INTEGER PRIMARY KEY,
+        customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        number       TEXT NOT NULL,   -- as entered
+        number_e164  TEXT,            -- normalised for the country profile, when it parses
+        label        TEXT NOT NULL DEFAULT ''  -- mobile, office, home, ...
+    );
+    CREATE INDEX customer_numbers_by_e164 ON customer_numbers (number_e164);
+    CREATE INDEX customer_numbers_by_customer ON customer_numbers (customer_id);
+
+    CREATE TABLE contacts (
+        id            INTEGER PRIMARY KEY,
+        customer_id   INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        added_by      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('call', 'visit', 'email', 'message', 'note')),
+        at            REAL NOT NULL,
+        text          TEXT NOT NULL DEFAULT '',
+        call_id       INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        recording_id  INTEGER REFERENCES recordings (id) ON DELETE SET NULL
+    );
+    CREATE INDEX contacts_by_customer ON contacts (customer_id, at);
+    CREATE INDEX contacts_by_call ON contacts (call_id);
+
+    ALTER TABLE recordings ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+    CREATE TABLE recording_tags (
+        recording_id  INTEGER NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        tag           TEXT NOT NULL,
+        PRIMARY KEY (recording_id, tag)
+    );
+    CREATE INDEX recording_tags_by_tag ON recording_tags (tag);
+
+    CREATE TABLE audit_log (
+        id        INTEGER PRIMARY KEY,
+        at        REAL NOT NULL,
+        user_id   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        username  TEXT NOT NULL,        -- kept even when the user is deleted
+        action    TEXT NOT NULL,        -- listen, download, export, verify, sign_in, ...
+        target    TEXT NOT NULL DEFAULT '',
+        detail    TEXT NOT NULL DEFAULT '',
+        address   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_log_by_time ON audit_log (at);
+
+    -- Call-log search: numbers by prefix, and by any part of three or more
+    -- digits through a trigram index kept in step with the calls.
+    CREATE INDEX calls_by_raw_number ON calls (number);
+    CREATE INDEX calls_by_duration ON calls (duration_s);
+    CREATE VIRTUAL TABLE calls_number_search USING fts5 (
+        number, number_e164, content = 'calls', content_rowid = 'id', tokenize = 'trigram'
+    );
+    INSERT INTO calls_number_search (rowid, number, number_e164)
+        SELECT id, number, number_e164 FROM calls WHERE number IS NOT NULL;
+    CREATE TRIGGER calls_search_insert AFTER INSERT ON calls WHEN new.number IS NOT NULL BEGIN
+        INSERT INTO calls_number_search (rowid, number, number_e164)
+            VALUES (new.id, new.number, new.number_e164);
+    END;
+    CREATE TRIGGER calls_search_update AFTER UPDATE OF number, number_e164 ON calls BEGIN
+        INSERT INTO calls_number_search (calls_number_search, rowid, number, number_e164)
+            SELECT 'delete', old.id, old.number, old.number_e164 WHERE old.number IS NOT NULL;
+        INSERT INTO calls_number_search (rowid, number, number_e164)
+            SELECT new.id, new.number, new.number_e164 WHERE new.number IS NOT NULL;
+    END;
+    CREATE TRIGGER calls_search_delete AFTER DELETE ON calls WHEN old.number IS NOT NULL BEGIN
+        INSERT INTO calls_number_search (calls_number_search, rowid, number, number_e164)
+            VALUES ('delete', old.id, old.number, old.number_e164);
+    END;
+    """
+)

@@ -1,0 +1,97 @@
+"""The audit log: who listened to, downloaded, exported or verified what, and who signed in.
+
+Entries are only ever added; nothing in the box edits or deletes them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from firmware.store.db import Store
+
+# What the box writes to the log (the web UI shows them translated).
+ACTIONS = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "password_changed",
+    "listen",
+    "live_listen",
+    "download",
+    "export",
+    "verify",
+    "user_changed",
+    "settings_changed",
+    "customers_exported",
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: float
+    user_id: int | None
+    username: str
+    action: str
+    target: str
+    detail: str
+    address: str
+
+
+class AuditLog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record(
+        self,
+        action: str,
+        *,
+        username: str,
+        user_id: int | None = None,
+        target: str = "",
+        detail: str = "",
+        address: str = "",
+        at: float | None = None,
+    ) -> int:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+        with self.store.transaction() as connection:
+            cursor = connection.execute(
+                "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (at or time.time(), user_id, username, action, target, detail, address),
+            )
+        return int(cursor.lastrowid)
+
+    def entries(
+        self,
+        *,
+        action: str | None = None,
+        username: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        """Newest first, filtered by action, user name and time."""
+        conditions, parameters = [], []
+        if action:
+            conditions.append("action = ?")
+            parameters.append(action)
+        if username:
+            conditions.append("username = ? COLLATE NOCASE")
+            parameters.append(username)
+        if since is not None:
+            conditions.append("at >= ?")
+            parameters.append(since)
+        if until is not None:
+            conditions.append("at < ?")
+            parameters.append(until)
+        where = " AND ".join(conditions) or "1"
+        rows = self.store.connection().execute(
+            "SELECT id, at, user_id, username, action, target, detail, address FROM audit_log "
+            f"WHERE {where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            (*parameters, limit, offset),
+        )
+        return [AuditEntry(*row) for row in rows]

@@ -1,0 +1,230 @@
+"""The live lines page, the event stream and the screen pop, with their visibility rules."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from firmware.store.crm import CustomerNumber
+from firmware.store.scopes import EVERYTHING
+from tests.web_client import web_box
+from webui.pages import live
+
+CALLER = "13800138000"
+CALLER_E164 = "+8613800138000"
+
+
+HEARTBEAT_S = 0.1
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch):
+    monkeypatch.setattr(live, "HEARTBEAT_S", HEARTBEAT_S)
+    made = web_box(tmp_path)
+    made.deps.config()  # a new box: four lines
+    made.deps.engine.reset_lines([{"line": n, "state": "idle"} for n in range(1, 5)])
+    accounts = made.deps.accounts
+    sales = accounts.create_group("Sales").id
+    support = accounts.create_group("Support").id
+    pop = {"pop", "customers_view", "customers_add", "contacts"}
+    made.ids = {
+        "boss": made.add_user("boss", "super"),
+        "ana": made.add_user("ana", permissions=pop, group_id=sales, lines=frozenset({1})),
+        "ben": made.add_user("ben", permissions=pop, group_id=sales, lines=frozenset({1})),
+        "lea": made.add_user("lea", "leader", permissions=pop, group_id=sales),
+        "cai": made.add_user("cai", permissions=pop, group_id=support, lines=frozenset({2})),
+        "dan": made.add_user("dan", permissions={"customers_view"}, lines=frozenset({1})),
+    }
+    yield made
+    made.close()
+
+
+def incoming_call(box, line=1, number=CALLER, e164=CALLER_E164) -> int:
+    return box.deps.store.start_call(
+        line, "in", started_at=time.time(), number=number, number_e164=e164,
+        location_zh="北京市", location_en="Beijing",
+    )
+
+
+def add_customer(box, adder: str, name="Zhang San", number=CALLER, e164=CALLER_E164) -> int:
+    return box.deps.customers.create(
+        {"name": name, "company": "Acme", "category": "VIP", "grade": "A"},
+        [CustomerNumber(number, e164, "mobile")],
+        added_by=box.ids[adder],
+    )
+
+
+def ring(box, line: int, call_id: int) -> None:
+    box.deps.engine.dispatch(
+        {"type": "call_started", "line": line, "call_id": call_id, "direction": "in"}
+    )
+
+
+class Stream:
+    """A browser's event stream, read message by message."""
+
+    def __init__(self, client) -> None:
+        status, headers, self.body = client.stream("/events")
+        assert status == 200 and headers["Content-Type"].startswith("text/event-stream")
+        self.messages = iter(self.body)
+
+    def next(self) -> tuple[str, dict]:
+        """The next event; fails after some seconds of nothing but keep-alives."""
+        for _ in range(int(5 / HEARTBEAT_S)):
+            chunk = next(self.messages)
+            chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
+            if chunk.startswith("event: "):
+                name, data = chunk.split("\n")[:2]
+                return name.removeprefix("event: "), json.loads(data.removeprefix("data: "))
+        raise AssertionError("no event came")
+
+    def close(self) -> None:
+        self.body.close()
+
+
+def test_the_live_page_shows_only_ones_own_lines(box):
+    ana = box.signed_in("ana").get("/live").text
+    assert 'data-line="1"' in ana and 'data-line="2"' not in ana
+    boss = box.signed_in("boss").get("/live").text
+    assert all(f'data-line="{n}"' in boss for n in range(1, 5))
+    leader = box.signed_in("lea").get("/live").text  # her group's lines: ana's and ben's
+    assert 'data-line="1"' in leader and 'data-line="2"' not in leader
+    assert box.signed_in("ana").get("/api/lines").json()["lines"][0]["line"] == 1
+
+
+def test_a_known_caller_pops_with_their_card(box):
+    customer = add_customer(box, "ana")
+    box.deps.customers.add_contact(
+        customer, "note", "Asked about invoices", added_by=box.ids["ana"]
+    )
+    earlier = incoming_call(box)
+    box.deps.store.update_call(earlier, answered_at=time.time())
+    box.deps.store.end_call(earlier, "answered")
+    stream = Stream(box.signed_in("ana"))
+    assert stream.next()[0] == "lines"
+    call_id = incoming_call(box)
+    box.deps.engine.dispatch({"type": "call_started", "line": 1, "call_id": call_id,
+                              "direction": "in"})
+    name, line = stream.next()
+    assert name == "line" and line["state"] == "ringing" and line["call_id"] == call_id
+    name, pop = stream.next()
+    assert name == "pop" and pop["call_id"] == call_id
+    card = pop["html"]
+    for shown in ("Zhang San", "Acme", "VIP", CALLER, "北京市", "Asked about invoices",
+                  "/customers/"):
+        assert shown in card, shown
+    assert 'action="/pop/' in card and "/note" in card  # the notes box
+    box.deps.engine.dispatch({"type": "call_ended", "line": 1, "call_id": call_id,
+                              "outcome": "missed"})
+    assert stream.next()[0] == "line"
+    assert stream.next() == ("pop_end", {"call_id": call_id, "line": 1})
+    stream.close()
+    assert box.deps.engine.subscriber_count == 0
+
+
+def test_an_unknown_caller_pops_a_quick_add_form(box):
+    stream = Stream(box.signed_in("ana"))
+    stream.next()
+    call_id = incoming_call(box, number="02088886666", e164="+862088886666")
+    ring(box, 1, call_id)
+    box.deps.engine.dispatch({"type": "caller_id", "line": 1, "call_id": call_id,
+                              "number": "02088886666"})
+    for _ in range(3):  # line, pop on ringing, line
+        stream.next()
+    name, pop = stream.next()
+    assert name == "pop"
+    assert f'action="/pop/{call_id}/customer"' in pop["html"]
+    assert 'value="02088886666"' in pop["html"]
+    stream.close()
+
+
+def test_pops_go_only_to_those_who_may_see_the_line_and_have_the_flag(box):
+    streams = {name: Stream(box.signed_in(name)) for name in ("ana", "cai", "dan", "lea")}
+    for stream in streams.values():
+        stream.next()
+    other_line = incoming_call(box, line=2)
+    ring(box, 2, other_line)
+    mine = incoming_call(box, line=1)
+    ring(box, 1, mine)
+    # ana (line 1, pop): line 1 only; cai (line 2): line 2 only; dan: line changes, no pop.
+    assert [streams["ana"].next()[0], streams["ana"].next()[1]["call_id"]] == ["line", mine]
+    assert streams["cai"].next()[1]["line"] == 2
+    assert streams["cai"].next()[1]["call_id"] == other_line
+    assert streams["dan"].next()[1]["line"] == 1
+    assert streams["lea"].next()[1]["line"] == 1  # her group's line
+    box.deps.engine.dispatch({"type": "call_ended", "line": 1, "call_id": mine})
+    assert streams["dan"].next()[0] == "line"  # never a pop for dan
+    for stream in streams.values():
+        stream.close()
+
+
+def test_the_card_follows_the_customer_visibility_rules(box):
+    add_customer(box, "ana")
+    call_id = incoming_call(box)
+    shown = {}
+    for name in ("ana", "ben", "lea", "boss", "cai"):
+        answer = box.signed_in(name).get(f"/pop/{call_id}")
+        shown[name] = answer
+    assert "Zhang San" in shown["ana"].text  # she added it
+    assert "Zhang San" not in shown["ben"].text  # another operator, no share flag
+    assert "您无权查看的客户" in shown["ben"].text
+    assert "quick-add" not in shown["ben"].text  # no second copy of the customer
+    assert "Zhang San" in shown["lea"].text  # the leader of ana's group
+    assert "Zhang San" in shown["boss"].text
+    assert shown["cai"].status == 404  # not his line at all
+    box.deps.accounts.update_user(box.ids["ben"], permissions={"pop", "customers_view", "share"})
+    assert "Zhang San" in box.signed_in("ben").get(f"/pop/{call_id}").text
+
+
+def test_a_note_in_the_pop_becomes_a_contact_record_of_the_call(box):
+    customer = add_customer(box, "ana")
+    call_id = incoming_call(box)
+    ana = box.signed_in("ana")
+    ana.get(f"/pop/{call_id}")
+    saved = ana.post(f"/pop/{call_id}/note", {"customer_id": customer, "text": "Wants a quote"},
+                     headers={"Accept": "application/json"})
+    assert saved.status == 201
+    (contact,) = box.deps.customers.contacts(EVERYTHING, call_id=call_id)
+    assert (contact.text, contact.kind, contact.customer_id, contact.added_by) == (
+        "Wants a quote", "call", customer, box.ids["ana"]
+    )
+    assert "Wants a quote" in ana.get(f"/pop/{call_id}").text
+    # Not on someone else's line, not for a customer one cannot see, not without the flag.
+    other = incoming_call(box, line=2)
+    assert ana.post(f"/pop/{other}/note", {"customer_id": customer, "text": "x"}).status == 404
+    ben = box.signed_in("ben")
+    assert ben.post(f"/pop/{call_id}/note", {"customer_id": customer, "text": "x"}).status == 404
+    dan = box.signed_in("dan")
+    assert dan.post(f"/pop/{call_id}/note", {"customer_id": customer, "text": "x"}).status == 403
+
+
+def test_quick_add_makes_the_customer_with_the_callers_number(box):
+    call_id = incoming_call(box)
+    ana = box.signed_in("ana")
+    answer = ana.post(f"/pop/{call_id}/customer",
+                      {"name": "Li Si", "company": "Beta", "text": "first call"},
+                      headers={"Accept": "application/json"})
+    assert answer.status == 201
+    created = answer.json()
+    assert "Li Si" in created["html"]
+    customer = box.deps.customers.get(created["customer_id"], EVERYTHING)
+    assert customer.added_by == box.ids["ana"]
+    assert customer.numbers[0].number_e164 == CALLER_E164
+    contacts = box.deps.customers.contacts(EVERYTHING, call_id=call_id)
+    assert [c.text for c in contacts] == ["first call"]
+    nameless = ana.post(f"/pop/{call_id}/customer", {"name": ""},
+                        headers={"Accept": "application/json"})
+    assert nameless.status == 400
+
+
+def test_the_engine_going_away_is_shown(box):
+    stream = Stream(box.signed_in("boss"))
+    stream.next()
+    box.deps.engine.connected = False
+    box.deps.engine.reset_lines([{"line": 1, "alive": False}])
+    name, data = stream.next()
+    assert name == "lines" and data["connected"] is False
+    assert data["lines"][0]["state"] == "offline"
+    stream.close()

@@ -1,0 +1,56 @@
+"""``python -m webui``: the web process (``linerec web`` runs this).
+
+Serves the web UI of a data folder until SIGINT or SIGTERM, following the
+engine through its bus socket in the same folder. Prints its address once
+it listens (``linerec run`` waits for that line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from firmware.cli_engine import WEB_READY
+from webui.server import InsecureBindError, open_server
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linerec web", description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
+    parser.add_argument("--port", type=int, default=8443, help="port (8443)")
+    parser.add_argument(
+        "--http", action="store_true", help="plain HTTP (loopback addresses only: development)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        server = open_server(args.data, args.host, args.port, tls=not args.http)
+        server.start()
+    except InsecureBindError as error:
+        print(f"linerec web: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"linerec web: error: cannot listen on {args.host}:{args.port}: {error}",
+              file=sys.stderr)
+        return 1
+    print(WEB_READY + server.url, flush=True)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

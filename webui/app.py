@@ -1,0 +1,112 @@
+"""The web app: ``make_app(deps)`` and the whole URL map in one table.
+
+Every route is listed in ``ROUTES`` with who may use it (``webui.context``);
+``make_app`` puts each behind the guard that checks it, so a route cannot
+be added without saying who may use it. Static assets are served from the
+box's own ``static/`` folder (it has no internet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bottle
+
+from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
+from webui.deps import WebDeps
+from webui.i18n import Translator
+from webui.pages import account, live
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# No script, style, media or connection from anywhere but the box itself.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    access: Access
+
+
+def _home(ctx: Ctx) -> None:
+    ctx.redirect("/live")
+
+
+ROUTES: list[Route] = [
+    # signing in
+    Route("GET", "/setup", account.setup_page, PUBLIC_FORM),
+    Route("POST", "/setup", account.setup_submit, PUBLIC_FORM),
+    Route("GET", "/login", account.login_page, PUBLIC_FORM),
+    Route("POST", "/login", account.login_submit, PUBLIC_FORM),
+    Route("POST", "/logout", account.logout, SIGNED_IN),
+    Route("GET", "/account", account.account_page, SIGNED_IN),
+    Route("POST", "/account/language", account.account_language, SIGNED_IN),
+    Route("POST", "/account/password", account.account_password, SIGNED_IN),
+    # live lines and the screen pop
+    Route("GET", "/", _home, SIGNED_IN),
+    Route("GET", "/live", live.live_page, SIGNED_IN),
+    Route("GET", "/api/lines", live.lines_json, SIGNED_IN),
+    Route("GET", "/events", live.events, SIGNED_IN),
+    Route("GET", "/pop/<call_id:int>", live.pop_card, need("pop")),
+    Route("POST", "/pop/<call_id:int>/note", live.pop_note, need("contacts")),
+    Route("POST", "/pop/<call_id:int>/customer", live.quick_add, need("customers_add")),
+]
+
+
+def _static(path: str):
+    """A file of the box's own assets; ``static_file`` refuses paths outside the folder."""
+    response = bottle.static_file(path, root=str(STATIC_DIR))
+    if isinstance(response, bottle.HTTPResponse) and response.status_code == 200:
+        response.set_header("Cache-Control", "max-age=3600")
+    return response
+
+
+def _error_page(error: bottle.HTTPError) -> str:
+    """Errors raised outside the guard (no route, wrong method): plain, in English and Chinese."""
+    messages = {404: "Not found.", 405: "Not allowed.", 500: "Something went wrong."}
+    english = messages.get(error.status_code, "Error.")
+    chinese = Translator("zh-CN")(english)
+    return (
+        f"<!doctype html><meta charset=utf-8><title>{error.status_code}</title>"
+        f"<link rel=stylesheet href=/static/app.css><main class=error-page>"
+        f"<h1>{error.status_code}</h1><p>{chinese}</p><p>{english}</p>"
+        f"<p><a href=/>linerec</a></p></main>"
+    )
+
+
+def make_app(deps: WebDeps) -> bottle.Bottle:
+    app = bottle.Bottle()
+    for route in ROUTES:
+        app.route(route.path, route.method, guard(deps, route.access, route.handler))
+    app.route("/static/<path:path>", "GET", _static)
+    for status in (400, 404, 405, 500):
+        app.error(status)(_error_page)
+
+    @app.hook("after_request")
+    def _security_headers() -> None:
+        for name, value in SECURITY_HEADERS.items():
+            bottle.response.set_header(name, value)
+        if deps.secure_cookies:
+            bottle.response.set_header("Strict-Transport-Security", "max-age=31536000")
+
+    app.config["linerec.deps"] = deps
+    return app
+
+
+__all__ = ["ROUTES", "Route", "make_app"]

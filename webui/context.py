@@ -1,0 +1,253 @@
+"""One request as the handlers see it, and the guard every route passes through.
+
+Every route of ``webui.app`` is declared with an ``Access``: public, signed
+in, or signed in with a permission flag. ``guard`` wraps each handler so
+that, before it runs, the session is resolved, the access is checked on
+the server, and a state-changing request's CSRF token is verified. The
+handler receives a ``Ctx``: the dependencies, the signed-in principal, the
+translator, and helpers to render, redirect and refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import bottle
+
+from firmware.store.accounts import Session
+from webui import auth
+from webui.deps import WebDeps
+from webui.i18n import Translator, negotiate
+from webui.permissions import Principal, principal_of
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a route."""
+
+    signed_in: bool = True
+    flag: str | None = None  # a permission flag the user needs, besides signing in
+    form_before_sign_in: bool = False  # a public form (set-up, sign-in): double-submit CSRF
+
+
+PUBLIC = Access(signed_in=False)
+PUBLIC_FORM = Access(signed_in=False, form_before_sign_in=True)
+SIGNED_IN = Access()
+
+
+def need(flag: str) -> Access:
+    return Access(flag=flag)
+
+
+class Answer(Exception):  # noqa: N818 - not an error: a finished answer leaving the handler
+    """Raised by ``Ctx.redirect`` and ``Ctx.fail``: the guard turns it into the response.
+
+    Unlike raising Bottle's own HTTPResponse, this keeps the cookies the
+    request has set so far (a new session, a form token).
+    """
+
+    def __init__(self, status: int, body: str = "", headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class Ctx:
+    """The request in hand: who asks, in which language, and the helpers to answer."""
+
+    def __init__(self, deps: WebDeps, request: bottle.BaseRequest, response: bottle.BaseResponse):
+        self.deps = deps
+        self.request = request
+        self.response = response
+        self.session: Session | None = None
+        self.principal: Principal | None = None
+        self.session_token: str | None = None
+        self.form_token = ""  # the double-submit token for forms shown before sign-in
+        language = negotiate(request.headers.get("Accept-Language", ""))
+        self.t = Translator(language, deps.utc_offset_s())
+
+    # ---- who is asking ----------------------------------------------------------
+
+    @property
+    def user(self):
+        return self.principal.user if self.principal else None
+
+    @property
+    def address(self) -> str:
+        return self.request.environ.get("REMOTE_ADDR", "")
+
+    def sign_in_as(self, principal: Principal, session: Session, token: str | None) -> None:
+        self.principal = principal
+        self.session = session
+        self.session_token = token
+        self.t = Translator(principal.user.language, self.deps.utc_offset_s())
+
+    @property
+    def csrf(self) -> str:
+        """The token forms and scripts of this page send back."""
+        return self.session.csrf_token if self.session else self.form_token
+
+    def can(self, flag: str) -> bool:
+        return self.principal is not None and self.principal.can(flag)
+
+    # ---- reading the request ----------------------------------------------------
+
+    def form(self, name: str, default: str = "") -> str:
+        value = self.request.forms.getunicode(name)
+        return default if value is None else value.strip()
+
+    def form_list(self, name: str) -> list[str]:
+        return [
+            value.strip()
+            for value in self.request.forms.getall(name)
+            if isinstance(value, str)
+        ]
+
+    def query(self, name: str, default: str = "") -> str:
+        value = self.request.query.getunicode(name)
+        return default if value is None else value.strip()
+
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body.read(1 << 20) or b"{}")
+        except ValueError:
+            self.fail(400, "The request is not valid JSON.")
+        if not isinstance(body, dict):
+            self.fail(400, "The request is not a JSON object.")
+        return body
+
+    @property
+    def wants_json(self) -> bool:
+        accept = self.request.headers.get("Accept", "")
+        return "application/json" in accept or self.request.path.startswith("/api/")
+
+    # ---- answering --------------------------------------------------------------
+
+    def render(self, template: str, **values: Any) -> str:
+        return bottle.template(
+            template,
+            template_lookup=[str(TEMPLATES_DIR)],
+            ctx=self,
+            _=self.t,
+            user=self.user,
+            csrf=self.csrf,
+            **values,
+        )
+
+    def redirect(self, location: str) -> None:
+        raise Answer(303, headers={"Location": location})
+
+    def fail(self, status: int, message: str, **values: object) -> None:
+        """Stop here with ``status`` and ``message`` (English; shown translated)."""
+        text = self.t(message, **values)
+        if self.wants_json:
+            raise Answer(status, json.dumps({"error": text}), {"Content-Type": "application/json"})
+        raise Answer(status, self.render("error.tpl", status=status, message=text))
+
+    def json(self, value: Any, status: int = 200) -> str:
+        self.response.status = status
+        self.response.content_type = "application/json"
+        return json.dumps(value, ensure_ascii=False)
+
+    def audit(self, action: str, target: str = "", detail: str = "") -> None:
+        user = self.user
+        self.deps.audit.record(
+            action,
+            username=user.username if user else "",
+            user_id=user.id if user else None,
+            target=target,
+            detail=detail,
+            address=self.address,
+        )
+
+
+def _same_origin(request: bottle.BaseRequest) -> bool:
+    """A state-changing request must not come from another site's page."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("Host", "")
+    return urlsplit(origin).netloc == host
+
+
+def _resolve_session(ctx: Ctx) -> None:
+    token = ctx.request.get_cookie(auth.SESSION_COOKIE)
+    found = ctx.deps.sessions.resolve(token)
+    if found is None:
+        return
+    session, user = found
+    ctx.sign_in_as(principal_of(user, ctx.deps.accounts), session, token)
+
+
+def _form_token(ctx: Ctx) -> None:
+    """The double-submit token of a form shown before sign-in: a cookie and a field alike."""
+    token = ctx.request.get_cookie(auth.LOGIN_CSRF_COOKIE)
+    if not token or len(token) > 128:
+        import secrets  # noqa: PLC0415 - only when a new form token is needed
+
+        token = secrets.token_urlsafe(24)
+        ctx.response.set_cookie(
+            auth.LOGIN_CSRF_COOKIE,
+            token,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=ctx.deps.secure_cookies,
+        )
+    ctx.form_token = token
+
+
+def _check_csrf(ctx: Ctx, access: Access) -> None:
+    if ctx.request.method in SAFE_METHODS:
+        return
+    given = ctx.request.forms.get("csrf") or ctx.request.headers.get("X-CSRF-Token")
+    expected = ctx.session.csrf_token if ctx.session else ctx.form_token
+    if not _same_origin(ctx.request) or not expected or not auth.same_token(expected, given):
+        log.warning("refused a request without a valid CSRF token: %s %s",
+                    ctx.request.method, ctx.request.path)
+        ctx.fail(403, "This form has expired. Go back, reload the page and try again.")
+
+
+def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler(ctx, **url_arguments)`` behind the access check; see the module docstring."""
+
+    def checked(ctx: Ctx, url_arguments: dict[str, Any]) -> Any:
+        _resolve_session(ctx)
+        if access.form_before_sign_in:
+            _form_token(ctx)
+        if access.signed_in and ctx.principal is None:
+            if deps.accounts.user_count() == 0:
+                ctx.redirect("/setup")
+            if ctx.request.method == "GET" and not ctx.wants_json:
+                ctx.redirect("/login?next=" + quote(ctx.request.fullpath, safe="/"))
+            ctx.fail(401, "Please sign in.")
+        if access.flag is not None and not ctx.can(access.flag):
+            ctx.fail(403, "You do not have permission for this.")
+        _check_csrf(ctx, access)
+        return handler(ctx, **url_arguments)
+
+    def guarded(**url_arguments: Any) -> Any:
+        ctx = Ctx(deps, bottle.request, bottle.response)
+        try:
+            return checked(ctx, url_arguments)
+        except Answer as answer:
+            ctx.response.status = answer.status
+            for name, value in answer.headers.items():
+                ctx.response.set_header(name, value)
+            return answer.body
+
+    guarded.__name__ = handler.__name__
+    guarded.__doc__ = handler.__doc__
+    return guarded

@@ -1,0 +1,234 @@
+"""The live lines page, the event stream to browsers, and the screen pop.
+
+``/events`` is a Server-Sent Events stream per signed-in browser: line
+changes on the lines the user may see, and, for users with the ``pop``
+flag, the caller's card, rendered for that user (their visibility rules
+applied) the moment the engine reports an incoming call, its caller ID, or
+its answer. Every page opens the stream, so a card pops whatever page the
+operator is on.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from firmware.numbers import describe
+from firmware.store.call_search import CallSearch
+from firmware.store.crm import CustomerNumber
+from webui.context import Ctx
+from webui.engine_link import LineStatus
+
+HEARTBEAT_S = 15.0
+MAX_STREAMS = 100  # each open stream holds one server thread
+POP_EVENTS = frozenset({"call_started", "caller_id", "call_answered"})
+RECENT_CALLS = 5
+RECENT_CONTACTS = 5
+
+
+def _line_names(ctx: Ctx) -> dict[int, str]:
+    return {line.number: line.name for line in ctx.deps.config().lines}
+
+
+def visible_lines(ctx: Ctx) -> list[LineStatus]:
+    """The lines this user may see, as the engine last reported them."""
+    statuses = {status.line: status for status in ctx.deps.engine.lines()}
+    numbers = sorted(set(statuses) | set(_line_names(ctx)))
+    return [
+        statuses.get(number, LineStatus(number, state="offline"))
+        for number in numbers
+        if ctx.principal.sees_line(number)
+    ]
+
+
+def live_page(ctx: Ctx) -> str:
+    return ctx.render(
+        "live.tpl",
+        lines=visible_lines(ctx),
+        names=_line_names(ctx),
+        connected=ctx.deps.engine.connected,
+    )
+
+
+def lines_json(ctx: Ctx) -> str:
+    return ctx.json(
+        {
+            "connected": ctx.deps.engine.connected,
+            "lines": [status.as_json() for status in visible_lines(ctx)],
+        }
+    )
+
+
+# ---- the screen pop card -------------------------------------------------------------
+
+
+def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
+    """The caller's card of ``call_id`` for this user, or None if they may not see the call."""
+    principal = ctx.principal
+    search = CallSearch(ctx.deps.store)
+    call = search.call(call_id, principal.line_scope())
+    if call is None:
+        return None
+    customers = []
+    hidden_customer = False
+    if call.number and ctx.can("customers_view"):
+        customers = ctx.deps.customers.by_number(
+            call.number_e164, call.number, principal.owner_scope()
+        )
+        hidden_customer = not customers and ctx.deps.customers.number_is_known(
+            call.number_e164, call.number
+        )
+    recent = search.of_number(
+        call.number_e164, call.number, principal.line_scope(), limit=RECENT_CALLS, before_id=call.id
+    )
+    recordings = search.recordings_of_calls([c.id for c in recent])
+    contacts = []
+    if customers and ctx.can("contacts"):
+        contacts = ctx.deps.customers.contacts(
+            principal.owner_scope(), customer_id=customers[0].id, limit=RECENT_CONTACTS
+        )
+    return ctx.render(
+        "pop_card.tpl",
+        call=call,
+        customer=customers[0] if customers else None,
+        hidden_customer=hidden_customer,
+        recent=recent,
+        recordings=recordings,
+        contacts=contacts,
+        line_name=_line_names(ctx).get(call.line, ""),
+        ended=ended or call.ended_at is not None,
+    )
+
+
+def pop_card(ctx: Ctx, call_id: int) -> str:
+    """The card as an HTML fragment (the page fetches it when it opens during a call)."""
+    card = render_card(ctx, call_id)
+    if card is None:
+        ctx.fail(404, "Not found.")
+    return card
+
+
+def pop_note(ctx: Ctx, call_id: int) -> str:
+    """A note typed in the pop: a contact record of the caller, linked to the call."""
+    call = CallSearch(ctx.deps.store).call(call_id, ctx.principal.line_scope())
+    if call is None:
+        ctx.fail(404, "Not found.")
+    text = ctx.form("text")
+    if not text:
+        ctx.fail(400, "Write the note first.")
+    customer_id = _int(ctx.form("customer_id"))
+    customer = (
+        ctx.deps.customers.get(customer_id, ctx.principal.owner_scope()) if customer_id else None
+    )
+    if customer is None:
+        ctx.fail(404, "Not found.")
+    recordings = CallSearch(ctx.deps.store).recordings_of_calls([call.id])[call.id]
+    contact_id = ctx.deps.customers.add_contact(
+        customer.id,
+        "call",
+        text[:4000],
+        added_by=ctx.user.id,
+        at=ctx.deps.clock(),
+        call_id=call.id,
+        recording_id=recordings[0].id if recordings else None,
+    )
+    return ctx.json({"contact_id": contact_id, "saved": ctx.t("Note saved.")}, status=201)
+
+
+def quick_add(ctx: Ctx, call_id: int) -> str:
+    """The pop's form for an unknown number: a new customer, and the note if one was written."""
+    call = CallSearch(ctx.deps.store).call(call_id, ctx.principal.line_scope())
+    if call is None or not call.number:
+        ctx.fail(404, "Not found.")
+    name = ctx.form("name")
+    if not name:
+        ctx.fail(400, "A customer needs a name.")
+    info = describe(call.number, ctx.deps.region())
+    customer_id = ctx.deps.customers.create(
+        {"name": name[:200], "company": ctx.form("company")[:200]},
+        [CustomerNumber(call.number, info.e164 or call.number_e164, "")],
+        added_by=ctx.user.id,
+    )
+    note = ctx.form("text")
+    if note and ctx.can("contacts"):
+        ctx.deps.customers.add_contact(
+            customer_id, "call", note[:4000], added_by=ctx.user.id, call_id=call.id
+        )
+    return ctx.json({"customer_id": customer_id, "html": render_card(ctx, call.id)}, status=201)
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+# ---- the event stream ----------------------------------------------------------------
+
+
+def _sse(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _translate(ctx: Ctx, event: dict[str, Any], popped: set[int]) -> Iterator[str]:
+    """What one engine event means for this user's browser."""
+    kind = event.get("type")
+    if kind in ("lines_reset", "engine"):
+        yield _sse(
+            "lines",
+            {
+                "connected": ctx.deps.engine.connected,
+                "lines": [status.as_json() for status in visible_lines(ctx)],
+            },
+        )
+        return
+    line = event.get("line")
+    if not isinstance(line, int) or not ctx.principal.sees_line(line):
+        return
+    status = ctx.deps.engine.line(line)
+    if status is not None:
+        yield _sse("line", {"event": kind, **status.as_json()})
+    call_id = event.get("call_id")
+    if not ctx.can("pop") or not isinstance(call_id, int):
+        return
+    inbound = status is not None and status.direction == "in"
+    if kind in POP_EVENTS and inbound:
+        card = render_card(ctx, call_id)
+        if card is not None:
+            popped.add(call_id)
+            yield _sse("pop", {"call_id": call_id, "line": line, "event": kind, "html": card})
+    elif kind == "call_ended" and call_id in popped:
+        popped.discard(call_id)
+        yield _sse("pop_end", {"call_id": call_id, "line": line})
+
+
+def events(ctx: Ctx):
+    """The Server-Sent Events stream of this browser."""
+    link = ctx.deps.engine
+    if link.subscriber_count >= MAX_STREAMS:
+        ctx.response.set_header("Retry-After", "10")
+        ctx.fail(503, "Too many open pages; close some and reload.")
+    ctx.response.content_type = "text/event-stream; charset=utf-8"
+    ctx.response.set_header("Cache-Control", "no-cache, no-store")
+    ctx.response.set_header("X-Accel-Buffering", "no")
+    subscription = link.subscribe()
+    session_token = ctx.session_token
+
+    def stream() -> Iterator[str]:
+        popped: set[int] = set()
+        with subscription:
+            yield "retry: 2000\n\n"
+            yield from _translate(ctx, {"type": "lines_reset"}, popped)
+            next_check = time.monotonic() + HEARTBEAT_S
+            while not subscription.overflowed:
+                event = subscription.get(timeout=HEARTBEAT_S)
+                if event is not None:
+                    yield from _translate(ctx, event, popped)
+                if time.monotonic() >= next_check:
+                    # Signed out elsewhere (or the session expired): the stream ends too.
+                    if ctx.deps.sessions.resolve(session_token) is None:
+                        return
+                    yield ": still here\n\n"
+                    next_check = time.monotonic() + HEARTBEAT_S
+
+    return stream()

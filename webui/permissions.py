@@ -1,0 +1,106 @@
+"""Who may do and see what: levels, permission flags and the visibility rules.
+
+Levels: ``super`` (sees and may do everything), ``leader`` (a group
+leader) and ``operator``. Flags grant what a leader or operator may do:
+
+=====================  =======================================================
+``pop``                the caller's card pops up when their line rings
+``customers_view``     the customer list and cards
+``customers_add``      add customers
+``customers_edit``     edit customers
+``customers_delete``   delete customers
+``customers_export``   export customers (Excel)
+``contacts``           contact records: read and add
+``recordings_listen``  play recordings
+``recordings_download`` download recordings
+``live_listen``        listen to a line's call as it happens
+``all_lines``          calls and recordings of every line, not only one's own lines
+``share``              customers and contact records everyone added, not only one's own
+                       (an operator) or one's group's (a leader)
+``audit``              the audit log, verifying recordings, bulk export with a manifest
+``admin``              users, groups and the device settings
+=====================  =======================================================
+
+Visibility, checked on the server for every page and API call:
+
+- customers and contact records: super sees all; a leader those added by
+  anyone in their group (themselves included), or all with ``share``; an
+  operator those they added, or all with ``share``;
+- calls and recordings: super sees all lines; others the lines associated
+  with them (a leader also their group members' lines), or all with
+  ``all_lines``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from firmware.store.accounts import Accounts, User
+from firmware.store.scopes import EVERY_LINE, EVERYTHING, LineScope, OwnerScope
+
+FLAGS = (
+    "pop",
+    "customers_view",
+    "customers_add",
+    "customers_edit",
+    "customers_delete",
+    "customers_export",
+    "contacts",
+    "recordings_listen",
+    "recordings_download",
+    "live_listen",
+    "all_lines",
+    "share",
+    "audit",
+    "admin",
+)
+# What a new operator is given unless the admin chooses otherwise.
+OPERATOR_DEFAULTS = frozenset(
+    {"pop", "customers_view", "customers_add", "customers_edit", "contacts", "recordings_listen"}
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user with what their group gives them: the subject of every check."""
+
+    user: User
+    group_member_ids: frozenset[int] = frozenset()  # their group's users, themselves included
+    group_lines: frozenset[int] = frozenset()  # lines of those users
+
+    @property
+    def is_super(self) -> bool:
+        return self.user.level == "super"
+
+    def can(self, flag: str) -> bool:
+        if flag not in FLAGS:
+            raise ValueError(f"unknown permission flag {flag!r}")
+        return self.is_super or flag in self.user.permissions
+
+    def owner_scope(self) -> OwnerScope:
+        """Whose customers and contact records this user sees."""
+        if self.is_super or self.can("share"):
+            return EVERYTHING
+        if self.user.level == "leader":
+            return OwnerScope(added_by=self.group_member_ids | {self.user.id})
+        return OwnerScope(added_by=frozenset({self.user.id}))
+
+    def line_scope(self) -> LineScope:
+        """Whose lines' calls and recordings this user sees."""
+        if self.is_super or self.can("all_lines"):
+            return EVERY_LINE
+        if self.user.level == "leader":
+            return LineScope(lines=self.user.lines | self.group_lines)
+        return LineScope(lines=self.user.lines)
+
+    def sees_line(self, line: int) -> bool:
+        return self.line_scope().allows(line)
+
+
+def principal_of(user: User, accounts: Accounts) -> Principal:
+    """The principal for ``user``, with their group's members and lines looked up."""
+    if user.level != "leader" or user.group_id is None:
+        return Principal(user, frozenset({user.id}))
+    members = accounts.group_members(user.group_id)
+    lines: frozenset[int] = frozenset().union(*(member.lines for member in members))
+    return Principal(user, frozenset(member.id for member in members), lines)

@@ -1,0 +1,184 @@
+/* linerec: the small script every page loads.
+ *
+ * - the event stream (/events): line states on the live page, the caller's
+ *   card popping up on any page, the engine-offline banner;
+ * - forms inside a popped card are sent in the background, so the card stays;
+ * - forms with data-confirm ask before they are sent;
+ * - call timers on the live page.
+ * No libraries: the box has no internet, and the pages work without this
+ * script except for what is live.
+ */
+"use strict";
+
+(function () {
+  const linerec = (window.linerec = window.linerec || {});
+  linerec.pops = []; // {call_id, event, shownAt}: when each card was shown (for measurements)
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  linerec.csrfToken = csrfToken;
+
+  /* POST a form (or FormData) to url; resolves to the parsed JSON answer. */
+  linerec.post = async function (url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+    });
+    let data = {};
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = {};
+    }
+    if (!response.ok) {
+      throw new Error(data.error || response.statusText);
+    }
+    return data;
+  };
+
+  // ---- line cards (live page) ------------------------------------------------------
+
+  const lineLabels = () => {
+    const grid = document.getElementById("lines");
+    return grid ? grid.dataset : null;
+  };
+
+  function setText(card, selector, text) {
+    const element = card.querySelector(selector);
+    if (element) element.textContent = text || "";
+  }
+
+  function updateLine(status) {
+    const labels = lineLabels();
+    if (!labels) return;
+    const card = document.querySelector('.line[data-line="' + status.line + '"]');
+    if (!card) return;
+    card.className = "line state-" + status.state;
+    const badge = card.querySelector(".badge");
+    if (badge) badge.textContent = labels[camel("label-" + status.state)] || status.state;
+    const mark = card.querySelector(".recording-mark");
+    if (mark) mark.hidden = !status.recording;
+    setText(card, ".direction", status.direction ? labels[camel("label-" + status.direction)] : "");
+    setText(card, ".number", status.number || "");
+    setText(card, ".caller-name", status.name || "");
+    const location = document.body.dataset.lang === "zh-CN" ? status.location_zh : status.location_en;
+    setText(card, ".location", location || "");
+    card.dataset.since = status.since || "";
+    tick();
+  }
+
+  function camel(name) {
+    return name.replace(/-([a-z_])/g, (_, letter) => letter.toUpperCase());
+  }
+
+  function tick() {
+    document.querySelectorAll(".line").forEach((card) => {
+      const since = parseFloat(card.dataset.since);
+      const element = card.querySelector(".elapsed");
+      if (!element) return;
+      if (!since) {
+        element.textContent = "";
+        return;
+      }
+      const seconds = Math.max(0, Math.floor(Date.now() / 1000 - since));
+      const minutes = Math.floor(seconds / 60);
+      element.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
+    });
+  }
+
+  // ---- the caller's card -----------------------------------------------------------
+
+  function showPop(data) {
+    const pops = document.getElementById("pops");
+    if (!pops) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = data.html;
+    const card = holder.firstElementChild;
+    if (!card) return;
+    const existing = pops.querySelector('.pop-card[data-call="' + data.call_id + '"]');
+    if (existing) {
+      // Keep what the operator has typed so far.
+      existing.querySelectorAll("textarea, input[name]").forEach((field) => {
+        const twin = card.querySelector('[name="' + field.name + '"]');
+        if (twin && field.type !== "hidden" && field.value) twin.value = field.value;
+      });
+      existing.replaceWith(card);
+    } else {
+      pops.prepend(card);
+    }
+    pops.hidden = false;
+    linerec.pops.push({ call_id: data.call_id, event: data.event, shownAt: Date.now() });
+  }
+
+  function endPop(data) {
+    const card = document.querySelector('.pop-card[data-call="' + data.call_id + '"]');
+    if (card) card.classList.add("ended");
+  }
+
+  document.addEventListener("click", (event) => {
+    const close = event.target.closest("[data-close]");
+    if (close) {
+      const card = close.closest(".pop-card");
+      if (card) card.remove();
+    }
+  });
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (!form.hasAttribute("data-pop-form")) return;
+    event.preventDefault();
+    const result = form.querySelector(".form-result");
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      const data = await linerec.post(form.action, new FormData(form));
+      if (data.html) {
+        const card = form.closest(".pop-card");
+        showPop({ call_id: card.dataset.call, event: "updated", html: data.html });
+      } else {
+        if (result) result.textContent = data.saved || "✓";
+        const text = form.querySelector("textarea");
+        if (text) text.value = "";
+      }
+    } catch (error) {
+      if (result) result.textContent = error.message;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+
+  // ---- the event stream ------------------------------------------------------------
+
+  function connect() {
+    const url = document.body.dataset.events;
+    if (!url || !window.EventSource) return;
+    const source = new EventSource(url);
+    linerec.events = source;
+    const offline = document.getElementById("engine-offline");
+    source.addEventListener("lines", (message) => {
+      const data = JSON.parse(message.data);
+      if (offline) offline.hidden = data.connected;
+      data.lines.forEach(updateLine);
+      linerec.streamReady = true;
+    });
+    source.addEventListener("line", (message) => updateLine(JSON.parse(message.data)));
+    source.addEventListener("pop", (message) => showPop(JSON.parse(message.data)));
+    source.addEventListener("pop_end", (message) => endPop(JSON.parse(message.data)));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    connect();
+    if (document.getElementById("lines")) {
+      tick();
+      setInterval(tick, 1000);
+    }
+  });
+})();

@@ -1,0 +1,53 @@
+<!doctype html>
+<html lang="{{_.html_lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="{{csrf}}">
+<title>{{title}} · linerec</title>
+<link rel="stylesheet" href="/static/app.css">
+<script src="/static/app.js" defer></script>
+% for script in get('scripts', []):
+<script src="/static/{{script}}" defer></script>
+% end
+</head>
+<body data-page="{{get('page', '')}}"{{!' data-events="/events"' if user else ''}} data-lang="{{_.language}}">
+% if user:
+<header class="top">
+  <a class="brand" href="/">linerec</a>
+  <input type="checkbox" id="menu-toggle" class="menu-toggle" aria-label="{{_('Menu')}}">
+  <label for="menu-toggle" class="menu-button" aria-hidden="true">☰</label>
+  <nav class="menu">
+    <a href="/live"{{!' aria-current="page"' if get('page') == 'live' else ''}}>{{_('Live lines')}}</a>
+    <a href="/calls"{{!' aria-current="page"' if get('page') == 'calls' else ''}}>{{_('Call log')}}</a>
+    % if ctx.can('recordings_listen') or ctx.can('recordings_download') or ctx.can('audit'):
+    <a href="/recordings"{{!' aria-current="page"' if get('page') == 'recordings' else ''}}>{{_('Recordings')}}</a>
+    % end
+    % if ctx.can('customers_view'):
+    <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
+    % end
+    % if ctx.can('audit'):
+    <a href="/audit"{{!' aria-current="page"' if get('page') == 'audit' else ''}}>{{_('Audit log')}}</a>
+    % end
+    % if ctx.can('admin'):
+    <a href="/admin"{{!' aria-current="page"' if get('page') == 'admin' else ''}}>{{_('Settings')}}</a>
+    % end
+  </nav>
+  <div class="who">
+    <a href="/account" title="{{_('My account')}}">{{user.shown_name}}</a>
+    <form method="post" action="/logout" class="inline">
+      <input type="hidden" name="csrf" value="{{csrf}}">
+      <button type="submit" class="link">{{_('Sign out')}}</button>
+    </form>
+  </div>
+</header>
+% end
+<main class="{{get('main_class', 'page')}}">
+{{!base}}
+</main>
+% if user:
+<aside id="pops" class="pops" aria-live="polite" data-label-close="{{_('Close')}}"></aside>
+<div id="engine-offline" class="offline-banner" hidden>{{_('The line engine is not running: the live view is paused.')}}</div>
+% end
+</body>
+</html>

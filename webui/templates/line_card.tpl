@@ -1,0 +1,15 @@
+<article class="line state-{{status.state}}" data-line="{{status.line}}" data-since="{{status.since or ''}}">
+  <header>
+    <span class="line-number">{{_('Line {n}', n=status.line)}}</span>
+    <span class="line-name">{{name}}</span>
+  </header>
+  <p class="line-state"><span class="badge">{{_({'idle': 'Idle', 'ringing': 'Ringing', 'dialling': 'Dialling', 'in_call': 'In call', 'silent': 'On hold', 'seized': 'Held by the box', 'offline': 'Offline'}.get(status.state, status.state))}}</span>
+    <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span></p>
+  <p class="caller">
+    <span class="direction">{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(status.direction or '', '')) if status.direction else ''}}</span>
+    <span class="number">{{status.number or ''}}</span>
+    <span class="caller-name">{{status.name or ''}}</span>
+    <span class="location">{{(status.location_zh if _.language == 'zh-CN' else status.location_en) or ''}}</span>
+  </p>
+  <p class="elapsed" aria-label="{{_('Duration')}}"></p>
+</article>

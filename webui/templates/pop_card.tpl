@@ -1,0 +1,88 @@
+<section class="pop-card{{' ended' if ended else ''}}" data-call="{{call.id}}" data-line="{{call.line}}">
+  <header>
+    <strong>{{_('Line {n}', n=call.line)}}</strong> {{line_name}}
+    <span class="pop-state">{{_('Call ended') if ended else (_('Answered') if call.answered_at else _('Ringing'))}}</span>
+    <button type="button" class="pop-close link" data-close aria-label="{{_('Close')}}">×</button>
+  </header>
+  <p class="pop-number">
+    % if call.number:
+    <span class="number">{{call.number}}</span>
+    % elif call.reason_absent:
+    <span class="number">{{_('Number withheld')}}</span>
+    % else:
+    <span class="number">{{_('Number not known yet')}}</span>
+    % end
+    <span class="location">{{(call.location_zh if _.language == 'zh-CN' else call.location_en) or ''}}</span>
+    % if call.name:
+    <span class="cid-name">{{call.name}}</span>
+    % end
+  </p>
+  % if customer:
+  <div class="customer">
+    <h3><a href="/customers/{{customer.id}}">{{customer.name}}</a></h3>
+    <dl>
+      % if customer.company:
+      <dt>{{_('Company')}}</dt><dd>{{customer.company}}</dd>
+      % end
+      % if customer.category:
+      <dt>{{_('Group')}}</dt><dd>{{customer.category}}</dd>
+      % end
+      % if customer.grade:
+      <dt>{{_('Level')}}</dt><dd>{{customer.grade}}</dd>
+      % end
+      <dt>{{_('Numbers')}}</dt>
+      <dd>
+      % for number in customer.numbers:
+        <span class="customer-number">{{number.number}}{{' (' + number.label + ')' if number.label else ''}}</span>
+      % end
+      </dd>
+    </dl>
+  </div>
+  % elif hidden_customer:
+  <p class="muted">{{_('This number belongs to a customer you cannot see.')}}</p>
+  % elif call.number and ctx.can('customers_add'):
+  <form class="quick-add stacked" method="post" action="/pop/{{call.id}}/customer" data-pop-form>
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <p class="muted">{{_('Unknown number: add the caller as a customer.')}}</p>
+    <label>{{_('Name')}} <input name="name" required maxlength="200"></label>
+    <label>{{_('Company')}} <input name="company" maxlength="200"></label>
+    <label>{{_('Number')}} <input value="{{call.number}}" readonly></label>
+    % if ctx.can('contacts'):
+    <label>{{_('Note')}} <textarea name="text" rows="2" maxlength="4000"></textarea></label>
+    % end
+    <button type="submit">{{_('Add customer')}}</button>
+    <span class="form-result" role="status"></span>
+  </form>
+  % end
+  % if recent:
+  <h4>{{_('Recent calls')}}</h4>
+  <ul class="recent-calls">
+  % for past in recent:
+    <li>{{_.datetime(past.started_at)}} · {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(past.direction, past.direction))}} · {{_({'answered': 'Answered', 'missed': 'Missed', 'unanswered': 'Not answered', 'blocked': 'Blocked', 'busy': 'Busy', 'failed': 'Failed', 'in_progress': 'In progress'}.get(past.outcome, past.outcome))}}{{' · ' + _.duration(past.duration_s) if past.duration_s else ''}}
+    % if ctx.can('recordings_listen'):
+      % for recording in recordings.get(past.id, []):
+      <a href="/recordings/{{recording.id}}">{{_('Recording')}}</a>
+      % end
+    % end
+    </li>
+  % end
+  </ul>
+  % end
+  % if contacts:
+  <h4>{{_('Recent contact records')}}</h4>
+  <ul class="recent-contacts">
+  % for contact in contacts:
+    <li>{{_.datetime(contact.at)}} · {{contact.added_by_name or ''}}: {{contact.text}}</li>
+  % end
+  </ul>
+  % end
+  % if customer and ctx.can('contacts'):
+  <form class="pop-note" method="post" action="/pop/{{call.id}}/note" data-pop-form>
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="customer_id" value="{{customer.id}}">
+    <label>{{_('Note')}} <textarea name="text" rows="3" required maxlength="4000"></textarea></label>
+    <button type="submit">{{_('Save note')}}</button>
+    <span class="form-result" role="status"></span>
+  </form>
+  % end
+</section>
