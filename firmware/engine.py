@@ -14,7 +14,9 @@ then opens the bus, then the lines; shutdown goes in reverse.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import queue
 import threading
 import time
@@ -38,6 +40,7 @@ from firmware.bus import EventBus
 from firmware.call_log import CallLog
 from firmware.config import Config, ConfigStore, Line
 from firmware.detectors import LineDetectors, signal_event
+from firmware.errors import LinerecError
 from firmware.policy import policy_for
 from firmware.profiles import profile
 from firmware.recorder import LineRecorder
@@ -50,6 +53,44 @@ TICK_FRAMES = 5  # timeouts are checked every 100 ms of line time
 DATABASE_FILE = "linerec.db"
 RECORDINGS_DIR = "recordings"
 BUS_SOCKET = "engine.sock"
+LOCK_FILE = "engine.lock"
+
+
+class EngineBusyError(LinerecError):
+    """Another engine already runs on this data folder."""
+
+
+class DataFolderLock:
+    """One engine per data folder: an exclusive lock on ``engine.lock``, held while it runs.
+
+    Two engines on one folder would write the same database and recording
+    files and delete each other's bus socket. The lock goes with the
+    process, so a crashed engine never leaves it behind.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / LOCK_FILE
+        self._descriptor: int | None = None
+
+    def acquire(self) -> None:
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(descriptor)
+            raise EngineBusyError(
+                f"another engine (process {holder}) already runs on {self.path.parent}; "
+                "stop it first, or use another --data folder"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        self._descriptor = descriptor
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing drops the lock
+            self._descriptor = None
 
 
 @dataclass
@@ -186,6 +227,7 @@ class Engine:
         self.config: Config | None = None
         self._ios: list[LineIO] = []
         self._publish_lock = threading.Lock()
+        self._lock = DataFolderLock(self.data_dir)
 
     @property
     def recordings_dir(self) -> Path:
@@ -193,6 +235,7 @@ class Engine:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
         self.config = self.config_store.load()
         self.store = Store(self.data_dir / DATABASE_FILE)
         self._recover()
@@ -273,6 +316,7 @@ class Engine:
             self.bus = None
         if self.store is not None:
             self.store.close()
+        self._lock.release()
         log.info("engine stopped")
 
     # ---- commands from the bus ------------------------------------------------------

@@ -169,3 +169,22 @@ def test_a_full_disk_keeps_the_engine_running_and_the_finished_recordings(tmp_pa
     assert report["valid"] == [samples for _, _, samples in report["rows"]]
     assert any("No space left" in error for error in report["errors"])
     assert report["damaged"] == []
+
+
+def test_a_second_engine_on_the_same_data_folder_is_refused(tmp_path):
+    from firmware.config import ConfigStore, default_config  # noqa: PLC0415
+    from firmware.engine import Engine, EngineBusyError  # noqa: PLC0415
+
+    ConfigStore(tmp_path).save(default_config(0))
+    first = Engine(tmp_path, lambda line: None)
+    first.start()
+    try:
+        second = Engine(tmp_path, lambda line: None)
+        with pytest.raises(EngineBusyError, match=f"process {os.getpid()}"):
+            second.start()
+        assert (tmp_path / "engine.sock").exists()  # the refused one left the bus alone
+    finally:
+        first.stop()
+    again = Engine(tmp_path, lambda line: None)
+    again.start()  # free once the first has stopped
+    again.stop()

@@ -92,7 +92,14 @@
 
   // ---- the caller's card -----------------------------------------------------------
 
-  function showPop(data) {
+  /* Show a call's card, or bring a shown one up to date.
+   *
+   * While the card still has the same customer and the same form, only its
+   * live parts (state, number, customer, recent calls) change: a form the
+   * operator is typing in keeps its text and its focus. Otherwise the card
+   * is replaced, carrying over what was typed unless keepTyped is false.
+   */
+  function showPop(data, keepTyped = true) {
     const pops = document.getElementById("pops");
     if (!pops) return;
     const holder = document.createElement("div");
@@ -100,18 +107,33 @@
     const card = holder.firstElementChild;
     if (!card) return;
     const existing = pops.querySelector('.pop-card[data-call="' + data.call_id + '"]');
-    if (existing) {
-      // Keep what the operator has typed so far.
-      existing.querySelectorAll("textarea, input[name]").forEach((field) => {
-        const twin = card.querySelector('[name="' + field.name + '"]');
-        if (twin && field.type !== "hidden" && field.value) twin.value = field.value;
+    if (existing && keepTyped && sameShape(existing, card)) {
+      existing.className = card.className;
+      card.querySelectorAll("[data-live]").forEach((part) => {
+        existing.querySelector('[data-live="' + part.dataset.live + '"]').replaceWith(part);
       });
+    } else if (existing) {
+      if (keepTyped) {
+        existing.querySelectorAll("textarea, input[name]").forEach((field) => {
+          const twin = card.querySelector('[name="' + field.name + '"]');
+          if (twin && field.type !== "hidden" && field.value) twin.value = field.value;
+        });
+      }
       existing.replaceWith(card);
     } else {
       pops.prepend(card);
     }
     pops.hidden = false;
     linerec.pops.push({ call_id: data.call_id, event: data.event, shownAt: Date.now() });
+  }
+
+  function sameShape(old, fresh) {
+    const parts = (card) => [...card.querySelectorAll("[data-live]")].map((p) => p.dataset.live);
+    return (
+      old.dataset.customer === fresh.dataset.customer &&
+      old.dataset.form === fresh.dataset.form &&
+      parts(old).join() === parts(fresh).join()
+    );
   }
 
   function endPop(data) {
@@ -142,7 +164,7 @@
       const data = await linerec.post(form.action, new FormData(form));
       if (data.html) {
         const card = form.closest(".pop-card");
-        showPop({ call_id: card.dataset.call, event: "updated", html: data.html });
+        showPop({ call_id: card.dataset.call, event: "updated", html: data.html }, false);
       } else {
         if (result) result.textContent = data.saved || "✓";
         const text = form.querySelector("textarea");

@@ -1,10 +1,11 @@
-<section class="pop-card{{' ended' if ended else ''}}" data-call="{{call.id}}" data-line="{{call.line}}">
-  <header>
+% form = 'note' if customer and ctx.can('contacts') else ('quick' if not customer and not hidden_customer and call.number and ctx.can('customers_add') else 'none')
+<section class="pop-card{{' ended' if ended else ''}}" data-call="{{call.id}}" data-line="{{call.line}}" data-customer="{{customer.id if customer else ''}}" data-form="{{form}}">
+  <header data-live="header">
     <strong>{{_('Line {n}', n=call.line)}}</strong> {{line_name}}
     <span class="pop-state">{{_('Call ended') if ended else (_('Answered') if call.answered_at else _('Ringing'))}}</span>
     <button type="button" class="pop-close link" data-close aria-label="{{_('Close')}}">×</button>
   </header>
-  <p class="pop-number">
+  <p class="pop-number" data-live="number">
     % if call.number:
     <span class="number">{{call.number}}</span>
     % elif call.reason_absent:
@@ -18,7 +19,7 @@
     % end
   </p>
   % if customer:
-  <div class="customer">
+  <div class="customer" data-live="customer">
     <h3><a href="/customers/{{customer.id}}">{{customer.name}}</a></h3>
     <dl>
       % if customer.company:
@@ -40,7 +41,7 @@
   </div>
   % elif hidden_customer:
   <p class="muted">{{_('This number belongs to a customer you cannot see.')}}</p>
-  % elif call.number and ctx.can('customers_add'):
+  % elif form == 'quick':
   <form class="quick-add stacked" method="post" action="/pop/{{call.id}}/customer" data-pop-form>
     <input type="hidden" name="csrf" value="{{csrf}}">
     <p class="muted">{{_('Unknown number: add the caller as a customer.')}}</p>
@@ -54,6 +55,7 @@
     <span class="form-result" role="status"></span>
   </form>
   % end
+  <div data-live="recent">
   % if recent:
   <h4>{{_('Recent calls')}}</h4>
   <ul class="recent-calls">
@@ -76,7 +78,8 @@
   % end
   </ul>
   % end
-  % if customer and ctx.can('contacts'):
+  </div>
+  % if form == 'note':
   <form class="pop-note" method="post" action="/pop/{{call.id}}/note" data-pop-form>
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="customer_id" value="{{customer.id}}">

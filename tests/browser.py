@@ -1,0 +1,171 @@
+"""Real browsers against the real stack: ``linerec run`` on a scripted office, headless Chromium.
+
+- ``Stack``: ``linerec run`` in a child process (engine, simulated office
+  and web process, as ``make run`` starts them) on a data folder and a free
+  port, with a listener on the engine's bus that notes when each event
+  arrived (wall-clock time, comparable with the browser's ``Date.now()``).
+- ``chromium()``: Debian's Chromium through chromium-driver (Selenium), a
+  fresh profile, no network beyond the box.
+- ``screenshot(driver, name)``: a PNG in ``test-output/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from firmware.bus import BusClient, BusError
+
+PROJECT = Path(__file__).resolve().parents[1]
+OUTPUT = PROJECT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+START_TIMEOUT_S = 90.0
+
+
+def browser_missing() -> str | None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
+    if missing:
+        return f"{' and '.join(missing)} missing (apt-get install chromium chromium-driver)"
+    return None
+
+
+def require_browser() -> None:
+    """Skip (with the reason) outside CI when Chromium is missing; in CI it must be there."""
+    problem = browser_missing()
+    if problem and not os.environ.get("CI"):
+        pytest.skip(problem)
+    assert problem is None, problem
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Stack:
+    """``linerec run`` with ``scenario`` (a TOML text) on a fresh data folder."""
+
+    def __init__(self, scenario: str, data_dir: Path, speed: float = 1.0) -> None:
+        self.data_dir = data_dir
+        self.scenario_file = data_dir.parent / f"{data_dir.name}-scenario.toml"
+        self.scenario_file.write_text(scenario)
+        self.port = free_port()
+        self.events: list[tuple[float, dict]] = []  # (arrival, event) from the engine's bus
+        self._events_changed = threading.Condition()
+        self.output: list[str] = []
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "firmware", "run", "--data", str(data_dir),
+                "--port", str(self.port), "--speed", str(speed),
+                "--scenario", str(self.scenario_file),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=PROJECT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.url = self._wait_for_url()
+        self._listener = threading.Thread(target=self._listen, name="bus-listener", daemon=True)
+        self._listener.start()
+
+    def _wait_for_url(self) -> str:
+        found: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            for line in self.process.stdout:
+                self.output.append(line.rstrip())
+                if "web UI at " in line and not found:
+                    found.append(line.split("web UI at ")[1].split()[0])
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, name="stack-output", daemon=True).start()
+        ready.wait(START_TIMEOUT_S)
+        if not found:
+            self.stop()
+            raise AssertionError("linerec run did not start:\n" + "\n".join(self.output[-30:]))
+        return found[0].rstrip("/")
+
+    def _listen(self) -> None:
+        try:
+            with BusClient(self.data_dir / "engine.sock", timeout=None) as client:
+                for event in client.events():
+                    with self._events_changed:
+                        self.events.append((time.time(), event))
+                        self._events_changed.notify_all()
+        except (BusError, OSError, ValueError):
+            return
+
+    def wait_event(
+        self, match: Callable[[dict], bool], timeout: float = 60.0
+    ) -> tuple[float, dict]:
+        """The first engine event ``match`` accepts, with its arrival time."""
+        with self._events_changed:
+            if not self._events_changed.wait_for(
+                lambda: any(match(event) for _, event in self.events), timeout
+            ):
+                raise AssertionError(f"no such engine event within {timeout} s: {self.events}")
+            return next((at, event) for at, event in self.events if match(event))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def chromium(width: int = 1280, height: int = 900, language: str = "en-US"):
+    """Headless Chromium driven through chromium-driver."""
+    from selenium import webdriver  # noqa: PLC0415 - only the browser tests need it
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    profile = tempfile.mkdtemp(prefix="linerec-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+        f"--window-size={width},{height}", f"--lang={language}", f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
+    if width < 500:  # a window is never narrower than 500 px: emulate the phone instead
+        options.add_experimental_option(
+            "mobileEmulation",
+            {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0}},
+        )
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.linerec_profile = profile
+    return driver
+
+
+def close_browser(driver) -> None:
+    try:
+        driver.quit()
+    finally:
+        shutil.rmtree(driver.linerec_profile, ignore_errors=True)
+
+
+def screenshot(driver, name: str) -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

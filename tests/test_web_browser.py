@@ -1,0 +1,170 @@
+"""The web UI in real headless Chromium against ``make run``'s stack on a scripted office.
+
+One scripted office plays while the browser works: a caller rings line 1,
+is answered and hangs up; later the same caller rings again. The browser
+sets up the box, watches the call ring on the live page, gets the caller's
+card within a second of the caller-ID event, adds the unknown caller as a
+customer with a note, and on the second call sees the card with that
+customer and saves another note. Screenshots go to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.browser import Stack, chromium, close_browser, require_browser, screenshot
+
+CALLER = "13912345678"
+POP_LATENCY_LIMIT_S = 1.0
+SCENARIO = f"""
+country = "CN"
+lines = 4
+seed = 11
+
+[[call]]
+line = 1
+at = 6.0
+direction = "in"
+number = "{CALLER}"
+name = "LI SI"
+rings = 3
+talk = 8.0
+
+[[call]]
+line = 1
+at = 40.0
+direction = "in"
+number = "{CALLER}"
+name = "LI SI"
+rings = 3
+talk = 8.0
+"""
+PASSWORD = "office-admin-2026"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_browser()
+    running = Stack(SCENARIO, tmp_path_factory.mktemp("browser") / "data")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(stack):
+    driver = chromium()
+    yield driver
+    close_browser(driver)
+
+
+def wait(driver, seconds=60):
+    from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
+
+    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+
+
+def css(driver, selector):
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def pop_shown_at(driver, call_id: int, event: str) -> float | None:
+    pops = driver.execute_script("return window.linerec.pops")
+    times = [p["shownAt"] for p in pops if p["call_id"] == call_id and p["event"] == event]
+    return min(times) / 1000 if times else None
+
+
+def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
+    from selenium.webdriver.support.ui import Select  # noqa: PLC0415
+
+    browser.get(stack.url + "/")
+    wait(browser).until(lambda d: d.current_url.endswith("/setup"))
+    screenshot(browser, "01-setup")
+    css(browser, "input[name=username]").clear()
+    css(browser, "input[name=username]").send_keys("admin")
+    css(browser, "input[name=password]").send_keys(PASSWORD)
+    css(browser, "input[name=password_again]").send_keys(PASSWORD)
+    Select(css(browser, "select[name=language]")).select_by_value("en")
+    css(browser, "form button[type=submit]").click()
+    wait(browser).until(lambda d: d.current_url.endswith("/live"))
+    assert "Live lines" in browser.page_source
+    wait(browser, 10).until(lambda d: d.execute_script("return window.linerec.streamReady"))
+
+    # The first call rings on the live page.
+    wait(browser).until(lambda d: "state-ringing" in css(d, '.line[data-line="1"]')
+                        .get_attribute("class"))
+    screenshot(browser, "02-live-ringing")
+
+    # The caller's card pops within a second of the caller-ID event.
+    caller_at, caller_id = stack.wait_event(
+        lambda e: e["type"] == "caller_id" and e["line"] == 1
+    )
+    call_id = caller_id["call_id"]
+    wait(browser, 10).until(lambda d: pop_shown_at(d, call_id, "caller_id") is not None)
+    latency = pop_shown_at(browser, call_id, "caller_id") - caller_at
+    print(f"\nscreen pop {latency * 1000:.0f} ms after the caller-ID event")
+    assert latency < POP_LATENCY_LIMIT_S
+    card = css(browser, f'.pop-card[data-call="{call_id}"]')
+    assert CALLER in card.text
+    screenshot(browser, "03-pop-unknown-caller")
+
+    # An unknown caller: added from the card, with a note.
+    css(card, "input[name=name]").send_keys("Li Si")
+    css(card, "input[name=company]").send_keys("Changzhou Trading")
+    css(card, "textarea[name=text]").send_keys("First call: asked for a price list")
+    css(card, "button[type=submit]").click()
+    wait(browser, 10).until(
+        lambda d: "Li Si" in css(d, f'.pop-card[data-call="{call_id}"]').text
+    )
+    screenshot(browser, "04-pop-customer-added")
+
+    # The second call: the card knows the customer and the first note.
+    second_at, second = stack.wait_event(
+        lambda e: e["type"] == "caller_id" and e["line"] == 1 and e["call_id"] != call_id,
+        timeout=90,
+    )
+    second_id = second["call_id"]
+    wait(browser, 10).until(lambda d: pop_shown_at(d, second_id, "caller_id") is not None)
+    assert pop_shown_at(browser, second_id, "caller_id") - second_at < POP_LATENCY_LIMIT_S
+    card = css(browser, f'.pop-card[data-call="{second_id}"]')
+    assert "Li Si" in card.text and "Changzhou Trading" in card.text
+    assert "asked for a price list" in card.text
+    css(card, ".pop-note textarea[name=text]").send_keys("Second call: sent the price list")
+    css(card, ".pop-note button[type=submit]").click()
+    wait(browser, 10).until(
+        lambda d: "Note saved" in css(d, f'.pop-card[data-call="{second_id}"] .pop-note').text
+    )
+    screenshot(browser, "05-pop-known-customer")
+
+    with sqlite3.connect(stack.data_dir / "linerec.db") as database:
+        notes = database.execute(
+            "SELECT call_id, text FROM contacts ORDER BY id"
+        ).fetchall()
+    assert notes == [
+        (call_id, "First call: asked for a price list"),
+        (second_id, "Second call: sent the price list"),
+    ]
+
+
+def test_the_live_page_on_a_phone(stack):
+    driver = chromium(width=390, height=844)
+    try:
+        driver.get(stack.url + "/login")
+        css(driver, "input[name=username]").send_keys("admin")
+        css(driver, "input[name=password]").send_keys(PASSWORD)
+        css(driver, "form button[type=submit]").click()
+        wait(driver).until(lambda d: d.current_url.endswith("/live"))
+        # The menu folds away on a narrow screen; the line cards stack up.
+        assert not css(driver, "nav.menu").is_displayed()
+        cards = driver.execute_script(
+            "return [...document.querySelectorAll('.line')].map(c => c.getBoundingClientRect().x)"
+        )
+        assert len(cards) == 4 and len(set(round(x) for x in cards)) == 1
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # nothing sticks out sideways
+        screenshot(driver, "06-live-phone")
+    finally:
+        close_browser(driver)
