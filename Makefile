@@ -43,6 +43,7 @@ test-full: system-deps $(BUILT) lint
 bench: system-deps $(BUILT)
 	$(PY) -m dsp_ext.bench --json build/bench.json
 	$(PY) -m bench.engine
+	$(PY) -m bench.web
 
 lint: $(BUILT)
 	$(VENV)/bin/ruff check .

@@ -104,20 +104,25 @@ def eight_line_scenario() -> dict:
     return {"country": demo.country, "lines": 8, "loop": True, "seed": demo.seed, "call": calls}
 
 
-def serve_hour(data_dir: Path, speed: float) -> dict:
-    """In a child process: 8 lines, one hour of calls at ``speed``; the engine's figures."""
+def serve_hour(data_dir: Path, speed: float, until_s: float = 3600) -> dict:
+    """In a child process: 8 lines, ``until_s`` of calls at ``speed``; the engine's figures.
+
+    The data folder may already hold a configuration (8 lines on ``sim:``)
+    and users: another benchmark drives a web UI on it meanwhile.
+    """
     from firmware.cli_engine import open_configured_line  # noqa: PLC0415
     from firmware.engine import Engine  # noqa: PLC0415
     from firmware.simulation.office import Office  # noqa: PLC0415
 
-    ConfigStore(data_dir).save(default_config(8))
+    if not ConfigStore(data_dir).exists():
+        ConfigStore(data_dir).save(default_config(8))
     office = Office(
         from_document(eight_line_scenario()),
         box_sounds(),
         speed=speed,
         prefix="bench-",
         like_a_sound_card=True,
-        until_s=3600,
+        until_s=until_s,
     )
     engine = Engine(data_dir, lambda line: open_configured_line(line, "bench-"))
     engine.start()
@@ -167,9 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
     parser.add_argument("--speed", type=float, default=20.0, help="the hour's playing speed")
     parser.add_argument("--serve-hour", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--until", type=float, default=3600, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_hour:
-        print(json.dumps(serve_hour(args.serve_hour, args.speed)))
+        print(json.dumps(serve_hour(args.serve_hour, args.speed, args.until)))
         return 0
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})

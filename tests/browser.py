@@ -118,7 +118,8 @@ class Stack:
             if not self._events_changed.wait_for(
                 lambda: any(match(event) for _, event in self.events), timeout
             ):
-                raise AssertionError(f"no such engine event within {timeout} s: {self.events}")
+                latest = [event for _, event in self.events[-5:]]
+                raise AssertionError(f"no such engine event within {timeout} s; latest: {latest}")
             return next((at, event) for at, event in self.events if match(event))
 
     def stop(self) -> None:
