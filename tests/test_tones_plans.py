@@ -225,3 +225,24 @@ def test_cadence_limits(spandsp, rng):
             "Cadence scales accepted (30 dB S/N)", ["plan", "tone", "linerec", "spandsp"], rows
         )
     )
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_the_simulated_line_plays_tones_the_detector_names(country):
+    from firmware.simulation.scenario import from_document  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+    from firmware.simulation.timeline import build_line  # noqa: PLC0415
+
+    scenario = from_document(
+        {
+            "country": country,
+            "call": [
+                {"line": 1, "at": 0.5, "direction": "out", "number": "2", "busy": True},
+                {"line": 1, "at": 60, "direction": "out", "number": "3", "rings": 2, "talk": 2},
+            ],
+        }
+    )
+    timeline = build_line(scenario, 1, box_sounds())
+    audio = timeline.render(0, int(timeline.end * h.RATE) + h.RATE)
+    found = [name for name, _, _ in h.ours(tone_plan(country), audio)]
+    assert found == ["dial", "busy", "dial", "ringback"]
