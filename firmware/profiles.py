@@ -72,6 +72,25 @@ class DtmfLimits:
 
 
 @dataclass(frozen=True)
+class AmdSettings:
+    """Answering-machine detection on outbound calls; times in seconds.
+
+    Asterisk's app_amd defaults were the starting point (2.5 s of initial
+    silence, a 1.5 s greeting, 0.8 s of silence after it, 5 s in all, words
+    of at least 0.1 s). The greeting is 1.8 s here, chosen on a development
+    corpus kept apart from the test corpora: Mandarin answers such as
+    您好，请问找谁？ run past 1.5 s.
+    """
+
+    initial_silence_s: float = 2.5  # nobody speaks for this long after the answer: nobody there
+    greeting_s: float = 1.8  # a first utterance with this much voice is a recorded greeting
+    after_greeting_silence_s: float = 0.8  # silence after a shorter one: a person
+    total_analysis_s: float = 5.0  # undecided after this long: NOTSURE
+    min_word_s: float = 0.1  # shorter bursts of voice are clicks and noise, not words
+    no_answer_s: float = 40.0  # ringback for this long: NO_ANSWER
+
+
+@dataclass(frozen=True)
 class Profile:
     country: str
     name_en: str
@@ -82,6 +101,7 @@ class Profile:
     tones: dict[str, Tone]  # dial, ringback, busy, congestion
     caller_id: CallerIdStandard
     dtmf: DtmfLimits = field(default_factory=DtmfLimits)
+    amd: AmdSettings = field(default_factory=AmdSettings)
 
     @property
     def ring_timeout_s(self) -> float:
