@@ -280,6 +280,7 @@ class ToneDetector:
         self.plan = plan
         c_plan = _c_plan(plan)
         self._names = plan.names()
+        self._frequencies = [hz for hz, _ in plan.frequencies()]
         # uint64 cells keep the state aligned for its 64-bit counters.
         self._memory = ffi.new("uint64_t[]", (lib.lr_tone_rx_state_size() + 7) // 8)
         self._state = ffi.cast("lr_tone_rx *", self._memory)
@@ -343,4 +344,6 @@ class ToneDetector:
     def heard(self) -> tuple[float, ...]:
         """The plan frequencies heard in the newest window (empty: none of them)."""
         mask = int(lib.lr_tone_rx_heard(self._state))
-        return tuple(hz for i, (hz, _) in enumerate(self.plan.frequencies()) if mask >> i & 1)
+        if not mask:
+            return ()
+        return tuple(hz for i, hz in enumerate(self._frequencies) if mask >> i & 1)

@@ -24,7 +24,6 @@ The settings are the country profile's (``firmware.profiles.AmdSettings``).
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -126,8 +125,11 @@ class AnsweringMachineDetector:
         audio = np.concatenate([self._pending, samples]) if self._pending.size else samples
         whole = audio.size // BLOCK * BLOCK
         self._pending = audio[whole:].copy()
-        for start in range(0, whole, BLOCK):
-            if self._block(audio[start : start + BLOCK]) is not None:
+        # Block levels in dBm0 (DC removed), all at once.
+        power = audio[:whole].reshape(-1, BLOCK).astype(np.float64).var(axis=1)
+        block_levels = 10 * np.log10(np.maximum(power, 1e-3) / _REFERENCE_POWER)
+        for index, start in enumerate(range(0, whole, BLOCK)):
+            if self._block(audio[start : start + BLOCK], float(block_levels[index])) is not None:
                 return self.result
         return None
 
@@ -142,11 +144,6 @@ class AnsweringMachineDetector:
         if self._fax_heard:
             return self._decide("FAX", "fax tone")
         return self._decide("NOTSURE", "audio ended")
-
-    def _level(self, block: np.ndarray) -> float:
-        values = block.astype(np.float64)
-        power = float(np.mean((values - values.mean()) ** 2))
-        return 10 * math.log10(max(power, 1e-3) / _REFERENCE_POWER)
 
     def _beep(self, level: float) -> bool:
         """Whether a beep has held for BEEP_BLOCKS, up to the newest block."""
@@ -163,7 +160,7 @@ class AnsweringMachineDetector:
         self._beep_bin = peak
         return self._beep_run >= BEEP_BLOCKS
 
-    def _block(self, block: np.ndarray) -> AmdResult | None:
+    def _block(self, block: np.ndarray, level: float) -> AmdResult | None:
         self._blocks += 1
         self._recent = np.concatenate([self._recent[block.size :], block])
         self._tones.feed(block)
@@ -179,7 +176,6 @@ class AnsweringMachineDetector:
             self._ringback_since = None
             self._quiet_run = 0
 
-        level = self._level(block)
         self._floor.append(level)
         voice = not heard and level >= max(min(self._floor) + VOICE_OVER_FLOOR_DB, MIN_VOICE_DBM0)
         fax_now = any(hz in FAX_TONES_HZ for hz in heard)

@@ -120,6 +120,8 @@ struct lr_tone_rx {
     float phase_im[MAX_FREQ];
     float sub_re[MAX_K][MAX_FREQ];
     float sub_im[MAX_K][MAX_FREQ];
+    double win_re[MAX_FREQ];     /* running sums of each frequency's last K sub-blocks */
+    double win_im[MAX_FREQ];
     float sub_energy[MAX_K];
     uint32_t heard;              /* class of the newest window */
 
@@ -398,12 +400,7 @@ static uint32_t classify(const lr_tone_rx *st)
     for (k = 0; k < MAX_K; k++)
         energy[k + 1] = energy[k] + st->sub_energy[(st->hops - 1 - k) & (MAX_K - 1)];
     for (f = 0; f < st->n_freq; f++) {
-        float re = 0.0f, im = 0.0f;
-        for (k = 0; k < st->window[f]; k++) {
-            int slot = (int)((st->hops - 1 - k) & (MAX_K - 1));
-            re += st->sub_re[slot][f];
-            im += st->sub_im[slot][f];
-        }
+        float re = (float)st->win_re[f], im = (float)st->win_im[f];
         amp2[f] = (re * re + im * im) * st->amp2_scale[f];
         /* A sine of amplitude A over N samples has energy A^2 N / 2. */
         share[f] = energy[st->window[f]] > 0.0f
@@ -417,9 +414,8 @@ static uint32_t classify(const lr_tone_rx *st)
         float total = 0.0f, low = 3.4e38f, high = 0.0f;
         if ((mask & loud) != mask)
             continue;
-        for (f = 0; f < st->n_freq; f++) {
-            if (!(mask >> f & 1u))
-                continue;
+        for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
+            f = __builtin_ctz(bits);
             total += share[f];
             low = amp2[f] < low ? amp2[f] : low;
             high = amp2[f] > high ? amp2[f] : high;
@@ -481,7 +477,7 @@ static void analyse_sub_block(lr_tone_rx *st)
 {
     int slot = (int)(st->hops & (MAX_K - 1));
     int64_t energy = 0;
-    int f, i;
+    int f, i, k, leaving;
 
     for (i = 0; i < SUB; i++)
         energy += (int32_t)st->pending[i] * (int32_t)st->pending[i];
@@ -493,20 +489,33 @@ static void analyse_sub_block(lr_tone_rx *st)
             c += (int32_t)st->pending[i] * st->table[f][0][i];
         for (i = 0; i < SUB; i++)
             s += (int32_t)st->pending[i] * st->table[f][1][i];
+        /* The sub-block leaving this frequency's window (it may be in `slot`). */
+        leaving = (int)((st->hops - st->window[f]) & (MAX_K - 1));
+        st->win_re[f] -= st->sub_re[leaving][f];
+        st->win_im[f] -= st->sub_im[leaving][f];
         /* sum x e^{-j w (m + i)} = e^{-j w m} (c - j s) */
         st->sub_re[slot][f] = pr * (float)c + pi * (float)s;
         st->sub_im[slot][f] = pi * (float)c - pr * (float)s;
+        st->win_re[f] += st->sub_re[slot][f];
+        st->win_im[f] += st->sub_im[slot][f];
         nr = pr * st->step_re[f] - pi * st->step_im[f];
         st->phase_im[f] = pr * st->step_im[f] + pi * st->step_re[f];
         st->phase_re[f] = nr;
     }
-    /* Keep the phasors on the unit circle (float rounding creeps). */
+    /* Keep the phasors on the unit circle and the running sums exact
+     * (rounding creeps into both). */
     if ((st->hops & 255) == 255) {
         for (f = 0; f < st->n_freq; f++) {
             float norm = sqrtf(st->phase_re[f] * st->phase_re[f]
                                + st->phase_im[f] * st->phase_im[f]);
             st->phase_re[f] /= norm;
             st->phase_im[f] /= norm;
+            st->win_re[f] = st->win_im[f] = 0.0;
+            for (k = 0; k < st->window[f]; k++) {
+                int back = (int)((st->hops - k) & (MAX_K - 1));
+                st->win_re[f] += st->sub_re[back][f];
+                st->win_im[f] += st->sub_im[back][f];
+            }
         }
     }
     st->hops++;
@@ -529,6 +538,8 @@ int lr_tone_rx_reset(lr_tone_rx *st)
     }
     memset(st->sub_re, 0, sizeof st->sub_re);
     memset(st->sub_im, 0, sizeof st->sub_im);
+    memset(st->win_re, 0, sizeof st->win_re);
+    memset(st->win_im, 0, sizeof st->win_im);
     memset(st->sub_energy, 0, sizeof st->sub_energy);
     st->heard = 0;
     st->cur_mask = 0;
