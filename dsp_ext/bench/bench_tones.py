@@ -191,3 +191,32 @@ def run(bench: Bench) -> None:
         samples,
         "the simulator's former code",
     )
+
+
+def run_once(country: str, implementation: str) -> None:
+    """One pass of one detector over the benchmark signal (720 000 samples),
+    for instruction counts under valgrind: ``linerec`` (the whole plan),
+    ``super`` (spandsp's super_tone_rx), ``cng`` or ``ansam`` (spandsp's
+    modem_connect_tones_rx)."""
+    from firmware.call_progress import tone_plan  # noqa: PLC0415 - the real plans
+
+    samples = SECONDS * 8000
+    signal = test_signal(country, samples)
+    plan = tone_plan(country)
+    if implementation == "linerec":
+        ToneDetector(plan).detect(signal)
+        return
+    peer_ffi, peer = peers.load()
+    pointer = peer_ffi.from_buffer("int16_t[]", signal)
+    if implementation == "super":
+        cp = [name for name in plan.names() if not name.startswith("fax_")]
+        peer.peer_spandsp_super_tone_run(pointer, samples, len(cp), *_peer_plan(peer_ffi, plan, cp))
+    else:
+        kind = {"cng": SPANDSP_CNG, "ansam": SPANDSP_ANSAM_PR}[implementation]
+        peer.peer_spandsp_connect_tones_run(pointer, samples, kind)
+
+
+if __name__ == "__main__":
+    import sys
+
+    run_once(*sys.argv[1:3])
