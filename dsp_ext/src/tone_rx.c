@@ -3,8 +3,8 @@
  *
  * Analysis: the input is cut into 40-sample sub-blocks (5 ms, the hop). One
  * pass over each sub-block gives its partial DFT at every plan frequency
- * (16x16-bit dot products with cos/sin tables, which the compiler turns into
- * pmaddwd on x86-64 and smlal/sdot on aarch64) and its energy. Rotated to a
+ * (16x16-bit dot products with cos/sin tables, plain C that gcc -O2
+ * vectorises: pmaddwd on x86-64) and its energy. Rotated to a
  * common phase origin, the last K partial sums add up to the exact DFT of a
  * window of K sub-blocks, so every frequency gets its own window length for
  * the price of one pass: K is chosen from the frequency's tolerance (a tone
@@ -19,36 +19,12 @@
  * the window's energy (speech, music and noise spread theirs); the best
  * share wins among several.
  *
- * Segments: a new class must hold for SETTLE hops (25 ms) before the
- * current segment ends, and a tone's end for as many more hops as a gap
- * shows longer than it is in that tone's window; so interruptions up to
- * 25 ms are bridged (a line glitch; ANSam's phase reversals, which empty the
- * 2100 Hz bin for about 15 ms every 450 ms). Segment
- * edges are dated from the hop where the class changed, less the part of
- * the window a tone must fill (or leave) to change it.
- *
- * Cadence: closed segments go into a short history. With no pattern
- * reported, a pattern is confirmed when its steps (from any tone step of the
- * cadence) match the last confirm_steps segments, the last one in progress
- * and at least as long as its step's minimum. While reported, each segment
- * must fit the next step; the pattern ends when one does not, or runs over
- * its maximum, or when a one-shot pattern runs through.
+ * Segments and cadences: tone_cadence.c.
  */
 #include <math.h>
 #include <string.h>
 
-#include "lr_tone.h"
-
-enum {
-    SUB = 40,          /* samples per sub-block, the hop */
-    MAX_K = 8,         /* longest window, in sub-blocks (40 ms) */
-    SETTLE = 5,        /* hops a new class must hold */
-    HISTORY = 16,      /* closed segments kept, a power of two >= 16 (confirm_steps) */
-    MAX_FREQ = LR_TONE_MAX_FREQUENCIES,
-    MAX_PAT = LR_TONE_MAX_PATTERNS,
-    MAX_STEPS = LR_TONE_MAX_STEPS,
-    MAX_SIG = MAX_PAT * MAX_STEPS
-};
+#include "tone_rx_state.h"
 
 /* The header spells the array sizes out for cffi: they must match the enum. */
 _Static_assert(sizeof(((lr_tone_plan *)0)->frequencies_hz) == MAX_FREQ * sizeof(float),
@@ -68,85 +44,6 @@ static const double Q10 = 1024.0;
 /* A tone off by its tolerance is this far from the bin centre, in bins: it
  * keeps sinc(0.3)^2 = 74 % of its power. */
 static const double BIN_OFFSET_AT_TOLERANCE = 0.3;
-static const int64_t NO_LIMIT = INT64_MAX;
-
-typedef struct segment {
-    uint32_t mask;
-    int64_t start;
-    int64_t end;
-} segment;
-
-typedef struct step_limits {
-    uint32_t mask;
-    int64_t min;  /* samples */
-    int64_t max;  /* samples, NO_LIMIT for none */
-} step_limits;
-
-typedef struct pattern {
-    int code;
-    int n_steps;
-    int repeats;
-    int confirm;
-    step_limits steps[MAX_STEPS];
-} pattern;
-
-struct lr_tone_rx {
-    uint32_t magic;
-    /* From the plan. */
-    int n_freq;
-    int n_pat;
-    int n_sig;
-    float purity;
-    float twist;                 /* power ratio */
-    pattern patterns[MAX_PAT];
-    int window[MAX_FREQ];        /* K, in sub-blocks */
-    float step_re[MAX_FREQ];     /* exp(-j w SUB) */
-    float step_im[MAX_FREQ];
-    float amp2_scale[MAX_FREQ];  /* |X|^2 -> A^2 of a sine at the bin: 4 / (N Q10)^2 */
-    float min_amp2;              /* A^2 of a component at the level threshold */
-    uint32_t sig_mask[MAX_SIG];
-    int sig_onset[MAX_SIG];      /* samples between a class change and the edge: off -> sig */
-    int sig_offset[MAX_SIG];     /* sig -> off */
-    int sig_change[MAX_SIG];     /* other sig -> sig */
-    int sig_settle_off[MAX_SIG]; /* hops silence must hold to end sig */
-    int max_onset;
-    int16_t table[MAX_FREQ][2][SUB];
-
-    /* Analysis. */
-    int16_t pending[SUB];
-    int fill;
-    int64_t hops;                /* sub-blocks done */
-    float phase_re[MAX_FREQ];    /* exp(-j w m) at the current sub-block start m */
-    float phase_im[MAX_FREQ];
-    float sub_re[MAX_K][MAX_FREQ];
-    float sub_im[MAX_K][MAX_FREQ];
-    double win_re[MAX_FREQ];     /* running sums of each frequency's last K sub-blocks */
-    double win_im[MAX_FREQ];
-    float sub_energy[MAX_K];
-    uint32_t heard;              /* class of the newest window */
-
-    /* Segments. */
-    uint32_t cur_mask;
-    int64_t cur_start;
-    uint32_t cand_mask;
-    int cand_hops;
-    int64_t cand_start;
-    segment history[HISTORY];
-    int64_t n_history;
-
-    /* Patterns. */
-    int active;                  /* pattern index, or -1 */
-    int pos;                     /* its step that the segment in progress is */
-    int64_t active_start;
-    int64_t last_on_end;
-    int64_t reported_until;      /* a new pattern may not start before this */
-    int next;                    /* pattern that may be confirmed on the segment in progress */
-    int next_pos;
-    int64_t next_start;
-    int64_t next_last_on_end;
-    int64_t next_min;
-    int64_t next_max;
-};
 
 void lr_tone_plan_defaults(lr_tone_plan *plan)
 {
@@ -211,183 +108,6 @@ static int plan_valid(const lr_tone_plan *p)
     return 1;
 }
 
-static void push_history(lr_tone_rx *st, uint32_t mask, int64_t start, int64_t end)
-{
-    segment *s = &st->history[st->n_history % HISTORY];
-    s->mask = mask;
-    s->start = start;
-    s->end = end;
-    st->n_history++;
-}
-
-/* The closed segment `back` places before the segment in progress (1 = the last). */
-static const segment *closed(const lr_tone_rx *st, int back)
-{
-    return &st->history[(st->n_history - back) % HISTORY];
-}
-
-static int fits(const step_limits *step, uint32_t mask, int64_t duration)
-{
-    return step->mask == mask && duration >= step->min && duration <= step->max;
-}
-
-/*
- * Which pattern could be confirmed on the segment in progress: one whose
- * steps from a tone step r match the last confirm - 1 closed segments and
- * whose next step has the frequencies in progress. Of several, the one that
- * needs the least time in the segment in progress.
- */
-static void find_next(lr_tone_rx *st)
-{
-    int k, r, i;
-
-    st->next = -1;
-    for (k = 0; k < st->n_pat; k++) {
-        const pattern *p = &st->patterns[k];
-        int earlier = p->confirm - 1;
-        if (earlier > st->n_history)
-            continue;
-        for (r = 0; r < p->n_steps; r++) {
-            int ok = p->steps[r].mask != 0;
-            int64_t start = 0, last_on_end = -1;
-            int at = r;
-            const step_limits *last;
-            for (i = 0; ok && i < earlier; i++) {
-                const segment *seg = closed(st, earlier - i);
-                if (i == 0)
-                    start = seg->start;
-                ok = fits(&p->steps[at], seg->mask, seg->end - seg->start);
-                if (seg->mask != 0)
-                    last_on_end = seg->end;
-                at++;
-                if (at == p->n_steps) {
-                    ok = ok && p->repeats;
-                    at = 0;
-                }
-            }
-            if (!ok)
-                continue;
-            last = &p->steps[at];
-            if (last->mask != st->cur_mask)
-                continue;
-            if (earlier == 0)
-                start = st->cur_start;
-            if (start < st->reported_until)
-                continue;
-            if (st->next < 0 || last->min < st->next_min) {
-                st->next = k;
-                st->next_pos = at;
-                st->next_start = start;
-                st->next_last_on_end = last_on_end < 0 ? start : last_on_end;
-                st->next_min = last->min;
-                st->next_max = last->max;
-            }
-        }
-    }
-}
-
-static void emit(lr_tone_event *events, size_t *n_events, int kind, int code, int64_t start,
-                 int64_t end)
-{
-    lr_tone_event *e = &events[(*n_events)++];
-    e->kind = kind;
-    e->code = code;
-    e->start = start;
-    e->end = end;
-}
-
-static void end_active(lr_tone_rx *st, int64_t end, lr_tone_event *events, size_t *n_events)
-{
-    if (end <= st->active_start)
-        end = st->active_start + 1;
-    emit(events, n_events, LR_TONE_OFF, st->patterns[st->active].code, st->active_start, end);
-    st->active = -1;
-    st->reported_until = end;
-}
-
-/*
- * How long the segment in progress has surely lasted: up to where a
- * pending change would end it, else up to where an end or a start would
- * already have shown.
- */
-static int64_t known_end(const lr_tone_rx *st)
-{
-    int64_t now = st->hops * SUB;
-    if (st->cand_hops > 0)
-        return st->cand_start;
-    if (st->cur_mask != 0) {
-        int s;
-        for (s = 0; s < st->n_sig && st->sig_mask[s] != st->cur_mask; s++)
-            ;
-        return now - st->sig_offset[s];
-    }
-    return now - st->max_onset;
-}
-
-static void close_segment(lr_tone_rx *st, int64_t end, lr_tone_event *events, size_t *n_events)
-{
-    push_history(st, st->cur_mask, st->cur_start, end);
-    if (st->active < 0)
-        return;
-    {
-        const pattern *p = &st->patterns[st->active];
-        if (!fits(&p->steps[st->pos], st->cur_mask, end - st->cur_start)) {
-            end_active(st, st->cur_mask != 0 && st->last_on_end <= st->active_start
-                               ? end : st->last_on_end, events, n_events);
-            return;
-        }
-        if (st->cur_mask != 0)
-            st->last_on_end = end;
-        if (++st->pos == p->n_steps) {
-            st->pos = 0;
-            if (!p->repeats)
-                end_active(st, st->last_on_end, events, n_events);
-        }
-    }
-}
-
-static void open_segment(lr_tone_rx *st, uint32_t mask, int64_t start, lr_tone_event *events,
-                         size_t *n_events)
-{
-    st->cur_mask = mask;
-    st->cur_start = start;
-    if (st->active >= 0 && st->patterns[st->active].steps[st->pos].mask != mask)
-        end_active(st, st->last_on_end, events, n_events);
-    if (st->active < 0)
-        find_next(st);
-}
-
-/* Per hop: confirm the pattern waiting on the segment in progress, or end
- * the one reported when its step runs over. */
-static void check_progress(lr_tone_rx *st, lr_tone_event *events, size_t *n_events)
-{
-    int64_t duration = known_end(st) - st->cur_start;
-
-    if (st->active >= 0) {
-        const step_limits *step = &st->patterns[st->active].steps[st->pos];
-        if (duration > step->max) {
-            int64_t end = st->last_on_end;
-            if (st->cur_mask != 0 && end <= st->active_start)
-                end = st->cur_start + step->max;
-            end_active(st, end, events, n_events);
-            find_next(st);
-        }
-        return;
-    }
-    if (st->next >= 0 && duration >= st->next_min) {
-        if (duration > st->next_max) {
-            st->next = -1;
-            return;
-        }
-        st->active = st->next;
-        st->pos = st->next_pos;
-        st->active_start = st->next_start;
-        st->last_on_end = st->next_last_on_end;
-        st->next = -1;
-        emit(events, n_events, LR_TONE_ON, st->patterns[st->active].code, st->active_start, -1);
-    }
-}
-
 /* The class of the window ending with the newest sub-block. */
 static uint32_t classify(const lr_tone_rx *st)
 {
@@ -426,50 +146,6 @@ static uint32_t classify(const lr_tone_rx *st)
         }
     }
     return best;
-}
-
-static int sig_index(const lr_tone_rx *st, uint32_t mask)
-{
-    int s;
-    for (s = 0; s < st->n_sig && st->sig_mask[s] != mask; s++)
-        ;
-    return s;
-}
-
-/* A new class `heard` for the hop that just ended: debounce, and date edges. */
-static void track_segments(lr_tone_rx *st, uint32_t heard, lr_tone_event *events,
-                           size_t *n_events)
-{
-    int64_t now = st->hops * SUB;
-
-    if (heard == st->cur_mask) {
-        st->cand_hops = 0;
-    } else if (st->cand_hops > 0 && heard == st->cand_mask) {
-        st->cand_hops++;
-    } else {
-        int64_t edge;
-        if (heard == 0)
-            edge = now - st->sig_offset[sig_index(st, st->cur_mask)];
-        else if (st->cur_mask == 0)
-            edge = now - st->sig_onset[sig_index(st, heard)];
-        else
-            edge = now - st->sig_change[sig_index(st, heard)];
-        /* Only the silence the input starts with may be empty. */
-        int64_t earliest = st->cur_start + (st->n_history > 0 ? 1 : 0);
-        if (edge < earliest)
-            edge = earliest;
-        st->cand_mask = heard;
-        st->cand_hops = 1;
-        st->cand_start = edge;
-    }
-    if (st->cand_hops >= (st->cand_mask == 0 && st->cur_mask != 0
-                              ? st->sig_settle_off[sig_index(st, st->cur_mask)]
-                              : SETTLE)) {
-        st->cand_hops = 0;
-        close_segment(st, st->cand_start, events, n_events);
-        open_segment(st, st->cand_mask, st->cand_start, events, n_events);
-    }
-    check_progress(st, events, n_events);
 }
 
 /* The partial DFTs and energy of the full sub-block in st->pending. */
@@ -557,7 +233,7 @@ int lr_tone_rx_reset(lr_tone_rx *st)
 
 static void add_signature(lr_tone_rx *st, uint32_t mask)
 {
-    if (mask != 0 && sig_index(st, mask) == st->n_sig)
+    if (mask != 0 && tone_sig_index(st, mask) == st->n_sig)
         st->sig_mask[st->n_sig++] = mask;
 }
 
@@ -602,7 +278,7 @@ int lr_tone_rx_init(lr_tone_rx *st, const lr_tone_plan *plan)
         for (s = 0; s < in->n_steps; s++) {
             p->steps[s].mask = in->steps[s].frequencies;
             p->steps[s].min = ms_to_samples(in->steps[s].min_ms);
-            p->steps[s].max = in->steps[s].max_ms == 0.0f ? NO_LIMIT
+            p->steps[s].max = in->steps[s].max_ms == 0.0f ? TONE_NO_LIMIT
                                                          : ms_to_samples(in->steps[s].max_ms);
             add_signature(st, in->steps[s].frequencies);
         }
@@ -663,7 +339,7 @@ int lr_tone_rx_process(lr_tone_rx *st, const int16_t *samples, size_t n, lr_tone
         /* Before the input is silence: the first windows reach back into it. */
         analyse_sub_block(st);
         st->heard = classify(st);
-        track_segments(st, st->heard, events, n_events);
+        tone_track_segments(st, st->heard, events, n_events);
     }
     return LR_OK;
 }
@@ -678,21 +354,7 @@ int lr_tone_rx_finish(lr_tone_rx *st, lr_tone_event *events, size_t max_events,
     if (max_events < 1)
         return LR_ERR_ARG;
     *n_events = 0;
-    if (st->active < 0)
-        return LR_OK;
-    {
-        int64_t end = st->last_on_end;
-        uint32_t mask = st->cand_hops > 0 ? st->cand_mask : st->cur_mask;
-        const step_limits *step = &st->patterns[st->active].steps[st->pos];
-        if (st->cand_hops > 0 && st->cand_mask != st->cur_mask) {
-            /* A change still settling: the segment in progress ends there. */
-            if (st->cur_mask != 0 && st->cur_mask == step->mask)
-                end = st->cand_start;
-        } else if (mask != 0 && mask == step->mask) {
-            end = st->hops * SUB + st->fill;
-        }
-        end_active(st, end, events, n_events);
-    }
+    tone_finish(st, events, n_events);
     return LR_OK;
 }
 
