@@ -2,7 +2,8 @@
 
 Modules: ``g711`` (A-law and mu-law), ``dtmf`` (DTMF receiver and
 generator), ``fsk`` (Bell 202 / V.23 caller-ID modem), ``dtas`` (the ETSI
-alerting tone), ``vad`` (voice activity), ``levels`` (dBm0). Every error is a
+alerting tone), ``tones`` (call-progress and fax tone detector), ``tonegen``
+(tone generator), ``vad`` (voice activity), ``levels`` (dBm0). Every error is a
 ``dsp_ext.errors.DspError``. Importing the package checks that the compiled
 extension matches these sources.
 """

@@ -71,6 +71,17 @@ def _dtmf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tones(args: argparse.Namespace) -> int:
+    """Print one JSON object per call-progress or fax tone in a WAV file."""
+    from firmware.call_progress import detector  # noqa: PLC0415 - loads the DSP kernels
+
+    audio = wavfile.read_wav(args.file)
+    tones = detector(args.country).detect(audio.samples) if audio.samples.size else []
+    for t in tones:
+        print(json.dumps({"tone": t.tone, "start_s": t.start_s, "end_s": t.end_s}))
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     dsp = commands.add_parser("dsp", help="run a DSP kernel on a WAV file")
     tools = dsp.add_subparsers(dest="dsp_command", metavar="TOOL", required=True)
@@ -99,3 +110,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="twist limits (CN)"
     )
     dtmf.set_defaults(handler=_dtmf)
+
+    tones = tools.add_parser(
+        "tones", help="print the call-progress and fax tones in a WAV file as JSON"
+    )
+    tones.add_argument("file", type=Path)
+    tones.add_argument(
+        "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="tone plan (CN)"
+    )
+    tones.set_defaults(handler=_tones)

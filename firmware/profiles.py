@@ -13,14 +13,46 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Tone:
-    """A call-progress tone: frequencies played together, and its cadence.
+    """A call-progress or fax tone: frequencies played together, and its cadence.
 
     ``cadence`` alternates on and off times in seconds, repeating; an empty
-    cadence is a continuous tone.
+    cadence is a continuous tone. A detector accepts each time within
+    ``cadence_tolerance`` (a fraction) and each frequency within
+    ``frequency_tolerance_hz`` (None: the detector's default, 7 Hz). ANSam
+    turns its phase over every ``phase_reversal_s`` and swings its amplitude
+    by ``am_depth`` at ``am_hz``.
     """
 
     frequencies_hz: tuple[float, ...]
     cadence_s: tuple[float, ...] = ()
+    cadence_tolerance: float = 0.10
+    frequency_tolerance_hz: float | None = None
+    phase_reversal_s: float = 0.0
+    am_hz: float = 0.0
+    am_depth: float = 0.0
+
+    def steps(self) -> tuple[tuple[tuple[float, ...], float], ...]:
+        """The cadence as (frequencies, seconds) steps, () for silence; a
+        continuous tone is one step of one second, repeated."""
+        if not self.cadence_s:
+            return ((self.frequencies_hz, 1.0),)
+        return tuple(
+            (self.frequencies_hz if i % 2 == 0 else (), seconds)
+            for i, seconds in enumerate(self.cadence_s)
+        )
+
+
+@dataclass(frozen=True)
+class ToneSequence:
+    """A tone whose frequencies change from step to step, repeating: the special
+    information tone. ``steps_s`` holds (frequencies, seconds), () for silence."""
+
+    steps_s: tuple[tuple[tuple[float, ...], float], ...]
+    cadence_tolerance: float = 0.10
+    frequency_tolerance_hz: float | None = None
+
+    def steps(self) -> tuple[tuple[tuple[float, ...], float], ...]:
+        return self.steps_s
 
 
 @dataclass(frozen=True)
@@ -40,6 +72,25 @@ class DtmfLimits:
 
 
 @dataclass(frozen=True)
+class AmdSettings:
+    """Answering-machine detection on outbound calls; times in seconds.
+
+    Asterisk's app_amd defaults were the starting point (2.5 s of initial
+    silence, a 1.5 s greeting, 0.8 s of silence after it, 5 s in all, words
+    of at least 0.1 s). The greeting is 1.8 s here, chosen on a development
+    corpus kept apart from the test corpora: Mandarin answers such as
+    您好，请问找谁？ run past 1.5 s.
+    """
+
+    initial_silence_s: float = 2.5  # nobody speaks for this long after the answer: nobody there
+    greeting_s: float = 1.8  # a first utterance with this much voice is a recorded greeting
+    after_greeting_silence_s: float = 0.8  # silence after a shorter one: a person
+    total_analysis_s: float = 5.0  # undecided after this long: NOTSURE
+    min_word_s: float = 0.1  # shorter bursts of voice are clicks and noise, not words
+    no_answer_s: float = 40.0  # ringback for this long: NO_ANSWER
+
+
+@dataclass(frozen=True)
 class Profile:
     country: str
     name_en: str
@@ -50,6 +101,7 @@ class Profile:
     tones: dict[str, Tone]  # dial, ringback, busy, congestion
     caller_id: CallerIdStandard
     dtmf: DtmfLimits = field(default_factory=DtmfLimits)
+    amd: AmdSettings = field(default_factory=AmdSettings)
 
     @property
     def ring_timeout_s(self) -> float:
@@ -57,7 +109,24 @@ class Profile:
         return max(self.ring_cadence_s[1::2]) * 1.5 + 2.0
 
 
-SPECIAL_INFORMATION_TONE = Tone((950.0, 1400.0, 1800.0), (0.33, 0.33, 0.33, 1.0))
+# ITU-T E.180 / Q.35: the same in every country, so not part of a profile.
+# SIT: 950, 1400, 1800 Hz (+-50 Hz) for 330 ms (+-70 ms) each, then 1 s of
+# silence (North America's variants, 274 and 380 ms at 914-1777 Hz, fit too).
+SPECIAL_INFORMATION_TONE = ToneSequence(
+    (((950.0,), 0.33), ((1400.0,), 0.33), ((1800.0,), 0.33), ((), 1.0)),
+    cadence_tolerance=0.25,
+    frequency_tolerance_hz=50.0,
+)
+# ITU-T T.30: the calling fax's CNG, 1100 Hz +-38 Hz, 0.5 s on and 3 s off
+# (+-15 %); the answering fax's CED, 2100 Hz +-15 Hz for 2.6 to 4 s. ANSam
+# (ITU-T V.8) is the same 2100 Hz with its phase turned over every 450 ms and
+# 15 Hz amplitude modulation of 20 %.
+FAX_CALLING_TONE = Tone((1100.0,), (0.5, 3.0), cadence_tolerance=0.15, frequency_tolerance_hz=38.0)
+FAX_ANSWER_TONE = Tone((2100.0,), frequency_tolerance_hz=15.0)
+FAX_ANSWER_TONE_ANSAM = Tone(
+    (2100.0,), frequency_tolerance_hz=15.0, phase_reversal_s=0.45, am_hz=15.0, am_depth=0.2
+)
+FAX_ANSWER_SECONDS = 3.3  # CED's nominal length (2.6 to 4 s)
 
 PROFILES: dict[str, Profile] = {
     "CN": Profile(

@@ -77,3 +77,62 @@ def test_the_installed_version_is_the_one_the_extension_was_built_for():
     import dsp_ext  # noqa: PLC0415 - the comparison is the point of this test
 
     assert __version__ == dsp_ext.__version__
+
+
+def _tone_file(path, country, names, gap_s=1.0, encoding="alaw"):
+    """The country's tones one after the other (3.5 s each, ringback 12 s), with silence between."""
+    from firmware.call_progress import tone_generator  # noqa: PLC0415
+    from firmware.profiles import FAX_ANSWER_TONE, profile  # noqa: PLC0415
+
+    tones = {**profile(country).tones, "fax_ced": FAX_ANSWER_TONE}
+    gap = np.zeros(int(gap_s * 8000), dtype=np.int16)
+    parts = [gap]
+    for name in names:
+        seconds = 12.0 if name == "ringback" else 3.5
+        parts += [tone_generator(tones[name], -20.0).generate(int(seconds * 8000)), gap]
+    write_wav(path, np.concatenate(parts), encoding)
+
+
+def test_dsp_tones_prints_one_json_object_per_tone(tmp_path, capsys):
+    path = tmp_path / "call.wav"
+    _tone_file(path, "CN", ["dial", "busy", "fax_ced"])
+    assert main(["dsp", "tones", str(path)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["tone"] for line in lines] == ["dial", "busy", "fax_ced"]
+    assert set(lines[0]) == {"tone", "start_s", "end_s"}
+    # dial 1.0-4.5 s; busy from 5.5 s, its last burst ending 0.35 s before 9.0 s
+    assert lines[0]["start_s"] == pytest.approx(1.0, abs=0.01)
+    assert lines[0]["end_s"] == pytest.approx(4.5, abs=0.01)
+    assert lines[1]["start_s"] == pytest.approx(5.5, abs=0.01)
+    assert lines[1]["end_s"] == pytest.approx(8.65, abs=0.01)
+    assert lines[2]["start_s"] == pytest.approx(10.0, abs=0.01)
+
+
+def test_dsp_tones_uses_the_country_plan(tmp_path, capsys):
+    path = tmp_path / "us.wav"
+    _tone_file(path, "US", ["ringback", "congestion"], encoding="ulaw")
+    assert main(["dsp", "tones", str(path), "--country", "US"]) == 0
+    assert [json.loads(line)["tone"] for line in capsys.readouterr().out.splitlines()] == [
+        "ringback",
+        "congestion",
+    ]
+    assert main(["dsp", "tones", str(path), "--country", "CN"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_dsp_tones_on_an_empty_file_prints_nothing(tmp_path, capsys):
+    path = tmp_path / "empty.wav"
+    write_wav(path, np.zeros(0, dtype=np.int16))
+    assert main(["dsp", "tones", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_dsp_tones_bad_wav_and_bad_country(tmp_path, capsys):
+    path = tmp_path / "bad.wav"
+    path.write_bytes(b"RIFF....WAVEjunk")
+    assert main(["dsp", "tones", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err
+    with pytest.raises(SystemExit) as stopped:
+        main(["dsp", "tones", str(path), "--country", "FR"])
+    assert stopped.value.code == 2

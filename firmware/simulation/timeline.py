@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dsp_ext import levels
+from firmware.call_progress import tone_generator
 from firmware.profiles import Profile, Tone, profile
 from firmware.simulation.scenario import CallScript, Scenario
 from firmware.simulation.voices import Conversation
@@ -117,23 +118,11 @@ def _samples(array: np.ndarray) -> Callable[[int, int], np.ndarray]:
 
 
 def _tone(tone: Tone, level_dbm0: float) -> Callable[[int, int], np.ndarray]:
-    """A call-progress tone with its cadence, phase-continuous from the part's start."""
-    amplitude = levels.sine_amplitude(level_dbm0) / len(tone.frequencies_hz)
-    cadence = np.array(tone.cadence_s)
-    period = float(cadence.sum()) if cadence.size else 0.0
-
-    def source(offset: int, count: int) -> np.ndarray:
-        n = np.arange(offset, offset + count)
-        t = n / RATE
-        signal = sum(np.sin(2 * math.pi * f * t) for f in tone.frequencies_hz) * amplitude
-        if period:
-            edges = np.concatenate([[0.0], np.cumsum(cadence)])
-            phase = np.mod(t, period)
-            segment = np.searchsorted(edges, phase, side="right") - 1
-            signal = np.where(segment % 2 == 0, signal, 0.0)
-        return signal
-
-    return source
+    """A call-progress tone with its cadence from the box's tone generator; its
+    frequencies share the peak of one sine at ``level_dbm0``."""
+    summed_power_dbm0 = level_dbm0 - 10 * math.log10(len(tone.frequencies_hz))
+    generator = tone_generator(tone, summed_power_dbm0)
+    return lambda offset, count: generator.render(offset, count).astype(np.float64)
 
 
 class _Builder:

@@ -1,0 +1,127 @@
+/* peer_tones.c - see peer_tones.h. Test and benchmark use only. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <spandsp.h>
+
+#include "peer_tones.h"
+
+struct reports {
+    long position; /* samples fed so far */
+    int *codes;
+    int *positions;
+    int max;
+    int count;
+};
+
+static void on_report(void *user_data, int code, int level, int delay)
+{
+    struct reports *r = (struct reports *)user_data;
+    (void)level;
+    (void)delay;
+    if (r->codes != NULL && r->count < r->max) {
+        r->codes[r->count] = code;
+        r->positions[r->count] = (int)r->position;
+    }
+    r->count++;
+}
+
+static super_tone_rx_descriptor_t *make_plan(int n_tones, const int *n_steps, const int *f1,
+                                             const int *f2, const int *min_ms,
+                                             const int *max_ms)
+{
+    super_tone_rx_descriptor_t *desc = super_tone_rx_make_descriptor(NULL);
+    int t, s, at = 0;
+
+    if (desc == NULL)
+        return NULL;
+    for (t = 0; t < n_tones; t++) {
+        int tone = super_tone_rx_add_tone(desc);
+        for (s = 0; s < n_steps[t]; s++, at++)
+            super_tone_rx_add_element(desc, tone, f1[at], f2[at], min_ms[at], max_ms[at]);
+    }
+    return desc;
+}
+
+int peer_spandsp_super_tone_detect(const int16_t *x, int n, int chunk, int n_tones,
+                                   const int *n_steps, const int *f1, const int *f2,
+                                   const int *min_ms, const int *max_ms,
+                                   int *codes, int *positions, int max)
+{
+    struct reports r = {0, codes, positions, max, 0};
+    super_tone_rx_descriptor_t *desc = make_plan(n_tones, n_steps, f1, f2, min_ms, max_ms);
+    super_tone_rx_state_t *rx;
+    int at;
+
+    if (desc == NULL)
+        return -1;
+    rx = super_tone_rx_init(NULL, desc, on_report, &r);
+    if (rx == NULL) {
+        super_tone_rx_free_descriptor(desc);
+        return -1;
+    }
+    if (chunk < 1)
+        chunk = 1;
+    for (at = 0; at < n; at += chunk) {
+        int len = n - at < chunk ? n - at : chunk;
+        r.position = at + len;
+        super_tone_rx(rx, x + at, len);
+    }
+    super_tone_rx_free(rx);
+    super_tone_rx_free_descriptor(desc);
+    return r.count < max ? r.count : max;
+}
+
+int peer_spandsp_super_tone_run(const int16_t *x, int n, int n_tones, const int *n_steps,
+                                const int *f1, const int *f2, const int *min_ms,
+                                const int *max_ms)
+{
+    struct reports r = {0, NULL, NULL, 0, 0};
+    super_tone_rx_descriptor_t *desc = make_plan(n_tones, n_steps, f1, f2, min_ms, max_ms);
+    super_tone_rx_state_t *rx;
+
+    if (desc == NULL)
+        return -1;
+    rx = super_tone_rx_init(NULL, desc, on_report, &r);
+    if (rx == NULL) {
+        super_tone_rx_free_descriptor(desc);
+        return -1;
+    }
+    super_tone_rx(rx, x, n);
+    super_tone_rx_free(rx);
+    super_tone_rx_free_descriptor(desc);
+    return r.count;
+}
+
+int peer_spandsp_connect_tones_detect(const int16_t *x, int n, int chunk, int tone_type,
+                                      int *codes, int *positions, int max)
+{
+    struct reports r = {0, codes, positions, max, 0};
+    modem_connect_tones_rx_state_t *rx =
+        modem_connect_tones_rx_init(NULL, tone_type, on_report, &r);
+    int at;
+
+    if (rx == NULL)
+        return -1;
+    if (chunk < 1)
+        chunk = 1;
+    for (at = 0; at < n; at += chunk) {
+        int len = n - at < chunk ? n - at : chunk;
+        r.position = at + len;
+        modem_connect_tones_rx(rx, x + at, len);
+    }
+    modem_connect_tones_rx_free(rx);
+    return r.count < max ? r.count : max;
+}
+
+int peer_spandsp_connect_tones_run(const int16_t *x, int n, int tone_type)
+{
+    struct reports r = {0, NULL, NULL, 0, 0};
+    modem_connect_tones_rx_state_t *rx =
+        modem_connect_tones_rx_init(NULL, tone_type, on_report, &r);
+
+    if (rx == NULL)
+        return -1;
+    modem_connect_tones_rx(rx, x, n);
+    modem_connect_tones_rx_free(rx);
+    return r.count;
+}
