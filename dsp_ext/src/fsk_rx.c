@@ -103,7 +103,6 @@ struct bit_corr {
     float beat_re, beat_im;  /* e^{j 2 pi (f_space - f_mark) a / fs}, a = window start */
     int64_t start;           /* window start in input samples (filter time line) */
     int dead;                /* energy under the floor: no carrier */
-    int contiguous;          /* starts where the previous window ended */
     int solo;                /* decided alone, whatever its neighbours */
     int beat_ready;          /* beat_re/im computed (only when a decision needs them) */
     int64_t t;               /* t when the window closed ... */
@@ -119,11 +118,13 @@ struct lr_fsk_rx {
     /*
      * Oscillators as tables over one period, extended by a block so that
      * any block's values are contiguous (and the loops vectorise): the
-     * 1700 Hz mixer at 8 kHz (80 samples), and the rotation that brings the
-     * mark tone to 0 Hz at 4 kHz (40 samples). The space tone sits at minus
-     * the mark offset from 1700 Hz, so its rotation is the conjugate.
+     * 1700 Hz mixer at 8 kHz (80 samples), split into its even and odd
+     * samples (mix_cos[0][m] is sample 2 m, mix_cos[1][m] sample 2 m + 1),
+     * and the rotation that brings the mark tone to 0 Hz at 4 kHz (40
+     * samples). The space tone sits at minus the mark offset from 1700 Hz,
+     * so its rotation is the conjugate.
      */
-    float mix_cos[80 + BLOCK], mix_sin[80 + BLOCK];
+    float mix_cos[2][40 + BLOCK / 2], mix_sin[2][40 + BLOCK / 2];
     float rot_cos[40 + OUT_BLOCK], rot_sin[40 + OUT_BLOCK];
 
     int in80;                      /* input samples so far, mod 80 */
@@ -163,11 +164,14 @@ struct lr_fsk_rx {
     int pending;                   /* a start-bit edge awaits confirmation */
     int64_t pending_edge;          /* its time relative to t (ticks) */
     int pending_age;
-    int resynced;                  /* the next window does not continue the last */
     int refining;                  /* a confirmed start edge waits for place_start_edge() */
     int64_t refine_edge;           /* its rough time relative to t (ticks) */
 
-    /* the last three bit windows, in a ring of four; bits[newest] is the latest */
+    /*
+     * The last three bit windows, in a ring of four; bits[newest] is the
+     * latest. n_bits counts them up to 3 since the windows were last
+     * re-timed: only windows of the same grid are neighbours.
+     */
     struct bit_corr bits[4];
     int newest, n_bits;
 
@@ -231,7 +235,6 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     st->pending = 0;
     st->pending_edge = 0;
     st->pending_age = 0;
-    st->resynced = 1;
     st->refining = 0;
     st->refine_edge = 0;
     memset(st->bits, 0, sizeof st->bits);
@@ -267,8 +270,8 @@ int lr_fsk_rx_init(struct lr_fsk_rx *st, int standard)
     int k_mark = (st->k_mark + 80) % 80;
     for (int i = 0; i < 80 + BLOCK; i++) {
         int c = (CENTRE_K * i) % 80;
-        st->mix_cos[i] = st->unit_re[c];
-        st->mix_sin[i] = -st->unit_im[c];
+        st->mix_cos[i % 2][i / 2] = st->unit_re[c];
+        st->mix_sin[i % 2][i / 2] = -st->unit_im[c];
     }
     /* at 4 kHz a tone of k * 100 Hz turns by 2 k / 80 of a cycle per sample */
     for (int i = 0; i < 40 + OUT_BLOCK; i++) {
@@ -578,12 +581,14 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
     int64_t lo = hi - st->period;
     int newest = (st->newest + 1) & 3;
     struct bit_corr *b = &st->bits[newest];
+    float c[4];
 
-    correlate_bit(st, lo, hi, b->tone);
-    const float *c = b->tone;
-    b->mark = c[0] * c[0] + c[1] * c[1];
+    correlate_bit(st, lo, hi, c);
+    memcpy(b->tone, c, sizeof c);
+    float mark = c[0] * c[0] + c[1] * c[1];
+    b->mark = mark;
     b->space = c[2] * c[2] + c[3] * c[3];
-    b->dead = b->mark + c[2] * c[2] + c[3] * c[3] < ENERGY_FLOOR;
+    b->dead = mark + c[2] * c[2] + c[3] * c[3] < ENERGY_FLOOR;
     /*
      * While no mark run has been seen, bits only look for one: a bit on its
      * own is good enough for that, and the idle line is cheap.
@@ -594,26 +599,25 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
     b->beat_ready = 0;
     /* the window start in input samples (two per baseband sample), to the nearest */
     b->start = 2 * st->t + WHOLE_SAMPLES(2 * lo + HALF_SAMPLE);
-    b->contiguous = !st->resynced;
-    st->resynced = 0;
     st->newest = newest;
 
-    if (st->n_bits < 3)
-        st->n_bits++;
-    if (st->n_bits >= 2) {
-        struct bit_corr *mid = &st->bits[(newest + 3) & 3];
+    if (st->n_bits < 3 && ++st->n_bits < 2)
+        return;
+    /* the bit before this window is decided now, with its neighbours where they count */
+    struct bit_corr *mid = &st->bits[(newest + 3) & 3];
+    int bit;
+    if (mid->solo && b->solo) {
+        bit = mid->mark >= mid->space;
+    } else {
         const struct bit_corr *prev = NULL;
         struct bit_corr *next = NULL;
-        if (st->n_bits == 3 && mid->contiguous && !mid->solo)
+        if (st->n_bits == 3 && !mid->solo && !st->bits[(newest + 2) & 3].dead)
             prev = &st->bits[(newest + 2) & 3];
-        if (b->contiguous && !b->solo)
+        if (!b->solo && !b->dead)
             next = b;
-        if (prev != NULL && prev->dead)
-            prev = NULL;
-        if (next != NULL && next->dead)
-            next = NULL;
-        frame_bit(st, decide_bit(st, prev, mid, next), mid->dead, mid->start);
+        bit = decide_bit(st, prev, mid, next);
     }
+    frame_bit(st, bit, mid->dead, mid->start);
 }
 
 /* x times a gain given in 2^-32 units (x at most a few samples in ticks) */
@@ -638,7 +642,7 @@ static inline int64_t transition(struct lr_fsk_rx *st, int64_t edge, int64_t bou
      * crossings come before the window end (and need one period added):
      * that step is a select, the loops are for the rare others.
      */
-    error += error < -period / 2 ? period : 0;
+    error += period & -(int64_t)(error < -period / 2);
     while (error > period / 2)
         error -= period;
     while (error < -period / 2)
@@ -718,7 +722,6 @@ static void place_start_edge(struct lr_fsk_rx *st)
     }
     st->refining = 0;
     st->boundary = best_edge + st->period;
-    st->resynced = 1;
     st->n_bits = 0;  /* windows of the old grid overlap the start bit: drop them */
 }
 
@@ -860,34 +863,23 @@ static void run_clock(struct lr_fsk_rx *st, int made)
     st->boundary = boundary - (made - 1) * TICKS;
 }
 
-/* Mix a block of input down by 1700 Hz; entries past count are zero. */
-static void mix_block(const int16_t *restrict in, int count, const float *restrict cos_table,
-                      const float *restrict sin_table, float *restrict out_re,
-                      float *restrict out_im)
-{
-    float x[BLOCK];
-    if (count == BLOCK) {
-        /* the usual case, as a loop of fixed length so that it vectorises */
-        for (int i = 0; i < BLOCK; i++)
-            x[i] = (float)in[i];
-    } else {
-        for (int i = 0; i < count; i++)
-            x[i] = (float)in[i];
-        for (int i = count; i < BLOCK; i++)
-            x[i] = 0.0f;
-    }
-    for (int i = 0; i < BLOCK; i++) {
-        out_re[i] = x[i] * cos_table[i];
-        out_im[i] = x[i] * sin_table[i];
-    }
-}
-
-/* in[2 j] to first[j], in[2 j + 1] to second[j] */
-static void split_block(const float *restrict in, float *restrict first, float *restrict second)
+/*
+ * Mix a block of BLOCK inputs down by 1700 Hz, sample 2 j to first_*[j]
+ * and sample 2 j + 1 to second_*[j], with the mixer's values for them in
+ * the *_first and *_second tables.
+ */
+static void mix_block(const int16_t *restrict in, const float *restrict cos_first,
+                      const float *restrict sin_first, const float *restrict cos_second,
+                      const float *restrict sin_second, float *restrict first_re,
+                      float *restrict first_im, float *restrict second_re,
+                      float *restrict second_im)
 {
     for (int j = 0; j < BLOCK / 2; j++) {
-        first[j] = in[2 * j];
-        second[j] = in[2 * j + 1];
+        float a = (float)in[2 * j], b = (float)in[2 * j + 1];
+        first_re[j] = a * cos_first[j];
+        first_im[j] = a * sin_first[j];
+        second_re[j] = b * cos_second[j];
+        second_im[j] = b * sin_second[j];
     }
 }
 
@@ -972,30 +964,44 @@ static void find_crossings(const float *restrict sum, uint8_t *restrict crossing
  */
 static int front_end(struct lr_fsk_rx *st, const int16_t *in, int count)
 {
-    float mixed_re[BLOCK], mixed_im[BLOCK];
-    mix_block(in, count, &st->mix_cos[st->in80], &st->mix_sin[st->in80], mixed_re, mixed_im);
+    int16_t padded[BLOCK];
+    if (count < BLOCK) {
+        /* a short last block: entries past count are zero */
+        memcpy(padded, in, (size_t)count * sizeof *in);
+        memset(&padded[count], 0, (size_t)(BLOCK - count) * sizeof *in);
+        in = padded;
+    }
+    /* the mixer's values for samples 2 j and 2 j + 1 of the block */
+    const int phase = st->in80 % 2, first = st->in80 / 2, second = (st->in80 + 1) / 2;
+    const float *cos_first = &st->mix_cos[phase][first], *sin_first = &st->mix_sin[phase][first];
+    const float *cos_second = &st->mix_cos[1 - phase][second];
+    const float *sin_second = &st->mix_sin[1 - phase][second];
     st->in80 = (st->in80 + count) % 80;
     /* new sample k lands at position fill + k: even positions go to even_*, odd to odd_* */
     const int n_even = (st->fill + 1) / 2, n_odd = st->fill / 2;
-    if (st->fill % 2 == 0) {
-        split_block(mixed_re, &st->even_re[n_even], &st->odd_re[n_odd]);
-        split_block(mixed_im, &st->even_im[n_even], &st->odd_im[n_odd]);
-    } else {
-        split_block(mixed_re, &st->odd_re[n_odd], &st->even_re[n_even]);
-        split_block(mixed_im, &st->odd_im[n_odd], &st->even_im[n_even]);
-    }
+    if (st->fill % 2 == 0)
+        mix_block(in, cos_first, sin_first, cos_second, sin_second, &st->even_re[n_even],
+                  &st->even_im[n_even], &st->odd_re[n_odd], &st->odd_im[n_odd]);
+    else
+        mix_block(in, cos_first, sin_first, cos_second, sin_second, &st->odd_re[n_odd],
+                  &st->odd_im[n_odd], &st->even_re[n_even], &st->even_im[n_even]);
     st->fill += count;
     int made = st->fill >= FIR_TAPS ? (st->fill - FIR_TAPS) / 2 + 1 : 0;
     if (made == 0)
         return 0;
     filter_block(st->even_re, st->odd_re, &st->base_re[1]);
     filter_block(st->even_im, st->odd_im, &st->base_im[1]);
-    /* keep the filter's memory for the next pass: from position 2 made on */
-    int keep_even = (st->fill + 1) / 2 - made, keep_odd = st->fill / 2 - made;
-    memmove(st->even_re, &st->even_re[made], (size_t)keep_even * sizeof(float));
-    memmove(st->even_im, &st->even_im[made], (size_t)keep_even * sizeof(float));
-    memmove(st->odd_re, &st->odd_re[made], (size_t)keep_odd * sizeof(float));
-    memmove(st->odd_im, &st->odd_im[made], (size_t)keep_odd * sizeof(float));
+    /*
+     * Keep the filter's memory for the next pass: from position 2 made on,
+     * 13 or 14 inputs, so at most FIR_DELAY of each phase (a seventh odd
+     * one too many is overwritten by the next pass).
+     */
+    for (int k = 0; k < FIR_DELAY; k++) {
+        st->even_re[k] = st->even_re[made + k];
+        st->even_im[k] = st->even_im[made + k];
+        st->odd_re[k] = st->odd_re[made + k];
+        st->odd_im[k] = st->odd_im[made + k];
+    }
     st->fill -= 2 * made;
 
     const int p = (int)((st->t + 1) % 40);  /* t mod 40 of the first new baseband sample */
