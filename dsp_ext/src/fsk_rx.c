@@ -306,14 +306,16 @@ static int64_t bits_back(int64_t time, int n_bits)
     return time - (int64_t)((double)n_bits * (8000.0 / 1200.0) + 0.5);
 }
 
-/* The framer: one decided bit at a time. */
-static void frame_bit(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+/*
+ * The framer, one decided bit at a time. Selects rather than branches on
+ * the bit in the counting for the idle line: in the noise between bursts
+ * the bits are random, and branches on them would be mispredicted half the
+ * time.
+ */
+
+/* Runs of alternating bits: the channel seizure. */
+static inline void frame_alternation(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
 {
-    /*
-     * Selects rather than branches on the bit in the counting below: in
-     * the noise between bursts the bits are random, and branches on them
-     * would be mispredicted half the time.
-     */
     int alternates = !dead & (bit != st->last_bit);
     int64_t first_alternation = -(int64_t)(alternates & (st->alt_count == 0));  /* all ones or 0 */
     st->alt_start = (start & first_alternation) | (st->alt_start & ~first_alternation);
@@ -323,23 +325,36 @@ static void frame_bit(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
         st->alt_reported = 1;
         emit(st, LR_FSK_EVENT_SEIZURE, st->alt_start, 0, 0);
     }
-    st->last_bit = dead ? 1 : bit;
+    st->last_bit = dead | bit;
+}
 
+/* A bit on the idle line: count marks towards a mark run. */
+static inline void frame_idle(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+{
+    frame_alternation(st, bit, dead, start);
+    if (dead) {
+        st->mark_count = 0;
+        st->period = BIT_TICKS;  /* a new transmitter may come */
+        return;
+    }
+    /* An odd space in a long mark run only sets it back a little. */
+    st->mark_count = ((st->mark_count + 1) & -bit) |
+                     ((st->mark_count > 10 ? st->mark_count - 10 : 0) & (bit - 1));
+    if (st->mark_count == MARK_RUN_BITS && bit) {
+        st->fstate = F_MARK;
+        emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
+    }
+}
+
+/* A bit in any state. */
+static void frame_bit(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+{
+    if (st->fstate == F_IDLE) {
+        frame_idle(st, bit, dead, start);
+        return;
+    }
+    frame_alternation(st, bit, dead, start);
     switch (st->fstate) {
-    case F_IDLE:
-        if (dead) {
-            st->mark_count = 0;
-            st->period = BIT_TICKS;  /* a new transmitter may come */
-            break;
-        }
-        /* An odd space in a long mark run only sets it back a little. */
-        st->mark_count = ((st->mark_count + 1) & -bit) |
-                         ((st->mark_count > 10 ? st->mark_count - 10 : 0) & (bit - 1));
-        if (st->mark_count == MARK_RUN_BITS && bit) {
-            st->fstate = F_MARK;
-            emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
-        }
-        break;
     case F_MARK:
     case F_INTER:
         if (dead) {
@@ -571,6 +586,19 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
     }
 }
 
+/* The bit of mid, with its neighbours where they count (b is the window after it). */
+static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
+{
+    const struct bit_corr *prev = NULL;
+    struct bit_corr *next = NULL;
+    const struct bit_corr *before = &st->bits[(st->newest + 2) & 3];
+    if (st->n_bits == 3 && !mid->solo && !before->dead)
+        prev = before;
+    if (!b->solo && !b->dead)
+        next = b;
+    frame_bit(st, decide_bit(st, prev, mid, next), mid->dead, mid->start);
+}
+
 /*
  * Close the bit window [hi - period, hi) (ticks relative to t; hi <= -0.5
  * samples, so the window ends within sample t) and decide the bit before
@@ -605,19 +633,10 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
         return;
     /* the bit before this window is decided now, with its neighbours where they count */
     struct bit_corr *mid = &st->bits[(newest + 3) & 3];
-    int bit;
-    if (mid->solo && b->solo) {
-        bit = mid->mark >= mid->space;
-    } else {
-        const struct bit_corr *prev = NULL;
-        struct bit_corr *next = NULL;
-        if (st->n_bits == 3 && !mid->solo && !st->bits[(newest + 2) & 3].dead)
-            prev = &st->bits[(newest + 2) & 3];
-        if (!b->solo && !b->dead)
-            next = b;
-        bit = decide_bit(st, prev, mid, next);
-    }
-    frame_bit(st, bit, mid->dead, mid->start);
+    if (mid->solo & b->solo)
+        frame_idle(st, mid->mark >= mid->space, mid->dead, mid->start);  /* b->solo: F_IDLE */
+    else
+        decide_and_frame(st, b, mid);
 }
 
 /* x times a gain given in 2^-32 units (x at most a few samples in ticks) */
