@@ -61,7 +61,8 @@ def _kernel_run(signal: np.ndarray, standard: str):
     count = ffi.new("size_t *")
     pointer = ffi.from_buffer("int16_t[]", signal)
 
-    def run_once():
+    # ffi.cast does not own the memory: the default argument keeps it alive with the closure
+    def run_once(memory=memory):
         lib.lr_fsk_rx_init(state, code)
         lib.lr_fsk_rx_process(state, pointer, signal.size, events, capacity, count)
 
