@@ -1,21 +1,14 @@
 /*
  * fsk_rx.c - 1200 baud FSK receiver for caller ID (Bell 202, V.23).
  *
- * Signal path, per block of input:
- *   1. Mix down by the centre frequency, 1700 Hz for both standards, and
- *      low-pass (15-tap FIR) to get the analytic baseband signal z, kept at
- *      4 kHz: the tones sit at +-500 (+-400) Hz and their sidebands fit in
- *      +-2 kHz. Without the low-pass, correlating a real signal over one
- *      short bit also picks up the mirror image at twice the tone
- *      frequency, which costs several dB.
- *   2. Rotate z by the mark and by the space offset (-500/+500 Hz Bell 202,
- *      -400/+400 Hz V.23) and keep a short history of both products, so a
- *      bit's tone correlations are plain weighted sums over its window.
- *   3. A frequency discriminator on z, summed over one bit, gives the
- *      transitions that drive the bit clock: a second-order loop that also
- *      learns the bit rate on the channel seizure, and a confirmed, then
- *      refined, re-synchronisation on the start bit after the mark run.
- * Per bit:
+ * Steps 1-3, per block of input, are the front end (fsk_rx_front.c): the
+ * analytic baseband at 4 kHz, turned so that the mark tone and the space
+ * tone each sit at 0 Hz, and a frequency discriminator summed over about
+ * one bit, with where it crosses zero. Here:
+ *   3. The crossings are the transitions that drive the bit clock: a
+ *      second-order loop that also learns the bit rate on the channel
+ *      seizure, and a confirmed, then refined, re-synchronisation on the
+ *      start bit after the mark run.
  *   4. Tone correlations over exactly one bit window (fractional edges).
  *   5. A clear bit is decided on its own two energies. A close one uses its
  *      neighbours too: the transmitter is phase continuous, so across three
@@ -27,6 +20,14 @@
  *   6. A framer finds the seizure and the mark run, then reads 8N1
  *      characters until the line idles or the carrier goes.
  *
+ * Speed: at most baseband samples nothing happens. The clock goes from
+ * event to event (a crossing, or the end of a bit window) rather than
+ * sample by sample, and counts in integer ticks, so that the next window
+ * end is a shift away and a window's samples and edge weights come out of
+ * the same integers. Counting on the idle line, where the bits are random,
+ * uses selects, not branches. Only around the start bit after the mark run
+ * does the clock step sample by sample.
+ *
  * All tone frequencies involved are multiples of 100 Hz, so one table of
  * the 80 roots of unity (8000 / 100) serves every oscillator here, exactly.
  * Times inside are in baseband samples (4 kHz); events are reported in
@@ -36,21 +37,10 @@
 
 #include <string.h>
 
+#include "fsk_rx_front.h"
+
 #define RX_MAGIC 0x4c524658u    /* "LRFX" */
-#define FIR_TAPS 15
-#define FIR_DELAY 7             /* (FIR_TAPS - 1) / 2: the front end's delay */
-#define BLOCK 128               /* input samples per pass of the vectorised front end */
-/*
- * Baseband samples a pass makes, at most: the filter carries at most
- * FIR_TAPS - 1 inputs over, so a pass has at most 2 * OUT_BLOCK + FIR_TAPS - 1.
- * A multiple of 4, so that the block loops vectorise without a scalar tail.
- */
-#define OUT_BLOCK (BLOCK / 2)
-#define PHASE_SIZE (OUT_BLOCK + FIR_DELAY)  /* even (or odd) filter inputs held */
-#define HISTORY 32              /* baseband history kept: more than 8 bits */
-#define DISC_SUM 3              /* discriminator summed over about one bit */
 #define BIT_SAMPLES (4000.0 / 1200.0)  /* in baseband samples (4 kHz) */
-#define CENTRE_K 17             /* 1700 Hz in units of 100 Hz */
 #define MARK_RUN_BITS 40        /* marks before a message (180 sent; 80 on call waiting) */
 #define SEIZURE_BITS 20         /* alternations that count as a channel seizure */
 #define MAX_IDLE_BITS 16        /* marks between characters before the burst ends */
@@ -81,19 +71,6 @@
 /* floor(x / TICKS) for x in ticks above -64 samples */
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
 
-/*
- * Low-pass for the baseband: 15 taps, Hamming-windowed sinc, cut-off
- * 1300 Hz, unity gain at DC. It removes the mirror image of the tones
- * (3400 +- 500 Hz) and keeps the discriminator's noise down; a wider
- * half-band filter was cheaper but cost 1-2 dB at 6 dB S/N through noisier
- * bit timing. Symmetric: the centre tap, then the pairs at distance 1..7.
- */
-static const float fir_centre = 0.323194882f;
-static const float fir_pairs[FIR_DELAY] = {
-    0.257601415f, 0.116596466f, 0.005317794f, -0.028018590f,
-    -0.014809186f, -0.001036201f, 0.002750861f,
-};
-
 enum framer_state { F_IDLE, F_MARK, F_DATA, F_INTER };
 
 /* Tone correlations of one bit window. */
@@ -115,46 +92,9 @@ struct lr_fsk_rx {
     int k_mark, k_space, k_beat;   /* tone offsets from 1700 Hz, in 100 Hz */
     float unit_re[80], unit_im[80];
 
-    /*
-     * Oscillators as tables over one period, extended by a block so that
-     * any block's values are contiguous (and the loops vectorise): the
-     * 1700 Hz mixer at 8 kHz (80 samples), split into its even and odd
-     * samples (mix_cos[0][m] is sample 2 m, mix_cos[1][m] sample 2 m + 1),
-     * and the rotation that brings the mark tone to 0 Hz at 4 kHz (40
-     * samples). The space tone sits at minus the mark offset from 1700 Hz,
-     * so its rotation is the conjugate.
-     */
-    float mix_cos[2][40 + BLOCK / 2], mix_sin[2][40 + BLOCK / 2];
-    float rot_cos[40 + OUT_BLOCK], rot_sin[40 + OUT_BLOCK];
-
-    int in80;                      /* input samples so far, mod 80 */
+    struct fsk_front front;        /* steps 1-3 */
     int64_t t;                     /* baseband time (4 kHz) of the newest sample */
-    int cur;                       /* index of sample t in the history */
-    /*
-     * Mixer output at 8 kHz, the FIR's memory in front, then new samples,
-     * split into even and odd samples (counted from the first input of the
-     * next baseband sample's window): the decimating filter then reads both
-     * with unit stride, so it vectorises.
-     */
-    float even_re[PHASE_SIZE], even_im[PHASE_SIZE];
-    float odd_re[PHASE_SIZE], odd_im[PHASE_SIZE];
-    int fill;                      /* mixer samples held, even and odd together */
-    /*
-     * Baseband rotated to the mark and to the space tone, one quad per
-     * sample (mark re, im, space re, im: a bit's four correlations are then
-     * one vector sum), with HISTORY samples in front.
-     */
-    float tones[HISTORY + OUT_BLOCK][4];
-    /* baseband z, with the previous pass's last z in front for the discriminator */
-    float base_re[1 + OUT_BLOCK], base_im[1 + OUT_BLOCK];
-    /*
-     * Discriminator with DISC_SUM - 1 values in front, and its moving sum
-     * with the previous pass's last sum in front (disc_sum[1 + i] is sample
-     * i's), for the zero crossings.
-     */
-    float disc[DISC_SUM - 1 + OUT_BLOCK], disc_sum[1 + OUT_BLOCK];
-    uint8_t crossing[OUT_BLOCK];   /* 1 where the sum crosses zero (sample i: from i to i + 1) */
-    float crossing_at[OUT_BLOCK];  /* where, in the sample before: before / (before - now) */
+    int cur;                       /* index of sample t in front.tones */
 
     /* bit clock */
     int64_t boundary;              /* end of the pending bit window, relative to t (ticks) */
@@ -214,20 +154,9 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
         return LR_ERR_NULL;
     if (st->magic != RX_MAGIC)
         return LR_ERR_STATE;
-    st->in80 = 0;
+    fsk_front_reset(&st->front);
     st->t = -1;
-    st->cur = HISTORY - 1;
-    memset(st->even_re, 0, sizeof st->even_re);
-    memset(st->even_im, 0, sizeof st->even_im);
-    memset(st->odd_re, 0, sizeof st->odd_re);
-    memset(st->odd_im, 0, sizeof st->odd_im);
-    /* the filter starts on FIR_TAPS - 1 zeros: baseband sample 0 is centred on input -7 */
-    st->fill = FIR_TAPS - 1;
-    memset(st->tones, 0, sizeof st->tones);
-    memset(st->base_re, 0, sizeof st->base_re);
-    memset(st->base_im, 0, sizeof st->base_im);
-    memset(st->disc, 0, sizeof st->disc);
-    memset(st->disc_sum, 0, sizeof st->disc_sum);
+    st->cur = FRONT_HISTORY - 1;
     st->boundary = BIT_TICKS;
     st->period = BIT_TICKS;
     st->holdoff_until = 0;
@@ -267,18 +196,7 @@ int lr_fsk_rx_init(struct lr_fsk_rx *st, int standard)
     st->k_space = -st->k_mark;
     st->k_beat = st->k_space - st->k_mark;
     make_unit_table(st->unit_re, st->unit_im);
-    int k_mark = (st->k_mark + 80) % 80;
-    for (int i = 0; i < 80 + BLOCK; i++) {
-        int c = (CENTRE_K * i) % 80;
-        st->mix_cos[i % 2][i / 2] = st->unit_re[c];
-        st->mix_sin[i % 2][i / 2] = -st->unit_im[c];
-    }
-    /* at 4 kHz a tone of k * 100 Hz turns by 2 k / 80 of a cycle per sample */
-    for (int i = 0; i < 40 + OUT_BLOCK; i++) {
-        int m = (2 * k_mark * i) % 80;
-        st->rot_cos[i] = st->unit_re[m];
-        st->rot_sin[i] = -st->unit_im[m];
-    }
+    fsk_front_init(&st->front, st->unit_re, st->unit_im, st->k_mark);
     return lr_fsk_rx_reset(st);
 }
 
@@ -294,7 +212,7 @@ static void emit(struct lr_fsk_rx *st, int kind, int64_t input_time, int value, 
     if (st->n_events >= st->max_events)
         return;  /* cannot happen with the documented buffer size */
     struct lr_fsk_event *event = &st->events[st->n_events++];
-    int64_t sample = input_time - FIR_DELAY;
+    int64_t sample = input_time - FRONT_DELAY;
     event->sample = sample < 0 ? 0 : sample;
     event->kind = kind;
     event->value = value;
@@ -515,7 +433,7 @@ static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float 
 {
     int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
     int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;  /* ceil(hi + 0.5) - 1 */
-    const float(*x)[4] = &st->tones[st->cur];
+    const float(*x)[4] = &st->front.tones[st->cur];
     if (last > 0)
         last = 0;
     if (first >= last) {
@@ -547,7 +465,7 @@ static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, fl
 {
     int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
     int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;
-    const float(*x)[4] = &st->tones[st->cur];
+    const float(*x)[4] = &st->front.tones[st->cur];
     float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
     float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
     float third = (float)(last - first - 3);        /* 1 when three samples lie between */
@@ -699,7 +617,7 @@ static void check_pending(struct lr_fsk_rx *st)
         return;
     st->pending_edge -= TICKS;
     st->pending_age++;
-    float level = st->disc_sum[1 + st->cur - HISTORY];
+    float level = st->front.disc_sum[1 + st->cur - FRONT_HISTORY];
     /* dropped when clearly back on mark, or when it never becomes clear space */
     if (level < -0.5f * st->mark_level || st->pending_age > 5 || st->fstate != F_MARK) {
         st->pending = 0;
@@ -752,39 +670,36 @@ static inline int64_t crossing_edge(float after_before)
 {
     /*
      * The crossing lies that fraction of a sample after before (one sample
-     * back); the sum over DISC_SUM samples is centred DISC_SUM / 2 samples
-     * further back (each discriminator value sits between two samples),
-     * where the transition lies. after_before * 2^32 is exact in float.
+     * back); the sum over FRONT_DISC_SUM samples is centred half that many
+     * samples further back (each discriminator value sits between two
+     * samples), where the transition lies. after_before * 2^32 is exact in
+     * float.
      */
-    return (int64_t)(after_before * 4294967296.0f) - TICKS - DISC_SUM * HALF_SAMPLE;
-}
-
-static inline int is_crossing(float before, float now)
-{
-    return ((before < 0.0f) & (now >= 0.0f)) | ((before > 0.0f) & (now <= 0.0f));
+    return (int64_t)(after_before * 4294967296.0f) - TICKS - FRONT_DISC_SUM * HALF_SAMPLE;
 }
 
 /*
- * Steps 3-6 for sample i of the pass, one sample at a time: used around
- * the mark run, where the start bit is looked for, confirmed and placed.
+ * Steps 3-6 for sample i of the pass, one sample at a time: used in the
+ * mark run, where the start bit is looked for, confirmed and placed.
  */
 static void step_sample(struct lr_fsk_rx *st, int i)
 {
     st->t++;
-    st->cur = HISTORY + i;
+    st->cur = FRONT_HISTORY + i;
     st->boundary -= TICKS;
 
-    float before = st->disc_sum[i], now = st->disc_sum[i + 1];
+    float now = st->front.disc_sum[i + 1];
     if (st->fstate == F_MARK && now < 0.0f)
         st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
     if (st->pending)
         check_pending(st);
-    if (is_crossing(before, now)) {
+    if (st->front.crossing[i]) {
+        int64_t edge = crossing_edge(st->front.crossing_at[i]);
+        int into_space = st->front.disc_sum[i] < 0.0f;
         if (st->fstate == F_MARK)
-            transition_in_mark(st, crossing_edge(st->crossing_at[i]), before < 0.0f);
+            transition_in_mark(st, edge, into_space);
         else
-            st->boundary = transition(st, crossing_edge(st->crossing_at[i]), st->boundary,
-                                      before < 0.0f);
+            st->boundary = transition(st, edge, st->boundary, into_space);
     }
     if (st->refining) {
         st->refine_edge -= TICKS;
@@ -804,19 +719,18 @@ static inline int due_sample(int64_t boundary)
     return WHOLE_SAMPLES(boundary + HALF_SAMPLE + TICKS - 1);
 }
 
+#define NO_CROSSING (1 << 20)  /* after every window end of a pass */
+
 /*
  * Steps 3-6 for the made baseband samples of a pass. Nothing happens at
  * most samples: only a zero crossing of the discriminator sum (a
  * transition, which moves the bit clock) or the end of a bit window (a bit
- * to decide) does something. So the crossings are found for the whole pass
- * first, and the clock goes from one of these events to the next: the next
- * window end follows from the boundary, and the crossings before it are
- * taken in order (each may move it). The same events as stepping sample by
- * sample, for a fraction of the work; around the mark run it steps after
- * all (step_sample).
+ * to decide) does something. So the clock goes from one of these events to
+ * the next: the next window end follows from the boundary, and the
+ * crossings before it are taken in order (each may move it). The same
+ * events as stepping sample by sample, for a fraction of the work; in the
+ * mark run it steps after all (step_sample).
  */
-#define NO_CROSSING (1 << 20)  /* after every window end of a pass */
-
 static void run_clock(struct lr_fsk_rx *st, int made)
 {
     /*
@@ -825,22 +739,22 @@ static void run_clock(struct lr_fsk_rx *st, int made)
      * its bit in the top byte. Crossings are cleared as they are taken.
      */
     uint64_t crossings = 0;
-    for (int k = 0; k < OUT_BLOCK / 8; k++) {
+    for (int k = 0; k < FRONT_OUT / 8; k++) {
         uint64_t eight;
-        memcpy(&eight, &st->crossing[8 * k], sizeof eight);
+        memcpy(&eight, &st->front.crossing[8 * k], sizeof eight);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
         eight = __builtin_bswap64(eight);
 #endif
         crossings |= (eight * 0x0102040810204080u) >> 56 << (8 * k);
     }
-    if (made < OUT_BLOCK)
+    if (made < FRONT_OUT)
         crossings &= ((uint64_t)1 << made) - 1;
 
     const int64_t t_first = st->t + 1;         /* t of sample 0 of the pass */
     int64_t boundary = st->boundary - TICKS;   /* relative to sample 0 */
     int i = 0;  /* events before sample i are done (a window may still close at i) */
     for (;;) {
-        /* a start edge pending or being placed implies the mark run */
+        /* (a start edge pending or being placed implies the mark run) */
         if (st->fstate == F_MARK) {
             if (i >= made)
                 break;
@@ -863,8 +777,8 @@ static void run_clock(struct lr_fsk_rx *st, int made)
             due = i;  /* a transition may leave it behind: the window closes now */
         if (crossing <= due) {
             int64_t at = crossing * TICKS;
-            boundary = at + transition(st, crossing_edge(st->crossing_at[crossing]),
-                                       boundary - at, st->disc_sum[crossing] < 0.0f);
+            boundary = at + transition(st, crossing_edge(st->front.crossing_at[crossing]),
+                                       boundary - at, st->front.disc_sum[crossing] < 0.0f);
             crossings &= crossings - 1;
             i = crossing;
             continue;
@@ -872,174 +786,14 @@ static void run_clock(struct lr_fsk_rx *st, int made)
         if (due >= made)
             break;
         st->t = t_first + due;
-        st->cur = HISTORY + due;
+        st->cur = FRONT_HISTORY + due;
         close_bit(st, boundary - due * TICKS);
         boundary += st->period;
         i = due + 1;
     }
     st->t = t_first + made - 1;
-    st->cur = HISTORY + made - 1;
+    st->cur = FRONT_HISTORY + made - 1;
     st->boundary = boundary - (made - 1) * TICKS;
-}
-
-/*
- * Mix a block of BLOCK inputs down by 1700 Hz, sample 2 j to first_*[j]
- * and sample 2 j + 1 to second_*[j], with the mixer's values for them in
- * the *_first and *_second tables.
- */
-static void mix_block(const int16_t *restrict in, const float *restrict cos_first,
-                      const float *restrict sin_first, const float *restrict cos_second,
-                      const float *restrict sin_second, float *restrict first_re,
-                      float *restrict first_im, float *restrict second_re,
-                      float *restrict second_im)
-{
-    for (int j = 0; j < BLOCK / 2; j++) {
-        float a = (float)in[2 * j], b = (float)in[2 * j + 1];
-        first_re[j] = a * cos_first[j];
-        first_im[j] = a * sin_first[j];
-        second_re[j] = b * cos_second[j];
-        second_im[j] = b * sin_second[j];
-    }
-}
-
-/*
- * The low-pass, keeping every other output (8 to 4 kHz): out[i] is centred
- * on input 2 i + FIR_DELAY, which is odd[i + 3]; input 2 i + FIR_DELAY + k
- * is even[i + (FIR_DELAY + 1 + k) / 2] for odd k and odd[i + 3 + k / 2] for
- * even k. The terms are added in the same order as in a plain 15-tap loop
- * around the centre. The complex baseband fits in +-2 kHz, and the filter
- * has the mirror image down by over 45 dB before it could alias.
- */
-static void filter_block(const float *restrict even, const float *restrict odd,
-                         float *restrict out)
-{
-    const float *h = fir_pairs;
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        out[i] = fir_centre * odd[i + 3] + h[0] * (even[i + 3] + even[i + 4]) +
-                 h[1] * (odd[i + 2] + odd[i + 4]) + h[2] * (even[i + 2] + even[i + 5]) +
-                 h[3] * (odd[i + 1] + odd[i + 5]) + h[4] * (even[i + 1] + even[i + 6]) +
-                 h[5] * (odd[i] + odd[i + 6]) + h[6] * (even[i] + even[i + 7]);
-    }
-}
-
-
-/*
- * The baseband times the mark rotation (mark to 0 Hz) and its conjugate
- * (space to 0 Hz), over a block, into the quads of the tone history.
- */
-static void rotate_block(const float *restrict re, const float *restrict im,
-                         const float *restrict cos_table, const float *restrict sin_table,
-                         float (*restrict out)[4])
-{
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        float rc = re[i] * cos_table[i], is = im[i] * sin_table[i];
-        float rs = re[i] * sin_table[i], ic = im[i] * cos_table[i];
-        out[i][0] = rc - is;
-        out[i][1] = rs + ic;
-        out[i][2] = rc + is;
-        out[i][3] = ic - rs;
-    }
-}
-
-/* Im(z[i + 1] conj(z[i])): positive on space; z[0] is the last pass's last sample. */
-static void discriminate_block(const float *restrict re, const float *restrict im,
-                               float *restrict out)
-{
-    for (int i = 0; i < OUT_BLOCK; i++)
-        out[i] = im[i + 1] * re[i] - re[i + 1] * im[i];
-}
-
-/* out[i] = in[i] + ... + in[i + DISC_SUM - 1]: the discriminator over about one bit. */
-static void sum_block(const float *restrict in, float *restrict out)
-{
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        float sum = 0.0f;
-        for (int j = 0; j < DISC_SUM; j++)
-            sum += in[i + j];
-        out[i] = sum;
-    }
-}
-
-/*
- * crossing[i]: the sum crosses zero from sum[i] to sum[i + 1] (sum[0]: the
- * last pass's), and at[i] where (meaningless where it does not cross).
- * Dividing here, for the whole block at once, keeps the division out of
- * the bit clock's path.
- */
-static void find_crossings(const float *restrict sum, uint8_t *restrict crossing,
-                           float *restrict at)
-{
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        crossing[i] = (uint8_t)is_crossing(sum[i], sum[i + 1]);
-        at[i] = sum[i] / (sum[i] - sum[i + 1]);
-    }
-}
-
-/*
- * Steps 1-3 for one block of input, in straight loops of fixed length so
- * that the compiler vectorises them (entries past the valid ones are
- * computed on whatever is there and ignored). Returns the number of new
- * baseband samples.
- */
-static int front_end(struct lr_fsk_rx *st, const int16_t *in, int count)
-{
-    int16_t padded[BLOCK];
-    if (count < BLOCK) {
-        /* a short last block: entries past count are zero */
-        memcpy(padded, in, (size_t)count * sizeof *in);
-        memset(&padded[count], 0, (size_t)(BLOCK - count) * sizeof *in);
-        in = padded;
-    }
-    /* the mixer's values for samples 2 j and 2 j + 1 of the block */
-    const int phase = st->in80 % 2, first = st->in80 / 2, second = (st->in80 + 1) / 2;
-    const float *cos_first = &st->mix_cos[phase][first], *sin_first = &st->mix_sin[phase][first];
-    const float *cos_second = &st->mix_cos[1 - phase][second];
-    const float *sin_second = &st->mix_sin[1 - phase][second];
-    st->in80 = (st->in80 + count) % 80;
-    /* new sample k lands at position fill + k: even positions go to even_*, odd to odd_* */
-    const int n_even = (st->fill + 1) / 2, n_odd = st->fill / 2;
-    if (st->fill % 2 == 0)
-        mix_block(in, cos_first, sin_first, cos_second, sin_second, &st->even_re[n_even],
-                  &st->even_im[n_even], &st->odd_re[n_odd], &st->odd_im[n_odd]);
-    else
-        mix_block(in, cos_first, sin_first, cos_second, sin_second, &st->odd_re[n_odd],
-                  &st->odd_im[n_odd], &st->even_re[n_even], &st->even_im[n_even]);
-    st->fill += count;
-    int made = st->fill >= FIR_TAPS ? (st->fill - FIR_TAPS) / 2 + 1 : 0;
-    if (made == 0)
-        return 0;
-    filter_block(st->even_re, st->odd_re, &st->base_re[1]);
-    filter_block(st->even_im, st->odd_im, &st->base_im[1]);
-    /*
-     * Keep the filter's memory for the next pass: from position 2 made on,
-     * 13 or 14 inputs, so at most FIR_DELAY of each phase (a seventh odd
-     * one too many is overwritten by the next pass).
-     */
-    for (int k = 0; k < FIR_DELAY; k++) {
-        st->even_re[k] = st->even_re[made + k];
-        st->even_im[k] = st->even_im[made + k];
-        st->odd_re[k] = st->odd_re[made + k];
-        st->odd_im[k] = st->odd_im[made + k];
-    }
-    st->fill -= 2 * made;
-
-    const int p = (int)((st->t + 1) % 40);  /* t mod 40 of the first new baseband sample */
-    rotate_block(&st->base_re[1], &st->base_im[1], &st->rot_cos[p], &st->rot_sin[p],
-                 &st->tones[HISTORY]);
-    discriminate_block(st->base_re, st->base_im, &st->disc[DISC_SUM - 1]);
-    sum_block(st->disc, &st->disc_sum[1]);
-    find_crossings(st->disc_sum, st->crossing, st->crossing_at);
-    st->base_re[0] = st->base_re[made];
-    st->base_im[0] = st->base_im[made];
-    return made;
-}
-
-/* After a pass that made count baseband samples: keep the memories the next needs. */
-static void shift_history(struct lr_fsk_rx *st, int count)
-{
-    memmove(st->disc, &st->disc[count], (DISC_SUM - 1) * sizeof(float));
-    st->disc_sum[0] = st->disc_sum[count];
-    memmove(st->tones, &st->tones[count], sizeof st->tones[0] * HISTORY);
 }
 
 int lr_fsk_rx_process(struct lr_fsk_rx *st, const int16_t *in, size_t n,
@@ -1056,11 +810,11 @@ int lr_fsk_rx_process(struct lr_fsk_rx *st, const int16_t *in, size_t n,
     st->n_events = 0;
 
     for (size_t done = 0; done < n;) {
-        int count = n - done < BLOCK ? (int)(n - done) : BLOCK;
-        int made = front_end(st, &in[done], count);
+        int count = n - done < FRONT_BLOCK ? (int)(n - done) : FRONT_BLOCK;
+        int made = fsk_front_pass(&st->front, &in[done], count, (int)((st->t + 1) % 40));
         if (made > 0) {
             run_clock(st, made);
-            shift_history(st, made);
+            fsk_front_keep(&st->front, made);
         }
         done += (size_t)count;
     }
