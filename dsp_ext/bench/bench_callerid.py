@@ -6,11 +6,15 @@ the bursts, the same buffer for both receivers, in one C call each (ours
 through its C API, as spandsp's). Ours also through its Python API, and in
 20 ms frames from Python as the line engine feeds it. The target is at
 least 2x spandsp's rate.
+
+``python -m dsp_ext.bench.bench_callerid [bell202|v23]`` runs each receiver
+once over the signal, for counting instructions under callgrind.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -61,9 +65,23 @@ def _kernel_run(signal: np.ndarray, standard: str):
     count = ffi.new("size_t *")
     pointer = ffi.from_buffer("int16_t[]", signal)
 
-    def run_once():
+    # ffi.cast does not own the memory: the default argument keeps it alive with the closure
+    def run_once(memory=memory):
         lib.lr_fsk_rx_init(state, code)
         lib.lr_fsk_rx_process(state, pointer, signal.size, events, capacity, count)
+
+    return run_once
+
+
+def _spandsp_run(peer_ffi, peer, signal: np.ndarray, standard: str):
+    """spandsp's adsi_rx over the whole buffer in one call; returns the messages found."""
+    pointer = peer_ffi.from_buffer("int16_t[]", signal)
+    out = peer_ffi.new("uint8_t[]", 65536)
+    lengths = peer_ffi.new("int[]", 256)
+    code = SPANDSP_STANDARD[standard]
+
+    def run_once():
+        return peer.peer_adsi_rx(code, pointer, signal.size, out, 65536, lengths, 256)
 
     return run_once
 
@@ -82,16 +100,9 @@ def run(bench: Bench) -> None:
         bench.measure(kernel, OURS, _kernel_run(signal, standard), samples,
                       "one C call, as spandsp's")
         if peer is not None:
-            pointer = peer_ffi.from_buffer("int16_t[]", signal)
-            out = peer_ffi.new("uint8_t[]", 65536)
-            lengths = peer_ffi.new("int[]", 256)
-            code = SPANDSP_STANDARD[standard]
-
-            def spandsp_rx(p=pointer, c=code, out=out, lengths=lengths):
-                return peer.peer_adsi_rx(c, p, samples, out, 65536, lengths, 256)
-
+            spandsp_rx = _spandsp_run(peer_ffi, peer, signal, standard)
             bench.measure(kernel, "spandsp", spandsp_rx, samples, "one call")
-            found = peer.peer_adsi_rx(code, pointer, samples, out, 65536, lengths, 256)
+            found = spandsp_rx()
             bench.fact(
                 f"messages found in the {standard} signal",
                 f"linerec {_ours_messages(signal, standard)}, spandsp {found}",
@@ -112,3 +123,24 @@ def run(bench: Bench) -> None:
     from dsp_ext._binding import lib  # noqa: PLC0415 - a size, not a kernel call
 
     bench.fact("FSK receiver state", f"{lib.lr_fsk_rx_state_size()} bytes per line")
+
+
+def main(argv: list[str]) -> int:
+    """One pass of each receiver over the bench signal, for counting instructions:
+
+    valgrind --tool=callgrind python -m dsp_ext.bench.bench_callerid [bell202|v23]
+    """
+    standard = argv[0] if argv else "bell202"
+    if standard not in SPANDSP_STANDARD:
+        print(f"usage: python -m dsp_ext.bench.bench_callerid [{'|'.join(SPANDSP_STANDARD)}]",
+              file=sys.stderr)
+        return 2
+    signal = test_signal(standard, SECONDS * 8000)
+    _kernel_run(signal, standard)()
+    peer_ffi, peer = peers.load()
+    _spandsp_run(peer_ffi, peer, signal, standard)()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,21 +1,14 @@
 /*
  * fsk_rx.c - 1200 baud FSK receiver for caller ID (Bell 202, V.23).
  *
- * Signal path, per block of input:
- *   1. Mix down by the centre frequency, 1700 Hz for both standards, and
- *      low-pass (15-tap FIR) to get the analytic baseband signal z, kept at
- *      4 kHz: the tones sit at +-500 (+-400) Hz and their sidebands fit in
- *      +-2 kHz. Without the low-pass, correlating a real signal over one
- *      short bit also picks up the mirror image at twice the tone
- *      frequency, which costs several dB.
- *   2. Rotate z by the mark and by the space offset (-500/+500 Hz Bell 202,
- *      -400/+400 Hz V.23) and keep a short history of both products, so a
- *      bit's tone correlations are plain weighted sums over its window.
- *   3. A frequency discriminator on z, summed over one bit, gives the
- *      transitions that drive the bit clock: a second-order loop that also
- *      learns the bit rate on the channel seizure, and a confirmed, then
- *      refined, re-synchronisation on the start bit after the mark run.
- * Per bit:
+ * Steps 1-3, per block of input, are the front end (fsk_rx_front.c): the
+ * analytic baseband at 4 kHz, turned so that the mark tone and the space
+ * tone each sit at 0 Hz, and a frequency discriminator summed over about
+ * one bit, with where it crosses zero. Here:
+ *   3. The crossings are the transitions that drive the bit clock: a
+ *      second-order loop that also learns the bit rate on the channel
+ *      seizure, and a confirmed, then refined, re-synchronisation on the
+ *      start bit after the mark run.
  *   4. Tone correlations over exactly one bit window (fractional edges).
  *   5. A clear bit is decided on its own two energies. A close one uses its
  *      neighbours too: the transmitter is phase continuous, so across three
@@ -27,6 +20,14 @@
  *   6. A framer finds the seizure and the mark run, then reads 8N1
  *      characters until the line idles or the carrier goes.
  *
+ * Speed: at most baseband samples nothing happens. The clock goes from
+ * event to event (a crossing, or the end of a bit window) rather than
+ * sample by sample, and counts in integer ticks, so that the next window
+ * end is a shift away and a window's samples and edge weights come out of
+ * the same integers. Counting on the idle line, where the bits are random,
+ * uses selects, not branches. Only around the start bit after the mark run
+ * does the clock step sample by sample.
+ *
  * All tone frequencies involved are multiples of 100 Hz, so one table of
  * the 80 roots of unity (8000 / 100) serves every oscillator here, exactly.
  * Times inside are in baseband samples (4 kHz); events are reported in
@@ -36,59 +37,53 @@
 
 #include <string.h>
 
+#include "fsk_rx_front.h"
+
 #define RX_MAGIC 0x4c524658u    /* "LRFX" */
-#define FIR_TAPS 15
-#define FIR_DELAY 7             /* (FIR_TAPS - 1) / 2: the front end's delay */
-#define BLOCK 128               /* input samples per pass of the vectorised front end */
-/*
- * Baseband samples a pass makes, at most: the filter carries at most
- * FIR_TAPS - 1 inputs over, so a pass has at most 2 * OUT_BLOCK + FIR_TAPS - 1.
- * A multiple of 4, so that the block loops vectorise without a scalar tail.
- */
-#define OUT_BLOCK (BLOCK / 2)
-#define PHASE_SIZE (OUT_BLOCK + FIR_DELAY)  /* even (or odd) filter inputs held */
-#define HISTORY 32              /* baseband history kept: more than 8 bits */
-#define DISC_SUM 3              /* discriminator summed over about one bit */
 #define BIT_SAMPLES (4000.0 / 1200.0)  /* in baseband samples (4 kHz) */
-#define CENTRE_K 17             /* 1700 Hz in units of 100 Hz */
 #define MARK_RUN_BITS 40        /* marks before a message (180 sent; 80 on call waiting) */
 #define SEIZURE_BITS 20         /* alternations that count as a channel seizure */
 #define MAX_IDLE_BITS 16        /* marks between characters before the burst ends */
 #define LOOP_GAIN 0.1           /* bit clock: phase gain per transition */
 #define RATE_GAIN 0.01          /* bit clock: rate gain per transition */
-#define REFINE_STEPS 18         /* start-edge search: +-2.25 baseband samples ... */
-#define REFINE_RESOLUTION 0.125 /* ... in eighths */
+#define REFINE_STEPS 18         /* start-edge search: +-2.25 baseband samples in eighths */
 #define CLEAR_MARGIN 0.4f        /* (mark - space) / (mark + space) beyond which a bit is clear */
 #define INTER_GAIN 0.25         /* phase gain on a start bit inside a message */
 /* Bit energy below that of a tone of about -61 dBm0 counts as no carrier. */
 #define ENERGY_FLOOR 1000.0f
 
 /*
- * Low-pass for the baseband: 15 taps, Hamming-windowed sinc, cut-off
- * 1300 Hz, unity gain at DC. It removes the mirror image of the tones
- * (3400 +- 500 Hz) and keeps the discriminator's noise down; a wider
- * half-band filter was cheaper but cost 1-2 dB at 6 dB S/N through noisier
- * bit timing. Symmetric: the centre tap, then the pairs at distance 1..7.
+ * The bit clock counts in ticks, 2^32 to a baseband sample. Times relative
+ * to a sample are exact integers: the sample where the next bit window
+ * ends is a shift away (a double would need a conversion in front of
+ * every branch on it), and a window's samples and edge weights come out of
+ * the same integers. Gains are fractions of 2^32.
  */
-static const float fir_centre = 0.323194882f;
-static const float fir_pairs[FIR_DELAY] = {
-    0.257601415f, 0.116596466f, 0.005317794f, -0.028018590f,
-    -0.014809186f, -0.001036201f, 0.002750861f,
-};
+#define TICK_BITS 32
+#define TICKS ((int64_t)1 << TICK_BITS)                 /* one baseband sample */
+#define HALF_SAMPLE (TICKS / 2)
+#define PER_TICK (1.0 / 4294967296.0)                   /* ticks to samples */
+#define IN_TICKS(samples) ((int64_t)((samples) * 4294967296.0 + 0.5))  /* for constants >= 0 */
+#define BIT_TICKS IN_TICKS(BIT_SAMPLES)
+#define PERIOD_MAX IN_TICKS(BIT_SAMPLES * 1.03)
+#define PERIOD_MIN IN_TICKS(BIT_SAMPLES * 0.97)
+#define REFINE_STEP (TICKS / 8)
+/* floor(x / TICKS) for x in ticks above -64 samples */
+#define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
 
 enum framer_state { F_IDLE, F_MARK, F_DATA, F_INTER };
 
 /* Tone correlations of one bit window. */
 struct bit_corr {
-    float mark_re, mark_im, space_re, space_im;
+    float tone[4];           /* mark re, im, space re, im */
+    float mark, space;       /* their energies */
     float beat_re, beat_im;  /* e^{j 2 pi (f_space - f_mark) a / fs}, a = window start */
     int64_t start;           /* window start in input samples (filter time line) */
     int dead;                /* energy under the floor: no carrier */
-    int contiguous;          /* starts where the previous window ended */
     int solo;                /* decided alone, whatever its neighbours */
-    int t40;                 /* t mod 40 when the window closed ... */
-    double lo;               /* ... and its start relative to that t: for the beat */
     int beat_ready;          /* beat_re/im computed (only when a decision needs them) */
+    int64_t t;               /* t when the window closed ... */
+    int64_t lo;              /* ... and its start relative to that t (ticks): for the beat */
 };
 
 struct lr_fsk_rx {
@@ -97,52 +92,27 @@ struct lr_fsk_rx {
     int k_mark, k_space, k_beat;   /* tone offsets from 1700 Hz, in 100 Hz */
     float unit_re[80], unit_im[80];
 
-    /*
-     * Oscillators as tables over one period, extended by a block so that
-     * any block's values are contiguous (and the loops vectorise): the
-     * 1700 Hz mixer at 8 kHz (80 samples), the mark and space rotations,
-     * conjugated, at 4 kHz (40 samples).
-     */
-    float mix_cos[80 + BLOCK], mix_sin[80 + BLOCK];
-    float mark_cos[40 + OUT_BLOCK], mark_sin[40 + OUT_BLOCK];
-    float space_cos[40 + OUT_BLOCK], space_sin[40 + OUT_BLOCK];
-
-    int in80;                      /* input samples so far, mod 80 */
+    struct fsk_front front;        /* steps 1-3 */
     int64_t t;                     /* baseband time (4 kHz) of the newest sample */
-    int t40;                       /* t mod 40 */
-    int cur;                       /* index of sample t in the history arrays */
-    /*
-     * Mixer output at 8 kHz, the FIR's memory in front, then new samples,
-     * split into even and odd samples (counted from the first input of the
-     * next baseband sample's window): the decimating filter then reads both
-     * with unit stride, so it vectorises.
-     */
-    float even_re[PHASE_SIZE], even_im[PHASE_SIZE];
-    float odd_re[PHASE_SIZE], odd_im[PHASE_SIZE];
-    int fill;                      /* mixer samples held, even and odd together */
-    /* baseband rotated to the mark and space tones, with HISTORY samples in front */
-    float mark_re[HISTORY + OUT_BLOCK], mark_im[HISTORY + OUT_BLOCK];
-    float space_re[HISTORY + OUT_BLOCK], space_im[HISTORY + OUT_BLOCK];
-    /* baseband z, with the previous pass's last z in front for the discriminator */
-    float base_re[1 + OUT_BLOCK], base_im[1 + OUT_BLOCK];
-    /* discriminator with DISC_SUM - 1 values in front, and its moving sum */
-    float disc[DISC_SUM - 1 + OUT_BLOCK], disc_sum[OUT_BLOCK];
-    float disc_prev;
+    int cur;                       /* index of sample t in front.tones */
 
     /* bit clock */
-    double boundary;               /* end of the pending bit window, relative to t */
-    double period;                 /* bit period in samples, learnt */
+    int64_t boundary;              /* end of the pending bit window, relative to t (ticks) */
+    int64_t period;                /* bit period in ticks, learnt */
     int64_t holdoff_until;         /* no hard re-sync before this time */
     float mark_level;              /* typical |disc_sum| on mark, for start-bit checks */
     int pending;                   /* a start-bit edge awaits confirmation */
-    double pending_edge;           /* its time relative to t */
+    int64_t pending_edge;          /* its time relative to t (ticks) */
     int pending_age;
-    int resynced;                  /* the next window does not continue the last */
     int refining;                  /* a confirmed start edge waits for place_start_edge() */
-    double refine_edge;            /* its rough time relative to t */
+    int64_t refine_edge;           /* its rough time relative to t (ticks) */
 
-    /* the last three bit windows, a ring; bits[newest] is the latest */
-    struct bit_corr bits[3];
+    /*
+     * The last three bit windows, in a ring of four; bits[newest] is the
+     * latest. n_bits counts them up to 3 since the windows were last
+     * re-timed: only windows of the same grid are neighbours.
+     */
+    struct bit_corr bits[4];
     int newest, n_bits;
 
     /* framer */
@@ -184,35 +154,18 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
         return LR_ERR_NULL;
     if (st->magic != RX_MAGIC)
         return LR_ERR_STATE;
-    st->in80 = 0;
+    fsk_front_reset(&st->front);
     st->t = -1;
-    st->t40 = 39;
-    st->cur = HISTORY - 1;
-    memset(st->even_re, 0, sizeof st->even_re);
-    memset(st->even_im, 0, sizeof st->even_im);
-    memset(st->odd_re, 0, sizeof st->odd_re);
-    memset(st->odd_im, 0, sizeof st->odd_im);
-    /* the filter starts on FIR_TAPS - 1 zeros: baseband sample 0 is centred on input -7 */
-    st->fill = FIR_TAPS - 1;
-    memset(st->mark_re, 0, sizeof st->mark_re);
-    memset(st->mark_im, 0, sizeof st->mark_im);
-    memset(st->space_re, 0, sizeof st->space_re);
-    memset(st->space_im, 0, sizeof st->space_im);
-    memset(st->base_re, 0, sizeof st->base_re);
-    memset(st->base_im, 0, sizeof st->base_im);
-    memset(st->disc, 0, sizeof st->disc);
-    memset(st->disc_sum, 0, sizeof st->disc_sum);
-    st->disc_prev = 0.0f;
-    st->boundary = BIT_SAMPLES;
-    st->period = BIT_SAMPLES;
+    st->cur = FRONT_HISTORY - 1;
+    st->boundary = BIT_TICKS;
+    st->period = BIT_TICKS;
     st->holdoff_until = 0;
     st->mark_level = 0.0f;
     st->pending = 0;
-    st->pending_edge = 0.0;
+    st->pending_edge = 0;
     st->pending_age = 0;
-    st->resynced = 1;
     st->refining = 0;
-    st->refine_edge = 0.0;
+    st->refine_edge = 0;
     memset(st->bits, 0, sizeof st->bits);
     st->newest = 0;
     st->n_bits = 0;
@@ -243,20 +196,7 @@ int lr_fsk_rx_init(struct lr_fsk_rx *st, int standard)
     st->k_space = -st->k_mark;
     st->k_beat = st->k_space - st->k_mark;
     make_unit_table(st->unit_re, st->unit_im);
-    int k_mark = (st->k_mark + 80) % 80, k_space = (st->k_space + 80) % 80;
-    for (int i = 0; i < 80 + BLOCK; i++) {
-        int c = (CENTRE_K * i) % 80;
-        st->mix_cos[i] = st->unit_re[c];
-        st->mix_sin[i] = -st->unit_im[c];
-    }
-    /* at 4 kHz a tone of k * 100 Hz turns by 2 k / 80 of a cycle per sample */
-    for (int i = 0; i < 40 + OUT_BLOCK; i++) {
-        int m = (2 * k_mark * i) % 80, sp = (2 * k_space * i) % 80;
-        st->mark_cos[i] = st->unit_re[m];
-        st->mark_sin[i] = -st->unit_im[m];
-        st->space_cos[i] = st->unit_re[sp];
-        st->space_sin[i] = -st->unit_im[sp];
-    }
+    fsk_front_init(&st->front, st->unit_re, st->unit_im, st->k_mark);
     return lr_fsk_rx_reset(st);
 }
 
@@ -272,7 +212,7 @@ static void emit(struct lr_fsk_rx *st, int kind, int64_t input_time, int value, 
     if (st->n_events >= st->max_events)
         return;  /* cannot happen with the documented buffer size */
     struct lr_fsk_event *event = &st->events[st->n_events++];
-    int64_t sample = input_time - FIR_DELAY;
+    int64_t sample = input_time - FRONT_DELAY;
     event->sample = sample < 0 ? 0 : sample;
     event->kind = kind;
     event->value = value;
@@ -284,37 +224,55 @@ static int64_t bits_back(int64_t time, int n_bits)
     return time - (int64_t)((double)n_bits * (8000.0 / 1200.0) + 0.5);
 }
 
-/* The framer: one decided bit at a time. */
+/*
+ * The framer, one decided bit at a time. Selects rather than branches on
+ * the bit in the counting for the idle line: in the noise between bursts
+ * the bits are random, and branches on them would be mispredicted half the
+ * time.
+ */
+
+/* Runs of alternating bits: the channel seizure. */
+static inline void frame_alternation(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+{
+    int alternates = !dead & (bit != st->last_bit);
+    int64_t first_alternation = -(int64_t)(alternates & (st->alt_count == 0));  /* all ones or 0 */
+    st->alt_start = (start & first_alternation) | (st->alt_start & ~first_alternation);
+    st->alt_count = (st->alt_count + 1) & -alternates;
+    st->alt_reported &= alternates;
+    if (st->alt_count == SEIZURE_BITS && !st->alt_reported && st->fstate == F_IDLE) {
+        st->alt_reported = 1;
+        emit(st, LR_FSK_EVENT_SEIZURE, st->alt_start, 0, 0);
+    }
+    st->last_bit = dead | bit;
+}
+
+/* A bit on the idle line: count marks towards a mark run. */
+static inline void frame_idle(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+{
+    frame_alternation(st, bit, dead, start);
+    if (dead) {
+        st->mark_count = 0;
+        st->period = BIT_TICKS;  /* a new transmitter may come */
+        return;
+    }
+    /* An odd space in a long mark run only sets it back a little. */
+    st->mark_count = ((st->mark_count + 1) & -bit) |
+                     ((st->mark_count > 10 ? st->mark_count - 10 : 0) & (bit - 1));
+    if (st->mark_count == MARK_RUN_BITS && bit) {
+        st->fstate = F_MARK;
+        emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
+    }
+}
+
+/* A bit in any state. */
 static void frame_bit(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
 {
-    if (!dead && bit != st->last_bit) {
-        if (st->alt_count++ == 0)
-            st->alt_start = start;
-        if (st->alt_count == SEIZURE_BITS && !st->alt_reported && st->fstate == F_IDLE) {
-            st->alt_reported = 1;
-            emit(st, LR_FSK_EVENT_SEIZURE, st->alt_start, 0, 0);
-        }
-    } else {
-        st->alt_count = 0;
-        st->alt_reported = 0;
+    if (st->fstate == F_IDLE) {
+        frame_idle(st, bit, dead, start);
+        return;
     }
-    st->last_bit = dead ? 1 : bit;
-
+    frame_alternation(st, bit, dead, start);
     switch (st->fstate) {
-    case F_IDLE:
-        if (dead) {
-            st->mark_count = 0;
-            st->period = BIT_SAMPLES;  /* a new transmitter may come */
-        } else if (bit) {
-            if (++st->mark_count == MARK_RUN_BITS) {
-                st->fstate = F_MARK;
-                emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
-            }
-        } else {
-            /* An odd space in a long mark run only sets it back a little. */
-            st->mark_count = st->mark_count > 10 ? st->mark_count - 10 : 0;
-        }
-        break;
     case F_MARK:
     case F_INTER:
         if (dead) {
@@ -387,8 +345,8 @@ static inline void step_rotation(int from, int to, const struct bit_corr *b, flo
 
 static inline void tone(const struct bit_corr *b, int bit, float *re, float *im)
 {
-    *re = bit ? b->mark_re : b->space_re;
-    *im = bit ? b->mark_im : b->space_im;
+    *re = b->tone[bit ? 0 : 2];
+    *im = b->tone[bit ? 1 : 3];
 }
 
 /*
@@ -445,8 +403,7 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b);
 static int decide_bit(const struct lr_fsk_rx *st, const struct bit_corr *prev, struct bit_corr *mid,
                       struct bit_corr *next)
 {
-    float mark = mid->mark_re * mid->mark_re + mid->mark_im * mid->mark_im;
-    float space = mid->space_re * mid->space_re + mid->space_im * mid->space_im;
+    float mark = mid->mark, space = mid->space;
     float margin = mark - space;
     if (prev == NULL && next == NULL)
         return margin >= 0.0f;
@@ -467,50 +424,70 @@ static void small_rotation(float theta, float *re, float *im)
 }
 
 /*
- * Mark and space correlations over the window [lo, hi) (relative to t,
- * fractional edges); sample r covers [r - 0.5, r + 0.5).
+ * The four tone correlations (mark re, im, space re, im) over the window
+ * [lo, hi) (ticks relative to t); sample r covers [r - 0.5, r + 0.5). Any
+ * window length; the first and last samples are partly inside, those
+ * between wholly.
  */
-static void correlate(const struct lr_fsk_rx *st, double lo, double hi,
-                      float *mr_out, float *mi_out, float *sr_out, float *si_out)
+static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float out[4])
 {
-    /* the first and last samples are partly inside; those between wholly */
-    int first = (int)(lo + 0.5 + 64.0) - 64;       /* floor(lo + 0.5) */
-    int last = (int)(hi + 0.5 + 64.0) - 64;        /* ceil(hi + 0.5) - 1, near enough */
-    if ((double)last + 0.5 >= hi + 1.0)
-        last--;
-    const float *a = &st->mark_re[st->cur], *b = &st->mark_im[st->cur];
-    const float *c = &st->space_re[st->cur], *d = &st->space_im[st->cur];
+    int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
+    int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;  /* ceil(hi + 0.5) - 1 */
+    const float(*x)[4] = &st->front.tones[st->cur];
     if (last > 0)
         last = 0;
     if (first >= last) {
-        float w = (float)(hi - lo);
-        *mr_out = w * a[first];
-        *mi_out = w * b[first];
-        *sr_out = w * c[first];
-        *si_out = w * d[first];
+        float w = (float)(hi - lo) * (float)PER_TICK;
+        for (int k = 0; k < 4; k++)
+            out[k] = w * x[first][k];
         return;
     }
-    float w_first = (float)((double)first + 0.5 - lo), w_last = (float)(hi - ((double)last - 0.5));
-    float mr = w_first * a[first] + w_last * a[last], mi = w_first * b[first] + w_last * b[last];
-    float sr = w_first * c[first] + w_last * c[last], si = w_first * d[first] + w_last * d[last];
+    float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
+    float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
+    float sum[4];
+    for (int k = 0; k < 4; k++)
+        sum[k] = w_first * x[first][k] + w_last * x[last][k];
     for (int r = first + 1; r < last; r++) {
-        mr += a[r];
-        mi += b[r];
-        sr += c[r];
-        si += d[r];
+        for (int k = 0; k < 4; k++)
+            sum[k] += x[r][k];
     }
-    *mr_out = mr;
-    *mi_out = mi;
-    *sr_out = sr;
-    *si_out = si;
+    for (int k = 0; k < 4; k++)
+        out[k] = sum[k];
 }
 
-/* e^{j 2 pi (f_space - f_mark) a / 4000} for the baseband time a = t + at, t40 = t mod 40. */
-static void beat_at(const struct lr_fsk_rx *st, int t40, double at, float *re, float *im)
+/*
+ * The same over one bit window that ends at or before sample t: it spans
+ * four or five samples (a period is 3.2 to 3.5 samples), so the two or three
+ * whole samples are summed without a loop; a third whole sample that is
+ * not there is added with weight 0, which leaves the sums unchanged.
+ */
+static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float out[4])
 {
-    int whole = (int)(at + 64.0) - 64;
-    double frac = at - whole;
-    int index = ((t40 + whole) % 40 + 40) % 40;
+    int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
+    int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;
+    const float(*x)[4] = &st->front.tones[st->cur];
+    float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
+    float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
+    float third = (float)(last - first - 3);        /* 1 when three samples lie between */
+    float sum[4];
+    for (int k = 0; k < 4; k++)
+        sum[k] = w_first * x[first][k] + w_last * x[last][k];
+    for (int k = 0; k < 4; k++)
+        sum[k] += x[first + 1][k];
+    for (int k = 0; k < 4; k++)
+        sum[k] += x[first + 2][k];
+    for (int k = 0; k < 4; k++)
+        sum[k] += third * x[first + 3][k];
+    for (int k = 0; k < 4; k++)
+        out[k] = sum[k];
+}
+
+/* e^{j 2 pi (f_space - f_mark) a / 4000} for the baseband time a = t + at (ticks). */
+static void beat_at(const struct lr_fsk_rx *st, int64_t t, int64_t at, float *re, float *im)
+{
+    int whole = WHOLE_SAMPLES(at);
+    double frac = (double)(at - whole * TICKS) * PER_TICK;
+    int index = (int)(((t + whole) % 40 + 40) % 40);
     index = (2 * index * st->k_beat) % 80;
     float fr, fi;
     /* the fraction in two halves keeps each angle under pi / 4 */
@@ -522,89 +499,114 @@ static void beat_at(const struct lr_fsk_rx *st, int t40, double at, float *re, f
 static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
 {
     if (!b->beat_ready) {
-        beat_at(st, b->t40, b->lo, &b->beat_re, &b->beat_im);
+        beat_at(st, b->t, b->lo, &b->beat_re, &b->beat_im);
         b->beat_ready = 1;
     }
 }
 
-/* Close the bit window [boundary - period, boundary) and decide a bit. */
-static void close_bit(struct lr_fsk_rx *st)
+/* The bit of mid, with its neighbours where they count (b is the window after it). */
+static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
 {
-    double hi = st->boundary, lo = hi - st->period;
-    int newest = st->newest == 2 ? 0 : st->newest + 1;
-    struct bit_corr *b = &st->bits[newest];
-    float mr, mi, sr, si;
+    const struct bit_corr *prev = NULL;
+    struct bit_corr *next = NULL;
+    const struct bit_corr *before = &st->bits[(st->newest + 2) & 3];
+    if (st->n_bits == 3 && !mid->solo && !before->dead)
+        prev = before;
+    if (!b->solo && !b->dead)
+        next = b;
+    frame_bit(st, decide_bit(st, prev, mid, next), mid->dead, mid->start);
+}
 
-    correlate(st, lo, hi, &mr, &mi, &sr, &si);
-    b->mark_re = mr;
-    b->mark_im = mi;
-    b->space_re = sr;
-    b->space_im = si;
-    b->dead = mr * mr + mi * mi + sr * sr + si * si < ENERGY_FLOOR;
+/*
+ * Close the bit window [hi - period, hi) (ticks relative to t; hi <= -0.5
+ * samples, so the window ends within sample t) and decide the bit before
+ * it. The caller moves the boundary on by a period.
+ */
+static void close_bit(struct lr_fsk_rx *st, int64_t hi)
+{
+    int64_t lo = hi - st->period;
+    int newest = (st->newest + 1) & 3;
+    struct bit_corr *b = &st->bits[newest];
+    float c[4];
+
+    correlate_bit(st, lo, hi, c);
+    memcpy(b->tone, c, sizeof c);
+    float mark = c[0] * c[0] + c[1] * c[1];
+    b->mark = mark;
+    b->space = c[2] * c[2] + c[3] * c[3];
+    b->dead = mark + c[2] * c[2] + c[3] * c[3] < ENERGY_FLOOR;
     /*
      * While no mark run has been seen, bits only look for one: a bit on its
      * own is good enough for that, and the idle line is cheap.
      */
     b->solo = st->fstate == F_IDLE;
-    b->t40 = st->t40;
+    b->t = st->t;
     b->lo = lo;
     b->beat_ready = 0;
     /* the window start in input samples (two per baseband sample), to the nearest */
-    b->start = 2 * st->t + ((int)(2.0 * lo + 0.5 + 128.0) - 128);
-    b->contiguous = !st->resynced;
-    st->resynced = 0;
+    b->start = 2 * st->t + WHOLE_SAMPLES(2 * lo + HALF_SAMPLE);
     st->newest = newest;
-    st->boundary += st->period;
 
-    if (st->n_bits < 3)
-        st->n_bits++;
-    if (st->n_bits >= 2) {
-        struct bit_corr *mid = &st->bits[newest == 0 ? 2 : newest - 1];
-        const struct bit_corr *prev = NULL;
-        struct bit_corr *next = NULL;
-        if (st->n_bits == 3 && mid->contiguous && !mid->solo)
-            prev = &st->bits[newest == 2 ? 0 : newest + 1];
-        if (b->contiguous && !b->solo)
-            next = b;
-        if (prev != NULL && prev->dead)
-            prev = NULL;
-        if (next != NULL && next->dead)
-            next = NULL;
-        frame_bit(st, decide_bit(st, prev, mid, next), mid->dead, mid->start);
-    }
+    if (st->n_bits < 3 && ++st->n_bits < 2)
+        return;
+    /* the bit before this window is decided now, with its neighbours where they count */
+    struct bit_corr *mid = &st->bits[(newest + 3) & 3];
+    if (mid->solo & b->solo)
+        frame_idle(st, mid->mark >= mid->space, mid->dead, mid->start);  /* b->solo: F_IDLE */
+    else
+        decide_and_frame(st, b, mid);
 }
 
-/* A discriminator zero crossing: a bit transition at edge (relative to t). */
-static void transition(struct lr_fsk_rx *st, double edge, int into_space)
+/* x times a gain given in 2^-32 units (x at most a few samples in ticks) */
+static inline int64_t times_gain(int64_t x, int64_t gain)
 {
-    double period = st->period;
-    double error = edge - st->boundary;
-    /* distance to the nearest expected boundary, within half a bit */
+    return x * gain / TICKS;
+}
+
+/*
+ * A discriminator zero crossing: a bit transition at edge, with the
+ * boundary at boundary (ticks relative to the same time). Returns the
+ * boundary moved towards the transition. Outside the mark run only: there,
+ * a transition is a start-bit candidate (see transition_in_mark).
+ */
+static inline int64_t transition(struct lr_fsk_rx *st, int64_t edge, int64_t boundary,
+                                 int into_space)
+{
+    int64_t period = st->period;
+    int64_t error = edge - boundary;
+    /*
+     * Distance to the nearest expected boundary, within half a bit. Most
+     * crossings come before the window end (and need one period added):
+     * that step is a select, the loops are for the rare others.
+     */
+    error += period & -(int64_t)(error < -period / 2);
     while (error > period / 2)
         error -= period;
     while (error < -period / 2)
         error += period;
 
-    if (st->fstate == F_MARK) {
-        if (into_space && st->t >= st->holdoff_until && !st->pending) {
-            /* a start-bit candidate; confirmed once the space is clear */
-            st->pending = 1;
-            st->pending_edge = edge;
-            st->pending_age = 0;
-        }
-        return;
-    }
-    double gain = LOOP_GAIN;
+    int64_t gain = IN_TICKS(LOOP_GAIN);
     if (st->fstate == F_INTER && into_space)
-        gain = INTER_GAIN;  /* a start bit re-times like a UART, but not blindly */
-    st->boundary += gain * error;
+        gain = IN_TICKS(INTER_GAIN);  /* a start bit re-times like a UART, but not blindly */
     /* Learn the rate only from real transitions: the seizure or a character. */
     if ((st->fstate == F_IDLE && st->alt_count >= 8) || st->fstate == F_DATA) {
-        st->period += RATE_GAIN * error;
-        if (st->period > BIT_SAMPLES * 1.03)
-            st->period = BIT_SAMPLES * 1.03;
-        if (st->period < BIT_SAMPLES * 0.97)
-            st->period = BIT_SAMPLES * 0.97;
+        st->period += times_gain(error, IN_TICKS(RATE_GAIN));
+        if (st->period > PERIOD_MAX)
+            st->period = PERIOD_MAX;
+        if (st->period < PERIOD_MIN)
+            st->period = PERIOD_MIN;
+    }
+    return boundary + times_gain(error, gain);
+}
+
+/* In the mark run the clock runs free; a turn to space may be the start bit. */
+static void transition_in_mark(struct lr_fsk_rx *st, int64_t edge, int into_space)
+{
+    if (into_space && st->t >= st->holdoff_until && !st->pending) {
+        /* a start-bit candidate; confirmed once the space is clear */
+        st->pending = 1;
+        st->pending_edge = edge;
+        st->pending_age = 0;
     }
 }
 
@@ -613,9 +615,9 @@ static void check_pending(struct lr_fsk_rx *st)
 {
     if (!st->pending)
         return;
-    st->pending_edge -= 1.0;
+    st->pending_edge -= TICKS;
     st->pending_age++;
-    float level = st->disc_sum[st->cur - HISTORY];
+    float level = st->front.disc_sum[1 + st->cur - FRONT_HISTORY];
     /* dropped when clearly back on mark, or when it never becomes clear space */
     if (level < -0.5f * st->mark_level || st->pending_age > 5 || st->fstate != F_MARK) {
         st->pending = 0;
@@ -639,15 +641,16 @@ static void check_pending(struct lr_fsk_rx *st)
  */
 static void place_start_edge(struct lr_fsk_rx *st)
 {
-    double best_edge = st->refine_edge, best = -1.0;
+    int64_t best_edge = st->refine_edge;
+    double best = -1.0;
     for (int step = -REFINE_STEPS; step <= REFINE_STEPS; step++) {
-        double edge = st->refine_edge + step * REFINE_RESOLUTION;
-        float mr, mi, sr, si, dummy_r, dummy_i, br, bi, rr, ri;
-        correlate(st, edge - 2.0 * st->period, edge, &mr, &mi, &dummy_r, &dummy_i);
-        correlate(st, edge, edge + st->period, &dummy_r, &dummy_i, &sr, &si);
-        beat_at(st, st->t40, edge, &br, &bi);
-        cmul(sr, si, br, bi, &rr, &ri);
-        double sum_re = (double)mr + rr, sum_im = (double)mi + ri;
+        int64_t edge = st->refine_edge + step * REFINE_STEP;
+        float before[4], after[4], br, bi, rr, ri;
+        correlate(st, edge - 2 * st->period, edge, before);
+        correlate(st, edge, edge + st->period, after);
+        beat_at(st, st->t, edge, &br, &bi);
+        cmul(after[2], after[3], br, bi, &rr, &ri);
+        double sum_re = (double)before[0] + rr, sum_im = (double)before[1] + ri;
         double metric = sum_re * sum_re + sum_im * sum_im;
         if (metric > best) {
             best = metric;
@@ -656,145 +659,141 @@ static void place_start_edge(struct lr_fsk_rx *st)
     }
     st->refining = 0;
     st->boundary = best_edge + st->period;
-    st->resynced = 1;
     st->n_bits = 0;  /* windows of the old grid overlap the start bit: drop them */
 }
 
-/* Mix a block of input down by 1700 Hz; entries past count are zero. */
-static void mix_block(const int16_t *restrict in, int count, const float *restrict cos_table,
-                      const float *restrict sin_table, float *restrict out_re,
-                      float *restrict out_im)
+/*
+ * The transition for a zero crossing of the discriminator sum at
+ * after_before (before / (before - now)): ticks relative to now.
+ */
+static inline int64_t crossing_edge(float after_before)
 {
-    float x[BLOCK];
-    if (count == BLOCK) {
-        /* the usual case, as a loop of fixed length so that it vectorises */
-        for (int i = 0; i < BLOCK; i++)
-            x[i] = (float)in[i];
-    } else {
-        for (int i = 0; i < count; i++)
-            x[i] = (float)in[i];
-        for (int i = count; i < BLOCK; i++)
-            x[i] = 0.0f;
-    }
-    for (int i = 0; i < BLOCK; i++) {
-        out_re[i] = x[i] * cos_table[i];
-        out_im[i] = x[i] * sin_table[i];
-    }
-}
-
-/* in[2 j] to first[j], in[2 j + 1] to second[j] */
-static void split_block(const float *restrict in, float *restrict first, float *restrict second)
-{
-    for (int j = 0; j < BLOCK / 2; j++) {
-        first[j] = in[2 * j];
-        second[j] = in[2 * j + 1];
-    }
+    /*
+     * The crossing lies that fraction of a sample after before (one sample
+     * back); the sum over FRONT_DISC_SUM samples is centred half that many
+     * samples further back (each discriminator value sits between two
+     * samples), where the transition lies. after_before * 2^32 is exact in
+     * float.
+     */
+    return (int64_t)(after_before * 4294967296.0f) - TICKS - FRONT_DISC_SUM * HALF_SAMPLE;
 }
 
 /*
- * The low-pass, keeping every other output (8 to 4 kHz): out[i] is centred
- * on input 2 i + FIR_DELAY, which is odd[i + 3]; input 2 i + FIR_DELAY + k
- * is even[i + (FIR_DELAY + 1 + k) / 2] for odd k and odd[i + 3 + k / 2] for
- * even k. The terms are added in the same order as in a plain 15-tap loop
- * around the centre. The complex baseband fits in +-2 kHz, and the filter
- * has the mirror image down by over 45 dB before it could alias.
+ * Steps 3-6 for sample i of the pass, one sample at a time: used in the
+ * mark run, where the start bit is looked for, confirmed and placed.
  */
-static void filter_block(const float *restrict even, const float *restrict odd,
-                         float *restrict out)
+static void step_sample(struct lr_fsk_rx *st, int i)
 {
-    const float *h = fir_pairs;
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        out[i] = fir_centre * odd[i + 3] + h[0] * (even[i + 3] + even[i + 4]) +
-                 h[1] * (odd[i + 2] + odd[i + 4]) + h[2] * (even[i + 2] + even[i + 5]) +
-                 h[3] * (odd[i + 1] + odd[i + 5]) + h[4] * (even[i + 1] + even[i + 6]) +
-                 h[5] * (odd[i] + odd[i + 6]) + h[6] * (even[i] + even[i + 7]);
+    st->t++;
+    st->cur = FRONT_HISTORY + i;
+    st->boundary -= TICKS;
+
+    float now = st->front.disc_sum[i + 1];
+    if (st->fstate == F_MARK && now < 0.0f)
+        st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
+    if (st->pending)
+        check_pending(st);
+    if (st->front.crossing[i]) {
+        int64_t edge = crossing_edge(st->front.crossing_at[i]);
+        int into_space = st->front.disc_sum[i] < 0.0f;
+        if (st->fstate == F_MARK)
+            transition_in_mark(st, edge, into_space);
+        else
+            st->boundary = transition(st, edge, st->boundary, into_space);
+    }
+    if (st->refining) {
+        st->refine_edge -= TICKS;
+        if (st->refine_edge + st->period + REFINE_STEPS * REFINE_STEP <= -HALF_SAMPLE)
+            place_start_edge(st);
+    }
+    /* windows wait while a start edge is unconfirmed or unplaced */
+    if (!st->refining && !st->pending && st->boundary <= -HALF_SAMPLE) {
+        close_bit(st, st->boundary);
+        st->boundary += st->period;
     }
 }
 
-/* (re + j im) times a table of unit phasors, over a block. */
-static void rotate_block(const float *restrict re, const float *restrict im,
-                         const float *restrict cos_table, const float *restrict sin_table,
-                         float *restrict out_re, float *restrict out_im)
+/* The first sample s with boundary - s <= -0.5, for boundary in ticks relative to sample 0. */
+static inline int due_sample(int64_t boundary)
 {
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        out_re[i] = re[i] * cos_table[i] - im[i] * sin_table[i];
-        out_im[i] = re[i] * sin_table[i] + im[i] * cos_table[i];
-    }
+    return WHOLE_SAMPLES(boundary + HALF_SAMPLE + TICKS - 1);
 }
 
-/* Im(z[i + 1] conj(z[i])): positive on space; z[0] is the last pass's last sample. */
-static void discriminate_block(const float *restrict re, const float *restrict im,
-                               float *restrict out)
-{
-    for (int i = 0; i < OUT_BLOCK; i++)
-        out[i] = im[i + 1] * re[i] - re[i + 1] * im[i];
-}
-
-/* out[i] = in[i] + ... + in[i + DISC_SUM - 1]: the discriminator over about one bit. */
-static void sum_block(const float *restrict in, float *restrict out)
-{
-    for (int i = 0; i < OUT_BLOCK; i++) {
-        float sum = 0.0f;
-        for (int j = 0; j < DISC_SUM; j++)
-            sum += in[i + j];
-        out[i] = sum;
-    }
-}
+#define NO_CROSSING (1 << 20)  /* after every window end of a pass */
 
 /*
- * Steps 1-3 for one block of input, in straight loops of fixed length so
- * that the compiler vectorises them (entries past the valid ones are
- * computed on whatever is there and ignored). Returns the number of new
- * baseband samples.
+ * Steps 3-6 for the made baseband samples of a pass. Nothing happens at
+ * most samples: only a zero crossing of the discriminator sum (a
+ * transition, which moves the bit clock) or the end of a bit window (a bit
+ * to decide) does something. So the clock goes from one of these events to
+ * the next: the next window end follows from the boundary, and the
+ * crossings before it are taken in order (each may move it). The same
+ * events as stepping sample by sample, for a fraction of the work; in the
+ * mark run it steps after all (step_sample).
  */
-static int front_end(struct lr_fsk_rx *st, const int16_t *in, int count)
+static void run_clock(struct lr_fsk_rx *st, int made)
 {
-    float mixed_re[BLOCK], mixed_im[BLOCK];
-    mix_block(in, count, &st->mix_cos[st->in80], &st->mix_sin[st->in80], mixed_re, mixed_im);
-    st->in80 = (st->in80 + count) % 80;
-    /* new sample k lands at position fill + k: even positions go to even_*, odd to odd_* */
-    const int n_even = (st->fill + 1) / 2, n_odd = st->fill / 2;
-    if (st->fill % 2 == 0) {
-        split_block(mixed_re, &st->even_re[n_even], &st->odd_re[n_odd]);
-        split_block(mixed_im, &st->even_im[n_even], &st->odd_im[n_odd]);
-    } else {
-        split_block(mixed_re, &st->odd_re[n_odd], &st->even_re[n_even]);
-        split_block(mixed_im, &st->odd_im[n_odd], &st->even_im[n_even]);
+    /*
+     * The crossing flags as bits, eight at a time: the eight bytes read as
+     * one number (lowest address lowest), one multiply moves each flag to
+     * its bit in the top byte. Crossings are cleared as they are taken.
+     */
+    uint64_t crossings = 0;
+    for (int k = 0; k < FRONT_OUT / 8; k++) {
+        uint64_t eight;
+        memcpy(&eight, &st->front.crossing[8 * k], sizeof eight);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        eight = __builtin_bswap64(eight);
+#endif
+        crossings |= (eight * 0x0102040810204080u) >> 56 << (8 * k);
     }
-    st->fill += count;
-    int made = st->fill >= FIR_TAPS ? (st->fill - FIR_TAPS) / 2 + 1 : 0;
-    if (made == 0)
-        return 0;
-    filter_block(st->even_re, st->odd_re, &st->base_re[1]);
-    filter_block(st->even_im, st->odd_im, &st->base_im[1]);
-    /* keep the filter's memory for the next pass: from position 2 made on */
-    int keep_even = (st->fill + 1) / 2 - made, keep_odd = st->fill / 2 - made;
-    memmove(st->even_re, &st->even_re[made], (size_t)keep_even * sizeof(float));
-    memmove(st->even_im, &st->even_im[made], (size_t)keep_even * sizeof(float));
-    memmove(st->odd_re, &st->odd_re[made], (size_t)keep_odd * sizeof(float));
-    memmove(st->odd_im, &st->odd_im[made], (size_t)keep_odd * sizeof(float));
-    st->fill -= 2 * made;
+    if (made < FRONT_OUT)
+        crossings &= ((uint64_t)1 << made) - 1;
 
-    const int p = (st->t40 + 1) % 40;  /* t40 of the first new baseband sample */
-    rotate_block(&st->base_re[1], &st->base_im[1], &st->mark_cos[p], &st->mark_sin[p],
-                 &st->mark_re[HISTORY], &st->mark_im[HISTORY]);
-    rotate_block(&st->base_re[1], &st->base_im[1], &st->space_cos[p], &st->space_sin[p],
-                 &st->space_re[HISTORY], &st->space_im[HISTORY]);
-    discriminate_block(st->base_re, st->base_im, &st->disc[DISC_SUM - 1]);
-    sum_block(st->disc, st->disc_sum);
-    st->base_re[0] = st->base_re[made];
-    st->base_im[0] = st->base_im[made];
-    return made;
-}
-
-/* After a pass that made count baseband samples: keep the memories the next needs. */
-static void shift_history(struct lr_fsk_rx *st, int count)
-{
-    memmove(st->disc, &st->disc[count], (DISC_SUM - 1) * sizeof(float));
-    memmove(st->mark_re, &st->mark_re[count], HISTORY * sizeof(float));
-    memmove(st->mark_im, &st->mark_im[count], HISTORY * sizeof(float));
-    memmove(st->space_re, &st->space_re[count], HISTORY * sizeof(float));
-    memmove(st->space_im, &st->space_im[count], HISTORY * sizeof(float));
+    const int64_t t_first = st->t + 1;         /* t of sample 0 of the pass */
+    int64_t boundary = st->boundary - TICKS;   /* relative to sample 0 */
+    int i = 0;  /* events before sample i are done (a window may still close at i) */
+    for (;;) {
+        /* (a start edge pending or being placed implies the mark run) */
+        if (st->fstate == F_MARK) {
+            if (i >= made)
+                break;
+            st->t = t_first + i - 1;
+            st->boundary = boundary - (i - 1) * TICKS;
+            step_sample(st, i);
+            boundary = st->boundary + i * TICKS;
+            crossings &= ~((uint64_t)1 << i);
+            i++;
+            continue;
+        }
+        /*
+         * The next event: the next crossing, or the window end if that
+         * comes first (a crossing at the same sample goes first). One branch
+         * per event, on values that are quickly known.
+         */
+        int crossing = crossings != 0 ? __builtin_ctzll(crossings) : NO_CROSSING;
+        int due = due_sample(boundary);
+        if (due < i)
+            due = i;  /* a transition may leave it behind: the window closes now */
+        if (crossing <= due) {
+            int64_t at = crossing * TICKS;
+            boundary = at + transition(st, crossing_edge(st->front.crossing_at[crossing]),
+                                       boundary - at, st->front.disc_sum[crossing] < 0.0f);
+            crossings &= crossings - 1;
+            i = crossing;
+            continue;
+        }
+        if (due >= made)
+            break;
+        st->t = t_first + due;
+        st->cur = FRONT_HISTORY + due;
+        close_bit(st, boundary - due * TICKS);
+        boundary += st->period;
+        i = due + 1;
+    }
+    st->t = t_first + made - 1;
+    st->cur = FRONT_HISTORY + made - 1;
+    st->boundary = boundary - (made - 1) * TICKS;
 }
 
 int lr_fsk_rx_process(struct lr_fsk_rx *st, const int16_t *in, size_t n,
@@ -811,44 +810,12 @@ int lr_fsk_rx_process(struct lr_fsk_rx *st, const int16_t *in, size_t n,
     st->n_events = 0;
 
     for (size_t done = 0; done < n;) {
-        int count = n - done < BLOCK ? (int)(n - done) : BLOCK;
-        int made = front_end(st, &in[done], count);
-
-        for (int i = 0; i < made; i++) {
-            st->t++;
-            st->t40 = st->t40 == 39 ? 0 : st->t40 + 1;
-            st->cur = HISTORY + i;
-            st->boundary -= 1.0;
-
-            /* 3. transitions of the discriminator summed over about one bit */
-            float now = st->disc_sum[i], before = st->disc_prev;
-            st->disc_prev = now;
-            if (st->fstate == F_MARK && now < 0.0f)
-                st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
-
-            if (st->pending)
-                check_pending(st);
-            if ((before < 0.0f && now >= 0.0f) || (before > 0.0f && now <= 0.0f)) {
-                /*
-                 * The sum over DISC_SUM samples is centred DISC_SUM / 2
-                 * samples back (each discriminator value sits between two
-                 * samples), where the transition lies.
-                 */
-                double crossing = -1.0 + (double)(before / (before - now));
-                transition(st, crossing - DISC_SUM / 2.0, before < 0.0f);
-            }
-
-            /* 4-6. bit windows that are complete */
-            if (st->refining) {
-                st->refine_edge -= 1.0;
-                if (st->refine_edge + st->period + REFINE_STEPS * REFINE_RESOLUTION <= -0.5)
-                    place_start_edge(st);
-            }
-            /* windows wait while a start edge is unconfirmed or unplaced */
-            if (!st->refining && !st->pending && st->boundary <= -0.5)
-                close_bit(st);
+        int count = n - done < FRONT_BLOCK ? (int)(n - done) : FRONT_BLOCK;
+        int made = fsk_front_pass(&st->front, &in[done], count, (int)((st->t + 1) % 40));
+        if (made > 0) {
+            run_clock(st, made);
+            fsk_front_keep(&st->front, made);
         }
-        shift_history(st, made);
         done += (size_t)count;
     }
     *n_events = st->n_events;
