@@ -42,6 +42,8 @@ test-full: system-deps $(BUILT) lint
 
 bench: system-deps $(BUILT)
 	$(PY) -m dsp_ext.bench --json build/bench.json
+	$(PY) -m bench.tones
+	$(PY) -m bench.amd
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
 

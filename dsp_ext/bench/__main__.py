@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import platform
 import sys
 from pathlib import Path
 
-from dsp_ext.bench.harness import Bench
+from dsp_ext.bench.harness import run_benchmarks
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -29,19 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no benchmark for {unknown}; available: {available_units()}")
 
-    # Figures are per core: keep the process on one CPU.
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    print(f"linerec bench on {platform.machine()}, Python {platform.python_version()}, one core")
-    print()
-
-    bench = Bench()
-    for unit in units:
-        importlib.import_module(f"dsp_ext.bench.bench_{unit}").run(bench)
-    sys.stdout.write(bench.report())
-    if args.json:
-        bench.write_json(args.json)
-    return 0
+    modules = [importlib.import_module(f"dsp_ext.bench.bench_{unit}") for unit in units]
+    return run_benchmarks([module.run for module in modules], args.json)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ our implementation is than that peer.
 from __future__ import annotations
 
 import json
+import os
+import platform
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -124,3 +127,23 @@ class Bench:
         ]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"measurements": records, "facts": self.facts}, indent=2))
+
+
+def pin_to_one_core() -> None:
+    """Figures are per core: keep the process on one CPU."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run_benchmarks(runs: Iterable[Callable[[Bench], None]], json_path: Path | None = None) -> int:
+    """Run each ``run(bench)`` on one core and print the table (and write JSON if asked)."""
+    pin_to_one_core()
+    print(f"linerec bench on {platform.machine()}, Python {platform.python_version()}, one core")
+    print()
+    bench = Bench()
+    for run in runs:
+        run(bench)
+    sys.stdout.write(bench.report())
+    if json_path is not None:
+        bench.write_json(json_path)
+    return 0

@@ -17,20 +17,29 @@ ringback, busy, congestion, SIT, fax CNG and CED, -20 dBm0) in white noise
   simulator used before.
 
 The plans are the firmware's (``firmware.call_progress``): the benchmark,
-not the product, reaches into it for the real country plans.
+not the product, reaches into it for the real country plans, which is why it
+lives in the top-level ``bench`` package and not in ``dsp_ext.bench``.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from dsp_ext import levels
 from dsp_ext.bench import peers
-from dsp_ext.bench.harness import OURS, Bench
+from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
 from dsp_ext.tonegen import ToneGenerator, cadence_segments
 from dsp_ext.tones import ToneDetector, TonePlan
+from firmware.call_progress import tone_generator, tone_plan
+from firmware.profiles import (
+    FAX_ANSWER_TONE_ANSAM,
+    FAX_CALLING_TONE,
+    SPECIAL_INFORMATION_TONE,
+    profile,
+)
 
 SECONDS = 90
 FRAME = 160
@@ -43,13 +52,6 @@ TONES_IN_TURN = ("dial", "ringback", "busy", "congestion", "sit", "fax_cng", "fa
 
 def test_signal(country: str, samples: int, seed: int = SEED) -> np.ndarray:
     """Every tone of ``country``'s plan in turn, 8-14 s each, in white noise 20 dB under."""
-    from firmware.call_progress import tone_generator  # noqa: PLC0415 - the real plans
-    from firmware.profiles import (  # noqa: PLC0415
-        FAX_ANSWER_TONE_ANSAM,
-        FAX_CALLING_TONE,
-        SPECIAL_INFORMATION_TONE,
-        profile,
-    )
 
     tones = {
         **profile(country).tones,
@@ -100,8 +102,6 @@ def _numpy_tone(frequencies, cadence_s, level_dbm0, samples):
 
 
 def run(bench: Bench) -> None:
-    from firmware.call_progress import tone_plan  # noqa: PLC0415 - the real plans
-
     samples = SECONDS * 8000
     try:
         peer_ffi, peer = peers.load()
@@ -198,7 +198,6 @@ def run_once(country: str, implementation: str) -> None:
     for instruction counts under valgrind: ``linerec`` (the whole plan),
     ``super`` (spandsp's super_tone_rx), ``cng`` or ``ansam`` (spandsp's
     modem_connect_tones_rx)."""
-    from firmware.call_progress import tone_plan  # noqa: PLC0415 - the real plans
 
     samples = SECONDS * 8000
     signal = test_signal(country, samples)
@@ -216,7 +215,13 @@ def run_once(country: str, implementation: str) -> None:
         peer.peer_spandsp_connect_tones_run(pointer, samples, kind)
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv: list[str]) -> int:
+    """``python -m bench.tones``: the benchmark; ``... COUNTRY IMPLEMENTATION``: one pass."""
+    if argv:
+        run_once(*argv[:2])
+        return 0
+    return run_benchmarks([run])
 
-    run_once(*sys.argv[1:3])
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
