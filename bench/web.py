@@ -198,7 +198,7 @@ def busy_web_ui(bench: Bench, seconds: float) -> None:
             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         time.sleep(2.0)  # the engine opens its bus
-        web, url = start_web(data, "127.0.0.1", _free_port(), tls=False)
+        web, url = start_web(data, "127.0.0.1", 0, tls=False)
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
         stop = threading.Event()
@@ -231,14 +231,6 @@ def busy_web_ui(bench: Bench, seconds: float) -> None:
         f"{figures['overruns']} over {figures['frames']} frames of 8 lines, "
         f"{figures['calls']} calls (target: 0)",
     )
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,8 +51,8 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value}")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535 (or 0: any free port), got {value}")
     return value
 
 

@@ -225,7 +225,9 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     run_parser.add_argument(
         "--speed", type=positive_float, default=1.0, help="simulated clock speed-up (1)"
     )
-    run_parser.add_argument("--port", type=port, default=8080, help="web port (8080)")
+    run_parser.add_argument(
+        "--port", type=port, default=8080, help="web port (8080; 0: any free port)"
+    )
     run_parser.add_argument(
         "--scenario", default="demo-office", help="scenario name or TOML file (demo-office)"
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,12 +47,6 @@ def require_browser() -> None:
     assert problem is None, problem
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Stack:
     """``linerec run`` with ``scenario`` (a TOML text) on a fresh data folder."""
 
@@ -61,14 +54,13 @@ class Stack:
         self.data_dir = data_dir
         self.scenario_file = data_dir.parent / f"{data_dir.name}-scenario.toml"
         self.scenario_file.write_text(scenario)
-        self.port = free_port()
         self.events: list[tuple[float, dict]] = []  # (arrival, event) from the engine's bus
         self._events_changed = threading.Condition()
         self.output: list[str] = []
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "firmware", "run", "--data", str(data_dir),
-                "--port", str(self.port), "--speed", str(speed),
+                "--port", "0", "--speed", str(speed),
                 "--scenario", str(self.scenario_file),
             ],
             stdout=subprocess.PIPE,

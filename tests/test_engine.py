@@ -139,6 +139,8 @@ def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
             "short",
             "--speed",
             "200",
+            "--port",
+            "0",
         ],
         capture_output=True,
         text=True,
@@ -155,7 +157,8 @@ def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
 
 def test_sigint_stops_linerec_run_cleanly(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "firmware", "run", "--data", str(tmp_path), "--speed", "5"],
+        [sys.executable, "-m", "firmware", "run", "--data", str(tmp_path), "--speed", "5",
+         "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -33,6 +33,8 @@ def run_command(data_dir, scenario="short", speed=40):
         scenario,
         "--speed",
         str(speed),
+        "--port",
+        "0",  # any free port for the web UI: tests run side by side
     ]
 
 
