@@ -42,6 +42,24 @@ class EchoStatus:
     samples: int  # samples processed since it was made or reset
 
 
+def _pcm(value: object, name: str) -> np.ndarray:
+    """``value`` if it is a non-empty contiguous 1-D int16 array, else input_array's error.
+
+    The engine calls ``process`` 50 times a second per line; checking the good
+    case here first saves input_array's message preparation (several
+    microseconds a call, as long as the kernel's own work on a 20 ms frame).
+    """
+    if (
+        type(value) is np.ndarray
+        and value.dtype == np.int16
+        and value.ndim == 1
+        and value.size > 0
+        and value.flags.c_contiguous
+    ):
+        return value
+    return input_array(value, np.int16, name, "EchoCanceller.process")
+
+
 class EchoCanceller:
     """One line's echo canceller."""
 
@@ -72,8 +90,8 @@ class EchoCanceller:
 
     def process(self, far: np.ndarray, near: np.ndarray) -> np.ndarray:
         """Cancel the echo of ``far`` in ``near`` (int16, same length); return the cleaned near."""
-        far = input_array(far, np.int16, "far", "EchoCanceller.process")
-        near = input_array(near, np.int16, "near", "EchoCanceller.process")
+        far = _pcm(far, "far")
+        near = _pcm(near, "near")
         if far.size != near.size:
             raise DspInputError(
                 f"EchoCanceller.process: far has {far.size} samples and near {near.size}; "

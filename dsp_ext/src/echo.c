@@ -63,6 +63,12 @@ static const float FOLLOW_RATE = 0.02f;   /* foreground following a background t
 static const float FOLLOW_MARGIN = 1.2f;  /* background error at most this over the foreground's */
 static const int DIVERGED_BLOCKS = 12;
 static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level follower */
+/* How much louder than the near end the output may be over 2 ms before the near
+ * end passes instead: 1 dB; 3 dB in double talk (near-end speech with a little
+ * echo on top swings either way, and switching would let echo through); none
+ * once the foreground has been adding energy. */
+static const float GUARD_RATIO = 1.26f;
+static const float GUARD_RATIO_DOUBLE_TALK = 2.0f;
 /* NLP: output more than 20 dB under the echo estimate is residual echo; take it down 30 dB. */
 static const float NLP_MARGIN = 0.01f;
 static const float NLP_DEPTH = 0.03f;     /* -30 dB */
@@ -211,6 +217,10 @@ static inline int16_t saturate(float x)
 /* Write the cleaned samples [from, to) of the block, given the foreground's echo estimate. */
 static void emit(lr_echo_state *st, const float *echo, int from, int to, int16_t *out)
 {
+    int adding = st->worse_blocks > 1 || st->fg_error > st->fg_near;
+    float ratio = adding                                        ? 1.0f
+                  : (st->double_talk_hold > 0 || st->disturbed) ? GUARD_RATIO_DOUBLE_TALK
+                                                                : GUARD_RATIO;
     int j;
 
     for (j = from; j < to; j++) {
@@ -220,7 +230,7 @@ static void emit(lr_echo_state *st, const float *echo, int from, int to, int16_t
 
         st->guard_error += GUARD_RATE * (error * error - st->guard_error);
         st->guard_near += GUARD_RATE * (near * near - st->guard_near);
-        if (st->guard_error > st->guard_near)
+        if (st->guard_error > ratio * st->guard_near)
             value = near; /* cancelling would add energy: pass the near end */
         if (st->nlp) {
             float target = 1.0f;
@@ -312,7 +322,6 @@ static void run_block(lr_echo_state *st, int16_t *out)
 
     /* Disturbed: the foreground's error rose well above what it has been achieving
      * (near-end speech, or the echo path changed). */
-    st->disturbed = 0;
     if (far_active) {
         float erle_now;
         st->fg_near = 0.7f * st->fg_near + 0.3f * near_energy;
@@ -355,24 +364,31 @@ static void run_block(lr_echo_state *st, int16_t *out)
     reset = -diff * fabsf(diff) > RESET_SIGNIFICANCE * ff * spread
             || -st->diff_mean1 * fabsf(st->diff_mean1) > RESET_SIGNIFICANCE * st->diff_var1
             || -st->diff_mean2 * fabsf(st->diff_mean2) > RESET_SIGNIFICANCE * st->diff_var2;
-    if (spread > 0.0f && copy) {
+    /* Decisions only while the far end talks: in its pauses both filters' outputs
+     * are the dying tail of the echo, too little to judge by. The foreground takes
+     * the background only if that cancels at all. */
+    if (far_active && spread > 0.0f && copy && st->s_ee < st->s_dd) {
         echo_filter_copy_to_foreground(f);
         st->filter_updates++;
         st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
         st->s_ff = st->s_ee;
-    } else if (spread > 0.0f && reset) {
+    } else if (far_active && spread > 0.0f && reset) {
         echo_filter_copy_to_background(f);
         st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
         memcpy(bg_err, fg_err, sizeof bg_err);
         ee = ff;
         st->s_ee = st->s_ff;
-    } else if (!double_talk && !st->disturbed && st->s_ee <= FOLLOW_MARGIN * st->s_ff) {
+    } else if (far_active && !double_talk && !st->disturbed
+               && st->s_ee <= FOLLOW_MARGIN * st->s_ff) {
         echo_filter_follow(f, FOLLOW_RATE);
     }
 
     /* Divergence: a foreground that keeps making the near end louder is dropped. */
     if (far_active) {
-        if (ff > near_energy)
+        /* More energy than the near end, or in double talk twice as much: loud
+         * near-end speech over a little echo makes the error swing either side
+         * of the near end by less than that. */
+        if (ff > (double_talk ? 2.0f : 1.0f) * near_energy)
             st->worse_blocks++;
         else if (st->worse_blocks > 0)
             st->worse_blocks--;

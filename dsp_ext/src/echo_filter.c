@@ -33,7 +33,7 @@ static inline v4f splat(float x)
 
 static const float POWER_HOLD = 0.9f;     /* per block */
 static const float REGULARISATION = 0.1f; /* share of the mean bin power added to every bin */
-static const float PROPORTIONATE = 0.5f;  /* share of the step spread by partition energy */
+static const float PROPORTIONATE = 0.3f;  /* share of the step spread by partition energy */
 
 void echo_filter_init(echo_filter *f, int parts)
 {
