@@ -21,9 +21,10 @@
  *   the far end's peak over the tail), and a test for the error rising well
  *   above what the foreground has been achieving; both lower the step and
  *   make the foreground harder to replace;
- * - divergence guard: sample by sample the output is never louder than the
- *   near end (the near end passes unchanged instead); a foreground that
- *   keeps adding energy for 12 blocks while the far end talks is dropped;
+ * - divergence guard: sample by sample the output is never more than 1 dB
+ *   louder than the near end (3 dB in double talk, none once the foreground
+ *   has been adding energy); past that the near end passes unchanged. A
+ *   foreground that keeps adding energy while the far end talks is dropped;
  * - optional non-linear processor (NLP): in single talk, once converged,
  *   output quieter than the echo estimate allows is attenuated.
  *

@@ -13,10 +13,11 @@
  * tail, weighted per partition by the share of the filter's energy in it
  * (proportionate: a line's echo sits in a few partitions behind its bulk
  * delay). The gradient's time-domain constraint (taps 64 .. 127 of each
- * partition kept at zero) is applied to the first partition on every block
- * and to 2, 3 or 4 of the others in turn (for 4, 8 or 16 partitions): the
- * constraint costs two FFTs a partition, and the partitions left out for a
- * few blocks drift by very little.
+ * partition kept at zero) is applied on every block to the first partition
+ * and to the one or two (for 4 partitions, or more) holding most of the
+ * filter's energy, and to 1, 2 or 3 others in turn (for 4, 8 or 16
+ * partitions): the constraint costs two FFTs a partition, and the partitions
+ * left out for a few blocks drift by very little.
  */
 #ifndef ECHO_FILTER_H
 #define ECHO_FILTER_H
