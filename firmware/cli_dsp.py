@@ -82,6 +82,30 @@ def _tones(args: argparse.Namespace) -> int:
     return 0
 
 
+def _echo(args: argparse.Namespace) -> int:
+    """Cancel the echo of FAR (what the box sends) in NEAR (what it hears); write OUT.
+
+    FAR and NEAR are the two directions of one call, sample for sample, so they
+    must be of the same length; their encodings may differ. OUT is written in
+    NEAR's encoding.
+    """
+    from dsp_ext.echo import EchoCanceller  # noqa: PLC0415 - loads the DSP kernels
+
+    far = wavfile.read_wav(args.far)
+    near = wavfile.read_wav(args.near)
+    if far.samples.size != near.samples.size:
+        raise wavfile.WavError(
+            args.near,
+            f"{near.samples.size} samples, but FAR {args.far} has {far.samples.size}; "
+            "FAR and NEAR must be the two directions of the same call, of the same length",
+        )
+    cleaned = near.samples
+    if near.samples.size:
+        cleaned = EchoCanceller(args.tail_ms).process(far.samples, near.samples)
+    wavfile.write_wav(args.out, cleaned, near.encoding)
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     dsp = commands.add_parser("dsp", help="run a DSP kernel on a WAV file")
     tools = dsp.add_subparsers(dest="dsp_command", metavar="TOOL", required=True)
@@ -119,3 +143,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="tone plan (CN)"
     )
     tones.set_defaults(handler=_tones)
+
+    echo = tools.add_parser(
+        "echo", help="cancel the echo of FAR (what the box sends) in NEAR (what it hears)"
+    )
+    echo.add_argument("far", type=Path, metavar="FAR")
+    echo.add_argument("near", type=Path, metavar="NEAR")
+    echo.add_argument("out", type=Path, metavar="OUT")
+    echo.add_argument(
+        "--tail-ms", type=int, choices=[32, 64, 128], default=64, help="echo tail to cover (64)"
+    )
+    echo.set_defaults(handler=_echo)

@@ -136,3 +136,84 @@ def test_dsp_tones_bad_wav_and_bad_country(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["dsp", "tones", str(path), "--country", "FR"])
     assert stopped.value.code == 2
+
+
+# --- linerec dsp echo -------------------------------------------------------
+
+
+def _line_with_echo(rng, seconds: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """A far end of band-limited noise and its echo from a made-up hybrid (9 dB, 5 ms)."""
+    n = int(seconds * 8000)
+    far = np.clip(rng.normal(0, 3000, n), -32768, 32767).astype(np.int16)
+    taps = np.arange(64)
+    hybrid = np.exp(-taps / 12) * np.cos(2 * np.pi * 0.13 * taps)
+    echo = np.convolve(far.astype(float), hybrid)[:n]
+    echo = np.concatenate([np.zeros(40), echo])[:n]
+    echo *= np.sqrt(np.mean(far.astype(float) ** 2) / np.mean(echo**2)) * 10 ** (-9 / 20)
+    return far, np.round(echo).astype(np.int16)
+
+
+def test_dsp_echo_cancels_far_in_near_and_keeps_near_encoding(tmp_path, rng):
+    far, near = _line_with_echo(rng)
+    far_path, near_path, out_path = (tmp_path / name for name in ("far.wav", "near.wav", "out.wav"))
+    write_wav(far_path, far, "pcm16")
+    write_wav(near_path, near, "ulaw")
+    assert main(["dsp", "echo", str(far_path), str(near_path), str(out_path)]) == 0
+    out = read_wav(out_path)
+    heard = read_wav(near_path).samples.astype(float)
+    assert out.encoding == "ulaw"
+    assert out.samples.size == near.size
+    second_half = slice(near.size // 2, None)
+    erle = 10 * np.log10(
+        np.sum(heard[second_half] ** 2) / np.sum(out.samples[second_half].astype(float) ** 2)
+    )
+    assert erle > 25
+
+
+@pytest.mark.parametrize("tail", ["32", "128"])
+def test_dsp_echo_takes_the_other_tails(tmp_path, rng, tail):
+    far, near = _line_with_echo(rng, 2.0)
+    paths = [tmp_path / name for name in ("far.wav", "near.wav", "out.wav")]
+    write_wav(paths[0], far)
+    write_wav(paths[1], near)
+    assert main(["dsp", "echo", *map(str, paths), "--tail-ms", tail]) == 0
+    assert read_wav(paths[2]).samples.size == near.size
+
+
+def test_dsp_echo_refuses_another_tail(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["dsp", "echo", "a.wav", "b.wav", "c.wav", "--tail-ms", "48"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 48" in capsys.readouterr().err
+
+
+def test_dsp_echo_refuses_far_and_near_of_different_lengths(tmp_path, capsys):
+    far_path, near_path, out_path = (tmp_path / name for name in ("far.wav", "near.wav", "out.wav"))
+    write_wav(far_path, np.zeros(800, np.int16))
+    write_wav(near_path, np.zeros(960, np.int16), "alaw")
+    assert main(["dsp", "echo", str(far_path), str(near_path), str(out_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"linerec: error: {near_path}: 960 samples, but FAR {far_path} has 800")
+    assert not out_path.exists()
+
+
+def test_dsp_echo_refuses_a_file_that_is_not_8_khz_mono(tmp_path, capsys):
+    far_path, near_path = tmp_path / "far.wav", tmp_path / "near.wav"
+    write_wav(far_path, np.zeros(800, np.int16))
+    fmt = struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 16)  # 16 kHz
+    near_path.write_bytes(b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0" + fmt + b"data\0\0\0\0")
+    assert main(["dsp", "echo", str(far_path), str(near_path), str(tmp_path / "out.wav")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"linerec: error: {near_path}: sample rate 16000 Hz")
+
+
+def test_dsp_echo_of_empty_files_writes_an_empty_file(tmp_path):
+    paths = [tmp_path / name for name in ("far.wav", "near.wav", "out.wav")]
+    write_wav(paths[0], np.zeros(0, np.int16))
+    write_wav(paths[1], np.zeros(0, np.int16), "alaw")
+    assert main(["dsp", "echo", *map(str, paths)]) == 0
+    out = read_wav(paths[2])
+    assert out.samples.size == 0
+    assert out.encoding == "alaw"

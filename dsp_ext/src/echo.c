@@ -1,0 +1,472 @@
+/*
+ * echo.c - line echo canceller: the state, the sample path and the control.
+ *
+ * The echo path is modelled by a partitioned-block frequency-domain NLMS
+ * filter (echo_filter.c): 64-sample blocks, 128-point FFTs, 4, 8 or 16
+ * partitions for 32, 64 or 128 ms. Two copies of it run (a two-path
+ * canceller): the background filter adapts on every block in which the far
+ * end talks; the foreground filter produces the output and only takes the
+ * background's coefficients when they have cancelled significantly better,
+ * or, while both agree, follows them slowly (which averages the adaptation
+ * noise away). So a background led astray by near-end speech never reaches
+ * the output, and is put back to the foreground when it falls clearly behind.
+ *
+ * Around that:
+ * - both directions go through the same 150 Hz high-pass, which takes out
+ *   DC and hum (the A-law idle code alone is a DC of 8) and keeps the echo
+ *   relation between them intact;
+ * - the step size follows the echo return loss enhancement (ERLE) the
+ *   background reaches: large until 33 dB, then smaller, down to a floor;
+ * - double talk: a Geigel test on the foreground's error (its peak against
+ *   the far end's peak over the tail), and a test for the error rising well
+ *   above what the foreground has been achieving; both lower the step and
+ *   make the foreground harder to replace;
+ * - divergence guard: sample by sample the output is never more than 1 dB
+ *   louder than the near end (3 dB in double talk, none once the foreground
+ *   has been adding energy); past that the near end passes unchanged. A
+ *   foreground that keeps adding energy while the far end talks is dropped;
+ * - optional non-linear processor (NLP): in single talk, once converged,
+ *   output quieter than the echo estimate allows is attenuated.
+ *
+ * Output for samples of a block not yet complete is computed from the
+ * partial block (echo_filter_partial), so the output has no latency and
+ * does not depend on how the input is cut into calls.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "echo_filter.h"
+#include "lr_echo.h"
+
+#define STATE_MAGIC 0x45434831u /* "ECH1": set by init, checked by process */
+
+static const float HIGH_PASS_HZ = 150.0f;
+static const float SAMPLE_RATE = 8000.0f;
+/* Step sizes (of a normalised NLMS, 0 .. 2). */
+static const float MU_MAX = 0.8f;       /* until the background reaches STEP_KNEE_DB */
+static const float MU_MIN = 0.3f;       /* floor once converged */
+static const float MU_DISTURBED = 0.3f; /* in double talk or after the echo changed */
+static const float STEP_KNEE_DB = 33.0f;
+static const float STEP_SLOPE = 0.06f;  /* log10 of the step falls this much per dB over the knee */
+/* Far end active: block energy over 1 % of its recent peak and over -55 dBm0. */
+static const float FAR_ACTIVE_SHARE = 0.01f;
+static const float FAR_ACTIVE_FLOOR = (float)ECHO_BLOCK * 30.0f * 30.0f;
+static const float GEIGEL = 0.5f;       /* error peak over far peak: 6 dB of echo return loss */
+static const int DOUBLE_TALK_HANG = 4;  /* blocks */
+static const float CONVERGED_DB = 15.0f;
+static const float DISTURBED_DB = 6.0f; /* error this much above the best recent ERLE */
+static const float BEST_DECAY_DB = 0.02f; /* per block */
+/* Two-path decisions: how many variances of the energy difference make it significant. */
+static const float COPY_SIGNIFICANCE = 1.0f;
+static const float COPY_SIGNIFICANCE_DISTURBED = 4.0f;
+static const float RESET_SIGNIFICANCE = 32.0f;
+static const float FOLLOW_RATE = 0.02f;   /* foreground following a background that agrees */
+static const float FOLLOW_MARGIN = 1.2f;  /* background error at most this over the foreground's */
+static const int DIVERGED_BLOCKS = 12;
+static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level follower */
+/* How much louder than the near end the output may be over 2 ms before the near
+ * end passes instead: 1 dB; 3 dB in double talk (near-end speech with a little
+ * echo on top swings either way, and switching would let echo through); none
+ * once the foreground has been adding energy. */
+static const float GUARD_RATIO = 1.26f;
+static const float GUARD_RATIO_DOUBLE_TALK = 2.0f;
+/* NLP: output more than 20 dB under the echo estimate is residual echo; take it down 30 dB. */
+static const float NLP_MARGIN = 0.01f;
+static const float NLP_DEPTH = 0.03f;     /* -30 dB */
+static const float NLP_ATTACK = 1.0f / 16.0f;
+static const float NLP_RELEASE = 1.0f / 64.0f;
+
+struct lr_echo_state {
+    uint32_t magic;
+    int tail_ms;
+    int nlp;
+    echo_filter filter;
+
+    /* The high-pass on both directions (biquad, direct form I). */
+    float hp_b0, hp_a1, hp_a2; /* b1 = -2 b0, b2 = b0 */
+    float far_hp[4], near_hp[4];
+
+    /* The block being assembled, high-passed. */
+    float far_time[2 * ECHO_BLOCK]; /* the previous block, then this one */
+    float near_time[ECHO_BLOCK];
+    float partial_echo[ECHO_BLOCK]; /* the foreground's echo estimate for a partial block */
+    int fill;                       /* samples of this block received */
+    int emitted;                    /* of them, already written out */
+
+    /* Far-end level. */
+    float far_peak[ECHO_MAX_PARTS + 1]; /* peak of each of the last blocks */
+    int far_peak_at;
+    float far_level;                    /* recent peak block energy, slowly decaying */
+
+    /* Control. */
+    int double_talk_hold;
+    int disturbed;
+    float fg_near, fg_error;        /* foreground's near and error energies, smoothed */
+    float best_erle_db;
+    float bg_near, bg_error;        /* background's, for its step size */
+    float s_ff, s_ee, s_dd;         /* two-path energies, smoothed */
+    float diff_mean1, diff_mean2, diff_var1, diff_var2;
+    int worse_blocks;
+    float guard_error, guard_near;  /* sample guard levels */
+    float nlp_gain;
+    float echo_level;               /* foreground echo estimate energy per sample, smoothed */
+
+    uint32_t filter_updates;
+    uint32_t divergences;
+    int64_t samples;
+    int64_t blocks;
+};
+
+size_t lr_echo_state_size(void)
+{
+    return sizeof(lr_echo_state);
+}
+
+void lr_echo_default_params(lr_echo_params *params)
+{
+    if (params == NULL)
+        return;
+    params->tail_ms = 64;
+    params->nlp = 0;
+}
+
+static void clear_line(lr_echo_state *st)
+{
+    echo_filter_clear(&st->filter);
+    memset(st->far_hp, 0, sizeof st->far_hp);
+    memset(st->near_hp, 0, sizeof st->near_hp);
+    memset(st->far_time, 0, sizeof st->far_time);
+    memset(st->near_time, 0, sizeof st->near_time);
+    memset(st->partial_echo, 0, sizeof st->partial_echo);
+    st->fill = st->emitted = 0;
+    memset(st->far_peak, 0, sizeof st->far_peak);
+    st->far_peak_at = 0;
+    st->far_level = 0.0f;
+    st->double_talk_hold = 0;
+    st->disturbed = 0;
+    st->fg_near = st->fg_error = st->best_erle_db = 0.0f;
+    st->bg_near = st->bg_error = 0.0f;
+    st->s_ff = st->s_ee = st->s_dd = 0.0f;
+    st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
+    st->worse_blocks = 0;
+    st->guard_error = st->guard_near = 0.0f;
+    st->nlp_gain = 1.0f;
+    st->echo_level = 0.0f;
+    st->filter_updates = st->divergences = 0;
+    st->samples = st->blocks = 0;
+}
+
+int lr_echo_init(lr_echo_state *st, const lr_echo_params *params)
+{
+    double w0, alpha, c, a0;
+
+    if (st == NULL || params == NULL)
+        return LR_ERR_NULL;
+    st->magic = 0;
+    if (params->tail_ms != 32 && params->tail_ms != 64 && params->tail_ms != 128)
+        return LR_ERR_ARG;
+    if (params->nlp != 0 && params->nlp != 1)
+        return LR_ERR_ARG;
+    st->tail_ms = params->tail_ms;
+    st->nlp = params->nlp;
+    echo_filter_init(&st->filter, params->tail_ms * 8 / ECHO_BLOCK);
+    /* Butterworth high-pass (Q = 1/sqrt 2), bilinear transform. */
+    w0 = 2.0 * 3.14159265358979323846 * HIGH_PASS_HZ / SAMPLE_RATE;
+    alpha = sin(w0) / (2.0 * 0.70710678118654752);
+    c = cos(w0);
+    a0 = 1.0 + alpha;
+    st->hp_b0 = (float)((1.0 + c) / 2.0 / a0);
+    st->hp_a1 = (float)(-2.0 * c / a0);
+    st->hp_a2 = (float)((1.0 - alpha) / a0);
+    clear_line(st);
+    st->magic = STATE_MAGIC;
+    return LR_OK;
+}
+
+int lr_echo_reset(lr_echo_state *st)
+{
+    if (st == NULL)
+        return LR_ERR_NULL;
+    if (st->magic != STATE_MAGIC)
+        return LR_ERR_STATE;
+    clear_line(st);
+    return LR_OK;
+}
+
+static inline float high_pass(const lr_echo_state *st, float *mem, float x)
+{
+    /* mem: x[n-1], x[n-2], y[n-1], y[n-2] */
+    float y = st->hp_b0 * (x - 2.0f * mem[0] + mem[1]) - st->hp_a1 * mem[2] - st->hp_a2 * mem[3];
+    mem[1] = mem[0];
+    mem[0] = x;
+    mem[3] = mem[2];
+    mem[2] = y;
+    return y;
+}
+
+static inline int16_t saturate(float x)
+{
+    if (x != x)
+        return 0;
+    if (x >= 32767.0f)
+        return 32767;
+    if (x <= -32768.0f)
+        return -32768;
+    return (int16_t)lrintf(x);
+}
+
+/* Write the cleaned samples [from, to) of the block, given the foreground's echo estimate. */
+static void emit(lr_echo_state *st, const float *echo, int from, int to, int16_t *out)
+{
+    int adding = st->worse_blocks > 1 || st->fg_error > st->fg_near;
+    float ratio = adding                                        ? 1.0f
+                  : (st->double_talk_hold > 0 || st->disturbed) ? GUARD_RATIO_DOUBLE_TALK
+                                                                : GUARD_RATIO;
+    int j;
+
+    for (j = from; j < to; j++) {
+        float near = st->near_time[j];
+        float error = near - echo[j];
+        float value = error;
+
+        st->guard_error += GUARD_RATE * (error * error - st->guard_error);
+        st->guard_near += GUARD_RATE * (near * near - st->guard_near);
+        if (st->guard_error > ratio * st->guard_near)
+            value = near; /* cancelling would add energy: pass the near end */
+        if (st->nlp) {
+            float target = 1.0f;
+            if (st->best_erle_db > CONVERGED_DB && !st->double_talk_hold && !st->disturbed
+                && st->guard_error < NLP_MARGIN * st->echo_level)
+                target = NLP_DEPTH;
+            st->nlp_gain += (target < st->nlp_gain ? NLP_ATTACK : NLP_RELEASE)
+                            * (target - st->nlp_gain);
+            value *= st->nlp_gain;
+        }
+        *out++ = saturate(value);
+    }
+}
+
+static float energy(const float *x, int n)
+{
+    float sum = 0.0f;
+    int i;
+
+    for (i = 0; i < n; i++)
+        sum += x[i] * x[i];
+    return sum;
+}
+
+static float peak(const float *x, int n)
+{
+    float top = 0.0f;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        float a = fabsf(x[i]);
+        top = a > top ? a : top;
+    }
+    return top;
+}
+
+static float db_ratio(float num, float den)
+{
+    return 10.0f * log10f((num + 1e-9f) / (den + 1e-9f));
+}
+
+/* The block is complete: output its remaining samples, then learn from it. */
+static void run_block(lr_echo_state *st, int16_t *out)
+{
+    echo_filter *f = &st->filter;
+    const float *far = st->far_time + ECHO_BLOCK;
+    const float *near = st->near_time;
+    float fg_echo[ECHO_BLOCK], bg_echo[ECHO_BLOCK], fg_err[ECHO_BLOCK], bg_err[ECHO_BLOCK];
+    float far_energy, near_energy, ff, ee, diff, spread, far_top;
+    float copy_significance, mu;
+    int j, far_active, double_talk, copy, reset;
+
+    echo_filter_push(f, st->far_time);
+    echo_filter_outputs(f, fg_echo, bg_echo);
+    emit(st, fg_echo, st->emitted, ECHO_BLOCK, out);
+    st->blocks++;
+
+    for (j = 0; j < ECHO_BLOCK; j++) {
+        fg_err[j] = near[j] - fg_echo[j];
+        bg_err[j] = near[j] - bg_echo[j];
+    }
+    far_energy = energy(far, ECHO_BLOCK);
+    near_energy = energy(near, ECHO_BLOCK);
+    ff = energy(fg_err, ECHO_BLOCK);
+    ee = energy(bg_err, ECHO_BLOCK);
+    if (!isfinite(ff) || !isfinite(ee)) {
+        /* Cannot happen with int16 input; if it ever did, start the line again
+         * rather than carry a broken filter. */
+        clear_line(st);
+        return;
+    }
+
+    /* Far end active? Its recent peak block energy decays slowly. */
+    if (far_energy > st->far_level)
+        st->far_level = 0.5f * st->far_level + 0.5f * far_energy;
+    else
+        st->far_level = 0.995f * st->far_level + 0.005f * far_energy;
+    far_active = far_energy > FAR_ACTIVE_SHARE * st->far_level && far_energy > FAR_ACTIVE_FLOOR;
+
+    /* Geigel test on the foreground's error against the far end's peak over the tail. */
+    st->far_peak[st->far_peak_at] = peak(far, ECHO_BLOCK);
+    st->far_peak_at = (st->far_peak_at + 1) % (f->parts + 1);
+    far_top = peak(st->far_peak, f->parts + 1);
+    if (peak(fg_err, ECHO_BLOCK) > GEIGEL * far_top)
+        st->double_talk_hold = DOUBLE_TALK_HANG;
+    else if (st->double_talk_hold > 0)
+        st->double_talk_hold--;
+    double_talk = st->double_talk_hold > 0;
+
+    /* Disturbed: the foreground's error rose well above what it has been achieving
+     * (near-end speech, or the echo path changed). */
+    if (far_active) {
+        float erle_now;
+        st->fg_near = 0.7f * st->fg_near + 0.3f * near_energy;
+        st->fg_error = 0.7f * st->fg_error + 0.3f * ff;
+        erle_now = db_ratio(st->fg_near, st->fg_error);
+        if (erle_now > st->best_erle_db)
+            st->best_erle_db = 0.7f * st->best_erle_db + 0.3f * erle_now;
+        else
+            st->best_erle_db -= BEST_DECAY_DB;
+        st->disturbed = st->best_erle_db > CONVERGED_DB
+                        && erle_now < st->best_erle_db - DISTURBED_DB;
+    }
+    st->echo_level = 0.7f * st->echo_level
+                     + 0.3f * energy(fg_echo, ECHO_BLOCK) / (float)ECHO_BLOCK;
+
+    /* Two-path: is the background's error significantly lower (copy it to the
+     * foreground) or higher (put it back)? Significance is judged against the
+     * energy of the difference of the two outputs. */
+    {
+        float spread_now = 0.0f;
+        for (j = 0; j < ECHO_BLOCK; j++) {
+            float d = fg_echo[j] - bg_echo[j];
+            spread_now += d * d;
+        }
+        spread = spread_now;
+    }
+    st->s_ff = 0.7f * st->s_ff + 0.3f * ff;
+    st->s_ee = 0.7f * st->s_ee + 0.3f * ee;
+    st->s_dd = 0.7f * st->s_dd + 0.3f * near_energy;
+    diff = ff - ee;
+    st->diff_mean1 = 0.6f * st->diff_mean1 + 0.4f * diff;
+    st->diff_mean2 = 0.85f * st->diff_mean2 + 0.15f * diff;
+    st->diff_var1 = 0.36f * st->diff_var1 + 0.16f * ff * spread;
+    st->diff_var2 = 0.7225f * st->diff_var2 + 0.0225f * ff * spread;
+    copy_significance = (double_talk || st->disturbed) ? COPY_SIGNIFICANCE_DISTURBED
+                                                       : COPY_SIGNIFICANCE;
+    copy = diff * fabsf(diff) > copy_significance * ff * spread
+           || st->diff_mean1 * fabsf(st->diff_mean1) > 4.0f * copy_significance * st->diff_var1
+           || st->diff_mean2 * fabsf(st->diff_mean2) > 4.0f * copy_significance * st->diff_var2;
+    reset = -diff * fabsf(diff) > RESET_SIGNIFICANCE * ff * spread
+            || -st->diff_mean1 * fabsf(st->diff_mean1) > RESET_SIGNIFICANCE * st->diff_var1
+            || -st->diff_mean2 * fabsf(st->diff_mean2) > RESET_SIGNIFICANCE * st->diff_var2;
+    /* Decisions only while the far end talks: in its pauses both filters' outputs
+     * are the dying tail of the echo, too little to judge by. The foreground takes
+     * the background only if that cancels at all. */
+    if (far_active && spread > 0.0f && copy && st->s_ee < st->s_dd) {
+        echo_filter_copy_to_foreground(f);
+        st->filter_updates++;
+        st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
+        st->s_ff = st->s_ee;
+    } else if (far_active && spread > 0.0f && reset) {
+        echo_filter_copy_to_background(f);
+        st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
+        memcpy(bg_err, fg_err, sizeof bg_err);
+        ee = ff;
+        st->s_ee = st->s_ff;
+    } else if (far_active && !double_talk && !st->disturbed
+               && st->s_ee <= FOLLOW_MARGIN * st->s_ff) {
+        echo_filter_follow(f, FOLLOW_RATE);
+    }
+
+    /* Divergence: a foreground that keeps making the near end louder is dropped. */
+    if (far_active) {
+        /* More energy than the near end, or in double talk twice as much: loud
+         * near-end speech over a little echo makes the error swing either side
+         * of the near end by less than that. */
+        if (ff > (double_talk ? 2.0f : 1.0f) * near_energy)
+            st->worse_blocks++;
+        else if (st->worse_blocks > 0)
+            st->worse_blocks--;
+    }
+    if (st->worse_blocks >= DIVERGED_BLOCKS) {
+        echo_filter_drop(f, st->s_ee > st->s_dd); /* the background too if it is no better */
+        st->divergences++;
+        st->best_erle_db = 0.0f;
+        st->worse_blocks = 0;
+        st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
+    }
+
+    /* Adapt the background while the far end talks. */
+    if (far_active) {
+        float bg_erle;
+        st->bg_near = 0.9f * st->bg_near + 0.1f * near_energy;
+        st->bg_error = 0.9f * st->bg_error + 0.1f * ee;
+        bg_erle = db_ratio(st->bg_near, st->bg_error);
+        if (double_talk || st->disturbed)
+            mu = MU_DISTURBED;
+        else if (bg_erle < STEP_KNEE_DB)
+            mu = MU_MAX;
+        else
+            mu = fmaxf(MU_MIN, MU_MAX * powf(10.0f, -STEP_SLOPE * (bg_erle - STEP_KNEE_DB)));
+        echo_filter_adapt(f, bg_err, mu, (long)st->blocks);
+    }
+
+    /* This block becomes the previous one. */
+    memcpy(st->far_time, st->far_time + ECHO_BLOCK, ECHO_BLOCK * sizeof(float));
+    st->fill = st->emitted = 0;
+}
+
+int lr_echo_process(lr_echo_state *st, const int16_t *far, const int16_t *near,
+                    int16_t *out, size_t n)
+{
+    if (st == NULL || far == NULL || near == NULL || out == NULL)
+        return LR_ERR_NULL;
+    if (st->magic != STATE_MAGIC)
+        return LR_ERR_STATE;
+    while (n > 0) {
+        int room = ECHO_BLOCK - st->fill;
+        int take = n < (size_t)room ? (int)n : room;
+        int j;
+
+        /* Read the inputs first: out may be near itself. */
+        for (j = 0; j < take; j++) {
+            st->far_time[ECHO_BLOCK + st->fill + j] = high_pass(st, st->far_hp, (float)far[j]);
+            st->near_time[st->fill + j] = high_pass(st, st->near_hp, (float)near[j]);
+        }
+        st->fill += take;
+        if (st->fill == ECHO_BLOCK) {
+            run_block(st, out);
+        } else {
+            echo_filter_partial(&st->filter, st->far_time, st->fill, st->partial_echo);
+            emit(st, st->partial_echo, st->emitted, st->fill, out);
+            st->emitted = st->fill;
+        }
+        far += take;
+        near += take;
+        out += take;
+        n -= (size_t)take;
+        st->samples += take;
+    }
+    return LR_OK;
+}
+
+int lr_echo_get_status(const lr_echo_state *st, lr_echo_status *status)
+{
+    if (st == NULL || status == NULL)
+        return LR_ERR_NULL;
+    if (st->magic != STATE_MAGIC)
+        return LR_ERR_STATE;
+    status->erle_db = st->best_erle_db > 0.0f ? st->best_erle_db : 0.0f;
+    status->converged = st->best_erle_db > CONVERGED_DB;
+    status->double_talk = st->double_talk_hold > 0;
+    status->filter_updates = st->filter_updates;
+    status->divergences = st->divergences;
+    status->samples = st->samples;
+    return LR_OK;
+}

@@ -1,0 +1,234 @@
+/*
+ * echo_filter.c - see echo_filter.h.
+ *
+ * Every per-bin loop runs over ECHO_BINS_PAD bins, four at a time; the
+ * padding bins hold zeros in the far-end spectra, so they stay zero in the
+ * filters too.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "echo_filter.h"
+
+typedef float v4f __attribute__((vector_size(16)));
+
+/* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
+static inline v4f load4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store4(float *p, v4f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline v4f splat(float x)
+{
+    v4f v = {x, x, x, x};
+    return v;
+}
+
+static const float POWER_HOLD = 0.9f;     /* per block */
+static const float REGULARISATION = 0.1f; /* share of the mean bin power added to every bin */
+static const float PROPORTIONATE = 0.3f;  /* share of the step spread by partition energy */
+
+void echo_filter_init(echo_filter *f, int parts)
+{
+    echo_fft_init(&f->fft);
+    f->parts = parts;
+    echo_filter_clear(f);
+}
+
+void echo_filter_clear(echo_filter *f)
+{
+    f->newest = 0;
+    memset(f->x_re, 0, sizeof f->x_re);
+    memset(f->x_im, 0, sizeof f->x_im);
+    memset(f->w_re, 0, sizeof f->w_re);
+    memset(f->w_im, 0, sizeof f->w_im);
+    memset(f->f_re, 0, sizeof f->f_re);
+    memset(f->f_im, 0, sizeof f->f_im);
+    memset(f->power, 0, sizeof f->power);
+}
+
+/* Ring index of the far-end spectrum `age` blocks older than the newest. */
+static inline int ring(const echo_filter *f, int age)
+{
+    int at = f->newest - age;
+    return at < 0 ? at + f->parts : at;
+}
+
+void echo_filter_push(echo_filter *f, const float *far_time)
+{
+    f->newest = f->newest + 1 == f->parts ? 0 : f->newest + 1;
+    echo_rfft(&f->fft, far_time, f->x_re[f->newest], f->x_im[f->newest]);
+}
+
+/* y += w * x over all bins */
+static inline void multiply_add(const float *wr, const float *wi, const float *xr,
+                                const float *xi, float *yr, float *yi)
+{
+    int k;
+
+    for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+        v4f a = load4(wr + k), b = load4(wi + k), c = load4(xr + k), d = load4(xi + k);
+        store4(yr + k, load4(yr + k) + a * c - b * d);
+        store4(yi + k, load4(yi + k) + a * d + b * c);
+    }
+}
+
+void echo_filter_outputs(const echo_filter *f, float *fg_echo, float *bg_echo)
+{
+    float fr[ECHO_BINS_PAD] = {0}, fi[ECHO_BINS_PAD] = {0};
+    float br[ECHO_BINS_PAD] = {0}, bi[ECHO_BINS_PAD] = {0};
+    int m;
+
+    for (m = 0; m < f->parts; m++) {
+        int at = ring(f, m);
+        multiply_add(f->f_re[m], f->f_im[m], f->x_re[at], f->x_im[at], fr, fi);
+        multiply_add(f->w_re[m], f->w_im[m], f->x_re[at], f->x_im[at], br, bi);
+    }
+    echo_irfft_tail(&f->fft, fr, fi, fg_echo);
+    echo_irfft_tail(&f->fft, br, bi, bg_echo);
+}
+
+void echo_filter_partial(const echo_filter *f, const float *far_time, int fill, float *echo)
+{
+    float window[ECHO_FFT_SIZE];
+    float xr[ECHO_BINS_PAD], xi[ECHO_BINS_PAD], yr[ECHO_BINS_PAD] = {0}, yi[ECHO_BINS_PAD] = {0};
+    float tail[ECHO_BLOCK];
+    int m;
+
+    /* The samples still to come are zero here: they do not touch the estimate of
+     * those already received. The newest stored spectrum is the previous block's. */
+    memcpy(window, far_time, (size_t)(ECHO_BLOCK + fill) * sizeof(float));
+    memset(window + ECHO_BLOCK + fill, 0, (size_t)(ECHO_BLOCK - fill) * sizeof(float));
+    echo_rfft(&f->fft, window, xr, xi);
+    multiply_add(f->f_re[0], f->f_im[0], xr, xi, yr, yi);
+    for (m = 1; m < f->parts; m++) {
+        int at = ring(f, m - 1);
+        multiply_add(f->f_re[m], f->f_im[m], f->x_re[at], f->x_im[at], yr, yi);
+    }
+    echo_irfft_tail(&f->fft, yr, yi, tail);
+    memcpy(echo, tail, (size_t)fill * sizeof(float));
+}
+
+void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn)
+{
+    float window[ECHO_FFT_SIZE];
+    float er[ECHO_BINS_PAD], ei[ECHO_BINS_PAD], step[ECHO_BINS_PAD], inst[ECHO_BINS_PAD] = {0};
+    float weight[ECHO_MAX_PARTS], norm[ECHO_MAX_PARTS];
+    float total = 0.0f, mean = 0.0f, floor_power;
+    int m, k, rotating = f->parts == 4 ? 1 : f->parts == 8 ? 2 : 3;
+    int strongest = f->parts == 4 ? 1 : 2;
+    unsigned char constrained[ECHO_MAX_PARTS] = {1};
+
+    memset(window, 0, ECHO_BLOCK * sizeof(float));
+    memcpy(window + ECHO_BLOCK, error, ECHO_BLOCK * sizeof(float));
+    echo_rfft(&f->fft, window, er, ei);
+    /* Constrained this time: the first partition, `rotating` others in turn
+     * (below), and the `strongest` partitions, where the echo is. */
+    for (k = 0; k < rotating; k++)
+        constrained[1 + (int)((turn * rotating + k) % (f->parts - 1))] = 1;
+
+    /* Proportionate weights: half the step evenly, half by partition energy;
+     * they sum to the number of partitions. */
+    for (m = 0; m < f->parts; m++) {
+        v4f acc = splat(0.0f);
+        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+            v4f a = load4(f->w_re[m] + k), b = load4(f->w_im[m] + k);
+            acc += a * a + b * b;
+        }
+        norm[m] = sqrtf(acc[0] + acc[1] + acc[2] + acc[3]);
+        total += norm[m];
+    }
+    for (k = 0; k < strongest; k++) {
+        int top = -1;
+        for (m = 1; m < f->parts; m++)
+            if (!constrained[m] && (top < 0 || norm[m] > norm[top]))
+                top = m;
+        if (top > 0)
+            constrained[top] = 1;
+    }
+    for (m = 0; m < f->parts; m++)
+        weight[m] = total > 0.0f
+                    ? (1.0f - PROPORTIONATE) + PROPORTIONATE * (float)f->parts * norm[m] / total
+                    : 1.0f;
+
+    /* Far-end power per bin over the tail, weighted the same way, held while it falls. */
+    for (m = 0; m < f->parts; m++) {
+        const float *xr = f->x_re[ring(f, m)], *xi = f->x_im[ring(f, m)];
+        v4f w = splat(weight[m]);
+        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+            v4f a = load4(xr + k), b = load4(xi + k);
+            store4(inst + k, load4(inst + k) + w * (a * a + b * b));
+        }
+    }
+    for (k = 0; k < ECHO_BINS_PAD; k++) {
+        float held = POWER_HOLD * f->power[k];
+        f->power[k] = inst[k] > held ? inst[k] : held;
+        mean += f->power[k];
+    }
+    mean /= (float)ECHO_BINS;
+    floor_power = REGULARISATION * mean + 1.0f;
+    for (k = 0; k < ECHO_BINS_PAD; k++)
+        step[k] = 2.0f * mu / (f->power[k] + floor_power);
+
+    /* W_m += weight_m * step * conj(X_m) * E */
+    for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+        v4f s = load4(step + k);
+        store4(er + k, load4(er + k) * s);
+        store4(ei + k, load4(ei + k) * s);
+    }
+    for (m = 0; m < f->parts; m++) {
+        const float *xr = f->x_re[ring(f, m)], *xi = f->x_im[ring(f, m)];
+        float *wr = f->w_re[m], *wi = f->w_im[m];
+        v4f w = splat(weight[m]);
+        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+            v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
+            store4(wr + k, load4(wr + k) + w * (a * c + b * d));
+            store4(wi + k, load4(wi + k) + w * (a * d - b * c));
+        }
+        if (constrained[m])
+            echo_constrain(&f->fft, wr, wi);
+    }
+}
+
+void echo_filter_copy_to_foreground(echo_filter *f)
+{
+    memcpy(f->f_re, f->w_re, (size_t)f->parts * sizeof f->f_re[0]);
+    memcpy(f->f_im, f->w_im, (size_t)f->parts * sizeof f->f_im[0]);
+}
+
+void echo_filter_copy_to_background(echo_filter *f)
+{
+    memcpy(f->w_re, f->f_re, (size_t)f->parts * sizeof f->w_re[0]);
+    memcpy(f->w_im, f->f_im, (size_t)f->parts * sizeof f->w_im[0]);
+}
+
+void echo_filter_follow(echo_filter *f, float rate)
+{
+    v4f r = splat(rate);
+    int m, k;
+
+    for (m = 0; m < f->parts; m++) {
+        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+            v4f a = load4(f->f_re[m] + k), b = load4(f->f_im[m] + k);
+            store4(f->f_re[m] + k, a + r * (load4(f->w_re[m] + k) - a));
+            store4(f->f_im[m] + k, b + r * (load4(f->w_im[m] + k) - b));
+        }
+    }
+}
+
+void echo_filter_drop(echo_filter *f, int drop_background)
+{
+    memset(f->f_re, 0, sizeof f->f_re);
+    memset(f->f_im, 0, sizeof f->f_im);
+    if (drop_background) {
+        memset(f->w_re, 0, sizeof f->w_re);
+        memset(f->w_im, 0, sizeof f->w_im);
+    }
+}
