@@ -1,7 +1,7 @@
 % rebase('layout.tpl', title=_('Line {n}', n=number), page='admin')
 % include('admin_nav.tpl', current='/admin/lines')
 <p class="crumbs"><a href="/admin/lines">{{_('Lines')}}</a></p>
-<h1>{{_('Line {n}', n=number)}} {{typed['name']}}</h1>
+<h1>{{_('Line {n}', n=number)}}<span class="muted">{{typed['name']}}</span></h1>
 % include('settings_outcome.tpl', outcome=outcome)
 % if problems:
 <p class="problem" role="alert">{{problems.get('general') or _('Please correct the fields marked below.')}}</p>

@@ -61,7 +61,7 @@
   % end
   </ul>
   % else:
-  <p class="muted">{{_('No calls on your lines.')}}</p>
+  <p class="muted">{{_('No calls from these numbers on the lines you see.')}}</p>
   % end
 </section>
 </div>
@@ -87,7 +87,7 @@
         <span class="field-problem">{{problems['at']}}</span>
         % end
       </label>
-      <label>{{_('Call')}}
+      <label>{{_('Linked call')}}
         <select name="call_id">
           <option value="">{{_('None')}}</option>
           % for call in calls:

@@ -14,7 +14,7 @@
   <div class="form-grid">
   % fields = [('name', _('Name'), 'text'), ('company', _('Company'), 'text'), ('category', _('Group'), 'text'), ('grade', _('Level'), 'text'), ('birthday', _('Birthday'), 'date'), ('email', _('Email'), 'email')]
   % for key, label, kind in fields:
-    <label{{!' class="has-problem"' if key in problems else ''}}>{{label}}{{!' <span class="required">*</span>' if key == 'name' else ''}}
+    <label{{!' class="has-problem"' if key in problems else ''}}><span class="label-text">{{label}}{{!' <span class="required">*</span>' if key == 'name' else ''}}</span>
       <input type="{{kind}}" name="{{key}}" value="{{typed.get(key, '')}}" maxlength="{{limits[key]}}"{{!' required' if key == 'name' else ''}}{{!' max="%s"' % today if kind == 'date' else ''}}{{!' list="%s-choices"' % key if key in ('category', 'grade') else ''}}{{!' autocomplete="off"' if key != 'email' else ''}}>
       % if key in problems:
       <span class="field-problem">{{problems[key]}}</span>
