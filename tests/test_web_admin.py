@@ -13,6 +13,15 @@ from webui.app import ROUTES
 NEW_PASSWORD = "fresh start 42"
 
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_passwords():
+    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
+    real cost); the hash format and its checking are unchanged."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "SCRYPT_N", 2**8)
+        yield
+
 @pytest.fixture
 def box(tmp_path):
     made = web_box(tmp_path)
