@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -126,6 +127,12 @@ def test_commands_over_the_bus(tmp_path):
         assert len(store.recordings()) == 1
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
     result = subprocess.run(
         [
@@ -139,6 +146,8 @@ def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
             "short",
             "--speed",
             "200",
+            "--port",
+            str(free_port()),  # another box's web UI may hold the default port
         ],
         capture_output=True,
         text=True,
@@ -155,7 +164,8 @@ def test_linerec_run_plays_a_scenario_and_prints_the_calls(tmp_path):
 
 def test_sigint_stops_linerec_run_cleanly(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "firmware", "run", "--data", str(tmp_path), "--speed", "5"],
+        [sys.executable, "-m", "firmware", "run", "--data", str(tmp_path), "--speed", "5",
+         "--port", str(free_port())],
         stdout=subprocess.PIPE,
         text=True,
     )
