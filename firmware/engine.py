@@ -9,6 +9,14 @@ office played faster than real time keeps exact call times and durations.
 Start-up first makes the store whole again after a crash (unfinished calls
 are closed, unfinished recordings repaired, files and index reconciled),
 then opens the bus, then the lines; shutdown goes in reverse.
+
+``reload_config`` (a bus command, sent by the web UI after a change) applies
+a new configuration without a restart: recording policies (mode, schedule,
+no-record list) at the next frame of every line; a line whose drivers,
+encoding, voice thresholds or enabled state changed, or every line when the
+country profile changed, is restarted on its own once its call in progress
+has ended (the call is logged and recorded to its end under the old
+settings); lines added are started and lines removed stopped the same way.
 """
 
 from __future__ import annotations
@@ -130,6 +138,9 @@ class LineWorker(threading.Thread):
         self.frames = 0
         self.failure: BaseException | None = None
         self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
+        self._retire = threading.Event()
+        self.retired = False  # stopped on request (``retire``), not because its audio ended
+        self.on_exit: Callable[[LineWorker], None] | None = None
 
     @property
     def now(self) -> float:
@@ -140,15 +151,37 @@ class LineWorker(threading.Thread):
         """Queue a command (from any thread); it becomes an event at the next frame."""
         self._commands.put(make_event)
 
+    def retire(self) -> None:
+        """Stop as soon as the line is idle (from any thread): a call in progress goes on."""
+        self._retire.set()
+
+    @property
+    def idle(self) -> bool:
+        state = self.state
+        return (
+            state.phase == machine.Phase.IDLE
+            and not state.ringing
+            and not state.off_hook
+            and not self.recorder.recording
+        )
+
     def run(self) -> None:
         try:
             while (frame := self.io.capture.read()) is not None:
                 self._frame(frame)
+                if self._retire.is_set() and self.idle:
+                    self.retired = True
+                    break
         except Exception as error:  # a line must not take the engine down with it
             self.failure = error
             log.exception("line %d stopped on an error", self.number)
         finally:
             self._finish()
+            if self.retired:
+                with contextlib.suppress(Exception):
+                    self.io.close()
+            if self.on_exit is not None:
+                self.on_exit(self)
 
     def _frame(self, frame) -> None:
         at = self.now
@@ -225,8 +258,11 @@ class Engine:
         self.store: Store | None = None
         self.bus: EventBus | None = None
         self.config: Config | None = None
-        self._ios: list[LineIO] = []
-        self._publish_lock = threading.Lock()
+        # Re-entrant: whoever is told an event may answer it with a command (reload_config).
+        self._publish_lock = threading.RLock()
+        # Guards ``workers`` and ``config``: the bus thread reloads while line threads retire.
+        self._lines_lock = threading.RLock()
+        self._stopping = False
         self._lock = DataFolderLock(self.data_dir)
 
     @property
@@ -244,9 +280,10 @@ class Engine:
         self.bus = EventBus(self.data_dir / BUS_SOCKET, self.handle_command)
         self.bus.start()
         started_at = self.clock()
-        for line in self.config.lines:
-            if line.enabled:
-                self._start_line(line, started_at)
+        with self._lines_lock:
+            for line in self.config.lines:
+                if line.enabled:
+                    self._start_line(line, started_at)
         log.info("engine started: %d lines, data in %s", len(self.workers), self.data_dir)
 
     def _recover(self) -> None:
@@ -264,17 +301,17 @@ class Engine:
         for problem in report.damaged:
             log.error("recording beyond repair: %s", problem)
 
-    def _start_line(self, line: Line, started_at: float) -> None:
+    def _start_line(self, line: Line, started_at: float) -> LineWorker:
         country = profile(self.config.device.country)
         io = self.open_line(line)
-        self._ios.append(io)
         vox = line.recording.vox
+        worker: LineWorker | None = None  # bound below; the recorder's clock is its line time
         recorder = LineRecorder(
             line.number,
             self.recordings_dir,
             line.recording.encoding,
             history_s=max(6.0, vox.preroll_ms / 1000),
-            clock=lambda: self.workers[line.number].now,
+            clock=lambda: worker.now,
         )
         seize = io.signals.seize if io.signals is not None else (lambda on: None)
         call_log = CallLog(
@@ -289,8 +326,10 @@ class Engine:
             policy=policy_for(self.config, line),
             started_at=started_at,
         )
+        worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
         worker.start()
+        return worker
 
     def _publish(self, event: dict[str, Any]) -> None:
         with self._publish_lock:
@@ -299,17 +338,32 @@ class Engine:
             if self.publish is not None:
                 self.publish(event)
 
+    def _current_workers(self) -> list[LineWorker]:
+        with self._lines_lock:
+            return list(self.workers.values())
+
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every line's audio has ended; True if they all did."""
+        """Wait until every line's audio has ended; True if they all did.
+
+        A line restarted meanwhile is waited for in its new worker.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
-        for worker in self.workers.values():
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            worker.join(remaining)
-        return not any(worker.is_alive() for worker in self.workers.values())
+        while True:
+            alive = [worker for worker in self._current_workers() if worker.is_alive()]
+            if not alive:
+                return True
+            for worker in alive:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                worker.join(remaining)
+            if deadline is not None and time.monotonic() >= deadline:
+                return not any(worker.is_alive() for worker in self._current_workers())
 
     def stop(self) -> None:
-        for io in self._ios:
-            io.close()  # a blocked read() returns None: the worker finishes its call
+        with self._lines_lock:
+            self._stopping = True
+            workers = list(self.workers.values())
+        for worker in workers:
+            worker.io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
         if self.bus is not None:
             self.bus.stop()
@@ -324,15 +378,9 @@ class Engine:
     def handle_command(self, message: dict[str, Any]) -> dict[str, Any]:
         command = message["command"]
         if command == "status":
-            return {"lines": [self._line_status(worker) for worker in self.workers.values()]}
+            return {"lines": [self._line_status(worker) for worker in self._current_workers()]}
         if command == "reload_config":
-            self.config = self.config_store.load()
-            for line in self.config.lines:
-                worker = self.workers.get(line.number)
-                if worker is not None:
-                    policy = policy_for(self.config, line)
-                    worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
-            return {}
+            return self.reload_config()
         worker = self._worker(message)
         on = bool(message.get("on", True))
         if command == "record":
@@ -343,11 +391,81 @@ class Engine:
             raise ValueError(f"unknown command {command!r} (status, reload_config, record, seize)")
         return {"line": worker.number}
 
+    # ---- a new configuration, live ----------------------------------------------------
+
+    def reload_config(self) -> dict[str, Any]:
+        """Apply the configuration file as it is now; say which lines start, restart, stop.
+
+        Raises ConfigError (the bus answers it as an error) if the file does
+        not pass the schema: the running configuration is then kept.
+        """
+        new = self.config_store.load()
+        report: dict[str, Any] = {"restarting": [], "started": [], "stopping": [], "failed": {}}
+        announce: list[dict[str, Any]] = []  # told after the lock is released
+        with self._lines_lock:
+            old, self.config = self.config, new
+            country_changed = old.device.country != new.device.country
+            old_lines = {line.number: line for line in old.lines}
+            new_lines = {line.number: line for line in new.lines}
+            for number, worker in list(self.workers.items()):
+                line = new_lines.get(number)
+                if line is None or not line.enabled:
+                    # Removed or disabled: no more recording from now, the line stops when idle.
+                    off = machine.Policy(mode="off")
+                    worker.submit(lambda at, p=off: machine.PolicyChanged(at, policy=p))
+                    worker.retire()
+                    report["stopping"].append(number)
+                    continue
+                policy = policy_for(new, line)
+                worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
+                if country_changed or needs_restart(old_lines.get(number), line):
+                    worker.retire()
+                    report["restarting"].append(number)
+            for number, line in sorted(new_lines.items()):
+                if line.enabled and number not in self.workers:
+                    try:
+                        self._start_line(line, self.clock())
+                    except Exception as error:  # a broken driver setting must not stop the rest
+                        log.exception("line %d could not start", number)
+                        report["failed"][str(number)] = str(error)
+                        continue
+                    report["started"].append(number)
+                    announce.append({"type": "line_state", "line": number, "state": "idle"})
+        for event in announce:
+            self._publish(event)
+        log.info("configuration reloaded: %s", report)
+        return report
+
+    def _line_stopped(self, worker: LineWorker) -> None:
+        """A line's worker ended; if it was retired for new settings, start its successor."""
+        if not worker.retired:
+            return
+        offline = {"type": "line_state", "line": worker.number, "state": "offline"}
+        with self._lines_lock:
+            if self._stopping or self.workers.get(worker.number) is not worker:
+                return
+            del self.workers[worker.number]
+            line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
+            if line is not None and line.enabled:
+                # Line time goes on from where the old worker left it (a simulated line
+                # may run ahead of the clock; a real one loses the few frames of the swap).
+                try:
+                    self._start_line(line, max(self.clock(), worker.now))
+                except Exception:
+                    log.exception("line %d could not restart with its new settings", worker.number)
+                else:
+                    log.info("line %d restarted with its new settings", worker.number)
+                    return
+            else:
+                log.info("line %d stopped", worker.number)
+        self._publish(offline)
+
     def _worker(self, message: dict[str, Any]) -> LineWorker:
         number = message.get("line")
-        if number not in self.workers:
-            raise ValueError(f"no line {number!r}; lines: {sorted(self.workers)}")
-        return self.workers[number]
+        with self._lines_lock:
+            if number not in self.workers:
+                raise ValueError(f"no line {number!r}; lines: {sorted(self.workers)}")
+            return self.workers[number]
 
     @staticmethod
     def _line_status(worker: LineWorker) -> dict[str, Any]:
@@ -368,3 +486,24 @@ class Engine:
             "overruns": worker.io.capture.overruns,
             "alive": worker.is_alive(),
         }
+
+
+# What a running line worker is built from; policy settings (mode, schedule,
+# pre-roll, name) change live and need no restart.
+def _worker_settings(line: Line) -> tuple:
+    vox = line.recording.vox
+    return (
+        line.enabled,
+        line.audio,
+        line.signals,
+        line.playback,
+        line.modem,
+        line.recording.encoding,
+        vox.threshold_dbm0,
+        vox.hangover_ms,
+    )
+
+
+def needs_restart(old: Line | None, new: Line) -> bool:
+    """Whether a line's worker must be rebuilt to take ``new`` settings."""
+    return old is None or _worker_settings(old) != _worker_settings(new)

@@ -18,7 +18,7 @@ import bottle
 from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
-from webui.pages import account, live
+from webui.pages import account, admin, customer_sheets, customers, device_settings, live
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -66,6 +66,49 @@ ROUTES: list[Route] = [
     Route("GET", "/pop/<call_id:int>", live.pop_card, need("pop")),
     Route("POST", "/pop/<call_id:int>/note", live.pop_note, need("contacts")),
     Route("POST", "/pop/<call_id:int>/customer", live.quick_add, need("customers_add")),
+    # customers and their contact records (each read through the user's owner scope)
+    Route("GET", "/customers", customers.customers_page, need("customers_view")),
+    Route("GET", "/customers.xlsx", customer_sheets.export_customers, need("customers_export")),
+    Route("GET", "/customers/new", customers.new_customer_page, need("customers_add")),
+    Route("POST", "/customers/new", customers.new_customer_submit, need("customers_add")),
+    # import: customers_add or admin, checked in the handler
+    Route("GET", "/customers/import", customer_sheets.import_page, SIGNED_IN),
+    Route("GET", "/customers/import/template.xlsx", customer_sheets.import_template_download,
+          SIGNED_IN),
+    Route("POST", "/customers/import", customer_sheets.import_submit, SIGNED_IN),
+    Route("GET", "/customers/<customer_id:int>", customers.customer_page, need("customers_view")),
+    Route("GET", "/customers/<customer_id:int>/edit", customers.edit_customer_page,
+          need("customers_edit")),
+    Route("POST", "/customers/<customer_id:int>/edit", customers.edit_customer_submit,
+          need("customers_edit")),
+    Route("GET", "/customers/<customer_id:int>/delete", customers.delete_customer_page,
+          need("customers_delete")),
+    Route("POST", "/customers/<customer_id:int>/delete", customers.delete_customer_submit,
+          need("customers_delete")),
+    Route("POST", "/customers/<customer_id:int>/contacts", customers.contact_add, need("contacts")),
+    Route("POST", "/customers/<customer_id:int>/contacts/<contact_id:int>/delete",
+          customers.contact_delete, need("contacts")),
+    # administration: users, groups, device settings
+    Route("GET", "/admin", admin.overview, need("admin")),
+    Route("GET", "/admin/users", admin.users_page, need("admin")),
+    Route("GET", "/admin/users/new", admin.new_user_page, need("admin")),
+    Route("POST", "/admin/users/new", admin.new_user_submit, need("admin")),
+    Route("GET", "/admin/users/<user_id:int>", admin.user_page, need("admin")),
+    Route("POST", "/admin/users/<user_id:int>", admin.user_submit, need("admin")),
+    Route("POST", "/admin/users/<user_id:int>/password", admin.user_password, need("admin")),
+    Route("GET", "/admin/users/<user_id:int>/delete", admin.delete_user_page, need("admin")),
+    Route("POST", "/admin/users/<user_id:int>/delete", admin.delete_user_submit, need("admin")),
+    Route("GET", "/admin/groups", admin.groups_page, need("admin")),
+    Route("POST", "/admin/groups", admin.group_add, need("admin")),
+    Route("POST", "/admin/groups/<group_id:int>", admin.group_rename, need("admin")),
+    Route("POST", "/admin/groups/<group_id:int>/delete", admin.group_delete, need("admin")),
+    Route("GET", "/admin/lines", device_settings.lines_page, need("admin")),
+    Route("POST", "/admin/lines", device_settings.line_add, need("admin")),
+    Route("GET", "/admin/lines/<number:int>", device_settings.line_page, need("admin")),
+    Route("POST", "/admin/lines/<number:int>", device_settings.line_submit, need("admin")),
+    Route("POST", "/admin/lines/<number:int>/delete", device_settings.line_delete, need("admin")),
+    Route("GET", "/admin/device", device_settings.device_page, need("admin")),
+    Route("POST", "/admin/device", device_settings.device_submit, need("admin")),
 ]
 
 

@@ -25,6 +25,7 @@ from webui.tls import ensure_certificate
 log = logging.getLogger(__name__)
 
 SERVER_THREADS = MAX_STREAMS + 40  # every event stream holds one; the rest serve pages
+MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024
 
 
 class InsecureBindError(ValueError):
@@ -62,6 +63,8 @@ class WebServer:
             server_name="linerec",
             timeout=30,
         )
+        # Bodies past this are refused before any page reads them (the largest is an import).
+        self.server.max_request_body_size = MAX_REQUEST_BODY_BYTES
         if self.tls:
             cert, key = ensure_certificate(self.deps.data_dir)
             self.server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))

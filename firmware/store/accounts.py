@@ -239,6 +239,19 @@ class Accounts:
         """The users associated with ``line``."""
         return self._users("u.id IN (SELECT user_id FROM user_lines WHERE line = ?)", (line,))
 
+    def set_line_users(self, line: int, user_ids: frozenset[int]) -> None:
+        """Make exactly ``user_ids`` the users associated with ``line``, in one transaction."""
+        with self.store.transaction() as connection:
+            connection.execute("DELETE FROM user_lines WHERE line = ?", (line,))
+            connection.executemany(
+                "INSERT INTO user_lines (user_id, line) SELECT ?, ? WHERE EXISTS "
+                "(SELECT 1 FROM users WHERE id = ?)",
+                [(user_id, line, user_id) for user_id in sorted(user_ids)],
+            )
+
+    def active_supers(self) -> list[User]:
+        return self._users("u.level = 'super' AND u.active = 1")
+
     @staticmethod
     def _check(level: object = None, language: object = None) -> None:
         if level is not None and level not in LEVELS:

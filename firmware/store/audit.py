@@ -24,6 +24,7 @@ ACTIONS = (
     "user_changed",
     "settings_changed",
     "customers_exported",
+    "customers_imported",
 )
 
 

@@ -15,6 +15,11 @@ from firmware.store.db import Store, StoreError
 from firmware.store.scopes import OwnerScope
 
 CONTACT_KINDS = ("call", "visit", "email", "message", "note")
+# How a customer list may be sorted: by name, or the latest change first.
+CUSTOMER_ORDERS = {
+    "name": "c.name COLLATE NOCASE, c.id",
+    "updated": "c.updated_at DESC, c.id DESC",
+}
 CUSTOMER_FIELDS = ("name", "company", "category", "grade", "birthday", "email", "address", "notes")
 
 
@@ -180,15 +185,21 @@ class Customers:
         text: str = "",
         category: str = "",
         grade: str = "",
-        limit: int = 50,
+        order: str = "name",
+        limit: int | None = 50,
         offset: int = 0,
     ) -> list[Customer]:
-        """Visible customers whose name, company, email or a number contains ``text``."""
+        """Visible customers whose name, company, email or a number contains ``text``.
+
+        ``order`` is a key of CUSTOMER_ORDERS; ``limit`` None means all of them.
+        """
+        if order not in CUSTOMER_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(CUSTOMER_ORDERS)}, got {order!r}")
         where, parameters = self._search_where(scope, text, category, grade)
         return self._customers(
             where,
-            [*parameters, limit, offset],
-            "ORDER BY c.name COLLATE NOCASE, c.id LIMIT ? OFFSET ?",
+            [*parameters, -1 if limit is None else limit, offset],
+            f"ORDER BY {CUSTOMER_ORDERS[order]} LIMIT ? OFFSET ?",
         )
 
     def count(self, scope: OwnerScope, *, text: str = "", category: str = "", grade: str = ""
@@ -199,13 +210,43 @@ class Customers:
         ).fetchone()[0]
 
     def categories(self, scope: OwnerScope) -> list[str]:
+        return self._distinct("category", scope)
+
+    def grades(self, scope: OwnerScope) -> list[str]:
+        return self._distinct("grade", scope)
+
+    def _distinct(self, column: str, scope: OwnerScope) -> list[str]:
+        """The values of ``column`` (a trusted column name) among the visible customers."""
         condition, parameters = scope.condition("added_by")
         rows = self.store.connection().execute(
-            f"SELECT DISTINCT category FROM customers WHERE category != '' AND {condition} "
-            "ORDER BY category",
+            f"SELECT DISTINCT {column} FROM customers WHERE {column} != '' AND {condition} "
+            f"ORDER BY {column}",
             parameters,
         )
         return [row[0] for row in rows]
+
+    def contact_count(self, customer_id: int) -> int:
+        """All of a customer's contact records, whoever added them (what a delete removes)."""
+        return self.store.connection().execute(
+            "SELECT count(*) FROM contacts WHERE customer_id = ?", (customer_id,)
+        ).fetchone()[0]
+
+    def known_numbers(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` (numbers as written or in E.164) some customer already has."""
+        keys = sorted({key for key in keys if key})
+        known: set[str] = set()
+        connection = self.store.connection()
+        for start in range(0, len(keys), 400):  # under SQLite's limit of bound parameters
+            chunk = keys[start : start + 400]
+            marks = ", ".join("?" for _ in chunk)
+            rows = connection.execute(
+                f"SELECT number, number_e164 FROM customer_numbers WHERE number IN ({marks}) "
+                f"OR number_e164 IN ({marks})",
+                [*chunk, *chunk],
+            )
+            for number, e164 in rows:
+                known.update(key for key in (number, e164) if key in chunk)
+        return known
 
     # ---- writing ----------------------------------------------------------------
 
@@ -226,6 +267,32 @@ class Customers:
             customer_id = int(cursor.lastrowid)
             self._write_numbers(connection, customer_id, numbers)
         return customer_id
+
+    def create_many(
+        self,
+        customers: list[tuple[dict[str, object], list[CustomerNumber]]],
+        added_by: int | None,
+    ) -> list[int]:
+        """Add several customers in one transaction: all of them, or none on any error."""
+        checked = []
+        for fields, numbers in customers:
+            values = self._checked(fields)
+            if not values.get("name"):
+                raise CustomerError("a customer needs a name")
+            checked.append((values, numbers))
+        now = time.time()
+        ids = []
+        with self.store.transaction() as connection:
+            for values, numbers in checked:
+                row = {**values, "added_by": added_by, "created_at": now, "updated_at": now}
+                cursor = connection.execute(
+                    f"INSERT INTO customers ({', '.join(row)}) "
+                    f"VALUES ({', '.join('?' for _ in row)})",
+                    tuple(row.values()),
+                )
+                ids.append(int(cursor.lastrowid))
+                self._write_numbers(connection, ids[-1], numbers)
+        return ids
 
     def update(
         self,

@@ -1,0 +1,212 @@
+"""Administration: users, groups, and the guards that keep the box administrable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web_client import PASSWORD, web_box
+from webui import auth
+from webui.app import ROUTES
+
+NEW_PASSWORD = "fresh start 42"
+
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_passwords():
+    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
+    real cost); the hash format and its checking are unchanged."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "SCRYPT_N", 2**8)
+        yield
+
+@pytest.fixture
+def box(tmp_path):
+    made = web_box(tmp_path)
+    made.deps.config()
+    made.ids = {
+        "boss": made.add_user("boss", "super", language="en"),
+        "ada": made.add_user("ada", "leader", permissions={"admin"}, language="en"),
+        "ana": made.add_user("ana", permissions={"customers_view"}, lines=frozenset({1})),
+    }
+    yield made
+    made.close()
+
+
+def user_form(**values) -> list[tuple[str, str]]:
+    fields = [("display_name", values.get("display_name", "")),
+              ("level", values.get("level", "operator")),
+              ("group_id", str(values.get("group_id") or "")),
+              ("language", values.get("language", "en"))]
+    if values.get("active", True):
+        fields.append(("active", "yes"))
+    fields += [("flag", flag) for flag in values.get("flags", ())]
+    fields += [("line", str(line)) for line in values.get("lines", ())]
+    return fields
+
+
+def problem(page) -> str:
+    found = re.search(r'class="problem" role="alert">([^<]*)<', page.text)
+    return found.group(1) if found else ""
+
+
+ADMIN_ROUTES = [route for route in ROUTES if route.path.startswith("/admin")]
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_admin_pages_are_refused_to_users_without_the_admin_flag(box, route):
+    client = box.signed_in("ana")
+    path = re.sub(r"<[^>]+>", "1", route.path)
+    answer = client.get(path) if route.method == "GET" else client.post(path, {"name": "x"})
+    assert answer.status == 403
+    assert box.deps.accounts.user(box.ids["ana"]).level == "operator"
+
+
+def test_an_admin_adds_a_user_with_flags_lines_and_an_initial_password(box):
+    client = box.signed_in("boss")
+    sales = box.deps.accounts.create_group("Sales").id
+    page = client.get("/admin/users/new")
+    assert page.status == 200 and "Listen to recordings" in page.text  # flags described
+    weak = client.post("/admin/users/new", [("username", "bo"), ("password", "short"),
+                                            ("password_again", "short"), *user_form()])
+    assert weak.status == 400 and "at least 8 characters" in problem(weak)
+    made = client.post("/admin/users/new", [
+        ("username", "bo"), ("password", NEW_PASSWORD), ("password_again", NEW_PASSWORD),
+        *user_form(level="leader", group_id=sales, flags=("pop", "share", "bogus"),
+                   lines=(2, 3), language="zh-CN")])
+    assert made.status == 303
+    bo = box.deps.accounts.user_by_name("bo")
+    assert (bo.level, bo.group_name, bo.language) == ("leader", "Sales", "zh-CN")
+    assert bo.permissions == {"pop", "share"} and bo.lines == {2, 3}
+    assert auth.check_sign_in(box.deps.accounts, "bo", NEW_PASSWORD) is not None
+    again = client.post("/admin/users/new", [
+        ("username", "BO"), ("password", NEW_PASSWORD), ("password_again", NEW_PASSWORD),
+        *user_form()])
+    assert again.status == 400 and "is taken" in problem(again)
+    entry = box.deps.audit.entries(action="user_changed")[0]
+    assert entry.target == "bo" and "created" in entry.detail and "+share" in entry.detail
+    assert NEW_PASSWORD not in entry.detail
+    listing = client.get(made.location).text
+    assert "The user bo was added." in listing and 'href="/admin/users/' in listing
+
+
+def test_an_admin_edits_a_user_and_the_change_is_audited(box):
+    client = box.signed_in("boss")
+    ana = box.ids["ana"]
+    saved = client.post(f"/admin/users/{ana}", user_form(
+        display_name="Ana Li", level="leader", flags=("customers_view", "contacts"), lines=(1, 4)))
+    assert saved.status == 303
+    user = box.deps.accounts.user(ana)
+    assert (user.display_name, user.level, user.lines) == ("Ana Li", "leader", {1, 4})
+    detail = box.deps.audit.entries(action="user_changed")[0].detail
+    assert "level 'operator'->'leader'" in detail and "+contacts" in detail
+    assert client.get("/admin/users/999").status == 404
+
+
+def test_deactivating_a_user_ends_their_sessions(box):
+    ana_client = box.signed_in("ana")
+    assert ana_client.get("/live").status == 200
+    box.signed_in("boss").post(f"/admin/users/{box.ids['ana']}", user_form(
+        active=False, flags=("customers_view",)))
+    assert ana_client.get("/live").status == 303
+
+
+def test_a_password_reset_ends_the_users_sessions(box):
+    ana_client = box.signed_in("ana")
+    boss = box.signed_in("boss")
+    url = f"/admin/users/{box.ids['ana']}/password"
+    refused = boss.post(url, {"password": "ana", "password_again": "ana"})
+    assert refused.status == 400
+    assert boss.post(url, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}).status == 303
+    assert ana_client.get("/live").status == 303  # signed out
+    assert auth.check_sign_in(box.deps.accounts, "ana", NEW_PASSWORD) is not None
+    assert auth.check_sign_in(box.deps.accounts, "ana", PASSWORD) is None
+    assert "password reset" in box.deps.audit.entries(action="user_changed")[0].detail
+
+
+def test_deleting_a_user_takes_a_confirmation_step(box):
+    client = box.signed_in("boss")
+    url = f"/admin/users/{box.ids['ana']}/delete"
+    assert client.get(url).status == 200 and box.deps.accounts.user(box.ids["ana"])
+    assert client.post(url).status == 303
+    assert box.deps.accounts.user(box.ids["ana"]) is None
+
+
+# ---- the guards ---------------------------------------------------------------------------
+
+
+def test_an_admin_cannot_lock_themselves_out(box):
+    boss_id = box.ids["boss"]
+    boss = box.signed_in("boss")
+    demote = boss.post(f"/admin/users/{boss_id}", user_form(level="leader", flags=("admin",)))
+    assert demote.status == 400 and "lower your own level" in problem(demote)
+    off = boss.post(f"/admin/users/{boss_id}", user_form(level="super", active=False))
+    assert off.status == 400 and "deactivate your own account" in problem(off)
+    gone = boss.post(f"/admin/users/{boss_id}/delete")
+    assert gone.status == 400 and "delete your own account" in problem(gone)
+    me = box.deps.accounts.user(boss_id)
+    assert (me.level, me.active) == ("super", True)
+
+
+def test_the_box_keeps_an_active_super_and_only_supers_change_supers(box):
+    boss_id = box.ids["boss"]
+    sue_id = box.add_user("sue", "super", language="en")
+    sue = box.signed_in("sue")
+    # With two supers, one may demote the other (keeping them an admin).
+    assert sue.post(f"/admin/users/{boss_id}", user_form(level="leader",
+                                                         flags=("admin",))).status == 303
+    # Now sue is the last active super: the demoted admin cannot touch her...
+    boss = box.signed_in("boss")
+    assert boss.post(f"/admin/users/{sue_id}", user_form(level="operator")).status == 403
+    assert boss.post(f"/admin/users/{sue_id}/password",
+                     {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}).status == 403
+    assert boss.get(f"/admin/users/{sue_id}/delete").status == 403
+    assert boss.post(f"/admin/users/{sue_id}/delete").status == 403
+    # ...nor make anyone super, themselves included.
+    promote = boss.post(f"/admin/users/{boss_id}", user_form(level="super", flags=("admin",)))
+    assert promote.status == 400 and "Only a super user" in problem(promote)
+    made = boss.post("/admin/users/new", [("username", "eve"), ("password", NEW_PASSWORD),
+                                          ("password_again", NEW_PASSWORD),
+                                          *user_form(level="super")])
+    assert made.status == 400 and box.deps.accounts.user_by_name("eve") is None
+    # And sue cannot step down while she is the last one.
+    for attempt in (user_form(level="leader", flags=("admin",)),
+                    user_form(level="super", active=False)):
+        assert sue.post(f"/admin/users/{sue_id}", attempt).status == 400
+    assert [user.id for user in box.deps.accounts.active_supers()] == [sue_id]
+
+
+def test_an_admin_cannot_take_away_their_own_admin_flag(box):
+    ada = box.signed_in("ada")
+    answer = ada.post(f"/admin/users/{box.ids['ada']}", user_form(level="leader",
+                                                                   flags=("share",)))
+    assert answer.status == 400 and "your own admin permission" in problem(answer)
+    assert "admin" in box.deps.accounts.user(box.ids["ada"]).permissions
+    # Other changes to their own account are fine.
+    fine = ada.post(f"/admin/users/{box.ids['ada']}", user_form(
+        level="leader", flags=("admin", "share"), language="zh-CN"))
+    assert fine.status == 303
+
+
+# ---- groups --------------------------------------------------------------------------------
+
+
+def test_groups_are_added_renamed_and_deleted(box):
+    client = box.signed_in("boss")
+    assert client.post("/admin/groups", {"name": "Sales"}).status == 303
+    assert client.post("/admin/groups", {"name": "Sales"}).status == 400  # taken
+    assert client.post("/admin/groups", {"name": ""}).status == 400
+    assert client.post("/admin/groups", {"name": "x" * 61}).status == 400
+    group = box.deps.accounts.groups()[0]
+    box.deps.accounts.update_user(box.ids["ana"], group_id=group.id)
+    assert client.post(f"/admin/groups/{group.id}", {"name": "Sales East"}).status == 303
+    assert box.deps.accounts.group(group.id).name == "Sales East"
+    assert client.post(f"/admin/groups/{group.id}/delete").status == 400  # not ticked
+    assert client.post(f"/admin/groups/{group.id}/delete", {"confirm": "yes"}).status == 303
+    assert box.deps.accounts.groups() == []
+    assert box.deps.accounts.user(box.ids["ana"]).group_id is None  # the member stays
+    assert client.post("/admin/groups/99", {"name": "Ghost"}).status == 404
+    actions = [e.detail for e in box.deps.audit.entries(action="user_changed")]
+    assert any("renamed to 'Sales East'" in detail for detail in actions)

@@ -1,0 +1,173 @@
+"""Device settings from the web: lines, schedules, operators, country, no-record list, live."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from firmware.cli_engine import open_configured_line
+from firmware.config import ConfigStore
+from firmware.engine import Engine
+from tests.web_client import web_box
+from webui import auth
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_passwords():
+    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
+    real cost); the hash format and its checking are unchanged."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "SCRYPT_N", 2**8)
+        yield
+
+@pytest.fixture
+def box(tmp_path):
+    made = web_box(tmp_path)
+    store = ConfigStore(tmp_path)
+    config = store.load()  # a new box: four lines
+    for line in config.lines:
+        store.update_line(line.number, audio="null:")  # silence at real time, no simulator
+    made.ids = {
+        "boss": made.add_user("boss", "super", language="en"),
+        "ana": made.add_user("ana", permissions={"pop"}),
+        "ben": made.add_user("ben", permissions={"pop"}, lines=frozenset({1})),
+    }
+    made.client = made.signed_in("boss")
+    yield made
+    made.close()
+
+
+def line_form(**values) -> list[tuple[str, str]]:
+    fields = {"name": "Front desk", "mode": "auto", "encoding": "alaw", "vox_threshold": "-45",
+              "vox_hangover": "3000", "vox_preroll": "500", "audio": "null:", "signals": "sim:",
+              "playback": "null:", "modem": "", "enabled": "yes"}
+    fields.update({k: v for k, v in values.items() if k not in ("windows", "operators")})
+    pairs = [(k, v) for k, v in fields.items() if v is not None]
+    for index, (days, start, end) in enumerate(values.get("windows", [])):
+        pairs += [(f"window-{index}-days", day) for day in days]
+        pairs += [(f"window-{index}-start", start), (f"window-{index}-end", end)]
+    pairs += [("operator", str(user)) for user in values.get("operators", [])]
+    return pairs
+
+
+def field_problems(page) -> list[str]:
+    return re.findall(r'class="field-problem">([^<]*)<', page.text)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"vox_threshold": "-80"}, "-80.0 is outside -70 to 0."),
+        ({"vox_hangover": "soon"}, "Write a number."),
+        ({"vox_preroll": "9000"}, "9000 is outside 0 to 5000."),
+        ({"mode": "loud"}, "&#039;loud&#039; is not one of"),
+        ({"encoding": "mp3"}, "&#039;mp3&#039; is not one of"),
+        ({"mode": "schedule"}, "The schedule mode needs at least one time window."),
+        ({"windows": [(["mon"], "25:00", "18:00")]}, "is not a time HH:MM"),
+        ({"windows": [([], "09:00", "18:00")]}, "Tick at least one day."),
+        ({"audio": "plughw"}, "is not a driver setting"),
+        ({"name": "x" * 61}, "At most 60 characters."),
+    ],
+)
+def test_every_schema_problem_is_shown_beside_its_field_and_nothing_is_saved(box, changes,
+                                                                            expected):
+    before = box.deps.config_store.path.read_bytes()
+    answer = box.client.post("/admin/lines/1", line_form(**changes))
+    assert answer.status == 400
+    assert any(expected in problem for problem in field_problems(answer)), field_problems(answer)
+    assert box.deps.config_store.path.read_bytes() == before
+
+
+def test_the_problems_speak_chinese_to_a_chinese_admin(box):
+    box.deps.accounts.update_user(box.ids["boss"], language="zh-CN")
+    answer = box.client.post("/admin/lines/1", line_form(vox_threshold="-80"))
+    assert "-80.0 超出范围 -70 到 0。" in field_problems(answer)
+
+
+def test_a_line_is_saved_with_its_schedule_and_operators_while_the_engine_is_off(box):
+    answer = box.client.post("/admin/lines/2", line_form(
+        name="Sales", mode="schedule", encoding="ulaw", vox_threshold="-40.5",
+        windows=[(["mon", "tue", "wed", "thu", "fri"], "09:00", "18:00"),
+                 (["sat"], "22:00", "02:00")],
+        operators=[box.ids["ana"], 999_999]))
+    assert answer.status == 303 and "done=offline" in answer.location
+    line = box.deps.config().lines[1]
+    assert (line.name, line.recording.mode, line.recording.encoding) == ("Sales", "schedule",
+                                                                         "ulaw")
+    assert line.recording.vox.threshold_dbm0 == -40.5
+    assert [(w.days, w.start, w.end) for w in line.recording.schedule] == [
+        (["mon", "tue", "wed", "thu", "fri"], "09:00", "18:00"), (["sat"], "22:00", "02:00")]
+    assert [user.username for user in box.deps.accounts.line_users(2)] == ["ana"]
+    page = box.client.get(answer.location).text
+    assert "not running" in page and 'value="22:00"' in page
+    entry = box.deps.audit.entries(action="settings_changed")[0]
+    assert "line 2:" in entry.detail and "recording.mode 'auto'->'schedule'" in entry.detail
+    # Taking ana off the line again, ben (line 1) untouched.
+    box.client.post("/admin/lines/2", line_form(name="Sales", mode="auto"))
+    assert box.deps.accounts.line_users(2) == []
+    assert [u.username for u in box.deps.accounts.line_users(1)] == ["ben"]
+
+
+def test_the_no_record_list_is_checked_and_kept_in_e164(box):
+    bad = box.client.post("/admin/device", {"country": "CN",
+                                            "no_record": "138 0013 8000\nnot a number\n\n12"})
+    assert bad.status == 400
+    problems = " ".join(field_problems(bad))
+    assert "Row 2: not a number is not a phone number." in problems and "Row 4" in problems
+    wrong_country = box.client.post("/admin/device", {"country": "FR", "no_record": ""})
+    assert wrong_country.status == 400 and "is not one of" in " ".join(field_problems(
+        wrong_country))
+    typed = "138 0013 8000\n+86 138 0013 8000\n95588"
+    good = box.client.post("/admin/device", {"country": "CN", "no_record": typed})
+    assert good.status == 303
+    assert box.deps.config().device.no_record == ["+8613800138000", "95588"]
+
+
+def test_lines_are_added_and_removed(box):
+    assert box.client.post("/admin/lines", {"number": "3", "name": "dup"}).status == 400
+    assert box.client.post("/admin/lines", {"number": "99", "name": "x"}).status == 400
+    added = box.client.post("/admin/lines", {"number": "6", "name": "Fax"})
+    assert added.status == 303 and added.location.startswith("/admin/lines/6")
+    assert [line.number for line in box.deps.config().lines] == [1, 2, 3, 4, 6]
+    assert box.client.post("/admin/lines/6/delete").status == 400  # not ticked
+    box.deps.accounts.update_user(box.ids["ana"], lines=frozenset({6}))
+    assert box.client.post("/admin/lines/6/delete", {"confirm": "yes"}).status == 303
+    assert [line.number for line in box.deps.config().lines] == [1, 2, 3, 4]
+    assert box.deps.accounts.user(box.ids["ana"]).lines == frozenset()
+    assert box.client.get("/admin/lines/6").status == 404
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the engine did not pick the change up"
+        time.sleep(0.02)
+
+
+def test_a_running_engine_takes_the_changes_without_a_restart(box):
+    engine = Engine(box.data_dir, lambda line: open_configured_line(line, "web-settings-"))
+    engine.start()
+    try:
+        first = dict(engine.workers)
+        # A mode change reaches the running line at its next frame; nothing restarts.
+        answer = box.client.post("/admin/lines/1", line_form(mode="off"))
+        assert answer.status == 303 and "done=applied" in answer.location
+        wait_for(lambda: engine.workers[1].state.policy.mode == "off")
+        assert engine.workers[1] is first[1]
+        assert "The engine took the change" in box.client.get(answer.location).text
+        # A new country restarts every (idle) line with the new profile.
+        moved = box.client.post("/admin/device", {"country": "US", "no_record": ""})
+        assert "restarting=1%2C2%2C3%2C4" in moved.location
+        wait_for(lambda: all(engine.workers.get(n) not in (None, first[n]) for n in first))
+        assert engine.workers[2].call_log.region == "US"
+        assert engine.workers[1].state.policy.mode == "off"  # the line kept its own settings
+        # A line added from the web starts; one disabled stops.
+        box.client.post("/admin/lines", {"number": "5", "name": "New"})
+        box.client.post("/admin/lines/5", line_form(name="New"))
+        wait_for(lambda: 5 in engine.workers and engine.workers[5].is_alive())
+        box.client.post("/admin/lines/3", line_form(enabled=None))
+        wait_for(lambda: 3 not in engine.workers)
+    finally:
+        engine.stop()

@@ -1,0 +1,393 @@
+"""Customers to and from spreadsheets: the Excel export, the import template, the import.
+
+Export (``customers_export``): the customers of the current search, one row
+each, as an .xlsx workbook; written to the audit log. A cell that a
+spreadsheet could take for a formula (starting with = + - @, a tab or a
+carriage return) is written with a leading apostrophe, which the import
+takes off again.
+
+Import (``customers_add``, or an admin): an .xlsx workbook or a CSV file
+(UTF-8, or GB18030 as Chinese Excel saves it) with a header row naming the
+columns in English or Chinese; only Name is required. The upload is
+capped, the file's type is told by its content, not its name, and a broken
+file is refused with the reason. Every row is checked as the form checks a
+customer; a bad row is reported with its row number and why, the good
+rows are added, all in one transaction, so a failure half-way adds none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+
+from firmware.store.crm import Customer, CustomerNumber
+from webui.context import Ctx
+from webui.messages_zh import ZH
+from webui.pages.customer_form import read_customer
+from webui.pages.customers import list_filters
+
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # a workbook is a zip: refuse zip bombs before opening
+MAX_ROWS = 5000
+MAX_COLUMNS = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_SPLIT = re.compile(r"[;；\n]+")
+_LABEL_SPLIT = re.compile(r"[:：]")
+
+# The columns, keyed by the customer field; their header is the English text or its Chinese.
+COLUMNS = (
+    ("name", "Name"),
+    ("company", "Company"),
+    ("category", "Group"),
+    ("grade", "Level"),
+    ("birthday", "Birthday"),
+    ("email", "Email"),
+    ("address", "Address"),
+    ("notes", "Notes"),
+    ("numbers", "Numbers"),
+)
+EXPORT_ONLY = (("added_by", "Added by"), ("created", "Created"), ("updated", "Latest change"))
+_HEADERS = {
+    **{english.casefold(): key for key, english in (*COLUMNS, *EXPORT_ONLY)},
+    **{ZH[english]: key for key, english in (*COLUMNS, *EXPORT_ONLY)},
+    "phone numbers": "numbers",
+    ZH["Phone numbers"]: "numbers",
+}
+
+
+class SheetError(ValueError):
+    """The uploaded file as a whole cannot be imported; the message is in the user's language."""
+
+    status = 400
+
+
+class UploadTooBigError(SheetError):
+    status = 413
+
+
+def safe_cell(value: object) -> object:
+    """A value a spreadsheet will show as written, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _unquoted(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
+def numbers_cell(numbers: tuple[CustomerNumber, ...]) -> str:
+    """Numbers as one cell: ``mobile: 13800138000; 01012345678``."""
+    return "; ".join(f"{n.label}: {n.number}" if n.label else n.number for n in numbers)
+
+
+def parse_numbers_cell(text: str) -> list[tuple[str, str]]:
+    """The (number, label) pairs of a Numbers cell."""
+    pairs = []
+    for written in _NUMBER_SPLIT.split(text):
+        part = written.strip()
+        if not part:
+            continue
+        pieces = _LABEL_SPLIT.split(part, maxsplit=1)
+        label, number = (pieces[0], pieces[1]) if len(pieces) == 2 else ("", pieces[0])
+        pairs.append((number.strip(), label.strip()))
+    return pairs
+
+
+def _workbook_response(ctx: Ctx, workbook: Workbook, filename: str) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    ctx.response.content_type = XLSX_TYPE
+    ctx.response.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+    ctx.response.set_header("Cache-Control", "no-store")
+    return buffer.getvalue()
+
+
+def _header_sheet(workbook: Workbook, ctx: Ctx, columns) -> object:
+    sheet = workbook.active
+    sheet.title = ctx.t("Customers")[:31]
+    sheet.append([ctx.t(english) for _, english in columns])
+    for index, (key, _) in enumerate(columns, start=1):
+        wide = key in ("address", "notes", "numbers")
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else 18
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+# ---- export ---------------------------------------------------------------------------
+
+
+def export_row(customer: Customer, t) -> list[object]:
+    values = {
+        "name": customer.name,
+        "company": customer.company,
+        "category": customer.category,
+        "grade": customer.grade,
+        "birthday": customer.birthday or "",
+        "email": customer.email,
+        "address": customer.address,
+        "notes": customer.notes,
+        "numbers": numbers_cell(customer.numbers),
+        "added_by": customer.added_by_name or "",
+        "created": t.datetime(customer.created_at),
+        "updated": t.datetime(customer.updated_at),
+    }
+    return [safe_cell(values[key]) for key, _ in (*COLUMNS, *EXPORT_ONLY)]
+
+
+def export_customers(ctx: Ctx) -> bytes:
+    """The customers of the list's current search (every page of it) as an Excel workbook."""
+    filters = list_filters(ctx)
+    customers = ctx.deps.customers.search(
+        ctx.principal.owner_scope(),
+        text=filters.text,
+        category=filters.category,
+        grade=filters.grade,
+        order=filters.order,
+        limit=None,
+    )
+    workbook = Workbook()
+    sheet = _header_sheet(workbook, ctx, (*COLUMNS, *EXPORT_ONLY))
+    for customer in customers:
+        sheet.append(export_row(customer, ctx.t))
+    search = f"q={filters.text!r} group={filters.category!r} level={filters.grade!r}"
+    ctx.audit("customers_exported", target=f"{len(customers)} customers", detail=search)
+    stamp = ctx.t.iso_date(ctx.deps.clock())
+    return _workbook_response(ctx, workbook, f"customers-{stamp}.xlsx")
+
+
+def import_template(ctx: Ctx) -> bytes:
+    workbook = Workbook()
+    _header_sheet(workbook, ctx, COLUMNS)
+    notes = workbook.create_sheet(ctx.t("How to fill in")[:31])
+    notes.column_dimensions["A"].width = 100
+    for line in (
+        ctx.t("One customer per row, below the header row. Only Name is required."),
+        ctx.t("Birthday: YYYY-MM-DD, e.g. 1985-04-23."),
+        ctx.t("Numbers: several in one cell, separated by ; with an optional label first, e.g. mobile: 13800138000; office: 010 6512 3456"),  # noqa: E501
+        ctx.t("A row whose number already belongs to a customer is not imported."),
+    ):
+        notes.append([line])
+    return _workbook_response(ctx, workbook, "customers-template.xlsx")
+
+
+# ---- import: reading the file ---------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone number typed into Excel becomes a number
+    return _unquoted(str(value).strip())
+
+
+def _rows_of_workbook(data: bytes, t) -> list[list[str]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise SheetError(t("The file is not an Excel workbook (.xlsx).")) from error
+    if "xl/workbook.xml" not in names:
+        raise SheetError(t("The file is not an Excel workbook (.xlsx)."))
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SheetError(t("The workbook is too big: import at most {n} rows at a time.",
+                           n=MAX_ROWS))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+        raise SheetError(t("The workbook is damaged and cannot be read.")) from error
+    try:
+        for sheet in workbook.worksheets:
+            rows = []
+            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                if len(rows) > MAX_ROWS + 1:
+                    raise SheetError(t("Too many rows: import at most {n} rows at a time.",
+                                       n=MAX_ROWS))
+                rows.append([_cell_text(value) for value in row])
+            if rows and "name" in _header_keys(rows[0]):
+                return rows
+    except SheetError:
+        raise
+    except Exception as error:
+        raise SheetError(t("The workbook is damaged and cannot be read.")) from error
+    finally:
+        workbook.close()
+    raise SheetError(t("No sheet has a header row with a Name column; start from the template."))
+
+
+def _rows_of_csv(data: bytes, t) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SheetError(t("The file is neither an Excel workbook nor a CSV text file."))
+    if "\0" in text:
+        raise SheetError(t("The file is neither an Excel workbook nor a CSV text file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            if len(rows) > MAX_ROWS + 1:
+                raise SheetError(t("Too many rows: import at most {n} rows at a time.",
+                                   n=MAX_ROWS))
+            rows.append([_unquoted(cell.strip()) for cell in row[:MAX_COLUMNS]])
+    except csv.Error as error:
+        raise SheetError(t("The CSV file cannot be read: {problem}", problem=str(error))) from error
+    return rows
+
+
+def read_rows(filename: str, data: bytes, t) -> list[list[str]]:
+    """The rows of an uploaded file, header first; SheetError if it is not a usable sheet."""
+    if not data:
+        raise SheetError(t("The file is empty."))
+    if data.startswith(b"PK\x03\x04"):
+        return _rows_of_workbook(data, t)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise SheetError(t("The file is not an Excel workbook (.xlsx)."))
+    return _rows_of_csv(data, t)
+
+
+def _header_keys(header: list[str]) -> list[str | None]:
+    return [_HEADERS.get(cell.strip().casefold()) for cell in header]
+
+
+# ---- import: checking and adding the rows ---------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    skipped: list[tuple[int, list[str]]] = field(default_factory=list)  # row number, reasons
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
+    """Check every row, then add the good ones in one transaction."""
+    t = ctx.t
+    header, body = rows[0], rows[1:]
+    keys = _header_keys(header)
+    if "name" not in keys:
+        raise SheetError(t("The header row has no Name column; start from the template."))
+    result = ImportResult(
+        ignored_columns=[cell for cell, key in zip(header, keys, strict=True) if cell and not key]
+    )
+    today = date.fromisoformat(t.iso_date(ctx.deps.clock()))
+    country = ctx.deps.country()
+    labels = {key: t(english) for key, english in COLUMNS}
+    drafts = []
+    for offset, row in enumerate(body):
+        row_number = offset + 2  # as the spreadsheet numbers it, after the header
+        cells = dict(zip(keys, row, strict=False))
+        cells.pop(None, None)
+        if not any(value for value in cells.values()):
+            continue
+        draft = read_customer(
+            cells, parse_numbers_cell(cells.get("numbers", "")), country=country, today=today, t=t
+        )
+        if not draft.ok:
+            reasons = []
+            for place, problem in draft.problems.items():
+                column = labels["numbers"] if place.startswith("number") else labels.get(place)
+                reasons.append(f"{column}: {problem}")
+            result.skipped.append((row_number, reasons))
+            continue
+        drafts.append((row_number, draft))
+    _skip_known_numbers(ctx, drafts, result)
+    ctx.deps.customers.create_many(
+        [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
+    )
+    result.added = len(drafts)
+    result.skipped.sort()
+    return result
+
+
+def _skip_known_numbers(ctx: Ctx, drafts: list, result: ImportResult) -> None:
+    """Rows whose number a customer (or an earlier row) already has are not imported."""
+    keys = [number.number_e164 or number.number for _, d in drafts for number in d.numbers]
+    taken = ctx.deps.customers.known_numbers(keys)
+    kept = []
+    for row_number, draft in drafts:
+        mine = [number.number_e164 or number.number for number in draft.numbers]
+        clash = next((key for key in mine if key in taken), None)
+        if clash is not None:
+            result.skipped.append(
+                (row_number, [ctx.t("{number} already belongs to a customer.", number=clash)])
+            )
+            continue
+        taken.update(mine)
+        kept.append((row_number, draft))
+    drafts[:] = kept
+
+
+# ---- the pages ---------------------------------------------------------------------------
+
+
+def _may_import(ctx: Ctx) -> None:
+    if not (ctx.can("customers_add") or ctx.can("admin")):
+        ctx.fail(403, "You do not have permission for this.")
+
+
+def import_page(ctx: Ctx) -> str:
+    _may_import(ctx)
+    return ctx.render("customer_import.tpl", problem="", result=None,
+                      max_mb=MAX_UPLOAD_BYTES // (1024 * 1024), max_rows=MAX_ROWS)
+
+
+def import_template_download(ctx: Ctx) -> bytes:
+    _may_import(ctx)
+    return import_template(ctx)
+
+
+def import_submit(ctx: Ctx) -> str:
+    _may_import(ctx)
+    limits = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_rows": MAX_ROWS}
+    if ctx.request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
+        ctx.response.status = 413
+        return ctx.render("customer_import.tpl", result=None, **limits,
+                          problem=ctx.t("The file is too big: at most {n} MB.",
+                                        n=limits["max_mb"]))
+    upload = ctx.request.files.get("file")
+    problem = ""
+    result = None
+    if upload is None:
+        problem = ctx.t("Choose a file to import.")
+    else:
+        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise UploadTooBigError(
+                    ctx.t("The file is too big: at most {n} MB.", n=limits["max_mb"])
+                )
+            rows = read_rows(upload.raw_filename or "", data, ctx.t)
+            if not rows:
+                raise SheetError(ctx.t("The file is empty."))
+            result = import_rows(ctx, rows)
+        except SheetError as error:
+            problem = str(error)
+            ctx.response.status = error.status
+    if problem:
+        ctx.response.status = max(ctx.response.status_code, 400)
+    elif result.added:
+        ctx.audit("customers_imported", target=f"{result.added} customers",
+                  detail=f"{len(result.skipped)} rows skipped")
+    return ctx.render("customer_import.tpl", problem=problem, result=result, **limits)

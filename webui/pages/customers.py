@@ -1,0 +1,350 @@
+"""Customers: the list with search and filters, the card, add, edit, delete, contact records.
+
+Every customer and contact record is read through the user's ``OwnerScope``
+(``webui.permissions``): one the user may not see is "not found" (404),
+by list, by card or by direct URL alike.
+
+Contact records: anyone with the ``contacts`` flag reads and adds them on
+the customers they see; a record may be deleted by the user who added it,
+or by a user with ``customers_edit`` who sees it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+import phonenumbers
+
+from firmware.numbers import describe
+from firmware.store.call_search import CallSearch
+from firmware.store.crm import CONTACT_KINDS, CUSTOMER_ORDERS, Customer
+from webui.context import Ctx
+from webui.pages.customer_form import (
+    FIELD_LIMITS,
+    LABEL_LIMIT,
+    MAX_NUMBERS,
+    NUMBER_LIMIT,
+    CustomerDraft,
+    read_customer,
+)
+
+PAGE_SIZE = 50
+BLANK_NUMBER_ROWS = 3  # empty number rows on the form, for browsers without the script
+RECENT_CALLS = 10
+CONTACTS_SHOWN = 200
+CONTACT_TEXT_LIMIT = 4000
+SEARCH_LIMIT = 100
+_LOCAL_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2})?$")
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    text: str
+    category: str
+    grade: str
+    order: str
+    page: int
+
+    def query(self, **changes: object) -> str:
+        """The list's query string with ``changes`` (for links to other pages and sorts)."""
+        values = {
+            "q": self.text,
+            "group": self.category,
+            "level": self.grade,
+            "sort": self.order,
+            "page": self.page,
+            **changes,
+        }
+        defaults = {"sort": "name", "page": 1}
+        return urlencode(
+            {key: value for key, value in values.items() if value and value != defaults.get(key)}
+        )
+
+
+def list_filters(ctx: Ctx) -> ListFilters:
+    order = ctx.query("sort", "name")
+    page = ctx.query("page", "1")
+    return ListFilters(
+        text=ctx.query("q")[:SEARCH_LIMIT],
+        category=ctx.query("group")[: FIELD_LIMITS["category"]],
+        grade=ctx.query("level")[: FIELD_LIMITS["grade"]],
+        order=order if order in CUSTOMER_ORDERS else "name",
+        page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
+    )
+
+
+def visible_customer(ctx: Ctx, customer_id: int) -> Customer:
+    """The customer if this user may see it; otherwise the request ends with 404."""
+    customer = ctx.deps.customers.get(customer_id, ctx.principal.owner_scope())
+    if customer is None:
+        ctx.fail(404, "Not found.")
+    return customer
+
+
+# ---- the list -----------------------------------------------------------------------
+
+
+def customers_page(ctx: Ctx) -> str:
+    filters = list_filters(ctx)
+    scope = ctx.principal.owner_scope()
+    found = {"text": filters.text, "category": filters.category, "grade": filters.grade}
+    total = ctx.deps.customers.count(scope, **found)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(filters.page, pages)
+    rows = ctx.deps.customers.search(
+        scope, **found, order=filters.order, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return ctx.render(
+        "customers.tpl",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        categories=ctx.deps.customers.categories(scope),
+        grades=ctx.deps.customers.grades(scope),
+        notice=ctx.query("done"),
+    )
+
+
+# ---- the card -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownNumber:
+    number: str
+    label: str
+    display: str
+    location: str
+    carrier: str
+
+
+def shown_numbers(ctx: Ctx, customer: Customer) -> list[ShownNumber]:
+    """Each number formatted for the box's country, with where it is in the user's language."""
+    region = ctx.deps.region()
+    calling_code = f"+{phonenumbers.country_code_for_region(region)}"
+    chinese = ctx.t.language == "zh-CN"
+    shown = []
+    for number in customer.numbers:
+        info = describe(number.number_e164 or number.number, region)
+        if info.e164 and not info.e164.startswith(calling_code):
+            display = info.e164  # a foreign number keeps its country code
+        else:
+            display = info.display
+        shown.append(
+            ShownNumber(
+                number.number,
+                number.label,
+                display,
+                (info.location_zh if chinese else info.location_en) or "",
+                (info.carrier_zh if chinese else info.carrier_en) or "",
+            )
+        )
+    return shown
+
+
+def recent_calls(ctx: Ctx, customer: Customer) -> list:
+    """The customer's latest calls on the lines this user may see, newest first."""
+    search = CallSearch(ctx.deps.store)
+    scope = ctx.principal.line_scope()
+    calls = {}
+    for number in customer.numbers:
+        for call in search.of_number(number.number_e164, number.number, scope,
+                                     limit=RECENT_CALLS):
+            calls[call.id] = call
+    return sorted(calls.values(), key=lambda call: (call.started_at, call.id),
+                  reverse=True)[:RECENT_CALLS]
+
+
+def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
+          problems: dict | None = None, status: int = 200) -> str:
+    calls = recent_calls(ctx, customer)
+    recordings = CallSearch(ctx.deps.store).recordings_of_calls([call.id for call in calls])
+    contacts = []
+    if ctx.can("contacts"):
+        contacts = ctx.deps.customers.contacts(
+            ctx.principal.owner_scope(), customer_id=customer.id, limit=CONTACTS_SHOWN
+        )
+    ctx.response.status = status
+    return ctx.render(
+        "customer.tpl",
+        customer=customer,
+        numbers=shown_numbers(ctx, customer),
+        calls=calls,
+        recordings=recordings,
+        contacts=contacts,
+        kinds=CONTACT_KINDS,
+        contact_form=contact_form or {"kind": "call", "at": _local_input(ctx, ctx.deps.clock())},
+        problems=problems or {},
+        notice=ctx.query("done"),
+        line_names={line.number: line.name for line in ctx.deps.config().lines},
+    )
+
+
+def customer_page(ctx: Ctx, customer_id: int) -> str:
+    return _card(ctx, visible_customer(ctx, customer_id))
+
+
+# ---- add, edit, delete ---------------------------------------------------------------
+
+
+def _today(ctx: Ctx) -> date:
+    return date.fromisoformat(ctx.t.iso_date(ctx.deps.clock()))
+
+
+def _draft_from_form(ctx: Ctx) -> CustomerDraft:
+    typed = {key: ctx.form(key)[: limit * 2] for key, limit in FIELD_LIMITS.items()}
+    numbers = ctx.form_list("number")[: MAX_NUMBERS * 3]
+    labels = ctx.form_list("label")[: MAX_NUMBERS * 3]
+    labels += [""] * (len(numbers) - len(labels))
+    rows = [(n[: NUMBER_LIMIT * 2], lab[: LABEL_LIMIT * 2]) for n, lab in zip(numbers, labels)]  # noqa: B905 - padded above
+    return read_customer(typed, rows, country=ctx.deps.country(), today=_today(ctx), t=ctx.t)
+
+
+def _form(ctx: Ctx, draft: CustomerDraft | None, customer: Customer | None,
+          status: int = 200) -> str:
+    if draft is None:
+        typed = {key: "" for key in FIELD_LIMITS}
+        rows: list[tuple[str, str]] = []
+        if customer is not None:
+            typed = {key: getattr(customer, key) or "" for key in FIELD_LIMITS}
+            rows = [(number.number, number.label) for number in customer.numbers]
+        problems: dict[str, str] = {}
+    else:
+        typed, rows, problems = draft.typed, draft.typed_numbers, draft.problems
+    scope = ctx.principal.owner_scope()
+    ctx.response.status = status
+    return ctx.render(
+        "customer_form.tpl",
+        customer=customer,
+        typed=typed,
+        rows=rows + [("", "")] * BLANK_NUMBER_ROWS,
+        problems=problems,
+        limits=FIELD_LIMITS,
+        number_limit=NUMBER_LIMIT,
+        label_limit=LABEL_LIMIT,
+        categories=ctx.deps.customers.categories(scope),
+        grades=ctx.deps.customers.grades(scope),
+        today=_today(ctx).isoformat(),
+    )
+
+
+def new_customer_page(ctx: Ctx) -> str:
+    return _form(ctx, None, None)
+
+
+def new_customer_submit(ctx: Ctx) -> str:
+    draft = _draft_from_form(ctx)
+    if not draft.ok:
+        return _form(ctx, draft, None, status=400)
+    customer_id = ctx.deps.customers.create(draft.fields, draft.numbers, added_by=ctx.user.id)
+    ctx.redirect(f"/customers/{customer_id}?done=added")
+
+
+def edit_customer_page(ctx: Ctx, customer_id: int) -> str:
+    return _form(ctx, None, visible_customer(ctx, customer_id))
+
+
+def edit_customer_submit(ctx: Ctx, customer_id: int) -> str:
+    customer = visible_customer(ctx, customer_id)
+    draft = _draft_from_form(ctx)
+    if not draft.ok:
+        return _form(ctx, draft, customer, status=400)
+    ctx.deps.customers.update(customer.id, draft.fields, draft.numbers)
+    ctx.redirect(f"/customers/{customer.id}?done=saved")
+
+
+def delete_customer_page(ctx: Ctx, customer_id: int) -> str:
+    """The confirmation step: what goes with the customer (works without a script)."""
+    customer = visible_customer(ctx, customer_id)
+    return ctx.render(
+        "customer_delete.tpl",
+        customer=customer,
+        contact_count=ctx.deps.customers.contact_count(customer.id),
+    )
+
+
+def delete_customer_submit(ctx: Ctx, customer_id: int) -> None:
+    customer = visible_customer(ctx, customer_id)
+    ctx.deps.customers.delete(customer.id)
+    ctx.redirect("/customers?done=deleted")
+
+
+# ---- contact records ------------------------------------------------------------------
+
+
+def _local_input(ctx: Ctx, at: float) -> str:
+    """A moment as a datetime-local input wants it, in the box's local time."""
+    return f"{ctx.t.iso_date(at)}T{ctx.t.time_of_day(at)[:5]}"
+
+
+def _parse_local(ctx: Ctx, text: str) -> float | None:
+    match = _LOCAL_MOMENT.match(text)
+    if not match:
+        return None
+    midnight = ctx.t.local_midnight(match.group(1))
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    if midnight is None or hours > 23 or minutes > 59:
+        return None
+    return midnight + hours * 3600 + minutes * 60
+
+
+def contact_add(ctx: Ctx, customer_id: int) -> str:
+    customer = visible_customer(ctx, customer_id)
+    typed = {
+        "kind": ctx.form("kind"),
+        "at": ctx.form("at")[:40],
+        "text": ctx.form("text")[: CONTACT_TEXT_LIMIT * 2],
+        "call_id": ctx.form("call_id")[:20],
+    }
+    problems = {}
+    if typed["kind"] not in CONTACT_KINDS:
+        problems["kind"] = ctx.t("Choose what kind of contact it was.")
+    at = ctx.deps.clock() if not typed["at"] else _parse_local(ctx, typed["at"])
+    if at is None:
+        problems["at"] = ctx.t("Write the time as YYYY-MM-DD HH:MM.")
+    if not typed["text"]:
+        problems["text"] = ctx.t("Write what was said or done.")
+    elif len(typed["text"]) > CONTACT_TEXT_LIMIT:
+        problems["text"] = ctx.t("At most {n} characters.", n=CONTACT_TEXT_LIMIT)
+    call = None
+    if typed["call_id"]:
+        search = CallSearch(ctx.deps.store)
+        if typed["call_id"].isdigit():
+            call = search.call(int(typed["call_id"]), ctx.principal.line_scope())
+        if call is None:
+            problems["call_id"] = ctx.t("There is no call {id} that you may see.",
+                                        id=typed["call_id"])
+    if problems:
+        return _card(ctx, customer, contact_form=typed, problems=problems, status=400)
+    recording_id = None
+    if call is not None:
+        recordings = CallSearch(ctx.deps.store).recordings_of_calls([call.id])[call.id]
+        recording_id = recordings[0].id if recordings else None
+    ctx.deps.customers.add_contact(
+        customer.id,
+        typed["kind"],
+        typed["text"],
+        added_by=ctx.user.id,
+        at=at,
+        call_id=call.id if call else None,
+        recording_id=recording_id,
+    )
+    ctx.redirect(f"/customers/{customer.id}?done=contact#contacts")
+
+
+def contact_delete(ctx: Ctx, customer_id: int, contact_id: int) -> None:
+    customer = visible_customer(ctx, customer_id)
+    contact = ctx.deps.customers.contact(contact_id, ctx.principal.owner_scope())
+    if contact is None or contact.customer_id != customer.id:
+        ctx.fail(404, "Not found.")
+    if contact.added_by != ctx.user.id and not ctx.can("customers_edit"):
+        ctx.fail(403, "Only who added a contact record, or a user who may edit customers, may delete it.")  # noqa: E501
+    if ctx.form("confirm") != "yes":
+        ctx.fail(400, "Tick the box to confirm.")
+    ctx.deps.customers.delete_contact(contact.id)
+    ctx.redirect(f"/customers/{customer.id}?done=contact_deleted#contacts")

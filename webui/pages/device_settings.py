@@ -1,0 +1,413 @@
+"""Device settings (the ``admin`` flag): the lines, the country profile, the no-record list.
+
+A change is checked against the configuration schema (``firmware.config``),
+each problem shown beside its field; then written atomically with
+``ConfigStore``, and the engine told to reload (``reload_config``): modes,
+schedules and the no-record list apply at once, a line whose connection
+changed restarts once its call in progress ends, a new country restarts
+every line the same way. When the engine is not running the change is
+saved all the same and applies when it starts. Every change is written to
+the audit log (``settings_changed``) with what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from firmware.config import COUNTRIES, WEEKDAYS, Config, ConfigError, Line, to_plain, validate
+from firmware.numbers import describe
+from firmware.profiles import PROFILES, profile
+from firmware.schema import SchemaError
+from webui.context import Ctx
+from webui.engine_link import EngineUnavailableError
+
+log = logging.getLogger(__name__)
+
+LINE_NAME_LIMIT = 60
+DRIVER_LIMIT = 200
+NO_RECORD_LIMIT = 1000
+BLANK_WINDOWS = 2  # empty schedule rows on the form
+MAX_WINDOWS = 20
+MODES = ("auto", "vox", "manual", "schedule", "off")
+ENCODINGS = ("alaw", "ulaw", "pcm16")
+DRIVERS = ("audio", "signals", "playback", "modem")
+_SEPARATORS = re.compile(r"[\s\-().]")
+_PROBLEM = re.compile(r"^(?P<place>[^:]+): (?P<message>.*)$")
+
+# Where a schema place inside a line is shown on the form.
+_LINE_FIELDS = {
+    "number": "number",
+    "name": "name",
+    "enabled": "enabled",
+    "recording.mode": "mode",
+    "recording.encoding": "encoding",
+    "recording.vox.threshold_dbm0": "vox_threshold",
+    "recording.vox.hangover_ms": "vox_hangover",
+    "recording.vox.preroll_ms": "vox_preroll",
+    "recording.schedule": "schedule",
+    **{driver: driver for driver in DRIVERS},
+}
+_WINDOW_PLACE = re.compile(r"^recording\.schedule\[(\d+)\]\.(days|start|end)")
+
+
+def schema_message(t, message: str) -> str:
+    """A schema problem in the user's language where the box knows its form."""
+    patterns = (
+        (r"^(?P<value>.+) is outside (?P<low>.+)\.\.(?P<high>.+)$",
+         lambda m: t("{value} is outside {low} to {high}.", **m.groupdict())),
+        (r"^(?P<value>.+) is not one of (?P<choices>.+)$",
+         lambda m: t("{value} is not one of {choices}.", **m.groupdict())),
+        (r"^(?P<value>.*) is not a time HH:MM",
+         lambda m: t("{value} is not a time HH:MM (00:00 to 23:59).", **m.groupdict())),
+        (r"^(?P<value>.+) are not weekdays", lambda m: t("Tick days of the week only.")),
+        (r"^name at least one day$", lambda m: t("Tick at least one day.")),
+        (r"^mode 'schedule' needs a window$",
+         lambda m: t("The schedule mode needs at least one time window.")),
+        (r"^(?P<value>.*) is not a driver setting",
+         lambda m: t("{value} is not a driver setting such as sim: or alsa:plughw:1,0.",
+                     **m.groupdict())),
+        (r"^line number (?P<n>\d+) is used twice$",
+         lambda m: t("There is a line {n} already.", **m.groupdict())),
+        (r"^expected (?P<kind>\w+), got (?P<value>.+)$",
+         lambda m: t("Expected {kind}, got {value}.", **m.groupdict())),
+    )
+    for pattern, translate in patterns:
+        match = re.match(pattern, message)
+        if match:
+            return translate(match)
+    return message
+
+
+def _tell_engine(ctx: Ctx) -> dict[str, str]:
+    """Ask the engine to reload; the page's note about when the change applies."""
+    try:
+        reply = ctx.deps.engine.command("reload_config", timeout=10)
+    except EngineUnavailableError as error:
+        log.warning("the engine did not take the new configuration: %s", error)
+        return {"done": "offline"}
+    restarting = [str(n) for n in reply.get("restarting") or [] if isinstance(n, int)]
+    return {"done": "applied", "restarting": ",".join(restarting)}
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else key))
+        return flat
+    return {prefix: value}
+
+
+def describe_change(before: Config, after: Config) -> str:
+    """What changed, for the audit log: ``line 2: recording.mode 'auto'->'vox'; ...``."""
+    parts = []
+    old_device = _flatten(to_plain(before)["device"])
+    new_device = _flatten(to_plain(after)["device"])
+    for key in sorted(set(old_device) | set(new_device)):
+        if old_device.get(key) != new_device.get(key):
+            parts.append(f"device {key} {old_device.get(key)!r}->{new_device.get(key)!r}")
+    old_lines = {line.number: _flatten(dataclasses.asdict(line)) for line in before.lines}
+    new_lines = {line.number: _flatten(dataclasses.asdict(line)) for line in after.lines}
+    for number in sorted(set(old_lines) | set(new_lines)):
+        old, new = old_lines.get(number), new_lines.get(number)
+        if old is None:
+            parts.append(f"line {number} added")
+        elif new is None:
+            parts.append(f"line {number} removed")
+        else:
+            changed = [f"{key} {old.get(key)!r}->{new.get(key)!r}"
+                       for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+            if changed:
+                parts.append(f"line {number}: " + ", ".join(changed))
+    return "; ".join(parts)[:2000] or "no change"
+
+
+def _save(ctx: Ctx, before: Config, after: Config) -> dict[str, str]:
+    ctx.deps.config_store.save(after)
+    ctx.audit("settings_changed", target="device configuration",
+              detail=describe_change(before, after))
+    return _tell_engine(ctx)
+
+
+def _outcome(ctx: Ctx) -> dict[str, str]:
+    return {
+        "done": ctx.query("done"),
+        "restarting": re.sub(r"[^0-9,]", "", ctx.query("restarting"))[:100],
+    }
+
+
+# ---- the lines ---------------------------------------------------------------------------
+
+
+def lines_page(ctx: Ctx, problem: str = "", status: int = 200) -> str:
+    config = ctx.deps.config()
+    operators = {line.number: ctx.deps.accounts.line_users(line.number) for line in config.lines}
+    ctx.response.status = status
+    return ctx.render(
+        "admin_lines.tpl",
+        config=config,
+        operators=operators,
+        outcome=_outcome(ctx),
+        problem=problem,
+        next_number=min(set(range(1, 65)) - {line.number for line in config.lines} or {64}),
+    )
+
+
+def _line_of(ctx: Ctx, number: int) -> tuple[Config, int]:
+    config = ctx.deps.config()
+    for index, line in enumerate(config.lines):
+        if line.number == number:
+            return config, index
+    ctx.fail(404, "Not found.")
+    raise AssertionError  # unreachable: fail raises
+
+
+def _line_form(ctx: Ctx, number: int, typed: dict, problems: dict, status: int = 200) -> str:
+    ctx.response.status = status
+    windows = [*typed["windows"], *({"days": [], "start": "", "end": ""}
+                                    for _ in range(BLANK_WINDOWS))]
+    return ctx.render(
+        "admin_line.tpl",
+        number=number,
+        typed=typed,
+        windows=windows,
+        problems=problems,
+        modes=MODES,
+        encodings=ENCODINGS,
+        weekdays=WEEKDAYS,
+        users=[user for user in ctx.deps.accounts.users() if user.level != "super"],
+        outcome=_outcome(ctx),
+    )
+
+
+def _typed_of_line(ctx: Ctx, line: Line) -> dict:
+    recording = line.recording
+    return {
+        "name": line.name,
+        "enabled": line.enabled,
+        "mode": recording.mode,
+        "encoding": recording.encoding,
+        "vox_threshold": f"{recording.vox.threshold_dbm0:g}",
+        "vox_hangover": str(recording.vox.hangover_ms),
+        "vox_preroll": str(recording.vox.preroll_ms),
+        "windows": [dataclasses.asdict(window) for window in recording.schedule],
+        "operators": {user.id for user in ctx.deps.accounts.line_users(line.number)},
+        **{driver: getattr(line, driver) for driver in DRIVERS},
+    }
+
+
+def line_page(ctx: Ctx, number: int) -> str:
+    config, index = _line_of(ctx, number)
+    return _line_form(ctx, number, _typed_of_line(ctx, config.lines[index]), {})
+
+
+def _typed_from_form(ctx: Ctx) -> dict:
+    windows = []
+    for index in range(MAX_WINDOWS):
+        days = [day for day in ctx.form_list(f"window-{index}-days") if day in WEEKDAYS]
+        start = ctx.form(f"window-{index}-start")[:5]
+        end = ctx.form(f"window-{index}-end")[:5]
+        if days or start or end:
+            windows.append({"days": days, "start": start, "end": end})
+    operators = {int(v) for v in ctx.form_list("operator") if v.isdigit() and len(v) < 10}
+    return {
+        "name": ctx.form("name")[: LINE_NAME_LIMIT * 2],
+        "enabled": ctx.form("enabled") == "yes",
+        "mode": ctx.form("mode"),
+        "encoding": ctx.form("encoding"),
+        "vox_threshold": ctx.form("vox_threshold")[:20],
+        "vox_hangover": ctx.form("vox_hangover")[:20],
+        "vox_preroll": ctx.form("vox_preroll")[:20],
+        "windows": windows,
+        "operators": operators,
+        **{driver: ctx.form(driver)[: DRIVER_LIMIT * 2] for driver in DRIVERS},
+    }
+
+
+def _number(text: str, kind: type, place: str, problems: dict, t) -> float | int | None:
+    try:
+        return kind(text)
+    except ValueError:
+        problems[place] = t("Write a number.")
+        return None
+
+
+def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
+    """The line as a configuration document; form-level problems go into ``problems``."""
+    if len(typed["name"]) > LINE_NAME_LIMIT:
+        problems["name"] = t("At most {n} characters.", n=LINE_NAME_LIMIT)
+    for driver in DRIVERS:
+        if len(typed[driver]) > DRIVER_LIMIT:
+            problems[driver] = t("At most {n} characters.", n=DRIVER_LIMIT)
+    vox = {
+        "threshold_dbm0": _number(typed["vox_threshold"], float, "vox_threshold", problems, t),
+        "hangover_ms": _number(typed["vox_hangover"], int, "vox_hangover", problems, t),
+        "preroll_ms": _number(typed["vox_preroll"], int, "vox_preroll", problems, t),
+    }
+    return {
+        "number": number,
+        "name": typed["name"],
+        "enabled": typed["enabled"],
+        **{driver: typed[driver] for driver in DRIVERS},
+        "recording": {
+            "mode": typed["mode"],
+            "encoding": typed["encoding"],
+            "vox": vox,
+            "schedule": typed["windows"],
+        },
+    }
+
+
+def place_problems(error: SchemaError, line_index: int | None, t) -> tuple[dict, list[str]]:
+    """Schema problems by form field (of the line at ``line_index``), and the rest."""
+    by_field: dict[str, str] = {}
+    others: list[str] = []
+    prefix = f"lines[{line_index}]." if line_index is not None else None
+    for problem in error.problems:
+        match = _PROBLEM.match(problem)
+        if not match:
+            others.append(problem)
+            continue
+        place, message = match.group("place"), schema_message(t, match.group("message"))
+        if place.startswith("device."):
+            by_field.setdefault(place.removeprefix("device."), message)
+            continue
+        if place == "lines" and "used twice" in problem:
+            by_field.setdefault("number", message)
+            continue
+        if prefix and place.startswith(prefix):
+            inner = place.removeprefix(prefix)
+            window = _WINDOW_PLACE.match(inner)
+            key = (f"window-{window.group(1)}-{window.group(2)}" if window
+                   else _LINE_FIELDS.get(inner))
+            if key:
+                by_field.setdefault(key, message)
+                continue
+        others.append(f"{place}: {message}")
+    return by_field, others
+
+
+def line_submit(ctx: Ctx, number: int) -> str:
+    before, index = _line_of(ctx, number)
+    typed = _typed_from_form(ctx)
+    problems: dict[str, str] = {}
+    document = _line_document(typed, number, problems, ctx.t)
+    plain = to_plain(before)
+    plain["lines"][index] = document
+    after = None
+    if not problems:
+        try:
+            after = validate(plain)
+        except SchemaError as error:
+            by_field, others = place_problems(error, index, ctx.t)
+            problems.update(by_field)
+            if others:
+                problems["general"] = "; ".join(others)
+    if problems:
+        return _line_form(ctx, number, typed, problems, status=400)
+    ctx.deps.accounts.set_line_users(number, frozenset(typed["operators"]))
+    outcome = _save(ctx, before, after)
+    ctx.redirect(f"/admin/lines/{number}?{urlencode(outcome)}")
+
+
+def line_add(ctx: Ctx) -> str:
+    before = ctx.deps.config()
+    text = ctx.form("number")
+    name = ctx.form("name")[: LINE_NAME_LIMIT * 2]
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        return lines_page(ctx, ctx.t("A line number is 1 to 64."), 400)
+    if len(name) > LINE_NAME_LIMIT:
+        return lines_page(ctx, ctx.t("At most {n} characters.", n=LINE_NAME_LIMIT), 400)
+    number = int(text)
+    try:
+        after = validate({**to_plain(before),
+                          "lines": [*to_plain(before)["lines"], {"number": number, "name": name}]})
+    except SchemaError as error:
+        by_field, others = place_problems(error, len(before.lines), ctx.t)
+        return lines_page(ctx, "; ".join([*by_field.values(), *others]), 400)
+    outcome = _save(ctx, before, after)
+    ctx.redirect(f"/admin/lines/{number}?{urlencode(outcome)}")
+
+
+def line_delete(ctx: Ctx, number: int) -> str:
+    before, index = _line_of(ctx, number)
+    if ctx.form("confirm") != "yes":
+        return _line_form(ctx, number, _typed_of_line(ctx, before.lines[index]),
+                          {"general": ctx.t("Tick the box to confirm.")}, status=400)
+    after = Config(before.device, [line for line in before.lines if line.number != number])
+    ctx.deps.accounts.set_line_users(number, frozenset())
+    outcome = _save(ctx, before, after)
+    ctx.redirect(f"/admin/lines?{urlencode(outcome)}")
+
+
+# ---- the device: country profile, no-record list ----------------------------------------------
+
+
+def device_page(ctx: Ctx) -> str:
+    device = ctx.deps.config().device
+    return _device_form(ctx, {"country": device.country, "no_record": "\n".join(device.no_record)},
+                        {})
+
+
+def _device_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str:
+    ctx.response.status = status
+    chinese = ctx.t.language == "zh-CN"
+    countries = {code: PROFILES[code].name_zh if chinese else PROFILES[code].name_en
+                 for code in COUNTRIES}
+    return ctx.render("admin_device.tpl", typed=typed, problems=problems, countries=countries,
+                      outcome=_outcome(ctx), limit=NO_RECORD_LIMIT)
+
+
+def read_no_record(text: str, country: str, t) -> tuple[list[str], list[str]]:
+    """The no-record list typed one number per line: numbers as kept, and problems by row."""
+    numbers: list[str] = []
+    problems: list[str] = []
+    region = profile(country).region if country in PROFILES else "CN"
+    rows = text.splitlines()
+    if len([row for row in rows if row.strip()]) > NO_RECORD_LIMIT:
+        return [], [t("At most {n} numbers.", n=NO_RECORD_LIMIT)]
+    for row_number, row in enumerate(rows, start=1):
+        written = row.strip()
+        if not written:
+            continue
+        digits = _SEPARATORS.sub("", written)
+        if not re.fullmatch(r"\+?[0-9]{3,20}", digits):
+            problems.append(t("Row {n}: {number} is not a phone number.", n=row_number,
+                              number=written[:40]))
+            continue
+        info = describe(digits, region)
+        kept = info.e164 or digits  # E.164 when it parses: a later change of country keeps it
+        if kept not in numbers:
+            numbers.append(kept)
+    return numbers, problems
+
+
+def device_submit(ctx: Ctx) -> str:
+    before = ctx.deps.config()
+    typed = {"country": ctx.form("country"), "no_record": ctx.form("no_record")[:100_000]}
+    problems: dict[str, str] = {}
+    numbers, wrong = read_no_record(typed["no_record"], typed["country"], ctx.t)
+    if wrong:
+        problems["no_record"] = " ".join(wrong)
+    after = None
+    if not problems:
+        plain = to_plain(before)
+        plain["device"] = {"country": typed["country"], "no_record": numbers}
+        try:
+            after = validate(plain)
+        except SchemaError as error:
+            by_field, others = place_problems(error, None, ctx.t)
+            problems.update(by_field)
+            if others:
+                problems["general"] = "; ".join(others)
+    if problems:
+        return _device_form(ctx, typed, problems, status=400)
+    try:
+        outcome = _save(ctx, before, after)
+    except ConfigError as error:  # the file changed under us into something invalid
+        return _device_form(ctx, typed, {"general": "; ".join(error.problems)}, status=400)
+    ctx.redirect(f"/admin/device?{urlencode(outcome)}")

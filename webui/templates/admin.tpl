@@ -1,0 +1,31 @@
+% rebase('layout.tpl', title=_('Settings'), page='admin')
+% include('admin_nav.tpl', current='/admin')
+<h1>{{_('Settings')}}</h1>
+% if not connected:
+<p class="problem">{{_('The line engine is not running: changes to lines and the device are saved and apply when it starts.')}}</p>
+% end
+<div class="card-grid">
+  <section class="panel">
+    <h2><a href="/admin/users">{{_('Users')}}</a></h2>
+    <p>{{_('{n} users, {active} active.', n=len(users), active=sum(1 for u in users if u.active))}}</p>
+    <p class="muted">{{_('Levels, groups, permission flags and the lines each user handles.')}}</p>
+  </section>
+  <section class="panel">
+    <h2><a href="/admin/groups">{{_('Groups')}}</a></h2>
+    <p>{{', '.join(group.name for group in groups) or _('No groups yet.')}}</p>
+    <p class="muted">{{_('A group leader sees what the users of their group added.')}}</p>
+  </section>
+  <section class="panel">
+    <h2><a href="/admin/lines">{{_('Lines')}}</a></h2>
+    <ul class="plain">
+    % for line in config.lines:
+      <li>{{_('Line {n}', n=line.number)}} {{line.name}} · {{_({'auto': 'Automatic', 'vox': 'On voice', 'manual': 'By hand', 'schedule': 'On a schedule', 'off': 'Off'}[line.recording.mode]) if line.enabled else _('Disabled')}}</li>
+    % end
+    </ul>
+  </section>
+  <section class="panel">
+    <h2><a href="/admin/device">{{_('Device')}}</a></h2>
+    <p>{{_('Country profile')}}: {{config.device.country}}</p>
+    <p>{{_('{n} numbers are never recorded.', n=len(config.device.no_record))}}</p>
+  </section>
+</div>

@@ -1,0 +1,29 @@
+% rebase('layout.tpl', title=_('Device'), page='admin')
+% include('admin_nav.tpl', current='/admin/device')
+<h1>{{_('Device')}}</h1>
+% include('settings_outcome.tpl', outcome=outcome)
+% if problems.get('general'):
+<p class="problem" role="alert">{{problems['general']}}</p>
+% end
+<form method="post" action="/admin/device" class="stacked settings-form">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <label{{!' class="has-problem"' if 'country' in problems else ''}}>{{_('Country profile')}}
+    <select name="country">
+    % for code, name in countries.items():
+      <option value="{{code}}"{{!' selected' if code == typed['country'] else ''}}>{{name}} ({{code}})</option>
+    % end
+    </select>
+    <span class="hint">{{_('Ring cadence, tones, caller ID and how numbers are read. Changing it restarts every line once its call in progress ends.')}}</span>
+    % if 'country' in problems:
+    <span class="field-problem">{{problems['country']}}</span>
+    % end
+  </label>
+  <label{{!' class="has-problem"' if 'no_record' in problems else ''}}>{{_('Never record these numbers')}}
+    <textarea name="no_record" rows="8" inputmode="tel">{{typed['no_record']}}</textarea>
+    <span class="hint">{{_('One number per line, at most {n}. Their calls are still logged, never recorded, in every mode.', n=limit)}}</span>
+    % if 'no_record' in problems:
+    <span class="field-problem">{{problems['no_record']}}</span>
+    % end
+  </label>
+  <div class="row"><button type="submit">{{_('Save')}}</button></div>
+</form>

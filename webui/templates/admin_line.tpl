@@ -1,0 +1,109 @@
+% rebase('layout.tpl', title=_('Line {n}', n=number), page='admin')
+% include('admin_nav.tpl', current='/admin/lines')
+<p class="crumbs"><a href="/admin/lines">{{_('Lines')}}</a></p>
+<h1>{{_('Line {n}', n=number)}}<span class="muted">{{typed['name']}}</span></h1>
+% include('settings_outcome.tpl', outcome=outcome)
+% if problems:
+<p class="problem" role="alert">{{problems.get('general') or _('Please correct the fields marked below.')}}</p>
+% end
+% def problem(key):
+  % if key in problems:
+<span class="field-problem">{{problems[key]}}</span>
+  % end
+% end
+% modes = {'auto': _('Automatic: answered calls'), 'vox': _('On voice'), 'manual': _('By hand'), 'schedule': _('On a schedule: answered calls inside the windows'), 'off': _('Off')}
+% days = {'mon': _('Mon'), 'tue': _('Tue'), 'wed': _('Wed'), 'thu': _('Thu'), 'fri': _('Fri'), 'sat': _('Sat'), 'sun': _('Sun')}
+<form method="post" action="/admin/lines/{{number}}" class="stacked settings-form">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <div class="form-grid">
+    <label{{!' class="has-problem"' if 'name' in problems else ''}}>{{_('Name')}} <input name="name" value="{{typed['name']}}" maxlength="60">
+      % problem('name')
+    </label>
+    <label{{!' class="has-problem"' if 'mode' in problems else ''}}>{{_('Recording')}}
+      <select name="mode">
+      % for mode in modes:
+        <option value="{{mode}}"{{!' selected' if mode == typed['mode'] else ''}}>{{modes[mode]}}</option>
+      % end
+      </select>
+      % problem('mode')
+    </label>
+    <label{{!' class="has-problem"' if 'encoding' in problems else ''}}>{{_('Encoding')}}
+      <select name="encoding">
+      % for encoding in encodings:
+        <option value="{{encoding}}"{{!' selected' if encoding == typed['encoding'] else ''}}>{{ {'alaw': _('A-law (8 kB/s)'), 'ulaw': _('mu-law (8 kB/s)'), 'pcm16': _('16-bit linear (16 kB/s)')}[encoding] }}</option>
+      % end
+      </select>
+      % problem('encoding')
+    </label>
+  </div>
+  <label class="check"><input type="checkbox" name="enabled" value="yes"{{!' checked' if typed['enabled'] else ''}}> {{_('Enabled: the box watches and records this line')}}</label>
+  <fieldset>
+    <legend>{{_('Recording on voice')}}</legend>
+    <div class="form-grid">
+      <label{{!' class="has-problem"' if 'vox_threshold' in problems else ''}}>{{_('Threshold (dBm0)')}} <input name="vox_threshold" value="{{typed['vox_threshold']}}" inputmode="decimal">
+        % problem('vox_threshold')
+      </label>
+      <label{{!' class="has-problem"' if 'vox_hangover' in problems else ''}}>{{_('Keeps recording after the voice stops (ms)')}} <input name="vox_hangover" value="{{typed['vox_hangover']}}" inputmode="numeric">
+        % problem('vox_hangover')
+      </label>
+      <label{{!' class="has-problem"' if 'vox_preroll' in problems else ''}}>{{_('Starts before the voice (ms)')}} <input name="vox_preroll" value="{{typed['vox_preroll']}}" inputmode="numeric">
+        % problem('vox_preroll')
+      </label>
+    </div>
+  </fieldset>
+  <fieldset{{!' class="has-problem"' if 'schedule' in problems else ''}}>
+    <legend>{{_('Schedule')}}</legend>
+    <p class="hint">{{_('For the schedule mode: the weekly windows in which answered calls are recorded. An end before the start runs past midnight. Leave a row empty to remove it.')}}</p>
+    % problem('schedule')
+    % for index, window in enumerate(windows):
+    <div class="window-row">
+      <span class="days">
+      % for day in weekdays:
+        <label class="check"><input type="checkbox" name="window-{{index}}-days" value="{{day}}"{{!' checked' if day in window['days'] else ''}}> {{days[day]}}</label>
+      % end
+      </span>
+      <label>{{_('From')}} <input type="time" name="window-{{index}}-start" value="{{window['start']}}"></label>
+      <label>{{_('To')}} <input type="time" name="window-{{index}}-end" value="{{window['end']}}"></label>
+      % for part in ('days', 'start', 'end'):
+        % problem('window-%d-%s' % (index, part))
+      % end
+    </div>
+    % end
+  </fieldset>
+  <fieldset>
+    <legend>{{_('Operators')}}</legend>
+    <p class="hint">{{_('The users who handle this line: its caller pop-ups, calls and recordings. Super users see every line.')}}</p>
+    <div class="line-list">
+    % for person in users:
+      <label class="check"><input type="checkbox" name="operator" value="{{person.id}}"{{!' checked' if person.id in typed['operators'] else ''}}> {{person.shown_name}} <span class="muted">{{person.group_name or ''}}</span></label>
+    % end
+    % if not users:
+      <p class="muted">{{_('No leaders or operators yet.')}}</p>
+    % end
+    </div>
+  </fieldset>
+  <details class="panel"{{!' open' if any(key in problems for key in ('audio', 'signals', 'playback', 'modem')) else ''}}>
+    <summary>{{_('Connection (for the installer)')}}</summary>
+    <div class="form-grid">
+    % for key, label in (('audio', _('Audio in')), ('signals', _('Ring and hook signals')), ('playback', _('Audio out')), ('modem', _('Voice modem'))):
+      <label{{!' class="has-problem"' if key in problems else ''}}>{{label}} <input name="{{key}}" value="{{typed[key]}}" maxlength="200" spellcheck="false" autocomplete="off">
+        % problem(key)
+      </label>
+    % end
+    </div>
+    <p class="hint">{{_('For example alsa:plughw:1,0, gpio:ring=17,loop=27,relay=22, serial:/dev/ttyACM0 or sim: for the simulated office. A voice modem, when set, replaces the other three.')}}</p>
+  </details>
+  <div class="row">
+    <button type="submit">{{_('Save')}}</button>
+    <a class="button secondary" href="/admin/lines">{{_('Cancel')}}</a>
+  </div>
+</form>
+<details class="contact-delete panel">
+  <summary>{{_('Remove this line')}}</summary>
+  <form method="post" action="/admin/lines/{{number}}/delete" class="row" data-confirm="{{_('Remove line {n}?', n=number)}}">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <p class="muted">{{_('The box stops watching the line once its call in progress ends. Its calls and recordings stay.')}}</p>
+    <label class="check"><input type="checkbox" name="confirm" value="yes" required> {{_('Yes, remove this line')}}</label>
+    <button type="submit" class="danger">{{_('Remove')}}</button>
+  </form>
+</details>

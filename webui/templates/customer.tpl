@@ -1,0 +1,143 @@
+% rebase('layout.tpl', title=customer.name, page='customers', scripts=['customers.js'])
+<p class="crumbs"><a href="/customers">{{_('Customers')}}</a></p>
+<div class="page-head">
+  <h1>{{customer.name}}</h1>
+  <div class="actions">
+  % if ctx.can('customers_edit'):
+    <a class="button" href="/customers/{{customer.id}}/edit">{{_('Edit')}}</a>
+  % end
+  % if ctx.can('customers_delete'):
+    <a class="button secondary danger-text" href="/customers/{{customer.id}}/delete">{{_('Delete')}}</a>
+  % end
+  </div>
+</div>
+% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.')}
+% if notice in notices:
+<p class="notice" role="status">{{notices[notice]}}</p>
+% end
+<div class="card-grid">
+<section class="panel">
+  <h2>{{_('Details')}}</h2>
+  <dl class="facts">
+    <dt>{{_('Company')}}</dt><dd>{{customer.company or '—'}}</dd>
+    <dt>{{_('Group')}}</dt><dd>{{customer.category or '—'}}</dd>
+    <dt>{{_('Level')}}</dt><dd>{{customer.grade or '—'}}</dd>
+    <dt>{{_('Birthday')}}</dt><dd>{{_.date(_.local_midnight(customer.birthday) + 12 * 3600) if customer.birthday else '—'}}</dd>
+    <dt>{{_('Email')}}</dt><dd>{{customer.email or '—'}}</dd>
+    <dt>{{_('Address')}}</dt><dd class="multiline">{{customer.address or '—'}}</dd>
+    <dt>{{_('Notes')}}</dt><dd class="multiline">{{customer.notes or '—'}}</dd>
+    <dt>{{_('Added by')}}</dt><dd>{{customer.added_by_name or '—'}}, {{_.datetime(customer.created_at)}}</dd>
+    <dt>{{_('Latest change')}}</dt><dd>{{_.datetime(customer.updated_at)}}</dd>
+  </dl>
+</section>
+<section class="panel">
+  <h2>{{_('Numbers')}}</h2>
+  % if numbers:
+  <ul class="numbers">
+  % for number in numbers:
+    <li>
+      <span class="number">{{number.display}}</span>
+      % if number.label:
+      <span class="badge">{{number.label}}</span>
+      % end
+      <span class="muted">{{' · '.join(part for part in (number.location, number.carrier) if part)}}</span>
+    </li>
+  % end
+  </ul>
+  % else:
+  <p class="muted">{{_('No numbers yet.')}}</p>
+  % end
+  <h2>{{_('Recent calls')}}</h2>
+  % if calls:
+  <ul class="recent-calls">
+  % for call in calls:
+    <li>{{_.datetime(call.started_at)}} · {{_('Line {n}', n=call.line)}} · {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, call.direction))}} · {{_({'answered': 'Answered', 'missed': 'Missed', 'unanswered': 'Not answered', 'blocked': 'Blocked', 'busy': 'Busy', 'failed': 'Failed', 'in_progress': 'In progress'}.get(call.outcome, call.outcome))}}{{' · ' + _.duration(call.duration_s) if call.duration_s else ''}}
+    % if ctx.can('recordings_listen'):
+      % for recording in recordings.get(call.id, []):
+      <a href="/recordings/{{recording.id}}">{{_('Recording')}}</a>
+      % end
+    % end
+    </li>
+  % end
+  </ul>
+  % else:
+  <p class="muted">{{_('No calls from these numbers on the lines you see.')}}</p>
+  % end
+</section>
+</div>
+% if ctx.can('contacts'):
+<section class="panel" id="contacts">
+  <h2>{{_('Contact records')}}</h2>
+  <form method="post" action="/customers/{{customer.id}}/contacts" class="contact-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <div class="row">
+      <label>{{_('Kind')}}
+        <select name="kind">
+        % for kind in kinds:
+          <option value="{{kind}}"{{!' selected' if kind == contact_form.get('kind') else ''}}>{{_({'call': 'Call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}[kind])}}</option>
+        % end
+        </select>
+        % if problems.get('kind'):
+        <span class="field-problem">{{problems['kind']}}</span>
+        % end
+      </label>
+      <label>{{_('Time')}}
+        <input type="datetime-local" name="at" value="{{contact_form.get('at', '')}}">
+        % if problems.get('at'):
+        <span class="field-problem">{{problems['at']}}</span>
+        % end
+      </label>
+      <label>{{_('Linked call')}}
+        <select name="call_id">
+          <option value="">{{_('None')}}</option>
+          % for call in calls:
+          <option value="{{call.id}}"{{!' selected' if str(call.id) == contact_form.get('call_id') else ''}}>{{_.datetime(call.started_at)}} · {{_('Line {n}', n=call.line)}}</option>
+          % end
+          % if contact_form.get('call_id') and not any(str(call.id) == contact_form.get('call_id') for call in calls):
+          <option value="{{contact_form['call_id']}}" selected>{{contact_form['call_id']}}</option>
+          % end
+        </select>
+        % if problems.get('call_id'):
+        <span class="field-problem">{{problems['call_id']}}</span>
+        % end
+      </label>
+    </div>
+    <label class="stacked-label">{{_('What was said or done')}}
+      <textarea name="text" rows="3" maxlength="4000" required>{{contact_form.get('text', '')}}</textarea>
+      % if problems.get('text'):
+      <span class="field-problem">{{problems['text']}}</span>
+      % end
+    </label>
+    <button type="submit">{{_('Add contact record')}}</button>
+  </form>
+  % if contacts:
+  <ol class="contacts">
+  % for contact in contacts:
+    <li>
+      <div class="contact-head">
+        <span class="badge">{{_({'call': 'Call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
+        <span>{{_.datetime(contact.at)}}</span>
+        <span class="muted">{{contact.added_by_name or '—'}}</span>
+        % if contact.recording_id and ctx.can('recordings_listen'):
+        <a href="/recordings/{{contact.recording_id}}">{{_('Recording')}}</a>
+        % end
+      </div>
+      <p class="multiline">{{contact.text}}</p>
+      % if contact.added_by == user.id or ctx.can('customers_edit'):
+      <details class="contact-delete">
+        <summary>{{_('Delete')}}</summary>
+        <form method="post" action="/customers/{{customer.id}}/contacts/{{contact.id}}/delete" data-confirm="{{_('Delete this contact record?')}}" class="row">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label class="check"><input type="checkbox" name="confirm" value="yes" required> {{_('Yes, delete this contact record')}}</label>
+          <button type="submit" class="danger">{{_('Delete')}}</button>
+        </form>
+      </details>
+      % end
+    </li>
+  % end
+  </ol>
+  % else:
+  <p class="muted">{{_('No contact records yet.')}}</p>
+  % end
+</section>
+% end
