@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
 
 from firmware.store.call_filter import OUTCOMES, CallFilter, FilterError, RecordingFilter
-from firmware.store.call_search import COUNT_CAP, CallSearch
+from firmware.store.call_search import CALL_SORTS, COUNT_CAP, CallSearch
 from firmware.store.crm import CustomerNumber, Customers
 from firmware.store.db import Store
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
@@ -155,14 +155,15 @@ def _matches(box: Box, call, search: CallFilter, lines: LineScope, owners: Owner
 
 
 def _sorted(calls: list, sort: str, descending: bool) -> list:
-    column = {"start": "started_at", "duration": "duration_s", "line": "line", "number": "number"}
-    ordered = sorted(calls, key=lambda c: c.id, reverse=descending)
-    if sort != "start":
-        ordered.sort(key=lambda c: c.started_at, reverse=True)
-    present = [c for c in ordered if getattr(c, column[sort]) is not None]
-    absent = [c for c in ordered if getattr(c, column[sort]) is None]
-    present.sort(key=lambda c: getattr(c, column[sort]), reverse=descending)
-    return present + absent
+    """The search's order: the sort column (None first, as SQLite has it), then id."""
+    columns = {"start": ("started_at",), "duration": ("duration_s",),
+               "line": ("line", "started_at"), "number": ("number",)}[sort]
+
+    def key(call):
+        values = [getattr(call, column) for column in columns]
+        return (*((0, 0) if value is None else (1, value) for value in values), call.id)
+
+    return sorted(calls, key=key, reverse=descending)
 
 
 def _random_filter(box: Box, rng: np.random.Generator) -> CallFilter:
@@ -209,18 +210,21 @@ SCOPES = [
 ]
 
 
-def test_searches_return_exactly_what_a_brute_force_filter_finds(box, rng):
-    for _ in range(150):
+@pytest.mark.parametrize("window", [16, 300, 5000])
+def test_searches_return_exactly_what_a_brute_force_filter_finds(box, rng, window):
+    """Whichever way a search reads its page (a window in order, or its indexes)."""
+    searcher = CallSearch(box.store, window=window)
+    for _ in range(100):
         search = _random_filter(box, rng)
         lines, owners = SCOPES[int(rng.integers(len(SCOPES)))]
-        sort = str(rng.choice(["start", "duration", "line", "number"]))
+        sort = str(rng.choice(CALL_SORTS))
         descending = bool(rng.random() < 0.7)
         expected = _sorted(
             [c for c in box.calls if _matches(box, c, search, lines, owners)], sort, descending
         )
         limit = int(rng.choice([7, 50]))
         offset = int(rng.choice([0, limit, 3 * limit]))
-        page = box.search.search_calls(
+        page = searcher.search_calls(
             search, lines, owners, sort=sort, descending=descending, offset=offset, limit=limit
         )
         context = (search, lines, owners, sort, descending, offset)
@@ -234,6 +238,34 @@ def test_searches_return_exactly_what_a_brute_force_filter_finds(box, rng):
             assert list(row.recording_ids) == box.recordings.get(row.call.id, []), context
             customer = _customer_of(box, row.call, owners)
             assert (row.customer_id, row.customer_name) == (customer or (None, None)), context
+
+
+@pytest.mark.parametrize("window", [16, 5000])
+def test_recording_searches_match_a_brute_force_filter(box, rng, window):
+    searcher = CallSearch(box.store, window=window)
+    calls = {call.id: call for call in box.calls}
+    recordings = [  # (recording id, its call, its start)
+        (recording_id, calls[call_id], calls[call_id].started_at + part)
+        for call_id, ids in box.recordings.items()
+        for part, recording_id in enumerate(ids)
+    ]
+    for _ in range(60):
+        search = _random_filter(box, rng)
+        lines, owners = SCOPES[int(rng.integers(len(SCOPES)))]
+        undated = replace(search, since=None, until=None)
+        expected = sorted(
+            (
+                (start, recording_id)
+                for recording_id, call, start in recordings
+                if _matches(box, call, undated, lines, owners)
+                and (search.since is None or start >= search.since)
+                and (search.until is None or start < search.until)
+            ),
+            reverse=True,
+        )
+        page = searcher.search_recordings(RecordingFilter(search), lines, owners, limit=20)
+        assert [row.recording.id for row in page.rows] == [r for _, r in expected[:20]], search
+        assert page.total == min(len(expected), COUNT_CAP)
 
 
 def test_every_match_is_reached_by_paging_and_by_the_export_iterator(box):
@@ -292,7 +324,9 @@ def test_recording_search_by_call_fields_tags_and_notes(box):
     assert box.search.recording(10**9, EVERY_LINE, EVERYTHING) is None
     # Call fields filter recordings by their own time and line.
     search = RecordingFilter(CallFilter(lines=frozenset({2}), direction="in"))
-    page = box.search.search_recordings(search, EVERY_LINE, EVERYTHING, limit=500)
+    page = CallSearch(box.store, window=20).search_recordings(
+        search, EVERY_LINE, EVERYTHING, limit=500
+    )
     assert page.rows and all(
         r.recording.line == 2 and r.call.direction == "in" for r in page.rows
     )

@@ -13,6 +13,9 @@ E.164 form:
   ``calls_number_search`` (FTS5), so "8000" finds ...138 0013 8000 without
   reading every call; shorter parts fall back to ``LIKE``.
 
+Each condition also has a form that uses no index, for reading the latest
+calls in order and testing each (``firmware.store.search_plan`` picks).
+
 Customers are matched by name, through their numbers, and only among the
 customers the reader may see (an ``OwnerScope``).
 """
@@ -107,31 +110,36 @@ class RecordingFilter:
             raise FilterError(f"notes to search for are at most {MAX_TEXT * 4} characters")
 
 
-def number_condition(text: str, match: str) -> tuple[str, list[object]]:
-    """Calls whose number (as given, or in E.164) has ``text`` at its start or anywhere."""
-    if match == "prefix":
+def number_condition(text: str, match: str, *, indexed: bool) -> tuple[str, list[object]]:
+    """Calls whose number (as given, or in E.164) has ``text`` at its start or anywhere.
+
+    ``indexed``: through the number indexes (to find few calls among many);
+    otherwise a test of each row read in another order (see ``call_conditions``).
+    """
+    if indexed and match == "prefix":
         upper = _next_text(text)
         return (
             "((c.number >= ? AND c.number < ?) OR (c.number_e164 >= ? AND c.number_e164 < ?))",
             [text, upper, text, upper],
         )
-    if len(text) >= MIN_TRIGRAM:
+    if indexed and len(text) >= MIN_TRIGRAM:
         phrase = '"' + text.replace('"', '""') + '"'
         return (
             "c.id IN (SELECT rowid FROM calls_number_search WHERE calls_number_search MATCH ?)",
             [phrase],
         )
-    pattern = like_pattern(text)
+    pattern = like_pattern(text, prefix_only=match == "prefix")
     return (
-        "(c.number LIKE ? ESCAPE '\\' OR c.number_e164 LIKE ? ESCAPE '\\')",
+        "(+c.number LIKE ? ESCAPE '\\' OR +c.number_e164 LIKE ? ESCAPE '\\')",
         [pattern, pattern],
     )
 
 
-def customer_condition(name: str, owners: OwnerScope) -> tuple[str, list[object]]:
+def customer_condition(name: str, owners: OwnerScope, *, indexed: bool) -> tuple[str, list[object]]:
     """Calls from or to a number of a customer ``owners`` may see whose name has ``name``."""
     visible, owner_parameters = owners.condition("cu.added_by")
     pattern = like_pattern(name)
+    plus = "" if indexed else "+"
 
     def numbers_of_customers(column: str) -> str:
         return (
@@ -140,30 +148,44 @@ def customer_condition(name: str, owners: OwnerScope) -> tuple[str, list[object]
         )
 
     return (
-        f"(c.number_e164 IN ({numbers_of_customers('number_e164')}) "
-        f"OR c.number IN ({numbers_of_customers('number')}))",
+        f"({plus}c.number_e164 IN ({numbers_of_customers('number_e164')}) "
+        f"OR {plus}c.number IN ({numbers_of_customers('number')}))",
         [pattern, *owner_parameters, pattern, *owner_parameters],
     )
 
 
 def call_conditions(
-    search: CallFilter, owners: OwnerScope, *, start: str = "c.started_at", line: str = "c.line"
+    search: CallFilter,
+    owners: OwnerScope,
+    *,
+    indexed: bool = True,
+    start: str = "c.started_at",
+    line: str = "c.line",
 ) -> tuple[list[str], list[object]]:
     """The SQL conditions (and their parameters) for ``search``.
 
-    ``start`` and ``line`` name the columns the date range and the lines
-    apply to (a recordings search dates and places recordings by their own).
+    With ``indexed``, the number, customer and date conditions can lead the
+    query through their indexes (for searches that match few calls); without,
+    every column is wrapped in a unary ``+`` so that no index is used and the
+    conditions only test the rows another part of the query reads (a window of
+    the latest calls, for searches that match many). ``start`` and ``line``
+    name the columns the date range and the lines apply to (a recordings
+    search dates and places recordings by their own).
     """
     conditions: list[str] = []
     parameters: list[object] = []
+    plus = "" if indexed else "+"
+    # The line is never what narrows a search most; with a number or a customer
+    # to look for, those lead.
+    line_plus = "+" if not indexed or search.number or search.customer else ""
     if search.since is not None:
-        conditions.append(f"{start} >= ?")
+        conditions.append(f"{plus}{start} >= ?")
         parameters.append(float(search.since))
     if search.until is not None:
-        conditions.append(f"{start} < ?")
+        conditions.append(f"{plus}{start} < ?")
         parameters.append(float(search.until))
     if search.lines:
-        conditions.append(f"{line} IN ({_marks(search.lines)})")
+        conditions.append(f"{line_plus}{line} IN ({_marks(search.lines)})")
         parameters.extend(sorted(search.lines))
     if search.direction:
         conditions.append("c.direction = ?")
@@ -172,18 +194,20 @@ def call_conditions(
         conditions.append(f"c.outcome IN ({_marks(search.outcomes)})")
         parameters.extend(sorted(search.outcomes))
     if search.number:
-        condition, values = number_condition(search.number, search.number_match)
+        condition, values = number_condition(search.number, search.number_match, indexed=indexed)
         conditions.append(condition)
         parameters.extend(values)
     if search.customer:
-        condition, values = customer_condition(search.customer, owners)
+        condition, values = customer_condition(search.customer, owners, indexed=indexed)
         conditions.append(condition)
         parameters.extend(values)
+    # Durations never lead: "longer than a minute" is most calls, and sorting
+    # most calls by time costs more than reading them in time order.
     if search.min_duration is not None:
-        conditions.append("c.duration_s >= ?")
+        conditions.append("+c.duration_s >= ?")
         parameters.append(float(search.min_duration))
     if search.max_duration is not None:
-        conditions.append("c.duration_s <= ?")
+        conditions.append("+c.duration_s <= ?")
         parameters.append(float(search.max_duration))
     if search.has_recording is not None:
         exists = "EXISTS (SELECT 1 FROM recordings rr WHERE rr.call_id = c.id)"
@@ -192,11 +216,11 @@ def call_conditions(
 
 
 def recording_conditions(
-    search: RecordingFilter, owners: OwnerScope
+    search: RecordingFilter, owners: OwnerScope, *, indexed: bool = True
 ) -> tuple[list[str], list[object]]:
     """The SQL conditions for a recordings search (recordings ``r`` joined to calls ``c``)."""
     conditions, parameters = call_conditions(
-        search.calls, owners, start="r.started_at", line="r.line"
+        search.calls, owners, indexed=indexed, start="r.started_at", line="r.line"
     )
     for tag in sorted(search.tags):
         conditions.append("r.id IN (SELECT recording_id FROM recording_tags WHERE tag = ?)")

@@ -22,25 +22,16 @@ from firmware.store.call_filter import (
 )
 from firmware.store.db import CALL_FIELDS, RECORDING_FIELDS, CallRecord, RecordingRecord, Store
 from firmware.store.scopes import LineScope, OwnerScope
+from firmware.store.search_plan import CALLS, RECORDINGS, WINDOW, PlannedSearch
 
 _CALL_COLUMNS = ", ".join(f"c.{name}" for name in CALL_FIELDS)
 _RECORDING_COLUMNS = ", ".join(f"r.{name}" for name in RECORDING_FIELDS)
+_RECORDING_ROW_COLUMNS = f"{_RECORDING_COLUMNS}, r.notes, {_CALL_COLUMNS}"
 
 COUNT_CAP = 1000  # a search counts its results up to here ("1,000+")
 MAX_PAGE = 500
-# Sort keys and their columns; ties go by start time, newest first, then by id.
-CALL_SORTS = {
-    "start": "c.started_at",
-    "duration": "c.duration_s",
-    "line": "c.line",
-    "number": "c.number",
-}
-RECORDING_SORTS = {
-    "start": "r.started_at",
-    "duration": "r.samples",
-    "line": "r.line",
-    "number": "c.number",
-}
+CALL_SORTS = tuple(CALLS.sorts)
+RECORDING_SORTS = tuple(RECORDINGS.sorts)
 
 
 @dataclass(frozen=True)
@@ -81,16 +72,6 @@ class Page:
         return self.offset > 0
 
 
-def _order(columns: dict[str, str], sort: str, descending: bool, start: str, key: str) -> str:
-    if sort not in columns:
-        raise ValueError(f"cannot sort by {sort!r}; sort by one of {sorted(columns)}")
-    way = "DESC" if descending else "ASC"
-    order = f"{columns[sort]} {way} NULLS LAST"
-    if sort != "start":
-        order += f", {start} DESC"
-    return f"{order}, {key} {way}"
-
-
 def _page_bounds(offset: int, limit: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"a page holds 1 to {MAX_PAGE} rows, not {limit}")
@@ -102,8 +83,9 @@ def _marks(values: list) -> str:
 
 
 class CallSearch:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, window: int = WINDOW) -> None:
         self.store = store
+        self.window = window  # rows a search reads in order before its indexes lead
 
     def call(self, call_id: int, scope: LineScope) -> CallRecord | None:
         condition, parameters = scope.condition("c.line")
@@ -159,20 +141,21 @@ class CallSearch:
 
     # ---- searches ---------------------------------------------------------------------
 
-    def _count(self, from_where: str, parameters: list[object]) -> tuple[int, bool]:
-        found = self.store.connection().execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {from_where} LIMIT ?)",
-            (*parameters, COUNT_CAP + 1),
-        ).fetchone()[0]
-        return min(found, COUNT_CAP), found > COUNT_CAP
+    def _planned_calls(
+        self, search: CallFilter, lines: LineScope, owners: OwnerScope, sort: str,
+        descending: bool,
+    ) -> PlannedSearch:
+        def conditions(indexed: bool) -> tuple[list[str], list[object]]:
+            # The line leads only when no number or customer is there to lead.
+            plain = indexed and not (search.number or search.customer)
+            scope, parameters = lines.condition("c.line" if plain else "+c.line")
+            found, values = call_conditions(search, owners, indexed=indexed)
+            return [scope, *found], [*parameters, *values]
 
-    def _call_query(
-        self, search: CallFilter, lines: LineScope, owners: OwnerScope
-    ) -> tuple[str, list[object]]:
-        scope, parameters = lines.condition("c.line")
-        conditions, values = call_conditions(search, owners)
-        where = " AND ".join([scope, *conditions])
-        return f"calls c WHERE {where}", [*parameters, *values]
+        CALLS.columns(sort)  # refuses an unknown sort key
+        return PlannedSearch(
+            CALLS, _CALL_COLUMNS, conditions, sort, descending, search.since, search.until
+        )
 
     def search_calls(
         self,
@@ -187,15 +170,15 @@ class CallSearch:
     ) -> Page:
         """One page of the calls that match ``search`` on lines the reader may see."""
         offset, limit = _page_bounds(offset, limit)
-        from_where, parameters = self._call_query(search, lines, owners)
-        order = _order(CALL_SORTS, sort, descending, "c.started_at", "c.id")
-        rows = self.store.connection().execute(
-            f"SELECT {_CALL_COLUMNS} FROM {from_where} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*parameters, limit + 1, offset),
-        ).fetchall()
-        calls = [CallRecord(*row) for row in rows[:limit]]
-        total, more = self._count(from_where, parameters)
-        return Page(self._call_rows(calls, owners), offset, limit, len(rows) > limit, total, more)
+        planned = self._planned_calls(search, lines, owners, sort, descending)
+        found = planned.page(
+            self.store.connection(), offset, limit, cap=COUNT_CAP, window=self.window
+        )
+        calls = [CallRecord(*row) for row in found.rows]
+        return Page(
+            self._call_rows(calls, owners), offset, limit, found.has_next, found.total,
+            found.more_than_total,
+        )
 
     def iter_calls(
         self,
@@ -209,12 +192,8 @@ class CallSearch:
         batch: int = 1000,
     ) -> Iterator[list[CallRow]]:
         """Every matching call (up to ``limit``), in batches: for exports, read as they go."""
-        from_where, parameters = self._call_query(search, lines, owners)
-        order = _order(CALL_SORTS, sort, descending, "c.started_at", "c.id")
-        cursor = self.store.connection().execute(
-            f"SELECT {_CALL_COLUMNS} FROM {from_where} ORDER BY {order} LIMIT ?",
-            (*parameters, -1 if limit is None else limit),
-        )
+        planned = self._planned_calls(search, lines, owners, sort, descending)
+        cursor = planned.cursor(self.store.connection(), limit)
         try:
             while rows := cursor.fetchmany(batch):
                 yield self._call_rows([CallRecord(*row) for row in rows], owners)
@@ -277,15 +256,18 @@ class CallSearch:
 
     # ---- recordings ---------------------------------------------------------------------
 
-    def _recording_query(
-        self, search: RecordingFilter, lines: LineScope, owners: OwnerScope
-    ) -> tuple[str, list[object]]:
-        scope, parameters = lines.condition("r.line")
-        conditions, values = recording_conditions(search, owners)
-        where = " AND ".join([scope, *conditions])
-        return (
-            f"recordings r LEFT JOIN calls c ON c.id = r.call_id WHERE {where}",
-            [*parameters, *values],
+    def _planned_recordings(
+        self, search: RecordingFilter, lines: LineScope, owners: OwnerScope, descending: bool
+    ) -> PlannedSearch:
+        def conditions(indexed: bool) -> tuple[list[str], list[object]]:
+            plain = indexed and not (search.calls.number or search.calls.customer)
+            scope, parameters = lines.condition("r.line" if plain else "+r.line")
+            found, values = recording_conditions(search, owners, indexed=indexed)
+            return [scope, *found], [*parameters, *values]
+
+        return PlannedSearch(
+            RECORDINGS, _RECORDING_ROW_COLUMNS, conditions, "start", descending,
+            search.calls.since, search.calls.until,
         )
 
     def search_recordings(
@@ -294,23 +276,21 @@ class CallSearch:
         lines: LineScope,
         owners: OwnerScope,
         *,
-        sort: str = "start",
         descending: bool = True,
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """One page of the recordings that match ``search`` on lines the reader may see."""
+        """One page of the recordings that match ``search`` on lines the reader may see,
+        newest first (or oldest)."""
         offset, limit = _page_bounds(offset, limit)
-        from_where, parameters = self._recording_query(search, lines, owners)
-        order = _order(RECORDING_SORTS, sort, descending, "r.started_at", "r.id")
-        rows = self.store.connection().execute(
-            f"SELECT {_RECORDING_COLUMNS}, r.notes, {_CALL_COLUMNS} FROM {from_where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            (*parameters, limit + 1, offset),
-        ).fetchall()
-        total, more = self._count(from_where, parameters)
-        found = self._recording_rows(rows[:limit], owners)
-        return Page(found, offset, limit, len(rows) > limit, total, more)
+        planned = self._planned_recordings(search, lines, owners, descending)
+        found = planned.page(
+            self.store.connection(), offset, limit, cap=COUNT_CAP, window=self.window
+        )
+        return Page(
+            self._recording_rows(found.rows, owners), offset, limit, found.has_next,
+            found.total, found.more_than_total,
+        )
 
     def iter_recordings(
         self,
@@ -322,12 +302,8 @@ class CallSearch:
         batch: int = 500,
     ) -> Iterator[list[RecordingRow]]:
         """Every matching recording (up to ``limit``), oldest first, in batches."""
-        from_where, parameters = self._recording_query(search, lines, owners)
-        cursor = self.store.connection().execute(
-            f"SELECT {_RECORDING_COLUMNS}, r.notes, {_CALL_COLUMNS} FROM {from_where} "
-            "ORDER BY r.started_at, r.id LIMIT ?",
-            (*parameters, -1 if limit is None else limit),
-        )
+        planned = self._planned_recordings(search, lines, owners, descending=False)
+        cursor = planned.cursor(self.store.connection(), limit)
         try:
             while rows := cursor.fetchmany(batch):
                 yield self._recording_rows(rows, owners)
@@ -338,9 +314,13 @@ class CallSearch:
         self, search: RecordingFilter, lines: LineScope, owners: OwnerScope
     ) -> tuple[int, int]:
         """How many recordings match, and their audio in samples (for export limits)."""
-        from_where, parameters = self._recording_query(search, lines, owners)
+        conditions, parameters = self._planned_recordings(search, lines, owners, True).conditions(
+            True
+        )
         count, samples = self.store.connection().execute(
-            f"SELECT count(*), coalesce(sum(r.samples), 0) FROM {from_where}", parameters
+            f"SELECT count(*), coalesce(sum(r.samples), 0) FROM {RECORDINGS.from_clause()} "
+            f"WHERE {' AND '.join(conditions)}",
+            parameters,
         ).fetchone()
         return count, samples
 
@@ -350,7 +330,7 @@ class CallSearch:
         """The recording, if it exists on a line the reader may see."""
         scope, parameters = lines.condition("r.line")
         row = self.store.connection().execute(
-            f"SELECT {_RECORDING_COLUMNS}, r.notes, {_CALL_COLUMNS} FROM recordings r "
+            f"SELECT {_RECORDING_ROW_COLUMNS} FROM recordings r "
             f"LEFT JOIN calls c ON c.id = r.call_id WHERE r.id = ? AND {scope}",
             (recording_id, *parameters),
         ).fetchone()
