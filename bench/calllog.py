@@ -185,7 +185,9 @@ def query_kinds(
     names = _customer_names(store)
     kinds: dict[str, list[CallFilter]] = {
         "latest page (no filter)": [CallFilter()],
-        "number part, 4 digits": [CallFilter(number=caller()[-4:]) for _ in range(QUERIES_PER_KIND)],
+        "number part, 4 digits": [
+            CallFilter(number=caller()[-4:]) for _ in range(QUERIES_PER_KIND)
+        ],
         "number part, 6-8 digits": [
             CallFilter(number=caller()[3 : 3 + int(rng.integers(6, 9))])
             for _ in range(QUERIES_PER_KIND)
@@ -233,9 +235,8 @@ def time_queries(bench: Bench, store: Store, callers: Callers, rng, now: float) 
             rounds = max(1, QUERIES_PER_KIND // len(filters))
             for _ in range(rounds):
                 for search_filter in filters:
-                    times.append(
-                        _timed(lambda f=search_filter: search.search_calls(f, lines, owners))
-                    )
+                    scoped = (search_filter, lines, owners)
+                    times.append(_timed(lambda s=scoped: search.search_calls(*s)))
             median = statistics.median(times)
             p95 = float(np.percentile(times, 95))
             target = ""

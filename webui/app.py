@@ -18,7 +18,7 @@ import bottle
 from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
-from webui.pages import account, live
+from webui.pages import account, calls, live
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -66,6 +66,9 @@ ROUTES: list[Route] = [
     Route("GET", "/pop/<call_id:int>", live.pop_card, need("pop")),
     Route("POST", "/pop/<call_id:int>/note", live.pop_note, need("contacts")),
     Route("POST", "/pop/<call_id:int>/customer", live.quick_add, need("customers_add")),
+    # the call log
+    Route("GET", "/calls", calls.calls_page, SIGNED_IN),
+    Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
 ]
 
 
