@@ -61,9 +61,7 @@ def recording_file(root: Path, relative: str) -> Path:
         log.warning("refused the recording path %r: not relative to %s", relative, top)
         raise OutsideRecordingsError(f"recording path {relative!r} is not under the folder")
     try:
-        resolved = (top / relative).resolve(strict=True)
-    except FileNotFoundError as error:
-        raise PlaybackError(f"recording file {relative!r} is missing") from error
+        resolved = (top / relative).resolve()  # every existing link followed
     except (OSError, RuntimeError) as error:  # a link loop
         raise PlaybackError(f"recording file {relative!r} cannot be opened: {error}") from error
     if resolved == top or not resolved.is_relative_to(top):
@@ -71,7 +69,7 @@ def recording_file(root: Path, relative: str) -> Path:
                     relative, resolved, top)
         raise OutsideRecordingsError(f"recording path {relative!r} leads outside the folder")
     if not resolved.is_file():
-        raise PlaybackError(f"recording file {relative!r} is not a file")
+        raise PlaybackError(f"recording file {relative!r} is missing")
     return resolved
 
 

@@ -25,10 +25,19 @@ import numpy as np
 from firmware.store.crm import CustomerNumber
 from firmware.store.recordings import file_sha256, write_json_atomically
 from firmware.wavfile import write_wav
-from tests.web_client import WebBox, web_box
+from tests.web_client import PASSWORD, WebBox, web_box
+from webui import auth
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC, 08:00 in Beijing
 LISTEN = {"recordings_listen", "customers_view"}
+_hashed: list[str] = []  # one scrypt hash of the test password serves every user made here
+
+
+def _add_user(box: WebBox, username: str, level: str = "operator", **options) -> int:
+    if not _hashed:
+        _hashed.append(auth.hash_password(PASSWORD))
+    options["permissions"] = frozenset(options.get("permissions", ()))
+    return box.deps.accounts.create_user(username, _hashed[0], level, **options).id
 
 
 @dataclass
@@ -62,7 +71,7 @@ def add_recording(
     """A finished recording of ``call_id``: file, sidecar and index row, as the recorder
     leaves them."""
     root = office.deps.recordings_dir
-    relative = f"2026/01/01/L{line}-20260101-{call_id:06d}-{call_id}.wav"
+    relative = f"2026/01/01/L{line}-20260101-{call_id:06d}-{call_id}-{len(office.audio)}.wav"
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     write_wav(path, samples, encoding)
@@ -90,18 +99,18 @@ def make_office(tmp_path: Path, calls_per_line: int = 6, seed: int = 7) -> Offic
     sales = accounts.create_group("Sales").id
     support = accounts.create_group("Support").id
     ids = {
-        "boss": box.add_user("boss", "super", language="en"),
-        "ana": box.add_user("ana", permissions=LISTEN, group_id=sales, lines=frozenset({1}),
+        "boss": _add_user(box, "boss", "super", language="en"),
+        "ana": _add_user(box, "ana", permissions=LISTEN, group_id=sales, lines=frozenset({1}),
                             language="en"),
-        "ben": box.add_user("ben", permissions={"customers_view"}, group_id=sales,
+        "ben": _add_user(box, "ben", permissions={"customers_view"}, group_id=sales,
                             lines=frozenset({2}), language="en"),
-        "lea": box.add_user("lea", "leader", permissions=LISTEN, group_id=sales, language="en"),
-        "cai": box.add_user("cai", permissions=LISTEN | {"recordings_download"},
+        "lea": _add_user(box, "lea", "leader", permissions=LISTEN, group_id=sales, language="en"),
+        "cai": _add_user(box, "cai", permissions=LISTEN | {"recordings_download"},
                             group_id=support, lines=frozenset({3}), language="en"),
-        "aud": box.add_user("aud", permissions={"recordings_listen", "recordings_download",
+        "aud": _add_user(box, "aud", permissions={"recordings_listen", "recordings_download",
                                                 "audit", "all_lines"}, language="en"),
-        "adm": box.add_user("adm", permissions={"admin"}, lines=frozenset({4}), language="en"),
-        "nol": box.add_user("nol", permissions=LISTEN, language="en"),
+        "adm": _add_user(box, "adm", permissions={"admin"}, lines=frozenset({4}), language="en"),
+        "nol": _add_user(box, "nol", permissions=LISTEN, language="en"),
     }
     office = Office(box, ids)
     rng = np.random.default_rng(seed)

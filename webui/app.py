@@ -18,7 +18,7 @@ import bottle
 from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
-from webui.pages import account, calls, live
+from webui.pages import account, calls, live, recordings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -69,6 +69,18 @@ ROUTES: list[Route] = [
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    # recordings: the page's own checks add the line scope to each flag
+    Route("GET", "/recordings", recordings.recordings_page, SIGNED_IN),
+    Route("POST", "/recordings/export", recordings.recordings_export, need("audit")),
+    Route("GET", "/recordings/<recording_id:int>", recordings.recording_page, SIGNED_IN),
+    Route("GET", "/recordings/<recording_id:int>/audio", recordings.recording_audio,
+          need("recordings_listen")),
+    Route("GET", "/recordings/<recording_id:int>/download", recordings.recording_download,
+          need("recordings_download")),
+    Route("GET", "/recordings/<recording_id:int>/verify", recordings.recording_verify,
+          need("audit")),
+    Route("POST", "/recordings/<recording_id:int>/notes", recordings.recording_notes,
+          need("recordings_listen")),
 ]
 
 
