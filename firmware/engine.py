@@ -2,13 +2,16 @@
 
 Threads, by name: ``line-<n>`` reads line n's audio frame by frame, runs
 its detectors and state machine and carries out the actions (call log,
-recording); ``bus`` serves the Unix socket. Time on a line is its sample
-clock: the worker's start time plus 20 ms per frame read, so a simulated
-office played faster than real time keeps exact call times and durations.
+recording); ``bus`` serves the Unix socket; ``audio`` serves live listening
+(``firmware.live_audio``), fed by the workers only while someone listens.
+Time on a line is its sample clock: the worker's start time plus 20 ms per
+frame read, so a simulated office played faster than real time keeps exact
+call times and durations.
 
 Start-up first makes the store whole again after a crash (unfinished calls
 are closed, unfinished recordings repaired, files and index reconciled),
-then opens the bus, then the lines; shutdown goes in reverse.
+then opens the bus and the live audio socket, then the lines; shutdown goes
+in reverse.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from firmware.call_log import CallLog
 from firmware.config import Config, ConfigStore, Line
 from firmware.detectors import LineDetectors, signal_event
 from firmware.errors import LinerecError
+from firmware.live_audio import AUDIO_SOCKET, AudioTap, LiveAudioServer
 from firmware.policy import policy_for
 from firmware.profiles import profile
 from firmware.recorder import LineRecorder
@@ -118,6 +122,7 @@ class LineWorker(threading.Thread):
         *,
         policy: machine.Policy,
         started_at: float,
+        tap: AudioTap | None = None,
     ) -> None:
         super().__init__(name=f"line-{line.number}", daemon=True)
         self.number = line.number
@@ -127,6 +132,7 @@ class LineWorker(threading.Thread):
         self.recorder = call_log.recorder
         self.state = machine.LineState(policy=policy)
         self.started_at = started_at
+        self.tap = tap  # live listening
         self.frames = 0
         self.failure: BaseException | None = None
         self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
@@ -152,6 +158,8 @@ class LineWorker(threading.Thread):
 
     def _frame(self, frame) -> None:
         at = self.now
+        if self.tap is not None and self.tap.listening:
+            self.tap.feed(frame)
         for event in self._signal_events(at):
             self._step(event)
         while True:
@@ -224,6 +232,7 @@ class Engine:
         self.config_store = ConfigStore(self.data_dir)
         self.store: Store | None = None
         self.bus: EventBus | None = None
+        self.live_audio: LiveAudioServer | None = None
         self.config: Config | None = None
         self._ios: list[LineIO] = []
         self._publish_lock = threading.Lock()
@@ -243,6 +252,11 @@ class Engine:
             log.warning("numbers will be logged without their location")
         self.bus = EventBus(self.data_dir / BUS_SOCKET, self.handle_command)
         self.bus.start()
+        self.live_audio = LiveAudioServer(self.data_dir / AUDIO_SOCKET)
+        for line in self.config.lines:
+            if line.enabled:
+                self.live_audio.tap(line.number)
+        self.live_audio.start()
         started_at = self.clock()
         for line in self.config.lines:
             if line.enabled:
@@ -288,6 +302,7 @@ class Engine:
             call_log,
             policy=policy_for(self.config, line),
             started_at=started_at,
+            tap=self.live_audio.tap(line.number) if self.live_audio else None,
         )
         self.workers[line.number] = worker
         worker.start()
@@ -311,6 +326,9 @@ class Engine:
         for io in self._ios:
             io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
+        if self.live_audio is not None:
+            self.live_audio.stop()
+            self.live_audio = None
         if self.bus is not None:
             self.bus.stop()
             self.bus = None

@@ -18,7 +18,7 @@ import bottle
 from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
-from webui.pages import account, audit, calls, live, recordings
+from webui.pages import account, audit, calls, listen, live, recordings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -83,6 +83,8 @@ ROUTES: list[Route] = [
           need("recordings_listen")),
     # the audit log (audit or admin: checked by the page)
     Route("GET", "/audit", audit.audit_page, SIGNED_IN),
+    # live listen (a line one may see: checked by the page)
+    Route("GET", "/lines/<line:int>/listen", listen.line_listen, need("live_listen")),
 ]
 
 

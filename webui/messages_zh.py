@@ -215,4 +215,10 @@ ZH: dict[str, str] = {
     "User changed": "修改用户",
     "Settings changed": "修改设置",
     "Customers exported": "导出客户",
+    # live listen
+    "Listen": "监听",
+    "Stop": "停止",
+    "Cannot listen now": "现在无法监听",
+    "Too many people are listening live; try again later.": "实时监听的人数过多；请稍后再试。",
+    "Line {n} is not sending audio now; is the line engine running?": "线路 {n} 当前没有音频；线路引擎是否在运行？",
 }
