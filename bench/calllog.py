@@ -6,8 +6,8 @@ customers, 8 lines, two years, about 70 % answered and recorded. Then it
 times the queries the call-log page runs (the whole page: the rows, the
 capped count, their recordings and customers), several varied queries of
 each kind, and prints median and 95th percentile against the target
-(number part and date range: median under 100 ms), and the CSV export's
-rows per second.
+(number part and date range: median under 100 ms), the recordings list,
+and the CSV export's rows per second.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from dsp_ext.bench.harness import Bench
-from firmware.store.call_filter import CallFilter
+from firmware.store.call_filter import CallFilter, RecordingFilter
 from firmware.store.call_search import CallSearch
 from firmware.store.db import Store
 from firmware.store.scopes import EVERY_LINE, EVERYTHING, LineScope, OwnerScope
+from webui.call_csv import MAX_ROWS, csv_chunks
+from webui.i18n import Translator
 
 DAY = 86400.0
 YEARS = 2
@@ -248,6 +250,49 @@ def time_queries(bench: Bench, store: Store, callers: Callers, rng, now: float) 
             )
 
 
+def time_csv(bench: Bench, store: Store, now: float) -> None:
+    """The CSV export: rows per second, for a month of calls and for a full export."""
+    search = CallSearch(store)
+    line_names = {line: f"Line {line}" for line in range(1, LINES + 1)}
+    month = CallFilter(since=now - 60 * DAY, until=now - 30 * DAY)
+    for label, search_filter in (("a month", month), ("everything, up to the cap", CallFilter())):
+        started = time.perf_counter()
+        rows = size = 0
+        for chunk in csv_chunks(
+            Translator("zh-CN"),
+            search.iter_calls(search_filter, EVERY_LINE, EVERYTHING, limit=MAX_ROWS + 1),
+            line_names,
+        ):
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+        took = time.perf_counter() - started
+        bench.fact(
+            f"call log CSV export: {label}",
+            f"{rows - 1:,} lines, {size / 2**20:.1f} MB in {took:.2f} s: "
+            f"{(rows - 1) / took:,.0f} lines/s",
+        )
+
+
+def time_recordings(bench: Bench, store: Store, rng, now: float) -> None:
+    """The recordings list: the latest page, and a week."""
+    search = CallSearch(store)
+    weeks = []
+    for _ in range(QUERIES_PER_KIND):
+        since = now - float(rng.uniform(DAY, 700 * DAY))
+        weeks.append(RecordingFilter(CallFilter(since=since, until=since + 7 * DAY)))
+    for label, filters in (("latest page", [RecordingFilter()] * QUERIES_PER_KIND),
+                           ("a week", weeks)):
+        times = [
+            _timed(lambda f=search_filter: search.search_recordings(f, EVERY_LINE, EVERYTHING))
+            for search_filter in filters
+        ]
+        bench.fact(
+            f"recordings list: {label}",
+            f"median {statistics.median(times):6.1f} ms, "
+            f"p95 {float(np.percentile(times, 95)):6.1f} ms over {len(times)} queries",
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.calllog", description=__doc__)
     parser.add_argument("--calls", type=int, default=1_000_000, help="calls to generate")
@@ -268,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{YEARS} years) in {took:.0f} s; database {size / 2**20:.0f} MB",
         )
         time_queries(bench, store, callers, rng, now)
+        time_recordings(bench, store, rng, now)
+        time_csv(bench, store, now)
         store.close()
     sys.stdout.write(bench.report())
     return 0
