@@ -42,11 +42,11 @@ def test_filters_and_pages(office, monkeypatch):
     # Signing in the auditor is itself in the log, newest first.
     assert "Signed in" in everything.text and "&lt;script&gt;" in everything.text
     listens = auditor.get("/audit?action=listen")
-    assert len(rows(listens)) == 12 and "<td>Downloaded</td>" not in listens.text
+    assert len(rows(listens)) == 12 and '<td class="c-action">Downloaded</td>' not in listens.text
     assert 'href="/recordings/1"' in listens.text
     assert len(rows(auditor.get("/audit?user=CAI"))) == 1
     day_two = auditor.get("/audit?from=2026-01-02&to=2026-01-02")
-    assert "<td>Downloaded</td>" in day_two.text and len(rows(day_two)) == 1
+    assert '<td class="c-action">Downloaded</td>' in day_two.text and len(rows(day_two)) == 1
     assert "The first day is not a date." in auditor.get("/audit?from=soon").text
     monkeypatch.setattr(audit, "PAGE_SIZE", 5)
     first = auditor.get("/audit?action=listen")

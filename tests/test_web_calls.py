@@ -188,6 +188,15 @@ def test_the_csv_is_cut_at_its_limit_and_says_so(office, monkeypatch):
     assert len(rows) == 3 and not rows[-1][0].startswith("Cut")
 
 
+def test_every_label_the_pages_look_up_has_its_chinese():
+    from webui.call_filters import OUTCOME_LABELS  # noqa: PLC0415
+    from webui.messages_zh import ZH  # noqa: PLC0415
+    from webui.pages.audit import ACTION_LABELS  # noqa: PLC0415
+
+    labels = [*call_csv.COLUMNS, *OUTCOME_LABELS.values(), *ACTION_LABELS.values()]
+    assert [label for label in labels if label not in ZH] == []
+
+
 def test_safe_cells():
     assert call_csv.safe_cell("=1+1") == "'=1+1"
     assert call_csv.safe_cell("+86138") == "'+86138"

@@ -140,9 +140,10 @@ def read_search(ctx: Ctx, sorts: tuple[str, ...], visible_lines: list[int]) -> S
 
 
 def line_choices(ctx: Ctx) -> list[tuple[int, str]]:
-    """The lines this user may see, with their names, for the form."""
+    """The lines this user may see, with their names (none where the name only repeats
+    the number, as a new box's "Line 1" does)."""
     return [
-        (line.number, line.name)
+        (line.number, "" if line.name == f"Line {line.number}" else line.name)
         for line in ctx.deps.config().lines
         if ctx.principal.sees_line(line.number)
     ]

@@ -19,7 +19,7 @@
 
   function label(button, state) {
     const text = { listen: button.dataset.labelListen, stop: button.dataset.labelStop }[state];
-    button.textContent = (state === "stop" ? "■ " : "🎧 ") + text;
+    button.textContent = (state === "stop" ? "■ " : "▶ ") + text;
     button.classList.toggle("listening", state === "stop");
     button.setAttribute("aria-pressed", state === "stop" ? "true" : "false");
   }

@@ -24,7 +24,7 @@
 % end
 % if entries:
 <div class="table-wrap">
-<table class="audit-log">
+<table class="audit-log stack">
   <thead>
     <tr>
       <th scope="col">{{_('Time')}}</th>
@@ -38,19 +38,19 @@
   <tbody>
   % for entry in entries:
     <tr data-entry="{{entry.id}}">
-      <td>{{_.datetime(entry.at, seconds=True)}}</td>
-      <td>{{entry.username}}</td>
-      <td>{{_(actions.get(entry.action, entry.action))}}</td>
+      <td class="c-time">{{_.datetime(entry.at, seconds=True)}}</td>
+      <td class="c-user">{{entry.username}}</td>
+      <td class="c-action">{{_(actions.get(entry.action, entry.action))}}</td>
       % recording_id = recording_of(entry.target)
-      <td>
+      <td class="c-subject">
         % if recording_id is not None:
         <a href="/recordings/{{recording_id}}">{{entry.target}}</a>
         % else:
         {{entry.target}}
         % end
       </td>
-      <td class="detail">{{entry.detail}}</td>
-      <td>{{entry.address}}</td>
+      <td class="c-detail detail">{{entry.detail}}</td>
+      <td class="c-address muted">{{entry.address}}</td>
     </tr>
   % end
   </tbody>

@@ -13,7 +13,7 @@
 % end
 % if page.rows:
 <div class="table-wrap">
-<table class="calls">
+<table class="calls stack">
   <thead>
     <tr>
       % include('sort_header.tpl', key='start', label=_('Time'))
@@ -31,10 +31,10 @@
   % for row in page.rows:
     % call = row.call
     <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
-      <td>{{_.datetime(call.started_at, seconds=True)}}</td>
-      <td>{{call.line}}<span class="muted small">{{' ' + line_names.get(call.line, '') if line_names.get(call.line) else ''}}</span></td>
-      <td><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span></td>
-      <td class="number-cell">
+      <td class="c-time">{{_.datetime(call.started_at, seconds=True)}}</td>
+      <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
+      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span></td>
+      <td class="c-number number-cell">
         % if call.number:
         <span class="number">{{call.number}}</span>
         % elif call.reason_absent:
@@ -43,16 +43,19 @@
         % if call.name:
         <span class="cid-name">{{call.name}}</span>
         % end
-        <span class="muted small">{{(call.location_zh if _.language == 'zh-CN' else call.location_en) or ''}}</span>
+        % location = call.location_zh if _.language == 'zh-CN' else call.location_en
+        % if location:
+        <span class="muted small">{{location}}</span>
+        % end
       </td>
-      <td class="wrap">
+      <td class="c-customer wrap">
         % if row.customer_id:
         <a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a>
         % end
       </td>
-      <td class="numeric">{{_.duration(call.duration_s) if call.outcome == 'answered' else ''}}</td>
+      <td class="c-duration numeric">{{_.duration(call.duration_s) if call.outcome == 'answered' else ''}}</td>
       % if show_recordings:
-      <td>
+      <td class="c-recording">
         % for recording_id in row.recording_ids:
         <a class="recording-link" href="/recordings/{{recording_id}}" title="{{_('Recording')}}">▶ {{_('Play') if ctx.can('recordings_listen') else _('Open')}}</a>
         % end

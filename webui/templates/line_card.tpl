@@ -13,6 +13,6 @@
   </p>
   <p class="elapsed" aria-label="{{_('Duration')}}"></p>
   % if ctx.can('live_listen'):
-  <p class="listen"><button type="button" class="listen-button secondary" data-listen="/lines/{{status.line}}/listen" data-label-listen="{{_('Listen')}}" data-label-stop="{{_('Stop')}}" data-label-failed="{{_('Cannot listen now')}}" aria-pressed="false">🎧 {{_('Listen')}}</button><span class="listen-state" role="status"></span></p>
+  <p class="listen"><button type="button" class="listen-button secondary" data-listen="/lines/{{status.line}}/listen" data-label-listen="{{_('Listen')}}" data-label-stop="{{_('Stop')}}" data-label-failed="{{_('Cannot listen now')}}" aria-pressed="false">▶ {{_('Listen')}}</button><span class="listen-state" role="status"></span></p>
   % end
 </article>

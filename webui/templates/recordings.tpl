@@ -22,7 +22,7 @@
 % end
 % if page.rows:
 <div class="table-wrap">
-<table class="recordings">
+<table class="recordings stack">
   <thead>
     <tr>
       % include('sort_header.tpl', key='start', label=_('Time'))
@@ -39,36 +39,36 @@
   % for row in page.rows:
     % recording, call = row.recording, row.call
     <tr data-recording="{{recording.id}}">
-      <td><a href="/recordings/{{recording.id}}">{{_.datetime(recording.started_at, seconds=True)}}</a>
+      <td class="c-time"><a href="/recordings/{{recording.id}}">{{_.datetime(recording.started_at, seconds=True)}}</a>
         % if recording.state != 'complete':
         <span class="badge state-{{recording.state}}">{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing'}.get(recording.state, recording.state))}}</span>
         % end
       </td>
-      <td>{{recording.line}}<span class="muted small">{{' ' + line_names.get(recording.line, '') if line_names.get(recording.line) else ''}}</span></td>
-      <td>
+      <td class="c-line">{{_('Line {n}', n=recording.line)}}{{' · ' + line_names[recording.line] if line_names.get(recording.line) else ''}}</td>
+      <td class="c-call">
         % if call:
         {{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}
         % end
       </td>
-      <td class="number-cell">
+      <td class="c-number number-cell">
         % if call and call.number:
         <span class="number">{{call.number}}</span>
         % elif call and call.reason_absent:
         <span class="muted">{{_('Number withheld')}}</span>
         % end
       </td>
-      <td class="wrap">
+      <td class="c-customer wrap">
         % if row.customer_id:
         <a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a>
         % end
       </td>
-      <td class="numeric">{{_.duration(recording.samples / 8000)}}</td>
-      <td class="wrap">
+      <td class="c-duration numeric">{{'' if recording.state == 'recording' else _.duration(recording.samples / 8000)}}</td>
+      <td class="c-tags wrap">
         % for tag in row.tags:
         <a class="tag" href="/recordings?tags={{quote(tag)}}">{{tag}}</a>
         % end
       </td>
-      <td class="wrap notes-cell">{{row.notes[:80] + ('…' if len(row.notes) > 80 else '')}}</td>
+      <td class="c-notes wrap notes-cell">{{row.notes[:80] + ('…' if len(row.notes) > 80 else '')}}</td>
     </tr>
   % end
   </tbody>
