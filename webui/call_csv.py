@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterable, Iterator
 
 from firmware.store.call_search import CallRow
@@ -46,35 +47,48 @@ COLUMNS = (
 def safe_cell(value: object) -> str:
     """``value`` as a cell no spreadsheet will take for a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text and text[0] in FORMULA_STARTS else text
 
 
-def _moment(t: Translator, at: float | None) -> str:
-    return f"{t.iso_date(at)} {t.time_of_day(at)}" if at is not None else ""
+class _Cells:
+    """Turns calls into rows of cells, with the reader's words looked up once."""
 
+    def __init__(self, t: Translator, line_names: dict[int, str]) -> None:
+        self.offset = t.utc_offset_s
+        self.chinese = t.language == "zh-CN"
+        self.line_names = line_names
+        self.words = {
+            key: t(label)
+            for key, label in {"in": "Incoming", "out": "Outgoing", **OUTCOME_LABELS}.items()
+        }
+        self.withheld = t("Number withheld")
 
-def call_cells(t: Translator, row: CallRow, line_names: dict[int, str]) -> list[str]:
-    call = row.call
-    chinese = t.language == "zh-CN"
-    cells = [
-        _moment(t, call.started_at),
-        call.line,
-        line_names.get(call.line, ""),
-        t({"in": "Incoming", "out": "Outgoing"}.get(call.direction, call.direction)),
-        t(OUTCOME_LABELS.get(call.outcome, call.outcome)),
-        call.number or (t("Number withheld") if call.reason_absent else ""),
-        call.number_e164,
-        call.name,
-        row.customer_name,
-        call.location_zh if chinese else call.location_en,
-        call.carrier_zh if chinese else call.carrier_en,
-        _moment(t, call.answered_at),
-        _moment(t, call.ended_at),
-        "" if call.duration_s is None else round(call.duration_s),
-        len(row.recording_ids),
-        call.notes,
-    ]
-    return [safe_cell(cell) for cell in cells]
+    def moment(self, at: float | None) -> str:
+        """Local time as Excel reads it: 2026-01-01 08:00:00."""
+        return "" if at is None else time.strftime("%Y-%m-%d %H:%M:%S",
+                                                   time.gmtime(at + self.offset))
+
+    def row(self, row: CallRow) -> list[str]:
+        call = row.call
+        words = self.words
+        return [
+            self.moment(call.started_at),
+            str(call.line),
+            safe_cell(self.line_names.get(call.line, "")),
+            words.get(call.direction, call.direction),
+            words.get(call.outcome, call.outcome),
+            safe_cell(call.number or (self.withheld if call.reason_absent else "")),
+            safe_cell(call.number_e164),
+            safe_cell(call.name),
+            safe_cell(row.customer_name),
+            safe_cell(call.location_zh if self.chinese else call.location_en),
+            safe_cell(call.carrier_zh if self.chinese else call.carrier_en),
+            self.moment(call.answered_at),
+            self.moment(call.ended_at),
+            "" if call.duration_s is None else str(round(call.duration_s)),
+            str(len(row.recording_ids)),
+            safe_cell(call.notes),
+        ]
 
 
 def csv_chunks(
@@ -93,6 +107,7 @@ def csv_chunks(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([t(column) for column in COLUMNS])
     yield _drain(buffer)
+    cells = _Cells(t, line_names)
     written = 0
     for batch in batches:
         for row in batch:
@@ -102,7 +117,7 @@ def csv_chunks(
                 writer.writerow([note])
                 yield _drain(buffer)
                 return
-            writer.writerow(call_cells(t, row, line_names))
+            writer.writerow(cells.row(row))
             written += 1
         yield _drain(buffer)
 
