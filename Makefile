@@ -46,6 +46,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.amd
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
+	$(PY) -m bench.calllog
 
 lint: $(BUILT)
 	$(VENV)/bin/ruff check .

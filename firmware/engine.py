@@ -2,13 +2,16 @@
 
 Threads, by name: ``line-<n>`` reads line n's audio frame by frame, runs
 its detectors and state machine and carries out the actions (call log,
-recording); ``bus`` serves the Unix socket. Time on a line is its sample
-clock: the worker's start time plus 20 ms per frame read, so a simulated
-office played faster than real time keeps exact call times and durations.
+recording); ``bus`` serves the Unix socket; ``audio`` serves live listening
+(``firmware.live_audio``), fed by the workers only while someone listens.
+Time on a line is its sample clock: the worker's start time plus 20 ms per
+frame read, so a simulated office played faster than real time keeps exact
+call times and durations.
 
 Start-up first makes the store whole again after a crash (unfinished calls
 are closed, unfinished recordings repaired, files and index reconciled),
-then opens the bus, then the lines; shutdown goes in reverse.
+then opens the bus and the live audio socket, then the lines; shutdown goes
+in reverse.
 
 ``reload_config`` (a bus command, sent by the web UI after a change) applies
 a new configuration without a restart: recording policies (mode, schedule,
@@ -49,6 +52,7 @@ from firmware.call_log import CallLog
 from firmware.config import Config, ConfigStore, Line
 from firmware.detectors import LineDetectors, signal_event
 from firmware.errors import LinerecError
+from firmware.live_audio import AUDIO_SOCKET, AudioTap, LiveAudioServer
 from firmware.policy import policy_for
 from firmware.profiles import profile
 from firmware.recorder import LineRecorder
@@ -126,6 +130,7 @@ class LineWorker(threading.Thread):
         *,
         policy: machine.Policy,
         started_at: float,
+        tap: AudioTap | None = None,
     ) -> None:
         super().__init__(name=f"line-{line.number}", daemon=True)
         self.number = line.number
@@ -135,6 +140,7 @@ class LineWorker(threading.Thread):
         self.recorder = call_log.recorder
         self.state = machine.LineState(policy=policy)
         self.started_at = started_at
+        self.tap = tap  # live listening
         self.frames = 0
         self.failure: BaseException | None = None
         self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
@@ -185,6 +191,8 @@ class LineWorker(threading.Thread):
 
     def _frame(self, frame) -> None:
         at = self.now
+        if self.tap is not None and self.tap.listening:
+            self.tap.feed(frame)
         for event in self._signal_events(at):
             self._step(event)
         while True:
@@ -257,6 +265,7 @@ class Engine:
         self.config_store = ConfigStore(self.data_dir)
         self.store: Store | None = None
         self.bus: EventBus | None = None
+        self.live_audio: LiveAudioServer | None = None
         self.config: Config | None = None
         # Re-entrant: whoever is told an event may answer it with a command (reload_config).
         self._publish_lock = threading.RLock()
@@ -279,6 +288,11 @@ class Engine:
             log.warning("numbers will be logged without their location")
         self.bus = EventBus(self.data_dir / BUS_SOCKET, self.handle_command)
         self.bus.start()
+        self.live_audio = LiveAudioServer(self.data_dir / AUDIO_SOCKET)
+        for line in self.config.lines:
+            if line.enabled:
+                self.live_audio.tap(line.number)
+        self.live_audio.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -325,6 +339,7 @@ class Engine:
             call_log,
             policy=policy_for(self.config, line),
             started_at=started_at,
+            tap=self.live_audio.tap(line.number) if self.live_audio else None,
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -365,6 +380,9 @@ class Engine:
         for worker in workers:
             worker.io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
+        if self.live_audio is not None:
+            self.live_audio.stop()
+            self.live_audio = None
         if self.bus is not None:
             self.bus.stop()
             self.bus = None

@@ -18,7 +18,18 @@ import bottle
 from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
-from webui.pages import account, admin, customer_sheets, customers, device_settings, live
+from webui.pages import (
+    account,
+    admin,
+    audit,
+    calls,
+    customer_sheets,
+    customers,
+    device_settings,
+    listen,
+    live,
+    recordings,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -109,6 +120,25 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/lines/<number:int>/delete", device_settings.line_delete, need("admin")),
     Route("GET", "/admin/device", device_settings.device_page, need("admin")),
     Route("POST", "/admin/device", device_settings.device_submit, need("admin")),
+    # the call log
+    Route("GET", "/calls", calls.calls_page, SIGNED_IN),
+    Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    # recordings: the page's own checks add the line scope to each flag
+    Route("GET", "/recordings", recordings.recordings_page, SIGNED_IN),
+    Route("POST", "/recordings/export", recordings.recordings_export, need("audit")),
+    Route("GET", "/recordings/<recording_id:int>", recordings.recording_page, SIGNED_IN),
+    Route("GET", "/recordings/<recording_id:int>/audio", recordings.recording_audio,
+          need("recordings_listen")),
+    Route("GET", "/recordings/<recording_id:int>/download", recordings.recording_download,
+          need("recordings_download")),
+    Route("GET", "/recordings/<recording_id:int>/verify", recordings.recording_verify,
+          need("audit")),
+    Route("POST", "/recordings/<recording_id:int>/notes", recordings.recording_notes,
+          need("recordings_listen")),
+    # the audit log (audit or admin: checked by the page)
+    Route("GET", "/audit", audit.audit_page, SIGNED_IN),
+    # live listen (a line one may see: checked by the page)
+    Route("GET", "/lines/<line:int>/listen", listen.line_listen, need("live_listen")),
 ]
 
 

@@ -65,6 +65,41 @@ class AuditLog:
             )
         return int(cursor.lastrowid)
 
+    def record_once(
+        self,
+        action: str,
+        *,
+        since: float,
+        username: str,
+        user_id: int | None,
+        target: str,
+        detail: str = "",
+        address: str = "",
+        at: float | None = None,
+    ) -> bool:
+        """Add the entry unless the same one (user, action, target, detail) was added since
+        ``since``, such as the start of a session; True if it was added.
+
+        Checked and added in one write transaction, so two requests at once
+        (a player asking for two ranges) still leave one entry.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+        with self.store.transaction() as connection:
+            seen = connection.execute(
+                "SELECT 1 FROM audit_log WHERE at >= ? AND action = ? AND target = ? "
+                "AND user_id IS ? AND detail = ? LIMIT 1",
+                (since, action, target, user_id, detail),
+            ).fetchone()
+            if seen:
+                return False
+            connection.execute(
+                "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (at or time.time(), user_id, username, action, target, detail, address),
+            )
+        return True
+
     def entries(
         self,
         *,

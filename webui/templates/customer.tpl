@@ -74,7 +74,7 @@
       <label>{{_('Kind')}}
         <select name="kind">
         % for kind in kinds:
-          <option value="{{kind}}"{{!' selected' if kind == contact_form.get('kind') else ''}}>{{_({'call': 'Call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}[kind])}}</option>
+          <option value="{{kind}}"{{!' selected' if kind == contact_form.get('kind') else ''}}>{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}[kind])}}</option>
         % end
         </select>
         % if problems.get('kind'):
@@ -115,7 +115,7 @@
   % for contact in contacts:
     <li>
       <div class="contact-head">
-        <span class="badge">{{_({'call': 'Call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
+        <span class="badge">{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
         <span>{{_.datetime(contact.at)}}</span>
         <span class="muted">{{contact.added_by_name or '—'}}</span>
         % if contact.recording_id and ctx.can('recordings_listen'):

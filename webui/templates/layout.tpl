@@ -26,7 +26,7 @@
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
     % end
-    % if ctx.can('audit'):
+    % if ctx.can('audit') or ctx.can('admin'):
     <a href="/audit"{{!' aria-current="page"' if get('page') == 'audit' else ''}}>{{_('Audit log')}}</a>
     % end
     % if ctx.can('admin'):

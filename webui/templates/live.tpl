@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Live lines'), page='live')
+% rebase('layout.tpl', title=_('Live lines'), page='live', scripts=['listen.js'] if ctx.can('live_listen') else [])
 <h1>{{_('Live lines')}}</h1>
 % if not connected:
 <p class="problem" id="engine-state">{{_('The line engine is not running: the live view is paused.')}}</p>

@@ -1,0 +1,271 @@
+"""Bulk export for auditors: a search's recordings as one zip with a manifest.
+
+The zip holds each recording as stored (``recordings/YYYY/MM/DD/...wav``),
+``manifest.json`` and ``manifest.csv`` (each file's call, its size and
+SHA-256, and whether that matches the hash the recorder put in the index),
+and ``SHA256SUMS``, so that after unzipping ``sha256sum -c SHA256SUMS``
+proves every file is the one listed.
+
+The zip is written to a temporary file in the data folder's ``exports/``
+(never in memory), then streamed and removed. The file never has a name
+there (``tempfile.TemporaryFile``), so nothing is left behind even if the
+download is cut or the process dies. One export runs at a time, and exports
+are capped in files and bytes so that one cannot fill the box's disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from firmware.playback import PlaybackError, open_recording, recording_file
+from firmware.store.call_search import RecordingRow
+from webui.call_csv import safe_cell
+from webui.i18n import Translator
+
+MAX_FILES = 1000
+MAX_BYTES = 2 * 1024**3
+SPACE_MARGIN = 64 * 1024**2  # left free on the disk beyond the export itself
+EXPORTS_DIR = "exports"
+BLOCK = 1 << 20
+MANIFEST_FIELDS = (
+    "file",
+    "sha256",
+    "bytes",
+    "index_sha256",
+    "matches_index",
+    "recording_id",
+    "call_id",
+    "line",
+    "direction",
+    "outcome",
+    "number",
+    "number_e164",
+    "caller_id_name",
+    "customer",
+    "started_at",
+    "started_at_unix",
+    "duration_s",
+    "encoding",
+    "seconds",
+    "state",
+    "tags",
+    "notes",
+)
+
+
+class ExportError(Exception):
+    """An export that cannot be made; ``message`` (English) says why, ``values`` fill it."""
+
+    def __init__(self, status: int, *, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.values = values
+
+
+@dataclass
+class ExportSummary:
+    files: int = 0
+    bytes: int = 0
+    skipped: list[str] = field(default_factory=list)  # recordings whose file was not there
+
+
+def exports_dir(data_dir: Path) -> Path:
+    folder = data_dir / EXPORTS_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def export_slot(folder: Path) -> Iterator[None]:
+    """The one export allowed at a time, across every server thread and process."""
+    with (folder / ".lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(
+                503, message="Another export is being prepared. Try again in a minute."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _local(t: Translator, at: float | None) -> str:
+    """ISO 8601 in the box's local time with its offset, as an auditor's tools read it."""
+    if at is None:
+        return ""
+    hours, rest = divmod(abs(t.utc_offset_s), 3600)
+    sign = "+" if t.utc_offset_s >= 0 else "-"
+    moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at + t.utc_offset_s))
+    return f"{moment}{sign}{hours:02d}:{rest // 60:02d}"
+
+
+def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int) -> dict:
+    recording, call = row.recording, row.call
+    return {
+        "file": name,
+        "sha256": sha256,
+        "bytes": size,
+        "index_sha256": recording.sha256 or "",
+        "matches_index": recording.sha256 == sha256,
+        "recording_id": recording.id,
+        "call_id": recording.call_id,
+        "line": recording.line,
+        "direction": call.direction if call else "",
+        "outcome": call.outcome if call else "",
+        "number": (call.number or "") if call else "",
+        "number_e164": (call.number_e164 or "") if call else "",
+        "caller_id_name": (call.name or "") if call else "",
+        "customer": row.customer_name or "",
+        "started_at": _local(t, recording.started_at),
+        "started_at_unix": recording.started_at,
+        "duration_s": call.duration_s if call else None,
+        "encoding": recording.encoding,
+        "seconds": recording.samples / 8000,
+        "state": recording.state,
+        "tags": list(row.tags),
+        "notes": row.notes,
+    }
+
+
+def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
+    """Copy one recording into the archive, hashing what was copied."""
+    digest = hashlib.sha256()
+    size = 0
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = zipfile.ZIP_STORED  # audio does not shrink; storing keeps it fast
+    with open_recording(path) as source, archive.open(info, "w", force_zip64=True) as target:
+        while block := source.read(BLOCK):
+            digest.update(block)
+            target.write(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def write_export(
+    target: BinaryIO,
+    batches: Iterable[list[RecordingRow]],
+    root: Path,
+    t: Translator,
+    about: dict,
+) -> ExportSummary:
+    """Write the zip of the recordings in ``batches`` to ``target``; ``about`` heads the
+    manifest (who exported, when, which search)."""
+    summary = ExportSummary()
+    entries = []
+    top = root.resolve()
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        for batch in batches:
+            for row in batch:
+                try:
+                    path = recording_file(root, row.recording.path)
+                except PlaybackError:
+                    summary.skipped.append(row.recording.path)
+                    continue
+                name = "recordings/" + path.relative_to(top).as_posix()
+                sha256, size = _add_file(archive, path, name)
+                entries.append(_entry(t, row, name, sha256, size))
+                summary.files += 1
+                summary.bytes += size
+        manifest = {**about, "files": summary.files, "bytes": summary.bytes,
+                    "missing": summary.skipped, "recordings": entries}
+        archive.writestr(
+            "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
+        )
+        archive.writestr("manifest.csv", _manifest_csv(entries))
+        archive.writestr(
+            "SHA256SUMS", "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in entries)
+        )
+    return summary
+
+
+def _manifest_csv(entries: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(MANIFEST_FIELDS)
+    for entry in entries:
+        cells = {**entry, "tags": " ".join(entry["tags"])}
+        writer.writerow([safe_cell(cells[name]) for name in MANIFEST_FIELDS])
+    return buffer.getvalue().encode("utf-8")
+
+
+def check_count(count: int) -> None:
+    if count == 0:
+        raise ExportError(400, message="This search finds no recordings to export.")
+    if count > MAX_FILES:
+        raise ExportError(
+            400,
+            message="{count} recordings: more than one export holds ({most}). Narrow the search.",
+            count=count,
+            most=MAX_FILES,
+        )
+
+
+def check_size(rows: list[RecordingRow], root: Path, data_dir: Path) -> None:
+    """Refuse recordings over the size cap, or that the disk has no room to copy."""
+    size = 0
+    for row in rows:
+        with contextlib.suppress(PlaybackError, OSError):
+            size += recording_file(root, row.recording.path).stat().st_size
+    if size > MAX_BYTES:
+        raise ExportError(
+            400,
+            message="{size} MB: more than one export holds ({most} MB). Narrow the search.",
+            size=size // 2**20,
+            most=MAX_BYTES // 2**20,
+        )
+    free = shutil.disk_usage(exports_dir(data_dir)).free
+    if free < size + SPACE_MARGIN:
+        raise ExportError(
+            507,
+            message="Only {free} MB free on the box: too little for an export of {size} MB.",
+            free=free // 2**20,
+            size=size // 2**20,
+        )
+
+
+def build_and_stream(
+    data_dir: Path,
+    batches: Iterable[list[RecordingRow]],
+    root: Path,
+    t: Translator,
+    about: dict,
+) -> tuple[ExportSummary, int, Iterator[bytes]]:
+    """Write the zip to a temporary file, then hand back its size and its bytes to stream.
+
+    The file has no name in the folder (it is removed as it is made); it goes
+    away when its bytes have been read, or the reader gives up.
+    """
+    folder = exports_dir(data_dir)
+    with export_slot(folder):
+        temporary = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - the stream closes it
+        try:
+            summary = write_export(temporary, batches, root, t, about)
+            size = temporary.tell()
+            temporary.seek(0)
+        except BaseException:
+            temporary.close()
+            raise
+
+    def chunks() -> Iterator[bytes]:
+        with temporary:
+            while block := temporary.read(BLOCK):
+                yield block
+
+    return summary, size, chunks()

@@ -1,0 +1,72 @@
+% rebase('layout.tpl', title=_('Call log'), page='calls')
+<h1>{{_('Call log')}}</h1>
+% include('search_form.tpl', action='/calls')
+<p class="result-bar">
+  <span>{{_('{count}+ calls', count=_.number(page.total)) if page.more_than_total else _('{count} calls', count=_.number(page.total))}}</span>
+  % if page.rows:
+  <a class="button secondary" href="/calls.csv?{{form.query(page=1)}}" download>{{_('Export CSV')}}</a>
+  <span class="muted small">{{_('up to {count} rows', count=_.number(max_csv_rows))}}</span>
+  % end
+</p>
+% if not lines:
+<p>{{_('No lines are assigned to you. Ask an administrator to associate you with your lines.')}}</p>
+% end
+% if page.rows:
+<div class="table-wrap">
+<table class="calls stack">
+  <thead>
+    <tr>
+      % include('sort_header.tpl', key='start', label=_('Time'))
+      % include('sort_header.tpl', key='line', label=_('Line'))
+      <th scope="col">{{_('Call')}}</th>
+      % include('sort_header.tpl', key='number', label=_('Number'))
+      <th scope="col">{{_('Customer')}}</th>
+      % include('sort_header.tpl', key='duration', label=_('Duration'))
+      % if show_recordings:
+      <th scope="col">{{_('Recording')}}</th>
+      % end
+    </tr>
+  </thead>
+  <tbody>
+  % for row in page.rows:
+    % call = row.call
+    <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
+      <td class="c-time">{{_.datetime(call.started_at, seconds=True)}}</td>
+      <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
+      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span></td>
+      <td class="c-number number-cell">
+        % if call.number:
+        <span class="number">{{call.number}}</span>
+        % elif call.reason_absent:
+        <span class="muted">{{_('Number withheld')}}</span>
+        % end
+        % if call.name:
+        <span class="cid-name">{{call.name}}</span>
+        % end
+        % location = call.location_zh if _.language == 'zh-CN' else call.location_en
+        % if location:
+        <span class="muted small">{{location}}</span>
+        % end
+      </td>
+      <td class="c-customer wrap">
+        % if row.customer_id:
+        <a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a>
+        % end
+      </td>
+      <td class="c-duration numeric">{{_.duration(call.duration_s) if call.outcome == 'answered' else ''}}</td>
+      % if show_recordings:
+      <td class="c-recording">
+        % for recording_id in row.recording_ids:
+        <a class="recording-link" href="/recordings/{{recording_id}}" title="{{_('Recording')}}">▶ {{_('Play') if ctx.can('recordings_listen') else _('Open')}}</a>
+        % end
+      </td>
+      % end
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% include('pager.tpl', results=page)
+% elif lines:
+<p class="muted">{{_('No calls match this search.')}}</p>
+% end

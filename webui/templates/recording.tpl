@@ -1,0 +1,94 @@
+% rebase('layout.tpl', title=_('Recording'), page='recordings')
+% from urllib.parse import quote
+% recording, call = row.recording, row.call
+<p class="back"><a href="/recordings">← {{_('Recordings')}}</a></p>
+<h1>{{_('Recording')}} · {{_.datetime(recording.started_at, seconds=True)}}</h1>
+% if saved:
+<p class="notice" role="status">{{_('Saved.')}}</p>
+% end
+<section class="player-box">
+  % if ctx.can('recordings_listen') and recording.state != 'missing':
+  <audio class="player" controls preload="none" src="/recordings/{{recording.id}}/audio">
+    {{_('This browser cannot play audio.')}}
+  </audio>
+  % if recording.state == 'recording':
+  <p class="muted small">{{_('Still being recorded: it plays as far as it has got. Reload for more.')}}</p>
+  % end
+  % end
+  <p class="actions">
+    % if ctx.can('recordings_download') and recording.state != 'missing':
+    <a class="button secondary" href="/recordings/{{recording.id}}/download" download>{{_('Download original')}}</a>
+    % end
+    % if ctx.can('audit'):
+    <a class="button secondary" href="/recordings/{{recording.id}}/verify">{{_('Verify integrity')}}</a>
+    % end
+  </p>
+</section>
+% if verification:
+% verdict = verification['verdict']
+<section class="verification verdict-{{verdict}}" aria-live="polite">
+  <h2>{{_('Integrity check')}}</h2>
+  <p class="{{'notice' if verdict == 'intact' else 'problem'}}">{{_({'intact': 'The file is intact: its SHA-256 is the one recorded in the index and the sidecar.', 'changed': 'The file has changed since it was recorded: its SHA-256 is not the one recorded.', 'missing': 'The file is missing.', 'recording': 'Still being recorded: there is no final SHA-256 to compare yet.'}[verdict])}}</p>
+  <dl class="facts hashes">
+    <dt>{{_('File now')}}</dt><dd><code>{{verification['file'] or '—'}}</code></dd>
+    <dt>{{_('Index')}}</dt><dd><code>{{verification['index'] or '—'}}</code></dd>
+    <dt>{{_('Sidecar')}}</dt><dd><code>{{verification['sidecar'] or '—'}}</code></dd>
+  </dl>
+</section>
+% end
+<dl class="facts">
+  <dt>{{_('Line')}}</dt><dd>{{_('Line {n}', n=recording.line)}}{{' · ' + line_name if line_name else ''}}</dd>
+  % if call:
+  <dt>{{_('Call')}}</dt><dd>{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}} · {{_(outcomes.get(call.outcome, call.outcome))}}</dd>
+  <dt>{{_('Number')}}</dt><dd>
+    % if call.number:
+    <span class="number">{{call.number}}</span> <a class="small" href="/calls?number={{quote(call.number)}}">{{_('Calls of this number')}}</a>
+    % elif call.reason_absent:
+    {{_('Number withheld')}}
+    % end
+  </dd>
+  % if call.name:
+  <dt>{{_('Caller ID name')}}</dt><dd>{{call.name}}</dd>
+  % end
+  % location = call.location_zh if _.language == 'zh-CN' else call.location_en
+  % carrier = call.carrier_zh if _.language == 'zh-CN' else call.carrier_en
+  % if location or carrier:
+  <dt>{{_('Location')}}</dt><dd>{{location or ''}}{{' · ' + carrier if carrier else ''}}</dd>
+  % end
+  % if row.customer_id:
+  <dt>{{_('Customer')}}</dt><dd><a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a></dd>
+  % end
+  <dt>{{_('Call started')}}</dt><dd>{{_.datetime(call.started_at, seconds=True)}}</dd>
+  % if call.duration_s:
+  <dt>{{_('Talk time')}}</dt><dd>{{_.duration(call.duration_s)}}</dd>
+  % end
+  % end
+  <dt>{{_('Length')}}</dt><dd>{{_.duration(recording.samples / 8000)}}</dd>
+  <dt>{{_('Stored as')}}</dt><dd>{{_({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(recording.encoding, recording.encoding))}} · 8 kHz</dd>
+  % if recording.state != 'complete':
+  <dt>{{_('State')}}</dt><dd>{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing'}.get(recording.state, recording.state))}}</dd>
+  % end
+  % if ctx.can('audit') and recording.sha256:
+  <dt>SHA-256</dt><dd><code class="hash">{{recording.sha256}}</code></dd>
+  % end
+</dl>
+% if ctx.can('recordings_listen'):
+<form method="post" action="/recordings/{{recording.id}}/notes" class="stacked notes-form">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <label>{{_('Tags')}} <input name="tags" maxlength="700" list="known-tags" value="{{', '.join(row.tags)}}" placeholder="{{_('comma between tags')}}"></label>
+  <datalist id="known-tags">
+  % for tag in known_tags:
+    <option value="{{tag}}">
+  % end
+  </datalist>
+  <label>{{_('Notes')}} <textarea name="notes" rows="4" maxlength="4000">{{row.notes}}</textarea></label>
+  <button type="submit">{{_('Save')}}</button>
+</form>
+% else:
+  % if row.tags:
+  <p>{{_('Tags')}}: {{', '.join(row.tags)}}</p>
+  % end
+  % if row.notes:
+  <p class="notes">{{row.notes}}</p>
+  % end
+% end
