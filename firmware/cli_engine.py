@@ -160,7 +160,7 @@ def start_web(
 ) -> tuple[subprocess.Popen, str]:
     """Start the web process; return it and its address once it listens."""
     web = subprocess.Popen(
-        web_command(data_dir, host, port, tls),
+        [*web_command(data_dir, host, port, tls), "--parent-pid", str(os.getpid())],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,7 +27,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--http", action="store_true", help="plain HTTP (loopback addresses only: development)"
     )
+    # linerec run: stop when the process that started us is gone, even if it was killed.
+    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     return parser
+
+
+def watch_parent(parent_pid: int, stop: threading.Event, every_s: float = 0.5) -> None:
+    """Set ``stop`` once ``parent_pid`` is no longer our parent (it died, even by SIGKILL)."""
+
+    def watch() -> None:
+        while not stop.wait(every_s):
+            if os.getppid() != parent_pid:
+                stop.set()
+                logging.getLogger("webui").info("the process that started the web UI is gone")
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(WEB_READY + server.url, flush=True)
     stop = threading.Event()
+    if args.parent_pid is not None:
+        watch_parent(args.parent_pid, stop)
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
     while not stop.wait(0.5):
