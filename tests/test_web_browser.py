@@ -5,7 +5,9 @@ is answered and hangs up; later the same caller rings again. The browser
 sets up the box, watches the call ring on the live page, gets the caller's
 card within a second of the caller-ID event, adds the unknown caller as a
 customer with a note, and on the second call sees the card with that
-customer and saves another note. Screenshots go to ``test-output/``.
+customer and saves another note; then it finds the first call in the call
+log and plays its recording, seeking in it. Screenshots go to
+``test-output/``.
 """
 
 from __future__ import annotations
@@ -168,3 +170,37 @@ def test_the_live_page_on_a_phone(stack):
         screenshot(driver, "06-live-phone")
     finally:
         close_browser(driver)
+
+
+def test_the_call_is_in_the_log_and_its_recording_plays(stack, browser):
+    """After the first test: the first call, found in the log, plays from its recording."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    _, first = stack.wait_event(lambda e: e["type"] == "caller_id" and e["line"] == 1)
+    stack.wait_event(
+        lambda e: e["type"] == "recording_stopped" and e["call_id"] == first["call_id"]
+    )
+    browser.get(stack.url + f"/calls?number={CALLER[3:9]}")
+    row = css(browser, f'tr[data-call="{first["call_id"]}"]')
+    assert CALLER in row.text and "Li Si" in row.text  # the customer added from the card
+    screenshot(browser, "07-call-log")
+    row.find_element(By.CSS_SELECTOR, "a.recording-link").click()
+    wait(browser, 10).until(lambda d: "/recordings/" in d.current_url)
+    player = css(browser, "audio.player")
+    browser.execute_script("arguments[0].muted = true; arguments[0].play();", player)
+    wait(browser, 10).until(
+        lambda d: d.execute_script("return arguments[0].currentTime", player) > 0.5
+    )
+    duration = browser.execute_script("return arguments[0].duration", player)
+    assert 6.0 < duration < 12.0  # the call's talk, about 8 s
+    # Seeking asks the box for a byte range of the file.
+    browser.execute_script("arguments[0].currentTime = arguments[0].duration - 2;", player)
+    wait(browser, 10).until(
+        lambda d: d.execute_script("return arguments[0].currentTime", player) > duration - 2
+    )
+    screenshot(browser, "08-recording")
+    with sqlite3.connect(stack.data_dir / "linerec.db") as database:
+        listens = database.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'listen'"
+        ).fetchone()
+    assert listens == (1,)
