@@ -1,7 +1,7 @@
 % rebase('layout.tpl', title=_('Line {n}', n=number), page='admin')
 % include('admin_nav.tpl', current='/admin/lines')
 <p class="crumbs"><a href="/admin/lines">{{_('Lines')}}</a></p>
-<h1>{{_('Line {n}', n=number)}}<span class="muted">{{typed['name']}}</span></h1>
+<h1>{{_('Line {n}', n=number)}}<span class="muted">{{typed['name'] if typed['name'] != 'Line {}'.format(number) else ''}}</span></h1>
 % include('settings_outcome.tpl', outcome=outcome)
 % if problems:
 <p class="problem" role="alert">{{problems.get('general') or _('Please correct the fields marked below.')}}</p>
@@ -16,7 +16,7 @@
 <form method="post" action="/admin/lines/{{number}}" class="stacked settings-form">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <div class="form-grid">
-    <label{{!' class="has-problem"' if 'name' in problems else ''}}>{{_('Name')}} <input name="name" value="{{typed['name']}}" maxlength="60">
+    <label{{!' class="has-problem"' if 'name' in problems else ''}}>{{_('Line name')}} <input name="name" value="{{typed['name']}}" maxlength="60">
       % problem('name')
     </label>
     <label{{!' class="has-problem"' if 'mode' in problems else ''}}>{{_('Recording')}}

@@ -8,7 +8,7 @@
 % modes = {'auto': _('Automatic'), 'vox': _('On voice'), 'manual': _('By hand'), 'schedule': _('On a schedule'), 'off': _('Off')}
 <div class="table-wrap">
 <table class="lines-table">
-  <thead><tr><th>{{_('Line')}}</th><th>{{_('Name')}}</th><th>{{_('Recording')}}</th><th>{{_('Encoding')}}</th><th>{{_('Operators')}}</th><th></th></tr></thead>
+  <thead><tr><th>{{_('Line')}}</th><th>{{_('Line name')}}</th><th>{{_('Recording')}}</th><th>{{_('Encoding')}}</th><th>{{_('Operators')}}</th><th></th></tr></thead>
   <tbody>
   % for line in config.lines:
   <tr{{!' class="inactive"' if not line.enabled else ''}}>
@@ -28,6 +28,6 @@
 <form method="post" action="/admin/lines" class="row">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <label>{{_('Line number')}} <input name="number" type="number" min="1" max="64" value="{{next_number}}" required></label>
-  <label>{{_('Name')}} <input name="name" maxlength="60"></label>
+  <label>{{_('Line name')}} <input name="name" maxlength="60"></label>
   <button type="submit">{{_('Add')}}</button>
 </form>
