@@ -18,14 +18,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import queue
 import selectors
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from firmware.socket_server import SocketClient, UnixSocketServer
 
 log = logging.getLogger(__name__)
 
@@ -38,134 +38,46 @@ class BusError(OSError):
     """The bus socket cannot be opened, or the engine is not there."""
 
 
-class _Client:
-    def __init__(self, connection: socket.socket) -> None:
-        self.connection = connection
-        self.incoming = b""
-        self.outgoing = bytearray()
-
-
 def _line(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-class EventBus:
+class EventBus(UnixSocketServer):
     """The engine's side of the bus."""
 
     def __init__(self, socket_path: str | Path, on_command: CommandHandler) -> None:
-        self.socket_path = Path(socket_path)
+        super().__init__(socket_path, "bus")
         self.on_command = on_command
         self._outbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._clients: dict[int, _Client] = {}
-        self._wake_reader, self._wake_writer = socket.socketpair()
-        self._listener: socket.socket | None = None
         self.dropped_clients = 0
 
     def start(self) -> None:
-        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.socket_path.unlink()  # left by an engine that did not stop cleanly
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            listener.bind(str(self.socket_path))
+            super().start()
         except OSError as error:
-            listener.close()
             raise BusError(f"cannot open the event bus at {self.socket_path}: {error}") from error
-        os.chmod(self.socket_path, 0o660)
-        listener.listen(64)
-        listener.setblocking(False)
-        self._listener = listener
-        self._thread = threading.Thread(target=self._run, name="bus", daemon=True)
-        self._thread.start()
 
     def publish(self, event: dict[str, Any]) -> None:
         """Send ``event`` to every client; never blocks."""
         self._outbox.put(_line({"event": event}))
-        with contextlib.suppress(OSError):
-            self._wake_writer.send(b"\0")
-
-    def stop(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(OSError):
-            self._wake_writer.send(b"\0")
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        for client in list(self._clients.values()):
-            client.connection.close()
-        self._clients.clear()
-        if self._listener is not None:
-            self._listener.close()
-        self._wake_reader.close()
-        self._wake_writer.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.socket_path.unlink()
+        self.wake()
 
     @property
     def client_count(self) -> int:
-        return len(self._clients)
+        return len(self.clients)
 
     # ---- the bus thread -----------------------------------------------------------
 
-    def _run(self) -> None:
-        selector = selectors.DefaultSelector()
-        selector.register(self._listener, selectors.EVENT_READ, "listener")
-        selector.register(self._wake_reader, selectors.EVENT_READ, "wake")
-        try:
-            while not self._stop.is_set():
-                for key, mask in selector.select(timeout=1.0):
-                    if key.data == "listener":
-                        self._accept(selector)
-                    elif key.data == "wake":
-                        with contextlib.suppress(BlockingIOError):
-                            self._wake_reader.recv(4096)
-                    else:
-                        self._serve(selector, key.data, mask)
-                self._deliver(selector)
-        finally:
-            selector.close()
-
-    def _accept(self, selector: selectors.BaseSelector) -> None:
-        with contextlib.suppress(BlockingIOError):
-            connection, _ = self._listener.accept()
-            connection.setblocking(False)
-            client = _Client(connection)
-            self._clients[connection.fileno()] = client
-            selector.register(connection, selectors.EVENT_READ, client)
-
-    def _drop(self, selector: selectors.BaseSelector, client: _Client) -> None:
-        with contextlib.suppress(KeyError, ValueError):
-            selector.unregister(client.connection)
-        self._clients.pop(client.connection.fileno(), None)
-        client.connection.close()
-
-    def _serve(self, selector: selectors.BaseSelector, client: _Client, mask: int) -> None:
-        if mask & selectors.EVENT_READ:
-            try:
-                data = client.connection.recv(65536)
-            except (BlockingIOError, InterruptedError):
-                data = None
-            except OSError:
-                data = b""
-            if data == b"":
-                self._drop(selector, client)
-                return
-            if data:
-                client.incoming += data
-                self._handle_lines(selector, client)
-        if mask & selectors.EVENT_WRITE:
-            self._flush(selector, client)
-
-    def _handle_lines(self, selector: selectors.BaseSelector, client: _Client) -> None:
+    def received(self, selector: selectors.BaseSelector, client: SocketClient, data: bytes) -> None:
+        client.incoming += data
         while b"\n" in client.incoming:
             raw, client.incoming = client.incoming.split(b"\n", 1)
             client.outgoing += _line(self._answer(raw))
         if len(client.incoming) > MAX_LINE_BYTES:
             log.warning("bus: dropping a client that sent a line over %d bytes", MAX_LINE_BYTES)
-            self._drop(selector, client)
+            self.drop(selector, client)
             return
-        self._flush(selector, client)
+        self.flush(selector, client)
 
     def _answer(self, raw: bytes) -> dict[str, Any]:
         try:
@@ -181,7 +93,7 @@ class EventBus:
             return {"reply": reply_to, "ok": False, "error": str(error)}
         return {"reply": reply_to, "ok": True, **result}
 
-    def _deliver(self, selector: selectors.BaseSelector) -> None:
+    def deliver(self, selector: selectors.BaseSelector) -> None:
         pending = []
         with contextlib.suppress(queue.Empty):
             while True:
@@ -189,30 +101,16 @@ class EventBus:
         if not pending:
             return
         batch = b"".join(pending)
-        for client in list(self._clients.values()):
+        for client in list(self.clients.values()):
             if len(client.outgoing) + len(batch) > MAX_BACKLOG_BYTES:
                 self.dropped_clients += 1
                 log.warning(
                     "bus: a client fell %d bytes behind; disconnected", len(client.outgoing)
                 )
-                self._drop(selector, client)
+                self.drop(selector, client)
                 continue
             client.outgoing += batch
-            self._flush(selector, client)
-
-    def _flush(self, selector: selectors.BaseSelector, client: _Client) -> None:
-        if client.outgoing:
-            try:
-                sent = client.connection.send(client.outgoing)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError:
-                self._drop(selector, client)
-                return
-            del client.outgoing[:sent]
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.outgoing else 0)
-        with contextlib.suppress(KeyError, ValueError):
-            selector.modify(client.connection, events, client)
+            self.flush(selector, client)
 
 
 class BusClient:
