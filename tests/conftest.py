@@ -3,6 +3,7 @@
 - ``rng``: a seeded numpy Generator; the seed is printed so a failure can be
   replayed with ``LINEREC_SEED=<seed> make test``.
 - ``spandsp``: the peer library ``(ffi, lib)`` from ``dsp_ext.bench.peers``.
+- ``quick_passwords``: cheap scrypt costs for web tests that make many users.
 """
 
 from __future__ import annotations
@@ -32,3 +33,16 @@ def spandsp():
         if os.environ.get("CI"):
             raise
         pytest.skip(f"peer library unavailable, comparison not run: {error}")
+
+
+@pytest.fixture(scope="module")
+def quick_passwords():
+    """Cheap password hashes for tests with many users; the format and checking are unchanged.
+
+    ``tests/test_web_auth.py`` runs with the real cost.
+    """
+    from webui import auth  # noqa: PLC0415 - only the web tests need it
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "SCRYPT_N", 2**8)
+        yield

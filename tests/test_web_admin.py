@@ -12,15 +12,8 @@ from webui.app import ROUTES
 
 NEW_PASSWORD = "fresh start 42"
 
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _quick_passwords():
-    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
-    real cost); the hash format and its checking are unchanged."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "SCRYPT_N", 2**8)
-        yield
 
 @pytest.fixture
 def box(tmp_path):

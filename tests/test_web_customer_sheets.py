@@ -13,20 +13,12 @@ from openpyxl import Workbook, load_workbook
 from firmware.store.crm import CustomerNumber, Customers
 from firmware.store.scopes import EVERYTHING
 from tests.web_client import web_box
-from webui import auth
 from webui.pages import customer_sheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _quick_passwords():
-    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
-    real cost); the hash format and its checking are unchanged."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "SCRYPT_N", 2**8)
-        yield
 
 @pytest.fixture
 def box(tmp_path):

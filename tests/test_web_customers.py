@@ -10,22 +10,14 @@ import pytest
 from firmware.store.crm import CustomerNumber
 from firmware.store.scopes import EVERYTHING
 from tests.web_client import web_box
-from webui import auth
 
 ANA_NUMBER, ANA_E164 = "13800138000", "+8613800138000"
 FLAGS_WORKING = frozenset(
     {"customers_view", "customers_add", "customers_edit", "customers_delete", "contacts"}
 )
 
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _quick_passwords():
-    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
-    real cost); the hash format and its checking are unchanged."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "SCRYPT_N", 2**8)
-        yield
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):

@@ -11,16 +11,9 @@ from firmware.cli_engine import open_configured_line
 from firmware.config import ConfigStore
 from firmware.engine import Engine
 from tests.web_client import web_box
-from webui import auth
 
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
-@pytest.fixture(scope="module", autouse=True)
-def _quick_passwords():
-    """Cheap password hashes for these tests' many users (tests/test_web_auth.py checks the
-    real cost); the hash format and its checking are unchanged."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "SCRYPT_N", 2**8)
-        yield
 
 @pytest.fixture
 def box(tmp_path):
