@@ -30,7 +30,7 @@ from firmware import line_state as machine
 from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
 from firmware.detectors import LineDetectors
-from firmware.engine import LineIO, LineWorker
+from firmware.line_worker import LineIO, LineWorker
 from firmware.recorder import LineRecorder
 from firmware.simulation.scenario import from_document, load
 from firmware.simulation.sounds import box_sounds

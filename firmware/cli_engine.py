@@ -25,7 +25,8 @@ from typing import Any
 from drivers.audio import open_capture
 from drivers.signals import open_signals
 from firmware.config import ConfigStore, Line
-from firmware.engine import Engine, LineIO
+from firmware.engine import Engine
+from firmware.line_worker import LineIO
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,9 @@
 
 Threads, by name: ``line-<n>`` reads line n's audio frame by frame, runs
 its detectors and state machine and carries out the actions (call log,
-recording); ``bus`` serves the Unix socket; ``audio`` serves live listening
-(``firmware.live_audio``), fed by the workers only while someone listens.
+recording; ``firmware.line_worker``); ``bus`` serves the Unix socket;
+``audio`` serves live listening (``firmware.live_audio``), fed by the
+workers only while someone listens.
 Time on a line is its sample clock: the worker's start time plus 20 ms per
 frame read, so a simulated office played faster than real time keeps exact
 call times and durations.
@@ -24,11 +25,9 @@ settings); lines added are started and lines removed stopped the same way.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -36,23 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drivers.audio import FRAME_SECONDS, CaptureStream
-from drivers.signals import (
-    CallerIdReport,
-    DialPulse,
-    LineSignals,
-    LoopStarted,
-    LoopStopped,
-    SignalEvent,
-)
 from firmware import line_state as machine
 from firmware import numbers
 from firmware.bus import EventBus
 from firmware.call_log import CallLog
 from firmware.config import Config, ConfigStore, Line
-from firmware.detectors import LineDetectors, signal_event
+from firmware.detectors import LineDetectors
 from firmware.errors import LinerecError
-from firmware.live_audio import AUDIO_SOCKET, AudioTap, LiveAudioServer
+from firmware.line_worker import LineIO, LineWorker
+from firmware.live_audio import AUDIO_SOCKET, LiveAudioServer
 from firmware.policy import policy_for
 from firmware.profiles import profile
 from firmware.recorder import LineRecorder
@@ -61,7 +52,6 @@ from firmware.store.recordings import recover
 
 log = logging.getLogger(__name__)
 
-TICK_FRAMES = 5  # timeouts are checked every 100 ms of line time
 DATABASE_FILE = "linerec.db"
 RECORDINGS_DIR = "recordings"
 BUS_SOCKET = "engine.sock"
@@ -103,151 +93,6 @@ class DataFolderLock:
         if self._descriptor is not None:
             os.close(self._descriptor)  # closing drops the lock
             self._descriptor = None
-
-
-@dataclass
-class LineIO:
-    """What a line is connected to: its audio in, its signals (if any)."""
-
-    capture: CaptureStream
-    signals: LineSignals | None = None
-
-    def close(self) -> None:
-        self.capture.close()
-        if self.signals is not None:
-            self.signals.close()
-
-
-class LineWorker(threading.Thread):
-    """Runs one line until its audio ends or the engine stops."""
-
-    def __init__(
-        self,
-        line: Line,
-        io: LineIO,
-        detectors: LineDetectors,
-        call_log: CallLog,
-        *,
-        policy: machine.Policy,
-        started_at: float,
-        tap: AudioTap | None = None,
-    ) -> None:
-        super().__init__(name=f"line-{line.number}", daemon=True)
-        self.number = line.number
-        self.io = io
-        self.detectors = detectors
-        self.call_log = call_log
-        self.recorder = call_log.recorder
-        self.state = machine.LineState(policy=policy)
-        self.started_at = started_at
-        self.tap = tap  # live listening
-        self.frames = 0
-        self.failure: BaseException | None = None
-        self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
-        self._retire = threading.Event()
-        self.retired = False  # stopped on request (``retire``), not because its audio ended
-        self.on_exit: Callable[[LineWorker], None] | None = None
-
-    @property
-    def now(self) -> float:
-        """Line time: the start plus the audio read so far."""
-        return self.started_at + self.frames * FRAME_SECONDS
-
-    def submit(self, make_event: Callable[[float], machine.Event]) -> None:
-        """Queue a command (from any thread); it becomes an event at the next frame."""
-        self._commands.put(make_event)
-
-    def retire(self) -> None:
-        """Stop as soon as the line is idle (from any thread): a call in progress goes on."""
-        self._retire.set()
-
-    @property
-    def idle(self) -> bool:
-        state = self.state
-        return (
-            state.phase == machine.Phase.IDLE
-            and not state.ringing
-            and not state.off_hook
-            and not self.recorder.recording
-        )
-
-    def run(self) -> None:
-        try:
-            while (frame := self.io.capture.read()) is not None:
-                self._frame(frame)
-                if self._retire.is_set() and self.idle:
-                    self.retired = True
-                    break
-        except Exception as error:  # a line must not take the engine down with it
-            self.failure = error
-            log.exception("line %d stopped on an error", self.number)
-        finally:
-            self._finish()
-            if self.retired:
-                with contextlib.suppress(Exception):
-                    self.io.close()
-            if self.on_exit is not None:
-                self.on_exit(self)
-
-    def _frame(self, frame) -> None:
-        at = self.now
-        if self.tap is not None and self.tap.listening:
-            self.tap.feed(frame)
-        for event in self._signal_events(at):
-            self._step(event)
-        while True:
-            try:
-                make_event = self._commands.get_nowait()
-            except queue.Empty:
-                break
-            self._step(make_event(at))
-        for event in self.detectors.feed(frame, at, self.state.phase):
-            self._step(event)
-        if self.frames % TICK_FRAMES == 0:
-            self._step(machine.Tick(at))
-        finished = self.recorder.feed(frame)
-        if finished is not None:
-            self.call_log.recording_error(finished, at)
-        self.frames += 1
-
-    def _signal_events(self, at: float) -> list[machine.Event]:
-        signals = self.io.signals
-        if signals is None:
-            return []
-        events: list[machine.Event] = []
-        while (change := signals.poll(0)) is not None:
-            events.extend(self._translate(change, at))
-        return events
-
-    def _translate(self, change: SignalEvent, at: float) -> list[machine.Event]:
-        # While the box's own relay holds the line, the loop current is ours:
-        # it says nothing about the phones.
-        if self.io.signals.seized and isinstance(change, LoopStarted | LoopStopped):
-            return []
-        if isinstance(change, DialPulse):
-            return list(self.detectors.pulses.pulse(at))
-        if isinstance(change, CallerIdReport):
-            return self.detectors.modem_report(change.text, at)
-        event = signal_event(change, at)
-        return [event] if event is not None else []
-
-    def _step(self, event: machine.Event) -> None:
-        self.state, actions = machine.step(self.state, event)
-        self.call_log.apply_all(actions)
-
-    def _finish(self) -> None:
-        """The line stops: a call in progress ends now, and its recording is closed."""
-        at = self.now
-        phase = self.state.phase
-        with contextlib.suppress(Exception):
-            if phase == machine.Phase.SEIZED:
-                self._step(machine.Release(at))
-            elif phase == machine.Phase.RINGING:
-                self._step(machine.Tick(at + self.state.policy.ring_timeout_s + 1))
-            elif phase != machine.Phase.IDLE:
-                self._step(machine.OnHook(at))
-            if self.recorder.recording:
-                self._step(machine.PolicyChanged(at, policy=machine.Policy(mode="off")))
 
 
 @dataclass

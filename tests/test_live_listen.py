@@ -18,7 +18,8 @@ from firmware import line_state as machine
 from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
 from firmware.detectors import LineDetectors
-from firmware.engine import Engine, LineIO, LineWorker
+from firmware.engine import Engine
+from firmware.line_worker import LineIO, LineWorker
 from firmware.live_audio import AUDIO_SOCKET, LiveAudioServer
 from firmware.recorder import LineRecorder
 from firmware.store.db import Store

@@ -64,7 +64,6 @@ ZH: dict[str, str] = {
         "没有分配给您的线路。请联系管理员为您关联线路。"
     ),
     "Line {n}": "线路 {n}",
-    "Line name": "线路名称",
     "Idle": "空闲",
     "Ringing": "振铃",
     "Dialling": "拨号中",
