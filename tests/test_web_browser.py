@@ -62,9 +62,19 @@ def browser(stack):
 
 
 def wait(driver, seconds=60):
+    """Waits that look again when the element they read was just replaced (cards are)."""
+    from selenium.common.exceptions import (  # noqa: PLC0415
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
 
-    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+    return WebDriverWait(
+        driver,
+        seconds,
+        poll_frequency=0.05,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    )
 
 
 def css(driver, selector):

@@ -211,8 +211,14 @@ class EngineLink:
         self._thread = threading.Thread(target=self._run, name="engine-link", daemon=True)
         self._thread.start()
 
+    @property
+    def closing(self) -> bool:
+        """The web process is shutting down: open event streams should end."""
+        return self._stop.is_set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._fan_out({"type": "closing"})  # every event stream ends at once
         client = self._client
         if client is not None:
             with contextlib.suppress(OSError):

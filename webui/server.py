@@ -86,10 +86,10 @@ class WebServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self.deps.engine.stop()  # ends the event streams, which hold server threads
         self.server.stop()
         if self._thread is not None:
             self._thread.join(10)
-        self.deps.engine.stop()
         self.deps.store.close()
 
 

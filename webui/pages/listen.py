@@ -69,7 +69,8 @@ class LiveRelay:
         connection.settimeout(READ_TIMEOUT_S)
         yield self._first
         next_check = time.monotonic() + SESSION_CHECK_S
-        while not self._closed:
+        link = self._ctx.deps.engine
+        while not self._closed and not link.closing:
             try:
                 data = connection.recv(CHUNK)
             except OSError:  # the engine stopped sending, or the relay was closed

@@ -226,6 +226,8 @@ def events(ctx: Ctx):
             next_check = time.monotonic() + HEARTBEAT_S
             while not subscription.overflowed:
                 event = subscription.get(timeout=HEARTBEAT_S)
+                if link.closing:
+                    return
                 if event is not None:
                     yield from _translate(ctx, event, popped)
                 if time.monotonic() >= next_check:
