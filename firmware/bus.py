@@ -132,6 +132,9 @@ class BusClient:
         self._events: list[dict[str, Any]] = []
 
     def close(self) -> None:
+        """Close the connection; a read blocked in another thread returns at once."""
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)  # close() alone would not wake the reader
         self._reader.close()
         self._socket.close()
 
