@@ -7,8 +7,9 @@
  * one bit, with where it crosses zero. Here:
  *   3. The crossings are the transitions that drive the bit clock: a
  *      second-order loop that also learns the bit rate on the channel
- *      seizure, and a confirmed, then refined, re-synchronisation on the
- *      start bit after the mark run.
+ *      seizure, and a re-synchronisation on the start bit after the mark
+ *      run: the start edge is fitted where a zero crossing or, when noise
+ *      hides that, the first space window on the mark run's clock puts it.
  *   4. Tone correlations over exactly one bit window (fractional edges).
  *   5. A clear bit is decided on its own two energies. A close one uses its
  *      neighbours too: the transmitter is phase continuous, so across three
@@ -96,6 +97,7 @@ struct bit_corr {
     int64_t start;           /* window start in input samples (filter time line) */
     int dead;                /* energy under the floor: no carrier */
     int solo;                /* decided alone, whatever its neighbours */
+    int placed;              /* the first window after a placed start edge */
     int beat_ready;          /* beat_re/im computed (only when a decision needs them) */
     int64_t t;               /* t when the window closed ... */
     int64_t lo;              /* ... and its start relative to that t (ticks): for the beat */
@@ -138,6 +140,7 @@ struct lr_fsk_rx {
      */
     struct framer idle;
     int forked;
+    int placed;                    /* the next window starts at a placed start edge */
 
     /* output of the current call */
     struct lr_fsk_event *events;
@@ -189,6 +192,7 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     st->fr.last_bit = 1;
     st->idle = st->fr;
     st->forked = 0;
+    st->placed = 0;
     st->events = NULL;
     st->max_events = st->n_events = 0;
     return LR_OK;
@@ -568,6 +572,17 @@ static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bi
     int bit = decide_bit(st, prev, mid, next, energy);
     if (st->forked) {
         frame_fork(st, bit, mid->dead, mid->start);
+    } else if (st->fr.state == F_MARK && !bit && !mid->dead && !mid->placed) {
+        /*
+         * A space on the mark run's clock, which has run free since the
+         * seizure and may be off by half a bit: noise kept the start edge
+         * from being confirmed. Place it around this window before
+         * framing, as after a confirmation; windows are re-read from it.
+         */
+        st->refining = 1;
+        st->refine_edge = mid->lo - (st->t - mid->t) * TICKS;
+        st->pending = 0;
+        st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
     } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
                start_due(&st->fr)) {
         /* a start bit, or an idle mark? both, until the stop bit tells */
@@ -603,6 +618,8 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
      * own is good enough for that, and the idle line is cheap.
      */
     b->solo = st->fr.state == F_IDLE;
+    b->placed = st->placed;
+    st->placed = 0;
     b->t = st->t;
     b->lo = lo;
     b->beat_ready = 0;
@@ -690,7 +707,7 @@ static void check_pending(struct lr_fsk_rx *st)
         /* confirmed: hold the bit windows until the edge can be placed precisely */
         st->pending = 0;
         st->refining = 1;
-        st->refine_edge = st->pending_edge;
+        st->refine_edge = st->pending_edge + TICKS;  /* step_sample moves it on a sample next */
         st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
     }
 }
@@ -700,7 +717,9 @@ static void check_pending(struct lr_fsk_rx *st)
  * best: two bits of mark before it and one of space after it, added
  * coherently. One noisy zero crossing alone misplaces the edge by a
  * sample or two at low S/N, enough to lose the next character whose bits
- * have no transition (0x80, the MDMF type, is one).
+ * have no transition (0x80, the MDMF type, is one). The search spans
+ * +-0.68 bit around refine_edge: less than a bit, so that a placement
+ * made after a space window always lies after the last placed edge.
  */
 static void place_start_edge(struct lr_fsk_rx *st)
 {
@@ -723,6 +742,7 @@ static void place_start_edge(struct lr_fsk_rx *st)
     st->refining = 0;
     st->boundary = best_edge + st->period;
     st->n_bits = 0;  /* windows of the old grid overlap the start bit: drop them */
+    st->placed = 1;
 }
 
 /*
