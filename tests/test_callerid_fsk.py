@@ -155,7 +155,10 @@ def test_call_waiting_burst_without_seizure(standard, rng):
 
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_noise_requirement(standard, rng, spandsp):
-    """DSP_SPEC: 50/50 at 8 dB S/N and at least 45/50 at 6 dB."""
+    """DSP_SPEC: 50/50 at 8 dB S/N and at least 45/50 at 6 dB. At 8 dB the receiver loses
+    about one Bell 202 message in 18 000 to the noise (docs/callerid.md), so about one run in
+    360 fails here; the seed printed replays it, and tests/callerid/failure_rate.py measures
+    the rate over as many trials as wanted."""
     sweep = run_sweep(
         rng, f"S/N sweep, {standard}, {LEVEL_DBM0:g} dBm0, messages decoded",
         [(f"{snr} dB", LEVEL_DBM0, snr) for snr in (12, 8, 6)], standard, 50, spandsp=spandsp,
