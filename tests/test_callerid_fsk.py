@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dsp_ext.fsk import FskReceiver
 from firmware.callerid import (
     build_mdmf,
     build_message_waiting,
@@ -26,6 +27,7 @@ from tests.callerid.harness import (
     spandsp_messages,
     trial_audio,
 )
+from tests.callerid.shaped import FIRST_CHAR_BIT, burst_bits, shaped_fsk
 
 STANDARDS = ["bell202", "v23"]
 LEVEL_DBM0 = -20.0  # the S/N sweeps' signal level, inside both receivers' range
@@ -153,7 +155,10 @@ def test_call_waiting_burst_without_seizure(standard, rng):
 
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_noise_requirement(standard, rng, spandsp):
-    """DSP_SPEC: 50/50 at 8 dB S/N and at least 45/50 at 6 dB."""
+    """DSP_SPEC: 50/50 at 8 dB S/N and at least 45/50 at 6 dB. At 8 dB the receiver loses
+    about one Bell 202 message in 18 000 to the noise (docs/callerid.md), so about one run in
+    360 fails here; the seed printed replays it, and tests/callerid/failure_rate.py measures
+    the rate over as many trials as wanted."""
     sweep = run_sweep(
         rng, f"S/N sweep, {standard}, {LEVEL_DBM0:g} dBm0, messages decoded",
         [(f"{snr} dB", LEVEL_DBM0, snr) for snr in (12, 8, 6)], standard, 50, spandsp=spandsp,
@@ -162,6 +167,68 @@ def test_noise_requirement(standard, rng, spandsp):
     assert rows["8 dB"].ours == 50
     assert rows["6 dB"].ours >= 45
     assert rows["8 dB"].ours >= rows["8 dB"].spandsp
+
+
+def _valid_messages(audio: np.ndarray, standard: str) -> list[bytes]:
+    return [c.raw for c in decode_fsk(audio, standard) if c.valid]
+
+
+@pytest.mark.parametrize("standard", STANDARDS)
+def test_first_start_edge_found_when_its_crossing_is_not_confirmed(standard):
+    """The first start bit and the data bit after it come 14 dB down, too weak for the
+    discriminator to confirm the start edge (as noise at 8 dB S/N sometimes makes it), and
+    the mark run lasts a fraction of a bit more than whole bits, so that the clock set on
+    the seizure is that far off when the message starts. Framed on that clock, the first
+    character is misread and the second's start bit read as mark: every character after
+    it is misframed. The start edge must be placed where it is all the same."""
+    message = MESSAGES["mdmf_full"]
+    bits = burst_bits(message)
+    gains = np.ones(bits.size)
+    gains[FIRST_CHAR_BIT : FIRST_CHAR_BIT + 2] = 0.2
+    missed = []
+    for extra in np.arange(0.0, 1.0, 0.05):
+        lengths = np.ones(bits.size)
+        lengths[FIRST_CHAR_BIT - 1] += extra
+        audio = shaped_fsk(bits, standard, lengths=lengths, gains=gains)
+        if _valid_messages(audio, standard) != [message]:
+            missed.append(round(float(extra), 2))
+    assert missed == [], f"mark run longer by these fractions of a bit: {missed}"
+
+
+def test_start_bit_read_as_mark_by_a_small_margin_is_still_a_start_bit():
+    """Bell 202: in each of the first 19 characters in turn, the stop bit's mark tone
+    lingers on at 55.5 % of the amplitude (turned by 15/8 pi) through the next start bit,
+    which then reads mark by a small margin for some of them. Taken as an idle mark, the
+    framer would wait for the next space, a data bit, and misframe the rest of the
+    message; since characters come back to back, it is read both ways until the stop bit."""
+    message = MESSAGES["mdmf_full"]
+    bits = burst_bits(message)
+    lost = []
+    for index in range(1, 20):
+        linger = np.zeros(bits.size)
+        linger[FIRST_CHAR_BIT + 10 * index] = 0.555
+        audio = shaped_fsk(bits, "bell202", linger=linger, linger_turn=15 * np.pi / 8)
+        if _valid_messages(audio, "bell202") != [message]:
+            lost.append(index)
+    assert lost == [], f"lost with a weak start bit in characters {lost}"
+
+
+@pytest.mark.parametrize(("share", "turn"), [(0.56, 15 * np.pi / 8), (0.57, 0.0)])
+def test_weak_idle_mark_after_the_last_character_adds_nothing(share, turn):
+    """Bell 202: the bit after the last stop bit reads mark by a small margin only (a
+    space with the stop bit's mark lingering on). Read both ways, it must end up idle, the
+    would-be character being all marks: no extra character, and the burst still ends."""
+    message = MESSAGES["mdmf_full"]
+    bits = burst_bits(message, trailing_marks=30)
+    after_last = FIRST_CHAR_BIT + 10 * len(message)
+    bits[after_last] = 0
+    linger = np.zeros(bits.size)
+    linger[after_last] = share
+    events = FskReceiver("bell202").process(
+        shaped_fsk(bits, "bell202", linger=linger, linger_turn=turn)
+    )
+    assert bytes(e.value for e in events if e.kind == "char") == message
+    assert events[-1].kind == "end"
 
 
 @pytest.mark.slow

@@ -7,8 +7,9 @@
  * one bit, with where it crosses zero. Here:
  *   3. The crossings are the transitions that drive the bit clock: a
  *      second-order loop that also learns the bit rate on the channel
- *      seizure, and a confirmed, then refined, re-synchronisation on the
- *      start bit after the mark run.
+ *      seizure, and a re-synchronisation on the start bit after the mark
+ *      run: the start edge is fitted where a zero crossing or, when noise
+ *      hides that, the first space window on the mark run's clock puts it.
  *   4. Tone correlations over exactly one bit window (fractional edges).
  *   5. A clear bit is decided on its own two energies. A close one uses its
  *      neighbours too: the transmitter is phase continuous, so across three
@@ -18,7 +19,9 @@
  *      closer together. No decision needs the level: they compare energies,
  *      so there is no AGC.
  *   6. A framer finds the seizure and the mark run, then reads 8N1
- *      characters until the line idles or the carrier goes.
+ *      characters until the line idles or the carrier goes. Where a start
+ *      bit is due inside a message and reads mark by a small margin, it
+ *      is read both ways for one character (frame_fork).
  *
  * Speed: at most baseband samples nothing happens. The clock goes from
  * event to event (a crossing, or the end of a bit window) rather than
@@ -48,6 +51,7 @@
 #define RATE_GAIN 0.01          /* bit clock: rate gain per transition */
 #define REFINE_STEPS 18         /* start-edge search: +-2.25 baseband samples in eighths */
 #define CLEAR_MARGIN 0.4f        /* (mark - space) / (mark + space) beyond which a bit is clear */
+#define WEAK_MARK 0.2f           /* the same, under which a mark may be a start bit (frame_fork) */
 #define INTER_GAIN 0.25         /* phase gain on a start bit inside a message */
 /* Bit energy below that of a tone of about -61 dBm0 counts as no carrier. */
 #define ENERGY_FLOOR 1000.0f
@@ -73,6 +77,18 @@
 
 enum framer_state { F_IDLE, F_MARK, F_DATA, F_INTER };
 
+/* The framer: the seizure, the mark run, then 8N1 characters. */
+struct framer {
+    int state;                     /* enum framer_state */
+    int mark_count;
+    int alt_count, last_bit, alt_reported;
+    int64_t alt_start;
+    int bit_index, char_value, char_flags;
+    int64_t char_start;
+    int idle_count;
+    int flowing;                   /* the character began right after the one before */
+};
+
 /* Tone correlations of one bit window. */
 struct bit_corr {
     float tone[4];           /* mark re, im, space re, im */
@@ -81,6 +97,7 @@ struct bit_corr {
     int64_t start;           /* window start in input samples (filter time line) */
     int dead;                /* energy under the floor: no carrier */
     int solo;                /* decided alone, whatever its neighbours */
+    int placed;              /* the first window after a placed start edge */
     int beat_ready;          /* beat_re/im computed (only when a decision needs them) */
     int64_t t;               /* t when the window closed ... */
     int64_t lo;              /* ... and its start relative to that t (ticks): for the beat */
@@ -115,14 +132,15 @@ struct lr_fsk_rx {
     struct bit_corr bits[4];
     int newest, n_bits;
 
-    /* framer */
-    int fstate;
-    int mark_count;
-    int alt_count, last_bit, alt_reported;
-    int64_t alt_start;
-    int bit_index, char_value, char_flags;
-    int64_t char_start;
-    int idle_count;
+    struct framer fr;
+    /*
+     * A start bit that may have been read as mark: fr reads it as the
+     * start, idle reads it as the idle mark it was decided to be, until fr
+     * reaches the stop bit and one of them is kept (see frame_fork).
+     */
+    struct framer idle;
+    int forked;
+    int placed;                    /* the next window starts at a placed start edge */
 
     /* output of the current call */
     struct lr_fsk_event *events;
@@ -169,15 +187,12 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     memset(st->bits, 0, sizeof st->bits);
     st->newest = 0;
     st->n_bits = 0;
-    st->fstate = F_IDLE;
-    st->mark_count = 0;
-    st->alt_count = 0;
-    st->last_bit = 1;
-    st->alt_reported = 0;
-    st->alt_start = 0;
-    st->bit_index = st->char_value = st->char_flags = 0;
-    st->char_start = 0;
-    st->idle_count = 0;
+    memset(&st->fr, 0, sizeof st->fr);
+    st->fr.state = F_IDLE;
+    st->fr.last_bit = 1;
+    st->idle = st->fr;
+    st->forked = 0;
+    st->placed = 0;
     st->events = NULL;
     st->max_events = st->n_events = 0;
     return LR_OK;
@@ -232,90 +247,125 @@ static int64_t bits_back(int64_t time, int n_bits)
  */
 
 /* Runs of alternating bits: the channel seizure. */
-static inline void frame_alternation(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+static inline void frame_alternation(struct lr_fsk_rx *st, struct framer *fr, int bit, int dead,
+                                     int64_t start)
 {
-    int alternates = !dead & (bit != st->last_bit);
-    int64_t first_alternation = -(int64_t)(alternates & (st->alt_count == 0));  /* all ones or 0 */
-    st->alt_start = (start & first_alternation) | (st->alt_start & ~first_alternation);
-    st->alt_count = (st->alt_count + 1) & -alternates;
-    st->alt_reported &= alternates;
-    if (st->alt_count == SEIZURE_BITS && !st->alt_reported && st->fstate == F_IDLE) {
-        st->alt_reported = 1;
-        emit(st, LR_FSK_EVENT_SEIZURE, st->alt_start, 0, 0);
+    int alternates = !dead & (bit != fr->last_bit);
+    int64_t first_alternation = -(int64_t)(alternates & (fr->alt_count == 0));  /* all ones or 0 */
+    fr->alt_start = (start & first_alternation) | (fr->alt_start & ~first_alternation);
+    fr->alt_count = (fr->alt_count + 1) & -alternates;
+    fr->alt_reported &= alternates;
+    if (fr->alt_count == SEIZURE_BITS && !fr->alt_reported && fr->state == F_IDLE) {
+        fr->alt_reported = 1;
+        emit(st, LR_FSK_EVENT_SEIZURE, fr->alt_start, 0, 0);
     }
-    st->last_bit = dead | bit;
+    fr->last_bit = dead | bit;
 }
 
 /* A bit on the idle line: count marks towards a mark run. */
-static inline void frame_idle(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+static inline void frame_idle(struct lr_fsk_rx *st, struct framer *fr, int bit, int dead,
+                              int64_t start)
 {
-    frame_alternation(st, bit, dead, start);
+    frame_alternation(st, fr, bit, dead, start);
     if (dead) {
-        st->mark_count = 0;
+        fr->mark_count = 0;
         st->period = BIT_TICKS;  /* a new transmitter may come */
         return;
     }
     /* An odd space in a long mark run only sets it back a little. */
-    st->mark_count = ((st->mark_count + 1) & -bit) |
-                     ((st->mark_count > 10 ? st->mark_count - 10 : 0) & (bit - 1));
-    if (st->mark_count == MARK_RUN_BITS && bit) {
-        st->fstate = F_MARK;
+    fr->mark_count = ((fr->mark_count + 1) & -bit) |
+                     ((fr->mark_count > 10 ? fr->mark_count - 10 : 0) & (bit - 1));
+    if (fr->mark_count == MARK_RUN_BITS && bit) {
+        fr->state = F_MARK;
         emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
     }
 }
 
 /* A bit in any state. */
-static void frame_bit(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+static void frame_bit(struct lr_fsk_rx *st, struct framer *fr, int bit, int dead, int64_t start)
 {
-    if (st->fstate == F_IDLE) {
-        frame_idle(st, bit, dead, start);
+    if (fr->state == F_IDLE) {
+        frame_idle(st, fr, bit, dead, start);
         return;
     }
-    frame_alternation(st, bit, dead, start);
-    switch (st->fstate) {
+    frame_alternation(st, fr, bit, dead, start);
+    switch (fr->state) {
     case F_MARK:
     case F_INTER:
         if (dead) {
-            if (st->fstate == F_INTER)
+            if (fr->state == F_INTER)
                 emit(st, LR_FSK_EVENT_END, start, 0, 0);
-            st->fstate = F_IDLE;
-            st->mark_count = 0;
+            fr->state = F_IDLE;
+            fr->mark_count = 0;
         } else if (!bit) {
-            st->char_flags = st->fstate == F_MARK ? LR_FSK_CHAR_FIRST : 0;
-            st->fstate = F_DATA;
-            st->bit_index = 0;
-            st->char_value = 0;
-            st->char_start = start;
-        } else if (st->fstate == F_INTER && ++st->idle_count > MAX_IDLE_BITS) {
+            fr->char_flags = fr->state == F_MARK ? LR_FSK_CHAR_FIRST : 0;
+            fr->flowing = fr->state == F_MARK || fr->idle_count == 0;
+            fr->state = F_DATA;
+            fr->bit_index = 0;
+            fr->char_value = 0;
+            fr->char_start = start;
+        } else if (fr->state == F_INTER && ++fr->idle_count > MAX_IDLE_BITS) {
             emit(st, LR_FSK_EVENT_END, bits_back(start, MAX_IDLE_BITS), 0, 0);
-            st->fstate = F_IDLE;
-            st->mark_count = st->idle_count;
+            fr->state = F_IDLE;
+            fr->mark_count = fr->idle_count;
         }
         break;
     case F_DATA:
         if (dead) {
             emit(st, LR_FSK_EVENT_END, start, 0, 0);
-            st->fstate = F_IDLE;
-            st->mark_count = 0;
-        } else if (st->bit_index < 8) {
-            st->char_value |= bit << st->bit_index;
-            st->bit_index++;
+            fr->state = F_IDLE;
+            fr->mark_count = 0;
+        } else if (fr->bit_index < 8) {
+            fr->char_value |= bit << fr->bit_index;
+            fr->bit_index++;
         } else {
             if (!bit)
-                st->char_flags |= LR_FSK_CHAR_FRAMING_ERROR;
-            if (st->char_flags == LR_FSK_CHAR_FIRST && st->char_value == 0xff) {
+                fr->char_flags |= LR_FSK_CHAR_FRAMING_ERROR;
+            if (fr->char_flags == LR_FSK_CHAR_FIRST && fr->char_value == 0xff) {
                 /* A space error inside the mark run, not a start bit. */
-                st->fstate = F_MARK;
+                fr->state = F_MARK;
                 break;
             }
-            emit(st, LR_FSK_EVENT_CHAR, st->char_start, st->char_value, st->char_flags);
-            st->fstate = F_INTER;
-            st->idle_count = 0;
+            emit(st, LR_FSK_EVENT_CHAR, fr->char_start, fr->char_value, fr->char_flags);
+            fr->state = F_INTER;
+            fr->idle_count = 0;
         }
         break;
     default:
         break;
     }
+}
+
+/* Where a start bit is due: right after a stop bit while the characters come back to back. */
+static inline int start_due(const struct framer *fr)
+{
+    return fr->state == F_INTER && fr->idle_count == 0 && fr->flowing;
+}
+
+/*
+ * A start bit read as mark by noise costs more than itself: the framer
+ * would wait for the next space, a data bit, and misframe every character
+ * after it. So a bit where a start bit is due that comes out mark by a
+ * small margin is read both ways for one character: fr as the start bit,
+ * st->idle as the mark it was decided to be. At fr's stop bit one of them
+ * is kept: fr if that bit is mark and its character is not all marks (an
+ * idle line reads so), else the idle reading. Neither can emit a
+ * character before then (the idle reading's earliest stop bit is one bit
+ * later), nor anything else while the carrier holds.
+ */
+static void frame_fork(struct lr_fsk_rx *st, int bit, int dead, int64_t start)
+{
+    struct framer *fr = &st->fr;
+    if (dead) {
+        st->forked = 0;  /* both end the burst here */
+    } else if (fr->bit_index < 8) {
+        frame_bit(st, &st->idle, bit, dead, start);
+    } else {
+        st->forked = 0;
+        if (!bit || fr->char_value == 0xff)
+            *fr = st->idle;
+    }
+    frame_bit(st, fr, bit, dead, start);
 }
 
 /* a * b, complex */
@@ -351,12 +401,13 @@ static inline void tone(const struct bit_corr *b, int bit, float *re, float *im)
 
 /*
  * Decide the middle bit of (prev, mid, next): for each value of it, the
- * energy of the best phase-continuous pattern over the windows available.
+ * energy of the best phase-continuous pattern over the windows available
+ * (best[0] space, best[1] mark).
  */
 static int decide(const struct bit_corr *prev, const struct bit_corr *mid,
-                  const struct bit_corr *next)
+                  const struct bit_corr *next, float best[2])
 {
-    float best[2] = {0.0f, 0.0f};
+    best[0] = best[1] = 0.0f;
     int n_prev = prev != NULL ? 2 : 1, n_next = next != NULL ? 2 : 1;
 
     for (int b1 = 0; b1 < 2; b1++) {
@@ -398,13 +449,16 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b);
  * A bit whose own tone energies differ clearly is decided on them alone:
  * the neighbours only ever overturn close calls, and most bits, even at
  * 6 dB S/N, are not close. That keeps the three-bit search (and the beat
- * it needs) to the few bits where it matters.
+ * it needs) to the few bits where it matters. energy: what the decision
+ * weighed, for space and for mark.
  */
 static int decide_bit(const struct lr_fsk_rx *st, const struct bit_corr *prev, struct bit_corr *mid,
-                      struct bit_corr *next)
+                      struct bit_corr *next, float energy[2])
 {
     float mark = mid->mark, space = mid->space;
     float margin = mark - space;
+    energy[0] = space;
+    energy[1] = mark;
     if (prev == NULL && next == NULL)
         return margin >= 0.0f;
     if (margin > CLEAR_MARGIN * (mark + space) || -margin > CLEAR_MARGIN * (mark + space))
@@ -412,7 +466,7 @@ static int decide_bit(const struct lr_fsk_rx *st, const struct bit_corr *prev, s
     need_beat(st, mid);
     if (next != NULL)
         need_beat(st, next);
-    return decide(prev, mid, next);
+    return decide(prev, mid, next, energy);
 }
 
 /* e^{j theta} for |theta| <= pi / 4 by Taylor series (error < 1e-5). */
@@ -514,7 +568,31 @@ static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bi
         prev = before;
     if (!b->solo && !b->dead)
         next = b;
-    frame_bit(st, decide_bit(st, prev, mid, next), mid->dead, mid->start);
+    float energy[2];
+    int bit = decide_bit(st, prev, mid, next, energy);
+    if (st->forked) {
+        frame_fork(st, bit, mid->dead, mid->start);
+    } else if (st->fr.state == F_MARK && !bit && !mid->dead && !mid->placed) {
+        /*
+         * A space on the mark run's clock, which has run free since the
+         * seizure and may be off by half a bit: noise kept the start edge
+         * from being confirmed. Place it around this window before
+         * framing, as after a confirmation; windows are re-read from it.
+         */
+        st->refining = 1;
+        st->refine_edge = mid->lo - (st->t - mid->t) * TICKS;
+        st->pending = 0;
+        st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
+    } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
+               start_due(&st->fr)) {
+        /* a start bit, or an idle mark? both, until the stop bit tells */
+        st->idle = st->fr;
+        frame_bit(st, &st->idle, 1, 0, mid->start);
+        frame_bit(st, &st->fr, 0, 0, mid->start);
+        st->forked = 1;
+    } else {
+        frame_bit(st, &st->fr, bit, mid->dead, mid->start);
+    }
 }
 
 /*
@@ -539,7 +617,9 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
      * While no mark run has been seen, bits only look for one: a bit on its
      * own is good enough for that, and the idle line is cheap.
      */
-    b->solo = st->fstate == F_IDLE;
+    b->solo = st->fr.state == F_IDLE;
+    b->placed = st->placed;
+    st->placed = 0;
     b->t = st->t;
     b->lo = lo;
     b->beat_ready = 0;
@@ -552,7 +632,7 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
     /* the bit before this window is decided now, with its neighbours where they count */
     struct bit_corr *mid = &st->bits[(newest + 3) & 3];
     if (mid->solo & b->solo)
-        frame_idle(st, mid->mark >= mid->space, mid->dead, mid->start);  /* b->solo: F_IDLE */
+        frame_idle(st, &st->fr, mid->mark >= mid->space, mid->dead, mid->start);  /* F_IDLE */
     else
         decide_and_frame(st, b, mid);
 }
@@ -586,10 +666,10 @@ static inline int64_t transition(struct lr_fsk_rx *st, int64_t edge, int64_t bou
         error += period;
 
     int64_t gain = IN_TICKS(LOOP_GAIN);
-    if (st->fstate == F_INTER && into_space)
+    if (st->fr.state == F_INTER && into_space)
         gain = IN_TICKS(INTER_GAIN);  /* a start bit re-times like a UART, but not blindly */
     /* Learn the rate only from real transitions: the seizure or a character. */
-    if ((st->fstate == F_IDLE && st->alt_count >= 8) || st->fstate == F_DATA) {
+    if ((st->fr.state == F_IDLE && st->fr.alt_count >= 8) || st->fr.state == F_DATA) {
         st->period += times_gain(error, IN_TICKS(RATE_GAIN));
         if (st->period > PERIOD_MAX)
             st->period = PERIOD_MAX;
@@ -619,7 +699,7 @@ static void check_pending(struct lr_fsk_rx *st)
     st->pending_age++;
     float level = st->front.disc_sum[1 + st->cur - FRONT_HISTORY];
     /* dropped when clearly back on mark, or when it never becomes clear space */
-    if (level < -0.5f * st->mark_level || st->pending_age > 5 || st->fstate != F_MARK) {
+    if (level < -0.5f * st->mark_level || st->pending_age > 5 || st->fr.state != F_MARK) {
         st->pending = 0;
         return;
     }
@@ -627,7 +707,7 @@ static void check_pending(struct lr_fsk_rx *st)
         /* confirmed: hold the bit windows until the edge can be placed precisely */
         st->pending = 0;
         st->refining = 1;
-        st->refine_edge = st->pending_edge;
+        st->refine_edge = st->pending_edge + TICKS;  /* step_sample moves it on a sample next */
         st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
     }
 }
@@ -637,7 +717,9 @@ static void check_pending(struct lr_fsk_rx *st)
  * best: two bits of mark before it and one of space after it, added
  * coherently. One noisy zero crossing alone misplaces the edge by a
  * sample or two at low S/N, enough to lose the next character whose bits
- * have no transition (0x80, the MDMF type, is one).
+ * have no transition (0x80, the MDMF type, is one). The search spans
+ * +-0.68 bit around refine_edge: less than a bit, so that a placement
+ * made after a space window always lies after the last placed edge.
  */
 static void place_start_edge(struct lr_fsk_rx *st)
 {
@@ -660,6 +742,7 @@ static void place_start_edge(struct lr_fsk_rx *st)
     st->refining = 0;
     st->boundary = best_edge + st->period;
     st->n_bits = 0;  /* windows of the old grid overlap the start bit: drop them */
+    st->placed = 1;
 }
 
 /*
@@ -689,14 +772,14 @@ static void step_sample(struct lr_fsk_rx *st, int i)
     st->boundary -= TICKS;
 
     float now = st->front.disc_sum[i + 1];
-    if (st->fstate == F_MARK && now < 0.0f)
+    if (st->fr.state == F_MARK && now < 0.0f)
         st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
     if (st->pending)
         check_pending(st);
     if (st->front.crossing[i]) {
         int64_t edge = crossing_edge(st->front.crossing_at[i]);
         int into_space = st->front.disc_sum[i] < 0.0f;
-        if (st->fstate == F_MARK)
+        if (st->fr.state == F_MARK)
             transition_in_mark(st, edge, into_space);
         else
             st->boundary = transition(st, edge, st->boundary, into_space);
@@ -755,7 +838,7 @@ static void run_clock(struct lr_fsk_rx *st, int made)
     int i = 0;  /* events before sample i are done (a window may still close at i) */
     for (;;) {
         /* (a start edge pending or being placed implies the mark run) */
-        if (st->fstate == F_MARK) {
+        if (st->fr.state == F_MARK) {
             if (i >= made)
                 break;
             st->t = t_first + i - 1;
