@@ -22,10 +22,13 @@ from dsp_ext.vad import VoiceDetector
 from firmware import line_state as machine
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
+from firmware.callerid.message import CALLER_ID_TYPES
 from firmware.callerid.modem import ModemCallerIdParser
 from firmware.profiles import profile
 
 log = logging.getLogger(__name__)
+
+FSK_CARRIERS = ("bell202", "v23")
 
 SAMPLE_RATE = 8000
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
@@ -81,14 +84,17 @@ def accepted_caller_ids(found: list[Any]) -> list[CallerIdFound]:
     """The results a line may act on.
 
     A message that fails its checksum or arrives broken is logged and
-    dropped, never taken as the caller's number.
+    dropped, never taken as the caller's number. Speech and tones in a call
+    make the FSK receiver start the odd "message": cut short, or of a type
+    no caller-ID transmitter sends; those are no news for the log's reader.
     """
     accepted = []
     for caller_id in found:
         if caller_id.valid:
             accepted.append(CallerIdFound(caller_id, caller_id.number))
-        elif caller_id.problem == "truncated":
-            # Speech and tones make the FSK receiver start the odd "message".
+        elif caller_id.problem == "truncated" or (
+            caller_id.carrier in FSK_CARRIERS and caller_id.message_type not in CALLER_ID_TYPES
+        ):
             log.debug("caller ID fragment ignored: %s", caller_id.raw.hex())
         else:
             log.warning(

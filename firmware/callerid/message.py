@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from firmware.errors import LinerecError
 
 __all__ = [
+    "CALLER_ID_TYPES",
     "MDMF_CALLER_ID",
     "MDMF_MESSAGE_WAITING",
     "SDMF_CALLER_ID",
@@ -31,6 +32,10 @@ SDMF_CALLER_ID = 0x04
 SDMF_MESSAGE_WAITING = 0x06
 MDMF_CALLER_ID = 0x80
 MDMF_MESSAGE_WAITING = 0x82
+# The types a caller-ID transmitter sends; others come from speech or tones.
+CALLER_ID_TYPES = frozenset(
+    {SDMF_CALLER_ID, SDMF_MESSAGE_WAITING, MDMF_CALLER_ID, MDMF_MESSAGE_WAITING}
+)
 
 # MDMF parameter types
 PARAM_DATE = 0x01
