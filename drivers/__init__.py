@@ -2,7 +2,8 @@
 
 Each edge is a small interface with a real backend and a simulated one,
 chosen by a URL-like setting (see ``drivers.audio``, ``drivers.signals``
-and ``drivers.modem_serial`` for the forms):
+and ``drivers.modem_serial`` for the forms; ``drivers.opening`` picks the
+backend):
 
 >>> from drivers import open_capture
 >>> with open_capture("null:") as line_audio:
@@ -16,25 +17,10 @@ linerec touches hardware.
 
 from __future__ import annotations
 
-from drivers.audio import (
-    FRAME_SAMPLES,
-    FRAME_SECONDS,
-    SAMPLE_RATE,
-    CaptureStream,
-    PlaybackStream,
-    open_capture,
-    open_playback,
-)
+from drivers.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE, CaptureStream, PlaybackStream
 from drivers.errors import DriverError
-from drivers.signals import LineSignals, open_signals
-
-
-def open_modem(url: str, **options):
-    """Open a voice modem (``drivers.modem_serial.VoiceModem``); imports pyserial on first use."""
-    from drivers.modem_serial import open_modem as _open  # noqa: PLC0415 - pyserial only if used
-
-    return _open(url, **options)
-
+from drivers.opening import open_capture, open_modem, open_playback, open_signals
+from drivers.signals import LineSignals
 
 __all__ = [
     "FRAME_SAMPLES",

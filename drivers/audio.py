@@ -1,7 +1,8 @@
 """Line audio: 20 ms frames of 160 int16 samples, 8 kHz mono, in and out.
 
-Open a line's audio with a URL (the backend modules are imported only when
-their scheme is used, so this imports on any machine):
+A line's audio is opened with a URL (``drivers.opening.open_capture`` and
+``open_playback``; the library a backend needs is imported only when it is
+opened, so this imports on any machine):
 
 ``alsa:<pcm>``
     A sound card through ALSA (pyalsaaudio): any ALSA PCM name, e.g.
@@ -38,7 +39,6 @@ import numpy as np
 
 from drivers.closing import ClosedOnExit
 from drivers.errors import AudioFormatError, DriverClosedError
-from drivers.url import DriverURL, parse_url
 
 __all__ = [
     "FRAME_SAMPLES",
@@ -47,24 +47,12 @@ __all__ = [
     "CaptureStream",
     "PlaybackStream",
     "check_frame",
-    "open_capture",
-    "open_playback",
 ]
 
 SAMPLE_RATE = 8000
 FRAME_SAMPLES = 160
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 
-ACCEPTED_AUDIO_URLS = (
-    "'alsa:<ALSA PCM name>' (e.g. alsa:hw:1,0, alsa:default), 'wav:<path>[?pace=1]', "
-    "'sim:[<line name>][?depth=<frames>]', 'null:'"
-)
-_SCHEMES = {
-    "alsa": frozenset(),
-    "wav": frozenset({"pace"}),
-    "sim": frozenset({"depth"}),
-    "null": frozenset(),
-}
 
 
 def check_frame(frame: object) -> np.ndarray:
@@ -142,47 +130,3 @@ class PlaybackStream(_Stream):
     @abc.abstractmethod
     def _write(self, frame: np.ndarray) -> None:
         """Hand one checked frame to the backend."""
-
-
-def _parse(url: str) -> DriverURL:
-    return parse_url(url, _SCHEMES, ACCEPTED_AUDIO_URLS)
-
-
-def open_capture(url: str) -> CaptureStream:
-    """Open the capture side of a line's audio; see the module docstring for the URL forms."""
-    parsed = _parse(url)
-    if parsed.scheme == "alsa":
-        from drivers.audio_alsa import AlsaCapture  # noqa: PLC0415 - needs pyalsaaudio
-
-        return AlsaCapture(parsed)
-    if parsed.scheme == "wav":
-        from drivers.audio_wav import WavCapture  # noqa: PLC0415
-
-        return WavCapture(parsed)
-    if parsed.scheme == "sim":
-        from drivers.simline import SimCapture  # noqa: PLC0415
-
-        return SimCapture(parsed)
-    from drivers.audio_null import NullCapture  # noqa: PLC0415
-
-    return NullCapture(parsed)
-
-
-def open_playback(url: str) -> PlaybackStream:
-    """Open the playback side of a line's audio; see the module docstring for the URL forms."""
-    parsed = _parse(url)
-    if parsed.scheme == "alsa":
-        from drivers.audio_alsa import AlsaPlayback  # noqa: PLC0415 - needs pyalsaaudio
-
-        return AlsaPlayback(parsed)
-    if parsed.scheme == "wav":
-        from drivers.audio_wav import WavPlayback  # noqa: PLC0415
-
-        return WavPlayback(parsed)
-    if parsed.scheme == "sim":
-        from drivers.simline import SimPlayback  # noqa: PLC0415
-
-        return SimPlayback(parsed)
-    from drivers.audio_null import NullPlayback  # noqa: PLC0415
-
-    return NullPlayback(parsed)

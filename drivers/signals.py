@@ -1,6 +1,6 @@
 """Line signals: ring detect, loop-voltage (off-hook) detect and the seize relay of one line.
 
-Open a line's signals with a URL:
+A line's signals are opened with a URL (``drivers.opening.open_signals``):
 
 ``gpio:ring=<pin>,loop=<pin>,relay=<pin>[,reversal=<pin>][,active_low=<inputs>][,...]``
     The line interface's optocouplers and relay on the Pi's GPIO (RPi.GPIO,
@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 from drivers.closing import ClosedOnExit
 from drivers.errors import DriverClosedError
-from drivers.url import parse_url
 
 __all__ = [
     "CallerIdReport",
@@ -44,7 +43,6 @@ __all__ = [
     "RingStarted",
     "RingStopped",
     "SignalEvent",
-    "open_signals",
 ]
 
 ACCEPTED_SIGNAL_URLS = (
@@ -187,24 +185,3 @@ class LineSignals(ClosedOnExit, abc.ABC):
             elif isinstance(event, LoopStarted | LoopStopped):
                 self._off_hook = isinstance(event, LoopStarted)
             self._events.put(event)
-
-
-def open_signals(url: str, **backend_options) -> LineSignals:
-    """Open one line's signals; see the module docstring for the URL forms.
-
-    ``backend_options`` go to the backend's constructor (the GPIO backend
-    takes ``gpio=`` a module compatible with RPi.GPIO and ``clock=``).
-    """
-    parsed = parse_url(
-        url,
-        {"gpio": frozenset(), "sim": frozenset()},
-        ACCEPTED_SIGNAL_URLS,
-        raw_schemes=frozenset({"gpio"}),
-    )
-    if parsed.scheme == "gpio":
-        from drivers.signals_gpio import GpioLineSignals, parse_gpio_target  # noqa: PLC0415
-
-        return GpioLineSignals(parse_gpio_target(parsed), **backend_options)
-    from drivers.simline import SimLineSignals  # noqa: PLC0415
-
-    return SimLineSignals(parsed, **backend_options)

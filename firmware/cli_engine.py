@@ -22,8 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from drivers.audio import open_capture
-from drivers.signals import open_signals
+from drivers.opening import open_capture, open_signals
 from firmware.config import ConfigStore, Line
 from firmware.engine import Engine
 from firmware.line_worker import LineIO

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from drivers.audio import FRAME_SAMPLES, FRAME_SECONDS, open_capture, open_playback
+from drivers.audio import FRAME_SAMPLES, FRAME_SECONDS
+from drivers.opening import open_capture, open_playback
 
 pytestmark = pytest.mark.hw
 

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from drivers.signals import LoopStarted, LoopStopped, RingStarted, RingStopped, open_signals
+from drivers.opening import open_signals
+from drivers.signals import LoopStarted, LoopStopped, RingStarted, RingStopped
 from hw_tests.hardware import announce, interactive_wait
 
 pytestmark = pytest.mark.hw

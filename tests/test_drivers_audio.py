@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from drivers import errors
-from drivers.audio import FRAME_SAMPLES, open_capture, open_playback
+from drivers.audio import FRAME_SAMPLES
+from drivers.opening import open_capture, open_playback
 from drivers.pacing import FramePacer
 from drivers.simline import sim_line
 

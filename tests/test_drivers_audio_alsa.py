@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from drivers import errors
-from drivers.audio import FRAME_SAMPLES, open_capture, open_playback
+from drivers.audio import FRAME_SAMPLES
+from drivers.opening import open_capture, open_playback
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,7 @@ CHILD = """
 import json, sys
 import numpy as np
 from drivers import errors
-from drivers.audio import open_capture, open_playback
+from drivers.opening import open_capture, open_playback
 
 frame_count, captured_path, to_play_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 report = {}

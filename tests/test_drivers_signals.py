@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from drivers import errors
+from drivers.opening import open_signals
 from drivers.signals import (
     DialPulse,
     LoopStarted,
@@ -16,7 +17,6 @@ from drivers.signals import (
     PolarityReversed,
     RingStarted,
     RingStopped,
-    open_signals,
 )
 from drivers.signals_gpio import GpioLineSignals, import_rpi_gpio
 from drivers.simline import sim_line

@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from drivers.audio import CaptureStream, open_capture
+from drivers.audio import CaptureStream
+from drivers.opening import open_capture
 from drivers.simline import sim_line
 from firmware import line_state as machine
 from firmware.call_log import CallLog
