@@ -85,11 +85,7 @@ def _numpy_tone(frequencies, cadence_s, level_dbm0, samples):
 
 def run(bench: Bench) -> None:
     samples = SECONDS * 8000
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("spandsp tones", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("spandsp tones")
 
     for country in ("CN", "US"):
         signal = test_signal(country, samples)
