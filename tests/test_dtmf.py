@@ -19,6 +19,7 @@ from dsp_ext.dtmf import (
     dtmf_generate,
 )
 from dsp_ext.errors import DspError, DspInputError
+from tests.support.bad_buffers import BAD_SAMPLE_BUFFERS
 
 
 def _digits(found):
@@ -140,18 +141,7 @@ def test_spandsp_generated_digits_pass_ours(spandsp):
     assert _digits(DtmfDetector().detect(out[:count])) == DIGITS
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        np.zeros(10, dtype=np.float32),
-        np.zeros(10, dtype=np.int32),
-        np.zeros((2, 5), dtype=np.int16),
-        np.zeros(0, dtype=np.int16),
-        np.zeros(20, dtype=np.int16)[::2],
-        [0, 1, 2],
-        None,
-    ],
-)
+@pytest.mark.parametrize("bad", BAD_SAMPLE_BUFFERS)
 def test_feed_rejects_bad_buffers(bad):
     with pytest.raises(DspInputError):
         DtmfDetector().feed(bad)
