@@ -46,22 +46,12 @@ def _check_action(action: str) -> None:
         raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
 
 
-def _insert(
-    connection: sqlite3.Connection,
-    action: str,
-    *,
-    username: str,
-    user_id: int | None,
-    target: str,
-    detail: str,
-    address: str,
-    at: float | None,
-) -> int:
-    """One new entry, stamped now unless ``at`` is given; its id."""
+def _insert(connection: sqlite3.Connection, row: tuple) -> int:
+    """One new entry (at, user_id, username, action, target, detail, address); its id."""
     cursor = connection.execute(
         "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (at or time.time(), user_id, username, action, target, detail, address),
+        row,
     )
     return int(cursor.lastrowid)
 
@@ -84,14 +74,7 @@ class AuditLog:
         _check_action(action)
         with self.store.transaction() as connection:
             entry_id = _insert(
-                connection,
-                action,
-                username=username,
-                user_id=user_id,
-                target=target,
-                detail=detail,
-                address=address,
-                at=at,
+                connection, (at or time.time(), user_id, username, action, target, detail, address)
             )
         return entry_id
 
@@ -123,14 +106,7 @@ class AuditLog:
             if seen:
                 return False
             _insert(
-                connection,
-                action,
-                username=username,
-                user_id=user_id,
-                target=target,
-                detail=detail,
-                address=address,
-                at=at,
+                connection, (at or time.time(), user_id, username, action, target, detail, address)
             )
         return True
 
