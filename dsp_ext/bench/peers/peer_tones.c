@@ -42,6 +42,35 @@ static super_tone_rx_descriptor_t *make_plan(int n_tones, const int *n_steps, co
     return desc;
 }
 
+/* One of spandsp's tone receivers taking n samples. */
+typedef int (*receive_fn)(void *rx, const int16_t *x, int n);
+
+static int super_tone_receive(void *rx, const int16_t *x, int n)
+{
+    return super_tone_rx((super_tone_rx_state_t *)rx, x, n);
+}
+
+static int connect_tones_receive(void *rx, const int16_t *x, int n)
+{
+    return modem_connect_tones_rx((modem_connect_tones_rx_state_t *)rx, x, n);
+}
+
+/* x[0 .. n) into `receive`, `chunk` samples per call, r->position saying how
+ * far the input has gone when a report comes in. */
+static void feed_in_chunks(void *rx, receive_fn receive, const int16_t *x, int n, int chunk,
+                           struct reports *r)
+{
+    int at;
+
+    if (chunk < 1)
+        chunk = 1;
+    for (at = 0; at < n; at += chunk) {
+        int len = n - at < chunk ? n - at : chunk;
+        r->position = at + len;
+        receive(rx, x + at, len);
+    }
+}
+
 /* A fresh super_tone_rx with the plan over x[0 .. n), fed `chunk` samples
  * per call, its reports in *r; -1 if spandsp could not make one. */
 static int super_tone_feed(const int16_t *x, int n, int chunk, int n_tones, const int *n_steps,
@@ -50,7 +79,6 @@ static int super_tone_feed(const int16_t *x, int n, int chunk, int n_tones, cons
 {
     super_tone_rx_descriptor_t *desc = make_plan(n_tones, n_steps, f1, f2, min_ms, max_ms);
     super_tone_rx_state_t *rx;
-    int at;
 
     if (desc == NULL)
         return -1;
@@ -59,13 +87,7 @@ static int super_tone_feed(const int16_t *x, int n, int chunk, int n_tones, cons
         super_tone_rx_free_descriptor(desc);
         return -1;
     }
-    if (chunk < 1)
-        chunk = 1;
-    for (at = 0; at < n; at += chunk) {
-        int len = n - at < chunk ? n - at : chunk;
-        r->position = at + len;
-        super_tone_rx(rx, x + at, len);
-    }
+    feed_in_chunks(rx, super_tone_receive, x, n, chunk, r);
     super_tone_rx_free(rx);
     super_tone_rx_free_descriptor(desc);
     return 0;
@@ -75,18 +97,12 @@ static int super_tone_feed(const int16_t *x, int n, int chunk, int n_tones, cons
 static int connect_tones_feed(const int16_t *x, int n, int chunk, int tone_type,
                               struct reports *r)
 {
-    modem_connect_tones_rx_state_t *rx = modem_connect_tones_rx_init(NULL, tone_type, on_report, r);
-    int at;
+    modem_connect_tones_rx_state_t *rx =
+        modem_connect_tones_rx_init(NULL, tone_type, on_report, r);
 
     if (rx == NULL)
         return -1;
-    if (chunk < 1)
-        chunk = 1;
-    for (at = 0; at < n; at += chunk) {
-        int len = n - at < chunk ? n - at : chunk;
-        r->position = at + len;
-        modem_connect_tones_rx(rx, x + at, len);
-    }
+    feed_in_chunks(rx, connect_tones_receive, x, n, chunk, r);
     modem_connect_tones_rx_free(rx);
     return 0;
 }
