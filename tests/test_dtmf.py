@@ -20,6 +20,7 @@ from dsp_ext.dtmf import (
 )
 from dsp_ext.errors import DspError, DspInputError
 from tests.support.bad_buffers import BAD_SAMPLE_BUFFERS
+from tests.support.blocks import random_blocks
 
 
 def _digits(found):
@@ -58,11 +59,7 @@ def test_block_size_does_not_change_the_result(rng):
     tones = dtmf_generate("159#", level_dbm0=-15.0, on_ms=60, off_ms=60)
     whole = DtmfDetector().detect(tones)
     detector = DtmfDetector()
-    pieces, at = [], 0
-    while at < tones.size:
-        size = int(rng.integers(1, 300))
-        pieces += detector.feed(tones[at : at + size])
-        at += size
+    pieces = [digit for block in random_blocks(tones, rng, 300) for digit in detector.feed(block)]
     assert pieces + detector.finish() == whole
 
 
