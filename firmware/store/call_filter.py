@@ -46,6 +46,7 @@ def clean_number(text: str) -> str:
 
 
 def like_pattern(text: str, *, prefix_only: bool = False) -> str:
+    """``text`` as a LIKE pattern (with ESCAPE '\\'): anywhere, or only at the start."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
