@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from drivers.audio import CaptureStream
-from dsp_ext.bench.harness import OURS, Bench
+from dsp_ext.bench.harness import OURS, Bench, pin_to_one_core
 from firmware import line_state as machine
 from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
@@ -177,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_hour:
         print(json.dumps(serve_hour(args.serve_hour, args.speed, args.until)))
         return 0
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_to_one_core()
     bench = Bench(min_calls=1, min_seconds=0.0)
     pipeline(bench)
     hour_of_eight_lines(bench, args.speed)

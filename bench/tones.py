@@ -31,6 +31,7 @@ import numpy as np
 from dsp_ext import levels
 from dsp_ext.bench import peers
 from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
+from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import ToneGenerator, cadence_segments
 from dsp_ext.tones import ToneDetector, TonePlan
 from firmware.call_progress import tone_generator, tone_plan
@@ -44,9 +45,6 @@ from firmware.profiles import (
 SECONDS = 90
 FRAME = 160
 SEED = 425  # fixed, so every run times the same buffer
-# spandsp's modem_connect_tones_rx tone types.
-SPANDSP_CNG = 1
-SPANDSP_ANSAM_PR = 5
 TONES_IN_TURN = ("dial", "ringback", "busy", "congestion", "sit", "fax_cng", "fax_ced")
 
 
@@ -75,22 +73,6 @@ def test_signal(country: str, samples: int, seed: int = SEED) -> np.ndarray:
     return np.clip(np.round(line), -32768, 32767).astype(np.int16)
 
 
-def _peer_plan(ffi, plan: TonePlan, names: list[str]):
-    """super_tone_rx's element arrays for the plan's patterns in ``names``."""
-    n_steps, f1, f2, low, high = [], [], [], [], []
-    for pattern in plan.patterns:
-        if pattern.name not in names:
-            continue
-        n_steps.append(len(pattern.steps))
-        for step in pattern.steps:
-            tones = [round(f) for f in step.frequencies_hz] + [0, 0]
-            f1.append(tones[0])
-            f2.append(tones[1])
-            low.append(round(step.min_s * 1000))
-            high.append(0 if step.max_s is None else round(step.max_s * 1000))
-    return [ffi.new("int[]", values) for values in (n_steps, f1, f2, low, high)]
-
-
 def _numpy_tone(frequencies, cadence_s, level_dbm0, samples):
     """The simulator's former tone source: sines by numpy, gated by the cadence."""
     t = np.arange(samples) / 8000
@@ -103,11 +85,7 @@ def _numpy_tone(frequencies, cadence_s, level_dbm0, samples):
 
 def run(bench: Bench) -> None:
     samples = SECONDS * 8000
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("spandsp tones", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("spandsp tones")
 
     for country in ("CN", "US"):
         signal = test_signal(country, samples)
@@ -126,7 +104,7 @@ def run(bench: Bench) -> None:
             continue
         pointer = peer_ffi.from_buffer("int16_t[]", signal)
         cp = [name for name in plan.names() if not name.startswith("fax_")]
-        arrays = _peer_plan(peer_ffi, plan, cp)
+        arrays = super_tone_elements(peer_ffi, plan, cp)
 
         def spandsp_all(pointer=pointer, arrays=arrays, cp=cp):
             return (
@@ -209,7 +187,8 @@ def run_once(country: str, implementation: str) -> None:
     pointer = peer_ffi.from_buffer("int16_t[]", signal)
     if implementation == "super":
         cp = [name for name in plan.names() if not name.startswith("fax_")]
-        peer.peer_spandsp_super_tone_run(pointer, samples, len(cp), *_peer_plan(peer_ffi, plan, cp))
+        arrays = super_tone_elements(peer_ffi, plan, cp)
+        peer.peer_spandsp_super_tone_run(pointer, samples, len(cp), *arrays)
     else:
         kind = {"cng": SPANDSP_CNG, "ansam": SPANDSP_ANSAM_PR}[implementation]
         peer.peer_spandsp_connect_tones_run(pointer, samples, kind)

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dsp_ext._binding import check, ffi, input_array, lib, pointer
+from dsp_ext._on_off import end_seconds, follow, start_seconds
 from dsp_ext.errors import DspInputError
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "dtmf_generate",
 ]
 
-SAMPLE_RATE = 8000
 DIGITS = "0123456789*#ABCD"
 _EVENT_BUFFER = 64
 
@@ -65,13 +65,12 @@ class DtmfDigit(NamedTuple):
     start: int
     end: int | None  # None while it is still sounding
 
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
+    start_s = property(start_seconds)
+    end_s = property(end_seconds)
 
-    @property
-    def end_s(self) -> float | None:
-        return None if self.end is None else self.end / SAMPLE_RATE
+
+def _digit(event, end: int | None) -> DtmfDigit:
+    return DtmfDigit(event.digit.decode("ascii"), int(event.start), end)
 
 
 def _profile(profile: str | DtmfProfile, function: str) -> DtmfProfile:
@@ -123,14 +122,7 @@ class DtmfDetector:
         self.samples_seen = 0
 
     def _collect(self, count: int) -> list[DtmfDigit]:
-        ended = []
-        for event in self._events[0:count]:
-            digit = event.digit.decode("ascii")
-            if event.kind == lib.LR_DTMF_ON:
-                self.sounding = DtmfDigit(digit, int(event.start), None)
-            else:
-                ended.append(DtmfDigit(digit, int(event.start), int(event.end)))
-                self.sounding = None
+        ended, self.sounding = follow(self._events[0:count], lib.LR_DTMF_ON, _digit, self.sounding)
         return ended
 
     def feed(self, samples: np.ndarray) -> list[DtmfDigit]:
@@ -231,13 +223,9 @@ class DtmfDetectorBank:
             return result
         for line, count in enumerate(counts):
             first = line * self._per_line
-            for event in self._events[first : first + count]:
-                digit = event.digit.decode("ascii")
-                if event.kind == lib.LR_DTMF_ON:
-                    self.sounding[line] = DtmfDigit(digit, int(event.start), None)
-                else:
-                    result[line].append(DtmfDigit(digit, int(event.start), int(event.end)))
-                    self.sounding[line] = None
+            result[line], self.sounding[line] = follow(
+                self._events[first : first + count], lib.LR_DTMF_ON, _digit, self.sounding[line]
+            )
         return result
 
 

@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dsp_ext._binding import check, ffi, input_array, lib, pointer
+from dsp_ext._on_off import end_seconds, follow, start_seconds
 from dsp_ext.errors import DspInputError
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "ToneStep",
 ]
 
-SAMPLE_RATE = 8000
 MAX_FREQUENCIES = lib.LR_TONE_MAX_FREQUENCIES
 MAX_PATTERNS = lib.LR_TONE_MAX_PATTERNS
 MAX_STEPS = lib.LR_TONE_MAX_STEPS
@@ -186,13 +186,8 @@ class ToneEvent(NamedTuple):
     start: int
     end: int | None  # None while it is still sounding
 
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
-
-    @property
-    def end_s(self) -> float | None:
-        return None if self.end is None else self.end / SAMPLE_RATE
+    start_s = property(start_seconds)
+    end_s = property(end_seconds)
 
 
 def _number(value: object, name: str, low: float, high: float) -> float:
@@ -294,15 +289,13 @@ class ToneDetector:
         self.sounding: ToneEvent | None = None
         self.samples_seen = 0
 
+    def _tone(self, event, end: int | None) -> ToneEvent:
+        return ToneEvent(self._names[event.code], int(event.start), end)
+
     def _collect(self, count: int) -> list[ToneEvent]:
-        ended = []
-        for event in self._events[0:count]:
-            name = self._names[event.code]
-            if event.kind == lib.LR_TONE_ON:
-                self.sounding = ToneEvent(name, int(event.start), None)
-            else:
-                ended.append(ToneEvent(name, int(event.start), int(event.end)))
-                self.sounding = None
+        ended, self.sounding = follow(
+            self._events[0:count], lib.LR_TONE_ON, self._tone, self.sounding
+        )
         return ended
 
     def feed(self, samples: np.ndarray) -> list[ToneEvent]:

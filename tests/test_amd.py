@@ -26,6 +26,7 @@ from firmware.profiles import (
     AmdSettings,
     profile,
 )
+from tests.support.blocks import random_blocks
 from tests.support.speech import require_speech_tools, utterance
 
 RATE = 8000
@@ -154,11 +155,11 @@ def test_block_size_does_not_change_the_decision(rng):
     audio = _call(1.0, _tone("ringback", 6.6), 0.4, _speech("Yes?"), 3.0)
     whole = detect_answering_machine(audio, "CN")
     detector = AnsweringMachineDetector("CN")
-    at, result = 0, None
-    while result is None and at < audio.size:
-        size = int(rng.integers(1, 700))
-        result = detector.feed(audio[at : at + size])
-        at += size
+    result = None
+    for block in random_blocks(audio, rng, 700):
+        result = detector.feed(block)
+        if result is not None:
+            break
     assert result == whole
     assert detector.feed(audio[:10]) is result  # decided: further audio changes nothing
 

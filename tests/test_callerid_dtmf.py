@@ -9,6 +9,7 @@ from firmware.callerid import DtmfCallerIdReceiver, decode_audio
 from firmware.callerid.generate import caller_id_dtmf
 from firmware.simulation.timeline import CallerIdRequest
 from tests.callerid.harness import add_noise
+from tests.support.blocks import random_blocks
 
 
 @pytest.mark.parametrize("layout", ["A_C", "A_#", "D_C", "_#", "*_#", "B_C"])
@@ -33,11 +34,7 @@ def test_noisy_and_split_input(rng):
     audio = caller_id_dtmf(CallerIdRequest("075512345678", "", "", "01010000"), level_dbm0=-25)
     audio = add_noise(rng, np.concatenate([audio, np.zeros(8000)]), 100.0)
     receiver = DtmfCallerIdReceiver()
-    found, position = [], 0
-    while position < audio.size:
-        size = int(rng.integers(1, 500))
-        found += receiver.feed(audio[position : position + size])
-        position += size
+    found = [c for block in random_blocks(audio, rng, 500) for c in receiver.feed(block)]
     found += receiver.finish()
     assert [c.number for c in found] == ["075512345678"]
 

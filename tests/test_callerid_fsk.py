@@ -28,6 +28,7 @@ from tests.callerid.harness import (
     trial_audio,
 )
 from tests.callerid.shaped import FIRST_CHAR_BIT, burst_bits, shaped_fsk
+from tests.support.blocks import random_blocks
 
 STANDARDS = ["bell202", "v23"]
 LEVEL_DBM0 = -20.0  # the S/N sweeps' signal level, inside both receivers' range
@@ -329,11 +330,7 @@ def test_receiver_takes_any_block_size(rng):
     audio = trial_audio(rng, message, "bell202", -20, 12)
     whole = decode_fsk(audio, "bell202")
     receiver = CallerIdReceiver("bell202")
-    pieces, position = [], 0
-    while position < audio.size:
-        size = int(rng.integers(1, 400))
-        pieces += receiver.feed(audio[position : position + size])
-        position += size
+    pieces = [c for block in random_blocks(audio, rng, 400) for c in receiver.feed(block)]
     pieces += receiver.finish()
     assert pieces == whole
     assert [c.raw for c in whole if c.valid] == [message]

@@ -28,6 +28,7 @@ from drivers.voice_codecs import (
     alaw_table,
     ulaw_table,
 )
+from tests.support.blocks import random_blocks
 
 CALL = (
     b"\r\nRING\r\n\r\nDATE = 1123\r\nTIME = 1042\r\nNMBR = 13800138000\r\n"
@@ -37,12 +38,7 @@ CALL = (
 
 def feed_in_chunks(protocol: AtProtocol, data: bytes, rng) -> list:
     """Feed ``data`` cut at random places, with the same timestamp throughout."""
-    events, start = [], 0
-    while start < len(data):
-        size = int(rng.integers(1, 8))
-        events += protocol.feed(data[start : start + size], at=1.0)
-        start += size
-    return events
+    return [e for piece in random_blocks(data, rng, 8) for e in protocol.feed(piece, at=1.0)]
 
 
 def merge_voice(events: list) -> list:
@@ -240,11 +236,8 @@ def test_linear_formats_decode(rng):
     samples = rng.integers(-32768, 32768, 999).astype("<i2")
     data = samples.tobytes()
     decoder = VoiceDecoder(SampleFormat.S16LE)
-    pieces, start = [], 0
-    while start < len(data):  # odd-sized chunks split samples between bytes
-        size = int(rng.integers(1, 50))
-        pieces.append(decoder.decode(data[start : start + size]))
-        start += size
+    # Odd-sized pieces split samples between bytes.
+    pieces = [decoder.decode(piece) for piece in random_blocks(data, rng, 50)]
     np.testing.assert_array_equal(np.concatenate(pieces), samples)
 
 

@@ -19,6 +19,8 @@ from dsp_ext.dtmf import (
     dtmf_generate,
 )
 from dsp_ext.errors import DspError, DspInputError
+from tests.support.bad_buffers import BAD_SAMPLE_BUFFERS
+from tests.support.blocks import random_blocks
 
 
 def _digits(found):
@@ -57,11 +59,7 @@ def test_block_size_does_not_change_the_result(rng):
     tones = dtmf_generate("159#", level_dbm0=-15.0, on_ms=60, off_ms=60)
     whole = DtmfDetector().detect(tones)
     detector = DtmfDetector()
-    pieces, at = [], 0
-    while at < tones.size:
-        size = int(rng.integers(1, 300))
-        pieces += detector.feed(tones[at : at + size])
-        at += size
+    pieces = [digit for block in random_blocks(tones, rng, 300) for digit in detector.feed(block)]
     assert pieces + detector.finish() == whole
 
 
@@ -140,18 +138,7 @@ def test_spandsp_generated_digits_pass_ours(spandsp):
     assert _digits(DtmfDetector().detect(out[:count])) == DIGITS
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        np.zeros(10, dtype=np.float32),
-        np.zeros(10, dtype=np.int32),
-        np.zeros((2, 5), dtype=np.int16),
-        np.zeros(0, dtype=np.int16),
-        np.zeros(20, dtype=np.int16)[::2],
-        [0, 1, 2],
-        None,
-    ],
-)
+@pytest.mark.parametrize("bad", BAD_SAMPLE_BUFFERS)
 def test_feed_rejects_bad_buffers(bad):
     with pytest.raises(DspInputError):
         DtmfDetector().feed(bad)

@@ -12,23 +12,16 @@ import pytest
 
 from firmware.bus import BusClient
 from firmware.cli_engine import open_configured_line
-from firmware.config import ConfigStore, default_config
+from firmware.config import ConfigStore
 from firmware.engine import Engine
 from firmware.simulation.office import Office
 from firmware.simulation.scenario import from_document, load
 from firmware.simulation.sounds import box_sounds
 from firmware.store.db import Store
 from firmware.wavfile import read_wav
+from tests.engine_config import configure
 
 TIME_TOLERANCE_S = 0.05
-
-
-def configure(data_dir, lines: int, **recording) -> None:
-    store = ConfigStore(data_dir)
-    store.save(default_config(lines))
-    for number in range(1, lines + 1):
-        if recording:
-            store.update_line(number, recording=recording)
 
 
 def play(data_dir, scenario, prefix: str):

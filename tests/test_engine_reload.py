@@ -7,24 +7,16 @@ import time
 import pytest
 
 from firmware.cli_engine import open_configured_line
-from firmware.config import ConfigError, ConfigStore, default_config
+from firmware.config import ConfigError
 from firmware.engine import Engine
 from firmware.simulation.office import Office
 from firmware.simulation.scenario import from_document
 from firmware.simulation.sounds import box_sounds
 from firmware.store.db import Store
+from tests.engine_config import configure
 
 FRAME_TOLERANCE_S = 0.05
 NEW_YORK = "2125550123"  # Shanghai (+86 21) read in China, New York (+1 212) in the US
-
-
-def configure(data_dir, lines: int, **recording) -> ConfigStore:
-    store = ConfigStore(data_dir)
-    store.save(default_config(lines))
-    for number in range(1, lines + 1):
-        if recording:
-            store.update_line(number, recording=recording)
-    return store
 
 
 def play_changing(data_dir, scenario, prefix: str, change):

@@ -9,6 +9,7 @@ from dsp_ext import levels
 from dsp_ext.dtas import DtasDetector, dtas_generate
 from dsp_ext.errors import DspInputError
 from dsp_ext.fsk import FskModulator, FskReceiver, char_bits
+from tests.support.blocks import random_blocks
 
 
 def _burst_bits(data: bytes, seizure: int = 300, mark: int = 180) -> np.ndarray:
@@ -89,11 +90,8 @@ def test_receiver_events_do_not_depend_on_block_size(standard, rng):
     assert bytes(e.value for e in whole if e.kind == "char") == data
     by_sample = FskReceiver(standard)
     assert [e for x in range(audio.size) for e in by_sample.process(audio[x : x + 1])] == whole
-    in_blocks, found, position = FskReceiver(standard), [], 0
-    while position < audio.size:
-        size = int(rng.integers(1, 300))
-        found += in_blocks.process(audio[position : position + size])
-        position += size
+    in_blocks = FskReceiver(standard)
+    found = [e for block in random_blocks(audio, rng, 300) for e in in_blocks.process(block)]
     assert found == whole
 
 

@@ -22,6 +22,8 @@ from dsp_ext.tones import ToneDetector, ToneEvent, TonePattern, TonePlan, ToneSt
 from firmware.call_progress import detector as country_detector
 from firmware.call_progress import tone_generator
 from firmware.profiles import FAX_ANSWER_TONE_ANSAM, PROFILES
+from tests.support.bad_buffers import BAD_SAMPLE_BUFFERS
+from tests.support.blocks import random_blocks
 
 RATE = 8000
 BUSY = TonePattern.cadence("busy", (450.0,), (0.35, 0.35))
@@ -61,11 +63,7 @@ def test_block_size_does_not_change_the_result(rng):
     whole = ToneDetector(plan).detect(audio)
     assert _names(whole) == ["dial", "busy"]
     detector = ToneDetector(plan)
-    pieces, at = [], 0
-    while at < audio.size:
-        size = int(rng.integers(1, 700))
-        pieces += detector.feed(audio[at : at + size])
-        at += size
+    pieces = [tone for block in random_blocks(audio, rng, 700) for tone in detector.feed(block)]
     assert pieces + detector.finish() == whole
 
 
@@ -202,17 +200,7 @@ def test_dtmf_digits_are_no_call_progress_tone(rng):
             assert country_detector(country).detect(audio) == [], (country, on_ms)
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        np.zeros(10, dtype=np.float32),
-        np.zeros((2, 5), dtype=np.int16),
-        np.zeros(0, dtype=np.int16),
-        np.zeros(20, dtype=np.int16)[::2],
-        [0, 1, 2],
-        None,
-    ],
-)
+@pytest.mark.parametrize("bad", BAD_SAMPLE_BUFFERS)
 def test_feed_rejects_bad_buffers(bad):
     with pytest.raises(DspInputError):
         ToneDetector(TonePlan((BUSY,))).feed(bad)

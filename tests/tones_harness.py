@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp_ext import levels
+from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import tone as make_tone
 from dsp_ext.tones import ToneDetector, TonePlan
 from firmware.call_progress import tone_generator
@@ -32,10 +33,6 @@ from firmware.profiles import (
 )
 
 RATE = 8000
-# spandsp's modem_connect_tones_rx tone types (modem_connect_tones.h).
-SPANDSP_CNG = 1
-SPANDSP_ANS = 2
-SPANDSP_ANSAM_PR = 5
 SPANDSP_CONNECT_NAMES = {1: "fax_cng", 2: "fax_ced", 3: "fax_ced", 4: "fax_ced", 5: "fax_ced"}
 
 
@@ -150,21 +147,6 @@ def ours(plan: TonePlan, samples: np.ndarray) -> list[tuple[str, int, int]]:
     return [(t.tone, t.start, t.end) for t in ToneDetector(plan).detect(samples)]
 
 
-def _peer_arrays(plan: TonePlan, names: list[str]):
-    n_steps, f1, f2, low, high = [], [], [], [], []
-    for pattern in plan.patterns:
-        if pattern.name not in names:
-            continue
-        n_steps.append(len(pattern.steps))
-        for step in pattern.steps:
-            tones = [round(f) for f in step.frequencies_hz] + [0, 0]
-            f1.append(tones[0])
-            f2.append(tones[1])
-            low.append(round(step.min_s * 1000))
-            high.append(0 if step.max_s is None else round(step.max_s * 1000))
-    return n_steps, f1, f2, low, high
-
-
 def spandsp_super_tone(
     spandsp, plan: TonePlan, samples: np.ndarray, names: list[str] | None = None, chunk: int = 40
 ) -> list[tuple[str, int, int | None]]:
@@ -173,7 +155,7 @@ def spandsp_super_tone(
     ffi, lib = spandsp
     names = names or plan.names()
     chosen = [p.name for p in plan.patterns if p.name in names]
-    arrays = [ffi.new("int[]", values) for values in _peer_arrays(plan, chosen)]
+    arrays = super_tone_elements(ffi, plan, chosen)
     codes, positions = ffi.new("int[]", 256), ffi.new("int[]", 256)
     count = lib.peer_spandsp_super_tone_detect(
         ffi.from_buffer("int16_t[]", samples),

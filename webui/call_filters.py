@@ -139,6 +139,19 @@ def read_search(ctx: Ctx, sorts: tuple[str, ...], visible_lines: list[int]) -> S
     return form
 
 
+def read_line_search(ctx: Ctx, sorts: tuple[str, ...]) -> tuple[list[tuple[int, str]], SearchForm]:
+    """The lines this user may see (``line_choices``) and the search in the query
+    string over them (``read_search``)."""
+    lines = line_choices(ctx)
+    return lines, read_search(ctx, sorts, [number for number, _ in lines])
+
+
+def refuse_mistaken_search(ctx: Ctx, form: SearchForm) -> None:
+    """An export runs only a search without mistakes: 400 with the first one."""
+    if form.problems:
+        ctx.fail(400, "The search has a mistake: {problem}", problem=form.problems[0])
+
+
 def line_choices(ctx: Ctx) -> list[tuple[int, str]]:
     """The lines this user may see, with their names (none where the name only repeats
     the number, as a new box's "Line 1" does)."""

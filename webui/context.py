@@ -161,6 +161,20 @@ class Ctx:
         self.response.content_type = "application/json"
         return json.dumps(value, ensure_ascii=False)
 
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        """A cookie for this box's pages alone: sent back to the box only (path /), never
+        read by scripts, never sent along from another site, and over TLS only when the
+        box serves TLS. ``options`` adds to these (``max_age``)."""
+        self.response.set_cookie(
+            name,
+            value,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=self.deps.secure_cookies,
+            **options,
+        )
+
     def audit(self, action: str, target: str = "", detail: str = "") -> None:
         user = self.user
         self.deps.audit.record(
@@ -198,14 +212,7 @@ def _form_token(ctx: Ctx) -> None:
         import secrets  # noqa: PLC0415 - only when a new form token is needed
 
         token = secrets.token_urlsafe(24)
-        ctx.response.set_cookie(
-            auth.LOGIN_CSRF_COOKIE,
-            token,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=ctx.deps.secure_cookies,
-        )
+        ctx.set_cookie(auth.LOGIN_CSRF_COOKIE, token)
     ctx.form_token = token
 
 

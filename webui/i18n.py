@@ -56,13 +56,15 @@ class Translator:
         t = self._local(at)
         clock = f"{t.tm_hour:02d}:{t.tm_min:02d}" + (f":{t.tm_sec:02d}" if seconds else "")
         if self.language == "zh-CN":
-            return f"{t.tm_year}年{t.tm_mon}月{t.tm_mday}日 {clock}"
-        return f"{t.tm_mday} {_MONTHS_EN[t.tm_mon - 1]} {t.tm_year}, {clock}"
+            return f"{self._day(t)} {clock}"
+        return f"{self._day(t)}, {clock}"
 
     def date(self, at: float | None) -> str:
         if at is None:
             return ""
-        t = self._local(at)
+        return self._day(self._local(at))
+
+    def _day(self, t: time.struct_time) -> str:
         if self.language == "zh-CN":
             return f"{t.tm_year}年{t.tm_mon}月{t.tm_mday}日"
         return f"{t.tm_mday} {_MONTHS_EN[t.tm_mon - 1]} {t.tm_year}"

@@ -88,11 +88,7 @@ def _spandsp_run(peer_ffi, peer, signal: np.ndarray, standard: str):
 
 def run(bench: Bench) -> None:
     samples = SECONDS * 8000
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("spandsp adsi", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("spandsp adsi")
 
     for standard in ("bell202", "v23"):
         signal = test_signal(standard, samples)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from dsp_ext.bench import peers
 from dsp_ext.bench.harness import OURS, Bench
 from dsp_ext.dtmf import DtmfDetector, DtmfDetectorBank, dtmf_generate
 
@@ -35,11 +34,7 @@ def run(bench: Bench) -> None:
     samples = SECONDS * 8000
     signal = test_signal(samples)
     lines = np.stack([np.roll(signal, 977 * line) for line in range(LINES)])
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("spandsp DTMF", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("spandsp DTMF")
 
     kernel = "DTMF rx, 1 line"
     expected = len(DtmfDetector().detect(signal))

@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 
 from dsp_ext import g711
-from dsp_ext.bench import peers
 from dsp_ext.bench.harness import OURS, Bench
 
 SAMPLES = 1 << 20
@@ -45,11 +44,7 @@ def _numpy_tables(encode, decode):
 def run(bench: Bench) -> None:
     pcm = speech_like(SAMPLES)
     audioop = _audioop()
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("spandsp G.711", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("spandsp G.711")
 
     laws = {
         "ulaw": (g711.ulaw_encode, g711.ulaw_decode, 1, "lin2ulaw", "ulaw2lin"),

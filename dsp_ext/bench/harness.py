@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dsp_ext.bench import peers
+
 SAMPLE_RATE = 8000
 OURS = "linerec"
 
@@ -73,6 +75,15 @@ class Bench:
         measurement = Measurement(kernel, implementation, samples, best, note)
         self.measurements.append(measurement)
         return measurement
+
+    def peers_or_note(self, name: str) -> tuple:
+        """The peer library as ``peers.load()`` gives it, or (None, None) and a
+        fact saying why ``name`` (the peer rows) was not measured."""
+        try:
+            return peers.load()
+        except peers.PeerUnavailableError as error:
+            self.fact(name, f"not measured: {error}")
+            return None, None
 
     def fact(self, name: str, value: str) -> None:
         """A figure that is not a speed (state size, accuracy), printed after the tables."""

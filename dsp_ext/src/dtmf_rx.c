@@ -33,6 +33,7 @@
 
 #include "dtmf_kernel.h"
 #include "lr_dtmf.h"
+#include "sub_block.h"
 
 enum {
     SUBS_PER_WINDOW = 4,
@@ -185,18 +186,13 @@ static int hops_for_gap(double samples)
 
 int lr_dtmf_rx_reset(lr_dtmf_rx *st)
 {
-    int t;
-
     if (st == NULL)
         return LR_ERR_NULL;
     if (st->magic != RX_MAGIC)
         return LR_ERR_STATE;
     memset(st->pending, 0, sizeof st->pending);
     st->fill = 0;
-    for (t = 0; t < DTMF_TONES; t++) {
-        st->phase_re[t] = 1.0f;
-        st->phase_im[t] = 0.0f;
-    }
+    sub_block_phasors_reset(st->phase_re, st->phase_im, DTMF_TONES);
     memset(st->sub_re, 0, sizeof st->sub_re);
     memset(st->sub_im, 0, sizeof st->sub_im);
     memset(st->sub_energy, 0, sizeof st->sub_energy);
@@ -215,7 +211,7 @@ int lr_dtmf_rx_reset(lr_dtmf_rx *st)
 int lr_dtmf_rx_init(lr_dtmf_rx *st, const lr_dtmf_rx_params *params)
 {
     double amplitude;
-    int t, i;
+    int t;
 
     if (st == NULL || params == NULL)
         return LR_ERR_NULL;
@@ -236,12 +232,8 @@ int lr_dtmf_rx_init(lr_dtmf_rx *st, const lr_dtmf_rx_params *params)
         int lag = t < 4 ? LOW_LAG : HIGH_LAG;
         st->phase_cos[t] = (float)cos(2.0 * PI * FREQUENCY_TOLERANCE * TONE_HZ[t]
                                       * lag * DTMF_SUB / SAMPLE_RATE);
-        st->step_re[t] = (float)cos(w * DTMF_SUB);
-        st->step_im[t] = (float)-sin(w * DTMF_SUB);
-        for (i = 0; i < DTMF_SUB; i++) {
-            st->tables.row[t][i] = (int16_t)lround(Q11 * cos(w * i));
-            st->tables.row[DTMF_TONES + t][i] = (int16_t)lround(Q11 * sin(w * i));
-        }
+        sub_block_tables(w, DTMF_SUB, Q11, st->tables.row[t], st->tables.row[DTMF_TONES + t],
+                         &st->step_re[t], &st->step_im[t]);
     }
     for (t = 0; t < 4; t++) {
         int c;
@@ -542,12 +534,7 @@ int lr_dtmf_rx_process(lr_dtmf_rx *st, const int16_t *samples, size_t n,
         return LR_ERR_ARG;
 
     while (done < n) {
-        size_t take = (size_t)(DTMF_SUB - st->fill);
-        if (take > n - done)
-            take = n - done;
-        memcpy(st->pending + st->fill, samples + done, take * sizeof *samples);
-        st->fill += (int)take;
-        done += take;
+        done += sub_block_fill(st->pending, &st->fill, DTMF_SUB, samples + done, n - done);
         if (st->fill == DTMF_SUB) {
             analyse_subblock(st, events, &count);
             st->fill = 0;

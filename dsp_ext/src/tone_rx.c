@@ -24,6 +24,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sub_block.h"
 #include "tone_rx_state.h"
 
 /* The header spells the array sizes out for cffi: they must match the enum. */
@@ -199,8 +200,6 @@ static void analyse_sub_block(lr_tone_rx *st)
 
 int lr_tone_rx_reset(lr_tone_rx *st)
 {
-    int f;
-
     if (st == NULL)
         return LR_ERR_NULL;
     if (st->magic != RX_MAGIC)
@@ -208,10 +207,7 @@ int lr_tone_rx_reset(lr_tone_rx *st)
     memset(st->pending, 0, sizeof st->pending);
     st->fill = 0;
     st->hops = 0;
-    for (f = 0; f < MAX_FREQ; f++) {
-        st->phase_re[f] = 1.0f;
-        st->phase_im[f] = 0.0f;
-    }
+    sub_block_phasors_reset(st->phase_re, st->phase_im, MAX_FREQ);
     memset(st->sub_re, 0, sizeof st->sub_re);
     memset(st->sub_im, 0, sizeof st->sub_im);
     memset(st->win_re, 0, sizeof st->win_re);
@@ -239,7 +235,7 @@ static void add_signature(lr_tone_rx *st, uint32_t mask)
 
 int lr_tone_rx_init(lr_tone_rx *st, const lr_tone_plan *plan)
 {
-    int f, k, s, i;
+    int f, k, s;
 
     if (st == NULL || plan == NULL)
         return LR_ERR_NULL;
@@ -260,12 +256,8 @@ int lr_tone_rx_init(lr_tone_rx *st, const lr_tone_plan *plan)
         st->window[f] = window < 1 ? 1 : (window > MAX_K ? MAX_K : window);
         n = (double)(st->window[f] * SUB) * Q10;
         st->amp2_scale[f] = (float)(4.0 / (n * n));
-        st->step_re[f] = (float)cos(w * SUB);
-        st->step_im[f] = (float)-sin(w * SUB);
-        for (i = 0; i < SUB; i++) {
-            st->table[f][0][i] = (int16_t)lround(Q10 * cos(w * i));
-            st->table[f][1][i] = (int16_t)lround(Q10 * sin(w * i));
-        }
+        sub_block_tables(w, SUB, Q10, st->table[f][0], st->table[f][1], &st->step_re[f],
+                         &st->step_im[f]);
     }
 
     for (k = 0; k < st->n_pat; k++) {
@@ -327,12 +319,7 @@ int lr_tone_rx_process(lr_tone_rx *st, const int16_t *samples, size_t n, lr_tone
         return LR_ERR_ARG;
     *n_events = 0;
     while (at < n) {
-        size_t take = (size_t)(SUB - st->fill);
-        if (take > n - at)
-            take = n - at;
-        memcpy(st->pending + st->fill, samples + at, take * sizeof *samples);
-        st->fill += (int)take;
-        at += take;
+        at += sub_block_fill(st->pending, &st->fill, SUB, samples + at, n - at);
         if (st->fill < SUB)
             break;
         st->fill = 0;

@@ -5,6 +5,7 @@ Entries are only ever added; nothing in the box edits or deletes them.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -40,6 +41,21 @@ class AuditEntry:
     address: str
 
 
+def _check_action(action: str) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+
+
+def _insert(connection: sqlite3.Connection, row: tuple) -> int:
+    """One new entry (at, user_id, username, action, target, detail, address); its id."""
+    cursor = connection.execute(
+        "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        row,
+    )
+    return int(cursor.lastrowid)
+
+
 class AuditLog:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -55,15 +71,12 @@ class AuditLog:
         address: str = "",
         at: float | None = None,
     ) -> int:
-        if action not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+        _check_action(action)
         with self.store.transaction() as connection:
-            cursor = connection.execute(
-                "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (at or time.time(), user_id, username, action, target, detail, address),
+            entry_id = _insert(
+                connection, (at or time.time(), user_id, username, action, target, detail, address)
             )
-        return int(cursor.lastrowid)
+        return entry_id
 
     def record_once(
         self,
@@ -83,8 +96,7 @@ class AuditLog:
         Checked and added in one write transaction, so two requests at once
         (a player asking for two ranges) still leave one entry.
         """
-        if action not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+        _check_action(action)
         with self.store.transaction() as connection:
             seen = connection.execute(
                 "SELECT 1 FROM audit_log WHERE at >= ? AND action = ? AND target = ? "
@@ -93,10 +105,8 @@ class AuditLog:
             ).fetchone()
             if seen:
                 return False
-            connection.execute(
-                "INSERT INTO audit_log (at, user_id, username, action, target, detail, address) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (at or time.time(), user_id, username, action, target, detail, address),
+            _insert(
+                connection, (at or time.time(), user_id, username, action, target, detail, address)
             )
         return True
 

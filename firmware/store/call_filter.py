@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from firmware.store.scopes import OwnerScope
+from firmware.store.search_plan import date_range
 
 DIRECTIONS = ("in", "out")
 OUTCOMES = ("answered", "missed", "unanswered", "blocked", "busy", "failed", "in_progress")
@@ -45,6 +46,7 @@ def clean_number(text: str) -> str:
 
 
 def like_pattern(text: str, *, prefix_only: bool = False) -> str:
+    """``text`` as a LIKE pattern (with ESCAPE '\\'): anywhere, or only at the start."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
@@ -172,18 +174,11 @@ def call_conditions(
     name the columns the date range and the lines apply to (a recordings
     search dates and places recordings by their own).
     """
-    conditions: list[str] = []
-    parameters: list[object] = []
     plus = "" if indexed else "+"
     # The line is never what narrows a search most; with a number or a customer
     # to look for, those lead.
     line_plus = "+" if not indexed or search.number or search.customer else ""
-    if search.since is not None:
-        conditions.append(f"{plus}{start} >= ?")
-        parameters.append(float(search.since))
-    if search.until is not None:
-        conditions.append(f"{plus}{start} < ?")
-        parameters.append(float(search.until))
+    conditions, parameters = date_range(f"{plus}{start}", search.since, search.until)
     if search.lines:
         conditions.append(f"{line_plus}{line} IN ({_marks(search.lines)})")
         parameters.extend(sorted(search.lines))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from firmware.store.call_filter import like_pattern
 from firmware.store.db import Store, StoreError
 from firmware.store.scopes import OwnerScope
 
@@ -78,11 +79,6 @@ _CONTACT_COLUMNS = (
 _CONTACT_FROM = (
     "contacts k JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.added_by"
 )
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class Customers:
@@ -162,7 +158,7 @@ class Customers:
         condition, parameters = scope.condition("c.added_by")
         conditions = [condition]
         if text:
-            pattern = _like_pattern(text)
+            pattern = like_pattern(text)
             conditions.append(
                 "(c.name LIKE ? ESCAPE '\\' OR c.company LIKE ? ESCAPE '\\' "
                 "OR c.email LIKE ? ESCAPE '\\' OR c.id IN (SELECT customer_id FROM "

@@ -11,6 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _one_of(column: str, anything: bool, values: frozenset[int]) -> tuple[str, list[object]]:
+    """``column`` is any value (``anything``), else one of ``values``: none when empty."""
+    if anything:
+        return "1", []
+    if not values:
+        return "0", []
+    marks = ", ".join("?" for _ in values)
+    return f"{column} IN ({marks})", sorted(values)
+
+
 @dataclass(frozen=True)
 class OwnerScope:
     """Customers and contact records of everyone, or only those the listed users added."""
@@ -20,12 +30,7 @@ class OwnerScope:
 
     def condition(self, column: str) -> tuple[str, list[object]]:
         """A SQL condition on ``column`` (a trusted column name) and its parameters."""
-        if self.everyone:
-            return "1", []
-        if not self.added_by:
-            return "0", []
-        marks = ", ".join("?" for _ in self.added_by)
-        return f"{column} IN ({marks})", sorted(self.added_by)
+        return _one_of(column, self.everyone, self.added_by)
 
     def allows(self, added_by: int | None) -> bool:
         return self.everyone or (added_by is not None and added_by in self.added_by)
@@ -39,12 +44,8 @@ class LineScope:
     lines: frozenset[int] = frozenset()
 
     def condition(self, column: str) -> tuple[str, list[object]]:
-        if self.every_line:
-            return "1", []
-        if not self.lines:
-            return "0", []
-        marks = ", ".join("?" for _ in self.lines)
-        return f"{column} IN ({marks})", sorted(self.lines)
+        """A SQL condition on ``column`` (a trusted column name) and its parameters."""
+        return _one_of(column, self.every_line, self.lines)
 
     def allows(self, line: int) -> bool:
         return self.every_line or line in self.lines

@@ -34,6 +34,21 @@ WINDOW = 5000
 Conditions = Callable[[bool], tuple[list[str], list[object]]]
 
 
+def date_range(
+    column: str, since: float | None, until: float | None
+) -> tuple[list[str], list[object]]:
+    """``since <= column < until`` as conditions and parameters (either end may be open)."""
+    conditions: list[str] = []
+    parameters: list[object] = []
+    if since is not None:
+        conditions.append(f"{column} >= ?")
+        parameters.append(float(since))
+    if until is not None:
+        conditions.append(f"{column} < ?")
+        parameters.append(float(until))
+    return conditions, parameters
+
+
 @dataclass(frozen=True)
 class Source:
     """A table searched, how it is joined, and the index behind each order it offers."""
@@ -103,15 +118,7 @@ class PlannedSearch:
         """The date range as conditions on the ordering index (sorting by time only)."""
         if self.sort != "start":
             return [], []
-        start = f"{self.source.alias}.{self.source.start}"
-        conditions, parameters = [], []
-        if self.since is not None:
-            conditions.append(f"{start} >= ?")
-            parameters.append(float(self.since))
-        if self.until is not None:
-            conditions.append(f"{start} < ?")
-            parameters.append(float(self.until))
-        return conditions, parameters
+        return date_range(f"{self.source.alias}.{self.source.start}", self.since, self.until)
 
     def _window_edge(self, connection: sqlite3.Connection, size: int) -> tuple | None:
         """The sort key of the row just past the window, None if the range ends inside it."""

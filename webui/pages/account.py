@@ -23,15 +23,7 @@ def _start_session(ctx: Ctx, user) -> None:
     token, session = ctx.deps.sessions.start(
         user, ctx.address, ctx.request.headers.get("User-Agent", "")
     )
-    ctx.response.set_cookie(
-        auth.SESSION_COOKIE,
-        token,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=ctx.deps.secure_cookies,
-        max_age=auth.MAX_AGE_S,
-    )
+    ctx.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.MAX_AGE_S)
     ctx.sign_in_as(principal_of(user, ctx.deps.accounts), session, token)
 
 

@@ -11,7 +11,12 @@ import time
 from firmware.store.call_search import CALL_SORTS, CallSearch
 from firmware.store.scopes import OwnerScope
 from webui.call_csv import MAX_ROWS, csv_chunks
-from webui.call_filters import OUTCOME_LABELS, PAGE_SIZE, line_choices, read_search
+from webui.call_filters import (
+    OUTCOME_LABELS,
+    PAGE_SIZE,
+    read_line_search,
+    refuse_mistaken_search,
+)
 from webui.context import Ctx
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
@@ -27,8 +32,7 @@ def may_open_recordings(ctx: Ctx) -> bool:
 
 
 def calls_page(ctx: Ctx) -> str:
-    lines = line_choices(ctx)
-    form = read_search(ctx, CALL_SORTS, [number for number, _ in lines])
+    lines, form = read_line_search(ctx, CALL_SORTS)
     page = CallSearch(ctx.deps.store).search_calls(
         form.search,
         ctx.principal.line_scope(),
@@ -52,10 +56,8 @@ def calls_page(ctx: Ctx) -> str:
 
 def calls_csv(ctx: Ctx):
     """The same search as a CSV file (see ``webui.call_csv``), streamed as it is read."""
-    lines = line_choices(ctx)
-    form = read_search(ctx, CALL_SORTS, [number for number, _ in lines])
-    if form.problems:
-        ctx.fail(400, "The search has a mistake: {problem}", problem=form.problems[0])
+    lines, form = read_line_search(ctx, CALL_SORTS)
+    refuse_mistaken_search(ctx, form)
     batches = CallSearch(ctx.deps.store).iter_calls(
         form.search,
         ctx.principal.line_scope(),

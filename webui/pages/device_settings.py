@@ -291,6 +291,19 @@ def place_problems(error: SchemaError, line_index: int | None, t) -> tuple[dict,
     return by_field, others
 
 
+def _validated(plain: dict, line_index: int | None, problems: dict[str, str], t) -> Config | None:
+    """The configuration ``plain`` describes, or None with the schema's problems
+    added to ``problems``: by form field, the rest together under "general"."""
+    try:
+        return validate(plain)
+    except SchemaError as error:
+        by_field, others = place_problems(error, line_index, t)
+        problems.update(by_field)
+        if others:
+            problems["general"] = "; ".join(others)
+        return None
+
+
 def line_submit(ctx: Ctx, number: int) -> str:
     before, index = _line_of(ctx, number)
     typed = _typed_from_form(ctx)
@@ -298,15 +311,7 @@ def line_submit(ctx: Ctx, number: int) -> str:
     document = _line_document(typed, number, problems, ctx.t)
     plain = to_plain(before)
     plain["lines"][index] = document
-    after = None
-    if not problems:
-        try:
-            after = validate(plain)
-        except SchemaError as error:
-            by_field, others = place_problems(error, index, ctx.t)
-            problems.update(by_field)
-            if others:
-                problems["general"] = "; ".join(others)
+    after = None if problems else _validated(plain, index, problems, ctx.t)
     if problems:
         return _line_form(ctx, number, typed, problems, status=400)
     ctx.deps.accounts.set_line_users(number, frozenset(typed["operators"]))
@@ -397,13 +402,7 @@ def device_submit(ctx: Ctx) -> str:
     if not problems:
         plain = to_plain(before)
         plain["device"] = {"country": typed["country"], "no_record": numbers}
-        try:
-            after = validate(plain)
-        except SchemaError as error:
-            by_field, others = place_problems(error, None, ctx.t)
-            problems.update(by_field)
-            if others:
-                problems["general"] = "; ".join(others)
+        after = _validated(plain, None, problems, ctx.t)
     if problems:
         return _device_form(ctx, typed, problems, status=400)
     try:

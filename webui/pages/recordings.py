@@ -35,7 +35,13 @@ from firmware.store.call_search import RECORDING_SORTS, CallSearch, RecordingRow
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
 from firmware.store.recordings import file_sha256, read_sidecar
 from webui import recording_export
-from webui.call_filters import OUTCOME_LABELS, PAGE_SIZE, line_choices, read_search
+from webui.call_filters import (
+    OUTCOME_LABELS,
+    PAGE_SIZE,
+    line_choices,
+    read_line_search,
+    refuse_mistaken_search,
+)
 from webui.context import Ctx
 from webui.http_range import UnsatisfiableRange, requested_range
 from webui.pages.calls import customer_scope, may_open_recordings
@@ -82,8 +88,7 @@ def _session_reference(ctx: Ctx) -> str:
 
 def recordings_page(ctx: Ctx) -> str:
     _need_any_recording_flag(ctx)
-    lines = line_choices(ctx)
-    form = read_search(ctx, RECORDING_SORTS, [number for number, _ in lines])
+    lines, form = read_line_search(ctx, RECORDING_SORTS)
     page = CallSearch(ctx.deps.store).search_recordings(
         form.recordings,
         ctx.principal.line_scope(),
@@ -242,10 +247,8 @@ def recording_verify(ctx: Ctx, recording_id: int) -> str:
 
 def recordings_export(ctx: Ctx):
     """The recordings of the search in the form, as a zip with a manifest (auditors)."""
-    lines = line_choices(ctx)
-    form = read_search(ctx, RECORDING_SORTS, [number for number, _ in lines])
-    if form.problems:
-        ctx.fail(400, "The search has a mistake: {problem}", problem=form.problems[0])
+    _, form = read_line_search(ctx, RECORDING_SORTS)
+    refuse_mistaken_search(ctx, form)
     search = CallSearch(ctx.deps.store)
     scope, owners = ctx.principal.line_scope(), customer_scope(ctx)
     count, _ = search.recording_totals(form.recordings, scope, owners)
