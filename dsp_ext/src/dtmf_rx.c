@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "dtmf_kernel.h"
+#include "levels.h"
 #include "lr_dtmf.h"
 #include "sub_block.h"
 
@@ -71,8 +72,6 @@ static inline void store4(float *p, v4f v)
 static const uint32_t RX_MAGIC = 0x44544d46u; /* "DTMF" */
 static const double SAMPLE_RATE = 8000.0;
 static const double PI = 3.14159265358979323846;
-/* Peak of a 0 dBm0 sine in 16-bit linear (A-law: full scale is +3.14 dBm0). */
-static const double DBM0_PEAK = 22776.0;
 static const float Q11 = 2048.0f;
 
 static const double TONE_HZ[DTMF_TONES] = {697.0, 770.0, 852.0, 941.0,

@@ -9,11 +9,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "levels.h"
 #include "lr_dtmf.h"
 
 static const double SAMPLE_RATE = 8000.0;
 static const double PI = 3.14159265358979323846;
-static const double DBM0_PEAK = 22776.0; /* as in dtmf_rx.c */
 static const double ROW_HZ[4] = {697.0, 770.0, 852.0, 941.0};
 static const double COL_HZ[4] = {1209.0, 1336.0, 1477.0, 1633.0};
 static const char KEYPAD[] = "123A456B789C*0#D";

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "levels.h"
 #include "sub_block.h"
 #include "tone_rx_state.h"
 
@@ -38,8 +39,6 @@ _Static_assert(sizeof(((lr_tone_pattern *)0)->steps) == MAX_STEPS * sizeof(lr_to
 static const uint32_t RX_MAGIC = 0x544f4e45u; /* "TONE" */
 static const double SAMPLE_RATE = 8000.0;
 static const double PI = 3.14159265358979323846;
-/* Peak of a 0 dBm0 sine in 16-bit linear: A-law full scale is +3.14 dBm0. */
-static const double DBM0_PEAK = 22827.06;
 /* Tables in Q10: 40 * 32768 * 1024 < 2^31, so no sum can overflow. */
 static const double Q10 = 1024.0;
 /* A tone off by its tolerance is this far from the bin centre, in bins: it

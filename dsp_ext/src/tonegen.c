@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "levels.h"
 #include "lr_tonegen.h"
 
 enum {
@@ -30,7 +31,6 @@ _Static_assert(sizeof(((lr_tonegen_segment *)0)->frequencies_hz) == MAX_TONES * 
 static const uint32_t GEN_MAGIC = 0x544f4e47u; /* "TONG" */
 static const double SAMPLE_RATE = 8000.0;
 static const double PI = 3.14159265358979323846;
-static const double DBM0_PEAK = 22827.06; /* as in tone_rx.c */
 
 typedef struct gen_segment {
     int64_t start; /* position in the cycle */

@@ -1,20 +1,19 @@
 /*
  * vad.c - energy voice activity detector with a tracked noise floor.
  *
- * Levels are in dBm0 against the A-law digital milliwatt (RMS 16 096). The
- * noise floor is the lowest block level of the last 4 to 4.5 seconds
- * (minimum statistics): speech has pauses that keep it down, while a steady
- * noise that starts (a fan, a hum) raises it within that time, so the noise
- * stops counting as voice.
+ * Levels are in dBm0 (levels.h). The noise floor is the lowest block level
+ * of the last 4 to 4.5 seconds (minimum statistics): speech has pauses that
+ * keep it down, while a steady noise that starts (a fan, a hum) raises it
+ * within that time, so the noise stops counting as voice.
  */
 #include <math.h>
 #include <string.h>
 
+#include "levels.h"
 #include "lr_vad.h"
 
 #define BLOCK 80                   /* 10 ms at 8 kHz */
 #define STATE_MAGIC 0x56414431u    /* "VAD1": set by init, checked by process */
-#define DBM0_REFERENCE_POWER 2.5908e8f /* 16 096 squared: 0 dBm0 */
 #define FLOOR_START_DBM0 -60.0f    /* what the floor is taken to be before it is known */
 #define FLOOR_MIN_DBM0 -90.0f
 #define SPAN_BLOCKS 50             /* the floor keeps one minimum per 0.5 s span */
@@ -110,7 +109,7 @@ static float block_level(lr_vad_state *state, const int16_t *block)
     energy /= (float)BLOCK;
     if (energy < 1e-3f)
         return FLOOR_MIN_DBM0;
-    return 10.0f * log10f(energy / DBM0_REFERENCE_POWER);
+    return 10.0f * log10f(energy / (float)DBM0_POWER);
 }
 
 static void track_floor(lr_vad_state *state, float level)
