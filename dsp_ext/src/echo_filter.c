@@ -6,11 +6,13 @@
  * filters too.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "echo_filter.h"
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
 static inline v4f load4(const float *p)
@@ -29,6 +31,12 @@ static inline v4f splat(float x)
 {
     v4f v = {x, x, x, x};
     return v;
+}
+
+static inline v4f max4(v4f a, v4f b)
+{
+    v4i a_wins = a > b;
+    return (v4f)((a_wins & (v4i)a) | (~a_wins & (v4i)b));
 }
 
 static const float POWER_HOLD = 0.9f;     /* per block */
@@ -188,18 +196,22 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share
             store4(inst + k, load4(inst + k) + w * (a * a + b * b));
         }
     }
-    for (k = 0; k < ECHO_BINS_PAD; k++) {
-        float held = POWER_HOLD * f->power[k];
-        f->power[k] = inst[k] > held ? inst[k] : held;
-        if (far_talks)
-            f->talk_power[k] += TALK_POWER_RATE * (f->power[k] - f->talk_power[k]);
-        norm_power[k] = f->power[k] > f->talk_power[k] ? f->power[k] : f->talk_power[k];
-        mean += norm_power[k];
+    for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+        v4f power = max4(load4(inst + k), splat(POWER_HOLD) * load4(f->power + k));
+        v4f talk = load4(f->talk_power + k);
+        store4(f->power + k, power);
+        if (far_talks) {
+            talk += splat(TALK_POWER_RATE) * (power - talk);
+            store4(f->talk_power + k, talk);
+        }
+        store4(norm_power + k, max4(power, talk));
     }
+    for (k = 0; k < ECHO_BINS_PAD; k++)
+        mean += norm_power[k];
     mean /= (float)ECHO_BINS;
     floor_power = REGULARISATION * mean + 1.0f;
-    for (k = 0; k < ECHO_BINS_PAD; k++)
-        step[k] = 2.0f * mu / (norm_power[k] + floor_power);
+    for (k = 0; k < ECHO_BINS_PAD; k += 4)
+        store4(step + k, splat(2.0f * mu) / (load4(norm_power + k) + splat(floor_power)));
 
     /* W_m += weight_m * step * conj(X_m) * E; partitions outside the echo's
      * region shrink by `leak` (during the first convergence what they hold is
