@@ -40,7 +40,7 @@ static inline v4f max4(v4f a, v4f b)
 }
 
 static const float POWER_HOLD = 0.9f;     /* per block */
-static const float REGULARISATION = 0.1f; /* share of the mean bin power added to every bin */
+static const float REGULARISATION = 0.05f;/* share of the mean bin power added to every bin */
 /* Partitions whose region holds under this share of the strongest region's
  * energy are outside the echo. */
 static const float FOCUS_IDLE = 0.1f;
