@@ -78,7 +78,9 @@ static const float BEST_DECAY_DB = 0.02f; /* per block */
 static const float COPY_SIGNIFICANCE = 1.0f;
 static const float COPY_SIGNIFICANCE_DISTURBED = 4.0f;
 static const float RESET_SIGNIFICANCE = 32.0f;
-static const float FOLLOW_RATE = 0.02f;   /* foreground following a background that agrees */
+/* The foreground following a background that agrees: 2 % a block, taken every
+ * other block (as 1 - 0.98^2) for the same averaging at half the cost. */
+static const float FOLLOW_RATE = 0.0396f;
 static const float FOLLOW_MARGIN = 1.2f;  /* background error at most this over the foreground's */
 static const int DIVERGED_BLOCKS = 12;
 static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level follower */
@@ -421,7 +423,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
         ee = ff;
         st->s_ee = st->s_ff;
     } else if (far_active && !double_talk && !st->disturbed
-               && st->s_ee <= FOLLOW_MARGIN * st->s_ff) {
+               && st->s_ee <= FOLLOW_MARGIN * st->s_ff && st->blocks % 2 == 0) {
         echo_filter_follow(f, FOLLOW_RATE);
     }
 
