@@ -8,17 +8,13 @@ tables. The default run checks a short form of each sweep (a few paths at
 each law); ``make test-full`` runs every path.
 
 Requirements checked (DSP_SPEC.md "Line echo canceller" and the issue):
-- ERLE at least 20 dB after 0.5 s on the G.168 composite source (32 and
-  64 ms tails; 1 s for 128 ms, where twice the taps take longer);
+- ERLE at least 20 dB after 0.5 s on the G.168 composite source, at
+  every tail, on every path;
 - steady ERLE (over the last 4 s of 20 s) at least speexdsp's on every
-  path. This is where both sit at the G.711 floor (about 38 dB on the CSS,
-  36 dB on speech), and per path the two differ by tenths of a decibel
-  either way: speexdsp runs more taps than its nominal tail (640 for 64 ms,
-  as its frames are 160 samples) and fits the CSS's periodic quantisation a
-  little better on some paths, and at 128 ms our last decibel comes later.
-  So we ask for at least its figure on average over the paths of each
-  sweep, and per path allow it 0.5 dB (on the CSS 1 dB at 64 ms, 1.5 dB at
-  128 ms); docs/echo.md counts the paths where it is ahead;
+  path, CSS and speech. Both sit at the G.711 floor there (about 38 dB on
+  the CSS, 36 dB on speech), where a filter with more taps also fits a
+  little of the quantisation noise that follows the far end: the 64 ms
+  setting runs 640 taps, as speexdsp's does (4 frames of 160 samples);
 - no divergence in double talk or after an echo path change: ERLE after
   the double talk within 3 dB of before it, the output never more than
   3 dB louder than the input, and reconvergence to 20 dB within 1.5 s of an
@@ -35,9 +31,6 @@ import pytest
 
 from dsp_ext import levels
 from tests import echo_harness as H  # noqa: N812 - used on every line
-
-# Per path: how far under speexdsp's steady ERLE ours may be (see above).
-FLOOR_ALLOWANCE_DB = {"css": {32: 0.5, 64: 1.0, 128: 1.5}, "speech": {32: 0.5, 64: 0.5, 128: 0.5}}
 
 
 def short_paths(tail_ms: int) -> list[H.EchoPath]:
@@ -85,15 +78,10 @@ def check_convergence(results, kind: str, tail_ms: int) -> None:
     peer = [figures["speexdsp"] for _, figures in results]
     for (case, _), mine, theirs in zip(results, ours, peer, strict=True):
         if kind == "css":
-            if tail_ms < 128:
-                assert mine.erle_05 >= 20.0, f"{case.label}: {mine.erle_05:.1f} dB after 0.5 s"
-            else:
-                assert mine.erle_1 >= 20.0, f"{case.label}: {mine.erle_1:.1f} dB after 1 s"
-        allowance = FLOOR_ALLOWANCE_DB[kind][tail_ms]
-        assert mine.steady >= theirs.steady - allowance, (
+            assert mine.erle_05 >= 20.0, f"{case.label}: {mine.erle_05:.1f} dB after 0.5 s"
+        assert mine.steady >= theirs.steady, (
             f"{case.label}: steady {mine.steady:.2f} dB, speexdsp {theirs.steady:.2f} dB"
         )
-    assert np.mean([m.steady for m in ours]) >= np.mean([p.steady for p in peer])
 
 
 @pytest.mark.parametrize("law", H.LAWS)

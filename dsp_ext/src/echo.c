@@ -2,8 +2,8 @@
  * echo.c - line echo canceller: the state, the sample path and the control.
  *
  * The echo path is modelled by a partitioned-block frequency-domain NLMS
- * filter (echo_filter.c): 64-sample blocks, 128-point FFTs, 4, 8 or 16
- * partitions for 32, 64 or 128 ms. Two copies of it run (a two-path
+ * filter (echo_filter.c): 64-sample blocks, 128-point FFTs, 4, 10 or 16
+ * partitions of 64 taps for 32, 64 or 128 ms. Two copies of it run (a two-path
  * canceller): the background filter adapts on every block in which the far
  * end talks; the foreground filter produces the output and only takes the
  * background's coefficients when they have cancelled significantly better,
@@ -17,9 +17,11 @@
  *   relation between them intact;
  * - the step size follows the echo return loss enhancement (ERLE) the
  *   background reaches: large until 33 dB, then smaller, down to a floor;
- * - double talk: a Geigel test on the foreground's error (its peak against
+ *   proportionate to where the echo is from the first decibels, and during
+ *   the first convergence the rest of the tail leaks towards zero;
+ * - double talk: a Geigel test on the filters' error (its peak against
  *   the far end's peak over the tail), and a test for the error rising well
- *   above what the foreground has been achieving; both lower the step and
+ *   above what the filters have been achieving; both lower the step and
  *   make the foreground harder to replace;
  * - divergence guard: sample by sample the output is never more than 1 dB
  *   louder than the near end (3 dB in double talk, none once the foreground
@@ -48,6 +50,22 @@ static const float MU_MIN = 0.3f;       /* floor once converged */
 static const float MU_DISTURBED = 0.3f; /* in double talk or after the echo changed */
 static const float STEP_KNEE_DB = 33.0f;
 static const float STEP_SLOPE = 0.06f;  /* log10 of the step falls this much per dB over the knee */
+/* Proportionate step: once the background cancels 1 dB (fully from 5 dB), half
+ * the step goes by where the filter's energy is, so the partitions holding the
+ * echo learn fast. */
+static const float FOCUS_FROM_DB = 1.0f;
+static const float FOCUS_FULL_DB = 5.0f;
+static const float FOCUS_SHARE = 0.5f;
+/* Until the background first reaches 25 dB, partitions outside the echo's
+ * region shrink by this much a block: what they hold then is the noise of the
+ * first convergence, which would otherwise take the long tails seconds to
+ * average away. Later they keep what they learn (the small late echo, and
+ * the part of G.711's quantisation that follows the far end). */
+static const float FOCUS_LEAK = 0.3f;
+static const float LEAK_UNTIL_DB = 25.0f;
+/* The echo outlasts the far end's talk by the bulk delay and the hybrid's
+ * response: the background keeps adapting for 4 blocks (32 ms) after it. */
+static const int ECHO_HANG_BLOCKS = 4;
 /* Far end active: block energy over 1 % of its recent peak and over -55 dBm0. */
 static const float FAR_ACTIVE_SHARE = 0.01f;
 static const float FAR_ACTIVE_FLOOR = (float)ECHO_BLOCK * 30.0f * 30.0f;
@@ -60,7 +78,9 @@ static const float BEST_DECAY_DB = 0.02f; /* per block */
 static const float COPY_SIGNIFICANCE = 1.0f;
 static const float COPY_SIGNIFICANCE_DISTURBED = 4.0f;
 static const float RESET_SIGNIFICANCE = 32.0f;
-static const float FOLLOW_RATE = 0.02f;   /* foreground following a background that agrees */
+/* The foreground following a background that agrees: 2 % a block, taken every
+ * other block (as 1 - 0.98^2) for the same averaging at half the cost. */
+static const float FOLLOW_RATE = 0.0396f;
 static const float FOLLOW_MARGIN = 1.2f;  /* background error at most this over the foreground's */
 static const int DIVERGED_BLOCKS = 12;
 static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level follower */
@@ -102,11 +122,14 @@ struct lr_echo_state {
     int double_talk_hold;
     int disturbed;
     float fg_near, fg_error;        /* foreground's near and error energies, smoothed */
+    float bg_error_fast;            /* background's error, smoothed as the foreground's */
     float best_erle_db;
     float bg_near, bg_error;        /* background's, for its step size */
     float s_ff, s_ee, s_dd;         /* two-path energies, smoothed */
     float diff_mean1, diff_mean2, diff_var1, diff_var2;
     int worse_blocks;
+    int far_quiet_blocks;           /* blocks since the far end last talked */
+    int first_convergence;          /* 1 until the background first reaches LEAK_UNTIL_DB */
     float guard_error, guard_near;  /* sample guard levels */
     float nlp_gain;
     float echo_level;               /* foreground echo estimate energy per sample, smoothed */
@@ -145,15 +168,26 @@ static void clear_line(lr_echo_state *st)
     st->double_talk_hold = 0;
     st->disturbed = 0;
     st->fg_near = st->fg_error = st->best_erle_db = 0.0f;
+    st->bg_error_fast = 0.0f;
     st->bg_near = st->bg_error = 0.0f;
     st->s_ff = st->s_ee = st->s_dd = 0.0f;
     st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
     st->worse_blocks = 0;
+    st->far_quiet_blocks = 1000;
+    st->first_convergence = 1;
     st->guard_error = st->guard_near = 0.0f;
     st->nlp_gain = 1.0f;
     st->echo_level = 0.0f;
     st->filter_updates = st->divergences = 0;
     st->samples = st->blocks = 0;
+}
+
+/* Partitions of 64 taps for a tail: 32 ms is 4 (256 taps); 64 ms is 10 (640
+ * taps, 80 ms: room for 30 ms of bulk delay, a hybrid's response, and the
+ * small slow end of it); 128 ms is 16 (1024 taps). */
+static int echo_parts(int tail_ms)
+{
+    return tail_ms == 32 ? 4 : tail_ms == 64 ? 10 : 16;
 }
 
 int lr_echo_init(lr_echo_state *st, const lr_echo_params *params)
@@ -169,7 +203,7 @@ int lr_echo_init(lr_echo_state *st, const lr_echo_params *params)
         return LR_ERR_ARG;
     st->tail_ms = params->tail_ms;
     st->nlp = params->nlp;
-    echo_filter_init(&st->filter, params->tail_ms * 8 / ECHO_BLOCK);
+    echo_filter_init(&st->filter, echo_parts(params->tail_ms));
     /* Butterworth high-pass (Q = 1/sqrt 2), bilinear transform. */
     w0 = 2.0 * 3.14159265358979323846 * HIGH_PASS_HZ / SAMPLE_RATE;
     alpha = sin(w0) / (2.0 * 0.70710678118654752);
@@ -282,7 +316,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
     float fg_echo[ECHO_BLOCK], bg_echo[ECHO_BLOCK], fg_err[ECHO_BLOCK], bg_err[ECHO_BLOCK];
     float far_energy, near_energy, ff, ee, diff, spread, far_top;
     float copy_significance, mu;
-    int j, far_active, double_talk, copy, reset;
+    int j, far_active, echo_active, double_talk, copy, reset;
 
     echo_filter_push(f, st->far_time);
     echo_filter_outputs(f, fg_echo, bg_echo);
@@ -310,24 +344,33 @@ static void run_block(lr_echo_state *st, int16_t *out)
     else
         st->far_level = 0.995f * st->far_level + 0.005f * far_energy;
     far_active = far_energy > FAR_ACTIVE_SHARE * st->far_level && far_energy > FAR_ACTIVE_FLOOR;
+    /* The echo outlasts the far end's talk by the bulk delay and the hybrid's response. */
+    if (far_active)
+        st->far_quiet_blocks = 0;
+    else if (st->far_quiet_blocks < 1000)
+        st->far_quiet_blocks++;
+    echo_active = st->far_quiet_blocks <= ECHO_HANG_BLOCKS;
 
-    /* Geigel test on the foreground's error against the far end's peak over the tail. */
+    /* Geigel test on the filters' error against the far end's peak over the tail:
+     * near-end speech raises both; a foreground still behind the background
+     * during convergence raises only its own. */
     st->far_peak[st->far_peak_at] = peak(far, ECHO_BLOCK);
     st->far_peak_at = (st->far_peak_at + 1) % (f->parts + 1);
     far_top = peak(st->far_peak, f->parts + 1);
-    if (peak(fg_err, ECHO_BLOCK) > GEIGEL * far_top)
+    if (fminf(peak(fg_err, ECHO_BLOCK), peak(bg_err, ECHO_BLOCK)) > GEIGEL * far_top)
         st->double_talk_hold = DOUBLE_TALK_HANG;
     else if (st->double_talk_hold > 0)
         st->double_talk_hold--;
     double_talk = st->double_talk_hold > 0;
 
-    /* Disturbed: the foreground's error rose well above what it has been achieving
-     * (near-end speech, or the echo path changed). */
+    /* Disturbed: the error rose well above what the filters have been achieving
+     * (near-end speech, or the echo path changed); the better of the two counts. */
     if (far_active) {
         float erle_now;
         st->fg_near = 0.7f * st->fg_near + 0.3f * near_energy;
         st->fg_error = 0.7f * st->fg_error + 0.3f * ff;
-        erle_now = db_ratio(st->fg_near, st->fg_error);
+        st->bg_error_fast = 0.7f * st->bg_error_fast + 0.3f * ee;
+        erle_now = db_ratio(st->fg_near, fminf(st->fg_error, st->bg_error_fast));
         if (erle_now > st->best_erle_db)
             st->best_erle_db = 0.7f * st->best_erle_db + 0.3f * erle_now;
         else
@@ -380,7 +423,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
         ee = ff;
         st->s_ee = st->s_ff;
     } else if (far_active && !double_talk && !st->disturbed
-               && st->s_ee <= FOLLOW_MARGIN * st->s_ff) {
+               && st->s_ee <= FOLLOW_MARGIN * st->s_ff && st->blocks % 2 == 0) {
         echo_filter_follow(f, FOLLOW_RATE);
     }
 
@@ -395,16 +438,19 @@ static void run_block(lr_echo_state *st, int16_t *out)
             st->worse_blocks--;
     }
     if (st->worse_blocks >= DIVERGED_BLOCKS) {
-        echo_filter_drop(f, st->s_ee > st->s_dd); /* the background too if it is no better */
+        int drop_background = st->s_ee > st->s_dd; /* the background too if it is no better */
+        echo_filter_drop(f, drop_background);
+        if (drop_background)
+            st->first_convergence = 1;
         st->divergences++;
         st->best_erle_db = 0.0f;
         st->worse_blocks = 0;
         st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
     }
 
-    /* Adapt the background while the far end talks. */
-    if (far_active) {
-        float bg_erle;
+    /* Adapt the background while the echo of the far end's talk comes back. */
+    if (echo_active) {
+        float bg_erle, focus, release;
         st->bg_near = 0.9f * st->bg_near + 0.1f * near_energy;
         st->bg_error = 0.9f * st->bg_error + 0.1f * ee;
         bg_erle = db_ratio(st->bg_near, st->bg_error);
@@ -414,7 +460,15 @@ static void run_block(lr_echo_state *st, int16_t *out)
             mu = MU_MAX;
         else
             mu = fmaxf(MU_MIN, MU_MAX * powf(10.0f, -STEP_SLOPE * (bg_erle - STEP_KNEE_DB)));
-        echo_filter_adapt(f, bg_err, mu, (long)st->blocks);
+        /* Trust the filter's shape (where its energy is) once it cancels a little. */
+        focus = fminf(fmaxf((bg_erle - FOCUS_FROM_DB) / (FOCUS_FULL_DB - FOCUS_FROM_DB), 0.0f), 1.0f);
+        if (bg_erle >= LEAK_UNTIL_DB)
+            st->first_convergence = 0;
+        /* The leak fades out over the last 5 dB before it stops. */
+        release = st->first_convergence
+                  ? fminf(fmaxf((LEAK_UNTIL_DB - bg_erle) / 5.0f, 0.0f), 1.0f) : 0.0f;
+        echo_filter_adapt(f, bg_err, mu, FOCUS_SHARE * focus, FOCUS_LEAK * focus * release,
+                          far_active, (long)st->blocks);
     }
 
     /* This block becomes the previous one. */

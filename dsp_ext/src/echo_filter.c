@@ -6,11 +6,13 @@
  * filters too.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "echo_filter.h"
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
 static inline v4f load4(const float *p)
@@ -31,9 +33,22 @@ static inline v4f splat(float x)
     return v;
 }
 
+static inline v4f max4(v4f a, v4f b)
+{
+    v4i a_wins = a > b;
+    return (v4f)((a_wins & (v4i)a) | (~a_wins & (v4i)b));
+}
+
 static const float POWER_HOLD = 0.9f;     /* per block */
-static const float REGULARISATION = 0.1f; /* share of the mean bin power added to every bin */
-static const float PROPORTIONATE = 0.3f;  /* share of the step spread by partition energy */
+static const float REGULARISATION = 0.05f;/* share of the mean bin power added to every bin */
+/* Partitions whose region holds under this share of the strongest region's
+ * energy are outside the echo. */
+static const float FOCUS_IDLE = 0.1f;
+/* The step's far-end power is never less than its mean while the far end
+ * talks (over about 0.6 s): in the blocks after the far end stops, while its
+ * echo still comes back, the step would otherwise grow on the little far
+ * end left in the tail, and the adaptation noise with it. */
+static const float TALK_POWER_RATE = 0.0125f;
 
 void echo_filter_init(echo_filter *f, int parts)
 {
@@ -52,6 +67,7 @@ void echo_filter_clear(echo_filter *f)
     memset(f->f_re, 0, sizeof f->f_re);
     memset(f->f_im, 0, sizeof f->f_im);
     memset(f->power, 0, sizeof f->power);
+    memset(f->talk_power, 0, sizeof f->talk_power);
 }
 
 /* Ring index of the far-end spectrum `age` blocks older than the newest. */
@@ -116,13 +132,16 @@ void echo_filter_partial(const echo_filter *f, const float *far_time, int fill, 
     memcpy(echo, tail, (size_t)fill * sizeof(float));
 }
 
-void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn)
+void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share, float leak,
+                       int far_talks, long turn)
 {
     float window[ECHO_FFT_SIZE];
     float er[ECHO_BINS_PAD], ei[ECHO_BINS_PAD], step[ECHO_BINS_PAD], inst[ECHO_BINS_PAD] = {0};
-    float weight[ECHO_MAX_PARTS], norm[ECHO_MAX_PARTS];
-    float total = 0.0f, mean = 0.0f, floor_power;
-    int m, k, rotating = f->parts == 4 ? 1 : f->parts == 8 ? 2 : 3;
+    float norm_power[ECHO_BINS_PAD];
+    float weight[ECHO_MAX_PARTS], energy[ECHO_MAX_PARTS], region[ECHO_MAX_PARTS];
+    float total = 0.0f, top_region = 0.0f, mean = 0.0f, floor_power;
+    float shrink = 1.0f - leak;
+    int m, k, rotating = f->parts == 4 ? 1 : f->parts == 10 ? 2 : 3;
     int strongest = f->parts == 4 ? 1 : 2;
     unsigned char constrained[ECHO_MAX_PARTS] = {1};
 
@@ -134,29 +153,39 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn)
     for (k = 0; k < rotating; k++)
         constrained[1 + (int)((turn * rotating + k) % (f->parts - 1))] = 1;
 
-    /* Proportionate weights: half the step evenly, half by partition energy;
-     * they sum to the number of partitions. */
     for (m = 0; m < f->parts; m++) {
         v4f acc = splat(0.0f);
         for (k = 0; k < ECHO_BINS_PAD; k += 4) {
             v4f a = load4(f->w_re[m] + k), b = load4(f->w_im[m] + k);
             acc += a * a + b * b;
         }
-        norm[m] = sqrtf(acc[0] + acc[1] + acc[2] + acc[3]);
-        total += norm[m];
+        energy[m] = acc[0] + acc[1] + acc[2] + acc[3];
     }
     for (k = 0; k < strongest; k++) {
         int top = -1;
         for (m = 1; m < f->parts; m++)
-            if (!constrained[m] && (top < 0 || norm[m] > norm[top]))
+            if (!constrained[m] && (top < 0 || energy[m] > energy[top]))
                 top = m;
         if (top > 0)
             constrained[top] = 1;
     }
+    /* Proportionate weights: a `share` of the step by the energy of each
+     * partition's region, the rest evenly; they sum to the number of partitions.
+     * The echo's region: a partition and its neighbours (a response crosses
+     * partition edges, and its quiet start and end are learnt last). */
+    for (m = 0; m < f->parts; m++) {
+        float r = energy[m];
+        if (m > 0 && energy[m - 1] > r)
+            r = energy[m - 1];
+        if (m + 1 < f->parts && energy[m + 1] > r)
+            r = energy[m + 1];
+        region[m] = r;
+        total += r;
+        top_region = r > top_region ? r : top_region;
+    }
     for (m = 0; m < f->parts; m++)
-        weight[m] = total > 0.0f
-                    ? (1.0f - PROPORTIONATE) + PROPORTIONATE * (float)f->parts * norm[m] / total
-                    : 1.0f;
+        weight[m] = total > 0.0f ? (1.0f - share) + share * (float)f->parts * region[m] / total
+                                 : 1.0f;
 
     /* Far-end power per bin over the tail, weighted the same way, held while it falls. */
     for (m = 0; m < f->parts; m++) {
@@ -167,17 +196,26 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn)
             store4(inst + k, load4(inst + k) + w * (a * a + b * b));
         }
     }
-    for (k = 0; k < ECHO_BINS_PAD; k++) {
-        float held = POWER_HOLD * f->power[k];
-        f->power[k] = inst[k] > held ? inst[k] : held;
-        mean += f->power[k];
+    for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+        v4f power = max4(load4(inst + k), splat(POWER_HOLD) * load4(f->power + k));
+        v4f talk = load4(f->talk_power + k);
+        store4(f->power + k, power);
+        if (far_talks) {
+            talk += splat(TALK_POWER_RATE) * (power - talk);
+            store4(f->talk_power + k, talk);
+        }
+        store4(norm_power + k, max4(power, talk));
     }
+    for (k = 0; k < ECHO_BINS_PAD; k++)
+        mean += norm_power[k];
     mean /= (float)ECHO_BINS;
     floor_power = REGULARISATION * mean + 1.0f;
-    for (k = 0; k < ECHO_BINS_PAD; k++)
-        step[k] = 2.0f * mu / (f->power[k] + floor_power);
+    for (k = 0; k < ECHO_BINS_PAD; k += 4)
+        store4(step + k, splat(2.0f * mu) / (load4(norm_power + k) + splat(floor_power)));
 
-    /* W_m += weight_m * step * conj(X_m) * E */
+    /* W_m += weight_m * step * conj(X_m) * E; partitions outside the echo's
+     * region shrink by `leak` (during the first convergence what they hold is
+     * adaptation noise). */
     for (k = 0; k < ECHO_BINS_PAD; k += 4) {
         v4f s = load4(step + k);
         store4(er + k, load4(er + k) * s);
@@ -187,10 +225,19 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn)
         const float *xr = f->x_re[ring(f, m)], *xi = f->x_im[ring(f, m)];
         float *wr = f->w_re[m], *wi = f->w_im[m];
         v4f w = splat(weight[m]);
-        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
-            v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
-            store4(wr + k, load4(wr + k) + w * (a * c + b * d));
-            store4(wi + k, load4(wi + k) + w * (a * d - b * c));
+        if (leak > 0.0f && region[m] < FOCUS_IDLE * top_region) {
+            v4f keep = splat(shrink);
+            for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+                v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
+                store4(wr + k, keep * (load4(wr + k) + w * (a * c + b * d)));
+                store4(wi + k, keep * (load4(wi + k) + w * (a * d - b * c)));
+            }
+        } else {
+            for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+                v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
+                store4(wr + k, load4(wr + k) + w * (a * c + b * d));
+                store4(wi + k, load4(wi + k) + w * (a * d - b * c));
+            }
         }
         if (constrained[m])
             echo_constrain(&f->fft, wr, wi);

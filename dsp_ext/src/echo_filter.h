@@ -10,12 +10,14 @@
  *
  * The background filter (w) adapts; the foreground filter (f) makes the
  * output. Adaptation is normalised per bin by the far-end power over the
- * tail, weighted per partition by the share of the filter's energy in it
- * (proportionate: a line's echo sits in a few partitions behind its bulk
- * delay). The gradient's time-domain constraint (taps 64 .. 127 of each
- * partition kept at zero) is applied on every block to the first partition
+ * tail (never under its mean while the far end talks), weighted per partition by the share of
+ * the filter's energy in it and its neighbours (proportionate: a line's echo
+ * sits in a few partitions behind its bulk delay); during the first
+ * convergence the partitions outside that region also leak towards zero.
+ * The gradient's time-domain constraint (taps 64 .. 127 of each partition
+ * kept at zero) is applied on every block to the first partition
  * and to the one or two (for 4 partitions, or more) holding most of the
- * filter's energy, and to 1, 2 or 3 others in turn (for 4, 8 or 16
+ * filter's energy, and to 1, 2 or 3 others in turn (for 4, 10 or 16
  * partitions): the constraint costs two FFTs a partition, and the partitions
  * left out for a few blocks drift by very little.
  */
@@ -31,12 +33,13 @@ enum {
 
 typedef struct echo_filter {
     echo_fft fft;
-    int parts;  /* 4, 8 or 16 */
+    int parts;  /* 4, 10 or 16 */
     int newest; /* ring index of the newest far-end spectrum */
     float x_re[ECHO_MAX_PARTS][ECHO_BINS_PAD], x_im[ECHO_MAX_PARTS][ECHO_BINS_PAD];
     float w_re[ECHO_MAX_PARTS][ECHO_BINS_PAD], w_im[ECHO_MAX_PARTS][ECHO_BINS_PAD];
     float f_re[ECHO_MAX_PARTS][ECHO_BINS_PAD], f_im[ECHO_MAX_PARTS][ECHO_BINS_PAD];
     float power[ECHO_BINS_PAD]; /* far-end power per bin over the tail, held */
+    float talk_power[ECHO_BINS_PAD]; /* its mean while the far end talks: the step's floor */
 } echo_filter;
 
 void echo_filter_init(echo_filter *f, int parts);
@@ -50,8 +53,12 @@ void echo_filter_outputs(const echo_filter *f, float *fg_echo, float *bg_echo);
  * complete (far_time as for push, only its first 64 + fill samples are read). */
 void echo_filter_partial(const echo_filter *f, const float *far_time, int fill, float *echo);
 /* One NLMS step of the background on the block just pushed; error = near - background echo.
- * turn: a block counter, choosing which partitions the constraint covers this time. */
-void echo_filter_adapt(echo_filter *f, const float *error, float mu, long turn);
+ * share: the part of the step spread by partition energy (0 .. 1); leak: how much the
+ * partitions outside the echo's region shrink (0 .. 1); far_talks: 1 unless this block
+ * is only the far end's echo still coming back; turn: a block counter,
+ * choosing which partitions the constraint covers this time. */
+void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share, float leak,
+                       int far_talks, long turn);
 void echo_filter_copy_to_foreground(echo_filter *f);
 void echo_filter_copy_to_background(echo_filter *f);
 /* foreground += rate * (background - foreground) */
