@@ -63,6 +63,30 @@ def check_store_is_whole(data_dir) -> dict:
         }
 
 
+def web_children_of(pid: int) -> list[int]:
+    """The web processes ``linerec run`` (process ``pid``) started, still running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not a process
+            continue
+        if b"--parent-pid" not in arguments or b"webui" not in arguments:
+            continue
+        if arguments[arguments.index(b"--parent-pid") + 1] == str(pid).encode():
+            found.append(int(entry.name))
+    return found
+
+
+def web_children_end(pid: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while web_children_of(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
     data_dir = tmp_path / "data"
     previous = {"complete": {}, "ended_calls": set()}
@@ -75,6 +99,8 @@ def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
         process.stdout.close()
+        # The web UI it started goes too: no server is left running without its engine.
+        assert web_children_end(process.pid), (attempt, web_children_of(process.pid))
         now = check_store_is_whole(data_dir)
         # Nothing finished before the kill was lost or changed.
         for path, sha256 in previous["complete"].items():
