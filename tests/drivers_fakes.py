@@ -159,14 +159,16 @@ class FakeModem:
             os.close(self._slave)
 
     def _answer(self, command: str) -> None:
-        with self.commands_changed:
-            self.commands.append(command)
-            self.commands_changed.notify_all()
         reply = self.replies.get(command, b"\r\nERROR\r\n")
         if callable(reply):
             reply = reply()
         if reply:
             self.send(reply)
+        # Only now is the command seen: what a test sends next comes after the reply, as
+        # from a real modem (voice data after the CONNECT that answers AT+VRX).
+        with self.commands_changed:
+            self.commands.append(command)
+            self.commands_changed.notify_all()
 
     def _run(self) -> None:
         pending = b""
