@@ -13,6 +13,7 @@ log and plays its recording, seeking in it. Screenshots go to
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -83,6 +84,20 @@ def css(driver, selector):
     return driver.find_element(By.CSS_SELECTOR, selector)
 
 
+def in_card(driver, call_id: int, selector: str, act):
+    """``act`` on the element at ``selector`` in the call's card, found afresh: the card's
+    live parts are replaced as the call's events come, so a found element can go stale
+    before it is used (nothing was done to it then, so it is safe to look again)."""
+    from selenium.common.exceptions import StaleElementReferenceException  # noqa: PLC0415
+
+    for _ in range(20):
+        try:
+            return act(css(driver, f'.pop-card[data-call="{call_id}"] {selector}'.strip()))
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"the card of call {call_id} kept changing under {selector!r}")
+
+
 def pop_shown_at(driver, call_id: int, event: str) -> float | None:
     pops = driver.execute_script("return window.linerec.pops")
     times = [p["shownAt"] for p in pops if p["call_id"] == call_id and p["event"] == event]
@@ -119,15 +134,15 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     latency = pop_shown_at(browser, call_id, "caller_id") - caller_at
     print(f"\nscreen pop {latency * 1000:.0f} ms after the caller-ID event")
     assert latency < POP_LATENCY_LIMIT_S
-    card = css(browser, f'.pop-card[data-call="{call_id}"]')
-    assert CALLER in card.text
+    assert CALLER in in_card(browser, call_id, "", lambda card: card.text)
     screenshot(browser, "03-pop-unknown-caller")
 
     # An unknown caller: added from the card, with a note.
-    css(card, "input[name=name]").send_keys("Li Si")
-    css(card, "input[name=company]").send_keys("Changzhou Trading")
-    css(card, "textarea[name=text]").send_keys("First call: asked for a price list")
-    css(card, "button[type=submit]").click()
+    in_card(browser, call_id, "input[name=name]", lambda e: e.send_keys("Li Si"))
+    in_card(browser, call_id, "input[name=company]", lambda e: e.send_keys("Changzhou Trading"))
+    in_card(browser, call_id, "textarea[name=text]",
+            lambda e: e.send_keys("First call: asked for a price list"))
+    in_card(browser, call_id, "button[type=submit]", lambda e: e.click())
     wait(browser, 10).until(
         lambda d: "Li Si" in css(d, f'.pop-card[data-call="{call_id}"]').text
     )
@@ -141,11 +156,12 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     second_id = second["call_id"]
     wait(browser, 10).until(lambda d: pop_shown_at(d, second_id, "caller_id") is not None)
     assert pop_shown_at(browser, second_id, "caller_id") - second_at < POP_LATENCY_LIMIT_S
-    card = css(browser, f'.pop-card[data-call="{second_id}"]')
-    assert "Li Si" in card.text and "Changzhou Trading" in card.text
-    assert "asked for a price list" in card.text
-    css(card, ".pop-note textarea[name=text]").send_keys("Second call: sent the price list")
-    css(card, ".pop-note button[type=submit]").click()
+    card_text = in_card(browser, second_id, "", lambda card: card.text)
+    assert "Li Si" in card_text and "Changzhou Trading" in card_text
+    assert "asked for a price list" in card_text
+    in_card(browser, second_id, ".pop-note textarea[name=text]",
+            lambda e: e.send_keys("Second call: sent the price list"))
+    in_card(browser, second_id, ".pop-note button[type=submit]", lambda e: e.click())
     wait(browser, 10).until(
         lambda d: "Note saved" in css(d, f'.pop-card[data-call="{second_id}"] .pop-note').text
     )
