@@ -35,6 +35,7 @@
 #include "levels.h"
 #include "lr_dtmf.h"
 #include "sub_block.h"
+#include "vec4.h"
 
 enum {
     SUBS_PER_WINDOW = 4,
@@ -45,29 +46,6 @@ enum {
     PAIRS = 3,         /* window pairs averaged in the phase test */
     NO_DIGIT = -1
 };
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-/* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
-static inline v4f load4(const float *p)
-{
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline v4i load4i(const int32_t *p)
-{
-    v4i v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store4(float *p, v4f v)
-{
-    memcpy(p, &v, sizeof v);
-}
 
 static const uint32_t RX_MAGIC = 0x44544d46u; /* "DTMF" */
 static const double SAMPLE_RATE = 8000.0;

@@ -19,22 +19,7 @@
 #include <string.h>
 
 #include "echo_fft.h"
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-/* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
-static inline v4f load4(const float *p)
-{
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store4(float *p, v4f v)
-{
-    memcpy(p, &v, sizeof v);
-}
+#include "vec4.h"
 
 static inline v4f reverse4(v4f v)
 {

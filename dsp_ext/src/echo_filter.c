@@ -10,28 +10,7 @@
 #include <string.h>
 
 #include "echo_filter.h"
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-/* Unaligned loads and stores: the caller's state is only 8-byte aligned. */
-static inline v4f load4(const float *p)
-{
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store4(float *p, v4f v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-static inline v4f splat(float x)
-{
-    v4f v = {x, x, x, x};
-    return v;
-}
+#include "vec4.h"
 
 static inline v4f max4(v4f a, v4f b)
 {
