@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from dsp_ext import g711
-from dsp_ext.bench import peers
 from dsp_ext.bench.harness import OURS, Bench
 from dsp_ext.echo import TAILS_MS, EchoCanceller
 
@@ -56,11 +55,7 @@ def state_bytes() -> int:
 def run(bench: Bench) -> None:
     far, near = bench_line()
     samples = far.size
-    try:
-        peer_ffi, peer = peers.load()
-    except peers.PeerUnavailableError as error:
-        peer_ffi = peer = None
-        bench.fact("speexdsp echo", f"not measured: {error}")
+    peer_ffi, peer = bench.peers_or_note("speexdsp echo")
     out = np.empty_like(near)
     frames = [(far[at : at + FRAME], near[at : at + FRAME]) for at in range(0, samples, FRAME)]
 
