@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from drivers import signals as line_signals
+from dsp_ext import fsk
 from dsp_ext.dtmf import DtmfDetector
 from dsp_ext.vad import VoiceDetector
 from firmware import line_state as machine
@@ -27,8 +28,6 @@ from firmware.callerid.modem import ModemCallerIdParser
 from firmware.profiles import profile
 
 log = logging.getLogger(__name__)
-
-FSK_CARRIERS = ("bell202", "v23")
 
 SAMPLE_RATE = 8000
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
@@ -93,7 +92,7 @@ def accepted_caller_ids(found: list[Any]) -> list[CallerIdFound]:
         if caller_id.valid:
             accepted.append(CallerIdFound(caller_id, caller_id.number))
         elif caller_id.problem == "truncated" or (
-            caller_id.carrier in FSK_CARRIERS and caller_id.message_type not in CALLER_ID_TYPES
+            caller_id.carrier in fsk.STANDARDS and caller_id.message_type not in CALLER_ID_TYPES
         ):
             log.debug("caller ID fragment ignored: %s", caller_id.raw.hex())
         else:
