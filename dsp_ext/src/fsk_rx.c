@@ -558,6 +558,19 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
     }
 }
 
+/*
+ * Hold the bit windows until the start edge is placed around `edge` (ticks
+ * relative to t) by place_start_edge; no other edge is awaited, and none is
+ * taken for 2.5 bits.
+ */
+static void refine_start_edge(struct lr_fsk_rx *st, int64_t edge)
+{
+    st->pending = 0;
+    st->refining = 1;
+    st->refine_edge = edge;
+    st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
+}
+
 /* The bit of mid, with its neighbours where they count (b is the window after it). */
 static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
 {
@@ -579,10 +592,7 @@ static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bi
          * from being confirmed. Place it around this window before
          * framing, as after a confirmation; windows are re-read from it.
          */
-        st->refining = 1;
-        st->refine_edge = mid->lo - (st->t - mid->t) * TICKS;
-        st->pending = 0;
-        st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
+        refine_start_edge(st, mid->lo - (st->t - mid->t) * TICKS);
     } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
                start_due(&st->fr)) {
         /* a start bit, or an idle mark? both, until the stop bit tells */
@@ -705,10 +715,7 @@ static void check_pending(struct lr_fsk_rx *st)
     }
     if (level > 0.5f * st->mark_level) {
         /* confirmed: hold the bit windows until the edge can be placed precisely */
-        st->pending = 0;
-        st->refining = 1;
-        st->refine_edge = st->pending_edge + TICKS;  /* step_sample moves it on a sample next */
-        st->holdoff_until = st->t + (int64_t)(2.5 * BIT_SAMPLES);
+        refine_start_edge(st, st->pending_edge + TICKS);  /* step_sample moves it on a sample next */
     }
 }
 
