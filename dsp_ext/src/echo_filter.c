@@ -204,18 +204,16 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share
         const float *xr = f->x_re[ring(f, m)], *xi = f->x_im[ring(f, m)];
         float *wr = f->w_re[m], *wi = f->w_im[m];
         v4f w = splat(weight[m]);
+        for (k = 0; k < ECHO_BINS_PAD; k += 4) {
+            v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
+            store4(wr + k, load4(wr + k) + w * (a * c + b * d));
+            store4(wi + k, load4(wi + k) + w * (a * d - b * c));
+        }
         if (leak > 0.0f && region[m] < FOCUS_IDLE * top_region) {
             v4f keep = splat(shrink);
             for (k = 0; k < ECHO_BINS_PAD; k += 4) {
-                v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
-                store4(wr + k, keep * (load4(wr + k) + w * (a * c + b * d)));
-                store4(wi + k, keep * (load4(wi + k) + w * (a * d - b * c)));
-            }
-        } else {
-            for (k = 0; k < ECHO_BINS_PAD; k += 4) {
-                v4f a = load4(xr + k), b = load4(xi + k), c = load4(er + k), d = load4(ei + k);
-                store4(wr + k, load4(wr + k) + w * (a * c + b * d));
-                store4(wi + k, load4(wi + k) + w * (a * d - b * c));
+                store4(wr + k, keep * load4(wr + k));
+                store4(wi + k, keep * load4(wi + k));
             }
         }
         if (constrained[m])
