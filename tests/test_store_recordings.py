@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from firmware.store import recordings
+from firmware.store import files, recordings
 from firmware.store.db import Store
 from firmware.store.recordings import (
     RecordingError,
@@ -68,6 +68,26 @@ def test_the_header_is_brought_up_to_date_every_sync_interval(tmp_path):
     assert read_wav(path).samples.size == 8000
     assert not read_wav(path).truncated
     writer.close()
+
+
+def test_a_new_days_folders_are_recorded_in_their_parents_on_the_disk(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(files, "fsync_directory", synced.append)
+    (tmp_path / "2026").mkdir()
+    RecordingFile(tmp_path, "2026/11/23/L1-a.wav", "pcm16", {}).close()
+    # November made in 2026 and the 23rd in November; then the folder holding the files
+    # (the sidecar's atomic writes, at the start and at the end).
+    day = tmp_path / "2026/11/23"
+    assert synced == [tmp_path / "2026", day.parent, day, day]
+    synced.clear()
+    RecordingFile(tmp_path, "2026/11/23/L1-b.wav", "pcm16", {}).close()
+    assert synced == [day, day]  # the folders exist now: nothing more
+
+
+def test_a_file_in_the_way_of_a_days_folder_is_an_error(tmp_path):
+    (tmp_path / "2026").write_text("not a folder")
+    with pytest.raises(OSError):
+        RecordingFile(tmp_path, "2026/11/23/L1-a.wav", "pcm16", {})
 
 
 def test_an_existing_recording_is_never_overwritten(tmp_path):

@@ -16,6 +16,24 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def make_folders(folder: Path) -> None:
+    """Make ``folder`` and any missing parents so that a power cut keeps them.
+
+    Each folder made is recorded in its parent, and the parent fsynced; a
+    folder that exists already costs one stat.
+    """
+    if folder.is_dir():
+        return
+    make_folders(folder.parent)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        if not folder.is_dir():
+            raise
+        return  # made meanwhile by another thread, which makes it durable
+    fsync_directory(folder.parent)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``: written beside it, flushed to disk, renamed over it."""
     descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from firmware.store.db import CALL_FIELDS, Store
-from firmware.store.files import fsync_directory, write_atomically
+from firmware.store.files import make_folders, write_atomically
 from firmware.store.wavformat import (
     ENCODINGS,
     bytes_per_sample,
@@ -104,14 +104,15 @@ class RecordingFile:
         if self.encoding not in ENCODINGS:
             raise ValueError(f"unknown encoding {self.encoding!r}; use one of {sorted(ENCODINGS)}")
         self.path = self.root / self.relative
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(self.path.parent)  # a new day's folder survives a power cut too
         self._sample_bytes = bytes_per_sample(self.encoding)
         self._stream = self.path.open("xb")  # never overwrite an existing recording
         try:
             self._stream.write(wav_header(self.encoding, 0))
+            # The sidecar's atomic write fsyncs the folder after its rename, so the new
+            # WAV file's name, made before it, is on the disk once it returns.
             self._write_sidecar("recording")
             self._sync_file()
-            fsync_directory(self.path.parent)
         except OSError:
             # Nothing was recorded yet: leave no half-made file behind (a full disk).
             with contextlib.suppress(OSError):
