@@ -1,8 +1,11 @@
 """The line engine: one worker thread per line, the store, the event bus.
 
-Threads, by name: ``line-<n>`` reads line n's audio frame by frame, runs
-its detectors and state machine and carries out the actions (call log,
-recording; ``firmware.line_worker``); ``bus`` serves the Unix socket;
+Threads, by name: ``capture-<n>`` reads line n's audio and signals as they
+come and queues them (``firmware.line_input``); ``line-<n>`` takes them
+frame by frame, runs its detectors and state machine and carries out the
+actions (call log, recording; ``firmware.line_worker``), and may fall
+behind the line for a while (a slow disk) without losing audio; ``bus``
+serves the Unix socket;
 ``audio`` serves live listening (``firmware.live_audio``), fed by the
 workers only while someone listens.
 Time on a line is its sample clock: the worker's start time plus 20 ms per
@@ -21,6 +24,8 @@ encoding, voice thresholds or enabled state changed, or every line when the
 country profile changed, is restarted on its own once its call in progress
 has ended (the call is logged and recorded to its end under the old
 settings); lines added are started and lines removed stopped the same way.
+A line restarted on unchanged drivers keeps them open, and its new worker
+goes on with the audio the old one's reader had queued: not a frame is lost.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drivers.audio import FRAME_SECONDS
 from firmware import line_state as machine
 from firmware import numbers
 from firmware.bus import EventBus
@@ -160,9 +166,13 @@ class Engine:
         for problem in report.damaged:
             log.error("recording beyond repair: %s", problem)
 
-    def _start_line(self, line: Line, started_at: float) -> LineWorker:
+    def _start_line(
+        self, line: Line, started_at: float, predecessor: LineWorker | None = None
+    ) -> LineWorker:
+        """Start line ``line``'s worker; a ``predecessor`` on the same drivers hands over its
+        open drivers and the audio its reader has queued, so not a frame is lost."""
         country = profile(self.config.device.country)
-        io = self.open_line(line)
+        io = predecessor.io if predecessor is not None else self.open_line(line)
         vox = line.recording.vox
         worker: LineWorker | None = None  # bound below; the recorder's clock is its line time
         recorder = LineRecorder(
@@ -185,6 +195,7 @@ class Engine:
             policy=policy_for(self.config, line),
             started_at=started_at,
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
+            line_input=predecessor.input if predecessor is not None else None,
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -306,20 +317,28 @@ class Engine:
         offline = {"type": "line_state", "line": worker.number, "state": "offline"}
         with self._lines_lock:
             if self._stopping or self.workers.get(worker.number) is not worker:
+                worker.release()
                 return
             del self.workers[worker.number]
             line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
             if line is not None and line.enabled:
-                # Line time goes on from where the old worker left it (a simulated line
-                # may run ahead of the clock; a real one loses the few frames of the swap).
                 try:
-                    self._start_line(line, max(self.clock(), worker.now))
+                    if same_drivers(worker.line, line):
+                        # Line time goes on from the old worker's last frame.
+                        self._start_line(line, worker.now, predecessor=worker)
+                    else:
+                        # The audio the old drivers had queued is dropped with them; line
+                        # time goes on past it (a simulated line may run ahead of the clock).
+                        worker.release()
+                        read = worker.now + worker.input.backlog * FRAME_SECONDS
+                        self._start_line(line, max(self.clock(), read))
                 except Exception:
                     log.exception("line %d could not restart with its new settings", worker.number)
                 else:
                     log.info("line %d restarted with its new settings", worker.number)
                     return
             else:
+                worker.release()
                 log.info("line %d stopped", worker.number)
         self._publish(offline)
 
@@ -347,24 +366,32 @@ class Engine:
             "location_en": facts.get("location_en"),
             "started_at": call.started_at if call else None,
             "overruns": worker.io.capture.overruns,
+            # How far the worker is behind its line's audio, now and at worst.
+            "behind_s": worker.input.backlog * FRAME_SECONDS,
+            "most_behind_s": worker.input.most_behind * FRAME_SECONDS,
             "alive": worker.is_alive(),
         }
 
 
 # What a running line worker is built from; policy settings (mode, schedule,
 # pre-roll, name) change live and need no restart.
+def _driver_settings(line: Line) -> tuple:
+    return (line.enabled, line.audio, line.signals, line.playback, line.modem)
+
+
 def _worker_settings(line: Line) -> tuple:
     vox = line.recording.vox
     return (
-        line.enabled,
-        line.audio,
-        line.signals,
-        line.playback,
-        line.modem,
+        *_driver_settings(line),
         line.recording.encoding,
         vox.threshold_dbm0,
         vox.hangover_ms,
     )
+
+
+def same_drivers(old: Line, new: Line) -> bool:
+    """Whether a restarted line's successor can go on with its predecessor's open drivers."""
+    return _driver_settings(old) == _driver_settings(new)
 
 
 def needs_restart(old: Line | None, new: Line) -> bool:

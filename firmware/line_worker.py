@@ -1,9 +1,10 @@
 """One line's worker thread: its audio frame by frame through its detectors and state machine.
 
-``LineWorker`` (a thread named ``line-<n>``) reads the line's audio, turns
-its signals and detections into state-machine events, steps the machine
+``LineWorker`` (a thread named ``line-<n>``) takes the line's audio and
+signals from its reader thread (``capture-<n>``, ``firmware.line_input``),
+turns them and its detections into state-machine events, steps the machine
 and has the line's ``CallLog`` carry out the actions (call log, recording,
-relay). Line time is the worker's start time plus 20 ms per frame read, so
+relay). Line time is the worker's start time plus 20 ms per frame taken, so
 a simulated office played faster than real time keeps exact call times.
 Commands from other threads (start a recording, seize the line, a new
 policy) are queued and become events at the next frame; a listener's audio
@@ -32,6 +33,7 @@ from firmware import line_state as machine
 from firmware.call_log import CallLog
 from firmware.config import Line
 from firmware.detectors import LineDetectors, signal_event
+from firmware.line_input import LineInput
 from firmware.live_audio import AudioTap
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,10 @@ class LineWorker(threading.Thread):
         policy: machine.Policy,
         started_at: float,
         tap: AudioTap | None = None,
+        line_input: LineInput | None = None,
     ) -> None:
         super().__init__(name=f"line-{line.number}", daemon=True)
+        self.line = line  # the settings it was built with
         self.number = line.number
         self.io = io
         self.detectors = detectors
@@ -76,10 +80,14 @@ class LineWorker(threading.Thread):
         self.started_at = started_at
         self.tap = tap  # live listening
         self.frames = 0
+        # A successor on the same drivers goes on reading its predecessor's input.
+        self.input = line_input or LineInput(io.capture, io.signals, f"capture-{line.number}")
         self.failure: BaseException | None = None
         self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
         self._retire = threading.Event()
-        self.retired = False  # stopped on request (``retire``), not because its audio ended
+        # Stopped on request (``retire``), not because its audio ended: its line's input
+        # and drivers are left open for ``on_exit`` to hand on or ``release``.
+        self.retired = False
         self.on_exit: Callable[[LineWorker], None] | None = None
 
     @property
@@ -107,8 +115,9 @@ class LineWorker(threading.Thread):
 
     def run(self) -> None:
         try:
-            while (frame := self.io.capture.read()) is not None:
-                self._frame(frame)
+            self.input.start()
+            while (arrival := self.input.take()) is not None:
+                self._frame(arrival.frame, arrival.signals)
                 if self._retire.is_set() and self.idle:
                     self.retired = True
                     break
@@ -116,19 +125,25 @@ class LineWorker(threading.Thread):
             self.failure = error
             log.exception("line %d stopped on an error", self.number)
         finally:
+            if not self.retired:
+                self.input.abandon()
             self._finish()
-            if self.retired:
-                with contextlib.suppress(Exception):
-                    self.io.close()
             if self.on_exit is not None:
                 self.on_exit(self)
 
-    def _frame(self, frame) -> None:
+    def release(self) -> None:
+        """Close a retired worker's line input and drivers (when no successor takes them)."""
+        self.input.abandon()
+        with contextlib.suppress(Exception):
+            self.io.close()
+
+    def _frame(self, frame, signals: tuple[SignalEvent, ...]) -> None:
         at = self.now
         if self.tap is not None and self.tap.listening:
             self.tap.feed(frame)
-        for event in self._signal_events(at):
-            self._step(event)
+        for change in signals:
+            for event in self._translate(change, at):
+                self._step(event)
         while True:
             try:
                 make_event = self._commands.get_nowait()
@@ -143,15 +158,6 @@ class LineWorker(threading.Thread):
         if finished is not None:
             self.call_log.recording_error(finished, at)
         self.frames += 1
-
-    def _signal_events(self, at: float) -> list[machine.Event]:
-        signals = self.io.signals
-        if signals is None:
-            return []
-        events: list[machine.Event] = []
-        while (change := signals.poll(0)) is not None:
-            events.extend(self._translate(change, at))
-        return events
 
     def _translate(self, change: SignalEvent, at: float) -> list[machine.Event]:
         # While the box's own relay holds the line, the loop current is ours:

@@ -18,6 +18,7 @@ from firmware.simulation.office import Office
 from firmware.simulation.scenario import from_document, load
 from firmware.simulation.sounds import box_sounds
 from firmware.store.db import Store
+from firmware.store.recordings import RecordingFile
 from firmware.wavfile import read_wav
 from tests.engine_config import configure
 
@@ -70,6 +71,44 @@ def test_the_short_scenario_is_logged_and_recorded_as_it_happened(tmp_path):
         if call.direction == "in":
             assert audio.seconds == pytest.approx(call.duration_s, abs=TIME_TOLERANCE_S)
     assert [e["type"] for e in events].count("call_ended") == 3
+
+
+def test_a_disk_that_stalls_loses_no_audio(tmp_path, monkeypatch):
+    """Every flush to the disk takes 0.3 s (an SD card busy erasing) while the office
+    plays like sound cards with one second of buffer, at x10: 100 ms of slack in
+    wall-clock time. The lines' readers keep the cards drained meanwhile."""
+    stall_s = 0.3
+    stalls = []
+    flush = RecordingFile._sync_file
+
+    def slow_flush(recording):
+        stalls.append(recording.relative)
+        time.sleep(stall_s)
+        flush(recording)
+
+    monkeypatch.setattr(RecordingFile, "_sync_file", slow_flush)
+    configure(tmp_path, 2)
+    office = Office(load("short"), box_sounds(), speed=10, prefix="stall-", like_a_sound_card=True)
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "stall-"))
+    engine.start()
+    office.start()
+    office.join(timeout=120)
+    assert engine.wait(timeout=60), "the lines did not finish"
+    status = engine.handle_command({"command": "status"})["lines"]
+    engine.stop()
+    assert len(stalls) >= 4  # each recording flushed at its start and end at least
+    assert [line.overruns for line in office.lines.values()] == [0, 0]
+    assert max(line["most_behind_s"] for line in status) >= stall_s
+    with Store(tmp_path / "linerec.db") as store:
+        calls = {call.id: call for call in store.calls()}
+        recordings = store.recordings()
+    assert len(calls) == 3 and len(recordings) == 2
+    for recording in recordings:
+        call = calls[recording.call_id]
+        audio = read_wav(tmp_path / "recordings" / recording.path)
+        assert recording.state == "complete"
+        if call.direction == "in":
+            assert audio.seconds == pytest.approx(call.duration_s, abs=TIME_TOLERANCE_S)
 
 
 def test_withheld_numbers_and_no_record_numbers(tmp_path):

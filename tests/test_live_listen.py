@@ -274,42 +274,51 @@ def test_the_web_gives_back_its_slots(office, monkeypatch):
 
 
 class ListFrames(CaptureStream):
-    """Frames from a list; someone starts listening half way through."""
+    """Frames from a list."""
 
-    def __init__(self, audio: list[np.ndarray], tap) -> None:
+    def __init__(self, audio: list[np.ndarray]) -> None:
         super().__init__("list:")
-        self.audio = list(audio)
-        self.tap = tap
-        self.index = 0
+        self.audio = iter(audio)
 
     def read(self):
-        if self.index == len(self.audio):
-            return None
-        self.tap.listening = self.index >= len(self.audio) // 2
-        self.index += 1
-        return self.audio[self.index - 1]
+        return next(self.audio, None)
 
     def _release(self) -> None:
         pass
 
 
+class ListenerFromHalfWay:
+    """A line's tap whose listener arrives when the worker is half way through the audio."""
+
+    def __init__(self, half: int) -> None:
+        self.half = half
+        self.worker: LineWorker | None = None
+        self.fed: list[np.ndarray] = []  # what the worker hands over
+
+    @property
+    def listening(self) -> bool:
+        return self.worker.frames >= self.half
+
+    def feed(self, frame: np.ndarray) -> None:
+        self.fed.append(frame)
+
+
 def test_workers_feed_the_tap_only_while_someone_listens(tmp_path, rng):
-    server = LiveAudioServer(tmp_path / "unused.sock")
-    tap = server.tap(1)
-    fed = []
-    tap.feed = fed.append  # what the worker hands over, instead of queueing it
     audio = frames(rng, 100)
+    tap = ListenerFromHalfWay(half=50)
     with Store(tmp_path / "linerec.db") as store:
         recorder = LineRecorder(1, tmp_path / "recordings", "alaw")
         worker = LineWorker(
             Line(number=1),
-            LineIO(ListFrames(audio, tap)),
+            LineIO(ListFrames(audio)),
             LineDetectors("CN"),
             CallLog(1, store, recorder, "CN", publish=lambda event: None),
             policy=machine.Policy(mode="off"),
             started_at=0.0,
             tap=tap,
         )
+        tap.worker = worker
         worker.run()
     assert worker.failure is None
-    assert len(fed) == 50 and all(a is b for a, b in zip(fed, audio[50:], strict=True))
+    assert len(tap.fed) == 50
+    assert all(a is b for a, b in zip(tap.fed, audio[50:], strict=True))
