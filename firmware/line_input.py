@@ -10,6 +10,11 @@ arrived by the time of each frame, and queue them for the worker. However
 late the worker is, it sees audio and signals in their true order, and
 line time (20 ms per frame) stays exact.
 
+The reader runs at a raised priority (``READER_NICE``) where the engine may
+raise it (as root, or with ``CAP_SYS_NICE``), so that other busy processes
+on the box cannot keep it from the card either; elsewhere it says so once
+in the log and runs at the normal priority.
+
 The queue holds ``AHEAD_S`` seconds. A worker further behind than that
 holds the reader back: a source that can wait (a file, the simulator in
 lockstep) waits, a real-time one (a sound card, a modem, the simulator
@@ -20,6 +25,8 @@ frame that was read before the line closed.
 
 from __future__ import annotations
 
+import logging
+import os
 import queue
 import threading
 from typing import NamedTuple
@@ -29,7 +36,11 @@ import numpy as np
 from drivers.audio import FRAME_SECONDS, CaptureStream
 from drivers.signals import LineSignals, SignalEvent
 
+log = logging.getLogger(__name__)
+
 AHEAD_S = 10.0  # how far the reader may run ahead of the worker
+READER_NICE = -10  # the readers' scheduling priority, where it may be raised
+_priority_refused = threading.Event()  # logged once per process
 
 
 class Arrival(NamedTuple):
@@ -106,6 +117,7 @@ class LineInput:
         self._room.set()
 
     def _read(self) -> None:
+        _raise_priority()
         error = None
         try:
             while (frame := self.capture.read()) is not None:
@@ -130,3 +142,18 @@ class LineInput:
         while (event := self.signals.poll(0)) is not None:
             events.append(event)
         return tuple(events)
+
+
+def _raise_priority() -> None:
+    """Give the calling thread (a reader) the READER_NICE priority, if the engine may."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READER_NICE)
+    except (OSError, AttributeError) as error:  # no permission, or not Linux
+        if not _priority_refused.is_set():
+            _priority_refused.set()
+            log.info(
+                "line audio readers run at the normal priority (raising it to nice %d "
+                "needs root or CAP_SYS_NICE: %s)",
+                READER_NICE,
+                getattr(error, "strerror", None) or error,
+            )

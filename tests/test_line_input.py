@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 
@@ -13,7 +15,8 @@ from drivers.errors import DeviceError
 from drivers.opening import open_capture, open_signals
 from drivers.signals import RingStarted, RingStopped
 from drivers.simline import sim_line
-from firmware.line_input import LineInput
+from firmware import line_input as line_input_module
+from firmware.line_input import READER_NICE, LineInput
 
 WAIT_S = 10.0  # generous: only a broken reader waits this long
 
@@ -26,8 +29,11 @@ class Frames(CaptureStream):
         self.count = count
         self.error = error
         self.read_count = 0
+        self.reader_nice: int | None = None  # the reading thread's priority
 
     def read(self) -> np.ndarray | None:
+        if self.reader_nice is None:
+            self.reader_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         if self.read_count == self.count:
             if self.error is not None:
                 raise self.error
@@ -122,3 +128,35 @@ def test_abandoning_frees_a_reader_held_back_by_a_full_queue():
     line_input.abandon()
     wait_until(lambda: not any(t.name == "capture-held" for t in threading.enumerate()))
     assert source.read_count == 2
+
+
+def test_the_reader_runs_at_a_raised_priority_where_it_may(caplog, monkeypatch):
+    monkeypatch.setattr(line_input_module, "_priority_refused", threading.Event())
+    source = Frames(3)
+    with caplog.at_level(logging.INFO, logger="firmware.line_input"):
+        line_input = LineInput(source, None, "capture-test")
+        line_input.start()
+        assert numbers(line_input) == [0, 1, 2]
+    may_raise = os.geteuid() == 0
+    print(f"running as {'root' if may_raise else 'a user'}: reader at nice {source.reader_nice}")
+    if may_raise:
+        assert source.reader_nice == READER_NICE
+        assert "normal priority" not in caplog.text
+    else:
+        assert source.reader_nice == os.getpriority(os.PRIO_PROCESS, 0)
+        assert "needs root or CAP_SYS_NICE" in caplog.text
+
+
+def test_a_reader_refused_the_priority_says_so_once_and_reads_on(caplog, monkeypatch):
+    monkeypatch.setattr(line_input_module, "_priority_refused", threading.Event())
+
+    def refuse(*args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "setpriority", refuse)
+    with caplog.at_level(logging.INFO, logger="firmware.line_input"):
+        for _ in range(2):
+            line_input = LineInput(Frames(3), None, "capture-test")
+            line_input.start()
+            assert numbers(line_input) == [0, 1, 2]
+    assert caplog.text.count("needs root or CAP_SYS_NICE: Operation not permitted") == 1
