@@ -89,16 +89,30 @@ class LineTimeline:
     expected: list[ExpectedCall] = field(default_factory=list)
     end: float = 0.0  # when the last call is over
     noise_seed: int = 0
+    # Where each part begins and ends, in samples: found for the parts as they are
+    # at the first render (and again if parts were added since).
+    _bounds: tuple[np.ndarray, np.ndarray] = field(
+        default=(np.empty(0, np.int64), np.empty(0, np.int64)), init=False, repr=False
+    )
 
     def render(self, start: int, count: int) -> np.ndarray:
         """Samples ``start`` to ``start + count`` of the line as int16."""
         mixed = self._noise(start, count)
-        for part in self.parts:
+        for index in self._parts_within(start, start + count):
+            part = self.parts[index]
             begin = max(start, part.start)
             end = min(start + count, part.start + part.length)
-            if begin < end:
-                mixed[begin - start : end - start] += part.source(begin - part.start, end - begin)
+            mixed[begin - start : end - start] += part.source(begin - part.start, end - begin)
         return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
+
+    def _parts_within(self, start: int, end: int) -> np.ndarray:
+        """The indices, in order, of the parts that sound between samples ``start`` and ``end``."""
+        if self._bounds[0].size != len(self.parts):
+            begins = np.array([part.start for part in self.parts], dtype=np.int64)
+            lengths = np.array([part.length for part in self.parts], dtype=np.int64)
+            self._bounds = (begins, begins + lengths)
+        begins, ends = self._bounds
+        return np.flatnonzero((begins < end) & (ends > start))
 
     def _noise(self, start: int, count: int) -> np.ndarray:
         """Line noise, drawn per 20 ms frame so that any split of the line renders the same."""
