@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from firmware.store.scopes import OwnerScope
-from firmware.store.search_plan import date_range
+from firmware.store.sql_terms import date_range, like_pattern
 
 DIRECTIONS = ("in", "out")
 OUTCOMES = ("answered", "missed", "unanswered", "blocked", "busy", "failed", "in_progress")
@@ -43,12 +43,6 @@ class FilterError(ValueError):
 def clean_number(text: str) -> str:
     """A number as typed, without the spaces, dashes, dots and brackets people write in it."""
     return re.sub(r"[\s\-().]", "", text)
-
-
-def like_pattern(text: str, *, prefix_only: bool = False) -> str:
-    """``text`` as a LIKE pattern (with ESCAPE '\\'): anywhere, or only at the start."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
 
 def _next_text(text: str) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from firmware.store.call_filter import like_pattern
 from firmware.store.db import Store, StoreError
 from firmware.store.scopes import OwnerScope
+from firmware.store.sql_terms import like_pattern
 
 CONTACT_KINDS = ("call", "visit", "email", "message", "note")
 # How a customer list may be sorted: by name, or the latest change first.

@@ -26,27 +26,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from firmware.store.sql_terms import date_range
+
 WINDOW = 5000
 
 # The filter as SQL conditions with their parameters, scope included: with
 # ``indexed`` True in the form that leads through indexes, otherwise in the
 # form that only tests rows read in another order.
 Conditions = Callable[[bool], tuple[list[str], list[object]]]
-
-
-def date_range(
-    column: str, since: float | None, until: float | None
-) -> tuple[list[str], list[object]]:
-    """``since <= column < until`` as conditions and parameters (either end may be open)."""
-    conditions: list[str] = []
-    parameters: list[object] = []
-    if since is not None:
-        conditions.append(f"{column} >= ?")
-        parameters.append(float(since))
-    if until is not None:
-        conditions.append(f"{column} < ?")
-        parameters.append(float(until))
-    return conditions, parameters
 
 
 @dataclass(frozen=True)
