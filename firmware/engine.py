@@ -316,29 +316,34 @@ class Engine:
             return
         offline = {"type": "line_state", "line": worker.number, "state": "offline"}
         with self._lines_lock:
-            if self._stopping or self.workers.get(worker.number) is not worker:
+            current = not self._stopping and self.workers.get(worker.number) is worker
+            line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
+            restart = current and line is not None and line.enabled
+            hand_over = restart and same_drivers(worker.line, line)
+            if not hand_over:
+                # The audio the old drivers had queued is dropped with them.
                 worker.release()
+            if not current:
                 return
             del self.workers[worker.number]
-            line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
-            if line is not None and line.enabled:
+            if restart:
                 try:
-                    if same_drivers(worker.line, line):
+                    if hand_over:
                         # Line time goes on from the old worker's last frame.
                         self._start_line(line, worker.now, predecessor=worker)
                     else:
-                        # The audio the old drivers had queued is dropped with them; line
-                        # time goes on past it (a simulated line may run ahead of the clock).
-                        worker.release()
+                        # Line time goes on past the dropped audio (a simulated line may
+                        # run ahead of the clock).
                         read = worker.now + worker.input.backlog * FRAME_SECONDS
                         self._start_line(line, max(self.clock(), read))
                 except Exception:
+                    if hand_over:
+                        worker.release()  # nobody took them
                     log.exception("line %d could not restart with its new settings", worker.number)
                 else:
                     log.info("line %d restarted with its new settings", worker.number)
                     return
             else:
-                worker.release()
                 log.info("line %d stopped", worker.number)
         self._publish(offline)
 
