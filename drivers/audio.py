@@ -54,7 +54,6 @@ FRAME_SAMPLES = 160
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 
 
-
 def check_frame(frame: object) -> np.ndarray:
     """Return ``frame`` if it is one frame (1-D int16, 160 samples), else raise AudioFormatError."""
     if not isinstance(frame, np.ndarray):
