@@ -219,44 +219,14 @@ def test_a_second_engine_on_the_same_data_folder_is_refused(tmp_path):
     again.stop()
 
 
-def _children_of(pid: int) -> dict[int, str]:
-    """The processes whose parent is ``pid``, with their command lines (Linux /proc)."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid:
-            children[int(entry)] = command.replace(b"\0", b" ").decode(errors="replace")
-    return children
-
-
 def test_a_killed_linerec_run_takes_its_web_process_with_it(tmp_path):
     process = subprocess.Popen(run_command(tmp_path / "data", speed=5), stdout=subprocess.PIPE,
                                text=True)
     for line in process.stdout:
         if "press Ctrl-C" in line:
             break
-    webs = [pid for pid, command in _children_of(process.pid).items() if "webui" in command]
-    assert len(webs) == 1, _children_of(process.pid)
+    assert len(web_children_of(process.pid)) == 1
     process.send_signal(signal.SIGKILL)
     process.wait()
     process.stdout.close()
-    deadline = time.monotonic() + 10
-    while _running(webs[0]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _running(webs[0]), "the web process outlived linerec run"
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie waiting for a parent to collect it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    assert web_children_end(process.pid), "the web process outlived linerec run"
