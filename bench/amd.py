@@ -18,7 +18,7 @@ import sys
 import time
 
 from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
-from firmware.amd import detect_answering_machine
+from firmware.tools.amd import detect_answering_machine
 from tests import amd_corpus
 from tests.amd_asterisk import asterisk_amd
 

@@ -28,13 +28,14 @@ import numpy as np
 
 from drivers.audio import CaptureStream
 from dsp_ext.bench.harness import OURS, Bench, pin_to_one_core
-from firmware import line_state as machine
-from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
-from firmware.detectors import LineDetectors
-from firmware.line_input import AHEAD_S
-from firmware.line_worker import LineIO, LineWorker
-from firmware.recorder import LineRecorder
+from firmware.engine import state as machine
+from firmware.engine.actions import LineActions
+from firmware.engine.detectors import LineDetectors
+from firmware.engine.reader import AHEAD_S
+from firmware.engine.recorder import LineRecorder
+from firmware.engine.worker import LineIO, LineWorker
+from firmware.link import contract
 from firmware.simulation.scenario import from_document, load
 from firmware.simulation.sounds import box_sounds
 from firmware.simulation.timeline import build_line
@@ -69,21 +70,17 @@ def pipeline(bench: Bench) -> None:
             # Each pass has a data folder of its own: the store and its recordings go together.
             data = Path(folder) / f"pass-{next(passes)}"
             with Store(data / "linerec.db") as store:
-                holder = {}
-                recorder = LineRecorder(
-                    1, data / "recordings", "alaw", clock=lambda: holder["worker"].now
-                )
-                call_log = CallLog(1, store, recorder, "CN", publish=lambda event: None)
+                recorder = LineRecorder(1, data / "recordings", "alaw")
+                actions = LineActions(1, store, recorder, "CN", publish=lambda event: None)
                 detectors = LineDetectors("CN")
                 worker = LineWorker(
                     Line(number=1),
                     LineIO(FrameList(frames)),
                     detectors,
-                    call_log,
+                    actions,
                     policy=machine.Policy(mode="vox"),
                     started_at=time.time(),
                 )
-                holder["worker"] = worker
                 worker.run()  # in this thread: the pipeline alone
                 if worker.failure is not None:
                     raise RuntimeError("the line failed during the benchmark") from worker.failure
@@ -114,7 +111,7 @@ def serve_hour(data_dir: Path, speed: float, until_s: float = 3600) -> dict:
     The data folder may already hold a configuration (8 lines on ``sim:``)
     and users: another benchmark drives a web UI on it meanwhile.
     """
-    from firmware.cli_engine import open_configured_line  # noqa: PLC0415
+    from firmware.cli.processes import open_configured_line  # noqa: PLC0415
     from firmware.engine import Engine  # noqa: PLC0415
     from firmware.simulation.office import Office  # noqa: PLC0415
 
@@ -136,7 +133,7 @@ def serve_hour(data_dir: Path, speed: float, until_s: float = 3600) -> dict:
     wall = time.monotonic() - started
     engine.wait(timeout=60)
     overruns = sum(line.overruns for line in office.lines.values())
-    lines = engine.handle_command({"command": "status"})["lines"]
+    lines = engine.handle_command(contract.StatusCommand()).lines
     engine.stop()
     with Store(data_dir / "linerec.db") as store:
         calls = len(store.calls(limit=100_000))
@@ -148,7 +145,7 @@ def serve_hour(data_dir: Path, speed: float, until_s: float = 3600) -> dict:
         "calls": calls,
         "frames": office.frames_played,
         "peak_rss_mb": peak_kb / 1024,
-        "most_behind_s": max(line["most_behind_s"] for line in lines),
+        "most_behind_s": max(line.most_behind_s for line in lines),
     }
 
 

@@ -16,7 +16,7 @@ ringback, busy, congestion, SIT, fax CNG and CED, -20 dBm0) in white noise
 - The generator (a dual tone with its cadence) against the numpy code the
   simulator used before.
 
-The plans are the firmware's (``firmware.call_progress``): the benchmark,
+The plans are the firmware's (``firmware.country.tones``): the benchmark,
 not the product, reaches into it for the real country plans, which is why it
 lives in the top-level ``bench`` package and not in ``dsp_ext.bench``.
 """
@@ -34,13 +34,13 @@ from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
 from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import ToneGenerator, cadence_segments
 from dsp_ext.tones import ToneDetector, TonePlan
-from firmware.call_progress import tone_generator, tone_plan
-from firmware.profiles import (
+from firmware.country.profiles import (
     FAX_ANSWER_TONE_ANSAM,
     FAX_CALLING_TONE,
     SPECIAL_INFORMATION_TONE,
     profile,
 )
+from firmware.country.tones import tone_generator, tone_plan
 
 SECONDS = 90
 FRAME = 160

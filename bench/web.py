@@ -27,8 +27,9 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from dsp_ext.bench.harness import Bench
-from firmware.cli_engine import start_web, stop_web
+from firmware.cli.processes import start_web, stop_web
 from firmware.config import ConfigStore, default_config
+from firmware.link import contract
 from firmware.store.accounts import Accounts
 from firmware.store.db import Store
 
@@ -85,12 +86,12 @@ def screen_pop_latency(bench: Bench) -> None:
             for index in range(POP_CALLS):
                 number = f"1390000{index:04d}"
                 at, event = stack.wait_event(
-                    lambda e, n=number: e["type"] == "caller_id" and e.get("number") == n,
+                    lambda e, n=number: isinstance(e, contract.CallerIdKnown) and e.number == n,
                     timeout=30,
                 )
                 if at < ready_at:
                     raise RuntimeError("the calls began before the browser was ready")
-                shown = _wait_pop(driver, event["call_id"])
+                shown = _wait_pop(driver, event.call_id)
                 latencies.append(shown - at)
         finally:
             close_browser(driver)

@@ -17,15 +17,12 @@ linerec touches hardware.
 
 from __future__ import annotations
 
-from drivers.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE, CaptureStream, PlaybackStream
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.errors import DriverError
 from drivers.opening import open_capture, open_modem, open_playback, open_signals
 from drivers.signals import LineSignals
 
 __all__ = [
-    "FRAME_SAMPLES",
-    "FRAME_SECONDS",
-    "SAMPLE_RATE",
     "CaptureStream",
     "DriverError",
     "LineSignals",

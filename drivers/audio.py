@@ -37,22 +37,15 @@ import abc
 
 import numpy as np
 
+from audio_format import FRAME_SAMPLES
 from drivers.closing import ClosedOnExit
 from drivers.errors import AudioFormatError, DriverClosedError
 
 __all__ = [
-    "FRAME_SAMPLES",
-    "FRAME_SECONDS",
-    "SAMPLE_RATE",
     "CaptureStream",
     "PlaybackStream",
     "check_frame",
 ]
-
-SAMPLE_RATE = 8000
-FRAME_SAMPLES = 160
-FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
-
 
 def check_frame(frame: object) -> np.ndarray:
     """Return ``frame`` if it is one frame (1-D int16, 160 samples), else raise AudioFormatError."""

@@ -16,7 +16,8 @@ import threading
 
 import numpy as np
 
-from drivers.audio import FRAME_SAMPLES, SAMPLE_RATE, CaptureStream, PlaybackStream
+from audio_format import FRAME_SAMPLES, SAMPLE_RATE
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.errors import BackendUnavailableError, DeviceError, DriverURLError
 from drivers.url import DriverURL
 

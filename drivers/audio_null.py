@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from drivers.audio import FRAME_SAMPLES, CaptureStream, PlaybackStream
+from audio_format import FRAME_SAMPLES
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.pacing import FramePacer
 from drivers.url import DriverURL
 

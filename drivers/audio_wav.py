@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.audio import FRAME_SAMPLES, SAMPLE_RATE, CaptureStream, PlaybackStream
+from audio_format import FRAME_SAMPLES, SAMPLE_RATE
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.errors import AudioFormatError, DeviceError, DriverURLError
 from drivers.pacing import FramePacer
 from drivers.url import DriverURL

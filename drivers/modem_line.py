@@ -40,7 +40,8 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from drivers.audio import FRAME_SAMPLES, CaptureStream
+from audio_format import FRAME_SAMPLES
+from drivers.audio import CaptureStream
 from drivers.errors import (
     DriverURLError,
     ModemCommandError,

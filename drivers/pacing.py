@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from drivers.audio import FRAME_SECONDS
+from audio_format import FRAME_SECONDS
 
 
 class FramePacer:

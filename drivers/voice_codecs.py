@@ -13,7 +13,7 @@ import enum
 
 import numpy as np
 
-from drivers.audio import FRAME_SAMPLES
+from audio_format import FRAME_SAMPLES
 
 __all__ = ["FrameAssembler", "SampleFormat", "VoiceDecoder", "alaw_table", "ulaw_table"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-SAMPLE_RATE = 8000
+from audio_format import SAMPLE_RATE
 
 Heard = TypeVar("Heard")
 

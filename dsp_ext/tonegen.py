@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from dsp_ext._binding import check, ffi, lib, pointer
 from dsp_ext.errors import DspInputError
 
 __all__ = ["ToneGenerator", "ToneSegment", "cadence_segments", "tone"]
 
-SAMPLE_RATE = 8000
 MAX_SEGMENTS = lib.LR_TONEGEN_MAX_SEGMENTS
 MAX_TONES = lib.LR_TONEGEN_MAX_TONES
 

@@ -4,7 +4,7 @@ A plan is a list of patterns; a pattern is a cadence of steps, each a set of
 frequencies sounding together (or silence) with the shortest and longest
 duration accepted. ``TonePattern.cadence`` builds one from nominal figures
 and a tolerance. The country tone plans themselves are the firmware's data
-(``firmware.call_progress`` builds them from the profiles).
+(``firmware.country.tones`` builds them from the profiles).
 
 >>> import numpy as np
 >>> from dsp_ext.tonegen import tone

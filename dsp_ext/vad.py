@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from dsp_ext._binding import check, ffi, input_array, lib, pointer
 from dsp_ext.errors import DspInputError
 
@@ -36,7 +37,7 @@ class VoiceEvent:
 
     @property
     def seconds(self) -> float:
-        return self.sample / 8000
+        return self.sample / SAMPLE_RATE
 
 
 class VoiceDetector:

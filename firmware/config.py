@@ -20,11 +20,11 @@ from typing import Any, Literal
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from firmware.schema import SchemaError, in_range, parse, setting, to_document
 from firmware.store.files import write_atomically
 
-CONFIG_FILE = "config.json"
 COUNTRIES = ("CN", "US", "GB", "DE")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -214,7 +214,7 @@ class ConfigStore:
     """The configuration file of a data folder."""
 
     def __init__(self, data_dir: str | Path) -> None:
-        self.path = Path(data_dir) / CONFIG_FILE
+        self.path = DataFolder(data_dir).config
 
     def _database(self) -> TinyDB:
         return TinyDB(self.path, storage=AtomicJSONStorage)

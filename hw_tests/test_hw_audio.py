@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from drivers.audio import FRAME_SAMPLES, FRAME_SECONDS
+from audio_format import FRAME_SAMPLES, FRAME_SECONDS
 from drivers.opening import open_capture, open_playback
 
 pytestmark = pytest.mark.hw

@@ -28,8 +28,7 @@ import numpy as np
 
 from dsp_ext import g711, levels
 from dsp_ext.tonegen import tone as make_tone
-from firmware.call_progress import tone_generator
-from firmware.profiles import (
+from firmware.country.profiles import (
     FAX_ANSWER_TONE,
     FAX_ANSWER_TONE_ANSAM,
     FAX_CALLING_TONE,
@@ -37,6 +36,7 @@ from firmware.profiles import (
     SPECIAL_INFORMATION_TONE,
     profile,
 )
+from firmware.country.tones import tone_generator
 from tests.support.speech import speech_tools_missing, utterance
 
 RATE = 8000

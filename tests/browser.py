@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from firmware.bus import BusClient, BusError
+from firmware.link import contract
+from firmware.link.bus import BusClient, BusError
 
 PROJECT = Path(__file__).resolve().parents[1]
 OUTPUT = PROJECT / "test-output"
@@ -103,8 +104,8 @@ class Stack:
             return
 
     def wait_event(
-        self, match: Callable[[dict], bool], timeout: float = 60.0
-    ) -> tuple[float, dict]:
+        self, match: Callable[[contract.Event], bool], timeout: float = 60.0
+    ) -> tuple[float, contract.Event]:
         """The first engine event ``match`` accepts, with its arrival time."""
         with self._events_changed:
             if not self._events_changed.wait_for(

@@ -24,7 +24,7 @@ import numpy as np
 
 from firmware.store.crm import CustomerNumber
 from firmware.store.recordings import file_sha256, write_json_atomically
-from firmware.wavfile import write_wav
+from firmware.tools.wavfile import write_wav
 from tests.web_client import PASSWORD, WebBox, web_box
 from webui import auth
 
@@ -70,7 +70,7 @@ def add_recording(
 ) -> int:
     """A finished recording of ``call_id``: file, sidecar and index row, as the recorder
     leaves them."""
-    root = office.deps.recordings_dir
+    root = office.deps.folder.recordings
     relative = f"2026/01/01/L{line}-20260101-{call_id:06d}-{call_id}-{len(office.audio)}.wav"
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""firmware.amd: answering-machine detection on outbound calls, against Asterisk's app_amd.
+"""firmware.tools.amd: answering-machine detection on outbound calls, against Asterisk's app_amd.
 
 The corpus test prints both confusion matrices (run with ``-s``); its full
 form is marked slow:
@@ -15,9 +15,7 @@ from amd_asterisk import asterisk_amd
 
 from dsp_ext import levels
 from dsp_ext.tonegen import tone
-from firmware.amd import AmdInputError, AnsweringMachineDetector, detect_answering_machine
-from firmware.call_progress import tone_generator
-from firmware.profiles import (
+from firmware.country.profiles import (
     FAX_ANSWER_TONE,
     FAX_ANSWER_TONE_ANSAM,
     FAX_CALLING_TONE,
@@ -26,6 +24,8 @@ from firmware.profiles import (
     AmdSettings,
     profile,
 )
+from firmware.country.tones import tone_generator
+from firmware.tools.amd import AmdInputError, AnsweringMachineDetector, detect_answering_machine
 from tests.support.blocks import random_blocks
 from tests.support.speech import require_speech_tools, utterance
 

@@ -355,8 +355,8 @@ def test_etsi_before_first_ring_with_dtas():
 def test_cli_cid(tmp_path, capsys):
     import json  # noqa: PLC0415
 
-    from firmware.cli import main  # noqa: PLC0415
-    from firmware.wavfile import write_wav  # noqa: PLC0415
+    from firmware.cli.commands import main  # noqa: PLC0415
+    from firmware.tools.wavfile import write_wav  # noqa: PLC0415
 
     message = MESSAGES["mdmf_full"]
     path = tmp_path / "cid.wav"

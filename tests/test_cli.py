@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from firmware import __version__
-from firmware.cli import main
-from firmware.wavfile import read_wav, write_wav
+from firmware.cli.commands import main
+from firmware.tools.wavfile import read_wav, write_wav
 
 
 def test_version(capsys):
@@ -81,8 +81,8 @@ def test_the_installed_version_is_the_one_the_extension_was_built_for():
 
 def _tone_file(path, country, names, gap_s=1.0, encoding="alaw"):
     """The country's tones one after the other (3.5 s each, ringback 12 s), with silence between."""
-    from firmware.call_progress import tone_generator  # noqa: PLC0415
-    from firmware.profiles import FAX_ANSWER_TONE, profile  # noqa: PLC0415
+    from firmware.country.profiles import FAX_ANSWER_TONE, profile  # noqa: PLC0415
+    from firmware.country.tones import tone_generator  # noqa: PLC0415
 
     tones = {**profile(country).tones, "fax_ced": FAX_ANSWER_TONE}
     gap = np.zeros(int(gap_s * 8000), dtype=np.int16)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from firmware.cli import main
+from firmware.cli.commands import main
 from firmware.config import ConfigError, ConfigStore, default_config, validate
 from firmware.schema import SchemaError
 from firmware.store import files

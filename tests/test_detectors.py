@@ -8,7 +8,7 @@ import pytest
 
 from firmware.callerid import build_mdmf
 from firmware.callerid.message import parse_message
-from firmware.detectors import accepted_caller_ids
+from firmware.engine.detectors import accepted_caller_ids
 
 MESSAGE = build_mdmf(date="12011830", number="13912345678", name="ZHANG")
 
@@ -24,7 +24,7 @@ def test_a_good_message_gives_the_callers_number():
 
 @pytest.mark.parametrize("carrier", ["bell202", "v23", "modem"])
 def test_a_caller_id_message_that_fails_its_checksum_is_logged_and_never_taken(carrier, caplog):
-    caplog.set_level(logging.DEBUG, logger="firmware.detectors")
+    caplog.set_level(logging.DEBUG, logger="firmware.engine.detectors")
     assert accepted_caller_ids([parse_message(garbled(MESSAGE), carrier=carrier)]) == []
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "bad checksum" in warnings[0].getMessage()
@@ -39,13 +39,13 @@ def test_a_caller_id_message_that_fails_its_checksum_is_logged_and_never_taken(c
     ],
 )
 def test_fragments_from_speech_and_tones_are_not_news_for_the_log(raw, caplog):
-    caplog.set_level(logging.DEBUG, logger="firmware.detectors")
+    caplog.set_level(logging.DEBUG, logger="firmware.engine.detectors")
     assert accepted_caller_ids([parse_message(raw, carrier="v23")]) == []
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
 
 
 def test_a_modem_report_of_an_unknown_type_is_logged(caplog):
     """A modem reports only what it took for caller ID: anything odd there is news."""
-    caplog.set_level(logging.DEBUG, logger="firmware.detectors")
+    caplog.set_level(logging.DEBUG, logger="firmware.engine.detectors")
     assert accepted_caller_ids([parse_message(bytes.fromhex("000080"), carrier="modem")]) == []
     assert [r.levelno for r in caplog.records] == [logging.WARNING]

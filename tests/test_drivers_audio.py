@@ -12,8 +12,8 @@ import wave
 import numpy as np
 import pytest
 
+from audio_format import FRAME_SAMPLES
 from drivers import errors
-from drivers.audio import FRAME_SAMPLES
 from drivers.opening import open_capture, open_playback
 from drivers.pacing import FramePacer
 from drivers.simline import sim_line

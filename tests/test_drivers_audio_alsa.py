@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audio_format import FRAME_SAMPLES
 from drivers import errors
-from drivers.audio import FRAME_SAMPLES
 from drivers.opening import open_capture, open_playback
 
 PROJECT = Path(__file__).resolve().parents[1]

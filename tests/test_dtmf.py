@@ -223,8 +223,8 @@ def test_fuzz_generate(digits, level, twist, on_ms, off_ms):
 
 
 def test_cli_digits_and_json(tmp_path, capsys):
-    from firmware.cli import main  # noqa: PLC0415
-    from firmware.wavfile import write_wav  # noqa: PLC0415
+    from firmware.cli.commands import main  # noqa: PLC0415
+    from firmware.tools.wavfile import write_wav  # noqa: PLC0415
 
     path = tmp_path / "dialled.wav"
     write_wav(path, dtmf_generate("4008*#", level_dbm0=-15.0, on_ms=70, off_ms=60), "ulaw")
@@ -238,7 +238,7 @@ def test_cli_digits_and_json(tmp_path, capsys):
 
 
 def test_cli_bad_wav_is_one_line_and_exit_2(tmp_path, capsys):
-    from firmware.cli import main  # noqa: PLC0415
+    from firmware.cli.commands import main  # noqa: PLC0415
 
     path = tmp_path / "bad.wav"
     path.write_bytes(b"not a wav file")

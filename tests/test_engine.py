@@ -10,16 +10,17 @@ import time
 
 import pytest
 
-from firmware.bus import BusClient
-from firmware.cli_engine import open_configured_line
+from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigStore
 from firmware.engine import Engine
+from firmware.link import contract
+from firmware.link.bus import BusClient
 from firmware.simulation.office import Office
 from firmware.simulation.scenario import from_document, load
 from firmware.simulation.sounds import box_sounds
 from firmware.store.db import Store
 from firmware.store.recordings import RecordingFile
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 from tests.engine_config import configure
 
 TIME_TOLERANCE_S = 0.05
@@ -70,7 +71,7 @@ def test_the_short_scenario_is_logged_and_recorded_as_it_happened(tmp_path):
         assert audio.samples.size == recording.samples
         if call.direction == "in":
             assert audio.seconds == pytest.approx(call.duration_s, abs=TIME_TOLERANCE_S)
-    assert [e["type"] for e in events].count("call_ended") == 3
+    assert [type(e) for e in events].count(contract.CallEnded) == 3
 
 
 def test_a_disk_that_stalls_loses_no_audio(tmp_path, monkeypatch):
@@ -94,11 +95,11 @@ def test_a_disk_that_stalls_loses_no_audio(tmp_path, monkeypatch):
     office.start()
     office.join(timeout=120)
     assert engine.wait(timeout=60), "the lines did not finish"
-    status = engine.handle_command({"command": "status"})["lines"]
+    status = engine.handle_command(contract.StatusCommand()).lines
     engine.stop()
     assert len(stalls) >= 4  # each recording flushed at its start and end at least
     assert [line.overruns for line in office.lines.values()] == [0, 0]
-    assert max(line["most_behind_s"] for line in status) >= stall_s
+    assert max(line.most_behind_s for line in status) >= stall_s
     with Store(tmp_path / "linerec.db") as store:
         calls = {call.id: call for call in store.calls()}
         recordings = store.recordings()
@@ -143,12 +144,13 @@ def test_commands_over_the_bus(tmp_path):
     office.start()
     with BusClient(tmp_path / "engine.sock") as client:
         deadline = time.monotonic() + 30
-        while client.command("status")["lines"][0]["state"] != "in_call":
+        while client.command(contract.StatusCommand()).lines[0].status.state != "in_call":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert client.command("record", line=1, on=True)["ok"]
-        assert client.command("record", line=7)["error"].startswith("no line 7")
-        while not client.command("status")["lines"][0]["recording"]:
+        assert client.command(contract.RecordCommand(1, on=True)) == contract.LineReply(1)
+        with pytest.raises(contract.CommandRefusedError, match=r"^no line 7"):
+            client.command(contract.RecordCommand(7))
+        while not client.command(contract.StatusCommand()).lines[0].status.recording:
             assert time.monotonic() < deadline
             time.sleep(0.02)
     office.join(timeout=60)

@@ -16,7 +16,7 @@ import pytest
 
 from firmware.store.db import Store
 from firmware.store.recordings import file_sha256, read_sidecar, recording_files, recover
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 
 KILLS_DEFAULT = 5
 KILLS_FULL = 50
@@ -131,7 +131,7 @@ DISK_FULL_SCRIPT = textwrap.dedent(
     # A-law is 8 kB a second: 100 kB holds about 12 seconds of recording.
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", str(data / "recordings")],
                    check=True)
-    from firmware.cli_engine import open_configured_line
+    from firmware.cli.processes import open_configured_line
     from firmware.config import ConfigStore, default_config
     from firmware.engine import Engine
     from firmware.simulation.office import Office
@@ -139,7 +139,7 @@ DISK_FULL_SCRIPT = textwrap.dedent(
     from firmware.simulation.sounds import box_sounds
     from firmware.store.db import Store
     from firmware.store.recordings import reconcile
-    from firmware.wavfile import read_wav
+    from firmware.tools.wavfile import read_wav
 
     errors = []
     class Collect(logging.Handler):

@@ -10,11 +10,12 @@ import pytest
 
 from drivers.modem import DLE, shield
 from drivers.voice_codecs import ulaw_table
-from firmware.cli_engine import open_configured_line
+from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigStore, Line, Recording, default_config
 from firmware.engine import Engine
+from firmware.link import contract
 from firmware.store.db import Store
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 from tests.drivers_fakes import FakeModem, driver_threads
 from tests.test_drivers_modem_line import modem_replies, ulaw_of
 
@@ -22,29 +23,29 @@ WAIT = 10.0
 FRAME_BYTES = 160  # one 20 ms frame of mu-law
 
 
-def next_event(events: queue.Queue, kind: str, timeout=WAIT) -> dict:
+def next_event(events: queue.Queue, kind: str, timeout=WAIT) -> contract.Event:
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0:
         try:
             event = events.get(timeout=remaining)
         except queue.Empty:
             break
-        if event["type"] == kind:
+        if event.kind.value == kind:
             return event
     raise AssertionError(f"no {kind!r} event came")
 
 
-def events_of(events: queue.Queue, *kinds: str, timeout=WAIT) -> dict[str, dict]:
+def events_of(events: queue.Queue, *kinds: str, timeout=WAIT) -> dict[str, contract.Event]:
     """The next event of each of ``kinds``, in whatever order they come."""
-    found: dict[str, dict] = {}
+    found: dict[str, contract.Event] = {}
     deadline = time.monotonic() + timeout
     while set(found) != set(kinds) and (remaining := deadline - time.monotonic()) > 0:
         try:
             event = events.get(timeout=remaining)
         except queue.Empty:
             break
-        if event["type"] in kinds:
-            found.setdefault(event["type"], event)
+        if event.kind.value in kinds:
+            found.setdefault(event.kind.value, event)
     assert set(found) == set(kinds), f"only {sorted(found)} of {sorted(kinds)} came"
     return found
 
@@ -77,8 +78,8 @@ def test_a_call_on_a_modem_line_is_logged_with_caller_id_and_recorded(
     next_event(events, "call_started")
     fake.send(b"\r\nDATE = 1123\r\nTIME = 1042\r\nNMBR = 13800138000\r\nNAME = ZHANG SAN\r\n")
     caller = next_event(events, "caller_id")
-    assert (caller["number"], caller["name"]) == ("13800138000", "ZHANG SAN")
-    assert caller["location_en"]  # the number's place, from phonenumbers
+    assert (caller.number, caller.name) == ("13800138000", "ZHANG SAN")
+    assert caller.location_en  # the number's place, from phonenumbers
     fake.send(b"\r\nRING\r\n")
     # Someone picks up the phone: the modem listens in and the call is recorded.
     fake.send(bytes([DLE, ord("H")]))
@@ -93,7 +94,7 @@ def test_a_call_on_a_modem_line_is_logged_with_caller_id_and_recorded(
     time.sleep(0.3)
     fake.send(bytes([DLE, ord("h")]))
     finished = events_of(events, "call_ended", "recording_stopped")
-    assert finished["call_ended"]["outcome"] == "answered"
+    assert finished["call_ended"].outcome == "answered"
 
     with Store(tmp_path / "linerec.db") as store:
         (call,) = store.calls()
@@ -122,7 +123,7 @@ def test_a_missed_call_on_a_modem_line(modem_engine, tmp_path):
     fake.send(b"\r\nRING\r\n")
     # Nobody answers; the line's ring timeout (China: 4 s gaps) ends it as missed.
     ended = next_event(events, "call_ended", timeout=20)
-    assert ended["outcome"] == "missed"
+    assert ended.outcome == "missed"
     with Store(tmp_path / "linerec.db") as store:
         (call,) = store.calls()
         assert store.recordings() == []

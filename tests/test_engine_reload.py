@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from firmware.cli_engine import open_configured_line
+from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigError
 from firmware.engine import Engine
+from firmware.link import contract
 from firmware.simulation.office import Office
 from firmware.simulation.scenario import from_document
 from firmware.simulation.sounds import box_sounds
@@ -24,12 +25,12 @@ def play_changing(data_dir, scenario, prefix: str, change):
     thread (so at an exact point of line time) and its result is kept. The engine is left
     with the office as ``engine.office``."""
     office = Office(scenario, box_sounds(), speed=0, prefix=prefix)
-    events: list[dict] = []
-    replies: list[dict] = []
+    events: list[contract.Event] = []
+    replies: list[contract.Reply] = []
 
     def publish(event):
         events.append(event)
-        if event["type"] == "call_answered" and not replies:
+        if isinstance(event, contract.CallAnswered) and not replies:
             replies.append(change(engine))
 
     engine = Engine(data_dir, lambda line: open_configured_line(line, prefix), publish=publish)
@@ -61,12 +62,12 @@ def test_a_mode_change_reaches_the_call_in_progress_without_a_restart(tmp_path):
 
     def switch_on(engine):
         config.update_line(1, recording={"mode": "auto"})
-        return engine.handle_command({"command": "reload_config"})
+        return engine.handle_command(contract.ReloadConfigCommand())
 
     engine, first, calls, recordings, replies, _ = play_changing(
         tmp_path, from_document(two_calls("13800138000")), "reload-mode-", switch_on
     )
-    assert replies == [{"restarting": [], "started": [], "stopping": [], "failed": {}}]
+    assert replies == [contract.ReloadReply(restarting=(), started=(), stopping=(), failed=())]
     assert engine.workers[1] is first and not first.retired  # a policy needs no restart
     assert [call.outcome for call in calls] == ["answered", "answered"]
     # The first call was answered with recording off; it is recorded from the next frame on.
@@ -83,12 +84,12 @@ def test_a_country_change_restarts_the_line_once_its_call_has_ended(tmp_path):
 
     def move_to_the_us(engine):
         config.set_device(country="US")
-        return engine.handle_command({"command": "reload_config"})
+        return engine.handle_command(contract.ReloadConfigCommand())
 
     engine, first, calls, recordings, replies, events = play_changing(
         tmp_path, from_document(two_calls(NEW_YORK)), "reload-country-", move_to_the_us
     )
-    assert replies[0]["restarting"] == [1]
+    assert replies[0].restarting == (1,)
     assert first.retired and not first.is_alive()
     assert engine.workers[1] is not first
     # The call in progress went on to its end under the old profile, logged and recorded whole.
@@ -106,7 +107,7 @@ def test_a_country_change_restarts_the_line_once_its_call_has_ended(tmp_path):
     assert first.frames + engine.workers[1].frames == engine.office.frames_played
     assert after.started_at - first.started_at == pytest.approx(40, abs=FRAME_TOLERANCE_S)
     assert recordings[after.id].state == "complete"
-    assert [e["type"] for e in events].count("call_ended") == 2
+    assert [type(e) for e in events].count(contract.CallEnded) == 2
 
 
 def test_lines_are_added_removed_and_disabled_live(tmp_path):
@@ -118,26 +119,27 @@ def test_lines_are_added_removed_and_disabled_live(tmp_path):
         plain = config.load()
         second = plain.lines[0].__class__(number=2, name="Fax", audio="null:")
         config.save(plain.__class__(plain.device, [*plain.lines, second]))
-        reply = engine.handle_command({"command": "reload_config"})
-        assert reply["started"] == [2] and engine.workers[2].is_alive()
-        status = engine.handle_command({"command": "status"})
-        assert sorted(line["line"] for line in status["lines"]) == [1, 2]
+        reply = engine.handle_command(contract.ReloadConfigCommand())
+        assert reply.started == (2,) and engine.workers[2].is_alive()
+        status = engine.handle_command(contract.StatusCommand())
+        assert sorted(line.status.line for line in status.lines) == [1, 2]
 
         config.update_line(2, enabled=False)
         old_second = engine.workers[2]
-        assert engine.handle_command({"command": "reload_config"})["stopping"] == [2]
+        assert engine.handle_command(contract.ReloadConfigCommand()).stopping == (2,)
         old_second.join(timeout=5)
         assert not old_second.is_alive() and 2 not in engine.workers
 
         config.update_line(2, enabled=True, audio="wav:/nonexistent/line.wav")
-        failed = engine.handle_command({"command": "reload_config"})
-        assert "2" in failed["failed"] and 2 not in engine.workers  # line 1 runs on regardless
+        failed = engine.handle_command(contract.ReloadConfigCommand())
+        assert [failure.line for failure in failed.failed] == [2]  # line 1 runs on regardless
+        assert 2 not in engine.workers
         assert engine.workers[1].is_alive()
 
         keep = engine.config
         config.path.write_text('{"lines": {"1": {"number": "one"}}}')
         with pytest.raises(ConfigError):
-            engine.handle_command({"command": "reload_config"})
+            engine.handle_command(contract.ReloadConfigCommand())
         assert engine.config is keep  # a broken file leaves the running settings alone
     finally:
         engine.stop()

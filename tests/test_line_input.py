@@ -15,8 +15,8 @@ from drivers.errors import DeviceError
 from drivers.opening import open_capture, open_signals
 from drivers.signals import RingStarted, RingStopped
 from drivers.simline import sim_line
-from firmware import line_input as line_input_module
-from firmware.line_input import READER_NICE, LineInput
+from firmware.engine import reader as line_input_module
+from firmware.engine.reader import READER_NICE, LineInput
 
 WAIT_S = 10.0  # generous: only a broken reader waits this long
 
@@ -133,7 +133,7 @@ def test_abandoning_frees_a_reader_held_back_by_a_full_queue():
 def test_the_reader_runs_at_a_raised_priority_where_it_may(caplog, monkeypatch):
     monkeypatch.setattr(line_input_module, "_priority_refused", threading.Event())
     source = Frames(3)
-    with caplog.at_level(logging.INFO, logger="firmware.line_input"):
+    with caplog.at_level(logging.INFO, logger="firmware.engine.reader"):
         line_input = LineInput(source, None, "capture-test")
         line_input.start()
         assert numbers(line_input) == [0, 1, 2]
@@ -154,7 +154,7 @@ def test_a_reader_refused_the_priority_says_so_once_and_reads_on(caplog, monkeyp
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "setpriority", refuse)
-    with caplog.at_level(logging.INFO, logger="firmware.line_input"):
+    with caplog.at_level(logging.INFO, logger="firmware.engine.reader"):
         for _ in range(2):
             line_input = LineInput(Frames(3), None, "capture-test")
             line_input.start()

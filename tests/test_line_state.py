@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from firmware.line_state import (
+from firmware.engine.state import (
     EVENT_TYPES,
     TRANSITIONS,
     Call,

@@ -15,17 +15,18 @@ import pytest
 from drivers.audio import CaptureStream
 from drivers.opening import open_capture
 from drivers.simline import sim_line
-from firmware import line_state as machine
-from firmware.call_log import CallLog
 from firmware.config import ConfigStore, Line, default_config
-from firmware.detectors import LineDetectors
+from firmware.datafolder import DataFolder
 from firmware.engine import Engine
-from firmware.line_worker import LineIO, LineWorker
-from firmware.live_audio import AUDIO_SOCKET, LiveAudioServer
-from firmware.recorder import LineRecorder
+from firmware.engine import state as machine
+from firmware.engine.actions import LineActions
+from firmware.engine.detectors import LineDetectors
+from firmware.engine.recorder import LineRecorder
+from firmware.engine.worker import LineIO, LineWorker
+from firmware.link.live_audio import LiveAudioServer
 from firmware.store.db import Store
 from tests.calls_box import make_office
-from webui.deps import AUDIO_SOCKET as WEB_AUDIO_SOCKET
+from tests.web_client import web_box
 from webui.pages import listen
 
 FRAME_BYTES = 320
@@ -72,7 +73,7 @@ def read_exactly(client: socket.socket, size: int) -> bytes:
 
 @pytest.fixture
 def server(tmp_path):
-    made = LiveAudioServer(tmp_path / AUDIO_SOCKET, max_listeners=4)
+    made = LiveAudioServer(DataFolder(tmp_path).audio_socket, max_listeners=4)
     for line in (1, 2):
         made.tap(line)
     made.start()
@@ -81,8 +82,10 @@ def server(tmp_path):
 
 
 def test_the_socket_is_where_the_web_looks_and_private_to_the_group(server, tmp_path):
-    assert AUDIO_SOCKET == WEB_AUDIO_SOCKET
-    assert stat.S_IMODE((tmp_path / AUDIO_SOCKET).stat().st_mode) == 0o660
+    web = web_box(tmp_path)
+    assert server.socket_path == web.deps.folder.audio_socket
+    web.close()
+    assert stat.S_IMODE((tmp_path / "engine-audio.sock").stat().st_mode) == 0o660
 
 
 def test_listeners_get_their_lines_audio_and_taps_are_idle_without_them(server, rng):
@@ -312,7 +315,7 @@ def test_workers_feed_the_tap_only_while_someone_listens(tmp_path, rng):
             Line(number=1),
             LineIO(ListFrames(audio)),
             LineDetectors("CN"),
-            CallLog(1, store, recorder, "CN", publish=lambda event: None),
+            LineActions(1, store, recorder, "CN", publish=lambda event: None),
             policy=machine.Policy(mode="off"),
             started_at=0.0,
             tap=tap,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from firmware.config import ConfigStore, Line, Recording, default_config
-from firmware.line_state import Policy
-from firmware.numbers import describe
-from firmware.policy import policy_for
-from firmware.profiles import PROFILES, profile
+from firmware.country.numbers import describe
+from firmware.country.profiles import PROFILES, profile
+from firmware.engine.policy import policy_for
+from firmware.engine.state import Policy
 
 
 @pytest.mark.parametrize(

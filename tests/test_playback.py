@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from dsp_ext import g711
-from firmware.playback import (
+from firmware.store.recordings import RecordingFile
+from firmware.tools.wavfile import read_wav, write_wav
+from webui.http_range import ByteRange, UnsatisfiableRange, requested_range
+from webui.playback import (
     PCM_HEADER,
     OutsideRecordingsError,
     PlaybackError,
     pcm_view,
     recording_file,
 )
-from firmware.store.recordings import RecordingFile
-from firmware.wavfile import read_wav, write_wav
-from webui.http_range import ByteRange, UnsatisfiableRange, requested_range
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from audio_format import SAMPLE_RATE as RATE
 from dsp_ext import levels
-from firmware.profiles import PROFILES
+from firmware.country.profiles import PROFILES
 from firmware.simulation.scenario import ScenarioError, from_document, load
-from firmware.simulation.timeline import RATE, Sounds, build_line
+from firmware.simulation.timeline import Sounds, build_line
 from firmware.simulation.voices import Conversation
 
 

@@ -21,7 +21,7 @@ from firmware.store.recordings import (
     relative_path,
     repair,
 )
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 
 
 class FakeClock:

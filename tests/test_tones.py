@@ -19,9 +19,9 @@ from dsp_ext.dtmf import DIGITS, dtmf_generate
 from dsp_ext.errors import DspError, DspInputError
 from dsp_ext.tonegen import ToneGenerator, ToneSegment, cadence_segments, tone
 from dsp_ext.tones import ToneDetector, ToneEvent, TonePattern, TonePlan, ToneStep
-from firmware.call_progress import detector as country_detector
-from firmware.call_progress import tone_generator
-from firmware.profiles import FAX_ANSWER_TONE_ANSAM, PROFILES
+from firmware.country.profiles import FAX_ANSWER_TONE_ANSAM, PROFILES
+from firmware.country.tones import detector as country_detector
+from firmware.country.tones import tone_generator
 from tests.support.bad_buffers import BAD_SAMPLE_BUFFERS
 from tests.support.blocks import random_blocks
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import tones_harness as h
 
-from firmware.call_progress import tone_plan
-from firmware.profiles import PROFILES
+from firmware.country.profiles import PROFILES
+from firmware.country.tones import tone_plan
 
 COUNTRIES = sorted(PROFILES)
 VARIATIONS = {

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dsp_ext import g711
 from firmware.store import files
-from firmware.wavfile import WavError, read_wav, write_wav
+from firmware.tools.wavfile import WavError, read_wav, write_wav
 
 
 def riff(*chunks: bytes, riff_size: int | None = None) -> bytes:

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from firmware.link import contract
 from tests.browser import Stack, chromium, close_browser, require_browser, screenshot
 
 CALLER = "13912345678"
@@ -127,9 +128,9 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
 
     # The caller's card pops within a second of the caller-ID event.
     caller_at, caller_id = stack.wait_event(
-        lambda e: e["type"] == "caller_id" and e["line"] == 1
+        lambda e: isinstance(e, contract.CallerIdKnown) and e.line == 1
     )
-    call_id = caller_id["call_id"]
+    call_id = caller_id.call_id
     wait(browser, 10).until(lambda d: pop_shown_at(d, call_id, "caller_id") is not None)
     latency = pop_shown_at(browser, call_id, "caller_id") - caller_at
     print(f"\nscreen pop {latency * 1000:.0f} ms after the caller-ID event")
@@ -150,10 +151,10 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
 
     # The second call: the card knows the customer and the first note.
     second_at, second = stack.wait_event(
-        lambda e: e["type"] == "caller_id" and e["line"] == 1 and e["call_id"] != call_id,
+        lambda e: isinstance(e, contract.CallerIdKnown) and e.line == 1 and e.call_id != call_id,
         timeout=90,
     )
-    second_id = second["call_id"]
+    second_id = second.call_id
     wait(browser, 10).until(lambda d: pop_shown_at(d, second_id, "caller_id") is not None)
     assert pop_shown_at(browser, second_id, "caller_id") - second_at < POP_LATENCY_LIMIT_S
     card_text = in_card(browser, second_id, "", lambda card: card.text)
@@ -202,12 +203,12 @@ def test_the_call_is_in_the_log_and_its_recording_plays(stack, browser):
     """After the first test: the first call, found in the log, plays from its recording."""
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
-    _, first = stack.wait_event(lambda e: e["type"] == "caller_id" and e["line"] == 1)
+    _, first = stack.wait_event(lambda e: isinstance(e, contract.CallerIdKnown) and e.line == 1)
     stack.wait_event(
-        lambda e: e["type"] == "recording_stopped" and e["call_id"] == first["call_id"]
+        lambda e: isinstance(e, contract.RecordingStopped) and e.call_id == first.call_id
     )
     browser.get(stack.url + f"/calls?number={CALLER[3:9]}")
-    row = css(browser, f'tr[data-call="{first["call_id"]}"]')
+    row = css(browser, f'tr[data-call="{first.call_id}"]')
     assert CALLER in row.text and "Li Si" in row.text  # the customer added from the card
     screenshot(browser, "07-call-log")
     row.find_element(By.CSS_SELECTOR, "a.recording-link").click()

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from firmware.link import contract
+from firmware.link.contract import LineStatus, Phase
 from firmware.store.crm import CustomerNumber
 from firmware.store.scopes import EVERYTHING
 from tests.web_client import web_box
@@ -24,7 +26,7 @@ def box(tmp_path, monkeypatch):
     monkeypatch.setattr(live, "HEARTBEAT_S", HEARTBEAT_S)
     made = web_box(tmp_path)
     made.deps.config()  # a new box: four lines
-    made.deps.engine.reset_lines([{"line": n, "state": "idle"} for n in range(1, 5)])
+    made.deps.engine.reset_lines([LineStatus(n) for n in range(1, 5)])
     accounts = made.deps.accounts
     sales = accounts.create_group("Sales").id
     support = accounts.create_group("Support").id
@@ -56,10 +58,19 @@ def add_customer(box, adder: str, name="Zhang San", number=CALLER, e164=CALLER_E
     )
 
 
+def ringing(line: int, call_id: int, **facts) -> LineStatus:
+    """A line's status while a call rings in, as the engine tells it."""
+    return LineStatus(line, phase=Phase.RINGING, call_id=call_id, direction="in", **facts)
+
+
 def ring(box, line: int, call_id: int) -> None:
     box.deps.engine.dispatch(
-        {"type": "call_started", "line": line, "call_id": call_id, "direction": "in"}
+        contract.CallStarted(line, call_id, ringing(line, call_id), direction="in")
     )
+
+
+def hang_up(box, line: int, call_id: int, outcome="missed") -> None:
+    box.deps.engine.dispatch(contract.CallEnded(line, call_id, LineStatus(line), outcome=outcome))
 
 
 class Stream:
@@ -105,8 +116,7 @@ def test_a_known_caller_pops_with_their_card(box):
     stream = Stream(box.signed_in("ana"))
     assert stream.next()[0] == "lines"
     call_id = incoming_call(box)
-    box.deps.engine.dispatch({"type": "call_started", "line": 1, "call_id": call_id,
-                              "direction": "in"})
+    ring(box, 1, call_id)
     name, line = stream.next()
     assert name == "line" and line["state"] == "ringing" and line["call_id"] == call_id
     name, pop = stream.next()
@@ -116,8 +126,7 @@ def test_a_known_caller_pops_with_their_card(box):
                   "/customers/"):
         assert shown in card, shown
     assert 'action="/pop/' in card and "/note" in card  # the notes box
-    box.deps.engine.dispatch({"type": "call_ended", "line": 1, "call_id": call_id,
-                              "outcome": "missed"})
+    hang_up(box, 1, call_id)
     assert stream.next()[0] == "line"
     assert stream.next() == ("pop_end", {"call_id": call_id, "line": 1})
     stream.close()
@@ -129,8 +138,8 @@ def test_an_unknown_caller_pops_a_quick_add_form(box):
     stream.next()
     call_id = incoming_call(box, number="02088886666", e164="+862088886666")
     ring(box, 1, call_id)
-    box.deps.engine.dispatch({"type": "caller_id", "line": 1, "call_id": call_id,
-                              "number": "02088886666"})
+    status = ringing(1, call_id, number="02088886666")
+    box.deps.engine.dispatch(contract.CallerIdKnown(1, call_id, status, number="02088886666"))
     for _ in range(3):  # line, pop on ringing, line
         stream.next()
     name, pop = stream.next()
@@ -154,7 +163,7 @@ def test_pops_go_only_to_those_who_may_see_the_line_and_have_the_flag(box):
     assert streams["cai"].next()[1]["call_id"] == other_line
     assert streams["dan"].next()[1]["line"] == 1
     assert streams["lea"].next()[1]["line"] == 1  # her group's line
-    box.deps.engine.dispatch({"type": "call_ended", "line": 1, "call_id": mine})
+    hang_up(box, 1, mine, "answered")
     assert streams["dan"].next()[0] == "line"  # never a pop for dan
     for stream in streams.values():
         stream.close()
@@ -223,7 +232,7 @@ def test_the_engine_going_away_is_shown(box):
     stream = Stream(box.signed_in("boss"))
     stream.next()
     box.deps.engine.connected = False
-    box.deps.engine.reset_lines([{"line": 1, "alive": False}])
+    box.deps.engine.reset_lines([LineStatus(1, online=False)])
     name, data = stream.next()
     assert name == "lines" and data["connected"] is False
     assert data["lines"][0]["state"] == "offline"

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from dsp_ext import g711
-from firmware.playback import PCM_HEADER
 from firmware.store.recordings import RecordingFile
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 from tests.calls_box import T0, add_recording, make_office
 from webui import recording_export
+from webui.playback import PCM_HEADER
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_the_player_gets_pcm16_with_byte_ranges(office):
     size = int(whole.headers["Content-Length"])
     assert size == len(whole.body) == PCM_HEADER + 2 * samples.size
     # The A-law file decoded: exactly what G.711 makes of the stored codes.
-    stored = read_wav(office.deps.recordings_dir / office.deps.store.recording(recording).path)
+    stored = read_wav(office.deps.folder.recordings / office.deps.store.recording(recording).path)
     assert stored.encoding == "alaw"
     assert whole.body[PCM_HEADER:] == g711.alaw_decode(stored.codes).astype("<i2").tobytes()
     assert whole.body[:4] == b"RIFF" and whole.body[20:22] == b"\x01\x00"  # PCM
@@ -145,7 +145,7 @@ def test_a_recording_still_being_written_plays_what_is_there(office, rng):
     store = office.deps.store
     call_id = store.start_call(1, "in", started_at=T0 + 99999, number="13800138000")
     store.update_call(call_id, answered_at=T0 + 100000)
-    live = RecordingFile(office.deps.recordings_dir, "2026/01/02/L1-live.wav", "ulaw",
+    live = RecordingFile(office.deps.folder.recordings, "2026/01/02/L1-live.wav", "ulaw",
                          {"line": 1}, sync_interval=3600.0)
     recording = store.add_recording(1, "2026/01/02/L1-live.wav", "ulaw", T0 + 100000,
                                     call_id=call_id)
@@ -195,7 +195,7 @@ def test_downloads_are_the_stored_file_and_are_logged(office):
     answer = office.signed_in("cai").get(f"/recordings/{recording}/download")
     assert answer.status == 200
     assert hashlib.sha256(answer.body).hexdigest() == row.sha256
-    assert answer.body == (office.deps.recordings_dir / row.path).read_bytes()
+    assert answer.body == (office.deps.folder.recordings / row.path).read_bytes()
     disposition = answer.headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+\.wav"', disposition)
     assert [(e.action, e.username, e.detail) for e in office.deps.audit.entries()
@@ -232,7 +232,7 @@ def test_verification_compares_the_file_with_the_index_and_the_sidecar(office):
     intact = auditor.get(f"/recordings/{recording}/verify")
     assert intact.status == 200 and "The file is intact" in intact.text
     assert row.sha256 in intact.text
-    path = office.deps.recordings_dir / row.path
+    path = office.deps.folder.recordings / row.path
     blob = bytearray(path.read_bytes())
     blob[-1] ^= 0xFF
     path.write_bytes(bytes(blob))
@@ -249,7 +249,7 @@ def test_verification_compares_the_file_with_the_index_and_the_sidecar(office):
 
 def test_no_request_reaches_a_file_outside_the_recordings_folder(office, tmp_path, caplog):
     secret = tmp_path / "secret.wav"
-    secret.write_bytes((office.deps.recordings_dir / office.deps.store.recording(
+    secret.write_bytes((office.deps.folder.recordings / office.deps.store.recording(
         office.recording_of_line(1)).path).read_bytes())
     boss = office.signed_in("boss")
     store = office.deps.store
@@ -259,7 +259,7 @@ def test_no_request_reaches_a_file_outside_the_recordings_folder(office, tmp_pat
         "UPDATE recordings SET path = '../../etc/passwd' WHERE id = ?", (tampered,)
     )
     row = store.recording(linked)
-    link_path = office.deps.recordings_dir / row.path
+    link_path = office.deps.folder.recordings / row.path
     link_path.unlink()
     link_path.symlink_to(secret)  # a link inside the folder pointing out of it
     absolute = office.recording_of_line(3)
@@ -318,7 +318,7 @@ def test_the_auditors_export_is_a_zip_with_a_verifiable_manifest(office):
     # Logged, and nothing left in the data folder.
     (entry,) = office.deps.audit.entries(action="export")
     assert entry.username == "aud" and entry.detail.startswith(f"{len(expected)} recordings")
-    assert [p.name for p in (office.deps.data_dir / "exports").iterdir()] == [".lock"]
+    assert [p.name for p in (office.deps.folder.exports).iterdir()] == [".lock"]
 
 
 def test_exports_are_capped_and_only_for_auditors(office, monkeypatch):

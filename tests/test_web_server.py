@@ -9,23 +9,26 @@ import urllib.request
 
 import pytest
 
+from firmware.datafolder import DataFolder
 from firmware.store.db import Store
 from webui.deps import WebDeps
 from webui.engine_link import EngineLink
 from webui.server import InsecureBindError, WebServer, is_loopback
-from webui.tls import certificate_paths, ensure_certificate
+from webui.tls import ensure_certificate
 
 
-def deps_for(folder) -> WebDeps:
-    return WebDeps(folder, Store(folder / "linerec.db"), EngineLink(folder / "engine.sock"))
+def deps_for(root) -> WebDeps:
+    folder = DataFolder(root)
+    return WebDeps(folder, Store(folder.database), EngineLink(folder.bus_socket))
 
 
 def test_the_certificate_is_made_once_and_its_key_kept_private(tmp_path):
-    cert, key = ensure_certificate(tmp_path)
-    assert (cert, key) == certificate_paths(tmp_path)
+    folder = DataFolder(tmp_path)
+    cert, key = ensure_certificate(folder)
+    assert (cert, key) == (tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem")
     assert key.stat().st_mode & 0o077 == 0
     first = cert.read_bytes()
-    ensure_certificate(tmp_path)
+    ensure_certificate(folder)
     assert cert.read_bytes() == first  # kept, not made again at every start
     from cryptography import x509  # noqa: PLC0415
 
@@ -38,7 +41,7 @@ def test_the_box_serves_https(tmp_path):
     server = WebServer(deps_for(tmp_path), "127.0.0.1", 0, tls=True)
     server.start()
     try:
-        context = ssl.create_default_context(cafile=str(certificate_paths(tmp_path)[0]))
+        context = ssl.create_default_context(cafile=str(DataFolder(tmp_path).tls_certificate))
         context.check_hostname = False  # the certificate names the host, not 127.0.0.1's name
         url = server.url.replace("localhost", "127.0.0.1") + "login"
         with urllib.request.urlopen(url, context=context, timeout=10) as answer:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from firmware.cli_engine import open_configured_line
+from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigStore
 from firmware.engine import Engine
 from tests.web_client import web_box
@@ -154,7 +154,7 @@ def test_a_running_engine_takes_the_changes_without_a_restart(box):
         moved = box.client.post("/admin/device", {"country": "US", "no_record": ""})
         assert "restarting=1%2C2%2C3%2C4" in moved.location
         wait_for(lambda: all(engine.workers.get(n) not in (None, first[n]) for n in first))
-        assert engine.workers[2].call_log.region == "US"
+        assert engine.workers[2].actions.region == "US"
         assert engine.workers[1].state.policy.mode == "off"  # the line kept its own settings
         # A line added from the web starts; one disabled stops.
         box.client.post("/admin/lines", {"number": "5", "name": "New"})

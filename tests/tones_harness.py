@@ -20,8 +20,7 @@ from dsp_ext import levels
 from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import tone as make_tone
 from dsp_ext.tones import ToneDetector, TonePlan
-from firmware.call_progress import tone_generator
-from firmware.profiles import (
+from firmware.country.profiles import (
     FAX_ANSWER_SECONDS,
     FAX_ANSWER_TONE,
     FAX_ANSWER_TONE_ANSAM,
@@ -31,6 +30,7 @@ from firmware.profiles import (
     ToneSequence,
     profile,
 )
+from firmware.country.tones import tone_generator
 
 RATE = 8000
 SPANDSP_CONNECT_NAMES = {1: "fax_cng", 2: "fax_ced", 3: "fax_ced", 4: "fax_ced", 5: "fax_ced"}

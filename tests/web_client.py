@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 from wsgiref.util import setup_testing_defaults
 
+from firmware.datafolder import DataFolder
 from firmware.store.db import Store
 from webui import auth
 from webui.app import make_app
@@ -198,7 +199,8 @@ class WebBox:
 
 
 def web_box(tmp_path: Path, **deps_options) -> WebBox:
-    store = Store(tmp_path / "linerec.db")
-    link = EngineLink(tmp_path / "engine.sock")
-    deps = WebDeps(tmp_path, store, link, secure_cookies=False, **deps_options)
+    folder = DataFolder(tmp_path)
+    store = Store(folder.database)
+    link = EngineLink(folder.bus_socket)
+    deps = WebDeps(folder, store, link, secure_cookies=False, **deps_options)
     return WebBox(tmp_path, deps, make_app(deps))

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from firmware.cli_engine import WEB_READY
+from firmware.cli.processes import WEB_READY
 from webui.server import InsecureBindError, open_server
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firmware.config import Config, ConfigStore
-from firmware.profiles import profile
+from firmware.country.profiles import profile
+from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
@@ -17,15 +18,10 @@ from firmware.store.db import Store
 from webui.auth import Sessions, SignInLimiter
 from webui.engine_link import EngineLink
 
-DATABASE_FILE = "linerec.db"
-RECORDINGS_DIR = "recordings"
-BUS_SOCKET = "engine.sock"
-AUDIO_SOCKET = "engine-audio.sock"
-
 
 @dataclass
 class WebDeps:
-    data_dir: Path
+    folder: DataFolder
     store: Store
     engine: EngineLink
     secure_cookies: bool = True  # False only for plain HTTP on loopback (development)
@@ -33,22 +29,13 @@ class WebDeps:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
 
     def __post_init__(self) -> None:
-        self.data_dir = Path(self.data_dir)
         self.accounts = Accounts(self.store)
         self.customers = Customers(self.store)
         self.audit = AuditLog(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
-        self.config_store = ConfigStore(self.data_dir)
+        self.config_store = ConfigStore(self.folder.root)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
-
-    @property
-    def recordings_dir(self) -> Path:
-        return self.data_dir / RECORDINGS_DIR
-
-    @property
-    def audio_socket(self) -> Path:
-        return self.data_dir / AUDIO_SOCKET
 
     def config(self) -> Config:
         """The device configuration, read again only when its file changed."""
@@ -79,10 +66,10 @@ class WebDeps:
 
 def open_deps(data_dir: Path, *, secure_cookies: bool, follow_engine: bool = True) -> WebDeps:
     """The web app's dependencies over ``data_dir``; starts following the engine."""
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    engine = EngineLink(data_dir / BUS_SOCKET)
-    deps = WebDeps(data_dir, Store(data_dir / DATABASE_FILE), engine, secure_cookies)
+    folder = DataFolder(data_dir)
+    folder.create()
+    engine = EngineLink(folder.bus_socket)
+    deps = WebDeps(folder, Store(folder.database), engine, secure_cookies)
     if follow_engine:
         engine.start()
     return deps

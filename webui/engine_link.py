@@ -1,14 +1,19 @@
-"""The web process's link to the engine: its events, the lines' state, its commands.
+"""The web process's link to the engine: its events, the lines' status, its commands.
 
 One thread (``engine-link``) holds a connection to the engine's bus, keeps
-the state of every line up to date from the events, and hands each event
-to every subscriber (the browsers' event streams). It reconnects by itself
+every line's status as the engine last told it (each event carries its
+line's whole status: nothing is worked out here), and hands each event to
+every subscriber (the browsers' event streams). It reconnects by itself
 when the engine restarts, and meanwhile says the engine is offline.
 Commands (reload the configuration, start a recording) go over a short
 connection of their own, so they never wait behind the event stream.
 
-A subscriber that does not keep up loses its subscription (``overflowed``)
-rather than slowing the link down; its browser reconnects.
+Besides the engine's events (``firmware.link.contract``), subscribers get
+the link's own news: ``LinesReset`` (every line's status was read afresh),
+``EngineConnection`` (the engine came or went) and ``Closing`` (the web
+process is shutting down). A subscriber that does not keep up loses its
+subscription (``overflowed``) rather than slowing the link down; its
+browser reconnects.
 """
 
 from __future__ import annotations
@@ -17,13 +22,12 @@ import contextlib
 import logging
 import queue
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from firmware.bus import BusClient, BusError
+from firmware.link import contract
+from firmware.link.bus import BusClient, BusError
+from firmware.link.contract import LineStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,62 +40,21 @@ class EngineUnavailableError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class LineStatus:
-    """What the live page shows of a line."""
-
-    line: int
-    state: str = "idle"  # idle, ringing, dialling, in_call, silent, seized, offline
-    recording: bool = False
-    call_id: int | None = None
-    direction: str | None = None
-    number: str | None = None
-    name: str | None = None
-    location_zh: str | None = None
-    location_en: str | None = None
-    since: float | None = None  # when the call started
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+class LinesReset:
+    """Every line's status was read afresh (on connecting to the engine)."""
 
 
-_CALLER_FIELDS = ("number", "name", "location_zh", "location_en")
+@dataclass(frozen=True)
+class EngineConnection:
+    connected: bool
 
 
-def _call_started(status: LineStatus, event: dict[str, Any], now: float) -> LineStatus:
-    direction = event.get("direction")
-    return LineStatus(
-        status.line,
-        state="ringing" if direction == "in" else "dialling",
-        recording=status.recording,
-        call_id=event.get("call_id"),
-        direction=direction,
-        since=now,
-    )
+@dataclass(frozen=True)
+class Closing:
+    """The web process is shutting down: event streams end."""
 
 
-def _digit(status: LineStatus, event: dict[str, Any], now: float) -> LineStatus:
-    if status.direction == "out" and status.state == "dialling":
-        return replace(status, number=event.get("digits"))
-    return status
-
-
-_EVENT_EFFECTS = {
-    "call_started": _call_started,
-    "caller_id": lambda s, e, now: replace(s, **{key: e.get(key) for key in _CALLER_FIELDS}),
-    "digit": _digit,
-    "call_answered": lambda s, e, now: replace(s, state="in_call"),
-    "line_state": lambda s, e, now: replace(s, state=e.get("state", s.state)),
-    "recording_started": lambda s, e, now: replace(s, recording=True),
-    "recording_stopped": lambda s, e, now: replace(s, recording=False),
-    "recording_failed": lambda s, e, now: replace(s, recording=False),
-    "call_ended": lambda s, e, now: LineStatus(s.line, recording=s.recording),
-}
-
-
-def apply_event(status: LineStatus, event: dict[str, Any], now: float) -> LineStatus:
-    """The line's status after one engine event."""
-    effect = _EVENT_EFFECTS.get(event.get("type"))
-    return effect(status, event, now) if effect else status
+News = contract.Event | LinesReset | EngineConnection | Closing
 
 
 class Subscription:
@@ -99,16 +62,16 @@ class Subscription:
 
     def __init__(self, link: EngineLink, size: int) -> None:
         self._link = link
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue(size)
+        self._queue: queue.Queue[News] = queue.Queue(size)
         self.overflowed = False
 
-    def offer(self, event: dict[str, Any]) -> None:
+    def offer(self, event: News) -> None:
         try:
             self._queue.put_nowait(event)
         except queue.Full:
             self.overflowed = True
 
-    def get(self, timeout: float) -> dict[str, Any] | None:
+    def get(self, timeout: float) -> News | None:
         try:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
@@ -127,14 +90,8 @@ class Subscription:
 class EngineLink:
     """Follows the engine at ``socket_path``; ``start`` the thread, or feed ``dispatch`` by hand."""
 
-    def __init__(
-        self,
-        socket_path: str | Path,
-        clock: Callable[[], float] = time.time,
-        reconnect_s: float = RECONNECT_S,
-    ) -> None:
+    def __init__(self, socket_path: str | Path, reconnect_s: float = RECONNECT_S) -> None:
         self.socket_path = Path(socket_path)
-        self.clock = clock
         self.reconnect_s = reconnect_s
         self.connected = False
         self._lines: dict[int, LineStatus] = {}
@@ -169,37 +126,19 @@ class EngineLink:
         with self._lock:
             return len(self._subscribers)
 
-    def reset_lines(self, statuses: list[dict[str, Any]]) -> None:
-        """The lines as the engine's ``status`` command reports them."""
-        now = self.clock()
+    def reset_lines(self, statuses: list[LineStatus]) -> None:
+        """Every line's status as the engine's ``status`` command reports it."""
         with self._lock:
-            self._lines = {
-                item["line"]: LineStatus(
-                    item["line"],
-                    state=item.get("state", "idle") if item.get("alive", True) else "offline",
-                    recording=bool(item.get("recording")),
-                    call_id=item.get("call_id"),
-                    direction=item.get("direction"),
-                    number=item.get("number"),
-                    name=item.get("name"),
-                    location_zh=item.get("location_zh"),
-                    location_en=item.get("location_en"),
-                    since=item.get("started_at") or (now if item.get("call_id") else None),
-                )
-                for item in statuses
-            }
-        self._fan_out({"type": "lines_reset"})
+            self._lines = {status.line: status for status in statuses}
+        self._fan_out(LinesReset())
 
-    def dispatch(self, event: dict[str, Any]) -> None:
-        """Take one engine event: update the line it concerns, then pass it on."""
-        number = event.get("line")
-        if isinstance(number, int):
-            with self._lock:
-                current = self._lines.get(number, LineStatus(number))
-                self._lines[number] = apply_event(current, event, self.clock())
+    def dispatch(self, event: contract.Event) -> None:
+        """Take one engine event: keep its line's status, then pass it on."""
+        with self._lock:
+            self._lines[event.line] = event.status
         self._fan_out(event)
 
-    def _fan_out(self, event: dict[str, Any]) -> None:
+    def _fan_out(self, event: News) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
         for subscription in subscribers:
@@ -218,7 +157,7 @@ class EngineLink:
 
     def stop(self) -> None:
         self._stop.set()
-        self._fan_out({"type": "closing"})  # every event stream ends at once
+        self._fan_out(Closing())  # every event stream ends at once
         client = self._client
         if client is not None:
             with contextlib.suppress(OSError):
@@ -230,27 +169,27 @@ class EngineLink:
         while not self._stop.is_set():
             try:
                 self._follow()
-            except (BusError, OSError, ValueError) as error:
+            except (BusError, OSError, ValueError, contract.CommandRefusedError) as error:
                 if self.connected:
                     log.warning("lost the engine: %s", error)
             if self.connected:
                 self.connected = False
                 with self._lock:
                     self._lines = {
-                        number: LineStatus(number, state="offline") for number in self._lines
+                        number: LineStatus(number, online=False) for number in self._lines
                     }
-                self._fan_out({"type": "engine", "connected": False})
+                self._fan_out(EngineConnection(False))
             self._stop.wait(self.reconnect_s)
 
     def _follow(self) -> None:
         with BusClient(self.socket_path, timeout=None) as client:
             self._client = client
             try:
-                status = client.command("status")
+                status = client.command(contract.StatusCommand())
                 self.connected = True
                 log.info("following the engine at %s", self.socket_path)
-                self.reset_lines(status.get("lines", []))
-                self._fan_out({"type": "engine", "connected": True})
+                self.reset_lines([report.status for report in status.lines])
+                self._fan_out(EngineConnection(True))
                 for event in client.events():
                     if self._stop.is_set():
                         return
@@ -260,13 +199,10 @@ class EngineLink:
 
     # ---- commands ---------------------------------------------------------------
 
-    def command(self, name: str, timeout: float = 5.0, **arguments: Any) -> dict[str, Any]:
+    def command(self, command: contract.Command, timeout: float = 5.0) -> contract.Reply:
         """Send the engine a command; raise EngineUnavailableError if it is not there or refuses."""
         try:
             with BusClient(self.socket_path, timeout=timeout) as client:
-                reply = client.command(name, **arguments)
-        except (BusError, OSError) as error:
+                return client.command(command)
+        except (BusError, OSError, contract.CommandRefusedError) as error:
             raise EngineUnavailableError(str(error)) from error
-        if not reply.get("ok"):
-            raise EngineUnavailableError(reply.get("error") or "the engine refused the command")
-        return reply

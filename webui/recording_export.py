@@ -30,15 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from firmware.playback import PlaybackError, open_recording, recording_file
+from audio_format import SAMPLE_RATE
+from firmware.datafolder import DataFolder
 from firmware.store.call_search import RecordingRow
 from webui.call_csv import safe_cell
 from webui.i18n import Translator
+from webui.playback import PlaybackError, open_recording, recording_file
 
 MAX_FILES = 1000
 MAX_BYTES = 2 * 1024**3
 SPACE_MARGIN = 64 * 1024**2  # left free on the disk beyond the export itself
-EXPORTS_DIR = "exports"
 BLOCK = 1 << 20
 MANIFEST_FIELDS = (
     "file",
@@ -83,10 +84,10 @@ class ExportSummary:
     skipped: list[str] = field(default_factory=list)  # recordings whose file was not there
 
 
-def exports_dir(data_dir: Path) -> Path:
-    folder = data_dir / EXPORTS_DIR
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+def exports_dir(folder: DataFolder) -> Path:
+    exports = folder.exports
+    exports.mkdir(mode=0o700, exist_ok=True)
+    return exports
 
 
 @contextlib.contextmanager
@@ -136,7 +137,7 @@ def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int) 
         "started_at_unix": recording.started_at,
         "duration_s": call.duration_s if call else None,
         "encoding": recording.encoding,
-        "seconds": recording.samples / 8000,
+        "seconds": recording.samples / SAMPLE_RATE,
         "state": recording.state,
         "tags": list(row.tags),
         "notes": row.notes,
@@ -217,12 +218,12 @@ def check_count(count: int) -> None:
         )
 
 
-def check_size(rows: list[RecordingRow], root: Path, data_dir: Path) -> None:
+def check_size(rows: list[RecordingRow], folder: DataFolder) -> None:
     """Refuse recordings over the size cap, or that the disk has no room to copy."""
     size = 0
     for row in rows:
         with contextlib.suppress(PlaybackError, OSError):
-            size += recording_file(root, row.recording.path).stat().st_size
+            size += recording_file(folder.recordings, row.recording.path).stat().st_size
     if size > MAX_BYTES:
         raise ExportError(
             400,
@@ -230,7 +231,7 @@ def check_size(rows: list[RecordingRow], root: Path, data_dir: Path) -> None:
             size=size // 2**20,
             most=MAX_BYTES // 2**20,
         )
-    free = shutil.disk_usage(exports_dir(data_dir)).free
+    free = shutil.disk_usage(exports_dir(folder)).free
     if free < size + SPACE_MARGIN:
         raise ExportError(
             507,
@@ -241,9 +242,8 @@ def check_size(rows: list[RecordingRow], root: Path, data_dir: Path) -> None:
 
 
 def build_and_stream(
-    data_dir: Path,
+    folder: DataFolder,
     batches: Iterable[list[RecordingRow]],
-    root: Path,
     t: Translator,
     about: dict,
 ) -> tuple[ExportSummary, int, Iterator[bytes]]:
@@ -252,11 +252,11 @@ def build_and_stream(
     The file has no name in the folder (it is removed as it is made); it goes
     away when its bytes have been read, or the reader gives up.
     """
-    folder = exports_dir(data_dir)
-    with export_slot(folder):
-        temporary = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - the stream closes it
+    exports = exports_dir(folder)
+    with export_slot(exports):
+        temporary = tempfile.TemporaryFile(dir=exports)  # noqa: SIM115 - the stream closes it
         try:
-            summary = write_export(temporary, batches, root, t, about)
+            summary = write_export(temporary, batches, folder.recordings, t, about)
             size = temporary.tell()
             temporary.seek(0)
         except BaseException:

@@ -68,7 +68,7 @@ class WebServer:
         # Bodies past this are refused before any page reads them (the largest is an import).
         self.server.max_request_body_size = MAX_REQUEST_BODY_BYTES
         if self.tls:
-            cert, key = ensure_certificate(self.deps.data_dir)
+            cert, key = ensure_certificate(self.deps.folder)
             self.server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
         self._thread: threading.Thread | None = None
 

@@ -14,17 +14,10 @@ import os
 import socket
 from pathlib import Path
 
+from firmware.datafolder import DataFolder
 from firmware.store.files import write_atomically
 
-TLS_DIR = "tls"
-CERT_FILE = "cert.pem"
-KEY_FILE = "key.pem"
 VALID_DAYS = 3650
-
-
-def certificate_paths(data_dir: Path) -> tuple[Path, Path]:
-    folder = Path(data_dir) / TLS_DIR
-    return folder / CERT_FILE, folder / KEY_FILE
 
 
 def _local_addresses() -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -37,9 +30,9 @@ def _local_addresses() -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     return sorted(addresses, key=str)
 
 
-def ensure_certificate(data_dir: Path) -> tuple[Path, Path]:
+def ensure_certificate(folder: DataFolder) -> tuple[Path, Path]:
     """The certificate and key files, made now if the box has none yet."""
-    cert_path, key_path = certificate_paths(data_dir)
+    cert_path, key_path = folder.tls_certificate, folder.tls_key
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     from cryptography import x509  # noqa: PLC0415 - only on the first start

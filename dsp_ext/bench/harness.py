@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from audio_format import SAMPLE_RATE
 from dsp_ext.bench import peers
 
-SAMPLE_RATE = 8000
 OURS = "linerec"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import decode_fsk
 from firmware.callerid.message import CallerId
@@ -16,7 +17,7 @@ _SAME_BURST_S = 0.3
 
 
 def _tone_energy(segment: np.ndarray, frequencies: tuple[float, float]) -> float:
-    time = np.arange(segment.size) / 8000.0
+    time = np.arange(segment.size) / SAMPLE_RATE
     return sum(abs(np.dot(segment, np.exp(-2j * np.pi * f * time))) ** 2 for f in frequencies)
 
 
@@ -26,7 +27,7 @@ def _tones_fit(samples: np.ndarray, caller_id: CallerId) -> bool:
     Each receiver reads the other's bursts (their tones are 100 Hz apart),
     so which one it was is settled on the tones themselves.
     """
-    start = round((caller_id.start_s or 0.0) * 8000)
+    start = round((caller_id.start_s or 0.0) * SAMPLE_RATE)
     segment = samples[start : start + 4000].astype(np.float64)
     return _tone_energy(segment, (1300.0, 2100.0)) > _tone_energy(segment, (1200.0, 2200.0))
 

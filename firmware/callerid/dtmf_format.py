@@ -19,11 +19,11 @@ import re
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from firmware.callerid.message import CallerId, CallerIdError
 
 __all__ = ["DtmfCallerIdReceiver", "format_dtmf_cid", "parse_dtmf_cid"]
 
-SAMPLE_RATE = 8000
 MARKERS = "ABCD*#"
 CODE_REASONS = {"00": "O", "10": "P"}  # B-codes: unavailable, private
 HASH_REASONS = {"1": "P", "2": "O", "3": "O"}  # D1# private, D2# international, D3# unavailable

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from dsp_ext.fsk import FskReceiver
 from firmware.callerid.message import CallerId, parse_message
 
 __all__ = ["SAMPLE_RATE", "CallerIdReceiver", "decode_fsk"]
 
-SAMPLE_RATE = 8000
 
 
 class CallerIdReceiver:

@@ -27,14 +27,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from audio_format import FRAME_SAMPLES, FRAME_SECONDS
 from drivers.simline import SimLine, sim_line
 from firmware.simulation.scenario import Scenario
-from firmware.simulation.timeline import RATE, ExpectedCall, LineTimeline, Sounds, build_line
+from firmware.simulation.timeline import ExpectedCall, LineTimeline, Sounds, build_line
 
 log = logging.getLogger(__name__)
 
-FRAME = 160
-FRAME_SECONDS = FRAME / RATE
 TAIL_S = 2.0  # quiet line played after the last call, before the audio ends
 LOOP_PAUSE_S = 10.0  # between two rounds of a looping scenario
 
@@ -147,7 +146,7 @@ class Office:
                 while pending and pending[0].at < scenario_time + FRAME_SECONDS:
                     self._apply(line, pending.pop(0).kind)
                 # Past the round's last call this renders the quiet line alone.
-                audio = timelines[number].render(frame * FRAME, FRAME)
+                audio = timelines[number].render(frame * FRAME_SAMPLES, FRAME_SAMPLES)
                 if self.like_a_sound_card:
                     line.push_audio(audio, block=False)
                 elif not line.push_audio(audio, block=True, timeout=1.0):

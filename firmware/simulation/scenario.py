@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from firmware.country.profiles import PROFILES
 from firmware.errors import LinerecError
-from firmware.profiles import PROFILES
 from firmware.schema import SchemaError, in_range, parse, setting
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from audio_format import FRAME_SAMPLES, SAMPLE_RATE
 from dsp_ext import levels
-from firmware.call_progress import tone_generator
-from firmware.profiles import Profile, Tone, profile
+from firmware.country.profiles import Profile, Tone, profile
+from firmware.country.tones import tone_generator
 from firmware.simulation.scenario import CallScript, Scenario
 from firmware.simulation.voices import Conversation
 
-RATE = 8000
 LINE_NOISE_DBM0 = -68.0
-NOISE_FRAME = 160
+NOISE_FRAME = FRAME_SAMPLES
 TONE_LEVEL_DBM0 = -13.0
 CALLER_ID_GAP_S = 0.6  # after the first ring ends; the standards ask for at least 0.5
 PICK_UP_INTO_BURST_S = 0.4  # a person answers this far into the last ring burst
@@ -151,12 +151,14 @@ class _Builder:
         self.timeline.signals.append(SignalChange(at, kind))
 
     def audio(self, at: float, source: Callable[[int, int], np.ndarray], seconds: float) -> None:
-        self.timeline.parts.append(AudioPart(round(at * RATE), int(seconds * RATE), source))
+        part = AudioPart(round(at * SAMPLE_RATE), int(seconds * SAMPLE_RATE), source)
+        self.timeline.parts.append(part)
 
     def clip(self, at: float, samples: np.ndarray) -> float:
         """Place ``samples`` at ``at``; return when they end."""
-        self.timeline.parts.append(AudioPart(round(at * RATE), samples.size, _samples(samples)))
-        return at + samples.size / RATE
+        part = AudioPart(round(at * SAMPLE_RATE), samples.size, _samples(samples))
+        self.timeline.parts.append(part)
+        return at + samples.size / SAMPLE_RATE
 
     def rings(self, first: float, count: int) -> list[tuple[float, float]]:
         """``count`` ring bursts from ``first``, by the profile's cadence: [(on, off)]."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from dsp_ext import levels
 
-RATE = 8000
 # (F1, F2) of a few vowels, Hz.
 VOWELS = ((730, 1090), (270, 2290), (300, 870), (530, 1840), (640, 1190), (490, 1350))
 
@@ -43,20 +43,20 @@ class Conversation:
         far_level_dbm0: float = -26.0,
     ) -> None:
         rng = np.random.default_rng(seed)
-        self.length = int(seconds * RATE)
+        self.length = int(seconds * SAMPLE_RATE)
         speakers = (
             (rng.uniform(95, 140), levels.sine_amplitude(near_level_dbm0)),  # near: lower voice
             (rng.uniform(180, 250), levels.sine_amplitude(far_level_dbm0)),
         )
         syllables = []
-        position = int(rng.uniform(0.2, 0.6) * RATE)
+        position = int(rng.uniform(0.2, 0.6) * SAMPLE_RATE)
         turn = int(rng.integers(0, 2))
         while position < self.length:
             pitch, amplitude = speakers[turn]
-            turn_end = position + int(rng.uniform(1.5, 6.0) * RATE)
+            turn_end = position + int(rng.uniform(1.5, 6.0) * SAMPLE_RATE)
             while position < min(turn_end, self.length):
                 for _ in range(int(rng.integers(1, 4))):  # a word
-                    length = int(rng.uniform(0.12, 0.3) * RATE)
+                    length = int(rng.uniform(0.12, 0.3) * SAMPLE_RATE)
                     syllables.append(
                         Syllable(
                             position,
@@ -67,8 +67,8 @@ class Conversation:
                         )
                     )
                     position += length
-                position += int(rng.uniform(0.08, 0.35) * RATE)  # between words
-            position += int(rng.uniform(0.3, 1.2) * RATE)  # between turns
+                position += int(rng.uniform(0.08, 0.35) * SAMPLE_RATE)  # between words
+            position += int(rng.uniform(0.3, 1.2) * SAMPLE_RATE)  # between turns
             turn = 1 - turn
         self.syllables = [s for s in syllables if s.start + s.length <= self.length]
         self._starts = np.array([s.start for s in self.syllables], dtype=np.int64)
@@ -78,7 +78,7 @@ class Conversation:
         out = np.zeros(count)
         if not self.syllables:
             return out
-        first = max(0, int(np.searchsorted(self._starts, start - RATE, side="left")))
+        first = max(0, int(np.searchsorted(self._starts, start - SAMPLE_RATE, side="left")))
         for syllable in self.syllables[first:]:
             if syllable.start >= start + count:
                 break
@@ -93,7 +93,7 @@ class Conversation:
 def _syllable_samples(syllable: Syllable, begin: int, end: int) -> np.ndarray:
     """The part of one syllable between absolute samples ``begin`` and ``end``."""
     n = np.arange(begin, end) - syllable.start
-    t = n / RATE
+    t = n / SAMPLE_RATE
     envelope = np.sin(np.pi * n / syllable.length) ** 2
     f1, f2 = syllable.formants
     signal = np.zeros(n.size)

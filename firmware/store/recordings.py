@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from audio_format import SAMPLE_RATE
 from firmware.store.db import CALL_FIELDS, Store
 from firmware.store.files import make_folders, write_atomically
 from firmware.store.wavformat import (
@@ -296,7 +297,7 @@ def reconcile(store: Store, root: Path) -> ReconcileReport:
         elif result is not None:
             store.finish_recording(
                 row.id,
-                ended_at=row.started_at + result.samples / 8000,
+                ended_at=row.started_at + result.samples / SAMPLE_RATE,
                 samples=result.samples,
                 sha256=result.sha256,
                 state="repaired",
@@ -332,7 +333,7 @@ def _index_from_sidecar(
         started_at=started_at,
         call_id=int(call_id) if call_id is not None else None,
         state=state if state in ("complete", "repaired") else "repaired",
-        ended_at=started_at + samples / 8000,
+        ended_at=started_at + samples / SAMPLE_RATE,
         samples=samples,
         sha256=sha256,
     )

@@ -1,7 +1,7 @@
 """The WAV container as the box reads and writes it, with the standard library only.
 
 8 kHz mono in three encodings: 16-bit linear PCM, A-law and mu-law (G.711).
-``firmware.wavfile`` builds on this to decode samples; the recorder and the
+``firmware.tools.wavfile`` builds on this to decode samples; the recorder and the
 recovery repairs use it directly, which is why it needs nothing but struct.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-SAMPLE_RATE = 8000
+from audio_format import SAMPLE_RATE
 
 FORMAT_PCM = 0x0001
 FORMAT_ALAW = 0x0006

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 
 CACHE = Path(__file__).resolve().parents[2] / "build" / "speech"
 

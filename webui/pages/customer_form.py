@@ -17,8 +17,8 @@ from datetime import date
 
 import phonenumbers
 
-from firmware.numbers import describe
-from firmware.profiles import profile
+from firmware.country.numbers import describe
+from firmware.country.profiles import profile
 from firmware.store.crm import CustomerNumber
 
 # Longest accepted text per field; the form's maxlength says the same.

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import phonenumbers
 
-from firmware.numbers import describe
+from firmware.country.numbers import describe
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CONTACT_KINDS, CUSTOMER_ORDERS, Customer
 from webui.context import Ctx

@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from firmware.config import COUNTRIES, WEEKDAYS, Config, ConfigError, Line, to_plain, validate
-from firmware.numbers import describe
-from firmware.profiles import PROFILES, profile
+from firmware.country.numbers import describe
+from firmware.country.profiles import PROFILES, profile
+from firmware.link import contract
 from firmware.schema import SchemaError
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
@@ -85,12 +86,11 @@ def schema_message(t, message: str) -> str:
 def _tell_engine(ctx: Ctx) -> dict[str, str]:
     """Ask the engine to reload; the page's note about when the change applies."""
     try:
-        reply = ctx.deps.engine.command("reload_config", timeout=10)
+        reply = ctx.deps.engine.command(contract.ReloadConfigCommand(), timeout=10)
     except EngineUnavailableError as error:
         log.warning("the engine did not take the new configuration: %s", error)
         return {"done": "offline"}
-    restarting = [str(n) for n in reply.get("restarting") or [] if isinstance(n, int)]
-    return {"done": "applied", "restarting": ",".join(restarting)}
+    return {"done": "applied", "restarting": ",".join(str(n) for n in reply.restarting)}
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

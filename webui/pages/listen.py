@@ -1,7 +1,7 @@
 """Live listen: a line's audio as it happens, streamed to the browser (``static/listen.js``).
 
 ``/lines/<n>/listen`` (flag ``live_listen``, and a line the user may see,
-else 404) relays the engine's live audio socket (``firmware.live_audio``):
+else 404) relays the engine's live audio socket (``firmware.link.live_audio``):
 raw 16-bit little-endian PCM at 8 kHz, sent on as it comes, chunk by chunk,
 never gathered. Each stream holds one server thread, so there are at most
 ``MAX_LISTENERS`` at a time; a stream ends when the browser stops, the
@@ -16,7 +16,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-from firmware.live_audio import LiveAudioError, listen
+from audio_format import SAMPLE_RATE
+from firmware.link.live_audio import LiveAudioError, listen
 from webui.context import Ctx
 
 MAX_LISTENERS = 16
@@ -24,7 +25,7 @@ FIRST_AUDIO_S = 2.0  # an engine running the line sends a frame every 20 ms
 READ_TIMEOUT_S = 3.0
 SESSION_CHECK_S = 15.0
 CHUNK = 4096
-CONTENT_TYPE = "audio/L16;rate=8000;channels=1"
+CONTENT_TYPE = f"audio/L16;rate={SAMPLE_RATE};channels=1"
 
 _slots = threading.BoundedSemaphore(MAX_LISTENERS)  # streams open in this process
 
@@ -36,7 +37,7 @@ def line_listen(ctx: Ctx, line: int):
         ctx.response.set_header("Retry-After", "10")
         ctx.fail(503, "Too many people are listening live; try again later.")
     try:
-        connection = listen(ctx.deps.audio_socket, line, timeout=FIRST_AUDIO_S)
+        connection = listen(ctx.deps.folder.audio_socket, line, timeout=FIRST_AUDIO_S)
         first = connection.recv(CHUNK)
     except (LiveAudioError, OSError):
         first = b""

@@ -15,15 +15,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from firmware.numbers import describe
+from firmware.country.numbers import describe
+from firmware.link import contract
+from firmware.link.contract import LineStatus
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
-from webui.engine_link import LineStatus
+from webui.engine_link import Closing, EngineConnection, LinesReset, News
 
 HEARTBEAT_S = 15.0
 MAX_STREAMS = 100  # each open stream holds one server thread
-POP_EVENTS = frozenset({"call_started", "caller_id", "call_answered"})
+POP_EVENTS = (contract.CallStarted, contract.CallerIdKnown, contract.CallAnswered)
 RECENT_CALLS = 5
 RECENT_CONTACTS = 5
 
@@ -41,10 +43,26 @@ def visible_lines(ctx: Ctx) -> list[LineStatus]:
     statuses = {status.line: status for status in ctx.deps.engine.lines()}
     numbers = sorted(set(statuses) | set(_line_names(ctx)))
     return [
-        statuses.get(number, LineStatus(number, state="offline"))
+        statuses.get(number, LineStatus(number, online=False))
         for number in numbers
         if ctx.principal.sees_line(number)
     ]
+
+
+def status_json(status: LineStatus) -> dict[str, Any]:
+    """A line's status as the pages' script reads it."""
+    return {
+        "line": status.line,
+        "state": status.state,
+        "recording": status.recording,
+        "call_id": status.call_id,
+        "direction": status.direction,
+        "number": status.number,
+        "name": status.name,
+        "location_zh": status.location_zh,
+        "location_en": status.location_en,
+        "since": status.since,
+    }
 
 
 def live_page(ctx: Ctx) -> str:
@@ -60,7 +78,7 @@ def lines_json(ctx: Ctx) -> str:
     return ctx.json(
         {
             "connected": ctx.deps.engine.connected,
-            "lines": [status.as_json() for status in visible_lines(ctx)],
+            "lines": [status_json(status) for status in visible_lines(ctx)],
         }
     )
 
@@ -174,36 +192,32 @@ def _sse(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _translate(ctx: Ctx, event: dict[str, Any], popped: set[int]) -> Iterator[str]:
+def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     """What one engine event means for this user's browser."""
-    kind = event.get("type")
-    if kind in ("lines_reset", "engine"):
+    if isinstance(event, LinesReset | EngineConnection):
         yield _sse(
             "lines",
             {
                 "connected": ctx.deps.engine.connected,
-                "lines": [status.as_json() for status in visible_lines(ctx)],
+                "lines": [status_json(status) for status in visible_lines(ctx)],
             },
         )
         return
-    line = event.get("line")
-    if not isinstance(line, int) or not ctx.principal.sees_line(line):
+    if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
-    status = ctx.deps.engine.line(line)
-    if status is not None:
-        yield _sse("line", {"event": kind, **status.as_json()})
-    call_id = event.get("call_id")
-    if not ctx.can("pop") or not isinstance(call_id, int):
+    kind = event.kind.value
+    yield _sse("line", {"event": kind, **status_json(event.status)})
+    call_id = event.call_id
+    if not ctx.can("pop") or call_id is None:
         return
-    inbound = status is not None and status.direction == "in"
-    if kind in POP_EVENTS and inbound:
+    if isinstance(event, POP_EVENTS) and event.status.direction == "in":
         card = render_card(ctx, call_id)
         if card is not None:
             popped.add(call_id)
-            yield _sse("pop", {"call_id": call_id, "line": line, "event": kind, "html": card})
-    elif kind == "call_ended" and call_id in popped:
+            yield _sse("pop", {"call_id": call_id, "line": event.line, "event": kind, "html": card})
+    elif isinstance(event, contract.CallEnded) and call_id in popped:
         popped.discard(call_id)
-        yield _sse("pop_end", {"call_id": call_id, "line": line})
+        yield _sse("pop_end", {"call_id": call_id, "line": event.line})
 
 
 def events(ctx: Ctx):
@@ -222,11 +236,11 @@ def events(ctx: Ctx):
         popped: set[int] = set()
         with subscription:
             yield "retry: 2000\n\n"
-            yield from _translate(ctx, {"type": "lines_reset"}, popped)
+            yield from _translate(ctx, LinesReset(), popped)
             next_check = time.monotonic() + HEARTBEAT_S
             while not subscription.overflowed:
                 event = subscription.get(timeout=HEARTBEAT_S)
-                if link.closing:
+                if link.closing or isinstance(event, Closing):
                     return
                 if event is not None:
                     yield from _translate(ctx, event, popped)

@@ -12,7 +12,7 @@ Who may do what:
 Every listen (once per recording per session, when playback asks for the
 audio: the player loads nothing before), download, verification and export
 goes to the audit log. Files are found by the recording's id, and its stored
-path must resolve inside the recordings folder (``firmware.playback``).
+path must resolve inside the recordings folder (``webui.playback``).
 """
 
 from __future__ import annotations
@@ -24,13 +24,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from firmware.playback import (
-    OutsideRecordingsError,
-    PlaybackError,
-    original_chunks,
-    pcm_view,
-    recording_file,
-)
 from firmware.store.call_search import RECORDING_SORTS, CallSearch, RecordingRow
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
 from firmware.store.recordings import file_sha256, read_sidecar
@@ -45,6 +38,13 @@ from webui.call_filters import (
 from webui.context import Ctx
 from webui.http_range import UnsatisfiableRange, requested_range
 from webui.pages.calls import customer_scope, may_open_recordings
+from webui.playback import (
+    OutsideRecordingsError,
+    PlaybackError,
+    original_chunks,
+    pcm_view,
+    recording_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _row(ctx: Ctx, recording_id: int) -> RecordingRow:
 
 def _file(ctx: Ctx, row: RecordingRow) -> Path:
     try:
-        return recording_file(ctx.deps.recordings_dir, row.recording.path)
+        return recording_file(ctx.deps.folder.recordings, row.recording.path)
     except OutsideRecordingsError:
         log.warning("recording %d: its path %r leads outside the recordings folder; "
                     "refused to %s", row.recording.id, row.recording.path, ctx.user.username)
@@ -220,7 +220,7 @@ def verify(ctx: Ctx, row: RecordingRow) -> dict:
     recording = row.recording
     result = {"file": None, "index": recording.sha256, "sidecar": None, "state": recording.state}
     try:
-        path = recording_file(ctx.deps.recordings_dir, recording.path)
+        path = recording_file(ctx.deps.folder.recordings, recording.path)
     except PlaybackError:
         result["verdict"] = "missing"
         return result
@@ -268,9 +268,9 @@ def recordings_export(ctx: Ctx):
             )
             for row in batch
         ]
-        recording_export.check_size(rows, ctx.deps.recordings_dir, ctx.deps.data_dir)
+        recording_export.check_size(rows, ctx.deps.folder)
         summary, size, chunks = recording_export.build_and_stream(
-            ctx.deps.data_dir, [rows], ctx.deps.recordings_dir, ctx.t, about
+            ctx.deps.folder, [rows], ctx.t, about
         )
     except recording_export.ExportError as error:
         ctx.fail(error.status, error.message, **error.values)

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from firmware import __version__, cli_dsp, cli_engine
+from firmware import __version__
+from firmware.cli import dsp as cli_dsp
+from firmware.cli import processes as cli_engine
 from firmware.config import ConfigError, ConfigStore
 from firmware.errors import LinerecError
 

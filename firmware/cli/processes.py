@@ -19,13 +19,15 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from drivers.opening import open_capture, open_signals
 from firmware.config import ConfigStore, Line
 from firmware.engine import Engine
-from firmware.line_worker import LineIO
+from firmware.engine.worker import LineIO
+from firmware.link import contract
 
 log = logging.getLogger(__name__)
 
@@ -38,33 +40,35 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def _caller(event: dict[str, Any]) -> str:
-    name = f" {event['name']}" if event.get("name") else ""
-    where = f" ({event['location_en']})" if event.get("location_en") else ""
-    return f"caller {event.get('number') or 'withheld'}{name}{where}"
+def _caller(event: contract.CallerIdKnown) -> str:
+    name = f" {event.name}" if event.name else ""
+    where = f" ({event.location_en})" if event.location_en else ""
+    return f"caller {event.number or 'withheld'}{name}{where}"
 
 
-_DESCRIPTIONS = {
-    "call_started": lambda e: "incoming call" if e["direction"] == "in" else "outgoing call",
-    "caller_id": _caller,
-    "call_answered": lambda e: (
-        f"answered (dialled {e.get('number') or 'no digits'})"
-        if e.get("direction") == "out"
-        else "answered"
-    ),
-    "recording_started": lambda e: f"recording {e['path']}",
-    "recording_failed": lambda e: f"recording FAILED: {e.get('error')}",
-    "call_ended": lambda e: f"call ended ({e['outcome']})",
+def _answered(event: contract.CallAnswered) -> str:
+    if event.direction == "out":
+        return f"answered (dialled {event.number or 'no digits'})"
+    return "answered"
+
+
+_DESCRIPTIONS: dict[type[contract.Event], Callable[[Any], str]] = {
+    contract.CallStarted: lambda e: "incoming call" if e.direction == "in" else "outgoing call",
+    contract.CallerIdKnown: _caller,
+    contract.CallAnswered: _answered,
+    contract.RecordingStarted: lambda e: f"recording {e.path}",
+    contract.RecordingFailed: lambda e: f"recording FAILED: {e.error}",
+    contract.CallEnded: lambda e: f"call ended ({e.outcome})",
 }
 
 
-def describe_event(event: dict[str, Any]) -> str | None:
+def describe_event(event: contract.Event) -> str | None:
     """One line of text for the events a person watching the console cares about."""
-    describe = _DESCRIPTIONS.get(event["type"])
-    return f"line {event['line']}: {describe(event)}" if describe else None
+    describe = _DESCRIPTIONS.get(type(event))
+    return f"line {event.line}: {describe(event)}" if describe else None
 
 
-def _print_event(event: dict[str, Any]) -> None:
+def _print_event(event: contract.Event) -> None:
     text = describe_event(event)
     if text:
         _say(text)

@@ -29,8 +29,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import Any
+
+from firmware.link.contract import Phase  # the web shows a line's phase: the contract names them
 
 # ---- facts the machine is given -----------------------------------------------
 
@@ -73,15 +74,6 @@ def in_window(policy: Policy, at: float) -> bool:
 
 
 # ---- state ---------------------------------------------------------------------
-
-
-class Phase(Enum):
-    IDLE = "idle"
-    RINGING = "ringing"
-    DIALLING = "dialling"
-    IN_CALL = "in_call"
-    SILENT = "silent"
-    SEIZED = "seized"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The line engine: one worker thread per line, the store, the event bus.
 
 Threads, by name: ``capture-<n>`` reads line n's audio and signals as they
-come and queues them (``firmware.line_input``); ``line-<n>`` takes them
+come and queues them (``firmware.engine.reader``); ``line-<n>`` takes them
 frame by frame, runs its detectors and state machine and carries out the
-actions (call log, recording; ``firmware.line_worker``), and may fall
+actions (call log, recording; ``firmware.engine.worker``), and may fall
 behind the line for a while (a slow disk) without losing audio; ``bus``
 serves the Unix socket;
-``audio`` serves live listening (``firmware.live_audio``), fed by the
+``audio`` serves live listening (``firmware.link.live_audio``), fed by the
 workers only while someone listens.
 Time on a line is its sample clock: the worker's start time plus 20 ms per
 frame read, so a simulated office played faster than real time keeps exact
@@ -30,90 +30,46 @@ goes on with the audio the old one's reader had queued: not a frame is lost.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from drivers.audio import FRAME_SECONDS
-from firmware import line_state as machine
-from firmware import numbers
-from firmware.bus import EventBus
-from firmware.call_log import CallLog
+from audio_format import FRAME_SECONDS
 from firmware.config import Config, ConfigStore, Line
-from firmware.detectors import LineDetectors
-from firmware.errors import LinerecError
-from firmware.line_worker import LineIO, LineWorker
-from firmware.live_audio import AUDIO_SOCKET, LiveAudioServer
-from firmware.policy import policy_for
-from firmware.profiles import profile
-from firmware.recorder import LineRecorder
+from firmware.country import numbers
+from firmware.country.profiles import profile
+from firmware.datafolder import DataFolder, EngineLock
+from firmware.engine import state as machine
+from firmware.engine.actions import LineActions
+from firmware.engine.detectors import LineDetectors
+from firmware.engine.policy import policy_for
+from firmware.engine.recorder import LineRecorder
+from firmware.engine.worker import LineIO, LineWorker
+from firmware.link import contract
+from firmware.link.bus import EventBus
+from firmware.link.live_audio import LiveAudioServer
 from firmware.store.db import Store
 from firmware.store.recordings import recover
 
 log = logging.getLogger(__name__)
-
-DATABASE_FILE = "linerec.db"
-RECORDINGS_DIR = "recordings"
-BUS_SOCKET = "engine.sock"
-LOCK_FILE = "engine.lock"
-
-
-class EngineBusyError(LinerecError):
-    """Another engine already runs on this data folder."""
-
-
-class DataFolderLock:
-    """One engine per data folder: an exclusive lock on ``engine.lock``, held while it runs.
-
-    Two engines on one folder would write the same database and recording
-    files and delete each other's bus socket. The lock goes with the
-    process, so a crashed engine never leaves it behind.
-    """
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / LOCK_FILE
-        self._descriptor: int | None = None
-
-    def acquire(self) -> None:
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
-            os.close(descriptor)
-            raise EngineBusyError(
-                f"another engine (process {holder}) already runs on {self.path.parent}; "
-                "stop it first, or use another --data folder"
-            ) from None
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode())
-        self._descriptor = descriptor
-
-    def release(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)  # closing drops the lock
-            self._descriptor = None
 
 
 @dataclass
 class Engine:
     """The box's engine over a data folder; ``open_line`` connects a configured line."""
 
-    data_dir: Path
+    data_dir: str | Path
     open_line: Callable[[Line], LineIO]
-    publish: Callable[[dict[str, Any]], None] | None = None  # also told every event
+    publish: Callable[[contract.Event], None] | None = None  # also told every event
     clock: Callable[[], float] = time.time
     workers: dict[int, LineWorker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.data_dir = Path(self.data_dir)
-        self.config_store = ConfigStore(self.data_dir)
+        self.folder = DataFolder(self.data_dir)
+        self.config_store = ConfigStore(self.folder.root)
         self.store: Store | None = None
         self.bus: EventBus | None = None
         self.live_audio: LiveAudioServer | None = None
@@ -123,23 +79,19 @@ class Engine:
         # Guards ``workers`` and ``config``: the bus thread reloads while line threads retire.
         self._lines_lock = threading.RLock()
         self._stopping = False
-        self._lock = DataFolderLock(self.data_dir)
-
-    @property
-    def recordings_dir(self) -> Path:
-        return self.data_dir / RECORDINGS_DIR
+        self._lock = EngineLock(self.folder)
 
     def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.folder.create()
         self._lock.acquire()
         self.config = self.config_store.load()
-        self.store = Store(self.data_dir / DATABASE_FILE)
+        self.store = Store(self.folder.database)
         self._recover()
         if not numbers.ensure_index():
             log.warning("numbers will be logged without their location")
-        self.bus = EventBus(self.data_dir / BUS_SOCKET, self.handle_command)
+        self.bus = EventBus(self.folder.bus_socket, self.handle_command)
         self.bus.start()
-        self.live_audio = LiveAudioServer(self.data_dir / AUDIO_SOCKET)
+        self.live_audio = LiveAudioServer(self.folder.audio_socket)
         for line in self.config.lines:
             if line.enabled:
                 self.live_audio.tap(line.number)
@@ -149,10 +101,10 @@ class Engine:
             for line in self.config.lines:
                 if line.enabled:
                     self._start_line(line, started_at)
-        log.info("engine started: %d lines, data in %s", len(self.workers), self.data_dir)
+        log.info("engine started: %d lines, data in %s", len(self.workers), self.folder.root)
 
     def _recover(self) -> None:
-        closed, report = recover(self.store, self.recordings_dir, self.clock())
+        closed, report = recover(self.store, self.folder.recordings, self.clock())
         if closed or not report.clean:
             log.warning(
                 "recovered after an unclean stop: %d calls closed, %d recordings repaired, "
@@ -174,16 +126,14 @@ class Engine:
         country = profile(self.config.device.country)
         io = predecessor.io if predecessor is not None else self.open_line(line)
         vox = line.recording.vox
-        worker: LineWorker | None = None  # bound below; the recorder's clock is its line time
         recorder = LineRecorder(
             line.number,
-            self.recordings_dir,
+            self.folder.recordings,
             line.recording.encoding,
             history_s=max(6.0, vox.preroll_ms / 1000),
-            clock=lambda: worker.now,
         )
         seize = io.signals.seize if io.signals is not None else (lambda on: None)
-        call_log = CallLog(
+        actions = LineActions(
             line.number, self.store, recorder, country.region, publish=self._publish, seize=seize
         )
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
@@ -191,7 +141,7 @@ class Engine:
             line,
             io,
             detectors,
-            call_log,
+            actions,
             policy=policy_for(self.config, line),
             started_at=started_at,
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
@@ -202,7 +152,7 @@ class Engine:
         worker.start()
         return worker
 
-    def _publish(self, event: dict[str, Any]) -> None:
+    def _publish(self, event: contract.Event) -> None:
         with self._publish_lock:
             if self.bus is not None:
                 self.bus.publish(event)
@@ -249,33 +199,37 @@ class Engine:
 
     # ---- commands from the bus ------------------------------------------------------
 
-    def handle_command(self, message: dict[str, Any]) -> dict[str, Any]:
-        command = message["command"]
-        if command == "status":
-            return {"lines": [self._line_status(worker) for worker in self._current_workers()]}
-        if command == "reload_config":
+    def handle_command(self, command: contract.Command) -> contract.Reply:
+        """Answer a command from the bus; a refusal raises ValueError with the reason."""
+        if isinstance(command, contract.StatusCommand):
+            workers = self._current_workers()
+            return contract.StatusReply(tuple(self._line_report(worker) for worker in workers))
+        if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
-        worker = self._worker(message)
-        on = bool(message.get("on", True))
-        if command == "record":
+        if isinstance(command, contract.RecordCommand):
+            worker, on = self._worker(command.line), command.on
             worker.submit(lambda at: machine.RecordCommand(at, start=on))
-        elif command == "seize":
+        elif isinstance(command, contract.SeizeCommand):
+            worker, on = self._worker(command.line), command.on
             worker.submit(lambda at: machine.Seize(at) if on else machine.Release(at))
         else:
-            raise ValueError(f"unknown command {command!r} (status, reload_config, record, seize)")
-        return {"line": worker.number}
+            raise ValueError(f"this engine does not take {command.kind.value!r}")
+        return contract.LineReply(worker.number)
 
     # ---- a new configuration, live ----------------------------------------------------
 
-    def reload_config(self) -> dict[str, Any]:
+    def reload_config(self) -> contract.ReloadReply:
         """Apply the configuration file as it is now; say which lines start, restart, stop.
 
         Raises ConfigError (the bus answers it as an error) if the file does
         not pass the schema: the running configuration is then kept.
         """
         new = self.config_store.load()
-        report: dict[str, Any] = {"restarting": [], "started": [], "stopping": [], "failed": {}}
-        announce: list[dict[str, Any]] = []  # told after the lock is released
+        restarting: list[int] = []
+        started: list[int] = []
+        stopping: list[int] = []
+        failed: list[contract.LineFailure] = []
+        announce: list[contract.Event] = []  # told after the lock is released
         with self._lines_lock:
             old, self.config = self.config, new
             country_changed = old.device.country != new.device.country
@@ -288,25 +242,29 @@ class Engine:
                     off = machine.Policy(mode="off")
                     worker.submit(lambda at, p=off: machine.PolicyChanged(at, policy=p))
                     worker.retire()
-                    report["stopping"].append(number)
+                    stopping.append(number)
                     continue
                 policy = policy_for(new, line)
                 worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
                 if country_changed or needs_restart(old_lines.get(number), line):
                     worker.retire()
-                    report["restarting"].append(number)
+                    restarting.append(number)
             for number, line in sorted(new_lines.items()):
                 if line.enabled and number not in self.workers:
                     try:
-                        self._start_line(line, self.clock())
+                        worker = self._start_line(line, self.clock())
                     except Exception as error:  # a broken driver setting must not stop the rest
                         log.exception("line %d could not start", number)
-                        report["failed"][str(number)] = str(error)
+                        failed.append(contract.LineFailure(number, str(error)))
                         continue
-                    report["started"].append(number)
-                    announce.append({"type": "line_state", "line": number, "state": "idle"})
+                    started.append(number)
+                    status = worker.actions.status
+                    announce.append(contract.LineStateChanged(number, None, status))
         for event in announce:
             self._publish(event)
+        report = contract.ReloadReply(
+            tuple(restarting), tuple(started), tuple(stopping), tuple(failed)
+        )
         log.info("configuration reloaded: %s", report)
         return report
 
@@ -314,7 +272,9 @@ class Engine:
         """A line's worker ended; if it was retired for new settings, start its successor."""
         if not worker.retired:
             return
-        offline = {"type": "line_state", "line": worker.number, "state": "offline"}
+        offline = contract.LineStateChanged(
+            worker.number, None, contract.LineStatus(worker.number, online=False)
+        )
         with self._lines_lock:
             current = not self._stopping and self.workers.get(worker.number) is worker
             line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
@@ -347,35 +307,24 @@ class Engine:
                 log.info("line %d stopped", worker.number)
         self._publish(offline)
 
-    def _worker(self, message: dict[str, Any]) -> LineWorker:
-        number = message.get("line")
+    def _worker(self, number: int) -> LineWorker:
         with self._lines_lock:
             if number not in self.workers:
                 raise ValueError(f"no line {number!r}; lines: {sorted(self.workers)}")
             return self.workers[number]
 
     @staticmethod
-    def _line_status(worker: LineWorker) -> dict[str, Any]:
-        state = worker.state
-        call = state.call
-        facts = worker.call_log.call  # the call's facts as logged: location, name
-        return {
-            "line": worker.number,
-            "state": state.phase.value,
-            "recording": state.recording,
-            "call_id": worker.call_log.call_id,
-            "direction": call.direction if call else None,
-            "number": call.number if call else None,
-            "name": facts.get("name"),
-            "location_zh": facts.get("location_zh"),
-            "location_en": facts.get("location_en"),
-            "started_at": call.started_at if call else None,
-            "overruns": worker.io.capture.overruns,
+    def _line_report(worker: LineWorker) -> contract.LineReport:
+        status = worker.actions.status
+        if not worker.is_alive():
+            status = contract.LineStatus(worker.number, online=False)
+        return contract.LineReport(
+            status,
+            overruns=worker.io.capture.overruns,
             # How far the worker is behind its line's audio, now and at worst.
-            "behind_s": worker.input.backlog * FRAME_SECONDS,
-            "most_behind_s": worker.input.most_behind * FRAME_SECONDS,
-            "alive": worker.is_alive(),
-        }
+            behind_s=worker.input.backlog * FRAME_SECONDS,
+            most_behind_s=worker.input.most_behind * FRAME_SECONDS,
+        )
 
 
 # What a running line worker is built from; policy settings (mode, schedule,

@@ -1,11 +1,9 @@
 """The engine's event bus: a Unix socket carrying events out and commands in.
 
-Protocol: one JSON object per line, both ways.
-
-- Engine to client: ``{"event": {...}}`` for every event the engine publishes
-  (ring, caller ID, recording started, ...), and ``{"reply": ID, "ok": true,
-  ...}`` or ``{"reply": ID, "ok": false, "error": "..."}`` to a command.
-- Client to engine: ``{"id": ID, "command": NAME, ...arguments}``.
+The messages and their encoding are ``firmware.link.contract``'s: every
+event the engine publishes goes to every client; a client's command is
+answered by its reply, or refused with the reason (a line that is not a
+command of the contract is refused too, and logged).
 
 The engine never waits for a client: ``publish`` only queues, one thread
 named ``bus`` does all socket work, and a client that falls more than
@@ -23,23 +21,21 @@ import selectors
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from firmware.socket_server import SocketClient, UnixSocketServer
+from firmware.errors import LinerecError
+from firmware.link import contract
+from firmware.link.socket_server import SocketClient, UnixSocketServer
 
 log = logging.getLogger(__name__)
 
 MAX_BACKLOG_BYTES = 1 << 20
 MAX_LINE_BYTES = 64 * 1024
-CommandHandler = Callable[[dict[str, Any]], dict[str, Any]]
+# Answers a command, or refuses it by raising ValueError, LookupError or a LinerecError.
+CommandHandler = Callable[[contract.Command], contract.Reply]
 
 
 class BusError(OSError):
     """The bus socket cannot be opened, or the engine is not there."""
-
-
-def _line(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 class EventBus(UnixSocketServer):
@@ -57,9 +53,9 @@ class EventBus(UnixSocketServer):
         except OSError as error:
             raise BusError(f"cannot open the event bus at {self.socket_path}: {error}") from error
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: contract.Event) -> None:
         """Send ``event`` to every client; never blocks."""
-        self._outbox.put(_line({"event": event}))
+        self._outbox.put(contract.encode_event(event))
         self.wake()
 
     @property
@@ -72,26 +68,24 @@ class EventBus(UnixSocketServer):
         client.incoming += data
         while b"\n" in client.incoming:
             raw, client.incoming = client.incoming.split(b"\n", 1)
-            client.outgoing += _line(self._answer(raw))
+            client.outgoing += self._answer(raw)
         if len(client.incoming) > MAX_LINE_BYTES:
             log.warning("bus: dropping a client that sent a line over %d bytes", MAX_LINE_BYTES)
             self.drop(selector, client)
             return
         self.flush(selector, client)
 
-    def _answer(self, raw: bytes) -> dict[str, Any]:
+    def _answer(self, raw: bytes) -> bytes:
         try:
-            message = json.loads(raw)
-        except ValueError:
-            return {"reply": None, "ok": False, "error": "not a JSON object"}
-        if not isinstance(message, dict) or not isinstance(message.get("command"), str):
-            return {"reply": None, "ok": False, "error": 'expected {"id": ..., "command": ...}'}
-        reply_to = message.get("id")
+            message = contract.decode_command(raw)
+        except contract.ContractError as error:
+            log.warning("bus: refused a message that is not a command: %s", error)
+            return contract.encode_refusal(_request_id(raw), str(error))
         try:
-            result = self.on_command(message)
-        except (ValueError, KeyError, LookupError) as error:
-            return {"reply": reply_to, "ok": False, "error": str(error)}
-        return {"reply": reply_to, "ok": True, **result}
+            reply = self.on_command(message.command)
+        except (ValueError, LookupError, LinerecError) as error:
+            return contract.encode_refusal(message.id, str(error))
+        return contract.encode_reply(message.id, reply)
 
     def deliver(self, selector: selectors.BaseSelector) -> None:
         pending = []
@@ -113,10 +107,17 @@ class EventBus(UnixSocketServer):
             self.flush(selector, client)
 
 
+def _request_id(raw: bytes) -> object:
+    """The id of a message that is not a command, if one can be read from it, for the refusal."""
+    with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError):
+        return json.loads(raw).get("id")
+    return None
+
+
 class BusClient:
     """A client of the engine's bus (the web process, the command line, tests)."""
 
-    def __init__(self, socket_path: str | Path, timeout: float = 5.0) -> None:
+    def __init__(self, socket_path: str | Path, timeout: float | None = 5.0) -> None:
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._socket.settimeout(timeout)
         try:
@@ -129,7 +130,7 @@ class BusClient:
             ) from error
         self._reader = self._socket.makefile("rb")
         self._next_id = 0
-        self._events: list[dict[str, Any]] = []
+        self._events: list[contract.Event] = []
 
     def close(self) -> None:
         """Close the connection; a read blocked in another thread returns at once."""
@@ -144,29 +145,42 @@ class BusClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> contract.Event | contract.ReplyMessage | None:
+        """The next message; None for one that is not of the contract (logged, dropped)."""
         line = self._reader.readline()
         if not line:
             raise BusError("the engine closed the bus connection")
-        return json.loads(line)
+        try:
+            return contract.decode_from_engine(line)
+        except contract.ContractError as error:
+            log.warning("bus: dropped a message from the engine: %s", error)
+            return None
 
-    def command(self, name: str, **arguments: Any) -> dict[str, Any]:
-        """Send a command and wait for its reply; events that arrive meanwhile are kept."""
+    def command(self, command: contract.Command) -> contract.Reply:
+        """Send a command and wait for its reply; events that arrive meanwhile are kept.
+
+        Raises CommandRefusedError with the engine's reason if it refuses.
+        """
         self._next_id += 1
         request_id = self._next_id
-        self._socket.sendall(_line({"id": request_id, "command": name, **arguments}))
+        self._socket.sendall(contract.encode_command(request_id, command))
         while True:
             message = self._read()
-            if "event" in message:
-                self._events.append(message["event"])
-            elif message.get("reply") == request_id:
-                return message
+            if isinstance(message, contract.Event):
+                self._events.append(message)
+            elif isinstance(message, contract.ReplyMessage) and message.id == request_id:
+                if message.error is not None:
+                    raise contract.CommandRefusedError(message.error)
+                try:
+                    return contract.reply_of(command, message.fields)
+                except contract.ContractError as error:
+                    raise BusError(f"the engine's reply does not fit: {error}") from error
 
-    def events(self) -> Iterator[dict[str, Any]]:
+    def events(self) -> Iterator[contract.Event]:
         """Events as they come (after any kept while waiting for a reply)."""
         while self._events:
             yield self._events.pop(0)
         while True:
             message = self._read()
-            if "event" in message:
-                yield message["event"]
+            if isinstance(message, contract.Event):
+                yield message

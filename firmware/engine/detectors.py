@@ -2,7 +2,7 @@
 
 ``LineDetectors.feed(frame, at, phase)`` runs one 20 ms frame through the
 DTMF receiver, the caller-ID receiver and the voice detector, and turns
-what they find into ``firmware.line_state`` events stamped with line time.
+what they find into ``firmware.engine.state`` events stamped with line time.
 ``signal_events`` does the same for the driver's ring and loop events, and
 ``PulseDialDecoder`` turns a rotary phone's loop breaks into digits.
 """
@@ -16,20 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
 from dsp_ext.dtmf import DtmfDetector
 from dsp_ext.vad import VoiceDetector
-from firmware import line_state as machine
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.message import CALLER_ID_TYPES
 from firmware.callerid.modem import ModemCallerIdParser
-from firmware.profiles import profile
+from firmware.country.profiles import profile
+from firmware.engine import state as machine
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 8000
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
 PULSE_DIGIT_GAP_S = 0.3
 

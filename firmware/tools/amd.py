@@ -19,7 +19,7 @@ decided (``feed``), or when the audio ends (``finish``):
 Voice is told from noise by level against a noise floor tracked over the
 last two seconds (the lowest 10 ms level), so steady line noise or hum is
 never voice, whatever its level; the plan's tones are never voice either.
-The settings are the country profile's (``firmware.profiles.AmdSettings``).
+The settings are the country profile's (``firmware.country.profiles.AmdSettings``).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audio_format import SAMPLE_RATE
 from dsp_ext import levels
-from firmware import call_progress
+from firmware.country import tones as call_progress
+from firmware.country.profiles import DEFAULT_COUNTRY, AmdSettings, profile
 from firmware.errors import LinerecError
-from firmware.profiles import DEFAULT_COUNTRY, AmdSettings, profile
 
-SAMPLE_RATE = 8000
 BLOCK = 80  # 10 ms
 STATUSES = ("HUMAN", "MACHINE", "FAX", "NOTSURE", "BUSY", "NO_ANSWER", "SIT")
 FLOOR_BLOCKS = 200  # the noise floor is the lowest block level of the last 2 s

@@ -7,7 +7,7 @@ and CED/ANSam) into the plain-number plan ``dsp_ext.tones`` detects;
 those tones through ``dsp_ext.tonegen`` (the simulator's and the tests'
 source of them).
 
->>> from firmware.profiles import profile
+>>> from firmware.country.profiles import profile
 >>> busy = tone_generator(profile("CN").tones["busy"], -20.0).generate(24000)
 >>> [t.tone for t in detector("CN").detect(busy)]
 ['busy']
@@ -19,7 +19,7 @@ import math
 
 from dsp_ext.tonegen import ToneGenerator, ToneSegment
 from dsp_ext.tones import ToneDetector, TonePattern, TonePlan
-from firmware.profiles import (
+from firmware.country.profiles import (
     FAX_ANSWER_TONE,
     FAX_CALLING_TONE,
     SPECIAL_INFORMATION_TONE,

@@ -33,7 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from drivers.audio import FRAME_SECONDS, CaptureStream
+from audio_format import FRAME_SECONDS
+from drivers.audio import CaptureStream
 from drivers.signals import LineSignals, SignalEvent
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """One line's worker thread: its audio frame by frame through its detectors and state machine.
 
 ``LineWorker`` (a thread named ``line-<n>``) takes the line's audio and
-signals from its reader thread (``capture-<n>``, ``firmware.line_input``),
+signals from its reader thread (``capture-<n>``, ``firmware.engine.reader``),
 turns them and its detections into state-machine events, steps the machine
 and has the line's ``CallLog`` carry out the actions (call log, recording,
 relay). Line time is the worker's start time plus 20 ms per frame taken, so
@@ -20,7 +20,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from drivers.audio import FRAME_SECONDS, CaptureStream
+from audio_format import FRAME_SECONDS
+from drivers.audio import CaptureStream
 from drivers.signals import (
     CallerIdReport,
     DialPulse,
@@ -29,12 +30,12 @@ from drivers.signals import (
     LoopStopped,
     SignalEvent,
 )
-from firmware import line_state as machine
-from firmware.call_log import CallLog
 from firmware.config import Line
-from firmware.detectors import LineDetectors, signal_event
-from firmware.line_input import LineInput
-from firmware.live_audio import AudioTap
+from firmware.engine import state as machine
+from firmware.engine.actions import LineActions
+from firmware.engine.detectors import LineDetectors, signal_event
+from firmware.engine.reader import LineInput
+from firmware.link.live_audio import AudioTap
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class LineWorker(threading.Thread):
         line: Line,
         io: LineIO,
         detectors: LineDetectors,
-        call_log: CallLog,
+        actions: LineActions,
         *,
         policy: machine.Policy,
         started_at: float,
@@ -74,8 +75,7 @@ class LineWorker(threading.Thread):
         self.number = line.number
         self.io = io
         self.detectors = detectors
-        self.call_log = call_log
-        self.recorder = call_log.recorder
+        self.actions = actions
         self.state = machine.LineState(policy=policy)
         self.started_at = started_at
         self.tap = tap  # live listening
@@ -110,7 +110,7 @@ class LineWorker(threading.Thread):
             state.phase == machine.Phase.IDLE
             and not state.ringing
             and not state.off_hook
-            and not self.recorder.recording
+            and not self.actions.recording
         )
 
     def run(self) -> None:
@@ -154,9 +154,7 @@ class LineWorker(threading.Thread):
             self._step(event)
         if self.frames % TICK_FRAMES == 0:
             self._step(machine.Tick(at))
-        finished = self.recorder.feed(frame)
-        if finished is not None:
-            self.call_log.recording_error(finished, at)
+        self.actions.frame(frame, at)
         self.frames += 1
 
     def _translate(self, change: SignalEvent, at: float) -> list[machine.Event]:
@@ -173,7 +171,7 @@ class LineWorker(threading.Thread):
 
     def _step(self, event: machine.Event) -> None:
         self.state, actions = machine.step(self.state, event)
-        self.call_log.apply_all(actions)
+        self.actions.carry_out(self.state, actions)
 
     def _finish(self) -> None:
         """The line stops: a call in progress ends now, and its recording is closed."""
@@ -186,5 +184,5 @@ class LineWorker(threading.Thread):
                 self._step(machine.Tick(at + self.state.policy.ring_timeout_s + 1))
             elif phase != machine.Phase.IDLE:
                 self._step(machine.OnHook(at))
-            if self.recorder.recording:
+            if self.actions.recording:
                 self._step(machine.PolicyChanged(at, policy=machine.Policy(mode="off")))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from firmware.config import WEEKDAYS, Config, Line
-from firmware.line_state import Policy, Window
-from firmware.numbers import describe
-from firmware.profiles import profile
+from firmware.country.numbers import describe
+from firmware.country.profiles import profile
+from firmware.engine.state import Policy, Window
 
 
 def _minutes(clock: str) -> int:

@@ -201,7 +201,7 @@ def _index() -> NumberIndex | None:
     with _index_lock:
         if not path.exists():
             result = subprocess.run(
-                [sys.executable, "-m", "firmware.numbers", "build-index", str(path)],
+                [sys.executable, "-m", "firmware.country.numbers", "build-index", str(path)],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -253,4 +253,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "build-index":
         build_index(Path(sys.argv[2]))
         sys.exit(0)
-    sys.exit("usage: python -m firmware.numbers build-index PATH")
+    sys.exit("usage: python -m firmware.country.numbers build-index PATH")

@@ -27,11 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.socket_server import SocketClient, UnixSocketServer
+from firmware.link.socket_server import SocketClient, UnixSocketServer
 
 log = logging.getLogger(__name__)
 
-AUDIO_SOCKET = "engine-audio.sock"
 MAX_LISTENERS = 32
 MAX_BACKLOG_BYTES = 16000  # one second of 8 kHz 16-bit audio
 MAX_REQUEST_BYTES = 256

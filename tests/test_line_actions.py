@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from dsp_ext import g711
-from firmware import line_state as machine
-from firmware.call_log import CallLog
-from firmware.line_state import LineState, Policy, step
-from firmware.recorder import LineRecorder
+from firmware.engine import state as machine
+from firmware.engine.actions import LineActions
+from firmware.engine.recorder import LineRecorder
+from firmware.engine.state import LineState, Policy, step
+from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.recordings import reconcile
-from firmware.wavfile import read_wav
+from firmware.tools.wavfile import read_wav
 
 T0 = 1_795_000_000.0
 
@@ -45,10 +46,10 @@ class Line:
         self.clock = Clock()
         self.store = Store(tmp_path / "linerec.db")
         self.root = tmp_path / "recordings"
-        self.recorder = LineRecorder(1, self.root, "alaw", clock=self.clock)
-        self.events: list[dict] = []
+        self.recorder = LineRecorder(1, self.root, "alaw")
+        self.events: list[contract.Event] = []
         self.seized: list[bool] = []
-        self.log = CallLog(
+        self.log = LineActions(
             1, self.store, self.recorder, "CN", publish=self.events.append, seize=self.seized.append
         )
         self.state = LineState(policy=policy or Policy())
@@ -57,19 +58,17 @@ class Line:
     def event(self, event: machine.Event) -> None:
         self.clock.now = event.at
         self.state, actions = step(self.state, event)
-        self.log.apply_all(actions)
+        self.log.carry_out(self.state, actions)
 
     def talk(self, seconds: float, rng: np.random.Generator) -> None:
         for _ in range(int(seconds * 50)):
             frame = rng.integers(-8000, 8000, 160, dtype=np.int16)
             self.sent.append(frame)
-            finished = self.recorder.feed(frame)  # stamped with its start, as the engine does
-            if finished is not None:
-                self.log.recording_error(finished, self.clock.now)
+            self.log.frame(frame, self.clock.now)  # stamped with its start, as the engine does
             self.clock.now += 0.02
 
     def kinds(self) -> list[str]:
-        return [event["type"] for event in self.events]
+        return [event.kind.value for event in self.events]
 
 
 def test_every_action_has_a_handler(tmp_path):
@@ -121,7 +120,7 @@ def test_an_answered_call_is_logged_located_and_recorded(tmp_path, rng):
         "line_state",
     ]
     pop = line.events[2]
-    assert pop["number"] == "13800138000" and pop["location_en"] == "Beijing"
+    assert pop.number == "13800138000" and pop.location_en == "Beijing"
 
 
 def test_an_outbound_call_is_logged_with_the_number_dialled(tmp_path, rng):
@@ -171,7 +170,7 @@ def test_a_full_disk_ends_the_recording_but_not_the_call(tmp_path, rng, monkeypa
     line.event(machine.RingOn(T0))
     line.event(machine.OffHook(T0 + 2))
     line.talk(1.0, rng)
-    recording = line.log.recorder._file
+    recording = line.recorder._file
 
     def disk_full(audio):
         raise OSError(errno.ENOSPC, "No space left on device")

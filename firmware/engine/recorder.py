@@ -7,26 +7,27 @@ call whose dialling took a few seconds to be recognised as over.
 A write error (most often a full disk) ends the current recording cleanly:
 what reached the disk stays a valid file, the error is logged and reported,
 and the line goes on working; the next recording tries again.
+
+Times are line time, given with every call (the frame's start, the
+action's time): the recorder has no clock of its own.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from audio_format import FRAME_SAMPLES, SAMPLE_RATE
 from dsp_ext import g711
 from firmware.store.recordings import RecordingFile, relative_path
 
 log = logging.getLogger(__name__)
 
-FRAME_SAMPLES = 160
-SAMPLE_RATE = 8000
 HISTORY_S = 6.0  # how far back a recording can start
 
 _ENCODERS: dict[str, Callable[[np.ndarray], bytes]] = {
@@ -53,7 +54,6 @@ class LineRecorder:
         root: Path,
         encoding: str = "alaw",
         history_s: float = HISTORY_S,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         if encoding not in _ENCODERS:
             raise ValueError(f"unknown encoding {encoding!r}; use one of {sorted(_ENCODERS)}")
@@ -61,7 +61,6 @@ class LineRecorder:
         self.root = root
         self.encoding = encoding
         self._encode = _ENCODERS[encoding]
-        self._clock = clock
         # (line time, frame) of the recent past, kept while not recording
         self._history: collections.deque[tuple[float, np.ndarray]] = collections.deque(
             maxlen=max(0, round(history_s * SAMPLE_RATE / FRAME_SAMPLES))
@@ -78,13 +77,15 @@ class LineRecorder:
     def current(self) -> str | None:
         return self._file.relative if self._file else None
 
-    def start(self, tag: str, metadata: dict, since: float | None = None) -> str | None:
-        """Open a new recording that begins at line time ``since`` (default: now), as far
-        back as the kept history reaches. Returns its path under the recordings folder,
-        or None if it could not be created (the error is logged and counted)."""
+    def start(
+        self, tag: str, metadata: dict, now: float, since: float | None = None
+    ) -> str | None:
+        """Open a new recording at line time ``now`` that begins at ``since`` (default:
+        now), as far back as the kept history reaches. Returns its path under the
+        recordings folder, or None if it could not be created (the error is logged and
+        counted)."""
         if self._file is not None:
             return self._file.relative
-        now = self._clock()
         since = now if since is None else since
         preroll = [frame for at, frame in self._history if at >= since - 1e-6]
         started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
@@ -110,11 +111,12 @@ class LineRecorder:
         self._started_at = started_at
         return relative
 
-    def feed(self, frame: np.ndarray) -> FinishedRecording | None:
-        """One frame of the line. Returns a FinishedRecording only if a write error ended it."""
+    def feed(self, frame: np.ndarray, at: float) -> FinishedRecording | None:
+        """One frame of the line, starting at line time ``at``. Returns a FinishedRecording
+        only if a write error ended the recording."""
         if self._file is None:
             if self._history.maxlen:
-                self._history.append((self._clock(), frame.copy()))
+                self._history.append((at, frame.copy()))
             return None
         try:
             self._file.append(self._encode(frame))
@@ -122,14 +124,15 @@ class LineRecorder:
             return self._fail(self._file.relative, error)
         return None
 
-    def stop(self, metadata: dict | None = None) -> FinishedRecording | None:
-        """Close the current recording; its sidecar gets ``metadata`` (the call's final facts)."""
+    def stop(self, metadata: dict | None, now: float) -> FinishedRecording | None:
+        """Close the current recording at line time ``now``; its sidecar gets ``metadata``
+        (the call's final facts)."""
         if self._file is None:
             return None
         recording, self._file = self._file, None
         recording.metadata.update(metadata or {})
         try:
-            sha256 = recording.close(ended_at=self._clock())
+            sha256 = recording.close(ended_at=now)
         except OSError as error:
             self._file = recording
             return self._fail(recording.relative, error)

@@ -1,8 +1,11 @@
-"""Carries out a line's actions: the call log in the store, the recorder, the relay.
+"""Carries out a line's actions: the call log in the store, the recording, the relay.
 
-The state machine says what happens (``firmware.line_state`` actions); this
-does it, and tells the rest of the box through ``publish`` (the event bus):
-one dictionary per event, ready to send as JSON.
+The state machine says what happens (``firmware.engine.state`` actions);
+``LineActions`` does it and tells the rest of the box through ``publish``
+(the event bus): one ``firmware.link.contract`` event per thing done, each
+with the line's whole status after it. It owns the line's recording
+session (``firmware.engine.recorder``): the worker hands it every frame
+with its line time (``frame``), and nothing else touches the recorder.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from firmware import line_state as machine
-from firmware.numbers import describe
-from firmware.recorder import FinishedRecording, LineRecorder
+import numpy as np
+
+from firmware.country.numbers import describe
+from firmware.engine import state as machine
+from firmware.engine.recorder import FinishedRecording, LineRecorder
+from firmware.link import contract
 from firmware.store.db import Store
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[dict[str, Any]], None]
+Publish = Callable[[contract.Event], None]
 
 
 def _caller_id_fields(caller_id: Any) -> dict[str, Any]:
@@ -32,8 +38,8 @@ def _caller_id_fields(caller_id: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-class CallLog:
-    """One line's executor of state-machine actions."""
+class LineActions:
+    """One line's executor of state-machine actions, and the owner of its recording."""
 
     def __init__(
         self,
@@ -47,13 +53,16 @@ class CallLog:
     ) -> None:
         self.line = line
         self.store = store
-        self.recorder = recorder
+        self._recorder = recorder
         self.region = region
         self.publish = publish
         self.seize = seize
         self.call_id: int | None = None
         self.call: dict[str, Any] = {}  # the call's facts, for sidecars and events
         self.recording_id: int | None = None
+        self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
+        # The line as last told: read by other threads (the bus's status command).
+        self.status = contract.LineStatus(line)
         self._handlers: dict[type[machine.Action], Callable[[Any], None]] = {
             machine.CallStarted: self._call_started,
             machine.CallerIdKnown: self._caller_id_known,
@@ -66,12 +75,22 @@ class CallLog:
             machine.StopRecording: self._stop_recording,
         }
 
-    def apply(self, action: machine.Action) -> None:
-        self._handlers[type(action)](action)
+    @property
+    def recording(self) -> bool:
+        """A recording is open (the machine may want one that could not be made)."""
+        return self._recorder.recording
 
-    def apply_all(self, actions: list[machine.Action]) -> None:
+    def carry_out(self, state: machine.LineState, actions: list[machine.Action]) -> None:
+        """Do what one step of the machine asked; ``state`` is the machine after the step."""
+        self._phase = state.phase
         for action in actions:
-            self.apply(action)
+            self._handlers[type(action)](action)
+
+    def frame(self, frame: np.ndarray, at: float) -> None:
+        """One frame of the line, starting at line time ``at``, for the recording."""
+        finished = self._recorder.feed(frame, at)
+        if finished is not None:  # a write error ended the recording
+            self._finish(finished, at)
 
     # ---- the call --------------------------------------------------------------
 
@@ -79,7 +98,7 @@ class CallLog:
         self.call = {"line": self.line, "direction": action.direction, "started_at": action.at}
         self.call_id = self.store.start_call(self.line, action.direction, started_at=action.at)
         self.call["call_id"] = self.call_id
-        self._publish("call_started", direction=action.direction)
+        self._tell(contract.CallStarted, direction=action.direction)
 
     def _set_number(self, number: str | None, **extra: Any) -> None:
         changes = dict(extra)
@@ -99,61 +118,61 @@ class CallLog:
 
     def _caller_id_known(self, action: machine.CallerIdKnown) -> None:
         self._set_number(action.number, **_caller_id_fields(action.caller_id))
-        self._publish("caller_id", **self._number_facts())
+        keys = ("number", "number_e164", "name", "reason_absent", "location_zh", "location_en")
+        self._tell(contract.CallerIdKnown, **{key: self.call.get(key) for key in keys})
 
     def _digit_dialled(self, action: machine.DigitDialled) -> None:
         outbound_dialling = self.call.get("direction") == "out" and "answered_at" not in self.call
         if outbound_dialling:
             self._set_number(action.digits)
-        self._publish("digit", digit=action.digit, digits=action.digits)
+        self._tell(contract.DigitDialled, digit=action.digit, digits=action.digits)
 
     def _call_answered(self, action: machine.CallAnswered) -> None:
         self.call["answered_at"] = action.at
         if self.call_id is not None:
             self.store.update_call(self.call_id, answered_at=action.at)
-        self._publish(
-            "call_answered", direction=self.call.get("direction"), number=self.call.get("number")
+        self._tell(
+            contract.CallAnswered,
+            direction=self.call.get("direction"),
+            number=self.call.get("number"),
         )
 
     def _call_ended(self, action: machine.CallEnded) -> None:
-        if self.call_id is not None:
-            self.store.end_call(self.call_id, action.outcome, ended_at=action.at)
-        self._publish("call_ended", outcome=action.outcome)
+        call_id = self.call_id
+        if call_id is not None:
+            self.store.end_call(call_id, action.outcome, ended_at=action.at)
         self.call_id = None
         self.call = {}
+        self._tell(contract.CallEnded, call_id=call_id, outcome=action.outcome)
 
     def _phase_changed(self, action: machine.PhaseChanged) -> None:
-        self._publish("line_state", state=action.phase.value)
+        self._tell(contract.LineStateChanged)
 
     def _seize_line(self, action: machine.SeizeLine) -> None:
         self.seize(action.on)
-        self._publish("seized" if action.on else "released")
+        self._tell(contract.LineSeized if action.on else contract.LineReleased)
 
     # ---- recording -------------------------------------------------------------
 
     def _start_recording(self, action: machine.StartRecording) -> None:
         tag = str(self.call_id) if self.call_id is not None else f"vox{int(action.at)}"
-        relative = self.recorder.start(tag, dict(self.call), since=action.since)
+        relative = self._recorder.start(tag, dict(self.call), action.at, since=action.since)
         if relative is None:
-            self._publish("recording_failed", error="cannot create the recording file")
+            self._tell(contract.RecordingFailed, error="cannot create the recording file")
             return
         self.recording_id = self.store.add_recording(
             self.line,
             relative,
-            self.recorder.encoding,
+            self._recorder.encoding,
             action.at,
             call_id=self.call_id,
         )
-        self._publish("recording_started", path=relative)
+        self._tell(contract.RecordingStarted, path=relative)
 
     def _stop_recording(self, action: machine.StopRecording) -> None:
-        finished = self.recorder.stop(dict(self.call))
+        finished = self._recorder.stop(dict(self.call), action.at)
         if finished is not None:
             self._finish(finished, action.at)
-
-    def recording_error(self, finished: FinishedRecording, at: float) -> None:
-        """The recorder stopped on a write error while fed a frame."""
-        self._finish(finished, at)
 
     def _finish(self, finished: FinishedRecording, at: float) -> None:
         if self.recording_id is not None:
@@ -166,15 +185,26 @@ class CallLog:
                 self.store.set_recording_state(self.recording_id, "recording")
         self.recording_id = None
         if finished.error:
-            self._publish("recording_failed", path=finished.relative, error=finished.error)
+            self._tell(contract.RecordingFailed, path=finished.relative, error=finished.error)
         else:
-            self._publish("recording_stopped", path=finished.relative, samples=finished.samples)
+            self._tell(contract.RecordingStopped, path=finished.relative, samples=finished.samples)
 
-    # ---- events ----------------------------------------------------------------
+    # ---- telling the box ---------------------------------------------------------
 
-    def _number_facts(self) -> dict[str, Any]:
-        keys = ("number", "number_e164", "name", "reason_absent", "location_zh", "location_en")
-        return {key: self.call.get(key) for key in keys}
-
-    def _publish(self, kind: str, **fields: Any) -> None:
-        self.publish({"type": kind, "line": self.line, "call_id": self.call_id, **fields})
+    def _tell(self, event_type: type[contract.Event], **fields: Any) -> None:
+        """Publish one event, with the line's status as it is now."""
+        call = self.call
+        self.status = contract.LineStatus(
+            self.line,
+            phase=self._phase,
+            recording=self._recorder.recording,
+            call_id=self.call_id,
+            direction=call.get("direction"),
+            number=call.get("number"),
+            name=call.get("name"),
+            location_zh=call.get("location_zh"),
+            location_en=call.get("location_en"),
+            since=call.get("started_at"),
+        )
+        fields.setdefault("call_id", self.call_id)
+        self.publish(event_type(line=self.line, status=self.status, **fields))

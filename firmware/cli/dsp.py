@@ -2,8 +2,8 @@
 
 Each command is a function taking the parsed arguments and returning the
 exit status; ``register`` adds them all under ``dsp``. Inputs are WAV files
-as ``firmware.wavfile`` reads them; a file it refuses ends the command with
-its one-line error and exit status 2 (``firmware.cli.main`` does that).
+as ``firmware.tools.wavfile`` reads them; a file it refuses ends the command with
+its one-line error and exit status 2 (``firmware.cli.commands.main`` does that).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from dsp_ext import levels
-from firmware import wavfile
+from firmware.tools import wavfile
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -73,7 +73,7 @@ def _dtmf(args: argparse.Namespace) -> int:
 
 def _tones(args: argparse.Namespace) -> int:
     """Print one JSON object per call-progress or fax tone in a WAV file."""
-    from firmware.call_progress import detector  # noqa: PLC0415 - loads the DSP kernels
+    from firmware.country.tones import detector  # noqa: PLC0415 - loads the DSP kernels
 
     audio = wavfile.read_wav(args.file)
     tones = detector(args.country).detect(audio.samples) if audio.samples.size else []

@@ -1,0 +1,135 @@
+"""The data folder: every file and folder the box keeps, named in one place.
+
+Layout (``<data>`` is ``--data``; ``./data`` by default)::
+
+    config.json         the device configuration (TinyDB; firmware.config)
+    linerec.db          calls, recordings index, customers, users, audit log (SQLite;
+                        firmware.store), with its -wal and -shm files beside it
+    recordings/         the recordings, YYYY/MM/DD/<name>.wav, each with a .json
+                        sidecar (firmware.store.recordings)
+    engine.sock         the engine's event bus (firmware.link.bus)
+    engine-audio.sock   live listening (firmware.link.live_audio)
+    engine.lock         held by the engine while it runs: one engine per folder
+    logs/               the box's logs
+    tls/                the web UI's certificate, cert.pem and key.pem (webui.tls)
+    keys/               the box's own keys
+    backups/            copies of the configuration and the database
+    exports/            zip exports being prepared for a download (webui.recording_export)
+
+The engine, the web process, recovery and the command line all reach these
+through ``DataFolder``; nothing else spells a name inside the folder. This
+module needs nothing but the standard library, like the rest of what
+recovery uses.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware.errors import LinerecError
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    """The paths inside one data folder (nothing is created until asked)."""
+
+    root: Path
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        object.__setattr__(self, "root", Path(root))
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "linerec.db"
+
+    @property
+    def recordings(self) -> Path:
+        return self.root / "recordings"
+
+    @property
+    def bus_socket(self) -> Path:
+        return self.root / "engine.sock"
+
+    @property
+    def audio_socket(self) -> Path:
+        return self.root / "engine-audio.sock"
+
+    @property
+    def engine_lock(self) -> Path:
+        return self.root / "engine.lock"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def tls(self) -> Path:
+        return self.root / "tls"
+
+    @property
+    def tls_certificate(self) -> Path:
+        return self.tls / "cert.pem"
+
+    @property
+    def tls_key(self) -> Path:
+        return self.tls / "key.pem"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    def create(self) -> None:
+        """Make the folder itself if it does not exist yet."""
+        self.root.mkdir(parents=True, exist_ok=True)
+
+
+class EngineBusyError(LinerecError):
+    """Another engine already runs on this data folder."""
+
+
+class EngineLock:
+    """One engine per data folder: an exclusive lock on ``engine.lock``, held while it runs.
+
+    Two engines on one folder would write the same database and recording
+    files and delete each other's bus socket. The lock goes with the
+    process, so a crashed engine never leaves it behind.
+    """
+
+    def __init__(self, folder: DataFolder) -> None:
+        self.path = folder.engine_lock
+        self._descriptor: int | None = None
+
+    def acquire(self) -> None:
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(descriptor)
+            raise EngineBusyError(
+                f"another engine (process {holder}) already runs on {self.path.parent}; "
+                "stop it first, or use another --data folder"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        self._descriptor = descriptor
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing drops the lock
+            self._descriptor = None

@@ -1,0 +1,471 @@
+"""The engine <-> web contract: every event the engine publishes and every command it takes.
+
+Each message is a frozen dataclass; ``encode`` and the ``decode_*``
+functions are the one JSON encoding of them all, used by the engine's bus,
+the web process and the command line alike. On the wire, one JSON object
+per line, each carrying the protocol version ``v``::
+
+    engine -> client  {"v": 1, "event": {"type": "caller_id", "line": 1, "call_id": 7,
+                                         "number": "13800138000", ..., "status": {...}}}
+                      {"v": 1, "reply": 3, "ok": true, ...the reply's fields}
+                      {"v": 1, "reply": 3, "ok": false, "error": "no line 9; lines: [1, 2]"}
+    client -> engine  {"v": 1, "id": 3, "command": "record", "line": 1, "on": true}
+
+Every event carries ``status``, the whole status of its line just after the
+event (``LineStatus``): the web keeps it as it is and never works a line's
+state out from the events. A client may leave ``v`` out of a command (as a
+person typing one does); a message of another version, or one that does not
+fit its type, raises ``ContractError``: the receiver logs it and drops it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+from firmware.errors import LinerecError
+
+PROTOCOL_VERSION = 1
+
+Direction = Literal["in", "out"]
+Outcome = Literal["answered", "missed", "unanswered"]  # unanswered: an outgoing call
+
+
+class ContractError(LinerecError, ValueError):
+    """A message that is not JSON, not of this protocol version, or does not fit its type."""
+
+
+class Phase(enum.Enum):
+    """What a line is doing: the phases of its state machine (``firmware.engine.state``)."""
+
+    IDLE = "idle"
+    RINGING = "ringing"
+    DIALLING = "dialling"
+    IN_CALL = "in_call"
+    SILENT = "silent"  # in a call, no voice for a while: on hold
+    SEIZED = "seized"  # the box holds the line itself
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    """A line as the live page shows it: its phase, its call, and whether it records."""
+
+    line: int
+    online: bool = True  # False: the line's worker is not running
+    phase: Phase = Phase.IDLE
+    recording: bool = False
+    call_id: int | None = None
+    direction: Direction | None = None
+    number: str | None = None  # the caller's, or the digits dialled
+    name: str | None = None  # from caller ID
+    location_zh: str | None = None
+    location_en: str | None = None
+    since: float | None = None  # when the call started (Unix time)
+
+    @property
+    def state(self) -> str:
+        """The phase's name, or ``offline``: how pages and the README name a line's state."""
+        return self.phase.value if self.online else "offline"
+
+
+# ---- events: engine -> clients ----------------------------------------------------------
+
+
+class EventKind(enum.Enum):
+    LINE_STATE = "line_state"
+    CALL_STARTED = "call_started"
+    CALLER_ID = "caller_id"
+    DIGIT = "digit"
+    CALL_ANSWERED = "call_answered"
+    CALL_ENDED = "call_ended"
+    RECORDING_STARTED = "recording_started"
+    RECORDING_STOPPED = "recording_stopped"
+    RECORDING_FAILED = "recording_failed"
+    SEIZED = "seized"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened on a line; ``status`` is the line just after it."""
+
+    kind: ClassVar[EventKind]
+    line: int
+    call_id: int | None
+    status: LineStatus
+
+
+@dataclass(frozen=True)
+class LineStateChanged(Event):
+    """The line's phase changed, or the line started or stopped (``status.online``)."""
+
+    kind = EventKind.LINE_STATE
+
+
+@dataclass(frozen=True)
+class CallStarted(Event):
+    kind = EventKind.CALL_STARTED
+    direction: Direction = "in"
+
+
+@dataclass(frozen=True)
+class CallerIdKnown(Event):
+    kind = EventKind.CALLER_ID
+    number: str | None = None
+    number_e164: str | None = None
+    name: str | None = None
+    reason_absent: str | None = None  # "O" unavailable, "P" private
+    location_zh: str | None = None
+    location_en: str | None = None
+
+
+@dataclass(frozen=True)
+class DigitDialled(Event):
+    kind = EventKind.DIGIT
+    digit: str = ""
+    digits: str = ""  # every digit of the call so far
+
+
+@dataclass(frozen=True)
+class CallAnswered(Event):
+    kind = EventKind.CALL_ANSWERED
+    direction: Direction | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class CallEnded(Event):
+    kind = EventKind.CALL_ENDED
+    outcome: Outcome = "answered"
+
+
+@dataclass(frozen=True)
+class RecordingStarted(Event):
+    kind = EventKind.RECORDING_STARTED
+    path: str = ""  # under the recordings folder
+
+
+@dataclass(frozen=True)
+class RecordingStopped(Event):
+    kind = EventKind.RECORDING_STOPPED
+    path: str = ""
+    samples: int = 0
+
+
+@dataclass(frozen=True)
+class RecordingFailed(Event):
+    kind = EventKind.RECORDING_FAILED
+    error: str = ""
+    path: str | None = None  # None when the file could not even be made
+
+
+@dataclass(frozen=True)
+class LineSeized(Event):
+    kind = EventKind.SEIZED
+
+
+@dataclass(frozen=True)
+class LineReleased(Event):
+    kind = EventKind.RELEASED
+
+
+EVENT_TYPES: dict[EventKind, type[Event]] = {
+    event_type.kind: event_type
+    for event_type in (
+        LineStateChanged,
+        CallStarted,
+        CallerIdKnown,
+        DigitDialled,
+        CallAnswered,
+        CallEnded,
+        RecordingStarted,
+        RecordingStopped,
+        RecordingFailed,
+        LineSeized,
+        LineReleased,
+    )
+}
+
+# ---- commands: clients -> engine, and their replies ----------------------------------------
+
+
+class CommandKind(enum.Enum):
+    STATUS = "status"
+    RECORD = "record"
+    SEIZE = "seize"
+    RELOAD_CONFIG = "reload_config"
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: ClassVar[CommandKind]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command answers when it succeeds (a refusal is an error, ``CommandRefusedError``)."""
+
+
+@dataclass(frozen=True)
+class LineReport:
+    """A line's status with how its audio keeps up (the ``status`` command's answer)."""
+
+    status: LineStatus
+    overruns: int = 0  # frames its driver lost
+    behind_s: float = 0.0  # how far its worker is behind its audio now
+    most_behind_s: float = 0.0  # and at worst since it started
+
+
+@dataclass(frozen=True)
+class StatusReply(Reply):
+    lines: tuple[LineReport, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineReply(Reply):
+    """The command was queued for this line: it takes effect at its next frame."""
+
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class LineFailure:
+    line: int
+    error: str
+
+
+@dataclass(frozen=True)
+class ReloadReply(Reply):
+    """Which lines a new configuration restarts, starts and stops, and which failed to start."""
+
+    restarting: tuple[int, ...] = ()
+    started: tuple[int, ...] = ()
+    stopping: tuple[int, ...] = ()
+    failed: tuple[LineFailure, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusCommand(Command):
+    """Every line's status and how its audio keeps up."""
+
+    kind = CommandKind.STATUS
+
+
+@dataclass(frozen=True)
+class RecordCommand(Command):
+    """Start (``on``) or stop a recording on a line, by hand."""
+
+    kind = CommandKind.RECORD
+    line: int
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class SeizeCommand(Command):
+    """Take the line off hook (``on``) or release it."""
+
+    kind = CommandKind.SEIZE
+    line: int
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class ReloadConfigCommand(Command):
+    """Apply the configuration file as it is now (the web UI sends it after a change)."""
+
+    kind = CommandKind.RELOAD_CONFIG
+
+
+COMMAND_TYPES: dict[CommandKind, type[Command]] = {
+    command_type.kind: command_type
+    for command_type in (StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand)
+}
+REPLY_TYPES: dict[type[Command], type[Reply]] = {
+    StatusCommand: StatusReply,
+    RecordCommand: LineReply,
+    SeizeCommand: LineReply,
+    ReloadConfigCommand: ReloadReply,
+}
+
+
+class CommandRefusedError(LinerecError):
+    """The engine refused a command; the message is its reason."""
+
+
+# ---- messages on the wire --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandMessage:
+    """A command as a client sent it, with the id its reply will carry."""
+
+    id: Any
+    command: Command
+
+
+@dataclass(frozen=True)
+class ReplyMessage:
+    """A reply as the engine sent it: ``reply`` for a success, ``error`` for a refusal."""
+
+    id: Any
+    fields: dict[str, Any] | None  # a success's fields, typed by ``reply_of`` for its command
+    error: str | None = None
+
+
+def encode_event(event: Event) -> bytes:
+    return _line({"event": {"type": event.kind.value, **_plain(event)}})
+
+
+def encode_command(request_id: Any, command: Command) -> bytes:
+    return _line({"id": request_id, "command": command.kind.value, **_plain(command)})
+
+
+def encode_reply(request_id: Any, reply: Reply) -> bytes:
+    return _line({"reply": request_id, "ok": True, **_plain(reply)})
+
+
+def encode_refusal(request_id: Any, error: str) -> bytes:
+    return _line({"reply": request_id, "ok": False, "error": error})
+
+
+def decode_command(raw: bytes) -> CommandMessage:
+    """A command line from a client; ``ContractError`` says what is wrong with it.
+
+    The error's message is fit to send back to the client as the refusal.
+    """
+    message = _message(raw, version_required=False)
+    name = message.pop("command", None)
+    request_id = message.pop("id", None)
+    if not isinstance(name, str):
+        raise ContractError('expected {"id": ..., "command": ...}')
+    try:
+        command_type = COMMAND_TYPES[CommandKind(name)]
+    except ValueError:
+        known = ", ".join(kind.value for kind in CommandKind)
+        raise ContractError(f"unknown command {name!r} ({known})") from None
+    return CommandMessage(request_id, _build(command_type, message, name))
+
+
+def decode_from_engine(raw: bytes) -> Event | ReplyMessage:
+    """An event or a reply from the engine."""
+    message = _message(raw, version_required=True)
+    if "event" in message:
+        fields = message["event"]
+        if not isinstance(fields, dict) or set(message) != {"event"}:
+            raise ContractError("an event must be an object, alone in its message")
+        fields = dict(fields)
+        kind = fields.pop("type", None)
+        try:
+            event_type = EVENT_TYPES[EventKind(kind)]
+        except ValueError:
+            raise ContractError(f"unknown event type {kind!r}") from None
+        return _build(event_type, fields, kind)
+    if "reply" in message:
+        request_id = message.pop("reply")
+        ok = message.pop("ok", None)
+        if ok is True:
+            return ReplyMessage(request_id, message)
+        if ok is False and isinstance(message.get("error"), str) and set(message) == {"error"}:
+            return ReplyMessage(request_id, None, message["error"])
+        raise ContractError("a reply needs ok: true with its fields, or ok: false and an error")
+    raise ContractError("neither an event nor a reply")
+
+
+def reply_of(command: Command, fields: dict[str, Any]) -> Reply:
+    """The typed reply to ``command`` from the fields of its ``ReplyMessage``."""
+    reply_type = REPLY_TYPES[type(command)]
+    return _build(reply_type, fields, reply_type.__name__)
+
+
+# ---- the codec ---------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    document = {"v": PROTOCOL_VERSION, **message}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def _message(raw: bytes, *, version_required: bool) -> dict[str, Any]:
+    try:
+        message = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ContractError("not a JSON object") from None
+    if not isinstance(message, dict):
+        raise ContractError(f"expected a JSON object, got {type(message).__name__}")
+    version = message.pop("v", None if version_required else PROTOCOL_VERSION)
+    if version != PROTOCOL_VERSION:
+        raise ContractError(
+            f"protocol version {version!r} is not spoken here (this side speaks "
+            f"{PROTOCOL_VERSION})"
+        )
+    return message
+
+
+def _plain(instance: Any) -> Any:
+    """A message (or any value in one) as plain JSON data."""
+    if dataclasses.is_dataclass(instance):
+        return {
+            field.name: _plain(getattr(instance, field.name))
+            for field in dataclasses.fields(instance)
+        }
+    if isinstance(instance, enum.Enum):
+        return instance.value
+    if isinstance(instance, tuple | list):
+        return [_plain(item) for item in instance]
+    return instance
+
+
+def _build(message_type: type[T], fields: dict[str, Any], place: str) -> T:
+    """``message_type`` from plain JSON fields, checked against its type hints."""
+    if not isinstance(fields, dict):
+        raise ContractError(f"{place}: expected an object")
+    hints = get_type_hints(message_type)
+    known = {field.name: field for field in dataclasses.fields(message_type)}
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise ContractError(f"{place}: unknown fields {unknown}")
+    values = {}
+    for name, field in known.items():
+        if name in fields:
+            values[name] = _value(hints[name], fields[name], f"{place}.{name}")
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ContractError(f"{place}.{name}: missing")
+    return message_type(**values)
+
+
+def _value(hint: Any, value: Any, place: str) -> Any:  # noqa: PLR0911 - one return per kind
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = [option for option in options if option is not type(None)]
+        return _value(inner, value, place)
+    if origin is Literal:
+        if value not in get_args(hint):
+            raise ContractError(f"{place}: {value!r} is not one of {get_args(hint)}")
+        return value
+    if origin is tuple:
+        item_hint = get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ContractError(f"{place}: expected a list")
+        return tuple(_value(item_hint, item, f"{place}[{i}]") for i, item in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, place)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise ContractError(f"{place}: {value!r} is not a {hint.__name__}") from None
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ContractError(f"{place}: expected {hint.__name__}, got {type(value).__name__}")
+    return value
