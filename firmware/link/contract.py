@@ -20,20 +20,21 @@ fit its type, raises ``ContractError``: the receiver logs it and drops it.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
-import types
-import typing
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal, TypeVar
 
 from firmware.errors import LinerecError
+from firmware.schema import SchemaError, parse, to_document
 
 PROTOCOL_VERSION = 1
 
 Direction = Literal["in", "out"]
 Outcome = Literal["answered", "missed", "unanswered"]  # unanswered: an outgoing call
+
+
+T = TypeVar("T")
 
 
 class ContractError(LinerecError, ValueError):
@@ -318,15 +319,15 @@ class ReplyMessage:
 
 
 def encode_event(event: Event) -> bytes:
-    return _line({"event": {"type": event.kind.value, **_plain(event)}})
+    return _line({"event": {"type": event.kind.value, **to_document(event)}})
 
 
 def encode_command(request_id: Any, command: Command) -> bytes:
-    return _line({"id": request_id, "command": command.kind.value, **_plain(command)})
+    return _line({"id": request_id, "command": command.kind.value, **to_document(command)})
 
 
 def encode_reply(request_id: Any, reply: Reply) -> bytes:
-    return _line({"reply": request_id, "ok": True, **_plain(reply)})
+    return _line({"reply": request_id, "ok": True, **to_document(reply)})
 
 
 def encode_refusal(request_id: Any, error: str) -> bytes:
@@ -384,8 +385,6 @@ def reply_of(command: Command, fields: dict[str, Any]) -> Reply:
 
 # ---- the codec ---------------------------------------------------------------------------
 
-T = TypeVar("T")
-
 
 def _line(message: dict[str, Any]) -> bytes:
     document = {"v": PROTOCOL_VERSION, **message}
@@ -408,64 +407,9 @@ def _message(raw: bytes, *, version_required: bool) -> dict[str, Any]:
     return message
 
 
-def _plain(instance: Any) -> Any:
-    """A message (or any value in one) as plain JSON data."""
-    if dataclasses.is_dataclass(instance):
-        return {
-            field.name: _plain(getattr(instance, field.name))
-            for field in dataclasses.fields(instance)
-        }
-    if isinstance(instance, enum.Enum):
-        return instance.value
-    if isinstance(instance, tuple | list):
-        return [_plain(item) for item in instance]
-    return instance
-
-
-def _build(message_type: type[T], fields: dict[str, Any], place: str) -> T:
+def _build(message_type: type[T], fields: Any, place: str) -> T:
     """``message_type`` from plain JSON fields, checked against its type hints."""
-    if not isinstance(fields, dict):
-        raise ContractError(f"{place}: expected an object")
-    hints = get_type_hints(message_type)
-    known = {field.name: field for field in dataclasses.fields(message_type)}
-    unknown = sorted(set(fields) - set(known))
-    if unknown:
-        raise ContractError(f"{place}: unknown fields {unknown}")
-    values = {}
-    for name, field in known.items():
-        if name in fields:
-            values[name] = _value(hints[name], fields[name], f"{place}.{name}")
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise ContractError(f"{place}.{name}: missing")
-    return message_type(**values)
-
-
-def _value(hint: Any, value: Any, place: str) -> Any:  # noqa: PLR0911 - one return per kind
-    origin = get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        (inner,) = [option for option in options if option is not type(None)]
-        return _value(inner, value, place)
-    if origin is Literal:
-        if value not in get_args(hint):
-            raise ContractError(f"{place}: {value!r} is not one of {get_args(hint)}")
-        return value
-    if origin is tuple:
-        item_hint = get_args(hint)[0]
-        if not isinstance(value, list):
-            raise ContractError(f"{place}: expected a list")
-        return tuple(_value(item_hint, item, f"{place}[{i}]") for i, item in enumerate(value))
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, place)
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        try:
-            return hint(value)
-        except ValueError:
-            raise ContractError(f"{place}: {value!r} is not a {hint.__name__}") from None
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise ContractError(f"{place}: expected {hint.__name__}, got {type(value).__name__}")
-    return value
+    try:
+        return parse(message_type, fields, place=place, noun="field")
+    except SchemaError as error:
+        raise ContractError(str(error)) from None

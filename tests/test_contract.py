@@ -1,0 +1,214 @@
+"""The engine <-> web contract: every message survives its encoding, and nothing else gets in."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from firmware.link import contract
+from firmware.link.contract import LineStatus, Phase
+from webui.engine_link import EngineLink
+
+RINGING = LineStatus(
+    3,
+    phase=Phase.RINGING,
+    call_id=41,
+    direction="in",
+    number="13800138000",
+    name="ZHANG SAN",
+    location_zh="北京市",
+    location_en="Beijing",
+    since=1_795_000_000.25,
+)
+RECORDING = dataclasses.replace(RINGING, phase=Phase.IN_CALL, recording=True)
+
+# One of each message, with every field set away from its default where it has one.
+EVENTS = [
+    contract.LineStateChanged(3, None, LineStatus(3, online=False)),
+    contract.CallStarted(3, 41, RINGING, direction="out"),
+    contract.CallerIdKnown(
+        3, 41, RINGING, number="13800138000", number_e164="+8613800138000", name="ZHANG SAN",
+        reason_absent="P", location_zh="北京市", location_en="Beijing",
+    ),
+    contract.DigitDialled(3, 41, RINGING, digit="#", digits="0755#"),
+    contract.CallAnswered(3, 41, RECORDING, direction="in", number="10086"),
+    contract.CallEnded(3, 41, LineStatus(3), outcome="missed"),
+    contract.RecordingStarted(3, 41, RECORDING, path="2026/12/07/L3-20261207-101500-41.wav"),
+    contract.RecordingStopped(3, 41, RINGING, path="2026/12/07/x.wav", samples=24_000),
+    contract.RecordingFailed(3, 41, RINGING, error="No space left on device", path=None),
+    contract.LineSeized(3, None, dataclasses.replace(RINGING, phase=Phase.SEIZED)),
+    contract.LineReleased(3, 41, LineStatus(3)),
+]
+COMMANDS = [
+    contract.StatusCommand(),
+    contract.RecordCommand(2, on=False),
+    contract.SeizeCommand(4, on=True),
+    contract.ReloadConfigCommand(),
+]
+REPLIES = {
+    contract.StatusCommand: contract.StatusReply(
+        (contract.LineReport(RECORDING, overruns=2, behind_s=0.04, most_behind_s=1.5),
+         contract.LineReport(LineStatus(4, online=False)))
+    ),
+    contract.RecordCommand: contract.LineReply(2),
+    contract.SeizeCommand: contract.LineReply(4),
+    contract.ReloadConfigCommand: contract.ReloadReply(
+        restarting=(1,), started=(5,), stopping=(3,),
+        failed=(contract.LineFailure(6, "wav:/nowhere.wav: no such file"),),
+    ),
+}
+
+
+def test_the_samples_cover_every_type_of_the_contract():
+    assert {type(event) for event in EVENTS} == set(contract.EVENT_TYPES.values())
+    assert {type(command) for command in COMMANDS} == set(contract.COMMAND_TYPES.values())
+    assert set(REPLIES) == set(contract.REPLY_TYPES)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda event: event.kind.value)
+def test_every_event_comes_back_as_it_was_sent(event):
+    line = contract.encode_event(event)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert contract.decode_from_engine(line) == event
+    wire = json.loads(line)
+    assert wire["v"] == contract.PROTOCOL_VERSION
+    assert wire["event"]["type"] == event.kind.value  # the name the README documents
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command.kind.value)
+def test_every_command_and_its_reply_come_back_as_they_were_sent(command):
+    message = contract.decode_command(contract.encode_command(17, command))
+    assert message == contract.CommandMessage(17, command)
+    reply = REPLIES[type(command)]
+    answer = contract.decode_from_engine(contract.encode_reply(17, reply))
+    assert answer.id == 17 and answer.error is None
+    assert contract.reply_of(command, answer.fields) == reply
+    refusal = contract.decode_from_engine(contract.encode_refusal(17, "no line 9"))
+    assert refusal == contract.ReplyMessage(17, None, "no line 9")
+
+
+def test_a_person_may_type_a_command_without_the_version():
+    message = contract.decode_command(b'{"id": "a", "command": "record", "line": 1}\n')
+    assert message == contract.CommandMessage("a", contract.RecordCommand(1, on=True))
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (b"\xff\xfe not text", "not a JSON object"),
+        (b"not json", "not a JSON object"),
+        (b"[1, 2]", "expected a JSON object, got list"),
+        (b'{"id": 1}', 'expected {"id": ..., "command": ...}'),
+        (b'{"id": 1, "command": "fly"}', "unknown command 'fly' (status, record, seize,"),
+        (b'{"v": 2, "command": "status"}', "protocol version 2 is not spoken here"),
+        (b'{"command": "record"}', "record.line: missing"),
+        (b'{"command": "record", "line": "1"}', "record.line: expected int, got '1'"),
+        (b'{"command": "record", "line": true}', "record.line: expected int, got True"),
+        (b'{"command": "seize", "line": 1, "on": "yes"}', "seize.on: expected bool, got 'yes'"),
+        (b'{"command": "status", "verbose": true}', "status.verbose: unknown field (known: none)"),
+    ],
+)
+def test_a_garbled_command_is_refused_with_what_is_wrong(raw, problem):
+    with pytest.raises(contract.ContractError) as refused:
+        contract.decode_command(raw)
+    assert str(refused.value).startswith(problem)
+
+
+def wire_event(**changes) -> bytes:
+    """A caller-ID event as the engine writes it, with ``changes`` made to its JSON."""
+    message = json.loads(contract.encode_event(EVENTS[2]))
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = message
+        for key in parents:
+            target = target[key]
+        if value is dataclasses.MISSING:
+            del target[last]
+        else:
+            target[last] = value
+    return json.dumps(message).encode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"v": dataclasses.MISSING}, "protocol version None is not spoken here"),
+        ({"v": 0}, "protocol version 0 is not spoken here"),
+        ({"event__type": "ring"}, "unknown event type 'ring'"),
+        ({"event__status": dataclasses.MISSING}, "caller_id.status: missing"),
+        ({"event__status__phase": "flying"},
+         "caller_id.status.phase: 'flying' is not one of 'idle', 'ringing',"),
+        ({"event__status__direction": "sideways"},
+         "caller_id.status.direction: 'sideways' is not one of 'in', 'out'"),
+        ({"event__line": 3.5}, "caller_id.line: expected int, got 3.5"),
+        ({"event__colour": "red"},
+         "caller_id.colour: unknown field (known: line, call_id, status,"),
+        ({"event": [1]}, "an event must be an object"),
+        ({"reply": 3}, "an event must be an object, alone in its message"),
+    ],
+)
+def test_a_garbled_event_is_refused_with_what_is_wrong(changes, problem):
+    with pytest.raises(contract.ContractError) as refused:
+        contract.decode_from_engine(wire_event(**changes))
+    assert str(refused.value).startswith(problem)
+
+
+def test_a_garbled_reply_is_refused():
+    for raw in (b'{"v": 1, "reply": 1}', b'{"v": 1, "reply": 1, "ok": false}', b'{"v": 1}'):
+        with pytest.raises(contract.ContractError):
+            contract.decode_from_engine(raw)
+    fields = {"lines": [{"status": {"line": "one"}}]}
+    with pytest.raises(contract.ContractError, match=r"lines\[0\]\.status\.line"):
+        contract.reply_of(contract.StatusCommand(), fields)
+
+
+def test_a_line_that_is_offline_says_so_whatever_its_phase():
+    assert LineStatus(1, phase=Phase.IN_CALL).state == "in_call"
+    assert LineStatus(1, online=False, phase=Phase.IN_CALL).state == "offline"
+
+
+def test_the_web_drops_what_it_cannot_read_from_the_engine_and_keeps_following(tmp_path, caplog):
+    """A fake engine sends garbage between two good events: the web's link logs the garbage,
+    keeps the good events' statuses, and its thread goes on."""
+    path = tmp_path / "engine.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(1)
+    first, second = EVENTS[1], EVENTS[4]
+
+    def fake_engine() -> None:
+        connection, _ = listener.accept()
+        reader = connection.makefile("rb")
+        request = contract.decode_command(reader.readline())  # the link asks for the status
+        reply = contract.StatusReply((contract.LineReport(LineStatus(3)),))
+        connection.sendall(contract.encode_reply(request.id, reply))
+        connection.sendall(contract.encode_event(first))
+        connection.sendall(b"garbage\n" + wire_event(event__type="ring") + b"\n")
+        connection.sendall(contract.encode_event(second))
+        time.sleep(1)
+        connection.close()
+
+    engine = threading.Thread(target=fake_engine, daemon=True)
+    engine.start()
+    link = EngineLink(path, reconnect_s=60)
+    with link.subscribe() as subscription:
+        link.start()
+        try:
+            seen = []
+            deadline = time.monotonic() + 10
+            while second not in seen and time.monotonic() < deadline:
+                news = subscription.get(timeout=0.5)
+                if isinstance(news, contract.Event):
+                    seen.append(news)
+            assert seen == [first, second]
+            assert link.line(3) == second.status and link.connected
+        finally:
+            link.stop()
+            listener.close()
+    dropped = [r.getMessage() for r in caplog.records if "dropped a message" in r.getMessage()]
+    assert len(dropped) == 2 and "unknown event type 'ring'" in dropped[1]
