@@ -41,7 +41,7 @@ test-full: system-deps $(BUILT) lint
 	$(PY) -m pytest -m "slow or not slow"
 
 bench: system-deps $(BUILT)
-	$(PY) -m dsp_ext.bench --json build/bench.json
+	$(PY) -m bench.dsp --json build/bench.json
 	$(PY) -m bench.tones
 	$(PY) -m bench.amd
 	$(PY) -m bench.engine

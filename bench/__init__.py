@@ -1,1 +1,12 @@
-"""Benchmarks of the whole box (``make bench`` runs them after the DSP kernels')."""
+"""Benchmarks (``make bench``) and what they share with the tests; none of it is installed.
+
+- ``dsp``: the DSP kernels against the peers, ``python -m bench.dsp``;
+- ``tones``, ``amd``, ``engine``, ``web``, ``calllog``: the whole box's
+  figures, ``python -m bench.<name>`` each;
+- ``harness``: timing and reporting; ``peers``: the implementations we
+  measure against (spandsp, speexdsp, Asterisk's app_amd); ``corpora``:
+  espeak-ng speech and the AMD corpus; ``browser``: ``linerec run`` under
+  headless Chromium.
+
+The tests import from here; nothing here imports from the tests.
+"""

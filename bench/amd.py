@@ -1,15 +1,11 @@
 """Answering-machine detection: ours against Asterisk's app_amd on the labelled corpus.
 
-Prints both confusion matrices on the full corpus of ``tests/amd_corpus.py``
+Prints both confusion matrices on the full corpus of ``bench/corpora/amd.py``
 (espeak-ng greetings and answers, fax tones, silence and noise, and the
 call-progress outcomes heard from the end of dialling), and times ours over
-every sixth call of it. app_amd (``tests/amd_asterisk.py``, written again from its
-documented behaviour) starts at the answer, so it is given the true one; it
-has no call progress, so BUSY, SIT and NO_ANSWER are not its job.
-
-The detector and the corpus live in the firmware and the tests: the
-benchmark, not the product, reaches into them (hence the top-level ``bench``
-package).
+every sixth call of it. app_amd (``bench/peers/asterisk_amd.py``, written again
+from its documented behaviour) starts at the answer, so it is given the true
+one; it has no call progress, so BUSY, SIT and NO_ANSWER are not its job.
 """
 
 from __future__ import annotations
@@ -17,10 +13,10 @@ from __future__ import annotations
 import sys
 import time
 
-from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
+from bench.corpora import amd as amd_corpus
+from bench.harness import OURS, Bench, run_benchmarks
+from bench.peers.asterisk_amd import asterisk_amd
 from firmware.tools.amd import detect_answering_machine
-from tests import amd_corpus
-from tests.amd_asterisk import asterisk_amd
 
 
 def run(bench: Bench) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dsp_ext.bench.harness import Bench
+from bench.harness import Bench
 from firmware.store.call_filter import CallFilter, RecordingFilter
 from firmware.store.call_search import CallSearch
 from firmware.store.db import Store

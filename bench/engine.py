@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.harness import OURS, Bench, pin_to_one_core
 from drivers.audio import CaptureStream
-from dsp_ext.bench.harness import OURS, Bench, pin_to_one_core
 from firmware.config import ConfigStore, Line, default_config
 from firmware.engine import state as machine
 from firmware.engine.actions import LineActions

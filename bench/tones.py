@@ -16,9 +16,7 @@ ringback, busy, congestion, SIT, fax CNG and CED, -20 dBm0) in white noise
 - The generator (a dual tone with its cadence) against the numpy code the
   simulator used before.
 
-The plans are the firmware's (``firmware.country.tones``): the benchmark,
-not the product, reaches into it for the real country plans, which is why it
-lives in the top-level ``bench`` package and not in ``dsp_ext.bench``.
+The plans are the firmware's own country plans (``firmware.country.tones``).
 """
 
 from __future__ import annotations
@@ -28,10 +26,10 @@ import sys
 
 import numpy as np
 
+from bench import peers
+from bench.harness import OURS, Bench, run_benchmarks
+from bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext import levels
-from dsp_ext.bench import peers
-from dsp_ext.bench.harness import OURS, Bench, run_benchmarks
-from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import ToneGenerator, cadence_segments
 from dsp_ext.tones import ToneDetector, TonePlan
 from firmware.country.profiles import (

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from dsp_ext.bench.harness import Bench
+from bench.browser import Stack, browser_missing, chromium, close_browser
+from bench.harness import Bench
 from firmware.cli.processes import start_web, stop_web
 from firmware.config import ConfigStore, default_config
 from firmware.link import contract
@@ -56,9 +57,6 @@ def pop_scenario() -> str:
 
 
 def screen_pop_latency(bench: Bench) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.browser import Stack, browser_missing, chromium, close_browser  # noqa: PLC0415
-
     problem = browser_missing()
     if problem:
         bench.fact("screen pop latency", f"not measured: {problem}")

@@ -2,7 +2,7 @@
 
 - ``rng``: a seeded numpy Generator; the seed is printed so a failure can be
   replayed with ``LINEREC_SEED=<seed> make test``.
-- ``spandsp``: the peer library ``(ffi, lib)`` from ``dsp_ext.bench.peers``.
+- ``spandsp``: the peer library ``(ffi, lib)`` from ``bench.peers``.
 - ``quick_passwords``: cheap scrypt costs for web tests that make many users.
 """
 
@@ -25,7 +25,7 @@ def rng(request) -> np.random.Generator:
 @pytest.fixture(scope="session")
 def spandsp():
     """The peer implementations; they must be there in CI, where `make test` installs them."""
-    from dsp_ext.bench import peers  # noqa: PLC0415 - only the tests that compare need it
+    from bench import peers  # noqa: PLC0415 - only the tests that compare need it
 
     try:
         return peers.load()

@@ -116,7 +116,8 @@ NEAR_TEXTS = (
 def _speech(seconds: float, dbm0: float, voices: tuple[str, ...], texts) -> np.ndarray:
     """espeak-ng sentences one after the other (with their own pauses), from the
     first sound on, looped to ``seconds``."""
-    from tests.support.speech import require_speech_tools, utterance  # noqa: PLC0415
+    from bench.corpora.speech import utterance  # noqa: PLC0415
+    from tests.support.required_tools import require_speech_tools  # noqa: PLC0415
 
     require_speech_tools()
     parts = [

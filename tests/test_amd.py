@@ -8,11 +8,12 @@ form is marked slow:
 
 from __future__ import annotations
 
-import amd_corpus
 import numpy as np
 import pytest
-from amd_asterisk import asterisk_amd
 
+from bench.corpora import amd as amd_corpus
+from bench.corpora.speech import utterance
+from bench.peers.asterisk_amd import asterisk_amd
 from dsp_ext import levels
 from dsp_ext.tonegen import tone
 from firmware.country.profiles import (
@@ -27,7 +28,7 @@ from firmware.country.profiles import (
 from firmware.country.tones import tone_generator
 from firmware.tools.amd import AmdInputError, AnsweringMachineDetector, detect_answering_machine
 from tests.support.blocks import random_blocks
-from tests.support.speech import require_speech_tools, utterance
+from tests.support.required_tools import require_speech_tools
 
 RATE = 8000
 

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from bench.corpora.speech import utterance
 from dsp_ext import levels
 from dsp_ext.errors import DspInputError
 from dsp_ext.vad import VoiceDetector
-from tests.support.speech import require_speech_tools, utterance
+from tests.support.required_tools import require_speech_tools
 
 RATE = 8000
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
+from bench.browser import Stack, chromium, close_browser
 from firmware.link import contract
-from tests.browser import Stack, chromium, close_browser, require_browser, screenshot
+from tests.support.required_tools import require_browser
+
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 
 CALLER = "13912345678"
 POP_LATENCY_LIMIT_S = 1.0
@@ -61,6 +65,14 @@ def browser(stack):
     driver = chromium()
     yield driver
     close_browser(driver)
+
+
+def screenshot(driver, name: str) -> Path:
+    """A PNG in ``test-output/`` for people to look at."""
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
 
 
 def wait(driver, seconds=60):

@@ -1,4 +1,4 @@
-"""Signals and peer runs shared by the tone tests and the tone benchmark.
+"""Signals and peer runs shared by the tone tests.
 
 - ``Burst`` lists and ``render``: a tone's cadence written out burst by burst
   (each step's time scaled or jittered), at a level in dBm0, in white noise
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext import levels
-from dsp_ext.bench.peers.spandsp_tones import SPANDSP_ANSAM_PR, SPANDSP_CNG, super_tone_elements
 from dsp_ext.tonegen import tone as make_tone
 from dsp_ext.tones import ToneDetector, TonePlan
 from firmware.country.profiles import (

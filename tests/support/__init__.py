@@ -1,1 +1,1 @@
-"""Signal makers shared by the DSP tests."""
+"""Helpers shared by the tests: signal makers for the DSP tests, and the Debian tools some need."""

@@ -1,4 +1,4 @@
-"""A labelled corpus for answering-machine detection, made at test time.
+"""A labelled corpus for answering-machine detection, made when a test or benchmark runs.
 
 No recordings of real answering machines here, so the calls are built:
 - HUMAN: a person picks up and says a short "hello?" / "喂？" / "你好，哪位？"
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.corpora.speech import speech_tools_missing, utterance
 from dsp_ext import g711, levels
 from dsp_ext.tonegen import tone as make_tone
 from firmware.country.profiles import (
@@ -37,7 +38,6 @@ from firmware.country.profiles import (
     profile,
 )
 from firmware.country.tones import tone_generator
-from tests.support.speech import speech_tools_missing, utterance
 
 RATE = 8000
 ANSWER_ITEM_S = 6.0  # audio after the answer: more than the 5 s any detector listens

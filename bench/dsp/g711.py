@@ -11,8 +11,8 @@ import warnings
 
 import numpy as np
 
+from bench.harness import OURS, Bench
 from dsp_ext import g711
-from dsp_ext.bench.harness import OURS, Bench
 
 SAMPLES = 1 << 20
 SEED = 711  # fixed, so every run times the same buffer

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from audio_format import SAMPLE_RATE
-from dsp_ext.bench import peers
+from bench import peers
 
 OURS = "linerec"
 

@@ -18,8 +18,8 @@ decides at the first of:
 
 It knows nothing of tones: a fax answer tone is voice to it, and it takes
 over only once the call is answered, so busy, SIT and unanswered calls are
-not its business. This module is the test harness's yardstick, never part
-of the product.
+not its business. This module is the yardstick of the AMD tests and of
+``python -m bench.amd``, never part of the product.
 """
 
 from __future__ import annotations

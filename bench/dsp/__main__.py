@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m dsp_ext.bench [UNIT ...] [--json FILE]``."""
+"""Run the DSP benchmarks: ``python -m bench.dsp [UNIT ...] [--json FILE]``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import importlib
 import sys
 from pathlib import Path
 
-from dsp_ext.bench.harness import run_benchmarks
+from bench.harness import run_benchmarks
 
-BENCH_DIR = Path(__file__).resolve().parent
+UNIT_DIR = Path(__file__).resolve().parent
 
 
 def available_units() -> list[str]:
-    return sorted(path.stem.removeprefix("bench_") for path in BENCH_DIR.glob("bench_*.py"))
+    """Every module here but the package's own (``__init__``, ``__main__``) is a unit."""
+    return sorted(path.stem for path in UNIT_DIR.glob("*.py") if not path.stem.startswith("_"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dsp_ext.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.dsp", description=__doc__)
     parser.add_argument("units", nargs="*", help=f"units to run (default all: {available_units()})")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no benchmark for {unknown}; available: {available_units()}")
 
-    modules = [importlib.import_module(f"dsp_ext.bench.bench_{unit}") for unit in units]
+    modules = [importlib.import_module(f"bench.dsp.{unit}") for unit in units]
     return run_benchmarks([module.run for module in modules], args.json)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from cffi import FFI
 
 PEER_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PEER_DIR.parents[2]
+PROJECT_DIR = PEER_DIR.parents[1]
 LIBRARY = PROJECT_DIR / "build" / "peers" / "libpeers.so"
 PKG_CONFIG_PACKAGES = ["spandsp", "speexdsp"]
 DEBIAN_PACKAGES = "libspandsp-dev libspeexdsp-dev pkg-config"

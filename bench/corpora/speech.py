@@ -1,21 +1,19 @@
 """Synthetic speech from espeak-ng, at 8 kHz, cached under build/.
 
 The box has no recordings of real callers to test with, so the speech the
-tests need is spoken by espeak-ng (Debian package) and resampled to 8 kHz
-with sox. Each utterance is made once per checkout and cached by a hash of
-how it was made.
+tests and benchmarks need is spoken by espeak-ng (Debian package) and
+resampled to 8 kHz with sox. Each utterance is made once per checkout and
+cached by a hash of how it was made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from firmware.tools.wavfile import read_wav
 
@@ -27,14 +25,6 @@ def speech_tools_missing() -> str | None:
     if not missing:
         return None
     return f"{' and '.join(missing)} not installed (apt-get install espeak-ng sox)"
-
-
-def require_speech_tools() -> None:
-    """Skip (with the reason) outside CI when the tools are missing; in CI they must be there."""
-    problem = speech_tools_missing()
-    if problem and not os.environ.get("CI"):
-        pytest.skip(problem)
-    assert problem is None, problem
 
 
 def utterance(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:

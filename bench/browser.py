@@ -1,12 +1,14 @@
 """Real browsers against the real stack: ``linerec run`` on a scripted office, headless Chromium.
 
+For the web benchmark (``bench/web.py``) and the browser tests:
+
 - ``Stack``: ``linerec run`` in a child process (engine, simulated office
   and web process, as ``make run`` starts them) on a data folder and a free
   port, with a listener on the engine's bus that notes when each event
   arrived (wall-clock time, comparable with the browser's ``Date.now()``).
 - ``chromium()``: Debian's Chromium through chromium-driver (Selenium), a
-  fresh profile, no network beyond the box.
-- ``screenshot(driver, name)``: a PNG in ``test-output/`` for people to look at.
+  fresh profile, no network beyond the box; ``browser_missing()`` says why
+  it cannot run here.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from firmware.link import contract
 from firmware.link.bus import BusClient, BusError
 
 PROJECT = Path(__file__).resolve().parents[1]
-OUTPUT = PROJECT / "test-output"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 START_TIMEOUT_S = 90.0
@@ -38,14 +37,6 @@ def browser_missing() -> str | None:
     if missing:
         return f"{' and '.join(missing)} missing (apt-get install chromium chromium-driver)"
     return None
-
-
-def require_browser() -> None:
-    """Skip (with the reason) outside CI when Chromium is missing; in CI it must be there."""
-    problem = browser_missing()
-    if problem and not os.environ.get("CI"):
-        pytest.skip(problem)
-    assert problem is None, problem
 
 
 class Stack:
@@ -127,7 +118,7 @@ class Stack:
 
 def chromium(width: int = 1280, height: int = 900, language: str = "en-US"):
     """Headless Chromium driven through chromium-driver."""
-    from selenium import webdriver  # noqa: PLC0415 - only the browser tests need it
+    from selenium import webdriver  # noqa: PLC0415 - selenium only once a browser is wanted
     from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
 
     profile = tempfile.mkdtemp(prefix="linerec-chromium-")
@@ -156,10 +147,3 @@ def close_browser(driver) -> None:
         driver.quit()
     finally:
         shutil.rmtree(driver.linerec_profile, ignore_errors=True)
-
-
-def screenshot(driver, name: str) -> Path:
-    OUTPUT.mkdir(exist_ok=True)
-    path = OUTPUT / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path

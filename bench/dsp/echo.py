@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bench.harness import OURS, Bench
 from dsp_ext import g711
-from dsp_ext.bench.harness import OURS, Bench
 from dsp_ext.echo import TAILS_MS, EchoCanceller
 
 SECONDS = 10

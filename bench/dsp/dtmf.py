@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dsp_ext.bench.harness import OURS, Bench
+from bench.harness import OURS, Bench
 from dsp_ext.dtmf import DtmfDetector, DtmfDetectorBank, dtmf_generate
 
 SECONDS = 30

@@ -7,8 +7,8 @@ through its C API, as spandsp's). Ours also through its Python API, and in
 20 ms frames from Python as the line engine feeds it. The target is at
 least 2x spandsp's rate.
 
-``python -m dsp_ext.bench.bench_callerid [bell202|v23]`` runs each receiver
-once over the signal, for counting instructions under callgrind.
+``python -m bench.dsp.callerid [bell202|v23]`` runs each receiver once over
+the signal, for counting instructions under callgrind.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import sys
 
 import numpy as np
 
+from bench import peers
+from bench.harness import OURS, Bench
 from dsp_ext import levels
-from dsp_ext.bench import peers
-from dsp_ext.bench.harness import OURS, Bench
 from dsp_ext.fsk import FskModulator, FskReceiver, char_bits
 
 SECONDS = 30
@@ -124,11 +124,11 @@ def run(bench: Bench) -> None:
 def main(argv: list[str]) -> int:
     """One pass of each receiver over the bench signal, for counting instructions:
 
-    valgrind --tool=callgrind python -m dsp_ext.bench.bench_callerid [bell202|v23]
+    valgrind --tool=callgrind python -m bench.dsp.callerid [bell202|v23]
     """
     standard = argv[0] if argv else "bell202"
     if standard not in SPANDSP_STANDARD:
-        print(f"usage: python -m dsp_ext.bench.bench_callerid [{'|'.join(SPANDSP_STANDARD)}]",
+        print(f"usage: python -m bench.dsp.callerid [{'|'.join(SPANDSP_STANDARD)}]",
               file=sys.stderr)
         return 2
     signal = test_signal(standard, SECONDS * 8000)
