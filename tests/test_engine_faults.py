@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from firmware.datafolder import DataFolder
 from firmware.store.db import Store
-from firmware.store.recordings import file_sha256, read_sidecar, recording_files, recover
+from firmware.store.recordings import file_sha256, read_sidecar, recording_files
 from firmware.tools.wavfile import read_wav
+from recovery import recover_data_folder
 
 KILLS_DEFAULT = 5
 KILLS_FULL = 50
@@ -43,7 +45,7 @@ def check_store_is_whole(data_dir) -> dict:
     """After recovery: every file valid and indexed, every row's file present, no call open."""
     root = data_dir / "recordings"
     with Store(data_dir / "linerec.db") as store:
-        _, report = recover(store, root, time.time())  # what the next start does
+        report = recover_data_folder(DataFolder(data_dir), time.time())  # what the next start does
         assert report.damaged == []
         on_disk = {path.relative_to(root).as_posix() for path in recording_files(root)}
         rows = {row.path: row for row in store.recordings()}
@@ -138,8 +140,8 @@ DISK_FULL_SCRIPT = textwrap.dedent(
     from firmware.simulation.scenario import from_document
     from firmware.simulation.sounds import box_sounds
     from firmware.store.db import Store
-    from firmware.store.recordings import reconcile
     from firmware.tools.wavfile import read_wav
+    from recovery.reconcile import reconcile
 
     errors = []
     class Collect(logging.Handler):

@@ -16,8 +16,8 @@ from firmware.engine.recorder import LineRecorder
 from firmware.engine.state import LineState, Policy, step
 from firmware.link import contract
 from firmware.store.db import Store
-from firmware.store.recordings import reconcile
 from firmware.tools.wavfile import read_wav
+from recovery.reconcile import reconcile
 
 T0 = 1_795_000_000.0
 
@@ -225,3 +225,31 @@ def test_two_recordings_of_one_call_in_the_same_second_both_keep_their_audio(tmp
     assert paths[1].endswith("-1-2.wav")
     assert [read_wav(line.root / path).samples.size for path in paths] == [1600, 1600]
     assert "recording_failed" not in line.kinds()
+
+
+def test_every_event_carries_the_lines_whole_status_after_it(tmp_path, rng):
+    line = Line(tmp_path)
+    line.event(machine.RingOn(T0))
+    line.event(machine.CallerIdReceived(T0 + 1.5, FakeCallerId("13800138000", "ZHANG SAN"),
+                                        "13800138000"))
+    line.event(machine.OffHook(T0 + 6))
+    line.talk(1.0, rng)
+    line.event(machine.OnHook(line.clock.now))
+    call_id = line.store.calls()[0].id
+    told = {event.kind.value: event.status for event in reversed(line.events)}  # the first each
+    ringing = told["call_started"]
+    assert (ringing.state, ringing.call_id, ringing.direction, ringing.since) == (
+        "ringing", call_id, "in", T0
+    )
+    assert not ringing.recording and ringing.number is None
+    known = told["caller_id"]
+    assert (known.number, known.name, known.location_en) == ("13800138000", "ZHANG SAN", "Beijing")
+    assert told["call_answered"].state == "in_call" and not told["call_answered"].recording
+    assert told["recording_started"].recording and told["recording_started"].number == known.number
+    assert not told["recording_stopped"].recording
+    ended = told["call_ended"]
+    assert ended == contract.LineStatus(1)  # idle, no call
+    assert line.events[-1].status == line.log.status == ended
+    # Each event names the call it is about; the line going idle after it is about none.
+    assert [event.call_id for event in line.events] == [call_id] * (len(line.events) - 1) + [None]
+    assert line.kinds()[-1] == "line_state"

@@ -1,4 +1,4 @@
-"""Recording files: written crash-safe, repaired after a crash, reconciled with the index."""
+"""Recording files: written crash-safe, repaired after a crash."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ import numpy as np
 import pytest
 
 from firmware.store import files, recordings
-from firmware.store.db import Store
 from firmware.store.recordings import (
     RecordingError,
     RecordingFile,
-    reconcile,
     relative_path,
     repair,
 )
@@ -130,50 +128,6 @@ def test_a_file_with_no_header_is_reported_not_guessed(tmp_path):
     path.write_bytes(b"RIF")
     with pytest.raises(RecordingError, match="no usable WAV header"):
         repair(path)
-
-
-def test_reconcile_rebuilds_the_index_from_the_files(tmp_path, rng):
-    root = tmp_path / "recordings"
-    with Store(tmp_path / "first.db") as store:
-        call_id = store.start_call(1, "in", started_at=1000.0, number="13800138000")
-        store.update_call(call_id, answered_at=1003.0)
-        meta = {
-            "line": 1,
-            "call_id": call_id,
-            "started_at": 1003.0,
-            "direction": "in",
-            "number": "13800138000",
-            "answered_at": 1003.0,
-        }
-        writer = RecordingFile(root, "2026/11/23/L1-20261123-100000-1.wav", "ulaw", meta)
-        writer.append(bytes(rng.integers(0, 256, 8000, dtype=np.uint8)))
-        writer.close(ended_at=1004.0)
-    # The database is lost (restored from an old backup, say): a fresh one.
-    with Store(tmp_path / "second.db") as store:
-        report = reconcile(store, root)
-        assert report.indexed == ["2026/11/23/L1-20261123-100000-1.wav"]
-        assert not report.repaired and not report.missing
-        row = store.recordings()[0]
-        assert (row.line, row.encoding, row.samples, row.state) == (1, "ulaw", 8000, "complete")
-        call = store.call(row.call_id)
-        assert call.number == "13800138000"
-        assert reconcile(store, root).clean  # a second pass finds nothing to do
-
-
-def test_reconcile_marks_rows_whose_file_is_gone_and_repairs_unfinished_files(tmp_path):
-    root = tmp_path / "recordings"
-    with Store(tmp_path / "linerec.db") as store:
-        gone = store.add_recording(1, "2026/01/01/L1-gone.wav", "alaw", 1.0, state="complete")
-        writer = RecordingFile(root, "2026/01/02/L1-20260102-000000-2.wav", "alaw", {"line": 1})
-        writer.append(b"\xd5" * 12000)
-        writer._stream.flush()  # crashed before the header caught up
-        live = store.add_recording(1, "2026/01/02/L1-20260102-000000-2.wav", "alaw", 2.0)
-        report = reconcile(store, root)
-        assert report.missing == ["2026/01/01/L1-gone.wav"]
-        assert report.repaired == ["2026/01/02/L1-20260102-000000-2.wav"]
-        assert store.recording(gone).state == "missing"
-        repaired = store.recording(live)
-        assert (repaired.state, repaired.samples) == ("repaired", 12000)
 
 
 WRITER_SCRIPT = """

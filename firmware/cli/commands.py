@@ -16,6 +16,7 @@ from firmware.cli import dsp as cli_dsp
 from firmware.cli import processes as cli_engine
 from firmware.config import ConfigError, ConfigStore
 from firmware.errors import LinerecError
+from recovery import cli as cli_recovery
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
     check.set_defaults(handler=_check_config)
+    cli_recovery.register(commands)
 
     cli_dsp.register(commands)
     return parser

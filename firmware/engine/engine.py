@@ -52,7 +52,7 @@ from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
 from firmware.store.db import Store
-from firmware.store.recordings import recover
+from recovery import recover_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,12 @@ class Engine:
         log.info("engine started: %d lines, data in %s", len(self.workers), self.folder.root)
 
     def _recover(self) -> None:
-        closed, report = recover(self.store, self.folder.recordings, self.clock())
-        if closed or not report.clean:
+        report = recover_data_folder(self.folder, self.clock())
+        if not report.clean:
             log.warning(
                 "recovered after an unclean stop: %d calls closed, %d recordings repaired, "
                 "%d re-indexed, %d missing, %d damaged",
-                closed,
+                report.calls_closed,
                 len(report.repaired),
                 len(report.indexed),
                 len(report.missing),

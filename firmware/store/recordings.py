@@ -1,5 +1,5 @@
 """Recording files: where they live, how they are written so a power cut loses
-at most the last second, and how they are repaired and matched with the index.
+at most the last second, and how one cut off by a crash is made valid again.
 
 Layout under the data folder::
 
@@ -12,7 +12,9 @@ index can be rebuilt from the files alone. It is replaced atomically
 
 The WAV header is brought up to date and the file fsynced at least once a
 second while recording; after a crash ``repair`` extends the header over
-every whole sample that reached the disk.
+every whole sample that reached the disk. The recorder repairs a file itself
+after a write error; ``recovery`` repairs the rest at start-up and makes the
+files and the index agree.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from audio_format import SAMPLE_RATE
-from firmware.store.db import CALL_FIELDS, Store
 from firmware.store.files import make_folders, write_atomically
 from firmware.store.wavformat import (
     ENCODINGS,
@@ -242,104 +242,3 @@ def recording_files(root: Path) -> Iterator[Path]:
     """Every recording under ``root``, in path order (which is time order per line)."""
     if root.is_dir():
         yield from sorted(path for path in root.glob("*/*/*/*.wav") if path.is_file())
-
-
-@dataclass
-class ReconcileReport:
-    repaired: list[str] = field(default_factory=list)
-    indexed: list[str] = field(default_factory=list)  # files the index did not know
-    missing: list[str] = field(default_factory=list)  # index rows whose file is gone
-    damaged: list[str] = field(default_factory=list)  # files beyond repair, with why
-
-    @property
-    def clean(self) -> bool:
-        return not (self.repaired or self.indexed or self.missing or self.damaged)
-
-
-def recover(store: Store, root: Path, now: float) -> tuple[int, ReconcileReport]:
-    """What every start does first: close the calls a crash left open, then reconcile.
-
-    Returns how many calls were closed and the reconcile report.
-    """
-    closed = store.close_unfinished_calls(now)
-    return closed, reconcile(store, root)
-
-
-def reconcile(store: Store, root: Path) -> ReconcileReport:
-    """Make the files and the index agree, both ways, after a crash or a restore.
-
-    Files still marked "recording" are repaired; files the index lacks are
-    added from their sidecars (with their call, if the database lost it);
-    index rows whose file is gone are marked "missing", never deleted.
-    """
-    report = ReconcileReport()
-    on_disk = set()
-    for wav_path in recording_files(root):
-        relative = wav_path.relative_to(root).as_posix()
-        on_disk.add(relative)
-        sidecar = read_sidecar(wav_path) or {}
-        row = store.recording_by_path(relative)
-        needs_repair = sidecar.get("state") not in ("complete", "repaired") or (
-            row is not None and row.state == "recording"
-        )
-        result = None
-        if needs_repair:
-            try:
-                result = repair(wav_path)
-            except RecordingError as error:
-                report.damaged.append(str(error))
-                continue
-            report.repaired.append(relative)
-            sidecar = read_sidecar(wav_path) or sidecar
-        if row is None:
-            _index_from_sidecar(store, relative, wav_path, sidecar, result)
-            report.indexed.append(relative)
-        elif result is not None:
-            store.finish_recording(
-                row.id,
-                ended_at=row.started_at + result.samples / SAMPLE_RATE,
-                samples=result.samples,
-                sha256=result.sha256,
-                state="repaired",
-            )
-    for row in store.recordings():
-        if row.path not in on_disk and row.state != "missing":
-            store.set_recording_state(row.id, "missing")
-            report.missing.append(row.path)
-    return report
-
-
-def _index_from_sidecar(
-    store: Store, relative: str, wav_path: Path, sidecar: dict, result: RepairResult | None
-) -> None:
-    line = int(sidecar.get("line") or 0) or _line_from_name(wav_path.name)
-    started_at = float(sidecar.get("started_at") or wav_path.stat().st_mtime)
-    call_id = sidecar.get("call_id")
-    if call_id is not None and store.call(int(call_id)) is None:
-        call = {key: sidecar[key] for key in CALL_FIELDS if key in sidecar and key != "id"}
-        call.setdefault("direction", "in")
-        call.setdefault("started_at", started_at)
-        call.pop("line", None)
-        direction = call.pop("direction")
-        call_started = call.pop("started_at")
-        call_id = store.start_call(line, direction, call_started, **call)
-    samples = result.samples if result else int(sidecar.get("samples") or 0)
-    sha256 = result.sha256 if result else sidecar.get("sha256") or file_sha256(wav_path)
-    state = "repaired" if result else sidecar.get("state", "complete")
-    store.add_recording(
-        line=line,
-        path=relative,
-        encoding=str(sidecar.get("encoding", "pcm16")),
-        started_at=started_at,
-        call_id=int(call_id) if call_id is not None else None,
-        state=state if state in ("complete", "repaired") else "repaired",
-        ended_at=started_at + samples / SAMPLE_RATE,
-        samples=samples,
-        sha256=sha256,
-    )
-
-
-def _line_from_name(name: str) -> int:
-    """The line number from a file name such as L3-20261123-101500-42.wav (1 if unreadable)."""
-    head = name.split("-", 1)[0]
-    return int(head[1:]) if head.startswith("L") and head[1:].isdigit() else 1

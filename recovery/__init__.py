@@ -1,0 +1,19 @@
+"""Recovery: the boot-time checks and repairs of a data folder.
+
+After a crash or a power cut, calls left in progress are closed, unfinished
+recordings repaired, and the recording files and the index made to agree
+(``recovery.folder``, ``recovery.reconcile``). The engine does this at every
+start; ``linerec recover`` and ``python -m recovery`` (``recovery.cli``) do
+it on their own, so the box can be made whole even when the engine or the
+DSP extension is broken.
+
+Import rule, for that reason: this package imports only ``firmware.config``,
+``firmware.store``, ``firmware.datafolder``, ``firmware.errors``, the module
+``audio_format`` and the standard library; never ``firmware.engine``,
+``firmware.link``, ``firmware.cli``, ``drivers``, ``dsp_ext``, ``webui`` or
+numpy. It sits above the store and the configuration: neither imports it.
+"""
+
+from recovery.folder import RecoveryError, RecoveryReport, recover_data_folder
+
+__all__ = ["RecoveryError", "RecoveryReport", "recover_data_folder"]
