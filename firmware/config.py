@@ -1,18 +1,28 @@
 """The device configuration: one typed schema, kept in TinyDB behind an atomic storage.
 
 The configuration is small and changes rarely, by an admin: lines, the
-country profile, recording modes and schedules, the no-record list. It lives
-in ``<data>/config.json`` as TinyDB tables (``device``: one document;
-``lines``: one document per line). Every write replaces the whole file
+country profile, recording modes and schedules, the no-record list,
+retention. It lives in ``<data>/config.json`` as TinyDB tables (``device``:
+one document; ``lines``: one document per line). Every write replaces the whole file
 atomically (temporary file, fsync, rename), so a power cut leaves the old
 or the new configuration, never a broken one; and nothing is written that
 does not pass the schema.
+
+A file that cannot be read as a configuration (empty, cut short, not JSON,
+not UTF-8, tables of the wrong shape, a folder in its place) is an error
+naming the file and what is wrong, never replaced by the defaults: the
+defaults record every line and have an empty no-record list. Every save
+keeps the version it replaces and the new one under
+``<data>/backups/config/`` (the last ``CONFIG_BACKUPS_KEPT``), which
+``ConfigStore.restore`` (``linerec config restore``) puts back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,21 +33,27 @@ from tinydb.storages import Storage
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from firmware.schema import SchemaError, in_range, parse, setting, to_document
-from firmware.store.files import write_atomically
+from firmware.store.backups import config_copies
+from firmware.store.files import make_folders, write_atomically
+
+log = logging.getLogger(__name__)
 
 COUNTRIES = ("CN", "US", "GB", "DE")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _PHONE_NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+MAX_KEEP_DAYS = 36_500  # a hundred years: longer is a typing mistake
 
 
 class ConfigError(LinerecError):
     """The configuration file cannot be read or does not fit the schema."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        super().__init__(f"{path}: " + "; ".join(problems))
+    def __init__(self, path: Path, problems: list[str], hint: str | None = None) -> None:
+        message = f"{path}: " + "; ".join(problems)
+        super().__init__(f"{message}; {hint}" if hint else message)
         self.path = path
         self.problems = problems
+        self.hint = hint  # what a person can do about it (the command that restores a copy)
 
 
 def _clock_time(value: str) -> str | None:
@@ -88,6 +104,9 @@ class Recording:
     encoding: Literal["pcm16", "alaw", "ulaw"] = "alaw"
     vox: VoiceActivation = setting(VoiceActivation())
     schedule: list[TimeWindow] = setting([])
+    # Retention deletes this line's finished recordings once they are this many days
+    # old (0: no age limit; space alone decides, see Retention).
+    keep_days: int = setting(0, check=in_range(0, MAX_KEEP_DAYS))
 
 
 @dataclass(frozen=True)
@@ -105,9 +124,37 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Circular recording: what the box deletes so that its disk never fills.
+
+    While free space on the recordings' disk is below the target, the larger
+    of ``min_free_percent`` of the disk and ``min_free_gb``, the oldest
+    finished recordings are deleted; recordings under legal hold never are,
+    nor, with ``keep_until_backed_up``, those no backup has copied yet.
+    ``enabled`` false: nothing is ever deleted, and a full disk stops the
+    recordings (the Storage page says when).
+    """
+
+    enabled: bool = True
+    min_free_percent: float = setting(10.0, check=in_range(0, 90))
+    min_free_gb: float = setting(0.0, check=in_range(0, 100_000))  # GB of 2**30 bytes, as df -h
+    keep_until_backed_up: bool = False
+
+
+def _keeps_room_free(retention: Retention) -> str | None:
+    if retention.enabled and retention.min_free_percent == 0 and retention.min_free_gb == 0:
+        return (
+            "min_free_percent and min_free_gb are both 0: set one above 0 so that "
+            "retention keeps room free, or turn retention off"
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     no_record: list[str] = setting([], check=_phone_numbers)
+    retention: Retention = setting(Retention(), check=_keeps_room_free)
 
 
 @dataclass(frozen=True)
@@ -188,67 +235,163 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, Any] | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        if not text.strip():
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            raise ConfigError(self.path, [f"not valid JSON ({error})"]) from error
-        if not isinstance(data, dict):
-            raise ConfigError(self.path, ["not a TinyDB document store"])
-        return data
+        except IsADirectoryError:
+            raise ConfigError(self.path, ["a folder, not a file"]) from None
+        except OSError as error:
+            raise ConfigError(self.path, [f"cannot read: {error.strerror or error}"]) from error
+        return parse_tables(self.path, data)
 
     def write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-        write_atomically(self.path, text.encode("utf-8"))
+        write_atomically(self.path, encode_tables(data))
 
     def close(self) -> None:
         pass
 
 
+def encode_tables(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return "a number"
+
+
+def parse_tables(path: Path, data: bytes) -> dict[str, Any]:
+    """The TinyDB tables in a configuration file's bytes, or ConfigError saying what is
+    wrong with them (an empty file too: a new box has no file, not an empty one)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            path, [f"not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})"]
+        ) from None
+    if not text.strip():
+        raise ConfigError(path, ["an empty file" if not data else "holds nothing but blanks"])
+    try:
+        tables = json.loads(text)
+    except ValueError as error:
+        cut = " (it ends early: cut short?)" if error.pos >= len(text.rstrip()) else ""
+        raise ConfigError(
+            path, [f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}{cut}"]
+        ) from None
+    if not isinstance(tables, dict):
+        raise ConfigError(
+            path, [f"expected an object of tables (device, lines), found {_json_kind(tables)}"]
+        )
+    problems = []
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            problems.append(
+                f"{name}: expected a table (an object of documents by number), "
+                f"found {_json_kind(table)}"
+            )
+            continue
+        for document_id, document in table.items():
+            if not document_id.isdigit():
+                problems.append(f"{name}.{document_id}: document keys are numbers")
+            elif not isinstance(document, dict):
+                problems.append(
+                    f"{name}.{document_id}: expected a document (an object), "
+                    f"found {_json_kind(document)}"
+                )
+    if problems:
+        raise ConfigError(path, problems)
+    return tables
+
+
+def read_config_file(path: Path) -> Config:
+    """The configuration in the file ``path``, checked against the schema; ConfigError
+    if it cannot be read or does not fit. Writes nothing."""
+    database = TinyDB(path, storage=AtomicJSONStorage)
+    raw = database.storage.read()
+    if raw is None:
+        raise ConfigError(path, ["no such file"])
+    device_docs = database.table("device").all()
+    line_docs = database.table("lines").all()
+    document = {
+        "device": dict(device_docs[0]) if device_docs else {},
+        "lines": [dict(doc) for doc in line_docs],
+    }
+    unknown_tables = sorted(set(raw) - {"device", "lines"})
+    if unknown_tables:
+        raise ConfigError(path, [f"unknown tables {unknown_tables}"])
+    if len(device_docs) > 1:
+        raise ConfigError(path, ["the device table must hold one document"])
+    places = [f"lines.{doc.doc_id}" for doc in line_docs]
+    try:
+        return validate(document, places)
+    except SchemaError as error:
+        raise ConfigError(path, error.problems) from error
+
+
 class ConfigStore:
-    """The configuration file of a data folder."""
+    """The configuration file of a data folder, and the copies kept of it."""
 
     def __init__(self, data_dir: str | Path) -> None:
-        self.path = DataFolder(data_dir).config
-
-    def _database(self) -> TinyDB:
-        return TinyDB(self.path, storage=AtomicJSONStorage)
+        self.folder = DataFolder(data_dir)
+        self.path = self.folder.config
 
     def exists(self) -> bool:
         return self.path.exists()
 
     def load(self) -> Config:
-        """The configuration; a new box gets the default one, written out."""
-        database = self._database()
-        raw = database.storage.read()
-        if raw is None:
+        """The configuration; a new box gets the default one, written out.
+
+        A file that cannot be read or does not fit the schema is a ConfigError
+        that says what is wrong and how to put back the last good copy.
+        """
+        config = self.read()
+        if config is None:
             config = default_config()
             self.save(config)
-            return config
-        device_docs = database.table("device").all()
-        line_docs = database.table("lines").all()
-        document = {
-            "device": dict(device_docs[0]) if device_docs else {},
-            "lines": [dict(doc) for doc in line_docs],
-        }
-        unknown_tables = sorted(set(raw) - {"device", "lines"})
-        if unknown_tables:
-            raise ConfigError(self.path, [f"unknown tables {unknown_tables}"])
-        if len(device_docs) > 1:
-            raise ConfigError(self.path, ["the device table must hold one document"])
-        places = [f"lines.{doc.doc_id}" for doc in line_docs]
+        return config
+
+    def read(self) -> Config | None:
+        """The configuration as its file holds it, writing nothing; None on a new box.
+
+        A box that had a configuration (copies of it are kept) and lost the
+        file is an error too: its defaults would record numbers that must not be.
+        """
         try:
-            return validate(document, places)
-        except SchemaError as error:
-            raise ConfigError(self.path, error.problems) from error
+            if not self.path.exists() and not self.path.is_symlink():
+                if config_copies(self.folder).latest() is not None:
+                    raise ConfigError(self.path, ["missing, although copies of it are kept"])
+                return None
+            return read_config_file(self.path)
+        except ConfigError as error:
+            raise ConfigError(error.path, error.problems, self.restore_hint()) from None
+
+    def restore_hint(self) -> str:
+        """What to do about a configuration that cannot be read."""
+        if config_copies(self.folder).latest() is not None:
+            return (
+                "put back the last good copy with: "
+                f"linerec config restore --data {self.folder.root}"
+            )
+        return (
+            f"no earlier copy is kept in {self.folder.config_backups}: correct the file "
+            f"(linerec check-config --data {self.folder.root} lists what is wrong)"
+        )
 
     def save(self, config: Config) -> None:
-        """Check ``config`` against the schema, then replace the file in one write."""
+        """Check ``config`` against the schema, then replace the file in one write.
+
+        The version it replaces is kept first (in backups/config when it is a
+        good one, in damaged/ when not), and the new one after it, so that
+        ``restore`` always has the last good configuration.
+        """
         plain = to_plain(config)
         try:
             validate(plain)
@@ -258,7 +401,90 @@ class ConfigStore:
             "device": {"1": plain["device"]},
             "lines": {str(index + 1): line for index, line in enumerate(plain["lines"])},
         }
+        self._keep_current()
         AtomicJSONStorage(self.path).write(tables)
+        try:
+            self._keep_copy(encode_tables(tables))
+        except OSError as error:  # saved all the same; the copy before it is still kept
+            log.warning(
+                "%s: saved, but no copy kept in %s: %s",
+                self.path,
+                self.folder.config_backups,
+                error.strerror or error,
+            )
+
+    def _keep_copy(self, data: bytes) -> Path:
+        """``data`` as the newest copy, unless the newest copy holds it already."""
+        copies = config_copies(self.folder)
+        latest = copies.latest()
+        if latest is not None and latest.read_bytes() == data:
+            return latest
+        return copies.add(data)
+
+    def _keep_current(self) -> None:
+        """Keep the file about to be replaced: a good one with the copies, anything
+        else (a broken file, a folder in its place) set aside in damaged/."""
+        if self.path.is_dir():
+            self._set_aside()
+            return
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        try:
+            read_config_file(self.path)
+        except ConfigError:
+            self._set_aside()
+            return
+        self._keep_copy(data)
+
+    def _set_aside(self) -> Path:
+        make_folders(self.folder.damaged)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.folder.damaged / f"config-{stamp}.json"
+        number = 2
+        while target.exists():
+            target = self.folder.damaged / f"config-{stamp}-{number}.json"
+            number += 1
+        self.path.rename(target)
+        return target
+
+    def restore(self, source: Path | None = None) -> tuple[Path, Config]:
+        """Put back the newest good copy, or ``source``: checked against the schema first,
+        then saved as the configuration. Returns where it came from and what it holds."""
+        if source is not None:
+            return source, self._put_back(source, read_config_file(source))
+        problems = []
+        for copy in config_copies(self.folder).all():
+            try:
+                config = read_config_file(copy)
+            except ConfigError as error:
+                problems.append(str(error))
+                continue
+            return copy, self._put_back(copy, config)
+        if problems:
+            raise ConfigError(self.path, ["no good copy to restore: " + "; ".join(problems)])
+        raise ConfigError(
+            self.path, [f"no copy to restore: {self.folder.config_backups} holds none"]
+        )
+
+    def _put_back(self, source: Path, config: Config) -> Config:
+        self.save(config)
+        log.info("%s: restored from %s", self.path, source)
+        return config
+
+    def backup(self, target: Path | None = None) -> Path:
+        """Keep a copy of the configuration now: in backups/config, or as ``target`` (a
+        file, or a folder to put it in). The configuration must be a good one."""
+        if self.read() is None:
+            raise ConfigError(self.path, ["no configuration yet: nothing to back up"])
+        data = self.path.read_bytes()
+        if target is None:
+            return self._keep_copy(data)
+        if target.is_dir():
+            target = target / config_copies(self.folder).new_path(time.time()).name
+        write_atomically(target, data)
+        return target
 
     def update_line(self, number: int, **changes: Any) -> Config:
         """Change settings of one line (checked against the schema); return the new config."""
@@ -302,9 +528,11 @@ __all__ = [
     "Device",
     "Line",
     "Recording",
+    "Retention",
     "TimeWindow",
     "VoiceActivation",
     "default_config",
     "line_settings",
+    "read_config_file",
     "validate",
 ]

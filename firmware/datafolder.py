@@ -13,7 +13,13 @@ Layout (``<data>`` is ``--data``; ``./data`` by default)::
     logs/               the box's logs
     tls/                the web UI's certificate, cert.pem and key.pem (webui.tls)
     keys/               the box's own keys
-    backups/            copies of the configuration and the database
+    backups/            copies kept to go back to (firmware.store.backups):
+      config/           the configuration as saved, config-<YYYYMMDD-HHMMSS>.json (the last 20)
+      db/               database snapshots, linerec-<YYYYMMDD-HHMMSS>.db (the last few)
+      factory-reset-<YYYYMMDD-HHMMSS>/   what a factory reset moved out of the way
+    damaged/            what recovery found broken and set aside, never deleted: a damaged
+                        database (linerec-<YYYYMMDD-HHMMSS>.db with its -wal), an unreadable
+                        configuration, unreadable sidecars (recordings/<same path>)
     exports/            zip exports being prepared for a download (webui.recording_export)
 
 The engine, the web process, recovery and the command line all reach these
@@ -90,12 +96,74 @@ class DataFolder:
         return self.root / "backups"
 
     @property
+    def config_backups(self) -> Path:
+        return self.backups / "config"
+
+    @property
+    def database_backups(self) -> Path:
+        return self.backups / "db"
+
+    @property
+    def damaged(self) -> Path:
+        return self.root / "damaged"
+
+    @property
+    def damaged_recordings(self) -> Path:
+        """Unreadable sidecars set aside, under their path in ``recordings/``."""
+        return self.damaged / "recordings"
+
+    def factory_reset_backup(self, stamp: str) -> Path:
+        """Where a factory reset at ``stamp`` (YYYYMMDD-HHMMSS) moves what it replaces."""
+        return self.backups / f"factory-reset-{stamp}"
+
+    @property
     def exports(self) -> Path:
         return self.root / "exports"
 
     def create(self) -> None:
         """Make the folder itself if it does not exist yet."""
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def check(self, *, create: bool = False) -> None:
+        """Refuse a folder the box cannot work in, with a message naming it and the problem.
+
+        ``create`` makes a missing folder (``linerec run``'s ``./data``), but never its
+        parents: a missing parent is most often a disk that did not mount.
+        """
+        if not self.root.exists() and create:
+            try:
+                self.root.mkdir()
+            except FileNotFoundError:
+                raise DataFolderError(
+                    f"data folder {self.root} does not exist, nor the folder it would be made "
+                    f"in ({self.root.parent}); is the disk mounted?"
+                ) from None
+            except OSError as error:
+                raise DataFolderError(
+                    f"data folder {self.root} cannot be made: {error.strerror or error}"
+                ) from None
+        if not self.root.exists():
+            raise DataFolderError(f"data folder {self.root} does not exist")
+        if not self.root.is_dir():
+            raise DataFolderError(f"data folder {self.root} is not a folder")
+        if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+            # access() also answers EROFS for root on a read-only mount.
+            reason = "read-only" if _read_only_mount(self.root) else "not writable by this user"
+            raise DataFolderError(
+                f"data folder {self.root} is {reason}: the box must write its database and "
+                "recordings there"
+            )
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+class DataFolderError(LinerecError):
+    """The data folder is missing, not a folder, or cannot be written."""
 
 
 class EngineBusyError(LinerecError):

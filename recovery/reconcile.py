@@ -6,23 +6,69 @@ still marked "recording" whose header never caught up, a file the index
 does not know, a row whose file is gone. ``reconcile`` settles each of
 them; the files are the truth for the audio, the index for what was
 deleted on purpose (a row is marked "missing", never removed).
+
+What a kill at a recording's very start leaves is cleaned up: temporary
+sidecars of an atomic write that never finished are removed, and so is an
+empty recording (no audio at all) that no index row knows, with its
+sidecar. A sidecar that is missing is written again from the index row; one
+that cannot be read is set aside first. A recordings disk that did not mount
+must not look like every recording gone: when more than ``MISSING_SHARE``
+of the index (and more than ``MISSING_HANDFUL`` rows) would be marked
+missing at once, none is, and the report says so (``missing_held_back``)
+until the disk is back or a person accepts it (``accept_missing``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio_format import SAMPLE_RATE
-from firmware.store.db import CALL_FIELDS, Store
+from firmware.store.db import CALL_FIELDS, RecordingRecord, Store
+from firmware.store.files import make_folders
 from firmware.store.recordings import (
     RecordingError,
     RepairResult,
+    SidecarError,
     file_sha256,
-    read_sidecar,
+    inspect_wav,
+    load_sidecar,
     recording_files,
     repair,
+    sidecar_document,
+    sidecar_path,
+    write_json_atomically,
 )
+from firmware.store.recordings import RecordingFacts as Facts
+from recovery.sidecars import (
+    CallRebuilder,
+    SidecarFacts,
+    line_from_name,
+    read_facts,
+    start_from_name,
+)
+
+MISSING_SHARE = 0.2  # more of the index than this gone at once: a disk, not files
+MISSING_HANDFUL = 5  # ... and more rows than this
+# What write_atomically leaves when killed: ".<name>.json.<random>" beside the sidecar.
+TEMPORARY_SIDECAR = re.compile(r"^\..+\.json\.[A-Za-z0-9_]+$")
+FINISHED = ("complete", "repaired")
+
+
+@dataclass(frozen=True)
+class MissingHeldBack:
+    """Too many index rows at once have no file: none was marked missing."""
+
+    gone: int  # rows whose file is not on the disk
+    of: int  # rows that should have one
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.gone / self.of) if self.of else 100
 
 
 @dataclass
@@ -33,94 +79,279 @@ class ReconcileReport:
     indexed: list[str] = field(default_factory=list)  # files the index did not know
     missing: list[str] = field(default_factory=list)  # index rows whose file is gone
     damaged: list[str] = field(default_factory=list)  # files beyond repair, with why
+    found: list[str] = field(default_factory=list)  # rows marked missing whose file is back
+    orphans_removed: list[str] = field(default_factory=list)  # empty, unindexed recordings
+    temporary_removed: list[str] = field(default_factory=list)  # temporary sidecars left
+    sidecars_recreated: list[str] = field(default_factory=list)  # written again from the index
+    # Unreadable sidecars: "<sidecar>: <why>; kept at <where>", each written again.
+    sidecars_replaced: list[str] = field(default_factory=list)
+    calls_rebuilt: int = 0  # calls the index lacked, brought back from sidecars
+    missing_held_back: MissingHeldBack | None = None
+
+    @property
+    def cleaned(self) -> bool:
+        """Leftovers of a crash were removed or written again."""
+        return bool(
+            self.orphans_removed
+            or self.temporary_removed
+            or self.sidecars_recreated
+            or self.sidecars_replaced
+        )
+
+    @property
+    def fixed(self) -> bool:
+        """Something was wrong and has been put right."""
+        return bool(
+            self.repaired or self.indexed or self.missing or self.found or self.calls_rebuilt
+        ) or self.cleaned
 
     @property
     def clean(self) -> bool:
-        return not (self.repaired or self.indexed or self.missing or self.damaged)
+        """Nothing needed doing, and nothing is left for a person."""
+        return not (self.fixed or self.damaged or self.missing_held_back)
 
 
-def reconcile(store: Store, root: Path) -> ReconcileReport:
+def reconcile(
+    store: Store,
+    root: Path,
+    *,
+    set_aside: Path | None = None,
+    accept_missing: bool = False,
+    report: ReconcileReport | None = None,
+) -> ReconcileReport:
     """Make the files and the index agree, both ways, after a crash or a restore.
 
     Files still marked "recording" are repaired; files the index lacks are
-    added from their sidecars (with their call, if the database lost it);
-    index rows whose file is gone are marked "missing", never deleted.
-    A file that cannot be repaired or read is reported as damaged and left
-    as it is, for a person to look at.
+    added from their sidecars (with their call, if the database lost it), or
+    from their WAV header when they have none; missing sidecars are written
+    again from the index (an unreadable one is first moved to ``set_aside``,
+    under its path in ``root``, or renamed ``<name>.json.unreadable`` beside
+    itself); index rows whose file is gone are marked "missing", never
+    deleted, unless so many are gone that a disk must be missing
+    (``accept_missing`` marks them all the same). A file that cannot be
+    repaired or read is reported as damaged and left as it is, for a person
+    to look at.
     """
-    report = ReconcileReport()
+    report = report if report is not None else ReconcileReport()
+    report.temporary_removed += remove_temporary_sidecars(root)
+    work = _Pass(store, root, set_aside, report, CallRebuilder(store))
     on_disk = set()
     for wav_path in recording_files(root):
         relative = wav_path.relative_to(root).as_posix()
-        on_disk.add(relative)
         try:
-            _reconcile_file(store, relative, wav_path, report)
+            if _reconcile_file(work, relative, wav_path):
+                on_disk.add(relative)
         except RecordingError as error:
+            on_disk.add(relative)
             report.damaged.append(str(error))
         except OSError as error:  # unreadable (permissions, a failing card): no traceback
+            on_disk.add(relative)
             report.damaged.append(f"{wav_path}: cannot read: {error.strerror or error}")
-    for row in store.recordings():
-        if row.path not in on_disk and row.state != "missing":
-            store.set_recording_state(row.id, "missing")
-            report.missing.append(row.path)
+    report.calls_rebuilt += work.calls.rebuilt
+    expected = [row for row in store.recordings() if row.state not in ("missing", "deleted")]
+    gone = [row for row in expected if row.path not in on_disk]
+    if not accept_missing and len(gone) > MISSING_HANDFUL and len(gone) > MISSING_SHARE * len(
+        expected
+    ):
+        report.missing_held_back = MissingHeldBack(len(gone), len(expected))
+        return report
+    for row in gone:
+        store.set_recording_state(row.id, "missing")
+        report.missing.append(row.path)
     return report
 
 
-def _reconcile_file(store: Store, relative: str, wav_path: Path, report: ReconcileReport) -> None:
-    sidecar = read_sidecar(wav_path) or {}
+def remove_temporary_sidecars(root: Path) -> list[str]:
+    """Remove the temporary files of sidecar writes a crash cut short; return them."""
+    removed = []
+    if not root.is_dir():
+        return removed
+    for path in sorted(root.glob("*/*/*/.*")):
+        if TEMPORARY_SIDECAR.match(path.name) and path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.relative_to(root).as_posix())
+    return removed
+
+
+@dataclass
+class _Pass:
+    """What one reconcile pass works with."""
+
+    store: Store
+    root: Path
+    set_aside: Path | None
+    report: ReconcileReport
+    calls: CallRebuilder
+
+
+def _reconcile_file(work: _Pass, relative: str, wav_path: Path) -> bool:
+    """Settle one file; False if it was an empty leftover and is gone now."""
+    store, report = work.store, work.report
     row = store.recording_by_path(relative)
-    needs_repair = sidecar.get("state") not in ("complete", "repaired") or (
+    if row is not None and row.state == "deleted":
+        return True  # retention's to finish: the row says the file goes
+    facts, unreadable = _sidecar_facts(work, relative, wav_path)
+    if row is None and _holds_no_audio(wav_path):
+        # A kill between creating the file and indexing it: nothing was recorded.
+        sidecar_path(wav_path).unlink(missing_ok=True)  # first, so no sidecar is left alone
+        wav_path.unlink()
+        report.orphans_removed.append(relative)
+        return False
+    unfinished = (facts is not None and facts.state not in FINISHED) or (
         row is not None and row.state == "recording"
     )
     result = None
-    if needs_repair:
-        result = repair(wav_path)
-        report.repaired.append(relative)
-        sidecar = read_sidecar(wav_path) or sidecar
+    if unfinished or (facts is None and row is None) or wav_path.stat().st_size == 0:
+        result = repair(wav_path, encoding=row.encoding if row is not None else None)
+        if unfinished or result.changed:
+            report.repaired.append(relative)
+        if facts is not None:
+            facts, _ = _sidecar_facts(work, relative, wav_path)  # repair brought it up to date
     if row is None:
-        _index_from_sidecar(store, relative, wav_path, sidecar, result)
+        row = _index(work, relative, wav_path, facts, result)
         report.indexed.append(relative)
-    elif result is not None:
-        store.finish_recording(
-            row.id,
-            ended_at=row.started_at + result.samples / SAMPLE_RATE,
-            samples=result.samples,
-            sha256=result.sha256,
-            state="repaired",
-        )
+    else:
+        row = _settle_row(work, row, facts, result)
+    if facts is None:
+        _write_sidecar_from_row(store, wav_path, row)
+        if unreadable is None:
+            report.sidecars_recreated.append(relative)
+        else:
+            report.sidecars_replaced.append(unreadable)
+    return True
 
 
-def _index_from_sidecar(
-    store: Store, relative: str, wav_path: Path, sidecar: dict, result: RepairResult | None
-) -> None:
-    line = int(sidecar.get("line") or 0) or _line_from_name(wav_path.name)
-    started_at = float(sidecar.get("started_at") or wav_path.stat().st_mtime)
-    call_id = sidecar.get("call_id")
-    if call_id is not None and store.call(int(call_id)) is None:
-        call = {key: sidecar[key] for key in CALL_FIELDS if key in sidecar and key != "id"}
-        call.setdefault("direction", "in")
-        call.setdefault("started_at", started_at)
-        call.pop("line", None)
-        direction = call.pop("direction")
-        call_started = call.pop("started_at")
-        call_id = store.start_call(line, direction, call_started, **call)
-    samples = result.samples if result else int(sidecar.get("samples") or 0)
-    sha256 = result.sha256 if result else sidecar.get("sha256") or file_sha256(wav_path)
-    state = "repaired" if result else sidecar.get("state", "complete")
-    store.add_recording(
+def _sidecar_facts(
+    work: _Pass, relative: str, wav_path: Path
+) -> tuple[SidecarFacts | None, str | None]:
+    """The sidecar's facts, or None; an unreadable sidecar is set aside and said why."""
+    try:
+        document = load_sidecar(wav_path)
+        return (read_facts(document, sidecar_path(wav_path)) if document else None), None
+    except SidecarError as error:
+        kept = _set_sidecar_aside(work, relative, wav_path)
+        return None, f"{error}; kept at {kept}"
+
+
+def _set_sidecar_aside(work: _Pass, relative: str, wav_path: Path) -> Path:
+    sidecar = sidecar_path(wav_path)
+    if work.set_aside is None:
+        target = sidecar.with_name(sidecar.name + ".unreadable")
+    else:
+        target = work.set_aside / Path(relative).with_suffix(".json")
+    if target.exists():
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = target.with_name(f"{target.name}.{stamp}")
+    make_folders(target.parent)
+    shutil.move(sidecar, target)  # the recordings may be on another disk than the data folder
+    return target
+
+
+def _holds_no_audio(wav_path: Path) -> bool:
+    """An empty file, or a header with not one sample after it."""
+    if wav_path.stat().st_size == 0:
+        return True
+    try:
+        return inspect_wav(wav_path).samples == 0
+    except RecordingError:
+        return False  # no header we know: reported as damaged, not removed
+
+
+def _index(
+    work: _Pass,
+    relative: str,
+    wav_path: Path,
+    facts: SidecarFacts | None,
+    result: RepairResult | None,
+) -> RecordingRecord:
+    """A file the index lacks, added from its sidecar, or from its header alone."""
+    info = inspect_wav(wav_path)  # the header is the truth for the encoding
+    samples = result.samples if result is not None else info.samples
+    if result is not None:
+        sha256 = result.sha256
+    elif facts is not None and facts.sha256 and facts.samples == samples:
+        sha256 = facts.sha256
+    else:
+        sha256 = file_sha256(wav_path)
+    line = (facts.line if facts is not None else None) or line_from_name(wav_path.name)
+    started_at = _recording_start(facts, wav_path, samples)
+    ended_at = started_at + samples / SAMPLE_RATE
+    if result is not None and result.changed:
+        state = "repaired"
+    elif facts is None:
+        state = "complete"
+    else:
+        state = facts.state if facts.state in FINISHED else "repaired"
+    call_id = None
+    if facts is not None:
+        call_id = work.calls.link(facts.call, line, started_at, ended_at)
+    recording_id = work.store.add_recording(
         line=line,
         path=relative,
-        encoding=str(sidecar.get("encoding", "pcm16")),
+        encoding=info.encoding,
         started_at=started_at,
-        call_id=int(call_id) if call_id is not None else None,
-        state=state if state in ("complete", "repaired") else "repaired",
-        ended_at=started_at + samples / SAMPLE_RATE,
+        call_id=call_id,
+        state=state,
+        ended_at=ended_at,
         samples=samples,
         sha256=sha256,
     )
+    return work.store.recording(recording_id)
 
 
-def _line_from_name(name: str) -> int:
-    """The line number from a file name such as L3-20261123-101500-42.wav (1 if unreadable)."""
-    head = name.split("-", 1)[0]
-    return int(head[1:]) if head.startswith("L") and head[1:].isdigit() else 1
+def _recording_start(facts: SidecarFacts | None, wav_path: Path, samples: int) -> float:
+    """When a recording the index lacks began: its sidecar's own start; for a version 1
+    sidecar its end less its length; else the time in its name; else the sidecar's
+    start (the call's, in version 1); else the file's last change less its length."""
+    if facts is not None and facts.started_at is not None:
+        return facts.started_at
+    named = start_from_name(wav_path.name)
+    if named is not None:
+        return named
+    if facts is not None and facts.call_started_at is not None:
+        return facts.call_started_at
+    return wav_path.stat().st_mtime - samples / SAMPLE_RATE
+
+
+def _settle_row(
+    work: _Pass, row: RecordingRecord, facts: SidecarFacts | None, result: RepairResult | None
+) -> RecordingRecord:
+    """An indexed file: finished after a repair, or found again after being missing."""
+    store = work.store
+    if result is not None and (row.state == "recording" or result.changed):
+        if facts is not None and facts.state == "complete" and not result.changed:
+            # The file was closed; only the index's last word was lost.
+            state, ended_at = "complete", facts.ended_at
+        else:
+            state, ended_at = "repaired", None
+        store.finish_recording(
+            row.id,
+            ended_at=ended_at or row.started_at + result.samples / SAMPLE_RATE,
+            samples=result.samples,
+            sha256=result.sha256,
+            state=state,
+        )
+    elif row.state == "missing":
+        state = facts.state if facts is not None and facts.state in FINISHED else "complete"
+        store.set_recording_state(row.id, state)
+        work.report.found.append(row.path)
+    return store.recording(row.id)
+
+
+def _write_sidecar_from_row(store: Store, wav_path: Path, row: RecordingRecord) -> None:
+    """A version 2 sidecar written from the index row and its call."""
+    call = {}
+    if row.call_id is not None:
+        record = store.call(row.call_id)
+        if record is not None:
+            call = {
+                key: getattr(record, key)
+                for key in CALL_FIELDS
+                if key not in ("id", "line", "notes") and getattr(record, key) is not None
+            }
+            call["call_id"] = record.id
+    facts = Facts(row.line, row.started_at, call=call, ended_at=row.ended_at)
+    state = row.state if row.state in (*FINISHED, "recording") else "complete"
+    document = sidecar_document(facts, row.encoding, state, row.samples, row.sha256)
+    write_json_atomically(sidecar_path(wav_path), document)

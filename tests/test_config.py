@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
 from firmware.cli.commands import main
 from firmware.config import ConfigError, ConfigStore, default_config, validate
 from firmware.schema import SchemaError
-from firmware.store import files
+from firmware.store import backups, files
+from firmware.store.backups import config_copies
+from tests.recovery_folders import linerec, run_read_only
 
 
 def test_a_new_box_starts_with_the_default_configuration_on_disk(tmp_path):
@@ -112,7 +115,7 @@ def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="Input/output"):
         store.update_line(1, name="never saved")
     assert store.path.read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == ["config.json"]  # no temporary left behind
+    assert sorted(os.listdir(tmp_path)) == ["backups", "config.json"]  # no temporary left
 
 
 def test_a_broken_file_is_reported_not_replaced(tmp_path):
@@ -139,3 +142,180 @@ def test_check_config_command(tmp_path, capsys):
     assert "2 problem(s)" in err
     assert "lines.2.recording.mode: 'loud' is not one of" in err
     assert "lines.4.number: 0 is outside 1..64" in err
+
+
+# ---- copies kept, restored; a broken file is an error, never the defaults --------------
+
+
+def good_box(data_dir) -> ConfigStore:
+    """A configured box: its own no-record list, saved twice (so copies are kept)."""
+    store = ConfigStore(data_dir)
+    store.load()
+    store.set_device(no_record=["+8613800138000"])
+    return store
+
+
+def test_every_save_keeps_the_version_it_replaces_and_the_new_one(tmp_path, monkeypatch):
+    store = good_box(tmp_path)
+    copies = config_copies(store.folder)
+    kept = copies.all()
+    assert [json.loads(path.read_text())["device"]["1"]["no_record"] for path in kept] == [
+        ["+8613800138000"], []]
+    assert kept[0].read_bytes() == store.path.read_bytes()
+    store.save(store.load())  # the same again: no new copy
+    assert copies.all() == kept
+    monkeypatch.setattr(backups, "CONFIG_BACKUPS_KEPT", 3)
+    for number in range(5):
+        store.update_line(1, name=f"Reception {number}")
+    assert len(config_copies(store.folder).all()) == 3
+    hand_edited = json.loads(store.path.read_text())
+    hand_edited["lines"]["2"]["name"] = "edited by hand"
+    store.path.write_text(json.dumps(hand_edited))
+    store.update_line(3, name="Sales")  # the hand edit was a good version too: kept
+    assert any(
+        json.loads(path.read_text())["lines"]["2"]["name"] == "edited by hand"
+        for path in config_copies(store.folder).all()
+    )
+
+
+def test_config_restore_puts_back_the_last_good_copy(tmp_path, capsys):
+    store = good_box(tmp_path)
+    good = store.path.read_bytes()
+    store.path.write_bytes(good[: len(good) // 2])  # cut short
+    broken = store.path.read_bytes()
+    assert main(["config", "restore", "--data", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    latest = config_copies(store.folder).latest()
+    assert out[0] == f"restored    {store.path} from {latest} (4 lines, country CN)"
+    assert out[1] == "engine      not running: the configuration applies when it starts"
+    assert store.load().device.no_record == ["+8613800138000"]
+    kept = list(store.folder.damaged.glob("config-*.json"))
+    assert [path.read_bytes() for path in kept] == [broken]  # the broken one is kept too
+
+
+def test_config_restore_checks_the_copy_first(tmp_path, capsys):
+    store = good_box(tmp_path)
+    before = store.path.read_bytes()
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"device": {"1": {"country": "FR"}}, "lines": {}}))
+    assert main(["config", "restore", str(wrong), "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"linerec: error: {wrong}: device.country: 'FR' is not one of 'CN', 'US', " \
+                  "'GB', 'DE'\n"
+    assert store.path.read_bytes() == before
+    # A copy that went bad is passed over for the one before it.
+    newest, before_it = config_copies(store.folder).all()[:2]
+    newest.write_text("{")
+    assert main(["config", "restore", "--data", str(tmp_path)]) == 0
+    assert f"from {before_it} " in capsys.readouterr().out
+    assert store.load().device.no_record == []
+
+
+def test_config_backup_keeps_a_copy_now_or_writes_a_file(tmp_path, capsys):
+    store = good_box(tmp_path)
+    target = tmp_path / "elsewhere.json"
+    assert main(["config", "backup", str(target), "--data", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"kept        {store.path} as {target}\n"
+    assert target.read_bytes() == store.path.read_bytes()
+    assert main(["config", "restore", str(target), "--data", str(tmp_path)]) == 0
+    store.path.write_text("[]")
+    assert main(["config", "backup", "--data", str(tmp_path)]) == 2  # never a bad one
+    assert "expected an object of tables (device, lines), found a list" in capsys.readouterr().err
+
+
+def test_a_lost_file_with_copies_kept_is_an_error_not_the_defaults(tmp_path, capsys):
+    store = good_box(tmp_path)
+    store.path.unlink()
+    with pytest.raises(ConfigError, match="missing, although copies of it are kept; put back"):
+        store.load()
+    assert not store.path.exists()
+    assert main(["check-config", "--data", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"linerec: error: {store.path}: missing, although copies of it are kept; put back the "
+        f"last good copy with: linerec config restore --data {tmp_path}\n"
+    )
+
+
+def _cut_short(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _rewrite(change):
+    def rewrite(path):
+        document = json.loads(path.read_text())
+        change(document)
+        path.write_text(json.dumps(document))
+
+    return rewrite
+
+
+def _not_utf8(path):
+    data = path.read_bytes()
+    offset = data.index(b"Line 1")
+    path.write_bytes(data[:offset] + b"\xff" + data[offset + 1 :])
+
+
+def _a_folder(path):
+    path.unlink()
+    path.mkdir()
+    (path / "inside").write_text("{}")
+
+
+CONFIG_FAULTS = {
+    "empty": (lambda path: path.write_bytes(b""), "an empty file"),
+    "truncated": (_cut_short, "(it ends early: cut short?)"),
+    "a table as a list": (
+        _rewrite(lambda document: document.update(lines=list(document["lines"].values()))),
+        "lines: expected a table (an object of documents by number), found a list",
+    ),
+    "a line as a string": (
+        _rewrite(lambda document: document["lines"].update({"2": "Line 2"})),
+        "lines.2: expected a document (an object), found a string",
+    ),
+    "not UTF-8": (_not_utf8, "not UTF-8 text (byte 0xff at offset "),
+    "a folder": (_a_folder, "a folder, not a file"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(CONFIG_FAULTS))
+def test_a_broken_configuration_is_one_line_naming_it_and_its_remedy(tmp_path, capsys, fault):
+    make, problem = CONFIG_FAULTS[fault]
+    store = good_box(tmp_path)
+    make(store.path)
+    as_broken = store.path.read_bytes() if store.path.is_file() else None
+    remedy = f"; put back the last good copy with: linerec config restore --data {tmp_path}"
+
+    assert main(["check-config", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"linerec: error: {store.path}: ")
+    assert problem in err and err.endswith(remedy + "\n")
+
+    assert main(["recover", "--data", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"config      {store.path}: ") and problem in out[0]
+    assert out[0].endswith(remedy)
+
+    assert main(["engine", "--data", str(tmp_path)]) == 2  # refuses to start, in one line
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err and err.endswith(remedy + "\n")
+    # Never replaced by the defaults.
+    assert (store.path.read_bytes() if store.path.is_file() else None) == as_broken
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        store.load()
+
+
+def test_a_configuration_in_a_read_only_folder_is_one_line_from_each_command(tmp_path):
+    good_box(tmp_path / "data")
+    data = str(tmp_path / "data")
+    results = run_read_only(
+        tmp_path / "data",
+        [linerec("check-config", "--data", data), linerec("recover", "--data", data),
+         linerec("engine", "--data", data)],
+    )
+    for status, out, err in results:
+        assert (status, out) == (2, "")
+        assert err == (
+            f"linerec: error: data folder {data} is read-only: the box must write its "
+            "database and recordings there\n"
+        )

@@ -52,8 +52,16 @@ COMMANDS = [
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(
-        (contract.LineReport(RECORDING, overruns=2, behind_s=0.04, most_behind_s=1.5),
-         contract.LineReport(LineStatus(4, online=False)))
+        (contract.LineReport(RECORDING, overruns=2, behind_s=0.04, most_behind_s=1.5, unsaved=3),
+         contract.LineReport(LineStatus(4, online=False))),
+        (contract.StorageProblem(3, "a new call", "database or disk is full", 10.0, 40.5, 7),
+         contract.StorageProblem(None, "a database snapshot", "no room", 41.0, 41.0)),
+        contract.RetentionState(
+            enabled=True, checked_at=50.0, total_bytes=32 * 2**30, free_bytes=3 * 2**30,
+            target_free_bytes=3 * 2**30 + 1, floor_bytes=64 * 2**20, last_round_at=49.0,
+            last_round_deleted=4, last_round_freed_bytes=2**27, deleted_total=9, stuck=True,
+            last_problem="nothing left that retention may delete", last_problem_at=49.5,
+        ),
     ),
     contract.RecordCommand: contract.LineReply(2),
     contract.SeizeCommand: contract.LineReply(4),

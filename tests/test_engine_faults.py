@@ -1,4 +1,5 @@
-"""The engine under faults: killed at random moments, and a disk that fills up."""
+"""The engine under faults: killed at random moments, and a disk that fills up; and
+recovery itself killed at random moments, on what a crash left."""
 
 from __future__ import annotations
 
@@ -16,12 +17,23 @@ import pytest
 
 from firmware.datafolder import DataFolder
 from firmware.store.db import Store
-from firmware.store.recordings import file_sha256, read_sidecar, recording_files
+from firmware.store.recordings import (
+    RecordingError,
+    file_sha256,
+    inspect_wav,
+    read_sidecar,
+    recording_files,
+)
 from firmware.tools.wavfile import read_wav
 from recovery import recover_data_folder
+from tests.mount_namespace import run_in_mount_namespace
+from tests.recovery_folders import crashed_folder
 
 KILLS_DEFAULT = 5
 KILLS_FULL = 50
+# Recovery killed: rounds of (a fresh crashed folder, kills, one whole run).
+RECOVERY_ROUNDS_DEFAULT, RECOVERY_KILLS_PER_ROUND_DEFAULT = 2, 3
+RECOVERY_ROUNDS_FULL, RECOVERY_KILLS_PER_ROUND_FULL = 10, 5
 
 
 def run_command(data_dir, scenario="short", speed=40):
@@ -41,12 +53,65 @@ def run_command(data_dir, scenario="short", speed=40):
     ]
 
 
+def recover_command(data_dir) -> list[str]:
+    return [sys.executable, "-m", "recovery", "--data", str(data_dir)]
+
+
+def kill_recovery_at_a_random_moment(data_dir, rng, within: tuple[float, float]) -> None:
+    """Start ``python -m recovery`` on the folder and SIGKILL it ``within`` seconds."""
+    process = subprocess.Popen(
+        recover_command(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(float(rng.uniform(*within)))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def time_to_recover(data_dir) -> float:
+    started = time.monotonic()
+    subprocess.run(recover_command(data_dir), capture_output=True, check=False)
+    return time.monotonic() - started
+
+
+def partial_recordings(data_dir) -> dict[str, tuple[int, int]]:
+    """Recordings a crash cut off: (samples the header promised, whole samples on the disk)."""
+    root = data_dir / "recordings"
+    found = {}
+    for path in recording_files(root):
+        sidecar = read_sidecar(path) or {}
+        if sidecar.get("state") != "recording":
+            continue
+        try:
+            on_disk = inspect_wav(path).samples
+            promised = read_wav(path).samples.size if path.stat().st_size else 0
+        except (RecordingError, ValueError):
+            continue  # an empty leftover: recovery removes it
+        found[path.relative_to(root).as_posix()] = (min(promised, on_disk), on_disk)
+    return found
+
+
+def check_no_leftovers(data_dir) -> None:
+    """No temporary sidecars, no empty recordings, every recording with its sidecar."""
+    root = data_dir / "recordings"
+    if not root.exists():
+        return
+    files = [path for path in root.rglob("*") if path.is_file()]
+    assert [path for path in files if path.name.startswith(".")] == []
+    wavs = {path.with_suffix("") for path in files if path.suffix == ".wav"}
+    sidecars = {path.with_suffix("") for path in files if path.suffix == ".json"}
+    assert wavs == sidecars
+    assert [path for path in files if path.stat().st_size == 0] == []
+
+
 def check_store_is_whole(data_dir) -> dict:
-    """After recovery: every file valid and indexed, every row's file present, no call open."""
+    """After recovery: every file valid and indexed, every row's file present, no call open,
+    no leftovers of a crash."""
     root = data_dir / "recordings"
     with Store(data_dir / "linerec.db") as store:
         report = recover_data_folder(DataFolder(data_dir), time.time())  # what the next start does
         assert report.damaged == []
+        assert report.missing_held_back is None
+        check_no_leftovers(data_dir)
         on_disk = {path.relative_to(root).as_posix() for path in recording_files(root)}
         rows = {row.path: row for row in store.recordings()}
         assert set(rows) == on_disk
@@ -62,6 +127,7 @@ def check_store_is_whole(data_dir) -> dict:
         return {
             "complete": {p: r.sha256 for p, r in rows.items() if r.state == "complete"},
             "ended_calls": {c.id for c in calls},
+            "samples": {p: r.samples for p, r in rows.items()},
         }
 
 
@@ -103,11 +169,19 @@ def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
         process.stdout.close()
         # The web UI it started goes too: no server is left running without its engine.
         assert web_children_end(process.pid), (attempt, web_children_of(process.pid))
+        cut_off = partial_recordings(data_dir)
+        # Recovery killed too, part-way through the crashed folder; the next start finishes.
+        kill_recovery_at_a_random_moment(data_dir, rng, (0.15, 0.5))
         now = check_store_is_whole(data_dir)
         # Nothing finished before the kill was lost or changed.
         for path, sha256 in previous["complete"].items():
             assert now["complete"].get(path) == sha256, (attempt, path)
         assert previous["ended_calls"] <= now["ended_calls"]
+        # A recording cut off keeps every whole sample that reached the disk, and at least
+        # all that its header (brought up to date every second) had promised.
+        for path, (promised, on_disk) in cut_off.items():
+            samples = now["samples"][path]
+            assert samples == on_disk >= promised, (attempt, path, samples, promised, on_disk)
         previous = now
     print(
         f"{kills} kills: {len(previous['complete'])} complete recordings kept, "
@@ -122,6 +196,51 @@ def test_sigkill_at_random_moments_loses_nothing_finished(tmp_path, rng):
 @pytest.mark.slow
 def test_sigkill_at_fifty_random_moments(tmp_path, rng):
     kill_at_random_moments(tmp_path, rng, KILLS_FULL)
+
+
+def kill_recovery_at_random_moments(tmp_path, rng, rounds: int, kills_per_round: int) -> None:
+    """Recovery of a crashed folder (damaged database, recordings cut off, leftovers of
+    recordings killed as they started, a lost sidecar) killed again and again part-way;
+    then one whole run must leave it whole with nothing lost."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    starting = time_to_recover(empty)  # the interpreter and imports, before any work
+    for round_number in range(rounds):
+        crashed = crashed_folder(tmp_path / f"round-{round_number}")
+        data = crashed.folder.root
+        copy = tmp_path / "timing"
+        shutil.copytree(data, copy)
+        whole = time_to_recover(copy)
+        shutil.rmtree(copy)
+        # From just before its work starts to just after it ends; timings on a busy machine
+        # vary, so the window never closes.
+        window = (0.8 * starting, max(whole, starting) + 0.05)
+        for _ in range(kills_per_round):
+            kill_recovery_at_a_random_moment(data, rng, window)
+        now = check_store_is_whole(data)
+        for path, sha256 in crashed.finished.items():
+            assert now["complete"].get(path) == sha256, (round_number, path)
+        for path, samples in crashed.partial.items():
+            # At most a second may be lost per recording cut off; recovery loses none.
+            assert samples - 8000 <= now["samples"][path] == samples, (round_number, path)
+        assert [path for path in crashed.leftovers if path.exists()] == []
+        assert len(list(crashed.folder.damaged.glob("linerec-*.db"))) >= 1  # kept, never lost
+        again = subprocess.run(recover_command(data), capture_output=True, text=True, check=False)
+        assert (again.returncode, again.stdout) == (0, f"{data}: nothing to recover\n")
+    print(f"{rounds * kills_per_round} kills of recovery; recovery starts in {starting:.2f} s")
+
+
+def test_sigkill_during_recovery_loses_nothing(tmp_path, rng):
+    kill_recovery_at_random_moments(
+        tmp_path, rng, RECOVERY_ROUNDS_DEFAULT, RECOVERY_KILLS_PER_ROUND_DEFAULT
+    )
+
+
+@pytest.mark.slow
+def test_sigkill_during_recovery_at_fifty_random_moments(tmp_path, rng):
+    kill_recovery_at_random_moments(
+        tmp_path, rng, RECOVERY_ROUNDS_FULL, RECOVERY_KILLS_PER_ROUND_FULL
+    )
 
 
 DISK_FULL_SCRIPT = textwrap.dedent(
@@ -150,6 +269,8 @@ DISK_FULL_SCRIPT = textwrap.dedent(
                 errors.append(record.getMessage())
     logging.getLogger().addHandler(Collect())
     ConfigStore(data).save(default_config(1))
+    # Retention off: the disk must fill for this test (tests/test_engine_retention.py has it on).
+    ConfigStore(data).set_device(retention={"enabled": False})
     scenario = from_document({"lines": 1, "call": [
         {"line": 1, "at": 0.5, "rings": 2, "talk": 8},
         {"line": 1, "at": 30, "rings": 2, "talk": 8},
@@ -174,20 +295,8 @@ DISK_FULL_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
 def test_a_full_disk_keeps_the_engine_running_and_the_finished_recordings(tmp_path):
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot make a mount namespace here: {probe.stderr.decode()}")
-        pytest.skip(f"no user namespaces here for a small tmpfs: {probe.stderr.decode().strip()}")
-    result = subprocess.run(
-        ["unshare", "-rm", sys.executable, "-c", DISK_FULL_SCRIPT, str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_mount_namespace(DISK_FULL_SCRIPT, str(tmp_path / "data"))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     print(report)

@@ -42,7 +42,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # and the foundation).
 FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
-    "cli": ("engine", "simulation", "tools", "link", "callerid", "country"),
+    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country"),
+    "health": ("link",),
     "engine": ("link", "callerid", "country"),
     "simulation": ("callerid", "country"),
     "tools": ("country",),

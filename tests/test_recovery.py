@@ -222,15 +222,19 @@ def test_a_data_folder_that_is_not_one_is_refused_in_one_line(tmp_path, capsys, 
     assert data.exists() == (made == "a file")  # recovery never makes a data folder
 
 
-def test_a_database_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, capsys):
+def test_a_database_that_cannot_be_opened_is_kept_aside_and_rebuilt(tmp_path, capsys):
     folder = DataFolder(tmp_path / "data")
     folder.create()
     folder.database.write_bytes(b"this is no SQLite database " * 200)
     status, lines, err = recover_command(folder.root, capsys)
-    assert status == 2
-    assert lines == []
-    assert err.count("\n") == 1
-    assert err.startswith(f"linerec: error: {folder.database}: ")
+    assert (status, err) == (1, "")
+    kept = next(folder.damaged.glob("linerec-*.db"))
+    assert lines[0] == (
+        f"database    {folder.database}: damaged (file is not a database); kept at {kept}"
+    )
+    assert kept.read_bytes() == b"this is no SQLite database " * 200
+    with Store(folder.database) as store:
+        assert store.recordings() == []
 
 
 def test_python_dash_m_recovery_runs_the_same_recovery(tmp_path):
@@ -258,10 +262,12 @@ def test_the_engine_recovers_the_folder_as_it_starts(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="firmware.engine.engine"):
         engine.start()
         engine.stop()
+    # The log says what linerec recover would print, line by line.
     assert (
-        "recovered after an unclean stop: 1 calls closed, 1 recordings repaired, "
-        "1 re-indexed, 1 missing, 0 damaged"
+        f"recovery: {crashed.folder.root}: found and fixed problems: 1 call closed, "
+        "1 recording repaired, 1 re-indexed, 1 marked missing"
     ) in caplog.messages
+    assert sum(message.startswith("recovery: ") for message in caplog.messages) == 5
     with Store(crashed.folder.database) as store:
         assert store.call(crashed.open_call).outcome == "answered"
         assert store.recording(crashed.unfinished_row).state == "repaired"

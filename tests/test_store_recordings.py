@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,13 @@ import pytest
 from firmware.store import files, recordings
 from firmware.store.recordings import (
     RecordingError,
+    RecordingFacts,
     RecordingFile,
+    SidecarError,
+    WavInfo,
+    inspect_wav,
+    load_sidecar,
+    read_sidecar,
     relative_path,
     repair,
 )
@@ -51,8 +58,45 @@ def test_a_finished_recording_is_a_valid_wav_with_a_complete_sidecar(tmp_path, r
     assert sidecar["state"] == "complete"
     assert sidecar["samples"] == 16000
     assert sidecar["sha256"] == sha256 == recordings.file_sha256(path)
-    assert sidecar["line"] == 1
-    assert sidecar["call_id"] == 7
+    assert (sidecar["version"], sidecar["line"], sidecar["ended_at"]) == (2, 1, 123.0)
+    assert sidecar["call"] == {"call_id": 7}
+
+
+def test_the_sidecar_keeps_the_recordings_facts_apart_from_its_calls(tmp_path):
+    facts = RecordingFacts(2, 1004.0, call={"call_id": 9, "started_at": 1000.0})
+    writer = RecordingFile(tmp_path, "r.wav", "ulaw", facts)
+    in_progress = read_sidecar(tmp_path / "r.wav")
+    assert (in_progress["state"], in_progress["started_at"], in_progress["ended_at"]) == (
+        "recording", 1004.0, None)
+    writer.metadata.update({"call_id": 9, "started_at": 1000.0, "answered_at": 1003.0})
+    writer.append(b"\xff" * 800)
+    writer.close(ended_at=1004.1)
+    sidecar = read_sidecar(tmp_path / "r.wav")
+    assert (sidecar["started_at"], sidecar["ended_at"], sidecar["samples"]) == (
+        1004.0, 1004.1, 800)
+    assert sidecar["call"] == {"call_id": 9, "started_at": 1000.0, "answered_at": 1003.0}
+
+
+def test_a_sidecar_that_cannot_be_read_says_why(tmp_path):
+    wav = tmp_path / "r.wav"
+    assert load_sidecar(wav) is None
+    for data, why in [(b"{", "not JSON"), (b"\xff\xfe", "not UTF-8 text"),
+                      (b"[]", "not a sidecar (a JSON list)")]:
+        (tmp_path / "r.json").write_bytes(data)
+        with pytest.raises(SidecarError, match=f"^{tmp_path / 'r.json'}: {re.escape(why)}"):
+            load_sidecar(wav)
+        assert read_sidecar(wav) is None
+
+
+def test_repair_gives_an_empty_file_a_header_when_its_encoding_is_known(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    with pytest.raises(RecordingError, match="no usable WAV header"):
+        repair(path)
+    result = repair(path, encoding="alaw")
+    assert (result.samples, result.changed) == (0, True)
+    assert read_wav(path).samples.size == 0
+    assert inspect_wav(path) == WavInfo("alaw", 0)
 
 
 def test_the_header_is_brought_up_to_date_every_sync_interval(tmp_path):

@@ -11,11 +11,14 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
 
 from firmware.cli.processes import WEB_READY
+from firmware.datafolder import DataFolder
+from firmware.errors import LinerecError
 from webui.server import InsecureBindError, open_server
 
 
@@ -48,10 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        DataFolder(args.data).check()  # missing or read-only: named in one line, not a traceback
         server = open_server(args.data, args.host, args.port, tls=not args.http)
         server.start()
-    except InsecureBindError as error:
+    except (InsecureBindError, LinerecError) as error:
         print(f"linerec web: error: {error}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as error:
+        database = DataFolder(args.data).database
+        print(
+            f"linerec web: error: {database}: cannot use the database: {error}; "
+            f"run: linerec recover --data {args.data}",
+            file=sys.stderr,
+        )
         return 2
     except OSError as error:
         print(f"linerec web: error: cannot listen on {args.host}:{args.port}: {error}",

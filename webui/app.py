@@ -26,9 +26,12 @@ from webui.pages import (
     customer_sheets,
     customers,
     device_settings,
+    health,
+    legal_hold,
     listen,
     live,
     recordings,
+    storage_settings,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -99,6 +102,9 @@ ROUTES: list[Route] = [
     Route("POST", "/customers/<customer_id:int>/contacts", customers.contact_add, need("contacts")),
     Route("POST", "/customers/<customer_id:int>/contacts/<contact_id:int>/delete",
           customers.contact_delete, need("contacts")),
+    # legal hold on a customer's recordings: audit or admin too, checked in the handler
+    Route("POST", "/customers/<customer_id:int>/hold", legal_hold.customer_hold,
+          need("customers_view")),
     # administration: users, groups, device settings
     Route("GET", "/admin", admin.overview, need("admin")),
     Route("GET", "/admin/users", admin.users_page, need("admin")),
@@ -120,6 +126,8 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/lines/<number:int>/delete", device_settings.line_delete, need("admin")),
     Route("GET", "/admin/device", device_settings.device_page, need("admin")),
     Route("POST", "/admin/device", device_settings.device_submit, need("admin")),
+    Route("GET", "/admin/storage", storage_settings.storage_page, need("admin")),
+    Route("POST", "/admin/storage", storage_settings.storage_submit, need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
@@ -133,8 +141,12 @@ ROUTES: list[Route] = [
           need("recordings_download")),
     Route("GET", "/recordings/<recording_id:int>/verify", recordings.recording_verify,
           need("audit")),
+    # legal hold on a recording or its call: audit or admin, checked in the handler
+    Route("POST", "/recordings/<recording_id:int>/hold", legal_hold.recording_hold, SIGNED_IN),
     Route("POST", "/recordings/<recording_id:int>/notes", recordings.recording_notes,
           need("recordings_listen")),
+    # the box's health (audit or admin: checked by the page)
+    Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)
     Route("GET", "/audit", audit.audit_page, SIGNED_IN),
     # live listen (a line one may see: checked by the page)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -27,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from firmware.store.accounts import Accounts, Session, User
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "linerec_session"
 LOGIN_CSRF_COOKIE = "linerec_form"
@@ -146,7 +150,11 @@ class Sessions:
             return None
         if now - session.last_seen >= TOUCH_EVERY_S:
             expires = min(now + IDLE_S, session.created_at + MAX_AGE_S)
-            self.accounts.touch_session(hashed, now, expires)
+            try:
+                self.accounts.touch_session(hashed, now, expires)
+            except sqlite3.Error as error:
+                # A full disk must not sign people out: the session goes on unextended.
+                log.warning("a session's last use was not saved: %s", error)
         return session, user
 
     def end(self, token: str | None) -> None:

@@ -10,6 +10,7 @@ translator, and helpers to render, redirect and refuse.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from webui import auth
 from webui.deps import WebDeps
 from webui.i18n import Translator, negotiate
 from webui.permissions import Principal, principal_of
+from webui.storage import STORAGE_ERRORS, Failure, storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +229,31 @@ def _check_csrf(ctx: Ctx, access: Access) -> None:
         ctx.fail(403, "This form has expired. Go back, reload the page and try again.")
 
 
+def _answer(ctx: Ctx, answer: Answer) -> str:
+    ctx.response.status = answer.status
+    for name, value in answer.headers.items():
+        ctx.response.set_header(name, value)
+    return answer.body
+
+
+def _storage_answer(ctx: Ctx, failure: Failure, error: BaseException) -> Answer:
+    """A page saying what is wrong with the box's storage (503: it may pass), never a 500."""
+    log.warning(
+        "%s %s: storage %s: %s", ctx.request.method, ctx.request.path, failure.kind, error
+    )
+    ctx.deps.storage.failed(failure)
+    try:
+        ctx.fail(503, failure.message, **failure.values)
+    except Answer as answer:
+        answer.headers.setdefault("Retry-After", "30")
+        return answer
+    except Exception:  # the page itself needs what failed (a broken configuration)
+        text = ctx.t(failure.message, **failure.values)
+        body = f"<!doctype html><meta charset=utf-8><title>503</title><p>{html.escape(text)}</p>"
+        return Answer(503, body, {"Retry-After": "30"})
+    raise AssertionError("fail always answers")
+
+
 def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler(ctx, **url_arguments)`` behind the access check; see the module docstring."""
 
@@ -250,10 +277,12 @@ def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callabl
         try:
             return checked(ctx, url_arguments)
         except Answer as answer:
-            ctx.response.status = answer.status
-            for name, value in answer.headers.items():
-                ctx.response.set_header(name, value)
-            return answer.body
+            return _answer(ctx, answer)
+        except STORAGE_ERRORS as error:
+            failure = storage_failure(error)
+            if failure is None:
+                raise
+            return _answer(ctx, _storage_answer(ctx, failure, error))
 
     guarded.__name__ = handler.__name__
     guarded.__doc__ = handler.__doc__

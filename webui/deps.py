@@ -17,6 +17,7 @@ from firmware.store.crm import Customers
 from firmware.store.db import Store
 from webui.auth import Sessions, SignInLimiter
 from webui.engine_link import EngineLink
+from webui.storage import StorageWatch
 
 
 @dataclass
@@ -33,6 +34,7 @@ class WebDeps:
         self.customers = Customers(self.store)
         self.audit = AuditLog(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
+        self.storage = StorageWatch(self.folder)
         self.config_store = ConfigStore(self.folder.root)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()

@@ -18,6 +18,16 @@ from webui.messages_zh import ZH
 
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh-CN"
+# A line's state (``LineStatus.state``) as the pages name it.
+LINE_STATES = {
+    "idle": "Idle",
+    "ringing": "Ringing",
+    "dialling": "Dialling",
+    "in_call": "In call",
+    "silent": "On hold",
+    "seized": "Held by the box",
+    "offline": "Offline",
+}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -41,6 +51,10 @@ class Translator:
         """``text`` in this language, with ``{name}`` fields filled from ``values``."""
         translated = ZH.get(text, text) if self.language == "zh-CN" else text
         return translated.format(**values) if values else translated
+
+    def line_state(self, state: str) -> str:
+        """A line's state as this language names it."""
+        return self(LINE_STATES.get(state, state))
 
     @property
     def html_lang(self) -> str:

@@ -4,7 +4,9 @@ The zip holds each recording as stored (``recordings/YYYY/MM/DD/...wav``),
 ``manifest.json`` and ``manifest.csv`` (each file's call, its size and
 SHA-256, and whether that matches the hash the recorder put in the index),
 and ``SHA256SUMS``, so that after unzipping ``sha256sum -c SHA256SUMS``
-proves every file is the one listed.
+proves every file is the one listed. Recordings of the search that retention
+deleted have no file to pack: the manifest's ``deleted`` names each, with
+its index SHA-256 and when and why it was deleted.
 
 The zip is written to a temporary file in the data folder's ``exports/``
 (never in memory), then streamed and removed. The file never has a name
@@ -82,6 +84,7 @@ class ExportSummary:
     files: int = 0
     bytes: int = 0
     skipped: list[str] = field(default_factory=list)  # recordings whose file was not there
+    deleted: int = 0  # recordings of the search that retention deleted (named, no file)
 
 
 def exports_dir(folder: DataFolder) -> Path:
@@ -158,21 +161,42 @@ def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int
     return digest.hexdigest(), size
 
 
+def _deleted_entry(t: Translator, row: RecordingRow) -> dict:
+    recording = row.recording
+    return {
+        "file": "recordings/" + recording.path,
+        "index_sha256": recording.sha256 or "",
+        "recording_id": recording.id,
+        "call_id": recording.call_id,
+        "line": recording.line,
+        "started_at": _local(t, recording.started_at),
+        "deleted_at": _local(t, recording.deleted_at),
+        "reason": recording.delete_reason or "",
+    }
+
+
 def write_export(
     target: BinaryIO,
     batches: Iterable[list[RecordingRow]],
     root: Path,
     t: Translator,
     about: dict,
+    *,
+    deleted: Iterable[RecordingRow] = (),
 ) -> ExportSummary:
     """Write the zip of the recordings in ``batches`` to ``target``; ``about`` heads the
-    manifest (who exported, when, which search)."""
+    manifest (who exported, when, which search); ``deleted``: the search's recordings
+    that retention deleted, listed in the manifest."""
     summary = ExportSummary()
     entries = []
+    gone = [_deleted_entry(t, row) for row in deleted]
     top = root.resolve()
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         for batch in batches:
             for row in batch:
+                if row.recording.state == "deleted":
+                    gone.append(_deleted_entry(t, row))
+                    continue
                 try:
                     path = recording_file(root, row.recording.path)
                 except PlaybackError:
@@ -183,8 +207,9 @@ def write_export(
                 entries.append(_entry(t, row, name, sha256, size))
                 summary.files += 1
                 summary.bytes += size
+        summary.deleted = len(gone)
         manifest = {**about, "files": summary.files, "bytes": summary.bytes,
-                    "missing": summary.skipped, "recordings": entries}
+                    "missing": summary.skipped, "recordings": entries, "deleted": gone}
         archive.writestr(
             "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
         )
@@ -246,6 +271,8 @@ def build_and_stream(
     batches: Iterable[list[RecordingRow]],
     t: Translator,
     about: dict,
+    *,
+    deleted: Iterable[RecordingRow] = (),
 ) -> tuple[ExportSummary, int, Iterator[bytes]]:
     """Write the zip to a temporary file, then hand back its size and its bytes to stream.
 
@@ -256,7 +283,8 @@ def build_and_stream(
     with export_slot(exports):
         temporary = tempfile.TemporaryFile(dir=exports)  # noqa: SIM115 - the stream closes it
         try:
-            summary = write_export(temporary, batches, folder.recordings, t, about)
+            summary = write_export(temporary, batches, folder.recordings, t, about,
+                                   deleted=deleted)
             size = temporary.tell()
             temporary.seek(0)
         except BaseException:

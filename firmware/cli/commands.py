@@ -13,8 +13,11 @@ from pathlib import Path
 
 from firmware import __version__
 from firmware.cli import dsp as cli_dsp
+from firmware.cli import maintenance as cli_maintenance
 from firmware.cli import processes as cli_engine
+from firmware.cli import status as cli_status
 from firmware.config import ConfigError, ConfigStore
+from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from recovery import cli as cli_recovery
 
@@ -24,17 +27,23 @@ EXIT_BAD_INPUT = 2
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    DataFolder(args.data).check()  # a missing or read-only folder: one line, status 2
     store = ConfigStore(args.data)
-    if not store.exists():
-        print(f"{store.path}: no configuration yet; the box will start with the default one")
-        return EXIT_OK
     try:
-        config = store.load()
+        config = store.read()
     except ConfigError as error:
+        if len(error.problems) == 1:  # one line: the file, what is wrong, what to do
+            print(f"linerec: error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"{error.path}: {len(error.problems)} problem(s)", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+        if error.hint:
+            print(f"  {error.hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if config is None:
+        print(f"{store.path}: no configuration yet; the box will start with the default one")
+        return EXIT_OK
     print(f"{store.path}: OK ({len(config.lines)} lines, country {config.device.country})")
     return EXIT_OK
 
@@ -72,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
     check.set_defaults(handler=_check_config)
     cli_recovery.register(commands)
+    cli_maintenance.register(commands)
+    cli_status.register(commands)
 
     cli_dsp.register(commands)
     return parser

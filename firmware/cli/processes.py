@@ -8,6 +8,11 @@ data in ``./data``, and the web UI beside it as its own process on
 ``web`` is the web process alone (``python -m webui``), also for systemd.
 The web UI runs as a separate process (never imported here), so a busy
 page can never make the recorder drop audio.
+
+A data folder that is missing or read-only, or a configuration that cannot
+be read, is one line naming it and the problem, and exit status 2: the
+engine's start checks them, and ``run`` checks them before it builds the
+simulated office.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from drivers.opening import open_capture, open_signals
-from firmware.config import ConfigStore, Line
+from firmware.config import Config, ConfigStore, Line
+from firmware.datafolder import DataFolder
 from firmware.engine import Engine
 from firmware.engine.worker import LineIO
 from firmware.link import contract
@@ -106,6 +112,18 @@ def _wait_for_stop(stop: threading.Event) -> None:
         pass
 
 
+def checked_configuration(data_dir: Path, *, create: bool) -> Config:
+    """The configuration of a data folder that an engine can work in.
+
+    The folder must be there (``create``: made if missing, never its parents)
+    and writable, and the configuration readable; each failure is a
+    LinerecError naming the file and the problem.
+    """
+    folder = DataFolder(data_dir)
+    folder.check(create=create)
+    return ConfigStore(folder.root).load()
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here: the simulator needs the DSP generators, `linerec engine` does not.
     from firmware.simulation import scenario as scenarios  # noqa: PLC0415
@@ -114,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     data_dir: Path = args.data
-    config = ConfigStore(data_dir).load()
+    config = checked_configuration(data_dir, create=True)
     office_scenario = scenarios.load(args.scenario)
     office = Office(office_scenario, box_sounds(), speed=args.speed)
     simulated = [line.number for line in config.lines if line.enabled and line.audio == "sim:"]
@@ -213,6 +231,7 @@ def web_process(args: argparse.Namespace) -> int:
 
 def engine_command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    checked_configuration(args.data, create=False)
     engine = Engine(args.data, open_configured_line)
     engine.start()
     stop = threading.Event()
@@ -253,6 +272,7 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
 
 __all__ = [
     "WEB_READY",
+    "checked_configuration",
     "describe_event",
     "engine_command",
     "open_configured_line",

@@ -6,6 +6,15 @@ The state machine says what happens (``firmware.engine.state`` actions);
 with the line's whole status after it. It owns the line's recording
 session (``firmware.engine.recorder``): the worker hands it every frame
 with its line time (``frame``), and nothing else touches the recorder.
+
+No store or file error stops the line. The call log goes through the line's
+``LineJournal``, which keeps what the store cannot take yet and catches up
+when it can. A recording that a write error ended (a full disk) is started
+again as soon as the machine still wants one and the disk takes it (tried
+every ``RETRY_RECORDING_S`` of line time), from where the first one stopped
+as far as the recorder's history reaches. Both tell ``on_storage_problem``
+(the engine's storage problems), and a full disk also ``on_disk_full`` (the
+engine's retention, which makes room).
 """
 
 from __future__ import annotations
@@ -18,13 +27,15 @@ import numpy as np
 
 from firmware.country.numbers import describe
 from firmware.engine import state as machine
-from firmware.engine.recorder import FinishedRecording, LineRecorder
+from firmware.engine.journal import LineJournal, Row, store_full
+from firmware.engine.recorder import FinishedRecording, LineRecorder, disk_full
 from firmware.link import contract
 from firmware.store.db import Store
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[contract.Event], None]
+RETRY_RECORDING_S = 1.0  # line time between attempts to record again after a write error
 
 
 def _caller_id_fields(caller_id: Any) -> dict[str, Any]:
@@ -50,17 +61,26 @@ class LineActions:
         *,
         publish: Publish,
         seize: Callable[[bool], None] = lambda on: None,
+        on_storage_problem: Callable[[str, BaseException], None] = lambda what, error: None,
+        on_disk_full: Callable[[], None] = lambda: None,
     ) -> None:
         self.line = line
-        self.store = store
         self._recorder = recorder
         self.region = region
         self.publish = publish
         self.seize = seize
-        self.call_id: int | None = None
+        self.on_storage_problem = on_storage_problem
+        self.on_disk_full = on_disk_full
+        self.journal = LineJournal(store, line, on_problem=self._store_problem)
+        self._call: Row | None = None
         self.call: dict[str, Any] = {}  # the call's facts, for sidecars and events
-        self.recording_id: int | None = None
+        self._recording: Row | None = None
         self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
+        # The machine wants a recording; one a write error ended is tried again from
+        # line time ``_retry_at``, keeping the line's audio since ``_lost_at``.
+        self._recording_wanted = False
+        self._lost_at: float | None = None
+        self._retry_at = 0.0
         # The line as last told: read by other threads (the bus's status command).
         self.status = contract.LineStatus(line)
         self._handlers: dict[type[machine.Action], Callable[[Any], None]] = {
@@ -80,14 +100,25 @@ class LineActions:
         """A recording is open (the machine may want one that could not be made)."""
         return self._recorder.recording
 
+    @property
+    def call_id(self) -> int | None:
+        """The call in progress, once the store has its row."""
+        return self._call.id if self._call is not None else None
+
     def carry_out(self, state: machine.LineState, actions: list[machine.Action]) -> None:
         """Do what one step of the machine asked; ``state`` is the machine after the step."""
         self._phase = state.phase
+        self._recording_wanted = state.recording
         for action in actions:
             self._handlers[type(action)](action)
+        if not self._recording_wanted:
+            self._lost_at = None
 
     def frame(self, frame: np.ndarray, at: float) -> None:
         """One frame of the line, starting at line time ``at``, for the recording."""
+        self.journal.catch_up()
+        if self._lost_at is not None and at >= self._retry_at:
+            self._open_recording(at, since=self._lost_at)
         finished = self._recorder.feed(frame, at)
         if finished is not None:  # a write error ended the recording
             self._finish(finished, at)
@@ -96,7 +127,7 @@ class LineActions:
 
     def _call_started(self, action: machine.CallStarted) -> None:
         self.call = {"line": self.line, "direction": action.direction, "started_at": action.at}
-        self.call_id = self.store.start_call(self.line, action.direction, started_at=action.at)
+        self._call = self.journal.start_call(action.direction, action.at)
         self.call["call_id"] = self.call_id
         self._tell(contract.CallStarted, direction=action.direction)
 
@@ -112,8 +143,8 @@ class LineActions:
                 carrier_zh=info.carrier_zh,
                 carrier_en=info.carrier_en,
             )
-        if self.call_id is not None and changes:
-            self.store.update_call(self.call_id, **changes)
+        if self._call is not None and changes:
+            self.journal.update_call(self._call, **changes)
         self.call.update(changes)
 
     def _caller_id_known(self, action: machine.CallerIdKnown) -> None:
@@ -129,8 +160,8 @@ class LineActions:
 
     def _call_answered(self, action: machine.CallAnswered) -> None:
         self.call["answered_at"] = action.at
-        if self.call_id is not None:
-            self.store.update_call(self.call_id, answered_at=action.at)
+        if self._call is not None:
+            self.journal.update_call(self._call, answered_at=action.at)
         self._tell(
             contract.CallAnswered,
             direction=self.call.get("direction"),
@@ -139,9 +170,9 @@ class LineActions:
 
     def _call_ended(self, action: machine.CallEnded) -> None:
         call_id = self.call_id
-        if call_id is not None:
-            self.store.end_call(call_id, action.outcome, ended_at=action.at)
-        self.call_id = None
+        if self._call is not None:
+            self.journal.end_call(self._call, action.outcome, action.at)
+        self._call = None
         self.call = {}
         self._tell(contract.CallEnded, call_id=call_id, outcome=action.outcome)
 
@@ -155,17 +186,24 @@ class LineActions:
     # ---- recording -------------------------------------------------------------
 
     def _start_recording(self, action: machine.StartRecording) -> None:
-        tag = str(self.call_id) if self.call_id is not None else f"vox{int(action.at)}"
-        relative = self._recorder.start(tag, dict(self.call), action.at, since=action.since)
-        if relative is None:
-            self._tell(contract.RecordingFailed, error="cannot create the recording file")
+        self._open_recording(action.at, since=action.since)
+
+    def _open_recording(self, at: float, since: float) -> None:
+        if self._recorder.recording:
             return
-        self.recording_id = self.store.add_recording(
-            self.line,
-            relative,
-            self._recorder.encoding,
-            action.at,
-            call_id=self.call_id,
+        tag = str(self.call_id) if self.call_id is not None else f"vox{int(at)}"
+        relative = self._recorder.start(tag, dict(self.call), at, since=since)
+        if relative is None:
+            first_attempt = self._lost_at is None
+            error = self._recorder.last_error
+            self._recording_lost(at, since, error)
+            if first_attempt:  # told once; the attempts after it are only counted
+                reason = error.strerror if error is not None and error.strerror else error
+                self._tell(contract.RecordingFailed, error=f"cannot create the file: {reason}")
+            return
+        self._lost_at = None
+        self._recording = self.journal.add_recording(
+            relative, self._recorder.encoding, at, self._call
         )
         self._tell(contract.RecordingStarted, path=relative)
 
@@ -175,19 +213,35 @@ class LineActions:
             self._finish(finished, action.at)
 
     def _finish(self, finished: FinishedRecording, at: float) -> None:
-        if self.recording_id is not None:
+        if self._recording is not None:
             if finished.sha256 is not None:
-                self.store.finish_recording(
-                    self.recording_id, ended_at=at, samples=finished.samples, sha256=finished.sha256
+                self.journal.finish_recording(
+                    self._recording, at, finished.samples, finished.sha256
                 )
             else:
                 # Left for recovery to repair and hash; the file is valid as far as it got.
-                self.store.set_recording_state(self.recording_id, "recording")
-        self.recording_id = None
+                self.journal.set_recording_state(self._recording, "recording")
+        self._recording = None
         if finished.error:
+            self._recording_lost(at, at, self._recorder.last_error)
             self._tell(contract.RecordingFailed, path=finished.relative, error=finished.error)
         else:
             self._tell(contract.RecordingStopped, path=finished.relative, samples=finished.samples)
+
+    def _recording_lost(self, at: float, since: float, error: OSError | None) -> None:
+        """A write error ended a recording (or kept one from starting): try again soon."""
+        if self._recording_wanted and self._lost_at is None:
+            self._lost_at = since
+        self._retry_at = at + RETRY_RECORDING_S
+        if error is not None:
+            self.on_storage_problem("a recording", error)
+            if disk_full(error):
+                self.on_disk_full()
+
+    def _store_problem(self, what: str, error: BaseException) -> None:
+        self.on_storage_problem(what, error)
+        if store_full(error):
+            self.on_disk_full()
 
     # ---- telling the box ---------------------------------------------------------
 

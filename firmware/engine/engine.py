@@ -7,15 +7,16 @@ actions (call log, recording; ``firmware.engine.worker``), and may fall
 behind the line for a while (a slow disk) without losing audio; ``bus``
 serves the Unix socket;
 ``audio`` serves live listening (``firmware.link.live_audio``), fed by the
-workers only while someone listens.
+workers only while someone listens; ``retention`` keeps the recordings' disk
+from filling (``firmware.engine.retention``).
 Time on a line is its sample clock: the worker's start time plus 20 ms per
 frame read, so a simulated office played faster than real time keeps exact
 call times and durations.
 
 Start-up first makes the store whole again after a crash (unfinished calls
 are closed, unfinished recordings repaired, files and index reconciled),
-then opens the bus and the live audio socket, then the lines; shutdown goes
-in reverse.
+then opens the bus and the live audio socket and starts retention, then the
+lines; shutdown goes in reverse.
 
 ``reload_config`` (a bus command, sent by the web UI after a change) applies
 a new configuration without a restart: recording policies (mode, schedule,
@@ -26,6 +27,12 @@ has ended (the call is logged and recorded to its end under the old
 settings); lines added are started and lines removed stopped the same way.
 A line restarted on unchanged drivers keeps them open, and its new worker
 goes on with the audio the old one's reader had queued: not a frame is lost.
+
+A line never stays down on an error: store and file errors are survived on the
+line's path (``firmware.engine.actions``) and kept in ``storage_problems`` for
+the status; a worker that stops on anything else (a driver that fails, a
+fault of ours) is started again on freshly opened drivers after a back-off
+(``RESTART_FIRST_S``, doubling, at most ``RESTART_MOST_S``).
 """
 
 from __future__ import annotations
@@ -47,14 +54,22 @@ from firmware.engine.actions import LineActions
 from firmware.engine.detectors import LineDetectors
 from firmware.engine.policy import policy_for
 from firmware.engine.recorder import LineRecorder
+from firmware.engine.retention import RetentionService
+from firmware.engine.snapshots import DailySnapshots
+from firmware.engine.storage_problems import StorageProblems
 from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
 from firmware.store.db import Store
 from recovery import recover_data_folder
+from recovery.cli import report_lines
 
 log = logging.getLogger(__name__)
+
+RESTART_FIRST_S = 1.0  # a line that stopped on an error starts again after this, doubling
+RESTART_MOST_S = 60.0
+RESTART_FORGIVEN_S = 300.0  # a worker that ran this long before failing starts a new back-off
 
 
 @dataclass
@@ -80,13 +95,23 @@ class Engine:
         self._lines_lock = threading.RLock()
         self._stopping = False
         self._lock = EngineLock(self.folder)
+        self.storage_problems = StorageProblems()
+        self.retention = None  # the retention service, while the engine runs
+        self.snapshots: DailySnapshots | None = None
+        self._restart_backoff: dict[int, float] = {}  # per line, after an error
 
     def start(self) -> None:
-        self.folder.create()
+        """Start on the data folder: checked, locked, recovered, then the lines.
+
+        A folder that is missing (its parent too), not a folder or read-only, and a
+        configuration that cannot be read, raise LinerecError naming it; recovery
+        runs before the store is opened, so a damaged database is rebuilt first.
+        """
+        self.folder.check(create=True)
         self._lock.acquire()
         self.config = self.config_store.load()
-        self.store = Store(self.folder.database)
         self._recover()
+        self.store = Store(self.folder.database)
         if not numbers.ensure_index():
             log.warning("numbers will be logged without their location")
         self.bus = EventBus(self.folder.bus_socket, self.handle_command)
@@ -96,6 +121,13 @@ class Engine:
             if line.enabled:
                 self.live_audio.tap(line.number)
         self.live_audio.start()
+        self.retention = RetentionService(self.store, self.folder.recordings, lambda: self.config)
+        self.retention.start()
+        self.snapshots = DailySnapshots(
+            self.folder,
+            lambda error: self.storage_problems.problem(None, "a database snapshot", error),
+        )
+        self.snapshots.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -104,19 +136,15 @@ class Engine:
         log.info("engine started: %d lines, data in %s", len(self.workers), self.folder.root)
 
     def _recover(self) -> None:
+        """What ``linerec recover`` does, said in the log line by line: an index whose
+        files are nearly all gone, or recordings beyond repair, are errors, and the
+        engine starts all the same, recording new calls."""
         report = recover_data_folder(self.folder, self.clock())
-        if not report.clean:
-            log.warning(
-                "recovered after an unclean stop: %d calls closed, %d recordings repaired, "
-                "%d re-indexed, %d missing, %d damaged",
-                report.calls_closed,
-                len(report.repaired),
-                len(report.indexed),
-                len(report.missing),
-                len(report.damaged),
-            )
-        for problem in report.damaged:
-            log.error("recording beyond repair: %s", problem)
+        if report.clean:
+            return
+        for text in report_lines(self.folder, report):
+            needs_a_person = text.startswith(("held back", "damaged"))
+            log.log(logging.ERROR if needs_a_person else logging.WARNING, "recovery: %s", text)
 
     def _start_line(
         self, line: Line, started_at: float, predecessor: LineWorker | None = None
@@ -134,7 +162,16 @@ class Engine:
         )
         seize = io.signals.seize if io.signals is not None else (lambda on: None)
         actions = LineActions(
-            line.number, self.store, recorder, country.region, publish=self._publish, seize=seize
+            line.number,
+            self.store,
+            recorder,
+            country.region,
+            publish=self._publish,
+            seize=seize,
+            on_storage_problem=lambda what, error: self.storage_problems.problem(
+                line.number, what, error
+            ),
+            on_disk_full=self._disk_full,
         )
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
         worker = LineWorker(
@@ -151,6 +188,12 @@ class Engine:
         self.workers[line.number] = worker
         worker.start()
         return worker
+
+    def _disk_full(self) -> None:
+        """A write failed for lack of space: have retention make room now."""
+        retention = self.retention
+        if retention is not None:
+            retention.urgent()
 
     def _publish(self, event: contract.Event) -> None:
         with self._publish_lock:
@@ -186,6 +229,12 @@ class Engine:
         for worker in workers:
             worker.io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
+        if self.snapshots is not None:
+            self.snapshots.stop()
+            self.snapshots = None
+        if self.retention is not None:
+            self.retention.stop()
+            self.retention = None
         if self.live_audio is not None:
             self.live_audio.stop()
             self.live_audio = None
@@ -203,7 +252,12 @@ class Engine:
         """Answer a command from the bus; a refusal raises ValueError with the reason."""
         if isinstance(command, contract.StatusCommand):
             workers = self._current_workers()
-            return contract.StatusReply(tuple(self._line_report(worker) for worker in workers))
+            retention = self.retention
+            return contract.StatusReply(
+                tuple(self._line_report(worker) for worker in workers),
+                self.storage_problems.recent(),
+                retention.state() if retention is not None else None,
+            )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
         if isinstance(command, contract.RecordCommand):
@@ -265,16 +319,23 @@ class Engine:
         report = contract.ReloadReply(
             tuple(restarting), tuple(started), tuple(stopping), tuple(failed)
         )
+        if self.retention is not None:
+            self.retention.run_soon()  # new retention settings apply at once
         log.info("configuration reloaded: %s", report)
         return report
 
     def _line_stopped(self, worker: LineWorker) -> None:
-        """A line's worker ended; if it was retired for new settings, start its successor."""
-        if not worker.retired:
-            return
+        """A line's worker ended; if it was retired for new settings, start its successor,
+        and if it stopped on an error, start it again after a back-off."""
         offline = contract.LineStateChanged(
             worker.number, None, contract.LineStatus(worker.number, online=False)
         )
+        if worker.failure is not None:
+            self._schedule_restart(worker)
+            self._publish(offline)
+            return
+        if not worker.retired:
+            return
         with self._lines_lock:
             current = not self._stopping and self.workers.get(worker.number) is worker
             line = next((ln for ln in self.config.lines if ln.number == worker.number), None)
@@ -307,6 +368,42 @@ class Engine:
                 log.info("line %d stopped", worker.number)
         self._publish(offline)
 
+    def _schedule_restart(self, failed: LineWorker) -> None:
+        """Start a line that stopped on an error again, on fresh drivers, after a back-off."""
+        number = failed.number
+        failed.release()
+        with self._lines_lock:
+            if self._stopping or self.workers.get(number) is not failed:
+                return
+            ran_s = failed.frames * FRAME_SECONDS
+            backoff = self._restart_backoff.get(number, 0.0)
+            backoff = RESTART_FIRST_S if ran_s >= RESTART_FORGIVEN_S else backoff * 2
+            backoff = min(max(backoff, RESTART_FIRST_S), RESTART_MOST_S)
+            self._restart_backoff[number] = backoff
+        log.warning("line %d starts again in %.0f s", number, backoff)
+        timer = threading.Timer(backoff, self._restart, args=(failed,))
+        timer.name = f"restart-{number}"
+        timer.daemon = True
+        timer.start()
+
+    def _restart(self, failed: LineWorker) -> None:
+        number = failed.number
+        with self._lines_lock:
+            if self._stopping or self.workers.get(number) is not failed:
+                return  # stopped meanwhile, or its settings changed and it restarted anew
+            line = next((ln for ln in self.config.lines if ln.number == number), None)
+            if line is None or not line.enabled:
+                del self.workers[number]
+                return
+            try:
+                worker = self._start_line(line, self.clock())
+            except Exception as error:  # its drivers cannot open yet (a card unplugged)
+                log.error("line %d could not start again: %s", number, error)
+                self._schedule_restart(failed)
+                return
+        log.info("line %d started again", number)
+        self._publish(contract.LineStateChanged(number, None, worker.actions.status))
+
     def _worker(self, number: int) -> LineWorker:
         with self._lines_lock:
             if number not in self.workers:
@@ -324,6 +421,7 @@ class Engine:
             # How far the worker is behind its line's audio, now and at worst.
             behind_s=worker.input.backlog * FRAME_SECONDS,
             most_behind_s=worker.input.most_behind * FRAME_SECONDS,
+            unsaved=worker.actions.journal.waiting,
         )
 
 

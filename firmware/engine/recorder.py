@@ -5,8 +5,9 @@ recording can start where the call really began: before the first syllable
 that woke a voice-activated recording, or at the last digit of an outgoing
 call whose dialling took a few seconds to be recognised as over.
 A write error (most often a full disk) ends the current recording cleanly:
-what reached the disk stays a valid file, the error is logged and reported,
-and the line goes on working; the next recording tries again.
+what reached the disk stays a valid file, the error is logged and reported
+(``last_error``), and the line goes on working; the owner of the recording
+(``firmware.engine.actions``) starts a new one as soon as the disk takes it.
 
 Times are line time, given with every call (the frame's start, the
 action's time): the recorder has no clock of its own.
@@ -15,6 +16,7 @@ action's time): the recorder has no clock of its own.
 from __future__ import annotations
 
 import collections
+import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ import numpy as np
 
 from audio_format import FRAME_SAMPLES, SAMPLE_RATE
 from dsp_ext import g711
-from firmware.store.recordings import RecordingFile, relative_path
+from firmware.store.recordings import RecordingFacts, RecordingFile, relative_path
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,11 @@ class FinishedRecording:
     samples: int
     sha256: str | None  # None when the recording ended on a write error
     error: str | None = None
+
+
+def disk_full(error: OSError) -> bool:
+    """Whether a write error means there is no room left (and space must be made)."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class LineRecorder:
@@ -68,6 +75,8 @@ class LineRecorder:
         self._file: RecordingFile | None = None
         self._started_at = 0.0
         self.errors = 0
+        self.last_error: OSError | None = None  # of the last recording that failed
+        self._failing = False  # since the last failure, no recording has started
 
     @property
     def recording(self) -> bool:
@@ -89,7 +98,7 @@ class LineRecorder:
         since = now if since is None else since
         preroll = [frame for at, frame in self._history if at >= since - 1e-6]
         started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
-        document = {"line": self.line, "started_at": started_at, **metadata}
+        document = RecordingFacts(self.line, started_at, call=dict(metadata))
         relative = relative_path(self.line, started_at, tag)
         try:
             # Names have one-second resolution: a second recording of the same call
@@ -109,6 +118,9 @@ class LineRecorder:
             return None
         self._history.clear()
         self._started_at = started_at
+        if self._failing:
+            self._failing = False
+            log.warning("line %d: recording again, in %s", self.line, relative)
         return relative
 
     def feed(self, frame: np.ndarray, at: float) -> FinishedRecording | None:
@@ -140,13 +152,19 @@ class LineRecorder:
 
     def _fail(self, relative: str, error: OSError) -> FinishedRecording:
         self.errors += 1
+        self.last_error = error
         samples = 0
         if self._file is not None:
             samples = self._file.samples
             self._file.abandon()
             self._file = None
-        log.error(
-            "line %d: recording %s stopped: %s (the audio written so far is kept)",
+        # A disk that stays full fails every attempt to record again: said once, then quietly.
+        level = logging.DEBUG if self._failing else logging.ERROR
+        self._failing = True
+        log.log(
+            level,
+            "line %d: recording %s stopped: %s (the audio written so far is kept; "
+            "recording starts again as soon as the disk takes it)",
             self.line,
             relative,
             error.strerror or error,

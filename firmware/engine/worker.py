@@ -186,3 +186,5 @@ class LineWorker(threading.Thread):
                 self._step(machine.OnHook(at))
             if self.actions.recording:
                 self._step(machine.PolicyChanged(at, policy=machine.Policy(mode="off")))
+        with contextlib.suppress(Exception):
+            self.actions.journal.flush()

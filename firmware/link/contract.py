@@ -220,11 +220,45 @@ class LineReport:
     overruns: int = 0  # frames its driver lost
     behind_s: float = 0.0  # how far its worker is behind its audio now
     most_behind_s: float = 0.0  # and at worst since it started
+    unsaved: int = 0  # call-log writes the store has not taken yet (it is failing)
+
+
+@dataclass(frozen=True)
+class StorageProblem:
+    """A store or file error the engine met and went on past, the same ones counted once."""
+
+    line: int | None  # None: not a line's (the engine's own)
+    what: str  # what could not be written, e.g. "a new call", "a recording"
+    error: str
+    first_at: float  # Unix time
+    last_at: float
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class RetentionState:
+    """What retention last saw and did (times are Unix time; None: not yet)."""
+
+    enabled: bool = True
+    checked_at: float | None = None  # the last look at free space
+    total_bytes: int | None = None
+    free_bytes: int | None = None
+    target_free_bytes: int | None = None  # retention deletes while free space is below this
+    floor_bytes: int | None = None  # and at once below this
+    last_round_at: float | None = None
+    last_round_deleted: int = 0
+    last_round_freed_bytes: int = 0
+    deleted_total: int = 0  # since the engine started
+    stuck: bool = False  # short of the target, and nothing left that may be deleted
+    last_problem: str | None = None
+    last_problem_at: float | None = None
 
 
 @dataclass(frozen=True)
 class StatusReply(Reply):
     lines: tuple[LineReport, ...] = ()
+    storage_problems: tuple[StorageProblem, ...] = ()  # the recent ones, oldest first
+    retention: RetentionState | None = None  # None: the engine runs no retention
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """The audit log: who listened to, downloaded, exported or verified what, and who signed in.
 
 Entries are only ever added; nothing in the box edits or deletes them.
+
+Most entries are a person's (their user name and id, their address). What the
+box does by itself, such as retention deleting a recording, is written under
+the name ``BOX_ACTOR`` with no user id and no address: no user can be that
+entry's author, since a user always has an id.
 """
 
 from __future__ import annotations
@@ -26,7 +31,12 @@ ACTIONS = (
     "settings_changed",
     "customers_exported",
     "customers_imported",
+    "protected",  # legal hold placed on a recording, a call or a customer
+    "unprotected",  # and taken off
+    "retention_deleted",  # retention deleted a recording's file (by the box itself)
 )
+# The author of what the box does by itself (with user_id None).
+BOX_ACTOR = "(box)"
 
 
 @dataclass(frozen=True)
@@ -70,13 +80,17 @@ class AuditLog:
         detail: str = "",
         address: str = "",
         at: float | None = None,
+        within: sqlite3.Connection | None = None,
     ) -> int:
+        """Add an entry; its id. ``within``: a connection whose write transaction is open,
+        so that the entry is kept exactly when the change it records is (a protection
+        set, a recording marked deleted)."""
         _check_action(action)
+        row = (at or time.time(), user_id, username, action, target, detail, address)
+        if within is not None:
+            return _insert(within, row)
         with self.store.transaction() as connection:
-            entry_id = _insert(
-                connection, (at or time.time(), user_id, username, action, target, detail, address)
-            )
-        return entry_id
+            return _insert(connection, row)
 
     def record_once(
         self,

@@ -100,6 +100,9 @@ class RecordingFilter:
     calls: CallFilter = field(default_factory=CallFilter)
     tags: frozenset[str] = frozenset()  # every one of these tags
     notes: str = ""  # part of the notes
+    # False: the recordings kept (what every list shows); True: only those retention
+    # deleted (their tombstones, for an export's manifest).
+    deleted: bool = False
 
     def __post_init__(self) -> None:
         if len(self.notes) > MAX_TEXT * 4:
@@ -199,7 +202,11 @@ def call_conditions(
         conditions.append("+c.duration_s <= ?")
         parameters.append(float(search.max_duration))
     if search.has_recording is not None:
-        exists = "EXISTS (SELECT 1 FROM recordings rr WHERE rr.call_id = c.id)"
+        # Recorded: a recording is kept (one retention deleted no longer counts).
+        exists = (
+            "EXISTS (SELECT 1 FROM recordings rr WHERE rr.call_id = c.id "
+            "AND rr.state != 'deleted')"
+        )
         conditions.append(exists if search.has_recording else f"NOT {exists}")
     return conditions, parameters
 
@@ -211,6 +218,7 @@ def recording_conditions(
     conditions, parameters = call_conditions(
         search.calls, owners, indexed=indexed, start="r.started_at", line="r.line"
     )
+    conditions.append("r.state = 'deleted'" if search.deleted else "r.state != 'deleted'")
     for tag in sorted(search.tags):
         conditions.append("r.id IN (SELECT recording_id FROM recording_tags WHERE tag = ?)")
         parameters.append(tag)

@@ -124,13 +124,14 @@ class CallSearch:
         return [CallRecord(*row) for row in rows]
 
     def recordings_of_calls(self, call_ids: list[int]) -> dict[int, list[RecordingRecord]]:
-        """The recordings of each call, oldest first."""
+        """The recordings of each call that are kept (not deleted by retention), oldest
+        first."""
         if not call_ids:
             return {}
         marks = ", ".join("?" for _ in call_ids)
         rows = self.store.connection().execute(
             f"SELECT {_RECORDING_COLUMNS} FROM recordings r WHERE r.call_id IN ({marks}) "
-            "ORDER BY r.started_at, r.id",
+            "AND r.state != 'deleted' ORDER BY r.started_at, r.id",
             call_ids,
         )
         found: dict[int, list[RecordingRecord]] = {call_id: [] for call_id in call_ids}
@@ -209,12 +210,13 @@ class CallSearch:
         ]
 
     def recording_ids_of_calls(self, call_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """The kept recordings of each call (retention's tombstones left out)."""
         if not call_ids:
             return {}
         found: dict[int, list[int]] = {}
         rows = self.store.connection().execute(
             f"SELECT call_id, id FROM recordings WHERE call_id IN ({_marks(call_ids)}) "
-            "ORDER BY started_at, id",
+            "AND state != 'deleted' ORDER BY started_at, id",
             call_ids,
         )
         for call_id, recording_id in rows:
@@ -327,7 +329,8 @@ class CallSearch:
     def recording(
         self, recording_id: int, lines: LineScope, owners: OwnerScope
     ) -> RecordingRow | None:
-        """The recording, if it exists on a line the reader may see."""
+        """The recording, if it exists on a line the reader may see (a tombstone too: its
+        page says when and why retention deleted it)."""
         scope, parameters = lines.condition("r.line")
         row = self.store.connection().execute(
             f"SELECT {_RECORDING_ROW_COLUMNS} FROM recordings r "

@@ -26,6 +26,10 @@ class StoreError(LinerecError):
     """The database cannot be used as it is (newer schema, unreadable file)."""
 
 
+class NoSuchRowError(StoreError, LookupError):
+    """A change names a row that is not there."""
+
+
 @dataclass(frozen=True)
 class CallRecord:
     id: int
@@ -60,7 +64,11 @@ class RecordingRecord:
     ended_at: float | None
     samples: int
     sha256: str | None
-    state: str
+    state: str  # recording, complete, repaired, missing, or deleted (by retention)
+    protected: bool = False  # under legal hold itself (its call or customer may hold it too)
+    deleted_at: float | None = None  # when retention deleted its file
+    delete_reason: str | None = None  # why, e.g. "older than 90 days (line 2)"
+    backed_up_at: float | None = None  # when a backup last copied its file; None: never
 
 
 CALL_FIELDS = tuple(field.name for field in fields(CallRecord))
@@ -81,14 +89,43 @@ def migrate(connection: sqlite3.Connection) -> int:
             f"the database schema is version {version}, newer than this software knows "
             f"({len(MIGRATIONS)}); update linerec or restore a backup"
         )
-    for number in range(version + 1, len(MIGRATIONS) + 1):
-        script = MIGRATIONS[number - 1]
-        try:
-            connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-        except sqlite3.Error:
-            connection.rollback()
-            raise
+    if version == len(MIGRATIONS):
+        return version
+    # Foreign keys are off while the schema changes, as SQLite's ALTER TABLE page asks:
+    # rebuilding a table drops the old one, which with them on would first delete its
+    # rows and so cascade into the tables that refer to it. Before each migration
+    # commits they are checked (no more broken references than before it), and at the
+    # end set back as they were. (The pragma does nothing inside a transaction, so it
+    # is set here, between them.)
+    foreign_keys = connection.execute("PRAGMA foreign_keys").fetchone()[0]
+    connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            _run_migration(connection, number)
+    finally:
+        connection.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
     return len(MIGRATIONS)
+
+
+def _run_migration(connection: sqlite3.Connection, number: int) -> None:
+    """Migration ``number`` in one transaction: all of it, or nothing on any error."""
+    broken_before = len(connection.execute("PRAGMA foreign_key_check").fetchall())
+    try:
+        # executescript commits a transaction left open before it, never its own.
+        connection.executescript(f"BEGIN;\n{MIGRATIONS[number - 1]}")
+        broken = connection.execute("PRAGMA foreign_key_check").fetchall()
+        if len(broken) > broken_before:
+            raise StoreError(
+                f"migration {number} would leave rows pointing at rows that are not "
+                f"there (table, row, refers to): {[tuple(row[:3]) for row in broken[:5]]}; "
+                "the database is left as it was: restore a backup, or report this"
+            )
+        connection.execute(f"PRAGMA user_version = {number}")
+        connection.execute("COMMIT")
+    except (sqlite3.Error, StoreError):
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
 
 
 class Store:
@@ -133,9 +170,17 @@ class Store:
         try:
             yield connection
         except BaseException:
-            connection.execute("ROLLBACK")
+            # SQLite rolls a transaction back by itself after some errors (a full disk,
+            # an I/O error): a second ROLLBACK would hide the error with its own.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error:
+            if connection.in_transaction:  # the commit could not be written: nothing is kept
+                connection.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -181,7 +226,7 @@ class Store:
                 f"UPDATE calls SET {assignments} WHERE id = ?", (*values.values(), call_id)
             )
         if cursor.rowcount != 1:
-            raise StoreError(f"no call with id {call_id}")
+            raise NoSuchRowError(f"no call with id {call_id}")
 
     def end_call(self, call_id: int, outcome: str, ended_at: float | None = None) -> None:
         """Close a call: its outcome, end time and duration (from the answer, if any)."""
@@ -194,7 +239,7 @@ class Store:
                 (outcome, ended_at, ended_at, call_id),
             )
         if cursor.rowcount != 1:
-            raise StoreError(f"no call with id {call_id}")
+            raise NoSuchRowError(f"no call with id {call_id}")
 
     def call(self, call_id: int) -> CallRecord | None:
         row = (
@@ -226,6 +271,17 @@ class Store:
                 (ended_at, ended_at),
             )
         return cursor.rowcount
+
+    def restore_call(
+        self, call_id: int | None, line: int, direction: str, started_at: float, **details: object
+    ) -> int:
+        """A call rebuilt from its recordings' sidecars (the database lost it): under its
+        own id ``call_id`` when that is free, so the sidecars stay true; return its id."""
+        values = {"line": line, "direction": direction, "started_at": started_at}
+        values.update(self._checked_call_fields(details))
+        if call_id is not None and self.call(call_id) is None:
+            values = {"id": call_id, **values}
+        return self._insert("calls", values)
 
     @staticmethod
     def _checked_call_fields(values: dict[str, object]) -> dict[str, object]:
@@ -304,8 +360,11 @@ class Store:
         )
         return RecordingRecord(*row) if row else None
 
-    def recordings(self) -> list[RecordingRecord]:
+    def recordings(self, *, include_deleted: bool = False) -> list[RecordingRecord]:
+        """The index, oldest first; the rows of recordings that retention deleted (whose
+        files are gone on purpose) only with ``include_deleted``."""
+        kept = "" if include_deleted else "WHERE state != 'deleted' "
         rows = self.connection().execute(
-            f"SELECT {', '.join(RECORDING_FIELDS)} FROM recordings ORDER BY started_at, id"
+            f"SELECT {', '.join(RECORDING_FIELDS)} FROM recordings {kept}ORDER BY started_at, id"
         )
         return [RecordingRecord(*row) for row in rows]

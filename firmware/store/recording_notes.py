@@ -58,7 +58,8 @@ class RecordingNotes:
         scope, parameters = lines.condition("r.line")
         rows = self.store.connection().execute(
             "SELECT t.tag FROM recording_tags t JOIN recordings r ON r.id = t.recording_id "
-            f"WHERE {scope} GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT ?",
+            f"WHERE {scope} AND r.state != 'deleted' "
+            "GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT ?",
             (*parameters, limit),
         )
         return [tag for (tag,) in rows]

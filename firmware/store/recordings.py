@@ -6,9 +6,22 @@ Layout under the data folder::
     recordings/YYYY/MM/DD/L<line>-<YYYYMMDD>-<HHMMSS>-<id>.wav   the audio
     recordings/YYYY/MM/DD/L<line>-<YYYYMMDD>-<HHMMSS>-<id>.json  its sidecar
 
-The sidecar holds the call's metadata and the recording's state, so the
-index can be rebuilt from the files alone. It is replaced atomically
-(temporary file, fsync, rename), so it is always the old or the new version.
+The sidecar holds the recording's own facts and its call's, so the index,
+calls included, can be rebuilt from the files alone. It is replaced
+atomically (temporary file, fsync, rename), so it is always the old or the
+new version. Version 2 (written since) keeps the two apart::
+
+    {"version": 2, "line": 1, "started_at": 1003.02, "ended_at": 1010.5,
+     "encoding": "alaw", "samples": 59840, "sha256": "...", "state": "complete",
+     "call": {"call_id": 7, "direction": "in", "started_at": 1000.0,
+              "answered_at": 1003.0, "number": "13800138000", "name": ..., ...}}
+
+``started_at`` and ``ended_at`` are the recording's (Unix time, line time);
+``state`` is ``recording`` while it is written, then ``complete``, or
+``repaired`` after a crash; ``call`` is null for a recording outside a call.
+Version 1 spread the call's facts over the document itself, so its
+``started_at`` is the call's start, not the recording's (``recovery`` reads
+both).
 
 The WAV header is brought up to date and the file fsynced at least once a
 second while recording; after a crash ``repair`` extends the header over
@@ -25,11 +38,12 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from audio_format import SAMPLE_RATE
 from firmware.store.files import make_folders, write_atomically
 from firmware.store.wavformat import (
     ENCODINGS,
@@ -42,12 +56,53 @@ from firmware.store.wavformat import (
 
 log = logging.getLogger(__name__)
 
-SIDECAR_VERSION = 1
+SIDECAR_VERSION = 2
 SYNC_INTERVAL_S = 1.0
+HEADER_READ_BYTES = 4096  # more than any header the box writes, with room for odd chunks
+# The recording's own keys in a sidecar; in version 1 every other key was the call's.
+RECORDING_KEYS = ("version", "line", "started_at", "ended_at", "encoding", "samples", "sha256",
+                  "state")
 
 
 class RecordingError(OSError):
     """A recording file could not be written or repaired; the message says which."""
+
+
+class SidecarError(RecordingError):
+    """A sidecar is there but cannot be read as one; the message says why."""
+
+
+@dataclass
+class RecordingFacts:
+    """What a recording's sidecar says besides its audio: its line, its own start and
+    end, and its call's facts (``call``), which grow as the call goes on."""
+
+    line: int
+    started_at: float
+    call: dict = field(default_factory=dict)
+    ended_at: float | None = None
+
+    @classmethod
+    def from_mapping(cls, facts: Mapping) -> RecordingFacts:
+        """``line``, ``started_at``, ``ended_at`` and ``call`` as the recording's; any
+        other key is a fact of the call."""
+        call = dict(facts.get("call") or {})
+        call.update(
+            (key, value)
+            for key, value in facts.items()
+            if key not in ("line", "started_at", "ended_at", "call")
+        )
+        started_at = facts.get("started_at")
+        return cls(
+            line=int(facts.get("line") or 0),
+            started_at=time.time() if started_at is None else float(started_at),
+            call=call,
+            ended_at=facts.get("ended_at"),
+        )
+
+    def update(self, call_facts: Mapping) -> None:
+        """The call's facts as they are now (at the end: the call's final facts)."""
+        self.call.update(call_facts)
 
 
 def relative_path(line: int, started_at: float, recording_tag: str) -> str:
@@ -68,10 +123,47 @@ def write_json_atomically(path: Path, document: dict) -> None:
 def read_sidecar(wav_path: Path) -> dict | None:
     """The sidecar of ``wav_path``, or None if it is missing or unreadable."""
     try:
-        document = json.loads(sidecar_path(wav_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_sidecar(wav_path)
+    except SidecarError:
         return None
-    return document if isinstance(document, dict) else None
+
+
+def load_sidecar(wav_path: Path) -> dict | None:
+    """The sidecar of ``wav_path``; None if there is none, SidecarError if it is unreadable."""
+    path = sidecar_path(wav_path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise SidecarError(f"{path}: cannot read: {error.strerror or error}") from error
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise SidecarError(f"{path}: not UTF-8 text (byte {error.start})") from error
+    except ValueError as error:
+        raise SidecarError(f"{path}: not JSON ({error})") from error
+    if not isinstance(document, dict):
+        raise SidecarError(f"{path}: not a sidecar (a JSON {type(document).__name__})")
+    return document
+
+
+def sidecar_document(
+    facts: RecordingFacts, encoding: str, state: str, samples: int, sha256: str | None
+) -> dict:
+    """The version 2 sidecar of a recording."""
+    call = {key: value for key, value in facts.call.items() if key != "line"}
+    return {
+        "version": SIDECAR_VERSION,
+        "line": facts.line,
+        "started_at": facts.started_at,
+        "ended_at": facts.ended_at,
+        "encoding": encoding,
+        "state": state,
+        "samples": samples,
+        "sha256": sha256,
+        "call": call or None,
+    }
 
 
 def file_sha256(path: Path) -> str:
@@ -94,7 +186,10 @@ class RecordingFile:
     root: Path  # the recordings folder
     relative: str  # path under root, from relative_path()
     encoding: str
-    metadata: dict  # the call's fields and anything else worth keeping
+    # The line, the recording's start and its call's facts (a plain mapping is read
+    # as RecordingFacts.from_mapping does); ``metadata.update`` takes the call's
+    # facts as they change.
+    metadata: RecordingFacts | Mapping
     sync_interval: float = SYNC_INTERVAL_S
     clock: Callable[[], float] = time.monotonic
     samples: int = field(init=False, default=0)
@@ -104,6 +199,8 @@ class RecordingFile:
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise ValueError(f"unknown encoding {self.encoding!r}; use one of {sorted(ENCODINGS)}")
+        if not isinstance(self.metadata, RecordingFacts):
+            self.metadata = RecordingFacts.from_mapping(self.metadata)
         self.path = self.root / self.relative
         make_folders(self.path.parent)  # a new day's folder survives a power cut too
         self._sample_bytes = bytes_per_sample(self.encoding)
@@ -118,7 +215,7 @@ class RecordingFile:
             # Nothing was recorded yet: leave no half-made file behind (a full disk).
             with contextlib.suppress(OSError):
                 self._stream.close()
-            for leftover in (self.path, sidecar_path(self.path)):
+            for leftover in (sidecar_path(self.path), self.path):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             raise
@@ -146,7 +243,7 @@ class RecordingFile:
         self._sync_file()
         self._stream.close()
         sha256 = file_sha256(self.path)
-        self.metadata["ended_at"] = ended_at or time.time()
+        self.metadata.ended_at = ended_at or time.time()
         self._write_sidecar("complete", sha256)
         return sha256
 
@@ -170,14 +267,7 @@ class RecordingFile:
         os.fsync(self._stream.fileno())
 
     def _write_sidecar(self, state: str, sha256: str | None = None) -> None:
-        document = {
-            "version": SIDECAR_VERSION,
-            "encoding": self.encoding,
-            "state": state,
-            "samples": self.samples,
-            "sha256": sha256,
-            **self.metadata,
-        }
+        document = sidecar_document(self.metadata, self.encoding, state, self.samples, sha256)
         write_json_atomically(sidecar_path(self.path), document)
 
 
@@ -189,16 +279,22 @@ class RepairResult:
     sha256: str
 
 
-def repair(wav_path: Path) -> RepairResult:
+def repair(wav_path: Path, encoding: str | None = None) -> RepairResult:
     """Make a recording cut off by a crash a valid file again.
 
     Keeps every whole sample that reached the disk: the header's sizes are set
     to the audio actually present and a trailing partial sample is cut off.
-    The sidecar, if there is one, is marked "repaired" with the new length.
+    An empty file (killed before its header reached the disk) gets a header
+    with no audio when its ``encoding`` is known. The sidecar, if there is one,
+    is marked "repaired" with the new length (and, in version 2, its end).
     """
     try:
         with wav_path.open("r+b") as stream:
             blob = stream.read()
+            header_written = not blob and encoding is not None
+            if header_written:
+                blob = wav_header(encoding, 0)
+                stream.write(blob)
             chunks = walk_chunks(blob)
             if chunks is None or chunks.fmt is None or chunks.data_offset is None:
                 raise RecordingError(f"{wav_path}: no usable WAV header; the audio is lost")
@@ -211,7 +307,7 @@ def repair(wav_path: Path) -> RepairResult:
             samples = present // sample_bytes
             audio_end = chunks.data_offset + samples * sample_bytes
             fields_now = size_fields(encoding, samples)
-            changed = audio_end != len(blob) or any(
+            changed = header_written or audio_end != len(blob) or any(
                 blob[offset : offset + len(value)] != value for offset, value in fields_now
             )
             if changed:
@@ -229,6 +325,10 @@ def repair(wav_path: Path) -> RepairResult:
     sidecar = read_sidecar(wav_path)
     if sidecar is not None and (changed or sidecar.get("state") != "complete"):
         sidecar.update(state="repaired", samples=samples, sha256=sha256)
+        if sidecar.get("version") == SIDECAR_VERSION and isinstance(
+            sidecar.get("started_at"), int | float
+        ):
+            sidecar["ended_at"] = sidecar["started_at"] + samples / SAMPLE_RATE
         try:
             write_json_atomically(sidecar_path(wav_path), sidecar)
         except OSError as error:
@@ -236,6 +336,33 @@ def repair(wav_path: Path) -> RepairResult:
             # and the index holds the truth until there is room to write it.
             log.warning("%s: sidecar not updated: %s", wav_path, error.strerror or error)
     return RepairResult(wav_path, samples, changed, sha256)
+
+
+@dataclass(frozen=True)
+class WavInfo:
+    encoding: str
+    samples: int  # whole samples on the disk, whatever the header says
+
+
+def inspect_wav(wav_path: Path) -> WavInfo:
+    """A recording's encoding and length from its header and size, without reading its audio.
+
+    Raises RecordingError when there is no header this box writes (an empty file too).
+    """
+    try:
+        size = wav_path.stat().st_size
+        with wav_path.open("rb") as stream:
+            head = stream.read(HEADER_READ_BYTES)
+    except OSError as error:
+        raise RecordingError(f"{wav_path}: cannot read: {error.strerror or error}") from error
+    chunks = walk_chunks(head)
+    if chunks is None or chunks.fmt is None or chunks.data_offset is None:
+        raise RecordingError(f"{wav_path}: no usable WAV header")
+    parsed = parse_fmt(chunks.fmt)
+    if parsed is None or parsed.encoding is None:
+        raise RecordingError(f"{wav_path}: not a recording format this box writes")
+    samples = max(0, size - chunks.data_offset) // bytes_per_sample(parsed.encoding)
+    return WavInfo(parsed.encoding, samples)
 
 
 def recording_files(root: Path) -> Iterator[Path]:

@@ -180,3 +180,53 @@ MIGRATIONS.append(
     END;
     """
 )
+
+MIGRATIONS.append(
+    # 3: retention and legal hold. A recording deleted by retention stays as a
+    # tombstone row (state 'deleted', when and why, its path and hash); its file and
+    # sidecar are gone. Recordings, calls and customers can be protected (legal hold:
+    # never deleted). A new state needs a new CHECK, so the recordings table is
+    # rebuilt as SQLite's ALTER TABLE page describes; ``migrate`` runs this with
+    # foreign keys off (dropping the old table must not empty recording_tags or
+    # unlink contacts) and checks them before it commits.
+    """
+    CREATE TABLE recordings_new (
+        id            INTEGER PRIMARY KEY,
+        call_id       INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        line          INTEGER NOT NULL,
+        path          TEXT    NOT NULL UNIQUE,  -- relative to the recordings folder
+        encoding      TEXT    NOT NULL CHECK (encoding IN ('pcm16', 'alaw', 'ulaw')),
+        started_at    REAL    NOT NULL,
+        ended_at      REAL,
+        samples       INTEGER NOT NULL DEFAULT 0,
+        sha256        TEXT,
+        state         TEXT    NOT NULL DEFAULT 'recording'
+                      CHECK (state IN ('recording', 'complete', 'repaired', 'missing',
+                                       'deleted')),
+        notes         TEXT    NOT NULL DEFAULT '',
+        protected     INTEGER NOT NULL DEFAULT 0 CHECK (protected IN (0, 1)),  -- legal hold
+        deleted_at    REAL,     -- when retention deleted the file (state 'deleted')
+        delete_reason TEXT,     -- why: "older than 90 days (line 2)", "disk below 10 % free"
+        backed_up_at  REAL      -- when a backup last copied the file; NULL: never
+    );
+    INSERT INTO recordings_new (id, call_id, line, path, encoding, started_at, ended_at,
+                                samples, sha256, state, notes)
+        SELECT id, call_id, line, path, encoding, started_at, ended_at, samples, sha256,
+               state, notes
+        FROM recordings;
+    DROP TABLE recordings;
+    ALTER TABLE recordings_new RENAME TO recordings;
+    CREATE INDEX recordings_by_call ON recordings (call_id);
+    CREATE INDEX recordings_by_start ON recordings (started_at);
+    -- What retention may consider, oldest first, without reading past the tombstones.
+    CREATE INDEX recordings_finished_by_start ON recordings (started_at)
+        WHERE state IN ('complete', 'repaired');
+    CREATE INDEX recordings_deleted_by_time ON recordings (deleted_at)
+        WHERE state = 'deleted';
+
+    ALTER TABLE calls ADD COLUMN protected INTEGER NOT NULL DEFAULT 0
+        CHECK (protected IN (0, 1));
+    ALTER TABLE customers ADD COLUMN protected INTEGER NOT NULL DEFAULT 0
+        CHECK (protected IN (0, 1));
+    """
+)

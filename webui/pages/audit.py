@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from firmware.store.audit import ACTIONS
+from firmware.store.audit import ACTIONS, BOX_ACTOR
 from webui.context import Ctx
 
 PAGE_SIZE = 100
@@ -24,6 +24,9 @@ ACTION_LABELS = {
     "user_changed": "User changed",
     "settings_changed": "Settings changed",
     "customers_exported": "Customers exported",
+    "protected": "Protected (legal hold)",
+    "unprotected": "Protection removed",
+    "retention_deleted": "Deleted by retention",
 }
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
 
@@ -64,6 +67,7 @@ def audit_page(ctx: Ctx) -> str:
         problems=problems,
         actions=ACTION_LABELS,
         recording_of=_recording_id,
+        box_actor=BOX_ACTOR,
     )
 
 

@@ -31,6 +31,11 @@ def may_open_recordings(ctx: Ctx) -> bool:
     return any(ctx.can(flag) for flag in ("recordings_listen", "recordings_download", "audit"))
 
 
+def may_hold(ctx: Ctx) -> bool:
+    """Whether this user may place and lift legal holds (``webui.pages.legal_hold``)."""
+    return ctx.can("audit") or ctx.can("admin")
+
+
 def calls_page(ctx: Ctx) -> str:
     lines, form = read_line_search(ctx, CALL_SORTS)
     page = CallSearch(ctx.deps.store).search_calls(

@@ -22,7 +22,9 @@ import phonenumbers
 from firmware.country.numbers import describe
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CONTACT_KINDS, CUSTOMER_ORDERS, Customer
+from firmware.store.legal_hold import LegalHold
 from webui.context import Ctx
+from webui.pages.calls import may_hold
 from webui.pages.customer_form import (
     FIELD_LIMITS,
     LABEL_LIMIT,
@@ -182,6 +184,8 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         problems=problems or {},
         notice=ctx.query("done"),
         line_names={line.number: line.name for line in ctx.deps.config().lines},
+        protected=LegalHold(ctx.deps.store).customer_protected(customer.id),
+        may_hold=may_hold(ctx),
     )
 
 

@@ -50,6 +50,7 @@ _LINE_FIELDS = {
     "recording.vox.hangover_ms": "vox_hangover",
     "recording.vox.preroll_ms": "vox_preroll",
     "recording.schedule": "schedule",
+    "recording.keep_days": "keep_days",
     **{driver: driver for driver in DRIVERS},
 }
 _WINDOW_PLACE = re.compile(r"^recording\.schedule\[(\d+)\]\.(days|start|end)")
@@ -71,6 +72,8 @@ def schema_message(t, message: str) -> str:
         (r"^(?P<value>.*) is not a driver setting",
          lambda m: t("{value} is not a driver setting such as sim: or alsa:plughw:1,0.",
                      **m.groupdict())),
+        (r"^min_free_percent and min_free_gb are both 0",
+         lambda m: t("Keep some space free (in % or in GB), or turn retention off.")),
         (r"^line number (?P<n>\d+) is used twice$",
          lambda m: t("There is a line {n} already.", **m.groupdict())),
         (r"^expected (?P<kind>\w+), got (?P<value>.+)$",
@@ -195,6 +198,7 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "vox_hangover": str(recording.vox.hangover_ms),
         "vox_preroll": str(recording.vox.preroll_ms),
         "windows": [dataclasses.asdict(window) for window in recording.schedule],
+        "keep_days": str(recording.keep_days),
         "operators": {user.id for user in ctx.deps.accounts.line_users(line.number)},
         **{driver: getattr(line, driver) for driver in DRIVERS},
     }
@@ -223,6 +227,7 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "vox_hangover": ctx.form("vox_hangover")[:20],
         "vox_preroll": ctx.form("vox_preroll")[:20],
         "windows": windows,
+        "keep_days": ctx.form("keep_days")[:20] or "0",
         "operators": operators,
         **{driver: ctx.form(driver)[: DRIVER_LIMIT * 2] for driver in DRIVERS},
     }
@@ -258,6 +263,7 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
             "encoding": typed["encoding"],
             "vox": vox,
             "schedule": typed["windows"],
+            "keep_days": _number(typed["keep_days"], int, "keep_days", problems, t),
         },
     }
 
@@ -401,7 +407,8 @@ def device_submit(ctx: Ctx) -> str:
     after = None
     if not problems:
         plain = to_plain(before)
-        plain["device"] = {"country": typed["country"], "no_record": numbers}
+        # The device's other settings (retention: Settings, Storage) stay as they are.
+        plain["device"] = {**plain["device"], "country": typed["country"], "no_record": numbers}
         after = _validated(plain, None, problems, ctx.t)
     if problems:
         return _device_form(ctx, typed, problems, status=400)

@@ -7,7 +7,12 @@ Who may do what:
   see (otherwise 404, whether it exists or not);
 - play (``/audio``) and change notes and tags: ``recordings_listen``;
 - download the original file: ``recordings_download``;
-- verify and bulk export: ``audit``.
+- verify and bulk export: ``audit``;
+- protect from retention (legal hold): ``audit`` or admin (``webui.pages.legal_hold``).
+
+A recording retention deleted keeps its page, which says when and why, with
+no player and no download; the lists and exports leave it out (an export's
+manifest lists the search's deleted recordings by name).
 
 Every listen (once per recording per session, when playback asks for the
 audio: the player loads nothing before), download, verification and export
@@ -17,6 +22,7 @@ path must resolve inside the recordings folder (``webui.playback``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -25,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from firmware.store.call_search import RECORDING_SORTS, CallSearch, RecordingRow
+from firmware.store.legal_hold import LegalHold
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
 from firmware.store.recordings import file_sha256, read_sidecar
 from webui import recording_export
@@ -37,7 +44,8 @@ from webui.call_filters import (
 )
 from webui.context import Ctx
 from webui.http_range import UnsatisfiableRange, requested_range
-from webui.pages.calls import customer_scope, may_open_recordings
+from webui.pages.calls import customer_scope, may_hold, may_open_recordings
+from webui.pages.storage_settings import reason_text
 from webui.playback import (
     OutsideRecordingsError,
     PlaybackError,
@@ -67,6 +75,10 @@ def _row(ctx: Ctx, recording_id: int) -> RecordingRow:
 
 
 def _file(ctx: Ctx, row: RecordingRow) -> Path:
+    if row.recording.state == "deleted":
+        ctx.fail(410, "This recording was deleted by retention on {date}: {reason}.",
+                 date=ctx.t.date(row.recording.deleted_at),
+                 reason=reason_text(ctx.t, row.recording.delete_reason))
     try:
         return recording_file(ctx.deps.folder.recordings, row.recording.path)
     except OutsideRecordingsError:
@@ -101,6 +113,7 @@ def recordings_page(ctx: Ctx) -> str:
         "recordings.tpl",
         form=form,
         page=page,
+        held=LegalHold(ctx.deps.store).held_among([row.recording.id for row in page.rows]),
         lines=lines,
         line_names=dict(lines),
         outcomes=OUTCOME_LABELS,
@@ -112,9 +125,14 @@ def recordings_page(ctx: Ctx) -> str:
 def recording_page(ctx: Ctx, recording_id: int, verification: dict | None = None) -> str:
     _need_any_recording_flag(ctx)
     row = _row(ctx, recording_id)
+    hold = ctx.query("hold")
     return ctx.render(
         "recording.tpl",
         row=row,
+        hold=LegalHold(ctx.deps.store).of_recording(row.recording.id),
+        may_hold=may_hold(ctx),
+        hold_notice=hold if hold in ("on", "off", "unchanged") else "",
+        delete_reason=reason_text(ctx.t, row.recording.delete_reason),
         line_name=dict(line_choices(ctx)).get(row.recording.line, ""),
         outcomes=OUTCOME_LABELS,
         known_tags=RecordingNotes(ctx.deps.store).known_tags(ctx.principal.line_scope()),
@@ -219,6 +237,10 @@ def verify(ctx: Ctx, row: RecordingRow) -> dict:
     """The file's SHA-256 now, next to the index's and the sidecar's."""
     recording = row.recording
     result = {"file": None, "index": recording.sha256, "sidecar": None, "state": recording.state}
+    if recording.state == "deleted":
+        result.update(verdict="deleted", deleted_at=recording.deleted_at,
+                      reason=recording.delete_reason)
+        return result
     try:
         path = recording_file(ctx.deps.folder.recordings, recording.path)
     except PlaybackError:
@@ -269,15 +291,26 @@ def recordings_export(ctx: Ctx):
             for row in batch
         ]
         recording_export.check_size(rows, ctx.deps.folder)
+        # The search's recordings that retention deleted: named in the manifest, no file.
+        deleted = [
+            row
+            for batch in search.iter_recordings(
+                dataclasses.replace(form.recordings, deleted=True), scope, owners,
+                limit=recording_export.MAX_FILES,
+            )
+            for row in batch
+        ]
         summary, size, chunks = recording_export.build_and_stream(
-            ctx.deps.folder, [rows], ctx.t, about
+            ctx.deps.folder, [rows], ctx.t, about, deleted=deleted
         )
     except recording_export.ExportError as error:
         ctx.fail(error.status, error.message, **error.values)
     ctx.audit(
         "export",
         "recordings",
-        f"{summary.files} recordings, {summary.bytes} bytes; search: {form.query() or '-'}",
+        f"{summary.files} recordings, {summary.bytes} bytes"
+        + (f", {summary.deleted} deleted by retention listed" if summary.deleted else "")
+        + f"; search: {form.query() or '-'}",
     )
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(now + ctx.t.utc_offset_s))
     ctx.response.content_type = "application/zip"

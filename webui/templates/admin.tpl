@@ -28,4 +28,10 @@
     <p>{{_('Country profile')}}: {{config.device.country}}</p>
     <p>{{_('{n} numbers are never recorded.', n=len(config.device.no_record))}}</p>
   </section>
+  <section class="panel">
+    <h2><a href="/admin/storage">{{_('Storage')}}</a></h2>
+    % retention = config.device.retention
+    <p>{{_('Retention keeps {percent} % of the disk free.', percent='{:g}'.format(retention.min_free_percent)) if retention.enabled else _('Retention is off: nothing is deleted, and the disk can fill.')}}</p>
+    <p class="muted">{{_('Circular recording, age limits, legal hold, and how the disk is used.')}}</p>
+  </section>
 </div>

@@ -35,6 +35,10 @@
       </select>
       % problem('encoding')
     </label>
+    <label{{!' class="has-problem"' if 'keep_days' in problems else ''}}>{{_('Keep recordings (days)')}} <input name="keep_days" value="{{typed['keep_days']}}" inputmode="numeric">
+      <span class="hint">{{_('Retention deletes the recordings of this line once they are this many days old; 0: no age limit. Recordings under legal hold are kept. See Settings, Storage.')}}</span>
+      % problem('keep_days')
+    </label>
   </div>
   <label class="check"><input type="checkbox" name="enabled" value="yes"{{!' checked' if typed['enabled'] else ''}}> {{_('Enabled: the box watches and records this line')}}</label>
   <fieldset>

@@ -39,7 +39,7 @@
   % for entry in entries:
     <tr data-entry="{{entry.id}}">
       <td class="c-time">{{_.datetime(entry.at, seconds=True)}}</td>
-      <td class="c-user">{{entry.username}}</td>
+      <td class="c-user">{{_('the box itself') if entry.user_id is None and entry.username == box_actor else entry.username}}</td>
       <td class="c-action">{{_(actions.get(entry.action, entry.action))}}</td>
       % recording_id = recording_of(entry.target)
       <td class="c-subject">

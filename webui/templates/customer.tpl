@@ -1,7 +1,7 @@
 % rebase('layout.tpl', title=customer.name, page='customers', scripts=['customers.js'])
 <p class="crumbs"><a href="/customers">{{_('Customers')}}</a></p>
 <div class="page-head">
-  <h1>{{customer.name}}</h1>
+  <h1>{{customer.name}}{{!' <span class="badge protected">' + _('Protected (legal hold)') + '</span>' if protected else ''}}</h1>
   <div class="actions">
   % if ctx.can('customers_edit'):
     <a class="button" href="/customers/{{customer.id}}/edit">{{_('Edit')}}</a>
@@ -11,7 +11,7 @@
   % end
   </div>
 </div>
-% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.')}
+% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.'), 'held': _('Protected: retention will not delete the recordings of this customer.'), 'released': _('The protection was removed.'), 'hold_unchanged': _('Nothing changed: it was already so.')}
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
 % end
@@ -29,6 +29,14 @@
     <dt>{{_('Added by')}}</dt><dd>{{customer.added_by_name or '—'}}, {{_.datetime(customer.created_at)}}</dd>
     <dt>{{_('Latest change')}}</dt><dd>{{_.datetime(customer.updated_at)}}</dd>
   </dl>
+  % if may_hold:
+  <form method="post" action="/customers/{{customer.id}}/hold" class="hold-controls">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="on" value="{{'no' if protected else 'yes'}}">
+    <p class="hint">{{_('Legal hold: retention never deletes a recording of a call from or to a number of a protected customer, those to come included. Every change is written to the audit log.')}}</p>
+    <button type="submit" class="secondary">{{_('Remove protection of this customer') if protected else _('Protect the recordings of this customer')}}</button>
+  </form>
+  % end
 </section>
 <section class="panel">
   <h2>{{_('Numbers')}}</h2>

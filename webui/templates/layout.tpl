@@ -28,6 +28,7 @@
     % end
     % if ctx.can('audit') or ctx.can('admin'):
     <a href="/audit"{{!' aria-current="page"' if get('page') == 'audit' else ''}}>{{_('Audit log')}}</a>
+    <a href="/health"{{!' aria-current="page"' if get('page') == 'health' else ''}}>{{_('Health')}}</a>
     % end
     % if ctx.can('admin'):
     <a href="/admin"{{!' aria-current="page"' if get('page') == 'admin' else ''}}>{{_('Settings')}}</a>
@@ -41,6 +42,10 @@
     </form>
   </div>
 </header>
+% end
+% storage_warning = ctx.deps.storage.warning()
+% if storage_warning:
+<div class="storage-banner" role="alert">{{_(storage_warning[0], **storage_warning[1])}}</div>
 % end
 <main class="{{get('main_class', 'page')}}">
 {{!base}}

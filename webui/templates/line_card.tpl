@@ -3,7 +3,7 @@
     <span class="line-number">{{_('Line {n}', n=status.line)}}</span>
     <span class="line-name">{{name}}</span>
   </header>
-  <p class="line-state"><span class="badge">{{_({'idle': 'Idle', 'ringing': 'Ringing', 'dialling': 'Dialling', 'in_call': 'In call', 'silent': 'On hold', 'seized': 'Held by the box', 'offline': 'Offline'}.get(status.state, status.state))}}</span>
+  <p class="line-state"><span class="badge">{{_.line_state(status.state)}}</span>
     <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span></p>
   <p class="caller">
     <span class="direction">{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(status.direction or '', '')) if status.direction else ''}}</span>

@@ -6,8 +6,19 @@
 % if saved:
 <p class="notice" role="status">{{_('Saved.')}}</p>
 % end
+% if hold_notice:
+<p class="notice" role="status">{{_({'on': 'Protected: retention will not delete it.', 'off': 'The protection was removed.', 'unchanged': 'Nothing changed: it was already so.'}[hold_notice])}}</p>
+% end
+% deleted = recording.state == 'deleted'
+% if deleted:
+<p class="problem tombstone" role="status">{{_('Deleted by retention on {date}: {reason}.', date=_.datetime(recording.deleted_at), reason=delete_reason)}} {{_('The file and its sidecar are gone; the index keeps what it was.')}}</p>
+% end
+% if hold.held:
+<p class="hold-mark"><span class="badge protected">{{_('Protected (legal hold)')}}</span>
+  <span class="muted">{{', '.join(([_('this recording')] if hold.recording else []) + ([_('its whole call')] if hold.call else []) + [_('customer {name}', name=name) for customer_id, name in hold.customers])}}</span></p>
+% end
 <section class="player-box">
-  % if ctx.can('recordings_listen') and recording.state != 'missing':
+  % if ctx.can('recordings_listen') and recording.state not in ('missing', 'deleted'):
   <audio class="player" controls preload="none" src="/recordings/{{recording.id}}/audio">
     {{_('This browser cannot play audio.')}}
   </audio>
@@ -16,7 +27,7 @@
   % end
   % end
   <p class="actions">
-    % if ctx.can('recordings_download') and recording.state != 'missing':
+    % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted'):
     <a class="button secondary" href="/recordings/{{recording.id}}/download" download>{{_('Download original')}}</a>
     % end
     % if ctx.can('audit'):
@@ -28,7 +39,7 @@
 % verdict = verification['verdict']
 <section class="verification verdict-{{verdict}}" aria-live="polite">
   <h2>{{_('Integrity check')}}</h2>
-  <p class="{{'notice' if verdict == 'intact' else 'problem'}}">{{_({'intact': 'The file is intact: its SHA-256 is the one recorded in the index and the sidecar.', 'changed': 'The file has changed since it was recorded: its SHA-256 is not the one recorded.', 'missing': 'The file is missing.', 'recording': 'Still being recorded: there is no final SHA-256 to compare yet.'}[verdict])}}</p>
+  <p class="{{'notice' if verdict == 'intact' else 'problem'}}">{{_({'intact': 'The file is intact: its SHA-256 is the one recorded in the index and the sidecar.', 'changed': 'The file has changed since it was recorded: its SHA-256 is not the one recorded.', 'missing': 'The file is missing.', 'recording': 'Still being recorded: there is no final SHA-256 to compare yet.', 'deleted': 'Retention deleted the file: there is nothing to check. The index keeps its SHA-256.'}[verdict])}}</p>
   <dl class="facts hashes">
     <dt>{{_('File now')}}</dt><dd><code>{{verification['file'] or '—'}}</code></dd>
     <dt>{{_('Index')}}</dt><dd><code>{{verification['index'] or '—'}}</code></dd>
@@ -66,13 +77,37 @@
   <dt>{{_('Length')}}</dt><dd>{{_.duration(recording.samples / 8000)}}</dd>
   <dt>{{_('Stored as')}}</dt><dd>{{_({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(recording.encoding, recording.encoding))}} · 8 kHz</dd>
   % if recording.state != 'complete':
-  <dt>{{_('State')}}</dt><dd>{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing'}.get(recording.state, recording.state))}}</dd>
+  <dt>{{_('State')}}</dt><dd>{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing', 'deleted': 'Deleted by retention'}.get(recording.state, recording.state))}}</dd>
   % end
   % if ctx.can('audit') and recording.sha256:
   <dt>SHA-256</dt><dd><code class="hash">{{recording.sha256}}</code></dd>
   % end
 </dl>
-% if ctx.can('recordings_listen'):
+% if may_hold:
+<section class="panel hold-controls">
+  <h2>{{_('Legal hold')}}</h2>
+  <p class="hint">{{_('A protected recording is never deleted by retention, whatever its age or the free space. Every change is written to the audit log.')}}</p>
+  <div class="row">
+  % if not deleted:
+  <form method="post" action="/recordings/{{recording.id}}/hold" class="inline">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="what" value="recording">
+    <input type="hidden" name="on" value="{{'no' if hold.recording else 'yes'}}">
+    <button type="submit" class="secondary">{{_('Remove protection of this recording') if hold.recording else _('Protect this recording')}}</button>
+  </form>
+  % end
+  % if call:
+  <form method="post" action="/recordings/{{recording.id}}/hold" class="inline">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="what" value="call">
+    <input type="hidden" name="on" value="{{'no' if hold.call else 'yes'}}">
+    <button type="submit" class="secondary">{{_('Remove protection of the whole call') if hold.call else _('Protect the whole call')}}</button>
+  </form>
+  % end
+  </div>
+</section>
+% end
+% if ctx.can('recordings_listen') and not deleted:
 <form method="post" action="/recordings/{{recording.id}}/notes" class="stacked notes-form">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <label>{{_('Tags')}} <input name="tags" maxlength="700" list="known-tags" value="{{', '.join(row.tags)}}" placeholder="{{_('comma between tags')}}"></label>

@@ -43,6 +43,9 @@
         % if recording.state != 'complete':
         <span class="badge state-{{recording.state}}">{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing'}.get(recording.state, recording.state))}}</span>
         % end
+        % if recording.id in held:
+        <span class="badge protected" title="{{_('Protected (legal hold)')}}">{{_('Protected')}}</span>
+        % end
       </td>
       <td class="c-line">{{_('Line {n}', n=recording.line)}}{{' · ' + line_names[recording.line] if line_names.get(recording.line) else ''}}</td>
       <td class="c-call">

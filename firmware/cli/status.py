@@ -1,0 +1,153 @@
+"""``linerec status [--data DIR] [--json]``: the box's health, for a person or a program.
+
+It asks the running engine for its status over the bus (a box whose engine
+is not running says so) and reads the data folder itself: the disk and its
+forecast, retention, the last snapshots, each line's lag and lost audio,
+recent storage problems, the machine. Exit status 0 when healthy, 1 when
+something needs a person (the problems are listed), 2 for a data folder
+that is not there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from firmware.config import ConfigError, ConfigStore, default_config
+from firmware.country.profiles import profile
+from firmware.datafolder import DataFolder
+from firmware.health.report import HealthReport, engine_status, gather
+from firmware.schema import to_document
+from firmware.store.storage_usage import size_text
+
+EXIT_HEALTHY = 0
+EXIT_PROBLEMS = 1
+
+
+def _local_offset(folder: DataFolder) -> int:
+    try:
+        config = ConfigStore(folder.root).read() or default_config()
+    except ConfigError:  # said in the report's problems
+        config = default_config()
+    return profile(config.device.country).utc_offset_s
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = DataFolder(args.data)
+    folder.check()
+    report = gather(folder, engine_status(folder), utc_offset_s=_local_offset(folder))
+    if args.json:
+        document = {
+            **to_document(report),
+            "problems": [str(problem) for problem in report.problems],
+            "healthy": report.healthy,
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(report_lines(report)))
+    return EXIT_HEALTHY if report.healthy else EXIT_PROBLEMS
+
+
+def _when(report: HealthReport, at: float | None) -> str:
+    if at is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(at + report.utc_offset_s))
+
+
+def _days(days: float) -> str:
+    return "more than a year" if days > 365 else f"{days:.0f} days"
+
+
+def report_lines(report: HealthReport) -> list[str]:
+    """The report as a person reads it: one topic a line, then the problems."""
+    lines = [f"linerec status of {report.folder} at {_when(report, report.checked_at)}"]
+    lines += _storage_lines(report)
+    lines += _engine_lines(report)
+    system = report.system
+    facts = [system.model or "this machine"]
+    if system.temperature_c is not None:
+        facts.append(f"{system.temperature_c:.1f} °C")
+    if system.load_1m is not None:
+        facts.append(f"load {system.load_1m:.2f} ({system.cpus} CPUs)")
+    if system.memory_total and system.memory_available is not None:
+        facts.append(
+            f"memory {size_text(system.memory_available)} free of {size_text(system.memory_total)}"
+        )
+    if system.uptime_s is not None:
+        facts.append(f"up {system.uptime_s / 86400:.1f} days")
+    lines.append("machine     " + ", ".join(facts))
+    if report.healthy:
+        lines.append("healthy")
+    else:
+        lines.append(f"{len(report.problems)} problem(s):")
+        lines += [f"  - {problem}" for problem in report.problems]  # Problem reads as text
+    return lines
+
+
+def _storage_lines(report: HealthReport) -> list[str]:
+    lines = []
+    disk, usage, outlook = report.disk, report.recordings, report.forecast
+    if disk is not None:
+        share = 100 * disk.free / disk.total if disk.total else 0
+        total, free = size_text(disk.total), size_text(disk.free)
+        lines.append(f"disk        {total}, {free} free ({share:.0f} %)")
+    if usage is not None:
+        lines.append(
+            f"recordings  {usage.count} kept, {size_text(usage.bytes)}, oldest "
+            f"{_when(report, usage.oldest_started_at)}, {usage.held} under legal hold; "
+            f"{size_text(round(usage.per_day))} a day lately"
+        )
+    if outlook is not None:
+        if outlook.deleting_now:
+            lines.append("forecast    retention is deleting the oldest recordings now")
+        elif outlook.days_until_retention is not None:
+            days = _days(outlook.days_until_retention)
+            lines.append(f"forecast    retention starts deleting in {days}")
+        elif outlook.days_until_full is not None:
+            lines.append(f"forecast    the disk fills in {_days(outlook.days_until_full)}")
+    if report.retention_enabled is not None:
+        state = "on" if report.retention_enabled else "off"
+        retention = report.retention
+        if retention is not None and retention.last_round_at is not None:
+            state += (
+                f"; last round {_when(report, retention.last_round_at)}, "
+                f"{retention.last_round_deleted} deleted ({retention.deleted_total} since the "
+                "engine started)"
+            )
+        lines.append(f"retention   {state}")
+    lines.append(
+        f"snapshots   database {_when(report, report.database_snapshot_at)}, "
+        f"configuration {_when(report, report.config_copy_at)}"
+    )
+    return lines
+
+
+def _engine_lines(report: HealthReport) -> list[str]:
+    if not report.engine_running:
+        return ["engine      not running"]
+    lines = [f"engine      running, {len(report.lines)} lines"]
+    for line in report.lines:
+        status = line.status
+        lines.append(
+            f"line {status.line:<6} {status.state}, {line.behind_s:.2f} s behind (most "
+            f"{line.most_behind_s:.2f} s), {line.overruns} frames lost, {line.unsaved} writes "
+            "waiting"
+        )
+    for problem in report.storage_problems:
+        where = f"line {problem.line}" if problem.line is not None else "engine"
+        lines.append(
+            f"storage     {where}: {problem.what}: {problem.error} ({problem.count} times, last "
+            f"{_when(report, problem.last_at)})"
+        )
+    return lines
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "status", help="the box's health: disk, retention, lines, storage problems, machine"
+    )
+    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--json", action="store_true", help="one JSON object, for programs")
+    parser.set_defaults(handler=run)

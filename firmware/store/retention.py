@@ -1,0 +1,384 @@
+"""Retention: which recordings to delete so that the disk never fills, and deleting them.
+
+Circular recording, as a plan and its execution:
+
+1. **By age.** Finished recordings (state ``complete`` or ``repaired``) of a
+   line with ``keep_days`` are deleted once they started more than that many
+   days ago: "older than 90 days (line 2)".
+2. **By space.** While the free space of the recordings' disk is below the
+   target, the larger of ``min_free_percent`` of the disk and
+   ``min_free_gb``, the oldest finished recordings of any line are deleted
+   until the target is met: "disk below 10 % free". When the engine finds
+   the disk nearly full (under its emergency floor, or a write failed) the
+   same is done at once: "emergency: disk nearly full".
+
+Never deleted: a recording still being written, one under legal hold
+(``firmware.store.legal_hold``: itself, its call or its customer), and with
+``keep_until_backed_up`` one that no backup has copied (``backed_up_at``
+unset). With retention turned off, nothing at all.
+
+``carry_out`` deletes a planned recording's file and sidecar and turns its
+index row into a tombstone (state ``deleted``, with when and why; its path,
+hash and times stay), writing each deletion to the audit log as the box's
+own act (``BOX_ACTOR``) in the same transaction. Each recording's hold is
+checked again in that transaction, so a hold placed after the plan was made
+still saves it. A file that is already gone is recorded as deleted; one that
+cannot be deleted is logged and left for the next round. Nothing raises into
+the caller for a file or database problem.
+
+Standard library only, so that the engine and recovery can both use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audio_format import SAMPLE_RATE
+from firmware.store.audit import BOX_ACTOR, AuditLog
+from firmware.store.db import Store
+from firmware.store.files import fsync_directory
+from firmware.store.legal_hold import held_sql
+from firmware.store.wavformat import ENCODINGS, bytes_per_sample, wav_header
+
+log = logging.getLogger(__name__)
+
+GB = 2**30  # what min_free_gb counts in, as df -h does
+DAY_S = 86400
+BLOCK = 4096  # what a file takes on the disk is rounded up to this
+SIDECAR_BYTES = BLOCK  # a sidecar is a few hundred bytes: one block
+EMERGENCY_FLOOR_BYTES = 64 * 2**20  # at least this much is kept free for the lines
+EMERGENCY_HORIZON_S = 300.0  # or what the lines record in this long, if more
+BATCH = 20  # deletions per transaction (each one a hold check, an unlink, a row)
+EMERGENCY_REASON = "emergency: disk nearly full"
+FINISHED = ("complete", "repaired")
+
+
+def bytes_per_second(encoding: str) -> int:
+    """What a line recording in ``encoding`` writes each second (A-law: 8 kB/s)."""
+    return bytes_per_sample(encoding) * SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class DiskSpace:
+    """The size and free space of a file system, in bytes (free: what the box may use)."""
+
+    total: int
+    free: int
+
+    @classmethod
+    def of(cls, path: Path) -> DiskSpace:
+        """The file system ``path`` is on (its nearest existing folder, if it is not there
+        yet); one ``statvfs``, cheap enough to ask every few seconds."""
+        probe = Path(path)
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        stats = os.statvfs(probe)
+        return cls(stats.f_blocks * stats.f_frsize, stats.f_bavail * stats.f_frsize)
+
+    @property
+    def used(self) -> int:
+        return max(0, self.total - self.free)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """The retention settings as retention needs them (``from_settings`` reads them from
+    the device configuration)."""
+
+    enabled: bool = True
+    min_free_percent: float = 10.0
+    min_free_gb: float = 0.0
+    keep_until_backed_up: bool = False
+    keep_days: tuple[tuple[int, int], ...] = ()  # (line, days) of the lines with an age limit
+    bytes_per_second: int = 0  # what the recording lines write together, at most
+
+    @classmethod
+    def from_settings(cls, retention, lines: Iterable) -> RetentionPolicy:
+        """From the configuration's ``device.retention`` and its ``lines`` (the schema's
+        objects, read by attribute: this module imports no configuration)."""
+        lines = list(lines)
+        recording = [line for line in lines if line.enabled and line.recording.mode != "off"]
+        return cls(
+            enabled=retention.enabled,
+            min_free_percent=retention.min_free_percent,
+            min_free_gb=retention.min_free_gb,
+            keep_until_backed_up=retention.keep_until_backed_up,
+            keep_days=tuple(
+                sorted(
+                    (line.number, line.recording.keep_days)
+                    for line in lines
+                    if line.recording.keep_days > 0
+                )
+            ),
+            bytes_per_second=sum(bytes_per_second(line.recording.encoding) for line in recording),
+        )
+
+    def target_free(self, disk: DiskSpace) -> int:
+        """The free space retention keeps, in bytes."""
+        return max(
+            math.ceil(disk.total * self.min_free_percent / 100), math.ceil(self.min_free_gb * GB)
+        )
+
+    def emergency_floor(self, disk: DiskSpace) -> int:
+        """Free space below which retention acts at once: what the lines need for the
+        next few minutes, at least 64 MB; on a disk so small that the target is less
+        than twice that, half the target."""
+        need = max(EMERGENCY_FLOOR_BYTES, math.ceil(self.bytes_per_second * EMERGENCY_HORIZON_S))
+        return min(need, self.target_free(disk) // 2)
+
+    def space_reason(self, disk: DiskSpace) -> str:
+        """Why the oldest recordings go: the target that is not met, as the admin set it."""
+        by_percent = math.ceil(disk.total * self.min_free_percent / 100)
+        if by_percent >= math.ceil(self.min_free_gb * GB):
+            return f"disk below {self.min_free_percent:g} % free"
+        return f"disk below {self.min_free_gb:g} GB free"
+
+
+def age_reason(days: int, line: int) -> str:
+    return f"older than {days} {'day' if days == 1 else 'days'} (line {line})"
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One recording retention deletes, and why."""
+
+    recording_id: int
+    line: int
+    path: str  # under the recordings folder
+    started_at: float
+    size: int  # bytes its file and sidecar take on the disk (what deleting frees)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    deletions: tuple[Deletion, ...]
+    free_before: int
+    free_after: int  # as the plan expects it once carried out
+    target_free: int
+    # Finished recordings the space pass passed over, and why: when the target is not
+    # met, the reasons nothing more may go.
+    held_protected: int = 0
+    held_not_backed_up: int = 0
+
+    @property
+    def short(self) -> bool:
+        """The target stays unmet even after the plan."""
+        return self.free_after < self.target_free
+
+
+def _file_size(root: Path, relative: str, encoding: str, samples: int) -> int:
+    """What a recording takes on the disk: its blocks, or from its length if unreadable."""
+    try:
+        return _inside(root, relative).stat().st_blocks * 512 + SIDECAR_BYTES
+    except (OSError, ValueError):
+        if encoding not in ENCODINGS:
+            return SIDECAR_BYTES
+        audio = len(wav_header(encoding, 0)) + samples * bytes_per_sample(encoding)
+        return math.ceil(audio / BLOCK) * BLOCK + SIDECAR_BYTES
+
+
+def _inside(root: Path, relative: str) -> Path:
+    """The file ``relative`` names under ``root``; ValueError if it would leave the folder
+    (a tampered row must never make retention delete anything else)."""
+    parts = Path(relative).parts
+    if not relative or Path(relative).is_absolute() or ".." in parts or "\0" in relative:
+        raise ValueError(f"recording path {relative!r} is not inside the recordings folder")
+    path = root / relative
+    if not path.parent.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"recording path {relative!r} leads outside the recordings folder")
+    return path
+
+
+_CANDIDATES = (
+    "SELECT r.id, r.line, r.path, r.encoding, r.samples, r.started_at, r.backed_up_at, "
+    f"{held_sql()} FROM recordings r LEFT JOIN calls c ON c.id = r.call_id "
+    f"WHERE r.state IN {FINISHED!r} {{extra}} ORDER BY r.started_at, r.id"
+)
+
+
+def plan(
+    store: Store,
+    root: Path,
+    policy: RetentionPolicy,
+    disk: DiskSpace,
+    now: float,
+    *,
+    emergency: bool = False,
+) -> Plan:
+    """What to delete now: by age, then the oldest while the disk is short of the target.
+
+    Stops as soon as the expected free space meets the target. ``emergency`` only
+    changes the reason given for the space deletions.
+    """
+    target = policy.target_free(disk)
+    if not policy.enabled:
+        return Plan((), disk.free, disk.free, target)
+    connection = store.connection()
+    chosen: dict[int, Deletion] = {}
+    free = disk.free
+    for line, days in policy.keep_days:
+        rows = connection.execute(
+            _CANDIDATES.format(extra="AND r.line = ? AND r.started_at < ?"),
+            (line, now - days * DAY_S),
+        )
+        for row_id, row_line, path, encoding, samples, started, backed_up, held in rows:
+            if held or (policy.keep_until_backed_up and backed_up is None):
+                continue
+            size = _file_size(root, path, encoding, samples)
+            chosen[row_id] = Deletion(row_id, row_line, path, started, size,
+                                      age_reason(days, line))
+            free += size
+    held_protected = held_not_backed_up = 0
+    if free < target:
+        reason = EMERGENCY_REASON if emergency else policy.space_reason(disk)
+        cursor = connection.execute(_CANDIDATES.format(extra=""))
+        try:
+            for row_id, row_line, path, encoding, samples, started, backed_up, held in cursor:
+                if row_id in chosen:
+                    continue
+                if held:
+                    held_protected += 1
+                    continue
+                if policy.keep_until_backed_up and backed_up is None:
+                    held_not_backed_up += 1
+                    continue
+                size = _file_size(root, path, encoding, samples)
+                chosen[row_id] = Deletion(row_id, row_line, path, started, size, reason)
+                free += size
+                if free >= target:
+                    break
+        finally:
+            cursor.close()
+    return Plan(tuple(chosen.values()), disk.free, free, target, held_protected,
+                held_not_backed_up)
+
+
+@dataclass
+class Outcome:
+    """What carrying out a plan did."""
+
+    deleted: list[Deletion] = field(default_factory=list)
+    already_gone: list[Deletion] = field(default_factory=list)  # among deleted
+    failed: list[tuple[Deletion, str]] = field(default_factory=list)  # left for the next round
+    kept: list[Deletion] = field(default_factory=list)  # held or changed since the plan
+
+    @property
+    def freed(self) -> int:
+        return sum(item.size for item in self.deleted if item not in self.already_gone)
+
+
+def carry_out(
+    store: Store, root: Path, deletions: Iterable[Deletion], now: float,
+    *, keep_until_backed_up: bool = False,
+) -> Outcome:
+    """Delete each recording's file and sidecar, mark its row deleted with its reason,
+    and write it to the audit log; see the module's docstring. Never raises for a file
+    or database problem: it is logged and in the outcome, and the next round tries again.
+    """
+    outcome = Outcome()
+    audit = AuditLog(store)
+    pending = list(deletions)
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        done = Outcome()
+        try:
+            with store.transaction() as connection:
+                folders: set[Path] = set()
+                for item in batch:
+                    _delete_one(connection, root, item, now=now, done=done, folders=folders,
+                                keep_until_backed_up=keep_until_backed_up, audit=audit)
+                for folder in folders:  # the unlinks survive a power cut before the rows say so
+                    try:
+                        fsync_directory(folder)
+                    except OSError as error:
+                        log.warning("%s: cannot flush the folder: %s", folder,
+                                    error.strerror or error)
+        except sqlite3.Error as error:
+            # Files removed in this batch stay removed; their rows are marked in the next
+            # round ("its file was already gone").
+            log.warning("retention: cannot mark %d recordings deleted in the index: %s; "
+                        "the next round tries again", len(batch), error)
+            outcome.failed.extend((item, f"database: {error}") for item in batch)
+            continue
+        outcome.deleted += done.deleted
+        outcome.already_gone += done.already_gone
+        outcome.failed += done.failed
+        outcome.kept += done.kept
+    return outcome
+
+
+def _delete_one(
+    connection: sqlite3.Connection,
+    root: Path,
+    item: Deletion,
+    *,
+    now: float,
+    keep_until_backed_up: bool,
+    done: Outcome,
+    folders: set[Path],
+    audit: AuditLog,
+) -> None:
+    row = connection.execute(
+        f"SELECT r.state, r.sha256, r.backed_up_at, {held_sql()} FROM recordings r "
+        "LEFT JOIN calls c ON c.id = r.call_id WHERE r.id = ?",
+        (item.recording_id,),
+    ).fetchone()
+    if row is None or row[0] not in FINISHED or row[3] or (
+        keep_until_backed_up and row[2] is None
+    ):
+        done.kept.append(item)  # held, or no longer finished, since the plan was made
+        return
+    sha256 = row[1]
+    try:
+        path = _inside(root, item.path)
+    except ValueError as error:
+        log.error("retention: recording %d not deleted: %s", item.recording_id, error)
+        done.failed.append((item, str(error)))
+        return
+    try:
+        path.unlink()
+        gone = False
+    except FileNotFoundError:
+        gone = True
+    except OSError as error:
+        log.warning("retention: cannot delete %s: %s; the next round tries again", path,
+                    error.strerror or error)
+        done.failed.append((item, error.strerror or str(error)))
+        return
+    try:
+        path.with_suffix(".json").unlink(missing_ok=True)
+    except OSError as error:  # the audio is gone; a stray sidecar is only untidy
+        log.warning("retention: cannot delete the sidecar of %s: %s", path,
+                    error.strerror or error)
+    folders.add(path.parent)
+    connection.execute(
+        "UPDATE recordings SET state = 'deleted', deleted_at = ?, delete_reason = ? "
+        "WHERE id = ?",
+        (now, item.reason, item.recording_id),
+    )
+    detail = f"{item.reason}; {item.path}; SHA-256 {sha256 or '-'}"
+    if gone:
+        detail += "; its file was already gone"
+        log.info("retention: %s was already gone; its row is marked deleted", path)
+        done.already_gone.append(item)
+    audit.record("retention_deleted", username=BOX_ACTOR, target=f"recording {item.recording_id}",
+                 detail=detail, at=now, within=connection)
+    done.deleted.append(item)
+
+
+def run_round(
+    store: Store, root: Path, policy: RetentionPolicy, disk: DiskSpace, now: float,
+    *, emergency: bool = False,
+) -> tuple[Plan, Outcome]:
+    """Plan and carry out one round."""
+    planned = plan(store, root, policy, disk, now, emergency=emergency)
+    outcome = carry_out(store, root, planned.deletions, now,
+                        keep_until_backed_up=policy.keep_until_backed_up)
+    return planned, outcome

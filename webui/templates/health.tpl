@@ -1,0 +1,92 @@
+% rebase('layout.tpl', title=_('Health'), page='health')
+<h1>{{_('Health')}}</h1>
+% if report.healthy:
+<p class="all-well">{{_('All is well.')}}</p>
+% else:
+<section class="panel problems" role="alert">
+  <h2>{{_('Needs attention')}}</h2>
+  <ul>
+  % for problem in report.problems:
+    <li>{{_(problem.text, **{name: _(value) if isinstance(value, str) else value for name, value in problem.values.items()})}}</li>
+  % end
+  </ul>
+</section>
+% end
+% disk, usage, outlook, retention = report.disk, report.recordings, report.forecast, report.retention
+<section class="panel">
+  <h2>{{_('Storage')}}</h2>
+  <dl class="facts">
+  % if disk:
+    <dt>{{_('Disk')}}</dt><dd>{{_('{free} free of {total}', free=size(disk.free), total=size(disk.total))}}</dd>
+  % end
+  % if usage:
+    <dt>{{_('Recordings')}}</dt><dd>{{_('{count} recordings, about {size}', count=_.number(usage.count), size=size(usage.bytes))}}</dd>
+    <dt>{{_('Oldest recording kept')}}</dt><dd>{{_.datetime(usage.oldest_started_at) if usage.oldest_started_at else '—'}}</dd>
+    <dt>{{_('Recorded a day')}}</dt><dd>{{_('{size} (average of the last 7 days)', size=size(usage.per_day))}}</dd>
+  % end
+  % if outlook:
+    <dt>{{_('Forecast')}}</dt>
+    <dd>
+    % if outlook.deleting_now:
+      {{_('Retention is deleting the oldest recordings now.')}}
+    % elif outlook.days_until_retention is not None:
+      {{_('Retention starts deleting in about {days} days.', days=_.number(outlook.days_until_retention))}}
+    % elif outlook.days_until_full is not None:
+      {{_('The disk is full in about {days} days, and retention is off.', days=_.number(outlook.days_until_full))}}
+    % else:
+      {{_('No estimate: nothing was recorded in the last 7 days.')}}
+    % end
+    </dd>
+  % end
+    <dt>{{_('Retention')}}</dt>
+    <dd>
+    % if report.retention_enabled is None:
+      —
+    % elif not report.retention_enabled:
+      {{_('Off')}}
+    % elif retention and retention.last_round_at:
+      {{_('On; last round {when}: {deleted} deleted ({total} since the engine started)', when=_.datetime(retention.last_round_at), deleted=retention.last_round_deleted, total=retention.deleted_total)}}
+    % else:
+      {{_('On')}}
+    % end
+    </dd>
+    <dt>{{_('Database snapshot')}}</dt><dd>{{_.datetime(report.database_snapshot_at) if report.database_snapshot_at else _('none yet')}}</dd>
+    <dt>{{_('Configuration copy')}}</dt><dd>{{_.datetime(report.config_copy_at) if report.config_copy_at else _('none yet')}}</dd>
+  </dl>
+</section>
+<section class="panel">
+  <h2>{{_('Lines')}}</h2>
+  % if not report.engine_running:
+  <p>{{_('The line engine is not running.')}}</p>
+  % else:
+  <div class="table-wrap">
+  <table>
+    <thead><tr><th>{{_('Line')}}</th><th>{{_('State')}}</th><th>{{_('Behind its audio')}}</th><th>{{_('At worst')}}</th><th>{{_('Audio lost')}}</th><th>{{_('Writes waiting')}}</th></tr></thead>
+    <tbody>
+    % for line in report.lines:
+      <tr><td>{{line.status.line}}</td><td>{{_.line_state(line.status.state)}}</td><td>{{'{:.2f}'.format(line.behind_s)}} s</td><td>{{'{:.2f}'.format(line.most_behind_s)}} s</td><td>{{_('{n} frames', n=line.overruns)}}</td><td>{{line.unsaved}}</td></tr>
+    % end
+    </tbody>
+  </table>
+  </div>
+  % end
+  % if report.storage_problems:
+  <h3>{{_('Storage problems the engine went on past')}}</h3>
+  <ul>
+  % for problem in report.storage_problems:
+    <li>{{_('line {line}', line=problem.line) if problem.line is not None else _('the engine')}}: {{problem.what}}: {{problem.error}} ({{_('{n} times, last {when}', n=problem.count, when=_.datetime(problem.last_at))}})</li>
+  % end
+  </ul>
+  % end
+</section>
+% system = report.system
+<section class="panel">
+  <h2>{{_('The machine')}}</h2>
+  <dl class="facts">
+    <dt>{{_('Model')}}</dt><dd>{{system.model or '—'}}</dd>
+    <dt>{{_('Temperature')}}</dt><dd>{{'{:.1f} °C'.format(system.temperature_c) if system.temperature_c is not None else '—'}}</dd>
+    <dt>{{_('Load')}}</dt><dd>{{'{:.2f}'.format(system.load_1m) if system.load_1m is not None else '—'}} ({{_('{n} CPUs', n=system.cpus)}})</dd>
+    <dt>{{_('Memory')}}</dt><dd>{{_('{free} free of {total}', free=size(system.memory_available), total=size(system.memory_total)) if system.memory_total else '—'}}</dd>
+    <dt>{{_('Running for')}}</dt><dd>{{_('{days} days', days=_.number(system.uptime_s / 86400, 1)) if system.uptime_s is not None else '—'}}</dd>
+  </dl>
+</section>
