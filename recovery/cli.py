@@ -125,6 +125,8 @@ def report_lines(
         (report.orphans_removed, "removed     {}: an empty recording (no audio) the index never "
                                  "had, with its sidecar"),
         (report.temporary_removed, "removed     {}: a temporary sidecar a crash left"),
+        (report.deletions_finished, "deleted     {}: retention had marked it deleted; its "
+                                    "file is removed now"),
         (report.sidecars_recreated, "sidecar     {}: its sidecar was missing; written again "
                                     "from the index"),
         (report.found, "found       {}: marked missing before, its file is back"),
@@ -210,6 +212,9 @@ def _summary(folder: DataFolder, report: RecoveryReport, config_problem: str | N
             f"{len(report.missing)} marked missing" if report.missing else "",
             f"{len(report.orphans_removed) + len(report.temporary_removed)} leftovers removed"
             if report.orphans_removed or report.temporary_removed
+            else "",
+            f"{len(report.deletions_finished)} deletions finished"
+            if report.deletions_finished
             else "",
             f"{len(report.sidecars_recreated) + len(report.sidecars_replaced)} sidecars "
             "written again"

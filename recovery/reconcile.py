@@ -82,6 +82,8 @@ class ReconcileReport:
     found: list[str] = field(default_factory=list)  # rows marked missing whose file is back
     orphans_removed: list[str] = field(default_factory=list)  # empty, unindexed recordings
     temporary_removed: list[str] = field(default_factory=list)  # temporary sidecars left
+    # Files of recordings retention had marked deleted when a kill stopped it.
+    deletions_finished: list[str] = field(default_factory=list)
     sidecars_recreated: list[str] = field(default_factory=list)  # written again from the index
     # Unreadable sidecars: "<sidecar>: <why>; kept at <where>", each written again.
     sidecars_replaced: list[str] = field(default_factory=list)
@@ -94,6 +96,7 @@ class ReconcileReport:
         return bool(
             self.orphans_removed
             or self.temporary_removed
+            or self.deletions_finished
             or self.sidecars_recreated
             or self.sidecars_replaced
         )
@@ -190,7 +193,11 @@ def _reconcile_file(work: _Pass, relative: str, wav_path: Path) -> bool:
     store, report = work.store, work.report
     row = store.recording_by_path(relative)
     if row is not None and row.state == "deleted":
-        return True  # retention's to finish: the row says the file goes
+        # Retention wrote the tombstone, then was stopped before the file went: finish it.
+        sidecar_path(wav_path).unlink(missing_ok=True)
+        wav_path.unlink()
+        report.deletions_finished.append(relative)
+        return False
     facts, unreadable = _sidecar_facts(work, relative, wav_path)
     if row is None and _holds_no_audio(wav_path):
         # A kill between creating the file and indexing it: nothing was recorded.

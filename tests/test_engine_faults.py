@@ -3,6 +3,7 @@ recovery itself killed at random moments, on what a crash left."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.store.db import Store
 from firmware.store.recordings import (
@@ -30,6 +32,7 @@ from tests.mount_namespace import run_in_mount_namespace
 from tests.recovery_folders import crashed_folder
 
 KILLS_DEFAULT = 5
+KILLS_RETENTION_DEFAULT = 3
 KILLS_FULL = 50
 # Recovery killed: rounds of (a fresh crashed folder, kills, one whole run).
 RECOVERY_ROUNDS_DEFAULT, RECOVERY_KILLS_PER_ROUND_DEFAULT = 2, 3
@@ -105,7 +108,7 @@ def check_no_leftovers(data_dir) -> None:
 
 def check_store_is_whole(data_dir) -> dict:
     """After recovery: every file valid and indexed, every row's file present, no call open,
-    no leftovers of a crash."""
+    no leftovers of a crash, every recording retention deleted gone from the disk."""
     root = data_dir / "recordings"
     with Store(data_dir / "linerec.db") as store:
         report = recover_data_folder(DataFolder(data_dir), time.time())  # what the next start does
@@ -128,6 +131,8 @@ def check_store_is_whole(data_dir) -> dict:
             "complete": {p: r.sha256 for p, r in rows.items() if r.state == "complete"},
             "ended_calls": {c.id for c in calls},
             "samples": {p: r.samples for p, r in rows.items()},
+            "deleted": {r.path for r in store.recordings(include_deleted=True)
+                        if r.state == "deleted"},
         }
 
 
@@ -155,8 +160,17 @@ def web_children_end(pid: int, within_s: float = 10.0) -> bool:
     return True
 
 
-def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
+def kill_at_random_moments(tmp_path, rng, kills: int, *, retention_deleting=False) -> None:
+    """Kill ``linerec run`` at random moments, and recovery after it; with
+    ``retention_deleting``, retention deletes every recording as soon as it is finished
+    (its free-space target can never be met), so kills land in its rounds too."""
     data_dir = tmp_path / "data"
+    if retention_deleting:
+        data_dir.mkdir()
+        config = default_config()
+        never_enough = dataclasses.replace(config.device.retention, min_free_gb=100_000.0)
+        device = dataclasses.replace(config.device, retention=never_enough)
+        ConfigStore(data_dir).save(dataclasses.replace(config, device=device))
     previous = {"complete": {}, "ended_calls": set()}
     for attempt in range(kills):
         process = subprocess.Popen(run_command(data_dir), stdout=subprocess.PIPE, text=True)
@@ -173,9 +187,11 @@ def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
         # Recovery killed too, part-way through the crashed folder; the next start finishes.
         kill_recovery_at_a_random_moment(data_dir, rng, (0.15, 0.5))
         now = check_store_is_whole(data_dir)
-        # Nothing finished before the kill was lost or changed.
+        # Nothing finished before the kill was lost or changed, but by retention's choice.
         for path, sha256 in previous["complete"].items():
-            assert now["complete"].get(path) == sha256, (attempt, path)
+            kept = now["complete"].get(path) == sha256
+            assert kept or path in now["deleted"], (attempt, path)
+        assert not now["deleted"] & set(now["samples"])  # a deleted one is never on the disk
         assert previous["ended_calls"] <= now["ended_calls"]
         # A recording cut off keeps every whole sample that reached the disk, and at least
         # all that its header (brought up to date every second) had promised.
@@ -185,17 +201,29 @@ def kill_at_random_moments(tmp_path, rng, kills: int) -> None:
         previous = now
     print(
         f"{kills} kills: {len(previous['complete'])} complete recordings kept, "
+        f"{len(previous['deleted'])} deleted by retention, "
         f"{len(previous['ended_calls'])} calls logged"
     )
+    if retention_deleting:
+        assert previous["deleted"], "retention deleted nothing: the trial missed it"
 
 
 def test_sigkill_at_random_moments_loses_nothing_finished(tmp_path, rng):
     kill_at_random_moments(tmp_path, rng, KILLS_DEFAULT)
 
 
+def test_sigkill_while_retention_deletes_loses_nothing_it_did_not_choose(tmp_path, rng):
+    kill_at_random_moments(tmp_path, rng, KILLS_RETENTION_DEFAULT, retention_deleting=True)
+
+
 @pytest.mark.slow
 def test_sigkill_at_fifty_random_moments(tmp_path, rng):
     kill_at_random_moments(tmp_path, rng, KILLS_FULL)
+
+
+@pytest.mark.slow
+def test_sigkill_at_fifty_random_moments_while_retention_deletes(tmp_path, rng):
+    kill_at_random_moments(tmp_path, rng, KILLS_FULL, retention_deleting=True)
 
 
 def kill_recovery_at_random_moments(tmp_path, rng, rounds: int, kills_per_round: int) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from firmware.config import Config, Line, Recording, Retention, default_config, to_plain, validate
 from firmware.schema import SchemaError
+from firmware.store import retention
 from firmware.store.audit import BOX_ACTOR, AuditLog
 from firmware.store.call_filter import CallFilter, RecordingFilter
 from firmware.store.call_search import CallSearch
@@ -361,7 +362,7 @@ def test_a_file_already_gone_is_marked_deleted_and_said_so(box, caplog):
     assert entry.detail.endswith("its file was already gone")
 
 
-def test_a_file_that_cannot_be_deleted_is_left_for_the_next_round(box, monkeypatch, caplog):
+def test_a_file_that_cannot_be_removed_is_removed_by_the_next_round(box, monkeypatch, caplog):
     stuck = box.add(1, age_days=40)
     other = box.add(1, age_days=39)
     stuck_path = box.file_of(stuck)
@@ -376,13 +377,16 @@ def test_a_file_that_cannot_be_deleted_is_left_for_the_next_round(box, monkeypat
     policy = RetentionPolicy(keep_days=((1, 30),))
     disk = DiskSpace(100 * MB, PLENTY)
     _, outcome = run_round(box.store, box.root, policy, disk, NOW)  # raises nothing
-    assert [item.recording_id for item, _ in outcome.failed] == [stuck]
-    assert [item.recording_id for item in outcome.deleted] == [other]
-    assert box.store.recording(stuck).state == "complete" and stuck_path.exists()
-    assert "cannot delete" in caplog.text and "the next round tries again" in caplog.text
+    # Its tombstone is written (the decision is made and in the audit log); its file stays.
+    assert [item.recording_id for item in outcome.leftover] == [stuck]
+    assert sorted(item.recording_id for item in outcome.deleted) == sorted([stuck, other])
+    freed = next(item for item in outcome.deleted if item.recording_id == other)
+    assert outcome.freed == freed.size  # the file that stayed frees nothing yet
+    assert box.store.recording(stuck).state == "deleted" and stuck_path.exists()
+    assert "cannot remove" in caplog.text and "the next round tries again" in caplog.text
     monkeypatch.setattr(Path, "unlink", real_unlink)
     _, again = run_round(box.store, box.root, policy, disk, NOW)
-    assert [item.recording_id for item in again.deleted] == [stuck]
+    assert not stuck_path.exists() and again.deleted == []
 
 
 def test_a_hold_placed_after_the_plan_still_saves_the_recording(box):
@@ -431,3 +435,43 @@ def test_protection_changes_are_audited_and_a_deleted_recording_cannot_be_protec
               DiskSpace(100 * MB, PLENTY), NOW)
     with pytest.raises(LegalHoldError, match="deleted by retention"):
         holds.set_recording(recording, True, AUDITOR)
+
+
+def test_a_deletion_stopped_after_its_tombstone_is_finished_by_recovery(box, monkeypatch):
+    """The tombstone is written before the file goes: a kill between the two leaves a
+    deleted row whose file is still there, and recovery removes the file, never taking the
+    recording for a lost one."""
+    going = box.add(1, age_days=40)
+    path = box.file_of(going)
+    monkeypatch.setattr(retention, "_remove_files", lambda root, marked, done: None)  # killed
+    run_round(box.store, box.root, RetentionPolicy(keep_days=((1, 30),)),
+              DiskSpace(100 * MB, PLENTY), NOW)
+    assert box.store.recording(going).state == "deleted" and path.exists()
+    report = reconcile(box.store, box.root)
+    assert report.deletions_finished == [box.store.recording(going).path]
+    assert not path.exists() and not path.with_suffix(".json").exists()
+    assert box.store.recording(going).state == "deleted" and report.missing == []
+
+
+def test_a_full_database_lets_the_files_go_first_to_make_room(box, monkeypatch):
+    """On a disk so full that the tombstones cannot be written, the files go first, then
+    their rows are marked: retention never deadlocks on the room it is there to make."""
+    going = box.add(1, age_days=40)
+    path = box.file_of(going)
+    real = retention._mark_deleted
+    calls = []
+
+    def full_the_first_time(*args, **kwargs):
+        calls.append(path.exists())
+        if len(calls) == 1:
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorname = "SQLITE_FULL"
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retention, "_mark_deleted", full_the_first_time)
+    _, outcome = run_round(box.store, box.root, RetentionPolicy(keep_days=((1, 30),)),
+                           DiskSpace(100 * MB, PLENTY), NOW)
+    assert calls == [True, False]  # the second try came after the file was gone
+    assert [item.recording_id for item in outcome.deleted] == [going]
+    assert box.store.recording(going).state == "deleted" and not path.exists()

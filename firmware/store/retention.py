@@ -17,14 +17,19 @@ Never deleted: a recording still being written, one under legal hold
 ``keep_until_backed_up`` one that no backup has copied (``backed_up_at``
 unset). With retention turned off, nothing at all.
 
-``carry_out`` deletes a planned recording's file and sidecar and turns its
-index row into a tombstone (state ``deleted``, with when and why; its path,
-hash and times stay), writing each deletion to the audit log as the box's
-own act (``BOX_ACTOR``) in the same transaction. Each recording's hold is
+``carry_out`` turns each planned recording's index row into a tombstone
+(state ``deleted``, with when and why; its path, hash and times stay) and
+writes the deletion to the audit log as the box's own act (``BOX_ACTOR``),
+in one transaction; then it removes the files. Each recording's hold is
 checked again in that transaction, so a hold placed after the plan was made
-still saves it. A file that is already gone is recorded as deleted; one that
-cannot be deleted is logged and left for the next round. Nothing raises into
-the caller for a file or database problem.
+still saves it. The tombstone comes first, so a kill between the two leaves
+a tombstone whose file is still there, which recovery finishes deleting;
+never a recording that looks lost. Only when the database itself cannot
+be written for lack of space (it lives on the same disk) do the files go
+first, to make the room the tombstones need. A file that is already gone
+is recorded as deleted; one that cannot be removed is logged, and the next
+round (``remove_leftovers``) or recovery at the next start removes it.
+Nothing raises into the caller for a file or database problem.
 
 Standard library only, so that the engine and recovery can both use it.
 """
@@ -268,63 +273,81 @@ class Outcome:
     already_gone: list[Deletion] = field(default_factory=list)  # among deleted
     failed: list[tuple[Deletion, str]] = field(default_factory=list)  # left for the next round
     kept: list[Deletion] = field(default_factory=list)  # held or changed since the plan
+    leftover: list[Deletion] = field(default_factory=list)  # among deleted: its file stayed
 
     @property
     def freed(self) -> int:
-        return sum(item.size for item in self.deleted if item not in self.already_gone)
+        kept_on_disk = self.already_gone + self.leftover
+        return sum(item.size for item in self.deleted if item not in kept_on_disk)
 
 
 def carry_out(
     store: Store, root: Path, deletions: Iterable[Deletion], now: float,
     *, keep_until_backed_up: bool = False,
 ) -> Outcome:
-    """Delete each recording's file and sidecar, mark its row deleted with its reason,
-    and write it to the audit log; see the module's docstring. Never raises for a file
-    or database problem: it is logged and in the outcome, and the next round tries again.
+    """Mark each recording deleted (with its reason, in the audit log too), then remove its
+    file and sidecar; see the module's docstring. Never raises for a file or database
+    problem: it is logged and in the outcome, and the next round tries again.
     """
     outcome = Outcome()
-    audit = AuditLog(store)
     pending = list(deletions)
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         done = Outcome()
         try:
-            with store.transaction() as connection:
-                folders: set[Path] = set()
-                for item in batch:
-                    _delete_one(connection, root, item, now=now, done=done, folders=folders,
-                                keep_until_backed_up=keep_until_backed_up, audit=audit)
-                for folder in folders:  # the unlinks survive a power cut before the rows say so
-                    try:
-                        fsync_directory(folder)
-                    except OSError as error:
-                        log.warning("%s: cannot flush the folder: %s", folder,
-                                    error.strerror or error)
+            marked = _mark_deleted(
+                store, root, batch, now, keep_until_backed_up=keep_until_backed_up, done=done
+            )
         except sqlite3.Error as error:
-            # Files removed in this batch stay removed; their rows are marked in the next
-            # round ("its file was already gone").
-            log.warning("retention: cannot mark %d recordings deleted in the index: %s; "
-                        "the next round tries again", len(batch), error)
-            outcome.failed.extend((item, f"database: {error}") for item in batch)
-            continue
+            if getattr(error, "sqlite_errorname", "") != "SQLITE_FULL":
+                log.warning("retention: cannot mark %d recordings deleted in the index: %s; "
+                            "the next round tries again", len(batch), error)
+                outcome.failed.extend((item, f"database: {error}") for item in batch)
+                continue
+            done = _room_first(store, root, batch, now, keep_until_backed_up)
+        else:
+            _remove_files(root, marked, done)
         outcome.deleted += done.deleted
         outcome.already_gone += done.already_gone
         outcome.failed += done.failed
         outcome.kept += done.kept
+        outcome.leftover += done.leftover
     return outcome
 
 
-def _delete_one(
-    connection: sqlite3.Connection,
-    root: Path,
-    item: Deletion,
-    *,
-    now: float,
-    keep_until_backed_up: bool,
+def _mark_deleted(
+    store: Store, root: Path, batch: list[Deletion], now: float, *,
+    keep_until_backed_up: bool, done: Outcome,
+) -> list[tuple[Deletion, Path]]:
+    """The tombstones and audit entries of a batch, in one transaction; what may go."""
+    audit = AuditLog(store)
+    marked = []
+    with store.transaction() as connection:
+        for item in batch:
+            found = _deletable(connection, root, item, keep_until_backed_up, done)
+            if found is None:
+                continue
+            path, sha256 = found
+            connection.execute(
+                "UPDATE recordings SET state = 'deleted', deleted_at = ?, delete_reason = ? "
+                "WHERE id = ?",
+                (now, item.reason, item.recording_id),
+            )
+            detail = f"{item.reason}; {item.path}; SHA-256 {sha256 or '-'}"
+            if not path.exists():
+                detail += "; its file was already gone"
+            audit.record("retention_deleted", username=BOX_ACTOR,
+                         target=f"recording {item.recording_id}", detail=detail, at=now,
+                         within=connection)
+            marked.append((item, path))
+    return marked
+
+
+def _deletable(
+    connection: sqlite3.Connection, root: Path, item: Deletion, keep_until_backed_up: bool,
     done: Outcome,
-    folders: set[Path],
-    audit: AuditLog,
-) -> None:
+) -> tuple[Path, str | None] | None:
+    """The file and hash of a planned recording that may still go, or None (kept, failed)."""
     row = connection.execute(
         f"SELECT r.state, r.sha256, r.backed_up_at, {held_sql()} FROM recordings r "
         "LEFT JOIN calls c ON c.id = r.call_id WHERE r.id = ?",
@@ -334,50 +357,111 @@ def _delete_one(
         keep_until_backed_up and row[2] is None
     ):
         done.kept.append(item)  # held, or no longer finished, since the plan was made
-        return
-    sha256 = row[1]
+        return None
     try:
-        path = _inside(root, item.path)
+        return _inside(root, item.path), row[1]
     except ValueError as error:
         log.error("retention: recording %d not deleted: %s", item.recording_id, error)
         done.failed.append((item, str(error)))
-        return
+        return None
+
+
+def _remove_files(root: Path, marked: list[tuple[Deletion, Path]], done: Outcome) -> None:
+    """Remove the files of recordings already marked deleted, and flush their folders."""
+    folders = set()
+    for item, path in marked:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            log.info("retention: %s was already gone; its row is marked deleted", path)
+            done.already_gone.append(item)
+        except OSError as error:
+            # Marked deleted all the same: the next round, or recovery, removes the file.
+            log.warning("retention: cannot remove %s: %s; the next round tries again", path,
+                        error.strerror or error)
+            done.leftover.append(item)
+        try:
+            path.with_suffix(".json").unlink(missing_ok=True)
+        except OSError as error:  # the audio is gone; a stray sidecar is only untidy
+            log.warning("retention: cannot delete the sidecar of %s: %s", path,
+                        error.strerror or error)
+        folders.add(path.parent)
+        done.deleted.append(item)
+    _flush_folders(folders)
+
+
+def _room_first(
+    store: Store, root: Path, batch: list[Deletion], now: float, keep_until_backed_up: bool,
+) -> Outcome:
+    """The database is full too: remove the files first, then mark their rows."""
+    done = Outcome()
+    connection = store.connection()
+    gone = []
+    for item in batch:
+        found = _deletable(connection, root, item, keep_until_backed_up, done)
+        if found is None:
+            continue
+        for path in (found[0], found[0].with_suffix(".json")):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                log.warning("retention: cannot remove %s: %s", path, error.strerror or error)
+        gone.append(item)
+    _flush_folders({_inside(root, item.path).parent for item in gone})
     try:
-        path.unlink()
-        gone = False
-    except FileNotFoundError:
-        gone = True
-    except OSError as error:
-        log.warning("retention: cannot delete %s: %s; the next round tries again", path,
-                    error.strerror or error)
-        done.failed.append((item, error.strerror or str(error)))
-        return
-    try:
-        path.with_suffix(".json").unlink(missing_ok=True)
-    except OSError as error:  # the audio is gone; a stray sidecar is only untidy
-        log.warning("retention: cannot delete the sidecar of %s: %s", path,
-                    error.strerror or error)
-    folders.add(path.parent)
-    connection.execute(
-        "UPDATE recordings SET state = 'deleted', deleted_at = ?, delete_reason = ? "
-        "WHERE id = ?",
-        (now, item.reason, item.recording_id),
-    )
-    detail = f"{item.reason}; {item.path}; SHA-256 {sha256 or '-'}"
-    if gone:
-        detail += "; its file was already gone"
-        log.info("retention: %s was already gone; its row is marked deleted", path)
-        done.already_gone.append(item)
-    audit.record("retention_deleted", username=BOX_ACTOR, target=f"recording {item.recording_id}",
-                 detail=detail, at=now, within=connection)
-    done.deleted.append(item)
+        _mark_deleted(store, root, gone, now, keep_until_backed_up=False, done=Outcome())
+    except sqlite3.Error as error:
+        # The next round finds them gone and marks them ("its file was already gone").
+        log.warning("retention: made room, but cannot mark %d recordings deleted yet: %s",
+                    len(gone), error)
+    done.deleted += gone
+    return done
+
+
+def _flush_folders(folders: set[Path]) -> None:
+    """The removals survive a power cut."""
+    for folder in folders:
+        try:
+            fsync_directory(folder)
+        except OSError as error:
+            log.warning("%s: cannot flush the folder: %s", folder, error.strerror or error)
+
+
+LEFTOVER_DAYS = 2  # how far back a round looks for files its deletions left behind
+
+
+def remove_leftovers(store: Store, root: Path, now: float) -> list[Path]:
+    """Remove the files that recent deletions could not (a file locked, a passing error);
+    return those removed. Recovery does the same for every deleted recording."""
+    rows = store.connection().execute(
+        "SELECT path FROM recordings WHERE state = 'deleted' AND deleted_at >= ?",
+        (now - LEFTOVER_DAYS * DAY_S,),
+    ).fetchall()
+    removed = []
+    for (relative,) in rows:
+        try:
+            path = _inside(root, relative)
+        except ValueError:
+            continue
+        if not path.exists():
+            continue
+        try:
+            path.unlink()
+            path.with_suffix(".json").unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("retention: cannot remove %s: %s", path, error.strerror or error)
+            continue
+        removed.append(path)
+    _flush_folders({path.parent for path in removed})
+    return removed
 
 
 def run_round(
     store: Store, root: Path, policy: RetentionPolicy, disk: DiskSpace, now: float,
     *, emergency: bool = False,
 ) -> tuple[Plan, Outcome]:
-    """Plan and carry out one round."""
+    """Plan and carry out one round (after removing what earlier rounds left behind)."""
+    remove_leftovers(store, root, now)
     planned = plan(store, root, policy, disk, now, emergency=emergency)
     outcome = carry_out(store, root, planned.deletions, now,
                         keep_until_backed_up=policy.keep_until_backed_up)

@@ -15,7 +15,7 @@ from firmware.store.legal_hold import Actor, LegalHold, LegalHoldError
 from webui.context import Ctx
 from webui.pages.calls import may_hold
 from webui.pages.customers import visible_customer
-from webui.pages.recordings import _row as visible_recording
+from webui.pages.recordings import visible_recording
 
 
 def _actor(ctx: Ctx) -> Actor:

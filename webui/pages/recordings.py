@@ -64,7 +64,7 @@ def _need_any_recording_flag(ctx: Ctx) -> None:
         ctx.fail(403, "You do not have permission for this.")
 
 
-def _row(ctx: Ctx, recording_id: int) -> RecordingRow:
+def visible_recording(ctx: Ctx, recording_id: int) -> RecordingRow:
     """The recording, if it is on a line this user may see; 404 otherwise (either way)."""
     row = CallSearch(ctx.deps.store).recording(
         recording_id, ctx.principal.line_scope(), customer_scope(ctx)
@@ -124,7 +124,7 @@ def recordings_page(ctx: Ctx) -> str:
 
 def recording_page(ctx: Ctx, recording_id: int, verification: dict | None = None) -> str:
     _need_any_recording_flag(ctx)
-    row = _row(ctx, recording_id)
+    row = visible_recording(ctx, recording_id)
     hold = ctx.query("hold")
     return ctx.render(
         "recording.tpl",
@@ -144,7 +144,7 @@ def recording_page(ctx: Ctx, recording_id: int, verification: dict | None = None
 
 def recording_notes(ctx: Ctx, recording_id: int):
     """Notes and tags, changed by someone who may listen to the recording."""
-    row = _row(ctx, recording_id)
+    row = visible_recording(ctx, recording_id)
     notes = ctx.form("notes")
     tags = parse_tags(ctx.form("tags"))
     try:
@@ -188,7 +188,7 @@ def _ranged(
 
 def recording_audio(ctx: Ctx, recording_id: int):
     """The recording as PCM16 WAV for the player, with byte ranges for seeking."""
-    row = _row(ctx, recording_id)
+    row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
     try:
         view = pcm_view(path, still_recording=row.recording.state == "recording")
@@ -217,7 +217,7 @@ def download_name(row: RecordingRow) -> str:
 
 def recording_download(ctx: Ctx, recording_id: int):
     """The file exactly as stored (its SHA-256 is the one in the index)."""
-    row = _row(ctx, recording_id)
+    row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
     size = path.stat().st_size
     ctx.audit("download", f"recording {row.recording.id}", row.recording.sha256 or "")
@@ -259,7 +259,7 @@ def verify(ctx: Ctx, row: RecordingRow) -> dict:
 
 
 def recording_verify(ctx: Ctx, recording_id: int) -> str:
-    row = _row(ctx, recording_id)
+    row = visible_recording(ctx, recording_id)
     result = verify(ctx, row)
     ctx.audit("verify", f"recording {row.recording.id}", result["verdict"])
     if ctx.wants_json:

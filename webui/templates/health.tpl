@@ -29,8 +29,12 @@
     <dd>
     % if outlook.deleting_now:
       {{_('Retention is deleting the oldest recordings now.')}}
+    % elif outlook.days_until_retention is not None and outlook.days_until_retention > 3650:
+      {{_('Retention will not need to delete for more than ten years at this rate.')}}
     % elif outlook.days_until_retention is not None:
       {{_('Retention starts deleting in about {days} days.', days=_.number(outlook.days_until_retention))}}
+    % elif outlook.days_until_full is not None and outlook.days_until_full > 3650:
+      {{_('The disk will not fill for more than ten years at this rate.')}}
     % elif outlook.days_until_full is not None:
       {{_('The disk is full in about {days} days, and retention is off.', days=_.number(outlook.days_until_full))}}
     % else:
