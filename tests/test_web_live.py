@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from firmware.store.crm import CustomerNumber
 from firmware.store.scopes import EVERYTHING
 from tests.web_client import web_box
 from webui.pages import live
+from webui.streams import EVENT_STREAMS_PER_USER
 
 CALLER = "13800138000"
 CALLER_E164 = "+8613800138000"
@@ -237,3 +239,125 @@ def test_the_engine_going_away_is_shown(box):
     assert name == "lines" and data["connected"] is False
     assert data["lines"][0]["state"] == "offline"
     stream.close()
+
+
+# ---- streams follow their user's rights; no user takes every slot -------------------------
+
+
+def test_a_revoked_line_is_not_told_after_the_revocation(box):
+    ana = box.signed_in("ana")
+    stream = Stream(ana)
+    assert stream.next()[0] == "lines"
+    first = incoming_call(box, line=1)
+    ring(box, 1, first)
+    assert stream.next()[1]["call_id"] == first  # her line: told
+    stream.next()  # its pop
+    box.deps.accounts.update_user(box.ids["ana"], lines=frozenset({2}))  # an admin moves her
+    second = incoming_call(box, line=1)
+    ring(box, 1, second)  # not hers any more
+    on_two = incoming_call(box, line=2)
+    ring(box, 2, on_two)
+    name, told = stream.next()
+    assert (name, told["line"], told["call_id"]) == ("line", 2, on_two)  # line 1 was skipped
+    stream.close()
+
+
+def test_a_revoked_pop_flag_stops_the_cards_at_once(box):
+    ana = box.signed_in("ana")
+    stream = Stream(ana)
+    stream.next()
+    box.deps.accounts.update_user(box.ids["ana"], permissions={"customers_view"})
+    call = incoming_call(box, line=1)
+    ring(box, 1, call)
+    assert stream.next()[0] == "line"
+    hang = contract.CallEnded(1, call, LineStatus(1), outcome="missed")
+    box.deps.engine.dispatch(hang)
+    assert stream.next()[0] == "line"  # a line change, and never a pop in between
+    stream.close()
+
+
+def test_signing_out_ends_the_users_open_streams_at_once(box):
+    ana = box.signed_in("ana")
+    stream = Stream(ana)
+    stream.next()
+    ended = threading.Event()
+
+    def read_to_the_end() -> None:
+        for _ in stream.messages:
+            pass
+        ended.set()
+
+    reader = threading.Thread(target=read_to_the_end, daemon=True)
+    reader.start()
+    started = time.monotonic()
+    box.deps.accounts.delete_sessions_of(box.ids["ana"])  # signed out everywhere
+    assert ended.wait(3), "the stream went on after the sign-out"
+    assert time.monotonic() - started < 1.0  # not at the next heartbeat: at once
+    stream.close()
+    assert box.deps.event_slots.held(box.ids["ana"]) == 0
+
+
+def test_one_user_cannot_take_every_stream_even_racing(box):
+    ana = box.signed_in("ana")
+    results = []
+    opened = []
+    lock = threading.Lock()
+    go = threading.Barrier(20)
+
+    def open_one() -> None:
+        go.wait()
+        status, _, body = ana.stream("/events")
+        with lock:
+            results.append(status)
+            if status == 200:
+                opened.append(body)
+
+    threads = [threading.Thread(target=open_one) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    allowed = EVENT_STREAMS_PER_USER
+    assert sorted(results) == [200] * allowed + [503] * (20 - allowed)
+    boss = box.signed_in("boss")
+    status, _, theirs = boss.stream("/events")  # someone else still gets one
+    assert status == 200
+    theirs.close()
+    for body in opened:
+        body.close()
+    assert box.deps.event_slots.held() == 0
+
+
+def test_a_live_listen_ends_when_its_right_is_revoked(box, monkeypatch):
+    from webui.pages import listen  # noqa: PLC0415
+
+    class Engine:
+        """Audio as a socket would give it: a frame at a time, for ever."""
+
+        def __init__(self) -> None:
+            self.closed = False
+
+        def recv(self, size):
+            time.sleep(0.005)
+            return b"\0" * 320
+
+        def settimeout(self, seconds):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    engine = Engine()
+    monkeypatch.setattr(listen, "listen", lambda *args, **kwargs: engine)
+    box.deps.accounts.update_user(box.ids["ana"], permissions={"live_listen"})
+    ana = box.signed_in("ana")
+    status, _, body = ana.stream("/lines/1/listen")
+    assert status == 200
+    chunks = iter(body)
+    for _ in range(5):
+        next(chunks)
+    box.deps.accounts.update_user(box.ids["ana"], permissions=set())
+    left = sum(1 for _ in chunks)  # the relay ends by itself
+    assert left <= 1  # at most the chunk already on its way
+    body.close()
+    assert engine.closed and box.deps.listen_slots.held() == 0

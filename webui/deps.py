@@ -16,8 +16,16 @@ from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
 from firmware.store.db import Store
 from webui.auth import Sessions, SignInLimiter
-from webui.engine_link import EngineLink
+from webui.engine_link import EngineLink, RightsChanged
 from webui.storage import StorageWatch
+from webui.streams import (
+    EVENT_STREAMS,
+    EVENT_STREAMS_PER_USER,
+    LISTENERS,
+    LISTENERS_PER_USER,
+    RightsWatch,
+    StreamSlots,
+)
 
 
 @dataclass
@@ -30,7 +38,10 @@ class WebDeps:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
 
     def __post_init__(self) -> None:
-        self.accounts = Accounts(self.store)
+        self.rights = RightsWatch()
+        self.accounts = Accounts(self.store, on_change=self._rights_changed)
+        self.event_slots = StreamSlots(EVENT_STREAMS, EVENT_STREAMS_PER_USER)
+        self.listen_slots = StreamSlots(LISTENERS, LISTENERS_PER_USER)
         self.customers = Customers(self.store)
         self.audit = AuditLog(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
@@ -38,6 +49,10 @@ class WebDeps:
         self.config_store = ConfigStore(self.folder.root)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
+
+    def _rights_changed(self) -> None:
+        self.rights.changed()
+        self.engine.notify(RightsChanged())  # idle event streams wake up and check
 
     def config(self) -> Config:
         """The device configuration, read again only when its file changed."""

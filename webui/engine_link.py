@@ -10,10 +10,10 @@ connection of their own, so they never wait behind the event stream.
 
 Besides the engine's events (``firmware.link.contract``), subscribers get
 the link's own news: ``LinesReset`` (every line's status was read afresh),
-``EngineConnection`` (the engine came or went) and ``Closing`` (the web
-process is shutting down). A subscriber that does not keep up loses its
-subscription (``overflowed``) rather than slowing the link down; its
-browser reconnects.
+``EngineConnection`` (the engine came or went), ``Closing`` (the web
+process is shutting down) and ``RightsChanged`` (told by ``notify``). A
+subscriber that does not keep up loses its subscription (``overflowed``)
+rather than slowing the link down; its browser reconnects.
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ class Closing:
     """The web process is shutting down: event streams end."""
 
 
-News = contract.Event | LinesReset | EngineConnection | Closing
+@dataclass(frozen=True)
+class RightsChanged:
+    """Someone's rights may have changed: open streams check their user again."""
+
+
+News = contract.Event | LinesReset | EngineConnection | Closing | RightsChanged
 
 
 class Subscription:
@@ -137,6 +142,10 @@ class EngineLink:
         with self._lock:
             self._lines[event.line] = event.status
         self._fan_out(event)
+
+    def notify(self, news: News) -> None:
+        """Hand ``news`` of the web's own to every subscriber."""
+        self._fan_out(news)
 
     def _fan_out(self, event: News) -> None:
         with self._lock:

@@ -19,14 +19,13 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from webui.app import make_app
 from webui.deps import WebDeps, open_deps
-from webui.pages.listen import MAX_LISTENERS
-from webui.pages.live import MAX_STREAMS
+from webui.streams import EVENT_STREAMS, LISTENERS
 from webui.tls import ensure_certificate
 
 log = logging.getLogger(__name__)
 
 # Every event stream and every live listen holds one; the rest serve pages.
-SERVER_THREADS = MAX_STREAMS + MAX_LISTENERS + 40
+SERVER_THREADS = EVENT_STREAMS + LISTENERS + 40
 MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from firmware.store.db import Store, StoreError
@@ -73,10 +74,16 @@ def _flags(text: str) -> frozenset[str]:
 
 
 class Accounts:
-    """The users, groups and sessions of one store."""
+    """The users, groups and sessions of one store.
 
-    def __init__(self, store: Store) -> None:
+    ``on_change`` is told after every change that can change what someone may see
+    or do (a user's rights, lines or group, a group, a password, a session ended),
+    so that streams already open can check their user again.
+    """
+
+    def __init__(self, store: Store, on_change: Callable[[], None] = lambda: None) -> None:
         self.store = store
+        self.on_change = on_change
 
     # ---- users ------------------------------------------------------------------
 
@@ -218,6 +225,7 @@ class Accounts:
                     "INSERT INTO user_lines (user_id, line) VALUES (?, ?)",
                     [(user_id, int(line)) for line in sorted(changes["lines"])],
                 )
+        self.on_change()
         user = self.user(user_id)
         if user is None:
             raise AccountError(f"no user with id {user_id}")
@@ -229,11 +237,13 @@ class Accounts:
                 "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
                 (password_hash, time.time(), user_id),
             )
+        self.on_change()
 
     def delete_user(self, user_id: int) -> None:
         """Remove a user; what they added stays (its ``added_by`` becomes empty)."""
         with self.store.transaction() as connection:
             connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        self.on_change()
 
     def line_users(self, line: int) -> list[User]:
         """The users associated with ``line``."""
@@ -248,6 +258,7 @@ class Accounts:
                 "(SELECT 1 FROM users WHERE id = ?)",
                 [(user_id, line, user_id) for user_id in sorted(user_ids)],
             )
+        self.on_change()
 
     def active_supers(self) -> list[User]:
         return self._users("u.level = 'super' AND u.active = 1")
@@ -285,11 +296,13 @@ class Accounts:
                 connection.execute("UPDATE groups SET name = ? WHERE id = ?", (name, group_id))
         except sqlite3.IntegrityError as error:
             raise AccountError(f"the group name {name!r} is taken") from error
+        self.on_change()
 
     def delete_group(self, group_id: int) -> None:
         """Remove a group; its members stay, in no group."""
         with self.store.transaction() as connection:
             connection.execute("DELETE FROM groups WHERE id = ?", (group_id,))
+        self.on_change()
 
     # ---- sessions ---------------------------------------------------------------
 
@@ -332,6 +345,7 @@ class Accounts:
     def delete_session(self, token_hash: str) -> None:
         with self.store.transaction() as connection:
             connection.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+        self.on_change()
 
     def delete_sessions_of(self, user_id: int, keep: str | None = None) -> int:
         """End every session of a user (but ``keep``); returns how many ended."""
@@ -339,9 +353,12 @@ class Accounts:
             cursor = connection.execute(
                 "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", (user_id, keep)
             )
+        self.on_change()
         return cursor.rowcount
 
     def purge_sessions(self, now: float) -> int:
         with self.store.transaction() as connection:
             cursor = connection.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+        if cursor.rowcount:
+            self.on_change()
         return cursor.rowcount

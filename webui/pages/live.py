@@ -21,10 +21,10 @@ from firmware.link.contract import LineStatus
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
-from webui.engine_link import Closing, EngineConnection, LinesReset, News
+from webui.engine_link import Closing, EngineConnection, LinesReset, News, RightsChanged
+from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
-MAX_STREAMS = 100  # each open stream holds one server thread
 POP_EVENTS = (contract.CallStarted, contract.CallerIdKnown, contract.CallAnswered)
 RECENT_CALLS = 5
 RECENT_CONTACTS = 5
@@ -221,34 +221,48 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
 
 
 def events(ctx: Ctx):
-    """The Server-Sent Events stream of this browser."""
+    """The Server-Sent Events stream of this browser (its tabs share it: see app.js).
+
+    Each user may hold a few (``webui.streams``); the user's rights are checked
+    again whenever they may have changed, before the next event goes out, and
+    the stream ends when the session does.
+    """
     link = ctx.deps.engine
-    if link.subscriber_count >= MAX_STREAMS:
+    slot = ctx.deps.event_slots.take(ctx.user.id)
+    if slot is None:
         ctx.response.set_header("Retry-After", "10")
         ctx.fail(503, "Too many open pages; close some and reload.")
     ctx.response.content_type = "text/event-stream; charset=utf-8"
     ctx.response.set_header("Cache-Control", "no-cache, no-store")
     ctx.response.set_header("X-Accel-Buffering", "no")
     subscription = link.subscribe()
-    session_token = ctx.session_token
+    rights = ctx.deps.rights
 
     def stream() -> Iterator[str]:
         popped: set[int] = set()
-        with subscription:
-            yield "retry: 2000\n\n"
-            yield from _translate(ctx, LinesReset(), popped)
-            next_check = time.monotonic() + HEARTBEAT_S
-            while not subscription.overflowed:
-                event = subscription.get(timeout=HEARTBEAT_S)
-                if link.closing or isinstance(event, Closing):
-                    return
-                if event is not None:
-                    yield from _translate(ctx, event, popped)
-                if time.monotonic() >= next_check:
-                    # Signed out elsewhere (or the session expired): the stream ends too.
-                    if ctx.deps.sessions.resolve(session_token) is None:
+        seen = rights.generation
+        try:
+            with subscription:
+                yield "retry: 2000\n\n"
+                yield from _translate(ctx, LinesReset(), popped)
+                next_check = time.monotonic() + HEARTBEAT_S
+                while not subscription.overflowed:
+                    event = subscription.get(timeout=HEARTBEAT_S)
+                    if link.closing or isinstance(event, Closing):
                         return
-                    yield ": still here\n\n"
-                    next_check = time.monotonic() + HEARTBEAT_S
+                    if rights.generation != seen or time.monotonic() >= next_check:
+                        # Rights changed, or time to look: signed out or expired ends it.
+                        seen = rights.generation
+                        principal = recheck(ctx.deps, ctx.session_token)
+                        if principal is None:
+                            return
+                        ctx.principal = principal
+                        if time.monotonic() >= next_check:
+                            yield ": still here\n\n"
+                            next_check = time.monotonic() + HEARTBEAT_S
+                    if event is not None and not isinstance(event, RightsChanged):
+                        yield from _translate(ctx, event, popped)
+        finally:
+            slot.release()
 
     return stream()

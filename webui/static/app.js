@@ -1,7 +1,8 @@
 /* linerec: the small script every page loads.
  *
  * - the event stream (/events): line states on the live page, the caller's
- *   card popping up on any page, the engine-offline banner;
+ *   card popping up on any page, the engine-offline banner; one stream per
+ *   browser, shared by its tabs (see "the event stream" below);
  * - forms inside a popped card are sent in the background, so the card stays;
  * - forms with data-confirm ask before they are sent;
  * - call timers on the live page.
@@ -178,26 +179,122 @@
   });
 
   // ---- the event stream ------------------------------------------------------------
+  //
+  // A browser keeps at most six connections to the box, and its back/forward
+  // cache keeps the pages left behind: a stream per page would soon use them
+  // all up and leave the next page waiting. So one tab of the browser holds
+  // the stream (whichever holds the Web Lock "linerec-events") and passes on
+  // what it hears to the other tabs by a BroadcastChannel; a tab that opens
+  // asks for what it missed ("hello") and the holder tells it again. A page
+  // that is left closes its stream and lets go of the lock, so another tab
+  // takes over; coming back from the cache, it joins again. Where the
+  // browser has no Web Locks (an old one, or plain HTTP to another machine)
+  // each page has a stream of its own, still closed when it is left.
 
-  function connect() {
-    const url = document.body.dataset.events;
-    if (!url || !window.EventSource) return;
-    const source = new EventSource(url);
-    linerec.events = source;
-    const offline = document.getElementById("engine-offline");
-    source.addEventListener("lines", (message) => {
-      const data = JSON.parse(message.data);
+  const LOCK = "linerec-events";
+  const handlers = {
+    lines: (data) => {
+      const offline = document.getElementById("engine-offline");
       if (offline) offline.hidden = data.connected;
       data.lines.forEach(updateLine);
       linerec.streamReady = true;
-    });
-    source.addEventListener("line", (message) => updateLine(JSON.parse(message.data)));
-    source.addEventListener("pop", (message) => showPop(JSON.parse(message.data)));
-    source.addEventListener("pop_end", (message) => endPop(JSON.parse(message.data)));
+    },
+    line: updateLine,
+    pop: (data) => showPop(data),
+    pop_end: endPop,
+  };
+  const heard = { lines: null, pops: new Map() }; // what a newcomer tab is told again
+  let source = null;
+  let channel = null;
+  let letGo = null; // resolves the lock's promise: another tab may take the stream
+
+  function remember(name, data) {
+    if (name === "lines") {
+      heard.lines = data;
+    } else if (name === "line" && heard.lines) {
+      const others = heard.lines.lines.filter((status) => status.line !== data.line);
+      heard.lines = { connected: heard.lines.connected, lines: [...others, data] };
+    } else if (name === "pop") {
+      heard.pops.set(data.call_id, data);
+    } else if (name === "pop_end") {
+      heard.pops.delete(data.call_id);
+    }
   }
 
+  function hear(name, data) {
+    remember(name, data);
+    handlers[name](data);
+  }
+
+  function tellAgain() {
+    if (heard.lines) channel.postMessage({ name: "lines", data: heard.lines });
+    heard.pops.forEach((data) => channel.postMessage({ name: "pop", data: data }));
+  }
+
+  function openStream(url, share, retryS = 2) {
+    const opened = new EventSource(url);
+    source = opened;
+    linerec.events = opened;
+    Object.keys(handlers).forEach((name) => {
+      opened.addEventListener(name, (message) => {
+        const data = JSON.parse(message.data);
+        hear(name, data);
+        if (share && channel) channel.postMessage({ name: name, data: data });
+        retryS = 2;
+      });
+    });
+    // The browser tries again by itself after a dropped connection, but not after an
+    // error answer (too many streams, the box restarting): then this page does, later.
+    opened.addEventListener("error", () => {
+      if (opened.readyState !== EventSource.CLOSED || source !== opened) return;
+      setTimeout(() => {
+        if (source === opened) openStream(url, share, Math.min(retryS * 2, 30));
+      }, retryS * 1000);
+    });
+  }
+
+  function join() {
+    const url = document.body.dataset.events;
+    if (!url || !window.EventSource) return;
+    if (!window.BroadcastChannel || !navigator.locks) {
+      openStream(url, false);
+      return;
+    }
+    channel = new BroadcastChannel(LOCK);
+    channel.onmessage = (message) => {
+      const { name, data } = message.data;
+      if (name === "hello") {
+        if (source) tellAgain();
+      } else if (handlers[name]) {
+        hear(name, data);
+      }
+    };
+    channel.postMessage({ name: "hello" });
+    navigator.locks.request(LOCK, () => {
+      if (!channel) return null; // left meanwhile
+      openStream(url, true);
+      return new Promise((resolve) => {
+        letGo = resolve;
+      });
+    });
+  }
+
+  function leave() {
+    if (source) source.close();
+    source = null;
+    if (letGo) letGo();
+    letGo = null;
+    if (channel) channel.close();
+    channel = null;
+  }
+
+  window.addEventListener("pagehide", leave);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) join(); // back from the back/forward cache
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
-    connect();
+    join();
     if (document.getElementById("lines")) {
       tick();
       setInterval(tick, 1000);
