@@ -57,3 +57,31 @@ def test_filters_and_pages(office, monkeypatch):
     assert not set(rows(first)) & set(rows(second))
     for query in ("action=drop", "page=-1", "page=abc", "user=" + "x" * 500):
         assert auditor.get(f"/audit?{query}").status == 200, query
+
+
+def test_an_auditor_limited_to_some_lines_reads_only_what_concerns_them(office):
+    """Decided: an auditor who sees every line (or an admin) reads every entry; one limited
+    to some lines reads the entries about their lines' recordings, calls and the lines
+    themselves, and their own doings: not other users' sign-ins, nor the settings."""
+    store = office.deps.store
+    on_line = {line: [r.id for r in store.recordings() if r.line == line] for line in (1, 3)}
+    office.deps.accounts.update_user(office.ids["aud"], permissions={"audit"}, lines={3})
+    log = office.deps.audit
+    log.record("listen", username="boss", user_id=office.ids["boss"],
+               target=f"recording {on_line[3][0]}", at=T0 + 100)
+    log.record("live_listen", username="boss", user_id=office.ids["boss"], target="line 3",
+               at=T0 + 101)
+    log.record("live_listen", username="boss", user_id=office.ids["boss"], target="line 1",
+               at=T0 + 102)
+    log.record("settings_changed", username="boss", user_id=office.ids["boss"],
+               target="device configuration", at=T0 + 103)
+    limited = office.signed_in("aud")
+    page = limited.get("/audit").text
+    targets = set(re.findall(r'<td class="c-subject">(.*?)</td>', page, re.S))
+    shown = {re.sub(r"<[^>]+>", "", target).strip() for target in targets}
+    assert f"recording {on_line[3][0]}" in shown and "line 3" in shown  # their line's
+    assert "line 1" not in shown and "device configuration" not in shown
+    assert not any(f"recording {rid}" in shown for rid in on_line[1])  # ana's listens on 1
+    assert "mallory" not in page  # others' failed sign-ins
+    assert "Signed in" in page  # their own
+    assert "device configuration" in office.signed_in("adm").get("/audit").text  # admins: all

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from urllib.parse import quote
 
 import pytest
 
@@ -266,3 +269,136 @@ def test_static_files_cannot_reach_outside_their_folder(box):
     assert client.get("/static/app.css").status == 200
     for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/../../pyproject.toml"):
         assert client.get(path).status in (403, 404), path
+
+
+def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(box, monkeypatch):
+    box.add_user("ana")
+    checks = []
+    real_check = auth.check_sign_in
+
+    def counted(*args, **kwargs):
+        checks.append(1)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(auth, "check_sign_in", counted)
+    clients = [box.client(address=f"192.0.2.{10 + n}") for n in range(15)]
+    for client in clients:
+        client.get("/login")
+    go = threading.Barrier(len(clients))
+    statuses = []
+
+    def guess(client) -> None:
+        go.wait()
+        statuses.append(client.post("/login", {"username": "ana", "password": "guess!"}).status)
+
+    threads = [threading.Thread(target=guess, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checks) == 5  # checked and counted in one step
+    assert sorted(statuses) == [401] * 5 + [429] * 10
+
+
+def test_one_users_wrong_passwords_do_not_lock_out_the_office(box):
+    box.add_user("ana")
+    box.add_user("bo")
+    office = box.client(address="192.0.2.50")  # one router for the whole office
+    office.get("/login")
+    for _ in range(5):
+        office.post("/login", {"username": "ana", "password": "guess guess"})
+    assert office.post("/login", {"username": "ana", "password": PASSWORD}).status == 429
+    colleague = box.client(address="192.0.2.50")
+    colleague.get("/login")
+    assert colleague.post("/login", {"username": "bo", "password": PASSWORD}).status == 303
+
+
+def test_one_address_cannot_spray_many_names():
+    limiter = auth.SignInLimiter(per_user=5, per_address=30)
+    waits = [limiter.attempt("192.0.2.7", f"name{n}") for n in range(40)]
+    assert waits[:30] == [0.0] * 30 and all(wait > 0 for wait in waits[30:])
+
+
+def test_many_made_up_names_do_not_make_it_forget():
+    clock = {"now": 1000.0}
+    limiter = auth.SignInLimiter(clock=lambda: clock["now"], most_names=100)
+    for _ in range(5):
+        assert limiter.attempt("192.0.2.1", "ana") == 0.0
+    assert limiter.attempt("192.0.2.1", "ana") > 0
+    for n in range(1000):  # a flood of names, from many addresses
+        limiter.attempt(f"10.0.{n // 250}.{n % 250}", f"made-up-{n}")
+    assert limiter.attempt("192.0.2.2", "ana") > 0  # still blocked
+    clock["now"] += 301
+    assert limiter.attempt("192.0.2.2", "ana") == 0.0
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "https://evil.example/",
+                                    "/calls\r\nSet-Cookie: x=1", "/calls\tx"])
+def test_after_sign_in_only_a_path_on_this_box(box, target):
+    box.add_user("ana")
+    client = box.client()
+    client.get(f"/login?next={quote(target, safe='')}")  # as a link would carry it
+    answer = client.post("/login", {"username": "ana", "password": PASSWORD, "next": target})
+    assert answer.status == 303 and answer.location == "/"
+    signed_in = client.get(f"/login?next={quote(target, safe='')}")
+    assert signed_in.status == 303 and signed_in.location == "/"
+
+
+def test_an_escaped_target_stays_a_path_on_this_box(box):
+    box.add_user("ana")
+    client = box.signed_in("ana")
+    assert client.get("/login?next=/calls%3Fday%3D1").location == "/calls?day=1"
+    # %5C decodes to a backslash, which browsers read as a slash: another site.
+    assert client.get("/login?next=/%5Cevil.example").location == "/"
+
+
+def test_the_current_password_check_is_limited_and_audited(box):
+    box.add_user("ana", language="en")
+    ana = box.signed_in("ana")
+    for _ in range(4):  # the sign-in was right: five wrong ones left
+        answer = ana.post("/account/password", {"current": "not mine", "password": "new pass 1",
+                                                "password_again": "new pass 1"})
+        assert answer.status == 400
+    ana.post("/account/password", {"current": "not mine", "password": "new pass 1",
+                                    "password_again": "new pass 1"})
+    blocked = ana.post("/account/password", {"current": PASSWORD, "password": "new pass 1",
+                                             "password_again": "new pass 1"})
+    assert blocked.status == 429
+    failed = box.deps.audit.entries(action="password_check_failed")
+    assert len(failed) == 5 and failed[0].username == "ana"
+
+
+def test_a_form_of_a_hundred_thousand_parts_is_refused_before_it_is_parsed(box):
+    box.add_user("ana")
+    ana = box.signed_in("ana")
+    boundary = "xyz"
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\nv\r\n'
+                   for n in range(120_000)) + f"--{boundary}--\r\n"
+    started = time.monotonic()
+    answer = ana.request("POST", "/account/language", body.encode(), {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-CSRF-Token": ana.csrf_token,
+    })
+    assert answer.status == 413 and time.monotonic() - started < 1.0
+    many = "&".join(f"f{n}=v" for n in range(5000))
+    answer = ana.request("POST", "/account/language", many.encode(), {
+        "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": ana.csrf_token,
+    })
+    assert answer.status == 413
+    assert ana.post("/account/language", {"language": "en"}).status == 303  # a real form
+
+
+@pytest.mark.parametrize("path", ["/recordings/99999999999999999999999/download",
+                                  "/recordings/9223372036854775808",
+                                  "/customers/99999999999999999999"])
+def test_an_id_too_large_for_any_row_is_not_found(box, path):
+    box.add_user("boss", "super")
+    assert box.signed_in("boss").get(path).status == 404
+
+
+def test_signed_in_pages_are_never_cached_and_assets_are(box):
+    box.add_user("ana")
+    ana = box.signed_in("ana")
+    assert ana.get("/account").headers["Cache-Control"] == "no-store"
+    assert ana.get("/api/lines").headers["Cache-Control"] == "no-store"
+    assert "max-age" in ana.get("/static/app.css").headers["Cache-Control"]

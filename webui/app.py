@@ -187,6 +187,9 @@ def make_app(deps: WebDeps) -> bottle.Bottle:
     def _security_headers() -> None:
         for name, value in SECURITY_HEADERS.items():
             bottle.response.set_header(name, value)
+        if "Cache-Control" not in bottle.response.headers:
+            # Pages hold what a user may see: no cache of the browser or on the way keeps them.
+            bottle.response.set_header("Cache-Control", "no-store")
         if deps.secure_cookies:
             bottle.response.set_header("Strict-Transport-Security", "max-age=31536000")
 

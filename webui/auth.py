@@ -163,48 +163,82 @@ class Sessions:
 
 
 class SignInLimiter:
-    """At most ``attempts`` failed sign-ins per ``window_s``, per client address and per name."""
+    """Failed sign-ins, limited per user name and per client address.
+
+    A user name may fail ``per_user`` times in ``window_s``, an address (an office
+    behind one router is one address) ``per_address`` times across all names: five
+    wrong passwords for one user do not lock the rest of the office out, and one
+    address cannot try many names. ``attempt`` checks and counts in one step, as a
+    failure until ``succeeded`` says otherwise, so a burst of simultaneous tries gets
+    no more password checks than the limit. Many made-up names cannot make it
+    forget: it drops the names whose failures have all expired, then the names with
+    the fewest failures, never an address.
+    """
 
     def __init__(
         self,
-        attempts: int = 5,
+        per_user: int = 5,
+        per_address: int = 30,
         window_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        most_names: int = 10_000,
     ) -> None:
-        self.attempts = attempts
+        self.per_user = per_user
+        self.per_address = per_address
         self.window_s = window_s
+        self.most_names = most_names
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._names: dict[str, deque[float]] = {}
+        self._addresses: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
+    def _recent(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
+        failures = table.setdefault(key, deque())
         while failures and now - failures[0] >= self.window_s:
             failures.popleft()
         return failures
 
-    def _keys(self, address: str, username: str) -> list[str]:
-        return [f"address:{address}", f"user:{username.lower()}"]
+    def _wait(self, failures: deque[float], limit: int, now: float) -> float:
+        return self.window_s - (now - failures[-limit]) if len(failures) >= limit else 0.0
 
-    def retry_after(self, address: str, username: str) -> float:
-        """Seconds until another attempt is allowed; 0 if one is allowed now."""
+    def attempt(self, address: str, username: str) -> float:
+        """Seconds to wait before trying (nothing is counted then), or 0: the try is
+        counted as a failure until ``succeeded``."""
         now = self._clock()
-        wait = 0.0
+        name = username.lower()
         with self._lock:
-            for key in self._keys(address, username):
-                failures = self._recent(key, now)
-                if len(failures) >= self.attempts:
-                    wait = max(wait, self.window_s - (now - failures[0]))
-        return wait
-
-    def failed(self, address: str, username: str) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._failures) > 10_000:  # a flood of made-up names: forget the oldest
-                self._failures.clear()
-            for key in self._keys(address, username):
-                self._recent(key, now).append(now)
+            by_name = self._recent(self._names, name, now)
+            by_address = self._recent(self._addresses, address, now)
+            wait = max(
+                self._wait(by_name, self.per_user, now),
+                self._wait(by_address, self.per_address, now),
+            )
+            if wait > 0:
+                return wait
+            by_name.append(now)
+            by_address.append(now)
+            if len(self._names) > self.most_names:
+                self._forget_names(now)
+        return 0.0
 
     def succeeded(self, address: str, username: str) -> None:
+        """The try was right: it does not count, and the name starts afresh."""
         with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+            self._names.pop(username.lower(), None)
+            by_address = self._addresses.get(address)
+            if by_address:
+                by_address.pop()
+
+    def _forget_names(self, now: float) -> None:
+        for name in [key for key, failures in self._names.items()
+                     if not failures or now - failures[-1] >= self.window_s]:
+            del self._names[name]
+        excess = len(self._names) - self.most_names
+        if excess > 0:
+            # The names with the fewest failures go first: a name someone keeps guessing
+            # outlasts any number of names tried once.
+            def weight(key: str) -> tuple[int, float]:
+                return len(self._names[key]), self._names[key][-1]
+
+            for name in sorted(self._names, key=weight)[:excess]:
+                del self._names[name]

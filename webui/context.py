@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**63 - 1  # the largest id SQLite holds
+MAX_FORM_PARTS = 1000  # the largest form (a line's schedule, a user's lines) has far fewer
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,38 @@ def _form_token(ctx: Ctx) -> None:
     ctx.form_token = token
 
 
+def _check_body(ctx: Ctx) -> None:
+    """Refuse a form with more fields than any page has, before it is parsed: parsing a
+    body of a hundred thousand parts takes the server seconds."""
+    if ctx.request.method in SAFE_METHODS:
+        return
+    content_type = ctx.request.content_type or ""
+    if content_type.startswith("multipart/form-data"):
+        boundary = content_type.partition("boundary=")[2].split(";")[0].strip().strip('"')
+        separator = b"--" + boundary.encode("latin-1", "replace")
+        parts = _count_in_body(ctx.request, separator) if boundary else 0
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        parts = _count_in_body(ctx.request, b"&") + 1
+    else:
+        return
+    if parts > MAX_FORM_PARTS:
+        ctx.fail(413, "This form has too many fields.")
+
+
+def _count_in_body(request: bottle.BaseRequest, separator: bytes) -> int:
+    """How often ``separator`` occurs in the body, read in blocks (bounded memory)."""
+    body = request.body  # bottle keeps it in memory, or in a temporary file when large
+    body.seek(0)
+    count, tail = 0, b""
+    keep = len(separator) - 1  # a separator cut by a block's end is found with the next
+    while block := body.read(1 << 16):
+        data = tail + block
+        count += data.count(separator)
+        tail = data[-keep:] if keep else b""
+    body.seek(0)
+    return count
+
+
 def _check_csrf(ctx: Ctx, access: Access) -> None:
     if ctx.request.method in SAFE_METHODS:
         return
@@ -258,6 +292,9 @@ def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callabl
     """``handler(ctx, **url_arguments)`` behind the access check; see the module docstring."""
 
     def checked(ctx: Ctx, url_arguments: dict[str, Any]) -> Any:
+        if any(isinstance(value, int) and not 0 <= value <= MAX_ID for value in
+               url_arguments.values()):
+            ctx.fail(404, "Not found.")  # no row has such an id (SQLite's ids fit in 63 bits)
         _resolve_session(ctx)
         if access.form_before_sign_in:
             _form_token(ctx)
@@ -269,6 +306,7 @@ def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callabl
             ctx.fail(401, "Please sign in.")
         if access.flag is not None and not ctx.can(access.flag):
             ctx.fail(403, "You do not have permission for this.")
+        _check_body(ctx)
         _check_csrf(ctx, access)
         return handler(ctx, **url_arguments)
 

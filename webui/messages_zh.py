@@ -644,4 +644,6 @@ ZH: dict[str, str] = {
     'a database snapshot': '数据库快照',
     "Retention will not need to delete for more than ten years at this rate.": "按这个速度，十年以上都不需要自动清理删除录音。",
     "The disk will not fill for more than ten years at this rate.": "按这个速度，十年以上磁盘都不会写满。",
+    "Wrong current password": "当前密码错误",
+    "This form has too many fields.": "此表单的字段过多。",
 }

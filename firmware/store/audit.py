@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from firmware.store.db import Store
+from firmware.store.scopes import LineScope
 
 # What the box writes to the log (the web UI shows them translated).
 ACTIONS = (
@@ -22,6 +23,7 @@ ACTIONS = (
     "sign_in_failed",
     "sign_out",
     "password_changed",
+    "password_check_failed",  # a wrong current password given to change it
     "listen",
     "live_listen",
     "download",
@@ -37,6 +39,36 @@ ACTIONS = (
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """The entries someone limited to some lines may read: those about the recordings,
+    calls and lines they see, and their own doings. (Admins and users who see every
+    line read every entry: no scope.)"""
+
+    lines: LineScope
+    user_id: int
+
+    def condition(self) -> tuple[str, list[object]]:
+        if self.lines.every_line:
+            return "1", []
+        line_condition, line_values = self.lines.condition("line")
+        about_lines = [
+            ("recording ", "recordings"),
+            ("call ", "calls"),
+        ]
+        parts, values = ["user_id = ?"], [self.user_id]
+        for prefix, table in about_lines:
+            parts.append(
+                f"(target LIKE '{prefix}%' AND CAST(substr(target, {len(prefix) + 1}) AS INTEGER) "
+                f"IN (SELECT id FROM {table} WHERE {line_condition}))"
+            )
+            values.extend(line_values)
+        lines_named, named_values = self.lines.condition("CAST(substr(target, 6) AS INTEGER)")
+        parts.append(f"(target LIKE 'line %' AND {lines_named})")
+        values.extend(named_values)
+        return "(" + " OR ".join(parts) + ")", values
 
 
 @dataclass(frozen=True)
@@ -133,9 +165,15 @@ class AuditLog:
         until: float | None = None,
         limit: int = 100,
         offset: int = 0,
+        scope: AuditScope | None = None,
     ) -> list[AuditEntry]:
-        """Newest first, filtered by action, user name and time."""
+        """Newest first, filtered by action, user name and time, within ``scope`` (None:
+        every entry)."""
         conditions, parameters = [], []
+        if scope is not None:
+            condition, values = scope.condition()
+            conditions.append(condition)
+            parameters.extend(values)
         if action:
             conditions.append("action = ?")
             parameters.append(action)

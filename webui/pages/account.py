@@ -12,9 +12,15 @@ from webui.permissions import FLAGS, principal_of
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this box: never a redirect to another site after sign-in."""
+    """Only a path on this box: never a redirect to another site after sign-in.
+
+    Browsers read a backslash as a slash (``/\\host`` is ``//host``, another site) and
+    a control character would break the header: a target with either goes home.
+    """
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    odd = any(character == "\\" or ord(character) < 0x20 or ord(character) == 0x7F
+              for character in target)
+    if odd or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
 
@@ -92,7 +98,7 @@ def login_submit(ctx: Ctx) -> str:
     password = ctx.request.forms.getunicode("password") or ""
     target = _safe_next(ctx.form("next", "/"))
     limiter = ctx.deps.limiter
-    wait = limiter.retry_after(ctx.address, username)
+    wait = limiter.attempt(ctx.address, username)  # counted now: no burst slips past
     if wait > 0:
         ctx.response.status = 429
         ctx.response.set_header("Retry-After", str(int(wait) + 1))
@@ -101,7 +107,6 @@ def login_submit(ctx: Ctx) -> str:
         return ctx.render("login.tpl", problem=problem, username=username, next=target)
     user = auth.check_sign_in(ctx.deps.accounts, username, password)
     if user is None:
-        limiter.failed(ctx.address, username)
         ctx.deps.audit.record(
             "sign_in_failed", username=username, target=username, address=ctx.address
         )
@@ -141,8 +146,15 @@ def account_password(ctx: Ctx) -> str:
     new = ctx.request.forms.getunicode("password") or ""
     repeated = ctx.request.forms.getunicode("password_again") or ""
     user = ctx.user
+    # Checking the current password is a sign-in attempt: limited and audited alike.
+    wait = ctx.deps.limiter.attempt(ctx.address, user.username)
+    if wait > 0:
+        ctx.response.set_header("Retry-After", str(int(wait) + 1))
+        ctx.fail(429, "Too many failed sign-ins. Try again in {minutes} minutes.",
+                 minutes=int(wait // 60) + 1)
     if not auth.verify_password(current, ctx.deps.accounts.password_hash(user.id)):
         problem = "The current password is wrong."
+        ctx.audit("password_check_failed", user.username)
     elif new != repeated:
         problem = "The two passwords are not the same."
     else:
@@ -153,6 +165,7 @@ def account_password(ctx: Ctx) -> str:
             "account.tpl", problem=ctx.t(problem, n=auth.MIN_PASSWORD_LENGTH), saved="",
             languages=LANGUAGES,
         )
+    ctx.deps.limiter.succeeded(ctx.address, user.username)
     ctx.deps.accounts.set_password_hash(user.id, auth.hash_password(new))
     # Whoever knew the old password is signed out everywhere else.
     ctx.deps.accounts.delete_sessions_of(user.id, keep=ctx.session.token_hash)

@@ -1,11 +1,15 @@
 """The audit log page: who listened to, downloaded, exported or verified what, and who
-signed in; for users with the ``audit`` or the ``admin`` flag. Entries are read only."""
+signed in; for users with the ``audit`` or the ``admin`` flag. Entries are read only.
+
+Admins and auditors who see every line read every entry. An auditor limited to some
+lines reads the entries about those lines, their recordings and their calls, and their
+own (their sign-ins, their listens): not other users' sign-ins, nor the settings."""
 
 from __future__ import annotations
 
 import re
 
-from firmware.store.audit import ACTIONS, BOX_ACTOR
+from firmware.store.audit import ACTIONS, BOX_ACTOR, AuditScope
 from webui.context import Ctx
 
 PAGE_SIZE = 100
@@ -16,6 +20,7 @@ ACTION_LABELS = {
     "sign_in_failed": "Sign-in failed",
     "sign_out": "Signed out",
     "password_changed": "Password changed",
+    "password_check_failed": "Wrong current password",
     "listen": "Listened",
     "live_listen": "Listened live",
     "download": "Downloaded",
@@ -50,7 +55,12 @@ def audit_page(ctx: Ctx) -> str:
     action = values["action"] if values["action"] in ACTIONS else None
     page_text = ctx.query("page")
     page = min(int(page_text), MAX_PAGE_NUMBER) if page_text.isdigit() and page_text != "0" else 1
+    # Admins, and auditors who see every line, read every entry; an auditor limited to
+    # some lines reads what concerns those lines' recordings and calls, and their own doings.
+    lines = ctx.principal.line_scope()
+    limited = not ctx.can("admin") and not lines.every_line
     entries = ctx.deps.audit.entries(
+        scope=AuditScope(lines, ctx.user.id) if limited else None,
         action=action,
         username=values["user"] or None,
         since=since,
