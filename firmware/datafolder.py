@@ -121,8 +121,23 @@ class DataFolder:
         return self.root / "exports"
 
     def create(self) -> None:
-        """Make the folder itself if it does not exist yet."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Make the folder itself if it does not exist yet; private to the box's user."""
+        self.root.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        self.make_private()
+
+    def make_private(self) -> None:
+        """Let nobody but the box's user into the folder (recordings, the database, keys).
+
+        The folder itself is enough: what is inside cannot be reached without passing
+        through it. What the box makes inside is private too (``private_files``). A
+        folder this user does not own (a mount point of root's) is left as it is.
+        """
+        try:
+            mode = self.root.stat().st_mode & 0o777
+            if mode & ~PRIVATE_FOLDER and self.root.stat().st_uid == os.geteuid():
+                os.chmod(self.root, PRIVATE_FOLDER)
+        except OSError:
+            pass  # check() says what is wrong with a folder that cannot be used
 
     def check(self, *, create: bool = False) -> None:
         """Refuse a folder the box cannot work in, with a message naming it and the problem.
@@ -132,7 +147,7 @@ class DataFolder:
         """
         if not self.root.exists() and create:
             try:
-                self.root.mkdir()
+                self.root.mkdir(mode=PRIVATE_FOLDER)
             except FileNotFoundError:
                 raise DataFolderError(
                     f"data folder {self.root} does not exist, nor the folder it would be made "
@@ -153,6 +168,17 @@ class DataFolder:
                 f"data folder {self.root} is {reason}: the box must write its database and "
                 "recordings there"
             )
+        self.make_private()
+
+
+PRIVATE_FOLDER = 0o700
+
+
+def private_files() -> None:
+    """Everything this process makes from now on is the box's user's alone (files 0600,
+    folders 0700), whatever the umask it was started with. Called first by every
+    process of the box (the linerec command, the web, recovery)."""
+    os.umask(0o077)
 
 
 def _read_only_mount(path: Path) -> bool:

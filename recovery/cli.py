@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from firmware.config import ConfigError, ConfigStore
-from firmware.datafolder import DataFolder, EngineLock
+from firmware.datafolder import DataFolder, EngineLock, private_files
 from firmware.errors import LinerecError
 from recovery.database import DatabaseRebuild
 from recovery.folder import RecoveryError, RecoveryReport, check_data_folder, recover_data_folder
@@ -245,6 +245,7 @@ def _count(number: int, thing: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m recovery``: the same command, runnable without ``firmware.cli``."""
+    private_files()
     parser = argparse.ArgumentParser(prog="python -m recovery", description=DESCRIPTION)
     add_arguments(parser)
     args = parser.parse_args(argv)

@@ -7,6 +7,9 @@ file: one line naming the folder and the problem, never a traceback, and nothing
 
 from __future__ import annotations
 
+import signal
+import stat
+import subprocess
 import sys
 
 import pytest
@@ -83,3 +86,35 @@ def test_the_web_on_a_damaged_database_is_one_line_naming_it(tmp_path, capsys):
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith(f"linerec web: error: {office.folder.database}: ")
+
+
+def test_what_the_box_keeps_is_readable_by_its_user_only_whatever_the_umask(tmp_path):
+    """Started under the usual umask (022), the box's processes still make the data folder
+    and everything in it private: the folder 0700, files 0600."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    script = (
+        "import os, sys\n"
+        "os.umask(0o022)\n"
+        "from firmware.cli import main\n"
+        "sys.exit(main(['run', '--data', sys.argv[1], '--scenario', 'short', '--speed', '40',"
+        " '--port', '0']))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(data)],
+                               stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if "recording " in line:  # a recording has begun: files of every kind exist
+            break
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    process.stdout.close()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    loose = []
+    for path in data.rglob("*"):
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if path.is_socket():
+            continue  # the engine's sockets: 0660, inside the private folder
+        if mode & 0o077:
+            loose.append((str(path.relative_to(data)), oct(mode)))
+    assert loose == []
+    assert (data / "linerec.db").exists() and list((data / "recordings").rglob("*.wav"))

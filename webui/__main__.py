@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from firmware.cli.processes import WEB_READY
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DataFolder, private_files
 from firmware.errors import LinerecError
 from webui.server import InsecureBindError, open_server
 
@@ -48,6 +48,7 @@ def watch_parent(parent_pid: int, stop: threading.Event, every_s: float = 0.5) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_files()  # what the web makes in the data folder is the box's user's alone
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

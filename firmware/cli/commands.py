@@ -17,7 +17,7 @@ from firmware.cli import maintenance as cli_maintenance
 from firmware.cli import processes as cli_engine
 from firmware.cli import status as cli_status
 from firmware.config import ConfigError, ConfigStore
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DataFolder, private_files
 from firmware.errors import LinerecError
 from recovery import cli as cli_recovery
 
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_files()  # the data the box makes is its user's alone, whatever the umask
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
