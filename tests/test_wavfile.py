@@ -168,7 +168,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WavError, match=r"keep\.wav: cannot write: No space"):
         write_wav(path, np.zeros(10, dtype=np.int16))
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["keep.wav"]

@@ -10,25 +10,34 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
+import numpy as np
+
+from audio_format import SAMPLE_RATE
 from dsp_ext import levels
 from firmware.tools import wavfile
 
 
 def _info(args: argparse.Namespace) -> int:
     """Print what a WAV file holds: encoding, length and level."""
-    audio = wavfile.read_wav(args.file)
+    audio = wavfile.open_wav(args.file)
     law = "ulaw" if audio.encoding == "ulaw" else "alaw"
-    level = levels.rms_dbm0(audio.samples, law) if audio.samples.size else float("-inf")
-    peak = int(abs(audio.samples.astype(int)).max()) if audio.samples.size else 0
+    energy, peak = 0.0, 0
+    for block in audio.blocks():
+        wide = block.astype(np.int64)
+        energy += float(np.dot(wide, wide))
+        peak = max(peak, int(np.abs(wide).max()))
+    rms = math.sqrt(energy / audio.samples) if audio.samples else 0.0
+    level = 20 * math.log10(rms / levels.reference_rms(law)) if rms > 0 else None
     report = {
         "file": str(args.file),
         "encoding": audio.encoding,
-        "sample_rate": audio.sample_rate,
-        "samples": int(audio.samples.size),
+        "sample_rate": SAMPLE_RATE,
+        "samples": audio.samples,
         "seconds": round(audio.seconds, 3),
-        "rms_dbm0": round(level, 2) if level != float("-inf") else None,
+        "rms_dbm0": round(level, 2) if level is not None else None,
         "peak": peak,
         "truncated": audio.truncated,
     }
@@ -41,28 +50,59 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    """Re-encode a WAV file as PCM16, A-law or mu-law."""
-    audio = wavfile.read_wav(args.input)
-    wavfile.write_wav(args.output, audio.samples, args.encoding)
+    """Re-encode a WAV file as PCM16, A-law or mu-law, a block at a time."""
+    audio = wavfile.open_wav(args.input)
+    with wavfile.WavWriter(args.output, args.encoding) as out:
+        for block in audio.blocks():
+            out.write(block)
     return 0
 
 
 def _cid(args: argparse.Namespace) -> int:
-    """Print one JSON object per caller-ID message (FSK or DTMF) in a WAV file."""
+    """Print one JSON object per caller-ID message (FSK or DTMF) in a WAV file.
+
+    A long file is read in windows that overlap by more than a message lasts, so a
+    message across a window's edge is found whole, once.
+    """
     from firmware.callerid import decode_audio  # noqa: PLC0415 - loads the DSP kernels
 
-    audio = wavfile.read_wav(args.file)
-    for caller_id in decode_audio(audio.samples):
-        print(json.dumps(caller_id.to_json(), ensure_ascii=False))
+    audio = wavfile.open_wav(args.file)
+    told_until = 0.0  # messages starting before this were printed from the last window
+    for offset, window in _windows(audio):
+        for caller_id in decode_audio(window):
+            start = offset + (caller_id.start_s or 0.0)
+            if start < told_until:
+                continue
+            found = caller_id.to_json()
+            found["start_s"] = round(start, 3) if caller_id.start_s is not None else None
+            print(json.dumps(found, ensure_ascii=False))
+        told_until = offset + window.size / SAMPLE_RATE - CID_OVERLAP_S
     return 0
+
+
+CID_OVERLAP_S = 5.0  # longer than a caller-ID message with its marks and channel seizure
+
+
+def _windows(audio: wavfile.WavReader):
+    """(start in seconds, samples) of overlapping windows over the whole file."""
+    overlap = int(CID_OVERLAP_S * SAMPLE_RATE)
+    kept = np.zeros(0, dtype=np.int16)
+    offset = 0.0
+    for block in audio.blocks():
+        window = np.concatenate([kept, block])
+        yield offset, window
+        kept = window[-overlap:] if window.size > overlap else window
+        offset += (window.size - kept.size) / SAMPLE_RATE
 
 
 def _dtmf(args: argparse.Namespace) -> int:
     """Print the DTMF digits in a WAV file: one line, or one JSON object per digit."""
     from dsp_ext.dtmf import DtmfDetector  # noqa: PLC0415 - loads the DSP kernels
 
-    audio = wavfile.read_wav(args.file)
-    digits = DtmfDetector(args.country).detect(audio.samples) if audio.samples.size else []
+    audio = wavfile.open_wav(args.file)
+    detector = DtmfDetector(args.country)
+    digits = [digit for block in audio.blocks() for digit in detector.feed(block)]
+    digits += detector.finish() if audio.samples else []
     if args.json:
         for d in digits:
             print(json.dumps({"digit": d.digit, "start_s": d.start_s, "end_s": d.end_s}))
@@ -75,8 +115,10 @@ def _tones(args: argparse.Namespace) -> int:
     """Print one JSON object per call-progress or fax tone in a WAV file."""
     from firmware.country.tones import detector  # noqa: PLC0415 - loads the DSP kernels
 
-    audio = wavfile.read_wav(args.file)
-    tones = detector(args.country).detect(audio.samples) if audio.samples.size else []
+    audio = wavfile.open_wav(args.file)
+    found = detector(args.country)
+    tones = [tone for block in audio.blocks() for tone in found.feed(block)]
+    tones += found.finish() if audio.samples else []
     for t in tones:
         print(json.dumps({"tone": t.tone, "start_s": t.start_s, "end_s": t.end_s}))
     return 0
@@ -87,22 +129,22 @@ def _echo(args: argparse.Namespace) -> int:
 
     FAR and NEAR are the two directions of one call, sample for sample, so they
     must be of the same length; their encodings may differ. OUT is written in
-    NEAR's encoding.
+    NEAR's encoding, a block at a time.
     """
     from dsp_ext.echo import EchoCanceller  # noqa: PLC0415 - loads the DSP kernels
 
-    far = wavfile.read_wav(args.far)
-    near = wavfile.read_wav(args.near)
-    if far.samples.size != near.samples.size:
+    far = wavfile.open_wav(args.far)
+    near = wavfile.open_wav(args.near)
+    if far.samples != near.samples:
         raise wavfile.WavError(
             args.near,
-            f"{near.samples.size} samples, but FAR {args.far} has {far.samples.size}; "
+            f"{near.samples} samples, but FAR {args.far} has {far.samples}; "
             "FAR and NEAR must be the two directions of the same call, of the same length",
         )
-    cleaned = near.samples
-    if near.samples.size:
-        cleaned = EchoCanceller(args.tail_ms).process(far.samples, near.samples)
-    wavfile.write_wav(args.out, cleaned, near.encoding)
+    canceller = EchoCanceller(args.tail_ms)
+    with wavfile.WavWriter(args.out, near.encoding) as out:
+        for far_block, near_block in zip(far.blocks(), near.blocks(), strict=True):
+            out.write(canceller.process(far_block, near_block))
     return 0
 
 

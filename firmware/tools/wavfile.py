@@ -9,11 +9,22 @@ what was wrong with it.
 A data chunk that runs past the end of the file, as a recording cut off by a
 power failure leaves it, is read up to the last whole sample and flagged
 ``truncated``.
+
+``open_wav`` reads only the header and hands the audio out a block at a time
+(``WavReader.blocks``), so a file of any length is taken in bounded memory;
+``read_wav`` gathers it whole, for the files of a few minutes most callers
+have. Only regular files are read: a device (``/dev/zero``), a folder or a
+pipe is refused with its kind named. ``WavWriter`` writes a file a block at a
+time and puts it in place whole when it is closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +32,32 @@ import numpy as np
 
 from dsp_ext import g711
 from firmware.errors import LinerecError
-from firmware.store.files import write_atomically
-from firmware.store.wavformat import ENCODINGS, SAMPLE_RATE, parse_fmt, walk_chunks, wav_header
+from firmware.store.files import fsync_directory
+from firmware.store.wavformat import (
+    CHUNK_HEADER,
+    ENCODINGS,
+    SAMPLE_RATE,
+    UNKNOWN_SIZE,
+    bytes_per_sample,
+    parse_fmt,
+    size_fields,
+    wav_header,
+)
 
-__all__ = ["ENCODINGS", "SAMPLE_RATE", "WavAudio", "WavError", "read_wav", "write_wav"]
+__all__ = [
+    "ENCODINGS",
+    "SAMPLE_RATE",
+    "WavAudio",
+    "WavError",
+    "WavReader",
+    "WavWriter",
+    "open_wav",
+    "read_wav",
+    "write_wav",
+]
+
+BLOCK_SAMPLES = 30 * SAMPLE_RATE  # what a block holds: half a minute, under a megabyte
+HEAD_BYTES = 64 * 1024  # every header worth reading ends before this
 
 # Format tags people meet in practice, so the error can say what the file is.
 _KNOWN_FORMATS = {
@@ -88,36 +121,118 @@ def _check_format(path: Path, fmt: bytes | None) -> str:
     return encoding
 
 
-def read_wav(path: str | os.PathLike) -> WavAudio:
-    """Read an 8 kHz mono PCM16, A-law or mu-law WAV file."""
-    path = Path(path)
+@dataclass
+class WavReader:
+    """A WAV file's format and where its audio is; ``blocks`` reads the audio."""
+
+    path: Path
+    encoding: str
+    data_offset: int
+    samples: int  # whole samples present
+    truncated: bool  # the data chunk ended early (the file was cut off)
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / SAMPLE_RATE
+
+    def blocks(self, block_samples: int = BLOCK_SAMPLES) -> Iterator[np.ndarray]:
+        """The audio as int16 linear samples, ``block_samples`` at a time."""
+        for codes in self.raw_blocks(block_samples):
+            yield _decode(codes, self.encoding)
+
+    def raw_blocks(self, block_samples: int = BLOCK_SAMPLES) -> Iterator[bytes]:
+        """The audio as stored (PCM16 bytes, or G.711 codes), ``block_samples`` at a time."""
+        width = bytes_per_sample(self.encoding)
+        try:
+            with self.path.open("rb") as stream:
+                stream.seek(self.data_offset)
+                left = self.samples
+                while left:
+                    take = min(left, block_samples)
+                    data = stream.read(take * width)
+                    if len(data) < take * width:
+                        raise WavError(self.path, "the file got shorter while it was read")
+                    left -= take
+                    yield data
+        except OSError as error:
+            raise WavError(self.path, f"cannot read: {error.strerror or error}") from error
+
+
+def _decode(data: bytes, encoding: str) -> np.ndarray:
+    if encoding == "pcm16":
+        return np.frombuffer(data, dtype="<i2").astype(np.int16)
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int16)
+    return g711.alaw_decode(codes) if encoding == "alaw" else g711.ulaw_decode(codes)
+
+
+def _regular_file(path: Path) -> int:
+    """The file's size; a WavError for what is not a regular file (or not there)."""
     try:
-        blob = path.read_bytes()
+        info = path.stat()
     except OSError as error:
         raise WavError(path, f"cannot read: {error.strerror or error}") from error
+    if stat.S_ISDIR(info.st_mode):
+        raise WavError(path, "a folder, not a WAV file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else (
+            "a pipe or socket")
+        raise WavError(path, f"{kind}, not a file; expected a WAV file")
+    return info.st_size
 
-    chunks = walk_chunks(blob)
-    if chunks is None:
-        kind = "empty" if not blob else "not a RIFF/WAVE file"
-        raise WavError(path, f"{kind}; expected a WAV file (8 kHz mono, PCM16, A-law or mu-law)")
-    encoding = _check_format(path, chunks.fmt)
-    if chunks.data_offset is None:
+
+def open_wav(path: str | os.PathLike) -> WavReader:
+    """The header of an 8 kHz mono PCM16, A-law or mu-law WAV file, checked."""
+    path = Path(path)
+    size = _regular_file(path)
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                kind = "empty" if not head else "not a RIFF/WAVE file"
+                raise WavError(
+                    path, f"{kind}; expected a WAV file (8 kHz mono, PCM16, A-law or mu-law)"
+                )
+            fmt, data_offset, declared = _find_chunks(stream, size)
+    except OSError as error:
+        raise WavError(path, f"cannot read: {error.strerror or error}") from error
+    encoding = _check_format(path, fmt)
+    if data_offset is None:
         raise WavError(path, "no data chunk")
-    data = blob[chunks.data_offset : chunks.data_offset + chunks.data_size]
+    present = size - data_offset
+    # A size past the end, all ones, or zero with audio behind it is what a writer that
+    # never finished its header leaves.
+    unfinished = declared > present or declared == UNKNOWN_SIZE or (declared == 0 and present)
+    data_bytes = present if unfinished else declared
+    width = bytes_per_sample(encoding)
+    samples = data_bytes // width
+    return WavReader(path, encoding, data_offset, samples, unfinished or data_bytes % width != 0)
 
-    if encoding == "pcm16":
-        whole = len(data) - len(data) % 2
-        samples = np.frombuffer(data[:whole], dtype="<i2").astype(np.int16)
-        truncated = chunks.truncated or whole != len(data)
-        return WavAudio(samples, encoding, SAMPLE_RATE, None, truncated)
-    codes = np.frombuffer(data, dtype=np.uint8).copy()
-    if codes.size == 0:
-        samples = np.zeros(0, dtype=np.int16)
-    elif encoding == "alaw":
-        samples = g711.alaw_decode(codes)
-    else:
-        samples = g711.ulaw_decode(codes)
-    return WavAudio(samples, encoding, SAMPLE_RATE, codes, chunks.truncated)
+
+def _find_chunks(stream, size: int) -> tuple[bytes | None, int | None, int]:
+    """The fmt chunk, and where the data chunk's audio starts and its declared size."""
+    fmt = None
+    offset = 12
+    while offset + CHUNK_HEADER.size <= min(size, HEAD_BYTES + CHUNK_HEADER.size):
+        stream.seek(offset)
+        chunk_id, chunk_size = CHUNK_HEADER.unpack(stream.read(CHUNK_HEADER.size))
+        start = offset + CHUNK_HEADER.size
+        if chunk_id == b"data":
+            return fmt, start, chunk_size
+        if chunk_id == b"fmt ":
+            fmt = stream.read(min(chunk_size, 256))
+        offset = start + chunk_size + (chunk_size & 1)
+    return fmt, None, 0
+
+
+def read_wav(path: str | os.PathLike) -> WavAudio:
+    """Read an 8 kHz mono PCM16, A-law or mu-law WAV file whole."""
+    reader = open_wav(path)
+    raw = b"".join(reader.raw_blocks())
+    samples = _decode(raw, reader.encoding)
+    codes = None if reader.encoding == "pcm16" else np.frombuffer(raw, dtype=np.uint8).copy()
+    return WavAudio(samples, reader.encoding, SAMPLE_RATE, codes, reader.truncated)
 
 
 def encode_samples(samples: np.ndarray, encoding: str) -> bytes:
@@ -137,13 +252,82 @@ def write_wav(path: str | os.PathLike, samples: np.ndarray, encoding: str = "pcm
     The file appears whole or not at all: it is written beside the target,
     flushed to disk and renamed over it.
     """
-    path = Path(path)
     samples = np.asarray(samples)
     if samples.dtype != np.int16 or samples.ndim != 1:
         raise ValueError(
             f"write_wav needs a 1-D int16 array, got {samples.dtype} of shape {samples.shape}"
         )
-    payload = wav_header(encoding, samples.size) + encode_samples(samples, encoding)
-    if len(payload) & 1:
-        payload += b"\0"  # RIFF chunks are padded to an even size
-    write_atomically(path, payload)
+    with WavWriter(path, encoding) as writer:
+        writer.write(samples)
+
+
+class WavWriter:
+    """An 8 kHz mono WAV file written a block at a time; in place, whole, once closed.
+
+    A target that cannot be written (a missing folder, a folder, no permission,
+    a full disk) is a WavError naming it, never a half-written file.
+    """
+
+    def __init__(self, path: str | os.PathLike, encoding: str = "pcm16") -> None:
+        self.path = Path(path)
+        if encoding not in ENCODINGS:
+            raise ValueError(f"unknown encoding {encoding!r}; use one of {sorted(ENCODINGS)}")
+        self.encoding = encoding
+        self.samples = 0
+        if self.path.is_dir():
+            raise WavError(self.path, "a folder; give the name of the file to write")
+        try:
+            descriptor, temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}."
+            )
+        except OSError as error:
+            raise self._cannot(error) from error
+        self._temporary = Path(temporary)
+        self._stream = os.fdopen(descriptor, "wb")
+        self._write(wav_header(encoding, 0))
+
+    def write(self, samples: np.ndarray) -> None:
+        self._write(encode_samples(samples, self.encoding))
+        self.samples += samples.size
+
+    def close(self) -> None:
+        """Complete the header and put the file in place."""
+        try:
+            data_bytes = self.samples * bytes_per_sample(self.encoding)
+            if data_bytes & 1:
+                self._stream.write(b"\0")  # RIFF chunks are padded to an even size
+            for offset, value in size_fields(self.encoding, self.samples):
+                self._stream.seek(offset)
+                self._stream.write(value)
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+            self._stream.close()
+            os.replace(self._temporary, self.path)
+            fsync_directory(self.path.parent)
+        except OSError as error:
+            self.abandon()
+            raise self._cannot(error) from error
+
+    def abandon(self) -> None:
+        with contextlib.suppress(OSError):
+            self._stream.close()
+        self._temporary.unlink(missing_ok=True)
+
+    def __enter__(self) -> WavWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abandon()
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._stream.write(data)
+        except OSError as error:
+            self.abandon()
+            raise self._cannot(error) from error
+
+    def _cannot(self, error: OSError) -> WavError:
+        return WavError(self.path, f"cannot write: {error.strerror or error}")
