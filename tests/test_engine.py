@@ -135,6 +135,39 @@ def test_withheld_numbers_and_no_record_numbers(tmp_path):
         assert calls[1].id in recorded
 
 
+def wait_for_state(client: BusClient, state: str) -> None:
+    deadline = time.monotonic() + 30
+    while client.command(contract.StatusCommand()).lines[0].status.state != state:
+        assert time.monotonic() < deadline, f"line 1 never reached {state}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("state", "rings", "outcome"), [("ringing", 20, "missed"), ("in_call", 1, "answered")]
+)
+def test_a_clean_stop_ends_the_call_on_the_line(tmp_path, state, rings, outcome):
+    """Stopping the box (an update, a reboot) in the middle of a call leaves no call
+    'in progress' in the log: it ends when the box stopped, a ringing call as missed."""
+    configure(tmp_path, 1)
+    scenario = from_document({"lines": 1, "call": [
+        {"line": 1, "at": 0.2, "number": "13800138000", "rings": rings, "talk": 60}]})
+    office = Office(scenario, box_sounds(), speed=5, prefix=f"stop-{state}-")
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, f"stop-{state}-"))
+    engine.start()
+    office.start()
+    try:
+        with BusClient(tmp_path / "engine.sock") as client:
+            wait_for_state(client, state)
+        engine.stop()
+        stopped_at = engine.workers[1].now
+    finally:
+        office.stop()
+    with Store(tmp_path / "linerec.db") as store:
+        [call] = store.calls()
+    assert call.outcome == outcome
+    assert call.ended_at == pytest.approx(stopped_at, abs=0.5)
+
+
 def test_commands_over_the_bus(tmp_path):
     configure(tmp_path, 1, mode="manual")
     scenario = from_document({"lines": 1, "call": [{"line": 1, "at": 0.2, "rings": 1, "talk": 20}]})

@@ -230,7 +230,8 @@ class RecordingFile:
             self.sync()
 
     def sync(self) -> None:
-        """Header to the current length, sidecar too, everything on the disk."""
+        """Header to the current length and everything on the disk (the sidecar is
+        written at the start and at the end, not here)."""
         if self.samples != self._synced_samples:
             self._patch_header()
             self._sync_file()
