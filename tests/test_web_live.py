@@ -297,7 +297,7 @@ def test_signing_out_ends_the_users_open_streams_at_once(box):
     assert box.deps.event_slots.held(box.ids["ana"]) == 0
 
 
-def test_one_user_cannot_take_every_stream_even_racing(box):
+def test_one_user_never_holds_more_than_their_streams_even_racing(box):
     ana = box.signed_in("ana")
     results = []
     opened = []
@@ -317,13 +317,22 @@ def test_one_user_cannot_take_every_stream_even_racing(box):
         thread.start()
     for thread in threads:
         thread.join()
-    allowed = EVENT_STREAMS_PER_USER
-    assert sorted(results) == [200] * allowed + [503] * (20 - allowed)
+    # Each newer page wins (an older one is most likely closed already), but the
+    # user never holds more than their share, and the ones they lost end at once.
+    assert results == [200] * 20
+    assert box.deps.event_slots.held(box.ids["ana"]) == EVENT_STREAMS_PER_USER
+    still_open = []
+    for body in opened:  # a stream still open says it is still there; a lost one ends
+        for chunk in body:
+            if (chunk.decode() if isinstance(chunk, bytes) else chunk).startswith(": still"):
+                still_open.append(body)
+                break
+    assert len(still_open) == EVENT_STREAMS_PER_USER
     boss = box.signed_in("boss")
     status, _, theirs = boss.stream("/events")  # someone else still gets one
     assert status == 200
     theirs.close()
-    for body in opened:
+    for body in still_open:
         body.close()
     assert box.deps.event_slots.held() == 0
 

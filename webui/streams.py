@@ -17,8 +17,10 @@ next event, not at the next page.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections import Counter
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from webui.permissions import Principal, principal_of
@@ -30,45 +32,87 @@ LISTENERS_PER_USER = 2
 
 
 class Slot:
-    """One open stream's place; ``release`` when it ends (twice is harmless)."""
+    """One open stream's place; ``release`` when it ends (twice is harmless).
+
+    ``superseded`` is set when a newer stream of the same user took this place
+    (``StreamSlots.take(..., supersede=True)``): the stream ends at once.
+    """
 
     def __init__(self, slots: StreamSlots, user_id: int) -> None:
         self._slots = slots
         self.user_id = user_id
+        self.superseded = False
+        self._wake: Callable[[], None] | None = None
         self._released = False
+
+    def on_superseded(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` (from another thread) when a newer stream takes this place."""
+        self._wake = wake
+        if self.superseded:  # it happened already
+            wake()
 
     def release(self) -> None:
         if not self._released:
             self._released = True
-            self._slots._give_back(self.user_id)
+            self._slots._give_back(self)
+
+    def _supersede(self) -> None:
+        self.superseded = True
+        self._released = True  # the place is the newer stream's now
+        if self._wake is not None:
+            self._wake()
 
 
 class StreamSlots:
-    """At most ``total`` streams open, at most ``per_user`` of them one user's."""
+    """At most ``total`` streams open, at most ``per_user`` of them one user's.
+
+    A browser cannot always say it left: a stream whose page was closed holds its
+    place until the next heartbeat fails to reach it. With ``supersede`` a user
+    at their limit gets a place all the same, and their oldest stream ends at
+    once: a user never holds more than ``per_user``, and a few page changes in a
+    row never lock them out of their own box.
+    """
 
     def __init__(self, total: int, per_user: int) -> None:
         self.total = total
         self.per_user = per_user
         self._lock = threading.Lock()
-        self._held: Counter[int] = Counter()
+        self._held: dict[int, deque[Slot]] = {}
 
-    def take(self, user_id: int) -> Slot | None:
+    def take(self, user_id: int, supersede: bool = False) -> Slot | None:
         """A slot for ``user_id``, or None when they (or everyone) hold all there are."""
+        slot = Slot(self, user_id)
         with self._lock:
-            if sum(self._held.values()) >= self.total or self._held[user_id] >= self.per_user:
+            mine = self._held.setdefault(user_id, deque())
+            oldest = None
+            if len(mine) >= self.per_user:
+                if not supersede:
+                    return None
+                oldest = mine.popleft()
+            elif self._count() >= self.total:
                 return None
-            self._held[user_id] += 1
-        return Slot(self, user_id)
+            mine.append(slot)
+        if oldest is not None:
+            oldest._supersede()
+        return slot
 
     def held(self, user_id: int | None = None) -> int:
         with self._lock:
-            return self._held[user_id] if user_id is not None else sum(self._held.values())
+            if user_id is not None:
+                return len(self._held.get(user_id, ()))
+            return self._count()
 
-    def _give_back(self, user_id: int) -> None:
+    def _count(self) -> int:
+        return sum(len(mine) for mine in self._held.values())
+
+    def _give_back(self, slot: Slot) -> None:
         with self._lock:
-            self._held[user_id] -= 1
-            if self._held[user_id] <= 0:
-                del self._held[user_id]
+            mine = self._held.get(slot.user_id)
+            if mine is not None:
+                with contextlib.suppress(ValueError):
+                    mine.remove(slot)
+                if not mine:
+                    del self._held[slot.user_id]
 
 
 @dataclass

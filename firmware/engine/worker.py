@@ -181,9 +181,11 @@ class LineWorker(threading.Thread):
             if phase == machine.Phase.SEIZED:
                 self._step(machine.Release(at))
             elif phase == machine.Phase.RINGING:
-                # Stopped in the middle of a burst, the ring ends now; the timeout
-                # then tells the machine the call was missed, ended at this moment.
-                self._step(machine.RingOff(at))
+                # Stopped in the middle of a burst, the ring ends now; between
+                # bursts it ended when the last burst did. The timeout then tells
+                # the machine the call was missed, ended at that moment.
+                if self.state.ringing:
+                    self._step(machine.RingOff(at))
                 self._step(machine.Tick(at + self.state.policy.ring_timeout_s + 1))
             elif phase != machine.Phase.IDLE:
                 self._step(machine.OnHook(at))

@@ -228,7 +228,9 @@ def events(ctx: Ctx):
     the stream ends when the session does.
     """
     link = ctx.deps.engine
-    slot = ctx.deps.event_slots.take(ctx.user.id)
+    # A user's newest page wins: their oldest stream (most likely a page already
+    # closed, whose server side lasts until its next heartbeat) ends at once.
+    slot = ctx.deps.event_slots.take(ctx.user.id, supersede=True)
     if slot is None:
         ctx.response.set_header("Retry-After", "10")
         ctx.fail(503, "Too many open pages; close some and reload.")
@@ -236,6 +238,7 @@ def events(ctx: Ctx):
     ctx.response.set_header("Cache-Control", "no-cache, no-store")
     ctx.response.set_header("X-Accel-Buffering", "no")
     subscription = link.subscribe()
+    slot.on_superseded(lambda: subscription.offer(Closing()))
     rights = ctx.deps.rights
 
     def stream() -> Iterator[str]:
@@ -248,7 +251,7 @@ def events(ctx: Ctx):
                 next_check = time.monotonic() + HEARTBEAT_S
                 while not subscription.overflowed:
                     event = subscription.get(timeout=HEARTBEAT_S)
-                    if link.closing or isinstance(event, Closing):
+                    if link.closing or slot.superseded or isinstance(event, Closing):
                         return
                     if rights.generation != seen or time.monotonic() >= next_check:
                         # Rights changed, or time to look: signed out or expired ends it.
