@@ -135,6 +135,31 @@ def test_withheld_numbers_and_no_record_numbers(tmp_path):
         assert calls[1].id in recorded
 
 
+@pytest.mark.parametrize("mode", ["vox", "auto"])
+def test_nothing_of_a_call_to_a_no_record_number_is_kept(tmp_path, mode):
+    """The digits of a listed number, heard as voice while dialling, start nothing."""
+    configure(tmp_path, 1, mode=mode)
+    ConfigStore(tmp_path).set_device(no_record=["10086"])
+    scenario = from_document(
+        {
+            "lines": 1,
+            "call": [
+                {"line": 1, "at": 0.5, "direction": "out", "number": "10086", "talk": 4},
+                {"line": 1, "at": 40, "direction": "out", "number": "10010", "talk": 4},
+            ],
+        }
+    )
+    play(tmp_path, scenario, f"norecord-{mode}-")
+    with Store(tmp_path / "linerec.db") as store:
+        calls = sorted(store.calls(), key=lambda call: call.started_at)
+        assert [call.number for call in calls] == ["10086", "10010"]
+        recorded = {r.call_id for r in store.recordings()}
+    assert calls[0].id not in recorded
+    assert calls[1].id in recorded
+    kept = sorted(path.name for path in (tmp_path / "recordings").rglob("*.*"))
+    assert all(f"-{calls[0].id}." not in name for name in kept), kept
+
+
 def wait_for_state(client: BusClient, state: str) -> None:
     deadline = time.monotonic() + 30
     while client.command(contract.StatusCommand()).lines[0].status.state != state:

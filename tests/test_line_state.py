@@ -214,6 +214,43 @@ def test_numbers_on_the_no_record_list_are_logged_but_never_recorded(direction):
     assert any(isinstance(a, CallEnded) for a in actions)
 
 
+MODES_THAT_RECORD = [
+    Policy(mode="auto"),
+    Policy(mode="vox"),
+    Policy(mode="schedule", windows=(Window(frozenset(range(7)), 0, 24 * 60 - 1),)),
+    Policy(mode="manual"),
+]
+
+
+@pytest.mark.parametrize("policy", MODES_THAT_RECORD, ids=lambda policy: policy.mode)
+def test_nothing_is_recorded_while_dialling_a_number_on_the_no_record_list(policy):
+    """Voice (or the digits' own tones heard as voice) during the dialling starts
+    nothing: the number is not known until the dialling ends."""
+    t = MONDAY_10AM
+    state = LineState(policy=replace(policy, no_record=frozenset({"10086"})))
+    events = [OffHook(t), VoiceStarted(t + 0.5), RecordCommand(t + 0.6, start=True)]
+    events += [Digit(t + 1 + 0.3 * i, d) for i, d in enumerate("10086")]
+    events += [VoiceStopped(t + 3), VoiceStarted(t + 4), Tick(t + 8), VoiceStopped(t + 20)]
+    events += [VoiceStarted(t + 21), OnHook(t + 30)]
+    _, actions = run(state, *events)
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    assert CallEnded(t + 30, "answered") in actions
+
+
+@pytest.mark.parametrize("policy", MODES_THAT_RECORD[:3], ids=lambda policy: policy.mode)
+def test_a_number_not_listed_is_recorded_from_the_end_of_its_dialling(policy):
+    t = MONDAY_10AM
+    state = LineState(policy=replace(policy, no_record=frozenset({"10086"})))
+    events = [OffHook(t), VoiceStarted(t + 0.5)]
+    events += [Digit(t + 1 + 0.3 * i, d) for i, d in enumerate("10010")]
+    _, actions = run(state, *events)
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    _, actions = run(state, *events, Tick(t + 8))
+    starts = [a for a in actions if isinstance(a, StartRecording)]
+    assert len(starts) == 1
+    assert starts[0].since >= t + 1 + 0.3 * 4  # never back into the digits
+
+
 def test_voice_activated_mode_records_while_there_is_voice():
     t = MONDAY_10AM
     state = LineState(policy=Policy(mode="vox"))

@@ -465,6 +465,10 @@ def recording_wanted(state: LineState, at: float) -> bool:
     call = state.call
     if call is not None and call.number is not None and call.number in policy.no_record:
         return False
+    if state.phase == Phase.DIALLING:
+        # The number is known only once the dialling ends: nothing of a call is
+        # kept before it can be checked against the no-record list, in any mode.
+        return False
     if policy.mode == "vox":
         return state.voice and state.phase != Phase.RINGING
     in_call = call is not None
@@ -479,12 +483,17 @@ def recording_wanted(state: LineState, at: float) -> bool:
 
 def _recording_since(state: LineState, at: float) -> float:
     """Where a recording starting now should begin in the line's audio."""
+    since = at
     if state.policy.mode == "vox":
-        return min(at, state.voice_since) - state.policy.preroll_s
+        since = min(at, state.voice_since) - state.policy.preroll_s
     call = state.call
     if call is not None and call.direction == "out" and call.digits:
-        return min(at, state.last_digit_at)  # the call began when the dialling ended
-    return at
+        # The call began when the dialling ended: the pre-roll and the
+        # connecting never reach back into the digits.
+        since = max(since, state.last_digit_at) if state.policy.mode == "vox" else min(
+            at, state.last_digit_at
+        )
+    return since
 
 
 def step(state: LineState, event: Event) -> Result:
