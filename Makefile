@@ -20,10 +20,12 @@ all: $(BUILT)
 system-deps:
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
 
+# numpy and Cython first: pesq (the quality score of bench.archive) builds
+# against them without build isolation.
 $(PY):
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip "setuptools>=68" wheel "cffi>=1.16"
+	$(PIP) install -q --upgrade pip "setuptools>=68" wheel "cffi>=1.16" numpy cython
 
 # The editable install builds dsp_ext/_lr_dsp*.so in place.
 $(BUILT): $(EXTENSION_INPUTS) | $(PY)
@@ -47,6 +49,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog
+	$(PY) -m bench.archive
 
 lint: $(BUILT)
 	$(VENV)/bin/ruff check .

@@ -150,11 +150,149 @@ def _keeps_room_free(retention: Retention) -> str | None:
     return None
 
 
+_TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$")
+BACKUP_KINDS = ("usb", "sftp", "smb", "s3")
+S3_PROVIDERS = ("Minio", "AWS", "Ceph", "Other")
+
+
+def _target_name(value: str) -> str | None:
+    if _TARGET_NAME.match(value):
+        return None
+    return f"{value!r} is not a target name (a-z, 0-9, - and _, at most 32, e.g. 'nas')"
+
+
+def _host(value: str) -> str | None:
+    return None if not value or _HOST.match(value) else f"{value!r} is not a host name or address"
+
+
+def _endpoint(value: str) -> str | None:
+    if not value or re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        return None
+    return f"{value!r} is not an address such as https://minio.office.lan:9000"
+
+
+def _no_blanks(value: str) -> str | None:
+    if re.search(r"[\n\r\t]", value):
+        return f"{value!r} must not hold tabs or line breaks"
+    return None
+
+
+@dataclass(frozen=True)
+class BackupTarget:
+    """Where a backup goes (``firmware.backup``): a USB disk's folder, a NAS over SFTP or
+    SMB, or an S3-compatible bucket. Only where and who: passwords and keys are kept in
+    the data folder's rclone configuration (``offsite/rclone.conf``, mode 0600), never
+    here."""
+
+    name: str = setting(check=_target_name)
+    kind: Literal["usb", "sftp", "smb", "s3"] = setting()
+    enabled: bool = True
+    # usb: the folder on the mounted disk (absolute); sftp: the folder on the server;
+    # smb: the folder inside the share; s3: the folder inside the bucket ("" for its top).
+    path: str = setting("", check=_no_blanks)
+    host: str = setting("", check=_host)  # sftp, smb
+    port: int = setting(0, check=in_range(0, 65535))  # 0: the protocol's own (22, 445)
+    user: str = setting("", check=_no_blanks)  # sftp, smb
+    share: str = setting("", check=_no_blanks)  # smb
+    domain: str = setting("", check=_no_blanks)  # smb: the Windows domain, "" for WORKGROUP
+    endpoint: str = setting("", check=_endpoint)  # s3: the server's address; "" for AWS
+    region: str = setting("", check=_no_blanks)  # s3
+    bucket: str = setting("", check=_no_blanks)  # s3
+    provider: Literal["Minio", "AWS", "Ceph", "Other"] = "Minio"  # s3
+    # usb: a folder on the box's own disk is refused (a USB disk that did not mount
+    # would fill the box's card); true allows it, e.g. a second internal disk.
+    allow_same_disk: bool = False
+
+
+def _target_complete(target: BackupTarget) -> str | None:
+    needed = {
+        "usb": ("path",),
+        "sftp": ("host",),
+        "smb": ("host", "share"),
+        "s3": ("bucket",),
+    }[target.kind]
+    missing = [name for name in needed if not getattr(target, name)]
+    if missing:
+        return f"a target of kind {target.kind} needs its {' and its '.join(missing)}"
+    if target.kind == "usb" and not target.path.startswith("/"):
+        return f"{target.path!r}: a USB disk's folder is an absolute path such as /media/usb"
+    if target.kind == "s3" and target.provider != "AWS" and not target.endpoint:
+        return f"an S3 target of provider {target.provider} needs its endpoint"
+    return None
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    """When the engine backs up: every day at ``at`` (the box's local time), or every
+    ``hours`` hours."""
+
+    every: Literal["day", "hours"] = "day"
+    at: str = setting("02:00", check=_clock_time)
+    hours: int = setting(6, check=in_range(1, 168))
+
+
+@dataclass(frozen=True)
+class Backup:
+    """Backups off the box (``firmware.backup``), to each enabled target on the schedule."""
+
+    enabled: bool = False
+    schedule: BackupSchedule = setting(BackupSchedule())
+    targets: list[BackupTarget] = setting([])
+
+
+def _check_backup(backup: Backup) -> str | None:
+    names = [target.name for target in backup.targets]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        return f"targets: the name {twice[0]!r} is used twice"
+    for target in backup.targets:
+        problem = _target_complete(target)
+        if problem:
+            return f"targets.{target.name}: {problem}"
+    if backup.enabled and not any(target.enabled for target in backup.targets):
+        return "backups are on but no target is: add a target or turn backups off"
+    return None
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Compression after the call (``firmware.archive``, the engine's ``archive`` thread).
+
+    With ``compress``, each finished recording's G.711 WAV (28.8 MB an hour) is
+    replaced by an Ogg Opus file at ``bitrate_kbps`` (VBR, DTX, narrowband): the
+    standard tier. With ``archive_after_days`` above 0, recordings older than that
+    are re-encoded at ``archive_bitrate_kbps``: the long-archive tier. The
+    original's SHA-256 stays in the index; recordings under legal hold are left as
+    recorded. ``complexity`` trades the encoder's speed for quality (0..10). The
+    defaults come from ``make bench`` (``bench.archive``) on call-like audio.
+    """
+
+    compress: bool = True
+    bitrate_kbps: float = setting(10.0, check=in_range(5, 32))
+    archive_after_days: int = setting(0, check=in_range(0, MAX_KEEP_DAYS))  # 0: no such tier
+    archive_bitrate_kbps: float = setting(7.0, check=in_range(5, 32))
+    complexity: int = setting(3, check=in_range(0, 10))
+
+
+def _archive_tier_smaller(archive: Archive) -> str | None:
+    if (archive.compress and archive.archive_after_days
+            and archive.archive_bitrate_kbps > archive.bitrate_kbps):
+        return (
+            f"archive_bitrate_kbps ({archive.archive_bitrate_kbps:g}) is above bitrate_kbps "
+            f"({archive.bitrate_kbps:g}): the long-archive tier would make old recordings "
+            "larger and worse; set it at or below the standard tier's"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     no_record: list[str] = setting([], check=_phone_numbers)
     retention: Retention = setting(Retention(), check=_keeps_room_free)
+    backup: Backup = setting(Backup(), check=_check_backup)
+    archive: Archive = setting(Archive(), check=_archive_tier_smaller)
 
 
 @dataclass(frozen=True)
@@ -282,7 +420,9 @@ def parse_tables(path: Path, data: bytes) -> dict[str, Any]:
     try:
         tables = json.loads(text)
     except ValueError as error:
-        cut = " (it ends early: cut short?)" if error.pos >= len(text.rstrip()) else ""
+        # A string still open at the end is cut short too: only the end leaves one open.
+        ends_early = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
+        cut = " (it ends early: cut short?)" if ends_early else ""
         raise ConfigError(
             path, [f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}{cut}"]
         ) from None
@@ -520,8 +660,14 @@ def line_settings(config: Config, number: int) -> Line:
 
 
 __all__ = [
+    "BACKUP_KINDS",
     "COUNTRIES",
+    "S3_PROVIDERS",
     "WEEKDAYS",
+    "Archive",
+    "Backup",
+    "BackupSchedule",
+    "BackupTarget",
     "Config",
     "ConfigError",
     "ConfigStore",

@@ -6,21 +6,32 @@ Layout (``<data>`` is ``--data``; ``./data`` by default)::
     linerec.db          calls, recordings index, customers, users, audit log (SQLite;
                         firmware.store), with its -wal and -shm files beside it
     recordings/         the recordings, YYYY/MM/DD/<name>.wav, each with a .json
-                        sidecar (firmware.store.recordings)
+                        sidecar (firmware.store.recordings); <name>.opus or .oga in its
+                        place once compressed after the call (firmware.store.stored_files)
     engine.sock         the engine's event bus (firmware.link.bus)
     engine-audio.sock   live listening (firmware.link.live_audio)
     engine.lock         held by the engine while it runs: one engine per folder
     logs/               the box's logs
     tls/                the web UI's certificate, cert.pem and key.pem (webui.tls)
-    keys/               the box's own keys
+    keys/               the box's own keys: chain-key.pem, the private Ed25519 key that
+                        signs the hash chain (0600, folder 0700), chain-public.pem
+                        beside it, retired/<fingerprint>.pem the public keys it replaced
+                        (firmware.store.signing)
     backups/            copies kept to go back to (firmware.store.backups):
       config/           the configuration as saved, config-<YYYYMMDD-HHMMSS>.json (the last 20)
       db/               database snapshots, linerec-<YYYYMMDD-HHMMSS>.db (the last few)
       factory-reset-<YYYYMMDD-HHMMSS>/   what a factory reset moved out of the way
+      before-restore-<YYYYMMDD-HHMMSS>/  what linerec restore --force moved out of the way
     damaged/            what recovery found broken and set aside, never deleted: a damaged
                         database (linerec-<YYYYMMDD-HHMMSS>.db with its -wal), an unreadable
                         configuration, unreadable sidecars (recordings/<same path>)
     exports/            zip exports being prepared for a download (webui.recording_export)
+    box-id              this box's own id, made on its first backup off the box, kept for good
+                        (firmware.backup): its folder in every backup target
+    offsite/            backups off the box (firmware.backup):
+      rclone.conf       the targets as rclone reaches them, passwords and keys included
+                        (mode 0600: the box's user only)
+      work/             file lists and index files of a backup being made, one lock per target
 
 The engine, the web process, recovery and the command line all reach these
 through ``DataFolder``; nothing else spells a name inside the folder. This
@@ -92,6 +103,20 @@ class DataFolder:
         return self.root / "keys"
 
     @property
+    def chain_private_key(self) -> Path:
+        """The box's Ed25519 key that signs the hash chain (PEM, readable by the box only)."""
+        return self.keys / "chain-key.pem"
+
+    @property
+    def chain_public_key(self) -> Path:
+        return self.keys / "chain-public.pem"
+
+    @property
+    def retired_keys(self) -> Path:
+        """The public keys of signing keys replaced by a rotation, ``<fingerprint>.pem``."""
+        return self.keys / "retired"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 
@@ -116,9 +141,31 @@ class DataFolder:
         """Where a factory reset at ``stamp`` (YYYYMMDD-HHMMSS) moves what it replaces."""
         return self.backups / f"factory-reset-{stamp}"
 
+    def before_restore_backup(self, stamp: str) -> Path:
+        """Where ``linerec restore --force`` at ``stamp`` moves the database and
+        configuration it replaces."""
+        return self.backups / f"before-restore-{stamp}"
+
     @property
     def exports(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def box_id(self) -> Path:
+        return self.root / "box-id"
+
+    @property
+    def offsite(self) -> Path:
+        return self.root / "offsite"
+
+    @property
+    def rclone_config(self) -> Path:
+        """The backup targets' rclone configuration, secrets included (mode 0600)."""
+        return self.offsite / "rclone.conf"
+
+    @property
+    def offsite_work(self) -> Path:
+        return self.offsite / "work"
 
     def create(self) -> None:
         """Make the folder itself if it does not exist yet; private to the box's user."""

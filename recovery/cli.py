@@ -125,6 +125,11 @@ def report_lines(
         (report.orphans_removed, "removed     {}: an empty recording (no audio) the index never "
                                  "had, with its sidecar"),
         (report.temporary_removed, "removed     {}: a temporary sidecar a crash left"),
+        (report.partials_removed, "removed     {}: an unfinished compressed file a crash left"),
+        (report.transcodes_finished, "compressed  {}: its compression, cut short by a crash, "
+                                     "is finished (the old file removed)"),
+        (report.transcodes_undone, "removed     {}: a compressed file the index never took "
+                                   "(a crash cut its compression short; it is done again)"),
         (report.deletions_finished, "deleted     {}: retention had marked it deleted; its "
                                     "file is removed now"),
         (report.sidecars_recreated, "sidecar     {}: its sidecar was missing; written again "

@@ -7,11 +7,12 @@ audio, leftovers of a recording killed as it started, and files and index
 rows that no longer match. ``recover_data_folder`` settles all of them and
 says what it did in a ``RecoveryReport``: first the database
 (``recovery.database``: checked, and rebuilt from the newest good snapshot
-when damaged), then the files and the index (``recovery.reconcile``), then
-the calls left open. It is idempotent, and a kill at any moment leaves a
-folder the next run recovers: on a folder it just recovered it finds
-nothing to do (a recording beyond repair, or an index whose files are
-nearly all gone, is reported again each time, until a person acts).
+when damaged, which the hash chain is told: ``mark_rebuild``), then the
+files and the index (``recovery.reconcile``), then the calls left open. It
+is idempotent, and a kill at any moment leaves a folder the next run
+recovers: on a folder it just recovered it finds nothing to do (a recording
+beyond repair, or an index whose files are nearly all gone, is reported
+again each time, until a person acts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from firmware.datafolder import DataFolder, DataFolderError
+from firmware.store.chain import append_rebuilt
 from firmware.store.db import Store, StoreError
 from firmware.store.recordings import recording_files
 from recovery.database import (
@@ -91,6 +93,8 @@ def recover_data_folder(
         return report
     try:
         with Store(folder.database) as store:
+            if report.database is not None:
+                mark_rebuild(store, report.database, now)
             reconcile(
                 store,
                 folder.recordings,
@@ -107,6 +111,19 @@ def recover_data_folder(
     if report.database is not None:
         report.database.after = count_rows(folder.database)
     return report
+
+
+def mark_rebuild(store: Store, rebuild: DatabaseRebuild, now: float) -> None:
+    """Say in the hash chain that the database was rebuilt: the chain goes on from what
+    the snapshot held, and the recordings re-indexed from their sidecars are chained
+    again at the engine's next start, after this entry (``linerec verify`` names them)."""
+    append_rebuilt(
+        store,
+        reason=rebuild.problem,
+        snapshot=rebuild.backup.name if rebuild.backup is not None else None,
+        snapshot_taken_at=rebuild.backup_taken_at,
+        at=now,
+    )
 
 
 def close_unfinished_calls(store: Store, now: float) -> int:

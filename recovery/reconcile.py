@@ -10,8 +10,11 @@ deleted on purpose (a row is marked "missing", never removed).
 What a kill at a recording's very start leaves is cleaned up: temporary
 sidecars of an atomic write that never finished are removed, and so is an
 empty recording (no audio at all) that no index row knows, with its
-sidecar. A sidecar that is missing is written again from the index row; one
-that cannot be read is set aside first. A recordings disk that did not mount
+sidecar. A compression after the call that a crash cut short is finished or
+undone (``recovery.transcodes``), and the Ogg Opus files that replaced
+recordings' WAVs are indexed from their sidecars like the WAVs. A sidecar
+that is missing is written again from the index row; one that cannot be read
+is set aside first. A recordings disk that did not mount
 must not look like every recording gone: when more than ``MISSING_SHARE``
 of the index (and more than ``MISSING_HANDFUL`` rows) would be marked
 missing at once, none is, and the report says so (``missing_held_back``)
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio_format import SAMPLE_RATE
-from firmware.store.db import CALL_FIELDS, RecordingRecord, Store
+from firmware.store.db import RecordingRecord, Store
 from firmware.store.files import make_folders
 from firmware.store.recordings import (
     RecordingError,
@@ -39,11 +42,18 @@ from firmware.store.recordings import (
     load_sidecar,
     recording_files,
     repair,
-    sidecar_document,
     sidecar_path,
     write_json_atomically,
 )
-from firmware.store.recordings import RecordingFacts as Facts
+from firmware.store.stored_files import (
+    StoredFacts,
+    StoredFileError,
+    ogg_opus_info,
+    record_stored,
+    sidecar_from_row,
+    stored_facts_of,
+)
+from firmware.store.wavformat import ENCODINGS
 from recovery.sidecars import (
     CallRebuilder,
     SidecarFacts,
@@ -51,6 +61,7 @@ from recovery.sidecars import (
     read_facts,
     start_from_name,
 )
+from recovery.transcodes import adopt, deleted_sibling, settle_pairs, sibling_row
 
 MISSING_SHARE = 0.2  # more of the index than this gone at once: a disk, not files
 MISSING_HANDFUL = 5  # ... and more rows than this
@@ -88,6 +99,12 @@ class ReconcileReport:
     # Unreadable sidecars: "<sidecar>: <why>; kept at <where>", each written again.
     sidecars_replaced: list[str] = field(default_factory=list)
     calls_rebuilt: int = 0  # calls the index lacked, brought back from sidecars
+    # Compressions after the call a crash cut short (recovery.transcodes): temporary files
+    # removed; recordings whose compression was finished (the file kept); new files that
+    # were never recorded in the index, removed (the worker does them again).
+    partials_removed: list[str] = field(default_factory=list)
+    transcodes_finished: list[str] = field(default_factory=list)
+    transcodes_undone: list[str] = field(default_factory=list)
     missing_held_back: MissingHeldBack | None = None
 
     @property
@@ -99,6 +116,9 @@ class ReconcileReport:
             or self.deletions_finished
             or self.sidecars_recreated
             or self.sidecars_replaced
+            or self.partials_removed
+            or self.transcodes_finished
+            or self.transcodes_undone
         )
 
     @property
@@ -137,6 +157,10 @@ def reconcile(
     """
     report = report if report is not None else ReconcileReport()
     report.temporary_removed += remove_temporary_sidecars(root)
+    pairs = settle_pairs(store, root)
+    report.partials_removed += pairs.partials_removed
+    report.transcodes_finished += pairs.finished
+    report.transcodes_undone += pairs.undone
     work = _Pass(store, root, set_aside, report, CallRebuilder(store))
     on_disk = set()
     for wav_path in recording_files(root):
@@ -198,6 +222,14 @@ def _reconcile_file(work: _Pass, relative: str, wav_path: Path) -> bool:
         wav_path.unlink()
         report.deletions_finished.append(relative)
         return False
+    if row is None and deleted_sibling(store, work.root, wav_path):
+        # The other file of a recording retention deleted while it was being compressed.
+        sidecar_path(wav_path).unlink(missing_ok=True)
+        wav_path.unlink()
+        report.deletions_finished.append(relative)
+        return False
+    if wav_path.suffix != ".wav":
+        return _reconcile_stored_file(work, relative, wav_path, row)
     facts, unreadable = _sidecar_facts(work, relative, wav_path)
     if row is None and _holds_no_audio(wav_path):
         # A kill between creating the file and indexing it: nothing was recorded.
@@ -347,18 +379,86 @@ def _settle_row(
 
 
 def _write_sidecar_from_row(store: Store, wav_path: Path, row: RecordingRecord) -> None:
-    """A version 2 sidecar written from the index row and its call."""
-    call = {}
-    if row.call_id is not None:
-        record = store.call(row.call_id)
-        if record is not None:
-            call = {
-                key: getattr(record, key)
-                for key in CALL_FIELDS
-                if key not in ("id", "line", "notes") and getattr(record, key) is not None
-            }
-            call["call_id"] = record.id
-    facts = Facts(row.line, row.started_at, call=call, ended_at=row.ended_at)
-    state = row.state if row.state in (*FINISHED, "recording") else "complete"
-    document = sidecar_document(facts, row.encoding, state, row.samples, row.sha256)
-    write_json_atomically(sidecar_path(wav_path), document)
+    """A version 2 sidecar written from the index row and its call (with its stored file's
+    facts once it is compressed)."""
+    write_json_atomically(sidecar_path(wav_path), sidecar_from_row(store, row))
+
+
+def _reconcile_stored_file(
+    work: _Pass, relative: str, path: Path, row: RecordingRecord | None
+) -> bool:
+    """An Ogg Opus file that replaced a recording's WAV after the call: indexed from its
+    sidecar when the index lacks it, found again when marked missing, its sidecar written
+    again from the index when missing or behind it. True: it stays on the disk."""
+    store, report = work.store, work.report
+    facts, unreadable = _sidecar_facts(work, relative, path)
+    named = StoredFacts.from_document(facts.stored) if facts is not None else None
+    if row is None:
+        row = _index_stored(work, relative, path, facts, named)
+        if row is None:
+            return True
+    elif row.state == "missing":
+        state = facts.state if facts is not None and facts.state in FINISHED else "complete"
+        store.set_recording_state(row.id, state)
+        report.found.append(row.path)
+        row = store.recording(row.id)
+    if facts is None or named != stored_facts_of(row):
+        _write_sidecar_from_row(store, path, row)
+        if unreadable is not None:
+            report.sidecars_replaced.append(unreadable)
+        else:
+            report.sidecars_recreated.append(relative)
+    return True
+
+
+def _index_stored(
+    work: _Pass, relative: str, path: Path, facts: SidecarFacts | None,
+    named: StoredFacts | None,
+) -> RecordingRecord | None:
+    """An Ogg Opus file the index lacks: the row a power cut left on its old file pointed
+    at it again, or a row added from its sidecar; None (reported damaged) when it is not
+    whole or its sidecar does not describe it."""
+    store, report = work.store, work.report
+    try:
+        ogg_opus_info(path)
+    except StoredFileError as error:
+        report.damaged.append(str(error))
+        return None
+    if (facts is None or named is None or named.file != path.name
+            or facts.encoding not in ENCODINGS or facts.samples is None):
+        report.damaged.append(
+            f"{path}: a compressed recording the index lacks, without a sidecar that "
+            "describes it (its call and its original are unknown); left as it is"
+        )
+        return None
+    sibling = sibling_row(store, work.root, path)
+    if sibling is not None:
+        adopted = None
+        if not (work.root / sibling.path).exists():
+            adopted = adopt(store, work.root, sibling, path, named)
+        if adopted is None:
+            report.damaged.append(
+                f"{path}: another file of recording {sibling.id} ({sibling.path}), and neither "
+                "is whole as the index and the sidecar say; both are left for a person"
+            )
+            return None
+        report.transcodes_finished.append(relative)
+        return adopted
+    line = facts.line or line_from_name(path.name)
+    started_at = _recording_start(facts, path, facts.samples)
+    ended_at = facts.ended_at or started_at + facts.samples / SAMPLE_RATE
+    recording_id = store.add_recording(
+        line=line,
+        path=relative,
+        encoding=facts.encoding,
+        started_at=started_at,
+        call_id=work.calls.link(facts.call, line, started_at, ended_at),
+        state=facts.state if facts.state in FINISHED else "repaired",
+        ended_at=ended_at,
+        samples=facts.samples,
+        sha256=facts.sha256,
+    )
+    with store.transaction() as connection:
+        record_stored(connection, recording_id, relative, named)
+    report.indexed.append(relative)
+    return store.recording(recording_id)

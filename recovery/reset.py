@@ -22,6 +22,7 @@ from pathlib import Path
 
 from firmware.config import Config, ConfigStore, default_config
 from firmware.datafolder import DataFolder
+from firmware.store.chain import append_rebuilt
 from firmware.store.db import Store
 from firmware.store.files import fsync_directory, make_folders
 from firmware.store.recordings import recording_files
@@ -72,6 +73,10 @@ def factory_reset(folder: DataFolder, now: float, *, wipe_recordings: bool = Fal
         if folder.recordings.exists():
             shutil.rmtree(folder.recordings)
     with Store(folder.database) as new_store:
+        # A new chain: its first entry says why, and where the old one is kept.
+        append_rebuilt(new_store, reason=f"factory reset; the old database and its chain are "
+                       f"kept in {kept_in.relative_to(folder.root)}", snapshot=None,
+                       snapshot_taken_at=None, at=now)
         if not wipe_recordings:
             report.reindexed = reconcile(
                 new_store, folder.recordings, set_aside=folder.damaged_recordings

@@ -1,7 +1,8 @@
 """Reading what a sidecar says, in either version, and the calls rebuilt from sidecars.
 
 Version 2 keeps the recording's facts (line, start, end, encoding, length,
-hash, state) apart from its call's (``call``). Version 1 spread the call's
+hash, state) apart from its call's (``call``), and once the recording is
+compressed after the call, its stored file's (``stored``). Version 1 spread the call's
 facts over the document, so its ``started_at`` is the call's start; the
 recording's own start is then its end less its length, or the index row's,
 or the time in its file name. ``CallRebuilder`` brings back the calls a
@@ -40,6 +41,9 @@ class SidecarFacts:
     state: str | None
     call: dict = field(default_factory=dict)
     call_started_at: float | None = None  # version 1: the start it holds, often the call's
+    # Version 2, once compressed after the call: the stored file's facts
+    # (firmware.store.stored_files.StoredFacts.from_document reads them).
+    stored: dict | None = None
 
 
 def read_facts(document: dict, where: Path) -> SidecarFacts:
@@ -61,8 +65,9 @@ def read_facts(document: dict, where: Path) -> SidecarFacts:
         call = document.get("call") or {}
         if not isinstance(call, dict):
             raise SidecarError(f"{where}: not a sidecar (its call is a {type(call).__name__})")
+        stored = document.get("stored")
         return SidecarFacts(2, line, started_at, ended_at, encoding, samples, sha256, state,
-                            dict(call))
+                            dict(call), stored=stored if isinstance(stored, dict) else None)
     call = {key: value for key, value in document.items() if key not in RECORDING_KEYS}
     in_a_call = "call_id" in call or "direction" in call
     if in_a_call and started_at is not None:

@@ -7,9 +7,13 @@ set -eu
 # compiler and build tools; ALSA's headers for pyalsaaudio; the peers we
 # measure against (tests and bench only); sox and espeak-ng make the speech
 # corpus of the DSP tests; Chromium, its WebDriver and a Chinese font for the
-# browser tests of the web UI.
+# browser tests of the web UI. Runtime packages the box itself needs too:
+# libopusenc0 and libopus0 (recordings compressed to Ogg Opus after the call,
+# loaded by firmware.archive.opus), libsndfile1 (Opus decoded and recordings
+# exported, through soundfile where its wheel brings no libsndfile of its own),
+# rclone (backups off the box: a USB disk, a NAS over SFTP or SMB, S3).
 PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng
-chromium chromium-driver fonts-wqy-microhei"
+chromium chromium-driver fonts-wqy-microhei libopusenc0 libopus0 libsndfile1 rclone"
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

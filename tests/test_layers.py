@@ -42,14 +42,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # and the foundation).
 FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
-    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country"),
-    "health": ("link",),
-    "engine": ("link", "callerid", "country"),
+    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country", "backup"),
+    "health": ("link", "backup"),
+    "engine": ("link", "callerid", "country", "backup", "archive"),
+    "backup": ("country",),
     "simulation": ("callerid", "country"),
     "tools": ("country",),
     "link": (),
     "callerid": (),
     "country": (),
+    "archive": (),  # the recording after the call: over the foundation (store) and dsp_ext
 }
 
 

@@ -243,3 +243,40 @@ def test_the_call_is_in_the_log_and_its_recording_plays(stack, browser):
             "SELECT count(*) FROM audit_log WHERE action = 'listen'"
         ).fetchone()
     assert listens == (1,)
+
+
+def test_a_recording_compressed_to_opus_plays_in_the_browser(stack, browser):
+    """After the call: its recording compressed to Ogg Opus (as the archive worker does),
+    played and sought in Chromium, which gets the Ogg file itself by byte ranges."""
+    from firmware.archive.opus import OpusSettings  # noqa: PLC0415
+    from firmware.archive.transcode import transcode  # noqa: PLC0415
+    from firmware.store.db import Store  # noqa: PLC0415
+
+    _, first = stack.wait_event(lambda e: isinstance(e, contract.CallerIdKnown) and e.line == 1)
+    stack.wait_event(
+        lambda e: isinstance(e, contract.RecordingStopped) and e.call_id == first.call_id
+    )
+    with Store(stack.data_dir / "linerec.db") as store:
+        (row,) = [r for r in store.recordings() if r.call_id == first.call_id]
+        if row.stored_format == "wav":
+            transcode(store, stack.data_dir / "recordings", row, "standard", OpusSettings(10.0))
+        row = store.recording(row.id)
+    assert row.path.endswith(".opus")
+    browser.get(stack.url + f"/recordings/{row.id}")
+    assert "Download as stored (Ogg Opus)" in browser.page_source
+    player = css(browser, "audio.player")
+    browser.execute_script("arguments[0].muted = true; arguments[0].play();", player)
+    wait(browser, 10).until(
+        lambda d: d.execute_script("return arguments[0].readyState", player) >= 2
+    )
+    wait(browser, 10).until(
+        lambda d: d.execute_script("return arguments[0].currentTime", player) > 0.5
+    )
+    duration = browser.execute_script("return arguments[0].duration", player)
+    assert abs(duration - row.samples / 8000) < 0.1, duration
+    browser.execute_script("arguments[0].currentTime = arguments[0].duration - 2;", player)
+    wait(browser, 10).until(
+        lambda d: d.execute_script("return arguments[0].currentTime", player) > duration - 2
+    )
+    assert browser.execute_script("return arguments[0].error", player) is None
+    screenshot(browser, "09-recording-opus")

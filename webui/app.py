@@ -21,7 +21,9 @@ from webui.i18n import Translator
 from webui.pages import (
     account,
     admin,
+    archive,
     audit,
+    backup_settings,
     calls,
     customer_sheets,
     customers,
@@ -128,6 +130,14 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/device", device_settings.device_submit, need("admin")),
     Route("GET", "/admin/storage", storage_settings.storage_page, need("admin")),
     Route("POST", "/admin/storage", storage_settings.storage_submit, need("admin")),
+    Route("GET", "/admin/backup", backup_settings.backup_page, need("admin")),
+    Route("POST", "/admin/backup", backup_settings.schedule_submit, need("admin")),
+    Route("POST", "/admin/backup/targets", backup_settings.target_submit, need("admin")),
+    Route("POST", "/admin/backup/targets/<name>/test", backup_settings.target_test,
+          need("admin")),
+    Route("POST", "/admin/backup/targets/<name>/run", backup_settings.target_run, need("admin")),
+    Route("POST", "/admin/backup/targets/<name>/delete", backup_settings.target_delete,
+          need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
@@ -139,6 +149,8 @@ ROUTES: list[Route] = [
           need("recordings_listen")),
     Route("GET", "/recordings/<recording_id:int>/download", recordings.recording_download,
           need("recordings_download")),
+    Route("GET", "/recordings/<recording_id:int>/download/<fmt>", recordings.recording_convert,
+          need("recordings_download")),
     Route("GET", "/recordings/<recording_id:int>/verify", recordings.recording_verify,
           need("audit")),
     # legal hold on a recording or its call: audit or admin, checked in the handler
@@ -149,6 +161,8 @@ ROUTES: list[Route] = [
     Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)
     Route("GET", "/audit", audit.audit_page, SIGNED_IN),
+    # the backups of every box in a backup target, read-only
+    Route("GET", "/archive", archive.archive_page, need("audit")),
     # live listen (a line one may see: checked by the page)
     Route("GET", "/lines/<line:int>/listen", listen.line_listen, need("live_listen")),
 ]

@@ -11,6 +11,11 @@ browsers do not all play G.711 WAV, so A-law and mu-law are decoded on the
 fly. Any byte range of the virtual file maps onto the stored samples it
 covers, so seeking reads only what it plays. A recording still being
 written plays as far as it has got.
+
+``FileView`` is a stored file served as it is, by byte ranges: a recording
+compressed to Ogg Opus after the call, which browsers play themselves
+(Chromium, Firefox and Safari all play Ogg Opus in an audio element), so the
+box sends the small file instead of decoding it.
 """
 
 from __future__ import annotations
@@ -170,6 +175,29 @@ def stored_audio(path: Path, still_recording: bool) -> StoredAudio:
 def pcm_view(path: Path, still_recording: bool = False) -> PcmView:
     audio = stored_audio(path, still_recording)
     return PcmView(path, audio.encoding, audio.data_offset, audio.samples)
+
+
+@dataclass(frozen=True)
+class FileView:
+    """A stored file as it is, ``size`` bytes, any byte range of it at a time."""
+
+    path: Path
+    size: int
+
+    def chunks(self, start: int = 0, end: int | None = None,
+               block: int = 256 * 1024) -> Iterator[bytes]:
+        end = self.size if end is None else min(end, self.size)
+        with open_recording(self.path) as stream:
+            stream.seek(start)
+            left = end - start
+            while left > 0 and (data := stream.read(min(block, left))):
+                left -= len(data)
+                yield data
+
+
+def file_view(path: Path) -> FileView:
+    with open_recording(path) as stream:
+        return FileView(path, os.fstat(stream.fileno()).st_size)
 
 
 def original_chunks(path: Path, block: int = 256 * 1024) -> Iterator[bytes]:

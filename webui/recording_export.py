@@ -1,12 +1,25 @@
 """Bulk export for auditors: a search's recordings as one zip with a manifest.
 
-The zip holds each recording as stored (``recordings/YYYY/MM/DD/...wav``),
+The zip holds each recording as stored (``recordings/YYYY/MM/DD/...wav``, or ``.opus``),
 ``manifest.json`` and ``manifest.csv`` (each file's call, its size and
 SHA-256, and whether that matches the hash the recorder put in the index),
 and ``SHA256SUMS``, so that after unzipping ``sha256sum -c SHA256SUMS``
-proves every file is the one listed. Recordings of the search that retention
-deleted have no file to pack: the manifest's ``deleted`` names each, with
-its index SHA-256 and when and why it was deleted.
+proves every file is the one listed; and the proof that they are the box's
+own (``firmware.store.chain_proof``): the hash chain up to a head the box
+signed for this export, its public key, ``verify_export.py`` and
+``VERIFY.txt``, which says how to check it all without the box. Recordings
+of the search that retention deleted have no file to pack: the manifest's
+``deleted`` names each, with its index SHA-256 and when and why it was
+deleted (and the chain carries its tombstone).
+
+On request the recordings go in another format than stored
+(``export_format``: ``firmware.archive.formats``: WAV 16-bit PCM, G.711
+A-law WAV, IMA ADPCM WAV, GSM 6.10 WAV, VOX), each decoded from its stored
+file (G.711 WAV, or the Ogg Opus file that replaced it after the call); the
+manifest then says each file's ``format``, the SHA-256 of the file in the
+zip, the original recording's (``original_sha256``, kept in the index for
+ever) and the stored file's it was made from (``stored_sha256``), and
+whether that stored file still had the index's hash (``matches_index``).
 
 The zip is written to a temporary file in the data folder's ``exports/``
 (never in memory), then streamed and removed. The file never has a name
@@ -23,6 +36,7 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -33,22 +47,35 @@ from pathlib import Path
 from typing import BinaryIO
 
 from audio_format import SAMPLE_RATE
+from firmware.archive.audio import AudioFileError
+from firmware.archive.formats import FORMATS, ExportFormat, convert
 from firmware.datafolder import DataFolder
 from firmware.store.call_search import RecordingRow
+from firmware.store.recordings import file_sha256
 from webui.call_csv import safe_cell
 from webui.i18n import Translator
 from webui.playback import PlaybackError, open_recording, recording_file
+
+log = logging.getLogger(__name__)
 
 MAX_FILES = 1000
 MAX_BYTES = 2 * 1024**3
 SPACE_MARGIN = 64 * 1024**2  # left free on the disk beyond the export itself
 BLOCK = 1 << 20
+# "stored": each file as the box keeps it; else one of firmware.archive.formats.
+EXPORT_FORMATS = ("stored", *FORMATS)
+# Bytes a second of audio takes in each format, to check an export's size before it is made.
+_BYTES_PER_SECOND = {"wav": 16000, "alaw": 8000, "ima_adpcm": 4100, "gsm610": 1650,
+                     "vox": 4000}
 MANIFEST_FIELDS = (
     "file",
     "sha256",
     "bytes",
     "index_sha256",
     "matches_index",
+    "format",
+    "original_sha256",
+    "stored_sha256",
     "recording_id",
     "call_id",
     "line",
@@ -119,14 +146,29 @@ def _local(t: Translator, at: float | None) -> str:
     return f"{moment}{sign}{hours:02d}:{rest // 60:02d}"
 
 
-def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int) -> dict:
+def _stored_format(row: RecordingRow) -> str:
+    recording = row.recording
+    if recording.stored_format == "opus":
+        return f"ogg-opus ({recording.stored_tier} tier, {recording.stored_bitrate_kbps:g} kbit/s)"
+    return f"wav-{recording.encoding}"
+
+
+def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int,
+           *, export: ExportFormat | None = None, stored_sha256: str | None = None) -> dict:
+    """A file's manifest entry: ``sha256`` is the file's in the zip; for a converted one
+    (``export``), ``stored_sha256`` is the stored file's as it was read for it."""
     recording, call = row.recording, row.call
+    expected = recording.file_sha256 or ""
+    stored_now = sha256 if export is None else stored_sha256
     return {
         "file": name,
         "sha256": sha256,
         "bytes": size,
-        "index_sha256": recording.sha256 or "",
-        "matches_index": recording.sha256 == sha256,
+        "index_sha256": expected,
+        "matches_index": stored_now == expected,
+        "format": _stored_format(row) if export is None else export.key,
+        "original_sha256": recording.sha256 or "",
+        "stored_sha256": stored_now or "",
         "recording_id": recording.id,
         "call_id": recording.call_id,
         "line": recording.line,
@@ -145,6 +187,28 @@ def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int) 
         "tags": list(row.tags),
         "notes": row.notes,
     }
+
+
+def _add_converted(
+    archive: zipfile.ZipFile, path: Path, name: str, row: RecordingRow, export: ExportFormat,
+    *, scratch: Path | None,
+) -> tuple[str, int, str]:
+    """One recording converted to ``export`` (in a temporary file), then copied into the
+    archive; the SHA-256 and size of what was copied, and the stored file's SHA-256."""
+    stored_sha256 = file_sha256(path)
+    digest = hashlib.sha256()
+    size = 0
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    with tempfile.TemporaryFile(dir=scratch) as converted:
+        convert(path, row.recording.samples, export, converted)
+        converted.seek(0)
+        with archive.open(info, "w", force_zip64=True) as target:
+            while block := converted.read(BLOCK):
+                digest.update(block)
+                target.write(block)
+                size += len(block)
+    return digest.hexdigest(), size, stored_sha256
 
 
 def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
@@ -183,10 +247,16 @@ def write_export(
     about: dict,
     *,
     deleted: Iterable[RecordingRow] = (),
+    proof: dict[str, bytes] | None = None,
+    export_format: str = "stored",
+    scratch: Path | None = None,
 ) -> ExportSummary:
     """Write the zip of the recordings in ``batches`` to ``target``; ``about`` heads the
     manifest (who exported, when, which search); ``deleted``: the search's recordings
-    that retention deleted, listed in the manifest."""
+    that retention deleted, listed in the manifest; ``proof``: more files by name (the
+    chain's, ``firmware.store.chain_proof.proof_files``); ``export_format``: "stored"
+    or one of ``firmware.archive.formats``, converted in temporary files in ``scratch``."""
+    export = FORMATS.get(export_format)
     summary = ExportSummary()
     entries = []
     gone = [_deleted_entry(t, row) for row in deleted]
@@ -203,8 +273,20 @@ def write_export(
                     summary.skipped.append(row.recording.path)
                     continue
                 name = "recordings/" + path.relative_to(top).as_posix()
-                sha256, size = _add_file(archive, path, name)
-                entries.append(_entry(t, row, name, sha256, size))
+                if export is None:
+                    sha256, size = _add_file(archive, path, name)
+                    entries.append(_entry(t, row, name, sha256, size))
+                else:
+                    name = name.rsplit(".", 1)[0] + export.suffix
+                    try:
+                        sha256, size, stored = _add_converted(archive, path, name, row, export,
+                                                              scratch=scratch)
+                    except (AudioFileError, RuntimeError) as error:
+                        log.error("export: %s not converted to %s: %s", path, export.key, error)
+                        summary.skipped.append(row.recording.path)
+                        continue
+                    entries.append(_entry(t, row, name, sha256, size, export=export,
+                                          stored_sha256=stored))
                 summary.files += 1
                 summary.bytes += size
         summary.deleted = len(gone)
@@ -217,6 +299,8 @@ def write_export(
         archive.writestr(
             "SHA256SUMS", "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in entries)
         )
+        for name, data in (proof or {}).items():
+            archive.writestr(name, data)
     return summary
 
 
@@ -243,10 +327,15 @@ def check_count(count: int) -> None:
         )
 
 
-def check_size(rows: list[RecordingRow], folder: DataFolder) -> None:
-    """Refuse recordings over the size cap, or that the disk has no room to copy."""
+def check_size(rows: list[RecordingRow], folder: DataFolder, export_format: str = "stored"
+               ) -> None:
+    """Refuse recordings over the size cap, or that the disk has no room to copy (in
+    another format than stored: its size from the recordings' lengths)."""
     size = 0
     for row in rows:
+        if export_format != "stored":
+            size += round(row.recording.samples / SAMPLE_RATE * _BYTES_PER_SECOND[export_format])
+            continue
         with contextlib.suppress(PlaybackError, OSError):
             size += recording_file(folder.recordings, row.recording.path).stat().st_size
     if size > MAX_BYTES:
@@ -273,6 +362,8 @@ def build_and_stream(
     about: dict,
     *,
     deleted: Iterable[RecordingRow] = (),
+    proof: dict[str, bytes] | None = None,
+    export_format: str = "stored",
 ) -> tuple[ExportSummary, int, Iterator[bytes]]:
     """Write the zip to a temporary file, then hand back its size and its bytes to stream.
 
@@ -284,7 +375,8 @@ def build_and_stream(
         temporary = tempfile.TemporaryFile(dir=exports)  # noqa: SIM115 - the stream closes it
         try:
             summary = write_export(temporary, batches, folder.recordings, t, about,
-                                   deleted=deleted)
+                                   deleted=deleted, proof=proof, export_format=export_format,
+                                   scratch=exports)
             size = temporary.tell()
             temporary.seek(0)
         except BaseException:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from firmware import __version__
 from firmware.cli import dsp as cli_dsp
+from firmware.cli import integrity as cli_integrity
 from firmware.cli import maintenance as cli_maintenance
+from firmware.cli import offsite as cli_offsite
 from firmware.cli import processes as cli_engine
 from firmware.cli import status as cli_status
 from firmware.config import ConfigError, ConfigStore
@@ -82,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
     cli_recovery.register(commands)
     cli_maintenance.register(commands)
+    cli_offsite.register(commands)
     cli_status.register(commands)
+    cli_integrity.register(commands)
 
     cli_dsp.register(commands)
     return parser

@@ -1,8 +1,10 @@
-"""``linerec config backup|restore``, ``linerec backup`` and ``linerec factory-reset``.
+"""``linerec config backup|restore``, ``linerec backup [--to TARGET]`` and ``linerec
+factory-reset``.
 
 What an admin or installer does to keep a box's data safe and put it back:
 copies of the configuration (``<data>/backups/config/``), database
-snapshots (``<data>/backups/db/``), and a factory reset that keeps what it
+snapshots (``<data>/backups/db/``), a backup off the box to a target now
+(``--to``, ``firmware.backup``), and a factory reset that keeps what it
 replaces. Each prints one line per thing done and ends with a summary;
 errors are one line on stderr naming the file and the problem, exit 2
 (through ``firmware.cli.commands``), and a ``backup`` that did only part of
@@ -16,12 +18,15 @@ import sys
 import time
 from pathlib import Path
 
+from firmware.backup.run import back_up
 from firmware.config import ConfigStore
 from firmware.datafolder import DataFolder, EngineLock
 from firmware.errors import LinerecError
 from firmware.link import contract
 from firmware.link.bus import BusClient
 from firmware.store.backups import BackupError, backup_database
+from firmware.store.db import Store
+from firmware.store.storage_usage import size_text
 from recovery.reset import ResetReport, factory_reset
 
 EXIT_OK = 0
@@ -79,9 +84,11 @@ def _tell_the_engine(folder: DataFolder) -> str:
 
 
 def backup_now(args: argparse.Namespace) -> int:
-    """The configuration and a database snapshot, now."""
+    """The configuration and a database snapshot, now; with ``--to``, a backup off the box."""
     folder = DataFolder(args.data)
     folder.check()
+    if args.to is not None:
+        return backup_to(folder, args.to, check_all=args.check_all)
     failed = 0
     done = 0
     store = ConfigStore(folder.root)
@@ -108,6 +115,35 @@ def backup_now(args: argparse.Namespace) -> int:
         print(f"{folder.root}: {done} of {done + failed} copies taken", file=sys.stderr)
         return EXIT_PARTLY
     print(f"{folder.root}: backed up in {folder.backups}")
+    return EXIT_OK
+
+
+def backup_to(folder: DataFolder, name: str, *, check_all: bool = False) -> int:
+    """A run to target ``name`` now (``firmware.backup.run``): exit 0 when every file was
+    verified in the target, 1 when some were not (each listed), 2 when it could not run."""
+    if not folder.database.is_file():
+        raise BackupError(f"{folder.database}: no database yet: nothing to back up")
+    config = ConfigStore(folder.root).load()
+    with Store(folder.database) as store:
+        report = back_up(folder, config, name, store=store, verify_all=check_all)
+    print(f"target      {report.target} ({report.where}), box {report.box_id}")
+    for path in report.resent:
+        print(f"resent      {path}: gone or changed in the target")
+    print(f"sent        {report.files} files ({size_text(report.bytes)}), each verified: "
+          f"{report.verified_by}")
+    print(f"recordings  {report.recordings_marked} newly backed up; the target holds "
+          f"{report.recordings_held}")
+    if report.database:
+        print(f"database    {report.database}")
+    for path in report.vanished:
+        print(f"skipped     {path}: gone from the box meanwhile")
+    for problem in report.failed:
+        print(f"linerec: error: not verified: {problem}", file=sys.stderr)
+    if report.failed:
+        print(f"{folder.root}: {len(report.failed)} files not verified in {report.target}; the "
+              "next run sends them again", file=sys.stderr)
+        return EXIT_PARTLY
+    print(f"{folder.root}: backed up to {report.target}")
     return EXIT_OK
 
 
@@ -180,9 +216,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     restore.set_defaults(handler=config_restore)
 
     snapshot = commands.add_parser(
-        "backup", help="keep a copy of the configuration and a database snapshot now"
+        "backup",
+        help="keep a copy of the configuration and a database snapshot now; with --to, "
+        "back up off the box",
+        description="Without --to: a copy of the configuration and a database snapshot in "
+        "<data>/backups. With --to TARGET: a backup off the box to that target now "
+        "(recordings, sidecars, configuration, public keys, a database snapshot), each file "
+        "verified there. Exit status: 0 done, 1 some files not taken or not verified, 2 "
+        "could not run.",
     )
     _data_argument(snapshot)
+    snapshot.add_argument("--to", metavar="TARGET", help="a backup target (linerec target list)")
+    snapshot.add_argument(
+        "--check-all", action="store_true",
+        help="with --to: check every file the target holds by its hash, not only the new ones",
+    )
     snapshot.set_defaults(handler=backup_now)
 
     reset = commands.add_parser(

@@ -3,9 +3,10 @@
 It asks the running engine for its status over the bus (a box whose engine
 is not running says so) and reads the data folder itself: the disk and its
 forecast, retention, the last snapshots, each line's lag and lost audio,
-recent storage problems, the machine. Exit status 0 when healthy, 1 when
-something needs a person (the problems are listed), 2 for a data folder
-that is not there.
+recent storage problems, the hash chain and its key, the backups off the
+box, the machine. Exit
+status 0 when healthy, 1 when something needs a person (the problems are
+listed), 2 for a data folder that is not there.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from firmware.country.profiles import profile
 from firmware.datafolder import DataFolder
 from firmware.health.report import HealthReport, engine_status, gather
 from firmware.schema import to_document
+from firmware.store.signing import grouped
 from firmware.store.storage_usage import size_text
 
 EXIT_HEALTHY = 0
 EXIT_PROBLEMS = 1
 
 
-def _local_offset(folder: DataFolder) -> int:
+def local_offset(folder: DataFolder) -> int:
+    """The box's local time (its country profile's UTC offset), for the times printed."""
     try:
         config = ConfigStore(folder.root).read() or default_config()
     except ConfigError:  # said in the report's problems
@@ -37,7 +40,7 @@ def _local_offset(folder: DataFolder) -> int:
 def run(args: argparse.Namespace) -> int:
     folder = DataFolder(args.data)
     folder.check()
-    report = gather(folder, engine_status(folder), utc_offset_s=_local_offset(folder))
+    report = gather(folder, engine_status(folder), utc_offset_s=local_offset(folder))
     if args.json:
         document = {
             **to_document(report),
@@ -121,7 +124,62 @@ def _storage_lines(report: HealthReport) -> list[str]:
         f"snapshots   database {_when(report, report.database_snapshot_at)}, "
         f"configuration {_when(report, report.config_copy_at)}"
     )
+    lines += _archive_lines(report)
+    lines += _chain_lines(report)
+    lines += _backup_lines(report)
     return lines
+
+
+def _archive_lines(report: HealthReport) -> list[str]:
+    """Compression after the call, as the engine's archive worker reports it."""
+    archive = report.archive
+    if archive is None:
+        return []
+    if not archive.enabled:
+        return ["archive     off: recordings stay as recorded (G.711 WAV)"]
+    facts = [f"{archive.waiting} waiting", f"{archive.done} compressed since the engine "
+             f"started ({size_text(archive.saved_bytes)} freed)"]
+    if archive.last_done_at is not None:
+        facts.append(f"last {_when(report, archive.last_done_at)}")
+    if archive.failed:
+        facts.append(f"{archive.failed} passed over after an error")
+    if archive.last_problem:
+        facts.append(f"last problem {_when(report, archive.last_problem_at)}: "
+                     f"{archive.last_problem}")
+    text = "archive     on: " + ", ".join(facts[:2])
+    if facts[2:]:
+        text += "; " + "; ".join(facts[2:])
+    return [text]
+
+
+def _backup_lines(report: HealthReport) -> list[str]:
+    lines = []
+    for state in report.backups:
+        facts = [f"{state.target} ({state.where}{'' if state.scheduled else ', not scheduled'})"]
+        if state.last_outcome == "running":
+            facts.append(f"running, {state.files_done} of {state.files_total} files")
+        elif state.last_outcome is not None:
+            facts.append(f"last {state.last_outcome} {_when(report, state.last_at)}")
+        else:
+            facts.append("never run")
+        if state.last_success_at is not None and state.last_outcome != "verified":
+            facts.append(f"last verified {_when(report, state.last_success_at)}")
+        facts.append(f"{state.files_held} files ({size_text(state.bytes_held)}) held there")
+        lines.append("backup      " + "; ".join(facts))
+    return lines
+
+
+def _chain_lines(report: HealthReport) -> list[str]:
+    state = report.chain
+    if state is None:
+        return []
+    key = (grouped(state.key_fingerprint) if state.key_fingerprint
+           else {"none": "none yet (made on first use)"}.get(state.key_state, state.key_state))
+    if state.key_state in ("missing", "unreadable"):
+        key += f" ({state.key_state})"
+    signed = (f"signed up to entry {state.signed_seq} at {_when(report, state.signed_at)}"
+              if state.signed_seq else "not signed yet")
+    return [f"chain       {state.entries} entries, {signed}; key {key}"]
 
 
 def _engine_lines(report: HealthReport) -> list[str]:

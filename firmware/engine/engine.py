@@ -8,7 +8,12 @@ behind the line for a while (a slow disk) without losing audio; ``bus``
 serves the Unix socket;
 ``audio`` serves live listening (``firmware.link.live_audio``), fed by the
 workers only while someone listens; ``retention`` keeps the recordings' disk
-from filling (``firmware.engine.retention``).
+from filling (``firmware.engine.retention``); ``archive`` compresses finished
+recordings to Ogg Opus after the call, at the lowest priority
+(``firmware.engine.archive``); ``chain`` appends each finished
+recording to the archive's hash chain and signs its head
+(``firmware.engine.chain``); ``backup`` backs the box up off it, at a low
+priority (``firmware.backup.service``).
 Time on a line is its sample clock: the worker's start time plus 20 ms per
 frame read, so a simulated office played faster than real time keeps exact
 call times and durations.
@@ -45,12 +50,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio_format import FRAME_SECONDS
+from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
 from firmware.country.profiles import profile
 from firmware.datafolder import DataFolder, EngineLock
 from firmware.engine import state as machine
 from firmware.engine.actions import LineActions
+from firmware.engine.archive import ArchiveService
+from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
 from firmware.engine.policy import policy_for
 from firmware.engine.recorder import LineRecorder
@@ -98,6 +106,9 @@ class Engine:
         self.storage_problems = StorageProblems()
         self.retention = None  # the retention service, while the engine runs
         self.snapshots: DailySnapshots | None = None
+        self.archive: ArchiveService | None = None  # compression after the call, while it runs
+        self.chain: ChainService | None = None  # the hash chain's thread, while it runs
+        self.backup: BackupService | None = None  # backups off the box, while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
 
     def start(self) -> None:
@@ -128,6 +139,17 @@ class Engine:
             lambda error: self.storage_problems.problem(None, "a database snapshot", error),
         )
         self.snapshots.start()
+        self.archive = ArchiveService(self.store, self.folder.recordings, lambda: self.config,
+                                      clock=self.clock, on_disk_full=self._disk_full)
+        self.archive.start()
+        self.chain = ChainService(
+            self.store,
+            self.folder,
+            lambda error: self.storage_problems.problem(None, "the hash chain", error),
+        )
+        self.chain.start()
+        self.backup = BackupService(self.folder, self.store, lambda: self.config)
+        self.backup.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -229,12 +251,21 @@ class Engine:
         for worker in workers:
             worker.io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
+        if self.backup is not None:
+            self.backup.stop()
+            self.backup = None
         if self.snapshots is not None:
             self.snapshots.stop()
             self.snapshots = None
+        if self.archive is not None:  # a recording being encoded is given up, unchanged
+            self.archive.stop()
+            self.archive = None
         if self.retention is not None:
             self.retention.stop()
             self.retention = None
+        if self.chain is not None:  # after the lines and retention: their last entries
+            self.chain.stop()
+            self.chain = None
         if self.live_audio is not None:
             self.live_audio.stop()
             self.live_audio = None
@@ -252,11 +283,12 @@ class Engine:
         """Answer a command from the bus; a refusal raises ValueError with the reason."""
         if isinstance(command, contract.StatusCommand):
             workers = self._current_workers()
-            retention = self.retention
+            retention, archive = self.retention, self.archive
             return contract.StatusReply(
                 tuple(self._line_report(worker) for worker in workers),
                 self.storage_problems.recent(),
                 retention.state() if retention is not None else None,
+                archive=archive.state() if archive is not None else None,
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
@@ -321,6 +353,10 @@ class Engine:
         )
         if self.retention is not None:
             self.retention.run_soon()  # new retention settings apply at once
+        if self.archive is not None:
+            self.archive.wake()  # and new archive settings
+        if self.backup is not None:
+            self.backup.wake()  # and new backup settings
         log.info("configuration reloaded: %s", report)
         return report
 

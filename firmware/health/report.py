@@ -1,11 +1,13 @@
 """The box's health report: what ``linerec status`` prints and the health page shows.
 
-``gather`` reads the data folder (disk, recordings, snapshots), the
-configuration (retention's settings), the engine's answer to ``status``
-(lines, storage problems, retention's state; None when the engine is not
-running) and the machine, and lists in ``problems`` what needs a person,
-each as one sentence. It never raises for what it finds: a database or a
-configuration it cannot read is a problem in the report.
+``gather`` reads the data folder (disk, recordings, snapshots, the hash
+chain and its signing key, the backups off the box and their last results),
+the configuration (retention's settings), the
+engine's answer to ``status`` (lines, storage problems, retention's state;
+None when the engine is not running) and the machine, and lists in
+``problems`` what needs a person, each as one sentence. It never raises for
+what it finds: a database or a configuration it cannot read is a problem in
+the report.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from firmware.backup import ledger
+from firmware.backup.service import interval_s
+from firmware.backup.targets import describe
 from firmware.config import ConfigError, ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.health.system import SystemFacts, system_facts
 from firmware.link import contract
+from firmware.store import chain
 from firmware.store.backups import config_copies, latest_database_backup
 from firmware.store.db import Store, StoreError
 from firmware.store.retention import DiskSpace, RetentionPolicy
@@ -31,6 +37,7 @@ SNAPSHOT_AGE_LIMIT_S = 2 * 86400.0
 HOT_C = 80.0  # a Pi's SoC slows itself down from about here
 LOW_MEMORY_SHARE = 0.1
 FILLS_SOON = 7.0  # days
+UNSIGNED_LIMIT_S = 3600.0  # an entry left unsigned this long: the engine does not sign
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,38 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class ChainState:
+    """The hash chain as the health page shows it (its signatures are not checked here:
+    ``linerec verify`` does that)."""
+
+    entries: int
+    signed_seq: int  # the highest entry a signature covers (0: none)
+    signed_at: float | None
+    oldest_unsigned_at: float | None  # when the first entry after it was appended
+    key_state: str  # ready, none (made on first use), missing, unreadable
+    key_fingerprint: str | None
+    key_problem: str | None
+
+
+@dataclass(frozen=True)
+class BackupState:
+    """A backup target's last results (``firmware.backup``), as the status shows them."""
+
+    target: str
+    where: str
+    scheduled: bool  # backups on, and this target on
+    interval_s: float  # how often the schedule runs
+    last_outcome: str | None  # running, verified, failed, interrupted; None: never run
+    last_at: float | None
+    last_error: str | None
+    last_success_at: float | None
+    files_held: int
+    bytes_held: int
+    files_done: int  # of the run in progress, or the last one
+    files_total: int
+
+
+@dataclass(frozen=True)
 class HealthReport:
     folder: str
     checked_at: float
@@ -70,6 +109,9 @@ class HealthReport:
     storage_problems: tuple[contract.StorageProblem, ...]
     system: SystemFacts
     problems: tuple[Problem, ...] = field(default=())
+    chain: ChainState | None = None  # None: no database yet, or it cannot be read
+    backups: tuple[BackupState, ...] = ()  # each backup target off the box
+    archive: contract.ArchiveState | None = None  # compression after the call, the engine's
 
     @property
     def healthy(self) -> bool:
@@ -109,6 +151,7 @@ def gather(
         )
     snapshot = latest_database_backup(folder)
     copy = config_copies(folder).latest()
+    chain_state = _chain(folder) if usage is not None else None
     report = HealthReport(
         folder=str(folder.root),
         checked_at=now,
@@ -124,6 +167,9 @@ def gather(
         lines=status.lines if status else (),
         storage_problems=status.storage_problems if status else (),
         system=system_facts(),
+        chain=chain_state,
+        backups=_backups(folder) if usage is not None else (),
+        archive=status.archive if status else None,
     )
     problems += _problems(report, folder, now)
     return dataclasses.replace(report, problems=tuple(problems))
@@ -164,6 +210,29 @@ def _usage(
         return None
 
 
+def _chain(folder: DataFolder) -> ChainState | None:
+    from firmware.store.signing import key_status  # noqa: PLC0415 - cryptography when asked
+
+    try:
+        with Store(folder.database) as store:
+            top = chain.head(store)
+            signed = chain.latest_signature(store)
+            signed_seq = signed.seq if signed is not None else 0
+            first_unsigned = chain.entry(store, signed_seq + 1)
+            key = key_status(folder, store)
+    except (sqlite3.Error, StoreError):
+        return None  # said by the recordings' line already
+    return ChainState(
+        entries=top.seq if top is not None else 0,
+        signed_seq=signed_seq,
+        signed_at=signed.signed_at if signed is not None else None,
+        oldest_unsigned_at=first_unsigned.at if first_unsigned is not None else None,
+        key_state=key.state,
+        key_fingerprint=key.fingerprint,
+        key_problem=key.problem,
+    )
+
+
 def _mtime(path: Path | None) -> float | None:
     try:
         return path.stat().st_mtime if path is not None else None
@@ -181,8 +250,77 @@ def _problems(report: HealthReport, folder: DataFolder, now: float) -> list[Prob
         *_storage_problems(report, now),
         *_disk_problems(report),
         *_snapshot_problems(report, folder, now),
+        *_chain_problems(report.chain, now),
+        *_backup_problems(report.backups, now),
+        *_archive_problems(report.archive, now),
         *_machine_problems(report.system),
     ]
+
+
+def _archive_problems(archive: contract.ArchiveState | None, now: float) -> list[Problem]:
+    """A recent problem of the archive worker: a recording it could not compress, a full
+    disk, libopusenc missing (the recordings stay as recorded meanwhile: nothing is lost)."""
+    if archive is None or archive.last_problem is None or archive.last_problem_at is None:
+        return []
+    if now - archive.last_problem_at > RECENT_PROBLEM_S:
+        return []
+    return [Problem("compression after the call: {problem} ({ago} ago)",
+                    {"problem": archive.last_problem, "ago": _age(now - archive.last_problem_at)})]
+
+
+def _backups(folder: DataFolder) -> tuple[BackupState, ...]:
+    try:
+        config = ConfigStore(folder.root).read() or default_config()
+    except ConfigError:  # said already
+        return ()
+    backup = config.device.backup
+    if not backup.targets:
+        return ()
+    try:
+        with Store(folder.database) as store:
+            results = ledger.results(store, [target.name for target in backup.targets])
+    except (sqlite3.Error, StoreError):
+        return ()
+    states = []
+    for target, result in zip(backup.targets, results, strict=True):
+        latest = result.latest
+        states.append(BackupState(
+            target=target.name,
+            where=describe(target),
+            scheduled=backup.enabled and target.enabled,
+            interval_s=interval_s(backup.schedule),
+            last_outcome=latest.outcome if latest else None,
+            last_at=(latest.finished_at or latest.started_at) if latest else None,
+            last_error=latest.error if latest else None,
+            last_success_at=result.last_success_at,
+            files_held=result.files_held,
+            bytes_held=result.bytes_held,
+            files_done=latest.files_done if latest else 0,
+            files_total=latest.files_total if latest else 0,
+        ))
+    return tuple(states)
+
+
+def _backup_problems(backups: tuple[BackupState, ...], now: float) -> list[Problem]:
+    """A target whose last good backup is older than twice its schedule, or that never
+    had one although it was tried."""
+    problems = []
+    for state in backups:
+        if not state.scheduled:
+            continue
+        why = f": {state.last_error}" if state.last_error else ""
+        if state.last_success_at is None:
+            if state.last_outcome in ("failed", "interrupted"):
+                problems.append(Problem(
+                    "no backup to {target} has succeeded yet{why}",
+                    {"target": state.target, "why": why},
+                ))
+        elif now - state.last_success_at > 2 * state.interval_s:
+            problems.append(Problem(
+                "the last good backup to {target} is {age} old{why}",
+                {"target": state.target, "age": _age(now - state.last_success_at), "why": why},
+            ))
+    return problems
 
 
 def _line_problems(lines: tuple[contract.LineReport, ...]) -> list[Problem]:
@@ -251,6 +389,21 @@ def _snapshot_problems(report: HealthReport, folder: DataFolder, now: float) -> 
     if snapshot is not None and now - snapshot > SNAPSHOT_AGE_LIMIT_S:
         return [Problem(
             "the newest database snapshot is {age} old", {"age": _age(now - snapshot)}
+        )]
+    return []
+
+
+def _chain_problems(state: ChainState | None, now: float) -> list[Problem]:
+    if state is None:
+        return []
+    if state.key_problem:
+        return [Problem("the hash chain cannot be signed: {problem}",
+                        {"problem": state.key_problem})]
+    waiting = state.oldest_unsigned_at
+    if waiting is not None and now - waiting > UNSIGNED_LIMIT_S:
+        return [Problem(
+            "the hash chain's entries {first} to {last} have not been signed for {age}",
+            {"first": state.signed_seq + 1, "last": state.entries, "age": _age(now - waiting)},
         )]
     return []
 

@@ -255,10 +255,28 @@ class RetentionState:
 
 
 @dataclass(frozen=True)
+class ArchiveState:
+    """What the archive worker (compression after the call) last saw and did (times are
+    Unix time; None: not yet)."""
+
+    enabled: bool = False  # compression or the long-archive tier is on
+    checked_at: float | None = None  # the last look at the queue
+    waiting: int = 0  # recordings waiting for a tier
+    done: int = 0  # recordings compressed since the engine started
+    saved_bytes: int = 0  # what they freed on the disk, since the engine started
+    last_done_at: float | None = None
+    last_done: str | None = None  # its file, under the recordings folder
+    last_problem: str | None = None
+    last_problem_at: float | None = None
+    failed: int = 0  # recordings passed over after an error (tried again later)
+
+
+@dataclass(frozen=True)
 class StatusReply(Reply):
     lines: tuple[LineReport, ...] = ()
     storage_problems: tuple[StorageProblem, ...] = ()  # the recent ones, oldest first
     retention: RetentionState | None = None  # None: the engine runs no retention
+    archive: ArchiveState | None = None  # None: the engine runs no archive worker
 
 
 @dataclass(frozen=True)

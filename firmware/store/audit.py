@@ -36,6 +36,10 @@ ACTIONS = (
     "protected",  # legal hold placed on a recording, a call or a customer
     "unprotected",  # and taken off
     "retention_deleted",  # retention deleted a recording's file (by the box itself)
+    "transcoded",  # a recording's file compressed after the call (by the box itself)
+    "backup_requested",  # a backup off the box asked for now
+    "backup_tested",  # a backup target's connection tested
+    "archive_searched",  # the backups of the boxes searched (the Archive page)
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

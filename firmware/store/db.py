@@ -69,6 +69,19 @@ class RecordingRecord:
     deleted_at: float | None = None  # when retention deleted its file
     delete_reason: str | None = None  # why, e.g. "older than 90 days (line 2)"
     backed_up_at: float | None = None  # when a backup last copied its file; None: never
+    # The file at ``path`` once it is no longer the original WAV (firmware.store.stored_files):
+    # "opus" after compression; sha256, samples and encoding stay the original's.
+    stored_format: str = "wav"
+    stored_tier: str | None = None  # "standard" or "archive"; None while it is the WAV
+    stored_sha256: str | None = None  # of the stored file; None: it is the original (sha256)
+    stored_bytes: int | None = None
+    stored_bitrate_kbps: float | None = None
+    stored_at: float | None = None  # when it was made
+
+    @property
+    def file_sha256(self) -> str | None:
+        """The SHA-256 the file at ``path`` must have: the stored file's, or the original's."""
+        return self.stored_sha256 if self.stored_format != "wav" else self.sha256
 
 
 CALL_FIELDS = tuple(field.name for field in fields(CallRecord))

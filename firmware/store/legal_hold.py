@@ -9,8 +9,9 @@ A recording is held (``protected``) when any of these is:
   included).
 
 Who may place or lift a hold is the web UI's decision; this module keeps the
-flags and writes each change to the audit log in the same transaction, so
-the log holds exactly the changes that were made. Standard library only,
+flags and writes each change to the audit log and the archive's hash chain
+(``firmware.store.chain``) in the same transaction, so the log and the chain
+hold exactly the changes that were made. Standard library only,
 like the rest of the store, so that retention can use it wherever it runs.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from firmware.store.audit import AuditLog
+from firmware.store.chain import append_hold
 from firmware.store.db import Store, StoreError
 
 
@@ -179,6 +181,7 @@ class LegalHold:
             if bool(row[0]) == on:
                 return False
             connection.execute(f"UPDATE {table} SET protected = ? WHERE id = ?", (int(on), row_id))
+            append_hold(connection, target=noun, target_id=row_id, on=on, by=actor.username)
             AuditLog(self.store).record(
                 "protected" if on else "unprotected",
                 username=actor.username,

@@ -19,6 +19,10 @@ new version. Version 2 (written since) keeps the two apart::
 ``started_at`` and ``ended_at`` are the recording's (Unix time, line time);
 ``state`` is ``recording`` while it is written, then ``complete``, or
 ``repaired`` after a crash; ``call`` is null for a recording outside a call.
+Once the recording is compressed after the call, its WAV is replaced by an
+Ogg Opus file of the same name (``.opus``, or ``.oga`` in the long-archive
+tier) and the sidecar gains ``stored``, that file's facts; the rest stays
+the original's (``firmware.store.stored_files``).
 Version 1 spread the call's facts over the document itself, so its
 ``started_at`` is the call's start, not the recording's (``recovery`` reads
 both).
@@ -59,9 +63,12 @@ log = logging.getLogger(__name__)
 SIDECAR_VERSION = 2
 SYNC_INTERVAL_S = 1.0
 HEADER_READ_BYTES = 4096  # more than any header the box writes, with room for odd chunks
+# A recording's audio file: the recorder's WAV, or the Ogg Opus file of the standard or the
+# long-archive tier that replaces it after the call (firmware.store.stored_files).
+RECORDING_SUFFIXES = (".wav", ".opus", ".oga")
 # The recording's own keys in a sidecar; in version 1 every other key was the call's.
 RECORDING_KEYS = ("version", "line", "started_at", "ended_at", "encoding", "samples", "sha256",
-                  "state")
+                  "state", "stored")
 
 
 class RecordingError(OSError):
@@ -343,6 +350,7 @@ def repair(wav_path: Path, encoding: str | None = None) -> RepairResult:
 class WavInfo:
     encoding: str
     samples: int  # whole samples on the disk, whatever the header says
+    data_offset: int = field(default=0, compare=False)  # where the audio starts in the file
 
 
 def inspect_wav(wav_path: Path) -> WavInfo:
@@ -363,10 +371,15 @@ def inspect_wav(wav_path: Path) -> WavInfo:
     if parsed is None or parsed.encoding is None:
         raise RecordingError(f"{wav_path}: not a recording format this box writes")
     samples = max(0, size - chunks.data_offset) // bytes_per_sample(parsed.encoding)
-    return WavInfo(parsed.encoding, samples)
+    return WavInfo(parsed.encoding, samples, chunks.data_offset)
 
 
 def recording_files(root: Path) -> Iterator[Path]:
-    """Every recording under ``root``, in path order (which is time order per line)."""
+    """Every recording under ``root``, in path order (which is time order per line): the
+    recorder's WAV files and the Ogg Opus files that replace them after the call
+    (``firmware.store.stored_files``)."""
     if root.is_dir():
-        yield from sorted(path for path in root.glob("*/*/*/*.wav") if path.is_file())
+        yield from sorted(
+            path for path in root.glob("*/*/*/*")
+            if path.suffix in RECORDING_SUFFIXES and path.is_file()
+        )

@@ -18,9 +18,10 @@ Never deleted: a recording still being written, one under legal hold
 unset). With retention turned off, nothing at all.
 
 ``carry_out`` turns each planned recording's index row into a tombstone
-(state ``deleted``, with when and why; its path, hash and times stay) and
-writes the deletion to the audit log as the box's own act (``BOX_ACTOR``),
-in one transaction; then it removes the files. Each recording's hold is
+(state ``deleted``, with when and why; its path, hash and times stay),
+appends the tombstone to the archive's hash chain (``firmware.store.chain``)
+and writes the deletion to the audit log as the box's own act
+(``BOX_ACTOR``), in one transaction; then it removes the files. Each recording's hold is
 checked again in that transaction, so a hold placed after the plan was made
 still saves it. The tombstone comes first, so a kill between the two leaves
 a tombstone whose file is still there, which recovery finishes deleting;
@@ -46,6 +47,7 @@ from pathlib import Path
 
 from audio_format import SAMPLE_RATE
 from firmware.store.audit import BOX_ACTOR, AuditLog
+from firmware.store.chain import append_tombstone
 from firmware.store.db import Store
 from firmware.store.files import fsync_directory
 from firmware.store.legal_hold import held_sql
@@ -178,14 +180,20 @@ class Plan:
         return self.free_after < self.target_free
 
 
-def _file_size(root: Path, relative: str, encoding: str, samples: int) -> int:
-    """What a recording takes on the disk: its blocks, or from its length if unreadable."""
+def _file_size(
+    root: Path, relative: str, encoding: str, samples: int, stored_bytes: int | None = None
+) -> int:
+    """What a recording takes on the disk: its blocks, or if unreadable what the index says:
+    a compressed recording's ``stored_bytes``, else its length in its encoding."""
     try:
         return _inside(root, relative).stat().st_blocks * 512 + SIDECAR_BYTES
     except (OSError, ValueError):
-        if encoding not in ENCODINGS:
+        if stored_bytes is not None:  # compressed after the call: samples tell nothing
+            audio = stored_bytes
+        elif encoding not in ENCODINGS:
             return SIDECAR_BYTES
-        audio = len(wav_header(encoding, 0)) + samples * bytes_per_sample(encoding)
+        else:
+            audio = len(wav_header(encoding, 0)) + samples * bytes_per_sample(encoding)
         return math.ceil(audio / BLOCK) * BLOCK + SIDECAR_BYTES
 
 
@@ -202,7 +210,8 @@ def _inside(root: Path, relative: str) -> Path:
 
 
 _CANDIDATES = (
-    "SELECT r.id, r.line, r.path, r.encoding, r.samples, r.started_at, r.backed_up_at, "
+    "SELECT r.id, r.line, r.path, r.encoding, r.samples, r.stored_bytes, r.started_at, "
+    "r.backed_up_at, "
     f"{held_sql()} FROM recordings r LEFT JOIN calls c ON c.id = r.call_id "
     f"WHERE r.state IN {FINISHED!r} {{extra}} ORDER BY r.started_at, r.id"
 )
@@ -233,10 +242,10 @@ def plan(
             _CANDIDATES.format(extra="AND r.line = ? AND r.started_at < ?"),
             (line, now - days * DAY_S),
         )
-        for row_id, row_line, path, encoding, samples, started, backed_up, held in rows:
+        for row_id, row_line, path, encoding, samples, stored, started, backed_up, held in rows:
             if held or (policy.keep_until_backed_up and backed_up is None):
                 continue
-            size = _file_size(root, path, encoding, samples)
+            size = _file_size(root, path, encoding, samples, stored)
             chosen[row_id] = Deletion(row_id, row_line, path, started, size,
                                       age_reason(days, line))
             free += size
@@ -245,7 +254,8 @@ def plan(
         reason = EMERGENCY_REASON if emergency else policy.space_reason(disk)
         cursor = connection.execute(_CANDIDATES.format(extra=""))
         try:
-            for row_id, row_line, path, encoding, samples, started, backed_up, held in cursor:
+            for (row_id, row_line, path, encoding, samples, stored, started, backed_up,
+                 held) in cursor:
                 if row_id in chosen:
                     continue
                 if held:
@@ -254,7 +264,7 @@ def plan(
                 if policy.keep_until_backed_up and backed_up is None:
                     held_not_backed_up += 1
                     continue
-                size = _file_size(root, path, encoding, samples)
+                size = _file_size(root, path, encoding, samples, stored)
                 chosen[row_id] = Deletion(row_id, row_line, path, started, size, reason)
                 free += size
                 if free >= target:
@@ -319,7 +329,8 @@ def _mark_deleted(
     store: Store, root: Path, batch: list[Deletion], now: float, *,
     keep_until_backed_up: bool, done: Outcome,
 ) -> list[tuple[Deletion, Path]]:
-    """The tombstones and audit entries of a batch, in one transaction; what may go."""
+    """The tombstones (in the index and the chain) and audit entries of a batch, in one
+    transaction; what may go."""
     audit = AuditLog(store)
     marked = []
     with store.transaction() as connection:
@@ -328,6 +339,10 @@ def _mark_deleted(
             if found is None:
                 continue
             path, sha256 = found
+            # The signed tombstone (firmware.store.chain) before the row changes, so that a
+            # recording not chained yet is chained first, as it was recorded.
+            append_tombstone(connection, item.recording_id, sha256=sha256, deleted_at=now,
+                             reason=item.reason, path=item.path)
             connection.execute(
                 "UPDATE recordings SET state = 'deleted', deleted_at = ?, delete_reason = ? "
                 "WHERE id = ?",

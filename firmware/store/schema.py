@@ -230,3 +230,110 @@ MIGRATIONS.append(
         CHECK (protected IN (0, 1));
     """
 )
+
+MIGRATIONS.append(
+    # The archive's hash chain (firmware.store.chain): an entry per recording finished,
+    # stored file changed, recording deleted by retention (its tombstone), legal hold
+    # placed or lifted, signing key made or changed, and database rebuilt; each entry's
+    # hash covers the one before it. And the Ed25519 signatures of the chain's head, each
+    # with the entry it covers. Nothing updates or deletes an entry: the triggers refuse
+    # it, so that a mistake in the code cannot break the chain (a person with the disk in
+    # hand can still; that is what the hashes and signatures show).
+    """
+    CREATE TABLE chain (
+        seq           INTEGER PRIMARY KEY CHECK (seq >= 1),  -- 1, 2, 3, ... as appended
+        kind          TEXT    NOT NULL,  -- recording, stored, deleted, hold, key, rebuilt
+        recording_id  INTEGER,           -- the recording it is about; no foreign key: the
+                                         -- chain keeps its word whatever the index becomes
+        at            REAL    NOT NULL,  -- when it was appended
+        facts         TEXT    NOT NULL,  -- canonical JSON of its facts, exactly as hashed
+        entry         TEXT    NOT NULL,  -- canonical JSON: seq, kind, at, prev, facts' SHA-256
+        hash          TEXT    NOT NULL   -- SHA-256(previous entry's hash || entry), hex
+    );
+    CREATE UNIQUE INDEX chain_one_entry_per_recording ON chain (recording_id)
+        WHERE kind = 'recording';
+    CREATE INDEX chain_by_recording ON chain (recording_id) WHERE recording_id IS NOT NULL;
+    CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain BEGIN
+        SELECT RAISE(ABORT, 'the hash chain is append-only');
+    END;
+    CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain BEGIN
+        SELECT RAISE(ABORT, 'the hash chain is append-only');
+    END;
+
+    CREATE TABLE chain_signatures (
+        id         INTEGER PRIMARY KEY,
+        seq        INTEGER NOT NULL,  -- the entry signed: the head when it was signed
+        hash       TEXT    NOT NULL,  -- that entry's hash
+        signed_at  REAL    NOT NULL,
+        key        TEXT    NOT NULL,  -- the signing key's fingerprint
+        message    TEXT    NOT NULL,  -- the canonical JSON that was signed
+        signature  TEXT    NOT NULL   -- Ed25519, base64
+    );
+    CREATE INDEX chain_signatures_by_seq ON chain_signatures (seq);
+    """
+)
+
+MIGRATIONS.append(
+    # Backups off the box (firmware.backup). backup_runs: each run to a target, with its
+    # progress while it runs and its outcome after ('interrupted': the process died, found
+    # so by the next run); backup_files: every file a target holds that a run verified
+    # there, with the size and modification time it had on the box (a file that changed
+    # since is sent and verified again) and its hashes; backup_requests: "back up now",
+    # asked by the web or the command line, taken by the engine's backup thread.
+    """
+    CREATE TABLE backup_runs (
+        id           INTEGER PRIMARY KEY,
+        target       TEXT    NOT NULL,
+        started_at   REAL    NOT NULL,
+        finished_at  REAL,
+        outcome      TEXT    NOT NULL DEFAULT 'running'
+                     CHECK (outcome IN ('running', 'verified', 'failed', 'interrupted')),
+        pid          INTEGER,           -- the process running it
+        files_total  INTEGER NOT NULL DEFAULT 0,  -- to send this run
+        bytes_total  INTEGER NOT NULL DEFAULT 0,
+        files_done   INTEGER NOT NULL DEFAULT 0,  -- sent and verified so far
+        bytes_done   INTEGER NOT NULL DEFAULT 0,
+        verified_by  TEXT    NOT NULL DEFAULT '',  -- how the files were checked in the target
+        error        TEXT                          -- what failed, one line
+    );
+    CREATE INDEX backup_runs_by_target ON backup_runs (target, started_at);
+
+    CREATE TABLE backup_files (
+        target       TEXT    NOT NULL,
+        path         TEXT    NOT NULL,  -- relative to the data folder, and to <box-id>/ there
+        size         INTEGER NOT NULL,
+        mtime_ns     INTEGER NOT NULL,  -- on the box when it was sent
+        sha256       TEXT    NOT NULL,
+        md5          TEXT    NOT NULL,
+        verified_at  REAL    NOT NULL,
+        PRIMARY KEY (target, path)
+    );
+
+    CREATE TABLE backup_requests (
+        target        TEXT PRIMARY KEY,
+        requested_at  REAL NOT NULL,
+        requested_by  TEXT NOT NULL DEFAULT ''
+    );
+    """
+)
+
+MIGRATIONS.append(
+    # Compression after the call (firmware.archive): a finished recording's WAV is
+    # replaced by an Ogg Opus file. ``path`` names the stored file; ``sha256``,
+    # ``samples`` and ``encoding`` stay the original WAV's for good; the stored file's
+    # own facts are these columns, NULL while it is the original WAV. ``stored_tier``
+    # is 'standard' (compressed after the call) or 'archive' (re-encoded when old).
+    """
+    ALTER TABLE recordings ADD COLUMN stored_format TEXT NOT NULL DEFAULT 'wav'
+        CHECK (stored_format IN ('wav', 'opus'));
+    ALTER TABLE recordings ADD COLUMN stored_tier TEXT
+        CHECK (stored_tier IN ('standard', 'archive'));
+    ALTER TABLE recordings ADD COLUMN stored_sha256 TEXT;
+    ALTER TABLE recordings ADD COLUMN stored_bytes INTEGER;
+    ALTER TABLE recordings ADD COLUMN stored_bitrate_kbps REAL;
+    ALTER TABLE recordings ADD COLUMN stored_at REAL;
+    -- The archive worker's queue, oldest first: finished and not in the last tier yet.
+    CREATE INDEX recordings_to_archive ON recordings (started_at)
+        WHERE state IN ('complete', 'repaired') AND stored_tier IS NOT 'archive';
+    """
+)

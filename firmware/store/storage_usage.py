@@ -1,7 +1,8 @@
 """How the recordings use the disk, for people: totals, the recent daily amount, and when
 retention will start deleting (or the disk fill, with retention off).
 
-Sizes come from the index (samples times the encoding's bytes per sample),
+Sizes come from the index (samples times the encoding's bytes per sample,
+or, once a recording is compressed after the call, its ``stored_bytes``),
 not from reading every file: a page that shows them stays fast on a card
 with tens of thousands of recordings. Standard library only.
 """
@@ -15,7 +16,9 @@ from firmware.store.legal_hold import held_sql
 
 DAY_S = 86400
 RATE_DAYS = 7  # the recent past the daily amount is taken over
-_AUDIO_BYTES = "r.samples * (CASE r.encoding WHEN 'pcm16' THEN 2 ELSE 1 END)"
+_AUDIO_BYTES = (
+    "coalesce(r.stored_bytes, r.samples * (CASE r.encoding WHEN 'pcm16' THEN 2 ELSE 1 END))"
+)
 _ON_DISK = "r.state NOT IN ('deleted', 'missing')"
 
 

@@ -32,6 +32,10 @@ ACTION_LABELS = {
     "protected": "Protected (legal hold)",
     "unprotected": "Protection removed",
     "retention_deleted": "Deleted by retention",
+    "transcoded": "Compressed after the call",
+    "backup_requested": "Backup asked for",
+    "backup_tested": "Backup target tested",
+    "archive_searched": "Archive searched",
 }
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
 

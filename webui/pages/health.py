@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from firmware.health.report import gather
 from firmware.link import contract
+from firmware.store.signing import grouped
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
@@ -24,4 +25,5 @@ def health_page(ctx: Ctx) -> str:
     except EngineUnavailableError:
         status = None
     report = gather(ctx.deps.folder, status, utc_offset_s=ctx.t.utc_offset_s)
-    return ctx.render("health.tpl", report=report, size=size_text, page="health")
+    return ctx.render("health.tpl", report=report, size=size_text, grouped=grouped,
+                      page="health")

@@ -6,8 +6,12 @@ Who may do what:
   audit; a recording exists for a user only if its line is one they may
   see (otherwise 404, whether it exists or not);
 - play (``/audio``) and change notes and tags: ``recordings_listen``;
-- download the original file: ``recordings_download``;
-- verify and bulk export: ``audit``;
+- download the file as stored (the recorder's WAV, or the Ogg Opus file that
+  replaced it after the call), or decoded to WAV, or in one of the export
+  formats (``firmware.archive.formats``): ``recordings_download``;
+- verify (the file against the index, its sidecar and the hash chain, and
+  the chain's links and signatures: ``firmware.store.integrity``) and bulk
+  export (with the chain's proof: ``firmware.store.chain_proof``): ``audit``;
 - protect from retention (legal hold): ``audit`` or admin (``webui.pages.legal_hold``).
 
 A recording retention deleted keeps its page, which says when and why, with
@@ -26,14 +30,20 @@ import dataclasses
 import hashlib
 import logging
 import re
+import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from firmware.archive.audio import AudioFileError, stored_samples
+from firmware.archive.formats import FORMATS, convert, pcm_wav_chunks, pcm_wav_size
+from firmware.store import chain, chain_proof, integrity
 from firmware.store.call_search import RECORDING_SORTS, CallSearch, RecordingRow
+from firmware.store.db import StoreError
 from firmware.store.legal_hold import LegalHold
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
-from firmware.store.recordings import file_sha256, read_sidecar
+from firmware.store.signing import grouped
 from webui import recording_export
 from webui.call_filters import (
     OUTCOME_LABELS,
@@ -49,6 +59,7 @@ from webui.pages.storage_settings import reason_text
 from webui.playback import (
     OutsideRecordingsError,
     PlaybackError,
+    file_view,
     original_chunks,
     pcm_view,
     recording_file,
@@ -187,13 +198,21 @@ def _ranged(
 
 
 def recording_audio(ctx: Ctx, recording_id: int):
-    """The recording as PCM16 WAV for the player, with byte ranges for seeking."""
+    """The recording for the player, with byte ranges for seeking: a G.711 WAV decoded to
+    PCM16 WAV as it is sent, an Ogg Opus file (compressed after the call) as it is."""
     row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
+    recording = row.recording
     try:
-        view = pcm_view(path, still_recording=row.recording.state == "recording")
+        if recording.stored_format == "opus":
+            view = file_view(path)
+            stored = (recording.stored_sha256 or "")[:16]
+            media_type, etag = "audio/ogg", f'"{recording.id}-{stored}"'
+        else:
+            view = pcm_view(path, still_recording=recording.state == "recording")
+            media_type, etag = "audio/wav", f'"{recording.id}-{view.samples}"'
     except PlaybackError as error:
-        log.error("recording %d cannot be played: %s", row.recording.id, error)
+        log.error("recording %d cannot be played: %s", recording.id, error)
         ctx.fail(500, "The recording's file cannot be read.")
     ctx.deps.audit.record_once(
         "listen",
@@ -204,57 +223,146 @@ def recording_audio(ctx: Ctx, recording_id: int):
         detail=f"session {_session_reference(ctx)}",
         address=ctx.address,
     )
-    ctx.response.content_type = "audio/wav"
+    ctx.response.content_type = media_type
     ctx.response.set_header("Cache-Control", "private, no-store")
-    return _ranged(ctx, view.size, view.chunks, f'"{row.recording.id}-{view.samples}"')
+    return _ranged(ctx, view.size, view.chunks, etag)
 
 
-def download_name(row: RecordingRow) -> str:
-    """A file name that is safe in any browser and file system: the stored name, cleaned."""
-    stem = _UNSAFE_NAME.sub("_", Path(row.recording.path).stem)[:80].strip("._") or "recording"
-    return f"{stem}.wav"
+def download_name(row: RecordingRow, suffix: str | None = None) -> str:
+    """A file name that is safe in any browser and file system: the stored name, cleaned,
+    with the stored file's suffix or ``suffix``."""
+    stored = Path(row.recording.path)
+    stem = _UNSAFE_NAME.sub("_", stored.stem)[:80].strip("._") or "recording"
+    return f"{stem}{suffix or stored.suffix or '.wav'}"
+
+
+def _attachment(ctx: Ctx, media_type: str, size: int, name: str) -> None:
+    ctx.response.content_type = media_type
+    ctx.response.set_header("Content-Length", str(size))
+    ctx.response.set_header("Content-Disposition", f'attachment; filename="{name}"')
+    ctx.response.set_header("Cache-Control", "private, no-store")
 
 
 def recording_download(ctx: Ctx, recording_id: int):
-    """The file exactly as stored (its SHA-256 is the one in the index)."""
+    """The file exactly as stored (its SHA-256 is the one in the index): the recorder's WAV,
+    or the Ogg Opus file that replaced it after the call."""
     row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
     size = path.stat().st_size
-    ctx.audit("download", f"recording {row.recording.id}", row.recording.sha256 or "")
-    ctx.response.content_type = "audio/wav"
-    ctx.response.set_header("Content-Length", str(size))
-    ctx.response.set_header(
-        "Content-Disposition", f'attachment; filename="{download_name(row)}"'
-    )
-    ctx.response.set_header("Cache-Control", "private, no-store")
+    ctx.audit("download", f"recording {row.recording.id}", row.recording.file_sha256 or "")
+    media_type = "audio/ogg" if row.recording.stored_format == "opus" else "audio/wav"
+    _attachment(ctx, media_type, size, download_name(row))
     return original_chunks(path)
+
+
+def recording_convert(ctx: Ctx, recording_id: int, fmt: str):
+    """The recording decoded and handed out in ``fmt`` (``firmware.archive.formats``): WAV,
+    16-bit PCM streamed as it is decoded; the others made in a temporary file first (in
+    the data folder's exports/, gone when sent). Memory stays bounded either way."""
+    export = FORMATS.get(fmt)
+    if export is None:
+        ctx.fail(404, "Not found.")
+    row = visible_recording(ctx, recording_id)
+    path = _file(ctx, row)
+    recording = row.recording
+    if recording.state == "recording":
+        ctx.fail(409, "Still being recorded: download it in another format once it is finished.")
+    try:
+        stored_samples(path)  # a file cut short is said now, not halfway through the download
+    except AudioFileError as error:
+        log.error("recording %d cannot be decoded: %s", recording.id, error)
+        ctx.fail(500, "The recording's file cannot be read.")
+    if fmt == "wav":
+        size, body = pcm_wav_size(recording.samples), pcm_wav_chunks(path, recording.samples)
+    else:
+        size, body = _converted(ctx, path, recording.samples, export)
+    ctx.audit("download", f"recording {recording.id}",
+              f"as {fmt}; from the stored file, SHA-256 {recording.file_sha256 or '-'}")
+    _attachment(ctx, export.media_type, size, download_name(row, export.suffix))
+    return body
+
+
+def _converted(ctx: Ctx, path: Path, samples: int, export) -> tuple[int, Iterator[bytes]]:
+    exports = recording_export.exports_dir(ctx.deps.folder)
+    scratch = tempfile.TemporaryFile(dir=exports)  # noqa: SIM115 - the stream closes it
+    try:
+        convert(path, samples, export, scratch)
+        size = scratch.tell()
+        scratch.seek(0)
+    except (AudioFileError, OSError, RuntimeError) as error:
+        scratch.close()
+        log.error("%s: cannot convert to %s: %s", path, export.key, error)
+        ctx.fail(500, "The recording's file cannot be read.")
+
+    def chunks() -> Iterator[bytes]:
+        with scratch:
+            while block := scratch.read(recording_export.BLOCK):
+                yield block
+
+    return size, chunks()
 
 
 # ---- verification and export --------------------------------------------------------------
 
 
+# The page's (and the audit log's) word for each of integrity's verdicts.
+_VERDICT_OF = {"intact_stored": "intact", "deleted_unsigned": "deleted", "waiting": "recording"}
+
+
+def _texts(ctx: Ctx, texts) -> list[str]:
+    """Integrity's findings in the reader's language (their words too: a deletion's reason,
+    a note)."""
+    shown = []
+    for text in texts:
+        values = {
+            name: reason_text(ctx.t, value) if name == "reason" else (
+                ctx.t(value) if isinstance(value, str) else value
+            )
+            for name, value in text.values.items()
+        }
+        shown.append(ctx.t(text.text, **values))
+    return shown
+
+
 def verify(ctx: Ctx, row: RecordingRow) -> dict:
-    """The file's SHA-256 now, next to the index's and the sidecar's."""
-    recording = row.recording
-    result = {"file": None, "index": recording.sha256, "sidecar": None, "state": recording.state}
-    if recording.state == "deleted":
-        result.update(verdict="deleted", deleted_at=recording.deleted_at,
-                      reason=recording.delete_reason)
-        return result
+    """The recording checked against the index, its sidecar and the hash chain, and the
+    chain itself, its links and signatures (``firmware.store.integrity``)."""
+    recording, store = row.recording, ctx.deps.store
     try:
-        path = recording_file(ctx.deps.folder.recordings, recording.path)
-    except PlaybackError:
-        result["verdict"] = "missing"
-        return result
-    result["file"] = file_sha256(path)
-    sidecar = read_sidecar(path)
-    result["sidecar"] = sidecar.get("sha256") if sidecar else None
-    if recording.state == "recording":
-        result["verdict"] = "recording"
-    elif result["file"] == recording.sha256 and result["sidecar"] in (None, recording.sha256):
-        result["verdict"] = "intact"
-    else:
-        result["verdict"] = "changed"
+        chain.chain_pending(store)  # one that finished a moment ago is checked chained
+    except (sqlite3.Error, StoreError) as error:  # a full or read-only disk: check all the same
+        log.warning("recording %d: the chain could not be brought up to date before the "
+                    "check: %s", recording.id, error)
+    report = integrity.verify(
+        ctx.deps.folder, store, [recording.id],
+        when=lambda at: ctx.t.datetime(at, seconds=True) if at is not None else "-",
+    )
+    check, checked = report.recordings[0], report.chain
+    result = {
+        "verdict": _VERDICT_OF.get(check.verdict, check.verdict),
+        "finding": check.verdict,
+        "problem": check.problem,
+        "texts": _texts(ctx, check.texts),
+        "file": check.file_sha256,
+        "index": recording.sha256,
+        "sidecar": check.sidecar_sha256,
+        "chain_sha256": check.expected_sha256,
+        "stored_format": check.stored_format,
+        "entry": check.entry_seq,
+        "signed": check.signed,
+        "state": recording.state,
+        "chain": {
+            "intact": checked.intact,
+            "entries": checked.walk.length,
+            "signed_through": checked.signed_seq,
+            "key": checked.key.fingerprint,
+            "key_shown": grouped(checked.key.fingerprint),
+            "problems": _texts(ctx, checked.problems),
+            "notes": _texts(ctx, checked.notes),
+        },
+    }
+    if recording.state == "deleted":
+        result.update(deleted_at=recording.deleted_at, reason=recording.delete_reason)
     return result
 
 
@@ -274,12 +382,16 @@ def recordings_export(ctx: Ctx):
     search = CallSearch(ctx.deps.store)
     scope, owners = ctx.principal.line_scope(), customer_scope(ctx)
     count, _ = search.recording_totals(form.recordings, scope, owners)
+    export_format = ctx.form("format", "stored")
+    if export_format not in recording_export.EXPORT_FORMATS:
+        ctx.fail(400, "Unknown export format.")
     now = ctx.deps.clock()
     about = {
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "exported_by": ctx.user.username,
         "search": form.query(),
-        "hash": "SHA-256 of each file as stored; check with: sha256sum -c SHA256SUMS",
+        "hash": "SHA-256 of each file as stored; check with: sha256sum -c SHA256SUMS; "
+                "the whole export, without the box: see VERIFY.txt",
     }
     try:
         recording_export.check_count(count)
@@ -290,7 +402,7 @@ def recordings_export(ctx: Ctx):
             )
             for row in batch
         ]
-        recording_export.check_size(rows, ctx.deps.folder)
+        recording_export.check_size(rows, ctx.deps.folder, export_format)
         # The search's recordings that retention deleted: named in the manifest, no file.
         deleted = [
             row
@@ -300,8 +412,17 @@ def recordings_export(ctx: Ctx):
             )
             for row in batch
         ]
+        # The chain up to a head signed now, with the facts of these recordings only.
+        proof = chain_proof.proof_files(
+            ctx.deps.folder, ctx.deps.store,
+            [row.recording.id for row in rows] + [row.recording.id for row in deleted],
+        )
+        about["chain"] = chain_proof.describe(proof.signature)
+        if proof.problem:
+            about["chain"]["problem"] = proof.problem
         summary, size, chunks = recording_export.build_and_stream(
-            ctx.deps.folder, [rows], ctx.t, about, deleted=deleted
+            ctx.deps.folder, [rows], ctx.t, about, deleted=deleted, proof=proof.files,
+            export_format=export_format,
         )
     except recording_export.ExportError as error:
         ctx.fail(error.status, error.message, **error.values)
@@ -310,6 +431,7 @@ def recordings_export(ctx: Ctx):
         "recordings",
         f"{summary.files} recordings, {summary.bytes} bytes"
         + (f", {summary.deleted} deleted by retention listed" if summary.deleted else "")
+        + (f", as {export_format}" if export_format != "stored" else "")
         + f"; search: {form.query() or '-'}",
     )
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(now + ctx.t.utc_offset_s))

@@ -54,10 +54,66 @@
       {{_('On')}}
     % end
     </dd>
+  % archive = report.archive
+  % if archive is not None:
+    <dt>{{_('Compression after the call')}}</dt>
+    <dd>
+    % if not archive.enabled:
+      {{_('Off: recordings stay as recorded (G.711 WAV)')}}
+    % else:
+      {{_('On: {waiting} waiting, {done} compressed since the engine started ({size} freed)', waiting=_.number(archive.waiting), done=_.number(archive.done), size=size(archive.saved_bytes))}}{{('; ' + _('last {when}', when=_.datetime(archive.last_done_at))) if archive.last_done_at else ''}}
+      % if archive.last_problem:
+      <br><span class="problem small">{{_('Last problem {when}: {problem}', when=_.datetime(archive.last_problem_at), problem=archive.last_problem)}}</span>
+      % end
+    % end
+    </dd>
+  % end
     <dt>{{_('Database snapshot')}}</dt><dd>{{_.datetime(report.database_snapshot_at) if report.database_snapshot_at else _('none yet')}}</dd>
     <dt>{{_('Configuration copy')}}</dt><dd>{{_.datetime(report.config_copy_at) if report.config_copy_at else _('none yet')}}</dd>
   </dl>
 </section>
+% state = report.chain
+% if state:
+<section class="panel chain">
+  <h2>{{_('Hash chain')}}</h2>
+  <dl class="facts">
+    <dt>{{_('Entries')}}</dt><dd>{{_.number(state.entries)}}</dd>
+    <dt>{{_('Signed')}}</dt><dd>{{_('up to entry {n}, {when}', n=state.signed_seq, when=_.datetime(state.signed_at)) if state.signed_seq else _('not signed yet')}}</dd>
+    <dt>{{_('Signing key')}}</dt>
+    <dd>
+    % if state.key_fingerprint:
+      <code class="fingerprint">{{grouped(state.key_fingerprint)}}</code>
+    % end
+    % if state.key_state != 'ready':
+      {{_({'none': 'none yet: it is made when there is something to sign', 'missing': 'the private key is missing', 'unreadable': 'the private key cannot be read'}.get(state.key_state, state.key_state))}}
+    % end
+    </dd>
+  </dl>
+</section>
+% end
+% if report.backups:
+<section class="panel backups">
+  <h2>{{_('Backups off the box')}}</h2>
+  <dl class="facts">
+  % for state in report.backups:
+    <dt>{{state.target}}</dt>
+    <dd><code>{{state.where}}</code>:
+    % if state.last_outcome == 'running':
+      {{_('running, {done} of {total} files', done=state.files_done, total=state.files_total)}}
+    % elif state.last_outcome:
+      {{_({'verified': 'verified', 'failed': 'failed', 'interrupted': 'interrupted'}.get(state.last_outcome, state.last_outcome))}} {{_.datetime(state.last_at)}}
+    % else:
+      {{_('never run')}}
+    % end
+    % if state.last_success_at and state.last_outcome != 'verified':
+      · {{_('last verified {when}', when=_.datetime(state.last_success_at))}}
+    % end
+      · {{_('{n} files, {size}', n=state.files_held, size=size(state.bytes_held))}}
+    </dd>
+  % end
+  </dl>
+</section>
+% end
 <section class="panel">
   <h2>{{_('Lines')}}</h2>
   % if not report.engine_running:

@@ -30,6 +30,9 @@
     <a href="/audit"{{!' aria-current="page"' if get('page') == 'audit' else ''}}>{{_('Audit log')}}</a>
     <a href="/health"{{!' aria-current="page"' if get('page') == 'health' else ''}}>{{_('Health')}}</a>
     % end
+    % if ctx.can('audit'):
+    <a href="/archive"{{!' aria-current="page"' if get('page') == 'archive' else ''}}>{{_('Archive')}}</a>
+    % end
     % if ctx.can('admin'):
     <a href="/admin"{{!' aria-current="page"' if get('page') == 'admin' else ''}}>{{_('Settings')}}</a>
     % end

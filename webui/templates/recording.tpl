@@ -28,23 +28,48 @@
   % end
   <p class="actions">
     % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted'):
-    <a class="button secondary" href="/recordings/{{recording.id}}/download" download>{{_('Download original')}}</a>
+    <a class="button secondary" href="/recordings/{{recording.id}}/download" download>{{_('Download original') if recording.stored_format == 'wav' else _('Download as stored (Ogg Opus)')}}</a>
+    % if recording.state != 'recording':
+    <a class="button secondary" href="/recordings/{{recording.id}}/download/wav" download>{{_('Download as WAV')}}</a>
+    % end
     % end
     % if ctx.can('audit'):
     <a class="button secondary" href="/recordings/{{recording.id}}/verify">{{_('Verify integrity')}}</a>
     % end
   </p>
+  % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted', 'recording'):
+  <p class="other-formats small">{{_('Other formats:')}}
+    % for index, key in enumerate(('alaw', 'ima_adpcm', 'gsm610', 'vox')):
+    {{'·' if index else ''}} <a href="/recordings/{{recording.id}}/download/{{key}}" download>
+    % include('format_name.tpl', key=key)
+    </a>
+    % end
+  </p>
+  % end
 </section>
 % if verification:
-% verdict = verification['verdict']
+% verdict, checked = verification['verdict'], verification['chain']
 <section class="verification verdict-{{verdict}}" aria-live="polite">
   <h2>{{_('Integrity check')}}</h2>
-  <p class="{{'notice' if verdict == 'intact' else 'problem'}}">{{_({'intact': 'The file is intact: its SHA-256 is the one recorded in the index and the sidecar.', 'changed': 'The file has changed since it was recorded: its SHA-256 is not the one recorded.', 'missing': 'The file is missing.', 'recording': 'Still being recorded: there is no final SHA-256 to compare yet.', 'deleted': 'Retention deleted the file: there is nothing to check. The index keeps its SHA-256.'}[verdict])}}</p>
+  <p class="{{'problem' if verification['problem'] else 'notice'}}">{{_({'intact': 'The file is intact: its SHA-256 is the one recorded in the index, the sidecar and the hash chain.', 'changed': 'The file has changed since it was recorded: its SHA-256 is not the one recorded.', 'missing': 'The file is missing.', 'recording': 'Still being recorded: there is no final SHA-256 to compare yet.', 'deleted': 'Retention deleted the file: there is nothing to check. The index keeps its SHA-256.', 'deleted_untold': 'The index says retention deleted the file, but the hash chain holds no tombstone for it.', 'metadata': 'The index no longer says about this recording what the hash chain says.', 'unchained': 'The recording is not in the hash chain yet: there is nothing to prove it by.', 'after_break': "The hash chain is broken before this recording's entry: it proves nothing about it."}[verdict])}}</p>
+  <ul class="findings">
+  % for text in verification['texts']:
+    <li>{{text}}</li>
+  % end
+  </ul>
   <dl class="facts hashes">
     <dt>{{_('File now')}}</dt><dd><code>{{verification['file'] or '—'}}</code></dd>
     <dt>{{_('Index')}}</dt><dd><code>{{verification['index'] or '—'}}</code></dd>
     <dt>{{_('Sidecar')}}</dt><dd><code>{{verification['sidecar'] or '—'}}</code></dd>
+    <dt>{{_('Hash chain')}}</dt><dd><code>{{verification['chain_sha256'] or '—'}}</code>{{(' · ' + _('entry {n}', n=verification['entry'])) if verification['entry'] else ''}}</dd>
   </dl>
+  <h3>{{_('Hash chain')}}</h3>
+  <ul class="{{'chain-findings' if checked['intact'] else 'chain-findings problem'}}">
+  % for text in checked['problems'] + checked['notes']:
+    <li>{{text}}</li>
+  % end
+  </ul>
+  <p class="muted small">{{_("The box's signing key: {fingerprint}", fingerprint=checked['key_shown'])}}</p>
 </section>
 % end
 <dl class="facts">
@@ -75,12 +100,24 @@
   % end
   % end
   <dt>{{_('Length')}}</dt><dd>{{_.duration(recording.samples / 8000)}}</dd>
-  <dt>{{_('Stored as')}}</dt><dd>{{_({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(recording.encoding, recording.encoding))}} · 8 kHz</dd>
+  % recorded_as = _({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(recording.encoding, recording.encoding))
+  % if recording.stored_format == 'opus':
+  <dt>{{_('Stored as')}}</dt><dd>{{_('Ogg Opus, {kbps} kbit/s ({tier})', kbps='{:g}'.format(recording.stored_bitrate_kbps or 0), tier=_({'standard': 'standard tier', 'archive': 'long-archive tier'}.get(recording.stored_tier, recording.stored_tier or '')))}} · {{_('compressed {when}', when=_.datetime(recording.stored_at)) if recording.stored_at else ''}}</dd>
+  <dt>{{_('Recorded as')}}</dt><dd>{{recorded_as}} · 8 kHz</dd>
+  % else:
+  <dt>{{_('Stored as')}}</dt><dd>{{recorded_as}} · 8 kHz</dd>
+  % end
   % if recording.state != 'complete':
   <dt>{{_('State')}}</dt><dd>{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing', 'deleted': 'Deleted by retention'}.get(recording.state, recording.state))}}</dd>
   % end
+  % if recording.state != 'recording':
+  <dt>{{_('Backed up off the box')}}</dt><dd>{{_.datetime(recording.backed_up_at) if getattr(recording, 'backed_up_at', None) else _('Not yet')}}</dd>
+  % end
   % if ctx.can('audit') and recording.sha256:
-  <dt>SHA-256</dt><dd><code class="hash">{{recording.sha256}}</code></dd>
+  <dt>SHA-256{{(' · ' + _('the original')) if recording.stored_format != 'wav' else ''}}</dt><dd><code class="hash">{{recording.sha256}}</code></dd>
+  % if recording.stored_format != 'wav' and recording.stored_sha256:
+  <dt>SHA-256 · {{_('the stored file')}}</dt><dd><code class="hash">{{recording.stored_sha256}}</code></dd>
+  % end
   % end
 </dl>
 % if may_hold:

@@ -12,6 +12,13 @@
   % if ctx.can('audit') and page.rows:
   <form method="post" action="/recordings/export?{{form.query(page=1)}}" class="inline export-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
+    <label class="small">{{_('Format')}} <select name="format">
+      % for key in ('stored', 'wav', 'alaw', 'ima_adpcm', 'gsm610', 'vox'):
+      <option value="{{key}}">
+      % include('format_name.tpl', key=key)
+      </option>
+      % end
+    </select></label>
     <button type="submit" class="secondary">{{_('Export as zip with manifest')}}</button>
     <span class="muted small">{{_('up to {count} recordings', count=_.number(max_export))}}</span>
   </form>

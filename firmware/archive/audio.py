@@ -1,0 +1,112 @@
+"""A stored recording, G.711 WAV or Ogg Opus, as blocks of 16-bit PCM at 8 kHz.
+
+Whatever a recording is stored as, the archive worker re-encodes it, the web
+decodes it to a WAV for a download, and exports convert it, from the same
+stream of blocks: memory stays bounded however long the recording is. WAV
+files are decoded with ``dsp_ext.g711``; Ogg Opus files with libsndfile
+(``soundfile``), after a look at the file itself (``ogg_opus_info``), so that
+a file cut short is an error naming it rather than a short recording.
+
+With ``samples`` given, the blocks add up to exactly that many samples (the
+original's length, as the index keeps it): an Opus decoder may hand back a
+few samples more or fewer at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from dsp_ext import g711
+from firmware.errors import LinerecError
+from firmware.store.recordings import RecordingError, inspect_wav
+from firmware.store.stored_files import StoredFileError, format_of, ogg_opus_info
+from firmware.store.wavformat import bytes_per_sample
+
+BLOCK_SAMPLES = 8000  # one second at a time: small enough to never hold the GIL for long
+_DECODERS = {"alaw": g711.alaw_decode, "ulaw": g711.ulaw_decode}
+
+
+class AudioFileError(LinerecError):
+    """A stored recording cannot be decoded; the message names the file and says why."""
+
+
+def pcm_blocks(
+    path: Path, *, samples: int | None = None, block: int = BLOCK_SAMPLES
+) -> Iterator[np.ndarray]:
+    """The recording at ``path`` (its suffix says its format) as int16 blocks; see the
+    module's docstring. AudioFileError for a file that is not whole or cannot be read."""
+    source = _wav_blocks(path, block) if format_of(path) == "wav" else _opus_blocks(path, block)
+    if samples is None:
+        yield from source
+        return
+    left = samples
+    for data in source:
+        if left <= 0:
+            break
+        yield data[:left]
+        left -= min(left, data.size)
+    while left > 0:  # a decoder that gave less: silence to the original's length
+        size = min(left, block)
+        yield np.zeros(size, dtype=np.int16)
+        left -= size
+
+
+def stored_samples(path: Path) -> int:
+    """How many samples the stored file holds (from its header or last page, not decoded)."""
+    try:
+        if format_of(path) == "wav":
+            return inspect_wav(path).samples
+        return ogg_opus_info(path).samples
+    except (RecordingError, StoredFileError) as error:
+        raise AudioFileError(str(error)) from error
+
+
+def _wav_blocks(path: Path, block: int) -> Iterator[np.ndarray]:
+    try:
+        info = inspect_wav(path)
+    except RecordingError as error:
+        raise AudioFileError(str(error)) from error
+    width = bytes_per_sample(info.encoding)
+    try:
+        with path.open("rb") as stream:
+            stream.seek(info.data_offset)
+            left = info.samples
+            while left > 0:
+                data = stream.read(min(left, block) * width)
+                if not data:
+                    raise AudioFileError(f"{path}: ended early (the file shrank while read)")
+                whole = len(data) - len(data) % width
+                left -= whole // width
+                if info.encoding == "pcm16":
+                    yield np.frombuffer(data[:whole], dtype="<i2").astype(np.int16)
+                else:
+                    yield _DECODERS[info.encoding](np.frombuffer(data, dtype=np.uint8))
+    except OSError as error:
+        raise AudioFileError(f"{path}: cannot read: {error.strerror or error}") from error
+
+
+def _opus_blocks(path: Path, block: int) -> Iterator[np.ndarray]:
+    try:
+        info = ogg_opus_info(path)
+    except StoredFileError as error:
+        raise AudioFileError(str(error)) from error
+    if info.channels != 1 or info.input_rate != 8000:
+        raise AudioFileError(f"{path}: {info.channels} channels at {info.input_rate} Hz, not a "
+                             "recording of this box (mono, 8 kHz)")
+    import soundfile  # noqa: PLC0415 - libsndfile only where Opus is decoded
+
+    try:
+        with soundfile.SoundFile(path) as audio:
+            if audio.samplerate != 8000 or audio.channels != 1:
+                raise AudioFileError(f"{path}: libsndfile decodes it at {audio.samplerate} Hz, "
+                                     f"{audio.channels} channels, not 8 kHz mono")
+            while True:
+                data = audio.read(block, dtype="int16")
+                if not data.size:
+                    return
+                yield data
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise AudioFileError(f"{path}: cannot decode: {error}") from error
