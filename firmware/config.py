@@ -122,6 +122,12 @@ class Line:
     modem: str = setting("", check=_optional_driver_url)
     recording: Recording = setting(Recording())
 
+    @property
+    def given_name(self) -> str:
+        """The name an admin gave the line; "" when it only repeats the number (a new
+        box's "Line 1"), which the pages already say in their own language."""
+        return "" if self.name == f"Line {self.number}" else self.name
+
 
 @dataclass(frozen=True)
 class Retention:

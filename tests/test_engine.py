@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import signal
 import subprocess
@@ -154,10 +155,16 @@ def test_nothing_of_a_call_to_a_no_record_number_is_kept(tmp_path, mode):
         calls = sorted(store.calls(), key=lambda call: call.started_at)
         assert [call.number for call in calls] == ["10086", "10010"]
         recorded = {r.call_id for r in store.recordings()}
+        recording = next(r for r in store.recordings() if r.call_id == calls[1].id)
     assert calls[0].id not in recorded
     assert calls[1].id in recorded
     kept = sorted(path.name for path in (tmp_path / "recordings").rglob("*.*"))
     assert all(f"-{calls[0].id}." not in name for name in kept), kept
+    # Named in the box's local time, as the pages show it (China: UTC+8), whatever
+    # the machine's own time zone.
+    stamp = recording.path.split("/")[-1].split("-")[1:3]  # L1-YYYYMMDD-HHMMSS-...
+    named = calendar.timegm(time.strptime("".join(stamp), "%Y%m%d%H%M%S")) - 8 * 3600
+    assert named == pytest.approx(recording.started_at, abs=60)  # the line's own clock
 
 
 def wait_for_state(client: BusClient, state: str) -> None:

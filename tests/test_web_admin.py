@@ -203,3 +203,20 @@ def test_groups_are_added_renamed_and_deleted(box):
     assert client.post("/admin/groups/99", {"name": "Ghost"}).status == 404
     actions = [e.detail for e in box.deps.audit.entries(action="user_changed")]
     assert any("renamed to 'Sales East'" in detail for detail in actions)
+
+
+@pytest.mark.parametrize("admin_language", ["en", "zh-CN"])
+def test_a_new_users_form_starts_in_the_language_of_the_admin_adding_them(box, admin_language):
+    box.deps.accounts.update_user(box.ids["ada"], language=admin_language)
+    page = box.signed_in("ada").get("/admin/users/new").text
+    chosen = re.search(r'<option value="([^"]+)" selected>[^<]*</option>\s*(?:<option[^>]*>[^<]*'
+                       r"</option>\s*)*</select>", page[page.index('name="language"'):])
+    assert chosen and chosen.group(1) == admin_language
+
+
+def test_the_box_has_an_icon_for_browsers_that_ask(box):
+    client = box.client()
+    answer = client.get("/favicon.ico")
+    assert answer.status == 200 and answer.headers["Content-Type"].startswith("image/svg+xml")
+    assert "<svg" in answer.text
+    assert 'rel="icon" href="/static/icon.svg"' in client.get("/login").text

@@ -117,7 +117,7 @@ def test_an_exported_file_imports_back_without_doubling(box):
     assert "+8613800138000 already belongs to a customer" in again.text
     box.deps.customers.delete(1)
     restored = upload(box.ana, "customers.xlsx", exported)
-    assert "1 customers were imported" in restored.text
+    assert "1 customer was imported" in restored.text
     customer = box.deps.customers.search(EVERYTHING)[0]
     assert customer.name == "=Round Trip"  # the apostrophe came off again
     assert [(n.number, n.label) for n in customer.numbers] == [("13800138000", "mobile")]
@@ -169,7 +169,7 @@ def test_good_rows_are_imported_and_bad_rows_reported_by_number(box):
 def test_a_csv_from_chinese_excel_imports(box):
     data = "姓名,公司,号码\n张三,某公司,13800138000\n".encode("gb18030")
     answer = upload(box.ana, "客户.csv", data)
-    assert "1 customers were imported" in answer.text
+    assert "1 customer was imported" in answer.text
     assert box.deps.customers.search(EVERYTHING)[0].company == "某公司"
 
 
@@ -205,7 +205,7 @@ def test_a_workbook_without_the_columns_or_with_another_sheet_is_refused(box):
     workbook["Data"].append(["Found Later"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    assert "1 customers were imported" in upload(box.ana, "c.xlsx", buffer.getvalue()).text
+    assert "1 customer was imported" in upload(box.ana, "c.xlsx", buffer.getvalue()).text
 
 
 def test_a_failure_half_way_adds_nothing(box, monkeypatch):

@@ -300,8 +300,8 @@ def test_the_list_searches_filters_sorts_and_pages(box):
     assert "Client 55" not in first.text and "page=2" in first.text
     assert "Client 55" in client.get("/customers?page=2").text
     assert re.findall(r"Client \d\d", client.get("/customers?sort=updated").text)[0] == "Client 59"
-    assert "1 customers" in client.get("/customers?q=00000042").text  # part of a number
-    assert "1 customers" in client.get("/customers?q=c7%40example").text
+    assert "1 customer<" in client.get("/customers?q=00000042").text  # part of a number
+    assert "1 customer<" in client.get("/customers?q=c7%40example").text
     assert "10 customers" in client.get("/customers?group=VIP").text
     assert "4 customers" in client.get("/customers?group=VIP&level=A").text
     assert client.get("/customers?page=x&sort=evil").status == 200

@@ -14,6 +14,8 @@ WEBUI = Path(__file__).resolve().parents[1] / "webui"
 _TEMPLATE_CALL = re.compile(r"""_\(\s*(['"])(.+?)\1""")
 _TEMPLATE_MAP = re.compile(r"_\(\{([^}]*)\}")
 _MAP_VALUE = re.compile(r""":\s*(['"])(.+?)\1""")
+# _.count(n, 'one', 'other'): Chinese has one form, the other's.
+_TEMPLATE_COUNT = re.compile(r"""_\.count\([^'"]*?,\s*(['"])(.+?)\1,\s*(['"])(.+?)\3""")
 # In Python: ctx.t("..."), ctx.fail(400, "..."), and the problems the pages translate.
 _PYTHON_PATTERNS = (
     re.compile(r"""\bt\(\s*(['"])(.+?)\1"""),
@@ -31,6 +33,8 @@ def texts_used() -> dict[str, str]:
         source = template.read_text()
         for match in _TEMPLATE_CALL.finditer(source):
             found.setdefault(match.group(2), template.name)
+        for match in _TEMPLATE_COUNT.finditer(source):
+            found.setdefault(match.group(4), template.name)
         for mapping in _TEMPLATE_MAP.finditer(source):
             for value in _MAP_VALUE.finditer(mapping.group(1)):
                 found.setdefault(value.group(2), template.name)
@@ -71,6 +75,17 @@ def test_dates_and_durations_in_each_language():
     assert Translator.duration(65) == "1:05" and Translator.duration(3725) == "1:02:05"
     assert Translator.number(1234567) == "1,234,567"
     assert chinese("Line {n}", n=3) == "线路 3" and english("Line {n}", n=3) == "Line 3"
+
+
+def test_counts_read_right_in_each_language():
+    chinese, english = Translator("zh-CN"), Translator("en")
+    assert english.count(1, "{n} customer", "{n} customers") == "1 customer"
+    assert english.count(0, "{n} customer", "{n} customers") == "0 customers"
+    assert english.count(1234, "{n} customer", "{n} customers") == "1,234 customers"
+    assert chinese.count(1, "{n} customer", "{n} customers") == ZH["{n} customers"].format(n="1")
+    assert english.count(1, "{n} file, {size}", "{n} files, {size}", size="2 KB") == "1 file, 2 KB"
+    found = texts_used()
+    assert "{n} customers" in found and "{count} recordings, about {size}" in found
 
 
 def test_visitors_get_their_browsers_language():

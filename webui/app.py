@@ -176,6 +176,14 @@ def _static(path: str):
     return response
 
 
+def _favicon():
+    """Browsers and tools that ask for /favicon.ico get the box's icon, not a 404."""
+    response = bottle.static_file("icon.svg", root=str(STATIC_DIR), mimetype="image/svg+xml")
+    if isinstance(response, bottle.HTTPResponse) and response.status_code == 200:
+        response.set_header("Cache-Control", "max-age=86400")
+    return response
+
+
 def _error_page(error: bottle.HTTPError) -> str:
     """Errors raised outside the guard (no route, wrong method): plain, in English and Chinese."""
     messages = {404: "Not found.", 405: "Not allowed.", 500: "Something went wrong."}
@@ -183,7 +191,8 @@ def _error_page(error: bottle.HTTPError) -> str:
     chinese = Translator("zh-CN")(english)
     return (
         f"<!doctype html><meta charset=utf-8><title>{error.status_code}</title>"
-        f"<link rel=stylesheet href=/static/app.css><main class=error-page>"
+        f"<link rel=stylesheet href=/static/app.css><link rel=icon href=/static/icon.svg>"
+        f"<main class=error-page>"
         f"<h1>{error.status_code}</h1><p>{chinese}</p><p>{english}</p>"
         f"<p><a href=/>linerec</a></p></main>"
     )
@@ -194,6 +203,7 @@ def make_app(deps: WebDeps) -> bottle.Bottle:
     for route in ROUTES:
         app.route(route.path, route.method, guard(deps, route.access, route.handler))
     app.route("/static/<path:path>", "GET", _static)
+    app.route("/favicon.ico", "GET", _favicon)
     for status in (400, 404, 405, 500):
         app.error(status)(_error_page)
 

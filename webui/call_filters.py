@@ -156,7 +156,7 @@ def line_choices(ctx: Ctx) -> list[tuple[int, str]]:
     """The lines this user may see, with their names (none where the name only repeats
     the number, as a new box's "Line 1" does)."""
     return [
-        (line.number, "" if line.name == f"Line {line.number}" else line.name)
+        (line.number, line.given_name)
         for line in ctx.deps.config().lines
         if ctx.principal.sees_line(line.number)
     ]

@@ -52,6 +52,13 @@ class Translator:
         translated = ZH.get(text, text) if self.language == "zh-CN" else text
         return translated.format(**values) if values else translated
 
+    def count(self, n: int, one: str, other: str, **values: object) -> str:
+        """A count of something, ``{n}`` (or ``{count}``) in ``one`` or ``other`` as English
+        grammar wants ("1 customer", "2 customers"); Chinese has one form, ``other``'s."""
+        text = one if n == 1 and self.language != "zh-CN" else other
+        figure = self.number(n)
+        return self(text, n=figure, count=figure, **values)
+
     def line_state(self, state: str) -> str:
         """A line's state as this language names it."""
         return self(LINE_STATES.get(state, state))

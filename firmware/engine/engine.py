@@ -181,6 +181,7 @@ class Engine:
             self.folder.recordings,
             line.recording.encoding,
             history_s=max(6.0, vox.preroll_ms / 1000),
+            utc_offset_s=country.utc_offset_s,  # named in the time the pages show
         )
         seize = io.signals.seize if io.signals is not None else (lambda on: None)
         actions = LineActions(

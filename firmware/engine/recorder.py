@@ -61,12 +61,14 @@ class LineRecorder:
         root: Path,
         encoding: str = "alaw",
         history_s: float = HISTORY_S,
+        utc_offset_s: int | None = None,
     ) -> None:
         if encoding not in _ENCODERS:
             raise ValueError(f"unknown encoding {encoding!r}; use one of {sorted(_ENCODERS)}")
         self.line = line
         self.root = root
         self.encoding = encoding
+        self.utc_offset_s = utc_offset_s  # the box's local time, for the file names
         self._encode = _ENCODERS[encoding]
         # (line time, frame) of the recent past, kept while not recording
         self._history: collections.deque[tuple[float, np.ndarray]] = collections.deque(
@@ -99,7 +101,7 @@ class LineRecorder:
         preroll = [frame for at, frame in self._history if at >= since - 1e-6]
         started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
         document = RecordingFacts(self.line, started_at, call=dict(metadata))
-        relative = relative_path(self.line, started_at, tag)
+        relative = relative_path(self.line, started_at, tag, self.utc_offset_s)
         try:
             # Names have one-second resolution: a second recording of the same call
             # (or voice) within that second gets the next free suffix.
@@ -108,7 +110,9 @@ class LineRecorder:
                     self._file = RecordingFile(self.root, relative, self.encoding, document)
                     break
                 except FileExistsError:
-                    relative = relative_path(self.line, started_at, f"{tag}-{attempt}")
+                    relative = relative_path(
+                        self.line, started_at, f"{tag}-{attempt}", self.utc_offset_s
+                    )
             else:
                 raise FileExistsError(f"no free name for recording {relative}")
             for frame in preroll:

@@ -44,7 +44,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from audio_format import SAMPLE_RATE
@@ -112,9 +112,16 @@ class RecordingFacts:
         self.call.update(call_facts)
 
 
-def relative_path(line: int, started_at: float, recording_tag: str) -> str:
-    """Where a recording of ``line`` started at ``started_at`` (Unix time) goes."""
-    local = datetime.fromtimestamp(started_at)
+def relative_path(
+    line: int, started_at: float, recording_tag: str, utc_offset_s: int | None = None
+) -> str:
+    """Where a recording of ``line`` started at ``started_at`` (Unix time) goes: named
+    in the box's local time (``utc_offset_s`` east of UTC, the country's, as the pages
+    show it; None: the machine's own time zone)."""
+    if utc_offset_s is None:
+        local = datetime.fromtimestamp(started_at)
+    else:
+        local = datetime.fromtimestamp(started_at + utc_offset_s, tz=UTC).replace(tzinfo=None)
     return f"{local:%Y/%m/%d}/L{line}-{local:%Y%m%d-%H%M%S}-{recording_tag}.wav"
 
 

@@ -123,7 +123,7 @@ def _user_form(ctx: Ctx, target: User | None, typed: dict, problem: str = "",
         level_help=level_help(ctx.t),
         groups=ctx.deps.accounts.groups(),
         lines=_line_numbers(ctx),
-        line_names={line.number: line.name for line in ctx.deps.config().lines},
+        line_names={line.number: line.given_name for line in ctx.deps.config().lines},
         languages=LANGUAGES,
         notice=ctx.query("done"),
     )
@@ -205,7 +205,9 @@ def _changes(before: dict, after: dict) -> str:
 def new_user_page(ctx: Ctx) -> str:
     typed = {
         "username": "", "display_name": "", "level": "operator", "group_id": None,
-        "flags": set(OPERATOR_DEFAULTS), "lines": set(), "language": "zh-CN", "active": True,
+        "flags": set(OPERATOR_DEFAULTS), "lines": set(), "active": True,
+        # A new user reads the box in the language of the admin who adds them.
+        "language": ctx.user.language,
     }
     return _user_form(ctx, None, typed)
 

@@ -183,7 +183,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         contact_form=contact_form or {"kind": "call", "at": _local_input(ctx, ctx.deps.clock())},
         problems=problems or {},
         notice=ctx.query("done"),
-        line_names={line.number: line.name for line in ctx.deps.config().lines},
+        line_names={line.number: line.given_name for line in ctx.deps.config().lines},
         protected=LegalHold(ctx.deps.store).customer_protected(customer.id),
         may_hold=may_hold(ctx),
     )

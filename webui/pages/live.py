@@ -32,10 +32,7 @@ RECENT_CONTACTS = 5
 
 def _line_names(ctx: Ctx) -> dict[int, str]:
     """The names the admin gave the lines (the default "Line N" says nothing more: left out)."""
-    return {
-        line.number: line.name if line.name != f"Line {line.number}" else ""
-        for line in ctx.deps.config().lines
-    }
+    return {line.number: line.given_name for line in ctx.deps.config().lines}
 
 
 def visible_lines(ctx: Ctx) -> list[LineStatus]:

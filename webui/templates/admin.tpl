@@ -7,7 +7,7 @@
 <div class="card-grid">
   <section class="panel">
     <h2><a href="/admin/users">{{_('Users')}}</a></h2>
-    <p>{{_('{n} users, {active} active.', n=len(users), active=sum(1 for u in users if u.active))}}</p>
+    <p>{{_.count(len(users), '{n} user, {active} active.', '{n} users, {active} active.', active=sum(1 for u in users if u.active))}}</p>
     <p class="muted">{{_('Levels, groups, permission flags and the lines each user handles.')}}</p>
   </section>
   <section class="panel">
@@ -19,14 +19,14 @@
     <h2><a href="/admin/lines">{{_('Lines')}}</a></h2>
     <ul class="plain">
     % for line in config.lines:
-      <li>{{_('Line {n}', n=line.number)}} {{line.name}} · {{_({'auto': 'Automatic', 'vox': 'On voice', 'manual': 'By hand', 'schedule': 'On a schedule', 'off': 'Off'}[line.recording.mode]) if line.enabled else _('Disabled')}}</li>
+      <li>{{_('Line {n}', n=line.number)}} {{line.given_name}} · {{_({'auto': 'Automatic', 'vox': 'On voice', 'manual': 'By hand', 'schedule': 'On a schedule', 'off': 'Off'}[line.recording.mode]) if line.enabled else _('Disabled')}}</li>
     % end
     </ul>
   </section>
   <section class="panel">
     <h2><a href="/admin/device">{{_('Device')}}</a></h2>
     <p>{{_('Country profile')}}: {{config.device.country}}</p>
-    <p>{{_('{n} numbers are never recorded.', n=len(config.device.no_record))}}</p>
+    <p>{{_.count(len(config.device.no_record), '{n} number is never recorded.', '{n} numbers are never recorded.')}}</p>
   </section>
   <section class="panel">
     <h2><a href="/admin/storage">{{_('Storage')}}</a></h2>

@@ -47,7 +47,7 @@
         % elif latest.outcome == 'running':
           <strong>{{_('Running')}}</strong>: {{_('{done} of {total} files, {size}', done=latest.files_done, total=latest.files_total, size=size(latest.bytes_done))}}
         % else:
-          {{_(outcome_labels[latest.outcome])}} {{_.datetime(latest.finished_at or latest.started_at)}}: {{_('{n} files, {size}', n=latest.files_done, size=size(latest.bytes_done))}}
+          {{_(outcome_labels[latest.outcome])}} {{_.datetime(latest.finished_at or latest.started_at)}}: {{_.count(latest.files_done, '{n} file, {size}', '{n} files, {size}', size=size(latest.bytes_done))}}
           % if latest.error:
           <br><span class="problem-text small">{{latest.error}}</span>
           % end
@@ -59,7 +59,7 @@
           <br><span class="muted small">{{_('Asked for, waiting for the engine')}}</span>
         % end
         </td>
-        <td>{{_('{n} files, {size}', n=result.files_held if result else 0, size=size(result.bytes_held if result else 0))}}<br><span class="muted small">{{_(item['verified_by'])}}</span></td>
+        <td>{{_.count(result.files_held if result else 0, '{n} file, {size}', '{n} files, {size}', size=size(result.bytes_held if result else 0))}}<br><span class="muted small">{{_(item['verified_by'])}}</span></td>
         <td class="actions">
           <form method="post" action="/admin/backup/targets/{{target.name}}/test" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{_('Test the connection')}}</button></form>
           <form method="post" action="/admin/backup/targets/{{target.name}}/run" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{_('Back up now')}}</button></form>

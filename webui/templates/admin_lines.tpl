@@ -13,9 +13,9 @@
   % for line in config.lines:
   <tr{{!' class="inactive"' if not line.enabled else ''}}>
     <td>{{line.number}}</td>
-    <td>{{line.name}}</td>
+    <td>{{line.given_name or _('Line {n}', n=line.number)}}</td>
     <td>{{modes[line.recording.mode] if line.enabled else _('Disabled')}}</td>
-    <td>{{line.recording.encoding}}</td>
+    <td>{{_({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(line.recording.encoding, line.recording.encoding))}}</td>
     <td class="wrap">{{', '.join(user.shown_name for user in operators[line.number]) or '—'}}</td>
     <td><a href="/admin/lines/{{line.number}}">{{_('Edit')}}</a></td>
   </tr>

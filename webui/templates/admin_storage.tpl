@@ -31,9 +31,9 @@
   % else:
     <dt>{{_('Size')}}</dt><dd>{{_('The disk of the recordings cannot be read.')}}</dd>
   % end
-    <dt>{{_('Recordings')}}</dt><dd>{{_('{count} recordings, about {size}', count=_.number(usage.count), size=size(usage.bytes))}}</dd>
+    <dt>{{_('Recordings')}}</dt><dd>{{_.count(usage.count, '{count} recording, about {size}', '{count} recordings, about {size}', size=size(usage.bytes))}}</dd>
     <dt>{{_('Oldest recording kept')}}</dt><dd>{{_.datetime(usage.oldest_started_at) if usage.oldest_started_at else '—'}}</dd>
-    <dt>{{_('Under legal hold')}}</dt><dd>{{_('{n} recordings', n=_.number(usage.held))}}</dd>
+    <dt>{{_('Under legal hold')}}</dt><dd>{{_.count(usage.held, '{n} recording', '{n} recordings')}}</dd>
     <dt>{{_('Recorded a day')}}</dt><dd>{{_('{size} (average of the last 7 days)', size=size(usage.per_day))}}</dd>
     % if fc is not None:
     <dt>{{_('Retention starts deleting')}}</dt>

@@ -2,7 +2,7 @@
 <h1>{{_('Call log')}}</h1>
 % include('search_form.tpl', action='/calls')
 <p class="result-bar">
-  <span>{{_('{count}+ calls', count=_.number(page.total)) if page.more_than_total else _('{count} calls', count=_.number(page.total))}}</span>
+  <span>{{_('{count}+ calls', count=_.number(page.total)) if page.more_than_total else _.count(page.total, '{count} call', '{count} calls')}}</span>
   % if page.rows:
   <a class="button secondary" href="/calls.csv?{{form.query(page=1)}}" download>{{_('Export CSV')}}</a>
   <span class="muted small">{{_('up to {count} rows', count=_.number(max_csv_rows))}}</span>

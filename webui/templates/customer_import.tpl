@@ -5,12 +5,12 @@
 <p class="problem" role="alert">{{problem}}</p>
 % end
 % if result is not None:
-<p class="notice" role="status">{{_('{n} customers were imported.', n=_.number(result.added))}}</p>
+<p class="notice" role="status">{{_.count(result.added, '{n} customer was imported.', '{n} customers were imported.')}}</p>
   % if result.ignored_columns:
 <p class="muted">{{_('Columns not known and left out: {columns}', columns=', '.join(result.ignored_columns))}}</p>
   % end
   % if result.skipped:
-<h2>{{_('{n} rows were not imported', n=_.number(len(result.skipped)))}}</h2>
+<h2>{{_.count(len(result.skipped), '{n} row was not imported', '{n} rows were not imported')}}</h2>
 <div class="table-wrap">
 <table>
   <thead><tr><th>{{_('Row')}}</th><th>{{_('Why')}}</th></tr></thead>

@@ -42,7 +42,7 @@
   </label>
   <button type="submit">{{_('Search')}}</button>
 </form>
-<p class="muted">{{_('{n} customers', n=_.number(total))}}</p>
+<p class="muted">{{_.count(total, '{n} customer', '{n} customers')}}</p>
 % if rows:
 <div class="table-wrap">
 <table class="customers">

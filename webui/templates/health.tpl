@@ -20,7 +20,7 @@
     <dt>{{_('Disk')}}</dt><dd>{{_('{free} free of {total}', free=size(disk.free), total=size(disk.total))}}</dd>
   % end
   % if usage:
-    <dt>{{_('Recordings')}}</dt><dd>{{_('{count} recordings, about {size}', count=_.number(usage.count), size=size(usage.bytes))}}</dd>
+    <dt>{{_('Recordings')}}</dt><dd>{{_.count(usage.count, '{count} recording, about {size}', '{count} recordings, about {size}', size=size(usage.bytes))}}</dd>
     <dt>{{_('Oldest recording kept')}}</dt><dd>{{_.datetime(usage.oldest_started_at) if usage.oldest_started_at else '—'}}</dd>
     <dt>{{_('Recorded a day')}}</dt><dd>{{_('{size} (average of the last 7 days)', size=size(usage.per_day))}}</dd>
   % end
@@ -108,7 +108,7 @@
     % if state.last_success_at and state.last_outcome != 'verified':
       · {{_('last verified {when}', when=_.datetime(state.last_success_at))}}
     % end
-      · {{_('{n} files, {size}', n=state.files_held, size=size(state.bytes_held))}}
+      · {{_.count(state.files_held, '{n} file, {size}', '{n} files, {size}', size=size(state.bytes_held))}}
     </dd>
   % end
   </dl>
@@ -124,7 +124,7 @@
     <thead><tr><th>{{_('Line')}}</th><th>{{_('State')}}</th><th>{{_('Behind its audio')}}</th><th>{{_('At worst')}}</th><th>{{_('Audio lost')}}</th><th>{{_('Writes waiting')}}</th></tr></thead>
     <tbody>
     % for line in report.lines:
-      <tr><td>{{line.status.line}}</td><td>{{_.line_state(line.status.state)}}</td><td>{{'{:.2f}'.format(line.behind_s)}} s</td><td>{{'{:.2f}'.format(line.most_behind_s)}} s</td><td>{{_('{n} frames', n=line.overruns)}}</td><td>{{line.unsaved}}</td></tr>
+      <tr><td>{{line.status.line}}</td><td>{{_.line_state(line.status.state)}}</td><td>{{'{:.2f}'.format(line.behind_s)}} s</td><td>{{'{:.2f}'.format(line.most_behind_s)}} s</td><td>{{_.count(line.overruns, '{n} frame', '{n} frames')}}</td><td>{{line.unsaved}}</td></tr>
     % end
     </tbody>
   </table>
@@ -134,7 +134,7 @@
   <h3>{{_('Storage problems the engine went on past')}}</h3>
   <ul>
   % for problem in report.storage_problems:
-    <li>{{_('line {line}', line=problem.line) if problem.line is not None else _('the engine')}}: {{problem.what}}: {{problem.error}} ({{_('{n} times, last {when}', n=problem.count, when=_.datetime(problem.last_at))}})</li>
+    <li>{{_('line {line}', line=problem.line) if problem.line is not None else _('the engine')}}: {{problem.what}}: {{problem.error}} ({{_.count(problem.count, '{n} time, last {when}', '{n} times, last {when}', when=_.datetime(problem.last_at))}})</li>
   % end
   </ul>
   % end
@@ -145,7 +145,7 @@
   <dl class="facts">
     <dt>{{_('Model')}}</dt><dd>{{system.model or '—'}}</dd>
     <dt>{{_('Temperature')}}</dt><dd>{{'{:.1f} °C'.format(system.temperature_c) if system.temperature_c is not None else '—'}}</dd>
-    <dt>{{_('Load')}}</dt><dd>{{'{:.2f}'.format(system.load_1m) if system.load_1m is not None else '—'}} ({{_('{n} CPUs', n=system.cpus)}})</dd>
+    <dt>{{_('Load')}}</dt><dd>{{'{:.2f}'.format(system.load_1m) if system.load_1m is not None else '—'}} ({{_.count(system.cpus, '{n} CPU', '{n} CPUs')}})</dd>
     <dt>{{_('Memory')}}</dt><dd>{{_('{free} free of {total}', free=size(system.memory_available), total=size(system.memory_total)) if system.memory_total else '—'}}</dd>
     <dt>{{_('Running for')}}</dt><dd>{{_('{days} days', days=_.number(system.uptime_s / 86400, 1)) if system.uptime_s is not None else '—'}}</dd>
   </dl>

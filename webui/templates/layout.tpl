@@ -6,6 +6,7 @@
 <meta name="csrf-token" content="{{csrf}}">
 <title>{{title}} · linerec</title>
 <link rel="stylesheet" href="/static/app.css">
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
 % for script in get('scripts', []):
 <script src="/static/{{script}}" defer></script>

@@ -8,7 +8,7 @@
 % end
 </datalist>
 <div class="result-bar">
-  <span>{{_('{count}+ recordings', count=_.number(page.total)) if page.more_than_total else _('{count} recordings', count=_.number(page.total))}}</span>
+  <span>{{_('{count}+ recordings', count=_.number(page.total)) if page.more_than_total else _.count(page.total, '{count} recording', '{count} recordings')}}</span>
   % if ctx.can('audit') and page.rows:
   <form method="post" action="/recordings/export?{{form.query(page=1)}}" class="inline export-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
