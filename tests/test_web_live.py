@@ -135,6 +135,23 @@ def test_a_known_caller_pops_with_their_card(box):
     assert box.deps.engine.subscriber_count == 0
 
 
+def test_a_shared_number_pops_every_customer_the_user_may_see(box):
+    zhang = add_customer(box, "ana", name="Zhang San")
+    li = add_customer(box, "ana", name="Li Si")
+    add_customer(box, "cai", name="Hidden Wang")  # another group's: never shown to ana
+    ana = box.signed_in("ana")
+    call_id = incoming_call(box)
+    card = ana.get(f"/pop/{call_id}").text
+    assert "Zhang San" in card and "Li Si" in card and "Hidden Wang" not in card
+    assert f'<option value="{zhang}">' in card and f'<option value="{li}">' in card
+    saved = ana.post(f"/pop/{call_id}/note", {"customer_id": str(li), "text": "For Li"})
+    assert saved.status == 201
+    assert [c.text for c in box.deps.customers.contacts(EVERYTHING, customer_id=li)] == ["For Li"]
+    page = ana.get(f"/customers/{zhang}").text  # the customer's page says who shares it
+    assert "也是以下客户的号码" in page and f'href="/customers/{li}"' in page
+    assert "Hidden Wang" not in page
+
+
 def test_an_unknown_caller_pops_a_quick_add_form(box):
     stream = Stream(box.signed_in("ana"))
     stream.next()

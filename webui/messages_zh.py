@@ -208,7 +208,6 @@ ZH: dict[str, str] = {
     "Numbers: several in one cell, separated by ; with an optional label first, e.g. mobile: 13800138000; office: 010 6512 3456": (
         "号码：一个单元格可填多个，用 ; 分隔，前面可加标签，例如 手机：13800138000; 办公室：010 6512 3456"
     ),
-    "A row whose number already belongs to a customer is not imported.": "号码已属于某位客户的行不会导入。",
     "The file is not an Excel workbook (.xlsx).": "该文件不是 Excel 工作簿（.xlsx）。",
     "The workbook is too big: import at most {n} rows at a time.": "工作簿太大：每次最多导入 {n} 行。",
     "The workbook is damaged and cannot be read.": "工作簿已损坏，无法读取。",
@@ -218,7 +217,6 @@ ZH: dict[str, str] = {
     "The CSV file cannot be read: {problem}": "无法读取 CSV 文件：{problem}",
     "The file is empty.": "文件是空的。",
     "The header row has no Name column; start from the template.": "标题行没有“姓名”列；请从模板开始。",
-    "{number} already belongs to a customer.": "{number} 已属于某位客户。",
     "The file is too big: at most {n} MB.": "文件太大：最大 {n} MB。",
     "Choose a file to import.": "请选择要导入的文件。",
     # ---- administration: users and groups -----------------------------------------------
@@ -401,6 +399,10 @@ ZH: dict[str, str] = {
     "contains": "包含",
     "starts with": "开头为",
     "Customer": "客户",
+    "Also the number of": "也是以下客户的号码：",
+    "This number is also the number of:": "此号码也属于：",
+    "A number may belong to several customers. A row that repeats a customer already in the list (the same name and the same numbers) is not imported again.": "一个号码可以属于多个客户。与列表中已有客户重复的行（姓名和号码都相同）不会再次导入。",
+    "{name} is already in the list with the same numbers.": "{name} 已在列表中，号码相同。",
     "part of a name": "名称的一部分",
     "Shortest (s)": "最短（秒）",
     "Longest (s)": "最长（秒）",

@@ -227,25 +227,6 @@ class Customers:
             "SELECT count(*) FROM contacts WHERE customer_id = ?", (customer_id,)
         ).fetchone()[0]
 
-    def known_numbers(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` (numbers as written or in E.164) some customer already has."""
-        keys = sorted({key for key in keys if key})
-        known: set[str] = set()
-        connection = self.store.connection()
-        for start in range(0, len(keys), 400):  # under SQLite's limit of bound parameters
-            chunk = keys[start : start + 400]
-            marks = ", ".join("?" for _ in chunk)
-            rows = connection.execute(
-                f"SELECT number, number_e164 FROM customer_numbers WHERE number IN ({marks}) "
-                f"OR number_e164 IN ({marks})",
-                [*chunk, *chunk],
-            )
-            for number, e164 in rows:
-                known.update(key for key in (number, e164) if key in chunk)
-        return known
-
-    # ---- writing ----------------------------------------------------------------
-
     def create(
         self, fields: dict[str, object], numbers: list[CustomerNumber], added_by: int | None
     ) -> int:

@@ -173,7 +173,7 @@ def import_template(ctx: Ctx) -> bytes:
         ctx.t("One customer per row, below the header row. Only Name is required."),
         ctx.t("Birthday: YYYY-MM-DD, e.g. 1985-04-23."),
         ctx.t("Numbers: several in one cell, separated by ; with an optional label first, e.g. mobile: 13800138000; office: 010 6512 3456"),  # noqa: E501
-        ctx.t("A row whose number already belongs to a customer is not imported."),
+        ctx.t("A number may belong to several customers. A row that repeats a customer already in the list (the same name and the same numbers) is not imported again."),  # noqa: E501
     ):
         notes.append([line])
     return _workbook_response(ctx, workbook, "customers-template.xlsx")
@@ -312,7 +312,7 @@ def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
             result.skipped.append((row_number, reasons))
             continue
         drafts.append((row_number, draft))
-    _skip_known_numbers(ctx, drafts, result)
+    _skip_repeated_customers(ctx, drafts, result)
     ctx.deps.customers.create_many(
         [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
     )
@@ -321,20 +321,33 @@ def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
     return result
 
 
-def _skip_known_numbers(ctx: Ctx, drafts: list, result: ImportResult) -> None:
-    """Rows whose number a customer (or an earlier row) already has are not imported."""
-    keys = [number.number_e164 or number.number for _, d in drafts for number in d.numbers]
-    taken = ctx.deps.customers.known_numbers(keys)
+def _skip_repeated_customers(ctx: Ctx, drafts: list, result: ImportResult) -> None:
+    """The rule of the customer form: a number may belong to several customers (a
+    switchboard, a family), so a known number is no reason to refuse a row. A row
+    that repeats a customer already there (the same name and the same numbers,
+    among the customers this user may see, or an earlier row) is left out, so
+    that importing a workbook twice does not double the list. Customers the
+    user may not see are never looked at: the answer tells nothing about them."""
+    scope = ctx.principal.owner_scope()
+    seen: set[tuple[str, frozenset[str]]] = set()
     kept = []
     for row_number, draft in drafts:
-        mine = [number.number_e164 or number.number for number in draft.numbers]
-        clash = next((key for key in mine if key in taken), None)
-        if clash is not None:
+        numbers = [number.number_e164 or number.number for number in draft.numbers]
+        identity = (draft.fields["name"].strip().casefold(), frozenset(numbers))
+        repeated = identity in seen or any(
+            (existing.name.strip().casefold(), frozenset(
+                number.number_e164 or number.number for number in existing.numbers
+            )) == identity
+            for key in numbers[:1]
+            for existing in ctx.deps.customers.by_number(key, key, scope)
+        )
+        if repeated:
             result.skipped.append(
-                (row_number, [ctx.t("{number} already belongs to a customer.", number=clash)])
+                (row_number, [ctx.t("{name} is already in the list with the same numbers.",
+                                    name=draft.fields["name"])])
             )
             continue
-        taken.update(mine)
+        seen.add(identity)
         kept.append((row_number, draft))
     drafts[:] = kept
 

@@ -123,6 +123,9 @@ class ShownNumber:
     display: str
     location: str
     carrier: str
+    # Other customers with this number that the reader may see (a switchboard, a
+    # family): numbers may be shared, and the caller's card shows them all.
+    shared_with: tuple[Customer, ...] = ()
 
 
 def shown_numbers(ctx: Ctx, customer: Customer) -> list[ShownNumber]:
@@ -131,8 +134,14 @@ def shown_numbers(ctx: Ctx, customer: Customer) -> list[ShownNumber]:
     calling_code = f"+{phonenumbers.country_code_for_region(region)}"
     chinese = ctx.t.language == "zh-CN"
     shown = []
+    scope = ctx.principal.owner_scope()
     for number in customer.numbers:
         info = describe(number.number_e164 or number.number, region)
+        others = tuple(
+            other
+            for other in ctx.deps.customers.by_number(number.number_e164, number.number, scope)
+            if other.id != customer.id
+        )
         if info.e164 and not info.e164.startswith(calling_code):
             display = info.e164  # a foreign number keeps its country code
         else:
@@ -144,6 +153,7 @@ def shown_numbers(ctx: Ctx, customer: Customer) -> list[ShownNumber]:
                 display,
                 (info.location_zh if chinese else info.location_en) or "",
                 (info.carrier_zh if chinese else info.carrier_en) or "",
+                others,
             )
         )
     return shown

@@ -83,6 +83,9 @@ def lines_json(ctx: Ctx) -> str:
 # ---- the screen pop card -------------------------------------------------------------
 
 
+MATCHES_SHOWN = 6  # customers of one number shown in full on the card
+
+
 def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
     """The caller's card of ``call_id`` for this user, or None if they may not see the call."""
     principal = ctx.principal
@@ -112,6 +115,8 @@ def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
         "pop_card.tpl",
         call=call,
         customer=customers[0] if customers else None,
+        # A shared number (a switchboard, a family): every customer the user may see.
+        others=customers[1:MATCHES_SHOWN],
         hidden_customer=hidden_customer,
         recent=recent,
         recordings=recordings,

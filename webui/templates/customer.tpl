@@ -49,6 +49,13 @@
       <span class="badge">{{number.label}}</span>
       % end
       <span class="muted">{{' · '.join(part for part in (number.location, number.carrier) if part)}}</span>
+      % if number.shared_with:
+      <span class="shared-number">{{_('Also the number of')}}
+        % for other in number.shared_with:
+        <a href="/customers/{{other.id}}">{{other.name}}</a>
+        % end
+      </span>
+      % end
     </li>
   % end
   </ul>

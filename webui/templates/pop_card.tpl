@@ -39,6 +39,16 @@
       </dd>
     </dl>
   </div>
+  % if others:
+  <div class="also-customers" data-live="others">
+    <p class="muted">{{_('This number is also the number of:')}}</p>
+    <ul>
+    % for other in others:
+      <li><a href="/customers/{{other.id}}">{{other.name}}</a>{{' · ' + other.company if other.company else ''}}</li>
+    % end
+    </ul>
+  </div>
+  % end
   % elif hidden_customer:
   <p class="muted">{{_('This number belongs to a customer you cannot see.')}}</p>
   % elif form == 'quick':
@@ -82,7 +92,15 @@
   % if form == 'note':
   <form class="pop-note" method="post" action="/pop/{{call.id}}/note" data-pop-form>
     <input type="hidden" name="csrf" value="{{csrf}}">
+    % if others:
+    <label>{{_('Customer')}} <select name="customer_id">
+      % for choice in [customer, *others]:
+      <option value="{{choice.id}}">{{choice.name}}</option>
+      % end
+    </select></label>
+    % else:
     <input type="hidden" name="customer_id" value="{{customer.id}}">
+    % end
     <label>{{_('Note')}} <textarea name="text" rows="3" required maxlength="4000"></textarea></label>
     <button type="submit">{{_('Save note')}}</button>
     <span class="form-result" role="status"></span>
