@@ -48,6 +48,16 @@ number = "{CALLER}"
 name = "LI SI"
 rings = 3
 talk = 8.0
+
+# A long call on line 4 keeps the office (and linerec run) going while the tests
+# that follow look at the log and the recordings.
+[[call]]
+line = 4
+at = 70.0
+direction = "in"
+number = "13800138000"
+rings = 2
+talk = 1200.0
 """
 PASSWORD = "office-admin-2026"
 
@@ -57,6 +67,8 @@ def stack(tmp_path_factory):
     require_browser()
     running = Stack(SCENARIO, tmp_path_factory.mktemp("browser") / "data")
     yield running
+    if running.process.poll() is not None:
+        print("linerec run ended early:\n" + "\n".join(running.output[-40:]))
     running.stop()
 
 
@@ -115,6 +127,37 @@ def pop_shown_at(driver, call_id: int, event: str) -> float | None:
     pops = driver.execute_script("return window.linerec.pops")
     times = [p["shownAt"] for p in pops if p["call_id"] == call_id and p["event"] == event]
     return min(times) / 1000 if times else None
+
+
+def card_stays_clear_then_closes_after_its_call(stack, browser, call_id: int) -> None:
+    """The card stacks beside the page, never over it: the live board's lines stay clear."""
+    overlap = browser.execute_script(
+        "const pops = document.getElementById('pops').getBoundingClientRect();"
+        "return [...document.querySelectorAll('main *')].some(e => {"
+        "  const r = e.getBoundingClientRect();"
+        "  return r.width && r.right > pops.left + 1 && r.bottom > pops.top"
+        "    && r.top < pops.bottom; });"
+    )
+    assert not overlap, "the caller's card covers the page"
+    # In another tab the user asks for cards to close 2 s after the call; when the
+    # call ends, the card says so and then goes by itself.
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(stack.url + "/account")
+    seconds = css(browser, "form[action='/account/pop'] input[name=close_after_s]")
+    seconds.clear()
+    seconds.send_keys("2")
+    css(browser, "form[action='/account/pop'] button[type=submit]").click()
+    wait(browser, 10).until(lambda d: "saved=pop" in d.current_url)
+    browser.close()
+    browser.switch_to.window(first)
+    wait(browser, 60).until(
+        lambda d: "ended" in css(d, f'.pop-card[data-call="{call_id}"]').get_attribute("class")
+    )
+    assert "Call ended" in in_card(browser, call_id, ".pop-state", lambda e: e.text)
+    wait(browser, 10).until(
+        lambda d: not d.find_elements("css selector", f'.pop-card[data-call="{call_id}"]')
+    )
 
 
 def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
@@ -179,6 +222,8 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
         lambda d: "Note saved" in css(d, f'.pop-card[data-call="{second_id}"] .pop-note').text
     )
     screenshot(browser, "05-pop-known-customer")
+
+    card_stays_clear_then_closes_after_its_call(stack, browser, second_id)
 
     with sqlite3.connect(stack.data_dir / "linerec.db") as database:
         notes = database.execute(

@@ -130,7 +130,10 @@ def test_a_known_caller_pops_with_their_card(box):
     assert 'action="/pop/' in card and "/note" in card  # the notes box
     hang_up(box, 1, call_id)
     assert stream.next()[0] == "line"
-    assert stream.next() == ("pop_end", {"call_id": call_id, "line": 1})
+    name, ended = stream.next()
+    assert name == "pop_end" and (ended["call_id"], ended["line"]) == (call_id, 1)
+    assert "通话已结束" in ended["html"]  # the card says the call ended (ana reads Chinese)
+    assert ended["close_after_s"] == 30  # and closes by itself, by default after 30 s
     stream.close()
     assert box.deps.engine.subscriber_count == 0
 
@@ -150,6 +153,104 @@ def test_a_shared_number_pops_every_customer_the_user_may_see(box):
     page = ana.get(f"/customers/{zhang}").text  # the customer's page says who shares it
     assert "也是以下客户的号码" in page and f'href="/customers/{li}"' in page
     assert "Hidden Wang" not in page
+
+
+def answered(line: int, call_id: int, direction="in", **facts) -> LineStatus:
+    return LineStatus(line, phase=Phase.IN_CALL, call_id=call_id, direction=direction, **facts)
+
+
+def test_the_card_follows_the_call_from_the_engines_word(box):
+    """The call log is written a moment after the engine tells: the card follows the
+    engine (answered is not "Ringing"), and an outgoing call shows the number dialled."""
+    stream = Stream(box.signed_in("ana"))
+    stream.next()
+    call_id = incoming_call(box)
+    ring(box, 1, call_id)
+    stream.next()
+    assert "振铃" in stream.next()[1]["html"]
+    box.deps.engine.dispatch(contract.CallAnswered(1, call_id, answered(1, call_id)))
+    stream.next()
+    assert "通话中" in stream.next()[1]["html"]  # while the log still says not answered
+    hang_up(box, 1, call_id, "answered")
+    stream.next()
+    assert stream.next()[0] == "pop_end"
+    out = box.deps.store.start_call(1, "out", started_at=time.time())  # digits not logged yet
+    dialling = LineStatus(1, phase=Phase.DIALLING, call_id=out, direction="out")
+    box.deps.engine.dispatch(contract.CallStarted(1, out, dialling, direction="out"))
+    assert stream.next()[0] == "line"  # no card while dialling: no number yet
+    status = answered(1, out, direction="out", number="13800138000")
+    box.deps.engine.dispatch(contract.CallAnswered(1, out, status))
+    stream.next()
+    name, pop = stream.next()
+    assert name == "pop" and "13800138000" in pop["html"] and "号码未知" not in pop["html"]
+    stream.close()
+
+
+def test_each_user_chooses_which_calls_pop_and_when_cards_close(box):
+    from firmware.store.pop_rules import PopRules  # noqa: PLC0415
+
+    add_customer(box, "ana", name="Big Client")  # level A
+    ana = box.signed_in("ana")
+    page = ana.get("/account").text
+    assert 'action="/account/pop"' in page
+    saved = ana.post("/account/pop", [("lines", "all"), ("grade", "B"), ("close_after_s", "0")])
+    assert saved.status == 303
+    assert box.deps.pop_rules.of(box.ids["ana"], "operator") == PopRules(
+        grades=frozenset({"B"}), unknown=False, close_after_s=0)
+    assert box.deps.audit.entries(action="pop_rules_changed")
+    stream = Stream(ana)
+    stream.next()
+    call_id = incoming_call(box)  # Big Client is level A: no card for ana now
+    ring(box, 1, call_id)
+    assert stream.next()[0] == "line"
+    hang_up(box, 1, call_id)
+    assert stream.next()[0] == "line"
+    unknown = incoming_call(box, number="13912345678", e164="+8613912345678")
+    ring(box, 1, unknown)  # nor for a caller who is no customer
+    assert stream.next()[0] == "line"
+    hang_up(box, 1, unknown)
+    assert stream.next()[0] == "line"  # the ring's card would have come before this
+    ana.post("/account/pop", [("lines", "all"), ("grade", "A"), ("unknown", "yes"),
+                              ("close_after_s", "0")])
+    again = incoming_call(box)
+    ring(box, 1, again)
+    stream.next()
+    assert stream.next()[0] == "pop"
+    hang_up(box, 1, again)
+    stream.next()
+    name, ended = stream.next()
+    assert name == "pop_end" and ended["close_after_s"] == 0  # stays until closed
+    stream.close()
+    assert ana.post("/account/pop", [("lines", "all"), ("close_after_s", "-5")]).status == 400
+    dan = box.signed_in("dan")  # no pop flag: no rules to set
+    assert 'action="/account/pop"' not in dan.get("/account").text
+    assert dan.post("/account/pop", [("lines", "all"), ("close_after_s", "5")]).status == 403
+
+
+def test_a_super_user_gets_cards_only_for_their_own_lines_unless_they_choose_all(box):
+    box.add_user("sue", "super", lines=frozenset({1}))
+    sue = box.signed_in("sue")
+    stream = Stream(sue)
+    stream.next()
+    call_id = incoming_call(box, line=2)
+    ring(box, 2, call_id)
+    assert stream.next()[0] == "line"
+    hang_up(box, 2, call_id)
+    assert stream.next()[0] == "line"  # line 2 is not hers: no card by default
+    sue.post("/account/pop", [("lines", "all"), ("unknown", "yes"), ("close_after_s", "30")])
+    second = incoming_call(box, line=2)
+    ring(box, 2, second)
+    stream.next()
+    assert stream.next()[0] == "pop"
+    stream.close()
+    boss = box.signed_in("boss")  # a super user with no line of their own: every line
+    stream = Stream(boss)
+    stream.next()
+    third = incoming_call(box, line=3)
+    ring(box, 3, third)
+    stream.next()
+    assert stream.next()[0] == "pop"
+    stream.close()
 
 
 def test_an_unknown_caller_pops_a_quick_add_form(box):

@@ -74,6 +74,7 @@ ROUTES: list[Route] = [
     Route("GET", "/account", account.account_page, SIGNED_IN),
     Route("POST", "/account/language", account.account_language, SIGNED_IN),
     Route("POST", "/account/password", account.account_password, SIGNED_IN),
+    Route("POST", "/account/pop", account.account_pop, need("pop")),
     # live lines and the screen pop
     Route("GET", "/", _home, SIGNED_IN),
     Route("GET", "/live", live.live_page, SIGNED_IN),

@@ -15,6 +15,7 @@ from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
 from firmware.store.db import Store
+from firmware.store.pop_rules import PopRulesStore
 from webui.auth import Sessions, SignInLimiter
 from webui.engine_link import EngineLink, RightsChanged
 from webui.storage import StorageWatch
@@ -43,6 +44,7 @@ class WebDeps:
         self.event_slots = StreamSlots(EVENT_STREAMS, EVENT_STREAMS_PER_USER)
         self.listen_slots = StreamSlots(LISTENERS, LISTENERS_PER_USER)
         self.customers = Customers(self.store)
+        self.pop_rules = PopRulesStore(self.store)
         self.audit = AuditLog(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
         self.storage = StorageWatch(self.folder)

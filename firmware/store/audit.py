@@ -24,6 +24,7 @@ ACTIONS = (
     "sign_out",
     "password_changed",
     "password_check_failed",  # a wrong current password given to change it
+    "pop_rules_changed",  # a user's own rules for the caller's card
     "listen",
     "live_listen",
     "download",

@@ -337,3 +337,18 @@ MIGRATIONS.append(
         WHERE state IN ('complete', 'repaired') AND stored_tier IS NOT 'archive';
     """
 )
+
+MIGRATIONS.append(
+    # Each user's rules for the caller's card (firmware.store.pop_rules); a user
+    # without a row has their level's defaults.
+    """
+    CREATE TABLE pop_rules (
+        user_id        INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        lines          TEXT    NOT NULL DEFAULT 'all' CHECK (lines IN ('all', 'mine')),
+        grades         TEXT    NOT NULL DEFAULT '[]',  -- JSON list; empty: any level
+        categories     TEXT    NOT NULL DEFAULT '[]',  -- JSON list; empty: any group
+        unknown        INTEGER NOT NULL DEFAULT 1,     -- callers who are no customer pop too
+        close_after_s  INTEGER NOT NULL DEFAULT 30     -- after the call; 0: stays open
+    );
+    """
+)

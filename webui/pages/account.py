@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from firmware.store.accounts import AccountError
+from firmware.store.pop_rules import CLOSE_AFTER_MAX_S, PopRules, PopRulesError
 from webui import auth
 from webui.context import Ctx
 from webui.i18n import LANGUAGES
@@ -130,7 +131,59 @@ def logout(ctx: Ctx) -> None:
 
 
 def account_page(ctx: Ctx) -> str:
-    return ctx.render("account.tpl", problem="", saved=ctx.query("saved"), languages=LANGUAGES)
+    return _account(ctx, problem="", saved=ctx.query("saved"))
+
+
+def _account(ctx: Ctx, problem: str, saved: str) -> str:
+    pop = None
+    if ctx.can("pop"):
+        scope = ctx.principal.owner_scope()
+        rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
+        pop = {
+            "rules": rules,
+            # Levels and groups of the customers this user sees, and any already chosen.
+            "grades": sorted(set(ctx.deps.customers.grades(scope)) | rules.grades),
+            "categories": sorted(set(ctx.deps.customers.categories(scope)) | rules.categories),
+            "limit": CLOSE_AFTER_MAX_S,
+        }
+    return ctx.render("account.tpl", problem=problem, saved=saved, languages=LANGUAGES, pop=pop)
+
+
+def account_pop(ctx: Ctx) -> str | None:
+    """The user's own rules for the caller's card (``firmware.store.pop_rules``)."""
+    if not ctx.can("pop"):
+        ctx.fail(403, "Not allowed.")
+    close_after = ctx.form("close_after_s").strip()
+    if not close_after.isdigit() or int(close_after) > CLOSE_AFTER_MAX_S:
+        ctx.response.status = 400
+        return _account(ctx, ctx.t("Close after: 0 to {n} seconds.", n=CLOSE_AFTER_MAX_S), "")
+    forms = ctx.request.forms
+    try:
+        rules = PopRules(
+            lines="mine" if ctx.form("lines") == "mine" else "all",
+            grades=frozenset(value for value in forms.getall("grade") if value),
+            categories=frozenset(value for value in forms.getall("category") if value),
+            unknown=ctx.form("unknown") == "yes",
+            close_after_s=int(close_after),
+        )
+    except PopRulesError:
+        ctx.response.status = 400
+        return _account(ctx, ctx.t("Choose fewer levels or groups."), "")
+    ctx.deps.pop_rules.save(ctx.user.id, rules)
+    ctx.audit("pop_rules_changed", ctx.user.username, detail=_describe_rules(rules))
+    ctx.redirect("/account?saved=pop")
+    return None
+
+
+def _describe_rules(rules: PopRules) -> str:
+    parts = [
+        f"lines {rules.lines}",
+        "levels " + (", ".join(sorted(rules.grades)) or "any"),
+        "groups " + (", ".join(sorted(rules.categories)) or "any"),
+        f"unknown callers {'yes' if rules.unknown else 'no'}",
+        f"close after {rules.close_after_s} s",
+    ]
+    return "; ".join(parts)
 
 
 def account_language(ctx: Ctx) -> None:
@@ -161,10 +214,7 @@ def account_password(ctx: Ctx) -> str:
         problem = auth.password_problem(new, user.username)
     if problem:
         ctx.response.status = 400
-        return ctx.render(
-            "account.tpl", problem=ctx.t(problem, n=auth.MIN_PASSWORD_LENGTH), saved="",
-            languages=LANGUAGES,
-        )
+        return _account(ctx, ctx.t(problem, n=auth.MIN_PASSWORD_LENGTH), "")
     ctx.deps.limiter.succeeded(ctx.address, user.username)
     ctx.deps.accounts.set_password_hash(user.id, auth.hash_password(new))
     # Whoever knew the old password is signed out everywhere else.

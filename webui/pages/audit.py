@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "sign_out": "Signed out",
     "password_changed": "Password changed",
     "password_check_failed": "Wrong current password",
+    "pop_rules_changed": "Caller's card rules changed",
     "listen": "Listened",
     "live_listen": "Listened live",
     "download": "Downloaded",

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from firmware.country.numbers import describe
 from firmware.link import contract
-from firmware.link.contract import LineStatus
+from firmware.link.contract import LineStatus, Phase
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
@@ -86,43 +87,84 @@ def lines_json(ctx: Ctx) -> str:
 MATCHES_SHOWN = 6  # customers of one number shown in full on the card
 
 
-def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
-    """The caller's card of ``call_id`` for this user, or None if they may not see the call."""
-    principal = ctx.principal
-    search = CallSearch(ctx.deps.store)
-    call = search.call(call_id, principal.line_scope())
+@dataclass
+class CardFacts:
+    """What a caller's card is about, for one user: the call, its number (the engine's
+    word for it while the call log has not caught up), the customers of the number
+    the user may see, and whether the number is a customer they may not see."""
+
+    call: Any
+    number: str | None
+    number_e164: str | None
+    customers: list
+    hidden_customer: bool
+
+
+def card_facts(ctx: Ctx, call_id: int, status: LineStatus | None = None) -> CardFacts | None:
+    """The facts of ``call_id``'s card for this user, or None if they may not see the call."""
+    call = CallSearch(ctx.deps.store).call(call_id, ctx.principal.line_scope())
     if call is None:
         return None
-    customers = []
-    hidden_customer = False
-    if call.number and ctx.can("customers_view"):
-        customers = ctx.deps.customers.by_number(
-            call.number_e164, call.number, principal.owner_scope()
-        )
-        hidden_customer = not customers and ctx.deps.customers.number_is_known(
-            call.number_e164, call.number
-        )
+    number, e164 = call.number, call.number_e164
+    if not number and status is not None and status.call_id == call_id and status.number:
+        number = status.number  # dialled or received a moment ago: the log writes it next
+        e164 = describe(number, ctx.deps.region()).e164
+    customers: list = []
+    hidden = False
+    if number and ctx.can("customers_view"):
+        customers = ctx.deps.customers.by_number(e164, number, ctx.principal.owner_scope())
+        hidden = not customers and ctx.deps.customers.number_is_known(e164, number)
+    return CardFacts(call, number, e164, customers, hidden)
+
+
+def _state_label(ctx: Ctx, facts: CardFacts, status: LineStatus | None, ended: bool) -> str:
+    """The call's state as the card says it: the engine's phase while the call lasts."""
+    if ended or facts.call.ended_at is not None:
+        return ctx.t("Call ended")
+    if status is not None and status.call_id == facts.call.id and status.phase != Phase.IDLE:
+        return ctx.t.line_state(status.state)
+    return ctx.t("In call") if facts.call.answered_at else ctx.t("Ringing")
+
+
+def render_card(
+    ctx: Ctx,
+    call_id: int,
+    ended: bool = False,
+    status: LineStatus | None = None,
+    facts: CardFacts | None = None,
+) -> str | None:
+    """The caller's card of ``call_id`` for this user, or None if they may not see the call."""
+    facts = facts or card_facts(ctx, call_id, status)
+    if facts is None:
+        return None
+    principal = ctx.principal
+    call, customers = facts.call, facts.customers
+    search = CallSearch(ctx.deps.store)
     recent = search.of_number(
-        call.number_e164, call.number, principal.line_scope(), limit=RECENT_CALLS, before_id=call.id
-    )
+        facts.number_e164, facts.number, principal.line_scope(), limit=RECENT_CALLS,
+        before_id=call.id,
+    ) if facts.number else []
     recordings = search.recordings_of_calls([c.id for c in recent])
     contacts = []
     if customers and ctx.can("contacts"):
         contacts = ctx.deps.customers.contacts(
             principal.owner_scope(), customer_id=customers[0].id, limit=RECENT_CONTACTS
         )
+    ended = ended or call.ended_at is not None
     return ctx.render(
         "pop_card.tpl",
         call=call,
+        number=facts.number,
+        state_label=_state_label(ctx, facts, status, ended),
         customer=customers[0] if customers else None,
         # A shared number (a switchboard, a family): every customer the user may see.
         others=customers[1:MATCHES_SHOWN],
-        hidden_customer=hidden_customer,
+        hidden_customer=facts.hidden_customer,
         recent=recent,
         recordings=recordings,
         contacts=contacts,
         line_name=_line_names(ctx).get(call.line, ""),
-        ended=ended or call.ended_at is not None,
+        ended=ended,
     )
 
 
@@ -212,14 +254,37 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     call_id = event.call_id
     if not ctx.can("pop") or call_id is None:
         return
-    if isinstance(event, POP_EVENTS) and event.status.direction == "in":
-        card = render_card(ctx, call_id)
+    if isinstance(event, POP_EVENTS) and _may_pop(event, popped):
+        facts = card_facts(ctx, call_id, event.status)
+        if facts is None:
+            return
+        if call_id not in popped:  # the user's rules choose which calls pop a card
+            rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
+            if not rules.wants(event.line, ctx.user.lines, facts.customers):
+                return
+        card = render_card(ctx, call_id, status=event.status, facts=facts)
         if card is not None:
             popped.add(call_id)
             yield _sse("pop", {"call_id": call_id, "line": event.line, "event": kind, "html": card})
     elif isinstance(event, contract.CallEnded) and call_id in popped:
         popped.discard(call_id)
-        yield _sse("pop_end", {"call_id": call_id, "line": event.line})
+        rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
+        card = render_card(ctx, call_id, ended=True, status=event.status)
+        yield _sse(
+            "pop_end",
+            {"call_id": call_id, "line": event.line, "html": card or "",
+             "close_after_s": rules.close_after_s},
+        )
+
+
+def _may_pop(event: contract.Event, popped: set[int]) -> bool:
+    """An incoming call pops as it rings; an outgoing one once it is connected, when
+    its number has been dialled; a card shown follows every change of its call."""
+    return (
+        event.status.direction == "in"
+        or isinstance(event, contract.CallAnswered)
+        or event.call_id in popped
+    )
 
 
 def events(ctx: Ctx):

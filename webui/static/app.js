@@ -125,6 +125,14 @@
       pops.prepend(card);
     }
     pops.hidden = false;
+    document.body.classList.add("has-pops");
+    const bar = document.querySelector("header.top");
+    if (bar && window.innerWidth > 720) {
+      // Below the menu bar, however many rows it wraps to.
+      const top = Math.max(0, bar.getBoundingClientRect().bottom) + 12;
+      pops.style.top = top + "px";
+      pops.style.maxHeight = "calc(100vh - " + (top + 12) + "px)";
+    }
     linerec.pops.push({ call_id: data.call_id, event: data.event, shownAt: Date.now() });
   }
 
@@ -137,16 +145,48 @@
     );
   }
 
+  /* The call ended: the card says so, and closes by itself after the user's
+   * chosen time (0: it stays), unless they are writing in it. */
   function endPop(data) {
+    if (data.html) showPop(data);
     const card = document.querySelector('.pop-card[data-call="' + data.call_id + '"]');
-    if (card) card.classList.add("ended");
+    if (!card) return;
+    card.classList.add("ended");
+    const after = Number(data.close_after_s || 0);
+    if (after > 0) closeLater(card, after * 1000);
+  }
+
+  function closeLater(card, delay) {
+    window.setTimeout(() => {
+      if (!card.isConnected) return;
+      const active = document.activeElement;
+      const writing =
+        (card.contains(active) && active.matches("textarea, input, select")) ||
+        [...card.querySelectorAll("textarea, input:not([type=hidden]):not([readonly])")].some(
+          (field) => field.value.trim() !== ""
+        );
+      if (writing) {
+        closeLater(card, 5000); // look again: it goes once the note is sent or cleared
+      } else {
+        removePop(card);
+      }
+    }, delay);
+  }
+
+  function removePop(card) {
+    const pops = card.parentElement;
+    card.remove();
+    if (pops && !pops.querySelector(".pop-card")) {
+      pops.hidden = true;
+      document.body.classList.remove("has-pops");
+    }
   }
 
   document.addEventListener("click", (event) => {
     const close = event.target.closest("[data-close]");
     if (close) {
       const card = close.closest(".pop-card");
-      if (card) card.remove();
+      if (card) removePop(card);
     }
   });
 

@@ -3,7 +3,7 @@
 <p>{{user.username}} · {{_({'super': 'Super', 'leader': 'Leader', 'operator': 'Operator'}[user.level])}}{{!' · ' if user.group_name else ''}}{{user.group_name or ''}}</p>
 % if saved == 'password':
 <p class="notice" role="status">{{_('Your password was changed. Other sessions were signed out.')}}</p>
-% elif saved == 'language':
+% elif saved in ('language', 'pop'):
 <p class="notice" role="status">{{_('Saved.')}}</p>
 % end
 % if problem:
@@ -19,6 +19,37 @@
   </select>
   <button type="submit">{{_('Save')}}</button>
 </form>
+% if pop:
+% rules = pop['rules']
+<h2>{{_("Caller's card")}}</h2>
+<form method="post" action="/account/pop" class="stacked pop-rules">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <fieldset>
+    <legend>{{_('Cards for calls on')}}</legend>
+    <label class="check"><input type="radio" name="lines" value="all"{{!' checked' if rules.lines == 'all' else ''}}> {{_('every line I see')}}</label>
+    <label class="check"><input type="radio" name="lines" value="mine"{{!' checked' if rules.lines == 'mine' else ''}}> {{_('only the lines given to me')}}</label>
+  </fieldset>
+  % if pop['grades']:
+  <fieldset>
+    <legend>{{_('Only customers of these levels (none ticked: any)')}}</legend>
+    % for grade in pop['grades']:
+    <label class="check"><input type="checkbox" name="grade" value="{{grade}}"{{!' checked' if grade in rules.grades else ''}}> {{grade}}</label>
+    % end
+  </fieldset>
+  % end
+  % if pop['categories']:
+  <fieldset>
+    <legend>{{_('Only customers in these groups (none ticked: any)')}}</legend>
+    % for category in pop['categories']:
+    <label class="check"><input type="checkbox" name="category" value="{{category}}"{{!' checked' if category in rules.categories else ''}}> {{category}}</label>
+    % end
+  </fieldset>
+  % end
+  <label class="check"><input type="checkbox" name="unknown" value="yes"{{!' checked' if rules.unknown else ''}}> {{_('Callers who are not customers pop a card too')}}</label>
+  <label>{{_('Close the card this many seconds after the call (0: keep it open)')}} <input name="close_after_s" type="number" min="0" max="{{pop['limit']}}" value="{{rules.close_after_s}}" required></label>
+  <button type="submit">{{_('Save')}}</button>
+</form>
+% end
 <h2>{{_('Change password')}}</h2>
 <form method="post" action="/account/password" class="stacked">
   <input type="hidden" name="csrf" value="{{csrf}}">

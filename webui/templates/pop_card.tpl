@@ -1,13 +1,13 @@
-% form = 'note' if customer and ctx.can('contacts') else ('quick' if not customer and not hidden_customer and call.number and ctx.can('customers_add') else 'none')
+% form = 'note' if customer and ctx.can('contacts') else ('quick' if not customer and not hidden_customer and number and ctx.can('customers_add') else 'none')
 <section class="pop-card{{' ended' if ended else ''}}" data-call="{{call.id}}" data-line="{{call.line}}" data-customer="{{customer.id if customer else ''}}" data-form="{{form}}">
   <header data-live="header">
     <strong>{{_('Line {n}', n=call.line)}}</strong> {{line_name}}
-    <span class="pop-state">{{_('Call ended') if ended else (_('Answered') if call.answered_at else _('Ringing'))}}</span>
+    <span class="pop-state">{{state_label}}{{' · ' + _.duration(call.duration_s) if ended and call.duration_s else ''}}</span>
     <button type="button" class="pop-close link" data-close aria-label="{{_('Close')}}">×</button>
   </header>
   <p class="pop-number" data-live="number">
-    % if call.number:
-    <span class="number">{{call.number}}</span>
+    % if number:
+    <span class="number">{{number}}</span>
     % elif call.reason_absent:
     <span class="number">{{_('Number withheld')}}</span>
     % else:
@@ -57,7 +57,7 @@
     <p class="muted">{{_('Unknown number: add the caller as a customer.')}}</p>
     <label>{{_('Name')}} <input name="name" required maxlength="200"></label>
     <label>{{_('Company')}} <input name="company" maxlength="200"></label>
-    <label>{{_('Number')}} <input value="{{call.number}}" readonly></label>
+    <label>{{_('Number')}} <input value="{{number}}" readonly></label>
     % if ctx.can('contacts'):
     <label>{{_('Note')}} <textarea name="text" rows="2" maxlength="4000"></textarea></label>
     % end
