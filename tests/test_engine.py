@@ -193,12 +193,31 @@ def test_a_clean_stop_ends_the_call_on_the_line(tmp_path, state, rings, outcome)
     assert call.ended_at == pytest.approx(stopped_at, abs=0.5)
 
 
+def test_a_record_command_on_a_line_not_in_manual_mode_is_refused(tmp_path):
+    configure(tmp_path, 1, mode="auto")
+    scenario = from_document({"lines": 1, "call": []})
+    office = Office(scenario, box_sounds(), speed=20, prefix="auto-")
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "auto-"))
+    engine.start()
+    try:
+        refused = pytest.raises(contract.CommandRefusedError, match="does not record by hand")
+        with BusClient(tmp_path / "engine.sock") as client, refused:
+            client.command(contract.RecordCommand(1, on=True))
+    finally:
+        engine.stop()
+        office.stop()
+
+
 def test_commands_over_the_bus(tmp_path):
     configure(tmp_path, 1, mode="manual")
     scenario = from_document({"lines": 1, "call": [{"line": 1, "at": 0.2, "rings": 1, "talk": 20}]})
     office = Office(scenario, box_sounds(), speed=20, prefix="bus-")
     engine = Engine(tmp_path, lambda line: open_configured_line(line, "bus-"))
     engine.start()
+    # No call yet: the engine refuses, saying why, and nothing is kept for later.
+    refused = pytest.raises(contract.CommandRefusedError, match=r"^line 1 is not in a call$")
+    with BusClient(tmp_path / "engine.sock") as client, refused:
+        client.command(contract.RecordCommand(1, on=True))
     office.start()
     with BusClient(tmp_path / "engine.sock") as client:
         deadline = time.monotonic() + 30
