@@ -26,6 +26,8 @@ ACTIONS = (
     "password_check_failed",  # a wrong current password given to change it
     "listen",
     "live_listen",
+    "record_started",  # a recording started by hand (a line in manual mode), from the web
+    "record_stopped",  # and stopped
     "download",
     "export",
     "verify",

@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "password_check_failed": "Wrong current password",
     "listen": "Listened",
     "live_listen": "Listened live",
+    "record_started": "Recording started by hand",
+    "record_stopped": "Recording stopped by hand",
     "download": "Downloaded",
     "export": "Exported",
     "verify": "Verified",
