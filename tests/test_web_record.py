@@ -68,7 +68,7 @@ def in_call(box, line: int = 1, call_id: int | None = None, recording: bool = Fa
 
 def record(client, line: int, action: str, **options):
     headers = {"Accept": "application/json"}
-    return client.post(f"/lines/{line}/record", {"action": action}, headers=headers, **options)
+    return client.post(f"/lines/{line}/record", {"command": action}, headers=headers, **options)
 
 
 def test_a_user_with_the_flag_starts_and_stops_the_recording_of_their_lines_call(box):
@@ -90,7 +90,7 @@ def test_a_user_with_the_flag_starts_and_stops_the_recording_of_their_lines_call
         ("record_started", "line 1", f"call {call_id}"),
     ]
     # A plain form (no script) goes back to the live page.
-    plain = box.signed_in("boss").post("/lines/1/record", {"action": "start"})
+    plain = box.signed_in("boss").post("/lines/1/record", {"command": "start"})
     assert plain.status == 303 and plain.headers["Location"].endswith("/live")
 
 
@@ -138,7 +138,7 @@ def test_an_engine_that_is_not_running_is_a_clear_503(box):
     answer = record(box.signed_in("rec"), 1, "start")
     assert answer.status == 503
     assert answer.json()["error"] == "线路引擎未运行：现在无法开始或停止录音。"
-    page = box.signed_in("rec").post("/lines/1/record", {"action": "start"})
+    page = box.signed_in("rec").post("/lines/1/record", {"command": "start"})
     assert page.status == 503 and "Traceback" not in page.text
     assert "线路引擎未运行" in page.text
 
@@ -154,7 +154,7 @@ def test_the_button_shows_for_a_call_on_a_line_in_manual_mode_with_its_state(box
     assert 'data-record-line="1" data-record-call="">' in page
     # Line 3 records automatically: no button during its call.
     assert 'data-record-line="3" data-record-call="" hidden' in page
-    assert 'name="action" value="stop"' in page and "停止录音" in page
+    assert 'name="command" value="stop"' in page and "停止录音" in page
     lines = {line["line"]: line for line in rec.get("/api/lines").json()["lines"]}
     assert lines[1]["manual"] is True and lines[3]["manual"] is False
 
@@ -163,7 +163,7 @@ def test_the_callers_card_has_the_button_during_its_own_call(box):
     call_id = in_call(box)
     card = box.signed_in("rec").get(f"/pop/{call_id}").text
     assert f'data-record-line="1" data-record-call="{call_id}">' in card
-    assert 'name="action" value="start"' in card
+    assert 'name="command" value="start"' in card
     assert "data-record-form" not in box.signed_in("ana").get(f"/pop/{call_id}").text
 
 

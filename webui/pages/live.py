@@ -131,14 +131,14 @@ def lines_json(ctx: Ctx) -> str:
 
 
 def line_record(ctx: Ctx, line: int) -> str:
-    """Start (``action=start``) or stop (``action=stop``) the recording of line ``line``'s
+    """Start (``command=start``) or stop (``command=stop``) the recording of line ``line``'s
     call; a JSON answer for the pages' script, back to the live page for a plain form."""
     if not ctx.principal.sees_line(line):
         ctx.fail(404, "Not found.")
-    action = ctx.form("action")
-    if action not in ("start", "stop"):
+    command = ctx.form("command")
+    if command not in ("start", "stop"):
         ctx.fail(400, "Say start or stop.")
-    start = action == "start"
+    start = command == "start"
     status = ctx.deps.engine.line(line)
     try:
         ctx.deps.engine.command(contract.RecordCommand(line, on=start), timeout=RECORD_TIMEOUT_S)

@@ -74,7 +74,7 @@
       button.querySelector(".record-label").textContent = status.recording
         ? button.dataset.labelStop
         : button.dataset.labelStart;
-      form.querySelector('input[name="action"]').value = status.recording ? "stop" : "start";
+      form.querySelector('input[name="command"]').value = status.recording ? "stop" : "start";
       if (form.hidden) setText(form, ".record-state", "");
     });
   }
@@ -216,7 +216,7 @@
     button.disabled = true;
     setText(form, ".record-state", "");
     try {
-      const data = await linerec.post(form.action, new FormData(form));
+      const data = await linerec.post(form.getAttribute("action"), new FormData(form));
       setText(form, ".record-state", data.message);
     } catch (error) {
       setText(form, ".record-state", error.message);
