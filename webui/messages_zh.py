@@ -541,6 +541,11 @@ ZH: dict[str, str] = {
     "The number on line {n} is on the no-record list: it is never recorded.": "线路 {n} 上的号码在免录音名单中：永不录音。",
     "Line {n} is not running.": "线路 {n} 未在运行。",
     "The line engine refused: {reason}": "线路引擎拒绝了此操作：{reason}",
+    "Keys that record by hand": "手动录音按键",
+    "On a line recording by hand, keys pressed on a phone during an answered call start and stop the recording. Leave a code empty to turn it off.": "在手动录音的线路上，通话接通后在话机上按下这些按键即可开始或停止录音。留空则关闭该按键。",
+    "Start recording": "开始录音",
+    "{value} is not a key code: 2 to 8 keys (0-9, * and #), the first * or #.": "{value} 不是有效的按键代码：2 到 8 个按键（0-9、* 和 #），以 * 或 # 开头。",
+    "The start and stop codes must differ, and neither may begin the other.": "开始和停止代码必须不同，且任一代码不能是另一个的开头。",
     # the box's storage failing a page
     "The box's storage is full, so this could not be saved. Calls are still logged and recorded as far as space allows; an admin can make room (Settings, Storage).": "设备的存储空间已满，无法保存此项操作。通话仍在空间允许的范围内继续记录和录音；管理员可以腾出空间（设置 → 存储）。",
     "The box's storage cannot be written to right now, so this could not be saved. An installer should check the data disk.": "设备的存储当前无法写入，无法保存此项操作。请安装人员检查数据磁盘。",
