@@ -369,6 +369,17 @@ def test_key_codes_mean_nothing_outside_manual_mode_while_dialling_or_with_none_
     assert not any(isinstance(a, StartRecording) for a in actions)
 
 
+def test_keys_held_back_when_the_mode_changes_are_the_calls_in_their_order():
+    t = MONDAY_10AM
+    state, _ = run(LineState(policy=MANUAL_WITH_CODES), RingOn(t), OffHook(t + 1),
+                   Digit(t + 5, "*"))
+    assert state.code_digits == "*" and state.call.digits == ""
+    state, actions = run(state, PolicyChanged(t + 6, replace(MANUAL_WITH_CODES, mode="auto")),
+                         Digit(t + 7, "1"))
+    assert [a.digits for a in actions if isinstance(a, DigitDialled)] == ["*", "*1"]
+    assert state.code_digits == "" and not state.manual_recording
+
+
 def test_the_start_code_never_records_a_number_on_the_no_record_list():
     t = MONDAY_10AM
     policy = replace(MANUAL_WITH_CODES, no_record=frozenset({"13800138000"}))

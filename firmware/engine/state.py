@@ -341,9 +341,10 @@ def _digit_answered(state: LineState, event: Digit) -> Result:
     a code are the call's after all.
     """
     codes = state.policy.codes()
-    if not codes:
-        return _digit(state, event)
     typed = state.code_digits + event.digit
+    if not codes:  # keys held back before the mode changed are the call's, in order
+        state, actions = _release_digits(state, typed, event.at)
+        return replace(state, last_digit_at=event.at), actions
     if typed in codes:
         start = typed == state.policy.start_code
         return replace(state, code_digits="", manual_recording=start), []
