@@ -292,10 +292,41 @@ def _archive_tier_smaller(archive: Archive) -> str | None:
     return None
 
 
+_KEY_CODE = re.compile(r"^[*#][0-9*#]{1,7}$")
+
+
+def _key_code(value: str) -> str | None:
+    if not value or _KEY_CODE.match(value):
+        return None
+    return (
+        f"{value!r} is not a key code: 2 to 8 keys (0-9, * and #), the first * or #, "
+        "so that digits typed in a call (an account number) are never taken for one"
+    )
+
+
+@dataclass(frozen=True)
+class ManualCodes:
+    """Keys pressed on a phone during an answered call on a line in manual mode: ``start``
+    records, ``stop`` stops ("" for none)."""
+
+    start: str = setting("*1", check=_key_code)
+    stop: str = setting("*0", check=_key_code)
+
+
+def _distinct_codes(codes: ManualCodes) -> str | None:
+    start, stop = codes.start, codes.stop
+    if start and stop and (start.startswith(stop) or stop.startswith(start)):
+        return (
+            f"start {start!r} and stop {stop!r}: neither code may be the other, or begin it"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     no_record: list[str] = setting([], check=_phone_numbers)
+    manual_codes: ManualCodes = setting(ManualCodes(), check=_distinct_codes)
     retention: Retention = setting(Retention(), check=_keeps_room_free)
     backup: Backup = setting(Backup(), check=_check_backup)
     archive: Archive = setting(Archive(), check=_archive_tier_smaller)

@@ -92,6 +92,29 @@ def test_whole_configuration_rules(tmp_path):
         validate({"lines": [{"name": "no number"}]})
 
 
+@pytest.mark.parametrize(
+    ("codes", "problem"),
+    [
+        ({"start": "12"}, r"manual_codes\.start: '12' is not a key code"),
+        ({"stop": "*"}, r"manual_codes\.stop: '\*' is not a key code"),
+        ({"start": "*123456789"}, "is not a key code"),
+        ({"start": "*1A"}, "is not a key code"),
+        ({"start": "*1", "stop": "*1"}, "neither code may be the other"),
+        ({"start": "*1", "stop": "*12"}, "neither code may be the other, or begin it"),
+    ],
+)
+def test_key_codes_of_manual_mode_are_checked(codes, problem):
+    with pytest.raises(SchemaError, match=problem):
+        validate({"device": {"manual_codes": codes}, "lines": []})
+
+
+def test_key_codes_default_to_star_one_and_star_zero_and_may_be_turned_off():
+    assert validate({"lines": []}).device.manual_codes.start == "*1"
+    assert validate({"lines": []}).device.manual_codes.stop == "*0"
+    codes = validate({"device": {"manual_codes": {"start": "", "stop": "#00"}}, "lines": []})
+    assert (codes.device.manual_codes.start, codes.device.manual_codes.stop) == ("", "#00")
+
+
 def test_nothing_invalid_is_ever_written(tmp_path):
     store = ConfigStore(tmp_path)
     store.load()

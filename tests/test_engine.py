@@ -200,12 +200,55 @@ def test_a_clean_stop_ends_the_call_on_the_line(tmp_path, state, rings, outcome)
     assert call.ended_at == pytest.approx(stopped_at, abs=0.5)
 
 
+def test_keys_pressed_on_the_phone_start_and_stop_the_recording_of_a_manual_line(tmp_path):
+    """*1 three seconds into the call, *0 eight seconds in, then 4 (a menu choice): one
+    recording from the end of *1 to the end of *0; only the 4 is the call's digits."""
+    configure(tmp_path, 1, mode="manual")
+    scenario = from_document({"lines": 1, "call": [{
+        "line": 1, "at": 0.5, "rings": 1, "talk": 14,
+        "keys": [{"after": 3, "keys": "*1"}, {"after": 8, "keys": "*0"},
+                 {"after": 11, "keys": "4"}],
+    }]})
+    engine, office, events = play(tmp_path, scenario, "keys-")
+    [truth] = office.expected
+    start = engine.workers[1].started_at
+    with Store(tmp_path / "linerec.db") as store:
+        [call] = store.calls()
+        [recording] = store.recordings()
+    assert call.number == truth.number and call.outcome == "answered"
+    answered = truth.answered_at + start
+    # Each code takes effect on its last key, about 0.35 s after its first.
+    assert recording.started_at - answered == pytest.approx(3.35, abs=0.2)
+    assert recording.ended_at - answered == pytest.approx(8.35, abs=0.2)
+    digits = [event.digits for event in events if isinstance(event, contract.DigitDialled)]
+    assert digits == ["4"]
+
+
+def test_a_record_command_on_a_line_not_in_manual_mode_is_refused(tmp_path):
+    configure(tmp_path, 1, mode="auto")
+    scenario = from_document({"lines": 1, "call": []})
+    office = Office(scenario, box_sounds(), speed=20, prefix="auto-")
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "auto-"))
+    engine.start()
+    try:
+        refused = pytest.raises(contract.CommandRefusedError, match="does not record by hand")
+        with BusClient(tmp_path / "engine.sock") as client, refused:
+            client.command(contract.RecordCommand(1, on=True))
+    finally:
+        engine.stop()
+        office.stop()
+
+
 def test_commands_over_the_bus(tmp_path):
     configure(tmp_path, 1, mode="manual")
     scenario = from_document({"lines": 1, "call": [{"line": 1, "at": 0.2, "rings": 1, "talk": 20}]})
     office = Office(scenario, box_sounds(), speed=20, prefix="bus-")
     engine = Engine(tmp_path, lambda line: open_configured_line(line, "bus-"))
     engine.start()
+    # No call yet: the engine refuses, saying why, and nothing is kept for later.
+    refused = pytest.raises(contract.CommandRefusedError, match=r"^line 1 is not in a call$")
+    with BusClient(tmp_path / "engine.sock") as client, refused:
+        client.command(contract.RecordCommand(1, on=True))
     office.start()
     with BusClient(tmp_path / "engine.sock") as client:
         deadline = time.monotonic() + 30

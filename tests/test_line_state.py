@@ -37,6 +37,7 @@ from firmware.engine.state import (
     VoiceStarted,
     VoiceStopped,
     Window,
+    record_refusal,
     recording_wanted,
     step,
 )
@@ -272,6 +273,120 @@ def test_manual_mode_records_on_command_only_during_a_call():
     state, actions = run(state, RecordCommand(t + 25, start=True), OnHook(t + 30))
     assert kinds(actions) == ["StartRecording", "StopRecording", "CallEnded", "PhaseChanged"]
     assert not state.manual_recording
+
+
+MANUAL_WITH_CODES = Policy(mode="manual", start_code="*1", stop_code="*0")
+
+
+def keys(at: float, digits: str) -> list[Digit]:
+    return [Digit(at + 0.3 * index, digit) for index, digit in enumerate(digits)]
+
+
+def test_a_record_command_outside_an_answered_call_or_manual_mode_is_passed_over():
+    """Neither a command while idle, ringing or dialling, nor one in another mode, is kept
+    for later: the next call is not recorded because of it."""
+    t = MONDAY_10AM
+    manual = LineState(policy=Policy(mode="manual"))
+    state, actions = run(manual, RecordCommand(t, start=True), RingOn(t + 1),
+                         RecordCommand(t + 2, start=True), OffHook(t + 3))
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    assert not state.manual_recording
+    state, actions = run(manual, OffHook(t), Digit(t + 1, "5"), RecordCommand(t + 2), Tick(t + 8))
+    assert not any(isinstance(a, StartRecording) for a in actions)
+    vox = LineState(policy=Policy(mode="vox"))
+    state, actions = run(vox, RingOn(t), OffHook(t + 1), RecordCommand(t + 2), Tick(t + 3))
+    assert not any(isinstance(a, StartRecording) for a in actions)
+
+
+def test_the_refusal_says_why_a_record_command_cannot_take_effect():
+    t = MONDAY_10AM
+    manual = Policy(mode="manual", no_record=frozenset({"10086"}))
+    idle = LineState(policy=manual)
+    assert record_refusal(idle, True) == "not_in_call"
+    ringing, _ = run(idle, RingOn(t))
+    assert record_refusal(ringing, True) == "not_in_call"
+    dialling, _ = run(idle, OffHook(t), Digit(t + 1, "1"))
+    assert record_refusal(dialling, True) == "dialling"
+    caller = CallerIdReceived(t + 1, number="13800138000")
+    answered, _ = run(idle, RingOn(t), caller, OffHook(t + 3))
+    assert record_refusal(answered, True) is None
+    assert record_refusal(answered, False) is None
+    listed, _ = run(idle, RingOn(t), CallerIdReceived(t + 1, number="10086"), OffHook(t + 3))
+    assert record_refusal(listed, True) == "no_record"
+    assert record_refusal(listed, False) is None  # stopping is always possible
+    auto = replace(answered, policy=replace(manual, mode="auto"))
+    assert record_refusal(auto, True) == "not_manual"
+
+
+def test_key_codes_start_and_stop_the_recording_of_an_answered_call_in_manual_mode():
+    t = MONDAY_10AM
+    state, actions = run(LineState(policy=MANUAL_WITH_CODES), RingOn(t),
+                         CallerIdReceived(t + 1, number="13800138000"), OffHook(t + 3))
+    state, actions = run(state, *keys(t + 10, "*1"))
+    assert actions == [StartRecording(t + 10.3, since=t + 10.3)]
+    state, actions = run(state, *keys(t + 20, "*0"))
+    assert actions == [StopRecording(t + 20.3)]
+    state, actions = run(state, *keys(t + 30, "*1"), VoiceStopped(t + 31), Tick(t + 80))
+    assert state.phase == Phase.SILENT and state.recording  # on hold: still recording
+    state, actions = run(state, *keys(t + 90, "*0"), OnHook(t + 95))
+    assert kinds(actions) == ["StopRecording", "CallEnded", "PhaseChanged"]
+    # The codes' keys are not the call's: no digit told, none kept, the number unchanged.
+    assert state.call is None
+
+
+def test_the_keys_of_a_code_are_not_the_calls_digits_nor_its_number():
+    t = MONDAY_10AM
+    state = LineState(policy=MANUAL_WITH_CODES)
+    dialled = keys(t + 1, "10010")
+    state, _ = run(state, OffHook(t), *dialled, Tick(t + 8))
+    assert state.phase == Phase.IN_CALL and state.call.number == "10010"
+    state, actions = run(state, *keys(t + 10, "*1"))
+    assert kinds(actions) == ["StartRecording"]
+    assert state.call.digits == "10010" and state.call.number == "10010"
+    # Keys that are no code are the call's, told once it is clear they are no code.
+    state, actions = run(state, Digit(t + 20, "*"), Digit(t + 21, "5"))
+    assert actions == [DigitDialled(t + 21, "*", "10010*"), DigitDialled(t + 21, "5", "10010*5")]
+    state, actions = run(state, Digit(t + 22, "*"), Digit(t + 23, "*"), Digit(t + 24, "0"))
+    assert actions == [DigitDialled(t + 23, "*", "10010*5*"), StopRecording(t + 24)]
+    # A key held back when the call ends was the call's after all.
+    state, actions = run(state, Digit(t + 30, "*"), OnHook(t + 31))
+    assert kinds(actions) == ["DigitDialled", "CallEnded", "PhaseChanged"]
+    assert actions[0] == DigitDialled(t + 31, "*", "10010*5**")
+
+
+def test_key_codes_mean_nothing_outside_manual_mode_while_dialling_or_with_none_set():
+    t = MONDAY_10AM
+    answered = [RingOn(t), OffHook(t + 1)]
+    for policy in (replace(MANUAL_WITH_CODES, mode="auto"), Policy(mode="manual")):
+        state, _ = run(LineState(policy=policy), *answered)
+        state, actions = run(state, *keys(t + 10, "*1"))
+        assert kinds(actions) == ["DigitDialled", "DigitDialled"]
+        assert state.call.digits == "*1"
+    # Dialled before the call is connected, the keys are the number.
+    state, actions = run(LineState(policy=MANUAL_WITH_CODES), OffHook(t), *keys(t + 1, "*1"),
+                         Tick(t + 8))
+    assert state.call.number == "*1"
+    assert not any(isinstance(a, StartRecording) for a in actions)
+
+
+def test_keys_held_back_when_the_mode_changes_are_the_calls_in_their_order():
+    t = MONDAY_10AM
+    state, _ = run(LineState(policy=MANUAL_WITH_CODES), RingOn(t), OffHook(t + 1),
+                   Digit(t + 5, "*"))
+    assert state.code_digits == "*" and state.call.digits == ""
+    state, actions = run(state, PolicyChanged(t + 6, replace(MANUAL_WITH_CODES, mode="auto")),
+                         Digit(t + 7, "1"))
+    assert [a.digits for a in actions if isinstance(a, DigitDialled)] == ["*", "*1"]
+    assert state.code_digits == "" and not state.manual_recording
+
+
+def test_the_start_code_never_records_a_number_on_the_no_record_list():
+    t = MONDAY_10AM
+    policy = replace(MANUAL_WITH_CODES, no_record=frozenset({"13800138000"}))
+    _, actions = run(LineState(policy=policy), RingOn(t),
+                     CallerIdReceived(t + 1, number="13800138000"), OffHook(t + 3),
+                     *keys(t + 10, "*1"), OnHook(t + 30))
+    assert not any(isinstance(a, StartRecording) for a in actions)
 
 
 def test_schedule_mode_records_inside_its_windows_only():

@@ -129,6 +129,10 @@ def test_the_line_policy_follows_the_configuration(tmp_path):
     assert {"13800138000", "+8613800138000"} <= policy.no_record
     assert policy.utc_offset_s == 8 * 3600
     assert policy.ring_timeout_s == PROFILES["CN"].ring_timeout_s
+    assert policy.codes() == ()  # key codes are watched only in manual mode
+    store.set_device(manual_codes={"start": "#9", "stop": ""})
+    config = store.update_line(2, recording={"mode": "manual"})
+    assert policy_for(config, config.lines[1]).codes() == ("#9",)
 
 
 def test_a_disabled_line_records_nothing():
@@ -140,6 +144,8 @@ def test_a_disabled_line_records_nothing():
         windows=(),
         utc_offset_s=8 * 3600,
         ring_timeout_s=PROFILES["CN"].ring_timeout_s,
+        start_code="*1",
+        stop_code="*0",
     )
 
 

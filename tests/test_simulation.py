@@ -46,6 +46,10 @@ def test_the_shipped_scenarios_load():
         ({"call": [{"line": 1, "at": 0, "number": "12x"}]}, "not a string of DTMF digits"),
         ({"call": [{"line": 1, "at": 0}, {"line": 1, "at": 10}]}, "call[1].at: 10"),
         ({"country": "XX"}, "country: 'XX' is not one of"),
+        ({"call": [{"line": 1, "at": 0, "talk": 5, "keys": [{"after": 4.5, "keys": "#1"}]}]},
+         "call[0].keys[0].after: 4.5 s leaves no time to press '#1'"),
+        ({"call": [{"line": 1, "at": 0, "keys": [{"after": 1, "keys": "#x"}]}]},
+         "call[0].keys[0].keys: '#x' is not a string of DTMF digits"),
     ],
 )
 def test_bad_scenarios_are_refused_with_the_place(document, message):
@@ -133,6 +137,25 @@ def test_an_outbound_call_dials_its_digits_after_dial_tone_then_hears_ringback()
     spectrum = np.abs(np.fft.rfft(audio))
     frequencies = np.fft.rfftfreq(audio.size, 1 / RATE)
     assert abs(frequencies[np.argmax(spectrum)] - 450) < 5  # China's dial tone
+
+
+def test_keys_pressed_during_a_call_sound_after_the_answer_while_the_talk_pauses():
+    scenario = from_document({"call": [
+        {"line": 1, "at": 0, "rings": 1, "talk": 20, "keys": [{"after": 6, "keys": "*1"}]}
+    ]})
+    timeline = build_line(scenario, 1, MARKER_SOUNDS)
+    answered = timeline.expected[0].answered_at
+    keys = [part for part in timeline.parts if part.length == int(0.07 * RATE)]
+    assert [part.start for part in keys] == [
+        round((answered + 6) * RATE), round((answered + 6 + 0.07 + 0.25) * RATE)
+    ]
+    # Only the keys (and the line's noise) are heard around them: the talk pauses.
+    around = timeline.render(round((answered + 5.7) * RATE), round(1.0 * RATE)).astype(float)
+    keys_only = np.zeros_like(around)
+    for part in keys:
+        begin = part.start - round((answered + 5.7) * RATE)
+        keys_only[begin : begin + part.length] = marker(941, 0.07)
+    assert levels.rms_dbm0(around - keys_only) < -60
 
 
 def test_a_busy_far_end_gives_busy_tone_and_no_answer():

@@ -118,6 +118,26 @@ def test_the_no_record_list_is_checked_and_kept_in_e164(box):
     assert box.deps.config().device.no_record == ["+8613800138000", "95588"]
 
 
+def test_the_keys_that_record_by_hand_are_set_checked_and_kept(box):
+    page = box.client.get("/admin/device").text
+    assert 'name="start_code" value="*1"' in page and 'name="stop_code" value="*0"' in page
+    form = {"country": "CN", "no_record": ""}
+    bad = box.client.post("/admin/device", {**form, "start_code": "12", "stop_code": "*0"})
+    assert bad.status == 400
+    assert "&#039;12&#039; is not a key code" in " ".join(field_problems(bad))
+    clash = box.client.post("/admin/device", {**form, "start_code": "#1", "stop_code": "#12"})
+    assert clash.status == 400
+    assert "neither may begin the other" in " ".join(field_problems(clash))
+    assert box.deps.config().device.manual_codes.start == "*1"
+    good = box.client.post("/admin/device", {**form, "start_code": "#7", "stop_code": ""})
+    assert good.status == 303
+    codes = box.deps.config().device.manual_codes
+    assert (codes.start, codes.stop) == ("#7", "")
+    # A form without the fields leaves the codes as they are.
+    assert box.client.post("/admin/device", form).status == 303
+    assert box.deps.config().device.manual_codes.start == "#7"
+
+
 def test_lines_are_added_and_removed(box):
     assert box.client.post("/admin/lines", {"number": "3", "name": "dup"}).status == 400
     assert box.client.post("/admin/lines", {"number": "99", "name": "x"}).status == 400

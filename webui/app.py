@@ -166,6 +166,8 @@ ROUTES: list[Route] = [
     Route("GET", "/archive", archive.archive_page, need("audit")),
     # live listen (a line one may see: checked by the page)
     Route("GET", "/lines/<line:int>/listen", listen.line_listen, need("live_listen")),
+    # recording by hand (a line one may see, in manual mode: checked by the page and the engine)
+    Route("POST", "/lines/<line:int>/record", live.line_record, need("record")),
 ]
 
 

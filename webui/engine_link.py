@@ -39,6 +39,10 @@ class EngineUnavailableError(RuntimeError):
     """The engine is not running, or refused the command."""
 
 
+class EngineRefusedError(EngineUnavailableError):
+    """The engine is there and refused the command; the message is its reason."""
+
+
 @dataclass(frozen=True)
 class LinesReset:
     """Every line's status was read afresh (on connecting to the engine)."""
@@ -209,9 +213,12 @@ class EngineLink:
     # ---- commands ---------------------------------------------------------------
 
     def command(self, command: contract.Command, timeout: float = 5.0) -> contract.Reply:
-        """Send the engine a command; raise EngineUnavailableError if it is not there or refuses."""
+        """Send the engine a command; raise EngineUnavailableError if it is not there, and
+        EngineRefusedError (one of those) with its reason if it refuses."""
         try:
             with BusClient(self.socket_path, timeout=timeout) as client:
                 return client.command(command)
-        except (BusError, OSError, contract.CommandRefusedError) as error:
+        except contract.CommandRefusedError as error:
+            raise EngineRefusedError(str(error)) from error
+        except (BusError, OSError) as error:
             raise EngineUnavailableError(str(error)) from error

@@ -14,6 +14,8 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``recordings_listen``  play recordings
 ``recordings_download`` download recordings
 ``live_listen``        listen to a line's call as it happens
+``record``             start and stop the recording of a call on a line in manual mode
+                       (the live page and the caller's card); off unless granted
 ``all_lines``          calls and recordings of every line, not only one's own lines
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
@@ -49,6 +51,7 @@ FLAGS = (
     "recordings_listen",
     "recordings_download",
     "live_listen",
+    "record",
     "all_lines",
     "share",
     "audit",

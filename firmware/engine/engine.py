@@ -295,6 +295,13 @@ class Engine:
             return self.reload_config()
         if isinstance(command, contract.RecordCommand):
             worker, on = self._worker(command.line), command.on
+            # The line as its worker last left it: a call that ends before the command's
+            # frame makes the state machine pass the command over (``record_refusal``).
+            reason = "offline" if not worker.is_alive() else machine.record_refusal(
+                worker.state, on
+            )
+            if reason is not None:
+                raise ValueError(contract.RECORD_REFUSALS[reason].format(line=worker.number))
             worker.submit(lambda at: machine.RecordCommand(at, start=on))
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on

@@ -47,4 +47,6 @@ def policy_for(config: Config, line: Line) -> Policy:
         utc_offset_s=country.utc_offset_s,
         ring_timeout_s=country.ring_timeout_s,
         preroll_s=line.recording.vox.preroll_ms / 1000,
+        start_code=config.device.manual_codes.start,
+        stop_code=config.device.manual_codes.stop,
     )

@@ -20,8 +20,10 @@ Recording follows the line's mode: ``auto`` records answered calls from the
 answer (inbound) or from the last digit dialled (outbound, from the pre-roll
 kept while the dialling settles), ``schedule`` does
 the same inside its weekly windows, ``vox`` records while there is voice,
-``manual`` on command, ``off`` never; numbers on the no-record list are
-never recorded, whatever the mode (their calls are still logged).
+``manual`` on command during an answered call (``RecordCommand``, or a
+key code typed on a phone: ``Policy.start_code``, ``stop_code``), ``off``
+never; numbers on the no-record list are never recorded, whatever the mode
+(their calls are still logged).
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ class Policy:
     dial_settle_s: float = 4.0  # no digit for this long: dialling is over
     hold_after_s: float = 30.0  # no voice for this long in a call: on hold
     preroll_s: float = 0.5  # voice-activated recordings start this long before the voice
+    # Manual mode: keys pressed on a phone during an answered call start and stop the
+    # recording ("" for none). Their digits are not the call's.
+    start_code: str = ""
+    stop_code: str = ""
+
+    def codes(self) -> tuple[str, ...]:
+        """The key codes a line in manual mode watches for."""
+        if self.mode != "manual":
+            return ()
+        return tuple(code for code in (self.start_code, self.stop_code) if code)
 
 
 def in_window(policy: Policy, at: float) -> bool:
@@ -99,6 +111,7 @@ class LineState:
     voice_since: float = 0.0  # when the voice last started
     quiet_since: float = 0.0  # when the voice last stopped
     manual_recording: bool = False
+    code_digits: str = ""  # digits of the call that may be the start of a key code, held back
     recording: bool = False
 
 
@@ -250,6 +263,7 @@ class PhaseChanged(Action):
 # ---- transitions -----------------------------------------------------------------
 
 Result = tuple[LineState, list[Action]]
+ANSWERED = (Phase.IN_CALL, Phase.SILENT, Phase.SEIZED)  # a call is under way
 Handler = Callable[[LineState, Any], Result]
 
 
@@ -309,12 +323,50 @@ def _digit(state: LineState, event: Digit) -> Result:
     return state, [DigitDialled(event.at, event.digit, call.digits)]
 
 
+def _release_digits(state: LineState, digits: str, at: float) -> Result:
+    """``digits`` become the call's own, each told as dialled."""
+    actions: list[Action] = []
+    call = state.call
+    for digit in digits:
+        call = replace(call, digits=call.digits + digit)
+        actions.append(DigitDialled(at, digit, call.digits))
+    return replace(state, call=call, code_digits=""), actions
+
+
+def _digit_answered(state: LineState, event: Digit) -> Result:
+    """A key pressed during an answered call: a line in manual mode watches for its codes.
+
+    Keys that may begin a code are held back; a code completed starts or stops
+    the recording and is never the call's digits; keys that turn out not to be
+    a code are the call's after all.
+    """
+    codes = state.policy.codes()
+    typed = state.code_digits + event.digit
+    if not codes:  # keys held back before the mode changed are the call's, in order
+        state, actions = _release_digits(state, typed, event.at)
+        return replace(state, last_digit_at=event.at), actions
+    if typed in codes:
+        start = typed == state.policy.start_code
+        return replace(state, code_digits="", manual_recording=start), []
+    # The longest end of what was typed that may still become a code is held back.
+    keep = next(
+        (n for n in range(len(typed), 0, -1) if any(c.startswith(typed[-n:]) for c in codes)),
+        0,
+    )
+    state, actions = _release_digits(state, typed[: len(typed) - keep], event.at)
+    return replace(state, code_digits=typed[len(typed) - keep :], last_digit_at=event.at), actions
+
+
 def _connect_outbound(state: LineState, at: float) -> Result:
     call = replace(state.call, answered_at=at)
     return replace(state, phase=Phase.IN_CALL, call=call, quiet_since=at), [CallAnswered(at)]
 
 
 def _end_call(state: LineState, event: Event) -> Result:
+    released: list[Action] = []
+    if state.code_digits and state.call is not None:
+        # Keys held back as the start of a code that never came were the call's own.
+        state, released = _release_digits(state, state.code_digits, event.at)
     call = state.call
     if call is None or call.answered_at is not None:
         outcome = "answered"
@@ -327,8 +379,9 @@ def _end_call(state: LineState, event: Event) -> Result:
         ringing=False,
         voice=False,
         manual_recording=False,
+        code_digits="",
     )
-    return state, [CallEnded(event.at, outcome)]
+    return state, [*released, CallEnded(event.at, outcome)]
 
 
 def _voice_started(state: LineState, event: VoiceStarted) -> Result:
@@ -368,7 +421,28 @@ def _tick_in_call(state: LineState, event: Tick) -> Result:
     return state, []
 
 
+def record_refusal(state: LineState, start: bool) -> str | None:
+    """Why a recording command (``start`` or stop) cannot take effect now, or None.
+
+    The reasons are ``RECORD_REFUSALS``' keys: a line records by hand only
+    in manual mode, only during an answered call, never a number on the
+    no-record list.
+    """
+    if state.policy.mode != "manual":
+        return "not_manual"
+    if state.phase == Phase.DIALLING:
+        return "dialling"
+    if state.call is None or state.phase not in ANSWERED:
+        return "not_in_call"
+    number = state.call.number
+    if start and number is not None and number in state.policy.no_record:
+        return "no_record"
+    return None
+
+
 def _record_command(state: LineState, event: RecordCommand) -> Result:
+    if record_refusal(state, event.start) is not None:
+        return state, []
     return replace(state, manual_recording=event.start), []
 
 
@@ -411,6 +485,7 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
 
     # Whatever the phase, these only update facts.
     on(everywhere, PolicyChanged, _policy_changed)
+    # A command only counts during an answered call in manual mode (``record_refusal``).
     on(everywhere, RecordCommand, _record_command)
     on(everywhere, VoiceStarted, _voice_started)
     on(everywhere, VoiceStopped, _voice_stopped)
@@ -434,7 +509,8 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
         on((Phase.RINGING,), event_type, _stay)
 
     on(in_a_call, OnHook, _end_call)
-    on(in_a_call, Digit, _digit)
+    on((Phase.DIALLING,), Digit, _digit)
+    on((Phase.IN_CALL, Phase.SILENT), Digit, _digit_answered)
     on((Phase.DIALLING,), Tick, _tick_dialling)
     on((Phase.IN_CALL,), Tick, _tick_in_call)
     on((Phase.SILENT,), Tick, _stay)
@@ -472,8 +548,8 @@ def recording_wanted(state: LineState, at: float) -> bool:
     if policy.mode == "vox":
         return state.voice and state.phase != Phase.RINGING
     in_call = call is not None
-    answered = in_call and state.phase in (Phase.IN_CALL, Phase.SILENT, Phase.SEIZED)
-    manual = in_call and state.manual_recording
+    answered = in_call and state.phase in ANSWERED
+    manual = in_call and policy.mode == "manual" and state.manual_recording
     automatic = {
         "auto": answered,
         "schedule": answered and policy.mode == "schedule" and in_window(policy, at),

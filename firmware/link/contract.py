@@ -311,11 +311,24 @@ class StatusCommand(Command):
 
 @dataclass(frozen=True)
 class RecordCommand(Command):
-    """Start (``on``) or stop a recording on a line, by hand."""
+    """Start (``on``) or stop a recording on a line in manual mode, during a call.
+
+    Refused, with one of ``RECORD_REFUSALS``, when it cannot take effect."""
 
     kind = CommandKind.RECORD
     line: int
     on: bool = True
+
+
+# Why a line refuses a ``record`` command (``firmware.engine.state.record_refusal``): the
+# refusal's text, {line} its number. The web shows them in the user's language.
+RECORD_REFUSALS = {
+    "not_manual": "line {line} does not record by hand: its recording mode is not manual",
+    "not_in_call": "line {line} is not in a call",
+    "dialling": "line {line} is still dialling: recording can start once the call is connected",
+    "no_record": "the number on line {line} is on the no-record list",
+    "offline": "line {line} is not running",
+}
 
 
 @dataclass(frozen=True)

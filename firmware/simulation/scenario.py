@@ -16,6 +16,7 @@ A scenario is a TOML file::
     rings = 2               # ring bursts before a phone picks up
     answered = true         # false: nobody answers (inbound: missed; outbound: no answer)
     talk = 40.0             # seconds of conversation
+    keys = [{after = 5.0, keys = "*1"}]   # keys pressed on the phone, seconds after the answer
 
 Every key of a call but ``line``, ``at`` and ``direction`` has a default; an
 unknown key, a call on a line the office does not have, or two calls
@@ -47,6 +48,14 @@ def _digits(value: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class KeyPresses:
+    """Keys pressed on the line's phone during the call (the talk pauses for them)."""
+
+    after: float = setting(check=in_range(0, 4 * 3600))  # seconds after the answer
+    keys: str = setting(check=_digits)
+
+
+@dataclass(frozen=True)
 class CallScript:
     line: int = setting(check=in_range(1, 64))
     at: float = setting(check=in_range(0, 10**7))
@@ -59,6 +68,7 @@ class CallScript:
     answered: bool = True
     talk: float = setting(30.0, check=in_range(0.5, 4 * 3600))
     busy: bool = False  # outbound: the far end is busy
+    keys: list[KeyPresses] = setting([])
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,19 @@ def check_overlaps(scenario: Scenario) -> list[str]:
     return problems
 
 
+def check_keys(scenario: Scenario) -> list[str]:
+    """Keys are pressed during the talk: from the answer to its end."""
+    problems = []
+    for index, call in enumerate(scenario.call):
+        for number, presses in enumerate(call.keys):
+            if presses.after + 0.5 * len(presses.keys) > call.talk:
+                problems.append(
+                    f"call[{index}].keys[{number}].after: {presses.after} s leaves no time to "
+                    f"press {presses.keys!r} before the talk ends ({call.talk} s)"
+                )
+    return problems
+
+
 def load(source: str | Path) -> Scenario:
     """A scenario from a file path, or the name of one shipped with the box ("demo-office")."""
     path = Path(source)
@@ -116,7 +139,7 @@ def from_document(document: dict, origin: str = "scenario") -> Scenario:
         scenario = parse(Scenario, document)
     except SchemaError as error:
         raise ScenarioError(f"{origin}: " + "; ".join(error.problems)) from error
-    problems = check_overlaps(scenario)
+    problems = check_overlaps(scenario) + check_keys(scenario)
     if problems:
         raise ScenarioError(f"{origin}: " + "; ".join(problems))
     return scenario

@@ -33,6 +33,8 @@ CALLER_ID_GAP_S = 0.6  # after the first ring ends; the standards ask for at lea
 PICK_UP_INTO_BURST_S = 0.4  # a person answers this far into the last ring burst
 DIAL_TONE_S = 1.2  # heard before the first digit
 SILENCE_AFTER_DIALLING_S = 1.0  # before the exchange answers with ringback
+KEY_GAP_S = 0.25  # between two keys pressed during a call
+KEY_PAUSE_S = 0.4  # the talk pauses this long around keys pressed during a call
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,22 @@ class LineTimeline:
         return np.concatenate(frames)[offset : offset + count]
 
 
+def _paused(
+    source: Callable[[int, int], np.ndarray], pauses: list[tuple[int, int]]
+) -> Callable[[int, int], np.ndarray]:
+    """``source`` silent over ``pauses`` ((begin, end) in samples of its own)."""
+
+    def render(offset: int, count: int) -> np.ndarray:
+        samples = np.array(source(offset, count), dtype=np.float64)
+        for begin, end in pauses:
+            low, high = max(begin - offset, 0), min(end - offset, count)
+            if low < high:
+                samples[low:high] = 0.0
+        return samples
+
+    return render
+
+
 def _samples(array: np.ndarray) -> Callable[[int, int], np.ndarray]:
     values = array.astype(np.float64)
     return lambda offset, count: values[offset : offset + count]
@@ -159,6 +177,20 @@ class _Builder:
         part = AudioPart(round(at * SAMPLE_RATE), samples.size, _samples(samples))
         self.timeline.parts.append(part)
         return at + samples.size / SAMPLE_RATE
+
+    def talk(self, call: CallScript, index: int, answered_at: float) -> None:
+        """The conversation from the answer, paused for the keys pressed during it."""
+        conversation = Conversation(call.talk, self.scenario.seed * 7919 + index)
+        pauses = []
+        for presses in call.keys:
+            at = start = answered_at + presses.after
+            for digit in presses.keys:
+                at = self.clip(at, self.sounds.dtmf_digit(digit)) + KEY_GAP_S
+            pauses.append((
+                round((start - answered_at - KEY_PAUSE_S) * SAMPLE_RATE),
+                round((at - answered_at + KEY_PAUSE_S) * SAMPLE_RATE),
+            ))
+        self.audio(answered_at, _paused(conversation.render, pauses), call.talk)
 
     def rings(self, first: float, count: int) -> list[tuple[float, float]]:
         """``count`` ring bursts from ``first``, by the profile's cadence: [(on, off)]."""
@@ -208,8 +240,7 @@ class _Builder:
         if answered_at is not None:
             self.signal(answered_at, "off_hook")
             ended_at = answered_at + call.talk
-            conversation = Conversation(call.talk, self.scenario.seed * 7919 + index)
-            self.audio(answered_at, conversation.render, call.talk)
+            self.talk(call, index, answered_at)
             self.signal(ended_at, "on_hook")
         else:
             ended_at = bursts[-1][1]
@@ -250,8 +281,7 @@ class _Builder:
             self.audio(at, _tone(tones["ringback"], TONE_LEVEL_DBM0), ringing)
             if call.answered:
                 answered_at = at + ringing
-                conversation = Conversation(call.talk, self.scenario.seed * 7919 + index)
-                self.audio(answered_at, conversation.render, call.talk)
+                self.talk(call, index, answered_at)
                 ended_at = answered_at + call.talk
             else:
                 ended_at = at + ringing

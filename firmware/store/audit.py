@@ -27,6 +27,8 @@ ACTIONS = (
     "pop_rules_changed",  # a user's own rules for the caller's card
     "listen",
     "live_listen",
+    "record_started",  # a recording started by hand (a line in manual mode), from the web
+    "record_stopped",  # and stopped
     "download",
     "export",
     "verify",

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "pop_rules_changed": "Caller's card rules changed",
     "listen": "Listened",
     "live_listen": "Listened live",
+    "record_started": "Recording started by hand",
+    "record_stopped": "Recording stopped by hand",
     "download": "Downloaded",
     "export": "Exported",
     "verify": "Verified",

@@ -76,6 +76,11 @@ def schema_message(t, message: str) -> str:
          lambda m: t("Keep some space free (in % or in GB), or turn retention off.")),
         (r"^line number (?P<n>\d+) is used twice$",
          lambda m: t("There is a line {n} already.", **m.groupdict())),
+        (r"^(?P<value>.*) is not a key code",
+         lambda m: t("{value} is not a key code: 2 to 8 keys (0-9, * and #), the first * or #.",
+                     **m.groupdict())),
+        (r"^start .* neither code may be the other",
+         lambda m: t("The start and stop codes must differ, and neither may begin the other.")),
         (r"^expected (?P<kind>\w+), got (?P<value>.+)$",
          lambda m: t("Expected {kind}, got {value}.", **m.groupdict())),
     )
@@ -360,8 +365,10 @@ def line_delete(ctx: Ctx, number: int) -> str:
 
 def device_page(ctx: Ctx) -> str:
     device = ctx.deps.config().device
-    return _device_form(ctx, {"country": device.country, "no_record": "\n".join(device.no_record)},
-                        {})
+    codes = device.manual_codes
+    typed = {"country": device.country, "no_record": "\n".join(device.no_record),
+             "start_code": codes.start, "stop_code": codes.stop}
+    return _device_form(ctx, typed, {})
 
 
 def _device_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str:
@@ -400,6 +407,11 @@ def read_no_record(text: str, country: str, t) -> tuple[list[str], list[str]]:
 def device_submit(ctx: Ctx) -> str:
     before = ctx.deps.config()
     typed = {"country": ctx.form("country"), "no_record": ctx.form("no_record")[:100_000]}
+    codes = before.device.manual_codes
+    for field, kept in (("start_code", codes.start), ("stop_code", codes.stop)):
+        # A form without the field (sent by an older page) keeps the code as it is.
+        given = ctx.request.forms.getunicode(field)
+        typed[field] = kept if given is None else given.strip()[:20]
     problems: dict[str, str] = {}
     numbers, wrong = read_no_record(typed["no_record"], typed["country"], ctx.t)
     if wrong:
@@ -408,7 +420,9 @@ def device_submit(ctx: Ctx) -> str:
     if not problems:
         plain = to_plain(before)
         # The device's other settings (retention: Settings, Storage) stay as they are.
-        plain["device"] = {**plain["device"], "country": typed["country"], "no_record": numbers}
+        plain["device"] = {**plain["device"], "country": typed["country"], "no_record": numbers,
+                           "manual_codes": {"start": typed["start_code"],
+                                            "stop": typed["stop_code"]}}
         after = _validated(plain, None, problems, ctx.t)
     if problems:
         return _device_form(ctx, typed, problems, status=400)

@@ -6,6 +6,14 @@ flag, the caller's card, rendered for that user (their visibility rules
 applied) the moment the engine reports an incoming call, its caller ID, or
 its answer. Every page opens the stream, so a card pops whatever page the
 operator is on.
+
+``POST /lines/<n>/record`` (flag ``record``, a line the user sees) starts or
+stops the recording of the call on a line in manual mode: the engine's
+``record`` command, which refuses with its reason when it cannot take effect
+(shown in the user's language); each command taken is in the audit log. The
+line cards and the caller's card show the Record button (``record_button.tpl``)
+while such a line is in a call; the status each event carries keeps it up
+to date.
 """
 
 from __future__ import annotations
@@ -22,18 +30,51 @@ from firmware.link.contract import LineStatus, Phase
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
-from webui.engine_link import Closing, EngineConnection, LinesReset, News, RightsChanged
+from webui.engine_link import (
+    Closing,
+    EngineConnection,
+    EngineRefusedError,
+    EngineUnavailableError,
+    LinesReset,
+    News,
+    RightsChanged,
+)
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
 POP_EVENTS = (contract.CallStarted, contract.CallerIdKnown, contract.CallAnswered)
 RECENT_CALLS = 5
 RECENT_CONTACTS = 5
+RECORD_TIMEOUT_S = 5.0
+IN_A_CALL = ("in_call", "silent", "seized")  # the states in which a call can be recorded by hand
+# The engine's reasons for refusing a record command (``contract.RECORD_REFUSALS``), as
+# the pages say them.
+RECORD_REFUSED = {
+    "not_manual": "Line {n} does not record by hand: its recording mode is not manual.",
+    "not_in_call": "Line {n} is not in a call.",
+    "dialling": "Line {n} is still dialling: recording can start once the call is connected.",
+    "no_record": "The number on line {n} is on the no-record list: it is never recorded.",
+    "offline": "Line {n} is not running.",
+}
 
 
 def _line_names(ctx: Ctx) -> dict[int, str]:
     """The names the admin gave the lines (the default "Line N" says nothing more: left out)."""
     return {line.number: line.given_name for line in ctx.deps.config().lines}
+
+
+def manual_lines(ctx: Ctx) -> frozenset[int]:
+    """The lines that record by hand (manual mode), by the device configuration."""
+    return frozenset(
+        line.number
+        for line in ctx.deps.config().lines
+        if line.enabled and line.recording.mode == "manual"
+    )
+
+
+def record_button_shown(status: LineStatus, manual: frozenset[int]) -> bool:
+    """Whether a line's Record button is shown: a call on a line in manual mode."""
+    return status.line in manual and status.state in IN_A_CALL
 
 
 def visible_lines(ctx: Ctx) -> list[LineStatus]:
@@ -47,12 +88,13 @@ def visible_lines(ctx: Ctx) -> list[LineStatus]:
     ]
 
 
-def status_json(status: LineStatus) -> dict[str, Any]:
-    """A line's status as the pages' script reads it."""
+def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """A line's status as the pages' script reads it (``manual``: the lines in manual mode)."""
     return {
         "line": status.line,
         "state": status.state,
         "recording": status.recording,
+        "manual": status.line in manual,
         "call_id": status.call_id,
         "direction": status.direction,
         "number": status.number,
@@ -69,16 +111,49 @@ def live_page(ctx: Ctx) -> str:
         lines=visible_lines(ctx),
         names=_line_names(ctx),
         connected=ctx.deps.engine.connected,
+        manual=manual_lines(ctx),
     )
 
 
 def lines_json(ctx: Ctx) -> str:
+    manual = manual_lines(ctx)
     return ctx.json(
         {
             "connected": ctx.deps.engine.connected,
-            "lines": [status_json(status) for status in visible_lines(ctx)],
+            "lines": [status_json(status, manual) for status in visible_lines(ctx)],
         }
     )
+
+
+# ---- recording by hand ---------------------------------------------------------------
+
+
+def line_record(ctx: Ctx, line: int) -> str:
+    """Start (``command=start``) or stop (``command=stop``) the recording of line ``line``'s
+    call; a JSON answer for the pages' script, back to the live page for a plain form."""
+    if not ctx.principal.sees_line(line):
+        ctx.fail(404, "Not found.")
+    command = ctx.form("command")
+    if command not in ("start", "stop"):
+        ctx.fail(400, "Say start or stop.")
+    start = command == "start"
+    status = ctx.deps.engine.line(line)
+    try:
+        ctx.deps.engine.command(contract.RecordCommand(line, on=start), timeout=RECORD_TIMEOUT_S)
+    except EngineRefusedError as error:
+        for reason, text in contract.RECORD_REFUSALS.items():
+            if str(error) == text.format(line=line):
+                ctx.fail(409, RECORD_REFUSED[reason], n=line)
+        ctx.fail(409, "The line engine refused: {reason}", reason=str(error))
+    except EngineUnavailableError:
+        ctx.response.set_header("Retry-After", "10")
+        ctx.fail(503, "The line engine is not running: recording cannot be started or stopped now.")
+    call = f"call {status.call_id}" if status is not None and status.call_id is not None else ""
+    ctx.audit("record_started" if start else "record_stopped", f"line {line}", call)
+    if not ctx.wants_json:
+        ctx.redirect("/live")
+    message = ctx.t("Recording started.") if start else ctx.t("Recording stopped.")
+    return ctx.json({"line": line, "recording": start, "message": message})
 
 
 # ---- the screen pop card -------------------------------------------------------------
@@ -151,8 +226,14 @@ def render_card(
             principal.owner_scope(), customer_id=customers[0].id, limit=RECENT_CONTACTS
         )
     ended = ended or call.ended_at is not None
+    if status is None or status.call_id != call.id:
+        status = ctx.deps.engine.line(call.line)
+        if status is not None and status.call_id != call.id:
+            status = None  # the line has moved on to another call
     return ctx.render(
         "pop_card.tpl",
+        status=status,
+        manual=manual_lines(ctx),
         call=call,
         number=facts.number,
         state_label=_state_label(ctx, facts, status, ended),
@@ -239,18 +320,19 @@ def _sse(name: str, data: dict[str, Any]) -> str:
 def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     """What one engine event means for this user's browser."""
     if isinstance(event, LinesReset | EngineConnection):
+        manual = manual_lines(ctx)
         yield _sse(
             "lines",
             {
                 "connected": ctx.deps.engine.connected,
-                "lines": [status_json(status) for status in visible_lines(ctx)],
+                "lines": [status_json(status, manual) for status in visible_lines(ctx)],
             },
         )
         return
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
     kind = event.kind.value
-    yield _sse("line", {"event": kind, **status_json(event.status)})
+    yield _sse("line", {"event": kind, **status_json(event.status, manual_lines(ctx))})
     call_id = event.call_id
     if not ctx.can("pop") or call_id is None:
         return

@@ -4,6 +4,8 @@
  *   card popping up on any page, the engine-offline banner; one stream per
  *   browser, shared by its tabs (see "the event stream" below);
  * - forms inside a popped card are sent in the background, so the card stays;
+ * - the Record button of a line in manual mode (line cards, the caller's card),
+ *   sent in the background and kept up to date from the line's status;
  * - forms with data-confirm ask before they are sent;
  * - call timers on the live page.
  * No libraries: the box has no internet, and the pages work without this
@@ -53,7 +55,32 @@
     if (element) element.textContent = text || "";
   }
 
+  const IN_A_CALL = ["in_call", "silent", "seized"];
+
+  /* Every Record button of the line: shown during a call on a line in manual mode
+   * (a caller's card's only during its own call), labelled by whether it records. */
+  function updateRecordButtons(status) {
+    document.querySelectorAll('[data-record-line="' + status.line + '"]').forEach((form) => {
+      const call = form.dataset.recordCall;
+      const ownCall = !call || String(status.call_id) === call;
+      form.hidden = !(status.manual && ownCall && IN_A_CALL.includes(status.state));
+      const button = form.querySelector(".record-button");
+      if (!button) return;
+      if (button.classList.contains("recording") !== !!status.recording) {
+        setText(form, ".record-state", ""); // an earlier answer no longer holds
+      }
+      button.classList.toggle("recording", !!status.recording);
+      button.querySelector(".record-icon").textContent = status.recording ? "■" : "●";
+      button.querySelector(".record-label").textContent = status.recording
+        ? button.dataset.labelStop
+        : button.dataset.labelStart;
+      form.querySelector('input[name="command"]').value = status.recording ? "stop" : "start";
+      if (form.hidden) setText(form, ".record-state", "");
+    });
+  }
+
   function updateLine(status) {
+    updateRecordButtons(status);
     const labels = lineLabels();
     if (!labels) return;
     const card = document.querySelector('.line[data-line="' + status.line + '"]');
@@ -196,6 +223,11 @@
       event.preventDefault();
       return;
     }
+    if (form.hasAttribute("data-record-form")) {
+      event.preventDefault();
+      sendRecord(form);
+      return;
+    }
     if (!form.hasAttribute("data-pop-form")) return;
     event.preventDefault();
     const result = form.querySelector(".form-result");
@@ -217,6 +249,21 @@
       if (button) button.disabled = false;
     }
   });
+
+  /* Start or stop a recording; the line's next status shows the outcome on the button. */
+  async function sendRecord(form) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    setText(form, ".record-state", "");
+    try {
+      const data = await linerec.post(form.getAttribute("action"), new FormData(form));
+      setText(form, ".record-state", data.message);
+    } catch (error) {
+      setText(form, ".record-state", error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
 
   // ---- the event stream ------------------------------------------------------------
   //

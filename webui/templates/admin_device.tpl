@@ -25,5 +25,18 @@
     <span class="field-problem">{{problems['no_record']}}</span>
     % end
   </label>
+  <fieldset class="key-codes">
+    <legend>{{_('Keys that record by hand')}}</legend>
+    <p class="hint">{{_('On a line recording by hand, keys pressed on a phone during an answered call start and stop the recording. Leave a code empty to turn it off.')}}</p>
+    % for field, label in (('start_code', _('Start recording')), ('stop_code', _('Stop recording'))):
+    % problem = problems.get('manual_codes.' + field.removesuffix('_code')) or (problems.get('manual_codes') if field == 'start_code' else None)
+    <label{{!' class="has-problem"' if problem else ''}}>{{label}}
+      <input name="{{field}}" value="{{typed[field]}}" maxlength="8" inputmode="tel" autocomplete="off" pattern="[*#][0-9*#]{1,7}">
+      % if problem:
+      <span class="field-problem">{{problem}}</span>
+      % end
+    </label>
+    % end
+  </fieldset>
   <div class="row"><button type="submit">{{_('Save')}}</button></div>
 </form>

@@ -12,6 +12,11 @@
     <span class="location">{{(status.location_zh if _.language == 'zh-CN' else status.location_en) or ''}}</span>
   </p>
   <p class="elapsed" aria-label="{{_('Duration')}}"></p>
+  % if ctx.can('record'):
+  <div class="record">
+  % include('record_button.tpl', line=status.line, call_id=None, status=status, shown=status.line in manual and status.state in ('in_call', 'silent', 'seized'))
+  </div>
+  % end
   % if ctx.can('live_listen'):
   <p class="listen"><button type="button" class="listen-button secondary" data-listen="/lines/{{status.line}}/listen" data-label-listen="{{_('Listen')}}" data-label-stop="{{_('Stop')}}" data-label-failed="{{_('Cannot listen now')}}" aria-pressed="false">▶ {{_('Listen')}}</button><span class="listen-state" role="status"></span></p>
   % end

@@ -12,6 +12,6 @@
   data-label-offline="{{_('Offline')}}" data-label-recording="{{_('Recording')}}"
   data-label-in="{{_('Incoming')}}" data-label-out="{{_('Outgoing')}}" data-label-withheld="{{_('Number withheld')}}">
 % for status in lines:
-  % include('line_card.tpl', status=status, name=names.get(status.line, ''))
+  % include('line_card.tpl', status=status, name=names.get(status.line, ''), manual=manual)
 % end
 </div>

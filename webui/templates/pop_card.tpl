@@ -5,6 +5,11 @@
     <span class="pop-state">{{state_label}}{{' · ' + _.duration(call.duration_s) if ended and call.duration_s else ''}}</span>
     <button type="button" class="pop-close link" data-close aria-label="{{_('Close')}}">×</button>
   </header>
+  % if ctx.can('record') and call.line in manual and not ended:
+  <div class="pop-record">
+  % include('record_button.tpl', line=call.line, call_id=call.id, status=status, shown=status is not None and status.state in ('in_call', 'silent', 'seized'))
+  </div>
+  % end
   <p class="pop-number" data-live="number">
     % if number:
     <span class="number">{{number}}</span>
