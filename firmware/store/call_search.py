@@ -148,7 +148,7 @@ class CallSearch:
     ) -> PlannedSearch:
         def conditions(indexed: bool) -> tuple[list[str], list[object]]:
             # The line leads only when no number or customer is there to lead.
-            plain = indexed and not (search.number or search.customer)
+            plain = indexed and not (search.number or search.customer or search.note)
             scope, parameters = lines.condition("c.line" if plain else "+c.line")
             found, values = call_conditions(search, owners, indexed=indexed)
             return [scope, *found], [*parameters, *values]
@@ -262,7 +262,9 @@ class CallSearch:
         self, search: RecordingFilter, lines: LineScope, owners: OwnerScope, descending: bool
     ) -> PlannedSearch:
         def conditions(indexed: bool) -> tuple[list[str], list[object]]:
-            plain = indexed and not (search.calls.number or search.calls.customer)
+            plain = indexed and not (
+                search.calls.number or search.calls.customer or search.calls.note
+            )
             scope, parameters = lines.condition("r.line" if plain else "+r.line")
             found, values = recording_conditions(search, owners, indexed=indexed)
             return [scope, *found], [*parameters, *values]
