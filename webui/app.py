@@ -141,6 +141,9 @@ ROUTES: list[Route] = [
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    # one call: whoever may see it (its line: checked by the page) reads it and its note
+    Route("GET", "/calls/<call_id:int>", calls.call_page, SIGNED_IN),
+    Route("POST", "/calls/<call_id:int>/notes", calls.call_notes, SIGNED_IN),
     # recordings: the page's own checks add the line scope to each flag
     Route("GET", "/recordings", recordings.recordings_page, SIGNED_IN),
     Route("POST", "/recordings/export", recordings.recordings_export, need("audit")),

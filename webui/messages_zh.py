@@ -825,4 +825,11 @@ ZH: dict[str, str] = {
     "The line is a number.": "线路应为数字。",
     "Wrong current password": "当前密码错误",
     "This form has too many fields.": "此表单的字段过多。",
+    # ---- a call's page, its note and contact records --------------------------------------
+    "Add a note": "添加备注",
+    "The call": "该通话",
+    "a word of the note": "备注中的词",
+    "Note on this call": "此通话的备注",
+    "Contact records of this call": "此通话的联系记录",
+    "A note is at most {n} characters.": "备注最多 {n} 个字符。",
 }

@@ -171,6 +171,10 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         contacts = ctx.deps.customers.contacts(
             ctx.principal.owner_scope(), customer_id=customer.id, limit=CONTACTS_SHOWN
         )
+    # A contact record links to its call only for those who may see the call.
+    calls_seen = CallSearch(ctx.deps.store).visible_call_ids(
+        [contact.call_id for contact in contacts], ctx.principal.line_scope()
+    )
     ctx.response.status = status
     return ctx.render(
         "customer.tpl",
@@ -179,6 +183,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         calls=calls,
         recordings=recordings,
         contacts=contacts,
+        calls_seen=calls_seen,
         kinds=CONTACT_KINDS,
         contact_form=contact_form or {"kind": "call", "at": _local_input(ctx, ctx.deps.clock())},
         problems=problems or {},
@@ -338,6 +343,8 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
         call_id=call.id if call else None,
         recording_id=recording_id,
     )
+    if call is not None and ctx.form("from") == "call":  # added on the call's page
+        ctx.redirect(f"/calls/{call.id}?done=contact#contacts")
     ctx.redirect(f"/customers/{customer.id}?done=contact#contacts")
 
 
