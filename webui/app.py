@@ -164,6 +164,8 @@ ROUTES: list[Route] = [
     Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)
     Route("GET", "/audit", audit.audit_page, SIGNED_IN),
+    Route("GET", "/audit.csv", audit.audit_csv, SIGNED_IN),
+    Route("GET", "/audit.xlsx", audit.audit_xlsx, SIGNED_IN),
     # the backups of every box in a backup target, read-only
     Route("GET", "/archive", archive.archive_page, need("audit")),
     # live listen (a line one may see: checked by the page)

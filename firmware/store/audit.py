@@ -87,7 +87,7 @@ def structured_detail(
     kept = {name: _kept(value) for name, value in facts.items() if value is not None}
     if kept:
         body["facts"] = kept
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_detail(detail: str) -> dict | None:

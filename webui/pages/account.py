@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from firmware.store.accounts import AccountError
+from firmware.store.audit import structured_detail
 from webui import auth
 from webui.context import Ctx
 from webui.i18n import LANGUAGES
@@ -137,7 +138,11 @@ def account_language(ctx: Ctx) -> None:
     language = ctx.form("language")
     if language not in LANGUAGES:
         ctx.fail(400, "Choose a language.")
+    before = ctx.user.language
     ctx.deps.accounts.update_user(ctx.user.id, language=language)
+    if before != language:
+        ctx.audit("language_changed", ctx.user.username,
+                  structured_detail(changes=[("language", before, language)]))
     ctx.redirect("/account?saved=language")
 
 

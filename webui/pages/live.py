@@ -18,10 +18,12 @@ from typing import Any
 from firmware.country.numbers import describe
 from firmware.link import contract
 from firmware.link.contract import LineStatus
+from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
 from webui.engine_link import Closing, EngineConnection, LinesReset, News, RightsChanged
+from webui.pages.customers import audit_contact, customer_facts
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
@@ -156,6 +158,8 @@ def pop_note(ctx: Ctx, call_id: int) -> str:
         call_id=call.id,
         recording_id=recordings[0].id if recordings else None,
     )
+    audit_contact(ctx, "contact_added", customer.id, contact_id, kind="call", text=text[:4000],
+                  call=call.id)
     return ctx.json({"contact_id": contact_id, "saved": ctx.t("Note saved.")}, status=201)
 
 
@@ -168,16 +172,18 @@ def quick_add(ctx: Ctx, call_id: int) -> str:
     if not name:
         ctx.fail(400, "A customer needs a name.")
     info = describe(call.number, ctx.deps.region())
-    customer_id = ctx.deps.customers.create(
-        {"name": name[:200], "company": ctx.form("company")[:200]},
-        [CustomerNumber(call.number, info.e164 or call.number_e164, "")],
-        added_by=ctx.user.id,
-    )
+    fields = {"name": name[:200], "company": ctx.form("company")[:200]}
+    numbers = [CustomerNumber(call.number, info.e164 or call.number_e164, "")]
+    customer_id = ctx.deps.customers.create(fields, numbers, added_by=ctx.user.id)
+    ctx.audit("customer_added", f"customer {customer_id}",
+              structured_detail(**customer_facts(fields, numbers), call=call.id))
     note = ctx.form("text")
     if note and ctx.can("contacts"):
-        ctx.deps.customers.add_contact(
+        contact_id = ctx.deps.customers.add_contact(
             customer_id, "call", note[:4000], added_by=ctx.user.id, call_id=call.id
         )
+        audit_contact(ctx, "contact_added", customer_id, contact_id, kind="call",
+                      text=note[:4000], call=call.id)
     return ctx.json({"customer_id": customer_id, "html": render_card(ctx, call.id)}, status=201)
 
 
