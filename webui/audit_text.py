@@ -46,8 +46,18 @@ FIELD_LABELS = {
     "format": "Format",
     "search": "Search",
     "rows": "Rows",
+    "skipped": "Rows left out",
     "lines_added": "Lines added",
     "lines_removed": "Lines removed",
+    "display_name": "Display name",
+    "level": "Level",
+    "group": "Group",
+    "active": "Active",
+    "lines": "Lines",
+    "flags_added": "Permissions given",
+    "flags_removed": "Permissions taken away",
+    "sessions_ended": "Sessions ended",
+    "members": "Members left without a group",
     "recording.mode": "Recording mode",
     "recording.schedule": "Schedule",
     "recording.keep_days": "Keep recordings (days)",
@@ -58,7 +68,9 @@ WHAT_LABELS = {
     "created": "created",
     "deleted": "deleted",
     "unchanged": "no change",
+    "password_reset": "password reset",
 }
+LEVEL_NAMES = {"super": "Super", "leader": "Leader", "operator": "Operator"}
 CONTACT_KINDS = {"call": "Phone call", "visit": "Visit", "email": "Email", "message": "Message",
                  "note": "Note"}
 _BYTES = re.compile(r"\b(\d+) bytes\b")
@@ -117,6 +129,8 @@ _RULES = (
      lambda t, field, shown: size(t, shown)),
     (lambda field, shown: field == "language" and isinstance(shown, str),
      lambda t, field, shown: LANGUAGES.get(shown, shown)),
+    (lambda field, shown: field == "level" and isinstance(shown, str),
+     lambda t, field, shown: t(LEVEL_NAMES.get(shown, shown))),
     (lambda field, shown: field == "kind" and isinstance(shown, str),
      lambda t, field, shown: t(CONTACT_KINDS.get(shown, shown))),
     (lambda field, shown: field == "call" and isinstance(shown, int),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from firmware.store.audit import structured_detail
 from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError, Editor
 from firmware.store.call_search import CALL_SORTS, CallSearch
 from firmware.store.crm import CONTACT_KINDS
@@ -79,7 +80,7 @@ def calls_csv(ctx: Ctx):
         descending=form.descending,
         limit=MAX_ROWS + 1,
     )
-    ctx.audit("export", "calls.csv", form.query())
+    ctx.audit("export", "calls.csv", structured_detail(format="csv", search=form.query() or "-"))
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(ctx.deps.clock() + ctx.t.utc_offset_s))
     ctx.response.content_type = "text/csv; charset=utf-8"
     ctx.response.set_header("Content-Disposition", f'attachment; filename="calls-{stamp}.csv"')
