@@ -269,3 +269,20 @@ def test_the_walk_tells_a_handler_that_writes_nothing():
 
     assert not _writes_audit(changes_quietly, set())
     assert not _writes_audit(audit.read_filter, set())
+
+
+def test_what_the_box_does_by_itself_reads_in_both_languages():
+    compressed = structured_detail(**{
+        "from": "2026/01/01/a.wav", "to": "2026/01/01/a.opus", "tier": "standard", "kbps": 16.0,
+        "bytes": 12274016, "sha256": "ab", "original_sha256": "cd"})
+    assert describe(EN, compressed) == (
+        "From: 2026/01/01/a.wav; To: 2026/01/01/a.opus; Tier: standard tier; "
+        "Bit rate (kbit/s): 16; Size: 11.7 MB; SHA-256: ab; SHA-256 of the original: cd")
+    assert "压缩层级：标准压缩" in describe(ZH_T, compressed)
+    # Retention's entries are text; their reason is known and shown translated.
+    deleted = "older than 98 days (line 2); 2027/01/01/L2-x.wav; SHA-256 ab; " \
+        "its file was already gone"
+    assert describe(EN, deleted, action="retention_deleted") == deleted
+    shown = describe(ZH_T, deleted, action="retention_deleted")
+    assert shown.startswith(ZH["older than {days} days (line {line})"].format(days=98, line=2))
+    assert shown.endswith("其文件已不存在")

@@ -47,6 +47,12 @@ FIELD_LABELS = {
     "search": "Search",
     "rows": "Rows",
     "skipped": "Rows left out",
+    "from": "From",
+    "to": "To",
+    "tier": "Tier",
+    "kbps": "Bit rate (kbit/s)",
+    "sha256": "SHA-256",
+    "original_sha256": "SHA-256 of the original",
     "lines_added": "Lines added",
     "lines_removed": "Lines removed",
     "display_name": "Display name",
@@ -70,6 +76,7 @@ WHAT_LABELS = {
     "unchanged": "no change",
     "password_reset": "password reset",
 }
+TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
 LEVEL_NAMES = {"super": "Super", "leader": "Leader", "operator": "Operator"}
 CONTACT_KINDS = {"call": "Phone call", "visit": "Visit", "email": "Email", "message": "Message",
                  "note": "Note"}
@@ -129,6 +136,8 @@ _RULES = (
      lambda t, field, shown: size(t, shown)),
     (lambda field, shown: field == "language" and isinstance(shown, str),
      lambda t, field, shown: LANGUAGES.get(shown, shown)),
+    (lambda field, shown: field == "tier" and isinstance(shown, str),
+     lambda t, field, shown: t(TIER_NAMES.get(shown, shown))),
     (lambda field, shown: field == "level" and isinstance(shown, str),
      lambda t, field, shown: t(LEVEL_NAMES.get(shown, shown))),
     (lambda field, shown: field == "kind" and isinstance(shown, str),
@@ -166,11 +175,24 @@ def _place(t: Translator, place: object) -> str:
     return f"{place} · " if place else ""
 
 
-def describe(t: Translator, detail: str, *, full: bool = False) -> str:
-    """The detail of an entry in ``t``'s language (``full``: long values not shortened)."""
+def _plain(t: Translator, detail: str, action: str) -> str:
+    """An entry written as English text, as readable as it goes: sizes in KB/MB, arrows,
+    and a deletion's reason in the reader's language (retention's reasons are known)."""
+    if action == "retention_deleted":
+        from webui.pages.storage_settings import reason_text  # noqa: PLC0415 - pages use this
+
+        reason, _, rest = detail.partition("; ")
+        rest = rest.replace("its file was already gone", t("its file was already gone"))
+        detail = reason_text(t, reason) + ("; " + rest if rest else "")
+    return _BYTES.sub(lambda found: size(t, int(found.group(1))), detail).replace("->", " → ")
+
+
+def describe(t: Translator, detail: str, *, full: bool = False, action: str = "") -> str:
+    """The detail of an entry of ``action`` in ``t``'s language (``full``: long values not
+    shortened)."""
     body = parse_detail(detail)
     if body is None:
-        return _BYTES.sub(lambda found: size(t, int(found.group(1))), detail).replace("->", " → ")
+        return _plain(t, detail, action)
     chinese = t.language == "zh-CN"
     colon, between = ("：", "；") if chinese else (": ", "; ")
     parts = []

@@ -866,6 +866,11 @@ ZH: dict[str, str] = {
     "Recording mode": "录音模式",
     "Rows": "行数",
     "Rows left out": "跳过的行",
+    "Tier": "压缩层级",
+    "SHA-256": "SHA-256",
+    "Bit rate (kbit/s)": "码率（kbit/s）",
+    "SHA-256 of the original": "原始录音的 SHA-256",
+    "its file was already gone": "其文件已不存在",
     "Export Excel": "导出 Excel",
     "Cut at {count} entries: narrow the search to export the rest.": "已截断为 {count} 条：请缩小搜索范围以导出其余部分。",
 }

@@ -138,7 +138,7 @@ def audit_page(ctx: Ctx) -> str:
         actions=ACTION_LABELS,
         recording_of=_recording_id,
         link_of=_link,
-        detail_of=lambda entry: describe(ctx.t, entry.detail),
+        detail_of=lambda entry: describe(ctx.t, entry.detail, action=entry.action),
         box_actor=BOX_ACTOR,
     )
 
@@ -169,7 +169,7 @@ def _export_rows(ctx: Ctx, entries: list[AuditEntry]) -> Iterator[list[str]]:
             safe_cell(who),
             t(ACTION_LABELS.get(entry.action, entry.action)),
             safe_cell(entry.target),
-            safe_cell(describe(t, entry.detail, full=True)),
+            safe_cell(describe(t, entry.detail, full=True, action=entry.action)),
             safe_cell(entry.address),
         ]
 
