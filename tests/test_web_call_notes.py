@@ -124,7 +124,7 @@ def test_the_csv_export_carries_notes_with_formulas_neutralised(office):
 def test_contact_records_link_their_call_and_the_call_lists_them(office):
     store, accounts = office.deps.store, office.deps.accounts
     accounts.update_user(office.ids["ana"], permissions={"recordings_listen", "customers_view",
-                                                        "contacts"})
+                                                        "contacts", "pop"})
     call = office.calls[1][0]  # from the number of "Customer of ana"
     customer = office.deps.customers.search(EVERYTHING, text="Customer of ana")[0]
     ana = office.signed_in("ana")
@@ -140,6 +140,7 @@ def test_contact_records_link_their_call_and_the_call_lists_them(office):
     assert "asked for the catalogue" in ana.get(f"/calls/{call}").text
     card = ana.get(f"/customers/{customer.id}").text
     assert f'href="/calls/{call}"' in card
+    assert f'href="/calls/{call}"' in ana.get(f"/pop/{call}").text  # the caller's card too
     # ben sees every customer (share) but only line 2: the record, not a link to the call.
     accounts.update_user(office.ids["ben"], permissions={"customers_view", "contacts", "share"})
     card = office.signed_in("ben").get(f"/customers/{customer.id}").text

@@ -113,6 +113,7 @@ def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
         contacts = ctx.deps.customers.contacts(
             principal.owner_scope(), customer_id=customers[0].id, limit=RECENT_CONTACTS
         )
+    calls_seen = search.visible_call_ids([c.call_id for c in contacts], principal.line_scope())
     return ctx.render(
         "pop_card.tpl",
         call=call,
@@ -121,6 +122,7 @@ def render_card(ctx: Ctx, call_id: int, ended: bool = False) -> str | None:
         recent=recent,
         recordings=recordings,
         contacts=contacts,
+        calls_seen=calls_seen,
         line_name=_line_names(ctx).get(call.line, ""),
         ended=ended or call.ended_at is not None,
     )
