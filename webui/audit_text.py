@@ -47,6 +47,13 @@ FIELD_LABELS = {
     "search": "Search",
     "rows": "Rows",
     "skipped": "Rows left out",
+    "secrets_set": "Secrets set",
+    "secrets_removed": "Secrets removed",
+    "problem": "Problem",
+    "day": "Day",
+    "line": "Line",
+    "number": "Number",
+    "box": "Box",
     "from": "From",
     "to": "To",
     "tier": "Tier",
@@ -75,6 +82,8 @@ WHAT_LABELS = {
     "deleted": "deleted",
     "unchanged": "no change",
     "password_reset": "password reset",
+    "first_account": "first account created",
+    "reached": "reached",
 }
 TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
 LEVEL_NAMES = {"super": "Super", "leader": "Leader", "operator": "Operator"}

@@ -69,7 +69,7 @@ def setup_submit(ctx: Ctx) -> str:
     except AccountError:  # someone else finished the set-up a moment ago
         ctx.redirect("/login")
     _start_session(ctx, user)
-    ctx.audit("sign_in", detail="first account created")
+    ctx.audit("sign_in", detail=structured_detail(what="first_account"))
     ctx.redirect("/")
 
 
