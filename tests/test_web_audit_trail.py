@@ -286,3 +286,17 @@ def test_what_the_box_does_by_itself_reads_in_both_languages():
     shown = describe(ZH_T, deleted, action="retention_deleted")
     assert shown.startswith(ZH["older than {days} days (line {line})"].format(days=98, line=2))
     assert shown.endswith("其文件已不存在")
+
+
+def test_an_auditor_limited_to_some_lines_reads_the_note_changes_of_those_lines_only(office):
+    office.deps.accounts.update_user(office.ids["aud"], permissions={"audit"}, lines={3})
+    ours, theirs = office.calls[3][0], office.calls[1][0]
+    office.signed_in("cai").post(f"/calls/{ours}/notes", {"notes": "line three's note"})
+    office.signed_in("ana").post(f"/calls/{theirs}/notes", {"notes": "line one's note"})
+    auditor = office.signed_in("aud")
+    page = auditor.get("/audit?action=call_notes_changed").text
+    assert "line three&#039;s note" in page and f'href="/calls/{ours}"' in page
+    assert "line one" not in page
+    exported = _csv(auditor.get("/audit.csv?action=call_notes_changed"))
+    assert [row[3] for row in exported[1:]] == [f"call {ours}"]
+    assert exported[1][4] == "Notes: (empty) → line three's note"
