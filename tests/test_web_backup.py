@@ -12,6 +12,8 @@ from firmware.backup.run import back_up
 from firmware.config import ConfigStore
 from tests.backup_servers import add_recordings, require_rclone
 from tests.web_client import web_box
+from webui.audit_text import describe
+from webui.i18n import Translator
 
 pytestmark = pytest.mark.usefixtures("quick_passwords")
 
@@ -51,7 +53,9 @@ def test_admins_set_a_target_up_test_it_and_ask_for_a_run(box, tmp_path):
     assert "web-Secret-991" not in (box.data_dir / "config.json").read_text()
     audit = box.deps.store.connection().execute(
         "SELECT action, target, detail FROM audit_log").fetchall()
-    assert ("settings_changed", "backup target nas", "changed: password set") in audit
+    (secrets,) = [row[2] for row in audit if row[:2] == ("settings_changed", "backup target nas")
+                  and "secrets_set" in row[2]]
+    assert describe(Translator("en"), secrets) == "Secrets set: password"
     assert not [row for row in audit if "web-Secret-991" in " ".join(row)]
     # A form with a mistake: the field says what is wrong.
     bad = admin.post("/admin/backup/targets", {"name": "Bad Name", "kind": "usb", "path": "x"})

@@ -11,12 +11,15 @@ import zipfile
 
 import pytest
 
+from firmware.store.audit import parse_detail
 from firmware.store.crm import CustomerNumber
 from firmware.store.legal_hold import Actor, LegalHold
 from firmware.store.retention import DAY_S, DiskSpace, RetentionPolicy, carry_out, plan, run_round
 from firmware.store.scopes import EVERYTHING
 from firmware.store.storage_usage import size_text
 from tests.calls_box import T0, make_office
+from webui.audit_text import describe
+from webui.i18n import Translator
 from webui.pages import storage_settings
 
 pytestmark = pytest.mark.usefixtures("quick_passwords")
@@ -104,7 +107,8 @@ def test_saving_storage_settings_applies_them_logs_them_and_keeps_the_device_set
     assert (retention.min_free_percent, retention.min_free_gb,
             retention.keep_until_backed_up) == (15.0, 2.5, True)
     entry = office.deps.audit.entries(action="settings_changed")[0]
-    assert "device retention.min_free_percent 10.0->15.0" in entry.detail
+    assert ["retention.min_free_percent", 10.0, 15.0] in parse_detail(entry.detail)["changes"]
+    assert "Keep free (%): 10 → 15" in describe(Translator("en"), entry.detail)
     # The device page saves its own fields and leaves retention as it is.
     assert boss.post("/admin/device", {"country": "CN", "no_record": "95588"}).status == 303
     assert office.deps.config().device.retention == retention

@@ -10,7 +10,10 @@ import pytest
 from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigStore
 from firmware.engine import Engine
+from firmware.store.audit import parse_detail
 from tests.web_client import web_box
+from webui.audit_text import describe
+from webui.i18n import Translator
 
 pytestmark = pytest.mark.usefixtures("quick_passwords")
 
@@ -96,7 +99,14 @@ def test_a_line_is_saved_with_its_schedule_and_operators_while_the_engine_is_off
     page = box.client.get(answer.location).text
     assert "not running" in page and 'value="22:00"' in page
     entry = box.deps.audit.entries(action="settings_changed")[0]
-    assert "line 2:" in entry.detail and "recording.mode 'auto'->'schedule'" in entry.detail
+    changes = parse_detail(entry.detail)["changes"]
+    assert ["recording.mode", "auto", "schedule", 2] in changes
+    # The audit page writes it in the reader's language: the schedule as its windows.
+    shown = describe(Translator("en"), entry.detail)
+    assert "Line 2 · Recording mode: auto → schedule" in shown
+    assert "Schedule: none → Mon–Fri 09:00–18:00, Sat 22:00–02:00" in shown
+    assert "线路 2 · 时间表：无 → 周一–周五 09:00–18:00, 周六 22:00–02:00" in describe(
+        Translator("zh-CN"), entry.detail)
     # Taking ana off the line again, ben (line 1) untouched.
     box.client.post("/admin/lines/2", line_form(name="Sales", mode="auto"))
     assert box.deps.accounts.line_users(2) == []

@@ -142,6 +142,9 @@ ROUTES: list[Route] = [
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    # one call: whoever may see it (its line: checked by the page) reads it and its note
+    Route("GET", "/calls/<call_id:int>", calls.call_page, SIGNED_IN),
+    Route("POST", "/calls/<call_id:int>/notes", calls.call_notes, SIGNED_IN),
     # recordings: the page's own checks add the line scope to each flag
     Route("GET", "/recordings", recordings.recordings_page, SIGNED_IN),
     Route("POST", "/recordings/export", recordings.recordings_export, need("audit")),
@@ -162,6 +165,8 @@ ROUTES: list[Route] = [
     Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)
     Route("GET", "/audit", audit.audit_page, SIGNED_IN),
+    Route("GET", "/audit.csv", audit.audit_csv, SIGNED_IN),
+    Route("GET", "/audit.xlsx", audit.audit_xlsx, SIGNED_IN),
     # the backups of every box in a backup target, read-only
     Route("GET", "/archive", archive.archive_page, need("audit")),
     # live listen (a line one may see: checked by the page)

@@ -28,7 +28,7 @@ MAX_DURATION_S = 24 * 3600
 DAY_S = 86400
 # The fields of the form, in the order they go back into links.
 FIELDS = ("from", "to", "line", "direction", "outcome", "number", "match", "customer",
-          "min_s", "max_s", "recorded", "tags", "notes", "sort", "order")
+          "note", "min_s", "max_s", "recorded", "tags", "notes", "sort", "order")
 OUTCOME_LABELS = {
     "answered": "Answered",
     "missed": "Missed",
@@ -124,6 +124,7 @@ def read_search(ctx: Ctx, sorts: tuple[str, ...], visible_lines: list[int]) -> S
         options["number"] = number
         options["number_match"] = "prefix" if text["match"] == "prefix" else "part"
     options["customer"] = text["customer"][:MAX_TEXT]
+    options["note"] = text["note"][:MAX_TEXT]
     options["min_duration"], shortest_ok = _seconds(text["min_s"])
     options["max_duration"], longest_ok = _seconds(text["max_s"])
     if not (shortest_ok and longest_ok):

@@ -41,7 +41,7 @@ from firmware.archive.audio import AudioFileError, pcm_blocks
 from firmware.archive.opus import OggOpusWriter, OpusEncodeError, OpusSettings
 from firmware.errors import LinerecError
 from firmware.store import chain
-from firmware.store.audit import BOX_ACTOR, AuditLog
+from firmware.store.audit import BOX_ACTOR, AuditLog, structured_detail
 from firmware.store.db import RecordingRecord, Store
 from firmware.store.files import fsync_directory
 from firmware.store.legal_hold import held_sql
@@ -239,9 +239,11 @@ def commit(
             record_stored(connection, row.id, relative, facts)
             AuditLog(store).record(
                 "transcoded", username=BOX_ACTOR, target=f"recording {row.id}",
-                detail=(f"{row.path} -> {relative}; {facts.tier} tier, "
-                        f"{facts.bitrate_kbps:g} kbit/s, {facts.bytes} bytes, SHA-256 "
-                        f"{facts.sha256}; original SHA-256 {row.sha256}"),
+                detail=structured_detail(**{
+                    "from": row.path, "to": relative, "tier": facts.tier,
+                    "kbps": facts.bitrate_kbps, "bytes": facts.bytes, "sha256": facts.sha256,
+                    "original_sha256": row.sha256,
+                }),
                 at=now, within=connection,
             )
     except sqlite3.Error as error:

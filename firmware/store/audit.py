@@ -10,8 +10,10 @@ entry's author, since a user always has an id.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from firmware.store.db import Store
@@ -43,9 +45,65 @@ ACTIONS = (
     "backup_requested",  # a backup off the box asked for now
     "backup_tested",  # a backup target's connection tested
     "archive_searched",  # the backups of the boxes searched (the Archive page)
+    "audit_exported",  # the audit log itself exported (CSV or Excel)
+    "customer_added",
+    "customer_changed",
+    "customer_deleted",
+    "contact_added",  # a contact record of a customer
+    "contact_deleted",
+    "call_notes_changed",  # the note on a call in the call log
+    "recording_notes_changed",  # a recording's notes and tags
+    "language_changed",  # a user's own language (My account)
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"
+# A structured detail is JSON with this key (its version); the audit page renders it in
+# the reader's language. Older entries hold plain English text, shown as it is.
+DETAIL_VERSION_KEY = "v"
+MAX_DETAIL_VALUE = 4000  # characters of one value kept in a detail (a note, a search)
+
+
+def _kept(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_DETAIL_VALUE:
+        return value[:MAX_DETAIL_VALUE] + "…"
+    if isinstance(value, tuple | set | frozenset):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return value
+
+
+def structured_detail(
+    what: str = "",
+    changes: Iterable[tuple] = (),
+    **facts: object,
+) -> str:
+    """An entry's detail as facts, not sentences: ``what`` happened (a word such as
+    ``created``, ``deleted``), the fields changed as ``(field, old, new)`` or
+    ``(field, old, new, place)`` (a place such as a line number), and other facts by
+    name (``files=3, bytes=12274016``). Stored as JSON; the audit page and its exports
+    write it in the reader's language (sizes in KB/MB, yes/no, schedule windows)."""
+    body: dict[str, object] = {DETAIL_VERSION_KEY: 1}
+    if what:
+        body["what"] = what
+    listed = [[change[0], _kept(change[1]), _kept(change[2]), *change[3:]] for change in changes]
+    if listed:
+        body["changes"] = listed
+    kept = {name: _kept(value) for name, value in facts.items() if value is not None}
+    if kept:
+        body["facts"] = kept
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_detail(detail: str) -> dict | None:
+    """A structured detail as written by ``structured_detail``; None for plain text."""
+    if not detail.startswith("{"):
+        return None
+    try:
+        body = json.loads(detail)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get(DETAIL_VERSION_KEY) != 1:
+        return None
+    return body
 
 
 @dataclass(frozen=True)

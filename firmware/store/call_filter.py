@@ -13,6 +13,9 @@ E.164 form:
   ``calls_number_search`` (FTS5), so "8000" finds ...138 0013 8000 without
   reading every call; shorter parts fall back to ``LIKE``.
 
+A call's note is matched the same way, on a part of it (a word), through
+its own trigram index ``calls_notes_search``.
+
 Each condition also has a form that uses no index, for reading the latest
 calls in order and testing each (``firmware.store.search_plan`` picks).
 
@@ -69,6 +72,7 @@ class CallFilter:
     min_duration: float | None = None  # seconds of talk
     max_duration: float | None = None
     has_recording: bool | None = None
+    note: str = ""  # part of the call's note
 
     def __post_init__(self) -> None:
         problems = []
@@ -81,8 +85,11 @@ class CallFilter:
             problems.append(f"number match {self.number_match!r} is not one of {NUMBER_MATCHES}")
         if not NUMBER_CHARACTERS.match(self.number):
             problems.append(f"number {self.number!r} may hold only digits, +, * and #")
-        if len(self.number) > MAX_TEXT or len(self.customer) > MAX_TEXT:
-            problems.append(f"a number or name to search for is at most {MAX_TEXT} characters")
+        if len(self.number) > MAX_TEXT or len(self.customer) > MAX_TEXT \
+                or len(self.note) > MAX_TEXT:
+            problems.append(
+                f"a number, name or note to search for is at most {MAX_TEXT} characters"
+            )
         if any(not isinstance(line, int) or line < 1 for line in self.lines):
             problems.append(f"lines {sorted(self.lines)} must be numbers from 1")
         if problems:
@@ -134,6 +141,18 @@ def number_condition(text: str, match: str, *, indexed: bool) -> tuple[str, list
     )
 
 
+def note_condition(text: str, *, indexed: bool) -> tuple[str, list[object]]:
+    """Calls whose note has ``text`` in it (case aside): through the trigram index
+    ``calls_notes_search`` for three characters or more, otherwise by reading the notes."""
+    if indexed and len(text) >= MIN_TRIGRAM:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return (
+            "c.id IN (SELECT rowid FROM calls_notes_search WHERE calls_notes_search MATCH ?)",
+            [phrase],
+        )
+    return "c.notes LIKE ? ESCAPE '\\'", [like_pattern(text)]
+
+
 def customer_condition(name: str, owners: OwnerScope, *, indexed: bool) -> tuple[str, list[object]]:
     """Calls from or to a number of a customer ``owners`` may see whose name has ``name``."""
     visible, owner_parameters = owners.condition("cu.added_by")
@@ -172,9 +191,9 @@ def call_conditions(
     search dates and places recordings by their own).
     """
     plus = "" if indexed else "+"
-    # The line is never what narrows a search most; with a number or a customer
-    # to look for, those lead.
-    line_plus = "+" if not indexed or search.number or search.customer else ""
+    # The line is never what narrows a search most; with a number, a customer or a
+    # note to look for, those lead.
+    line_plus = "+" if not indexed or search.number or search.customer or search.note else ""
     conditions, parameters = date_range(f"{plus}{start}", search.since, search.until)
     if search.lines:
         conditions.append(f"{line_plus}{line} IN ({_marks(search.lines)})")
@@ -191,6 +210,10 @@ def call_conditions(
         parameters.extend(values)
     if search.customer:
         condition, values = customer_condition(search.customer, owners, indexed=indexed)
+        conditions.append(condition)
+        parameters.extend(values)
+    if search.note:
+        condition, values = note_condition(search.note, indexed=indexed)
         conditions.append(condition)
         parameters.extend(values)
     # Durations never lead: "longer than a minute" is most calls, and sorting

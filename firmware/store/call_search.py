@@ -95,6 +95,18 @@ class CallSearch:
         ).fetchone()
         return CallRecord(*row) if row else None
 
+    def visible_call_ids(self, call_ids: list[int], scope: LineScope) -> set[int]:
+        """Which of ``call_ids`` are calls on lines ``scope`` may see."""
+        ids = sorted({call_id for call_id in call_ids if call_id is not None})
+        if not ids:
+            return set()
+        condition, parameters = scope.condition("c.line")
+        rows = self.store.connection().execute(
+            f"SELECT c.id FROM calls c WHERE c.id IN ({_marks(ids)}) AND {condition}",
+            (*ids, *parameters),
+        )
+        return {call_id for (call_id,) in rows}
+
     def of_number(
         self,
         number_e164: str | None,
@@ -148,7 +160,7 @@ class CallSearch:
     ) -> PlannedSearch:
         def conditions(indexed: bool) -> tuple[list[str], list[object]]:
             # The line leads only when no number or customer is there to lead.
-            plain = indexed and not (search.number or search.customer)
+            plain = indexed and not (search.number or search.customer or search.note)
             scope, parameters = lines.condition("c.line" if plain else "+c.line")
             found, values = call_conditions(search, owners, indexed=indexed)
             return [scope, *found], [*parameters, *values]
@@ -177,7 +189,7 @@ class CallSearch:
         )
         calls = [CallRecord(*row) for row in found.rows]
         return Page(
-            self._call_rows(calls, owners), offset, limit, found.has_next, found.total,
+            self.call_rows(calls, owners), offset, limit, found.has_next, found.total,
             found.more_than_total,
         )
 
@@ -197,11 +209,11 @@ class CallSearch:
         cursor = planned.cursor(self.store.connection(), limit)
         try:
             while rows := cursor.fetchmany(batch):
-                yield self._call_rows([CallRecord(*row) for row in rows], owners)
+                yield self.call_rows([CallRecord(*row) for row in rows], owners)
         finally:
             cursor.close()
 
-    def _call_rows(self, calls: list[CallRecord], owners: OwnerScope) -> list[CallRow]:
+    def call_rows(self, calls: list[CallRecord], owners: OwnerScope) -> list[CallRow]:
         recordings = self.recording_ids_of_calls([call.id for call in calls])
         customers = self.customers_of_numbers(calls, owners)
         return [
@@ -262,7 +274,9 @@ class CallSearch:
         self, search: RecordingFilter, lines: LineScope, owners: OwnerScope, descending: bool
     ) -> PlannedSearch:
         def conditions(indexed: bool) -> tuple[list[str], list[object]]:
-            plain = indexed and not (search.calls.number or search.calls.customer)
+            plain = indexed and not (
+                search.calls.number or search.calls.customer or search.calls.note
+            )
             scope, parameters = lines.condition("r.line" if plain else "+r.line")
             found, values = recording_conditions(search, owners, indexed=indexed)
             return [scope, *found], [*parameters, *values]

@@ -325,9 +325,12 @@ class Customers:
         limit: int = 50,
         offset: int = 0,
     ) -> list[Contact]:
-        """Visible contact records, newest first, of one customer or one call if given."""
+        """Visible contact records, newest first, of one customer or one call if given: those
+        ``scope`` may see, of customers ``scope`` may see."""
         condition, parameters = scope.condition("k.added_by")
-        conditions = [condition]
+        customer_condition, customer_parameters = scope.condition("c.added_by")
+        conditions = [condition, customer_condition]
+        parameters = [*parameters, *customer_parameters]
         if customer_id is not None:
             conditions.append("k.customer_id = ?")
             parameters.append(customer_id)

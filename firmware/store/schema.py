@@ -339,6 +339,31 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
+    # Call notes (issue 16): a note on a call, found by the call log's search through a
+    # trigram index kept in step with the calls, as calls_number_search is for numbers. A
+    # call without a note is not in it, so the index holds only the calls with notes.
+    """
+    CREATE VIRTUAL TABLE calls_notes_search USING fts5 (
+        notes, content = 'calls', content_rowid = 'id', tokenize = 'trigram'
+    );
+    INSERT INTO calls_notes_search (rowid, notes) SELECT id, notes FROM calls WHERE notes != '';
+    CREATE TRIGGER calls_notes_search_insert AFTER INSERT ON calls WHEN new.notes != '' BEGIN
+        INSERT INTO calls_notes_search (rowid, notes) VALUES (new.id, new.notes);
+    END;
+    CREATE TRIGGER calls_notes_search_update AFTER UPDATE OF notes ON calls BEGIN
+        INSERT INTO calls_notes_search (calls_notes_search, rowid, notes)
+            SELECT 'delete', old.id, old.notes WHERE old.notes != '';
+        INSERT INTO calls_notes_search (rowid, notes)
+            SELECT new.id, new.notes WHERE new.notes != '';
+    END;
+    CREATE TRIGGER calls_notes_search_delete AFTER DELETE ON calls WHEN old.notes != '' BEGIN
+        INSERT INTO calls_notes_search (calls_notes_search, rowid, notes)
+            VALUES ('delete', old.id, old.notes);
+    END;
+    """
+)
+
+MIGRATIONS.append(
     # Each user's rules for the caller's card (firmware.store.pop_rules); a user
     # without a row has their level's defaults.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from firmware.store.accounts import AccountError
+from firmware.store.audit import structured_detail
 from firmware.store.pop_rules import CLOSE_AFTER_MAX_S, PopRules, PopRulesError
 from webui import auth
 from webui.context import Ctx
@@ -69,7 +70,7 @@ def setup_submit(ctx: Ctx) -> str:
     except AccountError:  # someone else finished the set-up a moment ago
         ctx.redirect("/login")
     _start_session(ctx, user)
-    ctx.audit("sign_in", detail="first account created")
+    ctx.audit("sign_in", detail=structured_detail(what="first_account"))
     ctx.redirect("/")
 
 
@@ -170,27 +171,30 @@ def account_pop(ctx: Ctx) -> str | None:
         ctx.response.status = 400
         return _account(ctx, ctx.t("Choose fewer levels or groups."), "")
     ctx.deps.pop_rules.save(ctx.user.id, rules)
-    ctx.audit("pop_rules_changed", ctx.user.username, detail=_describe_rules(rules))
+    ctx.audit(
+        "pop_rules_changed",
+        ctx.user.username,
+        detail=structured_detail(
+            pop_lines=rules.lines,
+            pop_levels=sorted(rules.grades),
+            pop_groups=sorted(rules.categories),
+            pop_unknown=rules.unknown,
+            pop_close_after_s=rules.close_after_s,
+        ),
+    )
     ctx.redirect("/account?saved=pop")
     return None
-
-
-def _describe_rules(rules: PopRules) -> str:
-    parts = [
-        f"lines {rules.lines}",
-        "levels " + (", ".join(sorted(rules.grades)) or "any"),
-        "groups " + (", ".join(sorted(rules.categories)) or "any"),
-        f"unknown callers {'yes' if rules.unknown else 'no'}",
-        f"close after {rules.close_after_s} s",
-    ]
-    return "; ".join(parts)
 
 
 def account_language(ctx: Ctx) -> None:
     language = ctx.form("language")
     if language not in LANGUAGES:
         ctx.fail(400, "Choose a language.")
+    before = ctx.user.language
     ctx.deps.accounts.update_user(ctx.user.id, language=language)
+    if before != language:
+        ctx.audit("language_changed", ctx.user.username,
+                  structured_detail(changes=[("language", before, language)]))
     ctx.redirect("/account?saved=language")
 
 

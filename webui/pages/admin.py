@@ -18,6 +18,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from firmware.store.accounts import LEVELS, AccountError, User
+from firmware.store.audit import structured_detail
 from webui import auth
 from webui.context import Ctx
 from webui.i18n import LANGUAGES
@@ -188,19 +189,33 @@ def _lockout_problem(ctx: Ctx, typed: dict, target: User) -> str | None:
     return None
 
 
-def _changes(before: dict, after: dict) -> str:
-    """The audit log's account of a change, e.g. ``level operator->leader; flags +share``."""
-    parts = []
-    for key in ("display_name", "level", "group_id", "language", "active"):
-        if before.get(key) != after.get(key):
-            parts.append(f"{key} {before.get(key)!r}->{after.get(key)!r}")
+# What a new user's fields are compared with, for the audit log.
+NOBODY = {"display_name": "", "level": None, "language": None, "group_id": None,
+          "flags": set(), "lines": set()}
+
+
+def _changes(ctx: Ctx, before: dict, after: dict, what: str = "") -> str:
+    """The audit log's account of a change (``structured_detail``): each field before and
+    after (the group by its name), the permissions added and taken away, the lines."""
+    def group_name(group_id: int | None) -> str | None:
+        group = ctx.deps.accounts.group(group_id) if group_id is not None else None
+        return group.name if group else None
+
+    changes: list[tuple] = []
+    for key in ("display_name", "level", "language", "active"):
+        if key in before and before.get(key) != after.get(key):
+            changes.append((key, before.get(key), after.get(key)))
+    if before.get("group_id") != after.get("group_id"):
+        changes.append(("group", group_name(before.get("group_id")),
+                        group_name(after.get("group_id"))))
+    if before["lines"] != after["lines"]:
+        changes.append(("lines", sorted(before["lines"]), sorted(after["lines"])))
     added = sorted(after["flags"] - before["flags"])
     removed = sorted(before["flags"] - after["flags"])
-    if added or removed:
-        parts.append("flags " + " ".join([f"+{f}" for f in added] + [f"-{f}" for f in removed]))
-    if before["lines"] != after["lines"]:
-        parts.append(f"lines {sorted(after['lines'])}")
-    return "; ".join(parts) or "no change"
+    if not (what or changes or added or removed):
+        what = "unchanged"
+    return structured_detail(what=what, changes=changes, flags_added=added or None,
+                             flags_removed=removed or None)
 
 
 def new_user_page(ctx: Ctx) -> str:
@@ -248,7 +263,7 @@ def new_user_submit(ctx: Ctx) -> str:
         message = ctx.t("The user name {name} is taken.", name=username)
         return _user_form(ctx, None, typed, message, status=400)
     ctx.audit("user_changed", target=user.username,
-              detail="created; " + _changes({"flags": set(), "lines": set()}, typed))
+              detail=_changes(ctx, NOBODY, typed, "created"))
     ctx.redirect("/admin/users?" + urlencode({"done": "added", "name": user.username}))
 
 
@@ -277,7 +292,8 @@ def user_submit(ctx: Ctx, user_id: int) -> str:
     )
     if not typed["active"]:
         ctx.deps.accounts.delete_sessions_of(target.id)
-    ctx.audit("user_changed", target=target.username, detail=_changes(_typed_of(target), typed))
+    ctx.audit("user_changed", target=target.username,
+              detail=_changes(ctx, _typed_of(target), typed))
     ctx.redirect(f"/admin/users/{target.id}?done=saved")
 
 
@@ -297,7 +313,7 @@ def user_password(ctx: Ctx, user_id: int) -> str:
     keep = ctx.session.token_hash if target.id == ctx.user.id else None
     ended = ctx.deps.accounts.delete_sessions_of(target.id, keep=keep)
     ctx.audit("user_changed", target=target.username,
-              detail=f"password reset; {ended} sessions ended")
+              detail=structured_detail(what="password_reset", sessions_ended=ended))
     ctx.redirect(f"/admin/users/{target.id}?done=password")
 
 
@@ -325,7 +341,7 @@ def delete_user_submit(ctx: Ctx, user_id: int) -> str:
         ctx.response.status = 400
         return ctx.render("admin_user_delete.tpl", target=target, problem=ctx.t(problem))
     ctx.deps.accounts.delete_user(target.id)
-    ctx.audit("user_changed", target=target.username, detail="deleted")
+    ctx.audit("user_changed", target=target.username, detail=structured_detail(what="deleted"))
     ctx.redirect("/admin/users?done=deleted")
 
 
@@ -354,7 +370,7 @@ def group_add(ctx: Ctx) -> str:
         ctx.deps.accounts.create_group(name)
     except AccountError:
         return groups_page(ctx, ctx.t("The group name {name} is taken.", name=name), 400)
-    ctx.audit("user_changed", target=f"group {name}", detail="created")
+    ctx.audit("user_changed", target=f"group {name}", detail=structured_detail(what="created"))
     ctx.redirect("/admin/groups?done=added")
 
 
@@ -370,7 +386,8 @@ def group_rename(ctx: Ctx, group_id: int) -> str:
         ctx.deps.accounts.rename_group(group.id, name)
     except AccountError:
         return groups_page(ctx, ctx.t("The group name {name} is taken.", name=name), 400)
-    ctx.audit("user_changed", target=f"group {group.name}", detail=f"renamed to {name!r}")
+    ctx.audit("user_changed", target=f"group {group.name}",
+              detail=structured_detail(changes=[("name", group.name, name)]))
     ctx.redirect("/admin/groups?done=saved")
 
 
@@ -382,5 +399,5 @@ def group_delete(ctx: Ctx, group_id: int) -> str:
         return groups_page(ctx, ctx.t("Tick the box to confirm."), 400)
     ctx.deps.accounts.delete_group(group.id)
     ctx.audit("user_changed", target=f"group {group.name}",
-              detail=f"deleted; {group.members} members left without a group")
+              detail=structured_detail(what="deleted", members=group.members))
     ctx.redirect("/admin/groups?done=deleted")

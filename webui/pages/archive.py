@@ -15,6 +15,7 @@ import re
 from firmware.backup import archive
 from firmware.backup.source import SourceError, open_source
 from firmware.errors import LinerecError
+from firmware.store.audit import structured_detail
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
 
@@ -48,8 +49,9 @@ def archive_page(ctx: Ctx) -> str:
                                       values["box"] or None)
                 results, unread = archive.search(source, query, limit=RESULTS_LIMIT)
                 ctx.audit("archive_searched", target=f"backup target {chosen}",
-                          detail=", ".join(f"{name} {value}" for name, value in values.items()
-                                           if value and name != "target")[:500])
+                          detail=structured_detail(**{
+                              name: str(value)[:100] for name, value in values.items()
+                              if value and name != "target"}))
         except (SourceError, LinerecError) as error:
             problems.append(str(error))
     return ctx.render(

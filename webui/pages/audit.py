@@ -1,20 +1,38 @@
-"""The audit log page: who listened to, downloaded, exported or verified what, and who
-signed in; for users with the ``audit`` or the ``admin`` flag. Entries are read only.
+"""The audit log page: who listened to, downloaded, exported or verified what, who signed in,
+and every change made through the pages; for users with the ``audit`` or the ``admin`` flag.
+Entries are read only.
 
 Admins and auditors who see every line read every entry. An auditor limited to some
 lines reads the entries about those lines, their recordings and their calls, and their
-own (their sign-ins, their listens): not other users' sign-ins, nor the settings."""
+own (their sign-ins, their listens): not other users' sign-ins, nor the settings.
+
+Each entry's detail is rendered in the reader's language when shown
+(``webui.audit_text``). The page exports what its filter shows, within the same
+scope, as CSV or as an Excel workbook; each export is itself in the log.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from firmware.store.audit import ACTIONS, BOX_ACTOR, AuditScope
+from openpyxl import Workbook
+
+from firmware.store.audit import ACTIONS, BOX_ACTOR, AuditEntry, AuditScope, structured_detail
+from webui.audit_text import describe
+from webui.call_csv import BOM, safe_cell
 from webui.context import Ctx
 
 PAGE_SIZE = 100
 MAX_PAGE_NUMBER = 1000
+MAX_EXPORT = 100_000  # entries in one export; a longer one is cut and says so
 DAY_S = 86400
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACTION_LABELS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed",
@@ -32,6 +50,15 @@ ACTION_LABELS = {
     "user_changed": "User changed",
     "settings_changed": "Settings changed",
     "customers_exported": "Customers exported",
+    "customers_imported": "Customers imported",
+    "customer_added": "Customer added",
+    "customer_changed": "Customer changed",
+    "customer_deleted": "Customer deleted",
+    "contact_added": "Contact record added",
+    "contact_deleted": "Contact record deleted",
+    "call_notes_changed": "Call note changed",
+    "recording_notes_changed": "Recording notes changed",
+    "language_changed": "Language changed",
     "protected": "Protected (legal hold)",
     "unprotected": "Protection removed",
     "retention_deleted": "Deleted by retention",
@@ -39,13 +66,32 @@ ACTION_LABELS = {
     "backup_requested": "Backup asked for",
     "backup_tested": "Backup target tested",
     "archive_searched": "Archive searched",
+    "audit_exported": "Audit log exported",
 }
+EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
+_LINKED_TARGET = re.compile(r"^(recording|call|customer) (\d+)$")
 
 
-def audit_page(ctx: Ctx) -> str:
+@dataclass(frozen=True)
+class AuditFilter:
+    """The page's filter as typed (to show again and to link) and as the log's arguments."""
+
+    values: dict[str, str]
+    problems: list[str]
+    arguments: dict
+
+    def query(self, **changes: object) -> str:
+        return urlencode({k: v for k, v in {**self.values, **changes}.items() if v})
+
+
+def _may_read(ctx: Ctx) -> None:
     if not (ctx.can("audit") or ctx.can("admin")):
         ctx.fail(403, "You do not have permission for this.")
+
+
+def read_filter(ctx: Ctx) -> AuditFilter:
+    """The filter in the query string, within what this reader may read."""
     values = {name: ctx.query(name)[:64] for name in ("action", "user", "from", "to")}
     problems = []
     since = until = None
@@ -59,31 +105,43 @@ def audit_page(ctx: Ctx) -> str:
             problems.append(ctx.t("The last day is not a date."))
         else:
             until += DAY_S
-    action = values["action"] if values["action"] in ACTIONS else None
-    page_text = ctx.query("page")
-    page = min(int(page_text), MAX_PAGE_NUMBER) if page_text.isdigit() and page_text != "0" else 1
     # Admins, and auditors who see every line, read every entry; an auditor limited to
     # some lines reads what concerns those lines' recordings and calls, and their own doings.
     lines = ctx.principal.line_scope()
     limited = not ctx.can("admin") and not lines.every_line
+    return AuditFilter(
+        values,
+        problems,
+        {
+            "scope": AuditScope(lines, ctx.user.id) if limited else None,
+            "action": values["action"] if values["action"] in ACTIONS else None,
+            "username": values["user"] or None,
+            "since": since,
+            "until": until,
+        },
+    )
+
+
+def audit_page(ctx: Ctx) -> str:
+    _may_read(ctx)
+    found = read_filter(ctx)
+    page_text = ctx.query("page")
+    page = min(int(page_text), MAX_PAGE_NUMBER) if page_text.isdigit() and page_text != "0" else 1
     entries = ctx.deps.audit.entries(
-        scope=AuditScope(lines, ctx.user.id) if limited else None,
-        action=action,
-        username=values["user"] or None,
-        since=since,
-        until=until,
-        limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
+        **found.arguments, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
     return ctx.render(
         "audit.tpl",
         entries=entries[:PAGE_SIZE],
         has_next=len(entries) > PAGE_SIZE,
         page=page,
-        values=values,
-        problems=problems,
+        values=found.values,
+        export_query=found.query(),
+        problems=found.problems,
         actions=ACTION_LABELS,
         recording_of=_recording_id,
+        link_of=_link,
+        detail_of=lambda entry: describe(ctx.t, entry.detail, action=entry.action),
         box_actor=BOX_ACTOR,
     )
 
@@ -91,3 +149,83 @@ def audit_page(ctx: Ctx) -> str:
 def _recording_id(target: str) -> int | None:
     found = _RECORDING_TARGET.match(target)
     return int(found.group(1)) if found else None
+
+
+def _link(target: str) -> str | None:
+    """The page an entry's subject is on (a recording, a call, a customer), if any."""
+    found = _LINKED_TARGET.match(target)
+    if not found:
+        return None
+    return f"/{found.group(1)}s/{found.group(2)}"
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+def _export_rows(ctx: Ctx, entries: list[AuditEntry]) -> Iterator[list[str]]:
+    t = ctx.t
+    for entry in entries:
+        who = t("the box itself") if entry.user_id is None and entry.username == BOX_ACTOR \
+            else entry.username
+        yield [
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at + t.utc_offset_s)),
+            safe_cell(who),
+            t(ACTION_LABELS.get(entry.action, entry.action)),
+            safe_cell(entry.target),
+            safe_cell(describe(t, entry.detail, full=True, action=entry.action)),
+            safe_cell(entry.address),
+        ]
+
+
+def _exported(ctx: Ctx, kind: str) -> tuple[list[AuditEntry], bool, str]:
+    """The entries the filter shows (up to MAX_EXPORT), whether it was cut, the file's
+    name; the export is written to the log before it is sent."""
+    _may_read(ctx)
+    found = read_filter(ctx)
+    if found.problems:
+        ctx.fail(400, "The search has a mistake: {problem}", problem=found.problems[0])
+    entries = ctx.deps.audit.entries(**found.arguments, limit=MAX_EXPORT + 1)
+    cut = len(entries) > MAX_EXPORT
+    entries = entries[:MAX_EXPORT]
+    ctx.audit("audit_exported", "audit log",
+              structured_detail(format=kind, rows=len(entries), search=found.query() or "-"))
+    stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(ctx.deps.clock() + ctx.t.utc_offset_s))
+    ctx.response.set_header("Cache-Control", "no-store")
+    return entries, cut, f"audit-{stamp}.{kind}"
+
+
+def _cut_note(ctx: Ctx) -> str:
+    return ctx.t("Cut at {count} entries: narrow the search to export the rest.",
+                 count=ctx.t.number(MAX_EXPORT))
+
+
+def audit_csv(ctx: Ctx) -> bytes:
+    """The entries the page's filter shows, as CSV (UTF-8 with a byte-order mark)."""
+    entries, cut, filename = _exported(ctx, "csv")
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([ctx.t(column) for column in EXPORT_COLUMNS])
+    writer.writerows(_export_rows(ctx, entries))
+    if cut:
+        writer.writerow([_cut_note(ctx)])
+    ctx.response.content_type = "text/csv; charset=utf-8"
+    ctx.response.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+    return buffer.getvalue().encode("utf-8")
+
+
+def audit_xlsx(ctx: Ctx) -> bytes:
+    """The same as an Excel workbook."""
+    entries, cut, filename = _exported(ctx, "xlsx")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(ctx.t("Audit log")[:31])
+    sheet.append([ctx.t(column) for column in EXPORT_COLUMNS])
+    for row in _export_rows(ctx, entries):
+        sheet.append(row)
+    if cut:
+        sheet.append([_cut_note(ctx)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    ctx.response.content_type = XLSX_TYPE
+    ctx.response.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+    return buffer.getvalue()

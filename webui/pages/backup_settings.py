@@ -33,6 +33,7 @@ from firmware.backup.targets import (
 )
 from firmware.config import BACKUP_KINDS, S3_PROVIDERS, to_plain
 from firmware.errors import LinerecError
+from firmware.store.audit import structured_detail
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
 from webui.pages.device_settings import _outcome, _save, _validated
@@ -204,15 +205,20 @@ def target_submit(ctx: Ctx) -> str:
     if changed:
         # What changed, never the value: the audit log names the secret only.
         ctx.audit("settings_changed", target=f"backup target {typed['name']}",
-                  detail="changed: " + ", ".join(changed))
+                  detail=structured_detail(
+                      secrets_set=[secret for secret, removed in changed if not removed] or None,
+                      secrets_removed=[secret for secret, removed in changed if removed] or None,
+                  ))
     if problems:
         return _page(ctx, target=typed, problems=problems, status=400)
     ctx.redirect(f"/admin/backup?{urlencode(outcome)}")
     return ""
 
 
-def _keep_secrets(ctx: Ctx, config, name: str, kind: str, problems: dict) -> list[str]:
-    """The secrets typed on the form (an empty field keeps the one there)."""
+def _keep_secrets(ctx: Ctx, config, name: str, kind: str, problems: dict
+                  ) -> list[tuple[str, bool]]:
+    """The secrets typed on the form (an empty field keeps the one there): each changed,
+    and whether it was removed."""
     changed = []
     rclone = Rclone(ctx.deps.folder.rclone_config, ctx.deps.folder.offsite_work)
     for secret in SECRETS.get(kind, ()):
@@ -227,7 +233,7 @@ def _keep_secrets(ctx: Ctx, config, name: str, kind: str, problems: dict) -> lis
         except LinerecError as error:
             problems[f"secret_{secret}"] = str(error)
             continue
-        changed.append(f"{secret} {'removed' if remove else 'set'}")
+        changed.append((secret, remove))
     return changed
 
 
@@ -260,7 +266,8 @@ def target_test(ctx: Ctx, name: str) -> str:
     except LinerecError as error:
         notice = {"kind": "tested", "target": name, "ok": False, "message": str(error)}
     ctx.audit("backup_tested", target=f"backup target {name}",
-              detail="reached" if notice["ok"] else notice["message"][:500])
+              detail=structured_detail(what="reached") if notice["ok"]
+              else structured_detail(problem=notice["message"][:500]))
     return _page(ctx, notice=notice)
 
 

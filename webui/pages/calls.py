@@ -1,14 +1,22 @@
-"""The call log: search, sort and page through the calls of one's lines; export them as CSV.
+"""The call log: search, sort and page through the calls of one's lines; export them as CSV;
+a call's page with its note and its contact records.
 
 Only calls on lines the user may see are ever read (their ``LineScope`` is
-part of every query), and customer names only of customers they may see.
+part of every query), and customer names only of customers they may see. A
+call's note may be changed by whoever may see the call (checked on the
+server at each request: another line's call is "not found"), and each
+change is in the audit log with the note before and after.
 """
 
 from __future__ import annotations
 
 import time
 
+from firmware.store.audit import structured_detail
+from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError, Editor
 from firmware.store.call_search import CALL_SORTS, CallSearch
+from firmware.store.crm import CONTACT_KINDS
+from firmware.store.db import CallRecord
 from firmware.store.scopes import OwnerScope
 from webui.call_csv import MAX_ROWS, csv_chunks
 from webui.call_filters import (
@@ -20,6 +28,7 @@ from webui.call_filters import (
 from webui.context import Ctx
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
+CALL_CONTACTS_SHOWN = 100
 
 
 def customer_scope(ctx: Ctx) -> OwnerScope:
@@ -71,9 +80,66 @@ def calls_csv(ctx: Ctx):
         descending=form.descending,
         limit=MAX_ROWS + 1,
     )
-    ctx.audit("export", "calls.csv", form.query())
+    ctx.audit("export", "calls.csv", structured_detail(format="csv", search=form.query() or "-"))
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(ctx.deps.clock() + ctx.t.utc_offset_s))
     ctx.response.content_type = "text/csv; charset=utf-8"
     ctx.response.set_header("Content-Disposition", f'attachment; filename="calls-{stamp}.csv"')
     ctx.response.set_header("Cache-Control", "no-store")
     return csv_chunks(ctx.t, batches, dict(lines), max_rows=MAX_ROWS)
+
+
+# ---- one call: its page, its note -------------------------------------------------------
+
+
+def visible_call(ctx: Ctx, call_id: int) -> CallRecord:
+    """The call if it is on a line this user may see; otherwise the request ends with 404."""
+    call = CallSearch(ctx.deps.store).call(call_id, ctx.principal.line_scope())
+    if call is None:
+        ctx.fail(404, "Not found.")
+    return call
+
+
+def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem: str = "",
+              status: int = 200) -> str:
+    call = visible_call(ctx, call_id)
+    search = CallSearch(ctx.deps.store)
+    row = search.call_rows([call], customer_scope(ctx))[0]
+    contacts = []
+    if ctx.can("contacts"):
+        contacts = ctx.deps.customers.contacts(
+            ctx.principal.owner_scope(), call_id=call.id, limit=CALL_CONTACTS_SHOWN
+        )
+    lines = {line.number: line.name for line in ctx.deps.config().lines}
+    ctx.response.status = status
+    return ctx.render(
+        "call.tpl",
+        call=call,
+        row=row,
+        line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),
+        outcomes=OUTCOME_LABELS,
+        show_recordings=may_open_recordings(ctx),
+        contacts=contacts,
+        kinds=CONTACT_KINDS,
+        note=call.notes if typed_note is None else typed_note,
+        note_limit=MAX_CALL_NOTES,
+        problem=problem,
+        notice=ctx.query("done"),
+    )
+
+
+def call_notes(ctx: Ctx, call_id: int):
+    """A call's note, changed by someone who may see the call."""
+    call = visible_call(ctx, call_id)
+    typed = (ctx.request.forms.getunicode("notes") or "")[: MAX_CALL_NOTES * 2]
+    editor = Editor(ctx.user.username, ctx.user.id, ctx.address)
+    try:
+        changed = CallNotes(ctx.deps.store).update(call.id, typed, editor)
+    except CallNotesError:
+        message = ctx.t("A note is at most {n} characters.", n=MAX_CALL_NOTES)
+        if ctx.wants_json:
+            ctx.fail(400, "A note is at most {n} characters.", n=MAX_CALL_NOTES)
+        return call_page(ctx, call.id, typed_note=typed, problem=message, status=400)
+    if ctx.wants_json:
+        return ctx.json({"saved": ctx.t("Saved."), "changed": changed})
+    ctx.redirect(f"/calls/{call.id}?done={'saved' if changed else 'unchanged'}#note")
+    return ""

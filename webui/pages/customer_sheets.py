@@ -27,6 +27,7 @@ from datetime import date, datetime
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
+from firmware.store.audit import structured_detail
 from firmware.store.crm import Customer, CustomerNumber
 from webui.context import Ctx
 from webui.messages_zh import ZH
@@ -158,8 +159,8 @@ def export_customers(ctx: Ctx) -> bytes:
     sheet = _header_sheet(workbook, ctx, (*COLUMNS, *EXPORT_ONLY))
     for customer in customers:
         sheet.append(export_row(customer, ctx.t))
-    search = f"q={filters.text!r} group={filters.category!r} level={filters.grade!r}"
-    ctx.audit("customers_exported", target=f"{len(customers)} customers", detail=search)
+    ctx.audit("customers_exported", target=f"{len(customers)} customers",
+              detail=structured_detail(rows=len(customers), search=filters.query() or "-"))
     stamp = ctx.t.iso_date(ctx.deps.clock())
     return _workbook_response(ctx, workbook, f"customers-{stamp}.xlsx")
 
@@ -402,5 +403,5 @@ def import_submit(ctx: Ctx) -> str:
         ctx.response.status = max(ctx.response.status_code, 400)
     elif result.added:
         ctx.audit("customers_imported", target=f"{result.added} customers",
-                  detail=f"{len(result.skipped)} rows skipped")
+                  detail=structured_detail(rows=result.added, skipped=len(result.skipped)))
     return ctx.render("customer_import.tpl", problem=problem, result=result, **limits)

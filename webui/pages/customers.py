@@ -20,8 +20,15 @@ from urllib.parse import urlencode
 import phonenumbers
 
 from firmware.country.numbers import describe
+from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
-from firmware.store.crm import CONTACT_KINDS, CUSTOMER_ORDERS, Customer
+from firmware.store.crm import (
+    CONTACT_KINDS,
+    CUSTOMER_FIELDS,
+    CUSTOMER_ORDERS,
+    Customer,
+    CustomerNumber,
+)
 from firmware.store.legal_hold import LegalHold
 from webui.context import Ctx
 from webui.pages.calls import may_hold
@@ -181,6 +188,10 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         contacts = ctx.deps.customers.contacts(
             ctx.principal.owner_scope(), customer_id=customer.id, limit=CONTACTS_SHOWN
         )
+    # A contact record links to its call only for those who may see the call.
+    calls_seen = CallSearch(ctx.deps.store).visible_call_ids(
+        [contact.call_id for contact in contacts], ctx.principal.line_scope()
+    )
     ctx.response.status = status
     return ctx.render(
         "customer.tpl",
@@ -189,6 +200,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         calls=calls,
         recordings=recordings,
         contacts=contacts,
+        calls_seen=calls_seen,
         kinds=CONTACT_KINDS,
         contact_form=contact_form or {"kind": "call", "at": _local_input(ctx, ctx.deps.clock())},
         problems=problems or {},
@@ -201,6 +213,39 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
 
 def customer_page(ctx: Ctx, customer_id: int) -> str:
     return _card(ctx, visible_customer(ctx, customer_id))
+
+
+# ---- the audit log's account of a change -----------------------------------------------
+
+
+def numbers_shown(numbers) -> list[str]:
+    """A customer's numbers as the audit log keeps them: "mobile: 13800138000"."""
+    return [f"{n.label}: {n.number}" if n.label else n.number for n in numbers if n.number]
+
+
+def customer_facts(fields: dict[str, object], numbers: list[CustomerNumber]) -> dict:
+    """A customer's fields that are filled, and their numbers (for an add or a delete)."""
+    facts = {key: fields.get(key) for key in CUSTOMER_FIELDS if fields.get(key)}
+    return {**facts, "numbers": numbers_shown(numbers)}
+
+
+def customer_changes(before: Customer, fields: dict[str, object],
+                     numbers: list[CustomerNumber]) -> list[tuple]:
+    """Each field changed, with its value before and after."""
+    changes: list[tuple] = [
+        (key, getattr(before, key) or "", fields[key] or "")
+        for key in CUSTOMER_FIELDS
+        if key in fields and (getattr(before, key) or "") != (fields[key] or "")
+    ]
+    old_numbers, new_numbers = numbers_shown(before.numbers), numbers_shown(numbers)
+    if old_numbers != new_numbers:
+        changes.append(("numbers", old_numbers, new_numbers))
+    return changes
+
+
+def audit_contact(ctx: Ctx, action: str, customer_id: int, contact_id: int, **facts) -> None:
+    """A contact record added or deleted: its kind, text and call (``facts``)."""
+    ctx.audit(action, f"customer {customer_id}", structured_detail(contact=contact_id, **facts))
 
 
 # ---- add, edit, delete ---------------------------------------------------------------
@@ -256,6 +301,8 @@ def new_customer_submit(ctx: Ctx) -> str:
     if not draft.ok:
         return _form(ctx, draft, None, status=400)
     customer_id = ctx.deps.customers.create(draft.fields, draft.numbers, added_by=ctx.user.id)
+    ctx.audit("customer_added", f"customer {customer_id}",
+              structured_detail(**customer_facts(draft.fields, draft.numbers)))
     ctx.redirect(f"/customers/{customer_id}?done=added")
 
 
@@ -269,6 +316,10 @@ def edit_customer_submit(ctx: Ctx, customer_id: int) -> str:
     if not draft.ok:
         return _form(ctx, draft, customer, status=400)
     ctx.deps.customers.update(customer.id, draft.fields, draft.numbers)
+    changes = customer_changes(customer, draft.fields, draft.numbers)
+    if changes:
+        ctx.audit("customer_changed", f"customer {customer.id}",
+                  structured_detail(changes=changes))
     ctx.redirect(f"/customers/{customer.id}?done=saved")
 
 
@@ -284,7 +335,12 @@ def delete_customer_page(ctx: Ctx, customer_id: int) -> str:
 
 def delete_customer_submit(ctx: Ctx, customer_id: int) -> None:
     customer = visible_customer(ctx, customer_id)
+    contacts = ctx.deps.customers.contact_count(customer.id)
     ctx.deps.customers.delete(customer.id)
+    fields = {key: getattr(customer, key) for key in CUSTOMER_FIELDS}
+    ctx.audit("customer_deleted", f"customer {customer.id}",
+              structured_detail(**customer_facts(fields, list(customer.numbers)),
+                                contacts=contacts))
     ctx.redirect("/customers?done=deleted")
 
 
@@ -339,7 +395,7 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
     if call is not None:
         recordings = CallSearch(ctx.deps.store).recordings_of_calls([call.id])[call.id]
         recording_id = recordings[0].id if recordings else None
-    ctx.deps.customers.add_contact(
+    contact_id = ctx.deps.customers.add_contact(
         customer.id,
         typed["kind"],
         typed["text"],
@@ -348,6 +404,10 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
         call_id=call.id if call else None,
         recording_id=recording_id,
     )
+    audit_contact(ctx, "contact_added", customer.id, contact_id, kind=typed["kind"],
+                  text=typed["text"], call=call.id if call else None)
+    if call is not None and ctx.form("from") == "call":  # added on the call's page
+        ctx.redirect(f"/calls/{call.id}?done=contact#contacts")
     ctx.redirect(f"/customers/{customer.id}?done=contact#contacts")
 
 
@@ -361,4 +421,6 @@ def contact_delete(ctx: Ctx, customer_id: int, contact_id: int) -> None:
     if ctx.form("confirm") != "yes":
         ctx.fail(400, "Tick the box to confirm.")
     ctx.deps.customers.delete_contact(contact.id)
+    audit_contact(ctx, "contact_deleted", customer.id, contact.id, kind=contact.kind,
+                  text=contact.text, call=contact.call_id)
     ctx.redirect(f"/customers/{customer.id}?done=contact_deleted#contacts")

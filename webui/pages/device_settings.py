@@ -23,6 +23,7 @@ from firmware.country.numbers import describe
 from firmware.country.profiles import PROFILES, profile
 from firmware.link import contract
 from firmware.schema import SchemaError
+from firmware.store.audit import structured_detail
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
 
@@ -111,27 +112,32 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def describe_change(before: Config, after: Config) -> str:
-    """What changed, for the audit log: ``line 2: recording.mode 'auto'->'vox'; ...``."""
-    parts = []
+    """What changed, for the audit log (``structured_detail``): each setting with its
+    value before and after, a line's with its line (``recording.mode 'auto' -> 'vox'``
+    on line 2), the lines added and removed. The audit page writes it in the reader's
+    language."""
+    changes: list[tuple] = []
     old_device = _flatten(to_plain(before)["device"])
     new_device = _flatten(to_plain(after)["device"])
     for key in sorted(set(old_device) | set(new_device)):
         if old_device.get(key) != new_device.get(key):
-            parts.append(f"device {key} {old_device.get(key)!r}->{new_device.get(key)!r}")
+            changes.append((key, old_device.get(key), new_device.get(key)))
     old_lines = {line.number: _flatten(dataclasses.asdict(line)) for line in before.lines}
     new_lines = {line.number: _flatten(dataclasses.asdict(line)) for line in after.lines}
+    added, removed = [], []
     for number in sorted(set(old_lines) | set(new_lines)):
         old, new = old_lines.get(number), new_lines.get(number)
         if old is None:
-            parts.append(f"line {number} added")
+            added.append(number)
         elif new is None:
-            parts.append(f"line {number} removed")
+            removed.append(number)
         else:
-            changed = [f"{key} {old.get(key)!r}->{new.get(key)!r}"
-                       for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
-            if changed:
-                parts.append(f"line {number}: " + ", ".join(changed))
-    return "; ".join(parts)[:2000] or "no change"
+            changes += [(key, old.get(key), new.get(key), number)
+                        for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    if not (changes or added or removed):
+        return structured_detail(what="unchanged")
+    return structured_detail(changes=changes, lines_added=added or None,
+                             lines_removed=removed or None)
 
 
 def _save(ctx: Ctx, before: Config, after: Config) -> dict[str, str]:

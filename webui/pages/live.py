@@ -27,6 +27,7 @@ from typing import Any
 from firmware.country.numbers import describe
 from firmware.link import contract
 from firmware.link.contract import LineStatus, Phase
+from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
 from webui.context import Ctx
@@ -39,6 +40,7 @@ from webui.engine_link import (
     News,
     RightsChanged,
 )
+from webui.pages.customers import audit_contact, customer_facts
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
@@ -230,6 +232,7 @@ def render_card(
         status = ctx.deps.engine.line(call.line)
         if status is not None and status.call_id != call.id:
             status = None  # the line has moved on to another call
+    calls_seen = search.visible_call_ids([c.call_id for c in contacts], principal.line_scope())
     return ctx.render(
         "pop_card.tpl",
         status=status,
@@ -244,6 +247,7 @@ def render_card(
         recent=recent,
         recordings=recordings,
         contacts=contacts,
+        calls_seen=calls_seen,
         line_name=_line_names(ctx).get(call.line, ""),
         ended=ended,
     )
@@ -281,6 +285,8 @@ def pop_note(ctx: Ctx, call_id: int) -> str:
         call_id=call.id,
         recording_id=recordings[0].id if recordings else None,
     )
+    audit_contact(ctx, "contact_added", customer.id, contact_id, kind="call", text=text[:4000],
+                  call=call.id)
     return ctx.json({"contact_id": contact_id, "saved": ctx.t("Note saved.")}, status=201)
 
 
@@ -293,16 +299,18 @@ def quick_add(ctx: Ctx, call_id: int) -> str:
     if not name:
         ctx.fail(400, "A customer needs a name.")
     info = describe(call.number, ctx.deps.region())
-    customer_id = ctx.deps.customers.create(
-        {"name": name[:200], "company": ctx.form("company")[:200]},
-        [CustomerNumber(call.number, info.e164 or call.number_e164, "")],
-        added_by=ctx.user.id,
-    )
+    fields = {"name": name[:200], "company": ctx.form("company")[:200]}
+    numbers = [CustomerNumber(call.number, info.e164 or call.number_e164, "")]
+    customer_id = ctx.deps.customers.create(fields, numbers, added_by=ctx.user.id)
+    ctx.audit("customer_added", f"customer {customer_id}",
+              structured_detail(**customer_facts(fields, numbers), call=call.id))
     note = ctx.form("text")
     if note and ctx.can("contacts"):
-        ctx.deps.customers.add_contact(
+        contact_id = ctx.deps.customers.add_contact(
             customer_id, "call", note[:4000], added_by=ctx.user.id, call_id=call.id
         )
+        audit_contact(ctx, "contact_added", customer_id, contact_id, kind="call",
+                      text=note[:4000], call=call.id)
     return ctx.json({"customer_id": customer_id, "html": render_card(ctx, call.id)}, status=201)
 
 

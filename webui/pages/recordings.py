@@ -39,6 +39,7 @@ from pathlib import Path
 from firmware.archive.audio import AudioFileError, stored_samples
 from firmware.archive.formats import FORMATS, convert, pcm_wav_chunks, pcm_wav_size
 from firmware.store import chain, chain_proof, integrity
+from firmware.store.audit import structured_detail
 from firmware.store.call_search import RECORDING_SORTS, CallSearch, RecordingRow
 from firmware.store.db import StoreError
 from firmware.store.legal_hold import LegalHold
@@ -162,6 +163,14 @@ def recording_notes(ctx: Ctx, recording_id: int):
         RecordingNotes(ctx.deps.store).update(row.recording.id, notes, tags)
     except RecordingNotesError:
         ctx.fail(400, "Notes are at most 4000 characters; at most 20 tags of 32 characters.")
+    changes = []
+    if notes != row.notes:
+        changes.append(("notes", row.notes, notes))
+    if sorted(set(tags)) != sorted(row.tags):
+        changes.append(("tags", list(row.tags), sorted(set(tags))))
+    if changes:
+        ctx.audit("recording_notes_changed", f"recording {row.recording.id}",
+                  structured_detail(changes=changes))
     if ctx.wants_json:
         return ctx.json({"saved": ctx.t("Saved."), "tags": tags})
     ctx.redirect(f"/recordings/{row.recording.id}?saved=1")
@@ -429,10 +438,13 @@ def recordings_export(ctx: Ctx):
     ctx.audit(
         "export",
         "recordings",
-        f"{summary.files} recordings, {summary.bytes} bytes"
-        + (f", {summary.deleted} deleted by retention listed" if summary.deleted else "")
-        + (f", as {export_format}" if export_format != "stored" else "")
-        + f"; search: {form.query() or '-'}",
+        structured_detail(
+            files=summary.files,
+            bytes=summary.bytes,
+            deleted=summary.deleted or None,
+            format=export_format if export_format != "stored" else None,
+            search=form.query() or "-",
+        ),
     )
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(now + ctx.t.utc_offset_s))
     ctx.response.content_type = "application/zip"

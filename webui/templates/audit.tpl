@@ -19,6 +19,10 @@
     <a class="button secondary" href="/audit">{{_('Clear')}}</a>
   </span>
 </form>
+<p class="result-bar">
+  <a class="button secondary" href="/audit.csv?{{export_query}}" download>{{_('Export CSV')}}</a>
+  <a class="button secondary" href="/audit.xlsx?{{export_query}}" download>{{_('Export Excel')}}</a>
+</p>
 % for problem in problems:
 <p class="problem" role="alert">{{problem}}</p>
 % end
@@ -41,15 +45,15 @@
       <td class="c-time">{{_.datetime(entry.at, seconds=True)}}</td>
       <td class="c-user">{{_('the box itself') if entry.user_id is None and entry.username == box_actor else entry.username}}</td>
       <td class="c-action">{{_(actions.get(entry.action, entry.action))}}</td>
-      % recording_id = recording_of(entry.target)
+      % link = link_of(entry.target)
       <td class="c-subject">
-        % if recording_id is not None:
-        <a href="/recordings/{{recording_id}}">{{entry.target}}</a>
+        % if link is not None:
+        <a href="{{link}}">{{entry.target}}</a>
         % else:
         {{entry.target}}
         % end
       </td>
-      <td class="c-detail detail">{{entry.detail}}</td>
+      <td class="c-detail detail">{{detail_of(entry)}}</td>
       <td class="c-address muted">{{entry.address}}</td>
     </tr>
   % end

@@ -1,6 +1,6 @@
 % rebase('layout.tpl', title=_('Call log'), page='calls')
 <h1>{{_('Call log')}}</h1>
-% include('search_form.tpl', action='/calls')
+% include('search_form.tpl', action='/calls', with_call_note=True)
 <p class="result-bar">
   <span>{{_('{count}+ calls', count=_.number(page.total)) if page.more_than_total else _.count(page.total, '{count} call', '{count} calls')}}</span>
   % if page.rows:
@@ -25,13 +25,14 @@
       % if show_recordings:
       <th scope="col">{{_('Recording')}}</th>
       % end
+      <th scope="col">{{_('Note')}}</th>
     </tr>
   </thead>
   <tbody>
   % for row in page.rows:
     % call = row.call
     <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
-      <td class="c-time">{{_.datetime(call.started_at, seconds=True)}}</td>
+      <td class="c-time"><a href="/calls/{{call.id}}" title="{{_('The call')}}">{{_.datetime(call.started_at, seconds=True)}}</a></td>
       <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
       <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span></td>
       <td class="c-number number-cell">
@@ -61,6 +62,7 @@
         % end
       </td>
       % end
+      <td class="c-note wrap"><a href="/calls/{{call.id}}#note" class="{{'' if call.notes else 'muted small'}}">{{(call.notes[:80] + ('…' if len(call.notes) > 80 else '')) if call.notes else _('Add a note')}}</a></td>
     </tr>
   % end
   </tbody>

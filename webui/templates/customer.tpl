@@ -133,6 +133,9 @@
         <span class="badge">{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
         <span>{{_.datetime(contact.at)}}</span>
         <span class="muted">{{contact.added_by_name or '—'}}</span>
+        % if contact.call_id in calls_seen:
+        <a href="/calls/{{contact.call_id}}" class="contact-call">{{_('The call')}}</a>
+        % end
         % if contact.recording_id and ctx.can('recordings_listen'):
         <a href="/recordings/{{contact.recording_id}}">{{_('Recording')}}</a>
         % end

@@ -89,7 +89,11 @@
   <h4>{{_('Recent contact records')}}</h4>
   <ul class="recent-contacts">
   % for contact in contacts:
-    <li>{{_.datetime(contact.at)}} · {{contact.added_by_name or ''}}: {{contact.text}}</li>
+    <li>{{_.datetime(contact.at)}} · {{contact.added_by_name or ''}}: {{contact.text}}
+      % if contact.call_id in calls_seen:
+      <a href="/calls/{{contact.call_id}}" class="contact-call small">{{_('The call')}}</a>
+      % end
+    </li>
   % end
   </ul>
   % end

@@ -36,6 +36,9 @@
     % if ctx.can('customers_view'):
     <label>{{_('Customer')}} <input name="customer" maxlength="64" value="{{form.values.get('customer', '')}}" placeholder="{{_('part of a name')}}"></label>
     % end
+    % if get('with_call_note', False):
+    <label>{{_('Note')}} <input name="note" maxlength="64" value="{{form.values.get('note', '')}}" placeholder="{{_('a word of the note')}}"></label>
+    % end
     <label>{{_('Shortest (s)')}} <input name="min_s" type="number" min="0" step="1" class="short" value="{{form.values.get('min_s', '')}}"></label>
     <label>{{_('Longest (s)')}} <input name="max_s" type="number" min="0" step="1" class="short" value="{{form.values.get('max_s', '')}}"></label>
     % if get('with_recorded', True):

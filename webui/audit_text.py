@@ -1,0 +1,233 @@
+"""An audit entry's detail in the reader's language, written when it is shown.
+
+New entries keep their detail as facts (``firmware.store.audit.structured_detail``):
+what happened, each field changed with its value before and after, other facts by
+name. Here they become text in Chinese or English: fields by their names on the
+pages, sizes in KB/MB/GB, yes/no for on/off, a schedule's windows as
+"Mon–Fri 09:00–18:00", a language by its name. Entries written before (plain
+English text) are shown as they are, their sizes in bytes made readable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from firmware.store.audit import parse_detail
+from webui.i18n import LANGUAGES, Translator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SHOWN_VALUE = 300  # characters of one value shown (a long note); the export has them all
+
+# A field (or a fact) by the name the pages give it. Settings keys not listed here are
+# shown as they are in the configuration (``recording.vox.hangover_ms``).
+FIELD_LABELS = {
+    "notes": "Notes",
+    "tags": "Tags",
+    "name": "Name",
+    "company": "Company",
+    "category": "Group",
+    "grade": "Level",
+    "birthday": "Birthday",
+    "email": "Email",
+    "address": "Address",
+    "numbers": "Phone numbers",
+    "kind": "Kind",
+    "text": "What was said or done",
+    "at": "Time",
+    "call": "Call",
+    "customer": "Customer",
+    "contacts": "Contact records",
+    "contact": "Contact record",
+    "language": "Language",
+    "pop_lines": "Cards for calls on",
+    "pop_levels": "Only customers of these levels",
+    "pop_groups": "Only customers in these groups",
+    "pop_unknown": "Callers who are not customers pop a card too",
+    "pop_close_after_s": "Close after (seconds)",
+    "files": "Files",
+    "bytes": "Size",
+    "deleted": "Deleted by retention, listed",
+    "format": "Format",
+    "search": "Search",
+    "rows": "Rows",
+    "skipped": "Rows left out",
+    "secrets_set": "Secrets set",
+    "secrets_removed": "Secrets removed",
+    "problem": "Problem",
+    "day": "Day",
+    "line": "Line",
+    "number": "Number",
+    "box": "Box",
+    "from": "From",
+    "to": "To",
+    "tier": "Tier",
+    "kbps": "Bit rate (kbit/s)",
+    "sha256": "SHA-256",
+    "original_sha256": "SHA-256 of the original",
+    "lines_added": "Lines added",
+    "lines_removed": "Lines removed",
+    "display_name": "Display name",
+    "level": "Level",
+    "group": "Group",
+    "active": "Active",
+    "lines": "Lines",
+    "flags_added": "Permissions given",
+    "flags_removed": "Permissions taken away",
+    "sessions_ended": "Sessions ended",
+    "members": "Members left without a group",
+    "recording.mode": "Recording mode",
+    "recording.schedule": "Schedule",
+    "recording.keep_days": "Keep recordings (days)",
+    "retention.min_free_percent": "Keep free (%)",
+    "retention.min_free_gb": "Keep free (GB)",
+}
+WHAT_LABELS = {
+    "created": "created",
+    "deleted": "deleted",
+    "unchanged": "no change",
+    "password_reset": "password reset",
+    "first_account": "first account created",
+    "reached": "reached",
+}
+TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
+LEVEL_NAMES = {"super": "Super", "leader": "Leader", "operator": "Operator"}
+CONTACT_KINDS = {"call": "Phone call", "visit": "Visit", "email": "Email", "message": "Message",
+                 "note": "Note"}
+_BYTES = re.compile(r"\b(\d+) bytes\b")
+
+
+def size(t: Translator, count: float) -> str:
+    """A size as people read it: 980 bytes, 11.7 KB, 11.7 MB, 1.2 GB (1 KB = 1,024 bytes)."""
+    if count < 1024:
+        return t("{n} bytes", n=t.number(count))
+    for unit in ("KB", "MB", "GB", "TB"):
+        count /= 1024
+        if count < 1024 or unit == "TB":
+            return f"{t.number(count, 1)} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _days(t: Translator, days: list[str]) -> str:
+    """Weekdays as runs: mon..fri -> Mon–Fri; mon, wed -> Mon/Wed."""
+    indexes = sorted(WEEKDAYS.index(day) for day in days if day in WEEKDAYS)
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and index == runs[-1][-1] + 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    names = []
+    for run in runs:
+        first, last = t(DAY_NAMES[run[0]]), t(DAY_NAMES[run[-1]])
+        names.append(first if len(run) == 1 else f"{first}–{last}" if len(run) > 2
+                     else f"{first}/{last}")
+    return "/".join(names)
+
+
+def schedule(t: Translator, windows: list) -> str:
+    """A recording schedule: Mon–Fri 09:00–18:00, Sat 09:00–12:00."""
+    if not windows:
+        return t("none")
+    shown = []
+    for window in windows:
+        if not isinstance(window, dict):
+            shown.append(str(window))
+            continue
+        shown.append(f"{_days(t, list(window.get('days', [])))} "
+                     f"{window.get('start', '')}–{window.get('end', '')}")
+    return ", ".join(shown)
+
+
+# How a value of a field is written, by the first rule that matches (field, value).
+_RULES = (
+    (lambda field, shown: isinstance(shown, bool),
+     lambda t, field, shown: t("yes") if shown else t("no")),
+    (lambda field, shown: field.endswith("schedule") and isinstance(shown, list),
+     lambda t, field, shown: schedule(t, shown)),
+    (lambda field, shown: (field == "bytes" or field.endswith("_bytes"))
+     and isinstance(shown, int | float),
+     lambda t, field, shown: size(t, shown)),
+    (lambda field, shown: field == "language" and isinstance(shown, str),
+     lambda t, field, shown: LANGUAGES.get(shown, shown)),
+    (lambda field, shown: field == "tier" and isinstance(shown, str),
+     lambda t, field, shown: t(TIER_NAMES.get(shown, shown))),
+    (lambda field, shown: field == "level" and isinstance(shown, str),
+     lambda t, field, shown: t(LEVEL_NAMES.get(shown, shown))),
+    (lambda field, shown: field == "kind" and isinstance(shown, str),
+     lambda t, field, shown: t(CONTACT_KINDS.get(shown, shown))),
+    (lambda field, shown: field == "call" and isinstance(shown, int),
+     lambda t, field, shown: t("call {id}", id=shown)),
+    (lambda field, shown: isinstance(shown, list),
+     lambda t, field, shown: ", ".join(value(t, field, item) for item in shown)),
+    (lambda field, shown: isinstance(shown, dict),
+     lambda t, field, shown: ", ".join(f"{key} {value(t, key, inner)}"
+                                       for key, inner in shown.items())),
+    (lambda field, shown: isinstance(shown, float),
+     lambda t, field, shown: f"{shown:g}"),
+)
+
+
+def value(t: Translator, field: str, shown: object) -> str:
+    """One value of ``field`` in the reader's language."""
+    if shown is None or shown in ("", []):
+        return t("none") if field.endswith("schedule") else t("(empty)")
+    for matches, written in _RULES:
+        if matches(field, shown):
+            return written(t, field, shown)
+    text = str(shown)
+    return text if len(text) <= SHOWN_VALUE else text[:SHOWN_VALUE] + "…"
+
+
+def label(t: Translator, field: str) -> str:
+    return t(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def _place(t: Translator, place: object) -> str:
+    if isinstance(place, int):
+        return t("Line {n}", n=place) + " · "
+    return f"{place} · " if place else ""
+
+
+def _plain(t: Translator, detail: str, action: str) -> str:
+    """An entry written as English text, as readable as it goes: sizes in KB/MB, arrows,
+    and a deletion's reason in the reader's language (retention's reasons are known)."""
+    if action == "retention_deleted":
+        from webui.pages.storage_settings import reason_text  # noqa: PLC0415 - pages use this
+
+        reason, _, rest = detail.partition("; ")
+        rest = rest.replace("its file was already gone", t("its file was already gone"))
+        detail = reason_text(t, reason) + ("; " + rest if rest else "")
+    return _BYTES.sub(lambda found: size(t, int(found.group(1))), detail).replace("->", " → ")
+
+
+def describe(t: Translator, detail: str, *, full: bool = False, action: str = "") -> str:
+    """The detail of an entry of ``action`` in ``t``'s language (``full``: long values not
+    shortened)."""
+    body = parse_detail(detail)
+    if body is None:
+        return _plain(t, detail, action)
+    chinese = t.language == "zh-CN"
+    colon, between = ("：", "；") if chinese else (": ", "; ")
+    parts = []
+    what = body.get("what")
+    if isinstance(what, str) and what:
+        parts.append(t(WHAT_LABELS.get(what, what)))
+    for change in body.get("changes", []):
+        if not isinstance(change, list) or len(change) < 3:
+            continue
+        field, old, new = str(change[0]), change[1], change[2]
+        place = _place(t, change[3]) if len(change) > 3 else ""
+        parts.append(f"{place}{label(t, field)}{colon}{_shown(t, field, old, full)} → "
+                     f"{_shown(t, field, new, full)}")
+    facts = body.get("facts", {})
+    if isinstance(facts, dict):
+        for name, fact in facts.items():
+            parts.append(f"{label(t, name)}{colon}{_shown(t, name, fact, full)}")
+    return between.join(parts)
+
+
+def _shown(t: Translator, field: str, shown: object, full: bool) -> str:
+    if full and isinstance(shown, str) and shown:
+        return shown
+    return value(t, field, shown)

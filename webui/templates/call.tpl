@@ -1,0 +1,80 @@
+% rebase('layout.tpl', title=_('Call'), page='calls')
+% notices = {'saved': _('Saved.'), 'unchanged': _('Nothing changed: it was already so.'), 'contact': _('The contact record was added.')}
+<h1>{{_('Call')}} · {{_.datetime(call.started_at, seconds=True)}}</h1>
+% if notice in notices:
+<p class="notice" role="status">{{notices[notice]}}</p>
+% end
+<dl class="facts">
+  <dt>{{_('Line')}}</dt><dd>{{_('Line {n}', n=call.line)}}{{' · ' + line_name if line_name else ''}}</dd>
+  <dt>{{_('Call')}}</dt><dd>{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}} · {{_(outcomes.get(call.outcome, call.outcome))}}</dd>
+  <dt>{{_('Number')}}</dt><dd>
+    % if call.number:
+    <span class="number">{{call.number}}</span>
+    % elif call.reason_absent:
+    {{_('Number withheld')}}
+    % end
+  </dd>
+  % if call.name:
+  <dt>{{_('Caller ID name')}}</dt><dd>{{call.name}}</dd>
+  % end
+  % location = call.location_zh if _.language == 'zh-CN' else call.location_en
+  % if location:
+  <dt>{{_('Location')}}</dt><dd>{{location}}</dd>
+  % end
+  % if row.customer_id:
+  <dt>{{_('Customer')}}</dt><dd><a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a></dd>
+  % end
+  % if call.duration_s:
+  <dt>{{_('Talk time')}}</dt><dd>{{_.duration(call.duration_s)}}</dd>
+  % end
+  % if show_recordings and row.recording_ids:
+  <dt>{{_('Recording')}}</dt><dd>
+    % for recording_id in row.recording_ids:
+    <a class="recording-link" href="/recordings/{{recording_id}}">▶ {{_('Play') if ctx.can('recordings_listen') else _('Open')}}</a>
+    % end
+  </dd>
+  % end
+</dl>
+<section class="panel" id="note">
+  <h2>{{_('Note')}}</h2>
+  % if problem:
+  <p class="problem" role="alert">{{problem}}</p>
+  % end
+  <form method="post" action="/calls/{{call.id}}/notes" class="stacked notes-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{_('Note on this call')}} <textarea name="notes" rows="4" maxlength="{{note_limit}}">{{note}}</textarea></label>
+    <button type="submit">{{_('Save')}}</button>
+  </form>
+</section>
+% if ctx.can('contacts'):
+<section class="panel" id="contacts">
+  <h2>{{_('Contact records of this call')}}</h2>
+  % if row.customer_id:
+  <form method="post" action="/customers/{{row.customer_id}}/contacts" class="contact-form stacked">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="kind" value="call">
+    <input type="hidden" name="call_id" value="{{call.id}}">
+    <input type="hidden" name="from" value="call">
+    <label>{{_('What was said or done')}} <textarea name="text" rows="3" maxlength="4000" required></textarea></label>
+    <button type="submit">{{_('Add contact record')}}</button>
+  </form>
+  % end
+  % if contacts:
+  <ol class="contacts">
+  % for contact in contacts:
+    <li data-contact="{{contact.id}}">
+      <div class="contact-head">
+        <span class="badge">{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
+        <span>{{_.datetime(contact.at)}}</span>
+        <a href="/customers/{{contact.customer_id}}">{{contact.customer_name}}</a>
+        <span class="muted">{{contact.added_by_name or '—'}}</span>
+      </div>
+      <p class="multiline">{{contact.text}}</p>
+    </li>
+  % end
+  </ol>
+  % else:
+  <p class="muted">{{_('No contact records yet.')}}</p>
+  % end
+</section>
+% end
