@@ -40,6 +40,11 @@ ACTIONS = (
     "backup_requested",  # a backup off the box asked for now
     "backup_tested",  # a backup target's connection tested
     "archive_searched",  # the backups of the boxes searched (the Archive page)
+    "encrypted",  # a recording's stored file encrypted at rest (firmware.archive.encrypt)
+    "encryption_set_up",  # the recordings key made, a key file written, the passphrase changed
+    "key_unlocked",  # the recordings key unlocked in the web
+    "key_unlock_failed",  # a wrong passphrase or key file given to unlock it
+    "key_locked",  # the key forgotten by the web again
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

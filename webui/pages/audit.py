@@ -36,6 +36,11 @@ ACTION_LABELS = {
     "backup_requested": "Backup asked for",
     "backup_tested": "Backup target tested",
     "archive_searched": "Archive searched",
+    "encrypted": "Encrypted at rest",
+    "encryption_set_up": "Encryption key set up",
+    "key_unlocked": "Recordings key unlocked",
+    "key_unlock_failed": "Recordings key: unlock failed",
+    "key_locked": "Recordings key locked",
 }
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
 

@@ -1,0 +1,436 @@
+"""Encryption at rest: the file format (round trip, byte ranges, a file cut short or
+changed), the box's key (passphrase, key file, wrong ones: nothing changes), the archive
+worker encrypting while the key is locked, the index, the sidecar, the chain, recovery
+after kills at each step and at random moments.
+
+The web is in ``tests/test_web_crypt.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from firmware.archive import crypt
+from firmware.archive.audio import pcm_blocks
+from firmware.archive.crypt import (
+    CHUNK,
+    HEADER,
+    TAG,
+    CryptError,
+    DamagedFileError,
+    DecryptingReader,
+    KeyLockedError,
+    WrongKeyError,
+)
+from firmware.config import default_config, to_plain, validate
+from firmware.datafolder import DataFolder
+from firmware.engine.archive import ArchiveService
+from firmware.schema import SchemaError
+from firmware.store import chain
+from firmware.store.db import Store
+from firmware.store.legal_hold import Actor, LegalHold
+from firmware.store.recordings import file_sha256, load_sidecar
+from firmware.store.stored_files import stored_in_sidecar
+from recovery import recover_data_folder
+from tests.archive_support import make_recordings, problems_of
+from tests.crypt_support import (
+    FAST_N,
+    PASSPHRASE,
+    STEPS,
+    encrypt_all,
+    set_up_key,
+    settings,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def encrypted(data: bytes, key: crypt.RecordingsKey, chunk: int = CHUNK) -> bytes:
+    out = io.BytesIO()
+    crypt.encrypt_stream(io.BytesIO(data), out, key.public, chunk=chunk)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def key():
+    return crypt.RecordingsKey.generate()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return DataFolder(tmp_path / "data")
+
+
+# ---- the format --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 4096, 4096 * 3, 4096 * 3 + 17])
+def test_a_file_round_trips_and_has_the_size_it_should(tmp_path, key, rng, size):
+    data = rng.bytes(size)
+    sealed = encrypted(data, key, chunk=4096)
+    assert len(sealed) == crypt.encrypted_size(size, 4096)
+    path = tmp_path / "x.ewav"
+    path.write_bytes(sealed)
+    with DecryptingReader(path, key) as reader:
+        assert reader.size == size
+        assert reader.read() == data
+    assert data[:64] not in sealed[HEADER.size:] or size < 16
+
+
+def test_byte_ranges_decrypt_exactly_the_bytes_asked_for(tmp_path, key, rng):
+    data = rng.bytes(int(rng.integers(5 * 4096, 9 * 4096)))
+    path = tmp_path / "x.eopus"
+    path.write_bytes(encrypted(data, key, chunk=4096))
+    with DecryptingReader(path, key) as reader:
+        for _ in range(60):
+            start = int(rng.integers(0, len(data) + 10))
+            length = int(rng.integers(0, 3 * 4096))
+            assert reader.read_range(start, length) == data[start:start + length]
+        reader.seek(-10, io.SEEK_END)
+        assert reader.read() == data[-10:]
+
+
+def test_two_encryptions_of_one_file_differ(key):
+    assert encrypted(b"same", key) != encrypted(b"same", key)
+
+
+def test_a_file_cut_short_or_changed_is_an_error_naming_it(tmp_path, key, rng):
+    data = rng.bytes(3 * 4096 + 100)
+    sealed = encrypted(data, key, chunk=4096)
+    path = tmp_path / "x.ewav"
+    cases = {
+        "cut at a chunk's end": sealed[: HEADER.size + 2 * (4096 + TAG)],
+        "cut inside a chunk": sealed[:-50],
+        "a byte changed": sealed[:HEADER.size + 10] + bytes([sealed[HEADER.size + 10] ^ 1])
+        + sealed[HEADER.size + 11:],
+        "chunks swapped": sealed[:HEADER.size] + sealed[HEADER.size + 4096 + TAG:
+                                                        HEADER.size + 2 * (4096 + TAG)]
+        + sealed[HEADER.size: HEADER.size + 4096 + TAG] + sealed[HEADER.size + 2 * (4096 + TAG):],
+        "the header changed": sealed[:HEADER.size - 1] + bytes([sealed[HEADER.size - 1] ^ 1])
+        + sealed[HEADER.size:],
+    }
+    for case, content in cases.items():
+        path.write_bytes(content)
+        with pytest.raises(DamagedFileError, match=str(path)) as caught, \
+                DecryptingReader(path, key) as reader:
+            reader.read()
+        assert "cut short" in str(caught.value) or "damaged" in str(caught.value), case
+    path.write_bytes(b"RIFF" + bytes(200))
+    with pytest.raises(DamagedFileError, match="not an encrypted linerec recording"):
+        DecryptingReader(path, key)
+
+
+def test_a_file_for_another_key_names_both_keys(tmp_path, key):
+    other = crypt.RecordingsKey.generate()
+    path = tmp_path / "x.ewav"
+    path.write_bytes(encrypted(b"hello", other))
+    with pytest.raises(WrongKeyError) as caught:
+        DecryptingReader(path, key)
+    assert other.public.fingerprint in str(caught.value)
+    assert key.public.fingerprint in str(caught.value)
+    assert crypt.file_key_id(path) == other.public.fingerprint
+
+
+# ---- the box's key -------------------------------------------------------------------------
+
+
+def test_set_up_unlock_by_passphrase_and_by_key_file(folder, tmp_path):
+    stick = tmp_path / "usb" / "linerec.key"
+    stick.parent.mkdir()
+    made = set_up_key(folder, key_file=stick)
+    assert crypt.box_public_key(folder) == made.public
+    assert crypt.unlock(folder, passphrase=PASSPHRASE).public == made.public
+    assert crypt.unlock(folder, key_file=stick).public == made.public
+    for path in (stick, folder.recordings_sealed_key):
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert b"PUBLIC KEY" in folder.recordings_public_key.read_bytes()
+    assert made.raw().hex() not in folder.recordings_sealed_key.read_text()
+    with pytest.raises(CryptError, match="has a recordings key already"):
+        set_up_key(folder)
+
+
+def test_a_wrong_passphrase_or_key_file_is_one_clear_error_and_nothing_changes(folder,
+                                                                               tmp_path):
+    made = set_up_key(folder)
+    before = {path: path.read_bytes() for path in folder.keys.iterdir()}
+    with pytest.raises(WrongKeyError, match="^wrong passphrase: it does not open the "
+                                            f"recordings key {made.public.fingerprint}$"):
+        crypt.unlock(folder, passphrase="not the passphrase")
+    foreign = tmp_path / "foreign.key"
+    crypt.write_private_json(foreign, crypt.key_file_document(crypt.RecordingsKey.generate()))
+    with pytest.raises(WrongKeyError, match=f"not this box's recordings key "
+                                            f"{made.public.fingerprint}"):
+        crypt.unlock(folder, key_file=foreign)
+    junk = tmp_path / "junk.key"
+    junk.write_text("{]")
+    with pytest.raises(CryptError, match="not a linerec key file \\(not JSON\\)"):
+        crypt.unlock(folder, key_file=junk)
+    with pytest.raises(CryptError, match="no such file"):
+        crypt.unlock(folder, key_file=tmp_path / "absent.key")
+    assert {path: path.read_bytes() for path in folder.keys.iterdir()} == before
+
+
+def test_a_key_must_have_a_passphrase_or_a_key_file_and_a_long_passphrase(folder):
+    folder.root.mkdir(parents=True)
+    with pytest.raises(CryptError, match="a passphrase or a key file is needed"):
+        crypt.set_up(folder, None, None, n=FAST_N)
+    with pytest.raises(CryptError, match="too short"):
+        crypt.set_up(folder, "short", None, n=FAST_N)
+    assert not folder.recordings_public_key.exists()
+
+
+def test_the_passphrase_can_be_changed(folder):
+    made = set_up_key(folder)
+    crypt.change_passphrase(folder, made, "a brand new passphrase", n=FAST_N)
+    assert crypt.unlock(folder, passphrase="a brand new passphrase").public == made.public
+    with pytest.raises(WrongKeyError):
+        crypt.unlock(folder, passphrase=PASSPHRASE)
+
+
+def test_the_settings_are_off_by_default_and_checked():
+    config = default_config()
+    assert config.device.encryption.enabled is False
+    document = to_plain(config)
+    document["device"]["encryption"]["key_file"] = "usb/linerec.key"
+    with pytest.raises(SchemaError, match="absolute path"):
+        validate(document)
+    document["device"]["encryption"] = {"enabled": True, "colour": "red"}
+    with pytest.raises(SchemaError, match="colour"):
+        validate(document)
+
+
+# ---- the worker ---------------------------------------------------------------------------
+
+
+def service(store, folder, **options):
+    config = settings(**options)
+    return ArchiveService(store, folder.recordings, lambda: config, settle_s=0.0,
+                          folder=folder)
+
+
+def test_the_worker_encrypts_without_the_private_key_and_without_settling(folder, rng):
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    # Ended half a minute ago: well inside the settle time compression waits for.
+    made += make_recordings(folder, 1, rng, seconds=(1.0, 2.0), now=time.time() + 864000 - 30)
+    key = set_up_key(folder)
+    folder.recordings_sealed_key.unlink()  # nothing secret on the box: it still encrypts
+    with Store(folder.database) as store:
+        worker = ArchiveService(store, folder.recordings, settings, settle_s=300.0,
+                                folder=folder)
+        while worker.run_once():
+            pass
+        rows = store.recordings()
+        audit = store.connection().execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'encrypted'").fetchone()[0]
+    assert rows and all(row.path.endswith(".ewav") for row in rows)
+    assert audit == len(rows)
+    for row in rows:
+        path = folder.recordings / row.path
+        assert not path.with_suffix(".wav").exists()
+        assert row.stored_encrypted == key.public.fingerprint
+        assert row.stored_plain_sha256 == row.sha256
+        assert file_sha256(path) == row.stored_sha256 == row.file_sha256
+        assert crypt.decrypt_sha256(path, key) == row.sha256
+        stored = stored_in_sidecar(load_sidecar(path))
+        assert stored.encrypted and stored.plain_sha256 == row.sha256
+    assert problems_of(folder, made) == []
+
+
+def test_with_compression_the_opus_file_is_encrypted_and_plays_back(folder, rng):
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    key = set_up_key(folder)
+    assert encrypt_all(folder, compress=True) == 2
+    with Store(folder.database) as store:
+        rows = store.recordings()
+        for row in rows:
+            entries = chain.entries_of(store, row.id)
+            kinds = [(entry.kind, entry.fact.get("format"), bool(entry.fact.get("encrypted")))
+                     for entry in entries]
+            assert kinds == [("recording", None, False), ("stored", "opus", False),
+                             ("stored", "opus", True)]
+            assert entries[-1].fact["encrypted"]["plain_sha256"] == entries[1].fact["sha256"]
+    assert all(row.path.endswith(".eopus") and row.stored_tier == "standard" for row in rows)
+    path = folder.recordings / rows[0].path
+    decoded = sum(block.size for block in pcm_blocks(path, key=key))
+    assert abs(decoded - rows[0].samples) < 960  # what an Opus decoder may add or drop
+    exact = sum(block.size for block in pcm_blocks(path, key=key, samples=rows[0].samples))
+    assert exact == rows[0].samples
+    with pytest.raises(KeyLockedError, match="locked"):
+        next(pcm_blocks(path))
+    assert problems_of(folder, made) == []
+
+
+def test_compression_waits_for_nothing_and_a_failing_one_does_not_keep_it_plain(folder, rng,
+                                                                               monkeypatch):
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+    from firmware.archive import transcode  # noqa: PLC0415
+
+    def broken(*args, **kwargs):
+        raise transcode.TranscodeError("the encoder is broken")
+
+    monkeypatch.setattr("firmware.engine.archive.transcode", broken)
+    with Store(folder.database) as store:
+        worker = service(store, folder, compress=True)
+        while worker.run_once():
+            pass
+        # Their compression failed: encrypted as they are, not left plain.
+        assert all(row.path.endswith(".ewav") for row in store.recordings())
+    assert problems_of(folder, made) == []
+
+
+def test_a_recording_under_hold_is_encrypted_byte_for_byte_and_in_progress_is_not(folder, rng):
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    key = set_up_key(folder)
+    with Store(folder.database) as store:
+        LegalHold(store).set_recording(made[0].recording_id, True, Actor("aud"))
+        store.connection().execute("UPDATE recordings SET state = 'recording' WHERE id = ?",
+                                   (made[1].recording_id,))
+        worker = service(store, folder, compress=True)
+        while worker.run_once():
+            pass
+        held = store.recording(made[0].recording_id)
+        live = store.recording(made[1].recording_id)
+    assert held.path.endswith(".ewav")
+    assert crypt.decrypt_sha256(folder.recordings / held.path, key) == made[0].sha256
+    assert live.path == made[1].relative
+
+
+def test_off_or_without_a_key_nothing_is_encrypted_and_the_problem_is_said(folder, rng):
+    make_recordings(folder, 1, rng, seconds=(1.0, 2.0))
+    with Store(folder.database) as store:
+        worker = service(store, folder, enabled=False)
+        assert not worker.run_once()
+        worker = service(store, folder)
+        assert not worker.run_once()
+        assert "no recordings key" in worker.state().last_problem
+        assert all(row.path.endswith(".wav") for row in store.recordings())
+
+
+def test_the_migration_adds_the_columns_to_existing_rows(folder, rng):
+    make_recordings(folder, 1, rng, seconds=(1.0, 1.5))
+    with Store(folder.database) as store:
+        row = store.recordings()[0]
+    assert (row.stored_encrypted, row.stored_plain_sha256) == (None, None)
+
+
+def test_verify_checks_an_encrypted_recording_without_the_key(folder, rng):
+    from firmware.store.integrity import verify  # noqa: PLC0415
+
+    make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+    encrypt_all(folder, compress=True)
+    with Store(folder.database) as store:
+        report = verify(folder, store)
+        assert report.problems == 0, report
+        row = store.recordings()[0]
+    path = folder.recordings / row.path
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1
+    path.write_bytes(bytes(data))
+    with Store(folder.database) as store:
+        report = verify(folder, store)
+    assert [check.verdict for check in report.recordings if check.recording_id == row.id] == [
+        "changed"]
+
+
+# ---- kills ----------------------------------------------------------------------------------
+
+
+def child(data: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.crypt_support", str(data), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def recover_and_check(folder: DataFolder, made):
+    report = recover_data_folder(folder, time.time())
+    assert not report.damaged and not report.missing, report
+    assert problems_of(folder, made) == []
+    again = recover_data_folder(folder, time.time())
+    assert again.clean, again
+    return report
+
+
+FOUND_AFTER = {  # temporary files removed, encryptions finished, new files never recorded
+    "verify_source": (0, 0, 0),
+    "write_partial": (1, 0, 0),
+    "put_in_place": (0, 0, 1),
+    "commit": (0, 1, 0),
+    "point_sidecar": (0, 1, 0),
+    "remove_source": (0, 0, 0),
+}
+
+
+def finish_and_check(folder: DataFolder, made, key) -> None:
+    assert encrypt_all(folder) == len(made)
+    assert problems_of(folder, made) == []
+    with Store(folder.database) as store:
+        for item in made:
+            row = store.recording(item.recording_id)
+            assert crypt.decrypt_sha256(folder.recordings / row.path, key) == item.sha256
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_kill_after_each_step_is_recovered(tmp_path, rng, step):
+    folder = DataFolder(tmp_path / "data")
+    made = make_recordings(folder, 3, rng, seconds=(2.0, 4.0))
+    key = set_up_key(folder)
+    process = child(folder.root, "--kill-after", step)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGKILL, (out, err)
+    report = recover_and_check(folder, made)
+    found = (len(report.partials_removed), len(report.transcodes_finished),
+             len(report.transcodes_undone))
+    assert found == FOUND_AFTER[step], report
+    finish_and_check(folder, made, key)
+
+
+def _random_kills(tmp_path, rng, kills: int) -> None:
+    folder = DataFolder(tmp_path / "data")
+    made = make_recordings(folder, 10, rng, seconds=(20.0, 40.0))
+    key = set_up_key(folder)
+    for _ in range(kills):
+        process = child(folder.root, *(["--compress"] if rng.random() < 0.5 else []))
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(float(rng.uniform(0.0, 0.4)))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        recover_and_check(folder, made)
+    finish_and_check(folder, made, key)
+
+
+def test_random_kills_while_encrypting_lose_nothing(tmp_path, rng):
+    _random_kills(tmp_path, rng, 4)
+
+
+@pytest.mark.slow
+def test_thirty_random_kills_while_encrypting_lose_nothing(tmp_path, rng):
+    _random_kills(tmp_path, rng, 30)
+
+
+def test_recovery_indexes_an_encrypted_recording_again_from_its_sidecar(folder, rng):
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+    encrypt_all(folder)
+    with Store(folder.database) as store:
+        row = store.recording(made[0].recording_id)
+        store.connection().execute("DELETE FROM recordings WHERE id = ?", (row.id,))
+    report = recover_data_folder(folder, time.time())
+    assert row.path in report.indexed, report
+    with Store(folder.database) as store:
+        again = store.recording_by_path(row.path)
+    assert dataclasses.replace(again, id=row.id, call_id=row.call_id,
+                               backed_up_at=None) == dataclasses.replace(row, backed_up_at=None)
+    assert json.loads((folder.recordings / row.path).with_suffix(".json").read_text())[
+        "stored"]["encrypted"]["key"] == row.stored_encrypted
