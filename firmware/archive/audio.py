@@ -70,8 +70,25 @@ def pcm_blocks(
         left -= size
 
 
-def stored_samples(path: Path) -> int:
-    """How many samples the stored file holds (from its header or last page, not decoded)."""
+def stored_samples(path: Path, key: RecordingsKey | None = None) -> int:
+    """How many samples the stored file holds (from its header or last page, not decoded);
+    an encrypted one needs ``key`` (KeyLockedError without it)."""
+    if is_encrypted(path):
+        if key is None:
+            raise KeyLockedError(f"{path}: encrypted, and the recordings key is locked")
+        with DecryptingReader(path, key) as reader:
+            if format_of(path) != "wav":
+                try:
+                    return ogg_opus_info_of(reader, reader.size, path).samples
+                except StoredFileError as error:
+                    raise AudioFileError(str(error)) from error
+            chunks = walk_chunks(reader.read(HEADER_READ_BYTES))
+            if chunks is None or chunks.fmt is None or chunks.data_offset is None:
+                raise AudioFileError(f"{path}: no usable WAV header")
+            parsed = parse_fmt(chunks.fmt)
+            if parsed is None or parsed.encoding is None:
+                raise AudioFileError(f"{path}: not a recording format this box writes")
+            return max(0, reader.size - chunks.data_offset) // bytes_per_sample(parsed.encoding)
     try:
         if format_of(path) == "wav":
             return inspect_wav(path).samples
