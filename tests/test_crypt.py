@@ -434,3 +434,49 @@ def test_recovery_indexes_an_encrypted_recording_again_from_its_sidecar(folder, 
                                backed_up_at=None) == dataclasses.replace(row, backed_up_at=None)
     assert json.loads((folder.recordings / row.path).with_suffix(".json").read_text())[
         "stored"]["encrypted"]["key"] == row.stored_encrypted
+
+
+# ---- the command line -----------------------------------------------------------------------
+
+
+def test_the_command_line_sets_up_verifies_with_and_without_the_key_and_decrypts(
+        folder, rng, tmp_path, monkeypatch, capsys):
+    from firmware.cli.commands import main  # noqa: PLC0415
+
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    stick = tmp_path / "stick.key"
+    monkeypatch.setenv("LINEREC_PASSPHRASE", PASSPHRASE)
+    assert main(["encryption", "setup", "--data", str(folder.root), "--key-file",
+                 str(stick)]) == 0
+    from firmware.config import ConfigStore  # noqa: PLC0415
+
+    assert ConfigStore(folder.root).load().device.encryption.enabled
+    key = crypt.unlock(folder, key_file=stick)
+    encrypt_all(folder, compress=True)
+    capsys.readouterr()
+    assert main(["verify", "--data", str(folder.root)]) == 0
+    assert "all intact" in capsys.readouterr().out
+    assert main(["verify", "--data", str(folder.root), "--key-file", str(stick)]) == 0
+    out = capsys.readouterr().out
+    assert "2 encrypted recording(s) checked with key" in out and ": 0 problem(s)" in out
+    assert main(["verify", "--data", str(folder.root), "--passphrase"]) == 0
+    monkeypatch.setenv("LINEREC_PASSPHRASE", "wrong passphrase")
+    assert main(["verify", "--data", str(folder.root), "--passphrase"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (f"linerec: error: wrong passphrase: it does not open the recordings key "
+                     f"{key.public.fingerprint}")
+    out_file = tmp_path / "one.opus"
+    assert main(["encryption", "decrypt", "--data", str(folder.root), str(made[0].recording_id),
+                 str(out_file), "--key-file", str(stick)]) == 0
+    with Store(folder.database) as store:
+        row = store.recording(made[0].recording_id)
+    assert file_sha256(out_file) == row.stored_plain_sha256
+    assert main(["encryption", "--data", str(folder.root)]) == 0
+    assert "recordings  2 encrypted, 0 plain" in capsys.readouterr().out
+    path = folder.recordings / row.path
+    data = bytearray(path.read_bytes())
+    data[200] ^= 1
+    path.write_bytes(bytes(data))
+    assert main(["verify", "--data", str(folder.root), "--key-file", str(stick)]) == 1
+    out = capsys.readouterr().out
+    assert f"recording {row.id}" in out and "changed" in out
