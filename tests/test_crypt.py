@@ -480,3 +480,37 @@ def test_the_command_line_sets_up_verifies_with_and_without_the_key_and_decrypts
     assert main(["verify", "--data", str(folder.root), "--key-file", str(stick)]) == 1
     out = capsys.readouterr().out
     assert f"recording {row.id}" in out and "changed" in out
+
+
+# ---- health ---------------------------------------------------------------------------------
+
+
+def test_health_says_when_encryption_is_on_without_a_key_or_recordings_stay_plain(folder, rng):
+    from firmware.cli.status import report_lines  # noqa: PLC0415
+    from firmware.config import ConfigStore  # noqa: PLC0415
+    from firmware.health.report import gather  # noqa: PLC0415
+
+    make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    ConfigStore(folder.root).save(settings())
+    report = gather(folder, None)
+    said = [str(problem) for problem in report.problems]
+    assert any("encryption is on, but the box has no recordings key" in text for text in said)
+    set_up_key(folder)
+    report = gather(folder, None)
+    assert any(text.startswith("2 finished recordings are still not encrypted")
+               for text in map(str, report.problems))
+    assert any(line.startswith("encryption  on: 2 finished recording(s) still plain")
+               for line in report_lines(report))
+    encrypt_all(folder)
+    report = gather(folder, None)
+    assert not [text for text in map(str, report.problems) if "encrypt" in text]
+    assert report.encryption.plain == 0
+
+
+def test_backups_take_the_public_key_never_the_sealed_one(folder):
+    from firmware.backup.run import public_keys  # noqa: PLC0415
+
+    set_up_key(folder)
+    kept = public_keys(folder)
+    assert "keys/recordings-public.pem" in kept
+    assert not [path for path in kept if "sealed" in path]

@@ -236,3 +236,10 @@ def test_verify_checks_the_stored_file_locked_and_the_plaintext_unlocked(office)
                          headers={"Accept": "application/json"}).json()
     assert result["verdict"] == "intact" and result["plaintext"] == "intact"
     assert np.asarray(office.audio[recording.id]).size == recording.samples
+
+
+def test_the_health_page_says_the_key_is_locked(office):
+    encrypted(office, office.recording_of_line(1))
+    page = office.signed_in("aud").get("/health")
+    assert page.status == 200 and "Encryption at rest" in page.text
+    assert page.text.count(LOCKED) >= 2  # the banner and the page's own line

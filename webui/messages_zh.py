@@ -490,6 +490,12 @@ ZH: dict[str, str] = {
     "Encrypted at rest": "已加密存储",
     "key {key}": "密钥 {key}",
     "Encryption": "加密",
+    "Encryption at rest": "加密存储",
+    "{count} finished recordings still plain": "{count} 条已完成的录音尚未加密",
+    "encryption is on, but the box has no recordings key: recordings stay plain until it is set up":
+        "加密已开启，但本机没有录音密钥：设置之前录音保持未加密",
+    "{count} finished recordings are still not encrypted, the oldest ended {ago} ago":
+        "{count} 条已完成的录音仍未加密，最早的一条结束于 {ago} 前",
     "Recordings key": "录音密钥",
     "on": "已开启",
     "Too many wrong tries. Try again in {minutes} minutes.": "错误尝试次数过多。请在 {minutes} 分钟后重试。",
