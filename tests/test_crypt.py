@@ -514,3 +514,17 @@ def test_backups_take_the_public_key_never_the_sealed_one(folder):
     kept = public_keys(folder)
     assert "keys/recordings-public.pem" in kept
     assert not [path for path in kept if "sealed" in path]
+
+
+def test_with_encryption_on_a_fresh_recording_is_compressed_then_encrypted_at_once(folder, rng):
+    made = make_recordings(folder, 1, rng, seconds=(1.0, 2.0), now=time.time() + 864000 - 30)
+    set_up_key(folder)
+    with Store(folder.database) as store:
+        worker = ArchiveService(store, folder.recordings, lambda: settings(compress=True),
+                                settle_s=300.0, folder=folder)
+        assert worker.run_once()  # compressed, without the settle time
+        assert store.recording(made[0].recording_id).path.endswith(".opus")
+        assert worker.run_once()  # then encrypted
+        assert store.recording(made[0].recording_id).path.endswith(".eopus")
+        assert not worker.run_once()
+    assert problems_of(folder, made) == []
