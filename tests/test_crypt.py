@@ -528,3 +528,33 @@ def test_with_encryption_on_a_fresh_recording_is_compressed_then_encrypted_at_on
         assert store.recording(made[0].recording_id).path.endswith(".eopus")
         assert not worker.run_once()
     assert problems_of(folder, made) == []
+
+
+def test_a_backup_holds_the_encrypted_files_and_a_restore_plays_them_with_the_key_file(
+        folder, rng, tmp_path, monkeypatch, capsys):
+    from firmware.cli.commands import main  # noqa: PLC0415
+    from tests.backup_servers import add_target, require_rclone  # noqa: PLC0415
+
+    require_rclone()
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    stick = tmp_path / "stick.key"
+    set_up_key(folder, key_file=stick)
+    encrypt_all(folder, compress=True)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    add_target(folder.root, name="usb", kind="usb", path=str(usb), allow_same_disk=True)
+    assert main(["backup", "--to", "usb", "--data", str(folder.root)]) == 0
+    sent = {path.relative_to(usb).as_posix().split("/", 1)[1] for path in usb.rglob("*")
+            if path.is_file()}
+    assert "keys/recordings-public.pem" in sent
+    assert not [name for name in sent if "sealed" in name or name.endswith((".wav", ".opus"))]
+    assert len([name for name in sent if name.endswith(".eopus")]) == 2
+    restored = DataFolder(tmp_path / "restored")
+    assert main(["restore", "--from", str(usb), "--data", str(restored.root)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--data", str(restored.root), "--key-file", str(stick)]) == 0
+    assert ": 0 problem(s)" in capsys.readouterr().out
+    monkeypatch.setenv("LINEREC_PASSPHRASE", PASSPHRASE)  # no sealed key came back
+    assert main(["verify", "--data", str(restored.root), "--passphrase"]) == 2
+    assert "unlock it with the key file" in capsys.readouterr().err
+    assert problems_of(restored, made) == []

@@ -512,7 +512,8 @@ def unlock(folder, *, passphrase: str | None = None, key_file: Path | None = Non
     path = folder.recordings_sealed_key
     if not path.exists():
         raise CryptError(f"{path}: no sealed key on this box (the key was set up with a key "
-                         "file only): unlock it with the key file")
+                         "file only, or the box was restored from a backup, which never holds "
+                         "it): unlock it with the key file")
     key = unseal(read_json(path, "a sealed recordings key"), passphrase, where=str(path))
     if key.public.raw != expected.raw:
         raise WrongKeyError(f"{path}: seals key {key.public.fingerprint}, not this box's "
