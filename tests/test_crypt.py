@@ -558,3 +558,49 @@ def test_a_backup_holds_the_encrypted_files_and_a_restore_plays_them_with_the_ke
     assert main(["verify", "--data", str(restored.root), "--passphrase"]) == 2
     assert "unlock it with the key file" in capsys.readouterr().err
     assert problems_of(restored, made) == []
+
+
+def test_the_running_engine_records_and_encrypts_with_no_secret_on_the_box(tmp_path,
+                                                                          monkeypatch):
+    import threading  # noqa: PLC0415
+
+    from firmware.cli.processes import open_configured_line  # noqa: PLC0415
+    from firmware.engine import Engine  # noqa: PLC0415
+    from firmware.engine import archive as archive_service  # noqa: PLC0415
+    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.scenario import load  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+    from tests.engine_config import configure  # noqa: PLC0415
+
+    monkeypatch.setattr(archive_service, "CHECK_INTERVAL_S", 0.2)
+    store = configure(tmp_path, 2)
+    store.set_device(encryption={"enabled": True, "key_file": ""})
+    folder = DataFolder(tmp_path)
+    key = set_up_key(folder)
+    folder.recordings_sealed_key.unlink()  # the key is nowhere on the box: locked for good
+    office = Office(load("short"), box_sounds(), speed=0, prefix="crypt-")
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "crypt-"))
+    engine.start()
+    assert "archive" in {thread.name for thread in threading.enumerate()}
+    try:
+        office.start()
+        office.join(timeout=120)
+        assert engine.wait(timeout=60), "the lines did not finish"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            rows = engine.store.recordings()
+            if rows and all(row.stored_encrypted for row in rows):
+                break
+            time.sleep(0.2)
+    finally:
+        engine.stop()
+    with Store(folder.database) as store:
+        rows = store.recordings()
+    assert len(rows) == 2 and all(row.stored_encrypted == key.public.fingerprint
+                                  for row in rows), rows
+    for row in rows:
+        path = folder.recordings / row.path
+        assert path.suffix in (".ewav", ".eopus")
+        assert crypt.decrypt_sha256(path, key) == row.stored_plain_sha256
+    assert not [path for path in folder.recordings.rglob("*")
+                if path.suffix in (".wav", ".opus", ".oga")]
