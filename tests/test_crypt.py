@@ -604,3 +604,15 @@ def test_the_running_engine_records_and_encrypts_with_no_secret_on_the_box(tmp_p
         assert crypt.decrypt_sha256(path, key) == row.stored_plain_sha256
     assert not [path for path in folder.recordings.rglob("*")
                 if path.suffix in (".wav", ".opus", ".oga")]
+
+
+def test_verify_names_an_encrypted_stored_file_as_such(folder, rng):
+    from firmware.store.integrity import verify  # noqa: PLC0415
+
+    make_recordings(folder, 1, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+    encrypt_all(folder)
+    with Store(folder.database) as store:
+        report = verify(folder, store)
+    assert str(report.recordings[0].texts[0]).startswith(
+        "intact: its stored wav (encrypted) file's SHA-256 is the one in the index")

@@ -491,6 +491,8 @@ ZH: dict[str, str] = {
     "key {key}": "密钥 {key}",
     "Encryption": "加密",
     "Encryption at rest": "加密存储",
+    "wav (encrypted)": "wav（已加密）",
+    "opus (encrypted)": "opus（已加密）",
     "{count} finished recordings still plain": "{count} 条已完成的录音尚未加密",
     "encryption is on, but the box has no recordings key: recordings stay plain until it is set up":
         "加密已开启，但本机没有录音密钥：设置之前录音保持未加密",
