@@ -378,7 +378,10 @@ def finish_and_check(folder: DataFolder, made, key) -> None:
     with Store(folder.database) as store:
         for item in made:
             row = store.recording(item.recording_id)
-            assert crypt.decrypt_sha256(folder.recordings / row.path, key) == item.sha256
+            plain = crypt.decrypt_sha256(folder.recordings / row.path, key)
+            assert plain == row.stored_plain_sha256
+            if row.stored_format == "wav":  # not compressed first: the very file recorded
+                assert plain == item.sha256
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -616,3 +619,17 @@ def test_verify_names_an_encrypted_stored_file_as_such(folder, rng):
         report = verify(folder, store)
     assert str(report.recordings[0].texts[0]).startswith(
         "intact: its stored wav (encrypted) file's SHA-256 is the one in the index")
+
+
+def test_a_key_file_is_never_written_over_a_file_nor_into_the_data_folder(folder, tmp_path):
+    key = set_up_key(folder)
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me")
+    with pytest.raises(CryptError, match="there is a file there already"):
+        crypt.write_key_file(folder, key, existing)
+    assert existing.read_text() == "keep me"
+    with pytest.raises(CryptError, match="inside the data folder"):
+        crypt.write_key_file(folder, key, folder.root / "linerec.key")
+    with pytest.raises(CryptError, match="must be absolute"):
+        crypt.write_key_file(folder, key, Path("linerec.key"))
+    assert not (folder.root / "linerec.key").exists()

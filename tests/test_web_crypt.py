@@ -28,10 +28,10 @@ LOCKED = ("Recordings are encrypted; the key is locked: playing and exporting wa
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, tmp_path_factory):
     made = make_office(tmp_path, calls_per_line=3)
-    made.key = set_up_key(made.deps.folder, key_file=tmp_path / "usb.key")
-    made.key_file = tmp_path / "usb.key"
+    made.key_file = tmp_path_factory.mktemp("usb") / "usb.key"  # off the data folder
+    made.key = set_up_key(made.deps.folder, key_file=made.key_file)
     yield made
     made.box.close()
 
@@ -175,13 +175,19 @@ def test_the_configured_key_file_unlocks_by_itself_when_it_is_there(office):
     assert office.signed_in("cai").get(f"/recordings/{recording.id}/audio").status == 200
 
 
-def test_set_up_on_the_web_makes_the_key_turns_encryption_on_and_writes_the_key_file(tmp_path):
+def test_set_up_on_the_web_makes_the_key_turns_encryption_on_and_writes_the_key_file(
+        tmp_path, tmp_path_factory):
     office = make_office(tmp_path, calls_per_line=1)
     try:
         adm = office.signed_in("adm")
         page = adm.get("/admin/encryption")
         assert 'data-state="off"' in page.text
-        stick = tmp_path / "stick.key"
+        inside = adm.post("/admin/encryption/setup", {
+            "passphrase": "a long passphrase", "passphrase_again": "a long passphrase",
+            "key_file": str(office.deps.folder.root / "here.key")})
+        assert inside.status == 400 and "inside the data folder" in inside.text
+        assert not office.deps.folder.recordings_public_key.exists()
+        stick = tmp_path_factory.mktemp("stick") / "stick.key"
         differ = adm.post("/admin/encryption/setup", {"passphrase": "a long passphrase",
                                                       "passphrase_again": "another one"})
         assert differ.status == 400 and "The two passphrases differ." in differ.text

@@ -455,6 +455,24 @@ def box_public_key(folder) -> PublicKey | None:
     return PublicKey.load(path)
 
 
+def check_key_file_target(folder, path: Path) -> None:
+    """A key file goes off the box, never over a file: CryptError for a path inside the data
+    folder (a key beside the recordings protects nothing) or where a file is already."""
+    path = Path(path)
+    if not path.is_absolute():
+        raise CryptError(f"{path}: a key file's path must be absolute, such as "
+                         "/media/usb/linerec.key")
+    try:
+        inside = path.resolve().is_relative_to(Path(folder.root).resolve())
+    except (OSError, RuntimeError) as error:
+        raise CryptError(f"{path}: cannot be used for a key file: {error}") from None
+    if inside:
+        raise CryptError(f"{path}: inside the data folder: the key file must be kept off the "
+                         "box (a USB stick)")
+    if path.exists() or path.is_symlink():
+        raise CryptError(f"{path}: there is a file there already; nothing was written")
+
+
 def set_up(folder, passphrase: str | None, key_file: Path | None = None, *,
            n: int = SCRYPT_N) -> RecordingsKey:
     """Make the box's recordings key: its public key in ``keys/``, its private key sealed
@@ -468,6 +486,8 @@ def set_up(folder, passphrase: str | None, key_file: Path | None = None, *,
                          "recordings could never be played again")
     if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
         raise CryptError(f"the passphrase is too short: at least {MIN_PASSPHRASE} characters")
+    if key_file is not None:
+        check_key_file_target(folder, key_file)
     key = RecordingsKey.generate()
     folder.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     if key_file is not None:
@@ -491,6 +511,7 @@ def write_key_file(folder, key: RecordingsKey, path: Path) -> None:
     expected = box_public_key(folder)
     if expected is None or expected.raw != key.public.raw:
         raise WrongKeyError("the key unlocked is not this box's recordings key")
+    check_key_file_target(folder, Path(path))
     try:
         write_private_json(Path(path), key_file_document(key))
     except OSError as error:
