@@ -249,3 +249,26 @@ def test_the_health_page_says_the_key_is_locked(office):
     page = office.signed_in("aud").get("/health")
     assert page.status == 200 and "Encryption at rest" in page.text
     assert page.text.count(LOCKED) >= 2  # the banner and the page's own line
+
+
+def test_a_file_cut_short_or_changed_is_a_clear_error_and_stays_as_it_is(office):
+    recording, _ = encrypted(office, office.recording_of_line(3), compress=True)
+    unlock(office)
+    path = office.deps.folder.recordings / recording.path
+    whole = path.read_bytes()
+    cai = office.signed_in("cai")
+    path.write_bytes(whole[:-1])
+    for suffix in ("audio", "download", "download/wav"):
+        answer = cai.get(f"/recordings/{recording.id}/{suffix}")
+        assert answer.status == 500, suffix
+        assert "cannot be decrypted (cut short or changed)" in answer.text
+        assert str(path.name) in answer.text
+    assert path.exists()  # nothing removed
+    changed = bytearray(whole)
+    changed[-5] ^= 1
+    path.write_bytes(bytes(changed))
+    assert cai.get(f"/recordings/{recording.id}/audio").status == 500
+    auditor = office.signed_in("aud")
+    result = auditor.get(f"/recordings/{recording.id}/verify",
+                         headers={"Accept": "application/json"}).json()
+    assert result["verdict"] == "changed" and result["plaintext"] == "undecryptable"

@@ -98,9 +98,15 @@ def open_stored(path: Path, key: RecordingsKey | None = None):
     if key is None:
         return open_recording(path)
     try:
-        return DecryptingReader(path, key)
+        reader = DecryptingReader(path, key)
     except OSError as error:
         raise PlaybackError(f"cannot open {path.name}: {error.strerror or error}") from error
+    try:
+        reader.chunk(reader.chunks - 1)  # a file cut at a chunk's end is said now, not later
+    except BaseException:
+        reader.close()
+        raise
+    return reader
 
 
 def _size_of(stream) -> int:
