@@ -272,3 +272,14 @@ def test_a_file_cut_short_or_changed_is_a_clear_error_and_stays_as_it_is(office)
     result = auditor.get(f"/recordings/{recording.id}/verify",
                          headers={"Accept": "application/json"}).json()
     assert result["verdict"] == "changed" and result["plaintext"] == "undecryptable"
+
+
+def test_a_recording_encrypted_to_another_key_names_both_keys(office):
+    recording, _ = encrypted(office, office.recording_of_line(3))
+    other = crypt.RecordingsKey.generate()
+    office.deps.keyring.hold(other)
+    answer = office.signed_in("cai").get(f"/recordings/{recording.id}/audio")
+    assert answer.status == 409
+    assert "encrypted to another key than the one unlocked" in answer.text
+    assert office.key.public.fingerprint in answer.text
+    assert other.public.fingerprint in answer.text
