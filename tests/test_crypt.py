@@ -633,3 +633,43 @@ def test_a_key_file_is_never_written_over_a_file_nor_into_the_data_folder(folder
     with pytest.raises(CryptError, match="must be absolute"):
         crypt.write_key_file(folder, key, Path("linerec.key"))
     assert not (folder.root / "linerec.key").exists()
+
+
+def test_without_libopusenc_recordings_are_encrypted_as_recorded(folder, rng, monkeypatch):
+    from firmware.archive.opus import OpusUnavailableError  # noqa: PLC0415
+
+    made = make_recordings(folder, 2, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+
+    def missing(*args, **kwargs):
+        raise OpusUnavailableError("libopusenc is not installed")
+
+    monkeypatch.setattr("firmware.engine.archive.transcode", missing)
+    with Store(folder.database) as store:
+        worker = service(store, folder, compress=True)
+        for _ in range(5):
+            worker.run_once()
+        assert all(row.path.endswith(".ewav") for row in store.recordings())
+    assert problems_of(folder, made) == []
+
+
+def test_a_full_disk_makes_encryption_wait_and_ask_for_room(folder, rng, monkeypatch):
+    import errno  # noqa: PLC0415
+
+    made = make_recordings(folder, 1, rng, seconds=(1.0, 2.0))
+    set_up_key(folder)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("firmware.archive.encrypt.encrypt_stream", full)
+    with Store(folder.database) as store:
+        asked = []
+        config = settings()
+        worker = ArchiveService(store, folder.recordings, lambda: config, settle_s=0.0,
+                                folder=folder, on_disk_full=lambda: asked.append(True))
+        assert not worker.run_once()
+        assert asked and "the disk is full" in worker.state().last_problem
+        assert not worker.run_once()  # waits
+        assert store.recording(made[0].recording_id).path == made[0].relative
+    assert not [path for path in folder.recordings.rglob(".*") if path.is_file()]

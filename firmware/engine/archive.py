@@ -100,6 +100,7 @@ class ArchiveService:
         self._unfinished: dict[int, Path] = {}  # compressed; its old file still to remove
         self._paused_until = 0.0  # monotonic
         self._opus_missing_until = 0.0  # monotonic
+        self._disk_full_until = 0.0  # monotonic: encryption waits for room, not for libopusenc
         self._encrypt_failed: dict[int, float] = {}  # recording id -> when it failed
 
     def start(self) -> None:
@@ -119,6 +120,7 @@ class ArchiveService:
     def wake(self) -> None:
         """Look at the queue now (the settings changed)."""
         self._paused_until = 0.0
+        self._disk_full_until = 0.0
         self._wake.set()
 
     def state(self) -> ArchiveState:
@@ -180,6 +182,7 @@ class ArchiveService:
                              now=now, cancelled=self._stopping.is_set)
         except DiskFullError as error:
             self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
+            self._disk_full_until = self._paused_until
             log.warning("archive: %s; retention is asked for room, and compression waits "
                         "%.0f s", error, DISK_FULL_WAIT_S)
             self._problem(str(error))
@@ -236,7 +239,7 @@ class ArchiveService:
 
     def _encrypt_next(self, public: PublicKey, tiers: Tiers | None, now: float) -> bool:
         """The oldest recording waiting to be encrypted, if any; True if one was taken."""
-        if time.monotonic() < self._paused_until:
+        if time.monotonic() < self._disk_full_until:
             return False
         compress_first = (tiers is not None and tiers.compress
                           and time.monotonic() >= self._opus_missing_until)
@@ -251,6 +254,7 @@ class ArchiveService:
                                              cancelled=self._stopping.is_set)
         except DiskFullError as error:
             self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
+            self._disk_full_until = self._paused_until
             log.warning("archive: %s; retention is asked for room, and encryption waits "
                         "%.0f s", error, DISK_FULL_WAIT_S)
             self._problem(str(error))
