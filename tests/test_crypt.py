@@ -673,3 +673,20 @@ def test_a_full_disk_makes_encryption_wait_and_ask_for_room(folder, rng, monkeyp
         assert not worker.run_once()  # waits
         assert store.recording(made[0].recording_id).path == made[0].relative
     assert not [path for path in folder.recordings.rglob(".*") if path.is_file()]
+
+
+def test_any_byte_changed_anywhere_is_an_error_never_other_audio(tmp_path, key, rng):
+    data = rng.bytes(int(rng.integers(2 * 4096, 4 * 4096)))
+    sealed = encrypted(data, key, chunk=4096)
+    path = tmp_path / "x.ewav"
+    for _ in range(80):
+        changed = bytearray(sealed)
+        at = int(rng.integers(0, len(sealed)))
+        changed[at] ^= int(rng.integers(1, 256))
+        path.write_bytes(bytes(changed))
+        with pytest.raises(CryptError), DecryptingReader(path, key) as reader:
+            reader.read()
+        cut = int(rng.integers(0, len(sealed)))
+        path.write_bytes(sealed[:cut])
+        with pytest.raises(CryptError), DecryptingReader(path, key) as reader:
+            reader.read()
