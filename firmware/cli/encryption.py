@@ -83,7 +83,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def setup(args: argparse.Namespace) -> int:
-    from firmware.cli.maintenance import _tell_the_engine  # noqa: PLC0415 - one helper
+    from firmware.cli.maintenance import _tell_the_engine  # noqa: PLC0415 - at use
 
     folder = _folder(args)
     passphrase = None
