@@ -30,6 +30,7 @@ from pathlib import Path
 
 from firmware.archive import crypt
 from firmware.archive.crypt import CryptError, RecordingsKey
+from firmware.cli.maintenance import _tell_the_engine
 from firmware.config import ConfigStore, Encryption
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
@@ -83,8 +84,6 @@ def status(args: argparse.Namespace) -> int:
 
 
 def setup(args: argparse.Namespace) -> int:
-    from firmware.cli.maintenance import _tell_the_engine  # noqa: PLC0415 - at use
-
     folder = _folder(args)
     passphrase = None
     if not args.no_passphrase:
