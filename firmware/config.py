@@ -323,6 +323,24 @@ def _distinct_codes(codes: ManualCodes) -> str | None:
 
 
 @dataclass(frozen=True)
+class Encryption:
+    """Recordings encrypted at rest (``firmware.archive.crypt``), off by default.
+
+    With ``enabled``, the archive thread encrypts each finished recording's stored
+    file to the box's public recordings key (``keys/recordings-public.pem``) as soon
+    as the call has ended (after its compression when that is on). Playing and
+    exporting need the private key, unlocked after each start by the passphrase or
+    by the key file at ``key_file`` (an absolute path, e.g. on a USB stick; empty:
+    none). Turning it on needs the key made first (``linerec encryption setup`` or
+    *Settings → Encryption*).
+    """
+
+    enabled: bool = False
+    key_file: str = setting("", check=lambda value: None if not value or value.startswith("/")
+                            else "must be an absolute path, or empty")
+
+
+@dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     no_record: list[str] = setting([], check=_phone_numbers)
@@ -330,6 +348,7 @@ class Device:
     retention: Retention = setting(Retention(), check=_keeps_room_free)
     backup: Backup = setting(Backup(), check=_check_backup)
     archive: Archive = setting(Archive(), check=_archive_tier_smaller)
+    encryption: Encryption = setting(Encryption())
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ Layout (``<data>`` is ``--data``; ``./data`` by default)::
     keys/               the box's own keys: chain-key.pem, the private Ed25519 key that
                         signs the hash chain (0600, folder 0700), chain-public.pem
                         beside it, retired/<fingerprint>.pem the public keys it replaced
-                        (firmware.store.signing)
+                        (firmware.store.signing); recordings-public.pem, the public key
+                        recordings are encrypted to, and recordings-key.sealed, its private
+                        key wrapped by the passphrase (firmware.archive.crypt)
     backups/            copies kept to go back to (firmware.store.backups):
       config/           the configuration as saved, config-<YYYYMMDD-HHMMSS>.json (the last 20)
       db/               database snapshots, linerec-<YYYYMMDD-HHMMSS>.db (the last few)
@@ -110,6 +112,16 @@ class DataFolder:
     @property
     def chain_public_key(self) -> Path:
         return self.keys / "chain-public.pem"
+
+    @property
+    def recordings_public_key(self) -> Path:
+        """The X25519 public key recordings are encrypted to (device.encryption)."""
+        return self.keys / "recordings-public.pem"
+
+    @property
+    def recordings_sealed_key(self) -> Path:
+        """Its private key, wrapped by the passphrase; never backed up."""
+        return self.keys / "recordings-key.sealed"
 
     @property
     def retired_keys(self) -> Path:

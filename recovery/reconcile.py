@@ -48,6 +48,7 @@ from firmware.store.recordings import (
 from firmware.store.stored_files import (
     StoredFacts,
     StoredFileError,
+    is_encrypted,
     ogg_opus_info,
     record_stored,
     sidecar_from_row,
@@ -419,11 +420,19 @@ def _index_stored(
     at it again, or a row added from its sidecar; None (reported damaged) when it is not
     whole or its sidecar does not describe it."""
     store, report = work.store, work.report
-    try:
-        ogg_opus_info(path)
-    except StoredFileError as error:
-        report.damaged.append(str(error))
-        return None
+    if is_encrypted(path):
+        # No key here: whole when its SHA-256 is the sidecar's.
+        if named is None or not named.encrypted or file_sha256(path) != named.sha256:
+            report.damaged.append(
+                f"{path}: an encrypted recording the index lacks, without a sidecar whose "
+                "SHA-256 it has; left as it is")
+            return None
+    else:
+        try:
+            ogg_opus_info(path)
+        except StoredFileError as error:
+            report.damaged.append(str(error))
+            return None
     if (facts is None or named is None or named.file != path.name
             or facts.encoding not in ENCODINGS or facts.samples is None):
         report.damaged.append(

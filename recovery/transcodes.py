@@ -16,6 +16,10 @@ removed. A kill between two steps leaves:
   new one, whole and with its SHA-256: the index is pointed at it (and the
   hash chain told), then the old file is removed.
 
+An encryption at rest (``firmware.archive.encrypt``: ``X.wav`` to ``X.ewav``,
+``X.opus`` to ``X.eopus``) takes the same steps and is finished or undone the
+same way, by the files' hashes alone: recovery needs no key.
+
 A file is only ever removed when the one kept is whole: the index's file
 with the SHA-256 the index holds for it, or the sidecar's with the sidecar's.
 Anything else is left as it is for the reconcile pass to report. Standard
@@ -169,7 +173,8 @@ def _index_follows(store: Store, row: RecordingRecord, relative: str, named: Sto
     try:
         with store.transaction() as connection:
             chain.append_stored(store, row.id, named.sha256, named.format, named.bytes,
-                                path=relative, at=named.at, within=connection)
+                                path=relative, at=named.at, within=connection,
+                                extra=named.chain_facts())
             record_stored(connection, row.id, relative, named)
     except (sqlite3.Error, chain.ChainError) as error:
         log.warning("recording %d: its index cannot follow its sidecar to %s: %s", row.id,

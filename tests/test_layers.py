@@ -42,7 +42,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # and the foundation).
 FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
-    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country", "backup"),
+    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country", "backup",
+            "archive"),  # archive: the recordings key (linerec encryption, verify --key-file)
     "health": ("link", "backup"),
     "engine": ("link", "callerid", "country", "backup", "archive"),
     "backup": ("country",),

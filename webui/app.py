@@ -28,6 +28,7 @@ from webui.pages import (
     customer_sheets,
     customers,
     device_settings,
+    encryption,
     health,
     legal_hold,
     listen,
@@ -139,6 +140,14 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/backup/targets/<name>/run", backup_settings.target_run, need("admin")),
     Route("POST", "/admin/backup/targets/<name>/delete", backup_settings.target_delete,
           need("admin")),
+    # encryption at rest: the recordings key, set up, unlocked, locked
+    Route("GET", "/admin/encryption", encryption.encryption_page, need("admin")),
+    Route("POST", "/admin/encryption/setup", encryption.setup_submit, need("admin")),
+    Route("POST", "/admin/encryption/unlock", encryption.unlock_submit, need("admin")),
+    Route("POST", "/admin/encryption/lock", encryption.lock_submit, need("admin")),
+    Route("POST", "/admin/encryption/key-file", encryption.key_file_submit, need("admin")),
+    Route("POST", "/admin/encryption/passphrase", encryption.passphrase_submit, need("admin")),
+    Route("POST", "/admin/encryption/settings", encryption.settings_submit, need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),

@@ -18,6 +18,7 @@ from firmware.store.db import Store
 from firmware.store.pop_rules import PopRulesStore
 from webui.auth import Sessions, SignInLimiter
 from webui.engine_link import EngineLink, RightsChanged
+from webui.keyring import Keyring
 from webui.storage import StorageWatch
 from webui.streams import (
     EVENT_STREAMS,
@@ -37,6 +38,8 @@ class WebDeps:
     secure_cookies: bool = True  # False only for plain HTTP on loopback (development)
     clock: Callable[[], float] = time.time
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    # Passphrase tries to unlock the recordings key: as sign-in's, per user and per address.
+    unlock_limiter: SignInLimiter = field(default_factory=SignInLimiter)
 
     def __post_init__(self) -> None:
         self.rights = RightsWatch()
@@ -49,6 +52,7 @@ class WebDeps:
         self.sessions = Sessions(self.accounts, self.clock)
         self.storage = StorageWatch(self.folder)
         self.config_store = ConfigStore(self.folder.root)
+        self.keyring = Keyring(self.folder)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
 
@@ -68,6 +72,25 @@ class WebDeps:
                 stamp = self.config_store.path.stat().st_mtime_ns
                 self._config_cache = (stamp, config)
             return self._config_cache[1]
+
+    def recordings_key(self):
+        """The unlocked recordings key (``webui.keyring``), or None while it is locked;
+        the configured key file is tried when it is."""
+        try:
+            key_file = self.config().device.encryption.key_file
+        except Exception:  # a broken configuration: no key file to look for
+            key_file = ""
+        return self.keyring.key(key_file)
+
+    def encryption_state(self) -> str:
+        """``off``, ``not_set_up``, ``locked`` or ``unlocked`` (``webui.keyring``)."""
+        try:
+            encryption = self.config().device.encryption
+        except Exception:
+            return self.keyring.state(False)
+        if self.keyring.state(encryption.enabled) == "locked":
+            self.keyring.key(encryption.key_file)
+        return self.keyring.state(encryption.enabled)
 
     def country(self) -> str:
         return self.config().device.country

@@ -16,6 +16,10 @@ written plays as far as it has got.
 compressed to Ogg Opus after the call, which browsers play themselves
 (Chromium, Firefox and Safari all play Ogg Opus in an audio element), so the
 box sends the small file instead of decoding it.
+
+Both take the unlocked recordings key for a file encrypted at rest
+(``firmware.archive.crypt``): the byte ranges asked for are then ranges of
+the plaintext, and only the chunks they cover are read and decrypted.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from dsp_ext import g711
+from firmware.archive.crypt import DecryptingReader, RecordingsKey
 from firmware.errors import LinerecError
 from firmware.store.wavformat import (
     SAMPLE_RATE,
@@ -87,6 +92,28 @@ def open_recording(path: Path):
     return os.fdopen(descriptor, "rb")
 
 
+def open_stored(path: Path, key: RecordingsKey | None = None):
+    """The stored file, or with ``key`` its plaintext (``DecryptingReader``); CryptError
+    (``firmware.archive.crypt``) for an encrypted file that cannot be opened."""
+    if key is None:
+        return open_recording(path)
+    try:
+        reader = DecryptingReader(path, key)
+    except OSError as error:
+        raise PlaybackError(f"cannot open {path.name}: {error.strerror or error}") from error
+    try:
+        reader.chunk(reader.chunks - 1)  # a file cut at a chunk's end is said now, not later
+    except BaseException:
+        reader.close()
+        raise
+    return reader
+
+
+def _size_of(stream) -> int:
+    size = getattr(stream, "size", None)
+    return size if size is not None else os.fstat(stream.fileno()).st_size
+
+
 @dataclass(frozen=True)
 class PcmView:
     """A stored recording seen as a PCM16 WAV file of ``size`` bytes."""
@@ -95,6 +122,7 @@ class PcmView:
     encoding: str  # as stored: pcm16, alaw or ulaw
     data_offset: int  # where the stored audio starts
     samples: int  # whole samples available now
+    key: RecordingsKey | None = None  # the file is encrypted at rest
 
     @property
     def size(self) -> int:
@@ -114,7 +142,7 @@ class PcmView:
         if start >= end:
             return
         stored_width = bytes_per_sample(self.encoding)
-        with open_recording(self.path) as stream:
+        with open_stored(self.path, self.key) as stream:
             position = start
             while position < end:
                 first = position // 2
@@ -147,16 +175,17 @@ class StoredAudio:
     samples: int
 
 
-def stored_audio(path: Path, still_recording: bool) -> StoredAudio:
+def stored_audio(path: Path, still_recording: bool, key: RecordingsKey | None = None
+                 ) -> StoredAudio:
     """Read a stored recording's header: its encoding and the whole samples it holds.
 
     A finished file holds what its header says (at most what is on disk); one
     still being written holds everything on disk so far (its header lags by
     up to a second).
     """
-    with open_recording(path) as stream:
+    with open_stored(path, key) as stream:
         head = stream.read(HEAD_BYTES)
-        size = os.fstat(stream.fileno()).st_size
+        size = _size_of(stream)
     chunks = walk_chunks(head)
     if chunks is None or chunks.fmt is None or chunks.data_offset is None:
         raise PlaybackError(f"{path.name} is not a WAV recording")
@@ -172,9 +201,10 @@ def stored_audio(path: Path, still_recording: bool) -> StoredAudio:
     return StoredAudio(encoding, chunks.data_offset, audio_bytes // bytes_per_sample(encoding))
 
 
-def pcm_view(path: Path, still_recording: bool = False) -> PcmView:
-    audio = stored_audio(path, still_recording)
-    return PcmView(path, audio.encoding, audio.data_offset, audio.samples)
+def pcm_view(path: Path, still_recording: bool = False, key: RecordingsKey | None = None
+             ) -> PcmView:
+    audio = stored_audio(path, still_recording, key)
+    return PcmView(path, audio.encoding, audio.data_offset, audio.samples, key)
 
 
 @dataclass(frozen=True)
@@ -183,11 +213,12 @@ class FileView:
 
     path: Path
     size: int
+    key: RecordingsKey | None = None  # the file is encrypted at rest: its plaintext
 
     def chunks(self, start: int = 0, end: int | None = None,
                block: int = 256 * 1024) -> Iterator[bytes]:
         end = self.size if end is None else min(end, self.size)
-        with open_recording(self.path) as stream:
+        with open_stored(self.path, self.key) as stream:
             stream.seek(start)
             left = end - start
             while left > 0 and (data := stream.read(min(block, left))):
@@ -195,13 +226,14 @@ class FileView:
                 yield data
 
 
-def file_view(path: Path) -> FileView:
-    with open_recording(path) as stream:
-        return FileView(path, os.fstat(stream.fileno()).st_size)
+def file_view(path: Path, key: RecordingsKey | None = None) -> FileView:
+    with open_stored(path, key) as stream:
+        return FileView(path, _size_of(stream), key)
 
 
-def original_chunks(path: Path, block: int = 256 * 1024) -> Iterator[bytes]:
-    """The stored file as it is, a block at a time (for downloads)."""
-    with open_recording(path) as stream:
+def original_chunks(path: Path, block: int = 256 * 1024, key: RecordingsKey | None = None
+                    ) -> Iterator[bytes]:
+    """The stored file as it is (with ``key``: its plaintext), a block at a time."""
+    with open_stored(path, key) as stream:
         while data := stream.read(block):
             yield data

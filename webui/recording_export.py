@@ -48,13 +48,15 @@ from typing import BinaryIO
 
 from audio_format import SAMPLE_RATE
 from firmware.archive.audio import AudioFileError
+from firmware.archive.crypt import CryptError, decrypt_sha256
 from firmware.archive.formats import FORMATS, ExportFormat, convert
 from firmware.datafolder import DataFolder
 from firmware.store.call_search import RecordingRow
 from firmware.store.recordings import file_sha256
+from firmware.store.stored_files import PLAIN_SUFFIXES
 from webui.call_csv import safe_cell
 from webui.i18n import Translator
-from webui.playback import PlaybackError, open_recording, recording_file
+from webui.playback import PlaybackError, open_stored, recording_file
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +151,10 @@ def _local(t: Translator, at: float | None) -> str:
 def _stored_format(row: RecordingRow) -> str:
     recording = row.recording
     if recording.stored_format == "opus":
-        return f"ogg-opus ({recording.stored_tier} tier, {recording.stored_bitrate_kbps:g} kbit/s)"
-    return f"wav-{recording.encoding}"
+        shown = f"ogg-opus ({recording.stored_tier} tier, {recording.stored_bitrate_kbps:g} kbit/s)"
+    else:
+        shown = f"wav-{recording.encoding}"
+    return f"{shown}, decrypted" if recording.stored_encrypted else shown
 
 
 def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int,
@@ -160,7 +164,15 @@ def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int,
     recording, call = row.recording, row.call
     expected = recording.file_sha256 or ""
     stored_now = sha256 if export is None else stored_sha256
+    encrypted = {}
+    if recording.stored_encrypted:
+        # Decrypted into the export: the plaintext's SHA-256 is what the index and the
+        # chain's entry of the encrypted file name; the file on the box stays encrypted.
+        expected = recording.stored_plain_sha256 or ""
+        encrypted = {"encrypted_sha256": recording.stored_sha256 or "",
+                     "encrypted_key": recording.stored_encrypted}
     return {
+        **encrypted,
         "file": name,
         "sha256": sha256,
         "bytes": size,
@@ -191,17 +203,18 @@ def _entry(t: Translator, row: RecordingRow, name: str, sha256: str, size: int,
 
 def _add_converted(
     archive: zipfile.ZipFile, path: Path, name: str, row: RecordingRow, export: ExportFormat,
-    *, scratch: Path | None,
+    *, scratch: Path | None, key=None,
 ) -> tuple[str, int, str]:
     """One recording converted to ``export`` (in a temporary file), then copied into the
-    archive; the SHA-256 and size of what was copied, and the stored file's SHA-256."""
-    stored_sha256 = file_sha256(path)
+    archive; the SHA-256 and size of what was copied, and the stored file's SHA-256 (an
+    encrypted one's plaintext's)."""
+    stored_sha256 = file_sha256(path) if key is None else decrypt_sha256(path, key)
     digest = hashlib.sha256()
     size = 0
     info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     info.compress_type = zipfile.ZIP_STORED
     with tempfile.TemporaryFile(dir=scratch) as converted:
-        convert(path, row.recording.samples, export, converted)
+        convert(path, row.recording.samples, export, converted, key=key)
         converted.seek(0)
         with archive.open(info, "w", force_zip64=True) as target:
             while block := converted.read(BLOCK):
@@ -211,13 +224,14 @@ def _add_converted(
     return digest.hexdigest(), size, stored_sha256
 
 
-def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
-    """Copy one recording into the archive, hashing what was copied."""
+def _add_file(archive: zipfile.ZipFile, path: Path, name: str, key=None) -> tuple[str, int]:
+    """Copy one recording into the archive (decrypted with ``key``), hashing what was
+    copied."""
     digest = hashlib.sha256()
     size = 0
     info = zipfile.ZipInfo.from_file(path, name)
     info.compress_type = zipfile.ZIP_STORED  # audio does not shrink; storing keeps it fast
-    with open_recording(path) as source, archive.open(info, "w", force_zip64=True) as target:
+    with open_stored(path, key) as source, archive.open(info, "w", force_zip64=True) as target:
         while block := source.read(BLOCK):
             digest.update(block)
             target.write(block)
@@ -250,12 +264,15 @@ def write_export(
     proof: dict[str, bytes] | None = None,
     export_format: str = "stored",
     scratch: Path | None = None,
+    key=None,
 ) -> ExportSummary:
     """Write the zip of the recordings in ``batches`` to ``target``; ``about`` heads the
     manifest (who exported, when, which search); ``deleted``: the search's recordings
     that retention deleted, listed in the manifest; ``proof``: more files by name (the
     chain's, ``firmware.store.chain_proof.proof_files``); ``export_format``: "stored"
-    or one of ``firmware.archive.formats``, converted in temporary files in ``scratch``."""
+    or one of ``firmware.archive.formats``, converted in temporary files in ``scratch``;
+    ``key``: the unlocked recordings key, which decrypts recordings encrypted at rest
+    into the zip (under their plain names)."""
     export = FORMATS.get(export_format)
     summary = ExportSummary()
     entries = []
@@ -273,15 +290,23 @@ def write_export(
                     summary.skipped.append(row.recording.path)
                     continue
                 name = "recordings/" + path.relative_to(top).as_posix()
+                file_key = key if row.recording.stored_encrypted else None
+                if file_key is not None:
+                    name = name.rsplit(".", 1)[0] + PLAIN_SUFFIXES[path.suffix]
                 if export is None:
-                    sha256, size = _add_file(archive, path, name)
+                    try:
+                        sha256, size = _add_file(archive, path, name, file_key)
+                    except (CryptError, PlaybackError) as error:
+                        log.error("export: %s not added: %s", path, error)
+                        summary.skipped.append(row.recording.path)
+                        continue
                     entries.append(_entry(t, row, name, sha256, size))
                 else:
                     name = name.rsplit(".", 1)[0] + export.suffix
                     try:
                         sha256, size, stored = _add_converted(archive, path, name, row, export,
-                                                              scratch=scratch)
-                    except (AudioFileError, RuntimeError) as error:
+                                                              scratch=scratch, key=file_key)
+                    except (AudioFileError, CryptError, RuntimeError) as error:
                         log.error("export: %s not converted to %s: %s", path, export.key, error)
                         summary.skipped.append(row.recording.path)
                         continue
@@ -364,6 +389,7 @@ def build_and_stream(
     deleted: Iterable[RecordingRow] = (),
     proof: dict[str, bytes] | None = None,
     export_format: str = "stored",
+    key=None,
 ) -> tuple[ExportSummary, int, Iterator[bytes]]:
     """Write the zip to a temporary file, then hand back its size and its bytes to stream.
 
@@ -376,7 +402,7 @@ def build_and_stream(
         try:
             summary = write_export(temporary, batches, folder.recordings, t, about,
                                    deleted=deleted, proof=proof, export_format=export_format,
-                                   scratch=exports)
+                                   scratch=exports, key=key)
             size = temporary.tell()
             temporary.seek(0)
         except BaseException:

@@ -66,16 +66,17 @@ def pcm_wav_size(samples: int) -> int:
     return len(wav_header("pcm16", samples)) + 2 * samples
 
 
-def pcm_wav_chunks(path: Path, samples: int):
+def pcm_wav_chunks(path: Path, samples: int, key=None):
     """The recording at ``path`` as a 16-bit PCM WAV file, header first, a second at a time:
     exactly ``pcm_wav_size(samples)`` bytes, with no temporary file."""
     yield wav_header("pcm16", samples)
-    for block in pcm_blocks(path, samples=samples):
+    for block in pcm_blocks(path, samples=samples, key=key):
         yield block.astype("<i2").tobytes()
 
 
-def convert(path: Path, samples: int, export: ExportFormat, target: BinaryIO) -> None:
-    """Write the recording at ``path`` (``samples`` long) to ``target`` in ``export``."""
+def convert(path: Path, samples: int, export: ExportFormat, target: BinaryIO, key=None) -> None:
+    """Write the recording at ``path`` (``samples`` long) to ``target`` in ``export``
+    (``key``: the unlocked recordings key, for a file encrypted at rest)."""
     import soundfile  # noqa: PLC0415 - libsndfile only where a recording is converted
 
     # VOX packs two samples a byte: libsndfile takes only even counts of them at a time.
@@ -83,7 +84,7 @@ def convert(path: Path, samples: int, export: ExportFormat, target: BinaryIO) ->
     pending = np.zeros(0, dtype=np.int16)
     with soundfile.SoundFile(target, "w", samplerate=SAMPLE_RATE, channels=1,
                              format=export.container, subtype=export.subtype) as output:
-        for block in pcm_blocks(path, samples=samples):
+        for block in pcm_blocks(path, samples=samples, key=key):
             data = np.concatenate([pending, block]) if pending.size else block
             whole = data.size - data.size % 2 if pairs else data.size
             output.write(data[:whole])

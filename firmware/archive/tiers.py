@@ -13,9 +13,9 @@
 Both use VBR, DTX and narrowband at the configured complexity
 (``firmware.archive.opus``). Recordings under legal hold are left as they
 were recorded: a hold keeps the evidence, and the original WAV is the
-evidence. A recording still being written, missing, or deleted is never in
-the queue. The queue is oldest first and is read through the partial index
-``recordings_to_archive``.
+evidence. A recording still being written, missing, deleted, or encrypted
+at rest (``firmware.archive.encrypt``) is never in the queue. The queue is
+oldest first and is read through the partial index ``recordings_to_archive``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ class Tiers:
         return self.standard if tier == "standard" else self.archive
 
     def tier_for(self, row: RecordingRecord, now: float) -> str | None:
-        """The tier ``row`` should be moved to now, or None (it stays as it is)."""
+        """The tier ``row`` should be moved to now, or None (it stays as it is). An
+        encrypted recording stays as it is: the engine never holds the key to read it."""
+        if row.stored_encrypted:
+            return None
         if self.archive_after_days and row.stored_tier != "archive" and (
             row.started_at < now - self.archive_after_days * DAY_S
         ):
@@ -76,6 +79,7 @@ class Tiers:
             params.append(now - self.archive_after_days * DAY_S)
         where = (
             "r.state IN ('complete', 'repaired') AND r.stored_tier IS NOT 'archive' "
+            "AND r.stored_encrypted IS NULL "
             "AND coalesce(r.ended_at, r.started_at) <= ? "
             f"AND ({' OR '.join(wanted) or '0'}) AND NOT {held_sql()}"
         )

@@ -95,7 +95,7 @@ SNAPSHOT_PREFIX = "backups/db/"
 PARTIAL = ".partial"  # a document of the backup on its way, before it takes its name
 EXTRA_COPY_FLAGS: tuple[str, ...] = ()  # e.g. ("--bwlimit", "1M"), for a trial run
 FINISHED = ("complete", "repaired")
-AUDIO_SUFFIXES = (".wav", ".opus")
+AUDIO_SUFFIXES = (".wav", ".opus", ".oga", ".ewav", ".eopus", ".eoga")
 _READ_SIZE = 1 << 20
 
 

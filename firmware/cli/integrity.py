@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from firmware.cli import encryption as cli_encryption
 from firmware.cli.status import local_offset
 from firmware.datafolder import DataFolder, EngineLock
 from firmware.errors import LinerecError
@@ -83,16 +84,26 @@ def _clock(offset: int):
 def verify(args: argparse.Namespace) -> int:
     folder, store, offset = _open(args)
     when = _clock(offset)
+    # Encrypted recordings: their stored file and the chain need no key; with it (a key
+    # file, or the passphrase asked for) their plaintext is checked too.
+    key = None
+    if args.key_file is not None or args.passphrase:
+        key = cli_encryption.unlocked_key(folder, args.key_file)
     with store:
         report = integrity.verify(folder, store, args.recordings or None, when=when)
-    if report.unknown:
-        raise LinerecError(
-            f"no recording {', '.join(str(n) for n in report.unknown)} in the index of "
-            f"{folder.database}"
-        )
+        if report.unknown:
+            raise LinerecError(
+                f"no recording {', '.join(str(n) for n in report.unknown)} in the index of "
+                f"{folder.database}"
+            )
+        plain_lines, plain_problems = (
+            cli_encryption.plaintext_lines(folder, store, key, args.recordings or None)
+            if key is not None else ([], 0))
     for line in report_lines(folder, report, when, every=bool(args.recordings)):
         print(line)
-    return EXIT_INTACT if report.intact else EXIT_PROBLEMS
+    for line in plain_lines:
+        print(line)
+    return EXIT_INTACT if report.intact and not plain_problems else EXIT_PROBLEMS
 
 
 def report_lines(folder: DataFolder, report: integrity.IntegrityReport, when, *,
@@ -208,6 +219,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     _data_argument(check)
     check.add_argument("recordings", nargs="*", type=_recording_id, metavar="RECORDING-ID",
                        help="the recordings to check (every one, if none is named)")
+    check.add_argument("--key-file", type=Path, metavar="PATH",
+                       help="the recordings key file: also check each encrypted recording's "
+                            "plaintext against the index")
+    check.add_argument("--passphrase", action="store_true",
+                       help="the same, the key unlocked by the passphrase (asked for)")
     check.set_defaults(handler=verify)
 
     shown = commands.add_parser(

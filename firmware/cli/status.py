@@ -125,9 +125,24 @@ def _storage_lines(report: HealthReport) -> list[str]:
         f"configuration {_when(report, report.config_copy_at)}"
     )
     lines += _archive_lines(report)
+    lines += _encryption_lines(report)
     lines += _chain_lines(report)
     lines += _backup_lines(report)
     return lines
+
+
+def _encryption_lines(report: HealthReport) -> list[str]:
+    """Recordings encrypted at rest: on or off, the key, what is still plain."""
+    state = report.encryption
+    if state is None:
+        return []
+    if not state.enabled:
+        return ["encryption  off" + (" (a key is set up: recordings encrypted before stay "
+                                     "encrypted)" if state.key_made else "")]
+    if not state.key_made:
+        return ["encryption  on, but no recordings key: run linerec encryption setup"]
+    return [f"encryption  on: {state.plain} finished recording(s) still plain; playing and "
+            "exporting need the key unlocked (the web's Settings > Encryption)"]
 
 
 def _archive_lines(report: HealthReport) -> list[str]:

@@ -15,6 +15,16 @@ Nothing it meets stops it. A recording that cannot be read or written
 could not be written or removed yet is finished at its next round. Its
 state (how many wait, how many were done, the last problem) goes to the
 ``status`` command.
+
+With ``device.encryption`` on it also encrypts each finished recording's
+stored file to the box's public recordings key (``firmware.archive.encrypt``),
+first of all its work and without the settle time: the plaintext stays on the
+disk only while the call is recorded and until its next round (at most
+``CHECK_INTERVAL_S`` after the recording ends). Compression then runs without
+its settle time too, and a recording it will take waits for it (one round);
+a recording whose compression failed, or every recording while libopusenc
+is missing, is encrypted as it is. The engine needs no secret for this:
+recording and encrypting never wait for the key to be unlocked.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import replace as _replace
 from pathlib import Path
 
+from firmware.archive import encrypt
+from firmware.archive.crypt import CryptError, PublicKey, box_public_key
 from firmware.archive.opus import OpusUnavailableError
 from firmware.archive.tiers import SETTLE_S, Tiers
 from firmware.archive.transcode import (
@@ -38,6 +50,7 @@ from firmware.archive.transcode import (
     transcode,
 )
 from firmware.config import Config
+from firmware.datafolder import DataFolder
 from firmware.link.contract import ArchiveState
 from firmware.store.db import RecordingRecord, Store
 
@@ -64,9 +77,13 @@ class ArchiveService:
         clock: Callable[[], float] = time.time,
         on_disk_full: Callable[[], None] = lambda: None,
         settle_s: float = SETTLE_S,
+        folder: DataFolder | None = None,
     ) -> None:
         self.store = store
         self.recordings = Path(recordings)
+        # Where the box's public recordings key is (the data folder around the recordings).
+        self.folder = folder if folder is not None else DataFolder(self.recordings.parent)
+        self._key_problem: str | None = None
         self.settings = settings  # the engine's configuration as it is now
         self.clock = clock
         self.on_disk_full = on_disk_full
@@ -82,6 +99,9 @@ class ArchiveService:
         self._failed: dict[int, float] = {}  # recording id -> when it failed
         self._unfinished: dict[int, Path] = {}  # compressed; its old file still to remove
         self._paused_until = 0.0  # monotonic
+        self._opus_missing_until = 0.0  # monotonic
+        self._disk_full_until = 0.0  # monotonic: encryption waits for room, not for libopusenc
+        self._encrypt_failed: dict[int, float] = {}  # recording id -> when it failed
 
     def start(self) -> None:
         self._stopping.clear()
@@ -100,6 +120,7 @@ class ArchiveService:
     def wake(self) -> None:
         """Look at the queue now (the settings changed)."""
         self._paused_until = 0.0
+        self._disk_full_until = 0.0
         self._wake.set()
 
     def state(self) -> ArchiveState:
@@ -132,16 +153,22 @@ class ArchiveService:
         tiers = self._tiers()
         now = self.clock()
         self._finish_unfinished()
+        retry_after = now - RETRY_FAILED_S
+        self._failed = {rid: at for rid, at in self._failed.items() if at > retry_after}
+        self._encrypt_failed = {rid: at for rid, at in self._encrypt_failed.items()
+                                if at > retry_after}
+        public = self._public_key()
+        if public is not None and self._encrypt_next(public, tiers, now):
+            return True
         if tiers is None or not tiers.enabled:
             self._set(enabled=False, checked_at=now, waiting=0)
             return False
-        retry_after = now - RETRY_FAILED_S
-        self._failed = {rid: at for rid, at in self._failed.items() if at > retry_after}
-        waiting = tiers.waiting(self.store, now, self.settle_s)
+        settle_s = 0.0 if public is not None else self.settle_s
+        waiting = tiers.waiting(self.store, now, settle_s)
         self._set(enabled=True, checked_at=now, waiting=waiting, failed=len(self._failed))
         if time.monotonic() < self._paused_until or not waiting:
             return False
-        rows = tiers.next_waiting(self.store, now, self.settle_s,
+        rows = tiers.next_waiting(self.store, now, settle_s,
                                   skip=frozenset(self._failed), limit=1)
         tier = tiers.tier_for(rows[0], now) if rows else None
         if tier is None:
@@ -155,6 +182,7 @@ class ArchiveService:
                              now=now, cancelled=self._stopping.is_set)
         except DiskFullError as error:
             self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
+            self._disk_full_until = self._paused_until
             log.warning("archive: %s; retention is asked for room, and compression waits "
                         "%.0f s", error, DISK_FULL_WAIT_S)
             self._problem(str(error))
@@ -165,6 +193,7 @@ class ArchiveService:
             return True
         except OpusUnavailableError as error:
             self._paused_until = time.monotonic() + UNAVAILABLE_WAIT_S
+            self._opus_missing_until = self._paused_until
             log.error("archive: %s", error)
             self._problem(str(error))
             return False
@@ -187,11 +216,70 @@ class ArchiveService:
             )
         return True
 
+    def _public_key(self) -> PublicKey | None:
+        """The box's public recordings key when encryption is on, else None; a key that is
+        missing or unreadable is said once and kept as the last problem."""
+        config = self.settings()
+        if config is None or not config.device.encryption.enabled:
+            self._key_problem = None
+            return None
+        try:
+            public = box_public_key(self.folder)
+            problem = None if public is not None else (
+                f"encryption is on, but the box has no recordings key "
+                f"({self.folder.recordings_public_key}): recordings stay plain until it is "
+                "set up")
+        except CryptError as error:
+            public, problem = None, f"encryption is on, but {error}; recordings stay plain"
+        if problem is not None and problem != self._key_problem:
+            log.error("archive: %s", problem)
+            self._problem(problem)
+        self._key_problem = problem
+        return public
+
+    def _encrypt_next(self, public: PublicKey, tiers: Tiers | None, now: float) -> bool:
+        """The oldest recording waiting to be encrypted, if any; True if one was taken."""
+        if time.monotonic() < self._disk_full_until:
+            return False
+        compress_first = (tiers is not None and tiers.compress
+                          and time.monotonic() >= self._opus_missing_until)
+        rows = encrypt.next_waiting(self.store, now, compress_first=compress_first,
+                                    compress_failed=frozenset(self._failed),
+                                    skip=frozenset(self._encrypt_failed), limit=1)
+        if not rows:
+            return False
+        row = rows[0]
+        try:
+            done = encrypt.encrypt_recording(self.store, self.recordings, row, public, now=now,
+                                             cancelled=self._stopping.is_set)
+        except DiskFullError as error:
+            self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
+            self._disk_full_until = self._paused_until
+            log.warning("archive: %s; retention is asked for room, and encryption waits "
+                        "%.0f s", error, DISK_FULL_WAIT_S)
+            self._problem(str(error))
+            self.on_disk_full()
+            return False
+        except (SupersededError, CancelledError) as error:
+            log.info("archive: %s", error)
+            return True
+        except TranscodeError as error:
+            self._encrypt_failed[row.id] = now
+            log.error("archive: recording %d not encrypted: %s; the others go on, it is "
+                      "tried again in an hour", row.id, error)
+            self._problem(str(error))
+            return True
+        if (self.recordings / done.source).exists():
+            self._unfinished[row.id] = self.recordings / done.source
+        log.info("archive: %s -> %s (encrypted, %d bytes in %.2f s)", done.source, done.path,
+                 done.facts.bytes, done.elapsed_s)
+        return True
+
     def _finish_unfinished(self) -> None:
         """Recordings compressed whose sidecar or old file could not be written or removed."""
         for recording_id, source in list(self._unfinished.items()):
             row = self.store.recording(recording_id)
-            if row is None or row.stored_format == "wav":
+            if row is None or (row.stored_format == "wav" and not row.stored_encrypted):
                 del self._unfinished[recording_id]  # nothing of ours to finish
             elif finish(self.store, self.recordings, row, source):
                 del self._unfinished[recording_id]

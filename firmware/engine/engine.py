@@ -140,7 +140,8 @@ class Engine:
         )
         self.snapshots.start()
         self.archive = ArchiveService(self.store, self.folder.recordings, lambda: self.config,
-                                      clock=self.clock, on_disk_full=self._disk_full)
+                                      clock=self.clock, on_disk_full=self._disk_full,
+                                      folder=self.folder)
         self.archive.start()
         self.chain = ChainService(
             self.store,

@@ -93,6 +93,17 @@ class BackupState:
 
 
 @dataclass(frozen=True)
+class EncryptionState:
+    """Recordings encrypted at rest (``device.encryption``), as the files and the index say
+    (whether a web process holds the key unlocked is the web's to add)."""
+
+    enabled: bool
+    key_made: bool  # keys/recordings-public.pem is there
+    plain: int  # finished recordings still plain on the disk
+    plain_since: float | None  # when the oldest of them ended
+
+
+@dataclass(frozen=True)
 class HealthReport:
     folder: str
     checked_at: float
@@ -112,6 +123,7 @@ class HealthReport:
     chain: ChainState | None = None  # None: no database yet, or it cannot be read
     backups: tuple[BackupState, ...] = ()  # each backup target off the box
     archive: contract.ArchiveState | None = None  # compression after the call, the engine's
+    encryption: EncryptionState | None = None  # None: the configuration cannot be read
 
     @property
     def healthy(self) -> bool:
@@ -170,6 +182,7 @@ def gather(
         chain=chain_state,
         backups=_backups(folder) if usage is not None else (),
         archive=status.archive if status else None,
+        encryption=_encryption(folder) if usage is not None else None,
     )
     problems += _problems(report, folder, now)
     return dataclasses.replace(report, problems=tuple(problems))
@@ -240,6 +253,39 @@ def _mtime(path: Path | None) -> float | None:
         return None
 
 
+PLAIN_LIMIT_S = 900.0  # a finished recording still plain this long after its end: a problem
+
+
+def _encryption(folder: DataFolder) -> EncryptionState | None:
+    try:
+        config = ConfigStore(folder.root).read() or default_config()
+    except ConfigError:
+        return None
+    try:
+        with Store(folder.database) as store:
+            plain, since = store.connection().execute(
+                "SELECT count(*), min(coalesce(ended_at, started_at)) FROM recordings "
+                "WHERE state IN ('complete', 'repaired') AND stored_encrypted IS NULL"
+            ).fetchone()
+    except (sqlite3.Error, StoreError):
+        return None
+    return EncryptionState(config.device.encryption.enabled,
+                           folder.recordings_public_key.exists(), plain, since)
+
+
+def _encryption_problems(state: EncryptionState | None, now: float) -> list[Problem]:
+    if state is None or not state.enabled:
+        return []
+    if not state.key_made:
+        return [Problem("encryption is on, but the box has no recordings key: recordings "
+                        "stay plain until it is set up")]
+    if state.plain and state.plain_since is not None and now - state.plain_since > PLAIN_LIMIT_S:
+        return [Problem("{count} finished recordings are still not encrypted, the oldest "
+                        "ended {ago} ago", {"count": state.plain,
+                                            "ago": _age(now - state.plain_since)})]
+    return []
+
+
 def _problems(report: HealthReport, folder: DataFolder, now: float) -> list[Problem]:
     engine = [] if report.engine_running else [
         Problem("the line engine is not running: no call is logged or recorded")
@@ -253,6 +299,7 @@ def _problems(report: HealthReport, folder: DataFolder, now: float) -> list[Prob
         *_chain_problems(report.chain, now),
         *_backup_problems(report.backups, now),
         *_archive_problems(report.archive, now),
+        *_encryption_problems(report.encryption, now),
         *_machine_problems(report.system),
     ]
 

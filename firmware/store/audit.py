@@ -54,6 +54,11 @@ ACTIONS = (
     "call_notes_changed",  # the note on a call in the call log
     "recording_notes_changed",  # a recording's notes and tags
     "language_changed",  # a user's own language (My account)
+    "encrypted",  # a recording's stored file encrypted at rest (firmware.archive.encrypt)
+    "encryption_set_up",  # the recordings key made, a key file written, the passphrase changed
+    "key_unlocked",  # the recordings key unlocked in the web
+    "key_unlock_failed",  # a wrong passphrase or key file given to unlock it
+    "key_locked",  # the key forgotten by the web again
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -242,6 +242,7 @@ def append_stored(
     path: str | None = None,
     at: float | None = None,
     within: sqlite3.Connection | None = None,
+    extra: dict | None = None,
 ) -> Entry:
     """The recording's stored file changed: now ``stored_format`` (e.g. "opus"),
     ``stored_bytes`` long, with this ``sha256`` (at ``path`` under the recordings
@@ -273,6 +274,7 @@ def append_stored(
             "bytes": stored_bytes,
             "original_sha256": json.loads(original[0])["sha256"],
             "path": path,
+            **(extra or {}),  # e.g. "encrypted": the key and the plaintext's SHA-256
         }
         return append(connection, "stored", facts, at=at, recording_id=recording_id)
 

@@ -77,11 +77,18 @@ class RecordingRecord:
     stored_bytes: int | None = None
     stored_bitrate_kbps: float | None = None
     stored_at: float | None = None  # when it was made
+    # Encrypted at rest (firmware.archive.crypt): the key's fingerprint, and the SHA-256 of
+    # the plaintext (the original WAV's or the Opus file's); stored_sha256 is the encrypted
+    # file's. None while the stored file is plain.
+    stored_encrypted: str | None = None
+    stored_plain_sha256: str | None = None
 
     @property
     def file_sha256(self) -> str | None:
         """The SHA-256 the file at ``path`` must have: the stored file's, or the original's."""
-        return self.stored_sha256 if self.stored_format != "wav" else self.sha256
+        if self.stored_format != "wav" or self.stored_encrypted:
+            return self.stored_sha256
+        return self.sha256
 
 
 CALL_FIELDS = tuple(field.name for field in fields(CallRecord))

@@ -467,9 +467,16 @@ def check_recording(  # noqa: PLR0911 - one return per verdict
         return done("metadata", {"fields": "; ".join(differences), "seq": recorded.seq},
                     **found)
     if latest is not None:
-        return done("intact_stored", {"format": latest.fact.get("format"), "seq": latest.seq,
+        return done("intact_stored", {"format": _stored_form(latest), "seq": latest.seq,
                                       "original": recorded.seq}, **found)
     return done("intact", {"seq": recorded.seq}, **found)
+
+
+def _stored_form(entry: chain.Entry) -> str:
+    """A stored file's format as a report names it: "opus", or "opus (encrypted)" for one
+    encrypted at rest (checked as stored: no key is needed)."""
+    shown = str(entry.fact.get("format"))
+    return f"{shown} (encrypted)" if entry.fact.get("encrypted") else shown
 
 
 def _differences(

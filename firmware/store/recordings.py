@@ -64,8 +64,10 @@ SIDECAR_VERSION = 2
 SYNC_INTERVAL_S = 1.0
 HEADER_READ_BYTES = 4096  # more than any header the box writes, with room for odd chunks
 # A recording's audio file: the recorder's WAV, or the Ogg Opus file of the standard or the
-# long-archive tier that replaces it after the call (firmware.store.stored_files).
-RECORDING_SUFFIXES = (".wav", ".opus", ".oga")
+# long-archive tier that replaces it after the call (firmware.store.stored_files), and each of
+# them encrypted at rest (firmware.archive.crypt): one suffix each, so that a recording's files
+# share one stem and one sidecar.
+RECORDING_SUFFIXES = (".wav", ".opus", ".oga", ".ewav", ".eopus", ".eoga")
 # The recording's own keys in a sidecar; in version 1 every other key was the call's.
 RECORDING_KEYS = ("version", "line", "started_at", "ended_at", "encoding", "samples", "sha256",
                   "state", "stored")

@@ -377,3 +377,15 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # Encryption at rest (branch "crypt", firmware.archive.crypt): a finished recording's
+    # stored file (the WAV or its Ogg Opus file) replaced by its encrypted form.
+    # ``stored_encrypted`` is the fingerprint of the box's recordings key it was encrypted
+    # to, NULL while the file is plain; ``stored_plain_sha256`` the plaintext's SHA-256;
+    # ``stored_sha256`` and ``stored_bytes`` become the encrypted file's.
+    """
+    ALTER TABLE recordings ADD COLUMN stored_encrypted TEXT;
+    ALTER TABLE recordings ADD COLUMN stored_plain_sha256 TEXT;
+    """
+)

@@ -9,6 +9,8 @@ name but for its suffix, so that it keeps its sidecar (``<name>.json``)::
     L1-20260101-101500-7.opus   the standard tier
     L1-20260101-101500-7.oga    the long-archive tier (re-encoded when it grows old)
     .L1-20260101-101500-7.opus.partial   being written: never read, removed at start-up
+    L1-20260101-101500-7.ewav   the original, encrypted at rest (device.encryption)
+    L1-20260101-101500-7.eopus  the standard tier, encrypted (.eoga: the long-archive tier)
 
 The index keeps the original's facts for ever (``sha256``, ``samples``,
 ``encoding``) and the stored file's beside them (``stored_format``,
@@ -19,6 +21,14 @@ names the stored file. The version 2 sidecar holds the same in ``stored``::
     "stored": {"file": "L1-20260101-101500-7.opus", "format": "opus",
                "tier": "standard", "sha256": "...", "bytes": 91234,
                "bitrate_kbps": 10.0, "at": 1767250000.0}
+
+An encrypted stored file (``firmware.archive.crypt``) keeps its audio
+format in ``format`` and adds ``encrypted``: the SHA-256 of the plaintext
+(the original WAV's or the Opus file's) and the fingerprint of the key it
+was encrypted to; ``sha256`` and ``bytes`` are the encrypted file's::
+
+    "stored": {"file": "L1-20260101-101500-7.eopus", "format": "opus", ...,
+               "encrypted": {"key": "3f0c...", "plain_sha256": "..."}}
 
 so that the index can be rebuilt from the files alone, and recovery can
 tell which of two files a kill left beside each other is the recording
@@ -47,12 +57,18 @@ from firmware.store.recordings import (
     write_json_atomically,
 )
 
-WAV_SUFFIX, STANDARD_SUFFIX, ARCHIVE_SUFFIX = RECORDING_SUFFIXES
+WAV_SUFFIX, STANDARD_SUFFIX, ARCHIVE_SUFFIX = RECORDING_SUFFIXES[:3]
 TIER_SUFFIXES = {"standard": STANDARD_SUFFIX, "archive": ARCHIVE_SUFFIX}
+# A stored file's suffix once encrypted at rest, and back.
+ENCRYPTED_SUFFIXES = dict(zip(RECORDING_SUFFIXES[:3], RECORDING_SUFFIXES[3:], strict=True))
+PLAIN_SUFFIXES = {encrypted: plain for plain, encrypted in ENCRYPTED_SUFFIXES.items()}
+# The tier an encrypted stored file is in: "original" for the recorder's WAV (the index's
+# stored_tier stays NULL for it).
+ORIGINAL_TIER = "original"
 PARTIAL_SUFFIX = ".partial"
 TIERS = tuple(TIER_SUFFIXES)
 # What a transcoding leaves when killed: ".<name>.opus.partial" beside the recording.
-PARTIAL_NAME = re.compile(r"^\..+\.(opus|oga)\.partial$")
+PARTIAL_NAME = re.compile(r"^\..+\.(opus|oga|ewav|eopus|eoga)\.partial$")
 OPUS_RATE = 48000  # what an Ogg Opus file's granule positions count in
 TAIL_BYTES = 65536  # more than an Ogg page can be (65 307 bytes)
 
@@ -76,8 +92,19 @@ def is_partial(path: Path) -> bool:
 
 
 def format_of(path: Path | str) -> str:
-    """``wav`` or ``opus`` from a stored file's suffix."""
-    return "wav" if Path(path).suffix == WAV_SUFFIX else "opus"
+    """``wav`` or ``opus`` from a stored file's suffix (the audio inside an encrypted one)."""
+    suffix = Path(path).suffix
+    return "wav" if PLAIN_SUFFIXES.get(suffix, suffix) == WAV_SUFFIX else "opus"
+
+
+def is_encrypted(path: Path | str) -> bool:
+    """Whether a stored file's suffix says it is encrypted at rest."""
+    return Path(path).suffix in PLAIN_SUFFIXES
+
+
+def encrypted_name(path: Path) -> Path:
+    """Where ``path``'s encrypted form goes: beside it, the same stem."""
+    return path.with_suffix(ENCRYPTED_SUFFIXES[path.suffix])
 
 
 @dataclass(frozen=True)
@@ -85,22 +112,44 @@ class StoredFacts:
     """The stored file of a transcoded recording, as the index and the sidecar keep it."""
 
     file: str  # its name (in the recording's folder)
-    format: str  # "opus"
-    tier: str  # "standard" or "archive"
+    format: str  # "opus", or "wav" for an encrypted original
+    tier: str  # "standard" or "archive" ("original": an encrypted WAV)
     sha256: str
     bytes: int
     bitrate_kbps: float
     at: float  # when it was made (Unix time)
+    encrypted_key: str | None = None  # encrypted at rest: the key's fingerprint
+    plain_sha256: str | None = None  # encrypted at rest: the plaintext's SHA-256
+
+    @property
+    def encrypted(self) -> bool:
+        return self.encrypted_key is not None
 
     def document(self) -> dict:
-        return {"file": self.file, "format": self.format, "tier": self.tier,
-                "sha256": self.sha256, "bytes": self.bytes, "bitrate_kbps": self.bitrate_kbps,
-                "at": self.at}
+        document = {"file": self.file, "format": self.format, "tier": self.tier,
+                    "sha256": self.sha256, "bytes": self.bytes,
+                    "bitrate_kbps": self.bitrate_kbps, "at": self.at}
+        if self.encrypted:
+            document["encrypted"] = {"key": self.encrypted_key,
+                                     "plain_sha256": self.plain_sha256}
+        return document
+
+    def chain_facts(self) -> dict | None:
+        """What the hash chain's ``stored`` entry adds for an encrypted file."""
+        if not self.encrypted:
+            return None
+        return {"encrypted": {"key": self.encrypted_key, "plain_sha256": self.plain_sha256}}
 
     @classmethod
     def from_document(cls, document: object) -> StoredFacts | None:
         """The facts of a sidecar's ``stored``, or None if it has none that make sense."""
         if not isinstance(document, dict):
+            return None
+        encrypted = document.get("encrypted")
+        if encrypted is not None and not (
+            isinstance(encrypted, dict) and isinstance(encrypted.get("key"), str)
+            and isinstance(encrypted.get("plain_sha256"), str)
+        ):
             return None
         try:
             facts = cls(
@@ -111,12 +160,16 @@ class StoredFacts:
                 bytes=int(document["bytes"]),
                 bitrate_kbps=float(document.get("bitrate_kbps") or 0.0),
                 at=float(document.get("at") or 0.0),
+                encrypted_key=encrypted["key"] if encrypted else None,
+                plain_sha256=encrypted["plain_sha256"] if encrypted else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
-        if facts.format != "opus" or facts.tier not in TIERS or "/" in facts.file:
-            return None
-        return facts
+        sensible = "/" not in facts.file and is_encrypted(facts.file) == facts.encrypted and (
+            (facts.format == "opus" and facts.tier in TIERS)
+            or (facts.format == "wav" and facts.tier == ORIGINAL_TIER and facts.encrypted)
+        )
+        return facts if sensible else None
 
 
 # The index's columns of the stored file, in StoredFacts' order but for ``file``.
@@ -126,21 +179,25 @@ STORED_COLUMNS = ("stored_format", "stored_tier", "stored_sha256", "stored_bytes
 
 def record_stored(connection, recording_id: int, path: str, facts: StoredFacts) -> None:
     """The index row points at its new stored file (inside the caller's transaction)."""
+    tier = None if facts.tier == ORIGINAL_TIER else facts.tier
     connection.execute(
         "UPDATE recordings SET path = ?, stored_format = ?, stored_tier = ?, stored_sha256 = ?, "
-        "stored_bytes = ?, stored_bitrate_kbps = ?, stored_at = ? WHERE id = ?",
-        (path, facts.format, facts.tier, facts.sha256, facts.bytes, facts.bitrate_kbps,
-         facts.at, recording_id),
+        "stored_bytes = ?, stored_bitrate_kbps = ?, stored_at = ?, stored_encrypted = ?, "
+        "stored_plain_sha256 = ? WHERE id = ?",
+        (path, facts.format, tier, facts.sha256, facts.bytes, facts.bitrate_kbps,
+         facts.at, facts.encrypted_key, facts.plain_sha256, recording_id),
     )
 
 
 def stored_facts_of(row) -> StoredFacts | None:
     """A ``RecordingRecord``'s stored file, or None while it is the original WAV."""
-    if row.stored_format != "opus" or not row.stored_sha256:
+    if not row.stored_sha256 or not (row.stored_format == "opus" or row.stored_encrypted):
         return None
-    return StoredFacts(Path(row.path).name, row.stored_format, row.stored_tier or "standard",
+    tier = row.stored_tier or ("standard" if row.stored_format == "opus" else ORIGINAL_TIER)
+    return StoredFacts(Path(row.path).name, row.stored_format, tier,
                        row.stored_sha256, int(row.stored_bytes or 0),
-                       float(row.stored_bitrate_kbps or 0.0), float(row.stored_at or 0.0))
+                       float(row.stored_bitrate_kbps or 0.0), float(row.stored_at or 0.0),
+                       row.stored_encrypted or None, row.stored_plain_sha256)
 
 
 # ---- the sidecar ---------------------------------------------------------------------------
@@ -239,11 +296,20 @@ def ogg_opus_info(path: Path) -> OggOpusInfo:
     try:
         size = path.stat().st_size
         with path.open("rb") as stream:
-            head = stream.read(_PAGE.size + 255 + 19)
-            stream.seek(max(0, size - TAIL_BYTES))
-            tail = stream.read()
+            return ogg_opus_info_of(stream, size, path)
     except OSError as error:
+        if isinstance(error, StoredFileError):
+            raise
         raise StoredFileError(f"{path}: cannot read: {error.strerror or error}") from error
+
+
+def ogg_opus_info_of(stream, size: int, path: Path | str) -> OggOpusInfo:
+    """``ogg_opus_info`` of an open binary stream of ``size`` bytes (an encrypted file's
+    plaintext, ``firmware.archive.crypt.DecryptingReader``); ``path`` names it."""
+    stream.seek(0)
+    head = stream.read(_PAGE.size + 255 + 19)
+    stream.seek(max(0, size - TAIL_BYTES))
+    tail = stream.read()
     if len(head) < _PAGE.size or head[:4] != b"OggS":
         raise StoredFileError(f"{path}: not an Ogg file")
     segments = head[_PAGE.size - 1]

@@ -67,6 +67,11 @@ ACTION_LABELS = {
     "backup_tested": "Backup target tested",
     "archive_searched": "Archive searched",
     "audit_exported": "Audit log exported",
+    "encrypted": "Encrypted at rest",
+    "encryption_set_up": "Encryption key set up",
+    "key_unlocked": "Recordings key unlocked",
+    "key_unlock_failed": "Recordings key: unlock failed",
+    "key_locked": "Recordings key locked",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -26,4 +26,4 @@ def health_page(ctx: Ctx) -> str:
         status = None
     report = gather(ctx.deps.folder, status, utc_offset_s=ctx.t.utc_offset_s)
     return ctx.render("health.tpl", report=report, size=size_text, grouped=grouped,
-                      page="health")
+                      page="health", key_state=ctx.deps.encryption_state())

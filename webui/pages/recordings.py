@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from firmware.archive.audio import AudioFileError, stored_samples
+from firmware.archive.crypt import CryptError, WrongKeyError, decrypt_sha256
 from firmware.archive.formats import FORMATS, convert, pcm_wav_chunks, pcm_wav_size
 from firmware.store import chain, chain_proof, integrity
 from firmware.store.audit import structured_detail
@@ -45,6 +46,7 @@ from firmware.store.db import StoreError
 from firmware.store.legal_hold import LegalHold
 from firmware.store.recording_notes import RecordingNotes, RecordingNotesError, parse_tags
 from firmware.store.signing import grouped
+from firmware.store.stored_files import PLAIN_SUFFIXES
 from webui import recording_export
 from webui.call_filters import (
     OUTCOME_LABELS,
@@ -100,6 +102,31 @@ def _file(ctx: Ctx, row: RecordingRow) -> Path:
     except PlaybackError:
         ctx.fail(404, "The recording's file is not there.")
     raise AssertionError("not reached")
+
+
+LOCKED = ("Recordings are encrypted; the key is locked: playing and exporting wait for the "
+          "passphrase.")
+OTHER_KEY = "This recording was encrypted to another key than the one unlocked: {detail}"
+UNDECRYPTABLE = ("The recording's encrypted file cannot be decrypted (cut short or changed): "
+                 "{detail}")
+
+
+def recording_key(ctx: Ctx, row: RecordingRow):
+    """The unlocked recordings key for a recording encrypted at rest (None for a plain one);
+    a clear page (423) while the key is locked."""
+    if not row.recording.stored_encrypted:
+        return None
+    key = ctx.deps.recordings_key()
+    if key is None:
+        ctx.fail(423, LOCKED)
+    return key
+
+
+def _undecryptable(ctx: Ctx, row: RecordingRow, error: Exception) -> None:
+    log.error("recording %d cannot be decrypted: %s", row.recording.id, error)
+    if isinstance(error, WrongKeyError):
+        ctx.fail(409, OTHER_KEY, detail=str(error))
+    ctx.fail(500, UNDECRYPTABLE, detail=str(error))
 
 
 def _session_reference(ctx: Ctx) -> str:
@@ -212,14 +239,17 @@ def recording_audio(ctx: Ctx, recording_id: int):
     row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
     recording = row.recording
+    key = recording_key(ctx, row)
     try:
         if recording.stored_format == "opus":
-            view = file_view(path)
+            view = file_view(path, key)
             stored = (recording.stored_sha256 or "")[:16]
             media_type, etag = "audio/ogg", f'"{recording.id}-{stored}"'
         else:
-            view = pcm_view(path, still_recording=recording.state == "recording")
+            view = pcm_view(path, still_recording=recording.state == "recording", key=key)
             media_type, etag = "audio/wav", f'"{recording.id}-{view.samples}"'
+    except CryptError as error:
+        _undecryptable(ctx, row, error)
     except PlaybackError as error:
         log.error("recording %d cannot be played: %s", recording.id, error)
         ctx.fail(500, "The recording's file cannot be read.")
@@ -254,14 +284,26 @@ def _attachment(ctx: Ctx, media_type: str, size: int, name: str) -> None:
 
 def recording_download(ctx: Ctx, recording_id: int):
     """The file exactly as stored (its SHA-256 is the one in the index): the recorder's WAV,
-    or the Ogg Opus file that replaced it after the call."""
+    or the Ogg Opus file that replaced it after the call; one encrypted at rest is
+    decrypted as it is sent (its SHA-256 is then the plaintext's, as the index keeps it)."""
     row = visible_recording(ctx, recording_id)
     path = _file(ctx, row)
-    size = path.stat().st_size
-    ctx.audit("download", f"recording {row.recording.id}", row.recording.file_sha256 or "")
-    media_type = "audio/ogg" if row.recording.stored_format == "opus" else "audio/wav"
-    _attachment(ctx, media_type, size, download_name(row))
-    return original_chunks(path)
+    recording = row.recording
+    key = recording_key(ctx, row)
+    media_type = "audio/ogg" if recording.stored_format == "opus" else "audio/wav"
+    if key is None:
+        size, name, detail = path.stat().st_size, download_name(row), recording.file_sha256
+    else:
+        try:
+            size = file_view(path, key).size
+        except CryptError as error:
+            _undecryptable(ctx, row, error)
+        name = download_name(row, PLAIN_SUFFIXES[path.suffix])
+        detail = (f"decrypted; plaintext SHA-256 {recording.stored_plain_sha256}, encrypted "
+                  f"file SHA-256 {recording.stored_sha256}")
+    ctx.audit("download", f"recording {recording.id}", detail or "")
+    _attachment(ctx, media_type, size, name)
+    return original_chunks(path, key=key)
 
 
 def recording_convert(ctx: Ctx, recording_id: int, fmt: str):
@@ -276,29 +318,34 @@ def recording_convert(ctx: Ctx, recording_id: int, fmt: str):
     recording = row.recording
     if recording.state == "recording":
         ctx.fail(409, "Still being recorded: download it in another format once it is finished.")
+    key = recording_key(ctx, row)
     try:
-        stored_samples(path)  # a file cut short is said now, not halfway through the download
+        stored_samples(path, key)  # a file cut short is said now, not halfway through
+    except CryptError as error:
+        _undecryptable(ctx, row, error)
     except AudioFileError as error:
         log.error("recording %d cannot be decoded: %s", recording.id, error)
         ctx.fail(500, "The recording's file cannot be read.")
     if fmt == "wav":
-        size, body = pcm_wav_size(recording.samples), pcm_wav_chunks(path, recording.samples)
+        size = pcm_wav_size(recording.samples)
+        body = pcm_wav_chunks(path, recording.samples, key)
     else:
-        size, body = _converted(ctx, path, recording.samples, export)
+        size, body = _converted(ctx, path, recording.samples, export, key)
     ctx.audit("download", f"recording {recording.id}",
               f"as {fmt}; from the stored file, SHA-256 {recording.file_sha256 or '-'}")
     _attachment(ctx, export.media_type, size, download_name(row, export.suffix))
     return body
 
 
-def _converted(ctx: Ctx, path: Path, samples: int, export) -> tuple[int, Iterator[bytes]]:
+def _converted(ctx: Ctx, path: Path, samples: int, export, key=None
+               ) -> tuple[int, Iterator[bytes]]:
     exports = recording_export.exports_dir(ctx.deps.folder)
     scratch = tempfile.TemporaryFile(dir=exports)  # noqa: SIM115 - the stream closes it
     try:
-        convert(path, samples, export, scratch)
+        convert(path, samples, export, scratch, key=key)
         size = scratch.tell()
         scratch.seek(0)
-    except (AudioFileError, OSError, RuntimeError) as error:
+    except (AudioFileError, CryptError, OSError, RuntimeError) as error:
         scratch.close()
         log.error("%s: cannot convert to %s: %s", path, export.key, error)
         ctx.fail(500, "The recording's file cannot be read.")
@@ -372,7 +419,24 @@ def verify(ctx: Ctx, row: RecordingRow) -> dict:
     }
     if recording.state == "deleted":
         result.update(deleted_at=recording.deleted_at, reason=recording.delete_reason)
+    if recording.stored_encrypted and recording.state != "deleted":
+        result.update(encrypted=True, plaintext=_plaintext_check(ctx, recording))
     return result
+
+
+def _plaintext_check(ctx: Ctx, recording) -> str:
+    """An encrypted recording's plaintext against the SHA-256 the index keeps for it:
+    intact, changed, locked (no key here) or undecryptable."""
+    key = ctx.deps.recordings_key()
+    if key is None:
+        return "locked"
+    try:
+        path = recording_file(ctx.deps.folder.recordings, recording.path)
+        found = decrypt_sha256(path, key)
+    except (CryptError, PlaybackError) as error:
+        log.warning("recording %d: its plaintext cannot be checked: %s", recording.id, error)
+        return "undecryptable"
+    return "intact" if found == recording.stored_plain_sha256 else "changed"
 
 
 def recording_verify(ctx: Ctx, recording_id: int) -> str:
@@ -394,6 +458,7 @@ def recordings_export(ctx: Ctx):
     export_format = ctx.form("format", "stored")
     if export_format not in recording_export.EXPORT_FORMATS:
         ctx.fail(400, "Unknown export format.")
+    key = ctx.deps.recordings_key()
     now = ctx.deps.clock()
     about = {
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
@@ -411,6 +476,8 @@ def recordings_export(ctx: Ctx):
             )
             for row in batch
         ]
+        if key is None and any(row.recording.stored_encrypted for row in rows):
+            ctx.fail(423, LOCKED)
         recording_export.check_size(rows, ctx.deps.folder, export_format)
         # The search's recordings that retention deleted: named in the manifest, no file.
         deleted = [
@@ -431,7 +498,7 @@ def recordings_export(ctx: Ctx):
             about["chain"]["problem"] = proof.problem
         summary, size, chunks = recording_export.build_and_stream(
             ctx.deps.folder, [rows], ctx.t, about, deleted=deleted, proof=proof.files,
-            export_format=export_format,
+            export_format=export_format, key=key,
         )
     except recording_export.ExportError as error:
         ctx.fail(error.status, error.message, **error.values)

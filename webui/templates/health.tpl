@@ -68,6 +68,14 @@
     % end
     </dd>
   % end
+  % if report.encryption is not None and (report.encryption.enabled or report.encryption.key_made):
+    <dt>{{_('Encryption at rest')}}</dt>
+    <dd>{{_({'off': 'Recordings are not encrypted at rest.', 'not_set_up': 'Encryption is on, but the box has no recordings key: recordings stay plain until it is set up.', 'locked': 'Recordings are encrypted; the key is locked: playing and exporting wait for the passphrase.', 'unlocked': 'Recordings are encrypted; the key is unlocked in the web until it stops or is locked.'}[key_state])}}
+      % if report.encryption.enabled and report.encryption.plain:
+      <br><span class="small">{{_('{count} finished recordings still plain', count=_.number(report.encryption.plain))}}</span>
+      % end
+    </dd>
+  % end
     <dt>{{_('Database snapshot')}}</dt><dd>{{_.datetime(report.database_snapshot_at) if report.database_snapshot_at else _('none yet')}}</dd>
     <dt>{{_('Configuration copy')}}</dt><dd>{{_.datetime(report.config_copy_at) if report.config_copy_at else _('none yet')}}</dd>
   </dl>

@@ -51,6 +51,18 @@
 % if storage_warning:
 <div class="storage-banner" role="alert">{{_(storage_warning[0], **storage_warning[1])}}</div>
 % end
+% if user:
+% key_state = ctx.deps.encryption_state()
+% if key_state == 'locked':
+<div class="storage-banner key-banner" role="status">{{_('Recordings are encrypted; the key is locked: playing and exporting wait for the passphrase.')}}
+% if ctx.can('admin'):
+<a href="/admin/encryption">{{_('Unlock')}}</a>
+% end
+</div>
+% elif key_state == 'not_set_up' and ctx.can('admin'):
+<div class="storage-banner key-banner" role="status">{{_('Encryption is on, but the box has no recordings key: recordings stay plain until it is set up.')}} <a href="/admin/encryption">{{_('Set up encryption')}}</a></div>
+% end
+% end
 <main class="{{get('main_class', 'page')}}">
 {{!base}}
 </main>

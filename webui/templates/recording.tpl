@@ -18,7 +18,10 @@
   <span class="muted">{{', '.join(([_('this recording')] if hold.recording else []) + ([_('its whole call')] if hold.call else []) + [_('customer {name}', name=name) for customer_id, name in hold.customers])}}</span></p>
 % end
 <section class="player-box">
-  % if ctx.can('recordings_listen') and recording.state not in ('missing', 'deleted'):
+  % locked = bool(recording.stored_encrypted) and ctx.deps.recordings_key() is None
+  % if locked and recording.state not in ('missing', 'deleted'):
+  <p class="notice key-locked" role="status">{{_('Recordings are encrypted; the key is locked: playing and exporting wait for the passphrase.')}}</p>
+  % elif ctx.can('recordings_listen') and recording.state not in ('missing', 'deleted'):
   <audio class="player" controls preload="none" src="/recordings/{{recording.id}}/audio">
     {{_('This browser cannot play audio.')}}
   </audio>
@@ -27,7 +30,7 @@
   % end
   % end
   <p class="actions">
-    % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted'):
+    % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted') and not locked:
     <a class="button secondary" href="/recordings/{{recording.id}}/download" download>{{_('Download original') if recording.stored_format == 'wav' else _('Download as stored (Ogg Opus)')}}</a>
     % if recording.state != 'recording':
     <a class="button secondary" href="/recordings/{{recording.id}}/download/wav" download>{{_('Download as WAV')}}</a>
@@ -37,7 +40,7 @@
     <a class="button secondary" href="/recordings/{{recording.id}}/verify">{{_('Verify integrity')}}</a>
     % end
   </p>
-  % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted', 'recording'):
+  % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted', 'recording') and not locked:
   <p class="other-formats small">{{_('Other formats:')}}
     % for index, key in enumerate(('alaw', 'ima_adpcm', 'gsm610', 'vox')):
     {{'·' if index else ''}} <a href="/recordings/{{recording.id}}/download/{{key}}" download>
@@ -62,6 +65,9 @@
     <dt>{{_('Index')}}</dt><dd><code>{{verification['index'] or '—'}}</code></dd>
     <dt>{{_('Sidecar')}}</dt><dd><code>{{verification['sidecar'] or '—'}}</code></dd>
     <dt>{{_('Hash chain')}}</dt><dd><code>{{verification['chain_sha256'] or '—'}}</code>{{(' · ' + _('entry {n}', n=verification['entry'])) if verification['entry'] else ''}}</dd>
+    % if verification.get('encrypted'):
+    <dt>{{_('Decrypted')}}</dt><dd>{{_({'intact': "The plaintext's SHA-256 is the one recorded.", 'changed': "The plaintext's SHA-256 is not the one recorded.", 'locked': 'Not checked: the key is locked.', 'undecryptable': 'The file does not decrypt: cut short or changed.'}[verification['plaintext']])}}</dd>
+    % end
   </dl>
   <h3>{{_('Hash chain')}}</h3>
   <ul class="{{'chain-findings' if checked['intact'] else 'chain-findings problem'}}">
@@ -107,6 +113,9 @@
   % else:
   <dt>{{_('Stored as')}}</dt><dd>{{recorded_as}} · 8 kHz</dd>
   % end
+  % if recording.stored_encrypted:
+  <dt>{{_('Encrypted at rest')}}</dt><dd>{{_('key {key}', key=recording.stored_encrypted)}}</dd>
+  % end
   % if recording.state != 'complete':
   <dt>{{_('State')}}</dt><dd>{{_({'recording': 'Recording now', 'repaired': 'Repaired', 'missing': 'File missing', 'deleted': 'Deleted by retention'}.get(recording.state, recording.state))}}</dd>
   % end
@@ -115,7 +124,7 @@
   % end
   % if ctx.can('audit') and recording.sha256:
   <dt>SHA-256{{(' · ' + _('the original')) if recording.stored_format != 'wav' else ''}}</dt><dd><code class="hash">{{recording.sha256}}</code></dd>
-  % if recording.stored_format != 'wav' and recording.stored_sha256:
+  % if (recording.stored_format != 'wav' or recording.stored_encrypted) and recording.stored_sha256:
   <dt>SHA-256 · {{_('the stored file')}}</dt><dd><code class="hash">{{recording.stored_sha256}}</code></dd>
   % end
   % end
