@@ -167,7 +167,8 @@ def test_gpio_setup_failure_frees_the_pins(gpio, no_thread_left):
     gpio.add_event_detect = refuse
     with pytest.raises(errors.DeviceError, match=r"Failed to add edge detection.*group gpio"):
         open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio)
-    assert set(gpio.cleaned) == {RING, LOOP, RELAY}
+    assert {RING, RELAY} <= set(gpio.cleaned)
+    assert gpio.directions == {}  # every pin set up was freed
 
 
 def test_rpi_gpio_off_the_pi_is_reported_clearly(tmp_path, monkeypatch):
@@ -185,10 +186,15 @@ def test_rpi_gpio_off_the_pi_is_reported_clearly(tmp_path, monkeypatch):
     assert "sim:" in str(caught.value)
 
 
-def test_missing_rpi_gpio_says_what_to_install(monkeypatch):
+def test_missing_gpio_libraries_say_what_to_install(monkeypatch):
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
     monkeypatch.setitem(sys.modules, "RPi", None)
-    with pytest.raises(errors.BackendUnavailableError, match=r"pip install RPi\.GPIO"):
+    monkeypatch.setitem(sys.modules, "lgpio", None)
+    with pytest.raises(errors.BackendUnavailableError) as caught:
         open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "neither is installed" in message and "pip install gpiozero lgpio" in message
 
 
 # ---- sim: ------------------------------------------------------------------------
