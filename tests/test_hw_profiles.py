@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +130,43 @@ def test_apply_names_a_missing_profile_in_one_line(tmp_path, capsys):
     assert main(["hw-profile", "apply", "hat-9", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no hardware profile 'hat-9'" in err
+
+
+# ---- the udev rules and the wiring diagram agree with the profiles ------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rules(name: str) -> list[str]:
+    text = (ROOT / "deploy" / "udev" / name).read_text()
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_udev_rules_name_every_card_and_modem_the_profiles_use():
+    sound = _rules("90-linerec-sound.rules")
+    cards = [re.search(r'ATTR\{id\}="(\w+)"', rule).group(1) for rule in sound]
+    ports = [re.search(r'KERNELS=="([\d.-]+)"', rule).group(1) for rule in sound]
+    assert len(set(cards)) == len(cards) and len(set(ports)) == len(ports)
+    assert all(len(card) <= 15 for card in cards)  # ALSA's limit on a card id
+    assert all('SUBSYSTEM=="sound"' in rule and 'KERNEL=="card*"' in rule for rule in sound)
+    modems = [
+        re.search(r'SYMLINK\+="([\w-]+)"', rule).group(1)
+        for rule in _rules("91-linerec-modem.rules")
+    ]
+    for name in profile_names():
+        for line in load_profile(name).lines:
+            card = re.search(r"CARD=(\w+)", line.settings.get("audio", ""))
+            if card:
+                assert card.group(1) in cards, (name, line.number)
+            modem = re.search(r"/dev/([\w-]+)", line.settings.get("modem", ""))
+            if modem:
+                assert modem.group(1) in modems, (name, line.number)
+
+
+def test_the_wiring_table_is_the_hat_4_profile():
+    table = (ROOT / "docs" / "wiring.md").read_text()
+    rows = re.findall(r"^\| (\d) \| GPIO(\d+) .*? \| GPIO(\d+) .*? \| GPIO(\d+) ", table, re.M)
+    wired = {int(n): (int(r), int(lo), int(re_)) for n, r, lo, re_ in rows}
+    for line in load_profile("hat-4").lines:
+        pins = re.search(r"ring=(\d+),loop=(\d+),relay=(\d+)", line.settings["signals"])
+        assert wired[line.number] == tuple(map(int, pins.groups()))
