@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from firmware.config import ConfigStore
+from firmware.config import ConfigError, ConfigStore, default_config
 from firmware.datafolder import DataFolder
+from firmware.hardware.hwtest import STEPS, HwTest
 from firmware.hardware.profiles import apply_profile, load_profile, profile_names
 from firmware.link import contract
 
@@ -80,6 +81,48 @@ def _apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _steps(text: str) -> tuple[str, ...]:
+    steps = tuple(step.strip() for step in text.split(",") if step.strip())
+    wrong = [step for step in steps if step not in STEPS]
+    if wrong or not steps:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(wrong) or 'none'}: not steps (steps: {', '.join(STEPS)})"
+        )
+    return steps
+
+
+def _hw_test(args: argparse.Namespace) -> int:
+    folder = DataFolder(args.data)
+    folder.check()
+    config = ConfigStore(folder.root).read()
+    if config is None:
+        config = default_config()
+        print("no configuration yet: testing the default (simulated) lines")
+    lines = [line for line in config.lines if line.enabled]
+    if args.line:
+        missing = sorted(set(args.line) - {line.number for line in config.lines})
+        if missing:
+            raise ConfigError(folder.config, [f"no line {n} in the configuration" for n in missing])
+        lines = [line for line in config.lines if line.number in args.line]
+    test = HwTest(
+        lines,
+        steps=args.steps,
+        timeout=args.timeout,
+        ask=None if args.yes else input,
+    )
+    try:
+        results = test.run()
+    except (EOFError, KeyboardInterrupt):
+        print("\nstopped")
+        results = test.results
+    failed = [result for result in results if result.outcome == "FAIL"]
+    counts = {o: sum(r.outcome == o for r in results) for o in ("PASS", "FAIL", "SKIP")}
+    print(f"== {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+    for result in failed:
+        print(f"FAIL {result}")
+    return 1 if failed or not results else 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     profile = commands.add_parser(
         "hw-profile", help="write the lines' audio, signals and modem settings from a preset"
@@ -97,3 +140,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     apply.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
     apply.add_argument("--dry-run", action="store_true", help="say what would change, write none")
     apply.set_defaults(handler=_apply)
+
+    hw_test = commands.add_parser(
+        "hw-test",
+        help="check each line's ring, hook, relay and audio, PASS or FAIL (for installers)",
+    )
+    hw_test.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    hw_test.add_argument(
+        "--line", type=int, action="append", metavar="N", help="only line N (repeatable)"
+    )
+    hw_test.add_argument(
+        "--steps",
+        type=_steps,
+        default=STEPS,
+        metavar="LIST",
+        help=f"the steps, comma-separated ({','.join(STEPS)}: all, the default)",
+    )
+    hw_test.add_argument(
+        "--timeout", type=float, default=60.0, metavar="S", help="seconds a step waits (60)"
+    )
+    hw_test.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="non-interactive: run every step without asking (the relay takes lines off hook)",
+    )
+    hw_test.set_defaults(handler=_hw_test)
