@@ -42,7 +42,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # and the foundation).
 FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
-    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country", "backup"),
+    "cli": (
+        "engine", "health", "simulation", "tools", "link", "callerid", "country", "backup",
+        "hardware",
+    ),
     "health": ("link", "backup"),
     "engine": ("link", "callerid", "country", "backup", "archive"),
     "backup": ("country",),
@@ -52,6 +55,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "callerid": (),
     "country": (),
     "archive": (),  # the recording after the call: over the foundation (store) and dsp_ext
+    "hardware": (),  # hardware profiles and the installer's checks: over the drivers
 }
 
 
