@@ -170,3 +170,12 @@ def test_the_wiring_table_is_the_hat_4_profile():
     for line in load_profile("hat-4").lines:
         pins = re.search(r"ring=(\d+),loop=(\d+),relay=(\d+)", line.settings["signals"])
         assert wired[line.number] == tuple(map(int, pins.groups()))
+
+
+@pytest.mark.parametrize("command", [["hw-profile", "apply", "hat-2"], ["hw-test", "--yes"]])
+def test_a_missing_data_folder_is_one_line(tmp_path, capsys, command):
+    data = tmp_path / "unmounted"
+    assert main([*command, "--data", str(data)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"linerec: error: data folder {data} does not exist\n"
+    assert not data.exists()
