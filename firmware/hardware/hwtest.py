@@ -317,13 +317,18 @@ class HwTest:
             f"tone sent at {TONE_DBM0:.0f} dBm0 came back at {level:.0f} dBm0, "
             f"line noise {noise:.0f} dBm0"
         )
+        devices = (
+            f"{line.audio} is"
+            if line.playback == line.audio
+            else f"{line.playback} and {line.audio} are"
+        )
         if level < _MIN_TONE_DBM0 or level < noise + _OVER_NOISE_DB:
             return StepResult(
                 line.number,
                 "audio",
                 FAIL,
-                f"{facts}: the tone is not heard; check that {line.playback} and {line.audio} "
-                "are this line's card, the card's volumes (alsamixer), and the transformer",
+                f"{facts}: the tone is not heard; check that {devices} this line's card, "
+                "the card's volumes (alsamixer), and the transformer",
             )
         return StepResult(line.number, "audio", PASS, facts)
 
