@@ -27,6 +27,7 @@ import abc
 import contextlib
 import importlib
 import os
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Literal
@@ -73,13 +74,12 @@ class Pins(abc.ABC):
 class GpiozeroPins(Pins):
     """Pins on a gpiozero pin factory (``LGPIOFactory`` on the box, ``MockFactory`` in tests).
 
-    ``own_factory``: the factory was made for these pins and is closed with them.
+    The factory is the caller's: closing the pins frees them, not the factory.
     """
 
-    def __init__(self, factory: Any, own_factory: bool = False) -> None:
+    def __init__(self, factory: Any) -> None:
         self.factory = factory
         self.name = f"gpiozero ({type(factory).__name__})"
-        self._own_factory = own_factory
         self._pins: dict[int, Any] = {}
         self._callbacks: dict[int, Callable[[int, int], None]] = {}  # kept alive: weakly held
 
@@ -127,8 +127,6 @@ class GpiozeroPins(Pins):
         self._callbacks.clear()
         with contextlib.suppress(Exception):
             self.factory.release_all(self)
-        if self._own_factory:
-            self.factory.close()
 
 
 class RpiGpioPins(Pins):
@@ -204,15 +202,31 @@ def _factory_class(name: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
-def _make_factory(factory_class: Any, what: str) -> GpiozeroPins:
-    try:
-        return GpiozeroPins(factory_class(), own_factory=True)
-    except Exception as error:  # gpiozero's PinFactoryFallback, PinUnknownPi, OSError...
-        raise BackendUnavailableError(
-            f"{what} cannot reach the GPIO of this machine ({error}); the gpio: line signals "
-            "work only on a Raspberry Pi (this user in group gpio, /dev/gpiochip* present); "
-            "elsewhere use a sim: signals URL"
-        ) from error
+_factories: dict[str, Any] = {}  # name -> the process's one factory of that kind
+_factories_lock = threading.Lock()
+
+
+def _shared_factory(name: str, what: str) -> GpiozeroPins:
+    """Pins on the process's one factory called ``name``, made on first use, never closed.
+
+    One factory serves every line: gpiozero's local factories keep their pins in
+    one class-wide table, each pin bound to the factory (the gpiochip handle)
+    that made it, so a factory per line would close the others' pins with its own.
+    """
+    with _factories_lock:
+        factory = _factories.get(name)
+        if factory is None:
+            factory_class = _factory_class(name)  # ImportError: the caller says what is missing
+            try:
+                factory = factory_class()
+            except Exception as error:  # gpiozero's PinFactoryFallback, PinUnknownPi, OSError...
+                raise BackendUnavailableError(
+                    f"{what} cannot reach the GPIO of this machine ({error}); the gpio: line "
+                    "signals work only on a Raspberry Pi (this user in group gpio, "
+                    "/dev/gpiochip* present); elsewhere use a sim: signals URL"
+                ) from error
+            _factories[name] = factory
+    return GpiozeroPins(factory)
 
 
 def open_pins(gpio: ModuleType | Any | None = None, pin_factory: Any = None) -> Pins:
@@ -225,22 +239,20 @@ def open_pins(gpio: ModuleType | Any | None = None, pin_factory: Any = None) -> 
     forced = os.environ.get("GPIOZERO_PIN_FACTORY", "").strip().lower()
     if forced:
         try:
-            factory_class = _factory_class(forced)
+            return _shared_factory(forced, f"gpiozero's {forced} pin factory")
         except ImportError as error:
             raise BackendUnavailableError(
                 f"GPIOZERO_PIN_FACTORY={forced} but {error.name} is not installed; {_INSTALL}"
             ) from error
-        return _make_factory(factory_class, f"gpiozero's {forced} pin factory")
     try:
         importlib.import_module("lgpio")
     except ImportError:
         return RpiGpioPins(import_rpi_gpio())  # the fallback where lgpio is absent
     try:
-        factory_class = _factory_class("lgpio")
+        return _shared_factory("lgpio", "gpiozero on lgpio")
     except ImportError as error:
         with contextlib.suppress(BackendUnavailableError):
             return RpiGpioPins(import_rpi_gpio())
         raise BackendUnavailableError(
             f"the GPIO line-signal backend needs gpiozero beside lgpio ({error}); {_INSTALL}"
         ) from error
-    return _make_factory(factory_class, "gpiozero on lgpio")

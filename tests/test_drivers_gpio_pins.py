@@ -9,7 +9,7 @@ import types
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from drivers import errors
+from drivers import errors, gpio_pins
 from drivers.gpio_pins import GpiozeroPins, RpiGpioPins, open_pins
 from drivers.opening import open_signals
 from drivers.signals import (
@@ -166,6 +166,12 @@ def test_several_lines_on_one_factory(factory, no_thread_left):
 # ---- choosing the library -------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def fresh_factories(monkeypatch):
+    """Each test makes the process's factories anew (the box makes each kind once)."""
+    monkeypatch.setattr(gpio_pins, "_factories", {})
+
+
 @pytest.fixture
 def no_forced_factory(monkeypatch):
     monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
@@ -220,7 +226,13 @@ def test_gpiozero_pin_factory_forces_the_factory(monkeypatch, no_thread_left):
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
     with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}") as signals:
         assert isinstance(signals._pins, GpiozeroPins)
-        assert isinstance(signals._pins.factory, MockFactory)
+        factory = signals._pins.factory
+        assert isinstance(factory, MockFactory)
+        with open_signals("gpio:ring=5,loop=6,relay=13") as other:
+            assert other._pins.factory is factory  # one factory for every line
+    with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}") as again:
+        assert again._pins.factory is factory  # and kept: its pins serve the next opening
+        assert factory.pin(RELAY).function == "output"
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "pigpio")
     with pytest.raises(errors.BackendUnavailableError, match="'pigpio' is not a pin factory"):
         open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}")
