@@ -261,3 +261,18 @@ def test_the_command_refuses_unknown_steps_and_lines(tmp_path, capsys):
     ConfigStore(tmp_path).save(default_config(2))
     assert main(["hw-test", "--yes", "--line", "7", "--data", str(tmp_path)]) == 2
     assert "no line 7" in capsys.readouterr().err
+
+
+def test_the_command_refuses_while_an_engine_runs(tmp_path, capsys):
+    from firmware.datafolder import DataFolder, EngineLock  # noqa: PLC0415
+
+    ConfigStore(tmp_path).save(default_config(1))
+    engine = EngineLock(DataFolder(tmp_path))
+    engine.acquire()
+    try:
+        assert main(["hw-test", "--yes", "--data", str(tmp_path)]) == 2
+    finally:
+        engine.release()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "another engine" in err and "hw-test opens the lines' devices itself" in err

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from firmware.config import ConfigError, ConfigStore, default_config
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DataFolder, EngineBusyError, EngineLock
 from firmware.hardware.hwtest import STEPS, HwTest
 from firmware.hardware.profiles import apply_profile, load_profile, profile_names
 from firmware.link import contract
@@ -110,11 +110,18 @@ def _hw_test(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         ask=None if args.yes else input,
     )
+    lock = EngineLock(folder)  # the lines' devices are ours alone while we test them
+    try:
+        lock.acquire()
+    except EngineBusyError as error:
+        raise EngineBusyError(f"{error} (hw-test opens the lines' devices itself)") from None
     try:
         results = test.run()
     except (EOFError, KeyboardInterrupt):
         print("\nstopped")
         results = test.results
+    finally:
+        lock.release()
     failed = [result for result in results if result.outcome == "FAIL"]
     counts = {o: sum(r.outcome == o for r in results) for o in ("PASS", "FAIL", "SKIP")}
     print(f"== {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
