@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from drivers.debounce import LoopDetector, PolarityDetector, RingDetector
-from drivers.errors import DeviceError, DriverURLError
+from drivers.errors import DeviceError, DriverError, DriverURLError
 from drivers.gpio_pins import Pins, import_rpi_gpio, open_pins
 from drivers.signals import ACCEPTED_SIGNAL_URLS, LineSignals
 from drivers.url import DriverURL
@@ -139,7 +139,12 @@ class GpioLineSignals(LineSignals):
     ) -> None:
         super().__init__(config.url)
         self.config = config
-        self._pins: Pins = open_pins(gpio=gpio, pin_factory=pin_factory)
+        try:
+            self._pins: Pins = open_pins(gpio=gpio, pin_factory=pin_factory)
+        except DriverError:  # no GPIO library here: says what to install
+            raise
+        except Exception as error:  # the library refused (RPi.GPIO's mode set otherwise...)
+            raise DeviceError(f"cannot open the GPIO of {config.url!r}: {error}") from error
         self._clock = clock
         self._edges: deque[tuple[str, bool, float]] = deque()  # (input, level, when)
         self._wake = threading.Condition()

@@ -171,6 +171,12 @@ def test_gpio_setup_failure_frees_the_pins(gpio, no_thread_left):
     assert gpio.directions == {}  # every pin set up was freed
 
 
+def test_a_library_refusing_to_start_is_a_device_error(gpio, no_thread_left):
+    gpio.setmode(gpio.BOARD)  # another part of the program numbers the pins otherwise
+    with pytest.raises(errors.DeviceError, match="A different mode has already been set"):
+        open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio)
+
+
 def test_rpi_gpio_off_the_pi_is_reported_clearly(tmp_path, monkeypatch):
     package = tmp_path / "RPi"
     package.mkdir()
