@@ -276,3 +276,11 @@ def test_the_command_refuses_while_an_engine_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "another engine" in err and "hw-test opens the lines' devices itself" in err
+
+
+def test_a_capture_that_gives_nothing_fails_in_time(no_thread_left):
+    settings = Line(number=1, audio="sim:", playback="null:")  # nobody plays on this line
+    started = time.monotonic()
+    (result,) = HwTest([settings], steps=("audio",), say=lambda _: None, ask=None).run()
+    assert result.outcome == "FAIL" and "gave no audio" in result.detail
+    assert time.monotonic() - started < 10

@@ -52,6 +52,7 @@ _SETTLE_FRAMES = 10  # the tone's first 200 ms (buffers, the card's delay) are n
 _MIN_TONE_DBM0 = -50.0
 _OVER_NOISE_DB = 10.0
 _RELAY_READBACK_S = 2.0
+_CAPTURE_GRACE_S = 3.0  # beyond the audio's own length, for a card to start
 
 
 def _dbm0(rms: float) -> float:
@@ -299,7 +300,11 @@ class HwTest:
             quiet = self._read(capture, _NOISE_FRAMES)
             if quiet is None:
                 return StepResult(
-                    line.number, "audio", FAIL, f"the capture {line.audio} gave no audio"
+                    line.number,
+                    "audio",
+                    FAIL,
+                    f"the capture {line.audio} gave no audio: check that the card is plugged "
+                    "in and is this line's (cat /proc/asound/cards)",
                 )
             noise = level_dbm0(quiet)
             problem = self._capture_problem(line, quiet)
@@ -334,13 +339,24 @@ class HwTest:
 
     @staticmethod
     def _read(capture: Any, frames: int) -> np.ndarray | None:
-        read = []
-        for _ in range(frames):
-            frame = capture.read()
-            if frame is None:
-                return None
-            read.append(frame)
-        return np.concatenate(read)
+        """``frames`` frames, or None when the capture ends or gives none in time."""
+        read: list[np.ndarray] = []
+
+        def reader() -> None:
+            for _ in range(frames):
+                frame = capture.read()
+                if frame is None:
+                    return
+                read.append(frame)
+
+        thread = threading.Thread(target=reader, name="hwtest-capture", daemon=True)
+        thread.start()
+        thread.join(frames * FRAME / SAMPLE_RATE + _CAPTURE_GRACE_S)
+        if thread.is_alive():  # a card that gives nothing: closing it ends the read
+            capture.close()
+            thread.join(5)
+            return None
+        return np.concatenate(read) if len(read) == frames else None
 
     @staticmethod
     def _capture_problem(line: Line, samples: np.ndarray) -> str | None:
