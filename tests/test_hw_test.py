@@ -3,8 +3,12 @@ with a thread playing the installer at the line."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +20,7 @@ from firmware.hardware.hwtest import HwTest, tone, tone_level_dbm0
 from firmware.tools.wavfile import write_wav
 from tests.drivers_fakes import driver_threads
 
+ROOT = Path(__file__).resolve().parent.parent
 FAST = "ring_gap_ms=30,loop_hold_ms=10,pulse_max_ms=20"
 GPIO_URL = f"gpio:ring=17,loop=27,relay=22,active_low=ring+loop,{FAST}"
 
@@ -284,3 +289,41 @@ def test_a_capture_that_gives_nothing_fails_in_time(no_thread_left):
     (result,) = HwTest([settings], steps=("audio",), say=lambda _: None, ask=None).run()
     assert result.outcome == "FAIL" and "gave no audio" in result.detail
     assert time.monotonic() - started < 10
+
+
+def test_the_audio_step_through_the_real_alsa_file_plugin(tmp_path):
+    """The command in a child process (ALSA reads its configuration once per process): the
+    capture hears the line's noise, then the tone as a line would echo it, 10 dB down."""
+    pytest.importorskip("alsaaudio")
+    heard = np.concatenate([noise(25 * 160), tone(75, level=-20) + noise(75 * 160, seed=2)])
+    (tmp_path / "IN.raw").write_bytes(heard.astype("<i2").tobytes())
+    config = tmp_path / "linerec-test.conf"
+    config.write_text(
+        f'pcm.linecap {{ type file; slave.pcm "null"; file "{tmp_path}/CAPTURED.raw"; '
+        f'infile "{tmp_path}/IN.raw"; format "raw" }}\n'
+        f'pcm.lineplay {{ type file; slave.pcm "null"; file "{tmp_path}/OUT.raw"; '
+        'format "raw" }\n'
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    store = ConfigStore(data)
+    store.save(default_config(1))
+    store.update_line(1, audio="alsa:linecap", playback="alsa:lineplay")
+    command = ["hw-test", "--yes", "--steps", "audio", "--data", str(data)]
+    child = subprocess.run(
+        [sys.executable, "-m", "firmware", *command],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}",
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stdout + child.stderr
+    assert "line 1 audio PASS  tone sent at -10 dBm0 came back at -20 dBm0" in child.stdout
+    played = np.frombuffer((tmp_path / "OUT.raw").read_bytes(), dtype="<i2")
+    assert tone_level_dbm0(played[: 50 * 160]) == pytest.approx(-10, abs=0.1)
