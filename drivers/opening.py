@@ -3,7 +3,7 @@
 The URL forms are described with each interface (``drivers.audio``,
 ``drivers.signals``, ``drivers.modem_serial``). The interfaces know nothing
 of their backends; this module, above both, picks one. A backend that needs
-a library (pyalsaaudio, RPi.GPIO, pyserial) imports it only when opened, so
+a library (pyalsaaudio, gpiozero/lgpio or RPi.GPIO, pyserial) imports it only when opened, so
 this module imports on any machine.
 """
 
@@ -55,7 +55,8 @@ def open_signals(url: str, **backend_options) -> LineSignals:
     """Open one line's signals (URL forms in ``drivers.signals``).
 
     ``backend_options`` go to the backend's constructor (the GPIO backend
-    takes ``gpio=`` a module compatible with RPi.GPIO and ``clock=``).
+    takes ``pin_factory=`` a gpiozero pin factory, or ``gpio=`` a module
+    compatible with RPi.GPIO, and ``clock=``).
     """
     parsed = parse_url(
         url,

@@ -3,8 +3,9 @@
 A line's signals are opened with a URL (``drivers.opening.open_signals``):
 
 ``gpio:ring=<pin>,loop=<pin>,relay=<pin>[,reversal=<pin>][,active_low=<inputs>][,...]``
-    The line interface's optocouplers and relay on the Pi's GPIO (RPi.GPIO,
-    BCM pin numbers). ``active_low`` lists, joined by ``+``, the pins that
+    The line interface's optocouplers and relay on the Pi's GPIO (BCM pin
+    numbers; gpiozero on lgpio, RPi.GPIO where lgpio is absent: see
+    ``drivers.gpio_pins``). ``active_low`` lists, joined by ``+``, the pins that
     are active when low (``ring``, ``loop``, ``reversal``, ``relay``), e.g.
     ``active_low=ring+loop`` for optocouplers pulling a pulled-up input to
     ground. Timing options, in milliseconds: ``ring_gap_ms`` (150: a ring

@@ -1,29 +1,35 @@
-"""The GPIO backend of ``drivers.signals`` (``gpio:ring=17,loop=27,relay=22,...``), on RPi.GPIO.
+"""The GPIO backend of ``drivers.signals`` (``gpio:ring=17,loop=27,relay=22,...``).
 
-RPi.GPIO calls our edge callbacks on its own thread; they only stamp the
+The pins are reached through ``drivers.gpio_pins``: gpiozero on lgpio on
+the box (every Pi, the 5 included), RPi.GPIO where lgpio is absent.
+``pin_factory=`` takes a gpiozero pin factory (the tests pass
+``MockFactory``), ``gpio=`` a module with RPi.GPIO's interface; by default
+the library is found on first use.
+
+The library calls our edge callbacks on its own thread; they only stamp the
 edge and hand it to this line's worker thread (``signals-gpio-<ring pin>``),
 which runs the debouncers of ``drivers.debounce`` and sleeps until the
-next edge or the next debounce deadline. ``gpio=`` takes any module with
-RPi.GPIO's interface (the tests pass a fake one; ``rpi-lgpio`` is a drop-in
-replacement on newer Pi OS); by default ``RPi.GPIO`` is imported on first
-use.
+next edge or the next debounce deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from drivers.debounce import LoopDetector, PolarityDetector, RingDetector
-from drivers.errors import BackendUnavailableError, DeviceError, DriverURLError
+from drivers.errors import DeviceError, DriverError, DriverURLError
+from drivers.gpio_pins import Pins, import_rpi_gpio, open_pins
 from drivers.signals import ACCEPTED_SIGNAL_URLS, LineSignals
 from drivers.url import DriverURL
+
+__all__ = ["GpioLineConfig", "GpioLineSignals", "import_rpi_gpio", "parse_gpio_target"]
 
 _PINS = ("ring", "loop", "relay", "reversal")
 _TIMINGS = {"ring_gap_ms": 150.0, "loop_hold_ms": 40.0, "pulse_max_ms": 100.0}
@@ -122,40 +128,27 @@ def parse_gpio_target(parsed: DriverURL) -> GpioLineConfig:
     )
 
 
-def import_rpi_gpio() -> ModuleType:
-    """RPi.GPIO, or a BackendUnavailableError saying why it cannot be used here."""
-    try:
-        gpio = importlib.import_module("RPi.GPIO")  # only on the Pi
-    except ImportError as error:
-        raise BackendUnavailableError(
-            f"the GPIO line-signal backend needs RPi.GPIO, which is not installed ({error}); "
-            "on the Pi install it (`pip install RPi.GPIO`, or `rpi-lgpio` on newer Pi OS); "
-            "elsewhere use a sim: signals URL"
-        ) from error
-    except RuntimeError as error:  # RPi.GPIO refuses to load off a Raspberry Pi
-        raise BackendUnavailableError(
-            f"RPi.GPIO cannot run on this machine ({error}); the gpio: line signals work only "
-            "on the Raspberry Pi itself; use a sim: signals URL here"
-        ) from error
-    return gpio
-
-
 class GpioLineSignals(LineSignals):
     def __init__(
         self,
         config: GpioLineConfig,
         *,
-        gpio: ModuleType | None = None,
+        gpio: ModuleType | Any | None = None,
+        pin_factory: Any = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(config.url)
         self.config = config
-        self._gpio = gpio if gpio is not None else import_rpi_gpio()
+        try:
+            self._pins: Pins = open_pins(gpio=gpio, pin_factory=pin_factory)
+        except DriverError:  # no GPIO library here: says what to install
+            raise
+        except Exception as error:  # the library refused (RPi.GPIO's mode set otherwise...)
+            raise DeviceError(f"cannot open the GPIO of {config.url!r}: {error}") from error
         self._clock = clock
         self._edges: deque[tuple[str, bool, float]] = deque()  # (input, level, when)
         self._wake = threading.Condition()
         self._stop = threading.Event()
-        self._pins_set_up: list[int] = []
         try:
             self._set_up_pins()
         except Exception as error:
@@ -181,50 +174,40 @@ class GpioLineSignals(LineSignals):
 
     # -- pins
 
-    def _active_level(self, name: str, active: bool) -> int:
-        high = active != (name in self.config.active_low)
-        return self._gpio.HIGH if high else self._gpio.LOW
+    def _level(self, name: str, active: bool) -> bool:
+        """The pin level (True: high) at which ``name`` is ``active``."""
+        return active != (name in self.config.active_low)
 
     def _read(self, name: str) -> bool:
-        raw = bool(self._gpio.input(getattr(self.config, name)))
-        return raw != (name in self.config.active_low)
+        return self._level(name, self._pins.read(getattr(self.config, name)))
 
     def _set_up_pins(self) -> None:
-        gpio, config = self._gpio, self.config
-        gpio.setwarnings(False)
-        gpio.setmode(gpio.BCM)
-        gpio.setup(config.relay, gpio.OUT, initial=self._active_level("relay", False))
-        self._pins_set_up.append(config.relay)
-        for name in ("ring", "loop", "reversal"):
+        pins, config = self._pins, self.config
+        pins.setup_output(config.relay, self._level("relay", False))
+        callbacks = {
+            "ring": self._on_ring_edge,
+            "loop": self._on_loop_edge,
+            "reversal": self._on_reversal_edge,
+        }
+        for name, callback in callbacks.items():
             pin = getattr(config, name)
             if pin is None:
                 continue
             # Optocouplers only pull one way; the internal pull resistor sets the idle level.
-            pull = gpio.PUD_UP if name in config.active_low else gpio.PUD_DOWN
-            gpio.setup(pin, gpio.IN, pull_up_down=pull)
-            self._pins_set_up.append(pin)
-        ring_edge = gpio.FALLING if "ring" in config.active_low else gpio.RISING
-        gpio.add_event_detect(config.ring, ring_edge, callback=self._on_ring_edge)
-        gpio.add_event_detect(config.loop, gpio.BOTH, callback=self._on_loop_edge)
-        if config.reversal is not None:
-            gpio.add_event_detect(config.reversal, gpio.BOTH, callback=self._on_reversal_edge)
+            pull_up = name in config.active_low
+            edge = ("falling" if pull_up else "rising") if name == "ring" else "both"
+            pins.setup_input(pin, pull_up, edge, callback)
 
     def _free_pins(self) -> None:
-        gpio = self._gpio
-        for pin in self._pins_set_up:
-            if pin != self.config.relay:
-                with contextlib.suppress(RuntimeError, ValueError):  # none was added on it
-                    gpio.remove_event_detect(pin)
-        if self.config.relay in self._pins_set_up:
-            gpio.output(self.config.relay, self._active_level("relay", False))
-        if self._pins_set_up:
-            gpio.cleanup(list(self._pins_set_up))
-        self._pins_set_up.clear()
+        # The relay is released before its pin is freed.
+        with contextlib.suppress(Exception):  # never set up: nothing to release
+            self._pins.write(self.config.relay, self._level("relay", False))
+        self._pins.close()
 
     def _set_relay(self, seized: bool) -> None:
-        self._gpio.output(self.config.relay, self._active_level("relay", seized))
+        self._pins.write(self.config.relay, self._level("relay", seized))
 
-    # -- edges, on RPi.GPIO's thread: stamp and hand over, nothing else
+    # -- edges, on the GPIO library's thread: stamp and hand over, nothing else
 
     def _queue_edge(self, name: str) -> None:
         at = self._clock()
@@ -234,13 +217,13 @@ class GpioLineSignals(LineSignals):
             self._edges.append((name, level, at))
             self._wake.notify()
 
-    def _on_ring_edge(self, channel: int) -> None:
+    def _on_ring_edge(self) -> None:
         self._queue_edge("ring")
 
-    def _on_loop_edge(self, channel: int) -> None:
+    def _on_loop_edge(self) -> None:
         self._queue_edge("loop")
 
-    def _on_reversal_edge(self, channel: int) -> None:
+    def _on_reversal_edge(self) -> None:
         self._queue_edge("reversal")
 
     # -- the worker
@@ -280,7 +263,7 @@ class GpioLineSignals(LineSignals):
     def _check_deadlines(self) -> None:
         now = self._clock()
         events = self._ring.due(now)
-        # A level waiting to be accepted is read again first, so an edge RPi.GPIO
+        # A level waiting to be accepted is read again first, so an edge the library
         # missed cannot leave a stale level in the debouncer.
         if self._loop.deadline() is not None:
             events += self._loop.sample(self._read("loop"), now)

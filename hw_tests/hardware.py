@@ -9,6 +9,42 @@ import pytest
 
 MODEL_FILE = Path("/proc/device-tree/model")
 
+# kind -> (environment variable, an example URL); the option is --hw-<kind>
+KINDS = {
+    "audio": ("LINEREC_HW_AUDIO", "alsa:plughw:CARD=linerec1,DEV=0"),
+    "playback": ("LINEREC_HW_PLAYBACK", "alsa:plughw:CARD=linerec1,DEV=0"),
+    "gpio": ("LINEREC_HW_GPIO", "gpio:ring=17,loop=27,relay=22,active_low=ring+loop"),
+    "modem": ("LINEREC_HW_MODEM", "serial:/dev/linerec-modem1?baud=115200"),
+}
+# a profile line's setting -> the kind it gives
+_PROFILE_KINDS = {"audio": "audio", "playback": "playback", "signals": "gpio", "modem": "modem"}
+
+
+def split_urls(text: str) -> list[str]:
+    """The URLs of a variable: separated by ``;`` or new lines (gpio: URLs have commas)."""
+    return [url.strip() for url in text.replace("\n", ";").split(";") if url.strip()]
+
+
+def configured_lines(config: pytest.Config) -> dict[str, list[str]]:
+    """Per kind, the lines' URLs in line order: options, else the variable, else the profile."""
+    from firmware.hardware.profiles import load_profile  # noqa: PLC0415 - only when asked
+
+    lines: dict[str, list[str]] = {}
+    for kind, (variable, _) in KINDS.items():
+        lines[kind] = list(config.getoption(f"--hw-{kind}") or []) or split_urls(
+            os.environ.get(variable, "")
+        )
+    profile_name = config.getoption("--hw-profile") or os.environ.get("LINEREC_HW_PROFILE")
+    if profile_name:
+        profile = load_profile(profile_name)
+        from_profile: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        for line in profile.lines:
+            for setting, url in line.settings.items():
+                from_profile[_PROFILE_KINDS[setting]].append(url)
+        for kind, urls in from_profile.items():
+            lines[kind] = lines[kind] or urls
+    return lines
+
 
 def raspberry_pi_model() -> str | None:
     try:
@@ -16,13 +52,6 @@ def raspberry_pi_model() -> str | None:
     except OSError:
         return None
     return model if "Raspberry Pi" in model else None
-
-
-def setting(name: str, what: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        pytest.skip(f"{name} is not set: {what}")
-    return value
 
 
 def interactive_wait() -> float:

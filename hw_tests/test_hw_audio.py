@@ -1,8 +1,9 @@
-"""Line audio on the real sound card (LINEREC_HW_AUDIO, LINEREC_HW_PLAYBACK)."""
+"""Line audio on the real sound cards (LINEREC_HW_AUDIO, LINEREC_HW_PLAYBACK), each line's
+and all of them at once."""
 
 from __future__ import annotations
 
-import os
+import threading
 import time
 
 import numpy as np
@@ -30,11 +31,33 @@ def test_capture_gives_paced_frames_without_overruns(audio_url):
     print(f"\ncaptured {frame_count} frames in {elapsed:.2f} s, RMS {level:.0f}")
 
 
-def test_playback_plays_one_second_of_tone(audio_url):
-    url = os.environ.get("LINEREC_HW_PLAYBACK") or audio_url
+def test_playback_plays_one_second_of_tone(playback_url):
+    url = playback_url
     t = np.arange(50 * FRAME_SAMPLES) / 8000
     tone = (3000 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16)
     with open_playback(url) as playback:
         for frame in tone.reshape(-1, FRAME_SAMPLES):
             playback.write(frame)
         assert getattr(playback, "underruns", 0) == 0
+
+
+def test_every_line_captures_at_once_without_overruns(all_audio_urls):
+    """All the lines' cards together: a USB bus or hub short of bandwidth shows here."""
+    results: dict[str, tuple[int, int]] = {}
+
+    def capture_two_seconds(url: str) -> None:
+        with open_capture(url) as capture:
+            frames = [capture.read() for _ in range(100)]
+            results[url] = (sum(frame is not None for frame in frames), capture.overruns)
+
+    threads = [
+        threading.Thread(target=capture_two_seconds, args=(url,), name=f"hw-capture-{i}")
+        for i, url in enumerate(all_audio_urls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for url in all_audio_urls:
+        print(f"\n{url}: {results.get(url)}")
+        assert results.get(url) == (100, 0), f"{url}: (frames, overruns) {results.get(url)}"

@@ -1,4 +1,5 @@
-"""Ring, loop and relay on the real line interface (LINEREC_HW_GPIO)."""
+"""Ring, loop and relay on the real line interfaces (LINEREC_HW_GPIO), each line's and all
+of them at once."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ def test_line_interface_opens_and_reports_its_state(gpio_url):
     with open_signals(gpio_url) as signals:
         print(f"\nringing={signals.ringing} off_hook={signals.off_hook} seized={signals.seized}")
         assert not signals.seized
+
+
+def test_every_line_interface_opens_together(all_gpio_urls):
+    """The lines side by side, as the engine opens them: no pin shared, none seized."""
+    opened = [open_signals(url) for url in all_gpio_urls]
+    try:
+        for url, signals in zip(all_gpio_urls, opened, strict=True):
+            print(f"\n{url}: ringing={signals.ringing} off_hook={signals.off_hook}")
+            assert not signals.seized
+    finally:
+        for signals in opened:
+            signals.close()
 
 
 def test_seizing_the_line_draws_loop_current(gpio_url):

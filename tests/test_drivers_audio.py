@@ -50,6 +50,7 @@ def test_drivers_import_neither_dsp_ext_firmware_nor_webui():
         "drivers.simline",
         "drivers.signals",
         "drivers.signals_gpio",
+        "drivers.gpio_pins",
         "drivers.debounce",
         "drivers.modem",
         "drivers.modem_serial",
@@ -59,7 +60,7 @@ def test_drivers_import_neither_dsp_ext_firmware_nor_webui():
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('dsp_ext', 'firmware', 'webui', 'alsaaudio', 'RPi'))\n"
+        "('dsp_ext', 'firmware', 'webui', 'alsaaudio', 'RPi', 'gpiozero', 'lgpio'))\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run(

@@ -167,7 +167,14 @@ def test_gpio_setup_failure_frees_the_pins(gpio, no_thread_left):
     gpio.add_event_detect = refuse
     with pytest.raises(errors.DeviceError, match=r"Failed to add edge detection.*group gpio"):
         open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio)
-    assert set(gpio.cleaned) == {RING, LOOP, RELAY}
+    assert {RING, RELAY} <= set(gpio.cleaned)
+    assert gpio.directions == {}  # every pin set up was freed
+
+
+def test_a_library_refusing_to_start_is_a_device_error(gpio, no_thread_left):
+    gpio.setmode(gpio.BOARD)  # another part of the program numbers the pins otherwise
+    with pytest.raises(errors.DeviceError, match="A different mode has already been set"):
+        open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio)
 
 
 def test_rpi_gpio_off_the_pi_is_reported_clearly(tmp_path, monkeypatch):
@@ -185,10 +192,15 @@ def test_rpi_gpio_off_the_pi_is_reported_clearly(tmp_path, monkeypatch):
     assert "sim:" in str(caught.value)
 
 
-def test_missing_rpi_gpio_says_what_to_install(monkeypatch):
+def test_missing_gpio_libraries_say_what_to_install(monkeypatch):
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
     monkeypatch.setitem(sys.modules, "RPi", None)
-    with pytest.raises(errors.BackendUnavailableError, match=r"pip install RPi\.GPIO"):
+    monkeypatch.setitem(sys.modules, "lgpio", None)
+    with pytest.raises(errors.BackendUnavailableError) as caught:
         open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "neither is installed" in message and "pip install gpiozero lgpio" in message
 
 
 # ---- sim: ------------------------------------------------------------------------

@@ -42,8 +42,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # and the foundation).
 FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
-    "cli": ("engine", "health", "simulation", "tools", "link", "callerid", "country", "backup",
-            "archive"),  # archive: the recordings key (linerec encryption, verify --key-file)
+    "cli": (
+        "engine", "health", "simulation", "tools", "link", "callerid", "country", "backup",
+        "hardware",
+        "archive",  # the recordings key (linerec encryption, verify --key-file)
+    ),
     "health": ("link", "backup"),
     "engine": ("link", "callerid", "country", "backup", "archive"),
     "backup": ("country",),
@@ -53,6 +56,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "callerid": (),
     "country": (),
     "archive": (),  # the recording after the call: over the foundation (store) and dsp_ext
+    "hardware": (),  # hardware profiles and the installer's checks: over the drivers
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from firmware import __version__
 from firmware.cli import dsp as cli_dsp
 from firmware.cli import encryption as cli_encryption
+from firmware.cli import hardware as cli_hardware
 from firmware.cli import integrity as cli_integrity
 from firmware.cli import maintenance as cli_maintenance
 from firmware.cli import offsite as cli_offsite
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_status.register(commands)
     cli_integrity.register(commands)
     cli_encryption.register(commands)
+    cli_hardware.register(commands)
 
     cli_dsp.register(commands)
     return parser
