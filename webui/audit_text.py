@@ -65,6 +65,8 @@ FIELD_LABELS = {
     "kbps": "Bit rate (kbit/s)",
     "sha256": "SHA-256",
     "original_sha256": "SHA-256 of the original",
+    "plain_sha256": "SHA-256 before encryption",
+    "key": "Key",
     "lines_added": "Lines added",
     "lines_removed": "Lines removed",
     "display_name": "Display name",

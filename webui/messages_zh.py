@@ -405,6 +405,8 @@ ZH: dict[str, str] = {
     "Only customers of these levels": "仅限这些级别的客户",
     "Only customers in these groups": "仅限这些分组的客户",
     "Close after (seconds)": "关闭时间（秒）",
+    "SHA-256 before encryption": "加密前的 SHA-256",
+    "Key": "密钥",
     "Cards for calls on": "弹屏的线路",
     "every line I see": "我能看到的所有线路",
     "only the lines given to me": "仅分配给我的线路",

@@ -57,7 +57,7 @@ from firmware.archive.transcode import (
     verify_source,
 )
 from firmware.store import chain
-from firmware.store.audit import BOX_ACTOR, AuditLog
+from firmware.store.audit import BOX_ACTOR, AuditLog, structured_detail
 from firmware.store.db import RECORDING_FIELDS, RecordingRecord, Store
 from firmware.store.legal_hold import held_sql
 from firmware.store.retention import _inside as inside_recordings
@@ -170,9 +170,11 @@ def commit(store: Store, row: RecordingRecord, relative: str, facts: StoredFacts
             record_stored(connection, row.id, relative, facts)
             AuditLog(store).record(
                 "encrypted", username=BOX_ACTOR, target=f"recording {row.id}",
-                detail=(f"{row.path} -> {relative}; key {facts.encrypted_key}, {facts.bytes} "
-                        f"bytes, SHA-256 {facts.sha256}; plaintext SHA-256 "
-                        f"{facts.plain_sha256}"),
+                detail=structured_detail(**{
+                    "from": row.path, "to": relative, "key": facts.encrypted_key,
+                    "bytes": facts.bytes, "sha256": facts.sha256,
+                    "plain_sha256": facts.plain_sha256,
+                }),
                 at=now, within=connection,
             )
     except sqlite3.Error as error:

@@ -175,19 +175,24 @@ class ArchiveService:
             return False
         return self._transcode(rows[0], tier, tiers, now)
 
+    def _disk_full(self, error: DiskFullError, step: str) -> bool:
+        """No room to write the new file: retention is asked for room, and ``step``
+        (compression or encryption) waits; nothing was changed."""
+        self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
+        self._disk_full_until = self._paused_until
+        log.warning("archive: %s; retention is asked for room, and %s waits %.0f s",
+                    error, step, DISK_FULL_WAIT_S)
+        self._problem(str(error))
+        self.on_disk_full()
+        return False
+
     def _transcode(self, row: RecordingRecord, tier: str, tiers: Tiers, now: float) -> bool:
         before = _size(self.recordings / row.path)
         try:
             done = transcode(self.store, self.recordings, row, tier, tiers.settings(tier),
                              now=now, cancelled=self._stopping.is_set)
         except DiskFullError as error:
-            self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
-            self._disk_full_until = self._paused_until
-            log.warning("archive: %s; retention is asked for room, and compression waits "
-                        "%.0f s", error, DISK_FULL_WAIT_S)
-            self._problem(str(error))
-            self.on_disk_full()
-            return False
+            return self._disk_full(error, "compression")
         except (SupersededError, CancelledError) as error:
             log.info("archive: %s", error)
             return True
@@ -253,13 +258,7 @@ class ArchiveService:
             done = encrypt.encrypt_recording(self.store, self.recordings, row, public, now=now,
                                              cancelled=self._stopping.is_set)
         except DiskFullError as error:
-            self._paused_until = time.monotonic() + DISK_FULL_WAIT_S
-            self._disk_full_until = self._paused_until
-            log.warning("archive: %s; retention is asked for room, and encryption waits "
-                        "%.0f s", error, DISK_FULL_WAIT_S)
-            self._problem(str(error))
-            self.on_disk_full()
-            return False
+            return self._disk_full(error, "encryption")
         except (SupersededError, CancelledError) as error:
             log.info("archive: %s", error)
             return True
