@@ -32,6 +32,7 @@ from drivers.opening import open_capture, open_signals
 from firmware.config import Config, ConfigStore, Line
 from firmware.datafolder import DataFolder
 from firmware.engine import Engine
+from firmware.engine.systemd import EngineWatchdog, Notifier, watchdog_interval_s
 from firmware.engine.worker import LineIO
 from firmware.link import contract
 
@@ -230,13 +231,26 @@ def web_process(args: argparse.Namespace) -> int:
 
 
 def engine_command(args: argparse.Namespace) -> int:
+    """``linerec engine``: the engine alone; under systemd it says READY=1 once the lines
+    run, how they are (STATUS=), pings the watchdog while every line's worker is well, and
+    STOPPING=1 (``firmware.engine.systemd``)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    checked_configuration(args.data, create=False)
-    engine = Engine(args.data, open_configured_line)
-    engine.start()
+    notifier = Notifier.from_environment()
+    try:
+        checked_configuration(args.data, create=False)
+        engine = Engine(args.data, open_configured_line)
+        notifier.status("recovering the data folder and starting the lines")
+        engine.start()
+    except Exception as error:  # the reason is the service's last status too
+        notifier.status(f"cannot start: {error}")
+        raise
+    watchdog = EngineWatchdog(engine, notifier, ping_every_s=watchdog_interval_s())
+    watchdog.start()
     stop = threading.Event()
     _wait_for_stop(stop)
+    watchdog.stop()
     engine.stop()
+    notifier.close()
     return 0
 
 
