@@ -17,14 +17,14 @@ import threading
 from pathlib import Path
 
 from firmware.cli.processes import WEB_READY
-from firmware.datafolder import DataFolder, private_files
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder, private_files
 from firmware.errors import LinerecError
 from webui.server import InsecureBindError, open_server
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linerec web", description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
     parser.add_argument("--port", type=int, default=8443, help="port (8443)")
     parser.add_argument(

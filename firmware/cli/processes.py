@@ -30,7 +30,7 @@ from typing import Any
 
 from drivers.opening import open_capture, open_signals
 from firmware.config import Config, ConfigStore, Line
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.engine import Engine
 from firmware.engine.systemd import EngineWatchdog, Notifier, watchdog_interval_s
 from firmware.engine.worker import LineIO
@@ -258,7 +258,7 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     run_parser = commands.add_parser(
         "run", help="start the box on the simulated office lines (development default)"
     )
-    run_parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    run_parser.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     run_parser.add_argument(
         "--speed", type=positive_float, default=1.0, help="simulated clock speed-up (1)"
     )
@@ -271,11 +271,11 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     run_parser.set_defaults(handler=run)
 
     engine = commands.add_parser("engine", help="run the line engine on the configured lines")
-    engine.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    engine.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     engine.set_defaults(handler=engine_command)
 
     web = commands.add_parser("web", help="run the web UI (HTTPS) for the data folder")
-    web.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    web.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     web.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
     web.add_argument("--port", type=port, default=8443, help="port (8443)")
     web.add_argument(
