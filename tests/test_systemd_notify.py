@@ -150,8 +150,9 @@ def test_a_frozen_worker_stops_the_pings_within_the_bound(tmp_path, notify_socke
         time.sleep(lag_limit_s + 1.0)
         pings = notify_socket.times_of("WATCHDOG=1")
         last_ping = pings[-1]
-        # The pings stop within the bound (and a tick), and stay stopped.
-        assert last_ping <= frozen_at + lag_limit_s + 4 * tick_s, (last_ping - frozen_at)
+        # The pings stop within the bound, and stay stopped
+        # (and a tick, and a little for a loaded machine's scheduling)
+        assert last_ping <= frozen_at + lag_limit_s + 0.5, (last_ping - frozen_at)
         time.sleep(0.5)
         assert notify_socket.times_of("WATCHDOG=1")[-1] == last_ping
         assert any(status.startswith("2 of 2 lines running; line 2 stuck for")
@@ -208,6 +209,28 @@ def test_linerec_engine_says_ready_pings_and_says_stopping(tmp_path, notify_sock
     assert engine.returncode == 0, output
     notify_socket.wait_for("STOPPING=1")
     assert "1 of 1 lines running" in notify_socket.statuses()
+
+
+def test_the_watchdogs_kill_leaves_every_threads_stack_in_the_journal(tmp_path,
+                                                                      notify_socket):
+    store = configure(tmp_path, 1)
+    store.update_line(1, audio="null:", signals=f"sim:abort-{uuid.uuid4().hex}")
+    environment = {**os.environ, "NOTIFY_SOCKET": notify_socket.address}
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "firmware", "engine", "--data", str(tmp_path)],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        notify_socket.wait_for("READY=1", timeout=60)
+        engine.send_signal(signal.SIGABRT)  # systemd's WatchdogSignal= by default
+        output, _ = engine.communicate(timeout=60)
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait()
+    assert engine.returncode == -signal.SIGABRT
+    assert "Fatal Python error: Aborted" in output
+    assert "firmware/engine/worker.py" in output  # the line's worker, where it was
 
 
 def test_linerec_engine_that_cannot_start_says_why_in_its_status(tmp_path, notify_socket):

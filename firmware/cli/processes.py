@@ -18,6 +18,7 @@ simulated office.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -233,8 +234,10 @@ def web_process(args: argparse.Namespace) -> int:
 def engine_command(args: argparse.Namespace) -> int:
     """``linerec engine``: the engine alone; under systemd it says READY=1 once the lines
     run, how they are (STATUS=), pings the watchdog while every line's worker is well, and
-    STOPPING=1 (``firmware.engine.systemd``)."""
+    STOPPING=1 (``firmware.engine.systemd``). When the watchdog kills it (SIGABRT), every
+    thread's stack goes to stderr (the journal) first: where the frozen worker was."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    faulthandler.enable()
     notifier = Notifier.from_environment()
     try:
         checked_configuration(args.data, create=False)
