@@ -39,6 +39,17 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     assert said == ""
 
 
+def test_the_units_stay_well_confined(tmp_path):
+    """systemd's own exposure score (0 confined .. 10 exposed) stays below 5 ("OK")."""
+    verify_units(tmp_path, [UNITS / name for name in NAMES], programs=(PROGRAM,))
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", f"--root={tmp_path}",
+         "--threshold=50", "--no-pager", *NAMES],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+
+
 def test_verify_would_see_a_mistake(tmp_path):
     broken = tmp_path / "units" / "linerec-engine.service"
     broken.parent.mkdir()
