@@ -13,7 +13,7 @@ EXTENSION_INPUTS := $(wildcard dsp_ext/include/*.h dsp_ext/src/*.c dsp_ext/src/*
 C_LINT_FLAGS := -std=c11 -Wall -Wextra -Wconversion -Wshadow -Werror -O2 -fsyntax-only \
 	-Idsp_ext/include -DLR_VERSION='"lint"' -DLR_SOURCE_DIGEST='"lint"'
 
-.PHONY: all run test test-full bench lint clean distclean system-deps
+.PHONY: all run test test-full bench lint clean distclean system-deps install-pi uninstall-pi
 
 all: $(BUILT)
 
@@ -57,6 +57,14 @@ lint: $(BUILT)
 		echo "cc -fsyntax-only $$source"; \
 		$${CC:-cc} $(C_LINT_FLAGS) $$source || exit 1; \
 	done
+
+# The box's services on the Pi, as root (README: Install on the box). Options go in
+# INSTALL_OPTIONS (--data DIR --data-disk) and UNINSTALL_OPTIONS (--purge).
+install-pi:
+	./scripts/install-pi.sh $(INSTALL_OPTIONS)
+
+uninstall-pi:
+	./scripts/uninstall-pi.sh $(UNINSTALL_OPTIONS)
 
 clean:
 	rm -rf build dsp_ext/_lr_dsp*.so $(BUILT) .pytest_cache .ruff_cache .hypothesis

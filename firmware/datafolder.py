@@ -1,6 +1,7 @@
 """The data folder: every file and folder the box keeps, named in one place.
 
-Layout (``<data>`` is ``--data``; ``./data`` by default)::
+Layout (``<data>`` is ``--data``; by default ``$LINEREC_DATA``, which the installed box
+sets to ``/var/lib/linerec`` or its data disk, else ``./data``: ``default_data_folder``)::
 
     config.json         the device configuration (TinyDB; firmware.config)
     linerec.db          calls, recordings index, customers, users, audit log (SQLite;
@@ -39,6 +40,12 @@ The engine, the web process, recovery and the command line all reach these
 through ``DataFolder``; nothing else spells a name inside the folder. This
 module needs nothing but the standard library, like the rest of what
 recovery uses.
+
+A box that keeps its data on a disk of its own (``LINEREC_DATA_DISK=yes``, set by
+the installer in ``/etc/default/linerec``) must never record onto the SD card
+when that disk is missing: ``check`` then refuses a folder that is on the same
+file system as ``/`` (the disk did not mount, and its mount point is an empty
+folder of the SD card's), before it makes anything.
 """
 
 from __future__ import annotations
@@ -202,8 +209,12 @@ class DataFolder:
         """Refuse a folder the box cannot work in, with a message naming it and the problem.
 
         ``create`` makes a missing folder (``linerec run``'s ``./data``), but never its
-        parents: a missing parent is most often a disk that did not mount.
+        parents: a missing parent is most often a disk that did not mount. With
+        ``LINEREC_DATA_DISK`` set, a folder on the system's own file system is refused
+        first (``check_data_disk``).
         """
+        if data_disk_required():
+            self.check_data_disk()
         if not self.root.exists() and create:
             try:
                 self.root.mkdir(mode=PRIVATE_FOLDER)
@@ -230,7 +241,40 @@ class DataFolder:
         self.make_private()
 
 
+    def check_data_disk(self, system_root: Path = Path("/")) -> None:
+        """Refuse a folder (or, while it is not made yet, the folder it would be made in)
+        on the same file system as ``system_root``: the data disk is not mounted."""
+        existing = Path(os.path.abspath(self.root))
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        try:
+            on_system = os.stat(existing).st_dev == os.stat(system_root).st_dev
+        except OSError:
+            return  # check() says what is wrong with a folder that cannot be reached
+        if on_system:
+            raise DataDiskError(
+                f"data folder {self.root} is on the system's own disk, not on the data disk: "
+                f"is the data disk mounted? ({DATA_DISK_ENV}=yes: the box records only onto "
+                "its data disk)"
+            )
+
+
 PRIVATE_FOLDER = 0o700
+DATA_ENV = "LINEREC_DATA"  # the data folder when --data is not given
+DATA_DISK_ENV = "LINEREC_DATA_DISK"  # yes: the data folder must be on a disk of its own
+DATA_HELP = "data folder ($LINEREC_DATA, else ./data)"  # --data's help, in every command
+_YES = frozenset({"1", "yes", "true", "on"})
+
+
+def default_data_folder() -> Path:
+    """``--data``'s default: ``$LINEREC_DATA`` (the installed box's services and its
+    ``linerec`` command set it), else ``./data`` (a development checkout)."""
+    return Path(os.environ.get(DATA_ENV) or "data")
+
+
+def data_disk_required() -> bool:
+    """Whether the data folder must be on a file system of its own (``LINEREC_DATA_DISK``)."""
+    return os.environ.get(DATA_DISK_ENV, "").strip().lower() in _YES
 
 
 def private_files() -> None:
@@ -249,6 +293,10 @@ def _read_only_mount(path: Path) -> bool:
 
 class DataFolderError(LinerecError):
     """The data folder is missing, not a folder, or cannot be written."""
+
+
+class DataDiskError(DataFolderError):
+    """The data folder must be on its own disk, and is on the system's: the disk is missing."""
 
 
 class EngineBusyError(LinerecError):

@@ -20,7 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from firmware.config import ConfigError, ConfigStore
-from firmware.datafolder import DataFolder, EngineLock, private_files
+from firmware.datafolder import (
+    DATA_HELP,
+    DataFolder,
+    EngineLock,
+    default_data_folder,
+    private_files,
+)
 from firmware.errors import LinerecError
 from recovery.database import DatabaseRebuild
 from recovery.folder import RecoveryError, RecoveryReport, check_data_folder, recover_data_folder
@@ -42,7 +48,7 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, default=Path("data"), metavar="DIR", help="data folder (./data)"
+        "--data", type=Path, default=default_data_folder(), metavar="DIR", help=DATA_HELP
     )
     parser.add_argument(
         "--accept-missing",

@@ -1,19 +1,28 @@
 #!/bin/sh
 # Install the Debian packages that building and testing linerec need, if any
 # are missing: apt-get as root, or sudo when it needs no password; otherwise
-# say what to install and fail.
+# say what to install and fail. `system-deps.sh --runtime` installs only what
+# the box itself needs to build and run (scripts/install-pi.sh): no test tools.
 set -eu
 
-# compiler and build tools; ALSA's headers for pyalsaaudio; the peers we
-# measure against (tests and bench only); sox and espeak-ng make the speech
-# corpus of the DSP tests; Chromium, its WebDriver and a Chinese font for the
-# browser tests of the web UI. Runtime packages the box itself needs too:
-# libopusenc0 and libopus0 (recordings compressed to Ogg Opus after the call,
-# loaded by firmware.archive.opus), libsndfile1 (Opus decoded and recordings
-# exported, through soundfile where its wheel brings no libsndfile of its own),
-# rclone (backups off the box: a USB disk, a NAS over SFTP or SMB, S3).
-PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng
-chromium chromium-driver fonts-wqy-microhei libopusenc0 libopus0 libsndfile1 rclone"
+# The box: the compiler and build tools for the C extension and pyalsaaudio
+# (ALSA's headers); libopusenc0 and libopus0 (recordings compressed to Ogg Opus
+# after the call, loaded by firmware.archive.opus), libsndfile1 (Opus decoded
+# and recordings exported, through soundfile where its wheel brings no
+# libsndfile of its own), rclone (backups off the box: a USB disk, a NAS over
+# SFTP or SMB, S3).
+RUNTIME_PACKAGES="gcc make pkg-config libasound2-dev libopusenc0 libopus0 libsndfile1 rclone"
+# Tests and benchmarks only, never on the box: the peers we measure against
+# (spandsp, speexdsp); sox and espeak-ng make the speech corpus of the DSP
+# tests; Chromium, its WebDriver and a Chinese font for the browser tests of
+# the web UI; systemd for systemd-analyze, which checks the units.
+TEST_PACKAGES="libspandsp-dev libspeexdsp-dev sox espeak-ng chromium chromium-driver
+fonts-wqy-microhei systemd"
+case "${1:-}" in
+    --runtime) PACKAGES="$RUNTIME_PACKAGES" ;;
+    "") PACKAGES="$RUNTIME_PACKAGES $TEST_PACKAGES" ;;
+    *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
+esac
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -17,14 +17,15 @@ import threading
 from pathlib import Path
 
 from firmware.cli.processes import WEB_READY
-from firmware.datafolder import DataFolder, private_files
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder, private_files
+from firmware.engine.systemd import Notifier
 from firmware.errors import LinerecError
 from webui.server import InsecureBindError, open_server
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linerec web", description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
     parser.add_argument("--port", type=int, default=8443, help="port (8443)")
     parser.add_argument(
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     print(WEB_READY + server.url, flush=True)
+    notifier = Notifier.from_environment()  # systemd's Type=notify: ready once it listens
+    notifier.notify("READY=1", f"STATUS=serving at {server.url}")
     stop = threading.Event()
     if args.parent_pid is not None:
         watch_parent(args.parent_pid, stop)
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal_number, lambda *_: stop.set())
     while not stop.wait(0.5):
         pass
+    notifier.notify("STOPPING=1")
     server.stop()
     return 0
 

@@ -21,7 +21,7 @@ from firmware.cli import offsite as cli_offsite
 from firmware.cli import processes as cli_engine
 from firmware.cli import status as cli_status
 from firmware.config import ConfigError, ConfigStore
-from firmware.datafolder import DataFolder, private_files
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder, private_files
 from firmware.errors import LinerecError
 from recovery import cli as cli_recovery
 
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check-config", help="check the device configuration and report every problem"
     )
-    check.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    check.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     check.set_defaults(handler=_check_config)
     cli_recovery.register(commands)
     cli_maintenance.register(commands)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from firmware.cli import encryption as cli_encryption
 from firmware.cli.status import local_offset
-from firmware.datafolder import DataFolder, EngineLock
+from firmware.datafolder import DATA_HELP, DataFolder, EngineLock, default_data_folder
 from firmware.errors import LinerecError
 from firmware.store import chain, integrity
 from firmware.store.db import Store
@@ -203,8 +203,8 @@ def _data_argument(parser: argparse.ArgumentParser, *, inherited: bool = False) 
     """``--data``; ``inherited`` for an action under ``chain``, whose own default must not
     undo a ``linerec chain --data DIR ACTION``."""
     parser.add_argument(
-        "--data", type=Path, default=argparse.SUPPRESS if inherited else Path("data"),
-        metavar="DIR", help="data folder (./data)",
+        "--data", type=Path, default=argparse.SUPPRESS if inherited else default_data_folder(),
+        metavar="DIR", help=DATA_HELP,
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from firmware.backup.run import back_up
 from firmware.config import ConfigStore
-from firmware.datafolder import DataFolder, EngineLock
+from firmware.datafolder import DATA_HELP, DataFolder, EngineLock, default_data_folder
 from firmware.errors import LinerecError
 from firmware.link import contract
 from firmware.link.bus import BusClient
@@ -39,7 +39,7 @@ class ResetRefusedError(LinerecError):
 
 def _data_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, default=Path("data"), metavar="DIR", help="data folder (./data)"
+        "--data", type=Path, default=default_data_folder(), metavar="DIR", help=DATA_HELP
     )
 
 

@@ -38,7 +38,7 @@ from firmware.backup.targets import (
 )
 from firmware.cli import maintenance
 from firmware.config import BACKUP_KINDS, S3_PROVIDERS, ConfigStore, to_plain
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.store.db import Store
 from firmware.store.storage_usage import size_text
 from recovery.cli import report_lines as recovery_lines
@@ -51,7 +51,7 @@ TARGET_FIELDS = ("path", "host", "port", "user", "share", "domain", "endpoint", 
 
 def _data_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, default=Path("data"), metavar="DIR", help="data folder (./data)"
+        "--data", type=Path, default=default_data_folder(), metavar="DIR", help=DATA_HELP
     )
 
 

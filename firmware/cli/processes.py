@@ -18,6 +18,7 @@ simulated office.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -30,8 +31,9 @@ from typing import Any
 
 from drivers.opening import open_capture, open_signals
 from firmware.config import Config, ConfigStore, Line
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.engine import Engine
+from firmware.engine.systemd import EngineWatchdog, Notifier, watchdog_interval_s
 from firmware.engine.worker import LineIO
 from firmware.link import contract
 
@@ -230,13 +232,28 @@ def web_process(args: argparse.Namespace) -> int:
 
 
 def engine_command(args: argparse.Namespace) -> int:
+    """``linerec engine``: the engine alone; under systemd it says READY=1 once the lines
+    run, how they are (STATUS=), pings the watchdog while every line's worker is well, and
+    STOPPING=1 (``firmware.engine.systemd``). When the watchdog kills it (SIGABRT), every
+    thread's stack goes to stderr (the journal) first: where the frozen worker was."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    checked_configuration(args.data, create=False)
-    engine = Engine(args.data, open_configured_line)
-    engine.start()
+    faulthandler.enable()
+    notifier = Notifier.from_environment()
+    try:
+        checked_configuration(args.data, create=False)
+        engine = Engine(args.data, open_configured_line)
+        notifier.status("recovering the data folder and starting the lines")
+        engine.start()
+    except Exception as error:  # the reason is the service's last status too
+        notifier.status(f"cannot start: {error}")
+        raise
+    watchdog = EngineWatchdog(engine, notifier, ping_every_s=watchdog_interval_s())
+    watchdog.start()
     stop = threading.Event()
     _wait_for_stop(stop)
+    watchdog.stop()
     engine.stop()
+    notifier.close()
     return 0
 
 
@@ -244,7 +261,7 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     run_parser = commands.add_parser(
         "run", help="start the box on the simulated office lines (development default)"
     )
-    run_parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    run_parser.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     run_parser.add_argument(
         "--speed", type=positive_float, default=1.0, help="simulated clock speed-up (1)"
     )
@@ -257,11 +274,11 @@ def register(commands: argparse._SubParsersAction, positive_float, port) -> None
     run_parser.set_defaults(handler=run)
 
     engine = commands.add_parser("engine", help="run the line engine on the configured lines")
-    engine.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    engine.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     engine.set_defaults(handler=engine_command)
 
     web = commands.add_parser("web", help="run the web UI (HTTPS) for the data folder")
-    web.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    web.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     web.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
     web.add_argument("--port", type=port, default=8443, help="port (8443)")
     web.add_argument(

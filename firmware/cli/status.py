@@ -18,7 +18,7 @@ from pathlib import Path
 
 from firmware.config import ConfigError, ConfigStore, default_config
 from firmware.country.profiles import profile
-from firmware.datafolder import DataFolder
+from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.health.report import HealthReport, engine_status, gather
 from firmware.schema import to_document
 from firmware.store.signing import grouped
@@ -221,6 +221,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "status", help="the box's health: disk, retention, lines, storage problems, machine"
     )
-    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--data", type=Path, default=default_data_folder(), help=DATA_HELP)
     parser.add_argument("--json", action="store_true", help="one JSON object, for programs")
     parser.set_defaults(handler=run)
