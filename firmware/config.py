@@ -19,6 +19,7 @@ keeps the version it replaces and the new one under
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -340,9 +341,27 @@ class Encryption:
                             else "must be an absolute path, or empty")
 
 
+def _time_zone(name: str) -> str | None:
+    if not name:
+        return None
+    if name not in _time_zones():
+        return f"{name!r} is not a time zone (write it as Asia/Shanghai or Europe/London)"
+    return None
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    import zoneinfo  # noqa: PLC0415 - read once, only when a zone is set
+
+    return frozenset(zoneinfo.available_timezones())
+
+
 @dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
+    # The box's local time (pages, file names, schedules): an IANA time zone such as
+    # Asia/Shanghai; "" for the country's.
+    time_zone: str = setting("", check=_time_zone)
     no_record: list[str] = setting([], check=_phone_numbers)
     manual_codes: ManualCodes = setting(ManualCodes(), check=_distinct_codes)
     retention: Retention = setting(Retention(), check=_keeps_room_free)

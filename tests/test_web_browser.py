@@ -172,6 +172,12 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     css(browser, "input[name=password_again]").send_keys(PASSWORD)
     Select(css(browser, "select[name=language]")).select_by_value("en")
     css(browser, "form button[type=submit]").click()
+    # Then the box itself: country, time zone, line interface, and where it records.
+    wait(browser).until(lambda d: d.current_url.endswith("/setup/box"))
+    assert "Recordings and the database are kept in" in browser.page_source
+    Select(css(browser, "select[name=time_zone]")).select_by_value("Asia/Shanghai")
+    screenshot(browser, "01b-setup-box")
+    css(browser, "form[action='/setup/box'] button[type=submit]").click()
     wait(browser).until(lambda d: d.current_url.endswith("/live"))
     assert "Live lines" in browser.page_source
     wait(browser, 10).until(lambda d: d.execute_script("return window.linerec.streamReady"))

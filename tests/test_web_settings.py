@@ -194,3 +194,34 @@ def test_a_running_engine_takes_the_changes_without_a_restart(box):
         wait_for(lambda: 3 not in engine.workers)
     finally:
         engine.stop()
+
+
+def test_the_box_is_set_up_after_the_first_account(box):
+    """Country, time zone and the line interface in one form, checked and audited."""
+    page = box.client.get("/setup/box").text
+    assert 'name="time_zone"' in page and "hat-4" in page and str(box.deps.folder.root) in page
+    wrong = box.client.post("/setup/box", {"country": "CN", "time_zone": "Mars/Olympus",
+                                           "hardware": ""})
+    assert wrong.status == 400 and "Mars/Olympus" in wrong.text
+    unknown = box.client.post("/setup/box", {"country": "CN", "time_zone": "",
+                                             "hardware": "../../etc/passwd"})
+    assert unknown.status == 400
+    assert box.deps.config().device.time_zone == ""  # nothing saved
+    done = box.client.post("/setup/box", {"country": "GB", "time_zone": "Europe/London",
+                                          "hardware": "hat-4"})
+    assert done.status == 303 and done.location.endswith("/live")
+    config = box.deps.config()
+    assert (config.device.country, config.device.time_zone) == ("GB", "Europe/London")
+    assert [line.number for line in config.lines] == [1, 2, 3, 4]
+    assert all(line.signals.startswith("gpio:") for line in config.lines)
+    assert box.deps.audit.entries(action="settings_changed")
+
+
+def test_the_time_zone_moves_the_pages_clock_with_summer_time(box):
+    from firmware.country.profiles import local_offset_s  # noqa: PLC0415
+
+    winter, summer = 1_767_225_600.0, 1_782_864_000.0  # 2026-01-01, 2026-07-01 (UTC)
+    assert local_offset_s("CN", "", winter) == local_offset_s("CN", "", summer) == 8 * 3600
+    assert local_offset_s("GB", "", winter) == 0 and local_offset_s("GB", "", summer) == 3600
+    assert local_offset_s("CN", "America/New_York", summer) == -4 * 3600
+    assert local_offset_s("CN", "Not/AZone", summer) == 8 * 3600  # the country's, not a crash

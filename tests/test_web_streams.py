@@ -62,6 +62,8 @@ def browser(stack):
     driver.find_element(By.NAME, "password_again").send_keys(PASSWORD)
     Select(driver.find_element(By.NAME, "language")).select_by_value("en")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/setup/box"))
+    driver.find_element(By.LINK_TEXT, "Later").click()  # the box's set-up, another time
     WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/live"))
     yield driver
     close_browser(driver)

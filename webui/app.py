@@ -128,6 +128,8 @@ ROUTES: list[Route] = [
     Route("GET", "/admin/lines/<number:int>", device_settings.line_page, need("admin")),
     Route("POST", "/admin/lines/<number:int>", device_settings.line_submit, need("admin")),
     Route("POST", "/admin/lines/<number:int>/delete", device_settings.line_delete, need("admin")),
+    Route("GET", "/setup/box", device_settings.box_setup_page, need("admin")),
+    Route("POST", "/setup/box", device_settings.box_setup_submit, need("admin")),
     Route("GET", "/admin/device", device_settings.device_page, need("admin")),
     Route("POST", "/admin/device", device_settings.device_submit, need("admin")),
     Route("GET", "/admin/storage", storage_settings.storage_page, need("admin")),

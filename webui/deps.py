@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firmware.config import Config, ConfigStore
-from firmware.country.profiles import profile
+from firmware.country.profiles import local_offset_s, profile
 from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
@@ -101,7 +101,8 @@ class WebDeps:
     def utc_offset_s(self) -> int:
         """The box's local time for dates on the pages: its country profile's."""
         try:
-            return profile(self.country()).utc_offset_s
+            device = self.config().device
+            return local_offset_s(device.country, device.time_zone)
         except Exception:  # a broken configuration must not take the pages down
             return 8 * 3600
 

@@ -73,7 +73,7 @@ from firmware.backup.targets import (
     write_rclone_config,
 )
 from firmware.config import BackupTarget, Config
-from firmware.country.profiles import profile
+from firmware.country.profiles import local_offset_s
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from firmware.store.backups import BackupError as SnapshotError
@@ -438,7 +438,7 @@ class _Run:
     def write_index(self) -> None:
         """index.jsonl.gz, SHA256SUMS, then box.json: under temporary names, then renamed."""
         held = ledger.verified_files(self.store, self.target.name)
-        offset = profile(self.config.device.country).utc_offset_s
+        offset = local_offset_s(self.config.device.country, self.config.device.time_zone)
         lines = []
         rows = self.store.connection().execute(
             "SELECT r.id, r.path, r.line, r.started_at, r.ended_at, r.samples, r.encoding, "

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from firmware.backup import ledger
 from firmware.backup.run import back_up
 from firmware.config import BackupSchedule, Config
-from firmware.country.profiles import profile
+from firmware.country.profiles import local_offset_s
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from firmware.store.db import Store
@@ -125,7 +125,7 @@ class BackupService:
         backup = config.device.backup
         now = self.clock()
         asked = ledger.requests(self.store)
-        offset = profile(config.device.country).utc_offset_s
+        offset = local_offset_s(config.device.country, config.device.time_zone)
         names = []
         for target in backup.targets:
             if self._stopping.is_set():

@@ -18,7 +18,9 @@ simulated office.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
+import io
 import logging
 import os
 import signal
@@ -237,7 +239,8 @@ def engine_command(args: argparse.Namespace) -> int:
     STOPPING=1 (``firmware.engine.systemd``). When the watchdog kills it (SIGABRT), every
     thread's stack goes to stderr (the journal) first: where the frozen worker was."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    faulthandler.enable()
+    with contextlib.suppress(io.UnsupportedOperation, AttributeError, ValueError):
+        faulthandler.enable()  # not where stderr is no file (the command run in-process)
     notifier = Notifier.from_environment()
     try:
         checked_configuration(args.data, create=False)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from firmware.config import ConfigError, ConfigStore, default_config
-from firmware.country.profiles import profile
+from firmware.country.profiles import local_offset_s
 from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.health.report import HealthReport, engine_status, gather
 from firmware.schema import to_document
@@ -34,7 +34,7 @@ def local_offset(folder: DataFolder) -> int:
         config = ConfigStore(folder.root).read() or default_config()
     except ConfigError:  # said in the report's problems
         config = default_config()
-    return profile(config.device.country).utc_offset_s
+    return local_offset_s(config.device.country, config.device.time_zone)
 
 
 def run(args: argparse.Namespace) -> int:

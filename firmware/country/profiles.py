@@ -8,7 +8,10 @@ detectors are tuned by it. China is the default.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,13 @@ class Profile:
     name_en: str
     name_zh: str
     region: str  # for phone numbers
-    utc_offset_s: int  # the default local time for schedules
+    utc_offset_s: int  # the local time when the time zone cannot be read
     ring_cadence_s: tuple[float, ...]
     tones: dict[str, Tone]  # dial, ringback, busy, congestion
     caller_id: CallerIdStandard
     dtmf: DtmfLimits = field(default_factory=DtmfLimits)
     amd: AmdSettings = field(default_factory=AmdSettings)
+    time_zone: str = "Asia/Shanghai"  # the box's local time unless the admin sets another
 
     @property
     def ring_timeout_s(self) -> float:
@@ -148,6 +152,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "US": Profile(
         country="US",
+        time_zone="America/New_York",
         name_en="United States",
         name_zh="美国",
         region="US",
@@ -163,6 +168,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "GB": Profile(
         country="GB",
+        time_zone="Europe/London",
         name_en="United Kingdom",
         name_zh="英国",
         region="GB",
@@ -179,6 +185,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "DE": Profile(
         country="DE",
+        time_zone="Europe/Berlin",
         name_en="Germany",
         name_zh="德国",
         region="DE",
@@ -204,3 +211,17 @@ def profile(country: str) -> Profile:
     except KeyError:
         known = ", ".join(sorted(PROFILES))
         raise ValueError(f"no country profile {country!r}; the box knows {known}") from None
+
+
+def local_offset_s(country: str, time_zone: str = "", at: float | None = None) -> int:
+    """Seconds east of UTC of the box's local time at ``at`` (now by default): in
+    ``time_zone`` (an IANA name such as ``Asia/Shanghai``; "" for the country's), summer
+    time included; the country's fixed offset if the zone cannot be read."""
+    country_profile = profile(country)
+    try:
+        zone = ZoneInfo(time_zone or country_profile.time_zone)
+        moment = datetime.fromtimestamp(time.time() if at is None else at, UTC)
+        offset = moment.astimezone(zone).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return country_profile.utc_offset_s
+    return int(offset.total_seconds()) if offset is not None else country_profile.utc_offset_s

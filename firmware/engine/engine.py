@@ -42,6 +42,7 @@ fault of ours) is started again on freshly opened drivers after a back-off
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -53,7 +54,7 @@ from audio_format import FRAME_SECONDS
 from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
-from firmware.country.profiles import profile
+from firmware.country.profiles import local_offset_s, profile
 from firmware.datafolder import DataFolder, EngineLock
 from firmware.engine import state as machine
 from firmware.engine.actions import LineActions
@@ -182,7 +183,10 @@ class Engine:
             self.folder.recordings,
             line.recording.encoding,
             history_s=max(6.0, vox.preroll_ms / 1000),
-            utc_offset_s=country.utc_offset_s,  # named in the time the pages show
+            # Named in the time the pages show.
+            local_offset=functools.partial(
+                local_offset_s, self.config.device.country, self.config.device.time_zone
+            ),
         )
         seize = io.signals.seize if io.signals is not None else (lambda on: None)
         actions = LineActions(

@@ -45,6 +45,7 @@ def policy_for(config: Config, line: Line) -> Policy:
         no_record=no_record_numbers(config.device.no_record, country.region),
         windows=windows,
         utc_offset_s=country.utc_offset_s,
+        time_zone=config.device.time_zone or country.time_zone,
         ring_timeout_s=country.ring_timeout_s,
         preroll_s=line.recording.vox.preroll_ms / 1000,
         start_code=config.device.manual_codes.start,

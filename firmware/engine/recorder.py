@@ -61,14 +61,15 @@ class LineRecorder:
         root: Path,
         encoding: str = "alaw",
         history_s: float = HISTORY_S,
-        utc_offset_s: int | None = None,
+        local_offset: Callable[[float], int] | None = None,
     ) -> None:
         if encoding not in _ENCODERS:
             raise ValueError(f"unknown encoding {encoding!r}; use one of {sorted(_ENCODERS)}")
         self.line = line
         self.root = root
         self.encoding = encoding
-        self.utc_offset_s = utc_offset_s  # the box's local time, for the file names
+        # Seconds east of UTC of the box's local time at a moment, for the file names.
+        self.local_offset = local_offset
         self._encode = _ENCODERS[encoding]
         # (line time, frame) of the recent past, kept while not recording
         self._history: collections.deque[tuple[float, np.ndarray]] = collections.deque(
@@ -101,7 +102,8 @@ class LineRecorder:
         preroll = [frame for at, frame in self._history if at >= since - 1e-6]
         started_at = now - len(preroll) * FRAME_SAMPLES / SAMPLE_RATE
         document = RecordingFacts(self.line, started_at, call=dict(metadata))
-        relative = relative_path(self.line, started_at, tag, self.utc_offset_s)
+        offset = self.local_offset(started_at) if self.local_offset is not None else None
+        relative = relative_path(self.line, started_at, tag, offset)
         try:
             # Names have one-second resolution: a second recording of the same call
             # (or voice) within that second gets the next free suffix.
@@ -111,7 +113,7 @@ class LineRecorder:
                     break
                 except FileExistsError:
                     relative = relative_path(
-                        self.line, started_at, f"{tag}-{attempt}", self.utc_offset_s
+                        self.line, started_at, f"{tag}-{attempt}", offset
                     )
             else:
                 raise FileExistsError(f"no free name for recording {relative}")

@@ -31,7 +31,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from firmware.link.contract import Phase  # the web shows a line's phase: the contract names them
 
@@ -55,6 +57,18 @@ class Window:
         return minute < self.end_minute and (weekday - 1) % 7 in self.weekdays
 
 
+def _offset_at(policy: Policy, at: float) -> int:
+    """Seconds east of UTC of the line's local time at ``at``."""
+    if not policy.time_zone:
+        return policy.utc_offset_s
+    try:
+        zone = ZoneInfo(policy.time_zone)
+        offset = datetime.fromtimestamp(at, UTC).astimezone(zone).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return policy.utc_offset_s
+    return policy.utc_offset_s if offset is None else int(offset.total_seconds())
+
+
 @dataclass(frozen=True)
 class Policy:
     """How a line records and times out; changed on the fly by ``PolicyChanged``."""
@@ -63,6 +77,7 @@ class Policy:
     no_record: frozenset[str] = frozenset()  # numbers as they arrive (caller ID, digits)
     windows: tuple[Window, ...] = ()
     utc_offset_s: int = 8 * 3600  # local time for the windows (China by default)
+    time_zone: str = ""  # when set (an IANA name), the windows follow it, summer time included
     ring_timeout_s: float = 8.0  # no ring for this long after a burst: the caller gave up
     dial_settle_s: float = 4.0  # no digit for this long: dialling is over
     hold_after_s: float = 30.0  # no voice for this long in a call: on hold
@@ -80,7 +95,7 @@ class Policy:
 
 
 def in_window(policy: Policy, at: float) -> bool:
-    local = time.gmtime(at + policy.utc_offset_s)
+    local = time.gmtime(at + _offset_at(policy, at))
     minute = local.tm_hour * 60 + local.tm_min
     return any(window.contains(local.tm_wday, minute) for window in policy.windows)
 

@@ -71,7 +71,7 @@ def setup_submit(ctx: Ctx) -> str:
         ctx.redirect("/login")
     _start_session(ctx, user)
     ctx.audit("sign_in", detail=structured_detail(what="first_account"))
-    ctx.redirect("/")
+    ctx.redirect("/setup/box")  # then the box itself: country, time zone, lines, storage
 
 
 def _new_account_problem(username: str, password: str, repeated: str, language: str) -> str | None:

@@ -14,16 +14,23 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import shutil
+import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from firmware.config import COUNTRIES, WEEKDAYS, Config, ConfigError, Line, to_plain, validate
 from firmware.country.numbers import describe
 from firmware.country.profiles import PROFILES, profile
+from firmware.datafolder import data_disk_required
+from firmware.hardware.profiles import ProfileError, load_profile, plan, profile_names
 from firmware.link import contract
 from firmware.schema import SchemaError
 from firmware.store.audit import structured_detail
+from firmware.store.storage_usage import size_text
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
 
@@ -437,3 +444,85 @@ def device_submit(ctx: Ctx) -> str:
     except ConfigError as error:  # the file changed under us into something invalid
         return _device_form(ctx, typed, {"general": "; ".join(error.problems)}, status=400)
     ctx.redirect(f"/admin/device?{urlencode(outcome)}")
+
+
+# ---- the box's set-up after the first account ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageFacts:
+    """Where the data folder is, and whether it is on a disk of its own."""
+
+    folder: str
+    total_bytes: int
+    free_bytes: int
+    on_system_disk: bool  # the SD card's (or the system's) own file system
+    disk_required: bool  # LINEREC_DATA_DISK: the box records only onto its data disk
+
+
+def storage_facts(ctx: Ctx) -> StorageFacts:
+    root = ctx.deps.folder.root
+    try:
+        usage = shutil.disk_usage(root)
+        on_system = os.stat(root).st_dev == os.stat("/").st_dev
+    except OSError:
+        return StorageFacts(str(root), 0, 0, True, data_disk_required())
+    return StorageFacts(str(root), usage.total, usage.free, on_system, data_disk_required())
+
+
+def _time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def box_setup_page(ctx: Ctx) -> str:
+    device = ctx.deps.config().device
+    typed = {"country": device.country, "time_zone": device.time_zone, "hardware": ""}
+    return _box_setup_form(ctx, typed, {})
+
+
+def _box_setup_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str:
+    ctx.response.status = status
+    chinese = ctx.t.language == "zh-CN"
+    countries = {code: PROFILES[code].name_zh if chinese else PROFILES[code].name_en
+                 for code in COUNTRIES}
+    profiles = {}
+    for name in profile_names():
+        try:
+            profiles[name] = load_profile(name).title
+        except ProfileError as error:  # a damaged profile file: named, never a 500
+            log.warning("hardware profile %s: %s", name, error)
+    return ctx.render(
+        "setup_box.tpl", typed=typed, problems=problems, countries=countries,
+        zones=_time_zones(), country_zones={code: PROFILES[code].time_zone for code in COUNTRIES},
+        profiles=profiles, storage=storage_facts(ctx), size=size_text,
+    )
+
+
+def box_setup_submit(ctx: Ctx) -> str | None:
+    """Country, time zone and the line interface in one go, checked, saved and audited."""
+    before = ctx.deps.config()
+    typed = {"country": ctx.form("country"), "time_zone": ctx.form("time_zone").strip(),
+             "hardware": ctx.form("hardware")}
+    problems: dict[str, str] = {}
+    plain = to_plain(before)
+    if typed["hardware"]:
+        if typed["hardware"] not in profile_names():
+            problems["hardware"] = ctx.t("Choose a line interface from the list.")
+        else:
+            try:
+                plain, _ = plan(load_profile(typed["hardware"]), before)
+            except ProfileError as error:
+                problems["hardware"] = str(error)
+    after = None
+    if not problems:
+        plain["device"] = {**plain["device"], "country": typed["country"],
+                           "time_zone": typed["time_zone"]}
+        after = _validated(plain, None, problems, ctx.t)
+    if problems or after is None:
+        return _box_setup_form(ctx, typed, problems, status=400)
+    try:
+        _save(ctx, before, after)
+    except ConfigError as error:
+        return _box_setup_form(ctx, typed, {"general": "; ".join(error.problems)}, status=400)
+    ctx.redirect("/live")
+    return None

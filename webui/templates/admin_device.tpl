@@ -1,6 +1,7 @@
 % rebase('layout.tpl', title=_('Device'), page='admin')
 % include('admin_nav.tpl', current='/admin/device')
 <h1>{{_('Device')}}</h1>
+<p class="hint"><a href="/setup/box">{{_('Time zone, line interface and storage: set up the box')}}</a></p>
 % include('settings_outcome.tpl', outcome=outcome)
 % if problems.get('general'):
 <p class="problem" role="alert">{{problems['general']}}</p>
