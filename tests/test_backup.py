@@ -173,6 +173,9 @@ def test_rclone_errors_read_as_one_sentence():
         "the S3 server refused the access key")
     assert why("ssh: handshake failed: ssh: unable to authenticate")[0].startswith(
         "the server refused the user name")
+    assert why("couldn't connect SMB: response error: The attempted logon is invalid. This is "
+               "either due to a bad username or authentication information.")[0].startswith(
+        "the server refused the user name")  # Samba, as rclone's SMB client words it
 
 
 def test_only_public_keys_leave_the_box(tmp_path):
