@@ -175,7 +175,8 @@ def smb_target(data: Path, port: int, password: str, monkeypatch) -> None:
 def test_smb_backup_verified_by_reading_back_and_bad_credentials(recorded, tmp_path,
                                                                  monkeypatch):
     """Samba's smbd as the NAS: SMB offers no hash, so each new file is read back and
-    compared; a file that differs there is caught; a wrong password is one line."""
+    compared; a copy that differs there is caught, and sent again by a check of
+    everything; a wrong password is one line."""
     data = copy_box(recorded, tmp_path / "data")
     share = tmp_path / "share"
     with smb_server(share, SMB_USER, SMB_PASSWORD, tmp_path / "home") as port:
@@ -211,29 +212,41 @@ def test_smb_backup_verified_by_reading_back_and_bad_credentials(recorded, tmp_p
                                  "--download")
         assert status == 0 and "every file read back" in out
 
-        # A copy that differs in the share, its size the same: reading back catches it.
-        intact, victim = (f"recordings/{row.path}" for row in recordings)
-        original = (box / victim).read_bytes()
-        (box / victim).write_bytes(original[:-4] + b"XXXX")
-        folder = DataFolder(data)
-        target = target_named(ConfigStore(data).load(), "fs")
-        verified, problems = verify(
-            rclone_for(folder, target), "smb", str(data),
-            f"{remote_root(target)}/{box_id(data)}",
-            [file_facts(data / path, path) for path in (intact, victim)],
-        )
-        assert [sent.path for sent in verified] == [intact]
-        assert problems == {victim: "read back, it differs from the box's"}
-        status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
-                                 "--download")
-        assert status == 1
-        assert f"{victim}: its SHA-256 in the target differs from the backup's" in out
-        assert (data / victim).read_bytes() == original  # nothing changed on the box
+        changed_copy_is_read_back_and_mended(data, box, [row.path for row in recordings])
     assert tree(data / "recordings") == before
     # The server is gone: one line, nothing deleted.
     status, _, err = linerec("backup", "--to", "fs", "--data", str(data))
     assert status == 2 and err.count("\n") == 1 and "backup target 'fs'" in err
     assert "refused the connection" in err or "cannot be reached" in err
+
+
+def changed_copy_is_read_back_and_mended(data: Path, box: Path, paths: list[str]) -> None:
+    """A copy of a recording (of ``paths``) changed in the share, its size the same:
+    reading back catches it, and a check of everything sends it again."""
+    intact, victim = (f"recordings/{path}" for path in paths)
+    original = (box / victim).read_bytes()
+    (box / victim).write_bytes(original[:-4] + b"XXXX")
+    folder = DataFolder(data)
+    target = target_named(ConfigStore(data).load(), "fs")
+    verified, problems = verify(
+        rclone_for(folder, target), "smb", str(data),
+        f"{remote_root(target)}/{box_id(data)}",
+        [file_facts(data / path, path) for path in (intact, victim)],
+    )
+    assert [sent.path for sent in verified] == [intact]
+    assert problems == {victim: "read back, it differs from the box's"}
+    status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
+                             "--download")
+    assert status == 1
+    assert f"{victim}: its SHA-256 in the target differs from the backup's" in out
+    assert (data / victim).read_bytes() == original  # nothing changed on the box
+    # A check of everything reads every file back (no hash to ask for) and resends it.
+    status, out, err = linerec("backup", "--to", "fs", "--check-all", "--data", str(data))
+    assert status == 0 and f"resent      {victim}" in out, out + err
+    assert (box / victim).read_bytes() == original
+    status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
+                             "--download")
+    assert status == 0, out
 
 
 def test_smb_backup_sends_only_what_is_new_and_restores_into_an_empty_folder(
