@@ -15,9 +15,10 @@ RUNTIME_PACKAGES="gcc make pkg-config libasound2-dev libopusenc0 libopus0 libsnd
 # Tests and benchmarks only, never on the box: the peers we measure against
 # (spandsp, speexdsp); sox and espeak-ng make the speech corpus of the DSP
 # tests; Chromium, its WebDriver and a Chinese font for the browser tests of
-# the web UI; systemd for systemd-analyze, which checks the units.
+# the web UI; systemd for systemd-analyze, which checks the units; samba
+# (smbd, the SMB server of the backup tests).
 TEST_PACKAGES="libspandsp-dev libspeexdsp-dev sox espeak-ng chromium chromium-driver
-fonts-wqy-microhei systemd"
+fonts-wqy-microhei systemd samba"
 case "${1:-}" in
     --runtime) PACKAGES="$RUNTIME_PACKAGES" ;;
     "") PACKAGES="$RUNTIME_PACKAGES $TEST_PACKAGES" ;;

@@ -3,10 +3,13 @@
 - ``sftp_server``: ``rclone serve sftp`` over a folder, with a user and password (it runs
   ``md5sum`` for its clients, as an OpenSSH server with coreutils does);
 - ``s3_server``: moto's S3 server (``moto[server]``, the ``dev`` extra);
+- ``smb_server``: Samba's ``smbd`` (Debian's ``samba``) with a private configuration, its
+  own state under the test's folder, one share and one user; smbd serves users only as
+  root, so these tests need root (as CI runs ``make test``);
 - ``recorded_box``: a data folder that recorded the ``short`` scenario of the simulated
   office (played once per test session, copied for each test).
 
-A test that needs rclone or moto and cannot have them is skipped with the reason,
+A test that needs rclone, moto or smbd and cannot have them is skipped with the reason,
 except in CI (``CI`` set), where that is a failure: CI must run them.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +39,11 @@ def require(program_or_module: str, why: str) -> None:
              else _module_exists(program_or_module))
     if found:
         return
-    message = f"{program_or_module} is not installed: {why}"
+    missing(f"{program_or_module} is not installed: {why}")
+
+
+def missing(message: str) -> None:
+    """Skip with ``message`` (fail in CI, which must run every test)."""
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -83,13 +91,18 @@ def _environment(home: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _running(command: list[str], port: int, what: str, home: Path,
-             environment: dict[str, str] | None = None) -> Iterator[int]:
+             environment: dict[str, str] | None = None, *, own_group: bool = False
+             ) -> Iterator[int]:
+    """``command`` running until the block ends; ``own_group``: in a process group of its
+    own, stopped with all its processes (a server that signals its group as it stops
+    must not reach the tests)."""
     home.mkdir(parents=True, exist_ok=True)
     log = home / f"server-{port}.log"
     # A file, not a pipe: a server logs every request, and a full pipe would stop it.
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                   env={**_environment(home), **(environment or {})})
+                                   env={**_environment(home), **(environment or {})},
+                                   start_new_session=own_group)
     try:
         _wait_for_port(port, process, what, log)
         yield port
@@ -100,6 +113,9 @@ def _running(command: list[str], port: int, what: str, home: Path,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if own_group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever it left running
 
 
 @contextlib.contextmanager
@@ -139,6 +155,65 @@ def s3_server(home: Path) -> Iterator[tuple[int, str, str]]:
                            '"Action": "s3:*", "Resource": "*"}]}',
         )
         yield port, key["AccessKeyId"], key["SecretAccessKey"]
+
+
+SMB_CONF = """\
+[global]
+    server role = standalone server
+    smb ports = {port}
+    bind interfaces only = yes
+    interfaces = lo
+    disable netbios = yes
+    server min protocol = SMB2
+    lock directory = {state}/lock
+    state directory = {state}/state
+    cache directory = {state}/cache
+    private dir = {state}/private
+    pid directory = {state}/pid
+    ncalrpc dir = {state}/ncalrpc
+    log file = {state}/log.%m
+    passdb backend = tdbsam:{state}/passdb.tdb
+    username map = {state}/users.map
+    map to guest = Never
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+
+[Backups]
+    path = {share}
+    read only = no
+    valid users = root
+    force user = root
+"""
+
+
+@contextlib.contextmanager
+def smb_server(share: Path, user: str, password: str, home: Path) -> Iterator[int]:
+    """smbd serving ``share`` as ``Backups`` on loopback to ``user`` with ``password``;
+    yields its port. Samba authenticates a Unix account: ``user`` is mapped to root (the
+    account smbd runs as), so no account is added to the system."""
+    for program in ("smbd", "smbpasswd"):
+        require(program, "the SMB tests run Samba's server (sudo apt-get install samba)")
+    if os.geteuid() != 0:
+        missing("the SMB tests need root: smbd serves its users only when run as root")
+    share.mkdir(parents=True, exist_ok=True)
+    state = home / "samba"
+    for folder in ("lock", "state", "cache", "private", "pid", "ncalrpc"):
+        (state / folder).mkdir(parents=True, exist_ok=True)
+    (state / "users.map").write_text(f"root = {user}\n", encoding="utf-8")
+    port = free_port()
+    conf = state / "smb.conf"
+    conf.write_text(SMB_CONF.format(port=port, state=state, share=share), encoding="utf-8")
+    added = subprocess.run(["smbpasswd", "-c", str(conf), "-a", "-s", "root"],
+                           input=f"{password}\n{password}\n", text=True, capture_output=True,
+                           check=False, env=_environment(home))
+    assert added.returncode == 0, f"smbpasswd did not add the user: {added.stderr.strip()}"
+    # --no-process-group: smbd stays in the group it is started in, its own; as it stops,
+    # it signals every process of that group.
+    command = ["smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s", str(conf)]
+    with _running(command, port, "Samba's smbd", home, own_group=True) as port:
+        yield port
 
 
 def add_target(data: Path, **target) -> None:

@@ -1,8 +1,8 @@
 """Backups off the box, end to end against real servers on loopback: a folder as the USB
-disk, ``rclone serve sftp`` as the NAS, moto's S3 server as the object store; restore
-into an empty folder; many boxes in one bucket; bad input (a corrupted backup, foreign
-objects, a wrong credential, an unreachable server) answered in one line, with nothing
-deleted on the box or in the target."""
+disk, ``rclone serve sftp`` and Samba's ``smbd`` as NASes, moto's S3 server as the object
+store; restore into an empty folder; many boxes in one bucket; bad input (a corrupted
+backup, foreign objects, a wrong credential, an unreachable server) answered in one line,
+with nothing deleted on the box or in the target."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ import pytest
 
 from firmware.backup import ledger, service
 from firmware.backup.rclone import Rclone, why
-from firmware.backup.run import public_keys
+from firmware.backup.run import file_facts, public_keys, rclone_for, verify
+from firmware.backup.targets import remote_root, target_named
 from firmware.cli import main
 from firmware.config import BackupSchedule, ConfigStore, validate
 from firmware.datafolder import DataFolder
@@ -29,15 +30,18 @@ from firmware.health.report import gather
 from firmware.schema import SchemaError
 from firmware.store.db import Store
 from tests.backup_servers import (
+    add_recordings,
     add_target,
     copy_box,
     record_short,
     require_rclone,
     s3_server,
     sftp_server,
+    smb_server,
 )
 
 SFTP_USER, SFTP_PASSWORD = "backup", "nas-password-7319"
+SMB_USER, SMB_PASSWORD = "backup", "share-password-4826"
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +143,7 @@ def test_secrets_live_in_the_rclone_configuration_only(tmp_path, monkeypatch):
 
 
 def test_smb_targets_are_configured_for_rclone(tmp_path, monkeypatch):
-    """What can be tested of SMB here: the target's rclone section, and rclone reading it."""
+    """An SMB target's rclone section, as rclone reads it; no server: one line."""
     require_rclone()
     ConfigStore(tmp_path).load()
     linerec("target", "set", "fs", "--kind", "smb", "--host", "127.0.0.1", "--port", "1",
@@ -156,14 +160,126 @@ def test_smb_targets_are_configured_for_rclone(tmp_path, monkeypatch):
     assert "pw-123456" not in err
 
 
-def test_smb_against_a_live_server():
-    pytest.skip(
-        "no SMB server can be started on loopback without root: Samba's smbd must run as "
-        "root to serve users, and impacket's SMB server answers rclone's reads with a broken "
-        "error response; the SMB target's configuration is tested instead "
-        "(test_smb_targets_are_configured_for_rclone), and SMB uses the same copy and "
-        "read-back check as the other kinds"
+def smb_target(data: Path, port: int, password: str, monkeypatch) -> None:
+    """Target ``fs``: the ``Backups`` share of the SMB server on ``port``, as a person
+    sets it up."""
+    status, out, err = linerec(
+        "target", "set", "fs", "--kind", "smb", "--host", "127.0.0.1", "--port", str(port),
+        "--share", "Backups", "--path", "linerec", "--user", SMB_USER, "--data", str(data))
+    assert status == 0, out + err
+    status, out, err = linerec("target", "secret", "fs", "password", "--data", str(data),
+                               stdin=password, monkeypatch=monkeypatch)
+    assert status == 0, out + err
+
+
+def test_smb_backup_verified_by_reading_back_and_bad_credentials(recorded, tmp_path,
+                                                                 monkeypatch):
+    """Samba's smbd as the NAS: SMB offers no hash, so each new file is read back and
+    compared; a copy that differs there is caught, and sent again by a check of
+    everything; a wrong password is one line."""
+    data = copy_box(recorded, tmp_path / "data")
+    share = tmp_path / "share"
+    with smb_server(share, SMB_USER, SMB_PASSWORD, tmp_path / "home") as port:
+        smb_target(data, port, "wrong-password", monkeypatch)
+        before = tree(data / "recordings")
+        status, _, err = linerec("backup", "--to", "fs", "--data", str(data))
+        assert status == 2 and err.count("\n") == 1
+        assert f"backup target 'fs' (smb //{SMB_USER}@127.0.0.1:{port}/Backups/linerec)" in err
+        assert "refused the user name, password or key" in err
+        assert "wrong-password" not in err
+        with Store(data / "linerec.db") as store:
+            assert all(row.backed_up_at is None for row in store.recordings())
+            failed = ledger.recent_runs(store, "fs", 1)[0]
+            assert failed.outcome == "failed" and "refused" in failed.error
+        assert not list(share.iterdir())  # nothing reached the share
+
+        smb_target(data, port, SMB_PASSWORD, monkeypatch)
+        status, out, err = linerec("target", "test", "fs", "--data", str(data))
+        assert status == 0 and "reached and writable" in out, out + err
+        status, out, err = linerec("backup", "--to", "fs", "--data", str(data))
+        assert status == 0, err
+        assert "each verified: each new file read back and compared byte for byte" in out
+        assert "recordings  2 newly backed up; the target holds 2" in out
+        box = share / "linerec" / box_id(data)
+        assert tree(box / "recordings") == before
+        with Store(data / "linerec.db") as store:
+            recordings = store.recordings()
+            assert all(row.backed_up_at is not None for row in recordings)
+            for row in recordings:  # each marked file is in the share, the same
+                assert sha256(box / "recordings" / row.path) == row.sha256
+        assert not (box / "offsite").exists()  # the password stays on the box
+        status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
+                                 "--download")
+        assert status == 0 and "every file read back" in out
+
+        changed_copy_is_read_back_and_mended(data, box, [row.path for row in recordings])
+    assert tree(data / "recordings") == before
+    # The server is gone: one line, nothing deleted.
+    status, _, err = linerec("backup", "--to", "fs", "--data", str(data))
+    assert status == 2 and err.count("\n") == 1 and "backup target 'fs'" in err
+    assert "refused the connection" in err or "cannot be reached" in err
+
+
+def changed_copy_is_read_back_and_mended(data: Path, box: Path, paths: list[str]) -> None:
+    """A copy of a recording (of ``paths``) changed in the share, its size the same:
+    reading back catches it, and a check of everything sends it again."""
+    intact, victim = (f"recordings/{path}" for path in paths)
+    original = (box / victim).read_bytes()
+    (box / victim).write_bytes(original[:-4] + b"XXXX")
+    folder = DataFolder(data)
+    target = target_named(ConfigStore(data).load(), "fs")
+    verified, problems = verify(
+        rclone_for(folder, target), "smb", str(data),
+        f"{remote_root(target)}/{box_id(data)}",
+        [file_facts(data / path, path) for path in (intact, victim)],
     )
+    assert [sent.path for sent in verified] == [intact]
+    assert problems == {victim: "read back, it differs from the box's"}
+    status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
+                             "--download")
+    assert status == 1
+    assert f"{victim}: its SHA-256 in the target differs from the backup's" in out
+    assert (data / victim).read_bytes() == original  # nothing changed on the box
+    # A check of everything reads every file back (no hash to ask for) and resends it.
+    status, out, err = linerec("backup", "--to", "fs", "--check-all", "--data", str(data))
+    assert status == 0 and f"resent      {victim}" in out, out + err
+    assert (box / victim).read_bytes() == original
+    status, out, _ = linerec("archive", "--from", "fs", "--data", str(data), "verify",
+                             "--download")
+    assert status == 0, out
+
+
+def test_smb_backup_sends_only_what_is_new_and_restores_into_an_empty_folder(
+        recorded, tmp_path, monkeypatch):
+    data = copy_box(recorded, tmp_path / "data")
+    share = tmp_path / "share"
+    with smb_server(share, SMB_USER, SMB_PASSWORD, tmp_path / "home") as port:
+        smb_target(data, port, SMB_PASSWORD, monkeypatch)
+        status, out, err = linerec("backup", "--to", "fs", "--data", str(data))
+        assert status == 0, err
+        box = share / "linerec" / box_id(data)
+        first = {path: (box / "recordings" / path).stat().st_mtime_ns
+                 for path in tree(box / "recordings")}
+        # Two new calls: their recordings and sidecars go, and a new database snapshot.
+        add_recordings(data, 2, 1.0, line=3, number="02087654321")
+        status, out, err = linerec("backup", "--to", "fs", "--data", str(data))
+        assert status == 0, err
+        assert "sent        5 files" in out
+        assert "recordings  2 newly backed up; the target holds 4" in out
+        assert tree(box / "recordings") == tree(data / "recordings")
+        assert {path: (box / "recordings" / path).stat().st_mtime_ns
+                for path in first} == first  # the files already there were not sent again
+        assert len(tree(box / "recordings")) == len(first) + 4
+        status, out, _ = linerec("backup", "--to", "fs", "--data", str(data))
+        assert status == 0 and "sent        1 files" in out  # the new snapshot alone
+
+        # A new box: the target set up again, then everything restored from the share.
+        restored = tmp_path / "restored"
+        restored.mkdir()
+        ConfigStore(restored).save(ConfigStore(data).load())
+        linerec("target", "secret", "fs", "password", "--data", str(restored),
+                stdin=SMB_PASSWORD, monkeypatch=monkeypatch)
+        restore_and_compare(data, "fs", box, restored)
 
 
 def test_rclone_errors_read_as_one_sentence():
@@ -173,6 +289,9 @@ def test_rclone_errors_read_as_one_sentence():
         "the S3 server refused the access key")
     assert why("ssh: handshake failed: ssh: unable to authenticate")[0].startswith(
         "the server refused the user name")
+    assert why("couldn't connect SMB: response error: The attempted logon is invalid. This is "
+               "either due to a bad username or authentication information.")[0].startswith(
+        "the server refused the user name")  # Samba, as rclone's SMB client words it
 
 
 def test_only_public_keys_leave_the_box(tmp_path):
@@ -222,12 +341,13 @@ def test_a_usb_backup_restores_into_an_empty_folder_as_it_was(recorded, tmp_path
     # Only what changed moves: the second run sends the new snapshot alone.
     status, out, _ = linerec("backup", "--to", "usb", "--data", str(data))
     assert status == 0 and "sent        1 files" in out
-    restore_and_compare(data, usb, box, tmp_path / "restored")
+    restore_and_compare(data, str(usb), box, tmp_path / "restored")
 
 
-def restore_and_compare(data: Path, usb: Path, box: Path, restored: Path) -> None:
-    """Restore ``usb`` into the empty ``restored``: every recording, sidecar, index row and
-    the configuration as they were on ``data``."""
+def restore_and_compare(data: Path, source: str, box: Path, restored: Path) -> None:
+    """Restore from ``source`` (a USB disk's folder or a target's name) into ``restored``,
+    which holds no database: every recording, sidecar, index row and the configuration as
+    they were on ``data``. ``box`` is the box's folder in the target, on this disk."""
     # A recording the last run's snapshot does not know: recovery indexes it from its sidecar.
     newer = next((box / "recordings").rglob("*.wav"))
     extra = newer.with_name("L2-20260101-101010-99.wav")
@@ -237,7 +357,7 @@ def restore_and_compare(data: Path, usb: Path, box: Path, restored: Path) -> Non
     sidecar["line"] = 2
     extra.with_suffix(".json").write_text(json.dumps(sidecar))
 
-    status, out, err = linerec("restore", "--from", str(usb), "--data", str(restored))
+    status, out, err = linerec("restore", "--from", source, "--data", str(restored))
     assert status == 0, out + err
     assert "checked     " in out and "start the box with: linerec engine" in out
     assert f"box id      {box_id(data)}" in out
@@ -251,14 +371,15 @@ def restore_and_compare(data: Path, usb: Path, box: Path, restored: Path) -> Non
     original = [row for row in rows(data / "linerec.db", "recordings")]
     back = [row for row in rows(restored / "linerec.db", "recordings") if "-99." not in row[3]]
     assert back == original
-    assert rows(restored / "linerec.db", "calls")[:3] == rows(data / "linerec.db", "calls")
+    calls = rows(data / "linerec.db", "calls")
+    assert rows(restored / "linerec.db", "calls")[:len(calls)] == calls
     # The box can start on it at once: nothing left to recover, a good configuration.
     assert linerec("recover", "--data", str(restored))[0] == 0
     assert linerec("check-config", "--data", str(restored))[0] == 0
     # Never over a database already there, unless asked to move it aside.
-    status, _, err = linerec("restore", "--from", str(usb), "--data", str(restored))
+    status, _, err = linerec("restore", "--from", source, "--data", str(restored))
     assert status == 2 and "already has a database" in err and err.count("\n") == 1
-    status, out, _ = linerec("restore", "--from", str(usb), "--data", str(restored), "--force")
+    status, out, _ = linerec("restore", "--from", source, "--data", str(restored), "--force")
     assert status == 0 and "moved aside " in out
 
 

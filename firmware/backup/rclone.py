@@ -51,7 +51,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), reason)
     for pattern, reason in (
         (r"unable to authenticate|permission denied \(publickey|auth(entication)? fail"
-         r"|logon failure|STATUS_LOGON_FAILURE|password",
+         r"|logon failure|STATUS_LOGON_FAILURE|attempted logon is invalid|password",
          "the server refused the user name, password or key"),
         (r"InvalidAccessKeyId|SignatureDoesNotMatch|invalid access key",
          "the S3 server refused the access key or its secret"),

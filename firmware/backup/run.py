@@ -4,7 +4,9 @@ A run, in order (``back_up``):
 
 1. The target is reached and this box's folder in it (``<box-id>/``) made if new;
    what the folder holds is listed, and every file the database says was verified
-   there but is gone or of another size (someone deleted or cut it) is sent again.
+   there but is gone or of another size (someone deleted or cut it) is sent again;
+   with ``verify_all``, also every file whose hash there differs (read back and
+   compared where the target offers no hash).
 2. The files to send: each finished recording (as stored: ``.wav`` or ``.opus``) with
    its sidecar, the public keys in ``keys/`` (never a private key) and
    ``config.json``; a file already verified there with the same size and
@@ -327,6 +329,7 @@ class _Run:
             self.rclone.make_folder(self.remote)
             held = self.rclone.list_files(self.remote, hash_type=hash_type)
         lost = []
+        unhashed = []
         for path, sent in known.items():
             entry = held.get(path)
             if entry is None or entry.get("Size") != sent.size:
@@ -335,8 +338,13 @@ class _Run:
                 hash_type = HASH_FOR[self.target.kind]
                 got = str((entry.get("Hashes") or {}).get(hash_type or "", "")).lower()
                 expected = sent.sha256 if hash_type == "sha256" else sent.md5
-                if got and got != expected:
+                if not got:
+                    unhashed.append(path)
+                elif got != expected:
                     lost.append(path)
+        if unhashed:  # no hash from the target (SMB, an SFTP server running no commands)
+            outcome = self.rclone.check_by_reading(self.source, self.remote, unhashed)
+            lost += [path for path in unhashed if outcome.get(path) == "*"]
         if lost:
             log.warning("%s: %d files gone or changed in the target; sending them again",
                         self.report.where, len(lost))

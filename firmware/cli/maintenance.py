@@ -229,7 +229,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     snapshot.add_argument("--to", metavar="TARGET", help="a backup target (linerec target list)")
     snapshot.add_argument(
         "--check-all", action="store_true",
-        help="with --to: check every file the target holds by its hash, not only the new ones",
+        help="with --to: check every file the target holds by its hash (read back where the "
+             "target offers none, as on SMB), not only the new ones",
     )
     snapshot.set_defaults(handler=backup_now)
 
