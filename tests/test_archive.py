@@ -208,7 +208,9 @@ def test_the_worker_takes_the_oldest_first_and_reports_it(folder, rng):
 
 
 def test_the_long_archive_tier_takes_the_old_ones_again(folder, rng):
-    made = make_recordings(folder, 4, rng, seconds=(1.0, 2.0))
+    # A few seconds each: below about two, the Ogg pages and headers outweigh what the
+    # lower bitrate saves, and a re-encoded recording may come out a few bytes larger.
+    made = make_recordings(folder, 4, rng, seconds=(3.0, 5.0))
     with Store(folder.database) as store:
         worker = service(store, folder)
         while worker.run_once():
@@ -220,9 +222,11 @@ def test_the_long_archive_tier_takes_the_old_ones_again(folder, rng):
         rows = store.recordings()
     old = [row for row in rows if row.started_at < time.time() - 5 * 86400]
     assert old and len(old) < len(rows)
-    assert all(row.path.endswith(".oga") and row.stored_tier == "archive" and
-               row.stored_bitrate_kbps == 7.0 and row.stored_bytes < standard[row.id]
-               for row in old)
+    wrong = [(row.path, row.stored_tier, row.stored_bitrate_kbps, row.stored_bytes,
+              standard[row.id]) for row in old
+             if not (row.path.endswith(".oga") and row.stored_tier == "archive"
+                     and row.stored_bitrate_kbps == 7.0 and row.stored_bytes < standard[row.id])]
+    assert wrong == []
     assert all(row.stored_tier == "standard" for row in rows if row not in old)
     assert problems_of(folder, made) == []
 
