@@ -169,21 +169,28 @@ def test_the_engine_path_gives_the_old_paths_events_on_simulated_calls():
     assert {"CallerIdReceived", "VoiceStarted", "VoiceStopped"} <= kinds
 
 
-def test_a_bank_finds_what_a_front_per_line_finds():
+@pytest.mark.parametrize(("lines", "lead"), [(5, 0), (11, 0), (16, 0), (9, 100), (17, 100)])
+def test_a_bank_finds_what_a_front_per_line_finds(lines, lead):
+    """Eight lines' voice detectors go side by side; odd counts, and a line
+    whose 10 ms blocks do not line up with its frames (``lead``), go alone."""
     audio = mixed_audio()
-    lines = np.stack([np.roll(audio, 977 * line) for line in range(5)])
-    bank = LineFrontBank([LineFront("CN", fsk_standard="bell202") for _ in range(5)])
-    alone = [LineFront("CN", fsk_standard="bell202") for _ in range(5)]
+    line_audio = np.stack([np.roll(audio, 977 * line) for line in range(lines)])
+    bank = LineFrontBank([LineFront("CN", fsk_standard="bell202") for _ in range(lines)])
+    alone = [LineFront("CN", fsk_standard="bell202") for _ in range(lines)]
+    if lead:
+        first = line_audio[0, :lead].copy()
+        assert bank.fronts[0].process(first) == alone[0].process(first)
     found_any = False
-    for index, at in enumerate(range(0, audio.size - 160, 160)):
-        flags = tuple((index // 9 + line) % 2 == 0 for line in range(5))
-        block = np.ascontiguousarray(lines[:, at : at + 160])
+    for index, at in enumerate(range(lead, audio.size - 160, 160)):
+        flags = tuple((index // 9 + line) % 2 == 0 for line in range(lines))
+        block = np.ascontiguousarray(line_audio[:, at : at + 160])
         together = bank.process(block, flags)
-        for line in range(5):
+        for line in range(lines):
             expected = alone[line].process(block[line].copy(), flags[line])
             assert together[line] == expected
             assert bank.fronts[line].dtmf.sounding == alone[line].dtmf.sounding
             assert bank.fronts[line].level_dbm0 == alone[line].level_dbm0
+            assert bank.fronts[line].noise_dbm0 == alone[line].noise_dbm0
             found_any = found_any or expected is not NOTHING
     assert found_any
 

@@ -102,21 +102,25 @@ int lr_front_reset(lr_front *front)
     return status;
 }
 
-int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
-                     lr_front_result *result)
+static int check_frame(const lr_front *front, const int16_t *samples, size_t n,
+                       const lr_front_result *result)
 {
-    size_t count = 0, consumed = 0;
-    int status;
-
     if (front == NULL || result == NULL || (samples == NULL && n > 0))
         return LR_ERR_NULL;
     if (front->magic != FRONT_MAGIC)
         return LR_ERR_STATE;
     if (n > LR_FRONT_MAX_SAMPLES)
         return LR_ERR_ARG;
+    return LR_OK;
+}
 
-    status = lr_dtmf_rx_process(dtmf_of(front), samples, n, result->dtmf,
-                                LR_FRONT_MAX_DTMF_EVENTS, &count, &consumed);
+/* The DTMF receiver, and the FSK receiver if asked for. */
+static int signalling(lr_front *front, const int16_t *samples, size_t n, int flags,
+                      lr_front_result *result)
+{
+    size_t count = 0, consumed = 0;
+    int status = lr_dtmf_rx_process(dtmf_of(front), samples, n, result->dtmf,
+                                    LR_FRONT_MAX_DTMF_EVENTS, &count, &consumed);
     if (status != LR_OK)
         return status;
     if (consumed != n)
@@ -131,20 +135,44 @@ int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flag
             return status;
         result->n_fsk = (uint32_t)count;
     }
+    return LR_OK;
+}
 
-    status = lr_vad_process(voice_of(front), samples, n, result->voice,
-                            LR_FRONT_MAX_VOICE_EVENTS, &count);
-    if (status != LR_OK)
-        return status;
-    result->n_voice = (uint32_t)count;
-    result->voice_active = lr_vad_active(voice_of(front));
-    result->level_dbm0 = lr_vad_level_dbm0(voice_of(front));
-    result->noise_dbm0 = lr_vad_noise_dbm0(voice_of(front));
+/* After the voice detector's n_voice events: its state, the sample count, the events in all. */
+static int finish_frame(lr_front *front, size_t n, size_t n_voice, lr_front_result *result)
+{
+    const lr_vad_state *voice = voice_of(front);
 
+    result->n_voice = (uint32_t)n_voice;
+    result->voice_active = lr_vad_active(voice);
+    result->level_dbm0 = lr_vad_level_dbm0(voice);
+    result->noise_dbm0 = lr_vad_noise_dbm0(voice);
     front->samples += (int64_t)n;
     result->samples = front->samples;
     return (int)(result->n_dtmf + result->n_voice + result->n_fsk);
 }
+
+int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
+                     lr_front_result *result)
+{
+    size_t n_voice = 0;
+    int status = check_frame(front, samples, n, result);
+
+    if (status == LR_OK)
+        status = signalling(front, samples, n, flags, result);
+    if (status == LR_OK)
+        status = lr_vad_process(voice_of(front), samples, n, result->voice,
+                                LR_FRONT_MAX_VOICE_EVENTS, &n_voice);
+    if (status != LR_OK)
+        return status;
+    return finish_frame(front, n, n_voice, result);
+}
+
+/*
+ * The lines' voice detectors go together (lr_vad_process_lines works
+ * their blocks side by side), LINES_AT_ONCE lines at a time.
+ */
+#define LINES_AT_ONCE 32
 
 int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size_t n_lines,
                            size_t n, const int *flags, lr_front_result *results)
@@ -153,12 +181,31 @@ int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size
 
     if (fronts == NULL || flags == NULL || results == NULL || (samples == NULL && n > 0))
         return LR_ERR_NULL;
-    for (size_t line = 0; line < n_lines; line++) {
-        const int16_t *frame = n > 0 ? samples + line * n : samples;
-        int status = lr_front_process(fronts[line], frame, n, flags[line], &results[line]);
-        if (status < 0)
+    for (size_t first = 0; first < n_lines; first += LINES_AT_ONCE) {
+        size_t lines = n_lines - first < LINES_AT_ONCE ? n_lines - first : LINES_AT_ONCE;
+        lr_vad_state *voices[LINES_AT_ONCE];
+        const int16_t *frames[LINES_AT_ONCE];
+        lr_vad_event *events[LINES_AT_ONCE];
+        size_t n_voice[LINES_AT_ONCE];
+        int status;
+
+        for (size_t i = 0; i < lines; i++) {
+            size_t line = first + i;
+            frames[i] = n > 0 ? samples + line * n : samples;
+            status = check_frame(fronts[line], frames[i], n, &results[line]);
+            if (status == LR_OK)
+                status = signalling(fronts[line], frames[i], n, flags[line], &results[line]);
+            if (status != LR_OK)
+                return status;
+            voices[i] = voice_of(fronts[line]);
+            events[i] = results[line].voice;
+        }
+        status = lr_vad_process_lines(voices, frames, lines, n, events,
+                                      LR_FRONT_MAX_VOICE_EVENTS, n_voice);
+        if (status != LR_OK)
             return status;
-        found += status;
+        for (size_t i = 0; i < lines; i++)
+            found += finish_frame(fronts[first + i], n, n_voice[i], &results[first + i]);
     }
     return found;
 }
