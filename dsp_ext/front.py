@@ -43,6 +43,9 @@ _FSK_FIRST = lib.LR_FSK_CHAR_FIRST
 _FSK_FRAMING = lib.LR_FSK_CHAR_FRAMING_ERROR
 _FLAG_FSK = lib.LR_FRONT_FSK
 _INT16 = np.dtype(np.int16)
+_CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
+_INT16_ARRAY = ffi.typeof("int16_t[]")
+_from_buffer = ffi.from_buffer
 
 
 class FrameFindings(NamedTuple):
@@ -68,7 +71,11 @@ class FrontDtmf:
         self._events = ffi.new("lr_dtmf_event[]", 2)
         self._count = ffi.new("size_t *")
         self.sounding: DtmfDigit | None = None
-        self.samples_seen = 0
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples fed since the front's creation or ``reset``."""
+        return int(lib.lr_front_samples(self._front))
 
     def finish(self) -> list[DtmfDigit]:
         """End of input: the digit still sounding, if any, ended where the input ends."""
@@ -136,27 +143,21 @@ class LineFront:
 
     def process(self, frame: np.ndarray, fsk: bool = False) -> FrameFindings:
         """The findings of one frame; ``fsk``: run the FSK receiver on it too."""
+        # The checks input_array makes, cheapest first, for the usual frame.
         if (
-            type(frame) is np.ndarray
-            and frame.dtype is _INT16
-            and frame.ndim == 1
-            and 0 < frame.size <= MAX_SAMPLES
-            and frame.flags.c_contiguous
+            type(frame) is not np.ndarray
+            or frame.dtype is not _INT16
+            or frame.strides != _CONTIGUOUS
+            or not 0 < (size := frame.size) <= MAX_SAMPLES
         ):
-            block = frame
-        else:
             block = input_array(frame, np.int16, "frame", "LineFront.process")
             if block.size > MAX_SAMPLES:
                 return self._process_long(block, fsk)
+            frame, size = block, block.size
         found = lib.lr_front_process(
-            self._front,
-            ffi.from_buffer("int16_t[]", block),
-            block.size,
-            _FLAG_FSK if fsk else 0,
-            self._result,
+            self._front, _from_buffer(_INT16_ARRAY, frame), size, fsk and _FLAG_FSK, self._result
         )
-        self.dtmf.samples_seen += block.size
-        if found == 0:
+        if not found:
             return NOTHING
         check(found, "lr_front_process")
         return self._findings(self._result)
@@ -184,12 +185,12 @@ class LineFront:
             for event in result.voice[0 : result.n_voice]
         ]
         fsk = [
-            FskEvent(
-                kind=_FSK_KINDS[event.kind],
-                sample=int(event.sample),
-                value=int(event.value),
-                first=bool(event.flags & _FSK_FIRST),
-                framing_error=bool(event.flags & _FSK_FRAMING),
+            FskEvent(  # kind, sample, value, first, framing_error
+                _FSK_KINDS[event.kind],
+                event.sample,
+                event.value,
+                bool(event.flags & _FSK_FIRST),
+                bool(event.flags & _FSK_FRAMING),
             )
             for event in result.fsk[0 : result.n_fsk]
         ]
@@ -199,7 +200,6 @@ class LineFront:
         """Every detector forgets what it heard; positions count from 0 again."""
         check(lib.lr_front_reset(self._front), "lr_front_reset")
         self.dtmf.sounding = None
-        self.dtmf.samples_seen = 0
 
     @property
     def voice_active(self) -> bool:
@@ -242,6 +242,49 @@ class LineFrontBank:
     def process(
         self, frames: np.ndarray, fsk: tuple[bool, ...] | None = None
     ) -> list[FrameFindings]:
+        """The findings of each line's frame; ``fsk``: per line, run its FSK
+        receiver (None: as last time, at first on no line)."""
+        if (
+            type(frames) is not np.ndarray
+            or frames.dtype is not _INT16
+            or frames.ndim != 2
+            or frames.shape[0] != self.lines
+            or not 0 < frames.shape[1] <= MAX_SAMPLES
+            or not frames.flags.c_contiguous
+        ):
+            frames = self._refuse(frames)
+        if fsk is not None and fsk != self._fsk:
+            self._set_fsk(fsk)
+        found = lib.lr_front_process_lines(
+            self._pointers,
+            _from_buffer(_INT16_ARRAY, frames),
+            self.lines,
+            frames.shape[1],
+            self._flags,
+            self._results,
+        )
+        if not found:
+            return [NOTHING] * self.lines
+        check(found, "lr_front_process_lines")
+        return [
+            front._findings(result)
+            if result.n_dtmf or result.n_voice or result.n_fsk
+            else NOTHING
+            for front, result in zip(self.fronts, self._results, strict=True)
+        ]
+
+    def _set_fsk(self, fsk: tuple[bool, ...]) -> None:
+        flags = tuple(bool(flag) for flag in fsk)
+        if len(flags) != self.lines:
+            raise DspInputError(
+                f"LineFrontBank.process: fsk needs one flag per line, got {len(flags)}"
+            )
+        for line, flag in enumerate(flags):
+            self._flags[line] = _FLAG_FSK if flag else 0
+        self._fsk = flags
+
+    def _refuse(self, frames: object) -> np.ndarray:
+        """``frames`` if it is a fit after all (an int16 subclass, say), else the error."""
         function = "LineFrontBank.process"
         if (
             not isinstance(frames, np.ndarray)
@@ -256,27 +299,5 @@ class LineFrontBank:
             )
         if not frames.flags.c_contiguous:
             raise DspInputError(f"{function}: frames must be C-contiguous")
-        flat = input_array(frames.reshape(-1), np.int16, "frames", function)
-        fsk = self._fsk if fsk is None else tuple(bool(flag) for flag in fsk)
-        if fsk != self._fsk:
-            if len(fsk) != self.lines:
-                raise DspInputError(f"{function}: fsk needs one flag per line, got {len(fsk)}")
-            for line, flag in enumerate(fsk):
-                self._flags[line] = _FLAG_FSK if flag else 0
-            self._fsk = fsk
-        n = frames.shape[1]
-        found = lib.lr_front_process_lines(
-            self._pointers, ffi.from_buffer("int16_t[]", flat), self.lines, n, self._flags,
-            self._results,
-        )
-        for front in self.fronts:
-            front.dtmf.samples_seen += n
-        if found == 0:
-            return [NOTHING] * self.lines
-        check(found, "lr_front_process_lines")
-        return [
-            NOTHING
-            if not (result.n_dtmf or result.n_voice or result.n_fsk)
-            else front._findings(result)
-            for front, result in zip(self.fronts, self._results, strict=True)
-        ]
+        input_array(frames.reshape(-1), np.int16, "frames", function)
+        return frames

@@ -79,6 +79,9 @@ int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flag
 int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size_t n_lines,
                            size_t n, const int *flags, lr_front_result *results);
 
+/* Samples fed since init or reset (-1 for a front not set up). */
+int64_t lr_front_samples(const lr_front *front);
+
 /* The front's DTMF receiver, for lr_dtmf_rx_finish at the end of the input. */
 lr_dtmf_rx *lr_front_dtmf(lr_front *front);
 

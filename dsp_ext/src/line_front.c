@@ -210,6 +210,13 @@ int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size
     return found;
 }
 
+int64_t lr_front_samples(const lr_front *front)
+{
+    if (front == NULL || front->magic != FRONT_MAGIC)
+        return -1;
+    return front->samples;
+}
+
 lr_dtmf_rx *lr_front_dtmf(lr_front *front)
 {
     if (front == NULL || front->magic != FRONT_MAGIC)

@@ -21,7 +21,7 @@ import numpy as np
 from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
-from dsp_ext.front import LineFront
+from dsp_ext.front import NOTHING, LineFront
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.message import CALLER_ID_TYPES
@@ -134,7 +134,14 @@ class LineCallerId:
 
     def take(self, fsk_events: list, digits: list) -> list[CallerIdFound]:
         """What the FSK receiver's events and the DTMF digits of a frame complete."""
+        if not (fsk_events or digits or self.holding):
+            return []
         return self._found(self.fsk.take_events(fsk_events) if fsk_events else [], digits)
+
+    @property
+    def holding(self) -> bool:
+        """A DTMF caller-ID string is under way: a frame without digits may still end it."""
+        return self.dtmf is not None and self.dtmf.holding
 
     def _found(self, messages: list, digits: list) -> list[CallerIdFound]:
         if self.dtmf is not None:
@@ -194,10 +201,17 @@ class LineDetectors:
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
         start = self.samples
-        self.samples += frame.size
+        self.samples = start + frame.size
         caller_id_time = phase in CALLER_ID_PHASES
         listening = caller_id_time and self.caller_id is not None
         found = self.front.process(frame, listening)
+        if (
+            found is NOTHING
+            and not self.pulses._pulses
+            and self.modem_caller_id._last_line_at is None
+            and not (listening and self.caller_id.holding)
+        ):
+            return []  # the usual frame: nothing heard, nothing pending
         events: list[machine.Event] = []
         if listening:
             for caller_id in self.caller_id.take(found.fsk, found.digits):
