@@ -174,26 +174,30 @@ class LineFront:
         return FrameFindings(digits, voice, events)
 
     def _findings(self, result) -> FrameFindings:
-        dtmf = self.dtmf
         digits: list[DtmfDigit] = []
+        voice: list[VoiceEvent] = []
+        fsk: list[FskEvent] = []
         if result.n_dtmf:
+            dtmf = self.dtmf
             digits, dtmf.sounding = follow(
                 result.dtmf[0 : result.n_dtmf], lib.LR_DTMF_ON, _digit, dtmf.sounding
             )
-        voice = [
-            VoiceEvent(_VOICE_KINDS[event.kind], int(event.sample))
-            for event in result.voice[0 : result.n_voice]
-        ]
-        fsk = [
-            FskEvent(  # kind, sample, value, first, framing_error
-                _FSK_KINDS[event.kind],
-                event.sample,
-                event.value,
-                bool(event.flags & _FSK_FIRST),
-                bool(event.flags & _FSK_FRAMING),
-            )
-            for event in result.fsk[0 : result.n_fsk]
-        ]
+        if result.n_voice:
+            voice = [
+                VoiceEvent(_VOICE_KINDS[event.kind], event.sample)
+                for event in result.voice[0 : result.n_voice]
+            ]
+        if result.n_fsk:
+            fsk = [
+                FskEvent(  # kind, sample, value, first, framing_error
+                    _FSK_KINDS[event.kind],
+                    event.sample,
+                    event.value,
+                    bool(event.flags & _FSK_FIRST),
+                    bool(event.flags & _FSK_FRAMING),
+                )
+                for event in result.fsk[0 : result.n_fsk]
+            ]
         return FrameFindings(digits, voice, fsk)
 
     def reset(self) -> None:
