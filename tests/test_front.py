@@ -4,7 +4,8 @@
 fed the same frames; ``LineDetectors`` (the engine's path, through the
 front) against ``bench.front.SeparateDetectors`` (the old path, a call per
 detector) over simulated calls, every phase and every country; the bank
-(one call per tick for all lines) against a front per line; bad input.
+(one call per tick for all lines) against a front per line; bad input;
+and the benchmark's spandsp loops doing the work they are timed for.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.front import SeparateDetectors
+from bench.front import SeparateDetectors, line_audio
+from dsp_ext import g711
 from dsp_ext._binding import ffi, lib
 from dsp_ext.dtmf import DtmfDetector, dtmf_generate
 from dsp_ext.errors import DspInputError
@@ -255,3 +257,30 @@ def test_the_c_front_checks_its_arguments():
     assert lib.lr_front_process(front, samples, MAX_SAMPLES, lib.LR_FRONT_FSK, result) == 0
     assert result.samples == MAX_SAMPLES
     assert lib.lr_front_dtmf(ffi.NULL) == ffi.NULL
+
+
+def test_the_benchmarks_spandsp_loop_hears_the_digits_ours_hears(spandsp):
+    """bench.front's peer does the work it is timed for: every line's digits."""
+    peer_ffi, peer = spandsp
+    audio = line_audio(2)[:3]
+    flat = np.ascontiguousarray(audio)
+    pointer = peer_ffi.from_buffer("int16_t[]", flat)
+    ours = 0
+    for line in range(3):
+        front = LineFront("CN")
+        ours += sum(len(front.process(f).digits) for f in frames_of(flat[line], 160))
+        ours += len(front.dtmf.finish())
+    for standard in (0, 1, 2):
+        assert peer.peer_spandsp_front_run_lines(pointer, 3, flat.shape[1], 160, standard) == ours
+
+
+def test_the_benchmarks_spandsp_transcoder_agrees_with_ours(spandsp):
+    peer_ffi, peer = spandsp
+    codes = np.random.default_rng(5).integers(0, 256, 1000, dtype=np.uint8)
+    out = np.zeros_like(codes)
+    for law, ours in ((0, g711.alaw_to_ulaw), (1, g711.ulaw_to_alaw)):
+        peer.peer_spandsp_g711_transcode_frames(
+            law, peer_ffi.from_buffer("uint8_t[]", codes), codes.size, 160,
+            peer_ffi.from_buffer("uint8_t[]", out),
+        )
+        np.testing.assert_array_equal(out, ours(codes))
