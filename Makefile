@@ -46,6 +46,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.dsp --json build/bench.json
 	$(PY) -m bench.tones
 	$(PY) -m bench.amd
+	$(PY) -m bench.front
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog

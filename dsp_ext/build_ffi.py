@@ -27,10 +27,15 @@ MODULE_NAME = "dsp_ext._lr_dsp"
 C_FLAGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-O2", "-pthread"]
 
 
+# Headers that use other headers' types, after them all: lr_common.h is used by every one.
+_FIRST = "lr_common.h"
+_LAST = ("lr_front.h",)
+
+
 def public_headers() -> list[Path]:
-    """The public headers, lr_common.h first since the others use its types."""
+    """The public headers, each after the ones whose types it uses (cffi reads them in order)."""
     headers = sorted(INCLUDE_DIR.glob("lr_*.h"))
-    headers.sort(key=lambda path: path.name != "lr_common.h")
+    headers.sort(key=lambda path: (path.name != _FIRST, path.name in _LAST))
     return headers
 
 

@@ -1,7 +1,9 @@
 """ITU-T G.711 A-law and mu-law, bit-exact with the G.191 reference code.
 
 Linear audio is a 1-D numpy int16 array, G.711 audio a 1-D numpy uint8
-array; each function returns a new array of the same length.
+array; each function returns a new array of the same length. The
+transcoders also write into an ``out`` array the caller keeps (no
+allocation per call), which may be the input itself.
 
 >>> import numpy as np
 >>> from dsp_ext import g711
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsp_ext._binding import check, input_array, lib, pointer
+from dsp_ext.errors import DspInputError
 
 __all__ = [
     "alaw_decode",
@@ -43,13 +46,30 @@ def _decode(c_function, codes: object, name: str) -> np.ndarray:
     return samples
 
 
-def _transcode(c_function, codes: object, name: str) -> np.ndarray:
+def _output(out: object, size: int, name: str) -> np.ndarray:
+    array = input_array(out, np.uint8, "out", name)
+    if array.size != size or not array.flags.writeable:
+        raise DspInputError(
+            f"{name}: out must be a writeable uint8 array of the input's length {size}, "
+            f"got length {array.size}{'' if array.flags.writeable else ', read-only'}"
+        )
+    return array
+
+
+def _transcode(c_function, table: bytes, codes: object, out: object, name: str) -> np.ndarray:
     code_array = input_array(codes, np.uint8, "codes", name)
-    out = np.empty(code_array.size, dtype=np.uint8)
-    check(
-        c_function(pointer(code_array, "uint8_t"), code_array.size, pointer(out, "uint8_t")), name
+    if out is None and code_array.size <= _TRANSLATE_MAX:
+        # A frame's worth: CPython's own table loop, on a copy it makes anyway,
+        # costs less than the crossing into C (two cffi buffers and a call).
+        return np.frombuffer(bytearray(code_array.data).translate(table), dtype=np.uint8)
+    result = np.empty(code_array.size, dtype=np.uint8) if out is None else _output(
+        out, code_array.size, name
     )
-    return out
+    check(
+        c_function(pointer(code_array, "uint8_t"), code_array.size, pointer(result, "uint8_t")),
+        name,
+    )
+    return result
 
 
 def alaw_encode(pcm: np.ndarray) -> np.ndarray:
@@ -72,11 +92,32 @@ def ulaw_decode(codes: np.ndarray) -> np.ndarray:
     return _decode(lib.lr_ulaw_decode, codes, "ulaw_decode")
 
 
-def alaw_to_ulaw(codes: np.ndarray) -> np.ndarray:
-    """Transcode A-law to mu-law with G.711's Table 4, without going through linear."""
-    return _transcode(lib.lr_alaw_to_ulaw, codes, "alaw_to_ulaw")
+def alaw_to_ulaw(codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Transcode A-law to mu-law with G.711's Table 4, without going through linear.
+
+    With ``out`` (uint8, the input's length; may be ``codes`` itself) the
+    result is written there and returned.
+    """
+    return _transcode(lib.lr_alaw_to_ulaw, _ALAW_TO_ULAW, codes, out, "alaw_to_ulaw")
 
 
-def ulaw_to_alaw(codes: np.ndarray) -> np.ndarray:
-    """Transcode mu-law to A-law with G.711's Table 3, without going through linear."""
-    return _transcode(lib.lr_ulaw_to_alaw, codes, "ulaw_to_alaw")
+def ulaw_to_alaw(codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Transcode mu-law to A-law with G.711's Table 3, without going through linear.
+
+    With ``out`` as for ``alaw_to_ulaw``.
+    """
+    return _transcode(lib.lr_ulaw_to_alaw, _ULAW_TO_ALAW, codes, out, "ulaw_to_alaw")
+
+
+def _table(c_function) -> bytes:
+    """The C transcoder's 256 entries, for ``bytes.translate``."""
+    every_code = np.arange(256, dtype=np.uint8)
+    mapped = np.empty(256, dtype=np.uint8)
+    check(c_function(pointer(every_code, "uint8_t"), 256, pointer(mapped, "uint8_t")), "table")
+    return mapped.tobytes()
+
+
+# Inputs up to this many codes (and no ``out``) go through bytes.translate.
+_TRANSLATE_MAX = 4096
+_ALAW_TO_ULAW = _table(lib.lr_alaw_to_ulaw)
+_ULAW_TO_ALAW = _table(lib.lr_ulaw_to_alaw)

@@ -282,3 +282,41 @@ def test_read_only_input_is_accepted():
     samples = np.array([100, -100], dtype=np.int16)
     samples.flags.writeable = False
     assert g711.alaw_encode(samples).size == 2
+
+
+@pytest.mark.parametrize(
+    ("transcode", "size"),
+    [
+        (transcode, size)
+        for transcode in (g711.alaw_to_ulaw, g711.ulaw_to_alaw)
+        for size in (1, 160, g711._TRANSLATE_MAX, g711._TRANSLATE_MAX + 1, 100_003)
+    ],
+)
+def test_transcoding_gives_the_same_codes_whatever_the_length_and_output(transcode, size):
+    codes = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8)
+    table = transcode(EVERY_CODE)
+    expected = table[codes]
+    made = transcode(codes)
+    np.testing.assert_array_equal(made, expected)
+    made[0] ^= 1  # a new array of the caller's, writeable
+    out = np.zeros(size, dtype=np.uint8)
+    assert transcode(codes, out) is out
+    np.testing.assert_array_equal(out, expected)
+    in_place = codes.copy()
+    assert transcode(in_place, in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+
+
+@pytest.mark.parametrize(
+    "out",
+    [
+        np.zeros(9, dtype=np.uint8),
+        np.zeros(10, dtype=np.int16),
+        np.zeros(20, dtype=np.uint8)[::2],
+        np.frombuffer(bytes(10), dtype=np.uint8),
+        [0] * 10,
+    ],
+)
+def test_transcoding_into_a_wrong_out_is_refused(out):
+    with pytest.raises(DspInputError, match="out"):
+        g711.alaw_to_ulaw(np.zeros(10, dtype=np.uint8), out)

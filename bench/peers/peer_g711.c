@@ -50,3 +50,26 @@ uint8_t peer_spandsp_ulaw_to_alaw(uint8_t ulaw)
 {
     return ulaw_to_alaw(ulaw);
 }
+
+int peer_spandsp_g711_transcode_kept(int law, const uint8_t *in, int n, uint8_t *out)
+{
+    static g711_state_t *states[2];
+    int which = law ? 1 : 0;
+
+    if (states[which] == NULL)
+        states[which] = g711_init(NULL, law ? G711_ULAW : G711_ALAW);
+    if (states[which] == NULL)
+        return -1;
+    return g711_transcode(states[which], out, in, n);
+}
+
+int peer_spandsp_g711_transcode_frames(int law, const uint8_t *in, int n, int frame,
+                                       uint8_t *out)
+{
+    int at, done = 0;
+
+    for (at = 0; at < n; at += frame)
+        done += peer_spandsp_g711_transcode_kept(law, in + at, n - at < frame ? n - at : frame,
+                                                 out + at);
+    return done;
+}

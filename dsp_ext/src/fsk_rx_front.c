@@ -12,14 +12,21 @@
  *      -400/+400 Hz V.23), into the tone history.
  *   3. A frequency discriminator on z, summed over about one bit, and where
  *      that sum crosses zero.
- * Entries past the valid ones are computed on whatever is there and
- * ignored: the loops keep their fixed length.
+ * Each loop goes in groups of GROUP entries (a fixed count, which the
+ * compiler vectorises), as many groups as the pass's samples need: a short
+ * pass (the end of a 20 ms frame) costs what its samples do. Entries past
+ * the valid ones, up to the end of their group, are computed on whatever
+ * is there and ignored.
  */
 #include "fsk_rx_front.h"
 
 #include <string.h>
 
 #define CENTRE_K 17  /* 1700 Hz in units of 100 Hz */
+#define GROUP 8      /* entries a loop takes per turn */
+
+_Static_assert(FRONT_OUT % GROUP == 0 && FRONT_BLOCK % (2 * GROUP) == 0,
+               "a pass's loops go in whole groups");
 #define FIR_TAPS 15
 
 /*
@@ -76,18 +83,21 @@ void fsk_front_reset(struct fsk_front *front)
  * sample 2 j + 1 to second_*[j], with the mixer's values for them in the
  * *_first and *_second tables.
  */
-static void mix_block(const int16_t *restrict in, const float *restrict cos_first,
+static void mix_block(const int16_t *restrict in, int groups, const float *restrict cos_first,
                       const float *restrict sin_first, const float *restrict cos_second,
                       const float *restrict sin_second, float *restrict first_re,
                       float *restrict first_im, float *restrict second_re,
                       float *restrict second_im)
 {
-    for (int j = 0; j < FRONT_BLOCK / 2; j++) {
-        float a = (float)in[2 * j], b = (float)in[2 * j + 1];
-        first_re[j] = a * cos_first[j];
-        first_im[j] = a * sin_first[j];
-        second_re[j] = b * cos_second[j];
-        second_im[j] = b * sin_second[j];
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int j = GROUP * group + k;
+            float a = (float)in[2 * j], b = (float)in[2 * j + 1];
+            first_re[j] = a * cos_first[j];
+            first_im[j] = a * sin_first[j];
+            second_re[j] = b * cos_second[j];
+            second_im[j] = b * sin_second[j];
+        }
     }
 }
 
@@ -99,15 +109,18 @@ static void mix_block(const int16_t *restrict in, const float *restrict cos_firs
  * centre. The complex baseband fits in +-2 kHz, and the filter has the
  * mirror image down by over 45 dB before it could alias.
  */
-static void filter_block(const float *restrict even, const float *restrict odd,
+static void filter_block(const float *restrict even, const float *restrict odd, int groups,
                          float *restrict out)
 {
     const float *h = fir_pairs;
-    for (int i = 0; i < FRONT_OUT; i++) {
-        out[i] = fir_centre * odd[i + 3] + h[0] * (even[i + 3] + even[i + 4]) +
-                 h[1] * (odd[i + 2] + odd[i + 4]) + h[2] * (even[i + 2] + even[i + 5]) +
-                 h[3] * (odd[i + 1] + odd[i + 5]) + h[4] * (even[i + 1] + even[i + 6]) +
-                 h[5] * (odd[i] + odd[i + 6]) + h[6] * (even[i] + even[i + 7]);
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int i = GROUP * group + k;
+            out[i] = fir_centre * odd[i + 3] + h[0] * (even[i + 3] + even[i + 4]) +
+                     h[1] * (odd[i + 2] + odd[i + 4]) + h[2] * (even[i + 2] + even[i + 5]) +
+                     h[3] * (odd[i + 1] + odd[i + 5]) + h[4] * (even[i + 1] + even[i + 6]) +
+                     h[5] * (odd[i] + odd[i + 6]) + h[6] * (even[i] + even[i + 7]);
+        }
     }
 }
 
@@ -116,36 +129,46 @@ static void filter_block(const float *restrict even, const float *restrict odd,
  * conjugate (space to 0 Hz), one quad per sample; the four products are
  * shared.
  */
-static void rotate_block(const float *restrict re, const float *restrict im,
+static void rotate_block(const float *restrict re, const float *restrict im, int groups,
                          const float *restrict cos_table, const float *restrict sin_table,
                          float (*restrict out)[4])
 {
-    for (int i = 0; i < FRONT_OUT; i++) {
-        float rc = re[i] * cos_table[i], is = im[i] * sin_table[i];
-        float rs = re[i] * sin_table[i], ic = im[i] * cos_table[i];
-        out[i][0] = rc - is;
-        out[i][1] = rs + ic;
-        out[i][2] = rc + is;
-        out[i][3] = ic - rs;
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int i = GROUP * group + k;
+            float rc = re[i] * cos_table[i], is = im[i] * sin_table[i];
+            float rs = re[i] * sin_table[i], ic = im[i] * cos_table[i];
+            out[i][0] = rc - is;
+            out[i][1] = rs + ic;
+            out[i][2] = rc + is;
+            out[i][3] = ic - rs;
+        }
     }
 }
 
 /* Im(z[i + 1] conj(z[i])): positive on space; z[0] is the last pass's last sample. */
-static void discriminate_block(const float *restrict re, const float *restrict im,
+static void discriminate_block(const float *restrict re, const float *restrict im, int groups,
                                float *restrict out)
 {
-    for (int i = 0; i < FRONT_OUT; i++)
-        out[i] = im[i + 1] * re[i] - re[i + 1] * im[i];
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int i = GROUP * group + k;
+            out[i] = im[i + 1] * re[i] - re[i + 1] * im[i];
+        }
+    }
 }
 
 /* out[i] = in[i] + ... + in[i + FRONT_DISC_SUM - 1]: the discriminator over about one bit. */
-static void sum_block(const float *restrict in, float *restrict out)
+static void sum_block(const float *restrict in, int groups, float *restrict out)
 {
-    for (int i = 0; i < FRONT_OUT; i++) {
-        float sum = 0.0f;
-        for (int j = 0; j < FRONT_DISC_SUM; j++)
-            sum += in[i + j];
-        out[i] = sum;
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int i = GROUP * group + k;
+            float sum = 0.0f;
+            for (int j = 0; j < FRONT_DISC_SUM; j++)
+                sum += in[i + j];
+            out[i] = sum;
+        }
     }
 }
 
@@ -154,14 +177,17 @@ static void sum_block(const float *restrict in, float *restrict out)
  * where (meaningless where it does not cross). Dividing here, for the
  * whole block at once, keeps the division out of the bit clock's path.
  */
-static void find_crossings(const float *restrict sum, uint8_t *restrict crossing,
+static void find_crossings(const float *restrict sum, int groups, uint8_t *restrict crossing,
                            float *restrict at)
 {
-    for (int i = 0; i < FRONT_OUT; i++) {
-        float before = sum[i], now = sum[i + 1];
-        crossing[i] = (uint8_t)(((before < 0.0f) & (now >= 0.0f)) |
-                                ((before > 0.0f) & (now <= 0.0f)));
-        at[i] = before / (before - now);
+    for (int group = 0; group < groups; group++) {
+        for (int k = 0; k < GROUP; k++) {
+            int i = GROUP * group + k;
+            float before = sum[i], now = sum[i + 1];
+            crossing[i] = (uint8_t)(((before < 0.0f) & (now >= 0.0f)) |
+                                    ((before > 0.0f) & (now <= 0.0f)));
+            at[i] = before / (before - now);
+        }
     }
 }
 
@@ -183,18 +209,23 @@ int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t4
     front->in80 = (front->in80 + count) % 80;
     /* new sample k lands at position fill + k: even positions go to even_*, odd to odd_* */
     const int n_even = (front->fill + 1) / 2, n_odd = front->fill / 2;
+    /* pairs of inputs to mix, in whole groups (the padding above covers the last) */
+    const int mix_groups = (count + 2 * GROUP - 1) / (2 * GROUP);
     if (front->fill % 2 == 0)
-        mix_block(in, cos_first, sin_first, cos_second, sin_second, &front->even_re[n_even],
-                  &front->even_im[n_even], &front->odd_re[n_odd], &front->odd_im[n_odd]);
+        mix_block(in, mix_groups, cos_first, sin_first, cos_second, sin_second,
+                  &front->even_re[n_even], &front->even_im[n_even], &front->odd_re[n_odd],
+                  &front->odd_im[n_odd]);
     else
-        mix_block(in, cos_first, sin_first, cos_second, sin_second, &front->odd_re[n_odd],
-                  &front->odd_im[n_odd], &front->even_re[n_even], &front->even_im[n_even]);
+        mix_block(in, mix_groups, cos_first, sin_first, cos_second, sin_second,
+                  &front->odd_re[n_odd], &front->odd_im[n_odd], &front->even_re[n_even],
+                  &front->even_im[n_even]);
     front->fill += count;
     int made = front->fill >= FIR_TAPS ? (front->fill - FIR_TAPS) / 2 + 1 : 0;
     if (made == 0)
         return 0;
-    filter_block(front->even_re, front->odd_re, &front->base_re[1]);
-    filter_block(front->even_im, front->odd_im, &front->base_im[1]);
+    const int groups = (made + GROUP - 1) / GROUP;
+    filter_block(front->even_re, front->odd_re, groups, &front->base_re[1]);
+    filter_block(front->even_im, front->odd_im, groups, &front->base_im[1]);
     /*
      * Keep the filter's memory for the next pass: from position 2 made on,
      * 13 or 14 inputs, so at most FRONT_DELAY of each phase (a seventh odd
@@ -208,11 +239,12 @@ int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t4
     }
     front->fill -= 2 * made;
 
-    rotate_block(&front->base_re[1], &front->base_im[1], &front->rot_cos[t40],
+    rotate_block(&front->base_re[1], &front->base_im[1], groups, &front->rot_cos[t40],
                  &front->rot_sin[t40], &front->tones[FRONT_HISTORY]);
-    discriminate_block(front->base_re, front->base_im, &front->disc[FRONT_DISC_SUM - 1]);
-    sum_block(front->disc, &front->disc_sum[1]);
-    find_crossings(front->disc_sum, front->crossing, front->crossing_at);
+    discriminate_block(front->base_re, front->base_im, groups,
+                       &front->disc[FRONT_DISC_SUM - 1]);
+    sum_block(front->disc, groups, &front->disc_sum[1]);
+    find_crossings(front->disc_sum, groups, front->crossing, front->crossing_at);
     front->base_re[0] = front->base_re[made];
     front->base_im[0] = front->base_im[made];
     return made;

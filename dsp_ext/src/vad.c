@@ -11,6 +11,7 @@
 
 #include "levels.h"
 #include "lr_vad.h"
+#include "vec4.h"
 
 #define BLOCK 80                   /* 10 ms at 8 kHz */
 #define STATE_MAGIC 0x56414431u    /* "VAD1": set by init, checked by process */
@@ -19,6 +20,7 @@
 #define SPAN_BLOCKS 50             /* the floor keeps one minimum per 0.5 s span */
 #define SPANS 8                    /* for the last 8 spans: 4 s of memory */
 #define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
+#define LANES 8                    /* lines whose blocks lr_vad_process_lines takes side by side */
 
 struct lr_vad_state {
     uint32_t magic;
@@ -92,6 +94,15 @@ int lr_vad_reset(lr_vad_state *state)
     return lr_vad_init(state, &params);
 }
 
+/* The level of a block whose mean square (after the DC blocker) is energy_sum / BLOCK. */
+static float level_of(float energy_sum)
+{
+    float energy = energy_sum / (float)BLOCK;
+    if (energy < 1e-3f)
+        return FLOOR_MIN_DBM0;
+    return 10.0f * log10f(energy / (float)DBM0_POWER);
+}
+
 static float block_level(lr_vad_state *state, const int16_t *block)
 {
     float energy = 0.0f;
@@ -106,10 +117,44 @@ static float block_level(lr_vad_state *state, const int16_t *block)
     }
     state->dc_in = in;
     state->dc_out = out;
-    energy /= (float)BLOCK;
-    if (energy < 1e-3f)
-        return FLOOR_MIN_DBM0;
-    return 10.0f * log10f(energy / (float)DBM0_POWER);
+    return level_of(energy);
+}
+
+/*
+ * block_level for LANES lines at once. Each line's DC blocker and sum are
+ * a chain of dependent additions, so one line waits on its own latency;
+ * side by side the lines' chains overlap (and share vector registers).
+ * Each line's arithmetic is its block_level's, in the same order: the
+ * levels are the same to the bit.
+ */
+static void block_levels(lr_vad_state *const *states, const int16_t *const *blocks,
+                         float *levels)
+{
+    v4f in[LANES / 4], out[LANES / 4], energy[LANES / 4];
+    const v4f pole = splat(DC_POLE);
+
+    for (int group = 0; group < LANES / 4; group++) {
+        lr_vad_state *const *four = &states[4 * group];
+        v4f dc_in = {four[0]->dc_in, four[1]->dc_in, four[2]->dc_in, four[3]->dc_in};
+        v4f dc_out = {four[0]->dc_out, four[1]->dc_out, four[2]->dc_out, four[3]->dc_out};
+        in[group] = dc_in;
+        out[group] = dc_out;
+        energy[group] = splat(0.0f);
+    }
+    for (int i = 0; i < BLOCK; i++) {
+        for (int group = 0; group < LANES / 4; group++) {
+            const int16_t *const *four = &blocks[4 * group];
+            v4f x = {(float)four[0][i], (float)four[1][i], (float)four[2][i], (float)four[3][i]};
+            out[group] = x - in[group] + pole * out[group];
+            in[group] = x;
+            energy[group] += out[group] * out[group];
+        }
+    }
+    for (int lane = 0; lane < LANES; lane++) {
+        states[lane]->dc_in = in[lane / 4][lane % 4];
+        states[lane]->dc_out = out[lane / 4][lane % 4];
+        levels[lane] = level_of(energy[lane / 4][lane % 4]);
+    }
 }
 
 static void track_floor(lr_vad_state *state, float level)
@@ -136,12 +181,10 @@ static void emit(lr_vad_event *events, size_t *count, int kind, int64_t sample)
     (*count)++;
 }
 
-/* One block: its decision, and the start or stop it causes. */
-static void decide(lr_vad_state *state, const int16_t *block, lr_vad_event *events,
-                   size_t *count)
+/* One block of this level: its decision, and the start or stop it causes. */
+static void decide_level(lr_vad_state *state, float level, lr_vad_event *events, size_t *count)
 {
     int64_t block_start = state->samples_seen;
-    float level = block_level(state, block);
     int active;
 
     state->level_dbm0 = level;
@@ -167,6 +210,12 @@ static void decide(lr_vad_state *state, const int16_t *block, lr_vad_event *even
         state->inactive_run = 0;
         emit(events, count, LR_VAD_STOP, state->samples_seen - BLOCK);
     }
+}
+
+static void decide(lr_vad_state *state, const int16_t *block, lr_vad_event *events,
+                   size_t *count)
+{
+    decide_level(state, block_level(state, block), events, count);
 }
 
 int lr_vad_process(lr_vad_state *state, const int16_t *pcm, size_t n,
@@ -217,4 +266,51 @@ float lr_vad_level_dbm0(const lr_vad_state *state)
 float lr_vad_noise_dbm0(const lr_vad_state *state)
 {
     return state != NULL ? state->floor_dbm0 : FLOOR_MIN_DBM0;
+}
+
+int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm, size_t n_lines,
+                         size_t n, lr_vad_event *const *events, size_t max_events,
+                         size_t *n_events)
+{
+    size_t line = 0;
+
+    if (states == NULL || n_events == NULL || (n > 0 && (pcm == NULL || events == NULL)))
+        return LR_ERR_NULL;
+    if (max_events < n / BLOCK + 2)
+        return LR_ERR_ARG;
+    for (size_t i = 0; i < n_lines; i++) {
+        if (states[i] == NULL || (n > 0 && (pcm[i] == NULL || events[i] == NULL)))
+            return LR_ERR_NULL;
+        if (states[i]->magic != STATE_MAGIC)
+            return LR_ERR_STATE;
+    }
+    /* Whole blocks, nothing pending, LANES lines at a time: side by side. */
+    for (; n % BLOCK == 0 && line + LANES <= n_lines; line += LANES) {
+        int aligned = 1;
+        for (int lane = 0; lane < LANES; lane++)
+            aligned &= states[line + (size_t)lane]->pending_count == 0;
+        if (!aligned)
+            break;
+        size_t count[LANES] = {0};
+        for (size_t at = 0; at < n; at += BLOCK) {
+            const int16_t *blocks[LANES];
+            float levels[LANES];
+            for (int lane = 0; lane < LANES; lane++)
+                blocks[lane] = pcm[line + (size_t)lane] + at;
+            block_levels(&states[line], blocks, levels);
+            for (int lane = 0; lane < LANES; lane++)
+                decide_level(states[line + (size_t)lane], levels[lane],
+                             events[line + (size_t)lane], &count[lane]);
+        }
+        for (int lane = 0; lane < LANES; lane++)
+            n_events[line + (size_t)lane] = count[lane];
+    }
+    /* The rest one by one. */
+    for (; line < n_lines; line++) {
+        int status = lr_vad_process(states[line], pcm[line], n, events[line], max_events,
+                                    &n_events[line]);
+        if (status != LR_OK)
+            return status;
+    }
+    return LR_OK;
 }

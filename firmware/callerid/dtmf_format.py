@@ -126,6 +126,11 @@ class DtmfCallerIdReceiver:
                 found += self._flush()
         return found
 
+    @property
+    def holding(self) -> bool:
+        """Digits of a string not finished yet are held (so a quiet frame may still end one)."""
+        return bool(self._digits)
+
     def feed(self, samples: np.ndarray) -> list[CallerId]:
         """Run the receiver's detector over ``samples``; the caller-ID strings they completed."""
         return self.take_digits(self._detector.feed(samples))

@@ -5,14 +5,20 @@ V.23): feed it audio blocks in order, get ``CallerId`` objects as messages
 complete. A message starts with the first character after a mark run and
 ends when its length byte says so; a burst that stops early gives a
 ``CallerId`` with ``problem == "truncated"`` and ``checksum_ok`` False.
+
+A receiver can also be handed the FSK events of a demodulator it does not
+own (``take_events``): the line engine's front end runs the line's FSK
+receiver in the same C call as its other detectors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from audio_format import SAMPLE_RATE
-from dsp_ext.fsk import FskReceiver
+from dsp_ext.fsk import FskEvent, FskReceiver
 from firmware.callerid.message import CallerId, parse_message
 
 __all__ = ["SAMPLE_RATE", "CallerIdReceiver", "decode_fsk"]
@@ -20,17 +26,22 @@ __all__ = ["SAMPLE_RATE", "CallerIdReceiver", "decode_fsk"]
 
 
 class CallerIdReceiver:
-    """FSK caller ID on one line; ``standard`` is "bell202" or "v23"."""
+    """FSK caller ID on one line; ``standard`` is "bell202" or "v23".
 
-    def __init__(self, standard: str = "bell202") -> None:
+    ``demodulate=False``: no FSK receiver of its own; it is given the
+    events of one (``take_events``) instead of audio.
+    """
+
+    def __init__(self, standard: str = "bell202", *, demodulate: bool = True) -> None:
         self.standard = standard
-        self._fsk = FskReceiver(standard)
+        self._fsk = FskReceiver(standard) if demodulate else None
         self._message: bytearray | None = None
         self._start = 0
         self._burst_start: int | None = None
 
     def reset(self) -> None:
-        self._fsk.reset()
+        if self._fsk is not None:
+            self._fsk.reset()
         self._message = None
         self._burst_start = None
 
@@ -45,8 +56,14 @@ class CallerIdReceiver:
 
     def feed(self, samples: np.ndarray) -> list[CallerId]:
         """Demodulate int16 ``samples``; returns the messages they completed."""
+        if self._fsk is None:
+            raise RuntimeError("this receiver demodulates nothing: hand it events (take_events)")
+        return self.take_events(self._fsk.process(samples))
+
+    def take_events(self, events: Iterable[FskEvent]) -> list[CallerId]:
+        """The messages completed by these FSK receiver events (of this standard, in order)."""
         found = []
-        for event in self._fsk.process(samples):
+        for event in events:
             if event.kind in ("seizure", "mark"):
                 if self._burst_start is None or event.kind == "seizure":
                     self._burst_start = event.sample

@@ -1,8 +1,10 @@
 """A line's detectors: what its audio and its signals mean, as state-machine events.
 
 ``LineDetectors.feed(frame, at, phase)`` runs one 20 ms frame through the
-DTMF receiver, the caller-ID receiver and the voice detector, and turns
-what they find into ``firmware.engine.state`` events stamped with line time.
+line's front end (``dsp_ext.front.LineFront``: the DTMF receiver, the voice
+detector and, while caller ID may come, the FSK receiver, in one C call),
+reads caller ID from what the FSK and DTMF receivers found, and turns it
+all into ``firmware.engine.state`` events stamped with line time.
 ``signal_events`` does the same for the driver's ring and loop events, and
 ``PulseDialDecoder`` turns a rotary phone's loop breaks into digits.
 """
@@ -19,8 +21,7 @@ import numpy as np
 from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
-from dsp_ext.dtmf import DtmfDetector
-from dsp_ext.vad import VoiceDetector
+from dsp_ext.front import NOTHING, LineFront
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.message import CALLER_ID_TYPES
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
 PULSE_DIGIT_GAP_S = 0.3
+# Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
+# listening only then keeps the receivers from reading speech as data.
+CALLER_ID_PHASES = frozenset((machine.Phase.IDLE, machine.Phase.RINGING))
 
 
 class PulseDialDecoder:
@@ -104,25 +108,45 @@ def accepted_caller_ids(found: list[Any]) -> list[CallerIdFound]:
     return accepted
 
 
+def fsk_standard(country: str) -> str:
+    """The FSK caller-ID modulation of ``country``: "bell202" or "v23"."""
+    return "v23" if profile(country).caller_id.modulation == "fsk_v23" else "bell202"
+
+
 class LineCallerId:
     """The country's caller-ID receivers on one line's audio: FSK, and DTMF where in use.
 
     The DTMF layouts are read from the digits of the line's own DTMF
-    detector (``feed`` is given them), so the audio is searched once.
+    detector (``feed`` is given them), so the audio is searched once. With
+    ``demodulate=False`` the FSK receiver is the line front end's: ``take``
+    is given its events instead of the audio.
     """
 
-    def __init__(self, country: str, dtmf_detector: DtmfDetector) -> None:
+    def __init__(self, country: str, dtmf_detector: Any, *, demodulate: bool = True) -> None:
         standard = profile(country).caller_id
-        self.fsk = FskCallerIdReceiver("v23" if standard.modulation == "fsk_v23" else "bell202")
+        self.fsk = FskCallerIdReceiver(fsk_standard(country), demodulate=demodulate)
         self.dtmf = (
             DtmfCallerIdReceiver(country, detector=dtmf_detector) if standard.also_dtmf else None
         )
 
     def feed(self, frame: np.ndarray, digits: list) -> list[CallerIdFound]:
-        found = self.fsk.feed(frame)
+        return self._found(self.fsk.feed(frame), digits)
+
+    def take(self, fsk_events: list, digits: list) -> list[CallerIdFound]:
+        """What the FSK receiver's events and the DTMF digits of a frame complete."""
+        if not (fsk_events or digits or self.holding):
+            return []
+        return self._found(self.fsk.take_events(fsk_events) if fsk_events else [], digits)
+
+    @property
+    def holding(self) -> bool:
+        """A DTMF caller-ID string is under way: a frame without digits may still end it."""
+        return self.dtmf is not None and self.dtmf.holding
+
+    def _found(self, messages: list, digits: list) -> list[CallerIdFound]:
         if self.dtmf is not None:
-            found += self.dtmf.take_digits(digits)
-        return accepted_caller_ids(found)
+            messages = messages + self.dtmf.take_digits(digits)
+        return accepted_caller_ids(messages)
 
 
 class ModemCallerId:
@@ -160,9 +184,16 @@ class LineDetectors:
         *,
         caller_id: bool = True,
     ) -> None:
-        self.dtmf = DtmfDetector(country)
-        self.voice = VoiceDetector(threshold_dbm0=vox_threshold_dbm0, hangover_ms=vox_hangover_ms)
-        self.caller_id = LineCallerId(country, self.dtmf) if caller_id else None
+        self.front = LineFront(
+            country,
+            threshold_dbm0=vox_threshold_dbm0,
+            hangover_ms=vox_hangover_ms,
+            fsk_standard=fsk_standard(country) if caller_id else None,
+        )
+        self.dtmf = self.front.dtmf  # the digit sounding, the samples seen
+        self.caller_id = (
+            LineCallerId(country, self.front.dtmf, demodulate=False) if caller_id else None
+        )
         self.modem_caller_id = ModemCallerId()
         self.pulses = PulseDialDecoder()
         self.samples = 0  # fed so far: the line's sample clock
@@ -170,23 +201,28 @@ class LineDetectors:
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
         start = self.samples
-        self.samples += frame.size
+        self.samples = start + frame.size
+        caller_id_time = phase in CALLER_ID_PHASES
+        listening = caller_id_time and self.caller_id is not None
+        found = self.front.process(frame, listening)
+        if (
+            found is NOTHING
+            and not self.pulses._pulses
+            and self.modem_caller_id._last_line_at is None
+            and not (listening and self.caller_id.holding)
+        ):
+            return []  # the usual frame: nothing heard, nothing pending
         events: list[machine.Event] = []
-
-        def time_of(sample: int) -> float:
-            return at + (sample - start) / SAMPLE_RATE
-
-        digits = self.dtmf.feed(frame)
-        # Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
-        # listening only then keeps the receiver from reading speech as data.
-        if self.caller_id is not None and phase in (machine.Phase.IDLE, machine.Phase.RINGING):
-            for found in self.caller_id.feed(frame, digits):
-                events.append(machine.CallerIdReceived(at, found.caller_id, found.number))
-        if phase not in (machine.Phase.IDLE, machine.Phase.RINGING):
-            events.extend(machine.Digit(time_of(d.start), d.digit) for d in digits)
-        for change in self.voice.process(frame):
+        if listening:
+            for caller_id in self.caller_id.take(found.fsk, found.digits):
+                events.append(machine.CallerIdReceived(at, caller_id.caller_id, caller_id.number))
+        if found.digits and not caller_id_time:
+            events.extend(
+                machine.Digit(at + (d.start - start) / SAMPLE_RATE, d.digit) for d in found.digits
+            )
+        for change in found.voice:
             kind = machine.VoiceStarted if change.kind == "start" else machine.VoiceStopped
-            events.append(kind(time_of(change.sample)))
+            events.append(kind(at + (change.sample - start) / SAMPLE_RATE))
         events.extend(self.pulses.flush(at))
         events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
         return events

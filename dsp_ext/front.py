@@ -1,0 +1,307 @@
+"""A line's front end: its DTMF receiver, voice detector and FSK receiver in one C call a frame.
+
+The line engine runs every detector of a line on every 20 ms frame. Called
+one by one from Python, each costs a crossing into C and the making of its
+own results; ``LineFront`` crosses once per frame and reads back one result
+struct, which says first of all whether anything happened at all.
+
+>>> import numpy as np
+>>> from dsp_ext.dtmf import dtmf_generate
+>>> front = LineFront("CN")
+>>> audio = np.concatenate([dtmf_generate("42", level_dbm0=-20.0), np.zeros(1600, np.int16)])
+>>> found = [front.process(audio[at : at + 160]) for at in range(0, audio.size, 160)]
+>>> "".join(d.digit for f in found for d in f.digits)
+'42'
+
+What a frame gives is what each detector gives for it on its own:
+``DtmfDetector.feed``'s digits (``front.dtmf`` follows the one sounding,
+as ``DtmfDetector`` does), ``VoiceDetector.process``'s voice events and
+``FskReceiver.process``'s events, with the same sample positions (counted
+from the front's creation or ``reset``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import NamedTuple
+
+import numpy as np
+
+from dsp_ext._binding import check, ffi, input_array, lib
+from dsp_ext._on_off import follow
+from dsp_ext.dtmf import DtmfDigit, DtmfProfile, _digit, _new_state, _profile
+from dsp_ext.errors import DspInputError
+from dsp_ext.fsk import _KINDS as _FSK_KINDS
+from dsp_ext.fsk import FskEvent, _standard_code
+from dsp_ext.vad import _KINDS as _VOICE_KINDS
+from dsp_ext.vad import VoiceEvent
+
+__all__ = ["FrameFindings", "LineFront", "LineFrontBank"]
+
+MAX_SAMPLES = lib.LR_FRONT_MAX_SAMPLES
+_FSK_FIRST = lib.LR_FSK_CHAR_FIRST
+_FSK_FRAMING = lib.LR_FSK_CHAR_FRAMING_ERROR
+_FLAG_FSK = lib.LR_FRONT_FSK
+_INT16 = np.dtype(np.int16)
+_CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
+_INT16_ARRAY = ffi.typeof("int16_t[]")
+_from_buffer = ffi.from_buffer
+
+
+class FrameFindings(NamedTuple):
+    """What one frame gave: ended DTMF digits, voice starts and stops, FSK events."""
+
+    digits: list[DtmfDigit]
+    voice: list[VoiceEvent]
+    fsk: list[FskEvent]
+
+
+# The answer for the usual frame, where nothing happened (the lists are never changed).
+NOTHING = FrameFindings([], [], [])
+
+
+class FrontDtmf:
+    """The front's DTMF receiver as a ``DtmfDetector`` is seen by those who read one.
+
+    ``sounding`` and ``samples_seen`` as ``DtmfDetector``'s; ``finish`` ends the input.
+    """
+
+    def __init__(self, front) -> None:
+        self._front = front
+        self._events = ffi.new("lr_dtmf_event[]", 2)
+        self._count = ffi.new("size_t *")
+        self.sounding: DtmfDigit | None = None
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples fed since the front's creation or ``reset``."""
+        return int(lib.lr_front_samples(self._front))
+
+    def finish(self) -> list[DtmfDigit]:
+        """End of input: the digit still sounding, if any, ended where the input ends."""
+        check(
+            lib.lr_dtmf_rx_finish(lib.lr_front_dtmf(self._front), self._events, 2, self._count),
+            "lr_dtmf_rx_finish",
+        )
+        ended, self.sounding = follow(
+            self._events[0 : self._count[0]], lib.LR_DTMF_ON, _digit, self.sounding
+        )
+        return ended
+
+
+def _new_front(profile: DtmfProfile, voice: dict, fsk_standard: str | None, function: str):
+    params = ffi.new("lr_front_params *")
+    _new_state(profile, function)  # refuses a profile out of range, with its own message
+    for name, value in asdict(profile).items():
+        setattr(params.dtmf, name, float(value))
+    for name, value in voice.items():
+        setattr(params.voice, name, value)
+    params.fsk_standard = -1 if fsk_standard is None else _standard_code(fsk_standard, function)
+    memory = ffi.new("uint64_t[]", (lib.lr_front_state_size() + 7) // 8)
+    front = ffi.cast("lr_front *", memory)
+    status = lib.lr_front_init(front, params)
+    if status == lib.LR_ERR_ARG:
+        raise DspInputError(
+            f"{function}: voice parameters out of range (threshold_dbm0 -70..0, snr_db 0..40, "
+            f"min_on_ms 10..1000, hangover_ms 0..60000): {voice}"
+        )
+    check(status, function)
+    return memory, front
+
+
+class LineFront:
+    """One line's detectors, fed a frame (up to any length) at a time.
+
+    ``process(frame, fsk)`` runs the DTMF receiver and the voice detector on
+    ``frame`` (1-D int16), and the FSK receiver too when ``fsk`` is true,
+    and returns their findings (``NOTHING``, one shared empty answer, for a
+    quiet frame). The voice settings are ``VoiceDetector``'s; ``fsk_standard``
+    ("bell202", "v23") gives the line an FSK receiver, None none.
+    """
+
+    def __init__(
+        self,
+        profile: str | DtmfProfile = "CN",
+        *,
+        threshold_dbm0: float = -45.0,
+        snr_db: float = 9.0,
+        min_on_ms: int = 30,
+        hangover_ms: int = 3000,
+        fsk_standard: str | None = None,
+    ) -> None:
+        self.profile = _profile(profile, "LineFront")
+        voice = {
+            "threshold_dbm0": threshold_dbm0,
+            "snr_db": snr_db,
+            "min_on_ms": min_on_ms,
+            "hangover_ms": hangover_ms,
+        }
+        self.fsk_standard = fsk_standard
+        self._memory, self._front = _new_front(self.profile, voice, fsk_standard, "LineFront")
+        self._result = ffi.new("lr_front_result *")
+        self.dtmf = FrontDtmf(self._front)
+
+    def process(self, frame: np.ndarray, fsk: bool = False) -> FrameFindings:
+        """The findings of one frame; ``fsk``: run the FSK receiver on it too."""
+        # The checks input_array makes, cheapest first, for the usual frame.
+        if (
+            type(frame) is not np.ndarray
+            or frame.dtype is not _INT16
+            or frame.strides != _CONTIGUOUS
+            or not 0 < (size := frame.size) <= MAX_SAMPLES
+        ):
+            block = input_array(frame, np.int16, "frame", "LineFront.process")
+            if block.size > MAX_SAMPLES:
+                return self._process_long(block, fsk)
+            frame, size = block, block.size
+        found = lib.lr_front_process(
+            self._front, _from_buffer(_INT16_ARRAY, frame), size, fsk and _FLAG_FSK, self._result
+        )
+        if not found:
+            return NOTHING
+        check(found, "lr_front_process")
+        return self._findings(self._result)
+
+    def _process_long(self, block: np.ndarray, fsk: bool) -> FrameFindings:
+        digits: list[DtmfDigit] = []
+        voice: list[VoiceEvent] = []
+        events: list[FskEvent] = []
+        for start in range(0, block.size, MAX_SAMPLES):
+            part = self.process(block[start : start + MAX_SAMPLES], fsk)
+            digits += part.digits
+            voice += part.voice
+            events += part.fsk
+        return FrameFindings(digits, voice, events)
+
+    def _findings(self, result) -> FrameFindings:
+        digits: list[DtmfDigit] = []
+        voice: list[VoiceEvent] = []
+        fsk: list[FskEvent] = []
+        if result.n_dtmf:
+            dtmf = self.dtmf
+            digits, dtmf.sounding = follow(
+                result.dtmf[0 : result.n_dtmf], lib.LR_DTMF_ON, _digit, dtmf.sounding
+            )
+        if result.n_voice:
+            voice = [
+                VoiceEvent(_VOICE_KINDS[event.kind], event.sample)
+                for event in result.voice[0 : result.n_voice]
+            ]
+        if result.n_fsk:
+            fsk = [
+                FskEvent(  # kind, sample, value, first, framing_error
+                    _FSK_KINDS[event.kind],
+                    event.sample,
+                    event.value,
+                    bool(event.flags & _FSK_FIRST),
+                    bool(event.flags & _FSK_FRAMING),
+                )
+                for event in result.fsk[0 : result.n_fsk]
+            ]
+        return FrameFindings(digits, voice, fsk)
+
+    def reset(self) -> None:
+        """Every detector forgets what it heard; positions count from 0 again."""
+        check(lib.lr_front_reset(self._front), "lr_front_reset")
+        self.dtmf.sounding = None
+
+    @property
+    def voice_active(self) -> bool:
+        """Voice is on after the last frame (as ``VoiceDetector.active``)."""
+        return bool(self._result.voice_active)
+
+    @property
+    def level_dbm0(self) -> float:
+        """The level of the last complete 10 ms block (as ``VoiceDetector.level_dbm0``)."""
+        return float(self._result.level_dbm0)
+
+    @property
+    def noise_dbm0(self) -> float:
+        """The noise floor the voice detector tracks (as ``VoiceDetector.noise_dbm0``)."""
+        return float(self._result.noise_dbm0)
+
+
+class LineFrontBank:
+    """Several lines' fronts, all fed in one C call per tick.
+
+    ``process(frames, fsk)`` takes an int16 array of shape (lines, n), n up
+    to MAX_SAMPLES, and a sequence of booleans (run FSK on that line), and
+    returns one ``FrameFindings`` per line.
+    """
+
+    def __init__(self, fronts: list[LineFront]) -> None:
+        if not fronts:
+            raise DspInputError("LineFrontBank: give it at least one LineFront")
+        self.fronts = list(fronts)
+        self.lines = len(fronts)
+        self._pointers = ffi.new("lr_front *[]", [front._front for front in fronts])
+        self._results = ffi.new("lr_front_result[]", self.lines)
+        for line, front in enumerate(self.fronts):
+            # One result struct per line, whichever way the line is fed.
+            front._result = self._results + line
+            front._result_memory = self._results
+        self._flags = ffi.new("int[]", self.lines)
+        self._fsk: tuple[bool, ...] = (False,) * self.lines
+
+    def process(
+        self, frames: np.ndarray, fsk: tuple[bool, ...] | None = None
+    ) -> list[FrameFindings]:
+        """The findings of each line's frame; ``fsk``: per line, run its FSK
+        receiver (None: as last time, at first on no line)."""
+        if (
+            type(frames) is not np.ndarray
+            or frames.dtype is not _INT16
+            or frames.ndim != 2
+            or frames.shape[0] != self.lines
+            or not 0 < frames.shape[1] <= MAX_SAMPLES
+            or not frames.flags.c_contiguous
+        ):
+            frames = self._refuse(frames)
+        if fsk is not None and fsk != self._fsk:
+            self._set_fsk(fsk)
+        found = lib.lr_front_process_lines(
+            self._pointers,
+            _from_buffer(_INT16_ARRAY, frames),
+            self.lines,
+            frames.shape[1],
+            self._flags,
+            self._results,
+        )
+        if not found:
+            return [NOTHING] * self.lines
+        check(found, "lr_front_process_lines")
+        return [
+            front._findings(result)
+            if result.n_dtmf or result.n_voice or result.n_fsk
+            else NOTHING
+            for front, result in zip(self.fronts, self._results, strict=True)
+        ]
+
+    def _set_fsk(self, fsk: tuple[bool, ...]) -> None:
+        flags = tuple(bool(flag) for flag in fsk)
+        if len(flags) != self.lines:
+            raise DspInputError(
+                f"LineFrontBank.process: fsk needs one flag per line, got {len(flags)}"
+            )
+        for line, flag in enumerate(flags):
+            self._flags[line] = _FLAG_FSK if flag else 0
+        self._fsk = flags
+
+    def _refuse(self, frames: object) -> np.ndarray:
+        """``frames`` if it is a fit after all (an int16 subclass, say), else the error."""
+        function = "LineFrontBank.process"
+        if (
+            not isinstance(frames, np.ndarray)
+            or frames.ndim != 2
+            or frames.shape[0] != self.lines
+            or not 0 < frames.shape[1] <= MAX_SAMPLES
+        ):
+            shape = getattr(frames, "shape", type(frames).__name__)
+            raise DspInputError(
+                f"{function}: frames must be a numpy int16 array of shape ({self.lines}, n), "
+                f"n 1..{MAX_SAMPLES}, got {shape}"
+            )
+        if not frames.flags.c_contiguous:
+            raise DspInputError(f"{function}: frames must be C-contiguous")
+        input_array(frames.reshape(-1), np.int16, "frames", function)
+        return frames
