@@ -143,6 +143,7 @@ def test_a_disabled_line_records_nothing():
         no_record=frozenset(),
         windows=(),
         utc_offset_s=8 * 3600,
+        time_zone="Asia/Shanghai",  # the country's, as none is set
         ring_timeout_s=PROFILES["CN"].ring_timeout_s,
         start_code="*1",
         stop_code="*0",
