@@ -1,0 +1,108 @@
+"""The release bundle: made from a wheelhouse, checked before anything is installed."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from firmware.update import bundle
+from firmware.update.bundle import BundleError
+
+
+def wheelhouse(folder: Path, version: str = "0.2.0") -> Path:
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / f"linerec-{version}-py3-none-any.whl", "w") as archive:
+        archive.writestr("firmware/__init__.py", "")
+    (folder / "numpy-2.0.0-cp311-cp311-linux_aarch64.whl").write_bytes(b"numpy")
+    return folder
+
+
+def rewrite(path: Path, change) -> None:
+    """The bundle at ``path`` again, its members passed through ``change(name, data)``
+    (which returns a list of (TarInfo, data) to write instead)."""
+    with tarfile.open(path, "r:gz") as archive:
+        members = [(m, archive.extractfile(m).read()) for m in archive.getmembers()]
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in members:
+            for info, new in change(member, data):
+                info.size = len(new) if new is not None else 0
+                archive.addfile(info, io.BytesIO(new) if new is not None else None)
+
+
+@pytest.fixture
+def made(tmp_path):
+    return bundle.make(wheelhouse(tmp_path / "wheels"), tmp_path / "out", "pi")
+
+
+def test_a_bundle_made_from_a_wheelhouse_verifies(made, tmp_path):
+    assert made.name == "linerec-0.2.0.tar.gz"
+    manifest = bundle.verify(made)
+    assert manifest.version == "0.2.0"
+    assert manifest.requirement == "linerec[pi]==0.2.0"
+    assert sorted(manifest.files) == [
+        "wheels/linerec-0.2.0-py3-none-any.whl", "wheels/numpy-2.0.0-cp311-cp311-linux_aarch64.whl"]
+    bundle.unpack(made, tmp_path / "unpacked")
+    assert (tmp_path / "unpacked" / "wheels" / "linerec-0.2.0-py3-none-any.whl").is_file()
+
+
+def _damage(member, data):
+    return [(member, data.replace(b"numpy", b"NUMPY") if member.name.startswith("wheels/n")
+             else data)]
+
+
+def _foreign(member, data):
+    if member.name == "manifest.json":
+        data = data.replace(b'"linerec"', b'"other"')
+    return [(member, data)]
+
+
+def _extra(member, data):
+    extra = tarfile.TarInfo("wheels/evil-1.0-py3-none-any.whl")
+    return [(member, data), *([(extra, b"evil")] if member.name == "manifest.json" else [])]
+
+
+def _link(member, data):
+    if member.name != "manifest.json":
+        return [(member, data)]
+    link = tarfile.TarInfo("wheels/link.whl")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    return [(member, data), (link, None)]
+
+
+def _escape(member, data):
+    if member.name.startswith("wheels/n"):
+        member.name = "../numpy.whl"
+    return [(member, data)]
+
+
+def _no_manifest(member, data):
+    return [] if member.name == "manifest.json" else [(member, data)]
+
+
+def _other_version(member, data):
+    if member.name == "manifest.json":
+        document = json.loads(data)
+        document["version"], document["requirement"] = "0.3.0", "linerec==0.3.0"
+        data = json.dumps(document).encode()
+    return [(member, data)]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (_damage, "numpy-2.0.0-cp311-cp311-linux_aarch64.whl is damaged"),
+    (_foreign, "not a linerec release"),
+    (_extra, "evil-1.0-py3-none-any.whl is not in the manifest"),
+    (_link, "is a link or a device"),
+    (_escape, "points out of the bundle"),
+    (_no_manifest, "no manifest.json"),
+    (_other_version, "no single linerec 0.3.0 wheel"),
+])
+def test_a_bundle_that_is_not_whole_or_not_ours_is_refused(made, change, said):
+    rewrite(made, change)
+    with pytest.raises(BundleError, match=said):
+        bundle.verify(made)
+
