@@ -1,0 +1,208 @@
+"""linerec update on the host: versions made from this tree (update_support), installed
+side by side, switched, checked, rolled back, with systemd stood in for by
+update_services.py, which runs the current version's real engine on the data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import update_support as support
+
+from firmware.cli.commands import main
+from firmware.store.schema import MIGRATIONS
+from firmware.update.updater import (
+    CommandServices,
+    Root,
+    Updater,
+    check_version,
+    clean_environment,
+    judge_report,
+    schema_of,
+)
+
+OLD_SCHEMA = len(MIGRATIONS)
+NEW_SCHEMA = OLD_SCHEMA + 1
+TREE = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    out = tmp_path_factory.mktemp("releases")
+    return {
+        "old": support.make_release(out, "0.1.0"),
+        "new": support.make_release(out, "0.2.0", migration=True),
+        "failing": support.make_release(out, "0.3.0", migration=True,
+                                        replace=support.ENGINE_EXITS),
+        "newer": support.make_release(out, "0.4.0", migration=True),
+    }
+
+
+class Box:
+    def __init__(self, base: Path) -> None:
+        self.root, self.data = base / "root", base / "data"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.services = support.services_command(self.root, self.data)
+
+    def updater(self, check=check_version) -> Updater:
+        return Updater(self.root, self.data, CommandServices(shlex.split(self.services)),
+                       installer=support.TreeInstaller(), check=check, say=lambda text: None)
+
+    def update(self, package: Path, within: float = 20.0, keep: int = 3, check=check_version):
+        return self.updater(check).update(package, within, keep, 1.0)
+
+    def args(self, *more: str) -> list[str]:
+        return ["update", *more, "--root", str(self.root), "--data", str(self.data),
+                "--services", self.services, "--steady", "1", "--check-within", "20"]
+
+    def current(self) -> str | None:
+        return Root(self.root).current_version()
+
+    def state(self) -> dict:
+        return json.loads((self.root / "update-state.json").read_text())
+
+    def log(self) -> str:
+        return (self.data / "logs" / "update.log").read_text()
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch):
+    monkeypatch.setattr("firmware.cli.update.Updater", _TreeUpdater)
+    made = Box(tmp_path)
+    yield made
+    support.stop_engine(made.root)
+
+
+class _TreeUpdater(Updater):
+    """The command's Updater, installing as TreeInstaller does (the host has no wheelhouse)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, installer=support.TreeInstaller(), **kwargs)
+
+
+def test_the_health_check_wants_the_engine_running_with_every_line_online():
+    line = {"status": {"line": 2, "online": False}}
+    assert judge_report('{"engine_running": true, "lines": []}') is None
+    assert judge_report('{"engine_running": false, "lines": []}') == "the engine is not running"
+    assert judge_report(json.dumps({"engine_running": True, "lines": [line]})) == (
+        "line(s) 2 not running")
+    assert judge_report("Traceback") == "linerec status --json gave no report"
+
+
+def test_linerec_update_refuses_a_file_that_is_no_bundle_in_one_line(box, capsys):
+    package = box.data.parent / "linerec-9.tar.gz"
+    package.write_bytes(b"not gzip at all")
+    status = main(box.args(str(package)))
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.count("\n") == 1
+    assert error.startswith(f"linerec: error: {package}: not a linerec release bundle")
+    assert not (box.root / "versions").exists()
+
+
+def test_an_update_installs_beside_switches_and_keeps_the_previous(box, releases, capsys):
+    assert main(box.args(str(releases["old"]))) == 0
+    assert box.current() == "0.1.0"
+    old_python = box.root / "versions" / "0.1.0" / "venv" / "bin" / "python"
+    old_files = {path: path.stat().st_mtime for path in old_python.parent.parent.rglob("*.py")}
+    assert main(box.args(str(releases["new"]))) == 0
+    assert "linerec 0.2.0 is running" in capsys.readouterr().out
+    assert box.current() == "0.2.0"
+    assert os.readlink(box.root / "current") == "versions/0.2.0"
+    assert {path: path.stat().st_mtime for path in old_files} == old_files  # untouched
+    assert schema_of(box.data / "linerec.db") == NEW_SCHEMA
+    assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
+    answer = subprocess.run([str(box.root / "current" / "venv" / "bin" / "python"), "-I", "-m",
+                             "firmware", "--version"], capture_output=True, text=True,
+                            env=clean_environment(), check=True)
+    assert answer.stdout.strip() == "linerec 0.2.0"
+
+    assert main(box.args("--status")) == 0
+    shown = capsys.readouterr().out
+    assert "current     0.2.0" in shown
+    assert "previous    0.1.0" in shown
+    assert "updated to linerec 0.2.0" in box.log()
+    assert box.state()["trial"] is None
+
+
+def _add_call(database: Path, started_at: float) -> int:
+    with sqlite3.connect(database, timeout=10) as connection:
+        cursor = connection.execute(
+            "INSERT INTO calls (line, direction, outcome, started_at, ended_at) "
+            "VALUES (1, 'in', 'missed', ?, ?)", (started_at, started_at + 5))
+        return cursor.lastrowid
+
+
+def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, releases):
+    assert box.update(releases["old"]).status == 0
+    database = box.data / "linerec.db"
+    before = _add_call(database, 1_000_000.0)
+    during = []
+    services = CommandServices(shlex.split(box.services))
+
+    class RecordingDuringTheTrial:
+        """The services, and a call logged once the new version has migrated the database."""
+
+        stop = services.stop
+
+        def restart(self):
+            services.restart()
+            deadline = time.monotonic() + 15
+            while box.current() == "0.3.0" and not during and time.monotonic() < deadline:
+                if schema_of(database) == NEW_SCHEMA:
+                    during.append(_add_call(database, 2_000_000.0))
+                time.sleep(0.05)
+
+    updater = box.updater()
+    updater.services = RecordingDuringTheTrial()
+    outcome = updater.update(releases["failing"], 8.0, 3, 1.0)
+    assert outcome.status == 1, outcome
+    assert outcome.message.startswith("linerec 0.3.0 failed its check: ")
+    assert outcome.message.endswith("rolled back to linerec 0.1.0")
+    assert box.current() == "0.1.0"
+    assert box.state()["trial"] is None
+    # the old version reads the database again: the schema is the snapshot's
+    assert schema_of(database) == OLD_SCHEMA
+    with sqlite3.connect(database) as connection:
+        ids = [row[0] for row in connection.execute("SELECT id FROM calls")]
+    assert before in ids
+    assert during and during[0] not in ids
+    # the migrated database is kept, with the call of the trial window
+    aside = next((box.data / "backups").glob("update-rollback-*"))
+    assert schema_of(aside / "linerec.db") == NEW_SCHEMA
+    with sqlite3.connect(aside / "linerec.db") as connection:
+        assert connection.execute("SELECT count(*) FROM calls WHERE id = ?",
+                                  (during[0],)).fetchone() == (1,)
+    assert "1 call(s) logged after the snapshot are only there" in box.log()
+    assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
+
+
+def test_rollback_by_hand_puts_the_database_back_only_when_asked(box, releases, capsys):
+    assert box.update(releases["old"]).status == 0
+    assert box.update(releases["new"]).status == 0
+    assert main(box.args("--rollback")) == 2
+    error = capsys.readouterr().err
+    assert f"the database has schema {NEW_SCHEMA}, linerec 0.1.0 reads up to {OLD_SCHEMA}" in error
+    assert "--restore-database" in error
+    assert box.current() == "0.2.0"
+
+    assert main(box.args("--rollback", "--restore-database")) == 0
+    assert "rolled back to linerec 0.1.0" in capsys.readouterr().out
+    assert box.current() == "0.1.0"
+    assert schema_of(box.data / "linerec.db") == OLD_SCHEMA
+    assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
+
+
+def test_only_the_last_versions_are_kept(box, releases):
+    for name in ("old", "new"):
+        assert box.update(releases[name], keep=2).status == 0
+    assert box.update(releases["newer"], keep=2).status == 0
+    assert Root(box.root).installed() == ["0.2.0", "0.4.0"]
+    assert box.updater().status()["previous"] == "0.2.0"
+
