@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shlex
+import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -206,3 +210,66 @@ def test_only_the_last_versions_are_kept(box, releases):
     assert Root(box.root).installed() == ["0.2.0", "0.4.0"]
     assert box.updater().status()["previous"] == "0.2.0"
 
+
+# --- killed during an update -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def old_box(tmp_path_factory, releases):
+    """A box on 0.1.0, its engine stopped: copied for each run below."""
+    made = Box(tmp_path_factory.mktemp("old-box"))
+    assert made.update(releases["old"]).status == 0
+    subprocess.run([*shlex.split(made.services), "stop"], check=True)
+    return made
+
+
+def _run_update(box: Box, package: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": f"{TREE}{os.pathsep}{TREE / 'tests'}"}
+    code = ("import sys, update_support, firmware.cli.update as u\n"
+            "from firmware.update.updater import Updater\n"
+            "class T(Updater):\n"
+            "    def __init__(self, *a, **k):\n"
+            "        super().__init__(*a, installer=update_support.TreeInstaller(), **k)\n"
+            "u.Updater = T\n"
+            "from firmware.cli.commands import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    return subprocess.Popen([sys.executable, "-c", code, *box.args(str(package))], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_an_update_killed_at_any_point_leaves_one_version_and_settles(
+    tmp_path, old_box, releases, run
+):
+    box = Box(tmp_path)
+    shutil.copytree(old_box.root, box.root, symlinks=True)
+    shutil.copytree(old_box.data, box.data, dirs_exist_ok=True)
+    try:
+        subprocess.run([*shlex.split(box.services), "restart"], check=True)
+        delay = random.Random(run).uniform(0.3, 9.0)
+        update = _run_update(box, releases["new"])
+        time.sleep(delay)
+        update.send_signal(signal.SIGKILL)
+        update.wait()
+        assert box.current() in ("0.1.0", "0.2.0"), delay
+
+        settled = subprocess.run(
+            [sys.executable, "-m", "firmware", *box.args("--status", "--json")],
+            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(TREE)},
+            timeout=120, check=False)
+        assert settled.returncode == 0, settled.stderr
+        status = json.loads(settled.stdout)
+        current = status["current"]
+        assert current in ("0.1.0", "0.2.0")
+        assert box.state()["trial"] is None
+        assert not list((box.root / "versions").glob("*/.installing"))
+        assert current in status["installed"]
+        readable = OLD_SCHEMA if current == "0.1.0" else NEW_SCHEMA
+        assert schema_of(box.data / "linerec.db") == readable
+        python = box.root / "current" / "venv" / "bin" / "python"
+        deadline = time.monotonic() + 20
+        while (problem := check_version(python, box.data)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert problem is None, (delay, problem)
+    finally:
+        support.stop_engine(box.root)
