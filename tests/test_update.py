@@ -23,6 +23,7 @@ from firmware.cli.commands import main
 from firmware.store.schema import MIGRATIONS
 from firmware.update.updater import (
     CommandServices,
+    PipInstaller,
     Root,
     Updater,
     check_version,
@@ -108,6 +109,29 @@ def test_linerec_update_refuses_a_file_that_is_no_bundle_in_one_line(box, capsys
     assert error.count("\n") == 1
     assert error.startswith(f"linerec: error: {package}: not a linerec release bundle")
     assert not (box.root / "versions").exists()
+
+
+def test_the_status_needs_no_service_manager_but_an_update_does(tmp_path, capsys):
+    where = ["--root", str(tmp_path / "root"), "--data", str(tmp_path / "data")]
+    assert main(["update", "--status", *where]) == 0
+    assert "current     none" in capsys.readouterr().out
+    if not Path("/run/systemd/system").is_dir():
+        assert main(["update", "--rollback", *where]) == 2
+        assert "no service manager" in capsys.readouterr().err
+
+
+def test_pip_installs_a_version_offline_from_the_bundle_wheels(tmp_path):
+    wheels = tmp_path / "wheels"
+    support.make_wheel(wheels, "0.2.0")  # its metadata asks for no other package
+    venv = tmp_path / "venv"
+    PipInstaller().install(wheels, "linerec==0.2.0", venv)
+    answer = subprocess.run(
+        [str(venv / "bin" / "python"), "-I", "-c",
+         "import importlib.metadata as m, firmware.update.bundle as b; "
+         "print(m.version('linerec'), b.__file__)"],
+        capture_output=True, text=True, env=clean_environment(), check=True).stdout.split()
+    assert answer[0] == "0.2.0"
+    assert answer[1].startswith(str(venv))
 
 
 def test_an_update_installs_beside_switches_and_keeps_the_previous(box, releases, capsys):
@@ -208,6 +232,9 @@ def test_only_the_last_versions_are_kept(box, releases):
         assert box.update(releases[name], keep=2).status == 0
     assert box.update(releases["newer"], keep=2).status == 0
     assert Root(box.root).installed() == ["0.2.0", "0.4.0"]
+    snapshots = box.data / "backups" / "update"
+    assert sorted(path.name for path in snapshots.iterdir()) == [
+        "before-0.2.0.db", "before-0.4.0.db"]
     assert box.updater().status()["previous"] == "0.2.0"
 
 

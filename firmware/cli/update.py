@@ -48,6 +48,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+class _Services:
+    """The service manager, found when first used: ``--status`` on a machine without
+    systemd works as long as there is no interrupted update to roll back."""
+
+    def __init__(self, command: str | None, *, no_block: bool) -> None:
+        self.command, self.no_block = command, no_block
+
+    def stop(self) -> None:
+        services_from(self.command, no_block=self.no_block).stop()
+
+    def restart(self) -> None:
+        services_from(self.command, no_block=self.no_block).restart()
+
+
 def _status_lines(status: dict) -> list[str]:
     lines = [f"root        {status['root']}",
              f"current     {status['current'] or 'none'}",
@@ -67,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
         print("linerec: error: give one of PACKAGE, --rollback, --status, --recover",
               file=sys.stderr)
         return updater.EXIT_BAD_INPUT
-    services = services_from(args.services, no_block=args.recover)
+    if args.package or args.rollback:
+        services_from(args.services)  # none: said before anything changes
+    services = _Services(args.services, no_block=args.recover)
     def say(text: str) -> None:  # progress: beside the JSON, never in it
         print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
 

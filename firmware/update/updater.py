@@ -437,7 +437,7 @@ class Updater:
         """Snapshot the database and the configuration, and write the trial."""
         snapshot = config_copy = None
         if self.folder.database.is_file():
-            snapshot = str(backup_database(self.folder))
+            snapshot = str(self._keep_snapshot(backup_database(self.folder), new))
         if self.folder.config.is_file():
             config_copy = str(config_copies(self.folder).add(self.folder.config.read_bytes()))
         schema = schema_of(self.folder.database)
@@ -457,6 +457,21 @@ class Updater:
         self.log(f"before the switch: database snapshot {snapshot} (schema {schema}), "
                  f"configuration copy {config_copy}")
         return trial
+
+    def _keep_snapshot(self, snapshot: Path, version: str) -> Path:
+        """The snapshot, also as ``backups/update/before-<version>.db`` (a hard link where it
+        can be): the daily snapshots' pruning never takes it while the version is kept."""
+        make_folders(self.folder.update_snapshots)
+        kept = self.folder.update_snapshots / f"before-{version}.db"
+        partial = kept.with_name(kept.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            os.link(snapshot, partial)
+        except OSError:
+            shutil.copyfile(snapshot, partial)
+        os.replace(partial, kept)
+        fsync_directory(kept.parent)
+        return kept
 
     def _restart_and_check(self, version: str, within_s: float, steady_s: float) -> str | None:
         try:
@@ -528,7 +543,7 @@ class Updater:
         if it changed (the engine is stopped). Returns what could not be done."""
         left = []
         snapshot = Path(trial["snapshot"]) if trial.get("snapshot") else None
-        aside = self.folder.backups / f"update-rollback-{time.strftime('%Y%m%d-%H%M%S')}"
+        aside = self.folder.update_rollback_backup(time.strftime("%Y%m%d-%H%M%S"))
         if trial.get("aside"):
             aside = Path(trial["aside"])
         database = self.folder.database
@@ -603,6 +618,9 @@ class Updater:
                         f"the database has schema {schema_now}, linerec {old} reads up to "
                         f"{readable}: give --restore-database to put back the snapshot taken "
                         f"before the switch to {current} (later calls are set aside)")
+                if not Path(switch["snapshot"]).is_file():
+                    raise UpdateError(f"{switch['snapshot']}: the snapshot taken before the "
+                                      f"switch to {current} is gone; nothing was changed")
                 trial.update(snapshot=switch["snapshot"], schema_before=switch["schema_before"],
                              last_call_before=switch.get("last_call_before", 0))
             self.log(f"rolling back by hand from linerec {current} to {old}")
@@ -646,6 +664,7 @@ class Updater:
             if version not in kept and version != current:
                 _remove_version(self.root.version_dir(version))
                 removed.append(version)
+                (self.folder.update_snapshots / f"before-{version}.db").unlink(missing_ok=True)
         return removed
 
     def status(self) -> dict:
