@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 import update_support as support
+from recovery_folders import record
 
 from firmware.cli.commands import main
+from firmware.datafolder import DataFolder
 from firmware.store.schema import MIGRATIONS
 from firmware.update.updater import (
     CommandServices,
@@ -171,7 +173,7 @@ def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, rele
     assert box.update(releases["old"]).status == 0
     database = box.data / "linerec.db"
     before = _add_call(database, 1_000_000.0)
-    during = []
+    during, recorded = [], []
     services = CommandServices(shlex.split(box.services))
 
     class RecordingDuringTheTrial:
@@ -185,6 +187,9 @@ def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, rele
             while box.current() == "0.3.0" and not during and time.monotonic() < deadline:
                 if schema_of(database) == NEW_SCHEMA:
                     during.append(_add_call(database, 2_000_000.0))
+                    recorded_call = _add_call(database, 2_000_100.0)
+                    recorded.append(record(DataFolder(box.data), None, call_id=recorded_call,
+                                           started_at=2_000_101.0))
                 time.sleep(0.05)
 
     updater = box.updater()
@@ -207,7 +212,15 @@ def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, rele
     with sqlite3.connect(aside / "linerec.db") as connection:
         assert connection.execute("SELECT count(*) FROM calls WHERE id = ?",
                                   (during[0],)).fetchone() == (1,)
-    assert "1 call(s) logged after the snapshot are only there" in box.log()
+    assert "2 call(s) logged after the snapshot are in it" in box.log()
+    # the recording made in the trial is indexed again, with its call, from its sidecar
+    with sqlite3.connect(database) as connection:
+        stem = recorded[0].relative.removesuffix(".wav")  # compressed since, maybe
+        rows = connection.execute("SELECT call_id FROM recordings WHERE path LIKE ?",
+                                  (f"{stem}.%",)).fetchall()
+        assert rows == [(recorded[0].call_id,)]
+        assert connection.execute("SELECT started_at FROM calls WHERE id = ?",
+                                  (recorded[0].call_id,)).fetchone() == (2_000_101.0,)
     assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
 
 

@@ -83,7 +83,9 @@ def clean_environment() -> dict[str, str]:
             if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
 
 
-def _run(argv: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], timeout: float, what: str, ok: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess[str]:
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                                 env=clean_environment(), check=False)
@@ -91,7 +93,7 @@ def _run(argv: list[str], timeout: float, what: str) -> subprocess.CompletedProc
         raise UpdateError(f"{what}: no answer within {timeout:.0f} s") from None
     except OSError as error:
         raise UpdateError(f"{what}: cannot run {argv[0]}: {error.strerror or error}") from None
-    if result.returncode != 0:
+    if result.returncode not in ok:
         last = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
         raise UpdateError(f"{what} failed (exit status {result.returncode}): {last}")
     return result
@@ -576,11 +578,13 @@ class Updater:
                 later = _calls_after(set_aside, trial.get("last_call_before", 0))
             self.log(f"database put back from {snapshot} (schema {trial['schema_before']}); "
                      f"the one linerec {trial['to']} left is kept in {aside}; {later} call(s) "
-                     "logged after the snapshot are only there, their recordings are indexed "
-                     "again by recovery")
-            try:
-                _run([str(self.root.python(old)), "-I", "-m", "firmware", "recover", "--data",
-                      str(self.folder.root)], INSTALL_TIMEOUT_S, f"linerec {old} recover")
+                     "logged after the snapshot are in it; recovery indexes again those with a "
+                     "recording")
+            try:  # exit status 1: it found problems (the recordings to index) and said which
+                said = _run([str(self.root.python(old)), "-I", "-m", "firmware", "recover",
+                             "--data", str(self.folder.root)], INSTALL_TIMEOUT_S,
+                            f"linerec {old} recover", ok=(0, 1))
+                self.log(f"linerec {old} recover: " + " ".join(said.stdout.split()))
             except UpdateError as error:
                 left.append(str(error))
         copy = Path(trial["config_copy"]) if trial.get("config_copy") else None
