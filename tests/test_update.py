@@ -27,6 +27,7 @@ from firmware.update.updater import (
     CommandServices,
     PipInstaller,
     Root,
+    UpdateError,
     Updater,
     check_version,
     clean_environment,
@@ -317,3 +318,25 @@ def test_an_update_killed_at_any_point_leaves_one_version_and_settles(
         assert problem is None, (delay, problem)
     finally:
         support.stop_engine(box.root)
+
+
+def test_services_that_do_not_stop_leave_the_database_and_need_a_person(box, releases):
+    assert box.update(releases["old"]).status == 0
+    services = CommandServices(shlex.split(box.services))
+
+    class NotStopping:
+        restart = services.restart
+
+        def stop(self):
+            raise UpdateError("systemctl stop failed (exit status 1): Job canceled")
+
+    updater = box.updater()
+    updater.services = NotStopping()
+    outcome = updater.update(releases["failing"], 6.0, 3, 1.0)
+    assert outcome.status == 3
+    assert "the services did not stop (systemctl stop failed" in outcome.message
+    assert "the database was not restored" in outcome.message
+    assert box.current() == "0.1.0"
+    assert schema_of(box.data / "linerec.db") == NEW_SCHEMA  # left for a person
+    assert box.state()["trial"] is None
+    assert "the rollback needs a person" in box.log()
