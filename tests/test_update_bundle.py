@@ -9,7 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from firmware.cli.commands import main
+from firmware.store.signing import public_pem
 from firmware.update import bundle
 from firmware.update.bundle import BundleError
 
@@ -106,3 +110,46 @@ def test_a_bundle_that_is_not_whole_or_not_ours_is_refused(made, change, said):
     with pytest.raises(BundleError, match=said):
         bundle.verify(made)
 
+
+
+def test_a_signed_bundle_verifies_by_its_release_key_only(tmp_path):
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    signed = bundle.make(wheelhouse(tmp_path / "wheels"), tmp_path / "out", signing_key=key)
+    assert bundle.verify(signed, [other.public_key(), key.public_key()]).version == "0.2.0"
+    assert bundle.verify(signed).version == "0.2.0"  # a box without keys checks digests only
+    with pytest.raises(BundleError, match="signature is not by a release key of this box"):
+        bundle.verify(signed, [other.public_key()])
+
+    def tamper(member, data):  # another manifest under the same signature
+        return [(member, data.replace(b"linerec==0.2.0", b"linerec[pi]==0.2.0")
+                 if member.name == "manifest.json" else data)]
+
+    rewrite(signed, tamper)
+    with pytest.raises(BundleError, match="signature is not by a release key"):
+        bundle.verify(signed, [key.public_key()])
+
+
+def test_a_box_with_a_release_key_refuses_an_unsigned_bundle(made, tmp_path, capsys):
+    keys = tmp_path / "root" / "release-keys"
+    keys.mkdir(parents=True)
+    (keys / "linerec-release.pem").write_bytes(
+        public_pem(Ed25519PrivateKey.generate().public_key()))
+    status = main(["update", str(made), "--root", str(tmp_path / "root"),
+                   "--data", str(tmp_path / "data"), "--services", "true"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"linerec: error: {made}: the bundle is not signed, and this box takes only signed "
+        "releases\n")
+    assert not (tmp_path / "root" / "versions").exists()
+
+
+def test_the_bundle_command_signs_with_a_key_file(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    key_file = tmp_path / "release-key.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    wheels = wheelhouse(tmp_path / "wheels")
+    assert bundle.main([str(wheels), str(tmp_path / "out"), "pi", "--key", str(key_file)]) == 0
+    made = tmp_path / "out" / "linerec-0.2.0.tar.gz"
+    assert bundle.verify(made, [key.public_key()]).requirement == "linerec[pi]==0.2.0"

@@ -7,6 +7,7 @@ Inside, at the top of the archive::
                      "files": {"wheels/<name>.whl": "<sha256 hex>", ...}}
     wheels/         the wheelhouse: linerec's wheel for that version and a wheel of
                     every package it needs, for the box's Python and machine
+    manifest.sig    optional: the Ed25519 signature of manifest.json by a release key
 
 A bundle is made on a machine like the box (a Pi with the same OS), where
 ``pip wheel '.[pi]' -w WHEELS`` builds the wheelhouse, then
@@ -15,11 +16,15 @@ installs it with pip offline (``--no-index --find-links wheels``): it needs no
 network. ``verify`` refuses, with one line naming the problem, an archive
 that is not a linerec bundle: no manifest or another name, a file missing, a
 file the manifest does not list, a digest that differs, a link or a path out
-of the archive, no linerec wheel of the manifest's version.
+of the archive, no linerec wheel of the manifest's version. Given release
+keys (a box with ``<root>/release-keys/*.pem``), it also wants the manifest
+signed by one of them; since the manifest holds every file's digest, that
+signature covers the whole bundle.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
@@ -29,11 +34,16 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from firmware.errors import LinerecError
+from firmware.store.signing import check_signature, load_public_key
 
 NAME = "linerec"
 FORMAT = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 WHEELS = "wheels"
 VERSION_PATTERN = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,63}$")
 MAX_MANIFEST_BYTES = 1 << 20
@@ -107,7 +117,29 @@ def _safe_member(member: tarfile.TarInfo, where: Path) -> None:
                           "files only")
 
 
-def verify(path: Path) -> Manifest:
+def load_release_keys(folder: Path) -> list[Ed25519PublicKey]:
+    """The release keys in ``folder`` (``*.pem``, Ed25519 public keys); none: no folder."""
+    keys = []
+    for path in sorted(folder.glob("*.pem")) if folder.is_dir() else ():
+        try:
+            keys.append(load_public_key(path.read_bytes()))
+        except (OSError, ValueError) as error:
+            raise BundleError(f"{path}: not a release key: {error}") from None
+    return keys
+
+
+def _check_signed(path: Path, manifest: bytes, signature: bytes | None,
+                  keys: list[Ed25519PublicKey]) -> None:
+    if not keys:
+        return
+    if signature is None:
+        raise BundleError(f"{path}: the bundle is not signed, and this box takes only signed "
+                          "releases")
+    if not any(check_signature(key, manifest, signature) for key in keys):
+        raise BundleError(f"{path}: the bundle's signature is not by a release key of this box")
+
+
+def verify(path: Path, keys: list[Ed25519PublicKey] | None = None) -> Manifest:
     """Check the bundle at ``path`` (see the module); return its manifest."""
     try:
         archive = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by the with below
@@ -127,7 +159,12 @@ def verify(path: Path) -> Manifest:
                 files[str(Path(member.name))] = member
         if MANIFEST not in files or files[MANIFEST].size > MAX_MANIFEST_BYTES:
             raise BundleError(f"{path}: not a linerec release bundle (no {MANIFEST})")
-        manifest = _parse_manifest(archive.extractfile(files.pop(MANIFEST)).read(), path)
+        manifest_bytes = archive.extractfile(files.pop(MANIFEST)).read()
+        signature = files.pop(SIGNATURE, None)
+        if signature is not None:
+            signature = archive.extractfile(signature).read(1024)
+        _check_signed(path, manifest_bytes, signature, keys or [])
+        manifest = _parse_manifest(manifest_bytes, path)
         unlisted = sorted(set(files) - set(manifest.files))
         missing = sorted(set(manifest.files) - set(files))
         if unlisted or missing:
@@ -149,9 +186,9 @@ def verify(path: Path) -> Manifest:
     return manifest
 
 
-def unpack(path: Path, target: Path) -> Manifest:
+def unpack(path: Path, target: Path, keys: list[Ed25519PublicKey] | None = None) -> Manifest:
     """Verify the bundle, then unpack it into ``target`` (made; it must not exist)."""
-    manifest = verify(path)
+    manifest = verify(path, keys)
     target.mkdir(parents=True)
     with tarfile.open(path, "r:gz") as archive:
         members = [member for member in archive.getmembers() if member.isfile()]
@@ -162,9 +199,13 @@ def unpack(path: Path, target: Path) -> Manifest:
     return manifest
 
 
-def make(wheels: Path, out_dir: Path, requirement_extras: str = "") -> Path:
+def make(
+    wheels: Path, out_dir: Path, requirement_extras: str = "",
+    signing_key: Ed25519PrivateKey | None = None,
+) -> Path:
     """Write ``out_dir/linerec-<version>.tar.gz`` from a wheelhouse holding one linerec
-    wheel; return its path. ``requirement_extras`` is e.g. ``"pi"``."""
+    wheel, signed by ``signing_key`` if given; return its path. ``requirement_extras`` is
+    e.g. ``"pi"``."""
     versions = {wheel_version(path.name) for path in wheels.glob("*.whl")} - {None}
     if len(versions) != 1:
         raise BundleError(f"{wheels}: expected one linerec wheel, found {len(versions)} versions")
@@ -183,6 +224,11 @@ def make(wheels: Path, out_dir: Path, requirement_extras: str = "") -> Path:
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mode = len(data), 0o644
         archive.addfile(info, io.BytesIO(data))
+        if signing_key is not None:
+            signature = signing_key.sign(data)
+            info = tarfile.TarInfo(SIGNATURE)
+            info.size, info.mode = len(signature), 0o644
+            archive.addfile(info, io.BytesIO(signature))
         for name in sorted(files):
             archive.add(wheels / Path(name).name, arcname=name, recursive=False)
     partial.replace(out)
@@ -190,12 +236,23 @@ def make(wheels: Path, out_dir: Path, requirement_extras: str = "") -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 3):
-        print("usage: python -m firmware.update.bundle WHEELS OUT_DIR [EXTRAS]", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m firmware.update.bundle",
+                                     description="make a linerec release bundle")
+    parser.add_argument("wheels", type=Path, help="the wheelhouse (pip wheel '.[pi]' -w ...)")
+    parser.add_argument("out", type=Path, help="folder to write linerec-<version>.tar.gz in")
+    parser.add_argument("extras", nargs="?", default="", help="extras to install, e.g. pi")
+    parser.add_argument("--key", type=Path, help="the release's private key (PEM, Ed25519)")
+    args = parser.parse_args(argv)
     try:
-        print(make(Path(args[0]), Path(args[1]), args[2] if len(args) == 3 else ""))
+        key = None
+        if args.key is not None:
+            try:
+                key = serialization.load_pem_private_key(args.key.read_bytes(), password=None)
+            except (OSError, ValueError, TypeError) as error:
+                raise BundleError(f"{args.key}: cannot read the key: {error}") from None
+            if not isinstance(key, Ed25519PrivateKey):
+                raise BundleError(f"{args.key}: not an Ed25519 private key")
+        print(make(args.wheels, args.out, args.extras, key))
     except BundleError as error:
         print(f"linerec: error: {error}", file=sys.stderr)
         return 2

@@ -10,6 +10,8 @@ The install root (``--root``, ``/opt/linerec`` on the box)::
     update-state.json       the versions made current in turn, each one's database
                             schema, each switch's snapshot, and the trial in progress
     update.lock             held by the one ``linerec update`` running
+    release-keys/*.pem      optional: the project's release keys; with one there, only
+                            bundles signed by it are installed
 
 An update: the bundle is verified and installed into ``versions/<new>``
 (nothing the running version uses is touched); a snapshot of the database
@@ -57,6 +59,7 @@ from firmware.update import bundle as bundles
 
 STATE = "update-state.json"
 LOCK = "update.lock"
+RELEASE_KEYS = "release-keys"
 VERSIONS = "versions"
 CURRENT = "current"
 INSTALLING = ".installing"
@@ -241,6 +244,10 @@ class Root:
         return self.path / CURRENT
 
     @property
+    def release_keys(self) -> Path:
+        return self.path / RELEASE_KEYS
+
+    @property
     def state_file(self) -> Path:
         return self.path / STATE
 
@@ -374,7 +381,8 @@ class Updater:
 
     def install(self, path: Path) -> str:
         """Verify and install the bundle into ``versions/<version>``; return the version."""
-        manifest = bundles.verify(path)
+        keys = bundles.load_release_keys(self.root.release_keys)
+        manifest = bundles.verify(path, keys)
         version = manifest.version
         if version == self.root.current_version():
             raise UpdateError(f"{path}: linerec {version} is the version running already")
@@ -387,7 +395,7 @@ class Updater:
         self.log(f"installing linerec {version} from {path} into {target}")
         unpacked = target / "bundle"
         try:
-            bundles.unpack(path, unpacked)
+            bundles.unpack(path, unpacked, keys)
             self.installer.install(unpacked / bundles.WHEELS, manifest.requirement,
                                    target / "venv")
             answer = _run([str(self.root.python(version)), "-I", "-m", "firmware", "--version"],
