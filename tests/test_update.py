@@ -340,3 +340,32 @@ def test_services_that_do_not_stop_leave_the_database_and_need_a_person(box, rel
     assert schema_of(box.data / "linerec.db") == NEW_SCHEMA  # left for a person
     assert box.state()["trial"] is None
     assert "the rollback needs a person" in box.log()
+
+
+class _Cut(BaseException):
+    """The power cut, in the middle of the check."""
+
+
+def test_at_boot_recover_rolls_an_unconfirmed_update_back_without_waiting(box, releases):
+    assert box.update(releases["old"]).status == 0
+
+    def cut(python, data):
+        raise _Cut
+
+    with pytest.raises(_Cut):
+        box.update(releases["new"], check=cut)
+    assert box.current() == "0.2.0"
+    assert box.state()["trial"]["to"] == "0.2.0"
+
+    started = time.monotonic()
+    assert main(box.args("--recover")) == 0
+    assert time.monotonic() - started < 30
+    assert box.current() == "0.1.0"
+    assert box.state()["trial"] is None
+    assert schema_of(box.data / "linerec.db") == OLD_SCHEMA
+    assert "was interrupted (trial): rolling it back" in box.log()
+    python = box.root / "current" / "venv" / "bin" / "python"
+    deadline = time.monotonic() + 20
+    while (problem := check_version(python, box.data)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert problem is None

@@ -89,10 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
     box = Updater(args.root, args.data, services, say=say)
     if args.status or args.recover:
-        done = box.settle()
+        done = box.settle(check=not args.recover)
+        if done:
+            say(done)
         if args.recover:
-            if done:
-                print(done)
             return updater.EXIT_UPDATED
         status = box.status()
         if args.json:

@@ -513,7 +513,9 @@ class Updater:
 
     # --- rolling back ---
 
-    def _roll_back(self, trial: dict, reason: str, within_s: float, steady_s: float) -> Outcome:
+    def _roll_back(
+        self, trial: dict, reason: str, within_s: float, steady_s: float, *, check: bool = True
+    ) -> Outcome:
         old = trial["from"]
         state = self.root.read_state()
         if trial["phase"] == "trial":
@@ -538,9 +540,15 @@ class Updater:
         state.trial = None
         state.history = [*(v for v in state.history if v != old), old]
         self.root.write_state(state)
-        problem = self._restart_and_check(old, within_s, min(steady_s, 1.0))
-        if problem is not None:
-            left.append(f"linerec {old} fails its check too: {problem}")
+        if check:
+            problem = self._restart_and_check(old, within_s, min(steady_s, 1.0))
+            if problem is not None:
+                left.append(f"linerec {old} fails its check too: {problem}")
+        else:  # at boot: the services start once recovery is over, not before
+            try:
+                self.services.restart()
+            except UpdateError as error:
+                left.append(str(error))
         message = f"{reason}; rolled back to linerec {old}"
         if left:
             self.log("the rollback needs a person: " + "; ".join(left))
@@ -641,9 +649,10 @@ class Updater:
 
     # --- an update interrupted ---
 
-    def _settle(self) -> str | None:
+    def _settle(self, *, check: bool = True) -> str | None:
         """Finish what a crash interrupted: half-installed versions removed, a trial never
-        confirmed rolled back. Returns what was done, or None."""
+        confirmed rolled back (and the previous version checked, unless not ``check``: at
+        boot). Returns what was done, or None."""
         done = None
         for path in (self.root.versions.iterdir() if self.root.versions.is_dir() else ()):
             if path.is_dir() and (path / INSTALLING).exists():
@@ -658,13 +667,13 @@ class Updater:
             trial = state.trial
             self.log(f"an update from linerec {trial['from']} to {trial['to']} was interrupted "
                      f"({trial['phase']}): rolling it back")
-            outcome = self._roll_back(trial, "interrupted update", 60.0, 1.0)
+            outcome = self._roll_back(trial, "interrupted update", 60.0, 1.0, check=check)
             done = outcome.message
         return done
 
-    def settle(self) -> str | None:
+    def settle(self, *, check: bool = True) -> str | None:
         with self.root.locked():
-            return self._settle()
+            return self._settle(check=check)
 
     def _prune(self, keep: int) -> list[str]:
         state = self.root.read_state()
