@@ -130,8 +130,8 @@ def test_pip_installs_a_version_offline_from_the_bundle_wheels(tmp_path):
     PipInstaller().install(wheels, "linerec==0.2.0", venv)
     answer = subprocess.run(
         [str(venv / "bin" / "python"), "-I", "-c",
-         "import importlib.metadata as m, firmware.update.bundle as b; "
-         "print(m.version('linerec'), b.__file__)"],
+         "import importlib.metadata as m, firmware.update as u; "
+         "print(m.version('linerec'), u.__file__)"],
         capture_output=True, text=True, env=clean_environment(), check=True).stdout.split()
     assert answer[0] == "0.2.0"
     assert answer[1].startswith(str(venv))

@@ -406,8 +406,9 @@ class Updater:
             schema = _run([str(self.root.python(version)), "-I", "-c",
                            "from firmware.store.schema import MIGRATIONS; print(len(MIGRATIONS))"],
                           COMMAND_TIMEOUT_S, f"linerec {version}'s schema").stdout.strip()
-        except (UpdateError, bundles.BundleError):
+        except (UpdateError, bundles.BundleError) as error:
             shutil.rmtree(target, ignore_errors=True)
+            self.log(f"linerec {version} not installed: {error}")
             raise
         shutil.copyfile(unpacked / bundles.MANIFEST, target / bundles.MANIFEST)
         shutil.rmtree(unpacked)
@@ -450,7 +451,7 @@ class Updater:
             snapshot = str(self._keep_snapshot(backup_database(self.folder), new))
         if self.folder.config.is_file():
             config_copy = str(config_copies(self.folder).add(self.folder.config.read_bytes()))
-        schema = schema_of(self.folder.database)
+        schema = schema_of(Path(snapshot) if snapshot else self.folder.database)
         trial = {"from": old, "to": new, "phase": "trial", "at": time.time(),
                  "snapshot": snapshot, "config_copy": config_copy, "schema_before": schema,
                  "last_call_before": _last_call_id(Path(snapshot)) if snapshot else 0}
