@@ -153,3 +153,14 @@ def test_the_bundle_command_signs_with_a_key_file(tmp_path):
     assert bundle.main([str(wheels), str(tmp_path / "out"), "pi", "--key", str(key_file)]) == 0
     made = tmp_path / "out" / "linerec-0.2.0.tar.gz"
     assert bundle.verify(made, [key.public_key()]).requirement == "linerec[pi]==0.2.0"
+
+
+def test_a_steady_time_longer_than_the_check_is_refused(made, tmp_path, capsys):
+    status = main(["update", str(made), "--root", str(tmp_path / "root"), "--data",
+                   str(tmp_path / "data"), "--services", "true", "--check-within", "5",
+                   "--steady", "10"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "linerec: error: --steady 10 is longer than --check-within 5: the check could never "
+        "pass\n")
+    assert not (tmp_path / "root").exists()

@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
         print("linerec: error: give one of PACKAGE, --rollback, --status, --recover",
               file=sys.stderr)
         return updater.EXIT_BAD_INPUT
+    if args.steady > args.check_within:
+        print(f"linerec: error: --steady {args.steady:g} is longer than --check-within "
+              f"{args.check_within:g}: the check could never pass", file=sys.stderr)
+        return updater.EXIT_BAD_INPUT
     if args.package or args.rollback:
         services_from(args.services)  # none: said before anything changes
     services = _Services(args.services, no_block=args.recover)
