@@ -25,6 +25,9 @@ sets to ``/var/lib/linerec`` or its data disk, else ``./data``: ``default_data_f
       db/               database snapshots, linerec-<YYYYMMDD-HHMMSS>.db (the last few)
       factory-reset-<YYYYMMDD-HHMMSS>/   what a factory reset moved out of the way
       before-restore-<YYYYMMDD-HHMMSS>/  what linerec restore --force moved out of the way
+      update/           the database as each linerec update found it, before-<version>.db
+                        (kept while that version is installed; firmware.update)
+      update-rollback-<YYYYMMDD-HHMMSS>/ the database and configuration a rollback replaced
     damaged/            what recovery found broken and set aside, never deleted: a damaged
                         database (linerec-<YYYYMMDD-HHMMSS>.db with its -wal), an unreadable
                         configuration, unreadable sidecars (recordings/<same path>)
@@ -164,6 +167,15 @@ class DataFolder:
         """Where ``linerec restore --force`` at ``stamp`` moves the database and
         configuration it replaces."""
         return self.backups / f"before-restore-{stamp}"
+
+    @property
+    def update_snapshots(self) -> Path:
+        """The database snapshot taken before each switch to a new version."""
+        return self.backups / "update"
+
+    def update_rollback_backup(self, stamp: str) -> Path:
+        """Where a rollback at ``stamp`` moves the database and configuration it replaces."""
+        return self.backups / f"update-rollback-{stamp}"
 
     @property
     def exports(self) -> Path:

@@ -44,7 +44,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
     "cli": (
         "engine", "health", "simulation", "tools", "link", "callerid", "country", "backup",
-        "hardware",
+        "hardware", "update",
         "archive",  # the recordings key (linerec encryption, verify --key-file)
     ),
     "health": ("link", "backup"),
@@ -56,6 +56,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "callerid": (),
     "country": (),
     "archive": (),  # the recording after the call: over the foundation (store) and dsp_ext
+    "update": (),  # linerec update: over the foundation; other versions run as processes
     "hardware": (),  # hardware profiles and the installer's checks: over the drivers
 }
 

@@ -20,6 +20,7 @@ from firmware.cli import maintenance as cli_maintenance
 from firmware.cli import offsite as cli_offsite
 from firmware.cli import processes as cli_engine
 from firmware.cli import status as cli_status
+from firmware.cli import update as cli_update
 from firmware.config import ConfigError, ConfigStore
 from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder, private_files
 from firmware.errors import LinerecError
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_integrity.register(commands)
     cli_encryption.register(commands)
     cli_hardware.register(commands)
+    cli_update.register(commands)
 
     cli_dsp.register(commands)
     return parser
