@@ -36,9 +36,9 @@ EXTRA_MIGRATION = (
 # A version whose engine moves the database forward, then exits at start.
 ENGINE_EXITS = {
     "firmware/cli/processes.py": (
-        "    engine.start()\n    stop = threading.Event()\n",
-        "    engine.start()\n    engine.stop()\n    raise SystemExit('engine exits at start')\n"
-        "    stop = threading.Event()\n",
+        "        engine.start()\n    except Exception as error:",
+        "        engine.start()\n        engine.stop()\n"
+        "        raise SystemExit('engine exits at start')\n    except Exception as error:",
     ),
 }
 
