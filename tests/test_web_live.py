@@ -243,6 +243,7 @@ def test_a_super_user_gets_cards_only_for_their_own_lines_unless_they_choose_all
     stream.next()
     assert stream.next()[0] == "pop"
     stream.close()
+    hang_up(box, 2, second)
     boss = box.signed_in("boss")  # a super user with no line of their own: every line
     stream = Stream(boss)
     stream.next()
@@ -250,6 +251,18 @@ def test_a_super_user_gets_cards_only_for_their_own_lines_unless_they_choose_all
     ring(box, 3, third)
     stream.next()
     assert stream.next()[0] == "pop"
+    stream.close()
+
+
+def test_a_page_opened_during_a_call_gets_its_card_again(box):
+    add_customer(box, "ana")
+    call_id = incoming_call(box)
+    ring(box, 1, call_id)  # before the page opens: a page change while it rings
+    stream = Stream(box.signed_in("ana"))
+    name, lines = stream.next()
+    assert name == "lines" and lines["lines"][0]["state"] == "ringing"
+    name, pop = stream.next()
+    assert name == "pop" and pop["call_id"] == call_id and "Zhang San" in pop["html"]
     stream.close()
 
 

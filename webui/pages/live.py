@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from firmware.country.numbers import describe
@@ -329,13 +329,22 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     """What one engine event means for this user's browser."""
     if isinstance(event, LinesReset | EngineConnection):
         manual = manual_lines(ctx)
+        statuses = visible_lines(ctx)
         yield _sse(
             "lines",
             {
                 "connected": ctx.deps.engine.connected,
-                "lines": [status_json(status, manual) for status in visible_lines(ctx)],
+                "lines": [status_json(status, manual) for status in statuses],
             },
         )
+        # A page opened (or changed) during a call gets the call's card again, as
+        # the lines were when the page was told them.
+        if ctx.can("pop"):
+            for status in statuses:
+                if status.call_id is not None and status.state in CARD_STATES and (
+                    status.direction == "in" or status.state != "dialling"
+                ):
+                    yield from _pop(ctx, status, "open", popped)
         return
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
@@ -345,17 +354,7 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     if not ctx.can("pop") or call_id is None:
         return
     if isinstance(event, POP_EVENTS) and _may_pop(event, popped):
-        facts = card_facts(ctx, call_id, event.status)
-        if facts is None:
-            return
-        if call_id not in popped:  # the user's rules choose which calls pop a card
-            rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
-            if not rules.wants(event.line, ctx.user.lines, facts.customers):
-                return
-        card = render_card(ctx, call_id, status=event.status, facts=facts)
-        if card is not None:
-            popped.add(call_id)
-            yield _sse("pop", {"call_id": call_id, "line": event.line, "event": kind, "html": card})
+        yield from _pop(ctx, replace(event.status, call_id=call_id), kind, popped)
     elif isinstance(event, contract.CallEnded) and call_id in popped:
         popped.discard(call_id)
         rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
@@ -365,6 +364,28 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
             {"call_id": call_id, "line": event.line, "html": card or "",
              "close_after_s": rules.close_after_s},
         )
+
+
+CARD_STATES = ("ringing", "dialling", "in_call", "silent", "seized")
+
+
+def _pop(ctx: Ctx, status: LineStatus, kind: str, popped: set[int]) -> Iterator[str]:
+    """The card of the call on ``status``'s line, if the user may see the call and their
+    rules want it."""
+    line, call_id = status.line, status.call_id
+    if call_id is None:
+        return
+    facts = card_facts(ctx, call_id, status)
+    if facts is None:
+        return
+    if call_id not in popped:  # the user's rules choose which calls pop a card
+        rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
+        if not rules.wants(line, ctx.user.lines, facts.customers):
+            return
+    card = render_card(ctx, call_id, status=status, facts=facts)
+    if card is not None:
+        popped.add(call_id)
+        yield _sse("pop", {"call_id": call_id, "line": line, "event": kind, "html": card})
 
 
 def _may_pop(event: contract.Event, popped: set[int]) -> bool:

@@ -127,9 +127,15 @@
    * operator is typing in keeps its text and its focus. Otherwise the card
    * is replaced, carrying over what was typed unless keepTyped is false.
    */
+  // Cards the user closed stay closed while the browser tab lives, even when a
+  // page opened during the call is told about the call again.
+  const CLOSED = "linerec-closed-cards";
+  const closedCards = () => JSON.parse(sessionStorage.getItem(CLOSED) || "[]");
+
   function showPop(data, keepTyped = true) {
     const pops = document.getElementById("pops");
     if (!pops) return;
+    if (closedCards().includes(String(data.call_id))) return;
     const holder = document.createElement("div");
     holder.innerHTML = data.html;
     const card = holder.firstElementChild;
@@ -213,7 +219,11 @@
     const close = event.target.closest("[data-close]");
     if (close) {
       const card = close.closest(".pop-card");
-      if (card) removePop(card);
+      if (card) {
+        const closed = closedCards().concat(card.dataset.call).slice(-50);
+        sessionStorage.setItem(CLOSED, JSON.stringify(closed));
+        removePop(card);
+      }
     }
   });
 
