@@ -117,25 +117,31 @@ def _wait_pop(driver, call_id: int, timeout: float = 10.0) -> float:
     raise RuntimeError(f"call {call_id}'s card did not pop within {timeout} s")
 
 
-def _add_admin(store: Store) -> None:
+def _add_admin(store: Store, operators: int = 0) -> None:
+    """The admin, and ``operators`` users each on every line (``operator<n>``)."""
     from webui.auth import hash_password  # noqa: PLC0415
     from webui.permissions import FLAGS  # noqa: PLC0415
 
-    Accounts(store).create_user("admin", hash_password(PASSWORD), "super",
-                                permissions=frozenset(FLAGS), language="en")
+    hashed = hash_password(PASSWORD)
+    accounts = Accounts(store)
+    accounts.create_user("admin", hashed, "super", permissions=frozenset(FLAGS), language="en")
+    for number in range(operators):
+        accounts.create_user(f"operator{number}", hashed, "operator", language="en",
+                             permissions=frozenset({"pop", "customers_view"}),
+                             lines=frozenset(range(1, 9)))
 
 
 # ---- the engine under a busy web UI ---------------------------------------------------
 
 
-def _sign_in(host: str, port: int) -> str:
-    """A session cookie for the admin."""
+def _sign_in(host: str, port: int, username: str = "admin") -> str:
+    """A session cookie for ``username``."""
     connection = http.client.HTTPConnection(host, port, timeout=10)
     connection.request("GET", "/login")
     page = connection.getresponse()
     form_cookie = page.getheader("Set-Cookie").split(";")[0]
     token = re.search(r'name="csrf" value="([^"]+)"', page.read().decode()).group(1)
-    body = urlencode({"username": "admin", "password": PASSWORD, "csrf": token})
+    body = urlencode({"username": username, "password": PASSWORD, "csrf": token})
     connection.request("POST", "/login", body, {
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie,
     })
@@ -190,7 +196,7 @@ def busy_web_ui(bench: Bench, seconds: float) -> None:
         config = default_config(8)
         ConfigStore(data).save(config)
         with Store(data / "linerec.db") as store:
-            _add_admin(store)
+            _add_admin(store, operators=LIVE_BROWSERS)
         engine = subprocess.Popen(
             [sys.executable, "-m", "bench.engine", "--serve-hour", str(data), "--speed", "1",
              "--until", str(seconds)],
@@ -204,10 +210,14 @@ def busy_web_ui(bench: Bench, seconds: float) -> None:
         counts = {"open": 0, "refused": 0, "events": 0}
         timings: list = []
         cookie = _sign_in(host, port)
+        # One browser each for as many operators: a user holds a few streams at most.
         threads = [
-            threading.Thread(target=_live_browser, args=(host, port, cookie, stop, counts),
-                             daemon=True)
-            for _ in range(LIVE_BROWSERS)
+            threading.Thread(
+                target=_live_browser,
+                args=(host, port, _sign_in(host, port, f"operator{number}"), stop, counts),
+                daemon=True,
+            )
+            for number in range(LIVE_BROWSERS)
         ]
         threads.append(threading.Thread(target=_log_reader,
                                         args=(host, port, cookie, stop, timings), daemon=True))
