@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_update_bundle import wheelhouse
 
+from firmware.cli.commands import main
 from firmware.cli.update import DEFAULT_DATA, default_data
 from firmware.datafolder import DataFolder
 from firmware.update import bundle
@@ -109,3 +110,17 @@ def test_a_version_root_installs_is_readable_by_the_box_user(folder, tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o755, path
     assert stat.S_IMODE((root / "versions" / "0.2.0" / "manifest.json").stat().st_mode) == 0o644
     assert os.umask(before) == before  # put back
+
+
+def test_a_data_disk_that_did_not_mount_is_left_alone(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LINEREC_DATA_DISK", "yes")
+    root = tmp_path / "root"
+    (root / "versions" / "0.2.0").mkdir(parents=True)
+    (root / "versions" / "0.2.0" / ".installing").touch()
+    data = tmp_path / "mnt" / "linerec"  # on the same file system as / here
+    if os.stat(tmp_path).st_dev != os.stat("/").st_dev:
+        pytest.skip("the temporary folder is on a file system of its own here")
+    assert main(["update", "--recover", "--root", str(root), "--data", str(data)]) == 2
+    assert "is on the system's own disk" in capsys.readouterr().err
+    assert (root / "versions" / "0.2.0" / ".installing").exists()  # nothing settled
+    assert not data.exists()

@@ -24,6 +24,7 @@ import os
 import sys
 from pathlib import Path
 
+from firmware.datafolder import DataFolder, data_disk_required
 from firmware.update import updater
 from firmware.update.updater import Outcome, Updater, services_from
 
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"linerec: error: --steady {args.steady:g} is longer than --check-within "
               f"{args.check_within:g}: the check could never pass", file=sys.stderr)
         return updater.EXIT_BAD_INPUT
+    if data_disk_required():  # a data disk that did not mount: nothing written onto the SD card
+        DataFolder(args.data).check_data_disk()
     if args.package or args.rollback:
         services_from(args.services)  # none: said before anything changes
     services = _Services(args.services, no_block=args.recover)
