@@ -8,7 +8,10 @@
 #   --runtime: no test tools);
 # - the system user linerec (groups audio, gpio, dialout: the sound cards, the
 #   GPIO pins, the voice modems);
-# - a virtual environment in /opt/linerec/venv with linerec and its `pi` extra;
+# - this checkout's version in /opt/linerec/versions/<version>/venv (a virtual
+#   environment with linerec and its `pi` extra), and /opt/linerec/current, a
+#   relative symlink to it that the units, the linerec command and `linerec
+#   update` go through (the layout linerec update installs later versions into);
 # - the data folder (/var/lib/linerec, or --data DIR: a data disk), mode 0700,
 #   owned by linerec; with --data-disk the box records only onto a file system
 #   of its own there (LINEREC_DATA_DISK=yes): never onto the SD card when the
@@ -18,7 +21,10 @@
 # - the units of deploy/systemd in /etc/systemd/system, enabled and (re)started.
 #
 # Run it again to update the box to this checkout: it keeps the data, the user
-# and the settings (given again, --data and --data-disk change them).
+# and the settings (given again, --data and --data-disk change them); the same
+# version is installed again in its place, another one beside the others and
+# /opt/linerec/current switched to it (a symlink renamed over the old one). A
+# box installed before versions (/opt/linerec/venv) is moved to this layout.
 # scripts/uninstall-pi.sh takes it away again.
 #
 # For tests: DESTDIR=<folder> installs into a throwaway root instead (the user
@@ -32,7 +38,12 @@ PYTHON="${PYTHON:-python3}"
 SYSTEM_DEPS="${SYSTEM_DEPS:-$SOURCE/scripts/system-deps.sh}"
 
 PREFIX=/opt/linerec
-VENV=$PREFIX/venv
+VERSION=$(sed -n 's/^__version__ = "\([^"]*\)"$/\1/p' "$SOURCE/dsp_ext/_version.py")
+VERSION_DIR=$PREFIX/versions/$VERSION
+VENV=$VERSION_DIR/venv
+CURRENT=$PREFIX/current
+PROGRAM=$CURRENT/venv/bin/linerec # through the link: the version linerec update switched to
+INSTALLING=.installing # in a version's folder while it is built (firmware/update)
 ENV_FILE=/etc/default/linerec
 UNIT_DIR=/etc/systemd/system
 COMMAND=/usr/local/bin/linerec
@@ -61,6 +72,9 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || fail "run it as root: sudo $0"
+case "$VERSION" in
+    "" | . | .. | */* | .*) fail "no version in $SOURCE/dsp_ext/_version.py" ;;
+esac
 [ -z "$DESTDIR" ] || DESTDIR=$(cd "$DESTDIR" && pwd)
 
 # The settings: as given, else as installed before, else the defaults.
@@ -114,14 +128,23 @@ fi
 usermod "$@" --append --groups "$(echo $GROUPS | tr ' ' ,)" "$USER_NAME"
 owner=$(ids "$USER_NAME")
 
-say "virtual environment $VENV"
+say "linerec $VERSION in $VENV"
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 # Built from a copy, so that nothing in the checkout becomes root's.
 tar -C "$SOURCE" --exclude=./.git --exclude=./.venv --exclude=./build --exclude=./data \
     --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ -cf - . | tar -C "$build" -xf -
-mkdir -p "$DESTDIR$PREFIX"
-[ -x "$DESTDIR$VENV/bin/python" ] || "$PYTHON" -m venv "$DESTDIR$VENV"
+mkdir -p "$DESTDIR$PREFIX/versions"
+chmod 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/versions"
+if [ -e "$DESTDIR$VERSION_DIR/$INSTALLING" ]; then
+    rm -rf "$DESTDIR$VERSION_DIR" # a build that was interrupted: made again
+fi
+if [ ! -x "$DESTDIR$VENV/bin/python" ]; then
+    # Marked while it is built: linerec update removes a half-built version, never runs it.
+    mkdir -p "$DESTDIR$VERSION_DIR"
+    touch "$DESTDIR$VERSION_DIR/$INSTALLING"
+    "$PYTHON" -m venv "$DESTDIR$VENV"
+fi
 pip="$DESTDIR$VENV/bin/pip"
 "$pip" install --disable-pip-version-check -q --upgrade pip "setuptools>=68" wheel "cffi>=1.16"
 if ! "$pip" install --disable-pip-version-check -q --no-build-isolation "$build[pi]"; then
@@ -130,6 +153,18 @@ if ! "$pip" install --disable-pip-version-check -q --no-build-isolation "$build[
     say "the pi extra did not install; RPi.GPIO instead of lgpio"
     "$pip" install --disable-pip-version-check -q --no-build-isolation "$build" \
         "pyalsaaudio>=0.10" "gpiozero>=2.0" "RPi.GPIO>=0.7"
+fi
+rm -f "$DESTDIR$VERSION_DIR/$INSTALLING"
+
+say "current -> versions/$VERSION"
+# A new symlink renamed over the old one: current is always whole.
+link="$DESTDIR$PREFIX/.current.install"
+rm -f "$link"
+ln -s "versions/$VERSION" "$link"
+mv -T "$link" "$DESTDIR$CURRENT"
+if [ -d "$DESTDIR$PREFIX/venv" ] && [ ! -L "$DESTDIR$PREFIX/venv" ]; then
+    say "removed $PREFIX/venv (the layout before versions)"
+    rm -rf "$DESTDIR$PREFIX/venv"
 fi
 
 say "data folder $data"
@@ -156,16 +191,25 @@ say "command $COMMAND"
 mkdir -p "$DESTDIR$(dirname "$COMMAND")"
 cat >"$DESTDIR$COMMAND" <<EOF
 #!/bin/sh
-# linerec on the installed box (scripts/install-pi.sh): on the data folder of its
-# services, as their user when run by root (so that what it makes stays the box's).
+# linerec on the installed box (scripts/install-pi.sh): the version /opt/linerec/current
+# points at, on the data folder of its services, as their user when run by root (so that
+# what it makes stays the box's) -- except linerec update, which installs versions in
+# $PREFIX and restarts the services: root's own work.
 if [ -z "\${LINEREC_DATA:-}" ] && [ -r $ENV_FILE ]; then
     set -a; . $ENV_FILE; set +a
 fi
 export LINEREC_DATA="\${LINEREC_DATA:-$data}" LINEREC_CACHE="\${LINEREC_CACHE:-$CACHE}"
-if [ "\$(id -u)" = 0 ]; then
-    exec runuser -u $USER_NAME -- $VENV/bin/linerec "\$@"
+if [ "\${1:-}" = update ]; then
+    if [ "\$(id -u)" != 0 ]; then
+        echo "linerec: error: linerec update changes $PREFIX and restarts the services: run it as root (sudo linerec update ...)" >&2
+        exit 2
+    fi
+    exec $PROGRAM "\$@"
 fi
-exec $VENV/bin/linerec "\$@"
+if [ "\$(id -u)" = 0 ]; then
+    exec runuser -u $USER_NAME -- $PROGRAM "\$@"
+fi
+exec $PROGRAM "\$@"
 EOF
 chmod 0755 "$DESTDIR$COMMAND"
 

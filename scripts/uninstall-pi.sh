@@ -4,8 +4,9 @@
 #   sudo scripts/uninstall-pi.sh            # keeps the data, its settings and its user
 #   sudo scripts/uninstall-pi.sh --purge    # also deletes the data folder: every recording
 #
-# The services are stopped and disabled; the units, the virtual environment
-# (/opt/linerec), the linerec command and the cache are removed. Without
+# The services are stopped and disabled; the units, /opt/linerec (every
+# installed version, current, the update state and release keys), the linerec
+# command and the cache are removed. Without
 # --purge the data folder, /etc/default/linerec (where the data is) and the
 # user linerec (who owns it) stay, so that installing again finds the box as
 # it was. With --purge they go too.

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / "scripts" / "install-pi.sh"
 UNINSTALL = ROOT / "scripts" / "uninstall-pi.sh"
 UNITS = ("linerec-recovery.service", "linerec-engine.service", "linerec-web.service")
+VERSION = next(line.split('"')[1] for line in (ROOT / "dsp_ext" / "_version.py").read_text()
+               .splitlines() if line.startswith("__version__"))
+PROGRAM = "/opt/linerec/current/venv/bin/linerec"
 REAL_SYSTEMCTL = shutil.which("systemctl")
 
 FAKE_RECORDER = """#!/bin/sh
@@ -126,9 +130,17 @@ def test_install_makes_the_user_the_venv_the_files_and_the_units(box):
     for group in ("audio", "gpio", "dialout"):
         assert "linerec" in box.members(group), group
     uid, gid = int(user[2]), int(user[3])
-    # The virtual environment, with the pi extra, built from a copy of the checkout.
-    venv = box.path("/opt/linerec/venv")
+    # The checkout's version in its own virtual environment, with the pi extra, built from a
+    # copy of the checkout, and current a relative symlink to it: linerec update's layout.
+    venv = box.path(f"/opt/linerec/versions/{VERSION}/venv")
     assert f"python3 -m venv {venv}" in calls
+    assert os.readlink(box.path("/opt/linerec/current")) == f"versions/{VERSION}"
+    assert box.path(PROGRAM).is_file()
+    assert sorted(path.name for path in box.path("/opt/linerec").iterdir()) == [
+        "current", "versions"]
+    assert [path.name for path in box.path("/opt/linerec/versions").iterdir()] == [VERSION]
+    assert not (venv.parent / ".installing").exists()  # whole: linerec update keeps it
+    assert box.path("/opt/linerec").stat().st_uid == 0  # root's: the services cannot change it
     installs = [call for call in calls if call.startswith("pip install")]
     assert any(call.endswith("[pi]") and "--no-build-isolation" in call for call in installs)
     assert "pip: a copy of the source" in calls
@@ -145,7 +157,12 @@ def test_install_makes_the_user_the_venv_the_files_and_the_units(box):
     assert lines == ["LINEREC_DATA=/var/lib/linerec", "LINEREC_DATA_DISK=no"]
     command = box.path("/usr/local/bin/linerec")
     assert mode(command) == 0o755
-    assert "exec runuser -u linerec -- /opt/linerec/venv/bin/linerec" in command.read_text()
+    wrapper = command.read_text()
+    assert f"exec runuser -u linerec -- {PROGRAM}" in wrapper
+    assert "/opt/linerec/venv" not in wrapper
+    # The units as shipped, through current.
+    for name in UNITS[1:]:
+        assert f"ExecStart={PROGRAM} " in box.path(f"/etc/systemd/system/{name}").read_text()
     # The units as shipped, root's, enabled.
     for name in UNITS:
         unit = box.path(f"/etc/systemd/system/{name}")
@@ -179,10 +196,64 @@ def test_install_again_keeps_the_data_the_user_and_the_settings(box):
         assert dropin.read_text().splitlines()[1:] == ["[Service]",
                                                        "ReadWritePaths=-/srv/linerec"]
     calls = box.calls()
-    assert calls.count(f"python3 -m venv {box.path('/opt/linerec/venv')}") == 1  # kept
+    venv = box.path(f"/opt/linerec/versions/{VERSION}/venv")
+    assert calls.count(f"python3 -m venv {venv}") == 1  # kept
+    assert os.readlink(box.path("/opt/linerec/current")) == f"versions/{VERSION}"
     # Back to the default folder: the drop-ins go.
     assert box.run(INSTALL, "--data", "/var/lib/linerec").returncode == 0
     assert not box.path("/etc/systemd/system/linerec-engine.service.d").exists()
+
+
+def test_install_switches_current_to_its_version_and_leaves_the_old_layout(box):
+    # A box installed before versions (/opt/linerec/venv), and another version beside.
+    box.path("/opt/linerec/venv/bin").mkdir(parents=True)
+    box.path("/opt/linerec/versions/0.0.9/venv/bin").mkdir(parents=True)
+    box.path("/opt/linerec/current").symlink_to("versions/0.0.9")
+    assert box.run(INSTALL).returncode == 0
+    assert os.readlink(box.path("/opt/linerec/current")) == f"versions/{VERSION}"
+    assert not box.path("/opt/linerec/venv").exists()
+    assert not list(box.path("/opt/linerec").glob(".current*"))  # renamed over current
+    assert box.path("/opt/linerec/versions/0.0.9/venv").is_dir()  # linerec update prunes
+
+
+def test_a_build_that_was_interrupted_is_made_again(box):
+    half = box.path(f"/opt/linerec/versions/{VERSION}")
+    (half / "venv" / "bin").mkdir(parents=True)
+    (half / "venv" / "bin" / "python").write_text("#!/bin/sh\nexit 1\n")
+    (half / "venv" / "bin" / "python").chmod(0o755)
+    (half / ".installing").touch()
+    assert box.run(INSTALL).returncode == 0
+    assert f"python3 -m venv {half / 'venv'}" in box.calls()
+    assert not (half / ".installing").exists()
+
+
+def test_the_command_runs_update_as_root_and_the_rest_as_the_box_user(box):
+    assert box.run(INSTALL).returncode == 0
+    wrapper = box.path("/usr/local/bin/linerec").read_text()
+    with tempfile.TemporaryDirectory() as folder:  # where the user nobody can run from
+        place = Path(folder)
+        place.chmod(0o755)
+        program = place / "program"
+        program.write_text('#!/bin/sh\necho "$(id -un) $LINEREC_DATA $*"\n')
+        program.chmod(0o755)
+        command = place / "linerec"
+        command.write_text(wrapper.replace(PROGRAM, str(program))
+                           .replace("runuser -u linerec --", "runuser -u nobody --"))
+        command.chmod(0o755)
+        environment = {**os.environ, "LINEREC_DATA": "/var/lib/linerec"}
+
+        def run(*argv: str) -> subprocess.CompletedProcess:
+            return subprocess.run(list(argv), env=environment, capture_output=True, text=True,
+                                  timeout=30, check=False)
+
+        said = [run(str(command), "update", "--status"), run(str(command), "status")]
+        assert [done.stdout for done in said] == [
+            "root /var/lib/linerec update --status\n", "nobody /var/lib/linerec status\n"]
+        # Not root: update is refused in one line, before anything runs.
+        refused = run("runuser", "-u", "nobody", "--", str(command), "update", "x")
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.startswith("linerec: error: linerec update changes /opt/linerec")
 
 
 def test_a_data_disk_that_is_not_mounted_is_refused(box):
@@ -209,6 +280,7 @@ def test_uninstall_keeps_the_data_unless_purged(box):
     recording = box.path("/var/lib/linerec/recordings/call.wav")
     recording.parent.mkdir()
     recording.write_bytes(b"RIFF")
+    assert box.path("/opt/linerec/current").is_symlink()  # the layout of updates: all of it goes
     result = box.run(UNINSTALL)
     assert result.returncode == 0, result.stderr
     assert f"systemctl --root={box.root} disable linerec-engine.service linerec-web.service " \

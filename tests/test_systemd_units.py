@@ -15,7 +15,7 @@ from tests.unit_verify import verify_units
 
 UNITS = Path(__file__).resolve().parents[1] / "deploy" / "systemd"
 NAMES = ("linerec-recovery.service", "linerec-engine.service", "linerec-web.service")
-PROGRAM = "/opt/linerec/venv/bin/linerec"
+PROGRAM = "/opt/linerec/current/venv/bin/linerec"
 
 
 def unit(name: str) -> dict[str, dict[str, list[str]]]:
@@ -62,7 +62,12 @@ def test_verify_would_see_a_mistake(tmp_path):
 def test_recovery_runs_once_before_the_engine_and_the_web():
     recovery = unit("linerec-recovery.service")
     assert recovery["Service"]["Type"] == ["oneshot"]
-    assert recovery["Service"]["ExecStart"] == [f"{PROGRAM} recover"]
+    # An unconfirmed update rolled back first, as root ("+"), its failure not stopping the
+    # recovery ("-"); it starts the services with --no-block (never waits for the engine,
+    # which is ordered after this oneshot). Then the recovery of the data folder.
+    assert recovery["Service"]["ExecStart"] == [
+        f"-+{PROGRAM} update --recover --root /opt/linerec --data ${{LINEREC_DATA}}",
+        f"{PROGRAM} recover"]
     assert set(recovery["Unit"]["Before"][0].split()) >= {"linerec-engine.service",
                                                            "linerec-web.service"}
     for name in NAMES[1:]:

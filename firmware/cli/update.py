@@ -6,6 +6,9 @@ checked, and rolled back when it fails (``firmware.update``).
     linerec update --status
     linerec update --recover      (at boot, from linerec-recovery.service)
 
+On the box it runs as root (the linerec command does not hand it to the box's
+user): it writes /opt/linerec and asks systemctl to stop and start the units.
+
 Exit status: 0 updated (or rolled back by hand, or the status shown); 1 the new
 version failed its check and the previous one runs again (the reason is one
 line on stderr); 2 nothing changed: not a linerec bundle, a damaged one, no
@@ -17,14 +20,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from firmware.datafolder import DataFolder, data_disk_required
 from firmware.update import updater
 from firmware.update.updater import Outcome, Updater, services_from
 
 DEFAULT_ROOT = Path("/opt/linerec")
-DEFAULT_DATA = Path("/var/lib/linerec")
+DEFAULT_DATA = Path("/var/lib/linerec")  # the box's, when $LINEREC_DATA does not say
+
+
+def default_data() -> Path:
+    """``--data``'s default: ``$LINEREC_DATA`` (set by the installed box's linerec command and
+    its units, from /etc/default/linerec), else the box's default folder."""
+    return Path(os.environ.get("LINEREC_DATA") or DEFAULT_DATA)
 
 
 def _count(text: str) -> int:
@@ -85,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"linerec: error: --steady {args.steady:g} is longer than --check-within "
               f"{args.check_within:g}: the check could never pass", file=sys.stderr)
         return updater.EXIT_BAD_INPUT
+    if data_disk_required():  # a data disk that did not mount: nothing written onto the SD card
+        DataFolder(args.data).check_data_disk()
     if args.package or args.rollback:
         services_from(args.services)  # none: said before anything changes
     services = _Services(args.services, no_block=args.recover)
@@ -124,8 +137,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="a release bundle, linerec-<version>.tar.gz")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
                         help=f"install root ({DEFAULT_ROOT})")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help=f"data folder ({DEFAULT_DATA})")
+    parser.add_argument("--data", type=Path, default=default_data(),
+                        help=f"data folder ($LINEREC_DATA, else {DEFAULT_DATA})")
     parser.add_argument("--check-within", type=_seconds, default=60.0, metavar="S",
                         help="the new version must be healthy within S seconds (60)")
     parser.add_argument("--steady", type=_seconds, default=10.0, metavar="S",

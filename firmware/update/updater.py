@@ -27,6 +27,14 @@ version's recovery indexes again the recordings made meanwhile from their
 sidecars), the configuration too if it changed, and the services are
 started again.
 
+On the box ``linerec update`` runs as root (``/opt/linerec`` is root's, and so
+is systemctl), while the data folder is the box's user's: run as root, the
+commands of a version that read or write the data folder (its status, its
+recovery) run as the data folder's owner, and what the update itself made
+there (its log, the snapshots, the database or configuration put back, the
+folders set aside) is handed to that owner when each run ends, so that the
+engine and the web can open it.
+
 A crash or a power cut at any point leaves ``current`` on the old or the new
 version; ``settle`` (every ``linerec update``, and ``--recover`` at boot)
 finds the trial still written in the state and rolls it back, so an update
@@ -86,12 +94,73 @@ def clean_environment() -> dict[str, str]:
             if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
 
 
+def data_owner(data: Path) -> tuple[int, int] | None:
+    """The user and group the data folder ``data`` belongs to, when this runs as root and
+    they are another user's (the box: linerec update as root, the folder linerec's);
+    else None: nothing to hand over."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        found = data.stat()
+    except OSError:
+        return None
+    return None if found.st_uid == 0 else (found.st_uid, found.st_gid)
+
+
+def as_owner(data: Path | None) -> dict:
+    """subprocess.run's arguments that run a command as ``data``'s owner (see data_owner),
+    without root's groups; none when there is no such owner."""
+    owner = data_owner(data) if data is not None else None
+    if owner is None:
+        return {}
+    return {"user": owner[0], "group": owner[1], "extra_groups": []}
+
+
+def hand_back(folder: DataFolder) -> None:
+    """What root made in ``folder`` where an update writes (the database and its journals,
+    the configuration, the logs, the backups), given to the folder's owner."""
+    owner = data_owner(folder.root)
+    if owner is None:
+        return
+    database = folder.database
+    paths = [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm")]
+    paths += [folder.config, folder.logs, folder.backups]
+    for path in paths:
+        for name in _tree(path):
+            with contextlib.suppress(OSError):
+                if os.lstat(name).st_uid == 0:
+                    os.lchown(name, *owner)
+
+
+def _tree(path: Path) -> Iterator[Path]:
+    """``path`` and, if it is a folder, everything in it."""
+    yield path
+    if path.is_dir() and not path.is_symlink():
+        for place, folders, files in os.walk(path):
+            for name in (*folders, *files):
+                yield Path(place, name)
+
+
+@contextlib.contextmanager
+def readable_by_all() -> Iterator[None]:
+    """Files and folders made meanwhile readable by every user (umask 022), not only by the
+    one making them: a version root installs is run by the box's user. (linerec's commands
+    run with umask 077, for the data folder.)"""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
 def _run(
-    argv: list[str], timeout: float, what: str, ok: tuple[int, ...] = (0,)
+    argv: list[str], timeout: float, what: str, ok: tuple[int, ...] = (0,),
+    owner_of: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run ``argv``; as the owner of the data folder ``owner_of`` when root runs this."""
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                env=clean_environment(), check=False)
+                                env=clean_environment(), check=False, **as_owner(owner_of))
     except subprocess.TimeoutExpired:
         raise UpdateError(f"{what}: no answer within {timeout:.0f} s") from None
     except OSError as error:
@@ -116,7 +185,11 @@ class Services(Protocol):
 @dataclass
 class Systemctl:
     """The box's units through systemctl; ``no_block`` at boot, where waiting for a unit
-    ordered after the caller would wait for ever."""
+    ordered after the caller would wait for ever: ``update --recover`` runs in
+    linerec-recovery.service, a oneshot the engine and the web are ordered after, so their
+    restart is queued and starts once that unit is done. The stop always waits: a unit not
+    running yet (at boot, its start queued behind recovery) stops at once, its queued start
+    replaced, and the restart after the rollback queues it again."""
 
     no_block: bool = False
     units: tuple[str, ...] = UNITS
@@ -181,9 +254,9 @@ def check_version(python: Path, data: Path, timeout: float = 30.0) -> str | None
     """None when the version behind ``python`` finds the engine running with every line
     online (its ``linerec status --json``), else why not, in a few words."""
     argv = [str(python), "-I", "-m", "firmware", "status", "--json", "--data", str(data)]
-    try:
+    try:  # as the data folder's owner when root runs this: what it makes stays the box's
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                env=clean_environment(), check=False)
+                                env=clean_environment(), check=False, **as_owner(data))
     except subprocess.TimeoutExpired:
         return f"linerec status did not answer within {timeout:.0f} s"
     except OSError as error:
@@ -366,6 +439,16 @@ class Updater:
         self.check = check
         self.clock, self.sleep, self._say = clock, sleep, say
 
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        """The one update running (the lock); what it made in the data folder handed to the
+        folder's owner at the end, whatever the end."""
+        with self.root.locked():
+            try:
+                yield
+            finally:
+                hand_back(self.folder)
+
     # --- the log ---
 
     def log(self, text: str) -> None:
@@ -389,15 +472,17 @@ class Updater:
         target = self.root.version_dir(version)
         if target.exists():  # an earlier install of it, kept or half made: made again
             _remove_version(target)
-        make_folders(target)
-        (target / INSTALLING).touch()
+        with readable_by_all():
+            make_folders(target)
+            (target / INSTALLING).touch()
         fsync_directory(target.parent)
         self.log(f"installing linerec {version} from {path} into {target}")
         unpacked = target / "bundle"
         try:
-            bundles.unpack(path, unpacked, keys)
-            self.installer.install(unpacked / bundles.WHEELS, manifest.requirement,
-                                   target / "venv")
+            with readable_by_all():
+                bundles.unpack(path, unpacked, keys)
+                self.installer.install(unpacked / bundles.WHEELS, manifest.requirement,
+                                       target / "venv")
             answer = _run([str(self.root.python(version)), "-I", "-m", "firmware", "--version"],
                           COMMAND_TIMEOUT_S, f"linerec {version} --version").stdout.split()
             if answer[-1:] != [version]:
@@ -410,7 +495,8 @@ class Updater:
             shutil.rmtree(target, ignore_errors=True)
             self.log(f"linerec {version} not installed: {error}")
             raise
-        shutil.copyfile(unpacked / bundles.MANIFEST, target / bundles.MANIFEST)
+        with readable_by_all():
+            shutil.copyfile(unpacked / bundles.MANIFEST, target / bundles.MANIFEST)
         shutil.rmtree(unpacked)
         state = self.root.read_state()
         state.schemas[version] = int(schema)
@@ -422,7 +508,7 @@ class Updater:
     # --- the update ---
 
     def update(self, path: Path, check_within_s: float, keep: int, steady_s: float) -> Outcome:
-        with self.root.locked():
+        with self._working():
             self._settle()
             old = self.root.current_version()
             version = self.install(path)
@@ -600,7 +686,7 @@ class Updater:
             try:  # exit status 1: it found problems (the recordings to index) and said which
                 said = _run([str(self.root.python(old)), "-I", "-m", "firmware", "recover",
                              "--data", str(self.folder.root)], INSTALL_TIMEOUT_S,
-                            f"linerec {old} recover", ok=(0, 1))
+                            f"linerec {old} recover", ok=(0, 1), owner_of=self.folder.root)
                 self.log(f"linerec {old} recover: " + " ".join(said.stdout.split()))
             except UpdateError as error:
                 left.append(str(error))
@@ -617,7 +703,7 @@ class Updater:
 
     def rollback(self, within_s: float, steady_s: float, restore_database: bool) -> Outcome:
         """``linerec update --rollback``: back to the version before the current one."""
-        with self.root.locked():
+        with self._working():
             self._settle()
             current = self.root.current_version()
             state = self.root.read_state()
@@ -673,7 +759,7 @@ class Updater:
         return done
 
     def settle(self, *, check: bool = True) -> str | None:
-        with self.root.locked():
+        with self._working():
             return self._settle(check=check)
 
     def _prune(self, keep: int) -> list[str]:
