@@ -55,7 +55,8 @@ static const float MU_DISTURBED = 0.3f; /* after the echo changed */
 /* In double talk the background keeps learning, slowly: the near end's talk
  * is noise to it, often louder than the echo; a step this small averages it
  * away while the echo not yet learnt (a line still converging when the near
- * end speaks) keeps being learnt. */
+ * end speaks) keeps being learnt. Not before the filters first cancel
+ * CONVERGED_DB: until then the echo itself trips the Geigel test. */
 static const float MU_DOUBLE_TALK = 0.05f;
 static const float STEP_KNEE_DB = 33.0f;
 static const float STEP_SLOPE = 0.06f;  /* log10 of the step falls this much per dB over the knee */
@@ -486,9 +487,9 @@ static void run_block(lr_echo_state *st, int16_t *out)
         st->bg_near = 0.9f * st->bg_near + 0.1f * near_energy;
         st->bg_error = 0.9f * st->bg_error + 0.1f * ee;
         bg_erle = db_ratio(st->bg_near, st->bg_error);
-        if (double_talk)
+        if (double_talk && st->best_erle_db > CONVERGED_DB)
             mu = MU_DOUBLE_TALK;
-        else if (st->disturbed)
+        else if (double_talk || st->disturbed)
             mu = MU_DISTURBED;
         else if (bg_erle < STEP_KNEE_DB)
             mu = MU_MAX;
