@@ -565,6 +565,12 @@ def double_talk_case(
     talk = np.zeros(far.size)
     a, b = round(TALK_START * RATE), round(TALK_END * RATE)
     talk[a:b] = near_talk(near, TALK_END - TALK_START, talk_dbm0)[: b - a]
+    # The talk starts and stops over 10 ms, not at a step: a step of loud speech
+    # through any canceller's input high-pass or DC notch leaves a transient in
+    # the first quiet frame that no talker makes.
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(80) / 80)
+    talk[a : a + ramp.size] *= ramp
+    talk[b - ramp.size : b] *= ramp[::-1]
     label = f"{kind} {law} {path}" + ("" if near == "speech" else f", near end {near}")
     return line_case(peer, far, path, law, talk=talk, label=label)
 

@@ -106,6 +106,11 @@ static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level f
 static const float GUARD_RATIO = 1.26f;
 static const float GUARD_RATIO_DOUBLE_TALK = 1.26f;
 static const float SLOW_GUARD_RATE = 1.0f / 256.0f;
+/* Double talk from the first samples of the talk: an error sample over the
+ * Geigel threshold, or (once converged) the error's 2 ms level 6 dB over what
+ * the foreground has been leaving; a key rising over a few ms, or a quiet
+ * talker under a loud far end, passes the first test late or never. */
+static const float ONSET_RISE = 4.0f;
 /* NLP: output more than 20 dB under the echo estimate is residual echo; take it down 30 dB. */
 static const float NLP_MARGIN = 0.01f;
 static const float NLP_DEPTH = 0.03f;     /* -30 dB */
@@ -284,9 +289,11 @@ static void emit(lr_echo_state *st, const float *echo, int from, int to, int16_t
         int talking;
         float ratio;
 
-        /* The block's double-talk test comes at its end; a sample of error over
-         * the Geigel threshold starts double talk at once. */
-        if (fabsf(error) > GEIGEL * st->far_top)
+        /* The block's double-talk test comes at its end; here it starts at once
+         * (ONSET_RISE). */
+        if (fabsf(error) > GEIGEL * st->far_top
+            || (st->best_erle_db > CONVERGED_DB
+                && st->guard_error > ONSET_RISE * st->fg_error * (1.0f / (float)ECHO_BLOCK)))
             st->onset = 1;
         talking = st->double_talk_hold > 0 || st->disturbed || st->onset;
         ratio = talking ? GUARD_RATIO_DOUBLE_TALK : adding ? 1.0f : GUARD_RATIO;
