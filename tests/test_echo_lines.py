@@ -159,6 +159,9 @@ DOUBLE_TALK_RUNS = [
 # which keeps adapting through the talk, may leave up to this much less of it.
 DISTORTION_MARGIN_DB = 2.5
 CONVERGED_BEFORE_DB = 28.0
+# Otherwise at least speexdsp's, to a tie: keys at -5 dBm0 overload G.711 before
+# either canceller sees them, and both leave the same clipped talk (30.6 dB).
+DISTORTION_TIE_DB = 0.1
 
 
 def run_double_talk(
@@ -189,7 +192,7 @@ def run_double_talk(
 def check_double_talk(label: str, mine: H.DoubleTalk, theirs: H.DoubleTalk) -> None:
     assert mine.after >= mine.before - 3.0, f"{label}: diverged ({mine.before} -> {mine.after})"
     assert mine.loudest <= 3.0, f"{label}: output {mine.loudest:.1f} dB over the input"
-    margin = 0.0 if mine.before >= CONVERGED_BEFORE_DB else DISTORTION_MARGIN_DB
+    margin = DISTORTION_TIE_DB if mine.before >= CONVERGED_BEFORE_DB else DISTORTION_MARGIN_DB
     assert mine.talk_snr >= theirs.talk_snr - max(1.0, margin), (
         f"{label}: near end {mine.talk_snr:.1f} dB, speexdsp {theirs.talk_snr:.1f} dB"
     )
