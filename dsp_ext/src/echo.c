@@ -20,13 +20,17 @@
  *   proportionate to where the echo is from the first decibels, and during
  *   the first convergence the rest of the tail leaks towards zero;
  * - double talk: a Geigel test on the filters' error (its peak against
- *   the far end's peak over the tail), and a test for the error rising well
- *   above what the filters have been achieving; both lower the step and
- *   make the foreground harder to replace;
+ *   the far end's peak over the tail; in the output path sample by sample,
+ *   so a talker's first syllable or a key is met at once), and a test for
+ *   the error rising well above what the filters have been achieving; both
+ *   lower the step (to a sixteenth in double talk) and make the foreground
+ *   harder to replace;
  * - divergence guard: sample by sample the output is never more than 1 dB
- *   louder than the near end (3 dB in double talk, none once the foreground
- *   has been adding energy); past that the near end passes unchanged. A
- *   foreground that keeps adding energy while the far end talks is dropped;
+ *   louder than the near end over 2 ms (none once the foreground has been
+ *   adding energy; over 32 ms in double talk, where near-end talk and the
+ *   echo under it swing either way over a few ms); past that the near end
+ *   passes unchanged. A foreground that keeps adding energy while the far
+ *   end talks is dropped;
  * - optional non-linear processor (NLP): in single talk, once converged,
  *   output quieter than the echo estimate allows is attenuated.
  *
@@ -47,7 +51,13 @@ static const float SAMPLE_RATE = 8000.0f;
 /* Step sizes (of a normalised NLMS, 0 .. 2). */
 static const float MU_MAX = 0.8f;       /* until the background reaches STEP_KNEE_DB */
 static const float MU_MIN = 0.3f;       /* floor once converged */
-static const float MU_DISTURBED = 0.3f; /* in double talk or after the echo changed */
+static const float MU_DISTURBED = 0.3f; /* after the echo changed */
+/* In double talk the background keeps learning, slowly: the near end's talk
+ * is noise to it, often louder than the echo; a step this small averages it
+ * away while the echo not yet learnt (a line still converging when the near
+ * end speaks) keeps being learnt. Not before the filters first cancel
+ * CONVERGED_DB: until then the echo itself trips the Geigel test. */
+static const float MU_DOUBLE_TALK = 0.05f;
 static const float STEP_KNEE_DB = 33.0f;
 static const float STEP_SLOPE = 0.06f;  /* log10 of the step falls this much per dB over the knee */
 /* Proportionate step: once the background cancels 1 dB (fully from 5 dB), half
@@ -84,12 +94,23 @@ static const float FOLLOW_RATE = 0.0396f;
 static const float FOLLOW_MARGIN = 1.2f;  /* background error at most this over the foreground's */
 static const int DIVERGED_BLOCKS = 12;
 static const float GUARD_RATE = 1.0f / 16.0f; /* the sample guard's 2 ms level follower */
-/* How much louder than the near end the output may be over 2 ms before the near
- * end passes instead: 1 dB; 3 dB in double talk (near-end speech with a little
- * echo on top swings either way, and switching would let echo through); none
- * once the foreground has been adding energy. */
+/* How much louder than the near end the output may be before the near end
+ * passes instead: 1 dB over 2 ms in single talk (none once the foreground has
+ * been adding energy); 1 dB over 32 ms in double talk. Over 2 ms, near-end
+ * talk and the echo under it swing either way against each other (the near
+ * end, talk plus echo, is often quieter than the talk alone), and passing
+ * the near end then would put the echo back into the talk, bursts of it at
+ * every syllable or key; over 32 ms the near end is louder than a correct
+ * output, and a foreground that adds energy (the echo path changed) still
+ * shows. */
 static const float GUARD_RATIO = 1.26f;
-static const float GUARD_RATIO_DOUBLE_TALK = 2.0f;
+static const float GUARD_RATIO_DOUBLE_TALK = 1.26f;
+static const float SLOW_GUARD_RATE = 1.0f / 256.0f;
+/* Double talk from the first samples of the talk: an error sample over the
+ * Geigel threshold, or (once converged) the error's 2 ms level 6 dB over what
+ * the foreground has been leaving; a key rising over a few ms, or a quiet
+ * talker under a loud far end, passes the first test late or never. */
+static const float ONSET_RISE = 4.0f;
 /* NLP: output more than 20 dB under the echo estimate is residual echo; take it down 30 dB. */
 static const float NLP_MARGIN = 0.01f;
 static const float NLP_DEPTH = 0.03f;     /* -30 dB */
@@ -131,6 +152,9 @@ struct lr_echo_state {
     int far_quiet_blocks;           /* blocks since the far end last talked */
     int first_convergence;          /* 1 until the background first reaches LEAK_UNTIL_DB */
     float guard_error, guard_near;  /* sample guard levels */
+    float slow_error, slow_near;    /* the same over 32 ms, for double talk */
+    float far_top;                  /* the far end's peak over the tail */
+    int onset;                      /* near-end talk seen in this block before its test */
     float nlp_gain;
     float echo_level;               /* foreground echo estimate energy per sample, smoothed */
 
@@ -176,6 +200,9 @@ static void clear_line(lr_echo_state *st)
     st->far_quiet_blocks = 1000;
     st->first_convergence = 1;
     st->guard_error = st->guard_near = 0.0f;
+    st->slow_error = st->slow_near = 0.0f;
+    st->far_top = 0.0f;
+    st->onset = 0;
     st->nlp_gain = 1.0f;
     st->echo_level = 0.0f;
     st->filter_updates = st->divergences = 0;
@@ -253,19 +280,30 @@ static inline int16_t saturate(float x)
 static void emit(lr_echo_state *st, const float *echo, int from, int to, int16_t *out)
 {
     int adding = st->worse_blocks > 1 || st->fg_error > st->fg_near;
-    float ratio = adding                                        ? 1.0f
-                  : (st->double_talk_hold > 0 || st->disturbed) ? GUARD_RATIO_DOUBLE_TALK
-                                                                : GUARD_RATIO;
     int j;
 
     for (j = from; j < to; j++) {
         float near = st->near_time[j];
         float error = near - echo[j];
         float value = error;
+        int talking;
+        float ratio;
+
+        /* The block's double-talk test comes at its end; here it starts at once
+         * (ONSET_RISE). */
+        if (fabsf(error) > GEIGEL * st->far_top
+            || (st->best_erle_db > CONVERGED_DB
+                && st->guard_error > ONSET_RISE * st->fg_error * (1.0f / (float)ECHO_BLOCK)))
+            st->onset = 1;
+        talking = st->double_talk_hold > 0 || st->disturbed || st->onset;
+        ratio = talking ? GUARD_RATIO_DOUBLE_TALK : adding ? 1.0f : GUARD_RATIO;
 
         st->guard_error += GUARD_RATE * (error * error - st->guard_error);
         st->guard_near += GUARD_RATE * (near * near - st->guard_near);
-        if (st->guard_error > ratio * st->guard_near)
+        st->slow_error += SLOW_GUARD_RATE * (error * error - st->slow_error);
+        st->slow_near += SLOW_GUARD_RATE * (near * near - st->slow_near);
+        if (talking ? st->slow_error > ratio * st->slow_near
+                    : st->guard_error > ratio * st->guard_near)
             value = near; /* cancelling would add energy: pass the near end */
         if (st->nlp) {
             float target = 1.0f;
@@ -357,6 +395,8 @@ static void run_block(lr_echo_state *st, int16_t *out)
     st->far_peak[st->far_peak_at] = peak(far, ECHO_BLOCK);
     st->far_peak_at = (st->far_peak_at + 1) % (f->parts + 1);
     far_top = peak(st->far_peak, f->parts + 1);
+    st->far_top = far_top;
+    st->onset = 0;
     if (fminf(peak(fg_err, ECHO_BLOCK), peak(bg_err, ECHO_BLOCK)) > GEIGEL * far_top)
         st->double_talk_hold = DOUBLE_TALK_HANG;
     else if (st->double_talk_hold > 0)
@@ -454,7 +494,9 @@ static void run_block(lr_echo_state *st, int16_t *out)
         st->bg_near = 0.9f * st->bg_near + 0.1f * near_energy;
         st->bg_error = 0.9f * st->bg_error + 0.1f * ee;
         bg_erle = db_ratio(st->bg_near, st->bg_error);
-        if (double_talk || st->disturbed)
+        if (double_talk && st->best_erle_db > CONVERGED_DB)
+            mu = MU_DOUBLE_TALK;
+        else if (double_talk || st->disturbed)
             mu = MU_DISTURBED;
         else if (bg_erle < STEP_KNEE_DB)
             mu = MU_MAX;

@@ -1,4 +1,6 @@
-"""One harness for both echo cancellers: the line, the signals, the measures.
+"""The echo test corpus: the line, the signals and the measures, one harness
+for linerec's canceller and speexdsp's (tests/test_echo_lines.py and the echo
+section of ``python -m bench.dsp``).
 
 The line is built after ITU-T G.168: what the box sends (the far end) leaves
 it through G.711; a hybrid, one of G.168's Annex D echo path models scaled
@@ -11,8 +13,12 @@ the output.
 
 Far-end signals: G.168's composite source signal (CSS: voiced segment,
 pseudo-noise, pause, polarity inverted every other period) and espeak-ng
-speech. The G.168 data (echo path models, the CSS voiced segment) come from
-spandsp's g168models.h through the peer library.
+speech, English and Mandarin (the box's two languages). Near-end talk in
+double talk, as in G.168's double-talk tests: espeak-ng speech in either
+language (other voices than the far end's), or keys pressed during the
+prompt (DTMF digits, as a caller answering a menu before it ends). The
+G.168 data (echo path models, the CSS voiced segment) come from spandsp's
+g168models.h through the peer library.
 
 Measures, on the cleaned output:
 - ERLE over a window: the echo power in the near input over the residual
@@ -29,7 +35,10 @@ Measures, on the cleaned output:
 - near-end distortion in double talk: segmental SNR of the output against the
   near end's own talk, after the best fixed 8 ms filter from talk to output
   (which takes up each canceller's input high-pass or DC notch, a fixed
-  linear filtering, not distortion), over the frames where the near end talks.
+  linear filtering, not distortion), over the frames where the near end talks;
+  and the same as one figure, ``talk_distortion_db``: what the canceller left
+  in the near end's talk besides it (residual echo and distortion: the output
+  minus the filtered talk), in dB below the talk, over those frames.
 """
 
 from __future__ import annotations
@@ -48,7 +57,8 @@ FRAME = 80  # 10 ms measuring frames
 MODELS = (2, 3, 4, 5, 6, 7, 8, 9)  # G.168 Annex D echo path models
 LAWS = ("alaw", "ulaw")
 TAILS_MS = (32, 64, 128)
-FAR_KINDS = ("css", "speech")
+FAR_KINDS = ("css", "speech", "speech-zh")  # speech: English; speech-zh: Mandarin
+NEAR_KINDS = ("speech", "speech-zh", "keys")  # the near end's talk in double talk
 
 Canceller = Callable[..., np.ndarray]  # (far, near, tail_ms) -> cleaned near
 
@@ -111,15 +121,42 @@ NEAR_TEXTS = (
     "Hello, I would like to speak to someone about my order from last week.",
     "Yes, the number is one three eight, zero zero one three, eight zero zero zero.",
 )
+FAR_TEXTS_ZH = (
+    "感谢您的来电，请稍候，我们正在为您转接下一位客服人员。",
+    "您的来电对我们很重要。销售请按一，售后服务请按二。",
+    "通话结束后，请为我们的服务评分，一分为差，五分为非常满意。",
+    "我们的营业时间是周一至周五，上午九点到下午六点。",
+)
+NEAR_TEXTS_ZH = (
+    "你好，我想问一下上个星期订的那批货。",
+    "对，我的电话号码是一三八，零零一三，八零零零。",
+)
+VOICES = {
+    ("far", "speech"): ("en-us", "en-us+f3"),
+    ("near", "speech"): ("en-gb+m3", "en-us+f2"),
+    ("far", "speech-zh"): ("cmn", "cmn+f3"),
+    ("near", "speech-zh"): ("cmn+m3", "cmn+f2"),
+}
+TEXTS = {
+    ("far", "speech"): FAR_TEXTS,
+    ("near", "speech"): NEAR_TEXTS,
+    ("far", "speech-zh"): FAR_TEXTS_ZH,
+    ("near", "speech-zh"): NEAR_TEXTS_ZH,
+}
+
+
+class SpeechToolsMissingError(RuntimeError):
+    """espeak-ng or sox is not installed: the speech corpus cannot be made."""
 
 
 def _speech(seconds: float, dbm0: float, voices: tuple[str, ...], texts) -> np.ndarray:
     """espeak-ng sentences one after the other (with their own pauses), from the
     first sound on, looped to ``seconds``."""
-    from bench.corpora.speech import utterance  # noqa: PLC0415
-    from tests.support.required_tools import require_speech_tools  # noqa: PLC0415
+    from bench.corpora.speech import speech_tools_missing, utterance  # noqa: PLC0415
 
-    require_speech_tools()
+    problem = speech_tools_missing()
+    if problem:
+        raise SpeechToolsMissingError(problem)
     parts = [
         utterance(text, voices[index % len(voices)]).astype(np.float64)
         for index, text in enumerate(texts)
@@ -130,23 +167,67 @@ def _speech(seconds: float, dbm0: float, voices: tuple[str, ...], texts) -> np.n
     return scale_to_dbm0(signal, dbm0)
 
 
-def far_speech(seconds: float, dbm0: float = -15.0) -> np.ndarray:
-    """An announcement: two voices, four sentences."""
-    return _speech(seconds, dbm0, ("en-us", "en-us+f3"), FAR_TEXTS)
+def far_speech(seconds: float, dbm0: float = -15.0, kind: str = "speech") -> np.ndarray:
+    """An announcement: two voices, four sentences, English or (``speech-zh``) Mandarin."""
+    return _speech(seconds, dbm0, VOICES["far", kind], TEXTS["far", kind])
 
 
-def near_speech(seconds: float, dbm0: float = -15.0) -> np.ndarray:
-    """The other party, as the line delivers it (telephone band)."""
+def near_speech(seconds: float, dbm0: float = -15.0, kind: str = "speech") -> np.ndarray:
+    """The other party, as the line delivers it (telephone band): two other
+    voices, English or (``speech-zh``) Mandarin."""
     return scale_to_dbm0(
-        telephone_band(_speech(seconds, dbm0, ("en-gb+m3", "en-us+f2"), NEAR_TEXTS)), dbm0
+        telephone_band(_speech(seconds, dbm0, VOICES["near", kind], TEXTS["near", kind])), dbm0
     )
 
 
+DTMF_KEYS = {
+    "1": (697, 1209), "2": (697, 1336), "3": (697, 1477),
+    "4": (770, 1209), "5": (770, 1336), "6": (770, 1477),
+    "7": (852, 1209), "8": (852, 1336), "9": (852, 1477),
+    "*": (941, 1209), "0": (941, 1336), "#": (941, 1477),
+}  # fmt: skip
+KEYS_PRESSED = "2#138001380*0"
+
+
+def near_keys(seconds: float, dbm0: float = -15.0) -> np.ndarray:
+    """Keys pressed at the near end (a caller answering a menu, then keying a
+    number during the prompt): DTMF digits of 100 to 180 ms, 120 to 400 ms
+    apart, each of the two tones at ``dbm0`` + 3 dB (a telephone sends its
+    digits a little louder than speech), each rising and falling over 3 ms,
+    looped to ``seconds``."""
+    from dsp_ext.tonegen import tone  # noqa: PLC0415
+
+    n = int(seconds * RATE)
+    signal = np.zeros(n)
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(24) / 24)  # 3 ms, raised cosine
+    at = 0
+    index = 0
+    while at < n:
+        key = KEYS_PRESSED[index % len(KEYS_PRESSED)]
+        on = (100, 140, 180)[index % 3] * RATE // 1000
+        off = (120, 400, 250, 160)[index % 4] * RATE // 1000
+        digit = tone(DTMF_KEYS[key], on / RATE, level_dbm0=dbm0 + 3.0).astype(np.float64)
+        digit[: ramp.size] *= ramp
+        digit[-ramp.size :] *= ramp[::-1]
+        take = min(digit.size, n - at)
+        signal[at : at + take] = digit[:take]
+        at += on + off
+        index += 1
+    return signal
+
+
+def near_talk(kind: str, seconds: float, dbm0: float = -15.0) -> np.ndarray:
+    """The near end's talk in double talk: ``speech``, ``speech-zh`` or ``keys``."""
+    if kind == "keys":
+        return near_keys(seconds, dbm0)
+    return near_speech(seconds, dbm0, kind)
+
+
 def far_signal(kind: str, seconds: float, peer) -> np.ndarray:
-    """The far end: ``css`` at -10 dBm0 or ``speech`` at -15 dBm0."""
+    """The far end: ``css`` at -10 dBm0, or ``speech`` / ``speech-zh`` at -15 dBm0."""
     if kind == "css":
         return composite_source(seconds, -10.0, css_voiced(peer))
-    return far_speech(seconds, -15.0)
+    return far_speech(seconds, -15.0, kind)
 
 
 # ---------------------------------------------------------------------------
@@ -383,11 +464,11 @@ class EchoMeasure:
             return float("-inf")
         return float(np.max(10 * np.log10(np.maximum(out[audible], 1e-9) / near[audible])))
 
-    def talk_snr_db(self, start_s: float, end_s: float, fit_taps: int = 64) -> float:
-        """Segmental SNR (dB) of the near end's talk in the output over [start_s,
-        end_s): the talk through the best fixed ``fit_taps`` filter against what
-        else is in the output, over the frames where the talk is within 30 dB of
-        its loudest frame, each frame held within [-10, 40] dB."""
+    def _talk_parts(self, start_s: float, end_s: float, fit_taps: int = 64):
+        """Per 10 ms frame over [start_s, end_s): the power of the near end's talk
+        in the output (the talk through the best fixed ``fit_taps`` filter), of
+        everything else there, and which frames the talk is within 30 dB of
+        its loudest frame."""
         a, b = round(start_s * RATE), round(end_s * RATE)
         talk = self.case.talk[a - fit_taps : b]
         out = self.output[a:b].astype(np.float64)
@@ -396,9 +477,23 @@ class EchoMeasure:
         fitted = lagged @ weights
         wanted = frame_powers(fitted)
         other = frame_powers(out - fitted)
-        speaking = wanted > 1e-3 * wanted.max()
+        return wanted, other, wanted > 1e-3 * wanted.max()
+
+    def talk_snr_db(self, start_s: float, end_s: float, fit_taps: int = 64) -> float:
+        """Segmental SNR (dB) of the near end's talk in the output over [start_s,
+        end_s): the talk through the best fixed ``fit_taps`` filter against what
+        else is in the output, over the frames where the talk is within 30 dB of
+        its loudest frame, each frame held within [-10, 40] dB."""
+        wanted, other, speaking = self._talk_parts(start_s, end_s, fit_taps)
         snr = 10 * np.log10(wanted[speaking] / np.maximum(other[speaking], 1e-9))
         return float(np.mean(np.clip(snr, -10, 40)))
+
+    def talk_distortion_db(self, start_s: float, end_s: float, fit_taps: int = 64) -> float:
+        """How far (dB) under the near end's talk is what the canceller left with
+        it (residual echo and distortion: the output minus the filtered talk),
+        summed over the frames where the talk is within 30 dB of its loudest."""
+        wanted, other, speaking = self._talk_parts(start_s, end_s, fit_taps)
+        return float(10 * np.log10(wanted[speaking].sum() / max(other[speaking].sum(), 1e-9)))
 
 
 # ---------------------------------------------------------------------------
@@ -443,21 +538,41 @@ class DoubleTalk:
     talk_snr: float  # near-end distortion while it talks (segmental SNR, dB)
     after: float  # ERLE over the 2 s after it stopped
     loudest: float  # the most the output was louder than the input (dB)
+    distortion: float = 0.0  # what was left with the talk, dB under it
 
     def row(self) -> str:
-        return f"{db(self.before)} {db(self.talk_snr)} {db(self.after)} {db(self.loudest)}"
+        return (
+            f"{db(self.before)} {db(self.talk_snr)} {db(self.distortion)} {db(self.after)} "
+            f"{db(self.loudest)}"
+        )
 
 
 TALK_START, TALK_END = 4.0, 8.0
 
 
-def double_talk_case(peer, kind: str, path: EchoPath, law: str, talk_dbm0: float = -15.0):
-    """12 s of far end; the near end talks from 4 s to 8 s."""
+def double_talk_case(
+    peer,
+    kind: str,
+    path: EchoPath,
+    law: str,
+    *,
+    talk_dbm0: float = -15.0,
+    near: str = "speech",
+):
+    """12 s of far end ``kind``; the near end talks (``near``: speech in
+    English or Mandarin, or keys pressed) from 4 s to 8 s."""
     far = far_signal(kind, 12.0, peer)
     talk = np.zeros(far.size)
     a, b = round(TALK_START * RATE), round(TALK_END * RATE)
-    talk[a:b] = near_speech(TALK_END - TALK_START, talk_dbm0)[: b - a]
-    return line_case(peer, far, path, law, talk=talk, label=f"{kind} {law} {path}")
+    talk[a:b] = near_talk(near, TALK_END - TALK_START, talk_dbm0)[: b - a]
+    # The talk starts and stops over 10 ms, not at a step: a step of loud speech
+    # through any canceller's input high-pass or DC notch leaves a transient in
+    # the first quiet frame that no talker makes.
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(80) / 80)
+    talk[a : a + ramp.size] *= ramp
+    talk[b - ramp.size : b] *= ramp[::-1]
+    label = f"{kind} {law} {path}" + ("" if near == "speech" else f", near end {near}")
+    return line_case(peer, far, path, law, talk=talk, label=label)
 
 
 def double_talk(case: LineCase, output: np.ndarray) -> DoubleTalk:
@@ -467,6 +582,7 @@ def double_talk(case: LineCase, output: np.ndarray) -> DoubleTalk:
         m.talk_snr_db(TALK_START, TALK_END),
         m.erle(TALK_END + 0.5, TALK_END + 2.5),
         m.loudest_gain_db(),
+        m.talk_distortion_db(TALK_START, TALK_END),
     )
 
 
