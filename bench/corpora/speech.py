@@ -29,7 +29,9 @@ def speech_tools_missing() -> str | None:
 
 def utterance(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
     """``text`` spoken by espeak-ng ``voice`` as 8 kHz int16 samples."""
-    key = hashlib.sha256(f"{voice}\0{speed}\0{text}".encode()).hexdigest()[:16]
+    # sox without dither (-D): the same file on every machine, so the tests that use it
+    # see the same speech wherever they run.
+    key = hashlib.sha256(f"{voice}\0{speed}\0{text}\0nodither".encode()).hexdigest()[:16]
     target = CACHE / f"{key}.wav"
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -41,7 +43,7 @@ def utterance(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
         )
         temp = target.with_suffix(".tmp.wav")
         subprocess.run(
-            ["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(temp)],
+            ["sox", "-D", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(temp)],
             check=True,
             capture_output=True,
         )
