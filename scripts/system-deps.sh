@@ -12,8 +12,10 @@ set -eu
 # loaded by firmware.archive.opus), libsndfile1 (Opus decoded and recordings
 # exported, through soundfile where its wheel brings no libsndfile of its own),
 # rclone (backups off the box: a USB disk, a NAS over SFTP or SMB, S3).
+# Tests: the aarch64 cross compiler, qemu-user and mmdebstrap (bench/arm64.py).
 PACKAGES="gcc make pkg-config libasound2-dev libspandsp-dev libspeexdsp-dev sox espeak-ng
-chromium chromium-driver fonts-wqy-microhei libopusenc0 libopus0 libsndfile1 rclone"
+chromium chromium-driver fonts-wqy-microhei libopusenc0 libopus0 libsndfile1 rclone
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user mmdebstrap"
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
