@@ -9,7 +9,8 @@ The root (Debian bookworm, its Python 3.11, made by ``mmdebstrap``) and the
 Python packages (aarch64 wheels from the package index, installed by the
 host's pip into ``site/``) are cached in ``~/.cache/linerec-pi/<key>/``
 (``LINEREC_PI_CACHE`` moves it), the key being a hash of the package lists
-below: change a list and the next run builds a new root beside the old one.
+below: change a list and the next run builds a new root and then removes the
+old one.
 ``make pi-clean`` (``python -m bench.arm64 clean``) removes the cache.
 
 There is no binfmt_misc here: the arm64 Python runs as
@@ -246,6 +247,10 @@ def setup() -> Arm64:
         _install_wheels(arm64)
         _write_wrapper(arm64)
         (arm64.home / "ready").write_text(f"{time.time():.0f}\n")
+        for stale in cache_dir().iterdir():
+            if stale != arm64.home and (stale / "ready").exists():
+                _say(f"removing {stale}, made for other package lists")
+                shutil.rmtree(stale, ignore_errors=True)
         _say(f"root ready in {time.monotonic() - started:.0f} s: {arm64.home}")
     build_extension(arm64)
     build_peers(arm64)
