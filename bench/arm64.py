@@ -51,6 +51,8 @@ WHEELS = (
     "gpiozero>=2.0",
     "lgpio>=0.2",
 )
+# Source only (no aarch64 wheel): its one C file is cross-compiled into site/.
+ALSA_SOURCE = "pyalsaaudio>=0.10"
 # Bookworm's glibc is 2.36: any manylinux wheel up to that runs in the root.
 PLATFORMS = (
     *(f"manylinux_2_{minor}_aarch64" for minor in (36, 35, 34, 31, 28, 27, 26, 24, 17)),
@@ -95,7 +97,7 @@ def cache_dir() -> Path:
 
 
 def cache_key() -> str:
-    text = "\n".join([SUITE, *DEBIAN_PACKAGES, "--", *WHEELS, "--", *PLATFORMS])
+    text = "\n".join([SUITE, *DEBIAN_PACKAGES, "--", *WHEELS, ALSA_SOURCE, "--", *PLATFORMS])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -139,7 +141,7 @@ class Arm64:
             for key, value in os.environ.items()
             if not key.startswith(("PYTHON", "VIRTUAL_ENV", "QEMU_"))
         }
-        env["PYTHONPATH"] = f"{PROJECT_DIR}:{self.site}"
+        env["PYTHONPATH"] = str(PROJECT_DIR)  # the wrapper adds site/
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # the host's .pyc stay the host's
         env.update(extra)
         return env
@@ -208,6 +210,7 @@ def _install_wheels(arm64: Arm64) -> None:
         partial = arm64.home / "wheels.partial"
         shutil.rmtree(partial, ignore_errors=True)
         _pip("download", "--dest", str(partial), *target, *WHEELS)
+        _pip("download", "--dest", str(partial), "--no-deps", "--no-binary=:all:", ALSA_SOURCE)
         partial.rename(arm64.wheels)
     _say(f"installing them into {arm64.site}")
     partial = arm64.home / "site.partial"
@@ -216,8 +219,34 @@ def _install_wheels(arm64: Arm64) -> None:
         "install", "--no-index", "--find-links", str(arm64.wheels), "--target", str(partial),
         "--no-compile", *target, *WHEELS,
     )
+    _build_alsaaudio(arm64, partial)
     shutil.rmtree(arm64.site, ignore_errors=True)
     partial.rename(arm64.site)
+
+
+def _build_alsaaudio(arm64: Arm64, site: Path) -> None:
+    """pyalsaaudio's alsaaudio.c, cross-compiled against the root's libasound, into ``site``."""
+    (archive,) = arm64.wheels.glob("pyalsaaudio-*.tar.gz")
+    _say(f"cross-building {archive.name}")
+    libraries = arm64.root / "usr" / "lib" / TRIPLET
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.unpack_archive(archive, folder)
+        (source,) = Path(folder).glob("pyalsaaudio-*/alsaaudio.c")
+        _run(
+            [
+                *_cross_gcc(arm64),
+                "-O2",
+                "-fPIC",
+                "-shared",
+                "-w",  # not our C
+                f"-I{arm64.root}/usr/include/python{PYTHON_VERSION}",
+                str(source),
+                "-o",
+                str(site / f"alsaaudio.{SOABI}.so"),
+                str(libraries / "libasound.so"),
+                f"-Wl,-rpath-link,{libraries}",
+            ]
+        )
 
 
 def _write_wrapper(arm64: Arm64) -> None:
@@ -226,7 +255,9 @@ def _write_wrapper(arm64: Arm64) -> None:
     arm64.python.write_text(
         "#!/bin/sh\n"
         "# The root's arm64 Python under qemu-user (no binfmt_misc); -0 keeps this\n"
-        "# script as sys.executable, so that a child Python runs the same way.\n"
+        "# script as sys.executable, so that a child Python runs the same way; the\n"
+        "# packages in site/ come after whatever PYTHONPATH the caller gives.\n"
+        f'PYTHONPATH="${{PYTHONPATH:+$PYTHONPATH:}}{arm64.site}" '
         f'exec qemu-aarch64 ${{LINEREC_QEMU_OPTIONS:-}} -L "{arm64.root}" -0 "$0" '
         f'"{interpreter}" "$@"\n'
     )
@@ -245,13 +276,13 @@ def setup() -> Arm64:
         if not arm64.root.exists():
             _make_root(arm64)
         _install_wheels(arm64)
-        _write_wrapper(arm64)
         (arm64.home / "ready").write_text(f"{time.time():.0f}\n")
         for stale in cache_dir().iterdir():
             if stale != arm64.home and (stale / "ready").exists():
                 _say(f"removing {stale}, made for other package lists")
                 shutil.rmtree(stale, ignore_errors=True)
         _say(f"root ready in {time.monotonic() - started:.0f} s: {arm64.home}")
+    _write_wrapper(arm64)  # cheap, and a changed wrapper needs no new root
     build_extension(arm64)
     build_peers(arm64)
     return arm64
