@@ -13,7 +13,8 @@ EXTENSION_INPUTS := $(wildcard dsp_ext/include/*.h dsp_ext/src/*.c dsp_ext/src/*
 C_LINT_FLAGS := -std=c11 -Wall -Wextra -Wconversion -Wshadow -Werror -O2 -fsyntax-only \
 	-Idsp_ext/include -DLR_VERSION='"lint"' -DLR_SOURCE_DIGEST='"lint"'
 
-.PHONY: all run test test-full bench lint clean distclean system-deps install-pi uninstall-pi
+.PHONY: all run test test-full bench lint clean distclean system-deps install-pi uninstall-pi \
+	pi-setup pi-check pi-clean
 
 all: $(BUILT)
 
@@ -35,8 +36,10 @@ $(BUILT): $(EXTENSION_INPUTS) | $(PY)
 run: system-deps $(BUILT)
 	$(VENV)/bin/linerec run
 
-test: system-deps $(BUILT) lint
-	CI=$${CI:-} $(PY) -m pytest
+# make test builds the arm64 root (cached) and requires it: tests/test_arm64.py
+# cross-builds the extension and runs a short set of tests under qemu-aarch64.
+test: system-deps $(BUILT) lint pi-setup
+	CI=$${CI:-} LINEREC_PI=required $(PY) -m pytest
 
 # Every test, the slow full sweeps and soaks included.
 test-full: system-deps $(BUILT) lint
@@ -51,6 +54,19 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog
 	$(PY) -m bench.archive
+	$(PY) -m bench.pi
+
+# The Pi's CPU under qemu-user: an arm64 Debian root with its Python and aarch64
+# wheels, cached in ~/.cache/linerec-pi/ (bench/arm64.py); the extension and
+# the peers cross-built for aarch64. pi-check runs the DSP and driver tests there.
+pi-setup: system-deps $(BUILT)
+	$(PY) -m bench.arm64 setup
+
+pi-check: system-deps $(BUILT)
+	$(PY) -m bench.arm64 check
+
+pi-clean:
+	PYTHONPATH=. $(PYTHON) -m bench.arm64 clean
 
 lint: $(BUILT)
 	$(VENV)/bin/ruff check .

@@ -59,31 +59,41 @@ class FrameList(CaptureStream):
         pass
 
 
-def pipeline(bench: Bench) -> None:
+def busy_line_frames(seconds: int = PIPELINE_SECONDS) -> list[np.ndarray]:
+    """The first ``seconds`` of the demo office's line 1, frame by frame."""
     timeline = build_line(load("demo-office"), 1, box_sounds())
-    count = PIPELINE_SECONDS * 50
-    frames = [timeline.render(index * 160, 160) for index in range(count)]
+    return [timeline.render(index * 160, 160) for index in range(seconds * 50)]
+
+
+def run_pipeline(frames: list[np.ndarray], data: Path) -> None:
+    """One line's pipeline over ``frames``, in this thread, with a store and recordings in
+    ``data``: the detectors, the state machine, the recorder writing A-law."""
+    with Store(data / "linerec.db") as store:
+        recorder = LineRecorder(1, data / "recordings", "alaw")
+        actions = LineActions(1, store, recorder, "CN", publish=lambda event: None)
+        detectors = LineDetectors("CN")
+        worker = LineWorker(
+            Line(number=1),
+            LineIO(FrameList(frames)),
+            detectors,
+            actions,
+            policy=machine.Policy(mode="vox"),
+            started_at=time.time(),
+        )
+        worker.run()  # in this thread: the pipeline alone
+        if worker.failure is not None:
+            raise RuntimeError("the line failed during the benchmark") from worker.failure
+
+
+def pipeline(bench: Bench) -> None:
+    frames = busy_line_frames()
+    count = len(frames)
     with tempfile.TemporaryDirectory() as folder:
         passes = iter(range(10**6))
 
         def one_pass() -> None:
             # Each pass has a data folder of its own: the store and its recordings go together.
-            data = Path(folder) / f"pass-{next(passes)}"
-            with Store(data / "linerec.db") as store:
-                recorder = LineRecorder(1, data / "recordings", "alaw")
-                actions = LineActions(1, store, recorder, "CN", publish=lambda event: None)
-                detectors = LineDetectors("CN")
-                worker = LineWorker(
-                    Line(number=1),
-                    LineIO(FrameList(frames)),
-                    detectors,
-                    actions,
-                    policy=machine.Policy(mode="vox"),
-                    started_at=time.time(),
-                )
-                worker.run()  # in this thread: the pipeline alone
-                if worker.failure is not None:
-                    raise RuntimeError("the line failed during the benchmark") from worker.failure
+            run_pipeline(frames, Path(folder) / f"pass-{next(passes)}")
 
         measurement = bench.measure(
             "line pipeline (vox, A-law)", OURS, one_pass, count * 160, note="one line"

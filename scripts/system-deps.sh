@@ -16,9 +16,11 @@ RUNTIME_PACKAGES="gcc make pkg-config libasound2-dev libopusenc0 libopus0 libsnd
 # (spandsp, speexdsp); sox and espeak-ng make the speech corpus of the DSP
 # tests; Chromium, its WebDriver and a Chinese font for the browser tests of
 # the web UI; systemd for systemd-analyze, which checks the units; samba
-# (smbd, the SMB server of the backup tests).
+# (smbd, the SMB server of the backup tests); the aarch64 cross compiler,
+# qemu-user and mmdebstrap (the Pi's build and tests, bench/arm64.py).
 TEST_PACKAGES="libspandsp-dev libspeexdsp-dev sox espeak-ng chromium chromium-driver
-fonts-wqy-microhei systemd samba"
+fonts-wqy-microhei systemd samba gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+mmdebstrap"
 case "${1:-}" in
     --runtime) PACKAGES="$RUNTIME_PACKAGES" ;;
     "") PACKAGES="$RUNTIME_PACKAGES $TEST_PACKAGES" ;;

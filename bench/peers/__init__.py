@@ -2,16 +2,19 @@
 
 Each ``peer_<unit>.c`` here wraps one peer feature behind a few plain C
 functions declared in ``peer_<unit>.h``. They are compiled together into
-``build/peers/libpeers.so``, linked against Debian's ``libspandsp-dev`` and
+``build/peers/<machine>/libpeers.so``, linked against Debian's ``libspandsp-dev`` and
 ``libspeexdsp-dev``, and loaded with cffi's ABI mode. Tests and ``make bench``
 use them; the product never does.
 
 The library is rebuilt on first use whenever a peer source is newer than it.
+One library per machine (``x86_64``, ``aarch64``): ``bench.arm64`` cross-builds
+the aarch64 one for the tests under qemu.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +24,7 @@ from cffi import FFI
 
 PEER_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PEER_DIR.parents[1]
-LIBRARY = PROJECT_DIR / "build" / "peers" / "libpeers.so"
+LIBRARY = PROJECT_DIR / "build" / "peers" / platform.machine() / "libpeers.so"
 PKG_CONFIG_PACKAGES = ["spandsp", "speexdsp"]
 DEBIAN_PACKAGES = "libspandsp-dev libspeexdsp-dev pkg-config"
 
