@@ -2,4 +2,4 @@
 
 from setuptools import setup
 
-setup(cffi_modules=["dsp_ext/build_ffi.py:ffibuilder"])
+setup(cffi_modules=["dsp_ext/build_ffi.py:make_builder"])

@@ -5,8 +5,10 @@ preprocessor lines taken out; nothing is declared here. The version and a
 digest of the C sources are compiled in, so that ``import dsp_ext`` can
 refuse a stale build (see ``dsp_ext/_binding.py``).
 
-Used by setuptools through ``setup.py``'s ``cffi_modules``: ``make`` (or
-``pip install -e .``) builds the module in place.
+Used by setuptools through ``setup.py``'s ``cffi_modules`` (which calls
+``make_builder``): ``make`` (or ``pip install -e .``) builds the module in
+place. Importing this module costs no C parsing: ``import dsp_ext`` in a
+checkout imports it for ``source_digest`` alone.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cffi import FFI
+if TYPE_CHECKING:
+    from cffi import FFI
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 INCLUDE_DIR = PACKAGE_DIR / "include"
@@ -68,6 +72,9 @@ def cdef_text(header: Path) -> str:
 
 
 def make_builder() -> FFI:
+    """The cffi builder of the extension: the headers parsed, the sources named."""
+    from cffi import FFI  # noqa: PLC0415 - the C parser, only when building
+
     builder = FFI()
     for header in public_headers():
         builder.cdef(cdef_text(header))
@@ -88,6 +95,3 @@ def make_builder() -> FFI:
         libraries=["m"],
     )
     return builder
-
-
-ffibuilder = make_builder()
