@@ -111,14 +111,31 @@ class CaptureStream(_Stream):
 
 
 class PlaybackStream(_Stream):
-    """Frames to one line (prompts, announcements)."""
+    """Frames to one line (prompts, announcements).
 
-    def write(self, frame: np.ndarray) -> None:
+    The engine writes one frame for each frame it reads while it plays, and
+    says ``rest()`` when it stops. Each write says which capture frame the
+    played frame belongs with (``sounds_with``: that capture's frame count,
+    from 0): a backend whose audio is paced by its capture (a simulated
+    line) makes it sound exactly there; a sound card plays it as it comes,
+    ``latency_frames`` after it is written. The echo canceller takes what
+    was played from the same reckoning.
+    """
+
+    #: The backend sounds each frame with the capture frame the write names.
+    paced_by_capture = False
+    #: Frames between a write and its sound on the line, beyond the capture's own lag.
+    latency_frames = 0
+
+    def write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         """Play one frame (160 int16 samples); blocks while the device's buffer is full."""
         if self._closed:
             raise DriverClosedError(f"write to the closed playback stream {self.url!r}")
-        self._write(check_frame(frame))
+        self._write(check_frame(frame), sounds_with)
+
+    def rest(self) -> None:
+        """The engine stops playing for now: the line is quiet until the next write."""
 
     @abc.abstractmethod
-    def _write(self, frame: np.ndarray) -> None:
+    def _write(self, frame: np.ndarray, sounds_with: int | None) -> None:
         """Hand one checked frame to the backend."""

@@ -121,6 +121,9 @@ class AlsaCapture(CaptureStream):
 
 
 class AlsaPlayback(PlaybackStream):
+    # A steady writer keeps the card's buffer full: a frame sounds that many periods later.
+    latency_frames = _PERIODS
+
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)
         self._alsaaudio, self._pcm = _open_pcm(parsed, capture=False)
@@ -128,7 +131,7 @@ class AlsaPlayback(PlaybackStream):
         self._lock = threading.Lock()
         self.underruns = 0  # the card ran dry between writes (harmless for prompts)
 
-    def _write(self, frame: np.ndarray) -> None:
+    def _write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         data = frame.astype("<i2").tobytes()
         with self._lock:
             for attempt in range(2):

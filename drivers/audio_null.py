@@ -40,7 +40,7 @@ class NullPlayback(PlaybackStream):
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)
 
-    def _write(self, frame: np.ndarray) -> None:
+    def _write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         pass
 
     def _release(self) -> None:

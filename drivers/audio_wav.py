@@ -97,7 +97,7 @@ class WavPlayback(PlaybackStream):
         self._writer.setframerate(SAMPLE_RATE)
         self._lock = threading.Lock()
 
-    def _write(self, frame: np.ndarray) -> None:
+    def _write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         with self._lock:
             self._writer.writeframes(frame.astype("<i2").tobytes())
 

@@ -105,6 +105,11 @@ _CLOSED = object()  # queued by close() so a blocked poll() returns at once
 class LineSignals(ClosedOnExit, abc.ABC):
     """One line's signals: events through ``poll``, current state, the seize relay."""
 
+    #: The loop sensor sees the office's phones alone, also while the relay holds the
+    #: line (a simulated line); otherwise it sees the whole loop, the relay's own current
+    #: included, and tells nothing of the phones while the box holds the line.
+    senses_phones_while_seized = False
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._events: queue.SimpleQueue = queue.SimpleQueue()

@@ -10,6 +10,14 @@ and the engine, with the same drivers interface real hardware has:
   ``reverse_polarity``, ``dial_pulse``, and reads back ``take_played`` and
   ``relay_seized`` / ``wait_relay``.
 
+What the engine plays comes back in what it hears, as through a line's
+hybrid: ``set_hybrid(response)`` gives the echo path (an impulse response,
+its loss included), and each played frame is heard, filtered by it, in the
+capture frame the engine wrote it for (``PlaybackStream.write``'s
+``sounds_with``). While the engine plays, the capture therefore waits for
+the frame it plays with each frame it reads, as a sound card's two
+directions keep in step; between prompts it does not wait.
+
 Lines are kept by name while anyone (simulator or stream) holds them. All
 methods are thread-safe. Timestamps (``at``) are the simulator's; they
 default to ``time.monotonic()``.
@@ -41,6 +49,7 @@ from drivers.url import DriverURL
 __all__ = ["SimCapture", "SimLine", "SimLineSignals", "SimPlayback", "sim_line"]
 
 DEFAULT_DEPTH = 50  # frames (1 s) of capture queue, like a generous sound card buffer
+PACED_WAIT_S = 2.0  # a capture read waits this long at most for the frame played with it
 
 _registry: weakref.WeakValueDictionary[str, SimLine] = weakref.WeakValueDictionary()
 _registry_lock = threading.Lock()
@@ -72,6 +81,13 @@ class SimLine:
         self._changed = threading.Condition()
         self._heard: collections.deque[np.ndarray] = collections.deque()  # line -> engine
         self._played: collections.deque[np.ndarray] = collections.deque()  # engine -> line
+        # The hybrid: played frames by the capture frame they sound with, and the echo path.
+        self._hybrid: np.ndarray | None = None
+        self._far_history = np.zeros(0)
+        self._sounding: dict[int, np.ndarray] = {}
+        self._reads = 0  # capture frames read so far: the next read's number
+        self._playing = False  # the engine plays: reads wait for their played frame
+        self._last_sounds_with = -1
         self._audio_ended = False
         self.overruns = 0  # frames dropped because the engine did not read in time
         self._ringing = False
@@ -111,6 +127,15 @@ class SimLine:
         with self._changed:
             self._audio_ended = True
             self._changed.notify_all()
+
+    def set_hybrid(self, response: np.ndarray | None) -> None:
+        """The echo path from the line's output to its input (None: no echo)."""
+        with self._changed:
+            if response is None:
+                self._hybrid, self._far_history = None, np.zeros(0)
+                return
+            self._hybrid = np.asarray(response, dtype=np.float64)
+            self._far_history = np.zeros(self._hybrid.size - 1)
 
     def take_played(self, timeout: float | None = 0.0) -> np.ndarray | None:
         """The oldest frame the engine played to the line, waiting up to ``timeout``."""
@@ -168,11 +193,42 @@ class SimLine:
                 return None
             frame = self._heard.popleft()
             self._changed.notify_all()  # room for a blocked push_audio
-            return frame
+            number = self._reads
+            self._reads += 1
+            if self._playing:
+                self._changed.wait_for(
+                    lambda: self._last_sounds_with >= number or not self._playing or capture.closed,
+                    PACED_WAIT_S,
+                )
+            far = self._sounding.pop(number, None)
+            for late in [n for n in self._sounding if n < number]:
+                del self._sounding[late]  # written for a frame already heard
+            return self._with_echo(frame, far)
 
-    def _play(self, frame: np.ndarray) -> None:
+    def _with_echo(self, frame: np.ndarray, far: np.ndarray | None) -> np.ndarray:
+        if self._hybrid is None:
+            return frame
+        played = np.zeros(frame.size) if far is None else far.astype(np.float64)
+        if far is None and not self._far_history.any():
+            return frame  # nothing played lately: no echo to add
+        signal = np.concatenate([self._far_history, played])
+        echo = np.convolve(signal, self._hybrid, mode="valid")
+        self._far_history = signal[frame.size :]
+        mixed = np.rint(frame.astype(np.float64) + echo)
+        return np.clip(mixed, -32768, 32767).astype(np.int16)
+
+    def _play(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         with self._changed:
             self._played.append(frame.copy())
+            if sounds_with is not None:
+                self._sounding[sounds_with] = frame.copy()
+                self._last_sounds_with = max(self._last_sounds_with, sounds_with)
+                self._playing = True
+            self._changed.notify_all()
+
+    def _rest(self) -> None:
+        with self._changed:
+            self._playing = False
             self._changed.notify_all()
 
     def _set_relay(self, seized: bool) -> None:
@@ -230,21 +286,29 @@ class SimCapture(CaptureStream):
 
 
 class SimPlayback(PlaybackStream):
-    """``sim:[<name>]`` playback: frames collected for the simulator (``line.take_played``)."""
+    """``sim:[<name>]`` playback: frames collected for the simulator (``line.take_played``),
+    each heard back through the line's hybrid with the capture frame it was written for."""
+
+    paced_by_capture = True
 
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)
         self.line = _line_for(parsed)
 
-    def _write(self, frame: np.ndarray) -> None:
-        self.line._play(frame)
+    def _write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
+        self.line._play(frame, sounds_with)
+
+    def rest(self) -> None:
+        self.line._rest()
 
     def _release(self) -> None:
-        pass
+        self.line._rest()
 
 
 class SimLineSignals(LineSignals):
     """``sim:<name>`` signals: events the simulator sets on the line, the relay read back."""
+
+    senses_phones_while_seized = True
 
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)

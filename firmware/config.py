@@ -117,7 +117,7 @@ class Line:
     enabled: bool = True
     audio: str = setting("sim:", check=_driver_url)  # capture: alsa:..., wav:..., sim:
     signals: str = setting("sim:", check=_driver_url)  # ring/loop/relay: gpio:..., sim:
-    playback: str = setting("null:", check=_driver_url)  # prompts to the line
+    playback: str = setting("sim:", check=_driver_url)  # prompts to the line: alsa:..., sim:
     # A voice modem on the line (serial:/dev/ttyACM0[?listen=<n>]): when set, the
     # line's ring, caller ID, hook and audio come from it and audio/signals are unused.
     modem: str = setting("", check=_optional_driver_url)

@@ -43,12 +43,16 @@ EVENTS = [
     contract.RecordingFailed(3, 41, RINGING, error="No space left on device", path=None),
     contract.LineSeized(3, None, dataclasses.replace(RINGING, phase=Phase.SEIZED)),
     contract.LineReleased(3, 41, LineStatus(3)),
+    contract.ActStarted(3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, act="survey"),
+                        act="survey"),
+    contract.ActEnded(3, 41, LineStatus(3), act="survey", outcome="done", value="4"),
 ]
 COMMANDS = [
     contract.StatusCommand(),
     contract.RecordCommand(2, on=False),
     contract.SeizeCommand(4, on=True),
     contract.ReloadConfigCommand(),
+    contract.ActCommand(2, act="survey"),
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(
@@ -65,6 +69,7 @@ REPLIES = {
     ),
     contract.RecordCommand: contract.LineReply(2),
     contract.SeizeCommand: contract.LineReply(4),
+    contract.ActCommand: contract.LineReply(2),
     contract.ReloadConfigCommand: contract.ReloadReply(
         restarting=(1,), started=(5,), stopping=(3,),
         failed=(contract.LineFailure(6, "wav:/nowhere.wav: no such file"),),

@@ -48,7 +48,8 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
         "archive",  # the recordings key (linerec encryption, verify --key-file)
     ),
     "health": ("link", "backup"),
-    "engine": ("link", "callerid", "country", "backup", "archive"),
+    "engine": ("link", "callerid", "country", "backup", "archive", "acts"),
+    "acts": ("country",),  # the box's scripts on a line: pure steps, no I/O
     "backup": ("country",),
     "simulation": ("callerid", "country"),
     "tools": ("country",),

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drivers.opening import open_capture, open_signals
+from drivers.opening import open_capture, open_playback, open_signals
 from firmware.config import Config, ConfigStore, Line
 from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder
 from firmware.engine import Engine
@@ -106,7 +106,15 @@ def open_configured_line(line: Line, simulated_prefix: str | None = None) -> Lin
         return url
 
     signals = open_signals(resolve(line.signals)) if line.signals else None
-    return LineIO(open_capture(resolve(line.audio)), signals)
+    capture = open_capture(resolve(line.audio))
+    try:
+        playback = open_playback(resolve(line.playback)) if line.playback else None
+    except BaseException:
+        capture.close()
+        if signals is not None:
+            signals.close()
+        raise
+    return LineIO(capture, signals, playback)
 
 
 def _wait_for_stop(stop: threading.Event) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from firmware.acts.steps import ScriptResult
 from firmware.country.numbers import describe
 from firmware.engine import state as machine
 from firmware.engine.journal import LineJournal, Row, store_full
@@ -76,6 +77,9 @@ class LineActions:
         self.call: dict[str, Any] = {}  # the call's facts, for sidecars and events
         self._recording: Row | None = None
         self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
+        self._act: str | None = None  # what the box itself does on the line
+        # What to keep of an act's result, by act: e.g. a survey's key with its call.
+        self.act_results: dict[str, Callable[[ScriptResult, Row | None], None]] = {}
         # The machine wants a recording; one a write error ended is tried again from
         # line time ``_retry_at``, keeping the line's audio since ``_lost_at``.
         self._recording_wanted = False
@@ -183,6 +187,29 @@ class LineActions:
         self.seize(action.on)
         self._tell(contract.LineSeized if action.on else contract.LineReleased)
 
+    # ---- the box's own doings on the line -----------------------------------------
+
+    def act_started(self, name: str, at: float) -> None:
+        self._act = name
+        self._tell(contract.ActStarted, act=name)
+
+    def act_ended(self, result: ScriptResult, at: float) -> None:
+        keep = self.act_results.get(result.name)
+        if keep is not None:
+            try:
+                keep(result, self._call)
+            except Exception:
+                log.exception("line %d: the %s result could not be kept", self.line, result.name)
+        self._act = None
+        outcome = (
+            "handed_over" if result.handed_over
+            else "caller_hung_up" if result.caller_hung_up
+            else "done"
+        )
+        value = result.value if isinstance(result.value, str | int) else None
+        self._tell(contract.ActEnded, act=result.name, outcome=outcome,
+                   value=None if value is None else str(value))
+
     # ---- recording -------------------------------------------------------------
 
     def _start_recording(self, action: machine.StartRecording) -> None:
@@ -259,6 +286,7 @@ class LineActions:
             location_zh=call.get("location_zh"),
             location_en=call.get("location_en"),
             since=call.get("started_at"),
+            act=self._act,
         )
         fields.setdefault("call_id", self.call_id)
         self.publish(event_type(line=self.line, status=self.status, **fields))

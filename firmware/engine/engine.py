@@ -50,17 +50,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from audio_format import FRAME_SECONDS
+from firmware.acts import survey
 from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
 from firmware.country.profiles import local_offset_s, profile
 from firmware.datafolder import DataFolder, EngineLock
 from firmware.engine import state as machine
+from firmware.engine.acting import Act, LineActor
 from firmware.engine.actions import LineActions
 from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
+from firmware.engine.player import LinePlayer
 from firmware.engine.policy import policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
@@ -90,6 +95,8 @@ class Engine:
     publish: Callable[[contract.Event], None] | None = None  # also told every event
     clock: Callable[[], float] = time.time
     workers: dict[int, LineWorker] = field(default_factory=dict)
+    # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none.
+    prompt_audio: Callable[[str | int], np.ndarray | None] = lambda prompt: None
 
     def __post_init__(self) -> None:
         self.folder = DataFolder(self.data_dir)
@@ -201,7 +208,14 @@ class Engine:
             ),
             on_disk_full=self._disk_full,
         )
+        actions.act_results[survey.NAME] = functools.partial(self._keep_survey, actions)
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
+        actor = LineActor(
+            LinePlayer(io.playback),
+            lambda prompt: self.prompt_audio(prompt),
+            country.country,
+            senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
+        )
         worker = LineWorker(
             line,
             io,
@@ -211,6 +225,7 @@ class Engine:
             started_at=started_at,
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
+            actor=actor,
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -308,12 +323,37 @@ class Engine:
             if reason is not None:
                 raise ValueError(contract.RECORD_REFUSALS[reason].format(line=worker.number))
             worker.submit(lambda at: machine.RecordCommand(at, start=on))
+        elif isinstance(command, contract.ActCommand):
+            worker = self._worker(command.line)
+            reason = self._act_refusal(worker, command.act)
+            if reason is not None:
+                raise ValueError(contract.ACT_REFUSALS[reason].format(line=worker.number))
+            worker.act(_survey_if_in_call)
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on
             worker.submit(lambda at: machine.Seize(at) if on else machine.Release(at))
         else:
             raise ValueError(f"this engine does not take {command.kind.value!r}")
         return contract.LineReply(worker.number)
+
+    @staticmethod
+    def _act_refusal(worker: LineWorker, act: str) -> str | None:
+        """Why ``act`` cannot start on the line as its worker last left it, or None."""
+        if act not in contract.ACTS:
+            return "unknown"
+        if not worker.is_alive():
+            return "offline"
+        if worker.io.playback is None or worker.io.playback.url.startswith("null:"):
+            return "no_playback"
+        if worker.actor.running:
+            return "busy"
+        if worker.state.phase not in (machine.Phase.IN_CALL, machine.Phase.SILENT):
+            return "not_in_call"
+        return None
+
+    def _keep_survey(self, actions: LineActions, result, call) -> None:
+        if result.value is not None and call is not None:
+            actions.journal.update_call(call, survey=int(result.value))
 
     # ---- a new configuration, live ----------------------------------------------------
 
@@ -476,6 +516,13 @@ class Engine:
 
 # What a running line worker is built from; policy settings (mode, schedule,
 # pre-roll, name) change live and need no restart.
+def _survey_if_in_call(state: machine.LineState) -> Act | None:
+    """The survey, if the line is still in the answered call it was asked for in."""
+    if state.phase not in (machine.Phase.IN_CALL, machine.Phase.SILENT):
+        return None
+    return Act(survey.NAME, survey.survey())
+
+
 def _driver_settings(line: Line) -> tuple:
     return (line.enabled, line.audio, line.signals, line.playback, line.modem)
 

@@ -76,6 +76,7 @@ class LineInput:
         self.signals = signals
         self.depth = max(1, round(ahead_s / FRAME_SECONDS))
         self.most_behind = 0  # the longest the queue has been, in frames
+        self.taken = 0  # frames handed to workers: the capture frame number of the next one
         self._queue: queue.SimpleQueue[Arrival | _End] = queue.SimpleQueue()
         self._room = threading.Event()  # set while the reader may queue more
         self._room.set()
@@ -106,6 +107,7 @@ class LineInput:
         if not self._room.is_set() and self._queue.qsize() <= self.depth // 2:
             self._room.set()
         if isinstance(item, Arrival):
+            self.taken += 1
             return item
         self._ended = True
         if item.error is not None:

@@ -14,7 +14,8 @@ Phases of a line::
       '--OffHook--> DIALLING --no digit for dial_settle_s--> IN_CALL (outbound)
     IN_CALL <--voice / silence for hold_after_s--> SILENT (on hold)
     IN_CALL / SILENT / DIALLING --OnHook--> IDLE (call ends)
-    IDLE / RINGING --Seize--> SEIZED (the box holds the line) --Release--> IDLE
+    IDLE / RINGING / IN_CALL / SILENT --Seize--> SEIZED (the box holds the line)
+    SEIZED --Release--> IDLE, or IN_CALL while a phone of the office is off hook
 
 Recording follows the line's mode: ``auto`` records answered calls from the
 answer (inbound) or from the last digit dialled (outbound, from the pre-roll
@@ -111,6 +112,7 @@ class Call:
     caller_id: Any = None  # the caller-ID result object, when one arrived
     number: str | None = None  # caller's number, or the digits dialled
     digits: str = ""  # every digit seen during the call
+    rings: int = 0  # ring bursts heard so far (an inbound call)
 
 
 @dataclass(frozen=True)
@@ -294,11 +296,13 @@ def _start_call(state: LineState, event: Event, direction: str, phase: Phase) ->
 
 def _ring_on_idle(state: LineState, event: RingOn) -> Result:
     state, actions = _start_call(state, event, "in", Phase.RINGING)
-    return replace(state, ringing=True, last_ring_at=event.at), actions
+    call = replace(state.call, rings=1)
+    return replace(state, call=call, ringing=True, last_ring_at=event.at), actions
 
 
 def _ring_on(state: LineState, event: RingOn) -> Result:
-    return replace(state, ringing=True, last_ring_at=event.at), []
+    call = replace(state.call, rings=state.call.rings + 1)
+    return replace(state, call=call, ringing=True, last_ring_at=event.at), []
 
 
 def _ring_off(state: LineState, event: RingOff) -> Result:
@@ -466,10 +470,12 @@ def _seize(state: LineState, event: Seize) -> Result:
     if state.call is None:
         state, started = _start_call(state, event, "out", Phase.SEIZED)
         actions = started + actions
-    else:  # answering a ringing line ourselves (voicemail, announcement, survey)
+    elif state.call.answered_at is None:  # answering a ringing line (voicemail, IVR, firewall)
         call = replace(state.call, answered_at=event.at)
         state = replace(state, phase=Phase.SEIZED, call=call, ringing=False)
         actions.append(CallAnswered(event.at))
+    else:  # taking over a call the office answered (the survey after the operator)
+        state = replace(state, phase=Phase.SEIZED)
     return replace(state, quiet_since=event.at), actions
 
 
@@ -531,8 +537,11 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
     on((Phase.SILENT,), Tick, _stay)
     # A ring, a second off-hook (an extension joining) or caller ID during a
     # call (call waiting) does not change the call being recorded.
-    for event_type in (RingOn, RingOff, OffHook, CallerIdReceived, Seize, Release):
+    for event_type in (RingOn, RingOff, OffHook, CallerIdReceived, Release):
         on(in_a_call, event_type, _stay)
+    # The box takes an answered call over (a survey once the operator hangs up).
+    on((Phase.DIALLING,), Seize, _stay)
+    on((Phase.IN_CALL, Phase.SILENT), Seize, _seize)
 
     on((Phase.SEIZED,), Release, _release)
     on((Phase.SEIZED,), Digit, _digit)

@@ -9,6 +9,14 @@ a simulated office played faster than real time keeps exact call times.
 Commands from other threads (start a recording, seize the line, a new
 policy) are queued and become events at the next frame; a listener's audio
 tap is handed each frame only while someone listens.
+
+The box's own doings on the line (``firmware.acts``: a survey, voicemail, a
+firewall's message, an IVR menu, an announcement) run in the same frame
+loop: the line's ``LinePlayer`` writes a frame out for each frame taken in
+and takes the echo of it out of what the detectors hear, and its
+``LineActor`` carries out the running script's steps. An act starts on a
+command (``act``) or when one of the line's ``triggers`` asks for it after
+a step of the state machine (voicemail after N rings, say).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from audio_format import FRAME_SECONDS
-from drivers.audio import CaptureStream
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.signals import (
     CallerIdReport,
     DialPulse,
@@ -30,10 +38,13 @@ from drivers.signals import (
     LoopStopped,
     SignalEvent,
 )
+from firmware.acts.steps import ScriptResult
 from firmware.config import Line
 from firmware.engine import state as machine
+from firmware.engine.acting import Act, LineActor
 from firmware.engine.actions import LineActions
 from firmware.engine.detectors import LineDetectors, signal_event
+from firmware.engine.player import LinePlayer
 from firmware.engine.reader import LineInput
 from firmware.link.live_audio import AudioTap
 
@@ -41,18 +52,24 @@ log = logging.getLogger(__name__)
 
 TICK_FRAMES = 5  # timeouts are checked every 100 ms of line time
 
+# Asked after each step of the machine, while no act runs: an act to start now, or None.
+Trigger = Callable[[machine.LineState, list[machine.Action]], "Act | None"]
+
 
 @dataclass
 class LineIO:
-    """What a line is connected to: its audio in, its signals (if any)."""
+    """What a line is connected to: its audio in, its signals (if any), its audio out."""
 
     capture: CaptureStream
     signals: LineSignals | None = None
+    playback: PlaybackStream | None = None
 
     def close(self) -> None:
         self.capture.close()
         if self.signals is not None:
             self.signals.close()
+        if self.playback is not None:
+            self.playback.close()
 
 
 class LineWorker(threading.Thread):
@@ -69,6 +86,8 @@ class LineWorker(threading.Thread):
         started_at: float,
         tap: AudioTap | None = None,
         line_input: LineInput | None = None,
+        actor: LineActor | None = None,
+        triggers: tuple[Trigger, ...] = (),
     ) -> None:
         super().__init__(name=f"line-{line.number}", daemon=True)
         self.line = line  # the settings it was built with
@@ -82,8 +101,12 @@ class LineWorker(threading.Thread):
         self.frames = 0
         # A successor on the same drivers goes on reading its predecessor's input.
         self.input = line_input or LineInput(io.capture, io.signals, f"capture-{line.number}")
+        self.actor = actor or LineActor(LinePlayer(io.playback), lambda prompt: None, "CN")
+        self.player = self.actor.player
+        self.triggers = triggers
         self.failure: BaseException | None = None
-        self._commands: queue.SimpleQueue[Callable[[float], machine.Event]] = queue.SimpleQueue()
+        # (False, at -> event) or (True, state -> act or None)
+        self._commands: queue.SimpleQueue[tuple[bool, Callable]] = queue.SimpleQueue()
         self._retire = threading.Event()
         # Stopped on request (``retire``), not because its audio ended: its line's input
         # and drivers are left open for ``on_exit`` to hand on or ``release``.
@@ -97,7 +120,12 @@ class LineWorker(threading.Thread):
 
     def submit(self, make_event: Callable[[float], machine.Event]) -> None:
         """Queue a command (from any thread); it becomes an event at the next frame."""
-        self._commands.put(make_event)
+        self._commands.put((False, make_event))
+
+    def act(self, make_act: Callable[[machine.LineState], Act | None]) -> None:
+        """Queue an act (from any thread): ``make_act`` is asked at the next frame, with the
+        line's state then, and may decline (None)."""
+        self._commands.put((True, make_act))
 
     def retire(self) -> None:
         """Stop as soon as the line is idle (from any thread): a call in progress goes on."""
@@ -139,28 +167,47 @@ class LineWorker(threading.Thread):
 
     def _frame(self, frame, signals: tuple[SignalEvent, ...]) -> None:
         at = self.now
+        number = self.input.taken - 1  # the capture's count of this frame
         if self.tap is not None and self.tap.listening:
             self.tap.feed(frame)
+        heard = self.player.clean(frame, number)  # without the echo of the box's prompts
         for change in signals:
             for event in self._translate(change, at):
                 self._step(event)
         while True:
             try:
-                make_event = self._commands.get_nowait()
+                command = self._commands.get_nowait()
             except queue.Empty:
                 break
-            self._step(make_event(at))
-        for event in self.detectors.feed(frame, at, self.state.phase):
+            is_act, make = command
+            if is_act:
+                self._begin_act(make(self.state), at)
+            else:
+                self._step(make(at))
+        keys = []
+        for event in self.detectors.feed(heard, at, self.state.phase):
+            if isinstance(event, machine.Digit):
+                keys.append(event.digit)
             self._step(event)
         if self.frames % TICK_FRAMES == 0:
             self._step(machine.Tick(at))
+        if self.actor.running:
+            result = self.actor.frame(heard, at, keys, self.state.off_hook)
+            if result is not None:
+                self._act_ended(result, at)
         self.actions.frame(frame, at)
+        self.player.next_frame(number, self.input.backlog)
         self.frames += 1
 
     def _translate(self, change: SignalEvent, at: float) -> list[machine.Event]:
-        # While the box's own relay holds the line, the loop current is ours:
-        # it says nothing about the phones.
-        if self.io.signals.seized and isinstance(change, LoopStarted | LoopStopped):
+        # While the box's own relay holds the line, a sensor of the whole loop
+        # sees the relay's current: it says nothing about the phones.
+        signals = self.io.signals
+        if (
+            signals.seized
+            and not signals.senses_phones_while_seized
+            and isinstance(change, LoopStarted | LoopStopped)
+        ):
             return []
         if isinstance(change, DialPulse):
             return list(self.detectors.pulses.pulse(at))
@@ -170,12 +217,48 @@ class LineWorker(threading.Thread):
         return [event] if event is not None else []
 
     def _step(self, event: machine.Event) -> None:
+        before = self.state
         self.state, actions = machine.step(self.state, event)
         self.actions.carry_out(self.state, actions)
+        if before.call is not None and self.state.call is None:  # the call ended
+            if self.actor.running:  # under the act: the caller is gone
+                self._act_ended(self.actor.abandon(event.at), event.at)
+            self.player.reset()
+        elif self.triggers and self.state.call is not None and not self.actor.running:
+            for trigger in self.triggers:
+                act = trigger(self.state, actions)
+                if act is not None:
+                    self._begin_act(act, event.at)
+                    break
+
+    # ---- the box's own doings on the line ----------------------------------------------
+
+    def _begin_act(self, act: Act | None, at: float) -> None:
+        if act is None or self.actor.running:
+            return
+        if act.seize and self.state.phase != machine.Phase.SEIZED:
+            self._step(machine.Seize(at))
+            if self.state.phase != machine.Phase.SEIZED:
+                log.warning("line %d: could not take the line for %s", self.number, act.name)
+                return
+        self.actions.act_started(act.name, at)
+        result = self.actor.begin(act, at)
+        if result is not None:
+            self._act_ended(result, at)
+
+    def _act_ended(self, result: ScriptResult | None, at: float) -> None:
+        if result is None:
+            return
+        self.actions.act_ended(result, at)
+        if self.state.phase == machine.Phase.SEIZED:
+            self._step(machine.Release(at))
 
     def _finish(self) -> None:
         """The line stops: a call in progress ends now, and its recording is closed."""
         at = self.now
+        with contextlib.suppress(Exception):
+            if self.actor.running:
+                self._act_ended(self.actor.abandon(at), at)
         phase = self.state.phase
         with contextlib.suppress(Exception):
             if phase == machine.Phase.SEIZED:

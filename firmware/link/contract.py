@@ -67,6 +67,7 @@ class LineStatus:
     location_zh: str | None = None
     location_en: str | None = None
     since: float | None = None  # when the call started (Unix time)
+    act: str | None = None  # what the box itself does on the line: survey, voicemail, ...
 
     @property
     def state(self) -> str:
@@ -89,6 +90,8 @@ class EventKind(enum.Enum):
     RECORDING_FAILED = "recording_failed"
     SEIZED = "seized"
     RELEASED = "released"
+    ACT_STARTED = "act_started"
+    ACT_ENDED = "act_ended"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,26 @@ class LineReleased(Event):
     kind = EventKind.RELEASED
 
 
+@dataclass(frozen=True)
+class ActStarted(Event):
+    """The box began something of its own on the line (``firmware.acts``): ``act`` names it."""
+
+    kind = EventKind.ACT_STARTED
+    act: str = ""
+
+
+@dataclass(frozen=True)
+class ActEnded(Event):
+    """What the box did on the line ended: ``done``, ``caller_hung_up`` or ``handed_over``
+    (a phone of the office took the call); ``value`` is its result as text (a survey's
+    key), if it has one."""
+
+    kind = EventKind.ACT_ENDED
+    act: str = ""
+    outcome: str = "done"
+    value: str | None = None
+
+
 EVENT_TYPES: dict[EventKind, type[Event]] = {
     event_type.kind: event_type
     for event_type in (
@@ -189,6 +212,8 @@ EVENT_TYPES: dict[EventKind, type[Event]] = {
         RecordingFailed,
         LineSeized,
         LineReleased,
+        ActStarted,
+        ActEnded,
     )
 }
 
@@ -200,6 +225,7 @@ class CommandKind(enum.Enum):
     RECORD = "record"
     SEIZE = "seize"
     RELOAD_CONFIG = "reload_config"
+    ACT = "act"
 
 
 @dataclass(frozen=True)
@@ -341,6 +367,28 @@ class SeizeCommand(Command):
 
 
 @dataclass(frozen=True)
+class ActCommand(Command):
+    """Have the box do ``act`` on a line now (``ACTS``); refused with one of
+    ``ACT_REFUSALS`` when the line cannot."""
+
+    kind = CommandKind.ACT
+    line: int
+    act: str = "survey"
+
+
+# What a person may ask the box to do on a line (``ActCommand``).
+ACTS = ("survey",)
+# Why a line refuses an ``act`` command: the refusal's text, {line} its number.
+ACT_REFUSALS = {
+    "unknown": "the box cannot do that on a line",
+    "not_in_call": "line {line} is not in an answered call",
+    "busy": "the box is already doing something on line {line}",
+    "no_playback": "line {line} has no way to play to the line (its playback is not set)",
+    "offline": "line {line} is not running",
+}
+
+
+@dataclass(frozen=True)
 class ReloadConfigCommand(Command):
     """Apply the configuration file as it is now (the web UI sends it after a change)."""
 
@@ -349,13 +397,16 @@ class ReloadConfigCommand(Command):
 
 COMMAND_TYPES: dict[CommandKind, type[Command]] = {
     command_type.kind: command_type
-    for command_type in (StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand)
+    for command_type in (
+        StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand, ActCommand
+    )
 }
 REPLY_TYPES: dict[type[Command], type[Reply]] = {
     StatusCommand: StatusReply,
     RecordCommand: LineReply,
     SeizeCommand: LineReply,
     ReloadConfigCommand: ReloadReply,
+    ActCommand: LineReply,
 }
 
 

@@ -51,6 +51,7 @@ class CallRecord:
     ended_at: float | None
     duration_s: float | None
     notes: str
+    survey: int | None = None  # the caller's rating, 1-5, from the satisfaction survey
 
 
 @dataclass(frozen=True)

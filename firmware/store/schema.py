@@ -389,3 +389,11 @@ MIGRATIONS.append(
     ALTER TABLE recordings ADD COLUMN stored_plain_sha256 TEXT;
     """
 )
+
+MIGRATIONS.append(
+    # The satisfaction survey (firmware.acts.survey): the caller's key, 1 to 5, with the call.
+    """
+    ALTER TABLE calls ADD COLUMN survey INTEGER CHECK (survey BETWEEN 1 AND 5);
+    CREATE INDEX calls_survey ON calls (survey) WHERE survey IS NOT NULL;
+    """
+)

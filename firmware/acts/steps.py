@@ -1,0 +1,103 @@
+"""The steps a box-held call is made of, and what each gives back to its script.
+
+A script is a generator: ``result = yield step``. When the caller hangs up,
+``CallerGone`` is thrown into it at the step it waits on; whatever it
+returns then is its result all the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+ALL_KEYS = "0123456789*#ABCD"
+
+
+class CallerGone(Exception):  # noqa: N818 - an event the script is told of, not a fault
+    """The caller hung up (busy tone, loop drop, or nothing heard for too long)."""
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play a prompt (a key of the prompt library, or a prompt's id) to the end.
+
+    With ``barge_in`` a key pressed meanwhile ends the prompt and is kept for
+    the next ``GetKey``; otherwise keys pressed meanwhile are kept all the
+    same (type-ahead) and the prompt plays on. Gives None.
+    """
+
+    prompt: str | int
+    barge_in: bool = True
+
+
+@dataclass(frozen=True)
+class GetKey:
+    """Wait for one key, at most ``timeout_s`` after the step starts.
+
+    Gives the key (even one not in ``keys``: the script judges it) or None
+    when the time passed; a key typed ahead during a prompt is given at once.
+    """
+
+    keys: str = ALL_KEYS
+    timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class Record:
+    """Record what the caller says, until ``max_s``, ``silence_s`` of quiet, or a key.
+
+    Gives a ``Recorded``.
+    """
+
+    max_s: float = 120.0
+    silence_s: float = 5.0
+    end_keys: str = "#"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    audio: np.ndarray  # int16, 8 kHz, echo removed
+    seconds: float
+    ended_by: str  # length, silence, key, hang_up
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Let the line be quiet for ``seconds``. Gives None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class WaitForOnHook:
+    """Wait until no phone of the office is off hook (the operator hung up), at most
+    ``timeout_s``. Gives True if they did."""
+
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class RingThrough:
+    """Hand the caller to the office's phones: ring them and play ringback until one
+    picks up, at most ``timeout_s``. Gives True when a phone picked up (the box then
+    lets go of the line and the call goes on with that phone)."""
+
+    timeout_s: float = 30.0
+
+
+Step = Play | GetKey | Record | Pause | WaitForOnHook | RingThrough
+Script = Generator[Step, Any, Any]
+
+
+@dataclass
+class ScriptResult:
+    """What a finished script gave, and how it ended."""
+
+    name: str
+    value: Any = None
+    caller_hung_up: bool = False
+    handed_over: bool = False  # a phone took the call (ring-through)
+    facts: dict[str, Any] = field(default_factory=dict)

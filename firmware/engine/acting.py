@@ -1,0 +1,266 @@
+"""A box-held call's script run on a line, frame by frame in line time.
+
+``LineActor`` belongs to one line's worker. ``begin`` starts a script
+(``firmware.acts``); then for every frame the worker hands it the frame
+heard (the echo of the box's own prompts already taken out), the keys the
+detectors found in it and whether a phone of the office is off hook, and
+the actor carries out the step the script waits on: a prompt through the
+line's ``LinePlayer``, a key with its timeout, a message recorded, a pause,
+the office's phones rung. When the script returns, ``frame`` gives its
+``ScriptResult`` and the worker lets go of the line.
+
+The caller is gone when the exchange says so (busy or congestion tone on
+the line) or when the script has held the line for ``MOST_S``; the script
+is then told (``CallerGone``) and ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dsp_ext.levels import rms_dbm0
+from firmware.acts.steps import (
+    CallerGone,
+    GetKey,
+    Pause,
+    Play,
+    Record,
+    Recorded,
+    RingThrough,
+    Script,
+    ScriptResult,
+    Step,
+    WaitForOnHook,
+)
+from firmware.country.profiles import profile
+from firmware.country.tones import detector, tone_generator
+from firmware.engine.player import LinePlayer
+
+log = logging.getLogger(__name__)
+
+MOST_S = 600.0  # no script holds a line longer than this
+# Where the line cannot tell the office's phones from the box's own hold, a person
+# asked to hang up is taken to have done so after this.
+HANG_UP_GRACE_S = 3.0
+QUIET_DBM0 = -45.0  # below this a frame of a message is silence
+GONE_TONES = ("busy", "congestion")  # the exchange tells the box the caller hung up
+RINGBACK_DBM0 = -16.0
+
+PromptAudio = Callable[[str | int], np.ndarray | None]
+
+
+@dataclass(frozen=True)
+class Act:
+    """A script to run on a line: ``seize`` when the box must hold the line for it
+    (everything but an announcement in a call the office answered)."""
+
+    name: str
+    script: Script
+    seize: bool = True
+    facts: tuple[tuple[str, Any], ...] = ()  # told with the result (the rule that blocked, ...)
+
+
+class LineActor:
+    """Runs one script at a time on a line."""
+
+    def __init__(
+        self,
+        player: LinePlayer,
+        prompt_audio: PromptAudio,
+        country: str,
+        ring_phones: Callable[[bool], bool] = lambda on: False,
+        *,
+        senses_phones: bool = True,
+    ) -> None:
+        self.player = player
+        self.prompt_audio = prompt_audio
+        self.country = country
+        self.ring_phones = ring_phones  # True if the line's hardware rang them
+        self.senses_phones = senses_phones  # the hook is known while the box holds the line
+        self.act: Act | None = None
+        self._script: Script | None = None
+        self._step: Step | None = None
+        self._step_at = 0.0
+        self._began_at = 0.0
+        self._typed: list[str] = []  # keys pressed and not yet taken by a step
+        self._message: list[np.ndarray] = []
+        self._quiet_since = 0.0
+        self._tones = None
+        self._ringback = None
+
+    @property
+    def running(self) -> bool:
+        return self.act is not None
+
+    def begin(self, act: Act, at: float) -> ScriptResult | None:
+        """Start ``act``'s script now; a script that ends at once gives its result."""
+        if self.act is not None:
+            self.abandon(at)
+        self.act, self._script = act, act.script
+        self._began_at = at
+        self._typed = []
+        self._tones = detector(self.country)
+        self.player.start()
+        return self._advance(None, at, first=True)
+
+    def frame(
+        self, heard: np.ndarray, at: float, keys: list[str], off_hook: bool
+    ) -> ScriptResult | None:
+        """One frame of the line while the script runs; its result when it ended."""
+        if self.act is None:
+            return None
+        self._typed.extend(keys)
+        if self._caller_gone(heard, at):
+            return self._throw(at)
+        step = self._step
+        if isinstance(step, Play):
+            if step.barge_in and self._typed:
+                self.player.stop()
+                return self._advance(None, at)
+            if not self.player.busy:
+                return self._advance(None, at)
+        elif isinstance(step, GetKey):
+            if self._typed:
+                return self._advance(self._typed.pop(0), at)
+            if at - self._step_at >= step.timeout_s:
+                return self._advance(None, at)
+        elif isinstance(step, Record):
+            return self._record(step, heard, at)
+        elif isinstance(step, Pause):
+            if at - self._step_at >= step.seconds:
+                return self._advance(None, at)
+        elif isinstance(step, WaitForOnHook):
+            if not self.senses_phones:
+                if at - self._step_at >= min(step.timeout_s, HANG_UP_GRACE_S):
+                    return self._advance(True, at)
+            elif not off_hook:
+                return self._advance(True, at)
+            if at - self._step_at >= step.timeout_s:
+                return self._advance(False, at)
+        elif isinstance(step, RingThrough):
+            if off_hook:
+                self._stop_ringing()
+                return self._finish(at, handed_over=True)
+            if at - self._step_at >= step.timeout_s:
+                self._stop_ringing()
+                return self._advance(False, at)
+            self._play_ringback()
+        return None
+
+    def abandon(self, at: float) -> ScriptResult | None:
+        """The line's call ended under the script (or the line stops): the caller is gone."""
+        if self.act is None:
+            return None
+        return self._throw(at)
+
+    # ---- steps -------------------------------------------------------------------------
+
+    def _caller_gone(self, heard: np.ndarray, at: float) -> bool:
+        if at - self._began_at >= MOST_S:
+            log.warning("a %s script held the line for %.0f s: ended", self.act.name, MOST_S)
+            return True
+        if isinstance(self._step, RingThrough):
+            return False  # the ringback the box plays itself is not the exchange's
+        return any(tone.tone in GONE_TONES for tone in self._tones.feed(heard))
+
+    def _record(self, step: Record, heard: np.ndarray, at: float) -> ScriptResult | None:
+        self._message.append(heard.copy())
+        loud = rms_dbm0(heard) > QUIET_DBM0
+        if loud:
+            self._quiet_since = at
+        ended_by = None
+        end_keys = [key for key in self._typed if key in step.end_keys]
+        if end_keys:
+            self._typed.clear()
+            ended_by = "key"
+        elif at - self._step_at >= step.max_s:
+            ended_by = "length"
+        elif at - self._quiet_since >= step.silence_s:
+            ended_by = "silence"
+        if ended_by is None:
+            return None
+        return self._advance(self._recorded(ended_by, trim_quiet=ended_by == "silence"), at)
+
+    def _recorded(self, ended_by: str, *, trim_quiet: bool = False) -> Recorded:
+        frames = self._message
+        if trim_quiet:  # the silence that ended it is not the message
+            while frames and rms_dbm0(frames[-1]) <= QUIET_DBM0:
+                frames.pop()
+        audio = np.concatenate(frames) if frames else np.zeros(0, dtype=np.int16)
+        self._message = []
+        return Recorded(audio, audio.size / 8000, ended_by)
+
+    def _play_ringback(self) -> None:
+        if self._ringback is None:
+            tone = profile(self.country).tones["ringback"]
+            self._ringback = tone_generator(tone, RINGBACK_DBM0)
+        if not self.player.busy:
+            self.player.play(self._ringback.generate(160))
+
+    def _stop_ringing(self) -> None:
+        self.ring_phones(False)
+        self.player.stop()
+        self._ringback = None
+
+    # ---- the script --------------------------------------------------------------------
+
+    def _advance(self, value: Any, at: float, *, first: bool = False) -> ScriptResult | None:
+        try:
+            step = next(self._script) if first else self._script.send(value)
+        except StopIteration as done:
+            return self._finish(at, value=done.value)
+        except Exception:  # a fault in a script must not stop the line
+            log.exception("the %s script failed", self.act.name)
+            return self._finish(at)
+        return self._start_step(step, at)
+
+    def _start_step(self, step: Step, at: float) -> ScriptResult | None:
+        self._step, self._step_at = step, at
+        if isinstance(step, Play):
+            audio = self.prompt_audio(step.prompt)
+            if audio is None or not audio.size:
+                log.error("the %s script's prompt %r is missing: passed over", self.act.name,
+                          step.prompt)
+                return self._advance(None, at)
+            if step.barge_in and self._typed:
+                return self._advance(None, at)  # a key typed ahead skips the prompt
+            self.player.play(audio)
+        elif isinstance(step, Record):
+            self._message, self._quiet_since = [], at
+        elif isinstance(step, RingThrough):
+            self.ring_phones(True)
+        return None
+
+    def _throw(self, at: float) -> ScriptResult:
+        self.player.stop()
+        if isinstance(self._step, RingThrough):
+            self._stop_ringing()
+        value = None
+        if isinstance(self._step, Record):
+            # What the caller said before hanging up is their message.
+            value = self._recorded("hang_up", trim_quiet=True)
+        try:
+            if value is not None:
+                self._script.send(value)
+            self._script.throw(CallerGone())
+        except StopIteration as done:
+            return self._finish(at, value=done.value, caller_hung_up=True)
+        except CallerGone:
+            return self._finish(at, caller_hung_up=True)
+        except Exception:
+            log.exception("the %s script failed", self.act.name)
+            return self._finish(at, caller_hung_up=True)
+        self._script.close()  # it went on after the caller left: nobody listens
+        return self._finish(at, caller_hung_up=True)
+
+    def _finish(self, at: float, *, value: Any = None, caller_hung_up: bool = False,
+                handed_over: bool = False) -> ScriptResult:
+        act = self.act
+        self.act, self._script, self._step = None, None, None
+        self.player.rest()
+        return ScriptResult(act.name, value, caller_hung_up, handed_over, dict(act.facts))

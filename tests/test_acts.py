@@ -1,0 +1,166 @@
+"""The box acting on a line: its prompts played in step, keys heard through their echo,
+the survey end to end on a simulated line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drivers.simline import sim_line
+from dsp_ext.dtmf import dtmf_generate
+from firmware.cli.processes import open_configured_line
+from firmware.engine import Engine
+from firmware.link import contract
+from firmware.store.db import Store
+from tests.engine_config import configure
+
+FRAME = 160
+# A line's echo as the box hears its own prompts: a few taps some 10 dB down.
+HYBRID = np.zeros(48)
+HYBRID[[6, 7, 9, 14]] = [0.25, -0.12, 0.06, 0.02]
+
+
+def prompt_audio(seconds: float = 1.6, seed: int = 7) -> np.ndarray:
+    """A speech-like prompt: voiced harmonics of a wandering pitch, syllable by syllable."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * 8000)) / 8000
+    pitch = 140 + 30 * np.sin(2 * np.pi * 1.3 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / 8000
+    voiced = sum(np.sin(k * phase) / k for k in range(1, 12))
+    syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 4 * t + rng.uniform(0, 6))
+    signal = voiced * syllables
+    return (signal / np.abs(signal).max() * 9000).astype(np.int16)
+
+
+PROMPTS = {
+    "survey_opening": prompt_audio(2.0, 1),
+    "survey_invalid": prompt_audio(1.0, 2),
+    "survey_closing": prompt_audio(1.0, 3),
+}
+
+
+class Caller:
+    """Drives one simulated line frame by frame: signals, and what the caller sends."""
+
+    def __init__(self, name: str) -> None:
+        self.line = sim_line(name, depth=1)
+        self.line.set_hybrid(HYBRID)
+        self.rng = np.random.default_rng(11)
+        self.sending: list[np.ndarray] = []
+        self.heard = 0  # frames the box played that were not silence
+
+    def frames(self, count: int, until=None) -> bool:
+        """Push ``count`` frames of line noise and what is being sent; True if ``until``
+        became true (checked after each frame)."""
+        for _ in range(count):
+            frame = self.rng.normal(0, 8, FRAME)
+            if self.sending:
+                part = self.sending[0][:FRAME]
+                frame[: part.size] += part
+                self.sending[0] = self.sending[0][FRAME:]
+                if not self.sending[0].size:
+                    self.sending.pop(0)
+            assert self.line.push_audio(np.clip(frame, -32768, 32767).astype(np.int16),
+                                        timeout=5)
+            while (played := self.line.take_played()) is not None:
+                self.heard += bool(np.abs(played).max() > 0)
+            if until is not None and until():
+                return True
+        return until is None
+
+    def send(self, audio: np.ndarray) -> None:
+        self.sending.append(audio.astype(np.float64))
+
+
+@pytest.fixture
+def box(tmp_path, request):
+    configure(tmp_path, 1)
+    events: list[contract.Event] = []
+    prefix = f"acts-{request.node.name}-"
+    engine = Engine(
+        tmp_path,
+        lambda line: open_configured_line(line, prefix),
+        publish=events.append,
+        prompt_audio=PROMPTS.get,
+    )
+    caller = Caller(f"{prefix}1")
+    engine.start()
+    yield engine, caller, events
+    caller.line.end_audio()
+    engine.stop()
+
+
+def call_ended(events) -> bool:
+    return any(isinstance(e, contract.CallEnded) for e in events)
+
+
+def answered_call(engine, caller) -> None:
+    caller.line.set_ringing(True)
+    caller.frames(25)
+    caller.line.set_ringing(False)
+    caller.frames(10)
+    caller.line.set_off_hook(True)
+    worker = engine.workers[1]
+    assert caller.frames(200, lambda: worker.state.phase == contract.Phase.IN_CALL)
+
+
+def survey_on(engine, caller) -> None:
+    engine.handle_command(contract.ActCommand(1, "survey"))
+    assert caller.frames(500, lambda: caller.line.relay_seized), "the box did not hold the line"
+    caller.line.set_off_hook(False)  # the operator hangs up; the box keeps the caller
+
+
+def test_a_survey_key_pressed_during_the_prompt_is_kept_with_the_call(box):
+    engine, caller, events = box
+    answered_call(engine, caller)
+    survey_on(engine, caller)
+    # Half-way through the opening prompt the caller presses 4, over the prompt's echo.
+    assert caller.frames(200, lambda: caller.heard > 40)
+    caller.send(dtmf_generate("4", level_dbm0=-12, on_ms=80, off_ms=40))
+    assert caller.frames(600, lambda: not caller.line.relay_seized), "the box kept the line"
+    assert caller.frames(500, lambda: call_ended(events))
+    ended = [e for e in events if isinstance(e, contract.ActEnded)]
+    assert [(e.act, e.outcome, e.value) for e in ended] == [("survey", "done", "4")]
+    store = Store(engine.folder.database)
+    call = store.calls(1)[0]
+    assert (call.survey, call.outcome) == (4, "answered")
+    # The prompts were heard on the line: the opening cut short by the key, then the closing.
+    assert caller.heard >= 50 + 40
+
+
+def test_a_caller_who_never_presses_hears_the_opening_twice_and_leaves_no_rating(box):
+    engine, caller, events = box
+    answered_call(engine, caller)
+    survey_on(engine, caller)
+    assert caller.frames(2000, lambda: not caller.line.relay_seized)
+    assert caller.frames(500, lambda: call_ended(events))
+    ended = [e for e in events if isinstance(e, contract.ActEnded)]
+    assert [(e.act, e.outcome, e.value) for e in ended] == [("survey", "done", None)]
+    # opening (2 s) + invalid (1 s) + opening again + closing (1 s), then released
+    assert caller.heard >= (2 + 1 + 2 + 1) * 50 - 10
+    assert Store(engine.folder.database).calls(1)[0].survey is None
+
+
+def test_a_survey_is_refused_with_the_reason_when_the_line_is_not_in_a_call(box):
+    engine, caller, _ = box
+    caller.frames(5)
+    with pytest.raises(ValueError, match="not in an answered call"):
+        engine.handle_command(contract.ActCommand(1, "survey"))
+    with pytest.raises(ValueError, match="cannot do that"):
+        engine.handle_command(contract.ActCommand(1, "fireworks"))
+
+
+def test_the_caller_hanging_up_ends_the_survey_and_the_call(box):
+    engine, caller, events = box
+    answered_call(engine, caller)
+    survey_on(engine, caller)
+    assert caller.frames(200, lambda: caller.heard > 20)
+    # The exchange's busy tone after the caller hung up (China: 450 Hz, 0.35 s on/off).
+    t = np.arange(3 * 8000) / 8000
+    busy = (np.sin(2 * np.pi * 450 * t) * 3000 * ((t % 0.7) < 0.35)).astype(np.int16)
+    caller.send(busy)
+    assert caller.frames(400, lambda: not caller.line.relay_seized)
+    assert caller.frames(500, lambda: call_ended(events))
+    ended = [e for e in events if isinstance(e, contract.ActEnded)]
+    assert [(e.outcome, e.value) for e in ended] == [("caller_hung_up", None)]
+    assert engine.workers[1].state.phase == contract.Phase.IDLE
