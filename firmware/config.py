@@ -307,19 +307,24 @@ def _key_code(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class ManualCodes:
-    """Keys pressed on a phone during an answered call on a line in manual mode: ``start``
-    records, ``stop`` stops ("" for none)."""
+    """Keys pressed on a phone during an answered call: on a line in manual mode ``start``
+    records and ``stop`` stops; on any line ``survey`` hands the caller to the
+    satisfaction survey ("" for none)."""
 
     start: str = setting("*1", check=_key_code)
     stop: str = setting("*0", check=_key_code)
+    survey: str = setting("*5", check=_key_code)
 
 
 def _distinct_codes(codes: ManualCodes) -> str | None:
-    start, stop = codes.start, codes.stop
-    if start and stop and (start.startswith(stop) or stop.startswith(start)):
-        return (
-            f"start {start!r} and stop {stop!r}: neither code may be the other, or begin it"
-        )
+    named = [("start", codes.start), ("stop", codes.stop), ("survey", codes.survey)]
+    for index, (name, code) in enumerate(named):
+        for other_name, other in named[index + 1 :]:
+            if code and other and (code.startswith(other) or other.startswith(code)):
+                return (
+                    f"{name} {code!r} and {other_name} {other!r}: neither code may be the "
+                    "other, or begin it"
+                )
     return None
 
 

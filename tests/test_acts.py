@@ -3,6 +3,8 @@ the survey end to end on a simulated line."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -40,10 +42,16 @@ PROMPTS = {
 
 
 class Caller:
-    """Drives one simulated line frame by frame: signals, and what the caller sends."""
+    """Drives one simulated line frame by frame: signals, and what the caller sends.
 
-    def __init__(self, name: str) -> None:
+    Each frame waits until the line's worker has taken the one before, so what the
+    test then reads of the line's state belongs to the frames pushed so far.
+    """
+
+    def __init__(self, name: str, worker_frames=lambda: None) -> None:
         self.line = sim_line(name, depth=1)
+        self.worker_frames = worker_frames  # frames the engine's worker took, or None
+        self.pushed = 0
         self.line.set_hybrid(HYBRID)
         self.rng = np.random.default_rng(11)
         self.sending: list[np.ndarray] = []
@@ -62,11 +70,19 @@ class Caller:
                     self.sending.pop(0)
             assert self.line.push_audio(np.clip(frame, -32768, 32767).astype(np.int16),
                                         timeout=5)
+            self.pushed += 1
+            self._keep_in_step()
             while (played := self.line.take_played()) is not None:
                 self.heard += bool(np.abs(played).max() > 0)
             if until is not None and until():
                 return True
         return until is None
+
+    def _keep_in_step(self) -> None:
+        deadline = time.monotonic() + 5
+        while (taken := self.worker_frames()) is not None and taken < self.pushed - 1:
+            assert time.monotonic() < deadline, "the line's worker stopped taking frames"
+            time.sleep(0.0005)
 
     def send(self, audio: np.ndarray) -> None:
         self.sending.append(audio.astype(np.float64))
@@ -83,7 +99,7 @@ def box(tmp_path, request):
         publish=events.append,
         prompt_audio=PROMPTS.get,
     )
-    caller = Caller(f"{prefix}1")
+    caller = Caller(f"{prefix}1", lambda: engine.workers[1].frames if 1 in engine.workers else None)
     engine.start()
     yield engine, caller, events
     caller.line.end_audio()
@@ -164,3 +180,19 @@ def test_the_caller_hanging_up_ends_the_survey_and_the_call(box):
     ended = [e for e in events if isinstance(e, contract.ActEnded)]
     assert [(e.outcome, e.value) for e in ended] == [("caller_hung_up", None)]
     assert engine.workers[1].state.phase == contract.Phase.IDLE
+
+
+def test_the_operator_hands_the_caller_to_the_survey_with_its_key_code(box):
+    engine, caller, events = box
+    answered_call(engine, caller)
+    caller.send(dtmf_generate("*5", level_dbm0=-10))
+    assert caller.frames(500, lambda: caller.line.relay_seized), "the code did not start it"
+    caller.line.set_off_hook(False)
+    assert caller.frames(300, lambda: caller.heard > 30)
+    caller.send(dtmf_generate("2", level_dbm0=-14))
+    assert caller.frames(600, lambda: call_ended(events))
+    ended = [e for e in events if isinstance(e, contract.ActEnded)]
+    assert [(e.act, e.value) for e in ended] == [("survey", "2")]
+    # The code's keys are not the call's digits.
+    digits = [e.digits for e in events if isinstance(e, contract.DigitDialled)]
+    assert digits == ["2"]

@@ -1005,4 +1005,9 @@ ZH: dict[str, str] = {
     "its file was already gone": "其文件已不存在",
     "Export Excel": "导出 Excel",
     "Cut at {count} entries: narrow the search to export the rest.": "已截断为 {count} 条：请缩小搜索范围以导出其余部分。",
+    # the satisfaction survey
+    "Key for the satisfaction survey": "满意度调查按键",
+    "On any line, an operator who presses these keys during an answered call and hangs up hands the caller to the satisfaction survey. Leave it empty to turn it off.": "在任何线路上，接线员在通话接通后按下这些按键并挂机，即可将来电者转入满意度调查。留空则关闭。",
+    "Start the survey": "开始调查",
+    "The survey's keys must differ from the recording codes, and neither may begin the other.": "调查按键必须与录音按键不同，且任一代码不能是另一个的开头。",
 }

@@ -97,6 +97,7 @@ class LineActions:
             machine.SeizeLine: self._seize_line,
             machine.StartRecording: self._start_recording,
             machine.StopRecording: self._stop_recording,
+            machine.ActRequested: lambda action: None,  # the worker's triggers start it
         }
 
     @property

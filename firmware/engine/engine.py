@@ -226,6 +226,7 @@ class Engine:
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
             actor=actor,
+            triggers=(_survey_on_request,),
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -521,6 +522,14 @@ def _survey_if_in_call(state: machine.LineState) -> Act | None:
     if state.phase not in (machine.Phase.IN_CALL, machine.Phase.SILENT):
         return None
     return Act(survey.NAME, survey.survey())
+
+
+def _survey_on_request(state: machine.LineState, actions: list[machine.Action]) -> Act | None:
+    """The survey, when its key code was pressed in the call."""
+    if any(isinstance(action, machine.ActRequested) and action.act == survey.NAME
+           for action in actions):
+        return _survey_if_in_call(state)
+    return None
 
 
 def _driver_settings(line: Line) -> tuple:

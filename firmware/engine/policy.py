@@ -50,4 +50,5 @@ def policy_for(config: Config, line: Line) -> Policy:
         preroll_s=line.recording.vox.preroll_ms / 1000,
         start_code=config.device.manual_codes.start,
         stop_code=config.device.manual_codes.stop,
+        survey_code=config.device.manual_codes.survey,
     )

@@ -87,12 +87,13 @@ class Policy:
     # recording ("" for none). Their digits are not the call's.
     start_code: str = ""
     stop_code: str = ""
+    # Any mode: keys that hand the caller to the satisfaction survey ("" for none).
+    survey_code: str = ""
 
     def codes(self) -> tuple[str, ...]:
-        """The key codes a line in manual mode watches for."""
-        if self.mode != "manual":
-            return ()
-        return tuple(code for code in (self.start_code, self.stop_code) if code)
+        """The key codes a line watches for during an answered call."""
+        manual = (self.start_code, self.stop_code) if self.mode == "manual" else ()
+        return tuple(code for code in (*manual, self.survey_code) if code)
 
 
 def in_window(policy: Policy, at: float) -> bool:
@@ -277,6 +278,13 @@ class PhaseChanged(Action):
     phase: Phase = Phase.IDLE
 
 
+@dataclass(frozen=True)
+class ActRequested(Action):
+    """Someone on the line asked the box to do ``act`` (the survey's key code)."""
+
+    act: str = ""
+
+
 # ---- transitions -----------------------------------------------------------------
 
 Result = tuple[LineState, list[Action]]
@@ -365,6 +373,8 @@ def _digit_answered(state: LineState, event: Digit) -> Result:
         state, actions = _release_digits(state, typed, event.at)
         return replace(state, last_digit_at=event.at), actions
     if typed in codes:
+        if typed == state.policy.survey_code:
+            return replace(state, code_digits=""), [ActRequested(event.at, "survey")]
         start = typed == state.policy.start_code
         return replace(state, code_digits="", manual_recording=start), []
     # The longest end of what was typed that may still become a code is held back.

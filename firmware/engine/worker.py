@@ -186,8 +186,8 @@ class LineWorker(threading.Thread):
                 self._step(make(at))
         keys = []
         for event in self.detectors.feed(heard, at, self.state.phase):
-            if isinstance(event, machine.Digit):
-                keys.append(event.digit)
+            if isinstance(event, machine.Digit) and self.actor.running:
+                keys.append(event.digit)  # for the act (a key that started one is not)
             self._step(event)
         if self.frames % TICK_FRAMES == 0:
             self._step(machine.Tick(at))

@@ -87,8 +87,12 @@ def schema_message(t, message: str) -> str:
         (r"^(?P<value>.*) is not a key code",
          lambda m: t("{value} is not a key code: 2 to 8 keys (0-9, * and #), the first * or #.",
                      **m.groupdict())),
-        (r"^start .* neither code may be the other",
+        (r"^start .* and stop .* neither code may be the other",
          lambda m: t("The start and stop codes must differ, and neither may begin the other.")),
+        (r"^\w+ .* and survey .* neither code may be the other",
+         lambda m: t(
+             "The survey's keys must differ from the recording codes, and neither may begin the other."  # noqa: E501
+         )),
         (r"^expected (?P<kind>\w+), got (?P<value>.+)$",
          lambda m: t("Expected {kind}, got {value}.", **m.groupdict())),
     )
@@ -380,7 +384,7 @@ def device_page(ctx: Ctx) -> str:
     device = ctx.deps.config().device
     codes = device.manual_codes
     typed = {"country": device.country, "no_record": "\n".join(device.no_record),
-             "start_code": codes.start, "stop_code": codes.stop}
+             "start_code": codes.start, "stop_code": codes.stop, "survey_code": codes.survey}
     return _device_form(ctx, typed, {})
 
 
@@ -421,7 +425,8 @@ def device_submit(ctx: Ctx) -> str:
     before = ctx.deps.config()
     typed = {"country": ctx.form("country"), "no_record": ctx.form("no_record")[:100_000]}
     codes = before.device.manual_codes
-    for field, kept in (("start_code", codes.start), ("stop_code", codes.stop)):
+    for field, kept in (("start_code", codes.start), ("stop_code", codes.stop),
+                        ("survey_code", codes.survey)):
         # A form without the field (sent by an older page) keeps the code as it is.
         given = ctx.request.forms.getunicode(field)
         typed[field] = kept if given is None else given.strip()[:20]
@@ -435,7 +440,8 @@ def device_submit(ctx: Ctx) -> str:
         # The device's other settings (retention: Settings, Storage) stay as they are.
         plain["device"] = {**plain["device"], "country": typed["country"], "no_record": numbers,
                            "manual_codes": {"start": typed["start_code"],
-                                            "stop": typed["stop_code"]}}
+                                            "stop": typed["stop_code"],
+                                            "survey": typed["survey_code"]}}
         after = _validated(plain, None, problems, ctx.t)
     if problems:
         return _device_form(ctx, typed, problems, status=400)

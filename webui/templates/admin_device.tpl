@@ -39,5 +39,16 @@
     </label>
     % end
   </fieldset>
+  <fieldset class="key-codes">
+    <legend>{{_('Key for the satisfaction survey')}}</legend>
+    <p class="hint">{{_('On any line, an operator who presses these keys during an answered call and hangs up hands the caller to the satisfaction survey. Leave it empty to turn it off.')}}</p>
+    % problem = problems.get('manual_codes.survey') or (problems.get('manual_codes') if 'survey' in problems.get('manual_codes', '') else None)
+    <label{{!' class="has-problem"' if problem else ''}}>{{_('Start the survey')}}
+      <input name="survey_code" value="{{typed['survey_code']}}" maxlength="8" inputmode="tel" autocomplete="off" pattern="[*#][0-9*#]{1,7}">
+      % if problem:
+      <span class="field-problem">{{problem}}</span>
+      % end
+    </label>
+  </fieldset>
   <div class="row"><button type="submit">{{_('Save')}}</button></div>
 </form>
