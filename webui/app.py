@@ -184,6 +184,7 @@ ROUTES: list[Route] = [
     Route("GET", "/lines/<line:int>/listen", listen.line_listen, need("live_listen")),
     # recording by hand (a line one may see, in manual mode: checked by the page and the engine)
     Route("POST", "/lines/<line:int>/record", live.line_record, need("record")),
+    Route("POST", "/lines/<line:int>/survey", live.line_survey, need("survey")),
 ]
 
 

@@ -28,6 +28,14 @@ LINE_STATES = {
     "seized": "Held by the box",
     "offline": "Offline",
 }
+# What the box itself does on a line (``LineStatus.act``), as the live card says it.
+ACT_NAMES = {
+    "survey": "Survey",
+    "voicemail": "Voicemail",
+    "firewall": "Blocking the call",
+    "ivr": "Menu",
+    "announcement": "Announcement",
+}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -62,6 +70,10 @@ class Translator:
     def line_state(self, state: str) -> str:
         """A line's state as this language names it."""
         return self(LINE_STATES.get(state, state))
+
+    def act_name(self, act: str) -> str:
+        """What the box does on a line, as this language names it."""
+        return self(ACT_NAMES.get(act, act))
 
     @property
     def html_lang(self) -> str:

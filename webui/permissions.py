@@ -16,6 +16,7 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``live_listen``        listen to a line's call as it happens
 ``record``             start and stop the recording of a call on a line in manual mode
                        (the live page and the caller's card); off unless granted
+``survey``             hand the caller to the satisfaction survey at the end of a call
 ``all_lines``          calls and recordings of every line, not only one's own lines
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
@@ -52,6 +53,7 @@ FLAGS = (
     "recordings_download",
     "live_listen",
     "record",
+    "survey",
     "all_lines",
     "share",
     "audit",
@@ -59,7 +61,8 @@ FLAGS = (
 )
 # What a new operator is given unless the admin chooses otherwise.
 OPERATOR_DEFAULTS = frozenset(
-    {"pop", "customers_view", "customers_add", "customers_edit", "contacts", "recordings_listen"}
+    {"pop", "customers_view", "customers_add", "customers_edit", "contacts", "recordings_listen",
+     "survey"}
 )
 
 

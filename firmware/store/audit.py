@@ -31,6 +31,7 @@ ACTIONS = (
     "live_listen",
     "record_started",  # a recording started by hand (a line in manual mode), from the web
     "record_stopped",  # and stopped
+    "survey_started",  # a caller handed to the satisfaction survey from the web
     "download",
     "export",
     "verify",

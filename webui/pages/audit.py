@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "live_listen": "Listened live",
     "record_started": "Recording started by hand",
     "record_stopped": "Recording stopped by hand",
+    "survey_started": "Caller handed to the survey",
     "download": "Downloaded",
     "export": "Exported",
     "verify": "Verified",

@@ -158,6 +158,38 @@ def line_record(ctx: Ctx, line: int) -> str:
     return ctx.json({"line": line, "recording": start, "message": message})
 
 
+SURVEY_REFUSED = {
+    "unknown": "The box cannot do that on a line.",
+    "not_in_call": "Line {n} is not in an answered call.",
+    "busy": "The box is already doing something on line {n}.",
+    "no_playback": "Line {n} cannot play to the line: set its audio out (Settings, Lines).",
+    "offline": "Line {n} is not running.",
+}
+
+
+def line_survey(ctx: Ctx, line: int) -> str:
+    """Hand line ``line``'s caller to the satisfaction survey: the box holds the line and the
+    operator hangs up. A JSON answer for the pages' script, back to the live page otherwise."""
+    if not ctx.principal.sees_line(line):
+        ctx.fail(404, "Not found.")
+    status = ctx.deps.engine.line(line)
+    try:
+        ctx.deps.engine.command(contract.ActCommand(line, "survey"), timeout=RECORD_TIMEOUT_S)
+    except EngineRefusedError as error:
+        for reason, text in contract.ACT_REFUSALS.items():
+            if str(error) == text.format(line=line):
+                ctx.fail(409, SURVEY_REFUSED[reason], n=line)
+        ctx.fail(409, "The line engine refused: {reason}", reason=str(error))
+    except EngineUnavailableError:
+        ctx.response.set_header("Retry-After", "10")
+        ctx.fail(503, "The line engine is not running: the survey cannot start now.")
+    call = f"call {status.call_id}" if status is not None and status.call_id is not None else ""
+    ctx.audit("survey_started", f"line {line}", call)
+    if not ctx.wants_json:
+        ctx.redirect("/live")
+    return ctx.json({"line": line, "message": ctx.t("The box takes the caller to the survey: hang up now.")})
+
+
 # ---- the screen pop card -------------------------------------------------------------
 
 

@@ -79,8 +79,23 @@
     });
   }
 
+  /* Every Survey button of the line: shown during its answered call while the box does
+   * nothing of its own there. */
+  function updateSurveyButtons(status) {
+    document.querySelectorAll('[data-survey-line="' + status.line + '"]').forEach((form) => {
+      const call = form.dataset.surveyCall;
+      const ownCall = !call || String(status.call_id) === call;
+      const shown = ownCall && ["in_call", "silent"].includes(status.state) && !status.act;
+      if (form.hidden && shown) setText(form, ".survey-state", "");
+      form.hidden = !shown && !(ownCall && status.act === "survey");
+      const button = form.querySelector(".survey-button");
+      if (button) button.disabled = !shown;
+    });
+  }
+
   function updateLine(status) {
     updateRecordButtons(status);
+    updateSurveyButtons(status);
     const labels = lineLabels();
     if (!labels) return;
     const card = document.querySelector('.line[data-line="' + status.line + '"]');
@@ -90,6 +105,11 @@
     if (badge) badge.textContent = labels[camel("label-" + status.state)] || status.state;
     const mark = card.querySelector(".recording-mark");
     if (mark) mark.hidden = !status.recording;
+    const act = card.querySelector(".act-mark");
+    if (act) {
+      act.hidden = !status.act;
+      act.textContent = status.act ? labels[camel("act-" + status.act)] || status.act : "";
+    }
     setText(card, ".direction", status.direction ? labels[camel("label-" + status.direction)] : "");
     setText(card, ".number", status.number || "");
     setText(card, ".caller-name", status.name || "");
@@ -238,6 +258,11 @@
       sendRecord(form);
       return;
     }
+    if (form.hasAttribute("data-survey-form")) {
+      event.preventDefault();
+      sendSurvey(form);
+      return;
+    }
     if (!form.hasAttribute("data-pop-form")) return;
     event.preventDefault();
     const result = form.querySelector(".form-result");
@@ -259,6 +284,20 @@
       if (button) button.disabled = false;
     }
   });
+
+  /* Hand the caller to the survey; the answer says to hang up, or why not. */
+  async function sendSurvey(form) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    setText(form, ".survey-state", "");
+    try {
+      const data = await linerec.post(form.getAttribute("action"), new FormData(form));
+      setText(form, ".survey-state", data.message);
+    } catch (error) {
+      setText(form, ".survey-state", error.message);
+      button.disabled = false;
+    }
+  }
 
   /* Start or stop a recording; the line's next status shows the outcome on the button. */
   async function sendRecord(form) {

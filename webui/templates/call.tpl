@@ -27,6 +27,9 @@
   % if call.duration_s:
   <dt>{{_('Talk time')}}</dt><dd>{{_.duration(call.duration_s)}}</dd>
   % end
+  % if call.survey:
+  <dt>{{_('Survey')}}</dt><dd class="survey-score">{{_('{n} of 5', n=call.survey)}} {{'★' * (6 - call.survey)}}</dd>
+  % end
   % if show_recordings and row.recording_ids:
   <dt>{{_('Recording')}}</dt><dd>
     % for recording_id in row.recording_ids:

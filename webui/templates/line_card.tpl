@@ -4,7 +4,8 @@
     <span class="line-name">{{name}}</span>
   </header>
   <p class="line-state"><span class="badge">{{_.line_state(status.state)}}</span>
-    <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span></p>
+    <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span>
+    <span class="act-mark"{{!'' if status.act else ' hidden'}}>{{_.act_name(status.act) if status.act else ''}}</span></p>
   <p class="caller">
     <span class="direction">{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(status.direction or '', '')) if status.direction else ''}}</span>
     <span class="number">{{status.number or ''}}</span>
@@ -15,6 +16,11 @@
   % if ctx.can('record'):
   <div class="record">
   % include('record_button.tpl', line=status.line, call_id=None, status=status, shown=status.line in manual and status.state in ('in_call', 'silent', 'seized'))
+  </div>
+  % end
+  % if ctx.can('survey'):
+  <div class="survey">
+  % include('survey_button.tpl', line=status.line, call_id=None, shown=status.state in ('in_call', 'silent') and not status.act)
   </div>
   % end
   % if ctx.can('live_listen'):

@@ -10,7 +10,11 @@
   data-label-idle="{{_('Idle')}}" data-label-ringing="{{_('Ringing')}}" data-label-dialling="{{_('Dialling')}}"
   data-label-in_call="{{_('In call')}}" data-label-silent="{{_('On hold')}}" data-label-seized="{{_('Held by the box')}}"
   data-label-offline="{{_('Offline')}}" data-label-recording="{{_('Recording')}}"
-  data-label-in="{{_('Incoming')}}" data-label-out="{{_('Outgoing')}}" data-label-withheld="{{_('Number withheld')}}">
+  data-label-in="{{_('Incoming')}}" data-label-out="{{_('Outgoing')}}" data-label-withheld="{{_('Number withheld')}}"
+  % for act in ('survey', 'voicemail', 'firewall', 'ivr', 'announcement'):
+  data-act-{{act}}="{{_.act_name(act)}}"
+  % end
+  >
 % for status in lines:
   % include('line_card.tpl', status=status, name=names.get(status.line, ''), manual=manual)
 % end

@@ -10,6 +10,11 @@
   % include('record_button.tpl', line=call.line, call_id=call.id, status=status, shown=status is not None and status.state in ('in_call', 'silent', 'seized'))
   </div>
   % end
+  % if ctx.can('survey') and not ended:
+  <div class="pop-survey">
+  % include('survey_button.tpl', line=call.line, call_id=call.id, shown=status is not None and status.state in ('in_call', 'silent') and not status.act)
+  </div>
+  % end
   <p class="pop-number" data-live="number">
     % if number:
     <span class="number">{{number}}</span>
