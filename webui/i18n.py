@@ -33,7 +33,7 @@ ACT_NAMES = {
     "survey": "Survey",
     "voicemail": "Voicemail",
     "firewall": "Blocking the call",
-    "ivr": "Menu",
+    "ivr": "Voice menu",
     "announcement": "Announcement",
 }
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

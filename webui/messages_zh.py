@@ -1013,7 +1013,7 @@ ZH: dict[str, str] = {
     "Survey": "满意度调查",
     "Voicemail": "语音信箱",
     "Blocking the call": "正在拦截来电",
-    "Menu": "语音菜单",
+    "Voice menu": "语音菜单",
     "Announcement": "录音提示",
     "Hand the caller to the satisfaction survey at the end of a call": "通话结束时将来电者转入满意度调查",
     "Caller handed to the survey": "来电者已转入满意度调查",

@@ -117,39 +117,45 @@ class LineActor:
         self._typed.extend(keys)
         if self._caller_gone(heard, at):
             return self._throw(at)
+        waiting = at - self._step_at
         step = self._step
-        if isinstance(step, Play):
-            if step.barge_in and self._typed:
-                self.player.stop()
-                return self._advance(None, at)
-            if not self.player.busy:
-                return self._advance(None, at)
-        elif isinstance(step, GetKey):
-            if self._typed:
-                return self._advance(self._typed.pop(0), at)
-            if at - self._step_at >= step.timeout_s:
-                return self._advance(None, at)
-        elif isinstance(step, Record):
+        if isinstance(step, Record):
             return self._record(step, heard, at)
+        if isinstance(step, RingThrough):
+            return self._ring_through(step, waiting, off_hook, at)
+        done, value = self._step_done(step, waiting, off_hook)
+        return self._advance(value, at) if done else None
+
+    def _step_done(self, step: Step, waiting: float, off_hook: bool) -> tuple[bool, Any]:
+        """Whether the step is over this frame, and what it gives."""
+        done, value = False, None
+        if isinstance(step, Play):
+            barged = step.barge_in and bool(self._typed)
+            if barged:
+                self.player.stop()
+            done = barged or not self.player.busy
+        elif isinstance(step, GetKey):
+            done = bool(self._typed) or waiting >= step.timeout_s
+            value = self._typed.pop(0) if self._typed else None
         elif isinstance(step, Pause):
-            if at - self._step_at >= step.seconds:
-                return self._advance(None, at)
+            done = waiting >= step.seconds
         elif isinstance(step, WaitForOnHook):
-            if not self.senses_phones:
-                if at - self._step_at >= min(step.timeout_s, HANG_UP_GRACE_S):
-                    return self._advance(True, at)
-            elif not off_hook:
-                return self._advance(True, at)
-            if at - self._step_at >= step.timeout_s:
-                return self._advance(False, at)
-        elif isinstance(step, RingThrough):
-            if off_hook:
-                self._stop_ringing()
-                return self._finish(at, handed_over=True)
-            if at - self._step_at >= step.timeout_s:
-                self._stop_ringing()
-                return self._advance(False, at)
-            self._play_ringback()
+            if not self.senses_phones:  # the hold hides the phones: a grace period instead
+                done, value = waiting >= min(step.timeout_s, HANG_UP_GRACE_S), True
+            else:
+                done, value = not off_hook or waiting >= step.timeout_s, not off_hook
+        return done, value
+
+    def _ring_through(
+        self, step: RingThrough, waiting: float, off_hook: bool, at: float
+    ) -> ScriptResult | None:
+        if off_hook:
+            self._stop_ringing()
+            return self._finish(at, handed_over=True)
+        if waiting >= step.timeout_s:
+            self._stop_ringing()
+            return self._advance(False, at)
+        self._play_ringback()
         return None
 
     def abandon(self, at: float) -> ScriptResult | None:

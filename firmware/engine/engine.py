@@ -212,7 +212,7 @@ class Engine:
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
         actor = LineActor(
             LinePlayer(io.playback),
-            lambda prompt: self.prompt_audio(prompt),
+            self._prompt,
             country.country,
             senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
         )
@@ -336,6 +336,9 @@ class Engine:
         else:
             raise ValueError(f"this engine does not take {command.kind.value!r}")
         return contract.LineReply(worker.number)
+
+    def _prompt(self, prompt: str | int) -> np.ndarray | None:
+        return self.prompt_audio(prompt)  # looked up at each use: the library may change
 
     @staticmethod
     def _act_refusal(worker: LineWorker, act: str) -> str | None:

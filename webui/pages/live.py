@@ -187,7 +187,8 @@ def line_survey(ctx: Ctx, line: int) -> str:
     ctx.audit("survey_started", f"line {line}", call)
     if not ctx.wants_json:
         ctx.redirect("/live")
-    return ctx.json({"line": line, "message": ctx.t("The box takes the caller to the survey: hang up now.")})
+    message = ctx.t("The box takes the caller to the survey: hang up now.")
+    return ctx.json({"line": line, "message": message})
 
 
 # ---- the screen pop card -------------------------------------------------------------
