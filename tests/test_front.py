@@ -259,6 +259,26 @@ def test_the_c_front_checks_its_arguments():
     assert lib.lr_front_dtmf(ffi.NULL) == ffi.NULL
 
 
+def test_the_c_bank_lists_the_lines_that_found_something():
+    bank = LineFrontBank([LineFront("CN") for _ in range(3)])
+    found = ffi.new("uint32_t[]", 3)
+    frames = np.zeros((3, 160), np.int16)
+    frames[1] = np.clip(np.random.default_rng(3).normal(0, 8000, 160), -32768, 32767)
+    pointer = ffi.from_buffer("int16_t[]", frames)
+
+    def process(lines_found):
+        return lib.lr_front_process_lines(
+            bank._pointers, pointer, 3, 160, bank._flags, bank._results, lines_found
+        )
+
+    assert process(ffi.NULL) == lib.LR_ERR_NULL
+    assert process(found) == 0  # voice starts after 30 ms: three 10 ms blocks
+    assert process(found) == 1 and found[0] == 1
+    assert bank._results[1].n_voice == 1
+    assert bank._results[0].n_voice == bank._results[2].n_voice == 0
+    assert process(found) == 0
+
+
 def test_the_benchmarks_spandsp_loop_hears_the_digits_ours_hears(spandsp):
     """bench.front's peer does the work it is timed for: every line's digits."""
     peer_ffi, peer = spandsp
