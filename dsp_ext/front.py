@@ -22,6 +22,7 @@ from the front's creation or ``reset``).
 
 from __future__ import annotations
 
+import struct
 from dataclasses import asdict
 from typing import NamedTuple
 
@@ -30,7 +31,7 @@ import numpy as np
 from dsp_ext._binding import check, ffi, input_array, lib
 from dsp_ext._on_off import follow
 from dsp_ext.dtmf import DtmfDigit, DtmfProfile, _digit, _new_state, _profile
-from dsp_ext.errors import DspInputError
+from dsp_ext.errors import DspBuildError, DspInputError
 from dsp_ext.fsk import _KINDS as _FSK_KINDS
 from dsp_ext.fsk import FskEvent, _standard_code
 from dsp_ext.vad import _KINDS as _VOICE_KINDS
@@ -39,13 +40,57 @@ from dsp_ext.vad import VoiceEvent
 __all__ = ["FrameFindings", "LineFront", "LineFrontBank"]
 
 MAX_SAMPLES = lib.LR_FRONT_MAX_SAMPLES
-_FSK_FIRST = lib.LR_FSK_CHAR_FIRST
-_FSK_FRAMING = lib.LR_FSK_CHAR_FRAMING_ERROR
 _FLAG_FSK = lib.LR_FRONT_FSK
+_DTMF_ON = lib.LR_DTMF_ON
 _INT16 = np.dtype(np.int16)
 _CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
 _INT16_ARRAY = ffi.typeof("int16_t[]")
 _from_buffer = ffi.from_buffer
+_tuple_new = tuple.__new__  # a named tuple made without its Python-level __new__
+
+
+def _record(c_type: str, fields: tuple[tuple[str, str], ...], whole: bool = True) -> struct.Struct:
+    """The C struct ``c_type`` as a ``struct`` format: (field, format code) in C order,
+    the fields given first (``whole``: and padded to the struct's size).
+
+    A frame's events come out as tuples in one ``iter_unpack``, where cffi
+    would cost a call for each field of each event. The layout is checked
+    against the compiled one, so a mismatch fails at import.
+    """
+    codes = ""
+    for name, code in fields:
+        offset = struct.calcsize("@" + codes + code) - struct.calcsize("@" + code)
+        if offset != ffi.offsetof(c_type, name):
+            raise DspBuildError(f"dsp_ext.front: {c_type}.{name} is not where it was expected")
+        codes += code
+    padding = ffi.sizeof(c_type) - struct.calcsize("@" + codes) if whole else 0
+    return struct.Struct("@" + codes + "x" * padding)
+
+
+# How many events each detector reported: the result's first fields.
+_COUNTS = _record(
+    "lr_front_result", (("n_dtmf", "I"), ("n_voice", "I"), ("n_fsk", "I")), whole=False
+)
+
+
+_DTMF_EVENT = _record(
+    "lr_dtmf_event", (("kind", "i"), ("digit", "B"), ("start", "q"), ("end", "q"))
+)
+_VOICE_EVENT = _record("lr_vad_event", (("kind", "i"), ("sample", "q")))
+_FSK_EVENT = _record(
+    "struct lr_fsk_event", (("sample", "q"), ("kind", "i"), ("value", "i"), ("flags", "i"))
+)
+_KEYS = {code: chr(code) for code in b"0123456789*#ABCD"}
+# An FSK event's kind and flags as FskEvent gives them: (kind, first, framing_error).
+_FSK_HEADS = {
+    (kind, flags): (
+        name,
+        bool(flags & lib.LR_FSK_CHAR_FIRST),
+        bool(flags & lib.LR_FSK_CHAR_FRAMING_ERROR),
+    )
+    for kind, name in _FSK_KINDS.items()
+    for flags in range(4)
+}
 
 
 class FrameFindings(NamedTuple):
@@ -138,7 +183,8 @@ class LineFront:
         }
         self.fsk_standard = fsk_standard
         self._memory, self._front = _new_front(self.profile, voice, fsk_standard, "LineFront")
-        self._result = ffi.new("lr_front_result *")
+        result = ffi.new("lr_front_result *")
+        self._bind(result, result)
         self.dtmf = FrontDtmf(self._front)
 
     def process(self, frame: np.ndarray, fsk: bool = False) -> FrameFindings:
@@ -159,8 +205,9 @@ class LineFront:
         )
         if not found:
             return NOTHING
-        check(found, "lr_front_process")
-        return self._findings(self._result)
+        if found < 0:
+            check(found, "lr_front_process")
+        return self._findings()
 
     def _process_long(self, block: np.ndarray, fsk: bool) -> FrameFindings:
         digits: list[DtmfDigit] = []
@@ -173,32 +220,45 @@ class LineFront:
             events += part.fsk
         return FrameFindings(digits, voice, events)
 
-    def _findings(self, result) -> FrameFindings:
+    def _bind(self, result, memory) -> None:
+        """Report into ``result`` (an lr_front_result pointer kept alive by ``memory``)."""
+        self._result = result
+        self._result_memory = memory
+        self._counts = memoryview(ffi.buffer(result, _COUNTS.size))
+        self._dtmf_events = memoryview(ffi.buffer(result.dtmf))
+        self._voice_events = memoryview(ffi.buffer(result.voice))
+        self._fsk_events = memoryview(ffi.buffer(result.fsk))
+
+    def _findings(self) -> FrameFindings:
+        """The last frame's findings, from the result struct (some detector reported)."""
+        n_dtmf, n_voice, n_fsk = _COUNTS.unpack_from(self._counts)
         digits: list[DtmfDigit] = []
         voice: list[VoiceEvent] = []
         fsk: list[FskEvent] = []
-        if result.n_dtmf:
-            dtmf = self.dtmf
-            digits, dtmf.sounding = follow(
-                result.dtmf[0 : result.n_dtmf], lib.LR_DTMF_ON, _digit, dtmf.sounding
-            )
-        if result.n_voice:
+        if n_dtmf:
+            # What dsp_ext._on_off.follow makes of the events, without a cffi read per field.
+            sounding = self.dtmf.sounding
+            events = self._dtmf_events[: n_dtmf * _DTMF_EVENT.size]
+            for kind, digit, start, end in _DTMF_EVENT.iter_unpack(events):
+                if kind == _DTMF_ON:
+                    sounding = _tuple_new(DtmfDigit, (_KEYS[digit], start, None))
+                else:
+                    digits.append(_tuple_new(DtmfDigit, (_KEYS[digit], start, end)))
+                    sounding = None
+            self.dtmf.sounding = sounding
+        if n_voice:
+            events = self._voice_events[: n_voice * _VOICE_EVENT.size]
             voice = [
-                VoiceEvent(_VOICE_KINDS[event.kind], event.sample)
-                for event in result.voice[0 : result.n_voice]
+                VoiceEvent(_VOICE_KINDS[kind], sample)
+                for kind, sample in _VOICE_EVENT.iter_unpack(events)
             ]
-        if result.n_fsk:
-            fsk = [
-                FskEvent(  # kind, sample, value, first, framing_error
-                    _FSK_KINDS[event.kind],
-                    event.sample,
-                    event.value,
-                    bool(event.flags & _FSK_FIRST),
-                    bool(event.flags & _FSK_FRAMING),
-                )
-                for event in result.fsk[0 : result.n_fsk]
-            ]
-        return FrameFindings(digits, voice, fsk)
+        if n_fsk:
+            heads = _FSK_HEADS
+            events = self._fsk_events[: n_fsk * _FSK_EVENT.size]
+            for sample, kind, value, flags in _FSK_EVENT.iter_unpack(events):
+                name, first, framing_error = heads[kind, flags]
+                fsk.append(_tuple_new(FskEvent, (name, sample, value, first, framing_error)))
+        return _tuple_new(FrameFindings, (digits, voice, fsk))
 
     def reset(self) -> None:
         """Every detector forgets what it heard; positions count from 0 again."""
@@ -238,10 +298,10 @@ class LineFrontBank:
         self._results = ffi.new("lr_front_result[]", self.lines)
         for line, front in enumerate(self.fronts):
             # One result struct per line, whichever way the line is fed.
-            front._result = self._results + line
-            front._result_memory = self._results
+            front._bind(self._results + line, self._results)
         self._flags = ffi.new("int[]", self.lines)
         self._fsk: tuple[bool, ...] = (False,) * self.lines
+        self._found = ffi.new("uint32_t[]", self.lines)
 
     def process(
         self, frames: np.ndarray, fsk: tuple[bool, ...] | None = None
@@ -266,16 +326,16 @@ class LineFrontBank:
             frames.shape[1],
             self._flags,
             self._results,
+            self._found,
         )
-        if not found:
-            return [NOTHING] * self.lines
-        check(found, "lr_front_process_lines")
-        return [
-            front._findings(result)
-            if result.n_dtmf or result.n_voice or result.n_fsk
-            else NOTHING
-            for front, result in zip(self.fronts, self._results, strict=True)
-        ]
+        findings = [NOTHING] * self.lines
+        if found:
+            if found < 0:
+                check(found, "lr_front_process_lines")
+            fronts = self.fronts
+            for line in self._found[0:found]:
+                findings[line] = fronts[line]._findings()
+        return findings
 
     def _set_fsk(self, fsk: tuple[bool, ...]) -> None:
         flags = tuple(bool(flag) for flag in fsk)

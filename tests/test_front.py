@@ -197,6 +197,73 @@ def test_a_bank_finds_what_a_front_per_line_finds(lines, lead):
     assert found_any
 
 
+def random_line(rng: np.random.Generator, samples: int) -> np.ndarray:
+    """Silence, noise, DTMF digits, speech-like bursts and full-scale clipping, at random."""
+    parts, length = [], 0
+    while length < samples:
+        kind = rng.integers(5)
+        size = int(rng.integers(20, 4000))
+        if kind == 0:
+            part = np.zeros(size)
+        elif kind == 1:
+            part = rng.normal(0, 10 ** rng.uniform(0, 4.3), size)
+        elif kind == 2:
+            digits = "".join(rng.choice(list("0123456789*#ABCD"), int(rng.integers(1, 4))))
+            part = dtmf_generate(
+                digits,
+                level_dbm0=float(rng.uniform(-40, 0)),
+                on_ms=int(rng.integers(30, 120)),
+                off_ms=int(rng.integers(20, 120)),
+            ) + rng.normal(0, 10 ** rng.uniform(0, 3), 1)
+        elif kind == 3:
+            t = np.arange(size) / 8000
+            part = 8000 * np.sin(2 * np.pi * 180 * t) * np.sin(2 * np.pi * 3 * t)
+        else:
+            part = np.where(rng.random(size) < 0.5, -32768.0, 32767.0)
+        parts.append(part)
+        length += part.size
+    return np.clip(np.concatenate(parts)[:samples], -32768, 32767).astype(np.int16)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14])
+def test_a_bank_gives_each_line_what_it_gives_alone_on_random_audio(seed):
+    """Random lines, some fed a lead on their own first (so their DTMF sub-blocks
+    and voice blocks do not line up with the others'), then random frame sizes."""
+    print(f"seed {seed}")
+    rng = np.random.default_rng(seed)
+    lines = int(rng.integers(1, 20))
+    ticks = 120
+    audio = np.stack([random_line(rng, ticks * MAX_SAMPLES + 200) for _ in range(lines)])
+    standard = "bell202" if seed % 2 else "v23"
+    bank = LineFrontBank([LineFront("US", fsk_standard=standard) for _ in range(lines)])
+    alone = [LineFront("US", fsk_standard=standard) for _ in range(lines)]
+    fed = np.zeros(lines, int)
+    for line in range(lines):
+        lead = int(rng.choice([0, 0, 1, 13, 26, 40, 80, 100]))
+        if lead:
+            first = audio[line, :lead].copy()
+            assert bank.fronts[line].process(first) == alone[line].process(first)
+            fed[line] = lead
+    found = 0
+    for _ in range(ticks):
+        size = int(rng.choice([160, 160, 160, 80, 26, 1, 77, MAX_SAMPLES]))
+        flags = tuple(bool(flag) for flag in rng.random(lines) < 0.5)
+        block = np.stack([audio[line, fed[line] : fed[line] + size] for line in range(lines)])
+        fed += size
+        together = bank.process(block, flags)
+        for line in range(lines):
+            expected = alone[line].process(block[line].copy(), flags[line])
+            assert together[line] == expected, f"line {line}"
+            assert bank.fronts[line].dtmf.sounding == alone[line].dtmf.sounding
+            assert bank.fronts[line].voice_active == alone[line].voice_active
+            assert bank.fronts[line].level_dbm0 == alone[line].level_dbm0
+            assert bank.fronts[line].noise_dbm0 == alone[line].noise_dbm0
+            found += expected is not NOTHING
+    for line in range(lines):
+        assert bank.fronts[line].dtmf.finish() == alone[line].dtmf.finish()
+    assert found
+
+
 @pytest.mark.parametrize(
     "frame",
     [
@@ -257,6 +324,26 @@ def test_the_c_front_checks_its_arguments():
     assert lib.lr_front_process(front, samples, MAX_SAMPLES, lib.LR_FRONT_FSK, result) == 0
     assert result.samples == MAX_SAMPLES
     assert lib.lr_front_dtmf(ffi.NULL) == ffi.NULL
+
+
+def test_the_c_bank_lists_the_lines_that_found_something():
+    bank = LineFrontBank([LineFront("CN") for _ in range(3)])
+    found = ffi.new("uint32_t[]", 3)
+    frames = np.zeros((3, 160), np.int16)
+    frames[1] = np.clip(np.random.default_rng(3).normal(0, 8000, 160), -32768, 32767)
+    pointer = ffi.from_buffer("int16_t[]", frames)
+
+    def process(lines_found):
+        return lib.lr_front_process_lines(
+            bank._pointers, pointer, 3, 160, bank._flags, bank._results, lines_found
+        )
+
+    assert process(ffi.NULL) == lib.LR_ERR_NULL
+    assert process(found) == 0  # voice starts after 30 ms: three 10 ms blocks
+    assert process(found) == 1 and found[0] == 1
+    assert bank._results[1].n_voice == 1
+    assert bank._results[0].n_voice == bank._results[2].n_voice == 0
+    assert process(found) == 0
 
 
 def test_the_benchmarks_spandsp_loop_hears_the_digits_ours_hears(spandsp):

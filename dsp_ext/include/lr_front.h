@@ -16,7 +16,8 @@
  *
  * lr_front_process_lines does the same for several lines' frames in one
  * call: fronts[i] processes samples[i * n .. (i + 1) * n) with flags[i]
- * into results[i].
+ * into results[i], and the lines whose frame gave events are listed, so
+ * that the caller reads only their results.
  */
 #ifndef LR_FRONT_H
 #define LR_FRONT_H
@@ -75,9 +76,15 @@ int lr_front_reset(lr_front *front);
 int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
                      lr_front_result *result);
 
-/* n_lines frames of n samples each; returns the events of all lines, or an lr_status. */
+/*
+ * n_lines frames of n samples each. Returns the number of lines whose frame
+ * gave events (0 when nothing happened on any), with their indices in
+ * ascending order in lines_found[0 .. that), or a negative lr_status.
+ * lines_found has room for n_lines.
+ */
 int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size_t n_lines,
-                           size_t n, const int *flags, lr_front_result *results);
+                           size_t n, const int *flags, lr_front_result *results,
+                           uint32_t *lines_found);
 
 /* Samples fed since init or reset (-1 for a front not set up). */
 int64_t lr_front_samples(const lr_front *front);

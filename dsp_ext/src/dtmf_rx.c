@@ -212,6 +212,7 @@ int lr_dtmf_rx_init(lr_dtmf_rx *st, const lr_dtmf_rx_params *params)
         sub_block_tables(w, DTMF_SUB, Q11, st->tables.row[t], st->tables.row[DTMF_TONES + t],
                          &st->step_re[t], &st->step_im[t]);
     }
+    dtmf_tables_finish(&st->tables);
     for (t = 0; t < 4; t++) {
         int c;
         for (c = 0; c < 4; c++) {
@@ -457,8 +458,9 @@ static void track_digit(lr_dtmf_rx *st, lr_dtmf_event *events, size_t *n_events)
     emit(events, n_events, LR_DTMF_ON, digit, st->active_start, -1);
 }
 
-/* The sub-block in st->pending is complete: analyse it. */
-static void analyse_subblock(lr_dtmf_rx *st, lr_dtmf_event *events, size_t *n_events)
+/* A complete sub-block, x[0 .. DTMF_SUB): analyse it. */
+static void analyse_subblock(lr_dtmf_rx *st, const int16_t *x, lr_dtmf_event *events,
+                             size_t *n_events)
 {
     int32_t sums[2 * DTMF_TONES];
     const int slot = (int)((uint64_t)st->subs_done % RING);
@@ -469,7 +471,7 @@ static void analyse_subblock(lr_dtmf_rx *st, lr_dtmf_event *events, size_t *n_ev
     float *sr = st->sub_re[slot], *si = st->sub_im[slot];
     int t;
 
-    st->sub_energy[slot] = (float)dtmf_subblock_sums(st->pending, &st->tables, sums);
+    st->sub_energy[slot] = (float)dtmf_subblock_sums(x, &st->tables, sums);
     /* Four tones at a time (GCC/Clang vector extensions: SSE2 here, NEON on the Pi). */
     for (t = 0; t < DTMF_TONES; t += 4) {
         /* sum x e^{-jwi} = C - jS, rotated to the common origin by exp(-j w m). */
@@ -511,14 +513,20 @@ int lr_dtmf_rx_process(lr_dtmf_rx *st, const int16_t *samples, size_t n,
         return LR_ERR_ARG;
 
     while (done < n) {
-        done += sub_block_fill(st->pending, &st->fill, DTMF_SUB, samples + done, n - done);
-        if (st->fill == DTMF_SUB) {
-            analyse_subblock(st, events, &count);
+        if (st->fill == 0 && n - done >= DTMF_SUB) {
+            /* A whole sub-block in the input: analysed where it lies. */
+            analyse_subblock(st, samples + done, events, &count);
+            done += DTMF_SUB;
+        } else {
+            done += sub_block_fill(st->pending, &st->fill, DTMF_SUB, samples + done, n - done);
+            if (st->fill < DTMF_SUB)
+                continue;
+            analyse_subblock(st, st->pending, events, &count);
             st->fill = 0;
-            /* A window reports at most two events: stop while both fit. */
-            if (max_events - count < 2)
-                break;
         }
+        /* A window reports at most two events: stop while both fit. */
+        if (max_events - count < 2)
+            break;
     }
     *n_events = count;
     *n_consumed = done;

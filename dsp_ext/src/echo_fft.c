@@ -27,17 +27,6 @@ static inline v4f reverse4(v4f v)
     return __builtin_shuffle(v, order);
 }
 
-static inline void transpose4(v4f *a, v4f *b, v4f *c, v4f *d)
-{
-    const v4i low = {0, 4, 1, 5}, high = {2, 6, 3, 7}, first = {0, 1, 4, 5}, second = {2, 3, 6, 7};
-    v4f t0 = __builtin_shuffle(*a, *b, low), t1 = __builtin_shuffle(*a, *b, high);
-    v4f t2 = __builtin_shuffle(*c, *d, low), t3 = __builtin_shuffle(*c, *d, high);
-    *a = __builtin_shuffle(t0, t2, first);
-    *b = __builtin_shuffle(t0, t2, second);
-    *c = __builtin_shuffle(t1, t3, first);
-    *d = __builtin_shuffle(t1, t3, second);
-}
-
 static int digit_reversed(int n)
 {
     return ((n & 3) << 4) | (n & 12) | (n >> 4);

@@ -175,12 +175,16 @@ int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flag
 #define LINES_AT_ONCE 32
 
 int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size_t n_lines,
-                           size_t n, const int *flags, lr_front_result *results)
+                           size_t n, const int *flags, lr_front_result *results,
+                           uint32_t *lines_found)
 {
     int found = 0;
 
-    if (fronts == NULL || flags == NULL || results == NULL || (samples == NULL && n > 0))
+    if (fronts == NULL || flags == NULL || results == NULL || lines_found == NULL
+        || (samples == NULL && n > 0))
         return LR_ERR_NULL;
+    if (n_lines > INT32_MAX)
+        return LR_ERR_ARG; /* the count of lines found must fit the return value */
     for (size_t first = 0; first < n_lines; first += LINES_AT_ONCE) {
         size_t lines = n_lines - first < LINES_AT_ONCE ? n_lines - first : LINES_AT_ONCE;
         lr_vad_state *voices[LINES_AT_ONCE];
@@ -204,8 +208,10 @@ int lr_front_process_lines(lr_front *const *fronts, const int16_t *samples, size
                                       LR_FRONT_MAX_VOICE_EVENTS, n_voice);
         if (status != LR_OK)
             return status;
-        for (size_t i = 0; i < lines; i++)
-            found += finish_frame(fronts[first + i], n, n_voice[i], &results[first + i]);
+        for (size_t i = 0; i < lines; i++) {
+            if (finish_frame(fronts[first + i], n, n_voice[i], &results[first + i]) > 0)
+                lines_found[found++] = (uint32_t)(first + i);
+        }
     }
     return found;
 }

@@ -22,6 +22,8 @@
 #define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
 #define LANES 8                    /* lines whose blocks lr_vad_process_lines takes side by side */
 
+_Static_assert(BLOCK % 4 == 0, "block_levels takes four samples at a time");
+
 struct lr_vad_state {
     uint32_t magic;
     lr_vad_params params;
@@ -124,8 +126,9 @@ static float block_level(lr_vad_state *state, const int16_t *block)
  * block_level for LANES lines at once. Each line's DC blocker and sum are
  * a chain of dependent additions, so one line waits on its own latency;
  * side by side the lines' chains overlap (and share vector registers).
- * Each line's arithmetic is its block_level's, in the same order: the
- * levels are the same to the bit.
+ * The samples go in four at a time from each line, turned so that a
+ * vector holds one sample of four lines. Each line's arithmetic is its
+ * block_level's, in the same order: the levels are the same to the bit.
  */
 static void block_levels(lr_vad_state *const *states, const int16_t *const *blocks,
                          float *levels)
@@ -141,13 +144,21 @@ static void block_levels(lr_vad_state *const *states, const int16_t *const *bloc
         out[group] = dc_out;
         energy[group] = splat(0.0f);
     }
-    for (int i = 0; i < BLOCK; i++) {
+    for (int i = 0; i < BLOCK; i += 4) {
+        v4f x[LANES / 4][4];
         for (int group = 0; group < LANES / 4; group++) {
             const int16_t *const *four = &blocks[4 * group];
-            v4f x = {(float)four[0][i], (float)four[1][i], (float)four[2][i], (float)four[3][i]};
-            out[group] = x - in[group] + pole * out[group];
-            in[group] = x;
-            energy[group] += out[group] * out[group];
+            v4f *column = x[group];
+            for (int lane = 0; lane < 4; lane++)
+                column[lane] = load4s(four[lane] + i);
+            transpose4(&column[0], &column[1], &column[2], &column[3]);
+        }
+        for (int k = 0; k < 4; k++) {
+            for (int group = 0; group < LANES / 4; group++) {
+                out[group] = x[group][k] - in[group] + pole * out[group];
+                in[group] = x[group][k];
+                energy[group] += out[group] * out[group];
+            }
         }
     }
     for (int lane = 0; lane < LANES; lane++) {
