@@ -35,6 +35,7 @@ from webui.pages import (
     live,
     recordings,
     storage_settings,
+    surveys,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -152,6 +153,7 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/encryption/settings", encryption.settings_submit, need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
+    Route("GET", "/surveys", surveys.surveys_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
     # one call: whoever may see it (its line: checked by the page) reads it and its note
     Route("GET", "/calls/<call_id:int>", calls.call_page, SIGNED_IN),

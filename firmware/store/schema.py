@@ -394,6 +394,8 @@ MIGRATIONS.append(
     # The satisfaction survey (firmware.acts.survey): the caller's key, 1 to 5, with the call.
     """
     ALTER TABLE calls ADD COLUMN survey INTEGER CHECK (survey BETWEEN 1 AND 5);
-    CREATE INDEX calls_survey ON calls (survey) WHERE survey IS NOT NULL;
+    -- who handed the caller to it from the web (NULL: the key code on the phone)
+    ALTER TABLE calls ADD COLUMN survey_by INTEGER REFERENCES users (id) ON DELETE SET NULL;
+    CREATE INDEX calls_survey ON calls (started_at) WHERE survey IS NOT NULL;
     """
 )

@@ -30,6 +30,7 @@ from firmware.link.contract import LineStatus, Phase
 from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
+from firmware.store.surveys import Surveys
 from webui.context import Ctx
 from webui.engine_link import (
     Closing,
@@ -183,7 +184,10 @@ def line_survey(ctx: Ctx, line: int) -> str:
     except EngineUnavailableError:
         ctx.response.set_header("Retry-After", "10")
         ctx.fail(503, "The line engine is not running: the survey cannot start now.")
-    call = f"call {status.call_id}" if status is not None and status.call_id is not None else ""
+    call = ""
+    if status is not None and status.call_id is not None:
+        call = f"call {status.call_id}"
+        Surveys(ctx.deps.store).handed_over(status.call_id, ctx.principal.user.id)
     ctx.audit("survey_started", f"line {line}", call)
     if not ctx.wants_json:
         ctx.redirect("/live")

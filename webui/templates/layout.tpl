@@ -21,6 +21,7 @@
   <nav class="menu">
     <a href="/live"{{!' aria-current="page"' if get('page') == 'live' else ''}}>{{_('Live lines')}}</a>
     <a href="/calls"{{!' aria-current="page"' if get('page') == 'calls' else ''}}>{{_('Call log')}}</a>
+    <a href="/surveys"{{!' aria-current="page"' if get('page') == 'surveys' else ''}}>{{_('Surveys')}}</a>
     % if ctx.can('recordings_listen') or ctx.can('recordings_download') or ctx.can('audit'):
     <a href="/recordings"{{!' aria-current="page"' if get('page') == 'recordings' else ''}}>{{_('Recordings')}}</a>
     % end

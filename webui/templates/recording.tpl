@@ -104,6 +104,9 @@
   % if call.duration_s:
   <dt>{{_('Talk time')}}</dt><dd>{{_.duration(call.duration_s)}}</dd>
   % end
+  % if call.survey:
+  <dt>{{_('Survey')}}</dt><dd class="survey-score">{{_('{n} of 5', n=call.survey)}}</dd>
+  % end
   % end
   <dt>{{_('Length')}}</dt><dd>{{_.duration(recording.samples / 8000)}}</dd>
   % recorded_as = _({'alaw': 'A-law', 'ulaw': 'mu-law', 'pcm16': 'PCM 16-bit'}.get(recording.encoding, recording.encoding))
