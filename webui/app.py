@@ -33,6 +33,7 @@ from webui.pages import (
     legal_hold,
     listen,
     live,
+    prompts,
     recordings,
     storage_settings,
 )
@@ -150,6 +151,20 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/encryption/key-file", encryption.key_file_submit, need("admin")),
     Route("POST", "/admin/encryption/passphrase", encryption.passphrase_submit, need("admin")),
     Route("POST", "/admin/encryption/settings", encryption.settings_submit, need("admin")),
+    # the prompt library: what the box plays to a line
+    Route("GET", "/admin/prompts", prompts.prompts_page, need("admin")),
+    Route("POST", "/admin/prompts/upload", prompts.upload_submit,
+          need("admin", max_body=prompts.MAX_BODY)),
+    Route("POST", "/admin/prompts/speech", prompts.speech_submit, need("admin")),
+    Route("GET", "/admin/prompts/<prompt_id:int>", prompts.prompt_page, need("admin")),
+    Route("GET", "/admin/prompts/<prompt_id:int>/audio", prompts.prompt_audio, need("admin")),
+    Route("POST", "/admin/prompts/<prompt_id:int>/name", prompts.rename_submit, need("admin")),
+    Route("POST", "/admin/prompts/<prompt_id:int>/upload", prompts.replace_upload_submit,
+          need("admin", max_body=prompts.MAX_BODY)),
+    Route("POST", "/admin/prompts/<prompt_id:int>/speech", prompts.replace_speech_submit,
+          need("admin")),
+    Route("POST", "/admin/prompts/<prompt_id:int>/delete", prompts.delete_submit,
+          need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),

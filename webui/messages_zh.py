@@ -1022,4 +1022,74 @@ ZH: dict[str, str] = {
     "a tone": "提示音调",
     "Chinese": "中文",
     "English": "英文",
+    "Prompts": "语音提示",
+    "Prompt name": "名称",
+    "All prompts": "全部语音提示",
+    "The sound was replaced.": "声音已替换。",
+    "Added": "添加时间",
+    "Changed": "修改时间",
+    "Used by": "使用者",
+    "Replace the sound with a recording": "用录音替换声音",
+    "Audio file": "音频文件",
+    "Upload": "上传",
+    "WAV, FLAC, Ogg Vorbis or Opus, or MP3; at most {mb} MB and 5 minutes. Silence before and after is cut, and the sound is made telephone audio at the line level.": (
+        "WAV、FLAC、Ogg Vorbis 或 Opus、MP3；最大 {mb} MB、5 分钟。前后的静音会被剪掉，声音会转换为电话音频并调整到线路电平。"
+    ),
+    "Replace the sound with a text the box speaks": "用设备朗读的文字替换声音",
+    "Text": "文字",
+    "Speak and replace": "朗读并替换",
+    "This prompt is in use ({use}): choose another prompt there first.": "此语音提示正在使用中（{use}）：请先在那里选择其他语音提示。",
+    "Delete the prompt {name}?": "删除语音提示 {name}？",
+    "Yes, delete this prompt": "是，删除此语音提示",
+    "The box's own prompts can be replaced and renamed, not deleted: the voice features find them by their key.": (
+        "设备内置的语音提示可以替换和改名，但不能删除：语音功能按其标识使用它们。"
+    ),
+    "The prompt was added.": "语音提示已添加。",
+    "The prompt was deleted.": "语音提示已删除。",
+    "What the box plays to a caller: the recording announcement, the satisfaction survey, the voicemail greeting, the call firewall message and the menus. Each is kept as telephone audio (8 kHz), at the same loudness.": (
+        "设备向来电者播放的声音：录音提示、满意度调查、语音信箱问候语、来电拦截提示和语音菜单。每条都以电话音频（8 kHz）保存，响度一致。"
+    ),
+    "Upload a recording": "上传录音",
+    "the file name, if left empty": "留空则使用文件名",
+    "Let the box speak a text": "让设备朗读文字",
+    "Spoken by the box itself (espeak-ng), in Chinese or English.": "由设备本身（espeak-ng）用中文或英文朗读。",
+    "Speak and add": "朗读并添加",
+    "Choose an audio file to upload.": "请选择要上传的音频文件。",
+    "built in": "内置",
+    "{seconds} s": "{seconds} 秒",
+    "No prompts yet.": "还没有语音提示。",
+    "Preview": "试听",
+    "Uploaded file": "上传的文件",
+    "Spoken by the box": "设备朗读",
+    "Tone": "提示音调",
+    # the prompt library's problems (firmware.prompts.errors)
+    "{file}: the file is empty.": "{file}：文件是空的。",
+    "{file}: it holds no audio.": "{file}：其中没有音频。",
+    "{file}: not an audio file this box can read (WAV, FLAC, Ogg Vorbis or Opus, MP3).": (
+        "{file}：不是本设备能读取的音频文件（WAV、FLAC、Ogg Vorbis 或 Opus、MP3）。"
+    ),
+    "{file}: the audio cannot be decoded ({reason}).": "{file}：音频无法解码（{reason}）。",
+    "{file}: too long: {seconds} s, at most {limit} s.": "{file}：太长：{seconds} 秒，最长 {limit} 秒。",
+    "{file}: too big: at most {limit} MB.": "{file}：太大：最大 {limit} MB。",
+    "{file}: there is no sound in it, only silence.": "{file}：其中没有声音，只有静音。",
+    "{file}: a sample rate of {rate} Hz is not supported (4000 to 384000 Hz).": "{file}：不支持 {rate} Hz 的采样率（支持 4000 至 384000 Hz）。",
+    "{file}: {channels} channels; at most {limit} are supported.": "{file}：{channels} 个声道；最多支持 {limit} 个。",
+    "The text to speak is empty.": "要朗读的文字是空的。",
+    "The text to speak is too long: {length} characters, at most {limit}.": "要朗读的文字太长：{length} 个字符，最多 {limit} 个。",
+    "{language} is not a language the box speaks (zh or en).": "{language} 不是设备能朗读的语言（zh 或 en）。",
+    "espeak-ng is not installed, so the box cannot speak texts: install it (apt-get install espeak-ng).": (
+        "未安装 espeak-ng，设备无法朗读文字：请安装它（apt-get install espeak-ng）。"
+    ),
+    "espeak-ng could not speak the text: {reason}": "espeak-ng 无法朗读该文字：{reason}",
+    "espeak-ng has no {voice} voice: install espeak-ng-data (apt-get install espeak-ng-data).": (
+        "espeak-ng 没有 {voice} 语音：请安装 espeak-ng-data（apt-get install espeak-ng-data）。"
+    ),
+    "There is no prompt {id}.": "没有编号为 {id} 的语音提示。",
+    "There is no built-in prompt {key}.": "没有内置语音提示 {key}。",
+    "A prompt needs a name of 1 to {limit} characters.": "语音提示的名称需要 1 至 {limit} 个字符。",
+    "There is already a prompt named {name}.": "已经有名为 {name} 的语音提示。",
+    "{name} cannot be deleted: {use} uses it.": "{name} 不能删除：{use} 正在使用它。",
+    "{name} is one of the box's own prompts: replace it, it cannot be deleted.": "{name} 是设备内置的语音提示：可以替换，不能删除。",
+    "The sound of {name} cannot be read: {reason}": "无法读取 {name} 的声音：{reason}",
+    "Some of the box's own prompts could not be made: {reason}": "部分设备内置语音提示无法生成：{reason}",
 }
