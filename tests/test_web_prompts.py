@@ -93,6 +93,8 @@ def test_the_list_shows_the_boxs_own_prompts_spoken_in_the_boxs_language(box):
     assert "本次通话可能会被录音。" in page_text and "录音提示" in page_text
     assert f'src="/admin/prompts/{announcement.id}/audio"' in page_text
     assert 'href="/admin/prompts"' in page_text  # in the settings' navigation
+    overview = box.boss.get("/admin").text
+    assert 'href="/admin/prompts"' in overview and f"{len(DEFAULT_KEYS)} prompts." in overview
     box.boss.get("/admin/prompts")
     assert len(box.deps.prompts.prompts()) == len(DEFAULT_KEYS)  # made once
 

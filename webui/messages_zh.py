@@ -1024,6 +1024,8 @@ ZH: dict[str, str] = {
     "English": "英文",
     "Prompts": "语音提示",
     "Prompt name": "名称",
+    "{n} prompts.": "{n} 条语音提示。",
+    "What the box plays to a caller: announcements, the survey, the voicemail greeting, menus.": "设备向来电者播放的声音：提示语、满意度调查、语音信箱问候语、语音菜单。",
     "All prompts": "全部语音提示",
     "The sound was replaced.": "声音已替换。",
     "Added": "添加时间",
