@@ -260,6 +260,17 @@ class PromptLibrary:
                 self._cache.popitem(last=False)
         return samples
 
+    def audio(self, prompt: str | int) -> np.ndarray | None:
+        """The sound of the prompt named by its key (a str: ``by_key``) or its id (an int),
+        as ``pcm`` gives it; None when there is no such prompt or its sound cannot be read
+        (logged). The engine's ``prompt_audio`` hook: a missing prompt is passed over."""
+        try:
+            prompt_id = self.by_key(prompt).id if isinstance(prompt, str) else int(prompt)
+            return self.pcm(prompt_id)
+        except PromptError as error:
+            log.error("prompt %r cannot be played: %s", prompt, error)
+            return None
+
     def _read(self, prompt: Prompt) -> np.ndarray:
         try:
             data = (self.folder / prompt.file).read_bytes()
