@@ -32,6 +32,8 @@ sets to ``/var/lib/linerec`` or its data disk, else ``./data``: ``default_data_f
                         database (linerec-<YYYYMMDD-HHMMSS>.db with its -wal), an unreadable
                         configuration, unreadable sidecars (recordings/<same path>)
     exports/            zip exports being prepared for a download (webui.recording_export)
+    prompts/            what the box plays to a line: each prompt's sound as a 16-bit 8 kHz
+                        mono WAV, <token>.wav, its facts in the database (firmware.prompts)
     box-id              this box's own id, made on its first backup off the box, kept for good
                         (firmware.backup): its folder in every backup target
     offsite/            backups off the box (firmware.backup):
@@ -180,6 +182,11 @@ class DataFolder:
     @property
     def exports(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def prompts(self) -> Path:
+        """The prompt library's sounds (``firmware.prompts.library``)."""
+        return self.root / "prompts"
 
     @property
     def box_id(self) -> Path:

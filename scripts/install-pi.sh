@@ -5,7 +5,7 @@
 #   sudo scripts/install-pi.sh [--data DIR] [--data-disk | --no-data-disk] [--no-start]
 #
 # - the Debian packages the box needs to build and run (scripts/system-deps.sh
-#   --runtime: no test tools);
+#   --runtime: no test tools; espeak-ng among them, for the prompts the box speaks);
 # - the system user linerec (groups audio, gpio, dialout: the sound cards, the
 #   GPIO pins, the voice modems);
 # - this checkout's version in /opt/linerec/versions/<version>/venv (a virtual

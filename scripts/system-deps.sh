@@ -10,15 +10,17 @@ set -eu
 # after the call, loaded by firmware.archive.opus), libsndfile1 (Opus decoded
 # and recordings exported, through soundfile where its wheel brings no
 # libsndfile of its own), rclone (backups off the box: a USB disk, a NAS over
-# SFTP or SMB, S3).
-RUNTIME_PACKAGES="gcc make pkg-config libasound2-dev libopusenc0 libopus0 libsndfile1 rclone"
+# SFTP or SMB, S3), espeak-ng (the prompts the box speaks, in Chinese and English:
+# firmware.prompts.speech).
+RUNTIME_PACKAGES="gcc make pkg-config libasound2-dev libopusenc0 libopus0 libsndfile1 rclone
+espeak-ng"
 # Tests and benchmarks only, never on the box: the peers we measure against
-# (spandsp, speexdsp); sox and espeak-ng make the speech corpus of the DSP
-# tests; Chromium, its WebDriver and a Chinese font for the browser tests of
+# (spandsp, speexdsp); sox (with espeak-ng, which the box has) makes the speech
+# corpus of the DSP tests; Chromium, its WebDriver and a Chinese font for the browser tests of
 # the web UI; systemd for systemd-analyze, which checks the units; samba
 # (smbd, the SMB server of the backup tests); the aarch64 cross compiler,
 # qemu-user and mmdebstrap (the Pi's build and tests, bench/arm64.py).
-TEST_PACKAGES="libspandsp-dev libspeexdsp-dev sox espeak-ng chromium chromium-driver
+TEST_PACKAGES="libspandsp-dev libspeexdsp-dev sox chromium chromium-driver
 fonts-wqy-microhei systemd samba gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 mmdebstrap"
 case "${1:-}" in

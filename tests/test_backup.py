@@ -18,6 +18,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+import soundfile
 
 from firmware.backup import ledger, service
 from firmware.backup.rclone import Rclone, why
@@ -27,6 +28,8 @@ from firmware.cli import main
 from firmware.config import BackupSchedule, ConfigStore, validate
 from firmware.datafolder import DataFolder
 from firmware.health.report import gather
+from firmware.prompts.convert import tone
+from firmware.prompts.library import PromptLibrary
 from firmware.schema import SchemaError
 from firmware.store.db import Store
 from tests.backup_servers import (
@@ -316,10 +319,17 @@ def test_a_usb_backup_restores_into_an_empty_folder_as_it_was(recorded, tmp_path
     (data / "keys").mkdir(exist_ok=True)
     (data / "keys" / "box-public.pem").write_text("-----BEGIN PUBLIC KEY-----\nBBB\n")
     (data / "keys" / "box-key.pem").write_text("-----BEGIN PRIVATE KEY-----\nAAA\n")
+    with Store(data / "linerec.db") as store:  # a prompt the admin uploaded
+        sound = io.BytesIO()
+        soundfile.write(sound, tone(440, 1.0), 8000, format="WAV")
+        PromptLibrary(DataFolder(data), store).add_upload("Hold", sound.getvalue(), "hold.wav",
+                                                          user="boss")
 
     status, out, err = linerec("backup", "--to", "usb", "--data", str(data))
     assert status == 0, err
     assert "recordings  2 newly backed up; the target holds 2" in out
+    prompts_sent = tree(usb / box_id(data) / "prompts")
+    assert prompts_sent == tree(data / "prompts") and len(prompts_sent) == 1
     box = usb / box_id(data)
     with Store(data / "linerec.db") as store:
         recordings = store.recordings()
@@ -342,6 +352,11 @@ def test_a_usb_backup_restores_into_an_empty_folder_as_it_was(recorded, tmp_path
     status, out, _ = linerec("backup", "--to", "usb", "--data", str(data))
     assert status == 0 and "sent        1 files" in out
     restore_and_compare(data, str(usb), box, tmp_path / "restored")
+    assert tree(tmp_path / "restored" / "prompts") == tree(data / "prompts")
+    with Store(tmp_path / "restored" / "linerec.db") as store:
+        library = PromptLibrary(DataFolder(tmp_path / "restored"), store)
+        (prompt,) = library.prompts()
+        assert prompt.name == "Hold" and len(library.pcm(prompt.id)) == prompt.samples
 
 
 def restore_and_compare(data: Path, source: str, box: Path, restored: Path) -> None:

@@ -48,7 +48,8 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
         "archive",  # the recordings key (linerec encryption, verify --key-file)
     ),
     "health": ("link", "backup"),
-    "engine": ("link", "callerid", "country", "backup", "archive", "acts"),
+    "engine": ("link", "callerid", "country", "backup", "archive", "acts",
+               "prompts"),  # what the box plays to a line
     "acts": ("country",),  # the box's scripts on a line: pure steps, no I/O
     "backup": ("country",),
     "simulation": ("callerid", "country"),
@@ -59,6 +60,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "archive": (),  # the recording after the call: over the foundation (store) and dsp_ext
     "update": (),  # linerec update: over the foundation; other versions run as processes
     "hardware": (),  # hardware profiles and the installer's checks: over the drivers
+    "prompts": (),  # the prompt library: over the foundation (store, data folder) and dsp_ext
 }
 
 

@@ -11,6 +11,7 @@ import csv
 import inspect
 import io
 import re
+import typing
 from urllib.parse import urlencode
 
 import pytest
@@ -22,6 +23,7 @@ from tests.calls_box import T0, make_office
 from webui import audit_text
 from webui.app import ROUTES
 from webui.audit_text import describe
+from webui.deps import WebDeps
 from webui.i18n import Translator
 from webui.messages_zh import ZH
 from webui.pages import audit
@@ -29,17 +31,37 @@ from webui.pages import audit
 EN, ZH_T = Translator("en"), Translator("zh-CN")
 _WRITES_AUDIT = re.compile(r"ctx\.audit\(|\.audit\.record(?:_once)?\(|AuditLog\(")
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\(")
+# A method of one of the web's dependencies (``ctx.deps.prompts.delete(``), found by the
+# attribute's type, and the methods it calls on itself.
+_DEPS_CALL = re.compile(r"\bdeps\.(\w+)\.(\w+)\(")
+_SELF_CALL = re.compile(r"\bself\.(\w+)\(")
+DEPS_TYPES = typing.get_type_hints(WebDeps)
 # Requests that change nothing the log is about: the sign-in page's own double-submit is
 # not a change; everything else that is posted is.
 NOT_CHANGES: set[str] = set()
 
 
+def _method_writes_audit(cls, name: str, seen: set) -> bool:
+    method = getattr(cls, name, None)
+    if not inspect.isfunction(method) or (cls, name) in seen:
+        return False
+    seen.add((cls, name))
+    source = inspect.getsource(method)
+    return bool(_WRITES_AUDIT.search(source)) or any(
+        _method_writes_audit(cls, called, seen) for called in _SELF_CALL.findall(source))
+
+
 def _writes_audit(function, seen: set) -> bool:
     """Whether ``function``, or what it calls in the product (its module's functions, the
-    store's classes), writes an audit entry."""
+    store's classes, the methods of the web's dependencies), writes an audit entry."""
     source = inspect.getsource(function)
     if _WRITES_AUDIT.search(source):
         return True
+    for attribute, method in _DEPS_CALL.findall(source):
+        cls = DEPS_TYPES.get(attribute)
+        if inspect.isclass(cls) and cls.__module__.startswith("firmware") and \
+                _method_writes_audit(cls, method, seen):
+            return True
     module = inspect.getmodule(function)
     for name in _CALLED.findall(source):
         target = getattr(module, name, None)
@@ -71,7 +93,8 @@ def test_every_action_and_detail_word_has_a_label_in_both_languages():
     assert set(audit.ACTION_LABELS) == set(ACTIONS)
     words = [*audit.ACTION_LABELS.values(), *audit_text.FIELD_LABELS.values(),
              *audit_text.WHAT_LABELS.values(), *audit_text.DAY_NAMES,
-             *audit_text.CONTACT_KINDS.values(), "{n} bytes", "(empty)", "none", "yes", "no",
+             *audit_text.CONTACT_KINDS.values(), *audit_text.PROMPT_SOURCES.values(),
+             *audit_text.SPEECH_LANGUAGES.values(), "{n} bytes", "(empty)", "none", "yes", "no",
              "call {id}", *audit.EXPORT_COLUMNS]
     assert [word for word in words if word not in ZH] == []
 
@@ -267,7 +290,15 @@ def test_the_walk_tells_a_handler_that_writes_nothing():
     def changes_quietly(ctx):
         ctx.deps.customers.delete(1)
 
+    def reads_prompts(ctx):
+        ctx.deps.prompts.prompts()
+
+    def deletes_a_prompt(ctx):
+        ctx.deps.prompts.delete(1, user="boss")
+
     assert not _writes_audit(changes_quietly, set())
+    assert not _writes_audit(reads_prompts, set())
+    assert _writes_audit(deletes_a_prompt, set())
     assert not _writes_audit(audit.read_filter, set())
 
 

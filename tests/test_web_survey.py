@@ -10,6 +10,7 @@ import pytest
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.contract import LineStatus
+from firmware.store.scopes import EVERY_LINE, LineScope
 from firmware.store.surveys import Surveys
 from tests.test_web_record import in_call
 from tests.web_client import web_box
@@ -92,8 +93,6 @@ def rated(box, line: int, rating: int, at: float, by: int | None = None) -> int:
 
 
 def test_ratings_are_counted_per_operator_line_and_local_day_on_the_users_lines(box):
-    from firmware.store.scopes import EVERY_LINE, LineScope
-
     op = box.deps.accounts.user_by_name("op").id
     dee = box.add_user("dee", lines=frozenset({4}))
     # 2026-12-06 23:30 and 2026-12-07 00:30 in China (UTC+8) are two local days.

@@ -83,6 +83,13 @@ FIELD_LABELS = {
     "recording.keep_days": "Keep recordings (days)",
     "retention.min_free_percent": "Keep free (%)",
     "retention.min_free_gb": "Keep free (GB)",
+    "prompt": "Prompt",
+    "source": "Made from",
+    "builtin": "The box's own prompt",
+    "spoken": "Text spoken",
+    "speech_language": "Spoken in",
+    "filename": "File uploaded",
+    "seconds": "Length (seconds)",
 }
 WHAT_LABELS = {
     "created": "created",
@@ -93,6 +100,9 @@ WHAT_LABELS = {
     "reached": "reached",
 }
 TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
+PROMPT_SOURCES = {"upload": "an uploaded file", "speech": "a text spoken by the box",
+                  "tone": "a tone"}
+SPEECH_LANGUAGES = {"zh": "Chinese", "en": "English"}
 LEVEL_NAMES = {"super": "Super", "leader": "Leader", "operator": "Operator"}
 CONTACT_KINDS = {"call": "Phone call", "visit": "Visit", "email": "Email", "message": "Message",
                  "note": "Note"}
@@ -154,6 +164,10 @@ _RULES = (
      lambda t, field, shown: LANGUAGES.get(shown, shown)),
     (lambda field, shown: field == "tier" and isinstance(shown, str),
      lambda t, field, shown: t(TIER_NAMES.get(shown, shown))),
+    (lambda field, shown: field == "source" and isinstance(shown, str),
+     lambda t, field, shown: t(PROMPT_SOURCES.get(shown, shown))),
+    (lambda field, shown: field == "speech_language" and isinstance(shown, str),
+     lambda t, field, shown: t(SPEECH_LANGUAGES.get(shown, shown))),
     (lambda field, shown: field == "level" and isinstance(shown, str),
      lambda t, field, shown: t(LEVEL_NAMES.get(shown, shown))),
     (lambda field, shown: field == "kind" and isinstance(shown, str),

@@ -43,6 +43,7 @@ class Access:
     signed_in: bool = True
     flag: str | None = None  # a permission flag the user needs, besides signing in
     form_before_sign_in: bool = False  # a public form (set-up, sign-in): double-submit CSRF
+    max_body: int | None = None  # an upload's limit, checked before its body is read
 
 
 PUBLIC = Access(signed_in=False)
@@ -50,8 +51,8 @@ PUBLIC_FORM = Access(signed_in=False, form_before_sign_in=True)
 SIGNED_IN = Access()
 
 
-def need(flag: str) -> Access:
-    return Access(flag=flag)
+def need(flag: str, *, max_body: int | None = None) -> Access:
+    return Access(flag=flag, max_body=max_body)
 
 
 class Answer(Exception):  # noqa: N818 - not an error: a finished answer leaving the handler
@@ -220,6 +221,17 @@ def _form_token(ctx: Ctx) -> None:
     ctx.form_token = token
 
 
+def _check_size(ctx: Ctx, access: Access) -> None:
+    """Refuse an upload larger than its route takes by its Content-Length, before any of
+    it is read (the server's own limit, ``webui.server``, bounds every other body)."""
+    if access.max_body is None or ctx.request.method in SAFE_METHODS:
+        return
+    length = ctx.request.content_length
+    if length < 0 or length > access.max_body:
+        ctx.fail(413, "The file is too big: at most {n} MB.",
+                 n=access.max_body // (1024 * 1024))  # the file within the form: whole MB
+
+
 def _check_body(ctx: Ctx) -> None:
     """Refuse a form with more fields than any page has, before it is parsed: parsing a
     body of a hundred thousand parts takes the server seconds."""
@@ -306,6 +318,7 @@ def guard(deps: WebDeps, access: Access, handler: Callable[..., Any]) -> Callabl
             ctx.fail(401, "Please sign in.")
         if access.flag is not None and not ctx.can(access.flag):
             ctx.fail(403, "You do not have permission for this.")
+        _check_size(ctx, access)
         _check_body(ctx)
         _check_csrf(ctx, access)
         return handler(ctx, **url_arguments)

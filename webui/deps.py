@@ -11,6 +11,7 @@ from pathlib import Path
 from firmware.config import Config, ConfigStore
 from firmware.country.profiles import local_offset_s, profile
 from firmware.datafolder import DataFolder
+from firmware.prompts.library import PromptLibrary
 from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
@@ -40,6 +41,9 @@ class WebDeps:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
     # Passphrase tries to unlock the recordings key: as sign-in's, per user and per address.
     unlock_limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    # The prompt library (Settings, Prompts); the features that play prompts register
+    # their uses with it (``register_use``), so that a prompt in use is not deleted.
+    prompts: PromptLibrary = field(init=False)
 
     def __post_init__(self) -> None:
         self.rights = RightsWatch()
@@ -53,6 +57,7 @@ class WebDeps:
         self.storage = StorageWatch(self.folder)
         self.config_store = ConfigStore(self.folder.root)
         self.keyring = Keyring(self.folder)
+        self.prompts = PromptLibrary(self.folder, self.store, clock=self.clock)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
 

@@ -8,8 +8,8 @@ A run, in order (``back_up``):
    with ``verify_all``, also every file whose hash there differs (read back and
    compared where the target offers no hash).
 2. The files to send: each finished recording (as stored: ``.wav`` or ``.opus``) with
-   its sidecar, the public keys in ``keys/`` (never a private key) and
-   ``config.json``; a file already verified there with the same size and
+   its sidecar, the public keys in ``keys/`` (never a private key), the prompts'
+   sounds in ``prompts/`` and ``config.json``; a file already verified there with the same size and
    modification time is not sent again.
 3. In batches (``BATCH_FILES``, ``BATCH_BYTES``): each file's SHA-256 and MD5 are
    computed on the box, rclone copies the batch (incremental: size and time), and
@@ -38,6 +38,7 @@ Layout in the target, under the target's folder::
     <box-id>/MD5SUMS                     and its MD5 (what most targets can report)
     <box-id>/config.json                 the configuration (no secret is ever in it)
     <box-id>/keys/chain-public.pem       the public files of keys/
+    <box-id>/prompts/<token>.wav         the prompts' sounds (firmware.prompts)
     <box-id>/recordings/YYYY/MM/DD/...   each recording as stored, with its .json sidecar
     <box-id>/backups/db/linerec-<YYYYMMDD-HHMMSS>.db   database snapshots, the newest few
 
@@ -141,6 +142,7 @@ class Wanted:
 def wanted_files(folder: DataFolder, store: Store) -> list[Wanted]:
     """What a backup holds besides the snapshot, oldest recordings first: each finished
     recording as stored (whatever its format) after its sidecar, the public keys, the
+    prompts' sounds (the files the table ``prompts`` names: never changed in place), the
     configuration. Files that are not there are left out."""
     rows = store.connection().execute(
         "SELECT id, path FROM recordings WHERE state IN ('complete', 'repaired') "
@@ -160,6 +162,12 @@ def wanted_files(folder: DataFolder, store: Store) -> list[Wanted]:
         wanted.append(Wanted(sidecar))
         wanted.extend(Wanted(name, (recording_id, path)) for name in present)
     wanted.extend(Wanted(path) for path in public_keys(folder))
+    prompts = folder.prompts.relative_to(folder.root).as_posix()
+    wanted.extend(
+        Wanted(f"{prompts}/{file}")
+        for (file,) in store.connection().execute("SELECT file FROM prompts ORDER BY id")
+        if (folder.prompts / file).is_file()
+    )
     if folder.config.is_file():
         wanted.append(Wanted(folder.config.relative_to(folder.root).as_posix()))
     return wanted

@@ -42,8 +42,10 @@ fault of ours) is started again on freshly opened drivers after a back-off
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -75,12 +77,14 @@ from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
+from firmware.prompts.library import PromptLibrary, box_language
 from firmware.store.db import Store
 from recovery import recover_data_folder
 from recovery.cli import report_lines
 
 log = logging.getLogger(__name__)
 
+PROMPTS_AFTER_S = 5.0  # the box's own prompts are made this long after the lines start
 RESTART_FIRST_S = 1.0  # a line that stopped on an error starts again after this, doubling
 RESTART_MOST_S = 60.0
 RESTART_FORGIVEN_S = 300.0  # a worker that ran this long before failing starts a new back-off
@@ -95,8 +99,9 @@ class Engine:
     publish: Callable[[contract.Event], None] | None = None  # also told every event
     clock: Callable[[], float] = time.time
     workers: dict[int, LineWorker] = field(default_factory=dict)
-    # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none.
-    prompt_audio: Callable[[str | int], np.ndarray | None] = lambda prompt: None
+    # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none; the
+    # data folder's prompt library (firmware.prompts) unless given.
+    prompt_audio: Callable[[str | int], np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:
         self.folder = DataFolder(self.data_dir)
@@ -118,6 +123,7 @@ class Engine:
         self.chain: ChainService | None = None  # the hash chain's thread, while it runs
         self.backup: BackupService | None = None  # backups off the box, while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
+        self._prompts_made = threading.Event()  # set at stop: the box's prompts wait no more
 
     def start(self) -> None:
         """Start on the data folder: checked, locked, recovered, then the lines.
@@ -159,6 +165,12 @@ class Engine:
         self.chain.start()
         self.backup = BackupService(self.folder, self.store, lambda: self.config)
         self.backup.start()
+        if self.prompt_audio is None:
+            library = PromptLibrary(self.folder, self.store)
+            self.prompt_audio = library.audio
+            threading.Thread(
+                target=self._make_prompts, args=(library,), name="prompts", daemon=True
+            ).start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -267,6 +279,7 @@ class Engine:
                 return not any(worker.is_alive() for worker in self._current_workers())
 
     def stop(self) -> None:
+        self._prompts_made.set()
         with self._lines_lock:
             self._stopping = True
             workers = list(self.workers.values())
@@ -338,7 +351,23 @@ class Engine:
         return contract.LineReply(worker.number)
 
     def _prompt(self, prompt: str | int) -> np.ndarray | None:
-        return self.prompt_audio(prompt)  # looked up at each use: the library may change
+        audio = self.prompt_audio
+        return audio(prompt) if audio is not None else None
+
+    def _make_prompts(self, library: PromptLibrary) -> None:
+        """The box's own prompts, spoken once, when the lines have started and at the lowest
+        priority: a box's first survey or voicemail greeting finds them made."""
+        if self._prompts_made.wait(PROMPTS_AFTER_S):
+            return  # the engine stopped first
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            made = library.ensure_defaults(box_language(self.config.device.country))
+        except Exception as error:
+            log.warning("the box's own prompts: %s", error)
+            return
+        if made:
+            log.info("the box's own prompts made: %s", ", ".join(made))
 
     @staticmethod
     def _act_refusal(worker: LineWorker, act: str) -> str | None:

@@ -60,6 +60,10 @@ ACTIONS = (
     "key_unlocked",  # the recordings key unlocked in the web
     "key_unlock_failed",  # a wrong passphrase or key file given to unlock it
     "key_locked",  # the key forgotten by the web again
+    "prompt_added",  # a prompt of the library uploaded, spoken, or made by the box itself
+    "prompt_replaced",  # a prompt's sound replaced (an upload or a text spoken)
+    "prompt_changed",  # a prompt renamed
+    "prompt_deleted",
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

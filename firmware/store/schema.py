@@ -399,3 +399,29 @@ MIGRATIONS.append(
     CREATE INDEX calls_survey ON calls (started_at) WHERE survey IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # The prompt library (firmware.prompts): what the box plays to a line. Each prompt's
+    # sound is ``file`` in the data folder's prompts/ (16-bit 8 kHz mono WAV); replacing it
+    # writes a new file and points the row at it in one transaction, so a crash leaves the
+    # old prompt or the new one. ``key`` names the box's own prompts (announcement,
+    # survey_opening, beep...), NULL for the admin's; ``source`` is how it was made.
+    """
+    CREATE TABLE prompts (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT UNIQUE,
+        name        TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+        source      TEXT    NOT NULL CHECK (source IN ('upload', 'speech', 'tone')),
+        text        TEXT    NOT NULL DEFAULT '',  -- what was spoken; '' for an upload
+        language    TEXT    CHECK (language IN ('zh', 'en')),  -- of the speech
+        filename    TEXT    NOT NULL DEFAULT '',  -- the uploaded file's name, as given
+        file        TEXT    NOT NULL UNIQUE,      -- in prompts/
+        samples     INTEGER NOT NULL CHECK (samples > 0),
+        sha256      TEXT    NOT NULL,             -- of the file
+        created_by  TEXT,
+        created_at  REAL    NOT NULL,
+        changed_by  TEXT,
+        changed_at  REAL    NOT NULL
+    );
+    """
+)

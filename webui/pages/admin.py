@@ -96,6 +96,7 @@ def overview(ctx: Ctx) -> str:
         groups=ctx.deps.accounts.groups(),
         config=config,
         connected=ctx.deps.engine.connected,
+        prompts=ctx.deps.prompts.prompts(),
     )
 
 

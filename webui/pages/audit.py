@@ -73,6 +73,10 @@ ACTION_LABELS = {
     "key_unlocked": "Recordings key unlocked",
     "key_unlock_failed": "Recordings key: unlock failed",
     "key_locked": "Recordings key locked",
+    "prompt_added": "Prompt added",
+    "prompt_replaced": "Prompt replaced",
+    "prompt_changed": "Prompt renamed",
+    "prompt_deleted": "Prompt deleted",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -34,4 +34,9 @@
     <p>{{_('Retention keeps {percent} % of the disk free.', percent='{:g}'.format(retention.min_free_percent)) if retention.enabled else _('Retention is off: nothing is deleted, and the disk can fill.')}}</p>
     <p class="muted">{{_('Circular recording, age limits, legal hold, and how the disk is used.')}}</p>
   </section>
+  <section class="panel">
+    <h2><a href="/admin/prompts">{{_('Prompts')}}</a></h2>
+    <p>{{_.count(len(prompts), '{n} prompt.', '{n} prompts.')}}</p>
+    <p class="muted">{{_('What the box plays to a caller: announcements, the survey, the voicemail greeting, menus.')}}</p>
+  </section>
 </div>
