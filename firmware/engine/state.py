@@ -86,6 +86,7 @@ class Policy:
     # recording ("" for none). Their digits are not the call's.
     start_code: str = ""
     stop_code: str = ""
+    screen: Any = None  # the call firewall (firmware.store.firewall.Screen); falsy: nothing to do
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line in manual mode watches for."""

@@ -31,7 +31,8 @@ from firmware.schema import SchemaError, parse, to_document
 PROTOCOL_VERSION = 1
 
 Direction = Literal["in", "out"]
-Outcome = Literal["answered", "missed", "unanswered"]  # unanswered: an outgoing call
+Outcome = Literal["answered", "missed", "unanswered", "blocked"]  # unanswered: outgoing
+BlockAction = Literal["reject", "message"]  # the call firewall's: hang up, or a message first
 
 
 T = TypeVar("T")
@@ -67,6 +68,11 @@ class LineStatus:
     location_zh: str | None = None
     location_en: str | None = None
     since: float | None = None  # when the call started (Unix time)
+    # The call firewall (firmware.store.firewall): an incoming call is being screened from
+    # its first ring until the firewall has decided, and ``blocked`` while the box blocks
+    # it. The caller's card never pops while either is true.
+    screening: bool = False
+    blocked: bool = False
 
     @property
     def state(self) -> str:
@@ -89,6 +95,7 @@ class EventKind(enum.Enum):
     RECORDING_FAILED = "recording_failed"
     SEIZED = "seized"
     RELEASED = "released"
+    CALL_BLOCKED = "call_blocked"
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,19 @@ class LineReleased(Event):
     kind = EventKind.RELEASED
 
 
+@dataclass(frozen=True)
+class CallBlocked(Event):
+    """The call firewall blocked the incoming call: ``rule`` is the key of what decided
+    (``black_list``, ``prefix:0898``, ``withheld:P``, ``location:广东``, ``time:<id>``),
+    ``rule_id`` the rule's id (None for the black list), ``action`` how it is blocked."""
+
+    kind = EventKind.CALL_BLOCKED
+    number: str | None = None
+    rule: str = ""
+    rule_id: int | None = None
+    action: BlockAction = "reject"
+
+
 EVENT_TYPES: dict[EventKind, type[Event]] = {
     event_type.kind: event_type
     for event_type in (
@@ -189,6 +209,7 @@ EVENT_TYPES: dict[EventKind, type[Event]] = {
         RecordingFailed,
         LineSeized,
         LineReleased,
+        CallBlocked,
     )
 }
 
@@ -200,6 +221,7 @@ class CommandKind(enum.Enum):
     RECORD = "record"
     SEIZE = "seize"
     RELOAD_CONFIG = "reload_config"
+    RELOAD_FIREWALL = "reload_firewall"
 
 
 @dataclass(frozen=True)
@@ -303,6 +325,16 @@ class ReloadReply(Reply):
 
 
 @dataclass(frozen=True)
+class FirewallReply(Reply):
+    """The call firewall as the lines now use it: which lines took it, how many numbers
+    are on its lists and how many rules are on."""
+
+    lines: tuple[int, ...] = ()
+    listed: int = 0
+    rules: int = 0
+
+
+@dataclass(frozen=True)
 class StatusCommand(Command):
     """Every line's status and how its audio keeps up."""
 
@@ -347,15 +379,24 @@ class ReloadConfigCommand(Command):
     kind = CommandKind.RELOAD_CONFIG
 
 
+@dataclass(frozen=True)
+class ReloadFirewallCommand(Command):
+    """Read the call firewall's lists and rules again (the web UI sends it after a change)."""
+
+    kind = CommandKind.RELOAD_FIREWALL
+
+
 COMMAND_TYPES: dict[CommandKind, type[Command]] = {
     command_type.kind: command_type
-    for command_type in (StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand)
+    for command_type in (StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand,
+                         ReloadFirewallCommand)
 }
 REPLY_TYPES: dict[type[Command], type[Reply]] = {
     StatusCommand: StatusReply,
     RecordCommand: LineReply,
     SeizeCommand: LineReply,
     ReloadConfigCommand: ReloadReply,
+    ReloadFirewallCommand: FirewallReply,
 }
 
 

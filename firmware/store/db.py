@@ -51,6 +51,9 @@ class CallRecord:
     ended_at: float | None
     duration_s: float | None
     notes: str
+    # The key of the firewall's rule that blocked the call (outcome "blocked"):
+    # black_list, prefix:0898, withheld:P, location:广东, time:<rule id>; None otherwise.
+    blocked_by: str | None = None
 
 
 @dataclass(frozen=True)
