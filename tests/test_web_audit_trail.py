@@ -71,7 +71,8 @@ def test_every_action_and_detail_word_has_a_label_in_both_languages():
     assert set(audit.ACTION_LABELS) == set(ACTIONS)
     words = [*audit.ACTION_LABELS.values(), *audit_text.FIELD_LABELS.values(),
              *audit_text.WHAT_LABELS.values(), *audit_text.DAY_NAMES,
-             *audit_text.CONTACT_KINDS.values(), "{n} bytes", "(empty)", "none", "yes", "no",
+             *audit_text.CONTACT_KINDS.values(), *audit_text.FIREWALL_WORDS.values(),
+             "{n} bytes", "(empty)", "none", "yes", "no",
              "call {id}", *audit.EXPORT_COLUMNS]
     assert [word for word in words if word not in ZH] == []
 

@@ -114,6 +114,8 @@ ERRORS = (
     "That change is not waiting for approval.",
     "That change was approved already.",
     "That change was refused already.",
+    "{value} is not a date (YYYY-MM-DD).",
+    "This call has no number to block.",
 )
 
 
@@ -488,6 +490,18 @@ def _check_list(name: str) -> None:
         raise FirewallError(ERRORS[5])
 
 
+def check_entry(entry: ListEntry) -> ListEntry:
+    """The entry as kept (its number's separators gone, a red entry's action reject), or
+    FirewallError naming what is wrong with it."""
+    _check_list(entry.list)
+    number = check_number(entry.number)
+    note = _check_note(entry.note)
+    if entry.list == "black":
+        return replace(entry, number=number, note=note,
+                       message_prompt=_check_action(entry.action, entry.message_prompt))
+    return replace(entry, number=number, note=note, action="reject", message_prompt=None)
+
+
 def check_windows(windows: Iterable[Any]) -> tuple[TimeWindow, ...]:
     """Weekly windows from documents ``{"days": [...], "start": "HH:MM", "end": "HH:MM"}``
     or ``TimeWindow``s, checked."""
@@ -588,7 +602,7 @@ def entry_facts(entry: ListEntry | PendingChange) -> dict[str, object]:
 def rule_facts(rule: Rule) -> dict[str, object]:
     return {
         "rule": rule.key,
-        "kind": rule.kind,
+        "rule_kind": rule.kind,
         "action": rule.action,
         "prompt": rule.message_prompt,
         "enabled": rule.enabled,
@@ -653,12 +667,8 @@ class Firewall:
         return _entry(row) if row else None
 
     def _insert_entry(self, connection: sqlite3.Connection, entry: ListEntry) -> int:
-        _check_list(entry.list)
-        number = check_number(entry.number)
-        note = _check_note(entry.note)
-        prompt = _check_action(entry.action, entry.message_prompt) if entry.list == "black" \
-            else None
-        action = entry.action if entry.list == "black" else "reject"
+        entry = check_entry(entry)
+        number, note, action, prompt = entry.number, entry.note, entry.action, entry.message_prompt
         there = connection.execute(
             "SELECT list FROM firewall_numbers WHERE number = ?", (number,)).fetchone()
         if there is not None:
@@ -847,6 +857,18 @@ class Firewall:
     def file(self, change: PendingChange, actor: Actor, *, target: str = "firewall") -> int:
         """Keep an operator's change of a list until a leader decides; its id. The change
         is checked as it would be made, so a leader is never asked to approve a mistake."""
+        with self.store.transaction() as connection:
+            return self._file(connection, change, actor, target)
+
+    def file_many(self, changes: list[PendingChange], actor: Actor) -> int:
+        """File every one of ``changes``, all or none; how many."""
+        with self.store.transaction() as connection:
+            for change in changes:
+                self._file(connection, change, actor, "firewall")
+        return len(changes)
+
+    def _file(self, connection: sqlite3.Connection, change: PendingChange, actor: Actor,
+              target: str) -> int:
         if change.change not in CHANGES:
             raise FirewallError(ERRORS[11])
         _check_list(change.list)
@@ -855,31 +877,30 @@ class Firewall:
         prompt = _check_action(change.action, change.message_prompt) \
             if change.list == "black" and change.change != "remove" else None
         action = change.action if change.list == "black" else "reject"
-        with self.store.transaction() as connection:
-            if change.change == "add":
-                there = connection.execute(
-                    "SELECT list FROM firewall_numbers WHERE number = ?", (number,)).fetchone()
-                if there is not None:
-                    raise _listed_already(number, there[0])
-            elif connection.execute("SELECT 1 FROM firewall_numbers WHERE id = ?",
-                                    (change.entry_id,)).fetchone() is None:
-                raise FirewallError(ERRORS[20])
-            waiting = connection.execute(
-                "SELECT 1 FROM firewall_pending WHERE state = 'pending' AND number = ? "
-                "AND change = ?", (number, change.change)).fetchone()
-            if waiting is not None:
-                raise FirewallError(ERRORS[23], number=number)
-            cursor = connection.execute(
-                "INSERT INTO firewall_pending (change, list, number, note, action, "
-                "message_prompt, expires_at, entry_id, asked_by, asked_by_name, group_id, "
-                "asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (change.change, change.list, number, note, action, prompt, change.expires_at,
-                 change.entry_id, actor.user_id, actor.username, change.group_id, self.clock()),
-            )
-            pending_id = int(cursor.lastrowid)
-            self._audit(connection, "firewall_change_filed", actor, structured_detail(
-                change=change.change, pending=pending_id,
-                **entry_facts(replace(change, number=number, note=note))), target)
+        if change.change == "add":
+            there = connection.execute(
+                "SELECT list FROM firewall_numbers WHERE number = ?", (number,)).fetchone()
+            if there is not None:
+                raise _listed_already(number, there[0])
+        elif connection.execute("SELECT 1 FROM firewall_numbers WHERE id = ?",
+                                (change.entry_id,)).fetchone() is None:
+            raise FirewallError(ERRORS[20])
+        waiting = connection.execute(
+            "SELECT 1 FROM firewall_pending WHERE state = 'pending' AND number = ? "
+            "AND change = ?", (number, change.change)).fetchone()
+        if waiting is not None:
+            raise FirewallError(ERRORS[23], number=number)
+        cursor = connection.execute(
+            "INSERT INTO firewall_pending (change, list, number, note, action, "
+            "message_prompt, expires_at, entry_id, asked_by, asked_by_name, group_id, "
+            "asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (change.change, change.list, number, note, action, prompt, change.expires_at,
+             change.entry_id, actor.user_id, actor.username, change.group_id, self.clock()),
+        )
+        pending_id = int(cursor.lastrowid)
+        self._audit(connection, "firewall_change_filed", actor, structured_detail(
+            change=change.change, pending=pending_id,
+            **entry_facts(replace(change, number=number, note=note))), target)
         return pending_id
 
     def pending(self, *, state: str = "pending", group_ids: frozenset[int] | None = None,

@@ -450,5 +450,6 @@ MIGRATIONS.append(
     CREATE INDEX firewall_pending_by_state ON firewall_pending (state, asked_at);
 
     ALTER TABLE calls ADD COLUMN blocked_by TEXT;
+    CREATE INDEX calls_by_blocked ON calls (blocked_by, started_at) WHERE blocked_by IS NOT NULL;
     """
 )
