@@ -362,6 +362,21 @@ def _time_zones() -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class Firewall:
+    """The call firewall's settings (its lists and rules are in the database:
+    ``firmware.store.firewall``). With ``approval``, an operator's change of the black or
+    red list waits until a leader of their group (or a super user) approves it."""
+
+    approval: bool = False
+
+
+def _check_firewall(firewall: Firewall) -> str | None:
+    if not isinstance(firewall.approval, bool):
+        return "approval must be true or false"
+    return None
+
+
+@dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     # The box's local time (pages, file names, schedules): an IANA time zone such as
@@ -373,6 +388,7 @@ class Device:
     backup: Backup = setting(Backup(), check=_check_backup)
     archive: Archive = setting(Archive(), check=_archive_tier_smaller)
     encryption: Encryption = setting(Encryption())
+    firewall: Firewall = setting(Firewall(), check=_check_firewall)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ EVENTS = [
     contract.LineStateChanged(3, None, LineStatus(3, online=False)),
     contract.CallStarted(3, 41, RINGING, direction="out"),
     contract.CallerIdKnown(
-        3, 41, RINGING, number="13800138000", number_e164="+8613800138000", name="ZHANG SAN",
+        3, 41, dataclasses.replace(RINGING, screening=True), number="13800138000",
+        number_e164="+8613800138000", name="ZHANG SAN",
         reason_absent="P", location_zh="北京市", location_en="Beijing",
     ),
     contract.DigitDialled(3, 41, RINGING, digit="#", digits="0755#"),
@@ -46,6 +47,10 @@ EVENTS = [
     contract.ActStarted(3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, act="survey"),
                         act="survey"),
     contract.ActEnded(3, 41, LineStatus(3), act="survey", outcome="done", value="4"),
+    contract.CallBlocked(
+        3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, blocked=True),
+        number="089812345678", rule="prefix:0898", rule_id=7, action="message",
+    ),
 ]
 COMMANDS = [
     contract.StatusCommand(),
@@ -53,6 +58,7 @@ COMMANDS = [
     contract.SeizeCommand(4, on=True),
     contract.ReloadConfigCommand(),
     contract.ActCommand(2, act="survey"),
+    contract.ReloadFirewallCommand(),
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(
@@ -74,6 +80,7 @@ REPLIES = {
         restarting=(1,), started=(5,), stopping=(3,),
         failed=(contract.LineFailure(6, "wav:/nowhere.wav: no such file"),),
     ),
+    contract.ReloadFirewallCommand: contract.FirewallReply(lines=(1, 3), listed=12, rules=2),
 }
 
 
@@ -225,3 +232,28 @@ def test_the_web_drops_what_it_cannot_read_from_the_engine_and_keeps_following(t
             listener.close()
     dropped = [r.getMessage() for r in caplog.records if "dropped a message" in r.getMessage()]
     assert len(dropped) == 2 and "unknown event type 'ring'" in dropped[1]
+
+
+def test_a_blocked_call_and_a_screening_line_are_checked_like_every_event():
+    blocked = json.loads(contract.encode_event(EVENTS[-1]))
+    assert blocked["event"]["type"] == "call_blocked"
+    assert blocked["event"]["status"]["blocked"] is True
+    assert blocked["event"]["status"]["screening"] is False
+    for path, value, problem in (
+        (("action",), "explode", "call_blocked.action: 'explode' is not one of"),
+        (("rule_id",), "7", "call_blocked.rule_id: expected"),
+        (("status", "screening"), "yes", "call_blocked.status.screening: expected bool"),
+    ):
+        message = json.loads(contract.encode_event(EVENTS[-1]))
+        target = message["event"]
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        with pytest.raises(contract.ContractError) as refused:
+            contract.decode_from_engine(json.dumps(message).encode())
+        assert str(refused.value).startswith(problem), str(refused.value)
+    # An older engine's status, without the firewall's fields, reads as not screening.
+    older = json.loads(contract.encode_event(EVENTS[1]))
+    del older["event"]["status"]["screening"], older["event"]["status"]["blocked"]
+    status = contract.decode_from_engine(json.dumps(older).encode()).status
+    assert not status.screening and not status.blocked

@@ -94,7 +94,8 @@ def test_every_action_and_detail_word_has_a_label_in_both_languages():
     words = [*audit.ACTION_LABELS.values(), *audit_text.FIELD_LABELS.values(),
              *audit_text.WHAT_LABELS.values(), *audit_text.DAY_NAMES,
              *audit_text.CONTACT_KINDS.values(), *audit_text.PROMPT_SOURCES.values(),
-             *audit_text.SPEECH_LANGUAGES.values(), "{n} bytes", "(empty)", "none", "yes", "no",
+             *audit_text.SPEECH_LANGUAGES.values(), *audit_text.FIREWALL_WORDS.values(),
+             "{n} bytes", "(empty)", "none", "yes", "no",
              "call {id}", *audit.EXPORT_COLUMNS]
     assert [word for word in words if word not in ZH] == []
 

@@ -29,6 +29,7 @@ from webui.pages import (
     customers,
     device_settings,
     encryption,
+    firewall,
     health,
     legal_hold,
     listen,
@@ -86,6 +87,7 @@ ROUTES: list[Route] = [
     Route("GET", "/pop/<call_id:int>", live.pop_card, need("pop")),
     Route("POST", "/pop/<call_id:int>/note", live.pop_note, need("contacts")),
     Route("POST", "/pop/<call_id:int>/customer", live.quick_add, need("customers_add")),
+    Route("POST", "/pop/<call_id:int>/block", live.pop_block, need("firewall")),
     # customers and their contact records (each read through the user's owner scope)
     Route("GET", "/customers", customers.customers_page, need("customers_view")),
     Route("GET", "/customers.xlsx", customer_sheets.export_customers, need("customers_export")),
@@ -166,6 +168,26 @@ ROUTES: list[Route] = [
           need("admin")),
     Route("POST", "/admin/prompts/<prompt_id:int>/delete", prompts.delete_submit,
           need("admin")),
+    # the call firewall: the lists with the firewall flag or admin, the rules and the
+    # approval switch admin only, approvals by leaders and super users (checked by the page)
+    Route("GET", "/firewall", firewall.firewall_page, SIGNED_IN),
+    Route("GET", "/firewall.xlsx", firewall.export_lists, SIGNED_IN),
+    Route("GET", "/firewall/import", firewall.import_page, SIGNED_IN),
+    Route("GET", "/firewall/import/template.xlsx", firewall.import_template_download,
+          SIGNED_IN),
+    Route("POST", "/firewall/import", firewall.import_submit, SIGNED_IN),
+    Route("POST", "/firewall/numbers", firewall.number_add, SIGNED_IN),
+    Route("GET", "/firewall/numbers/<entry_id:int>", firewall.entry_page, SIGNED_IN),
+    Route("POST", "/firewall/numbers/<entry_id:int>", firewall.entry_submit, SIGNED_IN),
+    Route("POST", "/firewall/numbers/<entry_id:int>/delete", firewall.entry_delete, SIGNED_IN),
+    Route("POST", "/firewall/pending/<pending_id:int>", firewall.pending_decide, SIGNED_IN),
+    Route("POST", "/firewall/settings", firewall.settings_submit, need("admin")),
+    Route("GET", "/firewall/rules/new", firewall.new_rule_page, need("admin")),
+    Route("POST", "/firewall/rules", firewall.rule_add, need("admin")),
+    Route("GET", "/firewall/rules/<rule_id:int>", firewall.rule_page, need("admin")),
+    Route("POST", "/firewall/rules/<rule_id:int>", firewall.rule_submit, need("admin")),
+    Route("POST", "/firewall/rules/<rule_id:int>/delete", firewall.rule_delete, need("admin")),
+    Route("POST", "/firewall/rules/<rule_id:int>/move", firewall.rule_move, need("admin")),
     # the call log
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/surveys", surveys.surveys_page, SIGNED_IN),
@@ -173,6 +195,7 @@ ROUTES: list[Route] = [
     # one call: whoever may see it (its line: checked by the page) reads it and its note
     Route("GET", "/calls/<call_id:int>", calls.call_page, SIGNED_IN),
     Route("POST", "/calls/<call_id:int>/notes", calls.call_notes, SIGNED_IN),
+    Route("POST", "/calls/<call_id:int>/block", calls.call_block, need("firewall")),
     # recordings: the page's own checks add the line scope to each flag
     Route("GET", "/recordings", recordings.recordings_page, SIGNED_IN),
     Route("POST", "/recordings/export", recordings.recordings_export, need("audit")),

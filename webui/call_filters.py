@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from firmware.store.call_filter import (
+    BLOCKED_RULE,
     DIRECTIONS,
     MAX_TEXT,
     NUMBER_CHARACTERS,
@@ -27,8 +28,8 @@ MAX_PAGE_NUMBER = 2000
 MAX_DURATION_S = 24 * 3600
 DAY_S = 86400
 # The fields of the form, in the order they go back into links.
-FIELDS = ("from", "to", "line", "direction", "outcome", "number", "match", "customer",
-          "note", "min_s", "max_s", "recorded", "tags", "notes", "sort", "order")
+FIELDS = ("from", "to", "line", "direction", "outcome", "blocked", "number", "match",
+          "customer", "note", "min_s", "max_s", "recorded", "tags", "notes", "sort", "order")
 OUTCOME_LABELS = {
     "answered": "Answered",
     "missed": "Missed",
@@ -117,6 +118,11 @@ def read_search(ctx: Ctx, sorts: tuple[str, ...], visible_lines: list[int]) -> S
         options["direction"] = text["direction"]
     if text["outcome"] in OUTCOMES:
         options["outcomes"] = frozenset({text["outcome"]})
+    blocked = text["blocked"]
+    if blocked and (len(blocked) > MAX_TEXT or not BLOCKED_RULE.match(blocked)):
+        form.problems.append(ctx.t("Choose a rule of the call firewall from the list."))
+    elif blocked:
+        options["blocked_by"] = blocked
     number = clean_number(text["number"])
     if number and (len(number) > MAX_TEXT or not NUMBER_CHARACTERS.match(number)):
         form.problems.append(ctx.t("A number to search for has only digits, +, * and #."))

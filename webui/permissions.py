@@ -21,6 +21,9 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
 ``audit``              the audit log, verifying recordings, bulk export with a manifest
+``firewall``           manage the call firewall: see, add and remove numbers of its black
+                       and red lists (its rules: admin only); a leader with it approves
+                       their group's changes when approval is on
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -57,6 +60,7 @@ FLAGS = (
     "all_lines",
     "share",
     "audit",
+    "firewall",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

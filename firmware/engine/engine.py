@@ -46,6 +46,7 @@ import contextlib
 import functools
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -68,7 +69,7 @@ from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
 from firmware.engine.player import LinePlayer
-from firmware.engine.policy import policy_for
+from firmware.engine.policy import firewall_screen, policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
 from firmware.engine.snapshots import DailySnapshots
@@ -79,6 +80,7 @@ from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
 from firmware.prompts.library import PromptLibrary, box_language
 from firmware.store.db import Store
+from firmware.store.firewall import Screen
 from recovery import recover_data_folder
 from recovery.cli import report_lines
 
@@ -124,6 +126,7 @@ class Engine:
         self.backup: BackupService | None = None  # backups off the box, while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self._prompts_made = threading.Event()  # set at stop: the box's prompts wait no more
+        self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
 
     def start(self) -> None:
         """Start on the data folder: checked, locked, recovered, then the lines.
@@ -139,6 +142,7 @@ class Engine:
         self.store = Store(self.folder.database)
         if not numbers.ensure_index():
             log.warning("numbers will be logged without their location")
+        self._load_firewall()
         self.bus = EventBus(self.folder.bus_socket, self.handle_command)
         self.bus.start()
         self.live_audio = LiveAudioServer(self.folder.audio_socket)
@@ -233,7 +237,7 @@ class Engine:
             io,
             detectors,
             actions,
-            policy=policy_for(self.config, line),
+            policy=policy_for(self.config, line, self.screen),
             started_at=started_at,
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
@@ -327,6 +331,8 @@ class Engine:
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
+        if isinstance(command, contract.ReloadFirewallCommand):
+            return self.reload_firewall()
         if isinstance(command, contract.RecordCommand):
             worker, on = self._worker(command.line), command.on
             # The line as its worker last left it: a call that ends before the command's
@@ -405,6 +411,8 @@ class Engine:
         with self._lines_lock:
             old, self.config = self.config, new
             country_changed = old.device.country != new.device.country
+            if country_changed:
+                self._load_firewall()  # its numbers read for the new country
             old_lines = {line.number: line for line in old.lines}
             new_lines = {line.number: line for line in new.lines}
             for number, worker in list(self.workers.items()):
@@ -416,7 +424,7 @@ class Engine:
                     worker.retire()
                     stopping.append(number)
                     continue
-                policy = policy_for(new, line)
+                policy = policy_for(new, line, self.screen)
                 worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
                 if country_changed or needs_restart(old_lines.get(number), line):
                     worker.retire()
@@ -445,6 +453,40 @@ class Engine:
             self.backup.wake()  # and new backup settings
         log.info("configuration reloaded: %s", report)
         return report
+
+    # ---- the call firewall ------------------------------------------------------------------
+
+    def _load_firewall(self) -> None:
+        """Read the call firewall for the lines to start with; a store that cannot be read
+        leaves the screen as it was (logged: calls ring as they would without it)."""
+        try:
+            self.screen = firewall_screen(self.store, self.config)
+        except sqlite3.Error as error:
+            self.storage_problems.problem(None, "the call firewall", error)
+            log.error("the call firewall cannot be read: %s", error)
+
+    def reload_firewall(self) -> contract.FirewallReply:
+        """Read the call firewall's lists and rules again and give every line the new screen
+        at its next frame."""
+        try:
+            screen = firewall_screen(self.store, self.config)
+        except sqlite3.Error as error:
+            raise ValueError(f"the call firewall cannot be read: {error}") from None
+        taken: list[int] = []
+        with self._lines_lock:
+            self.screen = screen
+            lines = {line.number: line for line in self.config.lines if line.enabled}
+            for number, worker in self.workers.items():
+                line = lines.get(number)
+                if line is None or worker.retired:
+                    continue
+                policy = policy_for(self.config, line, screen)
+                worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
+                taken.append(number)
+        log.info("call firewall reloaded: %d numbers listed, %d rules on",
+                 len(screen.red) + len(screen.black), len(screen.rules))
+        return contract.FirewallReply(tuple(sorted(taken)), len(screen.red) + len(screen.black),
+                                      len(screen.rules))
 
     def _line_stopped(self, worker: LineWorker) -> None:
         """A line's worker ended; if it was retired for new settings, start its successor,

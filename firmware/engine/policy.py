@@ -1,4 +1,5 @@
-"""From the device configuration to what a line's state machine needs (``Policy``)."""
+"""From the device configuration to what a line's state machine needs (``Policy``), and
+the call firewall as the lines decide with it (``firewall_screen``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from firmware.config import WEEKDAYS, Config, Line
 from firmware.country.numbers import describe
 from firmware.country.profiles import profile
 from firmware.engine.state import Policy, Window
+from firmware.store.db import Store
+from firmware.store.firewall import Screen, snapshot
 
 
 def _minutes(clock: str) -> int:
@@ -30,7 +33,15 @@ def no_record_numbers(numbers: list[str], region: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def policy_for(config: Config, line: Line) -> Policy:
+def firewall_screen(store: Store, config: Config) -> Screen:
+    """The call firewall's lists and rules as they are in the store now, their numbers read
+    in every form for the box's country (``firmware.store.firewall.snapshot``)."""
+    return snapshot(store, describe=describe, region=profile(config.device.country).region)
+
+
+def policy_for(config: Config, line: Line, screen: Screen | None = None) -> Policy:
+    """Line ``line``'s policy by ``config``; ``screen``: the call firewall it screens
+    incoming calls with (``firewall_screen``; None or empty: no screening)."""
     country = profile(config.device.country)
     windows = tuple(
         Window(
@@ -51,4 +62,5 @@ def policy_for(config: Config, line: Line) -> Policy:
         start_code=config.device.manual_codes.start,
         stop_code=config.device.manual_codes.stop,
         survey_code=config.device.manual_codes.survey,
+        screen=screen,
     )

@@ -89,6 +89,7 @@ class Policy:
     stop_code: str = ""
     # Any mode: keys that hand the caller to the satisfaction survey ("" for none).
     survey_code: str = ""
+    screen: Any = None  # the call firewall (firmware.store.firewall.Screen); falsy: nothing to do
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""

@@ -31,7 +31,8 @@ from firmware.schema import SchemaError, parse, to_document
 PROTOCOL_VERSION = 1
 
 Direction = Literal["in", "out"]
-Outcome = Literal["answered", "missed", "unanswered"]  # unanswered: an outgoing call
+Outcome = Literal["answered", "missed", "unanswered", "blocked"]  # unanswered: outgoing
+BlockAction = Literal["reject", "message"]  # the call firewall's: hang up, or a message first
 
 
 T = TypeVar("T")
@@ -68,6 +69,11 @@ class LineStatus:
     location_en: str | None = None
     since: float | None = None  # when the call started (Unix time)
     act: str | None = None  # what the box itself does on the line: survey, voicemail, ...
+    # The call firewall (firmware.store.firewall): an incoming call is being screened from
+    # its first ring until the firewall has decided, and ``blocked`` while the box blocks
+    # it. The caller's card never pops while either is true.
+    screening: bool = False
+    blocked: bool = False
 
     @property
     def state(self) -> str:
@@ -92,6 +98,7 @@ class EventKind(enum.Enum):
     RELEASED = "released"
     ACT_STARTED = "act_started"
     ACT_ENDED = "act_ended"
+    CALL_BLOCKED = "call_blocked"
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,16 @@ class ActEnded(Event):
     act: str = ""
     outcome: str = "done"
     value: str | None = None
+class CallBlocked(Event):
+    """The call firewall blocked the incoming call: ``rule`` is the key of what decided
+    (``black_list``, ``prefix:0898``, ``withheld:P``, ``location:广东``, ``time:<id>``),
+    ``rule_id`` the rule's id (None for the black list), ``action`` how it is blocked."""
+
+    kind = EventKind.CALL_BLOCKED
+    number: str | None = None
+    rule: str = ""
+    rule_id: int | None = None
+    action: BlockAction = "reject"
 
 
 EVENT_TYPES: dict[EventKind, type[Event]] = {
@@ -214,6 +231,7 @@ EVENT_TYPES: dict[EventKind, type[Event]] = {
         LineReleased,
         ActStarted,
         ActEnded,
+        CallBlocked,
     )
 }
 
@@ -226,6 +244,7 @@ class CommandKind(enum.Enum):
     SEIZE = "seize"
     RELOAD_CONFIG = "reload_config"
     ACT = "act"
+    RELOAD_FIREWALL = "reload_firewall"
 
 
 @dataclass(frozen=True)
@@ -329,6 +348,16 @@ class ReloadReply(Reply):
 
 
 @dataclass(frozen=True)
+class FirewallReply(Reply):
+    """The call firewall as the lines now use it: which lines took it, how many numbers
+    are on its lists and how many rules are on."""
+
+    lines: tuple[int, ...] = ()
+    listed: int = 0
+    rules: int = 0
+
+
+@dataclass(frozen=True)
 class StatusCommand(Command):
     """Every line's status and how its audio keeps up."""
 
@@ -395,10 +424,18 @@ class ReloadConfigCommand(Command):
     kind = CommandKind.RELOAD_CONFIG
 
 
+@dataclass(frozen=True)
+class ReloadFirewallCommand(Command):
+    """Read the call firewall's lists and rules again (the web UI sends it after a change)."""
+
+    kind = CommandKind.RELOAD_FIREWALL
+
+
 COMMAND_TYPES: dict[CommandKind, type[Command]] = {
     command_type.kind: command_type
     for command_type in (
-        StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand, ActCommand
+        StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand, ActCommand,
+        ReloadFirewallCommand,
     )
 }
 REPLY_TYPES: dict[type[Command], type[Reply]] = {
@@ -407,6 +444,7 @@ REPLY_TYPES: dict[type[Command], type[Reply]] = {
     SeizeCommand: LineReply,
     ReloadConfigCommand: ReloadReply,
     ActCommand: LineReply,
+    ReloadFirewallCommand: FirewallReply,
 }
 
 

@@ -64,6 +64,17 @@ ACTIONS = (
     "prompt_replaced",  # a prompt's sound replaced (an upload or a text spoken)
     "prompt_changed",  # a prompt renamed
     "prompt_deleted",
+    "firewall_entry_added",  # a number put on the call firewall's black or red list
+    "firewall_entry_changed",  # a list entry's note, action or expiry changed
+    "firewall_entry_removed",
+    "firewall_rule_added",  # a rule of the call firewall (admins)
+    "firewall_rule_changed",  # changed, switched on or off, or moved in the order
+    "firewall_rule_removed",
+    "firewall_change_filed",  # an operator's change of a list, waiting for approval
+    "firewall_change_approved",  # approved by a leader (and made)
+    "firewall_change_refused",
+    "firewall_imported",  # list entries imported from a spreadsheet
+    "firewall_exported",  # the lists exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

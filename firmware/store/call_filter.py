@@ -37,6 +37,9 @@ NUMBER_MATCHES = ("part", "prefix")
 NUMBER_CHARACTERS = re.compile(r"^[0-9+*#]*$")
 MIN_TRIGRAM = 3  # the trigram index finds parts of at least this many characters
 MAX_TEXT = 64  # longest number or name part searched for
+# A call firewall rule's key (calls.blocked_by): black_list, prefix:0898, withheld:P,none,
+# location:广东/深圳, time:3.
+BLOCKED_RULE = re.compile(r"^[a-z_]+(:[^\x00-\x1f]*)?$")
 
 
 class FilterError(ValueError):
@@ -73,6 +76,7 @@ class CallFilter:
     max_duration: float | None = None
     has_recording: bool | None = None
     note: str = ""  # part of the call's note
+    blocked_by: str = ""  # the firewall rule that blocked the call (its key), exactly
 
     def __post_init__(self) -> None:
         problems = []
@@ -90,6 +94,9 @@ class CallFilter:
             problems.append(
                 f"a number, name or note to search for is at most {MAX_TEXT} characters"
             )
+        if self.blocked_by and (len(self.blocked_by) > MAX_TEXT
+                                or not BLOCKED_RULE.match(self.blocked_by)):
+            problems.append(f"blocked_by {self.blocked_by[:20]!r} is not a firewall rule's key")
         if any(not isinstance(line, int) or line < 1 for line in self.lines):
             problems.append(f"lines {sorted(self.lines)} must be numbers from 1")
         if problems:
@@ -204,6 +211,9 @@ def call_conditions(
     if search.outcomes:
         conditions.append(f"c.outcome IN ({_marks(search.outcomes)})")
         parameters.extend(sorted(search.outcomes))
+    if search.blocked_by:
+        conditions.append(f"{plus}c.blocked_by = ?")
+        parameters.append(search.blocked_by)
     if search.number:
         condition, values = number_condition(search.number, search.number_match, indexed=indexed)
         conditions.append(condition)

@@ -52,6 +52,9 @@ class CallRecord:
     duration_s: float | None
     notes: str
     survey: int | None = None  # the caller's rating, 1-5, from the satisfaction survey
+    # The key of the firewall's rule that blocked the call (outcome "blocked"):
+    # black_list, prefix:0898, withheld:P, location:广东, time:<rule id>; None otherwise.
+    blocked_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -425,3 +425,67 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # The call firewall (firmware.store.firewall): the black and red lists, the rules in
+    # their order, an operator's changes of the lists waiting for a leader's approval,
+    # and, on a call the firewall blocked, the rule that blocked it (``blocked_by``: its
+    # key, such as black_list, prefix:0898, withheld:P, location:广东, time:3).
+    """
+    CREATE TABLE firewall_numbers (
+        id              INTEGER PRIMARY KEY,
+        list            TEXT    NOT NULL CHECK (list IN ('black', 'red')),
+        number          TEXT    NOT NULL UNIQUE,  -- E.164 when it parses, else as given
+        note            TEXT    NOT NULL DEFAULT '',
+        action          TEXT    NOT NULL DEFAULT 'reject' CHECK (action IN ('reject', 'message')),
+        message_prompt  TEXT,     -- the prompt answered with (action 'message')
+        added_by        INTEGER,  -- the user's id (their name kept beside it)
+        added_by_name   TEXT    NOT NULL DEFAULT '',
+        added_at        REAL    NOT NULL,
+        expires_at      REAL      -- no longer counts from then; NULL: never expires
+    );
+    CREATE INDEX firewall_numbers_by_list ON firewall_numbers (list, added_at);
+
+    CREATE TABLE firewall_rules (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT    NOT NULL
+                        CHECK (kind IN ('prefix', 'withheld', 'location', 'time')),
+        action          TEXT    NOT NULL DEFAULT 'reject' CHECK (action IN ('reject', 'message')),
+        message_prompt  TEXT,
+        enabled         INTEGER NOT NULL DEFAULT 1,
+        position        INTEGER NOT NULL,  -- tried in this order
+        note            TEXT    NOT NULL DEFAULT '',
+        prefix          TEXT,     -- kind prefix
+        reasons         TEXT,     -- kind withheld: of P, O, none, comma-separated
+        province        TEXT,     -- kind location
+        city            TEXT,
+        windows         TEXT,     -- kind time: JSON [{"days": [...], "start", "end"}]
+        added_by_name   TEXT    NOT NULL DEFAULT '',
+        added_at        REAL    NOT NULL
+    );
+
+    CREATE TABLE firewall_pending (
+        id              INTEGER PRIMARY KEY,
+        change          TEXT    NOT NULL CHECK (change IN ('add', 'edit', 'remove')),
+        list            TEXT    NOT NULL CHECK (list IN ('black', 'red')),
+        number          TEXT    NOT NULL,
+        note            TEXT    NOT NULL DEFAULT '',
+        action          TEXT    NOT NULL DEFAULT 'reject' CHECK (action IN ('reject', 'message')),
+        message_prompt  TEXT,
+        expires_at      REAL,
+        entry_id        INTEGER,  -- the entry edited or removed
+        asked_by        INTEGER,
+        asked_by_name   TEXT    NOT NULL DEFAULT '',
+        group_id        INTEGER,  -- the asker's group when asked: its leaders decide
+        asked_at        REAL    NOT NULL,
+        state           TEXT    NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'approved', 'refused')),
+        decided_by_name TEXT    NOT NULL DEFAULT '',
+        decided_at      REAL
+    );
+    CREATE INDEX firewall_pending_by_state ON firewall_pending (state, asked_at);
+
+    ALTER TABLE calls ADD COLUMN blocked_by TEXT;
+    CREATE INDEX calls_by_blocked ON calls (blocked_by, started_at) WHERE blocked_by IS NOT NULL;
+    """
+)

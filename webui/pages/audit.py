@@ -77,6 +77,17 @@ ACTION_LABELS = {
     "prompt_replaced": "Prompt replaced",
     "prompt_changed": "Prompt renamed",
     "prompt_deleted": "Prompt deleted",
+    "firewall_entry_added": "Firewall: number listed",
+    "firewall_entry_changed": "Firewall: list entry changed",
+    "firewall_entry_removed": "Firewall: number taken off a list",
+    "firewall_rule_added": "Firewall: rule added",
+    "firewall_rule_changed": "Firewall: rule changed",
+    "firewall_rule_removed": "Firewall: rule removed",
+    "firewall_change_filed": "Firewall: change filed for approval",
+    "firewall_change_approved": "Firewall: change approved",
+    "firewall_change_refused": "Firewall: change refused",
+    "firewall_imported": "Firewall: lists imported",
+    "firewall_exported": "Firewall: lists exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -17,6 +17,7 @@ from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError,
 from firmware.store.call_search import CALL_SORTS, CallSearch
 from firmware.store.crm import CONTACT_KINDS
 from firmware.store.db import CallRecord
+from firmware.store.firewall import Firewall, FirewallError
 from firmware.store.scopes import OwnerScope
 from webui.call_csv import MAX_ROWS, csv_chunks
 from webui.call_filters import (
@@ -26,6 +27,7 @@ from webui.call_filters import (
     refuse_mistaken_search,
 )
 from webui.context import Ctx
+from webui.pages.firewall import block_caller, blocked_text, problem_text
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
 CALL_CONTACTS_SHOWN = 100
@@ -65,6 +67,9 @@ def calls_page(ctx: Ctx) -> str:
         outcomes=OUTCOME_LABELS,
         show_recordings=may_open_recordings(ctx),
         max_csv_rows=MAX_ROWS,
+        blocked_text=blocked_text,
+        blocked_rules=[(key, blocked_text(ctx.t, key))
+                       for key in Firewall(ctx.deps.store).blocked_rules()],
     )
 
 
@@ -124,6 +129,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         note_limit=MAX_CALL_NOTES,
         problem=problem,
         notice=ctx.query("done"),
+        blocked_text=blocked_text,
     )
 
 
@@ -142,4 +148,16 @@ def call_notes(ctx: Ctx, call_id: int):
     if ctx.wants_json:
         return ctx.json({"saved": ctx.t("Saved."), "changed": changed})
     ctx.redirect(f"/calls/{call.id}?done={'saved' if changed else 'unchanged'}#note")
+    return ""
+
+
+def call_block(ctx: Ctx, call_id: int) -> str:
+    """"Block this caller" (the ``firewall`` flag, a call this user may see): the number goes
+    on the black list, or waits for a leader's approval."""
+    call = visible_call(ctx, call_id)
+    try:
+        done = block_caller(ctx, call)
+    except FirewallError as error:
+        return call_page(ctx, call.id, problem=problem_text(ctx, error), status=409)
+    ctx.redirect(f"/calls/{call.id}?done={'blocked' if done == 'added' else 'block_filed'}")
     return ""

@@ -195,7 +195,8 @@ def _cell_text(value: object) -> str:
     return _unquoted(str(value).strip())
 
 
-def _rows_of_workbook(data: bytes, t) -> list[list[str]]:
+def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str = "",
+                      headers: dict[str, str] | None = None) -> list[list[str]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
@@ -219,7 +220,7 @@ def _rows_of_workbook(data: bytes, t) -> list[list[str]]:
                     raise SheetError(t("Too many rows: import at most {n} rows at a time.",
                                        n=MAX_ROWS))
                 rows.append([_cell_text(value) for value in row])
-            if rows and "name" in _header_keys(rows[0]):
+            if rows and header_key in _header_keys(rows[0], headers):
                 return rows
     except SheetError:
         raise
@@ -227,7 +228,8 @@ def _rows_of_workbook(data: bytes, t) -> list[list[str]]:
         raise SheetError(t("The workbook is damaged and cannot be read.")) from error
     finally:
         workbook.close()
-    raise SheetError(t("No sheet has a header row with a Name column; start from the template."))
+    raise SheetError(no_header or t(
+        "No sheet has a header row with a Name column; start from the template."))
 
 
 def _rows_of_csv(data: bytes, t) -> list[list[str]]:
@@ -257,19 +259,23 @@ def _rows_of_csv(data: bytes, t) -> list[list[str]]:
     return rows
 
 
-def read_rows(filename: str, data: bytes, t) -> list[list[str]]:
-    """The rows of an uploaded file, header first; SheetError if it is not a usable sheet."""
+def read_rows(filename: str, data: bytes, t, *, header_key: str = "name", no_header: str = "",
+              headers: dict[str, str] | None = None) -> list[list[str]]:
+    """The rows of an uploaded file, header first; SheetError if it is not a usable sheet.
+    In a workbook, the first sheet whose header row (by ``headers``: the customers' by
+    default) has a ``header_key`` column is read; ``no_header``: what to say when none has."""
     if not data:
         raise SheetError(t("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
-        return _rows_of_workbook(data, t)
+        return _rows_of_workbook(data, t, header_key, no_header, headers)
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise SheetError(t("The file is not an Excel workbook (.xlsx)."))
     return _rows_of_csv(data, t)
 
 
-def _header_keys(header: list[str]) -> list[str | None]:
-    return [_HEADERS.get(cell.strip().casefold()) for cell in header]
+def _header_keys(header: list[str], headers: dict[str, str] | None = None) -> list[str | None]:
+    known = _HEADERS if headers is None else headers
+    return [known.get(cell.strip().casefold()) for cell in header]
 
 
 # ---- import: checking and adding the rows ---------------------------------------------

@@ -30,6 +30,7 @@ from firmware.link.contract import LineStatus, Phase
 from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
 from firmware.store.crm import CustomerNumber
+from firmware.store.firewall import FirewallError
 from firmware.store.surveys import Surveys
 from webui.context import Ctx
 from webui.engine_link import (
@@ -42,6 +43,7 @@ from webui.engine_link import (
     RightsChanged,
 )
 from webui.pages.customers import audit_contact, customer_facts
+from webui.pages.firewall import block_caller
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
@@ -105,6 +107,8 @@ def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dic
         "location_zh": status.location_zh,
         "location_en": status.location_en,
         "since": status.since,
+        "screening": status.screening,
+        "blocked": status.blocked,
     }
 
 
@@ -351,6 +355,21 @@ def quick_add(ctx: Ctx, call_id: int) -> str:
     return ctx.json({"customer_id": customer_id, "html": render_card(ctx, call.id)}, status=201)
 
 
+def pop_block(ctx: Ctx, call_id: int) -> str:
+    """"Block this caller" on the card (the ``firewall`` flag): the number goes on the black
+    list, or waits for a leader's approval."""
+    call = CallSearch(ctx.deps.store).call(call_id, ctx.principal.line_scope())
+    if call is None:
+        ctx.fail(404, "Not found.")
+    try:
+        done = block_caller(ctx, call)
+    except FirewallError as error:
+        ctx.fail(409, error.template, **error.values)
+    if done == "added":
+        return ctx.json({"saved": ctx.t("The caller is on the black list.")})
+    return ctx.json({"saved": ctx.t("Blocking the caller waits for a leader's approval.")})
+
+
 def _int(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
@@ -362,26 +381,45 @@ def _sse(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
-    """What one engine event means for this user's browser."""
+def screened(status: LineStatus) -> bool:
+    """Whether the call firewall holds the line's call back from the cards: still deciding
+    (``screening``) or blocking it (``blocked``)."""
+    return status.screening or status.blocked
+
+
+def _all_lines(ctx: Ctx, popped: set[int], held: set[int]) -> Iterator[str]:
+    """Every line the user sees, and the cards of their calls (a page opened or changed
+    during a call gets the call's card again, as the lines were when it was told them)."""
+    manual = manual_lines(ctx)
+    statuses = visible_lines(ctx)
+    yield _sse(
+        "lines",
+        {
+            "connected": ctx.deps.engine.connected,
+            "lines": [status_json(status, manual) for status in statuses],
+        },
+    )
+    if not ctx.can("pop"):
+        return
+    for status in statuses:
+        if status.call_id is not None and status.state in CARD_STATES and (
+            status.direction == "in" or status.state != "dialling"
+        ):
+            if screened(status):
+                held.add(status.call_id)  # its card waits for the firewall
+            else:
+                yield from _pop(ctx, status, "open", popped)
+
+
+def _translate(
+    ctx: Ctx, event: News, popped: set[int], held: set[int] | None = None
+) -> Iterator[str]:
+    """What one engine event means for this user's browser. ``held``: the calls whose card
+    waits for the call firewall; it pops with the first later news of the call whose status
+    is neither screening nor blocked, and never for a blocked call."""
+    held = set() if held is None else held
     if isinstance(event, LinesReset | EngineConnection):
-        manual = manual_lines(ctx)
-        statuses = visible_lines(ctx)
-        yield _sse(
-            "lines",
-            {
-                "connected": ctx.deps.engine.connected,
-                "lines": [status_json(status, manual) for status in statuses],
-            },
-        )
-        # A page opened (or changed) during a call gets the call's card again, as
-        # the lines were when the page was told them.
-        if ctx.can("pop"):
-            for status in statuses:
-                if status.call_id is not None and status.state in CARD_STATES and (
-                    status.direction == "in" or status.state != "dialling"
-                ):
-                    yield from _pop(ctx, status, "open", popped)
+        yield from _all_lines(ctx, popped, held)
         return
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
@@ -390,7 +428,17 @@ def _translate(ctx: Ctx, event: News, popped: set[int]) -> Iterator[str]:
     call_id = event.call_id
     if not ctx.can("pop") or call_id is None:
         return
-    if isinstance(event, POP_EVENTS) and _may_pop(event, popped):
+    if isinstance(event, contract.CallEnded):
+        held.discard(call_id)
+    elif screened(event.status):
+        if isinstance(event, POP_EVENTS) and _may_pop(event, popped) and call_id not in popped:
+            held.add(call_id)  # the firewall decides first: no card for a blocked call
+        return
+    if call_id in held and event.status.call_id == call_id \
+            and event.status.state in CARD_STATES:
+        held.discard(call_id)
+        yield from _pop(ctx, replace(event.status, call_id=call_id), kind, popped)
+    elif isinstance(event, POP_EVENTS) and _may_pop(event, popped):
         yield from _pop(ctx, replace(event.status, call_id=call_id), kind, popped)
     elif isinstance(event, contract.CallEnded) and call_id in popped:
         popped.discard(call_id)
@@ -458,11 +506,12 @@ def events(ctx: Ctx):
 
     def stream() -> Iterator[str]:
         popped: set[int] = set()
+        held: set[int] = set()  # cards waiting for the call firewall's decision
         seen = rights.generation
         try:
             with subscription:
                 yield "retry: 2000\n\n"
-                yield from _translate(ctx, LinesReset(), popped)
+                yield from _translate(ctx, LinesReset(), popped, held)
                 next_check = time.monotonic() + HEARTBEAT_S
                 while not subscription.overflowed:
                     event = subscription.get(timeout=HEARTBEAT_S)
@@ -479,7 +528,7 @@ def events(ctx: Ctx):
                             yield ": still here\n\n"
                             next_check = time.monotonic() + HEARTBEAT_S
                     if event is not None and not isinstance(event, RightsChanged):
-                        yield from _translate(ctx, event, popped)
+                        yield from _translate(ctx, event, popped, held)
         finally:
             slot.release()
 

@@ -1,5 +1,5 @@
 % rebase('layout.tpl', title=_('Call'), page='calls')
-% notices = {'saved': _('Saved.'), 'unchanged': _('Nothing changed: it was already so.'), 'contact': _('The contact record was added.')}
+% notices = {'saved': _('Saved.'), 'unchanged': _('Nothing changed: it was already so.'), 'contact': _('The contact record was added.'), 'blocked': _('The caller is on the black list.'), 'block_filed': _("Blocking the caller waits for a leader's approval.")}
 <h1>{{_('Call')}} · {{_.datetime(call.started_at, seconds=True)}}</h1>
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
@@ -7,6 +7,9 @@
 <dl class="facts">
   <dt>{{_('Line')}}</dt><dd>{{_('Line {n}', n=call.line)}}{{' · ' + line_name if line_name else ''}}</dd>
   <dt>{{_('Call')}}</dt><dd>{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}} · {{_(outcomes.get(call.outcome, call.outcome))}}</dd>
+  % if call.blocked_by:
+  <dt>{{_('Blocked by')}}</dt><dd class="blocked-by">{{blocked_text(_, call.blocked_by)}}</dd>
+  % end
   <dt>{{_('Number')}}</dt><dd>
     % if call.number:
     <span class="number">{{call.number}}</span>
@@ -38,6 +41,12 @@
   </dd>
   % end
 </dl>
+% if ctx.can('firewall') and call.number and call.direction == 'in':
+<form method="post" action="/calls/{{call.id}}/block" class="row block-caller" data-confirm="{{_('Put {number} on the black list?', number=call.number)}}">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <button type="submit" class="danger">{{_('Block this caller')}}</button>
+</form>
+% end
 <section class="panel" id="note">
   <h2>{{_('Note')}}</h2>
   % if problem:

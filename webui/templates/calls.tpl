@@ -1,6 +1,6 @@
 % rebase('layout.tpl', title=_('Call log'), page='calls')
 <h1>{{_('Call log')}}</h1>
-% include('search_form.tpl', action='/calls', with_call_note=True)
+% include('search_form.tpl', action='/calls', with_call_note=True, blocked_rules=blocked_rules)
 <p class="result-bar">
   <span>{{_('{count}+ calls', count=_.number(page.total)) if page.more_than_total else _.count(page.total, '{count} call', '{count} calls')}}</span>
   % if page.rows:
@@ -34,7 +34,11 @@
     <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
       <td class="c-time"><a href="/calls/{{call.id}}" title="{{_('The call')}}">{{_.datetime(call.started_at, seconds=True)}}</a></td>
       <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
-      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span>{{!' · <span class="survey-score" title="%s">%s</span>' % (_('Survey'), _('{n} of 5', n=call.survey)) if call.survey else ''}}</td>
+      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span>{{!' · <span class="survey-score" title="%s">%s</span>' % (_('Survey'), _('{n} of 5', n=call.survey)) if call.survey else ''}}
+        % if call.blocked_by:
+        · <span class="blocked-by">{{blocked_text(_, call.blocked_by)}}</span>
+        % end
+      </td>
       <td class="c-number number-cell">
         % if call.number:
         <span class="number">{{call.number}}</span>

@@ -35,6 +35,11 @@
     % if ctx.can('audit'):
     <a href="/archive"{{!' aria-current="page"' if get('page') == 'archive' else ''}}>{{_('Archive')}}</a>
     % end
+    % if ctx.can('firewall') or ctx.can('admin'):
+    % from webui.pages.firewall import waiting_count
+    % waiting = waiting_count(ctx)
+    <a href="/firewall"{{!' aria-current="page"' if get('page') == 'firewall' else ''}}>{{_('Firewall')}}{{!' <span class="badge" title="%s">%d</span>' % (_('Changes waiting for your approval'), waiting) if waiting else ''}}</a>
+    % end
     % if ctx.can('admin'):
     <a href="/admin"{{!' aria-current="page"' if get('page') == 'admin' else ''}}>{{_('Settings')}}</a>
     % end

@@ -103,6 +103,13 @@
   </ul>
   % end
   </div>
+  % if ctx.can('firewall') and number and call.direction == 'in':
+  <form class="pop-block" method="post" action="/pop/{{call.id}}/block" data-pop-form data-confirm="{{_('Put {number} on the black list?', number=number)}}">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <button type="submit" class="danger">{{_('Block this caller')}}</button>
+    <span class="form-result" role="status"></span>
+  </form>
+  % end
   % if form == 'note':
   <form class="pop-note" method="post" action="/pop/{{call.id}}/note" data-pop-form>
     <input type="hidden" name="csrf" value="{{csrf}}">

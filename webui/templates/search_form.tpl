@@ -26,6 +26,16 @@
         % end
       </select>
     </label>
+    % if get('blocked_rules'):
+    <label>{{_('Blocked by')}}
+      <select name="blocked">
+        <option value="">{{_('Any')}}</option>
+        % for key, label in blocked_rules:
+        <option value="{{key}}"{{!' selected' if form.values.get('blocked') == key else ''}}>{{label}}</option>
+        % end
+      </select>
+    </label>
+    % end
     <label>{{_('Number')}} <input name="number" inputmode="tel" maxlength="64" value="{{form.values.get('number', '')}}" placeholder="{{_('part of a number')}}"></label>
     <label>{{_('Match')}}
       <select name="match">
