@@ -203,6 +203,9 @@ class ActEnded(Event):
     act: str = ""
     outcome: str = "done"
     value: str | None = None
+
+
+@dataclass(frozen=True)
 class CallBlocked(Event):
     """The call firewall blocked the incoming call: ``rule`` is the key of what decided
     (``black_list``, ``prefix:0898``, ``withheld:P``, ``location:广东``, ``time:<id>``),
