@@ -78,6 +78,8 @@ class LineActions:
         self._recording: Row | None = None
         self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
         self._act: str | None = None  # what the box itself does on the line
+        self._screening = False  # the call firewall has not decided on the ringing call yet
+        self._blocked = False  # and blocks it
         # What to keep of an act's result, by act: e.g. a survey's key with its call.
         self.act_results: dict[str, Callable[[ScriptResult, Row | None], None]] = {}
         # The machine wants a recording; one a write error ended is tried again from
@@ -98,6 +100,7 @@ class LineActions:
             machine.StartRecording: self._start_recording,
             machine.StopRecording: self._stop_recording,
             machine.ActRequested: lambda action: None,  # the worker's triggers start it
+            machine.Screened: self._screened,
         }
 
     @property
@@ -113,6 +116,7 @@ class LineActions:
     def carry_out(self, state: machine.LineState, actions: list[machine.Action]) -> None:
         """Do what one step of the machine asked; ``state`` is the machine after the step."""
         self._phase = state.phase
+        self._screening, self._blocked = state.screening, state.blocked is not None
         self._recording_wanted = state.recording
         for action in actions:
             self._handlers[type(action)](action)
@@ -180,6 +184,17 @@ class LineActions:
         self._call = None
         self.call = {}
         self._tell(contract.CallEnded, call_id=call_id, outcome=action.outcome)
+
+    def _screened(self, action: machine.Screened) -> None:
+        verdict = action.verdict
+        if not action.blocked:
+            self._tell(contract.LineStateChanged)  # no longer screening: the card may pop
+            return
+        self.call["blocked_by"] = verdict.rule
+        if self._call is not None:
+            self.journal.update_call(self._call, blocked_by=verdict.rule)
+        self._tell(contract.CallBlocked, number=self.call.get("number"), rule=verdict.rule,
+                   rule_id=verdict.rule_id, action=verdict.action)
 
     def _phase_changed(self, action: machine.PhaseChanged) -> None:
         self._tell(contract.LineStateChanged)
@@ -288,6 +303,8 @@ class LineActions:
             location_en=call.get("location_en"),
             since=call.get("started_at"),
             act=self._act,
+            screening=self._screening,
+            blocked=self._blocked,
         )
         fields.setdefault("call_id", self.call_id)
         self.publish(event_type(line=self.line, status=self.status, **fields))

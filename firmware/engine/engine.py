@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_format import FRAME_SECONDS
-from firmware.acts import survey
+from firmware.acts import firewall, survey
 from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
@@ -242,7 +242,7 @@ class Engine:
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
             actor=actor,
-            triggers=(_survey_on_request,),
+            triggers=(_block_when_screened, _survey_on_request),
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -596,6 +596,14 @@ def _survey_if_in_call(state: machine.LineState) -> Act | None:
     if state.phase not in (machine.Phase.IN_CALL, machine.Phase.SILENT):
         return None
     return Act(survey.NAME, survey.survey())
+
+
+def _block_when_screened(state: machine.LineState, actions: list[machine.Action]) -> Act | None:
+    """The firewall's block, when it has just refused the ringing call."""
+    for action in actions:
+        if isinstance(action, machine.Screened) and action.blocked:
+            return Act(firewall.NAME, firewall.block(action.verdict))
+    return None
 
 
 def _survey_on_request(state: machine.LineState, actions: list[machine.Action]) -> Act | None:

@@ -63,4 +63,5 @@ def policy_for(config: Config, line: Line, screen: Screen | None = None) -> Poli
         stop_code=config.device.manual_codes.stop,
         survey_code=config.device.manual_codes.survey,
         screen=screen,
+        region=country.region,
     )

@@ -90,6 +90,7 @@ class Policy:
     # Any mode: keys that hand the caller to the satisfaction survey ("" for none).
     survey_code: str = ""
     screen: Any = None  # the call firewall (firmware.store.firewall.Screen); falsy: nothing to do
+    region: str = "CN"  # how the firewall reads the numbers it is given
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""
@@ -132,6 +133,10 @@ class LineState:
     manual_recording: bool = False
     code_digits: str = ""  # digits of the call that may be the start of a key code, held back
     recording: bool = False
+    # The call firewall: an incoming call is screened from its first ring until it has
+    # decided (caller ID, or none by the second ring); ``blocked`` is what blocked it.
+    screening: bool = False
+    blocked: Any = None  # the firewall's Verdict, when it blocks the call
 
 
 # ---- events ----------------------------------------------------------------------
@@ -280,6 +285,16 @@ class PhaseChanged(Action):
 
 
 @dataclass(frozen=True)
+class Screened(Action):
+    """The call firewall let the incoming call through (``verdict`` None: it had nothing
+    to decide with, the call was answered first) or blocks it (``verdict.action`` reject
+    or message)."""
+
+    verdict: Any = None
+    blocked: bool = False
+
+
+@dataclass(frozen=True)
 class ActRequested(Action):
     """Someone on the line asked the box to do ``act`` (the survey's key code)."""
 
@@ -304,6 +319,7 @@ def _start_call(state: LineState, event: Event, direction: str, phase: Phase) ->
 
 
 def _ring_on_idle(state: LineState, event: RingOn) -> Result:
+    state = replace(state, screening=bool(state.policy.screen), blocked=None)
     state, actions = _start_call(state, event, "in", Phase.RINGING)
     call = replace(state.call, rings=1)
     return replace(state, call=call, ringing=True, last_ring_at=event.at), actions
@@ -311,7 +327,23 @@ def _ring_on_idle(state: LineState, event: RingOn) -> Result:
 
 def _ring_on(state: LineState, event: RingOn) -> Result:
     call = replace(state.call, rings=state.call.rings + 1)
-    return replace(state, call=call, ringing=True, last_ring_at=event.at), []
+    state = replace(state, call=call, ringing=True, last_ring_at=event.at)
+    if state.screening and call.rings >= 2:
+        # Caller ID comes before the second ring or not at all: decide without it.
+        return _screen(state, event.at, None, None)
+    return state, []
+
+
+def _screen(state: LineState, at: float, number: str | None, reason_absent: str | None) -> Result:
+    """The call firewall's decision on the ringing call, from what caller ID gave."""
+    policy = state.policy
+    verdict = policy.screen.verdict(
+        number, reason_absent, at,
+        region=policy.region, utc_offset_s=_offset_at(policy, at), time_zone=policy.time_zone,
+    )
+    blocked = verdict.action != "allow"
+    state = replace(state, screening=False, blocked=verdict if blocked else None)
+    return state, [Screened(at, verdict, blocked)]
 
 
 def _ring_off(state: LineState, event: RingOff) -> Result:
@@ -321,11 +353,17 @@ def _ring_off(state: LineState, event: RingOff) -> Result:
 def _caller_id(state: LineState, event: CallerIdReceived) -> Result:
     call = replace(state.call, caller_id=event.caller_id, number=event.number)
     state = replace(state, call=call)
-    return state, [CallerIdKnown(event.at, event.caller_id, event.number)]
+    actions: list[Action] = [CallerIdKnown(event.at, event.caller_id, event.number)]
+    if state.screening:
+        reason = getattr(event.caller_id, "reason_absent", None)
+        state, screened = _screen(state, event.at, event.number, reason)
+        actions += screened
+    return state, actions
 
 
 def _caller_id_when_idle(state: LineState, event: CallerIdReceived) -> Result:
     """ETSI and some Chinese exchanges send caller ID before the first ring."""
+    state = replace(state, screening=bool(state.policy.screen), blocked=None)
     state, actions = _start_call(state, event, "in", Phase.RINGING)
     state = replace(state, last_ring_at=event.at)
     more_state, more_actions = _caller_id(state, event)
@@ -334,8 +372,12 @@ def _caller_id_when_idle(state: LineState, event: CallerIdReceived) -> Result:
 
 def _answer(state: LineState, event: OffHook) -> Result:
     call = replace(state.call, answered_at=event.at)
+    actions: list[Action] = [CallAnswered(event.at)]
+    if state.screening:  # answered before the firewall could decide: it lets it be
+        state = replace(state, screening=False)
+        actions.append(Screened(event.at))
     state = replace(state, phase=Phase.IN_CALL, call=call, ringing=False, quiet_since=event.at)
-    return state, [CallAnswered(event.at)]
+    return state, actions
 
 
 def _off_hook_idle(state: LineState, event: OffHook) -> Result:
@@ -398,7 +440,9 @@ def _end_call(state: LineState, event: Event) -> Result:
         # Keys held back as the start of a code that never came were the call's own.
         state, released = _release_digits(state, state.code_digits, event.at)
     call = state.call
-    if call is None or call.answered_at is not None:
+    if state.blocked is not None:
+        outcome = "blocked"
+    elif call is None or call.answered_at is not None:
         outcome = "answered"
     else:
         outcome = "missed" if call.direction == "in" else "unanswered"
@@ -410,6 +454,8 @@ def _end_call(state: LineState, event: Event) -> Result:
         voice=False,
         manual_recording=False,
         code_digits="",
+        screening=False,
+        blocked=None,
     )
     return state, [*released, CallEnded(event.at, outcome)]
 
@@ -576,6 +622,8 @@ def recording_wanted(state: LineState, at: float) -> bool:
     call = state.call
     if call is not None and call.number is not None and call.number in policy.no_record:
         return False
+    if state.blocked is not None:
+        return False  # a blocked caller never reaches the office: nothing of it is kept
     if state.phase == Phase.DIALLING:
         # The number is known only once the dialling ends: nothing of a call is
         # kept before it can be checked against the no-record list, in any mode.
