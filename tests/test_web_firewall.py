@@ -8,10 +8,13 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
+import soundfile
 from openpyxl import load_workbook
 
 from firmware.link import contract
+from firmware.prompts.errors import PromptError
 from firmware.store import firewall as store_firewall
 from firmware.store.firewall import Actor, Firewall, ListEntry
 from tests.calls_box import make_office
@@ -109,10 +112,19 @@ def test_numbers_are_listed_in_e164_with_one_line_errors_audited_and_sent_to_the
     # Changed and taken off, audited each time; the page shows the entry meanwhile.
     entry = firewall(office).entries()[0]
     assert "sales calls" in boss.get("/firewall?list=black&q=0013").text
+    go_away = str(spoken_prompt(office, "Go away").id)
+    unknown = boss.post(f"/firewall/numbers/{entry.id}", {
+        "note": "sales", "action": "message", "prompt": "9999", "expires": "2026-02-01"})
+    assert unknown.status == 400 and "Choose a prompt of the list." in unknown.text
+    assert f'<option value="{go_away}">Go away</option>' in boss.get(
+        f"/firewall/numbers/{entry.id}").text
     answer = boss.post(f"/firewall/numbers/{entry.id}", {
-        "note": "sales", "action": "message", "prompt": "go-away", "expires": "2026-02-01"})
+        "note": "sales", "action": "message", "prompt": go_away, "expires": "2026-02-01"})
     assert answer.status == 303
-    assert firewall(office).entry(entry.id).message_prompt == "go-away"
+    assert firewall(office).entry(entry.id).message_prompt == go_away
+    assert "Go away" in boss.get("/firewall?list=black").text  # its name, not its id
+    with pytest.raises(PromptError, match="call firewall's message"):
+        office.deps.prompts.delete(int(go_away), user="adm")
     changed = describe(EN, office.deps.audit.entries(action="firewall_entry_changed")[0].detail)
     assert "Action: Reject: answer and hang up → Answer with a message" in changed
     assert boss.post(f"/firewall/numbers/{entry.id}/delete", {}).status == 303
@@ -120,6 +132,14 @@ def test_numbers_are_listed_in_e164_with_one_line_errors_audited_and_sent_to_the
     assert len(office.sent) == 3
     assert boss.get(f"/firewall/numbers/{entry.id}").status == 404
     assert boss.post(f"/firewall/numbers/{entry.id}/delete", {}).status == 404
+
+
+def spoken_prompt(office, name: str):
+    """A prompt of the library (a short tone, uploaded as a WAV)."""
+    buffer = io.BytesIO()
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(4000) / 8000)
+    soundfile.write(buffer, tone, 8000, format="WAV", subtype="PCM_16")
+    return office.deps.prompts.add_upload(name, buffer.getvalue(), f"{name}.wav", user="adm")
 
 
 def test_errors_read_in_chinese_too(office):
@@ -136,14 +156,15 @@ def test_rules_are_the_admins_kept_in_order_with_their_errors(office):
     adm = office.signed_in("adm")
     assert adm.post("/firewall/rules", {"kind": "prefix", "prefix": "0898", "action": "reject",
                                         "enabled": "yes"}).status == 303
-    night = {"kind": "time", "action": "message", "prompt": "closed", "enabled": "yes",
+    closed = str(spoken_prompt(office, "Closed").id)
+    night = {"kind": "time", "action": "message", "prompt": closed, "enabled": "yes",
              "window-0-days": ["mon", "tue"], "window-0-start": "18:00",
              "window-0-end": "08:00"}
     form = [(key, day) for key, value in night.items()
             for day in (value if isinstance(value, list) else [value])]
     assert adm.post("/firewall/rules", form).status == 303
     first, second = firewall(office).rules()
-    assert second.key == f"time:{second.id}" and second.message_prompt == "closed"
+    assert second.key == f"time:{second.id}" and second.message_prompt == closed
     shown = adm.get("/firewall").text
     assert "Numbers starting with 0898" in shown and "Every caller: Mon/Tue 18:00–08:00" in shown
     for bad, problem in (

@@ -58,8 +58,17 @@ class WebDeps:
         self.config_store = ConfigStore(self.folder.root)
         self.keyring = Keyring(self.folder)
         self.prompts = PromptLibrary(self.folder, self.store, clock=self.clock)
+        self.prompts.register_use(self._firewall_use_of_prompt)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
+
+    def _firewall_use_of_prompt(self, prompt_id: int) -> str | None:
+        """The call firewall's list entry or rule that answers with the prompt, if any."""
+        row = self.store.connection().execute(
+            "SELECT number FROM firewall_numbers WHERE message_prompt = ? "
+            "UNION ALL SELECT 'rule ' || id FROM firewall_rules WHERE message_prompt = ? "
+            "LIMIT 1", (str(prompt_id), str(prompt_id))).fetchone()
+        return None if row is None else f"the call firewall's message ({row[0]})"
 
     def _rights_changed(self) -> None:
         self.rights.changed()

@@ -1285,4 +1285,6 @@ ZH: dict[str, str] = {
     "Operators' changes need approval": "操作员的更改需审批",
     "Position": "顺序",
     "Enabled": "启用",
+    "The box's own message": "设备内置的提示语",
+    "Choose a prompt of the list.": "请从列表中选择一个语音提示。",
 }

@@ -227,13 +227,24 @@ def blocked_text(t, key: str | None) -> str:
 # ---- the page ---------------------------------------------------------------------------------
 
 
+def _chosen_prompt(ctx: Ctx) -> str:
+    """The message prompt chosen: "" (the box's own message) or a prompt's id; anything
+    else is no choice the page offered."""
+    chosen = ctx.form("prompt")[: MAX_PROMPT * 2].strip()
+    known = {str(prompt.id) for prompt in ctx.deps.prompts.prompts()}
+    known |= {prompt.key for prompt in ctx.deps.prompts.prompts() if prompt.key}
+    if chosen and chosen not in known:
+        ctx.fail(400, "Choose a prompt of the list.")
+    return chosen
+
+
 def _typed_entry(ctx: Ctx) -> dict:
     return {
         "list": ctx.form("list")[:10],
         "number": ctx.form("number")[:60],
         "note": ctx.form("note")[: MAX_NOTE * 2],
         "action": ctx.form("action")[:10] or "reject",
-        "prompt": ctx.form("prompt")[: MAX_PROMPT * 2],
+        "prompt": _chosen_prompt(ctx),
         "expires": ctx.form("expires")[:20],
     }
 
@@ -421,7 +432,7 @@ def _typed_rule(ctx: Ctx) -> dict:
     return {
         "kind": ctx.form("kind")[:10],
         "action": ctx.form("action")[:10] or "reject",
-        "prompt": ctx.form("prompt")[: MAX_PROMPT * 2],
+        "prompt": _chosen_prompt(ctx),
         "enabled": ctx.form("enabled") == "yes",
         "note": ctx.form("note")[: MAX_NOTE * 2],
         "prefix": ctx.form("prefix")[:40],

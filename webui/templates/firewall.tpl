@@ -1,4 +1,5 @@
 % rebase('layout.tpl', title=_('Call firewall'), page='firewall')
+% prompt_names = {str(p.id): p.name for p in ctx.deps.prompts.prompts()}
 <h1>{{_('Call firewall')}}</h1>
 % if notice:
 <p class="notice" role="status">{{_(notice)}}</p>
@@ -89,7 +90,7 @@
         <td><span class="badge">{{_(list_names[entry.list])}}</span></td>
         <td class="number">{{entry.number}}</td>
         <td class="wrap">{{entry.note}}</td>
-        <td>{{_(action_names[entry.action]) if entry.list == 'black' else _('Always rings')}}{{' · ' + entry.message_prompt if entry.message_prompt else ''}}</td>
+        <td>{{_(action_names[entry.action]) if entry.list == 'black' else _('Always rings')}}{{' · ' + prompt_names.get(entry.message_prompt, entry.message_prompt) if entry.message_prompt else ''}}</td>
         <td>{{_.date(entry.added_at)}} · {{entry.added_by_name}}</td>
         <td>{{_.date(entry.expires_at - 1) if entry.expires_at else _('never')}}</td>
         <td><a href="/firewall/numbers/{{entry.id}}">{{_('Change')}}</a></td>
@@ -117,7 +118,7 @@
       <tr data-rule="{{rule.id}}" class="{{'' if rule.enabled else 'muted'}}">
         <td>{{index}}</td>
         <td>{{rule_text(_, rule)}}</td>
-        <td>{{_(action_names[rule.action])}}{{' · ' + rule.message_prompt if rule.message_prompt else ''}}</td>
+        <td>{{_(action_names[rule.action])}}{{' · ' + prompt_names.get(rule.message_prompt, rule.message_prompt) if rule.message_prompt else ''}}</td>
         <td>{{_('yes') if rule.enabled else _('no')}}</td>
         <td class="wrap">{{rule.note}}</td>
         <td>

@@ -16,7 +16,8 @@
   % end
   </select>
 </label>
-<label>{{_('Message prompt')}} <input name="prompt" value="{{typed['prompt']}}" maxlength="64">
+<label>{{_('Message prompt')}}
+  % include('prompt_select.tpl', typed=typed)
   <span class="hint">{{_('The prompt the box answers with, for Answer with a message.')}}</span></label>
 <label>{{_('Expires')}} <input type="date" name="expires" value="{{typed['expires']}}">
   <span class="hint">{{_('The last day the entry counts; empty: never.')}}</span></label>

@@ -50,7 +50,9 @@
     % end
     </select>
   </label>
-  <label>{{_('Message prompt')}} <input name="prompt" value="{{typed['prompt']}}" maxlength="64"></label>
+  <label>{{_('Message prompt')}}
+  % include('prompt_select.tpl', typed=typed)
+  </label>
   <label>{{_('Note')}} <input name="note" value="{{typed['note']}}" maxlength="200"></label>
   <label class="check"><input type="checkbox" name="enabled" value="yes"{{!' checked' if typed['enabled'] else ''}}> {{_('Enabled')}}</label>
   <div class="row"><button type="submit">{{_('Save')}}</button></div>
