@@ -35,6 +35,7 @@ from webui.pages import (
     live,
     recordings,
     storage_settings,
+    voicemail,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -172,6 +173,16 @@ ROUTES: list[Route] = [
     Route("POST", "/recordings/<recording_id:int>/hold", legal_hold.recording_hold, SIGNED_IN),
     Route("POST", "/recordings/<recording_id:int>/notes", recordings.recording_notes,
           need("recordings_listen")),
+    # voicemail: the messages of the lines one sees (checked by the page)
+    Route("GET", "/voicemail", voicemail.voicemail_page, need("voicemail")),
+    Route("GET", "/voicemail/<message_id:int>/audio", voicemail.voicemail_audio,
+          need("voicemail")),
+    Route("POST", "/voicemail/<message_id:int>/heard", voicemail.voicemail_heard,
+          need("voicemail")),
+    Route("GET", "/voicemail/<message_id:int>/delete", voicemail.voicemail_delete_page,
+          need("voicemail")),
+    Route("POST", "/voicemail/<message_id:int>/delete", voicemail.voicemail_delete,
+          need("voicemail")),
     # the box's health (audit or admin: checked by the page)
     Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)

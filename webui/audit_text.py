@@ -45,6 +45,7 @@ FIELD_LABELS = {
     "pop_groups": "Only customers in these groups",
     "pop_unknown": "Callers who are not customers pop a card too",
     "pop_close_after_s": "Close after (seconds)",
+    "seconds": "Length (seconds)",
     "files": "Files",
     "bytes": "Size",
     "deleted": "Deleted by retention, listed",

@@ -14,6 +14,7 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``recordings_listen``  play recordings
 ``recordings_download`` download recordings
 ``live_listen``        listen to a line's call as it happens
+``voicemail``          voicemail messages of the lines one sees: listen, mark heard, delete
 ``record``             start and stop the recording of a call on a line in manual mode
                        (the live page and the caller's card); off unless granted
 ``all_lines``          calls and recordings of every line, not only one's own lines
@@ -52,6 +53,7 @@ FLAGS = (
     "recordings_download",
     "live_listen",
     "record",
+    "voicemail",
     "all_lines",
     "share",
     "audit",

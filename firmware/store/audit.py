@@ -59,6 +59,9 @@ ACTIONS = (
     "key_unlocked",  # the recordings key unlocked in the web
     "key_unlock_failed",  # a wrong passphrase or key file given to unlock it
     "key_locked",  # the key forgotten by the web again
+    "voicemail_played",  # a voicemail message listened to (once a session)
+    "voicemail_heard",  # a voicemail message marked heard
+    "voicemail_deleted",  # a voicemail message deleted
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -104,6 +104,7 @@ def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dic
         "location_zh": status.location_zh,
         "location_en": status.location_en,
         "since": status.since,
+        "act": status.act,
     }
 
 

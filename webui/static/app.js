@@ -90,6 +90,8 @@
     if (badge) badge.textContent = labels[camel("label-" + status.state)] || status.state;
     const mark = card.querySelector(".recording-mark");
     if (mark) mark.hidden = !status.recording;
+    const voicemail = card.querySelector(".voicemail-mark");
+    if (voicemail) voicemail.hidden = status.act !== "voicemail";
     setText(card, ".direction", status.direction ? labels[camel("label-" + status.direction)] : "");
     setText(card, ".number", status.number || "");
     setText(card, ".caller-name", status.name || "");

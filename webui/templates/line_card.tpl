@@ -4,7 +4,8 @@
     <span class="line-name">{{name}}</span>
   </header>
   <p class="line-state"><span class="badge">{{_.line_state(status.state)}}</span>
-    <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span></p>
+    <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span>
+    <span class="act-mark voicemail-mark"{{!'' if status.act == 'voicemail' else ' hidden'}}>✉ {{_('Voicemail')}}</span></p>
   <p class="caller">
     <span class="direction">{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(status.direction or '', '')) if status.direction else ''}}</span>
     <span class="number">{{status.number or ''}}</span>
