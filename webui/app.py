@@ -28,6 +28,7 @@ from webui.pages import (
     customer_sheets,
     customers,
     device_settings,
+    email_settings,
     encryption,
     health,
     legal_hold,
@@ -143,6 +144,8 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/backup/targets/<name>/run", backup_settings.target_run, need("admin")),
     Route("POST", "/admin/backup/targets/<name>/delete", backup_settings.target_delete,
           need("admin")),
+    Route("GET", "/admin/email", email_settings.email_page, need("admin")),
+    Route("POST", "/admin/email", email_settings.email_submit, need("admin")),
     # encryption at rest: the recordings key, set up, unlocked, locked
     Route("GET", "/admin/encryption", encryption.encryption_page, need("admin")),
     Route("POST", "/admin/encryption/setup", encryption.setup_submit, need("admin")),
