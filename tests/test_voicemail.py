@@ -240,6 +240,28 @@ def test_a_line_whose_playback_fails_still_takes_the_message_and_logs_the_call(b
     assert caller.heard == 0
 
 
+def test_a_line_whose_relay_fails_logs_it_and_the_call_rings_out_as_missed(box, caplog):
+    engine, caller, events = box()
+    worker = engine.workers[1]
+
+    def broken(on):
+        if on:
+            raise OSError("relay GPIO write failed")
+
+    worker.actions.seize = broken
+    for _ in range(3):
+        caller.line.set_ringing(True)
+        caller.frames(20)
+        caller.line.set_ringing(False)
+        caller.frames(60)
+    assert caller.frames(1500, lambda: call_ended(events)), "the call did not end"
+    assert worker.is_alive() and engine.workers[1] is worker
+    assert not [e for e in events if isinstance(e, contract.ActStarted)]
+    assert "the relay could not take the line for voicemail" in caplog.text
+    call = Store(engine.folder.database).calls(1)[0]
+    assert call.outcome == "missed"
+
+
 def test_a_line_without_voicemail_lets_the_call_ring_out_as_missed(box):
     _, caller, events = box(enabled=False)
     for _ in range(3):
@@ -356,3 +378,42 @@ def test_the_mailer_tries_again_and_logs_what_it_could_not_send(tmp_path, smtp_s
         always.stop()
     finally:
         mailer.stop()
+
+
+def test_the_trigger_answers_only_the_callers_of_the_listed_groups_inside_the_windows(tmp_path):
+    from firmware.config import Line, TimeWindow, Voicemail  # noqa: PLC0415
+    from firmware.engine import state as machine  # noqa: PLC0415
+    from firmware.engine.voicemail import VoicemailTrigger, caller_groups  # noqa: PLC0415
+    from firmware.store.crm import CustomerNumber, Customers  # noqa: PLC0415
+
+    store = Store(tmp_path / "linerec.db")
+    Customers(store).create({"name": "Big client", "category": "VIP"},
+                            [CustomerNumber("13800138000", "+8613800138000")], added_by=None)
+    assert caller_groups(store, "13800138000", "CN") == {"VIP"}
+    assert caller_groups(store, "+8613800138000", "CN") == {"VIP"}
+    assert caller_groups(store, "13900139000", "CN") == frozenset()
+    assert caller_groups(store, None, "CN") == frozenset()
+
+    settings = {"line": Line(number=1, voicemail=Voicemail(enabled=True, rings=3,
+                                                           groups=["VIP"]))}
+    trigger = VoicemailTrigger(lambda: settings["line"],
+                               lambda number: caller_groups(store, number, "CN"))
+
+    def ringing(number, rings, started_at=1.0, at=None):
+        call = machine.Call(direction="in", started_at=started_at, number=number, rings=rings)
+        return machine.LineState(phase=machine.Phase.RINGING, call=call,
+                                 last_ring_at=at or started_at)
+
+    assert trigger(ringing("13800138000", 2), []) is None  # not yet
+    assert trigger(ringing("13800138000", 3), []).name == "voicemail"
+    assert trigger(ringing("13800138000", 4), []) is None  # asked once a call
+    assert trigger(ringing("13900139000", 3, started_at=2.0), []) is None  # not a VIP
+    assert trigger(ringing(None, 3, started_at=3.0), []) is None  # withheld
+    # Windows: Saturday only (2026-12-05 is a Saturday; China, UTC+8).
+    settings["line"] = Line(number=1, voicemail=Voicemail(
+        enabled=True, rings=1, schedule=[TimeWindow(days=["sat"], start="00:00", end="23:59")]))
+    saturday_noon = 1796443200.0 + 4 * 3600  # 2026-12-05 16:00 in China
+    assert trigger(ringing(None, 1, started_at=saturday_noon), []) is not None
+    monday = saturday_noon + 2 * 86400
+    assert trigger(ringing(None, 1, started_at=monday), []) is None
+    store.close()
