@@ -375,7 +375,15 @@ def test_the_mailer_tries_again_and_logs_what_it_could_not_send(tmp_path, smtp_s
         while not always.problems and time.monotonic() < deadline:
             time.sleep(0.02)
         assert [p.subject for p in always.problems] == ["lost"]
+        state = always.state()
+        assert state.failed == 1 and "unreachable" in state.last_problem
         always.stop()
+        # The health page says so while it is recent.
+        from firmware.health.report import _mail_problems  # noqa: PLC0415
+
+        (problem,) = _mail_problems(state, state.last_problem_at + 60)
+        assert "e-mail not sent" in problem.text and "unreachable" in problem.values["problem"]
+        assert mailer.state().sent == 1
     finally:
         mailer.stop()
 

@@ -1051,4 +1051,5 @@ ZH: dict[str, str] = {
     "{value} is not a prompt's key (a-z, 0-9 and _).": "{value} 不是提示音键名（a-z、0-9 和 _）。",
     "{value} are not customer group names (1 to 60 characters).": "{value} 不是客户分组名称（1 到 60 个字符）。",
     "The password must be one line of at most 256 characters.": "密码必须为一行，最多 256 个字符。",
+    "e-mail not sent: {problem} ({ago} ago)": "电子邮件未发送：{problem}（{ago}前）",
 }

@@ -322,12 +322,13 @@ class Engine:
         """Answer a command from the bus; a refusal raises ValueError with the reason."""
         if isinstance(command, contract.StatusCommand):
             workers = self._current_workers()
-            retention, archive = self.retention, self.archive
+            retention, archive, mailer = self.retention, self.archive, self.mailer
             return contract.StatusReply(
                 tuple(self._line_report(worker) for worker in workers),
                 self.storage_problems.recent(),
                 retention.state() if retention is not None else None,
                 archive=archive.state() if archive is not None else None,
+                mail=mailer.state() if mailer is not None else None,
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from firmware.config import Smtp
 from firmware.datafolder import DataFolder
+from firmware.link.contract import MailState
 from firmware.store.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,16 @@ class Mailer(threading.Thread):
         self._stopping = threading.Event()
         self.sent = 0
         self.problems: collections.deque[MailProblem] = collections.deque(maxlen=PROBLEMS_KEPT)
+
+    def state(self) -> MailState:
+        problems = list(self.problems)
+        last = problems[-1] if problems else None
+        return MailState(
+            sent=self.sent,
+            failed=len(problems),
+            last_problem=f"{last.subject}: {last.error}" if last else None,
+            last_problem_at=last.at if last else None,
+        )
 
     def send(self, mail: Mail) -> bool:
         """Queue ``mail`` (from any thread, never blocking); False if it is dropped."""
