@@ -52,6 +52,8 @@ def test_a_user_with_the_flag_hears_the_messages_of_their_lines_only(office):
     assert ana.post(f"/voicemail/{other}/heard").status == 404
     assert ana.post(f"/voicemail/{other}/delete").status == 404
     assert ana.get("/voicemail/999/audio").status == 404
+    assert ana.get("/api/voicemail/new").json() == {"new": 1}
+    assert office.signed_in("boss").get("/api/voicemail/new").json() == {"new": 2}
     (played,) = office.deps.audit.entries(action="voicemail_played")
     assert played.target == f"voicemail {mine}" and played.username == "ana"
 

@@ -178,6 +178,7 @@ ROUTES: list[Route] = [
           need("recordings_listen")),
     # voicemail: the messages of the lines one sees (checked by the page)
     Route("GET", "/voicemail", voicemail.voicemail_page, need("voicemail")),
+    Route("GET", "/api/voicemail/new", voicemail.voicemail_new, need("voicemail")),
     Route("GET", "/voicemail/<message_id:int>/audio", voicemail.voicemail_audio,
           need("voicemail")),
     Route("POST", "/voicemail/<message_id:int>/heard", voicemail.voicemail_heard,

@@ -32,6 +32,11 @@ def voicemail_page(ctx: Ctx) -> str:
                       notice=ctx.query("done"))
 
 
+def voicemail_new(ctx: Ctx) -> str:
+    """The count of new messages for the menu's badge (the pages' script asks)."""
+    return ctx.json({"new": ctx.new_voicemail()})
+
+
 def voicemail_audio(ctx: Ctx, message_id: int):
     message = visible_message(ctx, message_id)
     path = ctx.deps.folder.voicemail / message.path
