@@ -10,6 +10,8 @@ none, and one who hangs up during the closing prompt keeps theirs.
 
 from __future__ import annotations
 
+import contextlib
+
 from firmware.acts.steps import CallerGone, GetKey, Play, Script, WaitForOnHook
 
 NAME = "survey"
@@ -31,8 +33,6 @@ def survey(retries: int = RETRIES, key_timeout_s: float = KEY_TIMEOUT_S) -> Scri
             break
         if attempt < retries:
             yield Play("survey_invalid")
-    try:
+    with contextlib.suppress(CallerGone):  # the caller rated, then hung up: it stands
         yield Play("survey_closing")
-    except CallerGone:
-        pass  # the caller rated, then hung up: the rating stands
     return score

@@ -108,7 +108,7 @@ class LineActor:
         self.player.start()
         return self._advance(None, at, first=True)
 
-    def frame(
+    def frame(  # noqa: PLR0911, PLR0912 - one branch for each kind of step
         self, heard: np.ndarray, at: float, keys: list[str], off_hook: bool
     ) -> ScriptResult | None:
         """One frame of the line while the script runs; its result when it ended."""
