@@ -110,3 +110,22 @@ def test_the_call_log_and_the_call_page_say_voicemail(office):
     office.deps.accounts.update_user(office.ids["ana"], language="zh-CN")
     page = office.signed_in("ana").get("/voicemail").text
     assert "语音留言" in page and "标为已听" in page
+
+
+def test_the_live_card_says_voicemail_while_the_box_takes_a_message(office):
+    from firmware.link import contract  # noqa: PLC0415
+    from firmware.link.contract import LineStatus, Phase  # noqa: PLC0415
+
+    engine = office.deps.engine
+    engine.reset_lines([LineStatus(n) for n in range(1, 5)])
+    call = office.calls[1][0]
+    taking = LineStatus(1, phase=Phase.SEIZED, call_id=call, direction="in", act="voicemail")
+    engine.dispatch(contract.ActStarted(1, call, taking, act="voicemail"))
+    ana = office.signed_in("ana")
+    page = ana.get("/live").text
+    assert 'class="act-mark voicemail-mark">' in page
+    lines = ana.get("/api/lines").json()["lines"]
+    assert [line["act"] for line in lines if line["line"] == 1] == ["voicemail"]
+    engine.dispatch(contract.ActEnded(1, call, LineStatus(1, phase=Phase.SEIZED, call_id=call),
+                                      act="voicemail", outcome="caller_hung_up"))
+    assert 'class="act-mark voicemail-mark" hidden>' in ana.get("/live").text
