@@ -73,6 +73,32 @@ def _phone_numbers(value: list[str]) -> str | None:
     return f"{wrong} are not phone numbers (digits, optional leading +)" if wrong else None
 
 
+def _group_names(value: list[str]) -> str | None:
+    wrong = [name for name in value if not name.strip() or len(name) > 60]
+    return f"{wrong} are not customer group names (1 to 60 characters)" if wrong else None
+
+
+_PROMPT_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+def _prompt_key(value: str) -> str | None:
+    if _PROMPT_KEY.match(value):
+        return None
+    return f"{value!r} is not a prompt's key (a-z, 0-9 and _, e.g. voicemail_greeting)"
+
+
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def _email(value: str) -> str | None:
+    return None if not value or _EMAIL.match(value) else f"{value!r} is not an e-mail address"
+
+
+def _emails(value: list[str]) -> str | None:
+    wrong = [address for address in value if not _EMAIL.match(address)]
+    return f"{wrong} are not e-mail addresses" if wrong else None
+
+
 def _driver_url(value: str) -> str | None:
     return None if ":" in value else f"{value!r} is not a driver setting such as 'sim:'"
 
@@ -111,6 +137,23 @@ class Recording:
 
 
 @dataclass(frozen=True)
+class Voicemail:
+    """The box answers a call nobody took after ``rings`` rings (``firmware.acts.voicemail``):
+    the greeting, a beep, then the caller's message, at most ``max_s`` seconds, ended by
+    ``silence_s`` of quiet or the caller hanging up. With ``schedule`` only inside its
+    weekly windows (empty: always); with ``groups`` only for callers who are customers
+    of one of those customer groups (empty: every caller)."""
+
+    enabled: bool = False
+    rings: int = setting(5, check=in_range(1, 20))
+    schedule: list[TimeWindow] = setting([])
+    groups: list[str] = setting([], check=_group_names)
+    greeting: str = setting("voicemail_greeting", check=_prompt_key)  # a prompt's key
+    max_s: int = setting(120, check=in_range(10, 600))
+    silence_s: int = setting(5, check=in_range(2, 30))
+
+
+@dataclass(frozen=True)
 class Line:
     number: int = setting(check=in_range(1, 64))
     name: str = ""
@@ -122,6 +165,7 @@ class Line:
     # line's ring, caller ID, hook and audio come from it and audio/signals are unused.
     modem: str = setting("", check=_optional_driver_url)
     recording: Recording = setting(Recording())
+    voicemail: Voicemail = setting(Voicemail())
 
     @property
     def given_name(self) -> str:
@@ -373,6 +417,30 @@ class Firewall:
 def _check_firewall(firewall: Firewall) -> str | None:
     if not isinstance(firewall.approval, bool):
         return "approval must be true or false"
+
+
+class Smtp:
+    """The admin's mail server, for the box's notices (a new voicemail message). The
+    password is kept in the data folder (``smtp-password``, mode 0600), never here.
+    ``tls``: ``starttls`` (port 587), ``tls`` (implicit, port 465) or ``none``."""
+
+    host: str = setting("", check=_host)  # "": no e-mail is sent
+    port: int = setting(587, check=in_range(1, 65535))
+    tls: Literal["starttls", "tls", "none"] = "starttls"
+    user: str = setting("", check=_no_blanks)
+    sender: str = setting("", check=_email)
+    recipients: list[str] = setting([], check=_emails)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender and self.recipients)
+
+
+def _smtp_complete(smtp: Smtp) -> str | None:
+    if smtp.host and not smtp.sender:
+        return "a mail server needs the sender's address"
+    if smtp.host and not smtp.recipients:
+        return "a mail server needs at least one recipient"
     return None
 
 
@@ -389,6 +457,7 @@ class Device:
     archive: Archive = setting(Archive(), check=_archive_tier_smaller)
     encryption: Encryption = setting(Encryption())
     firewall: Firewall = setting(Firewall(), check=_check_firewall)
+    smtp: Smtp = setting(Smtp(), check=_smtp_complete)
 
 
 @dataclass(frozen=True)
@@ -771,8 +840,10 @@ __all__ = [
     "Line",
     "Recording",
     "Retention",
+    "Smtp",
     "TimeWindow",
     "VoiceActivation",
+    "Voicemail",
     "default_config",
     "line_settings",
     "read_config_file",

@@ -9,6 +9,9 @@ sets to ``/var/lib/linerec`` or its data disk, else ``./data``: ``default_data_f
     recordings/         the recordings, YYYY/MM/DD/<name>.wav, each with a .json
                         sidecar (firmware.store.recordings); <name>.opus or .oga in its
                         place once compressed after the call (firmware.store.stored_files)
+    voicemail/          voicemail messages, YYYY/MM/line<n>-<YYYYMMDD-HHMMSS>-<ms>.wav, 8 kHz
+                        16-bit (firmware.store.voicemail)
+    smtp-password       the mail server's password for the box's e-mail (mode 0600)
     engine.sock         the engine's event bus (firmware.link.bus)
     engine-audio.sock   live listening (firmware.link.live_audio)
     engine.lock         held by the engine while it runs: one engine per folder
@@ -91,6 +94,16 @@ class DataFolder:
     @property
     def audio_socket(self) -> Path:
         return self.root / "engine-audio.sock"
+
+    @property
+    def voicemail(self) -> Path:
+        """Voicemail messages, YYYY/MM/line<n>-<stamp>.wav (firmware.store.voicemail)."""
+        return self.root / "voicemail"
+
+    @property
+    def smtp_password(self) -> Path:
+        """The mail server's password (device.smtp), mode 0600; never in the configuration."""
+        return self.root / "smtp-password"
 
     @property
     def engine_lock(self) -> Path:

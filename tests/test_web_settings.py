@@ -24,7 +24,7 @@ def box(tmp_path):
     store = ConfigStore(tmp_path)
     config = store.load()  # a new box: four lines
     for line in config.lines:
-        store.update_line(line.number, audio="null:")  # silence at real time, no simulator
+        store.update_line(line.number, audio="null:", playback="null:")  # silence at real time
     made.ids = {
         "boss": made.add_user("boss", "super", language="en"),
         "ana": made.add_user("ana", permissions={"pop"}),

@@ -28,6 +28,7 @@ from webui.pages import (
     customer_sheets,
     customers,
     device_settings,
+    email_settings,
     encryption,
     firewall,
     health,
@@ -38,6 +39,7 @@ from webui.pages import (
     recordings,
     storage_settings,
     surveys,
+    voicemail,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -146,6 +148,8 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/backup/targets/<name>/run", backup_settings.target_run, need("admin")),
     Route("POST", "/admin/backup/targets/<name>/delete", backup_settings.target_delete,
           need("admin")),
+    Route("GET", "/admin/email", email_settings.email_page, need("admin")),
+    Route("POST", "/admin/email", email_settings.email_submit, need("admin")),
     # encryption at rest: the recordings key, set up, unlocked, locked
     Route("GET", "/admin/encryption", encryption.encryption_page, need("admin")),
     Route("POST", "/admin/encryption/setup", encryption.setup_submit, need("admin")),
@@ -212,6 +216,17 @@ ROUTES: list[Route] = [
     Route("POST", "/recordings/<recording_id:int>/hold", legal_hold.recording_hold, SIGNED_IN),
     Route("POST", "/recordings/<recording_id:int>/notes", recordings.recording_notes,
           need("recordings_listen")),
+    # voicemail: the messages of the lines one sees (checked by the page)
+    Route("GET", "/voicemail", voicemail.voicemail_page, need("voicemail")),
+    Route("GET", "/api/voicemail/new", voicemail.voicemail_new, need("voicemail")),
+    Route("GET", "/voicemail/<message_id:int>/audio", voicemail.voicemail_audio,
+          need("voicemail")),
+    Route("POST", "/voicemail/<message_id:int>/heard", voicemail.voicemail_heard,
+          need("voicemail")),
+    Route("GET", "/voicemail/<message_id:int>/delete", voicemail.voicemail_delete_page,
+          need("voicemail")),
+    Route("POST", "/voicemail/<message_id:int>/delete", voicemail.voicemail_delete,
+          need("voicemail")),
     # the box's health (audit or admin: checked by the page)
     Route("GET", "/health", health.health_page, SIGNED_IN),
     # the audit log (audit or admin: checked by the page)

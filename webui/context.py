@@ -107,6 +107,17 @@ class Ctx:
     def can(self, flag: str) -> bool:
         return self.principal is not None and self.principal.can(flag)
 
+    def new_voicemail(self) -> int:
+        """New voicemail messages this user may hear (the menu's badge); 0 without the
+        flag, or when the store cannot say (the badge never breaks a page)."""
+        if not self.can("voicemail"):
+            return 0
+        try:
+            return self.deps.voicemails.count_new(self.principal.line_scope())
+        except Exception as error:
+            logging.getLogger(__name__).warning("voicemail cannot be counted: %s", error)
+            return 0
+
     # ---- reading the request ----------------------------------------------------
 
     def form(self, name: str, default: str = "") -> str:

@@ -17,6 +17,7 @@ from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
 from firmware.store.db import Store
 from firmware.store.pop_rules import PopRulesStore
+from firmware.store.voicemail import Voicemails
 from webui.auth import Sessions, SignInLimiter
 from webui.engine_link import EngineLink, RightsChanged
 from webui.keyring import Keyring
@@ -53,6 +54,7 @@ class WebDeps:
         self.customers = Customers(self.store)
         self.pop_rules = PopRulesStore(self.store)
         self.audit = AuditLog(self.store)
+        self.voicemails = Voicemails(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
         self.storage = StorageWatch(self.folder)
         self.config_store = ConfigStore(self.folder.root)

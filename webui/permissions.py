@@ -14,6 +14,7 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``recordings_listen``  play recordings
 ``recordings_download`` download recordings
 ``live_listen``        listen to a line's call as it happens
+``voicemail``          voicemail messages of the lines one sees: listen, mark heard, delete
 ``record``             start and stop the recording of a call on a line in manual mode
                        (the live page and the caller's card); off unless granted
 ``survey``             hand the caller to the satisfaction survey at the end of a call
@@ -57,6 +58,7 @@ FLAGS = (
     "live_listen",
     "record",
     "survey",
+    "voicemail",
     "all_lines",
     "share",
     "audit",

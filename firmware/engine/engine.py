@@ -57,6 +57,7 @@ import numpy as np
 
 from audio_format import FRAME_SECONDS
 from firmware.acts import firewall, survey
+from firmware.acts import voicemail as voicemail_act
 from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
@@ -68,12 +69,14 @@ from firmware.engine.actions import LineActions
 from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
+from firmware.engine.mailer import Mail, Mailer, attachment_of
 from firmware.engine.player import LinePlayer
 from firmware.engine.policy import firewall_screen, policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
 from firmware.engine.snapshots import DailySnapshots
 from firmware.engine.storage_problems import StorageProblems
+from firmware.engine.voicemail import VoicemailTrigger, caller_groups, keep_message
 from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
@@ -124,6 +127,7 @@ class Engine:
         self.archive: ArchiveService | None = None  # compression after the call, while it runs
         self.chain: ChainService | None = None  # the hash chain's thread, while it runs
         self.backup: BackupService | None = None  # backups off the box, while it runs
+        self.mailer: Mailer | None = None  # the box's e-mail (voicemail notices), while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self._prompts_made = threading.Event()  # set at stop: the box's prompts wait no more
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
@@ -175,6 +179,8 @@ class Engine:
             threading.Thread(
                 target=self._make_prompts, args=(library,), name="prompts", daemon=True
             ).start()
+        self.mailer = Mailer(self.folder, lambda: self.config.device.smtp)
+        self.mailer.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -225,6 +231,9 @@ class Engine:
             on_disk_full=self._disk_full,
         )
         actions.act_results[survey.NAME] = functools.partial(self._keep_survey, actions)
+        actions.act_results[voicemail_act.NAME] = functools.partial(
+            keep_message, actions, self.store, self.folder.voicemail, self._voicemail_kept
+        )
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
         actor = LineActor(
             LinePlayer(io.playback),
@@ -242,7 +251,14 @@ class Engine:
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
             actor=actor,
-            triggers=(_block_when_screened, _survey_on_request),
+            triggers=(
+                _block_when_screened,
+                VoicemailTrigger(
+                    functools.partial(self._line_settings, line.number),
+                    functools.partial(caller_groups, self.store, region=country.region),
+                ),
+                _survey_on_request,
+            ),
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker
@@ -293,6 +309,9 @@ class Engine:
         if self.backup is not None:
             self.backup.stop()
             self.backup = None
+        if self.mailer is not None:  # what waits to be sent is given up
+            self.mailer.stop()
+            self.mailer = None
         if self.snapshots is not None:
             self.snapshots.stop()
             self.snapshots = None
@@ -322,12 +341,13 @@ class Engine:
         """Answer a command from the bus; a refusal raises ValueError with the reason."""
         if isinstance(command, contract.StatusCommand):
             workers = self._current_workers()
-            retention, archive = self.retention, self.archive
+            retention, archive, mailer = self.retention, self.archive, self.mailer
             return contract.StatusReply(
                 tuple(self._line_report(worker) for worker in workers),
                 self.storage_problems.recent(),
                 retention.state() if retention is not None else None,
                 archive=archive.state() if archive is not None else None,
+                mail=mailer.state() if mailer is not None else None,
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
@@ -389,6 +409,36 @@ class Engine:
         if worker.state.phase not in (machine.Phase.IN_CALL, machine.Phase.SILENT):
             return "not_in_call"
         return None
+
+    def _line_settings(self, number: int) -> Line | None:
+        """Line ``number``'s settings as configured now (they change live)."""
+        config = self.config
+        for line in config.lines if config is not None else ():
+            if line.number == number:
+                return line
+        return None
+
+    def _voicemail_kept(self, message) -> None:
+        """A voicemail message is kept: tell the admin's recipients by e-mail."""
+        mailer = self.mailer
+        if mailer is None:
+            return
+        country = self.config.device.country
+        offset = local_offset_s(country, self.config.device.time_zone, message.started_at)
+        when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(message.started_at + offset))
+        line = self._line_settings(message.line)
+        line_name = (line.given_name if line is not None else "") or f"Line {message.line}"
+        caller = message.number or "unknown number"
+        body = (
+            f"A caller left a voicemail message on {line_name}.\n\n"
+            f"From: {caller}\nAt: {when}\nLength: {message.seconds:.0f} s\n\n"
+            "The message is attached, and on the box's Voicemail page.\n"
+        )
+        mailer.send(Mail(
+            f"Voicemail from {caller} on {line_name} ({message.seconds:.0f} s)",
+            body,
+            attachment_of(self.folder.voicemail / message.path, f"voicemail-{message.id}.wav"),
+        ))
 
     def _keep_survey(self, actions: LineActions, result, call) -> None:
         if result.value is not None and call is not None:

@@ -141,6 +141,10 @@ class LineJournal:
             lambda: self.store.set_recording_state(_id(recording), state),
         )
 
+    def add_voicemail(self, write: Callable[[], None]) -> None:
+        """A voicemail message's row (``firmware.engine.voicemail``), behind the call's."""
+        self._write("a voicemail message", write)
+
     # ---- writing, and catching up -------------------------------------------------
 
     def catch_up(self) -> None:

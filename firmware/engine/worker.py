@@ -237,9 +237,19 @@ class LineWorker(threading.Thread):
         if act is None or self.actor.running:
             return
         if act.seize and self.state.phase != machine.Phase.SEIZED:
+            # The relay first: a line it cannot take goes on as it was (a ringing call
+            # rings out and is logged as missed), and the worker goes on.
+            try:
+                self.actions.seize(True)
+            except Exception as error:
+                log.error("line %d: the relay could not take the line for %s: %s",
+                          self.number, act.name, error)
+                return
             self._step(machine.Seize(at))
             if self.state.phase != machine.Phase.SEIZED:
                 log.warning("line %d: could not take the line for %s", self.number, act.name)
+                with contextlib.suppress(Exception):
+                    self.actions.seize(False)
                 return
         self.actions.act_started(act.name, at)
         result = self.actor.begin(act, at)

@@ -123,6 +123,7 @@ class HealthReport:
     chain: ChainState | None = None  # None: no database yet, or it cannot be read
     backups: tuple[BackupState, ...] = ()  # each backup target off the box
     archive: contract.ArchiveState | None = None  # compression after the call, the engine's
+    mail: contract.MailState | None = None  # the box's e-mail, the engine's
     encryption: EncryptionState | None = None  # None: the configuration cannot be read
 
     @property
@@ -182,6 +183,7 @@ def gather(
         chain=chain_state,
         backups=_backups(folder) if usage is not None else (),
         archive=status.archive if status else None,
+        mail=status.mail if status else None,
         encryption=_encryption(folder) if usage is not None else None,
     )
     problems += _problems(report, folder, now)
@@ -299,6 +301,7 @@ def _problems(report: HealthReport, folder: DataFolder, now: float) -> list[Prob
         *_chain_problems(report.chain, now),
         *_backup_problems(report.backups, now),
         *_archive_problems(report.archive, now),
+        *_mail_problems(report.mail, now),
         *_encryption_problems(report.encryption, now),
         *_machine_problems(report.system),
     ]
@@ -313,6 +316,16 @@ def _archive_problems(archive: contract.ArchiveState | None, now: float) -> list
         return []
     return [Problem("compression after the call: {problem} ({ago} ago)",
                     {"problem": archive.last_problem, "ago": _age(now - archive.last_problem_at)})]
+
+
+def _mail_problems(mail: contract.MailState | None, now: float) -> list[Problem]:
+    """A recent e-mail the box gave up sending (a voicemail notice): the server's answer."""
+    if mail is None or mail.last_problem is None or mail.last_problem_at is None:
+        return []
+    if now - mail.last_problem_at > RECENT_PROBLEM_S:
+        return []
+    return [Problem("e-mail not sent: {problem} ({ago} ago)",
+                    {"problem": mail.last_problem, "ago": _age(now - mail.last_problem_at)})]
 
 
 def _backups(folder: DataFolder) -> tuple[BackupState, ...]:

@@ -320,11 +320,23 @@ class ArchiveState:
 
 
 @dataclass(frozen=True)
+class MailState:
+    """The box's e-mail (``firmware.engine.mailer``): sent since the engine started, and
+    the last message it gave up on (Unix time)."""
+
+    sent: int = 0
+    failed: int = 0
+    last_problem: str | None = None
+    last_problem_at: float | None = None
+
+
+@dataclass(frozen=True)
 class StatusReply(Reply):
     lines: tuple[LineReport, ...] = ()
     storage_problems: tuple[StorageProblem, ...] = ()  # the recent ones, oldest first
     retention: RetentionState | None = None  # None: the engine runs no retention
     archive: ArchiveState | None = None  # None: the engine runs no archive worker
+    mail: MailState | None = None  # None: the engine runs no mailer
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ ACTIONS = (
     "firewall_change_refused",
     "firewall_imported",  # list entries imported from a spreadsheet
     "firewall_exported",  # the lists exported to Excel
+    "voicemail_played",  # a voicemail message listened to (once a session)
+    "voicemail_heard",  # a voicemail message marked heard
+    "voicemail_deleted",  # a voicemail message deleted
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -489,3 +489,26 @@ MIGRATIONS.append(
     CREATE INDEX calls_by_blocked ON calls (blocked_by, started_at) WHERE blocked_by IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # Voicemail (firmware.acts.voicemail): a message a caller left when nobody answered,
+    # its WAV under voicemail/ in the data folder. ``heard_*`` say who first marked it
+    # heard; ``deleted_at`` that its file is gone (the row stays for the call log).
+    """
+    CREATE TABLE voicemails (
+        id          INTEGER PRIMARY KEY,
+        call_id     INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        line        INTEGER NOT NULL,
+        number      TEXT,
+        started_at  REAL NOT NULL,
+        seconds     REAL NOT NULL CHECK (seconds >= 0),
+        path        TEXT NOT NULL UNIQUE,
+        sha256      TEXT NOT NULL,
+        heard_at    REAL,
+        heard_by    TEXT,
+        deleted_at  REAL
+    );
+    CREATE INDEX voicemails_by_call ON voicemails (call_id);
+    CREATE INDEX voicemails_new ON voicemails (line) WHERE heard_at IS NULL AND deleted_at IS NULL;
+    """
+)

@@ -70,6 +70,7 @@ def calls_page(ctx: Ctx) -> str:
         blocked_text=blocked_text,
         blocked_rules=[(key, blocked_text(ctx.t, key))
                        for key in Firewall(ctx.deps.store).blocked_rules()],
+        voicemail_calls=ctx.deps.voicemails.voicemail_calls([row.call.id for row in page.rows]),
     )
 
 
@@ -123,6 +124,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),
         outcomes=OUTCOME_LABELS,
         show_recordings=may_open_recordings(ctx),
+        voicemail=ctx.deps.voicemails.by_call(call.id),
         contacts=contacts,
         kinds=CONTACT_KINDS,
         note=call.notes if typed_note is None else typed_note,

@@ -22,7 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from firmware.config import COUNTRIES, WEEKDAYS, Config, ConfigError, Line, to_plain, validate
+from firmware.config import (
+    COUNTRIES,
+    WEEKDAYS,
+    Config,
+    ConfigError,
+    Line,
+    Voicemail,
+    to_plain,
+    validate,
+)
 from firmware.country.numbers import describe
 from firmware.country.profiles import PROFILES, profile
 from firmware.datafolder import data_disk_required
@@ -59,9 +68,17 @@ _LINE_FIELDS = {
     "recording.vox.preroll_ms": "vox_preroll",
     "recording.schedule": "schedule",
     "recording.keep_days": "keep_days",
+    "voicemail.enabled": "vm_enabled",
+    "voicemail.rings": "vm_rings",
+    "voicemail.max_s": "vm_max",
+    "voicemail.silence_s": "vm_silence",
+    "voicemail.greeting": "vm_greeting",
+    "voicemail.groups": "vm_groups",
+    "voicemail.schedule": "vm_schedule",
     **{driver: driver for driver in DRIVERS},
 }
-_WINDOW_PLACE = re.compile(r"^recording\.schedule\[(\d+)\]\.(days|start|end)")
+_WINDOW_PLACE = re.compile(r"^(recording|voicemail)\.schedule\[(\d+)\]\.(days|start|end)")
+_WINDOW_FIELD = {"recording": "window", "voicemail": "vmwindow"}
 
 
 def schema_message(t, message: str) -> str:
@@ -93,6 +110,21 @@ def schema_message(t, message: str) -> str:
          lambda m: t(
              "The survey's keys must differ from the recording codes, and neither may begin the other."  # noqa: E501
          )),
+        (r"^(?P<value>.*) is not an e-mail address$",
+         lambda m: t("{value} is not an e-mail address.", **m.groupdict())),
+        (r"^(?P<value>.*) are not e-mail addresses$",
+         lambda m: t("{value} are not e-mail addresses.", **m.groupdict())),
+        (r"^a mail server needs the sender's address$",
+         lambda m: t("A mail server needs the sender's address.")),
+        (r"^a mail server needs at least one recipient$",
+         lambda m: t("A mail server needs at least one recipient.")),
+        (r"^(?P<value>.*) is not a host name or address$",
+         lambda m: t("{value} is not a host name or address.", **m.groupdict())),
+        (r"^(?P<value>.*) is not a prompt's key",
+         lambda m: t("{value} is not a prompt's key (a-z, 0-9 and _).", **m.groupdict())),
+        (r"^(?P<value>.*) are not customer group names",
+         lambda m: t("{value} are not customer group names (1 to 60 characters).",
+                     **m.groupdict())),
         (r"^expected (?P<kind>\w+), got (?P<value>.+)$",
          lambda m: t("Expected {kind}, got {value}.", **m.groupdict())),
     )
@@ -195,11 +227,14 @@ def _line_form(ctx: Ctx, number: int, typed: dict, problems: dict, status: int =
     ctx.response.status = status
     windows = [*typed["windows"], *({"days": [], "start": "", "end": ""}
                                     for _ in range(BLANK_WINDOWS))]
+    vm_windows = [*typed["vm_windows"], *({"days": [], "start": "", "end": ""}
+                                          for _ in range(BLANK_WINDOWS))]
     return ctx.render(
         "admin_line.tpl",
         number=number,
         typed=typed,
         windows=windows,
+        vm_windows=vm_windows,
         problems=problems,
         modes=MODES,
         encodings=ENCODINGS,
@@ -222,6 +257,13 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "windows": [dataclasses.asdict(window) for window in recording.schedule],
         "keep_days": str(recording.keep_days),
         "operators": {user.id for user in ctx.deps.accounts.line_users(line.number)},
+        "vm_enabled": line.voicemail.enabled,
+        "vm_rings": str(line.voicemail.rings),
+        "vm_max": str(line.voicemail.max_s),
+        "vm_silence": str(line.voicemail.silence_s),
+        "vm_greeting": line.voicemail.greeting,
+        "vm_groups": ", ".join(line.voicemail.groups),
+        "vm_windows": [dataclasses.asdict(window) for window in line.voicemail.schedule],
         **{driver: getattr(line, driver) for driver in DRIVERS},
     }
 
@@ -231,14 +273,19 @@ def line_page(ctx: Ctx, number: int) -> str:
     return _line_form(ctx, number, _typed_of_line(ctx, config.lines[index]), {})
 
 
-def _typed_from_form(ctx: Ctx) -> dict:
+def _windows_from_form(ctx: Ctx, field: str) -> list[dict]:
     windows = []
     for index in range(MAX_WINDOWS):
-        days = [day for day in ctx.form_list(f"window-{index}-days") if day in WEEKDAYS]
-        start = ctx.form(f"window-{index}-start")[:5]
-        end = ctx.form(f"window-{index}-end")[:5]
+        days = [day for day in ctx.form_list(f"{field}-{index}-days") if day in WEEKDAYS]
+        start = ctx.form(f"{field}-{index}-start")[:5]
+        end = ctx.form(f"{field}-{index}-end")[:5]
         if days or start or end:
             windows.append({"days": days, "start": start, "end": end})
+    return windows
+
+
+def _typed_from_form(ctx: Ctx) -> dict:
+    windows = _windows_from_form(ctx, "window")
     operators = {int(v) for v in ctx.form_list("operator") if v.isdigit() and len(v) < 10}
     return {
         "name": ctx.form("name")[: LINE_NAME_LIMIT * 2],
@@ -251,6 +298,14 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "windows": windows,
         "keep_days": ctx.form("keep_days")[:20] or "0",
         "operators": operators,
+        "vm_enabled": ctx.form("vm_enabled") == "yes",
+        # A form without them (an older page) keeps the defaults.
+        "vm_rings": ctx.form("vm_rings")[:20] or str(Voicemail().rings),
+        "vm_max": ctx.form("vm_max")[:20] or str(Voicemail().max_s),
+        "vm_silence": ctx.form("vm_silence")[:20] or str(Voicemail().silence_s),
+        "vm_greeting": ctx.form("vm_greeting")[:80] or "voicemail_greeting",
+        "vm_groups": ctx.form("vm_groups")[:1000],
+        "vm_windows": _windows_from_form(ctx, "vmwindow"),
         **{driver: ctx.form(driver)[: DRIVER_LIMIT * 2] for driver in DRIVERS},
     }
 
@@ -287,6 +342,16 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
             "schedule": typed["windows"],
             "keep_days": _number(typed["keep_days"], int, "keep_days", problems, t),
         },
+        "voicemail": {
+            "enabled": typed["vm_enabled"],
+            "rings": _number(typed["vm_rings"], int, "vm_rings", problems, t),
+            "max_s": _number(typed["vm_max"], int, "vm_max", problems, t),
+            "silence_s": _number(typed["vm_silence"], int, "vm_silence", problems, t),
+            "greeting": typed["vm_greeting"],
+            "groups": [name.strip() for name in re.split(r"[,，]", typed["vm_groups"])
+                       if name.strip()],
+            "schedule": typed["vm_windows"],
+        },
     }
 
 
@@ -310,8 +375,8 @@ def place_problems(error: SchemaError, line_index: int | None, t) -> tuple[dict,
         if prefix and place.startswith(prefix):
             inner = place.removeprefix(prefix)
             window = _WINDOW_PLACE.match(inner)
-            key = (f"window-{window.group(1)}-{window.group(2)}" if window
-                   else _LINE_FIELDS.get(inner))
+            key = (f"{_WINDOW_FIELD[window.group(1)]}-{window.group(2)}-{window.group(3)}"
+                   if window else _LINE_FIELDS.get(inner))
             if key:
                 by_field.setdefault(key, message)
                 continue

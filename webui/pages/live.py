@@ -109,6 +109,7 @@ def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dic
         "since": status.since,
         "screening": status.screening,
         "blocked": status.blocked,
+        "act": status.act,
     }
 
 
@@ -424,7 +425,10 @@ def _translate(
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
     kind = event.kind.value
-    yield _sse("line", {"event": kind, **status_json(event.status, manual_lines(ctx))})
+    line = {"event": kind, **status_json(event.status, manual_lines(ctx))}
+    if isinstance(event, contract.ActEnded):
+        line["ended_act"] = event.act  # a voicemail message kept: the menu's count changes
+    yield _sse("line", line)
     call_id = event.call_id
     if not ctx.can("pop") or call_id is None:
         return

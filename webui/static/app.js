@@ -93,6 +93,21 @@
     });
   }
 
+  /* The menu's count of new voicemail messages, asked again when the box took one. */
+  async function updateVoicemailCount() {
+    const badge = document.querySelector("[data-voicemail-new]");
+    if (!badge) return;
+    try {
+      const response = await fetch("/api/voicemail/new", { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const data = await response.json();
+      badge.textContent = String(data.new);
+      badge.hidden = !data.new;
+    } catch (error) {
+      // the count stays as it was; the next page shows it
+    }
+  }
+
   function updateLine(status) {
     updateRecordButtons(status);
     updateSurveyButtons(status);
@@ -335,7 +350,10 @@
       data.lines.forEach(updateLine);
       linerec.streamReady = true;
     },
-    line: updateLine,
+    line: (data) => {
+      updateLine(data);
+      if (data.event === "act_ended" && data.ended_act === "voicemail") updateVoicemailCount();
+    },
     pop: (data) => showPop(data),
     pop_end: endPop,
   };

@@ -74,6 +74,41 @@
     </div>
     % end
   </fieldset>
+  <fieldset class="voicemail-settings">
+    <legend>{{_('Voicemail')}}</legend>
+    <p class="hint">{{_('A call nobody answers after the set number of rings is answered by the box: the greeting, a beep, then the message the caller leaves. New messages show on the Voicemail page and are sent by e-mail (Settings → E-mail).')}}</p>
+    <label class="check"><input type="checkbox" name="vm_enabled" value="yes"{{!' checked' if typed['vm_enabled'] else ''}}> {{_('Answer unanswered calls with voicemail')}}</label>
+    % problem('vm_enabled')
+    <div class="form-grid">
+    % for key, label, hint in (('vm_rings', _('After rings'), '1-20'), ('vm_max', _('Longest message (seconds)'), '10-600'), ('vm_silence', _('Ends after silence (seconds)'), '2-30')):
+      <label{{!' class="has-problem"' if key in problems else ''}}>{{label}} <input name="{{key}}" value="{{typed[key]}}" inputmode="numeric" placeholder="{{hint}}">
+        % problem(key)
+      </label>
+    % end
+      <label{{!' class="has-problem"' if 'vm_greeting' in problems else ''}}>{{_('Greeting (prompt key)')}} <input name="vm_greeting" value="{{typed['vm_greeting']}}" spellcheck="false">
+        % problem('vm_greeting')
+      </label>
+      <label{{!' class="has-problem"' if 'vm_groups' in problems else ''}}>{{_('Only for customer groups')}} <input name="vm_groups" value="{{typed['vm_groups']}}" placeholder="{{_('Empty: every caller')}}">
+        % problem('vm_groups')
+      </label>
+    </div>
+    <p class="hint">{{_('When: the weekly windows in which the box answers (none: always). Leave a row empty to remove it.')}}</p>
+    % problem('vm_schedule')
+    % for index, window in enumerate(vm_windows):
+    <div class="window-row">
+      <span class="days">
+      % for day in weekdays:
+        <label class="check"><input type="checkbox" name="vmwindow-{{index}}-days" value="{{day}}"{{!' checked' if day in window['days'] else ''}}> {{days[day]}}</label>
+      % end
+      </span>
+      <label>{{_('From')}} <input type="time" name="vmwindow-{{index}}-start" value="{{window['start']}}"></label>
+      <label>{{_('To')}} <input type="time" name="vmwindow-{{index}}-end" value="{{window['end']}}"></label>
+      % for part in ('days', 'start', 'end'):
+        % problem('vmwindow-%d-%s' % (index, part))
+      % end
+    </div>
+    % end
+  </fieldset>
   <fieldset>
     <legend>{{_('Operators')}}</legend>
     <p class="hint">{{_('The users who handle this line: its caller pop-ups, calls and recordings. Super users see every line.')}}</p>

@@ -33,6 +33,17 @@
   % if call.survey:
   <dt>{{_('Survey')}}</dt><dd class="survey-score">{{_('{n} of 5', n=call.survey)}} {{'★' * (6 - call.survey)}}</dd>
   % end
+  % if voicemail is not None:
+  <dt>{{_('Voicemail')}}</dt><dd>
+    % if voicemail.deleted_at is not None:
+    <span class="muted">{{_('The message was deleted.')}}</span>
+    % elif ctx.can('voicemail'):
+    <audio controls preload="none" src="/voicemail/{{voicemail.id}}/audio"></audio> {{_.duration(voicemail.seconds)}} · <a href="/voicemail">{{_('Voicemail')}}</a>
+    % else:
+    {{_('A message of {length}', length=_.duration(voicemail.seconds))}}
+    % end
+  </dd>
+  % end
   % if show_recordings and row.recording_ids:
   <dt>{{_('Recording')}}</dt><dd>
     % for recording_id in row.recording_ids:

@@ -34,7 +34,7 @@
     <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
       <td class="c-time"><a href="/calls/{{call.id}}" title="{{_('The call')}}">{{_.datetime(call.started_at, seconds=True)}}</a></td>
       <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
-      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span>{{!' · <span class="survey-score" title="%s">%s</span>' % (_('Survey'), _('{n} of 5', n=call.survey)) if call.survey else ''}}
+      <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span>{{!' · <span class="survey-score" title="%s">%s</span>' % (_('Survey'), _('{n} of 5', n=call.survey)) if call.survey else ''}}{{!' · <span class="voicemail-mark">' + _('Voicemail') + '</span>' if call.id in voicemail_calls else ''}}
         % if call.blocked_by:
         · <span class="blocked-by">{{blocked_text(_, call.blocked_by)}}</span>
         % end

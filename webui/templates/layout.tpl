@@ -25,6 +25,10 @@
     % if ctx.can('recordings_listen') or ctx.can('recordings_download') or ctx.can('audit'):
     <a href="/recordings"{{!' aria-current="page"' if get('page') == 'recordings' else ''}}>{{_('Recordings')}}</a>
     % end
+    % if ctx.can('voicemail'):
+    % new_messages = ctx.new_voicemail()
+    <a href="/voicemail"{{!' aria-current="page"' if get('page') == 'voicemail' else ''}}>{{_('Voicemail')}}<span class="count-badge" data-voicemail-new{{!'' if new_messages else ' hidden'}} title="{{_('New messages')}}">{{new_messages}}</span></a>
+    % end
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
     % end
