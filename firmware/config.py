@@ -417,8 +417,10 @@ class Firewall:
 def _check_firewall(firewall: Firewall) -> str | None:
     if not isinstance(firewall.approval, bool):
         return "approval must be true or false"
+    return None
 
 
+@dataclass(frozen=True)
 class Smtp:
     """The admin's mail server, for the box's notices (a new voicemail message). The
     password is kept in the data folder (``smtp-password``, mode 0600), never here.

@@ -129,10 +129,11 @@ def test_the_line_policy_follows_the_configuration(tmp_path):
     assert {"13800138000", "+8613800138000"} <= policy.no_record
     assert policy.utc_offset_s == 8 * 3600
     assert policy.ring_timeout_s == PROFILES["CN"].ring_timeout_s
-    assert policy.codes() == ()  # key codes are watched only in manual mode
-    store.set_device(manual_codes={"start": "#9", "stop": ""})
+    # The recording's key codes are watched only in manual mode; the survey's on every line.
+    assert policy.codes() == ("*5",)
+    store.set_device(manual_codes={"start": "#9", "stop": "", "survey": "*5"})
     config = store.update_line(2, recording={"mode": "manual"})
-    assert policy_for(config, config.lines[1]).codes() == ("#9",)
+    assert policy_for(config, config.lines[1]).codes() == ("#9", "*5")
 
 
 def test_a_disabled_line_records_nothing():
@@ -147,6 +148,7 @@ def test_a_disabled_line_records_nothing():
         ring_timeout_s=PROFILES["CN"].ring_timeout_s,
         start_code="*1",
         stop_code="*0",
+        survey_code="*5",
     )
 
 

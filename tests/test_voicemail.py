@@ -40,24 +40,18 @@ def busy_tone(seconds: float = 3.0) -> np.ndarray:
 
 
 class InStepCaller(Caller):
-    """A caller who waits for the box to take each frame before sending the next: a box
-    whose disk stalls (fsync) must not fall seconds behind and run the greeting over
-    frames the caller sent before it played."""
+    """A caller who waits for the box to take each frame before sending the next (the
+    worker is set once the engine runs): a box whose disk stalls (fsync) must not fall
+    seconds behind and run the greeting over frames the caller sent before it played."""
 
     worker = None
-    pushed = 0
 
-    def frames(self, count: int, until=None) -> bool:
-        for _ in range(count):
-            super().frames(1)
-            self.pushed += 1
-            deadline = time.monotonic() + 10
-            while (self.worker is not None and self.worker.frames < self.pushed - 1
-                   and self.worker.is_alive() and time.monotonic() < deadline):
-                time.sleep(0.0005)
-            if until is not None and until():
-                return True
-        return until is None
+    def __init__(self, name: str) -> None:
+        super().__init__(name, self._worker_frames)
+
+    def _worker_frames(self) -> int | None:
+        worker = self.worker
+        return worker.frames if worker is not None and worker.is_alive() else None
 
 
 class Inbox:

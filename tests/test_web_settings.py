@@ -38,7 +38,7 @@ def box(tmp_path):
 def line_form(**values) -> list[tuple[str, str]]:
     fields = {"name": "Front desk", "mode": "auto", "encoding": "alaw", "vox_threshold": "-45",
               "vox_hangover": "3000", "vox_preroll": "500", "audio": "null:", "signals": "sim:",
-              "playback": "sim:", "modem": "", "enabled": "yes"}
+              "playback": "null:", "modem": "", "enabled": "yes"}
     fields.update({k: v for k, v in values.items() if k not in ("windows", "operators")})
     pairs = [(k, v) for k, v in fields.items() if v is not None]
     for index, (days, start, end) in enumerate(values.get("windows", [])):
