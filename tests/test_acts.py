@@ -243,3 +243,35 @@ def test_the_simulated_office_plays_survey_calls_through_callers_who_hear_the_bo
     hung_up = next(agent for agent in office.callers if agent.heard.hung_up_at is not None)
     # The box heard the busy tone (while it still sounded) and let go within 3 s.
     assert (hung_up.heard.released_at - hung_up.heard.hung_up_at) * 0.02 < 3.0
+
+
+@pytest.mark.slow
+def test_the_demo_office_round_ends_as_expected_surveys_included(tmp_path):
+    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.prompts import prompt_audio as office_prompts  # noqa: PLC0415
+    from firmware.simulation.scenario import load  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+
+    scenario = load("demo-office")
+    scenario = type(scenario)(**{**vars(scenario), "loop": False})
+    configure(tmp_path, scenario.lines)
+    prefix = "acts-demo-"
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, prefix),
+                    publish=events.append, prompt_audio=office_prompts)
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine.line_frames)
+    engine.start()
+    office.start()
+    office.join(timeout=900)
+    assert engine.wait(timeout=60)
+    engine.stop()
+    ended = {e.call_id: e for e in events if isinstance(e, contract.ActEnded)}
+    calls = sorted(Store(tmp_path / "linerec.db").calls(), key=lambda c: (c.line, c.started_at))
+    expected = sorted(office.expected, key=lambda c: (c.line, c.started_at))
+    assert len(calls) == len(expected)
+    acted = [(call, truth) for call, truth in zip(calls, expected, strict=True) if truth.act]
+    assert len(acted) == len(ended) == 5
+    for call, truth in acted:
+        act = ended[call.id]
+        assert (act.outcome, act.value) == (truth.act_outcome, truth.act_value), call
