@@ -50,6 +50,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.tones
 	$(PY) -m bench.amd
 	$(PY) -m bench.front
+	$(PY) -m bench.acts
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog

@@ -228,3 +228,82 @@ def test_the_box_speaks_its_own_prompts_and_hears_a_key_over_them(tmp_path, monk
         engine.stop()
     ended = [e for e in events if isinstance(e, contract.ActEnded)]
     assert [(e.act, e.value) for e in ended] == [("survey", "3")]
+
+
+def test_the_simulated_office_plays_survey_calls_through_callers_who_hear_the_box(tmp_path):
+    """Callers on lines with their own hybrids (seeded by the scenario) rate during the
+    prompt, after it, not at all, or hang up mid-prompt (busy tone until the box lets
+    go); each call's expected result is what the box logged."""
+    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.prompts import prompt_audio as office_prompts  # noqa: PLC0415
+    from firmware.simulation.scenario import from_document  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+
+    scenario = from_document({"seed": 5, "lines": 2, "call": [
+        {"line": 1, "at": 1.0, "rings": 1, "talk": 4, "survey": "4", "key_level_dbm0": -18},
+        {"line": 2, "at": 1.0, "rings": 2, "talk": 3, "survey": "2", "keys_when": "after",
+         "keys_delay_s": 0.5},
+        {"line": 1, "at": 80.0, "rings": 1, "talk": 3, "survey": "3", "survey_hangs_up": True},
+        {"line": 2, "at": 80.0, "direction": "out", "number": "10086", "rings": 1, "talk": 3,
+         "survey": "none"},
+    ]})
+    configure(tmp_path, 2)
+    prefix = "acts-office-"
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, prefix),
+                    publish=events.append, prompt_audio=office_prompts)
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine.line_frames)
+    engine.start()
+    office.start()
+    office.join(timeout=120)
+    assert engine.wait(timeout=60), "the lines did not finish"
+    engine.stop()
+    print("hybrids:", {n: str(p) for n, p in office.echo_paths.items()})
+    start = engine.workers[1].started_at
+    calls = sorted(Store(tmp_path / "linerec.db").calls(), key=lambda c: (c.line, c.started_at))
+    expected = sorted(office.expected, key=lambda c: (c.line, c.started_at))
+    ended = {e.call_id: e for e in events if isinstance(e, contract.ActEnded)}
+    assert len(calls) == len(expected) == 4 == len(ended)
+    for call, truth in zip(calls, expected, strict=True):
+        assert (call.line, call.outcome, truth.act) == (truth.line, truth.outcome, "survey")
+        act = ended[call.id]
+        assert (act.act, act.outcome, act.value) == ("survey", truth.act_outcome, truth.act_value)
+        assert call.survey == (None if truth.act_value is None else int(truth.act_value))
+        # The box decides when the call ends; the office saw its relay a frame or so later.
+        assert 0 <= truth.ended_at - (call.ended_at - start) <= 0.06
+    hung_up = next(agent for agent in office.callers if agent.heard.hung_up_at is not None)
+    # The box heard the busy tone (while it still sounded) and let go within 3 s.
+    assert (hung_up.heard.released_at - hung_up.heard.hung_up_at) * 0.02 < 3.0
+
+
+@pytest.mark.slow
+def test_the_demo_office_round_ends_as_expected_surveys_included(tmp_path):
+    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.prompts import prompt_audio as office_prompts  # noqa: PLC0415
+    from firmware.simulation.scenario import load  # noqa: PLC0415
+    from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
+
+    scenario = load("demo-office")
+    scenario = type(scenario)(**{**vars(scenario), "loop": False})
+    configure(tmp_path, scenario.lines)
+    prefix = "acts-demo-"
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, prefix),
+                    publish=events.append, prompt_audio=office_prompts)
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine.line_frames)
+    engine.start()
+    office.start()
+    office.join(timeout=900)
+    assert engine.wait(timeout=60)
+    engine.stop()
+    ended = {e.call_id: e for e in events if isinstance(e, contract.ActEnded)}
+    calls = sorted(Store(tmp_path / "linerec.db").calls(), key=lambda c: (c.line, c.started_at))
+    expected = sorted(office.expected, key=lambda c: (c.line, c.started_at))
+    assert len(calls) == len(expected)
+    acted = [(call, truth) for call, truth in zip(calls, expected, strict=True) if truth.act]
+    assert len(acted) == len(ended) == 5
+    for call, truth in acted:
+        act = ended[call.id]
+        assert (act.outcome, act.value) == (truth.act_outcome, truth.act_value), call

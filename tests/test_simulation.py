@@ -187,3 +187,13 @@ def test_the_conversation_takes_turns_at_speech_levels():
     assert 0.3 < talking.mean() < 0.9  # pauses between words and turns
     level = levels.rms_dbm0(audio[talking])
     assert -35 < level < -15
+
+
+def test_the_demo_office_has_each_kind_of_survey_call_in_every_round():
+    demo = load("demo-office")
+    surveys = [call for call in demo.call if call.survey]
+    assert demo.loop and len(surveys) >= 4
+    assert any(call.survey_hangs_up for call in surveys)
+    assert {call.keys_when for call in surveys if not call.survey_hangs_up} == {"during", "after"}
+    # A round lasts well under an hour, so every hour of the loop has them all.
+    assert max(call.at for call in demo.call) < 30 * 60

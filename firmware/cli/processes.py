@@ -69,6 +69,9 @@ _DESCRIPTIONS: dict[type[contract.Event], Callable[[Any], str]] = {
     contract.RecordingStarted: lambda e: f"recording {e.path}",
     contract.RecordingFailed: lambda e: f"recording FAILED: {e.error}",
     contract.CallEnded: lambda e: f"call ended ({e.outcome})",
+    contract.ActStarted: lambda e: f"the box: {e.act}",
+    contract.ActEnded: lambda e: f"the box: {e.act} {e.outcome}"
+    + (f" ({e.value})" if e.value is not None else ""),
 }
 
 
@@ -139,19 +142,25 @@ def checked_configuration(data_dir: Path, *, create: bool) -> Config:
 def run(args: argparse.Namespace) -> int:
     # Imported here: the simulator needs the DSP generators, `linerec engine` does not.
     from firmware.simulation import scenario as scenarios  # noqa: PLC0415
-    from firmware.simulation.office import Office  # noqa: PLC0415
+    from firmware.simulation.office import PREFIX, Office  # noqa: PLC0415
     from firmware.simulation.sounds import box_sounds  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     data_dir: Path = args.data
     config = checked_configuration(data_dir, create=True)
     office_scenario = scenarios.load(args.scenario)
-    office = Office(office_scenario, box_sounds(), speed=args.speed)
+    from firmware.simulation.prompts import prompt_audio  # noqa: PLC0415
+
     simulated = [line.number for line in config.lines if line.enabled and line.audio == "sim:"]
+    # The office's prompts stand in for recorded ones, so the box's acts speak on its lines.
     engine = Engine(
         data_dir,
-        lambda line: open_configured_line(line, office.prefix),
+        lambda line: open_configured_line(line, PREFIX),
         publish=_print_event,
+        prompt_audio=prompt_audio,
+    )
+    office = Office(
+        office_scenario, box_sounds(), speed=args.speed, engine_frames=engine.line_frames
     )
     engine.start()
     office.start()

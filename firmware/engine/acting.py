@@ -172,7 +172,13 @@ class LineActor:
             return True
         if isinstance(self._step, RingThrough):
             return False  # the ringback the box plays itself is not the exchange's
-        return any(tone.tone in GONE_TONES for tone in self._tones.feed(heard))
+        ended = self._tones.feed(heard)
+        # The exchange plays busy tone until the line is let go: it is enough that it
+        # sounds (confirmed), not that it stopped.
+        sounding = self._tones.sounding
+        return any(tone.tone in GONE_TONES for tone in ended) or (
+            sounding is not None and sounding.tone in GONE_TONES
+        )
 
     def _record(self, step: Record, heard: np.ndarray, at: float) -> ScriptResult | None:
         self._message.append(heard.copy())

@@ -376,6 +376,13 @@ class Engine:
             raise ValueError(f"this engine does not take {command.kind.value!r}")
         return contract.LineReply(worker.number)
 
+    def line_frames(self, number: int) -> int | None:
+        """How many frames of its capture line ``number``'s workers have taken (None: the line
+        is not running);
+        the simulated office keeps in step with it while it plays a caller."""
+        worker = self.workers.get(number)
+        return worker.input.taken if worker is not None and worker.is_alive() else None
+
     def _prompt(self, prompt: str | int) -> np.ndarray | None:
         audio = self.prompt_audio
         return audio(prompt) if audio is not None else None

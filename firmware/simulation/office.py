@@ -13,6 +13,17 @@ audio.
 as fast as the engine takes it). A looping scenario starts again when its
 last call is over, with fresh noise and speech.
 
+Each line has a hybrid (``hybrid``): what the engine plays on it comes back
+in what the engine hears, at the line's own echo return loss (6 to 20 dB,
+drawn per line from the scenario's seed). A call the box acts on plays
+through a caller agent (``callers``) from the moment the box may take it
+over: the agent hears what the box plays, answers it, and rings or hangs up
+the line; when it is done, the call's ``ExpectedCall`` gets the times the
+box decided (``answered_at`` of a call the box answered, ``ended_at``),
+as the office saw them: when the box's relay moved, within a frame or two
+of the box's own line time. What the box plays on a line no agent listens
+to is dropped.
+
 With ``like_a_sound_card`` the office behaves as real hardware does instead:
 each line buffers one second of audio and the simulator never waits for the
 engine, so an engine that falls behind loses frames, counted as overruns.
@@ -27,15 +38,48 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from audio_format import FRAME_SAMPLES, FRAME_SECONDS
 from drivers.simline import SimLine, sim_line
+from firmware.simulation.callers import CallerAgent, behaviour_for
+from firmware.simulation.hybrid import line_echo_path
 from firmware.simulation.scenario import Scenario
-from firmware.simulation.timeline import ExpectedCall, LineTimeline, Sounds, build_line
+from firmware.simulation.timeline import (
+    ExpectedCall,
+    Interaction,
+    LineTimeline,
+    Sounds,
+    build_line,
+)
 
 log = logging.getLogger(__name__)
 
+PREFIX = "office-"  # the simulated lines are named <prefix><line>
 TAIL_S = 2.0  # quiet line played after the last call, before the audio ends
 LOOP_PAUSE_S = 10.0  # between two rounds of a looping scenario
+IN_STEP_WAIT_S = 5.0  # the office waits this long at most for a worker to take a frame
+AGENTS_MOST_S = 600.0  # a round waits this long at most past its end for its callers
+
+
+class _Round:
+    """What one round of the scenario keeps while it plays."""
+
+    def __init__(
+        self, timelines: dict[int, LineTimeline], offset: float, first_expected: int
+    ) -> None:
+        self.timelines = timelines
+        self.offset = offset  # scenario time at which the round began
+        self.changes = {number: list(timeline.signals) for number, timeline in timelines.items()}
+        self.waiting = {
+            number: list(timeline.interactions) for number, timeline in timelines.items()
+        }
+        self.agents: dict[int, tuple[CallerAgent, Interaction]] = {}
+        # Where each line's expected calls are in the office's ``expected``.
+        self.starts: dict[int, int] = {}
+        for number, timeline in timelines.items():
+            self.starts[number] = first_expected
+            first_expected += len(timeline.expected)
 
 
 class Office:
@@ -47,10 +91,11 @@ class Office:
         sounds: Sounds,
         *,
         speed: float = 1.0,
-        prefix: str = "office-",
+        prefix: str = PREFIX,
         on_round: Callable[[int, list[ExpectedCall]], None] | None = None,
         like_a_sound_card: bool = False,
         until_s: float | None = None,
+        engine_frames: Callable[[int], int | None] | None = None,
     ) -> None:
         self.scenario = scenario
         self.sounds = sounds
@@ -59,12 +104,23 @@ class Office:
         self.on_round = on_round  # told each round's expected calls, with their times
         self.like_a_sound_card = like_a_sound_card
         self.until_s = until_s  # stop a looping scenario at this scenario time
+        # How many frames the engine's worker of line n has taken (None: not known). While a
+        # caller's agent plays a line, the office keeps in step with it, so the caller answers
+        # what the box played a frame ago, not what it played seconds of line time before
+        # (the engine reads up to 10 s ahead of its worker).
+        self.engine_frames = engine_frames
+        self._pushed = dict.fromkeys(range(1, scenario.lines + 1), 0)
+        self._out_of_step: set[int] = set()
         depth = 50 if like_a_sound_card else 1
         self.lines: dict[int, SimLine] = {
             number: sim_line(self.line_name(number), depth=depth)
             for number in range(1, scenario.lines + 1)
         }
+        self.echo_paths = {number: line_echo_path(scenario.seed, number) for number in self.lines}
+        for number, line in self.lines.items():
+            line.set_hybrid(self.echo_paths[number].response)
         self.expected: list[ExpectedCall] = []
+        self.callers: list[CallerAgent] = []  # every caller agent so far, with what it heard
         self.frames_played = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,49 +171,134 @@ class Office:
                     for timeline in timelines.values()
                     for call in timeline.expected
                 ]
+                first = len(self.expected)
                 self.expected.extend(expected)
                 if self.on_round is not None:
                     self.on_round(round_number, expected)
                 length = max(timeline.end for timeline in timelines.values()) + TAIL_S
-                self._play(timelines, length, started, offset)
+                played = self._play(timelines, length, started, offset, first)
                 if not self.scenario.loop or self._stop.is_set():
                     break
-                offset += length + LOOP_PAUSE_S
+                offset += played
                 round_number += 1
         finally:
             for line in self.lines.values():
                 line.end_audio()
 
     def _play(
-        self, timelines: dict[int, LineTimeline], length: float, started: float, offset: float
-    ) -> None:
-        changes = {number: list(timeline.signals) for number, timeline in timelines.items()}
+        self,
+        timelines: dict[int, LineTimeline],
+        length: float,
+        started: float,
+        offset: float,
+        first_expected: int,
+    ) -> float:
+        """Play one round; returns how long it took, in scenario seconds, pause included."""
+        round_ = _Round(timelines, offset, first_expected)
         frames = int(length / FRAME_SECONDS) + 1
+        most = frames + int(AGENTS_MOST_S / FRAME_SECONDS)
         gap_frames = int(LOOP_PAUSE_S / FRAME_SECONDS) if self.scenario.loop else 0
-        for frame in range(frames + gap_frames):
+        frame = 0
+        while frame < frames + gap_frames or (round_.agents and frame < most):
+            if round_.agents and frame >= frames:
+                frames = frame + 1  # the round goes on until its callers are done
             scenario_time = frame * FRAME_SECONDS
             if self._stop.is_set() or (
                 self.until_s is not None and offset + scenario_time >= self.until_s
             ):
                 self._stop.set()
-                return
+                for agent, _ in round_.agents.values():
+                    agent.abandon(frame)
+                return scenario_time
             for number, line in self.lines.items():
-                pending = changes[number]
-                while pending and pending[0].at < scenario_time + FRAME_SECONDS:
-                    self._apply(line, pending.pop(0).kind)
-                # Past the round's last call this renders the quiet line alone.
-                audio = timelines[number].render(frame * FRAME_SAMPLES, FRAME_SAMPLES)
+                audio = self._line_frame(round_, number, line, frame)
                 if self.like_a_sound_card:
                     line.push_audio(audio, block=False)
                 elif not line.push_audio(audio, block=True, timeout=1.0):
                     # Nobody is reading this line (not enabled in the engine): play on.
                     line.push_audio(audio, block=False)
+                self._pushed[number] += 1
             self.frames_played += 1
             if self.speed > 0:
                 due = started + (offset + scenario_time + FRAME_SECONDS) / self.speed
                 delay = due - time.monotonic()
                 if delay > 0:
                     self._stop.wait(delay)
+            frame += 1
+        return frame * FRAME_SECONDS
+
+    def _line_frame(self, round_: _Round, number: int, line: SimLine, frame: int) -> np.ndarray:
+        """Frame ``frame`` of line ``number``: its signals set, its audio, its caller's part."""
+        scenario_time = frame * FRAME_SECONDS
+        pending = round_.changes[number]
+        while pending and pending[0].at < scenario_time + FRAME_SECONDS:
+            self._apply(line, pending.pop(0).kind)
+        # Past the round's last call this renders the quiet line alone.
+        audio = round_.timelines[number].render(frame * FRAME_SAMPLES, FRAME_SAMPLES)
+        coming = round_.waiting[number]
+        agents = round_.agents
+        if number not in agents and coming and coming[0].at < scenario_time + FRAME_SECONDS:
+            agents[number] = (self._agent(line, coming[0], frame), coming.pop(0))
+        if number not in agents:
+            while line.take_played() is not None:
+                pass  # nobody listens to what the box plays on this line
+            return audio
+        agent, interaction = agents[number]
+        self._keep_in_step(number)
+        sent = agent.frame(frame)
+        if sent is not None:
+            audio = np.clip(np.round(audio + sent), -32768, 32767).astype(np.int16)
+        if agent.done:
+            del agents[number]
+            index = round_.starts[number] + interaction.expected
+            self.expected[index] = self._as_seen(self.expected[index], agent, round_.offset)
+        return audio
+
+    def _keep_in_step(self, number: int) -> None:
+        """Wait until line ``number``'s worker has taken every frame but the last pushed."""
+        if self.engine_frames is None or self.like_a_sound_card or number in self._out_of_step:
+            return
+        deadline = time.monotonic() + IN_STEP_WAIT_S
+        while (taken := self.engine_frames(number)) is not None and taken < (
+            self._pushed[number] - 1
+        ):
+            if time.monotonic() > deadline or self._stop.is_set():
+                # The line's worker does not take this office's frames (a line restarted on
+                # new drivers counts afresh): play on without it.
+                log.warning("line %d: the engine does not keep up; played on without it", number)
+                self._out_of_step.add(number)
+                return
+            time.sleep(0.0005)
+
+    def _agent(self, line: SimLine, interaction: Interaction, frame: int) -> CallerAgent:
+        _, behaviour = behaviour_for(interaction.call)
+        rng = np.random.default_rng(interaction.seed)
+        agent = CallerAgent(
+            line,
+            behaviour(interaction.call, rng),
+            start=frame,
+            country=self.scenario.country,
+            key_sound=self.sounds.key,
+            seed=interaction.seed,
+        )
+        self.callers.append(agent)
+        return agent
+
+    @staticmethod
+    def _as_seen(expected: ExpectedCall, agent: CallerAgent, offset: float) -> ExpectedCall:
+        """``expected`` with the times its caller's agent saw the box decide."""
+        heard = agent.heard
+        answered_at = expected.answered_at
+        if expected.box_answers_at_ring is not None:
+            answered_at = (
+                None if heard.seized_at is None else offset + heard.seized_at * FRAME_SECONDS
+            )
+        return dataclasses.replace(
+            expected,
+            answered_at=answered_at,
+            outcome=expected.outcome if answered_at is not None else "missed",
+            ended_at=offset + agent.ended_at * FRAME_SECONDS,
+        )
 
     @staticmethod
     def _apply(line: SimLine, kind: str) -> None:

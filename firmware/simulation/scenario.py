@@ -18,6 +18,23 @@ A scenario is a TOML file::
     talk = 40.0             # seconds of conversation
     keys = [{after = 5.0, keys = "*1"}]   # keys pressed on the phone, seconds after the answer
 
+A call may be one the box acts on; its caller then hears the box and answers
+it frame by frame (``firmware.simulation.callers``)::
+
+    survey = "4"            # after the talk the operator presses the survey's code
+                            # (``survey_code``, "*5") and hangs up; the caller presses 4
+                            # ("none": the caller presses nothing)
+    survey_hangs_up = true  # the caller hangs up during the survey's opening prompt
+    voicemail = true        # nobody answers; the box does after ``rings`` rings, and the
+    message_s = 12.0        # caller speaks this long after the beep, then hangs up
+    ivr_keys = "2"          # the box answers with its menu; the caller presses these
+                            # after the welcome prompt
+    caller_keys = "1"       # keys the caller presses at the box's first prompt
+    keys_when = "during"    # ... during it ("during") or after it ended ("after")
+    keys_delay_s = 1.0      # ... this long into it, or after its end
+    key_level_dbm0 = -10.0  # how loud the caller's keys reach the box
+    hangs_up_after_s = 0.0  # the caller hangs up this long into the box's first prompt
+
 Every key of a call but ``line``, ``at`` and ``direction`` has a default; an
 unknown key, a call on a line the office does not have, or two calls
 overlapping on one line are errors naming the call.
@@ -36,10 +53,17 @@ from firmware.errors import LinerecError
 from firmware.schema import SchemaError, in_range, parse, setting
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+# How long the box's act may hold a call beyond its talk (for the overlap check).
+ACT_BOUND_S = {"survey": 50.0, "voicemail": 40.0, "ivr": 60.0}
+EXTRA_RINGS_S = 20.0  # a voicemail caller lets it ring a few more times than needed
 
 
 class ScenarioError(LinerecError, ValueError):
     """A scenario file that cannot be played; the message says where and why."""
+
+
+def _one_of_or_key(value: str, words: tuple[str, ...]) -> str | None:
+    return None if value in words else _digits(value)
 
 
 def _digits(value: str) -> str | None:
@@ -69,6 +93,28 @@ class CallScript:
     talk: float = setting(30.0, check=in_range(0.5, 4 * 3600))
     busy: bool = False  # outbound: the far end is busy
     keys: list[KeyPresses] = setting([])
+    # The box acts on the call (``firmware.simulation.callers``).
+    survey: str = setting("", check=lambda value: _one_of_or_key(value, ("", "none")))
+    survey_hangs_up: bool = False
+    voicemail: bool = False
+    message_s: float = setting(10.0, check=in_range(0.5, 600))
+    ivr_keys: str = setting("", check=lambda value: _one_of_or_key(value, ("",)))
+    caller_keys: str = setting("", check=lambda value: _one_of_or_key(value, ("",)))
+    keys_when: Literal["during", "after"] = "during"
+    keys_delay_s: float = setting(1.0, check=in_range(0, 60))
+    key_level_dbm0: float = setting(-10.0, check=in_range(-30, 0))
+    hangs_up_after_s: float = setting(0.0, check=in_range(0, 600))
+
+    @property
+    def acted_on(self) -> str | None:
+        """The act the box is to do in this call, if any."""
+        if self.survey:
+            return "survey"
+        if self.voicemail:
+            return "voicemail"
+        if self.ivr_keys:
+            return "ivr"
+        return None
 
 
 @dataclass(frozen=True)
@@ -77,6 +123,7 @@ class Scenario:
     lines: int = setting(4, check=in_range(1, 64))
     loop: bool = False
     seed: int = 1  # the speech and noise of the calls are drawn from this
+    survey_code: str = setting("*5", check=_digits)  # the box's key code for the survey
     call: list[CallScript] = field(default_factory=list)
 
 
@@ -84,7 +131,9 @@ def call_length(call: CallScript) -> float:
     """How long a call keeps its line busy, from ``at`` (a generous bound for overlap checks)."""
     cadence = PROFILES["GB"].ring_cadence_s  # the longest ring cycle of any profile is ~6 s
     ringing = call.rings * 6.0 + sum(cadence) if call.direction == "in" else 20.0
-    return ringing + (call.talk if call.answered else 10.0) + 2.0
+    return ringing + (call.talk if call.answered else 10.0) + 2.0 + ACT_BOUND_S.get(
+        call.acted_on, 0.0
+    ) + (call.message_s + EXTRA_RINGS_S if call.voicemail else 0.0)
 
 
 def check_overlaps(scenario: Scenario) -> list[str]:
@@ -119,6 +168,23 @@ def check_keys(scenario: Scenario) -> list[str]:
     return problems
 
 
+def check_acts(scenario: Scenario) -> list[str]:
+    """At most one act per call, on a call it can happen in."""
+    problems = []
+    for index, call in enumerate(scenario.call):
+        acts = [name for name, on in (("survey", call.survey), ("voicemail", call.voicemail),
+                                      ("ivr_keys", call.ivr_keys)) if on]
+        if len(acts) > 1:
+            problems.append(f"call[{index}]: {' and '.join(acts)} in one call")
+        if call.survey and not call.answered:
+            problems.append(f"call[{index}].survey: the call must be answered for a survey")
+        if (call.voicemail or call.ivr_keys) and call.direction != "in":
+            problems.append(f"call[{index}]: {acts[-1]} needs an inbound call")
+        if call.survey_hangs_up and not call.survey:
+            problems.append(f"call[{index}].survey_hangs_up: the call has no survey")
+    return problems
+
+
 def load(source: str | Path) -> Scenario:
     """A scenario from a file path, or the name of one shipped with the box ("demo-office")."""
     path = Path(source)
@@ -139,7 +205,7 @@ def from_document(document: dict, origin: str = "scenario") -> Scenario:
         scenario = parse(Scenario, document)
     except SchemaError as error:
         raise ScenarioError(f"{origin}: " + "; ".join(error.problems)) from error
-    problems = check_overlaps(scenario) + check_keys(scenario)
+    problems = check_overlaps(scenario) + check_keys(scenario) + check_acts(scenario)
     if problems:
         raise ScenarioError(f"{origin}: " + "; ".join(problems))
     return scenario

@@ -19,6 +19,10 @@ def _digit(digit: str) -> np.ndarray:
     return dtmf_generate(digit, level_dbm0=DIGIT_LEVEL_DBM0, twist_db=2.0, on_ms=DIGIT_MS, off_ms=0)
 
 
+def _key(digit: str, level_dbm0: float, on_ms: float) -> np.ndarray:
+    return dtmf_generate(digit, level_dbm0=level_dbm0, twist_db=2.0, on_ms=on_ms, off_ms=0)
+
+
 def _fsk(request: CallerIdRequest, standard: str) -> np.ndarray:
     return generate.caller_id_fsk(request, standard)
 
@@ -33,4 +37,5 @@ def box_sounds() -> Sounds:
         caller_id_dtmf=_dtmf,
         dtmf_digit=_digit,
         dual_tone_alert=generate.dtas_signal,
+        key=_key,
     )

@@ -7,6 +7,13 @@ into any stretch of the line's audio, with line noise under it all. Each
 call also leaves its ``ExpectedCall``: what the box should log for it, the
 ground truth of the end-to-end tests.
 
+A call the box acts on (a survey, voicemail, an IVR menu) is computed only
+up to where the box takes over: from then on its caller is an
+``Interaction`` that the office plays frame by frame through a caller
+agent (``firmware.simulation.callers``), who hears the box and answers it.
+Its ``ExpectedCall`` names the act and its expected result, and the office
+fills in the times only the box decides (when it answered, when it let go).
+
 The caller-ID and DTMF audio comes from the box's own generators, passed in
 as ``Sounds`` so that this module stays a plan of the line, not a codec.
 """
@@ -35,6 +42,10 @@ DIAL_TONE_S = 1.2  # heard before the first digit
 SILENCE_AFTER_DIALLING_S = 1.0  # before the exchange answers with ringback
 KEY_GAP_S = 0.25  # between two keys pressed during a call
 KEY_PAUSE_S = 0.4  # the talk pauses this long around keys pressed during a call
+HAND_OVER_AFTER_TALK_S = 0.5  # the operator presses the survey's code this long after the talk
+HAND_OVER_AFTER_CODE_S = 0.1  # the caller's agent starts this long after the code
+# The office's estimate of how long an act holds the call, until the agent says.
+ACT_ESTIMATE_S = {"survey": 15.0, "voicemail": 20.0, "ivr": 20.0}
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class Sounds:
     caller_id_dtmf: Callable[[CallerIdRequest], np.ndarray]
     dtmf_digit: Callable[[str], np.ndarray]  # one digit, tone only (no gap)
     dual_tone_alert: Callable[[], np.ndarray]  # ETSI DT-AS before caller ID
+    # A caller's key at a level (dBm0) held for a time (ms); None: ``dtmf_digit``'s.
+    key: Callable[[str, float, float], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,26 @@ class ExpectedCall:
     answered_at: float | None  # off-hook (inbound) or the far end answering (outbound)
     ended_at: float
     caller_id_at: float | None = None  # when the caller-ID audio starts
+    # A call the box acts on: the act, what it should give (a survey's key; None for
+    # none) and how it should end ("done", "caller_hung_up"); for a call the box answers
+    # itself, the ring it should answer in. ``answered_at`` and ``ended_at`` of such a
+    # call are the office's estimate until its caller's agent is done, then what the
+    # office saw (the box's relay, to a frame or two).
+    act: str | None = None
+    act_value: str | None = None
+    act_outcome: str | None = None
+    box_answers_at_ring: int | None = None
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A call the office plays through a caller agent from ``at`` (scenario seconds)."""
+
+    at: float
+    call: CallScript
+    act: str
+    expected: int  # its ExpectedCall's index in the line's ``expected``
+    seed: int
 
 
 @dataclass
@@ -89,6 +122,7 @@ class LineTimeline:
     signals: list[SignalChange] = field(default_factory=list)
     parts: list[AudioPart] = field(default_factory=list)
     expected: list[ExpectedCall] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
     end: float = 0.0  # when the last call is over
     noise_seed: int = 0
     # Where each part begins and ends, in samples: found for the parts as they are
@@ -192,6 +226,37 @@ class _Builder:
             ))
         self.audio(answered_at, _paused(conversation.render, pauses), call.talk)
 
+    def hand_over(self, call: CallScript, index: int, talk_end: float) -> float:
+        """The operator presses the survey's code after the talk; from then the caller's
+        agent plays the call (the operator hangs up once the box holds the line). Returns
+        the estimate of the call's end."""
+        at = talk_end + HAND_OVER_AFTER_TALK_S
+        for digit in self.scenario.survey_code:
+            at = self.clip(at, self.sounds.dtmf_digit(digit)) + KEY_GAP_S
+        self.interact(at - KEY_GAP_S + HAND_OVER_AFTER_CODE_S, call, index)
+        return at + ACT_ESTIMATE_S["survey"]
+
+    def interact(self, at: float, call: CallScript, index: int) -> None:
+        self.timeline.interactions.append(Interaction(
+            at, call, call.acted_on, len(self.timeline.expected),
+            seed=self.scenario.seed * 7919 + index,
+        ))
+
+    def act_facts(self, call: CallScript) -> dict:
+        act = call.acted_on
+        if act is None:
+            return {}
+        hangs_up = call.survey_hangs_up or call.hangs_up_after_s > 0
+        value = None
+        if act == "survey" and call.survey in tuple("12345") and not hangs_up:
+            value = call.survey
+        return {
+            "act": act,
+            "act_value": value,
+            "act_outcome": "caller_hung_up" if hangs_up else "done",
+            "box_answers_at_ring": call.rings if act in ("voicemail", "ivr") else None,
+        }
+
     def rings(self, first: float, count: int) -> list[tuple[float, float]]:
         """``count`` ring bursts from ``first``, by the profile's cadence: [(on, off)]."""
         cadence = self.profile.ring_cadence_s
@@ -226,9 +291,25 @@ class _Builder:
         bursts = self.rings(at, call.rings)
         # Caller ID between the rings needs a second ring: a phone picked up
         # during the first ring stops the exchange from sending it.
-        if mode == "fsk" and not before_ring and (len(bursts) > 1 or not call.answered):
+        box_answers = call.acted_on in ("voicemail", "ivr")
+        if mode == "fsk" and not before_ring and (
+            len(bursts) > 1 or not call.answered or box_answers
+        ):
             caller_id_at = bursts[0][1] + CALLER_ID_GAP_S
             self.clip(caller_id_at, self.sounds.caller_id_fsk(request, standard))
+        if box_answers:  # the caller's agent rings the line until the box answers
+            self.interact(at, call, index)
+            sent = caller_id_at is not None
+            shown = None if call.private or not sent else call.number
+            ended_at = bursts[-1][1] + ACT_ESTIMATE_S[call.acted_on] + call.message_s
+            self.timeline.expected.append(ExpectedCall(
+                line=call.line, direction="in", number=shown,
+                name=(call.name or None) if shown else None, outcome="answered",
+                started_at=call.at, answered_at=bursts[-1][0], ended_at=ended_at,
+                caller_id_at=caller_id_at, **self.act_facts(call),
+            ))
+            self.timeline.end = max(self.timeline.end, ended_at)
+            return
         answered_at = None
         if call.answered:
             last_on, last_off = bursts[-1]
@@ -241,7 +322,10 @@ class _Builder:
             self.signal(answered_at, "off_hook")
             ended_at = answered_at + call.talk
             self.talk(call, index, answered_at)
-            self.signal(ended_at, "on_hook")
+            if call.survey:
+                ended_at = self.hand_over(call, index, ended_at)
+            else:
+                self.signal(ended_at, "on_hook")
         else:
             ended_at = bursts[-1][1]
         sent = caller_id_at is not None
@@ -257,6 +341,7 @@ class _Builder:
                 answered_at=answered_at,
                 ended_at=ended_at,
                 caller_id_at=caller_id_at,
+                **self.act_facts(call),
             )
         )
         self.timeline.end = max(self.timeline.end, ended_at)
@@ -285,7 +370,10 @@ class _Builder:
                 ended_at = answered_at + call.talk
             else:
                 ended_at = at + ringing
-        self.signal(ended_at, "on_hook")
+        if answered_at is not None and call.survey:
+            ended_at = self.hand_over(call, index, ended_at)
+        else:
+            self.signal(ended_at, "on_hook")
         self.timeline.expected.append(
             ExpectedCall(
                 line=call.line,
@@ -296,6 +384,7 @@ class _Builder:
                 started_at=call.at,
                 answered_at=answered_at,
                 ended_at=ended_at,
+                **self.act_facts(call),
             )
         )
         self.timeline.end = max(self.timeline.end, ended_at)

@@ -113,3 +113,31 @@ def _syllable_samples(syllable: Syllable, begin: int, end: int) -> np.ndarray:
     # Scaled by the sum of the gains, not the peak of this stretch, so that any
     # split of the syllable renders the same samples.
     return syllable.amplitude * envelope * signal * (4.0 / total_gain)
+
+
+def speech(
+    seconds: float, seed: int, level_dbm0: float = -18.0, pitch_hz: float = 0.0
+) -> np.ndarray:
+    """One person speaking for ``seconds``, words with short pauses between them, as
+    float samples: a recorded prompt, or a caller leaving a message."""
+    rng = np.random.default_rng(seed)
+    length = int(seconds * SAMPLE_RATE)
+    pitch = pitch_hz or float(rng.uniform(100, 230))
+    amplitude = levels.sine_amplitude(level_dbm0)
+    out = np.zeros(length)
+    position = int(0.05 * SAMPLE_RATE)
+    while position < length:
+        for _ in range(int(rng.integers(1, 4))):  # a word
+            syllable = Syllable(
+                position,
+                int(rng.uniform(0.12, 0.28) * SAMPLE_RATE),
+                pitch * rng.uniform(0.9, 1.1),
+                VOWELS[int(rng.integers(0, len(VOWELS)))],
+                amplitude * rng.uniform(0.7, 1.2),
+            )
+            end = min(syllable.start + syllable.length, length)
+            if end > syllable.start:
+                out[syllable.start : end] += _syllable_samples(syllable, syllable.start, end)
+            position += syllable.length
+        position += int(rng.uniform(0.05, 0.2) * SAMPLE_RATE)  # between words
+    return out

@@ -1,0 +1,39 @@
+"""The box's prompts on the simulated office: speech-like stand-ins for the recorded ones.
+
+``linerec run`` gives them to the engine when it plays the simulated office,
+so that the box's acts (the survey) speak on its lines: each prompt is one
+voice saying something about as long as the real prompt would be, the same
+samples for the same prompt on every run.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+
+import numpy as np
+
+from firmware.simulation.voices import speech
+
+PROMPT_LEVEL_DBM0 = -16.0
+# Seconds each prompt speaks for; a prompt not named here speaks for DEFAULT_S.
+LENGTHS_S = {
+    "survey_opening": 3.5,  # "Please rate the call: press 1 to 5"
+    "survey_invalid": 1.5,
+    "survey_closing": 2.0,
+}
+DEFAULT_S = 2.5
+
+
+@functools.lru_cache(maxsize=64)
+def _prompt(prompt: str) -> np.ndarray:
+    seconds = LENGTHS_S.get(prompt, DEFAULT_S)
+    samples = speech(seconds, zlib.crc32(prompt.encode()), PROMPT_LEVEL_DBM0, pitch_hz=190.0)
+    samples = np.clip(np.round(samples), -32768, 32767).astype(np.int16)
+    samples.flags.writeable = False
+    return samples
+
+
+def prompt_audio(prompt: str | int) -> np.ndarray:
+    """The prompt's audio (int16, 8 kHz)."""
+    return _prompt(str(prompt))
