@@ -110,6 +110,21 @@ class Recording:
     keep_days: int = setting(0, check=in_range(0, MAX_KEEP_DAYS))
 
 
+ANNOUNCEMENT_DIRECTIONS = ("off", "inbound", "outbound", "both")
+BUILT_IN_ANNOUNCEMENT = "announcement"  # the prompt library's own "this call may be recorded"
+
+
+def _announcement_prompt(value: str | int) -> str | None:
+    if isinstance(value, int):
+        return None if value >= 1 else f"{value} is not a prompt's id (1 or more)"
+    if value == BUILT_IN_ANNOUNCEMENT:
+        return None
+    return (
+        f"{value!r} is not a prompt: {BUILT_IN_ANNOUNCEMENT!r} (the box's own) or a "
+        "prompt's id"
+    )
+
+
 @dataclass(frozen=True)
 class Line:
     number: int = setting(check=in_range(1, 64))
@@ -122,6 +137,11 @@ class Line:
     # line's ring, caller ID, hook and audio come from it and audio/signals are unused.
     modem: str = setting("", check=_optional_driver_url)
     recording: Recording = setting(Recording())
+    # Before recording, the box tells both parties the call may be recorded: on inbound
+    # calls when answered, outbound calls when connected, both, or off. The prompt is
+    # the library's own (BUILT_IN_ANNOUNCEMENT) or a prompt's id (firmware.prompts).
+    announcement: Literal["off", "inbound", "outbound", "both"] = "off"
+    announcement_prompt: str | int = setting(BUILT_IN_ANNOUNCEMENT, check=_announcement_prompt)
 
     @property
     def given_name(self) -> str:

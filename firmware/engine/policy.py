@@ -51,4 +51,6 @@ def policy_for(config: Config, line: Line) -> Policy:
         start_code=config.device.manual_codes.start,
         stop_code=config.device.manual_codes.stop,
         survey_code=config.device.manual_codes.survey,
+        announcement=line.announcement if line.enabled else "off",
+        announcement_prompt=line.announcement_prompt,
     )

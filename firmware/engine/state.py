@@ -89,6 +89,10 @@ class Policy:
     stop_code: str = ""
     # Any mode: keys that hand the caller to the satisfaction survey ("" for none).
     survey_code: str = ""
+    # The announcement before recording: off, inbound, outbound or both; its prompt (a
+    # key of the prompt library or a prompt's id). Played by the worker's trigger.
+    announcement: str = "off"
+    announcement_prompt: str | int = "announcement"
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""

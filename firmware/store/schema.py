@@ -397,3 +397,19 @@ MIGRATIONS.append(
     CREATE INDEX calls_survey ON calls (survey) WHERE survey IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # Marks on a recording's timeline: where in its audio something the box did sounds,
+    # as seconds from the recording's first sample. ``kind`` 'announcement': the
+    # announcement before recording (firmware.acts.announcement), played to both parties.
+    """
+    CREATE TABLE recording_marks (
+        id            INTEGER PRIMARY KEY,
+        recording_id  INTEGER NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        kind          TEXT    NOT NULL,
+        start_s       REAL    NOT NULL CHECK (start_s >= 0),
+        end_s         REAL    NOT NULL CHECK (end_s >= start_s)
+    );
+    CREATE INDEX recording_marks_by_recording ON recording_marks (recording_id, start_s);
+    """
+)
