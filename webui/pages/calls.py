@@ -118,6 +118,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),
         outcomes=OUTCOME_LABELS,
         show_recordings=may_open_recordings(ctx),
+        marks=ctx.deps.store.recording_marks(list(row.recording_ids)),
         contacts=contacts,
         kinds=CONTACT_KINDS,
         note=call.notes if typed_note is None else typed_note,
