@@ -159,6 +159,9 @@ def test_an_answered_call_hears_the_announcement_and_its_recording_shows_where(b
     after = audio[int(mark.end_s * 8000) + 400 :]
     assert rms(inside) > 20 * max(rms(after), 8.0)
     assert rms(before) < 30
+    loud = np.flatnonzero(np.abs(audio) > 200) / 8000  # the echo, well above the line's noise
+    assert mark.start_s <= loud[0] < mark.start_s + 0.1
+    assert mark.end_s - 0.05 < loud[-1] <= mark.end_s + 0.005
     # The sidecar says so too.
     sidecar = read_sidecar(engine.folder.recordings / row.path)
     assert sidecar["marks"] == [{"kind": "announcement", "start_s": mark.start_s,
