@@ -136,6 +136,21 @@ class Recording:
     keep_days: int = setting(0, check=in_range(0, MAX_KEEP_DAYS))
 
 
+ANNOUNCEMENT_DIRECTIONS = ("off", "inbound", "outbound", "both")
+BUILT_IN_ANNOUNCEMENT = "announcement"  # the prompt library's own "this call may be recorded"
+
+
+def _announcement_prompt(value: str | int) -> str | None:
+    if isinstance(value, int):
+        return None if value >= 1 else f"{value} is not a prompt's id (1 or more)"
+    if value == BUILT_IN_ANNOUNCEMENT:
+        return None
+    return (
+        f"{value!r} is not a prompt: {BUILT_IN_ANNOUNCEMENT!r} (the box's own) or a "
+        "prompt's id"
+    )
+
+
 @dataclass(frozen=True)
 class Voicemail:
     """The box answers a call nobody took after ``rings`` rings (``firmware.acts.voicemail``):
@@ -166,6 +181,11 @@ class Line:
     modem: str = setting("", check=_optional_driver_url)
     recording: Recording = setting(Recording())
     voicemail: Voicemail = setting(Voicemail())
+    # Before recording, the box tells both parties the call may be recorded: on inbound
+    # calls when answered, outbound calls when connected, both, or off. The prompt is
+    # the library's own (BUILT_IN_ANNOUNCEMENT) or a prompt's id (firmware.prompts).
+    announcement: Literal["off", "inbound", "outbound", "both"] = "off"
+    announcement_prompt: str | int = setting(BUILT_IN_ANNOUNCEMENT, check=_announcement_prompt)
 
     @property
     def given_name(self) -> str:

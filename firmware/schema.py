@@ -2,8 +2,8 @@
 
 A schema is a frozen dataclass whose fields carry type hints (int, float,
 str, bool, Literal[...], an Enum, list[...], tuple[..., ...], nested schema
-dataclasses, ``X | None``) and, where a value has a range or a form, a
-``check`` in the field's metadata. ``parse(Schema, document)`` builds the
+dataclasses, ``X | None``, ``X | Y``: the first that fits) and, where a value
+has a range or a form, a ``check`` in the field's metadata. ``parse(Schema, document)`` builds the
 dataclass from plain JSON data, rejecting unknown keys, and raises one
 ``SchemaError`` listing every problem with its place
 (``lines[2].recording.mode: ...``); ``to_document`` is its inverse. The
@@ -63,8 +63,18 @@ def _parse_value(  # noqa: PLR0911 - one return per kind of type
         options = get_args(hint)
         if value is None and type(None) in options:
             return None
-        (inner,) = [option for option in options if option is not type(None)]
-        return _parse_value(inner, value, place, problems, noun)
+        inner = [option for option in options if option is not type(None)]
+        if len(inner) == 1:
+            return _parse_value(inner[0], value, place, problems, noun)
+        # One of several (``str | int``: a key or an id): the first the value fits.
+        for option in inner:
+            tried: list[str] = []
+            parsed = _parse_value(option, value, place, tried, noun)
+            if not tried:
+                return parsed
+        kinds = " or ".join(getattr(option, "__name__", str(option)) for option in inner)
+        problems.append(f"{place}: expected {kinds}, got {_describe(value)}")
+        return value
     enumeration = isinstance(hint, type) and issubclass(hint, enum.Enum)
     if origin is Literal or enumeration:
         allowed = [member.value for member in hint] if enumeration else get_args(hint)

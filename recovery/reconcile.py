@@ -60,6 +60,7 @@ from recovery.sidecars import (
     SidecarFacts,
     line_from_name,
     read_facts,
+    restore_marks,
     start_from_name,
 )
 from recovery.transcodes import adopt, deleted_sibling, settle_pairs, sibling_row
@@ -337,6 +338,7 @@ def _index(
         samples=samples,
         sha256=sha256,
     )
+    restore_marks(work.store, recording_id, facts)
     return work.store.recording(recording_id)
 
 
@@ -469,5 +471,6 @@ def _index_stored(
     )
     with store.transaction() as connection:
         record_stored(connection, recording_id, relative, named)
+    restore_marks(store, recording_id, facts)
     report.indexed.append(relative)
     return store.recording(recording_id)

@@ -44,6 +44,33 @@ class SidecarFacts:
     # Version 2, once compressed after the call: the stored file's facts
     # (firmware.store.stored_files.StoredFacts.from_document reads them).
     stored: dict | None = None
+    # Version 2: where something the box did sounds in the audio (the announcement).
+    marks: tuple[tuple[str, float, float], ...] = ()
+
+
+def marks_of(value: object) -> tuple[tuple[str, float, float], ...]:
+    """A sidecar's ``marks`` as (kind, start_s, end_s); what does not read as one is
+    left out (a mark is a help to the listener, never a reason to refuse a recording)."""
+    found = []
+    for mark in value if isinstance(value, list) else []:
+        if not isinstance(mark, dict) or not isinstance(mark.get("kind"), str):
+            continue
+        try:
+            start, end = _number(mark.get("start_s")), _number(mark.get("end_s"))
+        except ValueError:
+            continue
+        if start is not None and end is not None and 0 <= start <= end:
+            found.append((mark["kind"], start, end))
+    return tuple(found)
+
+
+def restore_marks(store: Store, recording_id: int, facts: SidecarFacts | None) -> None:
+    """The marks a sidecar lists, on the recording indexed again from it."""
+    for kind, start, end in facts.marks if facts is not None else ():
+        try:
+            store.add_recording_mark(recording_id, kind, start, end)
+        except ValueError:  # a kind this version does not know
+            continue
 
 
 def read_facts(document: dict, where: Path) -> SidecarFacts:
@@ -67,7 +94,8 @@ def read_facts(document: dict, where: Path) -> SidecarFacts:
             raise SidecarError(f"{where}: not a sidecar (its call is a {type(call).__name__})")
         stored = document.get("stored")
         return SidecarFacts(2, line, started_at, ended_at, encoding, samples, sha256, state,
-                            dict(call), stored=stored if isinstance(stored, dict) else None)
+                            dict(call), stored=stored if isinstance(stored, dict) else None,
+                            marks=marks_of(document.get("marks")))
     call = {key: value for key, value in document.items() if key not in RECORDING_KEYS}
     in_a_call = "call_id" in call or "direction" in call
     if in_a_call and started_at is not None:

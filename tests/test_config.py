@@ -342,3 +342,30 @@ def test_a_configuration_in_a_read_only_folder_is_one_line_from_each_command(tmp
             f"linerec: error: data folder {data} is read-only: the box must write its "
             "database and recordings there\n"
         )
+
+
+@pytest.mark.parametrize(("announcement", "prompt", "problem"), [
+    ("both", "announcement", None),
+    ("inbound", 12, None),
+    ("off", 1, None),
+    ("always", "announcement", "announcement: 'always' is not one of"),
+    ("both", "welcome", "announcement_prompt: 'welcome' is not a prompt"),
+    ("both", 0, "announcement_prompt: 0 is not a prompt's id"),
+    ("both", 1.5, "announcement_prompt: expected str or int, got 1.5"),
+    ("both", True, "announcement_prompt: expected str or int, got True"),
+])
+def test_a_lines_announcement_and_its_prompt_are_checked(announcement, prompt, problem):
+    document = {"lines": [{"number": 1, "announcement": announcement,
+                           "announcement_prompt": prompt}]}
+    if problem is None:
+        line = validate(document).lines[0]
+        assert (line.announcement, line.announcement_prompt) == (announcement, prompt)
+        return
+    with pytest.raises(SchemaError) as caught:
+        validate(document)
+    assert any(problem in text for text in caught.value.problems), caught.value.problems
+
+
+def test_a_line_announces_nothing_by_default():
+    line = default_config(1).lines[0]
+    assert (line.announcement, line.announcement_prompt) == ("off", "announcement")

@@ -52,6 +52,24 @@ def test_reconcile_rebuilds_the_index_from_the_files(tmp_path, rng):
         assert reconcile(store, root).clean  # a second pass finds nothing to do
 
 
+def test_a_recording_indexed_again_keeps_the_marks_its_sidecar_lists(tmp_path):
+    from firmware.store.recordings import RecordingFacts  # noqa: PLC0415
+
+    root = tmp_path / "recordings"
+    facts = RecordingFacts(1, 1003.0, call={"call_id": 4, "direction": "in"},
+                           marks=[{"kind": "announcement", "start_s": 0.02, "end_s": 3.6},
+                                  {"kind": "fireworks", "start_s": 1, "end_s": 2},
+                                  {"kind": "announcement", "start_s": "soon", "end_s": 2}])
+    writer = RecordingFile(root, "2026/11/23/L1-20261123-100000-4.wav", "alaw", facts)
+    writer.append(b"\xd5" * 40000)
+    writer.close(ended_at=1008.0)
+    with Store(tmp_path / "linerec.db") as store:
+        assert reconcile(store, root).indexed == ["2026/11/23/L1-20261123-100000-4.wav"]
+        row = store.recordings()[0]
+        assert [(m.kind, m.start_s, m.end_s) for m in store.recording_marks([row.id])] == [
+            ("announcement", 0.02, 3.6)]
+
+
 def test_reconcile_marks_rows_whose_file_is_gone_and_repairs_unfinished_files(tmp_path):
     root = tmp_path / "recordings"
     with Store(tmp_path / "linerec.db") as store:

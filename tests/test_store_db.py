@@ -128,3 +128,32 @@ def test_each_thread_has_its_own_connection_and_all_writes_land(store):
         thread.join()
     count = store.connection().execute("SELECT count(*) FROM calls").fetchone()[0]
     assert count == 400
+
+
+def test_marks_on_a_recording_are_kept_in_order_and_go_with_it(store):
+    call = store.start_call(1, "in", started_at=100.0)
+    first = store.add_recording(1, "a.wav", "alaw", 101.0, call_id=call)
+    second = store.add_recording(1, "b.wav", "alaw", 105.0, call_id=call)
+    store.add_recording_mark(first, "announcement", 0.02, 3.6204)
+    assert [(m.recording_id, m.kind, m.start_s, m.end_s)
+            for m in store.recording_marks([first, second])] == [
+        (first, "announcement", 0.02, 3.62)]
+    assert store.recording_marks([]) == []
+    with pytest.raises(ValueError, match="not a mark"):
+        store.add_recording_mark(first, "fireworks", 0, 1)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_recording_mark(first, "announcement", 2.0, 1.0)
+    store.connection().execute("DELETE FROM recordings WHERE id = ?", (first,))
+    assert store.recording_marks([first]) == []
+
+
+def test_a_sidecar_written_from_the_index_keeps_the_marks(store):
+    from firmware.store.stored_files import sidecar_from_row  # noqa: PLC0415
+
+    call = store.start_call(1, "in", started_at=100.0)
+    recording = store.add_recording(1, "a.wav", "alaw", 101.0, call_id=call)
+    store.add_recording_mark(recording, "announcement", 0.02, 3.6)
+    document = sidecar_from_row(store, store.recording(recording))
+    assert document["marks"] == [{"kind": "announcement", "start_s": 0.02, "end_s": 3.6}]
+    bare = store.add_recording(1, "b.wav", "alaw", 101.0, call_id=call)
+    assert "marks" not in sidecar_from_row(store, store.recording(bare))

@@ -355,3 +355,30 @@ def test_an_auditor_bound_to_lines_exports_only_those(office, rng):
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(answer.body)).read("manifest.json"))
     lines = {entry["line"] for entry in manifest["recordings"]}
     assert lines == {3} and extra in {e["recording_id"] for e in manifest["recordings"]}
+
+
+def test_the_recording_and_its_call_show_where_the_announcement_was(office):
+    recording = office.recording_of_line(1)
+    call = next(c for c, r in office.recordings.items() if r == recording)
+    office.deps.store.add_recording_mark(recording, "announcement", 0.02, 1.5)
+    ana = office.signed_in("ana")  # may listen to line 1
+    page = ana.get(f"/recordings/{recording}").text
+    assert "Announcement played 0:00–0:02" in page
+    assert 'data-skip-to="1.5"' in page  # the button plays on from its end
+    assert 'class="timeline-mark mark-announcement" data-start="0.02" data-end="1.5"' in page
+    assert "Announcement played 0:00–0:02" in ana.get(f"/calls/{call}").text
+    # In Chinese too.
+    office.deps.accounts.update_user(office.ids["ana"], language="zh-CN")
+    page = office.signed_in("ana").get(f"/recordings/{recording}").text
+    assert "录音提示播放于 0:00–0:02" in page
+    # Several marks, each with its line and its button.
+    other = office.recording_of_line(2)
+    office.deps.store.add_recording_mark(other, "announcement", 0.2, 3.0)
+    office.deps.store.add_recording_mark(other, "announcement", 61.0, 64.4)
+    boss_page = office.signed_in("boss").get(f"/recordings/{other}").text
+    assert "Announcement played 0:00–0:03" in boss_page
+    assert "Announcement played 1:01–1:04" in boss_page
+    assert boss_page.count("data-skip-to=") == 2
+    # A recording without marks shows none.
+    plain = office.recording_of_line(3)
+    assert "recording-mark" not in office.signed_in("boss").get(f"/recordings/{plain}").text

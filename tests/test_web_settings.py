@@ -225,3 +225,98 @@ def test_the_time_zone_moves_the_pages_clock_with_summer_time(box):
     assert local_offset_s("GB", "", winter) == 0 and local_offset_s("GB", "", summer) == 3600
     assert local_offset_s("CN", "America/New_York", summer) == -4 * 3600
     assert local_offset_s("CN", "Not/AZone", summer) == 8 * 3600  # the country's, not a crash
+
+
+def test_a_lines_announcement_is_set_checked_and_audited_in_both_languages(box):
+    page = box.client.get("/admin/lines/1").text
+    assert "Announcement before recording" in page
+    assert '<option value="off" selected>Off</option>' in page
+    # Without the prompt library, only the box's own prompt is offered.
+    assert re.findall(r'name="announcement_prompt">\s*<option value="([^"]+)"', page) == [
+        "announcement"]
+    answer = box.client.post("/admin/lines/1", line_form(announcement="both",
+                                                         announcement_prompt="announcement"))
+    assert answer.status == 303
+    line = box.deps.config().lines[0]
+    assert (line.announcement, line.announcement_prompt) == ("both", "announcement")
+    entry = box.deps.audit.entries(action="settings_changed")[0]
+    assert ["announcement", "off", "both", 1] in parse_detail(entry.detail)["changes"]
+    assert "Line 1 · Announcement before recording: off → both" in describe(
+        Translator("en"), entry.detail)
+    assert "线路 1 · 录音前提示：off → both" in describe(Translator("zh-CN"), entry.detail)
+    # A direction the box does not know, a prompt not offered: beside their fields.
+    before = box.deps.config_store.path.read_bytes()
+    answer = box.client.post("/admin/lines/1", line_form(announcement="always"))
+    assert answer.status == 400
+    assert any("&#039;always&#039; is not one of" in p for p in field_problems(answer))
+    answer = box.client.post("/admin/lines/1", line_form(announcement="both",
+                                                         announcement_prompt="7"))
+    assert answer.status == 400
+    assert "Choose a prompt from the list." in field_problems(answer)
+    assert box.deps.config_store.path.read_bytes() == before
+    # In Chinese.
+    box.deps.accounts.update_user(box.ids["boss"], language="zh-CN")
+    page = box.client.get("/admin/lines/1").text
+    assert "录音前提示" in page and "设备自带：本次通话可能会被录音。" in page
+    answer = box.client.post("/admin/lines/1", line_form(announcement="both",
+                                                         announcement_prompt="7"))
+    assert "请从列表中选择提示音。" in field_problems(answer)
+
+
+def test_a_prompt_of_the_library_is_offered_and_kept_by_its_id(box, monkeypatch):
+    from webui.pages import device_settings  # noqa: PLC0415
+
+    monkeypatch.setattr(device_settings, "prompt_choices", lambda ctx: [
+        ("announcement", "Recording announcement (2.1 s)"), ("12", "Our own words (3.0 s)")])
+    page = box.client.get("/admin/lines/2").text
+    assert '<option value="12">Our own words (3.0 s)</option>' in page
+    answer = box.client.post("/admin/lines/2", line_form(announcement="inbound",
+                                                         announcement_prompt="12"))
+    assert answer.status == 303
+    line = box.deps.config().lines[1]
+    assert (line.announcement, line.announcement_prompt) == ("inbound", 12)
+    assert '<option value="12" selected>' in box.client.get("/admin/lines/2").text
+    assert device_settings.announcement_use(box.deps.config(), 12) == "line 2's announcement"
+    assert device_settings.announcement_use(box.deps.config(), 13) is None
+    # A prompt the library no longer lists stays chosen (shown by its id) when the rest
+    # of the line is saved.
+    monkeypatch.setattr(device_settings, "prompt_choices", lambda ctx: [
+        ("announcement", "Recording announcement")])
+    page = box.client.get("/admin/lines/2").text
+    assert '<option value="12" selected>Prompt 12 (not in the library)</option>' in page
+    answer = box.client.post("/admin/lines/2", line_form(name="Sales", announcement="inbound",
+                                                         announcement_prompt="12"))
+    assert answer.status == 303 and box.deps.config().lines[1].announcement_prompt == 12
+
+
+def test_the_prompt_choices_come_from_the_library_where_the_box_has_it(box, monkeypatch):
+    import sys  # noqa: PLC0415
+    import types  # noqa: PLC0415
+    from dataclasses import dataclass as _dataclass  # noqa: PLC0415
+
+    from webui.pages import device_settings  # noqa: PLC0415
+
+    @_dataclass
+    class Prompt:
+        id: int
+        key: str | None
+        name: str
+        duration_s: float
+
+    class Library:
+        def prompts(self):
+            return [Prompt(1, "announcement", "Recording announcement", 2.14),
+                    Prompt(2, "survey_opening", "Survey: question", 6.0),
+                    Prompt(9, None, "Our own words", 3.0)]
+
+    monkeypatch.setitem(sys.modules, "firmware.prompts", types.ModuleType("firmware.prompts"))
+    monkeypatch.setattr(box.deps, "prompts", Library(), raising=False)
+    ctx = types.SimpleNamespace(deps=box.deps, t=Translator("en"))
+    assert device_settings.prompt_choices(ctx) == [
+        ("announcement", "Recording announcement (2.1 s)"), ("9", "Our own words (3.0 s)")]
+    page = box.client.get("/admin/lines/1").text
+    assert '<option value="9">Our own words (3.0 s)</option>' in page
+    # Without the library module, the box's own announcement alone.
+    monkeypatch.setitem(sys.modules, "firmware.prompts", None)
+    assert device_settings.prompt_choices(ctx) == [
+        ("announcement", "The box's own: This call may be recorded.")]

@@ -82,6 +82,8 @@ FIELD_LABELS = {
     "recording.mode": "Recording mode",
     "recording.schedule": "Schedule",
     "recording.keep_days": "Keep recordings (days)",
+    "announcement": "Announcement before recording",
+    "announcement_prompt": "Announcement prompt",
     "retention.min_free_percent": "Keep free (%)",
     "retention.min_free_gb": "Keep free (GB)",
     "prompt": "Prompt",

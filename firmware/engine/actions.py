@@ -82,6 +82,12 @@ class LineActions:
         self._blocked = False  # and blocks it
         # What to keep of an act's result, by act: e.g. a survey's key with its call.
         self.act_results: dict[str, Callable[[ScriptResult, Row | None], None]] = {}
+        # Acts whose sound the recording marks (the announcement): from the line time the
+        # act began to the one it ended, each put off by ``sound_delay`` (seconds from a
+        # frame played to the frame it is heard in: the player's).
+        self.marked_acts: set[str] = set()
+        self.sound_delay: Callable[[], float] = lambda: 0.0
+        self._marks: dict[str, float] = {}  # open: kind -> line time it began to sound
         # The machine wants a recording; one a write error ended is tried again from
         # line time ``_retry_at``, keeping the line's audio since ``_lost_at``.
         self._recording_wanted = False
@@ -207,6 +213,8 @@ class LineActions:
 
     def act_started(self, name: str, at: float) -> None:
         self._act = name
+        if name in self.marked_acts:
+            self._marks[name] = at + self.sound_delay()
         self._tell(contract.ActStarted, act=name)
 
     def act_ended(self, result: ScriptResult, at: float) -> None:
@@ -216,6 +224,9 @@ class LineActions:
                 keep(result, self._call)
             except Exception:
                 log.exception("line %d: the %s result could not be kept", self.line, result.name)
+        began = self._marks.pop(result.name, None)
+        if began is not None:
+            self._mark(result.name, began, at + self.sound_delay())
         self._act = None
         outcome = (
             "handed_over" if result.handed_over
@@ -225,6 +236,22 @@ class LineActions:
         value = result.value if isinstance(result.value, str | int) else None
         self._tell(contract.ActEnded, act=result.name, outcome=outcome,
                    value=None if value is None else str(value))
+
+    def drop_mark(self, kind: str) -> None:
+        """Nothing of ``kind`` was heard after all (its playback failed): no mark."""
+        self._marks.pop(kind, None)
+
+    def _mark(self, kind: str, start: float, end: float) -> None:
+        """Mark line times ``start``..``end`` on the open recording, as offsets into it;
+        what lies outside it is left out."""
+        first = self._recorder.started_at
+        if first is None or self._recording is None:
+            return
+        start_s, end_s = max(0.0, start - first), end - first
+        if end_s <= start_s:
+            return
+        self._recorder.mark(kind, start_s, end_s)
+        self.journal.add_recording_mark(self._recording, kind, start_s, end_s)
 
     # ---- recording -------------------------------------------------------------
 
@@ -251,6 +278,9 @@ class LineActions:
         self._tell(contract.RecordingStarted, path=relative)
 
     def _stop_recording(self, action: machine.StopRecording) -> None:
+        for kind, began in self._marks.items():  # still sounding: marked up to the end
+            self._mark(kind, began, action.at)
+        self._marks.clear()
         finished = self._recorder.stop(dict(self.call), action.at)
         if finished is not None:
             self._finish(finished, action.at)

@@ -25,10 +25,10 @@ lines; shutdown goes in reverse.
 
 ``reload_config`` (a bus command, sent by the web UI after a change) applies
 a new configuration without a restart: recording policies (mode, schedule,
-no-record list) at the next frame of every line; a line whose drivers,
-encoding, voice thresholds or enabled state changed, or every line when the
-country profile changed, is restarted on its own once its call in progress
-has ended (the call is logged and recorded to its end under the old
+no-record list, the announcement before recording) at the next frame of every
+line; a line whose drivers, encoding, voice thresholds or enabled state
+changed, or every line when the country profile changed, is restarted on its
+own once its call in progress has ended (the call is logged and recorded to its end under the old
 settings); lines added are started and lines removed stopped the same way.
 A line restarted on unchanged drivers keeps them open, and its new worker
 goes on with the audio the old one's reader had queued: not a frame is lost.
@@ -66,6 +66,7 @@ from firmware.datafolder import DataFolder, EngineLock
 from firmware.engine import state as machine
 from firmware.engine.acting import Act, LineActor
 from firmware.engine.actions import LineActions
+from firmware.engine.announcing import Announcing
 from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
@@ -241,6 +242,7 @@ class Engine:
             country.country,
             senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
         )
+        announcing = Announcing(line.number, actor.player, actions)
         worker = LineWorker(
             line,
             io,
@@ -258,7 +260,12 @@ class Engine:
                     functools.partial(caller_groups, self.store, region=country.region),
                 ),
                 _survey_on_request,
+                announcing.trigger,
             ),
+        )
+        # What the box plays is heard this long after the frame it was written in.
+        actions.sound_delay = lambda: (
+            actor.player.delay_frames(worker.input.backlog) * FRAME_SECONDS
         )
         worker.on_exit = self._line_stopped
         self.workers[line.number] = worker

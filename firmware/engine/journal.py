@@ -3,7 +3,7 @@
 A line must never stop because the database cannot be written: a full disk,
 an I/O error, a lock held too long, a damaged file. ``LineJournal`` takes
 every write a line's actions make (a call begun, its caller ID, its end, a
-recording added and finished), tries it at once and, if the store refuses,
+recording added and finished, a mark on it), tries it at once and, if the store refuses,
 keeps it, with every later write of the line queued behind it in order. It
 tries again from the line's next frames with back-off (half a second,
 doubling, at most ``MAX_BACKOFF_S``), so a store that comes back catches up
@@ -133,6 +133,14 @@ class LineJournal:
             lambda: self.store.finish_recording(
                 _id(recording), ended_at=ended_at, samples=samples, sha256=sha256
             ),
+        )
+
+    def add_recording_mark(
+        self, recording: Row, kind: str, start_s: float, end_s: float
+    ) -> None:
+        self._write(
+            "a mark on a recording",
+            lambda: self.store.add_recording_mark(_id(recording), kind, start_s, end_s),
         )
 
     def set_recording_state(self, recording: Row, state: str) -> None:

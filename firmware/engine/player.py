@@ -118,11 +118,7 @@ class LinePlayer:
         if not self.can_play:
             return
         playback = self.playback
-        if playback.paced_by_capture:
-            sounds_with = number + 1
-        else:
-            sounds_with = number + 1 + backlog + playback.latency_frames
-        sounds_with = max(sounds_with, self._last_sounds_with + 1)
+        sounds_with = max(number + self.delay_frames(backlog), self._last_sounds_with + 1)
         self._last_sounds_with = sounds_with
         try:
             playback.write(frame, sounds_with)
@@ -134,6 +130,14 @@ class LinePlayer:
             self._references[sounds_with] = frame
         for stale in [n for n in self._references if n <= number]:
             del self._references[stale]
+
+    def delay_frames(self, backlog: int) -> int:
+        """How many capture frames after the one just taken a frame written now sounds
+        (``backlog``: frames the worker has yet to take)."""
+        playback = self.playback
+        if playback is None or playback.paced_by_capture:
+            return 1
+        return 1 + backlog + playback.latency_frames
 
     def _take_frame(self) -> np.ndarray:
         if not self._queue:

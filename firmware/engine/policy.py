@@ -64,4 +64,6 @@ def policy_for(config: Config, line: Line, screen: Screen | None = None) -> Poli
         survey_code=config.device.manual_codes.survey,
         screen=screen,
         region=country.region,
+        announcement=line.announcement if line.enabled else "off",
+        announcement_prompt=line.announcement_prompt,
     )

@@ -89,6 +89,19 @@ class LineRecorder:
     def current(self) -> str | None:
         return self._file.relative if self._file else None
 
+    @property
+    def started_at(self) -> float | None:
+        """Line time of the open recording's first sample (its pre-roll included)."""
+        return self._started_at if self._file is not None else None
+
+    def mark(self, kind: str, start_s: float, end_s: float) -> None:
+        """Note in the open recording's sidecar (written when it ends) that ``kind``
+        sounds from ``start_s`` to ``end_s`` seconds into it."""
+        if self._file is not None:
+            self._file.metadata.marks.append(
+                {"kind": kind, "start_s": round(start_s, 3), "end_s": round(end_s, 3)}
+            )
+
     def start(
         self, tag: str, metadata: dict, now: float, since: float | None = None
     ) -> str | None:

@@ -91,6 +91,10 @@ class Policy:
     survey_code: str = ""
     screen: Any = None  # the call firewall (firmware.store.firewall.Screen); falsy: nothing to do
     region: str = "CN"  # how the firewall reads the numbers it is given
+    # The announcement before recording: off, inbound, outbound or both; its prompt (a
+    # key of the prompt library or a prompt's id). Played by the worker's trigger.
+    announcement: str = "off"
+    announcement_prompt: str | int = "announcement"
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""

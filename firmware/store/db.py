@@ -95,6 +95,18 @@ class RecordingRecord:
         return self.sha256
 
 
+@dataclass(frozen=True)
+class RecordingMark:
+    """Where in a recording something the box did sounds (the announcement), in seconds
+    from its first sample."""
+
+    recording_id: int
+    kind: str  # 'announcement'
+    start_s: float
+    end_s: float
+
+
+MARK_KINDS = ("announcement",)
 CALL_FIELDS = tuple(field.name for field in fields(CallRecord))
 RECORDING_FIELDS = tuple(field.name for field in fields(RecordingRecord))
 # What the engine may set on a call after it started (id, line, direction never change).
@@ -362,6 +374,30 @@ class Store:
             connection.execute(
                 "UPDATE recordings SET state = ? WHERE id = ?", (state, recording_id)
             )
+
+    def add_recording_mark(
+        self, recording_id: int, kind: str, start_s: float, end_s: float
+    ) -> int:
+        """Mark ``start_s``..``end_s`` (seconds into the recording) as ``kind``."""
+        if kind not in MARK_KINDS:
+            raise ValueError(f"not a mark: {kind!r}; marks: {MARK_KINDS}")
+        return self._insert(
+            "recording_marks",
+            {"recording_id": recording_id, "kind": kind, "start_s": round(start_s, 3),
+             "end_s": round(end_s, 3)},
+        )
+
+    def recording_marks(self, recording_ids: list[int]) -> list[RecordingMark]:
+        """The marks of these recordings, each recording's in the order they sound."""
+        if not recording_ids:
+            return []
+        marks = ", ".join("?" for _ in recording_ids)
+        rows = self.connection().execute(
+            "SELECT recording_id, kind, start_s, end_s FROM recording_marks "
+            f"WHERE recording_id IN ({marks}) ORDER BY recording_id, start_s, id",
+            tuple(recording_ids),
+        )
+        return [RecordingMark(*row) for row in rows]
 
     def recording(self, recording_id: int) -> RecordingRecord | None:
         row = (

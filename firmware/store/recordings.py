@@ -19,6 +19,8 @@ new version. Version 2 (written since) keeps the two apart::
 ``started_at`` and ``ended_at`` are the recording's (Unix time, line time);
 ``state`` is ``recording`` while it is written, then ``complete``, or
 ``repaired`` after a crash; ``call`` is null for a recording outside a call.
+``marks``, when there are any, say where something the box did sounds in the
+audio: ``[{"kind": "announcement", "start_s": 0.02, "end_s": 3.6}]``.
 Once the recording is compressed after the call, its WAV is replaced by an
 Ogg Opus file of the same name (``.opus``, or ``.oga`` in the long-archive
 tier) and the sidecar gains ``stored``, that file's facts; the rest stays
@@ -70,7 +72,7 @@ HEADER_READ_BYTES = 4096  # more than any header the box writes, with room for o
 RECORDING_SUFFIXES = (".wav", ".opus", ".oga", ".ewav", ".eopus", ".eoga")
 # The recording's own keys in a sidecar; in version 1 every other key was the call's.
 RECORDING_KEYS = ("version", "line", "started_at", "ended_at", "encoding", "samples", "sha256",
-                  "state", "stored")
+                  "state", "stored", "marks")
 
 
 class RecordingError(OSError):
@@ -90,6 +92,9 @@ class RecordingFacts:
     started_at: float
     call: dict = field(default_factory=dict)
     ended_at: float | None = None
+    # Where something the box did sounds in the audio (the announcement):
+    # {"kind", "start_s", "end_s"}, seconds from the first sample.
+    marks: list = field(default_factory=list)
 
     @classmethod
     def from_mapping(cls, facts: Mapping) -> RecordingFacts:
@@ -99,7 +104,7 @@ class RecordingFacts:
         call.update(
             (key, value)
             for key, value in facts.items()
-            if key not in ("line", "started_at", "ended_at", "call")
+            if key not in ("line", "started_at", "ended_at", "call", "marks")
         )
         started_at = facts.get("started_at")
         return cls(
@@ -107,6 +112,7 @@ class RecordingFacts:
             started_at=time.time() if started_at is None else float(started_at),
             call=call,
             ended_at=facts.get("ended_at"),
+            marks=list(facts.get("marks") or []),
         )
 
     def update(self, call_facts: Mapping) -> None:
@@ -169,7 +175,7 @@ def sidecar_document(
 ) -> dict:
     """The version 2 sidecar of a recording."""
     call = {key: value for key, value in facts.call.items() if key != "line"}
-    return {
+    document = {
         "version": SIDECAR_VERSION,
         "line": facts.line,
         "started_at": facts.started_at,
@@ -180,6 +186,9 @@ def sidecar_document(
         "sha256": sha256,
         "call": call or None,
     }
+    if facts.marks:
+        document["marks"] = [dict(mark) for mark in facts.marks]
+    return document
 
 
 def file_sha256(path: Path) -> str:

@@ -512,3 +512,19 @@ MIGRATIONS.append(
     CREATE INDEX voicemails_new ON voicemails (line) WHERE heard_at IS NULL AND deleted_at IS NULL;
     """
 )
+
+MIGRATIONS.append(
+    # Marks on a recording's timeline: where in its audio something the box did sounds,
+    # as seconds from the recording's first sample. ``kind`` 'announcement': the
+    # announcement before recording (firmware.acts.announcement), played to both parties.
+    """
+    CREATE TABLE recording_marks (
+        id            INTEGER PRIMARY KEY,
+        recording_id  INTEGER NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        kind          TEXT    NOT NULL,
+        start_s       REAL    NOT NULL CHECK (start_s >= 0),
+        end_s         REAL    NOT NULL CHECK (end_s >= start_s)
+    );
+    CREATE INDEX recording_marks_by_recording ON recording_marks (recording_id, start_s);
+    """
+)

@@ -218,7 +218,10 @@ def sidecar_from_row(store: Store, row: RecordingRecord) -> dict:
                 if key not in ("id", "line", "notes") and getattr(record, key) is not None
             }
             call["call_id"] = record.id
-    facts = RecordingFacts(row.line, row.started_at, call=call, ended_at=row.ended_at)
+    marks = [{"kind": mark.kind, "start_s": mark.start_s, "end_s": mark.end_s}
+             for mark in store.recording_marks([row.id])]
+    facts = RecordingFacts(row.line, row.started_at, call=call, ended_at=row.ended_at,
+                           marks=marks)
     state = row.state if row.state in (*FINISHED, "recording") else "complete"
     document = sidecar_document(facts, row.encoding, state, row.samples, row.sha256)
     stored = stored_facts_of(row)

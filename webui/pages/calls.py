@@ -125,6 +125,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         outcomes=OUTCOME_LABELS,
         show_recordings=may_open_recordings(ctx),
         voicemail=ctx.deps.voicemails.by_call(call.id),
+        marks=ctx.deps.store.recording_marks(list(row.recording_ids)),
         contacts=contacts,
         kinds=CONTACT_KINDS,
         note=call.notes if typed_note is None else typed_note,

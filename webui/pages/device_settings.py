@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from firmware.config import (
+    ANNOUNCEMENT_DIRECTIONS,
+    BUILT_IN_ANNOUNCEMENT,
     COUNTRIES,
     WEEKDAYS,
     Config,
@@ -75,6 +77,8 @@ _LINE_FIELDS = {
     "voicemail.greeting": "vm_greeting",
     "voicemail.groups": "vm_groups",
     "voicemail.schedule": "vm_schedule",
+    "announcement": "announcement",
+    "announcement_prompt": "announcement_prompt",
     **{driver: driver for driver in DRIVERS},
 }
 _WINDOW_PLACE = re.compile(r"^(recording|voicemail)\.schedule\[(\d+)\]\.(days|start|end)")
@@ -239,6 +243,8 @@ def _line_form(ctx: Ctx, number: int, typed: dict, problems: dict, status: int =
         modes=MODES,
         encodings=ENCODINGS,
         weekdays=WEEKDAYS,
+        directions=ANNOUNCEMENT_DIRECTIONS,
+        prompts=_prompt_choices_with(ctx, typed["announcement_prompt"]),
         users=[user for user in ctx.deps.accounts.users() if user.level != "super"],
         outcome=_outcome(ctx),
     )
@@ -256,6 +262,8 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "vox_preroll": str(recording.vox.preroll_ms),
         "windows": [dataclasses.asdict(window) for window in recording.schedule],
         "keep_days": str(recording.keep_days),
+        "announcement": line.announcement,
+        "announcement_prompt": str(line.announcement_prompt),
         "operators": {user.id for user in ctx.deps.accounts.line_users(line.number)},
         "vm_enabled": line.voicemail.enabled,
         "vm_rings": str(line.voicemail.rings),
@@ -297,6 +305,9 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "vox_preroll": ctx.form("vox_preroll")[:20],
         "windows": windows,
         "keep_days": ctx.form("keep_days")[:20] or "0",
+        # A form without them (an older page) leaves the announcement off.
+        "announcement": ctx.form("announcement")[:20] or "off",
+        "announcement_prompt": ctx.form("announcement_prompt")[:20] or BUILT_IN_ANNOUNCEMENT,
         "operators": operators,
         "vm_enabled": ctx.form("vm_enabled") == "yes",
         # A form without them (an older page) keeps the defaults.
@@ -318,6 +329,66 @@ def _number(text: str, kind: type, place: str, problems: dict, t) -> float | int
         return None
 
 
+def prompt_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    """The prompts a line may announce with, as (form value, name): the box's own
+    announcement first, then the admin's prompts of the library (``firmware.prompts``)
+    when the box has it."""
+    built_in = ctx.t("The box's own: This call may be recorded.")
+    library = None
+    try:
+        import firmware.prompts  # noqa: F401, PLC0415 - the library, where the box has it
+    except ImportError:
+        pass
+    else:
+        library = getattr(ctx.deps, "prompts", None)
+    if library is None:
+        return [(BUILT_IN_ANNOUNCEMENT, built_in)]
+    try:
+        prompts = library.prompts()
+    except Exception:  # the library cannot be read now: the built-in still can be chosen
+        log.exception("the prompt library cannot be read")
+        return [(BUILT_IN_ANNOUNCEMENT, built_in)]
+    choices = []
+    for prompt in prompts:
+        seconds = f"{prompt.duration_s:.1f} s"
+        if prompt.key == BUILT_IN_ANNOUNCEMENT:
+            choices.insert(0, (BUILT_IN_ANNOUNCEMENT, f"{prompt.name} ({seconds})"))
+        elif prompt.key is None:  # the admin's own; the box's others are for their features
+            choices.append((str(prompt.id), f"{prompt.name} ({seconds})"))
+    if not choices or choices[0][0] != BUILT_IN_ANNOUNCEMENT:
+        choices.insert(0, (BUILT_IN_ANNOUNCEMENT, built_in))
+    return choices
+
+
+def _prompt_choices_with(ctx: Ctx, current: str) -> list[tuple[str, str]]:
+    """The choices, with the line's setting among them even when the library no longer
+    lists it (shown by its id, so that saving the form keeps it)."""
+    choices = prompt_choices(ctx)
+    if current and current not in {value for value, _ in choices}:
+        choices.append((current, ctx.t("Prompt {id} (not in the library)", id=current)))
+    return choices
+
+
+def announcement_use(config: Config, prompt_id: int) -> str | None:
+    """What uses prompt ``prompt_id`` among the lines' announcements ("line 2's
+    announcement"), or None: the prompt library's check before it deletes a prompt."""
+    numbers = [line.number for line in config.lines if line.announcement_prompt == prompt_id]
+    if not numbers:
+        return None
+    return ", ".join(f"line {number}'s announcement" for number in numbers)
+
+
+def _prompt_setting(typed: dict, saved: str | int, problems: dict, choices, t) -> str | int:
+    """The prompt chosen on the form as the setting: the built-in key or an id, one of
+    the choices offered (or the one the line has already)."""
+    chosen = typed["announcement_prompt"]
+    offered = {value for value, _ in choices} | {str(saved)}
+    if chosen not in offered:
+        problems["announcement_prompt"] = t("Choose a prompt from the list.")
+        return chosen
+    return int(chosen) if chosen.isdigit() else chosen
+
+
 def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
     """The line as a configuration document; form-level problems go into ``problems``."""
     if len(typed["name"]) > LINE_NAME_LIMIT:
@@ -334,6 +405,8 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
         "number": number,
         "name": typed["name"],
         "enabled": typed["enabled"],
+        "announcement": typed["announcement"],
+        "announcement_prompt": typed["announcement_prompt"],
         **{driver: typed[driver] for driver in DRIVERS},
         "recording": {
             "mode": typed["mode"],
@@ -402,6 +475,9 @@ def line_submit(ctx: Ctx, number: int) -> str:
     typed = _typed_from_form(ctx)
     problems: dict[str, str] = {}
     document = _line_document(typed, number, problems, ctx.t)
+    document["announcement_prompt"] = _prompt_setting(
+        typed, before.lines[index].announcement_prompt, problems, prompt_choices(ctx), ctx.t
+    )
     plain = to_plain(before)
     plain["lines"][index] = document
     after = None if problems else _validated(plain, index, problems, ctx.t)

@@ -178,6 +178,7 @@ def recording_page(ctx: Ctx, recording_id: int, verification: dict | None = None
         saved=ctx.query("saved") == "1",
         problem="",
         verification=verification,
+        marks=ctx.deps.store.recording_marks([row.recording.id]),
     )
 
 

@@ -250,7 +250,38 @@
     }
   }
 
+  /* A recording's marks (the announcement) on the player's timeline, where they sound. */
+  function placeMarks() {
+    document.querySelectorAll("[data-timeline] .timeline-mark").forEach((mark) => {
+      const length = Number(mark.dataset.length);
+      if (!(length > 0)) return;
+      const start = Number(mark.dataset.start);
+      const end = Math.min(Number(mark.dataset.end), length);
+      mark.style.left = (100 * start) / length + "%";
+      mark.style.width = Math.max(0.5, (100 * (end - start)) / length) + "%";
+    });
+  }
+
+  /* Play a recording from a moment on (past the announcement). */
+  function playFrom(button) {
+    const audio = button.closest(".player-box")?.querySelector("audio.player");
+    if (!audio) return;
+    const at = Number(button.dataset.skipTo);
+    const go = () => {
+      audio.currentTime = at;
+      audio.play().catch(() => {});
+    };
+    if (audio.readyState >= 1) {
+      go();
+    } else {
+      audio.addEventListener("loadedmetadata", go, { once: true });
+      audio.load();
+    }
+  }
+
   document.addEventListener("click", (event) => {
+    const skip = event.target.closest("[data-skip-to]");
+    if (skip) playFrom(skip);
     const close = event.target.closest("[data-close]");
     if (close) {
       const card = close.closest(".pop-card");
@@ -448,6 +479,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    placeMarks();
     join();
     if (document.getElementById("lines")) {
       tick();

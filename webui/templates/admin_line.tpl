@@ -108,6 +108,29 @@
       % end
     </div>
     % end
+  <fieldset class="announcement">
+    <legend>{{_('Announcement before recording')}}</legend>
+    <p class="hint">{{_('The box tells both parties that the call may be recorded: on incoming calls as they are answered, on outgoing calls as they connect. Numbers on the no-record list hear nothing, and nothing is announced while the line does not record. The line needs its audio out (see Connection).')}}</p>
+    % directions_shown = {'off': _('Off'), 'inbound': _('Incoming calls'), 'outbound': _('Outgoing calls'), 'both': _('Incoming and outgoing calls')}
+    <div class="form-grid">
+      <label{{!' class="has-problem"' if 'announcement' in problems else ''}}>{{_('Announce on')}}
+        <select name="announcement">
+        % for direction in directions:
+          <option value="{{direction}}"{{!' selected' if direction == typed['announcement'] else ''}}>{{directions_shown[direction]}}</option>
+        % end
+        </select>
+        % problem('announcement')
+      </label>
+      <label{{!' class="has-problem"' if 'announcement_prompt' in problems else ''}}>{{_('Prompt')}}
+        <select name="announcement_prompt">
+        % for value, name in prompts:
+          <option value="{{value}}"{{!' selected' if value == typed['announcement_prompt'] else ''}}>{{name}}</option>
+        % end
+        </select>
+        <span class="hint">{{_('Upload your own or have it spoken in Settings, Prompts.')}}</span>
+        % problem('announcement_prompt')
+      </label>
+    </div>
   </fieldset>
   <fieldset>
     <legend>{{_('Operators')}}</legend>

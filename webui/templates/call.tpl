@@ -48,6 +48,9 @@
   <dt>{{_('Recording')}}</dt><dd>
     % for recording_id in row.recording_ids:
     <a class="recording-link" href="/recordings/{{recording_id}}">▶ {{_('Play') if ctx.can('recordings_listen') else _('Open')}}</a>
+    % for mark in [m for m in marks if m.recording_id == recording_id]:
+    <span class="recording-mark muted" data-mark="{{mark.kind}}">{{_('Announcement played {start}–{end}', start=_.duration(mark.start_s), end=_.duration(mark.end_s))}}</span>
+    % end
     % end
   </dd>
   % end

@@ -25,9 +25,24 @@
   <audio class="player" controls preload="none" src="/recordings/{{recording.id}}/audio">
     {{_('This browser cannot play audio.')}}
   </audio>
+  % if marks and recording.samples:
+  <div class="timeline" data-timeline aria-hidden="true">
+    % for mark in marks:
+    <span class="timeline-mark mark-{{mark.kind}}" data-start="{{mark.start_s}}" data-end="{{mark.end_s}}" data-length="{{recording.samples / 8000}}"></span>
+    % end
+  </div>
+  % end
   % if recording.state == 'recording':
   <p class="muted small">{{_('Still being recorded: it plays as far as it has got. Reload for more.')}}</p>
   % end
+  % end
+  % listening = not locked and ctx.can('recordings_listen') and recording.state not in ('missing', 'deleted')
+  % for mark in marks:
+  <p class="recording-mark" data-mark="{{mark.kind}}">{{_('Announcement played {start}–{end}', start=_.duration(mark.start_s), end=_.duration(mark.end_s))}}
+    % if listening:
+    <button type="button" class="secondary" data-skip-to="{{mark.end_s}}">{{_('Skip the announcement')}}</button>
+    % end
+  </p>
   % end
   <p class="actions">
     % if ctx.can('recordings_download') and recording.state not in ('missing', 'deleted') and not locked:
