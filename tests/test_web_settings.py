@@ -276,8 +276,9 @@ def test_a_prompt_of_the_library_is_offered_and_kept_by_its_id(box, monkeypatch)
     line = box.deps.config().lines[1]
     assert (line.announcement, line.announcement_prompt) == ("inbound", 12)
     assert '<option value="12" selected>' in box.client.get("/admin/lines/2").text
-    assert device_settings.announcement_use(box.deps.config(), 12) == "line 2's announcement"
-    assert device_settings.announcement_use(box.deps.config(), 13) is None
+    # The library will not delete a prompt a line announces with.
+    assert box.deps.prompts.use_of(12) == "line 2's announcement"
+    assert box.deps.prompts.use_of(13) is None
     # A prompt the library no longer lists stays chosen (shown by its id) when the rest
     # of the line is saved.
     monkeypatch.setattr(device_settings, "prompt_choices", lambda ctx: [

@@ -61,8 +61,15 @@ class WebDeps:
         self.keyring = Keyring(self.folder)
         self.prompts = PromptLibrary(self.folder, self.store, clock=self.clock)
         self.prompts.register_use(self._firewall_use_of_prompt)
+        self.prompts.register_use(self._announcement_use_of_prompt)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
+
+    def _announcement_use_of_prompt(self, prompt_id: int) -> str | None:
+        """The lines that announce with the prompt before recording, if any."""
+        numbers = [line.number for line in self.config().lines
+                   if line.announcement_prompt == prompt_id]
+        return ", ".join(f"line {number}'s announcement" for number in numbers) or None
 
     def _firewall_use_of_prompt(self, prompt_id: int) -> str | None:
         """The call firewall's list entry or rule that answers with the prompt, if any."""

@@ -1029,7 +1029,6 @@ ZH: dict[str, str] = {
     "Outgoing calls": "呼出电话",
     "Incoming and outgoing calls": "呼入和呼出电话",
     "Announce on": "播放于",
-    "Prompt": "提示音",
     "Upload your own or have it spoken in Settings, Prompts.": "可在“设置 → 提示音”中上传自己的录音或生成语音。",
     "The box's own: This call may be recorded.": "设备自带：本次通话可能会被录音。",
     "Prompt {id} (not in the library)": "提示音 {id}（不在提示音库中）",

@@ -369,15 +369,6 @@ def _prompt_choices_with(ctx: Ctx, current: str) -> list[tuple[str, str]]:
     return choices
 
 
-def announcement_use(config: Config, prompt_id: int) -> str | None:
-    """What uses prompt ``prompt_id`` among the lines' announcements ("line 2's
-    announcement"), or None: the prompt library's check before it deletes a prompt."""
-    numbers = [line.number for line in config.lines if line.announcement_prompt == prompt_id]
-    if not numbers:
-        return None
-    return ", ".join(f"line {number}'s announcement" for number in numbers)
-
-
 def _prompt_setting(typed: dict, saved: str | int, problems: dict, choices, t) -> str | int:
     """The prompt chosen on the form as the setting: the built-in key or an id, one of
     the choices offered (or the one the line has already)."""
