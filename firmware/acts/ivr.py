@@ -210,6 +210,16 @@ class Menu:
         return [self.root, *(variant.root for variant in self.variants)]
 
 
+@dataclass(frozen=True)
+class LineIvr:
+    """A line's voice menu: it answers a ringing call after ``rings`` rings."""
+
+    menu: Menu
+    rings: int = 2
+    name: str = ""
+    menu_id: int = 0
+
+
 def _minutes(clock: str) -> int:
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)

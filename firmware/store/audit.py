@@ -75,6 +75,10 @@ ACTIONS = (
     "firewall_change_refused",
     "firewall_imported",  # list entries imported from a spreadsheet
     "firewall_exported",  # the lists exported to Excel
+    "ivr_menu_added",  # a voice menu (IVR) saved for the first time
+    "ivr_menu_changed",  # its nodes, variants or name changed
+    "ivr_menu_deleted",
+    "ivr_line_assigned",  # a line answers with a menu (or no longer), after so many rings
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"
