@@ -5,6 +5,7 @@ survey, voicemail or the office's phones, and keeps the walk with the call."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from dsp_ext.dtmf import dtmf_generate
 from firmware.acts import ivr
 from firmware.cli.processes import open_configured_line
 from firmware.engine import Engine
+from firmware.engine import state as machine
+from firmware.engine.engine import _answer_with_menu
 from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.ivr_menus import Author, IvrMenus
@@ -184,3 +187,25 @@ def test_a_line_without_a_menu_rings_on(box):
     rings(caller, 3)
     assert not caller.line.relay_seized
     assert not any(isinstance(e, contract.ActStarted) for e in events)
+
+
+def test_the_menu_answers_with_the_variant_of_the_line_s_local_time():
+    """18:30 UTC is 02:30 the next day in Beijing: the night variant answers."""
+    night = {**MENU, "variants": [{"name": "night", "root": "vm", "windows": [
+        {"days": list(ivr.WEEKDAYS), "start": "20:00", "end": "08:00"}]}]}
+    line_ivr = ivr.LineIvr(ivr.menu_from(night), rings=2, name="Main")
+    policy = machine.Policy(time_zone="Asia/Shanghai", ivr=line_ivr)
+    at = 1_796_668_200.0  # 2026-12-07 18:30 UTC
+    call = machine.Call("in", at - 10, rings=2)
+    ringing = machine.LineState(policy=policy, phase=machine.Phase.RINGING, call=call,
+                                last_ring_at=at)
+    act = _answer_with_menu(ringing, [])
+    assert act is not None and act.name == "ivr"
+    assert next(act.script).prompt == "voicemail_greeting"
+    day = machine.LineState(policy=machine.Policy(time_zone="Asia/Shanghai", ivr=line_ivr),
+                            phase=machine.Phase.RINGING, call=call, last_ring_at=at - 12 * 3600)
+    assert next(_answer_with_menu(day, []).script).prompt == "ivr_welcome"
+    # Not yet: one ring, a ring still sounding, the firewall still screening.
+    assert _answer_with_menu(replace(ringing, call=replace(call, rings=1)), []) is None
+    assert _answer_with_menu(replace(ringing, ringing=True), []) is None
+    assert _answer_with_menu(replace(ringing, screening=True), []) is None

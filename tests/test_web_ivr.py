@@ -26,7 +26,7 @@ EN = Translator("en")
 def box(tmp_path, monkeypatch):
     made = web_box(tmp_path)
     made.deps.config()  # a new box: four lines
-    made.add_user("adm", permissions={"admin"}, language="en")
+    made.add_user("adm", permissions={"admin", "all_lines"}, language="en")
     made.add_user("op", permissions={"survey", "pop"}, language="en")
     made.add_user("zhu", permissions={"admin"}, language="zh-CN")
     made.sent = []
@@ -229,3 +229,30 @@ def test_every_word_of_the_voice_menus_has_its_chinese(box):
     assert "语音菜单" in answer.text
     assert ZH["The call ends at {node}: {end}."].format(
         node="info", end=ZH["an announcement"]) in html.unescape(answer.text)
+
+
+def test_a_prompt_a_menu_plays_is_in_use(box):
+    adm = box.signed_in("adm")
+    menu = {"root": "main", "nodes": [
+        {"name": "main", "kind": "announcement", "prompt": "12", "next": ""}]}
+    monkey_ids = box.deps.prompts.prompts  # the library has no prompt 12: pretend it does
+    box.deps.prompts.prompts = lambda: [*monkey_ids(), _FakePrompt(12)]
+    assert adm.post("/admin/ivr/new", fields(menu, name="Closed")).status == 303
+    assert box.deps.prompts.use_of(12) == "the voice menu Closed (main)"
+    assert box.deps.prompts.use_of(13) is None
+
+
+class _FakePrompt:
+    def __init__(self, prompt_id: int) -> None:
+        self.id, self.key, self.name = prompt_id, None, f"Prompt {prompt_id}"
+
+
+def test_a_call_s_page_shows_its_walk_through_the_menu(box):
+    store = box.deps.store
+    call_id = store.start_call(1, "in", started_at=1_796_600_000.0, number="13800138000")
+    store.update_call(call_id, ivr_path='{"variant": "", "path": [["main", "9t"], ["vm", ""]], '
+                                        '"end": "voicemail"}')
+    store.end_call(call_id, "answered", ended_at=1_796_600_060.0)
+    page_text = box.signed_in("adm").get(f"/calls/{call_id}").text
+    assert "main [9t] → vm; it ended at voicemail." in page_text
+    assert page.walk_text(Translator("zh-CN"), "not json") == ""

@@ -1392,4 +1392,5 @@ ZH: dict[str, str] = {
     "There is a menu named {name} already.": "已有名为 {name} 的菜单。",
     "Lines {lines} answer with this menu: choose another for them first.": "线路 {lines} 正在使用此菜单：请先为它们选择其他菜单。",
     "Rings before the menu answers: {low} to {high}.": "菜单应答前的响铃次数：{low} 到 {high}。",
+    "{walk}; it ended at {end}.": "{walk}；结束于{end}。",
 }

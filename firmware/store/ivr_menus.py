@@ -144,6 +144,16 @@ class IvrMenus:
                 target=f"ivr_menu {menu_id}", detail=structured_detail("deleted", menu=row[0]),
                 address=author.address, at=self.clock(), within=connection)
 
+    def use_of_prompt(self, prompt_id: int) -> str | None:
+        """The menu that plays prompt ``prompt_id``, if any (a prompt in use is not deleted)."""
+        wanted = str(prompt_id)
+        for menu in self.menus():
+            for node in menu.document.get("nodes", []):
+                if isinstance(node, dict) and wanted in (str(node.get("prompt", "")),
+                                                         str(node.get("invalid_prompt", ""))):
+                    return f"the voice menu {menu.name} ({node.get('name', '')})"
+        return None
+
     def line_menus(self) -> dict[int, LineMenu]:
         """Each line that answers with a menu: the menu and its document."""
         rows = self.store.connection().execute(

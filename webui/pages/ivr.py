@@ -18,6 +18,7 @@ Every change is audited (``firmware.store.ivr_menus``) and the running engine is
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 from urllib.parse import urlencode
@@ -219,6 +220,23 @@ def _editor(ctx: Ctx, menu_id: int | None, name: str, menu: ivr.Menu, *,
 def _now_local(ctx: Ctx) -> dt.datetime:
     return dt.datetime.fromtimestamp(ctx.deps.clock() + ctx.deps.utc_offset_s(),
                                      dt.UTC).replace(tzinfo=None)
+
+
+def walk_text(t, ivr_path: str | None) -> str:
+    """A call's walk through its voice menu (``calls.ivr_path``) in the reader's language:
+    each node with the keys heard there, and how it ended."""
+    if not ivr_path:
+        return ""
+    try:
+        walk = json.loads(ivr_path)
+        hops = [f"{node} [{keys}]" if keys else str(node) for node, keys in walk["path"]]
+        end = str(walk.get("end", ""))
+    except (ValueError, TypeError, KeyError):
+        return ""
+    text = " → ".join(hops)
+    if walk.get("variant"):
+        text = f"{walk['variant']}: {text}"
+    return t("{walk}; it ended at {end}.", walk=text, end=t(END_NAMES.get(end, end)))
 
 
 # ---- the pages -------------------------------------------------------------------------
