@@ -148,10 +148,18 @@ def test_a_saved_menu_reads_back_is_audited_and_told_to_the_engine(box):
     assert again.location.endswith("done=unchanged") and len(box.sent) == 1
     renamed = adm.post(f"/admin/ivr/{stored.id}", fields(GOOD, name="Daytime"))
     assert renamed.status == 303 and len(box.sent) == 2
+    # A node whose name is emptied is removed (the keys leading to it too).
+    without_info = fields(GOOD, name="Daytime") | {"node-2-name": "", "node-0-key-2": "",
+                                                   "variant-1-root": "vm"}
+    assert adm.post(f"/admin/ivr/{stored.id}", without_info).status == 303
+    names = [n["name"] for n in IvrMenus(box.deps.store).menu(stored.id).document["nodes"]]
+    assert names == ["main", "sales", "office", "vm"]
+    adm.post(f"/admin/ivr/{stored.id}", fields(GOOD, name="Daytime"))
     (added,) = box.deps.audit.entries(action="ivr_menu_added")
     assert describe(EN, added.detail) == "created; Voice menu: Main menu; Nodes: 5"
-    (changed,) = box.deps.audit.entries(action="ivr_menu_changed")
-    assert "Name: Main menu → Daytime" in describe(EN, changed.detail)
+    changed = box.deps.audit.entries(action="ivr_menu_changed")
+    assert len(changed) == 3
+    assert any("Name: Main menu → Daytime" in describe(EN, entry.detail) for entry in changed)
     # The page's form round-trips: posting what the editor shows saves the same menu.
     form = dict(re.findall(r'name="(node-\d+-(?:name|timeout|repeats|max))"[^>]*?value="([^"]*)"',
                            shown.text))

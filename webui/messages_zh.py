@@ -1393,4 +1393,5 @@ ZH: dict[str, str] = {
     "Lines {lines} answer with this menu: choose another for them first.": "线路 {lines} 正在使用此菜单：请先为它们选择其他菜单。",
     "Rings before the menu answers: {low} to {high}.": "菜单应答前的响铃次数：{low} 到 {high}。",
     "{walk}; it ended at {end}.": "{walk}；结束于{end}。",
+    "Play an announcement": "播放通知",
 }

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 KIND_NAMES = {
     "menu": "Menu: choose with a key",
     "voicemail": "Voicemail",
-    "announcement": "Announcement",
+    "announcement": "Play an announcement",
     "survey": "Satisfaction survey",
     "ring_through": "Ring the office's phones",
     "hang_up": "Hang up",
@@ -117,9 +117,9 @@ def _typed_menu(ctx: Ctx, source) -> tuple[str, ivr.Menu]:
     for index in range(ivr.MOST_NODES + BLANK_NODES):
         prefix = f"node-{index}-"
         name, kind = source(prefix + "name")[:40], source(prefix + "kind")
-        if not name and not kind:
-            if not source(prefix + "seen"):
-                break
+        if not source(prefix + "seen") and not name:
+            break
+        if not name:  # an empty row, or a node whose name was emptied: not kept
             continue
         keys = tuple((key, source(prefix + "key-" + _key_field(key)))
                      for key in ivr.PHONE_KEYS if source(prefix + "key-" + _key_field(key)))
