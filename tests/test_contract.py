@@ -59,6 +59,7 @@ COMMANDS = [
     contract.ReloadConfigCommand(),
     contract.ActCommand(2, act="survey"),
     contract.ReloadFirewallCommand(),
+    contract.ReloadMenusCommand(),
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(
@@ -81,6 +82,7 @@ REPLIES = {
         failed=(contract.LineFailure(6, "wav:/nowhere.wav: no such file"),),
     ),
     contract.ReloadFirewallCommand: contract.FirewallReply(lines=(1, 3), listed=12, rules=2),
+    contract.ReloadMenusCommand: contract.MenusReply(lines=(2,)),
 }
 
 

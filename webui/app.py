@@ -32,6 +32,7 @@ from webui.pages import (
     encryption,
     firewall,
     health,
+    ivr,
     legal_hold,
     listen,
     live,
@@ -172,6 +173,16 @@ ROUTES: list[Route] = [
           need("admin")),
     Route("POST", "/admin/prompts/<prompt_id:int>/delete", prompts.delete_submit,
           need("admin")),
+    # voice menus (IVR): the menus, their editor and dry run, which line answers with which
+    Route("GET", "/admin/ivr", ivr.menus_page, need("admin")),
+    Route("POST", "/admin/ivr/lines", ivr.lines_submit, need("admin")),
+    Route("GET", "/admin/ivr/new", ivr.new_menu_page, need("admin")),
+    Route("POST", "/admin/ivr/new", ivr.new_menu_submit, need("admin")),
+    Route("POST", "/admin/ivr/new/dry-run", ivr.new_dry_run, need("admin")),
+    Route("GET", "/admin/ivr/<menu_id:int>", ivr.menu_page, need("admin")),
+    Route("POST", "/admin/ivr/<menu_id:int>", ivr.menu_submit, need("admin")),
+    Route("POST", "/admin/ivr/<menu_id:int>/dry-run", ivr.dry_run, need("admin")),
+    Route("POST", "/admin/ivr/<menu_id:int>/delete", ivr.delete_submit, need("admin")),
     # the call firewall: the lists with the firewall flag or admin, the rules and the
     # approval switch admin only, approvals by leaders and super users (checked by the page)
     Route("GET", "/firewall", firewall.firewall_page, SIGNED_IN),

@@ -105,6 +105,9 @@ FIELD_LABELS = {
     "asked_by": "Asked by",
     "position": "Position",
     "firewall.approval": "Operators' changes need approval",
+    "menu": "Voice menu",
+    "nodes": "Nodes",
+    "rings": "Rings before the menu answers",
 }
 # The call firewall's words in its audit entries (lists, actions, kinds of rules, changes).
 FIREWALL_WORDS = {

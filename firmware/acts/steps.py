@@ -83,7 +83,8 @@ class WaitForOnHook:
 class RingThrough:
     """Hand the caller to the office's phones: ring them and play ringback until one
     picks up, at most ``timeout_s``. Gives True when a phone picked up (the box then
-    lets go of the line and the call goes on with that phone)."""
+    lets go of the line and the call goes on with that phone: the script's next step,
+    if it yields one, is never taken), False when none did."""
 
     timeout_s: float = 30.0
 

@@ -21,9 +21,14 @@ RETRIES = 1
 OPERATOR_HANGS_UP_S = 20.0  # the prompt starts when the operator hung up, or after this
 
 
-def survey(retries: int = RETRIES, key_timeout_s: float = KEY_TIMEOUT_S) -> Script:
-    """The survey's script; its result is the caller's key as an int, or None."""
-    yield WaitForOnHook(OPERATOR_HANGS_UP_S)
+def survey(retries: int = RETRIES, key_timeout_s: float = KEY_TIMEOUT_S,
+           *, wait_for_operator: bool = True) -> Script:
+    """The survey's script; its result is the caller's key as an int, or None.
+
+    ``wait_for_operator``: the prompt waits until the operator hung up (a call handed
+    over); without it the survey starts at once (a voice menu's survey node)."""
+    if wait_for_operator:
+        yield WaitForOnHook(OPERATOR_HANGS_UP_S)
     score = None
     for attempt in range(retries + 1):
         yield Play("survey_opening")

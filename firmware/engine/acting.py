@@ -151,12 +151,26 @@ class LineActor:
     ) -> ScriptResult | None:
         if off_hook:
             self._stop_ringing()
-            return self._finish(at, handed_over=True)
+            return self._handed_over(at)
         if waiting >= step.timeout_s:
             self._stop_ringing()
             return self._advance(False, at)
         self._play_ringback()
         return None
+
+    def _handed_over(self, at: float) -> ScriptResult:
+        """A phone picked up: the script is told (True) and its result kept; it may do no
+        more on the line, which is the phone's now."""
+        value = None
+        try:
+            self._script.send(True)
+        except StopIteration as done:
+            value = done.value
+        except Exception:
+            log.exception("the %s script failed", self.act.name)
+        else:
+            self._script.close()
+        return self._finish(at, value=value, handed_over=True)
 
     def abandon(self, at: float) -> ScriptResult | None:
         """The line's call ended under the script (or the line stops): the caller is gone."""

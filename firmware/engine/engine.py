@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import sqlite3
@@ -56,8 +57,9 @@ from pathlib import Path
 import numpy as np
 
 from audio_format import FRAME_SECONDS
-from firmware.acts import firewall, survey
+from firmware.acts import firewall, ivr, survey
 from firmware.acts import voicemail as voicemail_act
+from firmware.acts.steps import ScriptResult
 from firmware.backup.service import BackupService
 from firmware.config import Config, ConfigStore, Line
 from firmware.country import numbers
@@ -72,7 +74,7 @@ from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
 from firmware.engine.mailer import Mail, Mailer, attachment_of
 from firmware.engine.player import LinePlayer
-from firmware.engine.policy import firewall_screen, policy_for
+from firmware.engine.policy import firewall_screen, line_menus, policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
 from firmware.engine.snapshots import DailySnapshots
@@ -132,6 +134,7 @@ class Engine:
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self._prompts_made = threading.Event()  # set at stop: the box's prompts wait no more
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
+        self.menus: dict[int, ivr.LineIvr] = {}  # each line's voice menu, if it has one
 
     def start(self) -> None:
         """Start on the data folder: checked, locked, recovered, then the lines.
@@ -148,6 +151,7 @@ class Engine:
         if not numbers.ensure_index():
             log.warning("numbers will be logged without their location")
         self._load_firewall()
+        self._load_menus()
         self.bus = EventBus(self.folder.bus_socket, self.handle_command)
         self.bus.start()
         self.live_audio = LiveAudioServer(self.folder.audio_socket)
@@ -235,6 +239,7 @@ class Engine:
         actions.act_results[voicemail_act.NAME] = functools.partial(
             keep_message, actions, self.store, self.folder.voicemail, self._voicemail_kept
         )
+        actions.act_results[ivr.NAME] = functools.partial(self._keep_walk, actions)
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
         actor = LineActor(
             LinePlayer(io.playback),
@@ -248,13 +253,14 @@ class Engine:
             io,
             detectors,
             actions,
-            policy=policy_for(self.config, line, self.screen),
+            policy=self._policy(line),
             started_at=started_at,
             tap=self.live_audio.tap(line.number) if self.live_audio else None,
             line_input=predecessor.input if predecessor is not None else None,
             actor=actor,
             triggers=(
                 _block_when_screened,
+                _answer_with_menu,
                 VoicemailTrigger(
                     functools.partial(self._line_settings, line.number),
                     functools.partial(caller_groups, self.store, region=country.region),
@@ -358,6 +364,8 @@ class Engine:
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
+        if isinstance(command, contract.ReloadMenusCommand):
+            return self.reload_menus()
         if isinstance(command, contract.ReloadFirewallCommand):
             return self.reload_firewall()
         if isinstance(command, contract.RecordCommand):
@@ -458,6 +466,57 @@ class Engine:
         if result.value is not None and call is not None:
             actions.journal.update_call(call, survey=int(result.value))
 
+    def _keep_walk(self, actions: LineActions, result: ScriptResult, call) -> None:
+        """A voice menu's walk kept with the call; a rating with the call as the survey's;
+        a message left handed to voicemail's keeper, when the line has one."""
+        walk = result.value
+        if not isinstance(walk, ivr.Walk):
+            return
+        if call is not None:
+            changes: dict[str, object] = {
+                "ivr_path": json.dumps(walk.document(), ensure_ascii=False)}
+            if walk.survey is not None:
+                changes["survey"] = int(walk.survey)
+            actions.journal.update_call(call, **changes)
+        keep_message = actions.act_results.get("voicemail")
+        if walk.recorded is not None and walk.recorded.audio.size and keep_message is not None:
+            keep_message(ScriptResult("voicemail", walk.recorded, result.caller_hung_up,
+                                      facts={"ivr": walk.hops[-1][0] if walk.hops else ""}),
+                         call)
+
+    # ---- voice menus ----------------------------------------------------------------------
+
+    def _policy(self, line: Line) -> machine.Policy:
+        return policy_for(self.config, line, self.screen, self.menus.get(line.number))
+
+    def _load_menus(self) -> None:
+        """Read the lines' voice menus; a store that cannot be read keeps them as they were
+        (logged: the lines ring on as they would without)."""
+        try:
+            self.menus = line_menus(self.store)
+        except sqlite3.Error as error:
+            self.storage_problems.problem(None, "the voice menus", error)
+            log.error("the voice menus cannot be read: %s", error)
+
+    def reload_menus(self) -> contract.MenusReply:
+        """Read the voice menus again and give every line its own at its next frame."""
+        try:
+            menus = line_menus(self.store)
+        except sqlite3.Error as error:
+            raise ValueError(f"the voice menus cannot be read: {error}") from None
+        with self._lines_lock:
+            self.menus = menus
+            lines = {line.number: line for line in self.config.lines if line.enabled}
+            for number, worker in self.workers.items():
+                line = lines.get(number)
+                if line is None or worker.retired:
+                    continue
+                policy = self._policy(line)
+                worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
+        answering = tuple(sorted(number for number in menus if number in lines))
+        log.info("voice menus reloaded: lines %s answer with one", answering or "none")
+        return contract.MenusReply(answering)
+
     # ---- a new configuration, live ----------------------------------------------------
 
     def reload_config(self) -> contract.ReloadReply:
@@ -488,7 +547,7 @@ class Engine:
                     worker.retire()
                     stopping.append(number)
                     continue
-                policy = policy_for(new, line, self.screen)
+                policy = self._policy(line)
                 worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
                 if country_changed or needs_restart(old_lines.get(number), line):
                     worker.retire()
@@ -544,7 +603,7 @@ class Engine:
                 line = lines.get(number)
                 if line is None or worker.retired:
                     continue
-                policy = policy_for(self.config, line, screen)
+                policy = self._policy(line)
                 worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
                 taken.append(number)
         log.info("call firewall reloaded: %d numbers listed, %d rules on",
@@ -668,6 +727,20 @@ def _block_when_screened(state: machine.LineState, actions: list[machine.Action]
         if isinstance(action, machine.Screened) and action.blocked:
             return Act(firewall.NAME, firewall.block(action.verdict))
     return None
+
+
+def _answer_with_menu(state: machine.LineState, actions: list[machine.Action]) -> Act | None:
+    """The line's voice menu, when a ringing call has rung its rings (after the last ring
+    burst; once the call firewall let it through)."""
+    line_ivr = state.policy.ivr
+    call = state.call
+    if (line_ivr is None or state.phase != machine.Phase.RINGING or call is None
+            or state.ringing or state.screening or state.blocked is not None
+            or call.rings < line_ivr.rings):
+        return None
+    at_local = machine.local_time(state.policy, state.last_ring_at)
+    return Act(ivr.NAME, ivr.ivr_script(line_ivr.menu, at_local),
+               facts=(("menu", line_ivr.name),))
 
 
 def _survey_on_request(state: machine.LineState, actions: list[machine.Action]) -> Act | None:

@@ -3,12 +3,18 @@ the call firewall as the lines decide with it (``firewall_screen``)."""
 
 from __future__ import annotations
 
+import logging
+
+from firmware.acts.ivr import LineIvr, MenuError, menu_from
 from firmware.config import WEEKDAYS, Config, Line
 from firmware.country.numbers import describe
 from firmware.country.profiles import profile
 from firmware.engine.state import Policy, Window
 from firmware.store.db import Store
 from firmware.store.firewall import Screen, snapshot
+from firmware.store.ivr_menus import IvrMenus
+
+log = logging.getLogger(__name__)
 
 
 def _minutes(clock: str) -> int:
@@ -39,9 +45,11 @@ def firewall_screen(store: Store, config: Config) -> Screen:
     return snapshot(store, describe=describe, region=profile(config.device.country).region)
 
 
-def policy_for(config: Config, line: Line, screen: Screen | None = None) -> Policy:
+def policy_for(config: Config, line: Line, screen: Screen | None = None,
+               ivr: LineIvr | None = None) -> Policy:
     """Line ``line``'s policy by ``config``; ``screen``: the call firewall it screens
-    incoming calls with (``firewall_screen``; None or empty: no screening)."""
+    incoming calls with (``firewall_screen``; None or empty: no screening); ``ivr``: the
+    voice menu that answers its calls (``line_menus``), if any."""
     country = profile(config.device.country)
     windows = tuple(
         Window(
@@ -66,4 +74,20 @@ def policy_for(config: Config, line: Line, screen: Screen | None = None) -> Poli
         region=country.region,
         announcement=line.announcement if line.enabled else "off",
         announcement_prompt=line.announcement_prompt,
+        ivr=ivr if line.enabled else None,
     )
+
+
+def line_menus(store: Store) -> dict[int, LineIvr]:
+    """The voice menu of each line that has one, read from the store; a menu whose
+    document cannot be read is left out (logged), and its line rings on as without."""
+    menus: dict[int, LineIvr] = {}
+    for number, assigned in IvrMenus(store).line_menus().items():
+        try:
+            menu = menu_from(assigned.document)
+        except MenuError as error:
+            log.error("line %d: the voice menu %r cannot be read: %s", number,
+                      assigned.menu_name, error)
+            continue
+        menus[number] = LineIvr(menu, assigned.rings, assigned.menu_name, assigned.menu_id)
+    return menus

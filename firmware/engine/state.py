@@ -95,11 +95,19 @@ class Policy:
     # key of the prompt library or a prompt's id). Played by the worker's trigger.
     announcement: str = "off"
     announcement_prompt: str | int = "announcement"
+    # The line's voice menu (firmware.acts.ivr.LineIvr): it answers a ringing call after
+    # its rings; None: the line has none.
+    ivr: Any = None
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""
         manual = (self.start_code, self.stop_code) if self.mode == "manual" else ()
         return tuple(code for code in (*manual, self.survey_code) if code)
+
+
+def local_time(policy: Policy, at: float) -> datetime:
+    """The line's local time at ``at`` (naive), as its schedule and voice menu read it."""
+    return datetime.fromtimestamp(at + _offset_at(policy, at), UTC).replace(tzinfo=None)
 
 
 def in_window(policy: Policy, at: float) -> bool:

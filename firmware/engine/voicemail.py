@@ -79,6 +79,10 @@ class VoicemailTrigger:
         call = state.call
         if state.phase != machine.Phase.RINGING or call is None or call.direction != "in":
             return None
+        if state.screening or state.blocked is not None:
+            return None  # the call firewall decides first
+        if state.policy.ivr is not None:
+            return None  # the line's voice menu answers, and leads to voicemail itself
         line = self.settings()
         if line is None or not line.voicemail.enabled:
             return None

@@ -248,6 +248,7 @@ class CommandKind(enum.Enum):
     RELOAD_CONFIG = "reload_config"
     ACT = "act"
     RELOAD_FIREWALL = "reload_firewall"
+    RELOAD_MENUS = "reload_menus"
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,13 @@ class FirewallReply(Reply):
 
 
 @dataclass(frozen=True)
+class MenusReply(Reply):
+    """The voice menus as the lines now use them: the lines that answer with one."""
+
+    lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class StatusCommand(Command):
     """Every line's status and how its audio keeps up."""
 
@@ -446,11 +454,19 @@ class ReloadFirewallCommand(Command):
     kind = CommandKind.RELOAD_FIREWALL
 
 
+@dataclass(frozen=True)
+class ReloadMenusCommand(Command):
+    """Read the voice menus and which line answers with which again (the web UI sends it
+    after a change)."""
+
+    kind = CommandKind.RELOAD_MENUS
+
+
 COMMAND_TYPES: dict[CommandKind, type[Command]] = {
     command_type.kind: command_type
     for command_type in (
         StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand, ActCommand,
-        ReloadFirewallCommand,
+        ReloadFirewallCommand, ReloadMenusCommand,
     )
 }
 REPLY_TYPES: dict[type[Command], type[Reply]] = {
@@ -460,6 +476,7 @@ REPLY_TYPES: dict[type[Command], type[Reply]] = {
     ReloadConfigCommand: ReloadReply,
     ActCommand: LineReply,
     ReloadFirewallCommand: FirewallReply,
+    ReloadMenusCommand: MenusReply,
 }
 
 

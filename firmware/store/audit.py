@@ -78,6 +78,10 @@ ACTIONS = (
     "voicemail_played",  # a voicemail message listened to (once a session)
     "voicemail_heard",  # a voicemail message marked heard
     "voicemail_deleted",  # a voicemail message deleted
+    "ivr_menu_added",  # a voice menu (IVR) saved for the first time
+    "ivr_menu_changed",  # its nodes, variants or name changed
+    "ivr_menu_deleted",
+    "ivr_line_assigned",  # a line answers with a menu (or no longer), after so many rings
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

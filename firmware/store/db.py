@@ -55,6 +55,9 @@ class CallRecord:
     # The key of the firewall's rule that blocked the call (outcome "blocked"):
     # black_list, prefix:0898, withheld:P, location:广东, time:<rule id>; None otherwise.
     blocked_by: str | None = None
+    # A voice menu's walk through the call (firmware.acts.ivr.Walk.document), as JSON;
+    # None when no menu answered it.
+    ivr_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -528,3 +528,27 @@ MIGRATIONS.append(
     CREATE INDEX recording_marks_by_recording ON recording_marks (recording_id, start_s);
     """
 )
+
+MIGRATIONS.append(
+    # Voice menus (IVR): each menu a JSON document (firmware.acts.ivr.menu_document),
+    # checked before it is saved; which line answers with which menu, after how many
+    # rings; and on each call a menu answered, its walk (the variant, the nodes and the
+    # keys heard at each, how it ended) as JSON.
+    """
+    CREATE TABLE ivr_menus (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT    NOT NULL UNIQUE,
+        document        TEXT    NOT NULL,
+        updated_by_name TEXT    NOT NULL DEFAULT '',
+        updated_at      REAL    NOT NULL
+    );
+
+    CREATE TABLE ivr_lines (
+        line            INTEGER PRIMARY KEY,
+        menu_id         INTEGER NOT NULL REFERENCES ivr_menus (id),
+        rings           INTEGER NOT NULL DEFAULT 2 CHECK (rings BETWEEN 1 AND 15)
+    );
+
+    ALTER TABLE calls ADD COLUMN ivr_path TEXT;
+    """
+)

@@ -91,6 +91,10 @@ ACTION_LABELS = {
     "firewall_change_refused": "Firewall: change refused",
     "firewall_imported": "Firewall: lists imported",
     "firewall_exported": "Firewall: lists exported",
+    "ivr_menu_added": "Voice menu added",
+    "ivr_menu_changed": "Voice menu changed",
+    "ivr_menu_deleted": "Voice menu deleted",
+    "ivr_line_assigned": "Voice menu of a line set",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

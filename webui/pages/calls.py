@@ -27,6 +27,7 @@ from webui.call_filters import (
     refuse_mistaken_search,
 )
 from webui.context import Ctx
+from webui.pages import ivr
 from webui.pages.firewall import block_caller, blocked_text, problem_text
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
@@ -133,6 +134,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         problem=problem,
         notice=ctx.query("done"),
         blocked_text=blocked_text,
+        walk_text=ivr.walk_text,
     )
 
 

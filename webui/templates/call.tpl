@@ -44,6 +44,9 @@
     % end
   </dd>
   % end
+  % if call.ivr_path and walk_text(_, call.ivr_path):
+  <dt>{{_('Voice menu')}}</dt><dd class="ivr-walk">{{walk_text(_, call.ivr_path)}}</dd>
+  % end
   % if show_recordings and row.recording_ids:
   <dt>{{_('Recording')}}</dt><dd>
     % for recording_id in row.recording_ids:
