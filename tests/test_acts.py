@@ -270,8 +270,9 @@ def test_the_simulated_office_plays_survey_calls_through_callers_who_hear_the_bo
         act = ended[call.id]
         assert (act.act, act.outcome, act.value) == ("survey", truth.act_outcome, truth.act_value)
         assert call.survey == (None if truth.act_value is None else int(truth.act_value))
-        # The box decides when the call ends; the office saw its relay a frame or so later.
-        assert 0 <= truth.ended_at - (call.ended_at - start) <= 0.06
+        # The box decides when the call ends; the office saw its relay a few frames later
+        # (the office and the line's capture each hold a frame in hand).
+        assert 0 <= truth.ended_at - (call.ended_at - start) <= 0.1
     hung_up = next(agent for agent in office.callers if agent.heard.hung_up_at is not None)
     # The box heard the busy tone (while it still sounded) and let go within 3 s.
     assert (hung_up.heard.released_at - hung_up.heard.hung_up_at) * 0.02 < 3.0
