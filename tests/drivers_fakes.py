@@ -230,15 +230,15 @@ class FakeModem:
                 due = time.monotonic()  # fell behind: on from now
             with self._send_lock:
                 out = self._play_out()
-                if not self.receiving:
-                    continue
                 frame = self._rng.normal(0, self._noise, FRAME)
-                if self._caller:
+                if self._caller:  # the caller speaks whether the modem listens or not
                     part = self._caller[0][:FRAME]
                     frame[: part.size] += part
                     self._caller[0] = self._caller[0][FRAME:]
                     if not self._caller[0].size:
                         self._caller.pop(0)
+                if not self.receiving:
+                    continue
                 signal = np.concatenate([self._heard_history, out])
                 frame += np.convolve(signal, self._hybrid, mode="valid")
                 self._heard_history = signal[FRAME:]
