@@ -447,6 +447,10 @@ class ModemLinePlayback(PlaybackStream):
         self._line = line
 
     @property
+    def can_play(self) -> bool:
+        return self._line.compression is not None
+
+    @property
     def dropped(self) -> int:
         """Frames not played: written while the line was not held, or not taken in time."""
         return self._line.playback_dropped + self._line.modem.transmit_dropped

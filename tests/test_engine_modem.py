@@ -266,3 +266,19 @@ def test_a_modem_that_fails_while_playing_leaves_the_call_logged_and_recorded(
     gone = [r for r in caplog.records if "stopped" in r.getMessage() and "modem" in r.getMessage()]
     assert len(gone) == 1, [r.getMessage() for r in gone]
     assert len([r for r in caplog.records if "playback to" in r.getMessage()]) <= 1
+
+
+def test_a_modem_without_a_usable_voice_format_refuses_the_survey(tmp_path):
+    fake = FakeModem(modem_replies(**{"AT+VSM=?": b'\r\n2,"ADPCM",4,0,(8000)\r\n\r\nOK\r\n'}))
+    config = default_config(1)
+    line = Line(number=1, name="Front desk", modem=f"serial:{fake.port}")
+    ConfigStore(tmp_path).save(type(config)(config.device, [line]))
+    engine = Engine(tmp_path, open_configured_line, prompt_audio=PROMPTS.get)
+    engine.start()
+    try:
+        with pytest.raises(ValueError, match="no way to play"):
+            engine.handle_command(contract.ActCommand(1, "survey"))
+    finally:
+        engine.stop()
+        fake.close()
+    assert driver_threads() == []
