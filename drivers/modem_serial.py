@@ -562,7 +562,7 @@ class VoiceModem(ModemConnection):
         try:
             if self.transmitting == "AT+VTR":
                 self.close_transmit()
-                self.command("<DLE><ETX>", raw=END_OF_DATA, accept=("OK", "VCON"))
+                self.command("<DLE><ETX>", raw=self._end_of_data(), accept=("OK", "VCON"))
             else:
                 self.command("<DLE>!", raw=RECEIVE_ABORT, accept=("OK", "VCON"))
         finally:
@@ -595,9 +595,16 @@ class VoiceModem(ModemConnection):
             return
         self.close_transmit()
         try:
-            self.command("<DLE><ETX>", raw=END_OF_DATA, accept=("OK", "VCON"))
+            self.command("<DLE><ETX>", raw=self._end_of_data(), accept=("OK", "VCON"))
         finally:
             self.transmitting = None
+
+    def _end_of_data(self) -> bytes:
+        """<DLE><ETX>; after a write the flow control cut short, a byte before it, so that a
+        DLE left unpaired there cannot take the end for data."""
+        if self.transmit_failure is None:
+            return END_OF_DATA
+        return b"\xff" + END_OF_DATA
 
     def transmit(self, frame: np.ndarray) -> bool:
         """Queue one int16 frame for the line, in the modem's compression, DLE shielded;
