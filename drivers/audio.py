@@ -126,6 +126,8 @@ class PlaybackStream(_Stream):
     paced_by_capture = False
     #: Frames between a write and its sound on the line, beyond the capture's own lag.
     latency_frames = 0
+    #: The backend can sound on the line at all (a voice modem without a voice format cannot).
+    can_play = True
 
     def write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         """Play one frame (160 int16 samples); blocks while the device's buffer is full."""

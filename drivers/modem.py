@@ -31,6 +31,7 @@ from drivers.voice_codecs import SampleFormat
 
 __all__ = [
     "DLE",
+    "END_OF_DATA",
     "ETX",
     "AtProtocol",
     "CallerIdLine",
@@ -49,6 +50,7 @@ DLE = 0x10
 ETX = 0x03
 SUB = 0x1A
 RECEIVE_ABORT = bytes([DLE, ord("!")])  # host -> modem: stop AT+VRX
+END_OF_DATA = bytes([DLE, ETX])  # host -> modem: the end of the voice sent (AT+VTX, AT+VTR)
 
 RESULT_CODES = ("OK", "ERROR", "CONNECT", "VCON", "NO CARRIER", "BUSY", "NO DIALTONE", "NO ANSWER")
 CALLER_ID_FIELDS = frozenset({"DATE", "TIME", "NMBR", "NAME", "MESG", "DDN_NMBR", "FM", "TO"})
@@ -229,7 +231,7 @@ class AtProtocol:
 
 
 def shield(data: bytes) -> bytes:
-    """Audio bytes as a modem sends them in voice data: every DLE doubled."""
+    """Audio bytes as they go in voice data, either way: every DLE doubled."""
     return data.replace(bytes([DLE]), bytes([DLE, DLE]))
 
 

@@ -1,9 +1,10 @@
-"""A voice modem as one line of the box: ring, caller ID, hook events and the line's audio.
+"""A voice modem as one line of the box: ring, caller ID, hook events, the line's audio both ways.
 
 ``open_modem_line(url)`` gives a ``ModemLine`` whose ``signals`` (a
-``LineSignals``) and ``capture`` (a ``CaptureStream``) stand in for a line
-interface's optocouplers and sound card, so the engine runs a modem line
-like any other. What the modem reports becomes line signals:
+``LineSignals``), ``capture`` (a ``CaptureStream``) and ``playback`` (a
+``PlaybackStream``) stand in for a line interface's optocouplers, relay and
+sound card, so the engine runs a modem line like any other. What the modem
+reports becomes line signals:
 
 - ``RING`` (or ``<DLE>R``): ``RingStarted``, and ``RingStopped`` ``ring_ms``
   later, since a modem reports each ring burst once;
@@ -11,7 +12,12 @@ like any other. What the modem reports becomes line signals:
   ``CallerIdReport`` with the line as sent, for the firmware to read;
 - ``<DLE>H`` / ``<DLE>P`` (the local or an extension phone went off hook):
   ``LoopStarted``; ``<DLE>h`` / ``<DLE>p`` and ``<DLE>l`` (loop current
-  broken: the far end hung up): ``LoopStopped``.
+  broken: the far end hung up): ``LoopStopped``. While the box holds the
+  line the modem still knows its own handset (``H``/``h``), not the
+  extensions (``P``/``p``: passed over then);
+- ``<DLE><digit>`` (the modem's DTMF detector): ``KeyReported``, only while
+  the modem plays with ``AT+VTX`` and a moment after, when the line's audio
+  is not heard (otherwise the engine hears the key in the audio itself).
 
 Audio: while the modem receives the line's voice its frames are the
 capture's frames; otherwise the capture gives silence at real time, so the
@@ -23,7 +29,22 @@ that puts it on the line beside the phone without taking the line off hook
 hook. Without ``listen`` a modem line logs every call, with caller ID, but
 records only calls the box takes itself.
 
-URL: ``serial:<device>[?baud=115200][&listen=<n>][&ring_ms=1000]``, or any
+Playing: while the box holds the line the modem plays what the playback is
+given, in the voice compression it receives in, DLE shielded, through the
+modem's writer thread (``drivers.modem_serial``), paced by the port's flow
+control; a write never waits more than a frame (a frame the modem did not
+take in time is dropped and counted). A modem that does full-duplex voice
+(``AT+VTR``) receives and plays at once from the moment the box takes the
+line: the capture goes on hearing the line, the box's prompts included
+(their echo is the engine's to take out), and ``rest()`` only drops what is
+queued (the modem plays silence from its empty buffer). A modem that
+answers ERROR to ``AT+VTR`` plays with ``AT+VTX`` (transmit only): from the
+first sound written until ``rest()`` or a few silent frames, the modem
+stops receiving (``<DLE>!``), plays, ends with ``<DLE><ETX>`` and receives
+again (``AT+VRX``); meanwhile the capture gives silence and the caller's
+keys come from the modem's own DTMF reports.
+
+URL: ``serial:<device>[?baud=115200][&flow=rtscts][&listen=<n>][&ring_ms=1000]``, or any
 pyserial URL (``socket://``, ``rfc2217://``) without the line options.
 Modem commands run on the line's own thread (``modem-line-<port>``), so the
 engine's line worker never waits for the modem.
@@ -41,7 +62,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from audio_format import FRAME_SAMPLES
-from drivers.audio import CaptureStream
+from drivers.audio import CaptureStream, PlaybackStream
 from drivers.errors import (
     DriverURLError,
     ModemCommandError,
@@ -54,6 +75,7 @@ from drivers.modem_serial import ACCEPTED_MODEM_URLS, VoiceModem, choose_compres
 from drivers.pacing import FramePacer
 from drivers.signals import (
     CallerIdReport,
+    KeyReported,
     LineSignals,
     LoopStarted,
     LoopStopped,
@@ -62,17 +84,28 @@ from drivers.signals import (
 )
 from drivers.url import parse_url
 
-__all__ = ["ModemLine", "ModemLineCapture", "ModemLineSignals", "open_modem_line"]
+__all__ = [
+    "ModemLine",
+    "ModemLineCapture",
+    "ModemLinePlayback",
+    "ModemLineSignals",
+    "open_modem_line",
+]
 
 log = logging.getLogger(__name__)
 
 ACCEPTED_MODEM_LINE_URLS = (
-    "'serial:<device>[?baud=<speed>][&listen=<+VLS setting>][&ring_ms=<ms>]' "
+    "'serial:<device>[?baud=<speed>][&flow=rtscts|xonxoff|none][&listen=<+VLS setting>]"
+    "[&ring_ms=<ms>]' "
     f"(e.g. serial:/dev/ttyACM0?listen=5), or {ACCEPTED_MODEM_URLS}"
 )
 DEFAULT_RING_S = 1.0
 OFF_HOOK_CODES = frozenset("HP")  # local handset, extension phone
 ON_HOOK_CODES = frozenset("hpl")  # local handset, extension phone, loop current broken
+EXTENSION_CODES = frozenset("Pp")  # not known while the modem itself holds the line
+PLAYBACK_LATENCY_FRAMES = 2  # a frame in the writer's queue, a frame in the modem's buffer
+TRANSMIT_IDLE_FRAMES = 10  # AT+VTX: this much silence written ends the transmit
+KEYS_AFTER_TRANSMIT_S = 0.3  # a key reported this soon after AT+VTX ended was not heard
 _POLL_S = 0.05  # how often the line thread looks at its requests and ring timer
 _VOICE_WAIT_S = 0.1  # the capture's wait for a voice frame before it looks again
 
@@ -82,7 +115,7 @@ def split_line_options(url: str) -> tuple[str, int | None, float]:
     if "://" in url:
         return url, None, DEFAULT_RING_S
     parsed = parse_url(
-        url, {"serial": frozenset({"baud", "listen", "ring_ms"})}, ACCEPTED_MODEM_LINE_URLS
+        url, {"serial": frozenset({"baud", "flow", "listen", "ring_ms"})}, ACCEPTED_MODEM_LINE_URLS
     )
     listen = parsed.options.get("listen")
     if listen is not None and not listen.isdigit():
@@ -91,13 +124,14 @@ def split_line_options(url: str) -> tuple[str, int | None, float]:
         )
     ring_s = parsed.number("ring_ms", DEFAULT_RING_S * 1000, minimum=50) / 1000
     modem_url = f"serial:{parsed.target}"
-    if "baud" in parsed.options:
-        modem_url += "?" + urlencode({"baud": parsed.options["baud"]})
+    port_options = {k: parsed.options[k] for k in ("baud", "flow") if k in parsed.options}
+    if port_options:
+        modem_url += "?" + urlencode(port_options)
     return modem_url, None if listen is None else int(listen), ring_s
 
 
 class ModemLine:
-    """A voice modem driven as a line: ``signals`` and ``capture`` for the engine."""
+    """A voice modem driven as a line: ``signals``, ``capture`` and ``playback`` for the engine."""
 
     def __init__(
         self,
@@ -114,7 +148,14 @@ class ModemLine:
         self.compression: VoiceCompression | None = None
         self.signals = ModemLineSignals(self)
         self.capture = ModemLineCapture(self)
+        self.playback = ModemLinePlayback(self)
         self.failure: ModemError | None = None
+        self.playback_failure: ModemError | None = None
+        self.playback_dropped = 0  # frames written while the box did not hold the line
+        self._held = False  # the relay as the engine last set it
+        self._transmit_wanted = False  # AT+VTX: asked for and not yet rested
+        self._silent_run = 0
+        self._deaf_until = 0.0  # AT+VTX ended: keys reported before this were not heard
         self._requests: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._ring_stops_at: float | None = None
@@ -164,8 +205,55 @@ class ModemLine:
         return self.modem.receiving
 
     def request(self, what: str) -> None:
-        """Ask the line's thread to ``seize`` or ``release`` the line."""
+        """Ask the line's thread to ``seize`` or ``release`` the line, ``transmit`` (AT+VTX)
+        or ``rest`` (end it)."""
         self._requests.put(what)
+        self.modem.wake()
+
+    def set_held(self, held: bool) -> None:
+        """The engine sets the relay: the line's thread takes or lets go of the line."""
+        self._held = held
+        if not held:
+            self._transmit_wanted = False
+            self.modem.drop_voice()
+        self.request("seize" if held else "release")
+
+    # -- playing (the engine's worker thread)
+
+    def play(self, frame: np.ndarray) -> None:
+        """One frame to the line, queued for the modem; never waits more than a frame."""
+        if self.failure is not None:
+            raise self.failure
+        if self.playback_failure is not None:
+            raise self.playback_failure
+        if not self._held or self.compression is None:
+            self.playback_dropped += 1  # the modem plays only on the line the box holds
+            return
+        if self.modem.full_duplex is False and not self._transmit_only(frame):
+            return
+        self.modem.transmit(frame)
+
+    def _transmit_only(self, frame: np.ndarray) -> bool:
+        """AT+VTX: transmit from the first sound until a run of silence; whether to queue."""
+        if frame.any():
+            self._silent_run = 0
+            if not self._transmit_wanted:
+                self._transmit_wanted = True
+                self.request("transmit")
+            return True
+        self._silent_run += 1
+        if self._transmit_wanted and self._silent_run >= TRANSMIT_IDLE_FRAMES:
+            self._transmit_wanted = False
+            self.request("rest")
+        return self._transmit_wanted
+
+    def rest(self) -> None:
+        """Stop playing: drop what is queued; AT+VTX ends and the modem receives again."""
+        self._silent_run = 0
+        self.modem.drop_voice()
+        if self._transmit_wanted:
+            self._transmit_wanted = False
+            self.request("rest")
 
     # -- the line's thread
 
@@ -203,6 +291,11 @@ class ModemLine:
             self._ring_stops_at = event.at + self.ring_s
         elif isinstance(event, CallerIdLine):
             self.signals.emit(CallerIdReport(event.at, event.line))
+        elif isinstance(event, DleCode) and event.dtmf:
+            if self.modem.transmitting == "AT+VTX" or self._clock() < self._deaf_until:
+                self.signals.emit(KeyReported(event.at, event.dtmf))
+        elif isinstance(event, DleCode) and self._seized and event.code in EXTENSION_CODES:
+            pass  # the modem holding the line cannot tell an extension's hook
         elif isinstance(event, DleCode) and event.code in OFF_HOOK_CODES:
             self._phone_picked_up(event.at)
         elif isinstance(event, DleCode) and event.code in ON_HOOK_CODES:
@@ -240,6 +333,22 @@ class ModemLine:
                 self._seized = False
                 self.modem.hang_up()
                 self._on_hook_voice_mode()
+            elif what == "transmit" and self._seized and self.modem.transmitting is None:
+                self._start_transmit()
+            elif what == "rest" and self.modem.transmitting == "AT+VTX":
+                self.modem.stop_voice_transmit()
+                self._deaf_until = self._clock() + KEYS_AFTER_TRANSMIT_S
+                if self._seized:
+                    self.modem.resume_voice_receive()
+
+    def _start_transmit(self) -> None:
+        try:
+            self.modem.start_voice_transmit()
+        except (ModemCommandError, ModemTimeoutError) as error:
+            self.playback_failure = error
+            raise
+        if not self._transmit_wanted:  # rested while the modem connected
+            self._requests.put("rest")
 
     def _receive(self, vls: int) -> None:
         """Connect the modem to the line with ``AT+VLS=<vls>`` and start receiving its voice."""
@@ -247,7 +356,8 @@ class ModemLine:
             if vls == 1:  # still take the line: the box seized it for a reason
                 self.modem.command("AT+VLS=1", accept=("OK", "VCON"))
             return
-        self.modem.start_voice_receive(self.compression, line_setting=vls)
+        # Holding the line, the modem plays as well where it can (full duplex).
+        self.modem.start_voice_receive(self.compression, line_setting=vls, full_duplex=vls == 1)
 
     def _on_hook_voice_mode(self) -> None:
         """Voice mode, modem on hook and the phone on the line: ready to report its events."""
@@ -258,6 +368,9 @@ class ModemLine:
 class ModemLineSignals(LineSignals):
     """The modem's ring, caller-ID and hook reports as line signals; the relay seizes the line."""
 
+    # The modem reports its own handset's hook also while it holds the line.
+    senses_phones_while_seized = True
+
     def __init__(self, line: ModemLine) -> None:
         super().__init__(line.modem.url)
         self._line = line
@@ -266,7 +379,7 @@ class ModemLineSignals(LineSignals):
         self._emit(event)
 
     def _set_relay(self, seized: bool) -> None:
-        self._line.request("seize" if seized else "release")
+        self._line.set_held(seized)
 
     def _release(self) -> None:
         self._line.close()
@@ -320,6 +433,36 @@ class ModemLineCapture(CaptureStream):
 
     def _release(self) -> None:
         self._stop.set()
+        self._line.close()
+
+
+class ModemLinePlayback(PlaybackStream):
+    """What the box plays to the line, through the modem while it holds the line."""
+
+    paced_by_capture = False
+    latency_frames = PLAYBACK_LATENCY_FRAMES
+
+    def __init__(self, line: ModemLine) -> None:
+        super().__init__(f"{line.modem.url} (line output)")
+        self._line = line
+
+    @property
+    def can_play(self) -> bool:
+        return self._line.compression is not None
+
+    @property
+    def dropped(self) -> int:
+        """Frames not played: written while the line was not held, or not taken in time."""
+        return self._line.playback_dropped + self._line.modem.transmit_dropped
+
+    def _write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
+        self._line.play(frame)
+
+    def rest(self) -> None:
+        if not self._closed:
+            self._line.rest()
+
+    def _release(self) -> None:
         self._line.close()
 
 

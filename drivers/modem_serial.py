@@ -2,9 +2,13 @@
 
 ``open_modem(url)`` / ``VoiceModem(url)`` take:
 
-``serial:<device>[?baud=115200]``
+``serial:<device>[?baud=115200][&flow=rtscts]``
     A serial port, e.g. ``serial:/dev/ttyACM0?baud=115200`` (USB modems
-    ignore the speed; 115200 is the default).
+    ignore the speed; 115200 is the default). ``flow`` is the port's flow
+    control, which must match the modem's (``AT+IFC``, ``AT&K``): ``rtscts``
+    (CTS, the default, as voice modems are usually set), ``xonxoff`` (the
+    bytes 0x11 and 0x13 then never reach us as received audio: the port
+    takes them as flow control) or ``none``.
 any pyserial URL
     Passed to ``serial.serial_for_url`` as it is: ``loop://``,
     ``socket://host:port``, ``rfc2217://host:port``, ``spy://...``.
@@ -15,6 +19,11 @@ command in progress; RING, caller-ID lines, ``<DLE>`` codes and unsolicited
 results go to ``poll()``; voice data is decoded into 160-sample int16
 frames for ``read_frame()``. If the port fails (modem unplugged), every
 waiting call raises ``ModemGoneError`` at once.
+
+Voice sent to the line (``AT+VTR`` full duplex, ``AT+VTX`` transmit only)
+goes through a bounded queue to a writer thread (``modem-writer-<port>``),
+which writes it while the modem takes voice data and is held back by the
+port's flow control; whoever queues never waits more than a frame.
 
 Audio choice: the drivers decode voice data themselves (G.711 mu-law and
 A-law, 8-bit and 16-bit linear; see ``drivers.voice_codecs``), so frames
@@ -39,10 +48,12 @@ from drivers.errors import (
     DriverClosedError,
     DriverURLError,
     ModemCommandError,
+    ModemError,
     ModemGoneError,
     ModemTimeoutError,
 )
 from drivers.modem import (
+    END_OF_DATA,
     RECEIVE_ABORT,
     AtProtocol,
     InfoLine,
@@ -53,19 +64,25 @@ from drivers.modem import (
     VoiceDataEnd,
     choose_compression,
     parse_vsm_list,
+    shield,
 )
 from drivers.url import parse_url
-from drivers.voice_codecs import FrameAssembler, VoiceDecoder
+from drivers.voice_codecs import FrameAssembler, VoiceDecoder, encode_samples
 
 __all__ = ["CommandReply", "ModemCapture", "ModemConnection", "VoiceModem", "open_modem"]
 
 ACCEPTED_MODEM_URLS = (
-    "'serial:<device>[?baud=<speed>]' (e.g. serial:/dev/ttyACM0?baud=115200) "
+    "'serial:<device>[?baud=<speed>][&flow=rtscts|xonxoff|none]' "
+    "(e.g. serial:/dev/ttyACM0?baud=115200) "
     "or a pyserial URL (loop://, socket://<host>:<port>, rfc2217://<host>:<port>)"
 )
 DEFAULT_BAUD = 115200
 FRAME_QUEUE_FRAMES = 250  # 5 s of audio waiting for the reader before the oldest is dropped
-_READ_TIMEOUT = 0.05  # how often the reader thread looks at its stop flag
+TRANSMIT_QUEUE_FRAMES = 10  # 200 ms of voice waiting for the modem to take it
+FRAME_S = 0.02
+FLOW_CONTROLS = {"rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True}, "none": {}}
+_READ_TIMEOUT = 0.05  # how often the reader and writer threads look at their stop flag
+WRITE_TIMEOUT_S = 2.0  # the modem's flow control may hold a write back this long
 _JOIN_TIMEOUT = 5.0
 _GONE = object()  # put in every queue when the port fails, to wake the waiters
 _END = object()  # end of voice data in the frame queue
@@ -85,17 +102,29 @@ def _open_port(url: str, baudrate: int | None, serial_factory: Callable | None):
     if "://" in url:
         target, options = url, {}
     elif scheme == "serial":
-        parsed = parse_url(url, {"serial": frozenset({"baud"})}, ACCEPTED_MODEM_URLS)
+        parsed = parse_url(url, {"serial": frozenset({"baud", "flow"})}, ACCEPTED_MODEM_URLS)
         if not parsed.target:
             raise DriverURLError(url, "no device after 'serial:'", ACCEPTED_MODEM_URLS)
         target = parsed.target
         options = {"baud": int(parsed.number("baud", DEFAULT_BAUD, minimum=1))}
+        flow = parsed.options.get("flow", "rtscts")
+        if flow not in FLOW_CONTROLS:
+            raise DriverURLError(
+                url, f"flow={flow!r} is not one of {', '.join(FLOW_CONTROLS)}", ACCEPTED_MODEM_URLS
+            )
+        options["flow"] = FLOW_CONTROLS[flow]
     else:
         raise DriverURLError(url, "not a modem URL", ACCEPTED_MODEM_URLS)
     baud = baudrate or options.get("baud", DEFAULT_BAUD)
     factory = serial_factory or serial.serial_for_url
     try:
-        port = factory(target, baudrate=baud, timeout=_READ_TIMEOUT, write_timeout=2.0)
+        port = factory(
+            target,
+            baudrate=baud,
+            timeout=_READ_TIMEOUT,
+            write_timeout=WRITE_TIMEOUT_S,
+            **options.get("flow", {}),
+        )
     except ValueError as error:  # pyserial: unknown protocol or bad parameter
         raise DriverURLError(url, str(error), ACCEPTED_MODEM_URLS) from error
     except (serial.SerialException, OSError) as error:
@@ -132,6 +161,12 @@ class ModemConnection(ClosedOnExit):
         self._decoder: VoiceDecoder | None = None
         self._assembler = FrameAssembler()
         self.overruns = 0  # voice frames dropped because nobody read them in time
+        self._transmit: queue.Queue[bytes] = queue.Queue(TRANSMIT_QUEUE_FRAMES)
+        self._transmit_open = threading.Event()  # the modem takes voice data now
+        self._writer: threading.Thread | None = None
+        self._port_lock = threading.Lock()  # one writer on the port at a time
+        self.transmit_dropped = 0  # voice frames dropped because the modem did not take them
+        self.transmit_failure: ModemError | None = None  # the modem stopped taking voice
         self._command_lock = threading.Lock()  # one command at a time
         self._routing_lock = threading.Lock()  # guards _awaiting_reply
         self._awaiting_reply = False
@@ -207,11 +242,92 @@ class ModemConnection(ClosedOnExit):
 
     def _write(self, data: bytes) -> None:
         try:
-            self._port.write(data)
-            self._port.flush()
+            with self._port_lock:
+                self._port.write(data)
+                self._port.flush()
         except self._serial_errors as error:
             self._fail(f"writing to the modem port {self.port_name!r} failed: {error}")
             raise self._failure from error
+
+    # -- voice to the line
+
+    def queue_voice(self, data: bytes, wait: float = FRAME_S) -> bool:
+        """Queue voice data (already shielded) for the writer; False if it was dropped.
+
+        Waits at most ``wait`` for room: a modem that takes its data slower
+        than it comes (its flow control holds the port) loses the frame, not
+        the caller's time. Raises the transmit failure once the modem stopped
+        taking voice, ModemGoneError once the port failed.
+        """
+        self._check_usable()
+        if self.transmit_failure is not None:
+            raise self.transmit_failure
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_loop, name=f"modem-writer-{self.port_name}", daemon=True
+            )
+            self._writer.start()
+        try:
+            self._transmit.put(data, timeout=wait)
+        except queue.Full:
+            self.transmit_dropped += 1
+            return False
+        return True
+
+    @property
+    def voice_queued(self) -> int:
+        """Frames of voice waiting for the modem."""
+        return self._transmit.qsize()
+
+    def open_transmit(self) -> None:
+        """The modem takes voice data now (after the CONNECT to AT+VTX or AT+VTR)."""
+        self.transmit_failure = None
+        self._transmit_open.set()
+
+    def close_transmit(self) -> None:
+        """Stop writing voice and drop what is queued; a write under way finishes first."""
+        self._transmit_open.clear()
+        with self._port_lock:
+            self.drop_voice()
+
+    def drop_voice(self) -> None:
+        """Forget the voice queued and not yet written."""
+        while True:
+            try:
+                self._transmit.get_nowait()
+            except queue.Empty:
+                return
+
+    def _write_loop(self) -> None:
+        import serial  # noqa: PLC0415 - pyserial only when a modem is used
+
+        while not self._stop.is_set():
+            if not self._transmit_open.wait(_READ_TIMEOUT):
+                continue
+            try:
+                data = self._transmit.get(timeout=_READ_TIMEOUT)
+            except queue.Empty:
+                continue
+            try:
+                with self._port_lock:
+                    if not self._transmit_open.is_set():
+                        continue  # the transmit ended while we waited: the data is stale
+                    self._port.write(data)
+            except serial.SerialTimeoutException:
+                self._transmit_open.clear()
+                self.drop_voice()
+                self.transmit_failure = ModemTimeoutError(
+                    f"the modem on {self.port_name!r} took no voice data for "
+                    f"{WRITE_TIMEOUT_S:g} s (its flow control held the port): playing stopped"
+                )
+            except self._serial_errors as error:
+                if not self._stop.is_set():
+                    self._fail(f"writing to the modem port {self.port_name!r} failed: {error}")
+                return
+
+    def wake(self) -> None:
+        """Make a ``poll`` waiting in another thread return (None) at once."""
+        self._events.put(None)
 
     def command(
         self,
@@ -289,7 +405,7 @@ class ModemConnection(ClosedOnExit):
         if event is _GONE:
             self._events.put(_GONE)
             raise self._failure
-        return event
+        return event  # None: woken (``wake``)
 
     def read_frame(self, timeout: float | None = None) -> np.ndarray | None:
         """The next 160-sample frame of received voice; None once the voice data ended.
@@ -330,7 +446,10 @@ class ModemConnection(ClosedOnExit):
             return
         self._closed = True
         self._stop.set()
+        self._transmit_open.clear()
         self._reader.join(_JOIN_TIMEOUT)
+        if self._writer is not None:
+            self._writer.join(_JOIN_TIMEOUT)
         with contextlib.suppress(*self._serial_errors):
             self._port.close()
         self._events.put(None)  # wakes a poll() in another thread
@@ -338,13 +457,17 @@ class ModemConnection(ClosedOnExit):
 
 
 class VoiceModem(ModemConnection):
-    """A voice modem as a line interface: caller ID, answering, recording the line's audio."""
+    """A voice modem as a line interface: caller ID, answering, recording the line's audio,
+    playing to the line."""
 
     def __init__(self, url: str, **options) -> None:
         super().__init__(url, **options)
         self.caller_id_command: str | None = None
         self.compression: VoiceCompression | None = None
         self.receiving = False
+        # "AT+VTR" (full duplex) or "AT+VTX" (transmit only) while the modem takes voice.
+        self.transmitting: str | None = None
+        self.full_duplex: bool | None = None  # whether AT+VTR works; None until tried
 
     def initialise(self) -> str | None:
         """Reset, echo off, caller ID on; returns the command that enabled caller ID, or None."""
@@ -368,7 +491,9 @@ class VoiceModem(ModemConnection):
         self.command("ATH1")
 
     def hang_up(self) -> None:
-        """Stop receiving if need be and put the line back on hook."""
+        """Stop receiving and transmitting if need be and put the line back on hook."""
+        if self.transmitting == "AT+VTX":
+            self.stop_voice_transmit()
         if self.receiving:
             self.stop_voice_receive()
         self.command("ATH0")
@@ -379,7 +504,11 @@ class VoiceModem(ModemConnection):
         return parse_vsm_list(self.command("AT+VSM=?").lines)
 
     def start_voice_receive(
-        self, compression: VoiceCompression | None = None, line_setting: int = 1
+        self,
+        compression: VoiceCompression | None = None,
+        line_setting: int = 1,
+        *,
+        full_duplex: bool = False,
     ) -> VoiceCompression:
         """Connect to the line in voice mode and start receiving its audio as frames.
 
@@ -387,6 +516,9 @@ class VoiceModem(ModemConnection):
         decode is chosen (16-bit linear, then G.711, then 8-bit linear).
         ``line_setting`` is the ``AT+VLS`` setting: 1 takes the line off
         hook; some modems offer one that listens beside the phone instead.
+        With ``full_duplex`` the modem is asked for ``AT+VTR`` (receive and
+        transmit at once: ``transmit`` plays to the line meanwhile); a modem
+        that refuses it receives with ``AT+VRX``, and is not asked again.
         """
         if compression is None:
             offered = self.voice_compressions()
@@ -401,9 +533,22 @@ class VoiceModem(ModemConnection):
         self.command("AT+FCLASS=8")
         self.command(compression.command())
         self.command(f"AT+VLS={line_setting}", accept=("OK", "VCON"))
+        self.compression = compression
+        if full_duplex and self.full_duplex is not False:
+            self._start_voice_frames(VoiceDecoder(compression.sample_format))
+            try:
+                self.command("AT+VTR", accept=("CONNECT",), voice_data_after_connect=True)
+            except ModemCommandError:
+                self._protocol.expect_voice_data(False)
+                self.full_duplex = False
+            else:
+                self.full_duplex = True
+                self.receiving = True
+                self.transmitting = "AT+VTR"
+                self.open_transmit()
+                return compression
         self._start_voice_frames(VoiceDecoder(compression.sample_format))
         self.command("AT+VRX", accept=("CONNECT",), voice_data_after_connect=True)
-        self.compression = compression
         self.receiving = True
         return compression
 
@@ -412,11 +557,61 @@ class VoiceModem(ModemConnection):
         return ModemCapture(self)
 
     def stop_voice_receive(self) -> None:
-        """End voice receive (<DLE>!); the modem ends the data and answers OK or VCON."""
+        """End voice receive: <DLE>! after AT+VRX, <DLE><ETX> after AT+VTR (the voice
+        queued for the line is dropped); the modem ends its data and answers OK or VCON."""
         try:
-            self.command("<DLE>!", raw=RECEIVE_ABORT, accept=("OK", "VCON"))
+            if self.transmitting == "AT+VTR":
+                self.close_transmit()
+                self.command("<DLE><ETX>", raw=self._end_of_data(), accept=("OK", "VCON"))
+            else:
+                self.command("<DLE>!", raw=RECEIVE_ABORT, accept=("OK", "VCON"))
         finally:
             self.receiving = False
+            if self.transmitting == "AT+VTR":
+                self.transmitting = None
+
+    def resume_voice_receive(self) -> None:
+        """Receive again (AT+VRX) on the line still held, after a transmit."""
+        if self.compression is None or self.compression.sample_format is None:
+            raise ModemCommandError("AT+VRX", "no voice compression chosen yet")
+        self._start_voice_frames(VoiceDecoder(self.compression.sample_format))
+        self.command("AT+VRX", accept=("CONNECT",), voice_data_after_connect=True)
+        self.receiving = True
+
+    def start_voice_transmit(self) -> None:
+        """Play to the line with AT+VTX (transmit only), the line held in voice mode with the
+        compression of the last ``start_voice_receive``; receiving stops meanwhile."""
+        if self.compression is None:
+            raise ModemCommandError("AT+VTX", "no voice compression chosen yet")
+        if self.receiving:
+            self.stop_voice_receive()
+        self.command("AT+VTX", accept=("CONNECT",))
+        self.transmitting = "AT+VTX"
+        self.open_transmit()
+
+    def stop_voice_transmit(self) -> None:
+        """End AT+VTX: what is queued is dropped, <DLE><ETX> ends the data, OK or VCON."""
+        if self.transmitting != "AT+VTX":
+            return
+        self.close_transmit()
+        try:
+            self.command("<DLE><ETX>", raw=self._end_of_data(), accept=("OK", "VCON"))
+        finally:
+            self.transmitting = None
+
+    def _end_of_data(self) -> bytes:
+        """<DLE><ETX>; after a write the flow control cut short, a byte before it, so that a
+        DLE left unpaired there cannot take the end for data."""
+        if self.transmit_failure is None:
+            return END_OF_DATA
+        return b"\xff" + END_OF_DATA
+
+    def transmit(self, frame: np.ndarray) -> bool:
+        """Queue one int16 frame for the line, in the modem's compression, DLE shielded;
+        False if it was dropped (see ``queue_voice``)."""
+        if self.compression is None or self.compression.sample_format is None:
+            raise ModemCommandError("voice data", "no voice compression chosen yet")
+        return self.queue_voice(shield(encode_samples(frame, self.compression.sample_format)))
 
 
 class ModemCapture(CaptureStream):

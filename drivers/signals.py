@@ -37,6 +37,7 @@ from drivers.errors import DriverClosedError
 __all__ = [
     "CallerIdReport",
     "DialPulse",
+    "KeyReported",
     "LineSignals",
     "LoopStarted",
     "LoopStopped",
@@ -97,6 +98,14 @@ class CallerIdReport(SignalEvent):
     """
 
     text: str = ""
+
+
+@dataclass(frozen=True)
+class KeyReported(SignalEvent):
+    """A key (DTMF digit) the line's hardware heard itself: a voice modem's report while it
+    plays to the line and its audio cannot be heard."""
+
+    digit: str = ""
 
 
 _CLOSED = object()  # queued by close() so a blocked poll() returns at once

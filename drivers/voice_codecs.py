@@ -1,10 +1,12 @@
-"""Voice-modem sample formats to 16-bit linear, and the cutting of samples into frames.
+"""Voice-modem sample formats to and from 16-bit linear, and the cutting of samples into frames.
 
 Voice modems send 8 kHz audio as 8-bit mu-law or A-law (G.711), 8-bit
 linear (usually unsigned, offset 128) or 16-bit signed little-endian
-linear. The drivers decode it here, so callers always get int16 frames;
-G.711 is decoded with 256-entry tables built from the law's formula (the
-drivers may not use ``dsp_ext``; the tests check these tables against it).
+linear, and take what they play in the same format. The drivers decode and
+encode it here, so callers always deal in int16 frames; G.711 is decoded
+with 256-entry tables built from the law's formula (the drivers may not use
+``dsp_ext``; the tests check these tables against it) and encoded to the
+nearest of those 256 values.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ import numpy as np
 
 from audio_format import FRAME_SAMPLES
 
-__all__ = ["FrameAssembler", "SampleFormat", "VoiceDecoder", "alaw_table", "ulaw_table"]
+__all__ = [
+    "FrameAssembler",
+    "SampleFormat",
+    "VoiceDecoder",
+    "alaw_table",
+    "encode_samples",
+    "ulaw_table",
+]
 
 
 class SampleFormat(enum.Enum):
@@ -51,6 +60,38 @@ def alaw_table() -> np.ndarray:
 
 
 _TABLES = {SampleFormat.ULAW: ulaw_table(), SampleFormat.ALAW: alaw_table()}
+
+
+def _nearest_code_table(table: np.ndarray) -> np.ndarray:
+    """For each int16 value (offset by 32768), the code whose decoded value is nearest."""
+    order = np.argsort(table, kind="stable")
+    values = table[order].astype(np.int32)
+    # Codes with equal values (+0 and -0) keep the first; the bounds sit half-way between.
+    keep = np.concatenate([[True], np.diff(values) > 0])
+    values, order = values[keep], order[keep]
+    bounds = (values[:-1] + values[1:]) / 2
+    samples = np.arange(-32768, 32768)
+    return order[np.searchsorted(bounds, samples, side="left")].astype(np.uint8)
+
+
+_ENCODE_TABLES: dict[SampleFormat, np.ndarray] = {}
+
+
+def encode_samples(samples: np.ndarray, sample_format: SampleFormat) -> bytes:
+    """int16 samples as the bytes of ``sample_format`` (the inverse of ``VoiceDecoder``)."""
+    samples = np.asarray(samples, dtype=np.int16)
+    if sample_format is SampleFormat.S16LE:
+        return samples.astype("<i2").tobytes()
+    if sample_format in _TABLES:
+        table = _ENCODE_TABLES.get(sample_format)
+        if table is None:
+            table = _ENCODE_TABLES[sample_format] = _nearest_code_table(_TABLES[sample_format])
+        return table[samples.astype(np.int32) + 32768].tobytes()
+    # 8-bit linear: the top byte, rounded (so that decoding gives the nearest level back).
+    high = np.clip((samples.astype(np.int32) + 128) >> 8, -128, 127)
+    if sample_format is SampleFormat.U8:
+        return (high + 128).astype(np.uint8).tobytes()
+    return high.astype(np.int8).tobytes()
 
 
 class VoiceDecoder:

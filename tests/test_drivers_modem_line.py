@@ -10,8 +10,15 @@ import pytest
 from drivers import errors
 from drivers.modem import DLE, shield
 from drivers.modem_line import ModemLine, open_modem_line, split_line_options
-from drivers.signals import CallerIdReport, LoopStarted, LoopStopped, RingStarted, RingStopped
-from drivers.voice_codecs import ulaw_table
+from drivers.signals import (
+    CallerIdReport,
+    KeyReported,
+    LoopStarted,
+    LoopStopped,
+    RingStarted,
+    RingStopped,
+)
+from drivers.voice_codecs import SampleFormat, encode_samples, ulaw_table
 from tests.drivers_fakes import FakeModem, driver_threads
 
 OK = b"\r\nOK\r\n"
@@ -20,8 +27,11 @@ VSM_LIST = b'\r\n4,"G711U",8,0,(8000),(0),(0)\r\n' + OK
 SET_UP = ["ATZ", "ATE0", "AT+VCID=1", "AT+FCLASS=8", "AT+VSM=?", "AT+FCLASS=8", "AT+VLS=0"]
 
 
-def modem_replies(**extra):
+def modem_replies(full_duplex: bool = False, **extra):
+    """A modem with caller ID and G.711 mu-law voice; ``full_duplex``: it answers AT+VTR."""
     return {
+        **({"AT+VTR": b"\r\nCONNECT\r\n"} if full_duplex else {}),
+        "AT+VTX": b"\r\nCONNECT\r\n",
         "ATZ": OK,
         "ATE0": OK,
         "AT+VCID=1": OK,
@@ -220,7 +230,7 @@ def test_a_modem_without_a_usable_voice_format_still_reports_calls(caplog):
     try:
         line = started_line(fake)
         try:
-            assert line.compression is None
+            assert line.compression is None and not line.playback.can_play
             assert "cannot be recorded" in caplog.text
             fake.send(b"\r\nRING\r\n")
             assert isinstance(next_signal(line, RingStarted), RingStarted)
@@ -249,3 +259,84 @@ def test_close_hangs_up_a_seized_line(fake):
     wait_for_commands(fake, "<DLE>!", "ATH0")
     assert line.capture.read() is None and line.signals.poll(0) is None
 
+
+
+# ---- playing -------------------------------------------------------------------------
+
+
+def loud_frames(count: int, rng) -> np.ndarray:
+    return rng.integers(-8000, 8000, (count, 160)).astype(np.int16)
+
+
+def test_the_line_held_plays_full_duplex_and_goes_on_hearing(rng):
+    fake = FakeModem(modem_replies(full_duplex=True))
+    line = started_line(fake)
+    try:
+        playback = line.playback
+        assert not playback.paced_by_capture and playback.latency_frames == 2
+        playback.write(loud_frames(1, rng)[0], 0)  # not held: the modem plays nothing
+        assert playback.dropped == 1
+        line.signals.seize(True)
+        assert fake.wait_for_command("AT+VTR")
+        frames = loud_frames(4, rng)
+        for number, frame in enumerate(frames):
+            playback.write(frame, number)
+        expected = encode_samples(frames.ravel(), SampleFormat.ULAW)
+        assert fake.wait_played(len(expected), WAIT)
+        assert bytes(fake.played) == expected
+        fake.send(shield(bytes([0x10, 0x22]) * 160))  # the line heard meanwhile
+        heard = [line.capture.read() for _ in range(2)]
+        np.testing.assert_array_equal(np.concatenate(heard), ulaw_table()[[0x10, 0x22] * 160])
+        playback.rest()  # full duplex: the modem just has nothing more to play
+        time.sleep(0.2)
+        assert fake.commands[-1] == "AT+VTR"
+        line.signals.seize(False)
+        wait_for_commands(fake, "AT+VTR", "<DLE><ETX>", "ATH0", "AT+FCLASS=8", "AT+VLS=0")
+    finally:
+        line.close()
+        fake.close()
+    assert driver_threads() == []
+
+
+def test_without_full_duplex_the_line_plays_with_vtx_and_the_modem_hears_the_keys(rng):
+    fake = FakeModem(modem_replies())
+    line = started_line(fake)
+    try:
+        playback = line.playback
+        line.signals.seize(True)
+        assert fake.wait_for_command("AT+VRX")
+        assert line.modem.full_duplex is False
+        fake.press("3")  # receiving: the engine hears keys in the audio, not from the modem
+        playback.write(np.zeros(160, dtype=np.int16), 0)  # silence: nothing to transmit
+        time.sleep(0.1)
+        assert fake.commands[-2:] == ["AT+VTR", "AT+VRX"]
+        frames = loud_frames(3, rng)
+        for number, frame in enumerate(frames, 1):
+            playback.write(frame, number)
+        wait_for_commands(fake, "AT+VRX", "<DLE>!", "AT+VTX")
+        assert fake.wait_played(3 * 160, WAIT)
+        assert bytes(fake.played) == encode_samples(frames.ravel(), SampleFormat.ULAW)
+        fake.press("7")  # transmitting: the line is not heard, the modem's report is the key
+        key = next_signal(line, KeyReported)
+        assert key.digit == "7"
+        assert not line.capture.read().any()  # silence while the modem plays
+        playback.rest()
+        wait_for_commands(fake, "AT+VTX", "<DLE><ETX>", "AT+VRX")
+        # Playing again, then a run of silence ends the transmit by itself.
+        playback.write(frames[0], 10)
+        wait_for_commands(fake, "<DLE>!", "AT+VTX")
+        for number in range(11, 25):
+            playback.write(np.zeros(160, dtype=np.int16), number)
+        wait_for_commands(fake, "AT+VTX", "<DLE><ETX>", "AT+VRX")
+        time.sleep(0.4)
+        fake.press("9")
+        line.signals.seize(False)
+        wait_for_commands(fake, "<DLE>!", "ATH0", "AT+FCLASS=8", "AT+VLS=0")
+        digits = []
+        while (event := line.signals.poll(0.1)) is not None:
+            digits += [event.digit] if isinstance(event, KeyReported) else []
+        assert digits == []  # 3 and 9 came while the line was heard
+    finally:
+        line.close()
+        fake.close()
+    assert driver_threads() == []

@@ -26,6 +26,7 @@ from drivers.voice_codecs import (
     SampleFormat,
     VoiceDecoder,
     alaw_table,
+    encode_samples,
     ulaw_table,
 )
 from tests.support.blocks import random_blocks
@@ -239,6 +240,24 @@ def test_linear_formats_decode(rng):
     # Odd-sized pieces split samples between bytes.
     pieces = [decoder.decode(piece) for piece in random_blocks(data, rng, 50)]
     np.testing.assert_array_equal(np.concatenate(pieces), samples)
+
+
+@pytest.mark.parametrize("sample_format", list(SampleFormat))
+def test_encoding_gives_back_the_nearest_level_the_format_has(sample_format, rng):
+    samples = rng.integers(-32768, 32768, 4000).astype(np.int16)
+    samples[:6] = [-32768, -1, 0, 1, 32767, 0x1010]
+    decoded = VoiceDecoder(sample_format).decode(encode_samples(samples, sample_format))
+    if sample_format is SampleFormat.S16LE:
+        np.testing.assert_array_equal(decoded, samples)
+        return
+    levels = np.unique(VoiceDecoder(sample_format).decode(bytes(range(256))).astype(np.int32))
+    error = np.abs(decoded.astype(np.int32) - samples)
+    nearest = np.abs(levels[None, :] - samples.astype(np.int32)[:, None]).min(axis=1)
+    np.testing.assert_array_equal(error, nearest)
+    # Every code the format has decodes and encodes back to itself (but for -0).
+    codes = bytes(range(256))
+    again = encode_samples(VoiceDecoder(sample_format).decode(codes), sample_format)
+    assert sum(a != b for a, b in zip(again, codes, strict=True)) <= 1
 
 
 def test_frame_assembler_cuts_frames_and_pads_the_last(rng):

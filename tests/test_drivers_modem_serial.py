@@ -4,15 +4,16 @@ against a scripted fake modem on a pseudo-terminal."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
 import serial
 
-from drivers import errors, open_modem
+from drivers import errors, modem_serial, open_modem
 from drivers.modem import DLE, CallerIdLine, DleCode, Ring, VoiceCompression, VoiceDataEnd, shield
 from drivers.modem_serial import ModemConnection, VoiceModem
-from drivers.voice_codecs import SampleFormat, ulaw_table
+from drivers.voice_codecs import SampleFormat, encode_samples, ulaw_table
 from tests.drivers_fakes import FakeModem, driver_threads
 
 OK = b"\r\nOK\r\n"
@@ -302,3 +303,132 @@ def test_closing_the_capture_wakes_a_blocked_reader(fake_modem_factory, no_threa
         capture.close()
         reader.join(WAIT)
         assert result == [None]
+
+
+# ---- playing to the line --------------------------------------------------------------
+
+CONNECT = b"\r\nCONNECT\r\n"
+ULAW = VoiceCompression(4, "G711U", SampleFormat.ULAW, (8000,))
+
+
+def frames_with_dle(count: int, rng) -> np.ndarray:
+    """Frames whose mu-law bytes are DLE every few samples."""
+    samples = rng.integers(-8000, 8000, count * 160).astype(np.int16)
+    samples[::5] = ulaw_table()[DLE]
+    return samples.reshape(count, 160)
+
+
+def wait_played(fake, count: int) -> bytes:
+    assert fake.wait_played(count, WAIT), f"the modem took {len(fake.played)} of {count} bytes"
+    return bytes(fake.played)
+
+
+def test_full_duplex_plays_shielded_voice_while_the_line_is_still_heard(
+    fake_modem_factory, rng, no_thread_left
+):
+    fake = fake_modem_factory(voice_receive_replies({"AT+VTR": CONNECT}))
+    with VoiceModem(f"serial:{fake.port}", command_timeout=WAIT) as modem:
+        modem.start_voice_receive(ULAW, full_duplex=True)
+        assert (modem.full_duplex, modem.transmitting, modem.receiving) == (True, "AT+VTR", True)
+        frames = frames_with_dle(5, rng)
+        for frame in frames:
+            assert modem.transmit(frame)
+        expected = encode_samples(frames.ravel(), SampleFormat.ULAW)
+        assert expected.count(DLE) >= 160  # what goes on the wire is shielded: DLE doubled
+        assert wait_played(fake, len(expected)) == expected
+        # The line's voice goes on coming meanwhile.
+        heard = rng.integers(0, 256, 320, dtype=np.uint8)
+        fake.send(shield(heard.tobytes()))
+        got = np.concatenate([modem.read_frame(WAIT) for _ in range(2)])
+        np.testing.assert_array_equal(got, ulaw_table()[heard])
+        modem.hang_up()  # <DLE><ETX> ends both ways, then ATH0
+        assert modem.read_frame(WAIT) is None
+        assert (modem.transmitting, modem.receiving) == (None, False)
+    assert fake.commands[-3:] == ["AT+VTR", "<DLE><ETX>", "ATH0"]
+    assert "AT+VRX" not in fake.commands
+
+
+def test_a_modem_without_full_duplex_receives_and_plays_with_vtx(
+    fake_modem_factory, rng, no_thread_left
+):
+    fake = fake_modem_factory(voice_receive_replies({"AT+VTX": CONNECT}))  # VTR: ERROR
+    with VoiceModem(f"serial:{fake.port}", command_timeout=WAIT) as modem:
+        modem.start_voice_receive(ULAW, full_duplex=True)
+        assert (modem.full_duplex, modem.transmitting, modem.receiving) == (False, None, True)
+        modem.start_voice_transmit()  # stops receiving first
+        assert (modem.transmitting, modem.receiving) == ("AT+VTX", False)
+        frames = frames_with_dle(3, rng)
+        for frame in frames:
+            modem.transmit(frame)
+        expected = encode_samples(frames.ravel(), SampleFormat.ULAW)
+        assert wait_played(fake, len(expected)) == expected
+        modem.stop_voice_transmit()
+        modem.resume_voice_receive()
+        assert modem.receiving and modem.transmitting is None
+        modem.stop_voice_receive()
+        modem.start_voice_receive(ULAW, full_duplex=True)  # not asked for AT+VTR again
+    assert fake.commands[3:] == [
+        "AT+VTR",
+        "AT+VRX",
+        "<DLE>!",
+        "AT+VTX",
+        "<DLE><ETX>",
+        "AT+VRX",
+        "<DLE>!",
+        "AT+FCLASS=8",
+        "AT+VSM=4,8000",
+        "AT+VLS=1",
+        "AT+VRX",
+    ]
+
+
+def test_voice_waits_for_the_modem_flow_and_never_holds_the_writer_up(
+    fake_modem_factory, rng, no_thread_left
+):
+    fake = fake_modem_factory(voice_receive_replies({"AT+VTX": CONNECT}))
+    with VoiceModem(f"serial:{fake.port}?flow=xonxoff", command_timeout=WAIT) as modem:
+        modem.start_voice_receive(ULAW)
+        modem.start_voice_transmit()
+        frames = rng.integers(-8000, 8000, (60, 160)).astype(np.int16)
+        modem.transmit(frames[0])
+        assert wait_played(fake, 160)
+        fake.send(b"\x13")  # XOFF: the modem's buffer is full
+        time.sleep(0.1)
+        started = time.monotonic()
+        slowest = 0.0
+        for frame in frames[1:]:
+            before = time.monotonic()
+            modem.transmit(frame)
+            slowest = max(slowest, time.monotonic() - before)
+        # Each frame waits a frame's time at most; what did not fit is dropped and counted.
+        assert slowest < 0.3 and time.monotonic() - started < 59 * 0.06
+        assert modem.transmit_dropped > 0
+        taken = len(fake.played)
+        assert taken < 160 * 60 - modem.transmit_dropped * 160 + 1
+        fake.send(b"\x11")  # XON: on it goes with what was queued
+        sent = 60 - modem.transmit_dropped
+        played = wait_played(fake, 160 * sent)
+        assert len(played) == 160 * sent
+        modem.stop_voice_transmit()
+
+
+def test_a_modem_that_holds_its_flow_off_stops_the_playing_not_the_line(
+    fake_modem_factory, rng, monkeypatch, no_thread_left
+):
+    monkeypatch.setattr(modem_serial, "WRITE_TIMEOUT_S", 0.3)
+    fake = fake_modem_factory(voice_receive_replies({"AT+VTX": CONNECT}))
+    with VoiceModem(f"serial:{fake.port}?flow=xonxoff", command_timeout=WAIT) as modem:
+        modem.start_voice_receive(ULAW)
+        modem.start_voice_transmit()
+        fake.send(b"\x13")
+        time.sleep(0.1)
+        frame = ulaw_table()[np.full(160, DLE, np.uint8)]  # all DLE: the write cut in a pair
+        deadline = time.monotonic() + WAIT
+        with pytest.raises(errors.ModemTimeoutError, match="took no voice data"):
+            while time.monotonic() < deadline:
+                modem.transmit(frame)
+        fake.send(b"\x11")
+        fake.send(b"\r\nRING\r\n")  # the modem itself is still there
+        assert isinstance(wait_event(modem, Ring), Ring)
+        modem.stop_voice_transmit()  # and ends the transmit, whatever the cut left
+        assert fake.commands[-1] == "<DLE><ETX>" and modem.transmitting is None

@@ -1,4 +1,5 @@
-"""The engine on a voice-modem line: ring, caller ID, pick-up, recording, hang-up, logged."""
+"""The engine on a voice-modem line: ring, caller ID, pick-up, recording, hang-up, logged;
+the box acting on it (the survey) through a modem with and without full duplex."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 
 from drivers.modem import DLE, shield
-from drivers.voice_codecs import ulaw_table
+from drivers.voice_codecs import SampleFormat, VoiceDecoder, encode_samples, ulaw_table
+from dsp_ext.dtmf import dtmf_generate
 from firmware.cli.processes import open_configured_line
 from firmware.config import ConfigStore, Line, Recording, default_config
 from firmware.engine import Engine
@@ -17,6 +19,7 @@ from firmware.link import contract
 from firmware.store.db import Store
 from firmware.tools.wavfile import read_wav
 from tests.drivers_fakes import FakeModem, driver_threads
+from tests.test_acts import HYBRID, PROMPTS
 from tests.test_drivers_modem_line import modem_replies, ulaw_of
 
 WAIT = 10.0
@@ -129,3 +132,153 @@ def test_a_missed_call_on_a_modem_line(modem_engine, tmp_path):
         assert store.recordings() == []
     assert (call.number, call.name, call.outcome) == ("02088886666", None, "missed")
 
+
+
+# ---- the box acting on a modem line ------------------------------------------------------
+
+
+def engine_on_a_modem(tmp_path, *, full_duplex: bool):
+    """An engine on one modem line with the survey's prompts; the fake modem is the line."""
+    fake = FakeModem(modem_replies(full_duplex=full_duplex))
+    fake.start_line(hybrid=HYBRID)
+    config = default_config(1)
+    line = Line(number=1, name="Front desk", modem=f"serial:{fake.port}?listen=5&ring_ms=300")
+    ConfigStore(tmp_path).save(type(config)(config.device, [line]))
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, open_configured_line, publish=events.append,
+                    prompt_audio=PROMPTS.get)
+    engine.start()
+    yield engine, fake, events
+    engine.stop()
+    fake.close()
+    assert driver_threads() == []
+
+
+@pytest.fixture
+def acting_modem(tmp_path):
+    yield from engine_on_a_modem(tmp_path, full_duplex=True)
+
+
+@pytest.fixture
+def half_duplex_modem(tmp_path):
+    yield from engine_on_a_modem(tmp_path, full_duplex=False)
+
+
+def wait_until(condition, timeout=WAIT, what="it") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen"
+        time.sleep(0.02)
+
+
+def came(events, kind) -> list:
+    return [e for e in list(events) if isinstance(e, kind)]
+
+
+def answered_with_survey(engine, fake, events) -> None:
+    """A call answered on the phone, then the operator hands it to the survey and hangs up."""
+    fake.send(b"\r\nRING\r\n")
+    wait_until(lambda: came(events, contract.CallStarted), what="the call")
+    fake.send(b"\r\nNMBR = 13800138000\r\n")
+    wait_until(lambda: came(events, contract.CallerIdKnown), what="the caller's number")
+    fake.send(bytes([DLE, ord("H")]))
+    wait_until(lambda: came(events, contract.RecordingStarted), what="the recording")
+    engine.handle_command(contract.ActCommand(1, "survey"))
+    wait_until(lambda: came(events, contract.LineSeized), what="the seizure")
+    fake.send(bytes([DLE, ord("h")]))  # the operator hangs up; the box keeps the caller
+
+
+def sounding(samples: np.ndarray) -> int:
+    """Frames of ``samples`` that are not silence."""
+    frames = samples[: samples.size - samples.size % 160].reshape(-1, 160)
+    return int((np.abs(frames).max(axis=1) > 0).sum())
+
+
+def the_call(tmp_path):
+    with Store(tmp_path / "linerec.db") as store:
+        (call,) = store.calls()
+        recordings = store.recordings()
+    return call, recordings
+
+
+def test_the_survey_on_a_full_duplex_modem_takes_the_key_heard_over_its_prompt(
+    acting_modem, tmp_path
+):
+    engine, fake, events = acting_modem
+    answered_with_survey(engine, fake, events)
+    assert fake.wait_for_command("AT+VTR")
+    # Half-way through the opening prompt the caller presses 4: the box hears the tone
+    # over its prompt's echo (the modem's own report of it is not needed).
+    wait_until(lambda: sounding(fake.played_samples()) > 40, what="the opening")
+    fake.press("4", dtmf_generate("4", level_dbm0=-12, on_ms=80, off_ms=40))
+    wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    ended = came(events, contract.ActEnded)
+    assert [(e.act, e.outcome, e.value) for e in ended] == [("survey", "done", "4")]
+    call, (recording,) = the_call(tmp_path)
+    assert (call.survey, call.outcome, call.number) == (4, "answered", "13800138000")
+    assert recording.call_id == call.id and recording.state == "complete"
+    # The caller heard the opening (cut short by the key), then the closing, as sent.
+    played = fake.played_samples()
+    assert 50 + 40 <= sounding(played) < 100 + 50
+    start = int(np.flatnonzero(played)[0])
+    opening = PROMPTS["survey_opening"][:4000]
+    np.testing.assert_array_equal(
+        played[start : start + opening.size],
+        VoiceDecoder(SampleFormat.ULAW).decode(encode_samples(opening, SampleFormat.ULAW)),
+    )
+    assert fake.commands[-5:] == ["AT+VTR", "<DLE><ETX>", "ATH0", "AT+FCLASS=8", "AT+VLS=0"]
+
+
+def test_the_survey_on_a_modem_without_full_duplex_takes_the_modems_key_report(
+    half_duplex_modem, tmp_path
+):
+    engine, fake, events = half_duplex_modem
+    answered_with_survey(engine, fake, events)
+    assert fake.wait_for_command("AT+VTX")  # playing the opening: the line not heard
+    wait_until(lambda: sounding(fake.played_samples()) > 40, what="the opening")
+    fake.press("2", dtmf_generate("2", level_dbm0=-12, on_ms=80, off_ms=40))
+    wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    ended = came(events, contract.ActEnded)
+    assert [(e.act, e.outcome, e.value) for e in ended] == [("survey", "done", "2")]
+    call, (recording,) = the_call(tmp_path)
+    assert (call.survey, call.outcome) == (2, "answered")
+    assert recording.call_id == call.id and recording.state == "complete"
+    assert 50 + 40 <= sounding(fake.played_samples()) < 100 + 50
+    assert "AT+VTR" in fake.commands and "<DLE><ETX>" in fake.commands
+    # The key was taken once, however the modem's report and the tone's tail met.
+    digits = [e.digits for e in came(events, contract.DigitDialled)]
+    assert digits == ["2"]
+
+
+def test_a_modem_that_fails_while_playing_leaves_the_call_logged_and_recorded(
+    acting_modem, tmp_path, caplog
+):
+    engine, fake, events = acting_modem
+    answered_with_survey(engine, fake, events)
+    wait_until(lambda: sounding(fake.played_samples()) > 20, what="the opening")
+    fake.vanish()  # unplugged in the middle of the prompt
+    wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    ended = came(events, contract.ActEnded)
+    assert [(e.act, e.outcome) for e in ended] == [("survey", "caller_hung_up")]
+    call, (recording,) = the_call(tmp_path)
+    assert (call.outcome, call.survey) == ("answered", None)
+    assert recording.call_id == call.id and recording.state == "complete"
+    gone = [r for r in caplog.records if "stopped" in r.getMessage() and "modem" in r.getMessage()]
+    assert len(gone) == 1, [r.getMessage() for r in gone]
+    assert len([r for r in caplog.records if "playback to" in r.getMessage()]) <= 1
+
+
+def test_a_modem_without_a_usable_voice_format_refuses_the_survey(tmp_path):
+    fake = FakeModem(modem_replies(**{"AT+VSM=?": b'\r\n2,"ADPCM",4,0,(8000)\r\n\r\nOK\r\n'}))
+    config = default_config(1)
+    line = Line(number=1, name="Front desk", modem=f"serial:{fake.port}")
+    ConfigStore(tmp_path).save(type(config)(config.device, [line]))
+    engine = Engine(tmp_path, open_configured_line, prompt_audio=PROMPTS.get)
+    engine.start()
+    try:
+        with pytest.raises(ValueError, match="no way to play"):
+            engine.handle_command(contract.ActCommand(1, "survey"))
+    finally:
+        engine.stop()
+        fake.close()
+    assert driver_threads() == []

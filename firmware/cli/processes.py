@@ -90,7 +90,7 @@ def _print_event(event: contract.Event) -> None:
 def open_configured_line(line: Line, simulated_prefix: str | None = None) -> LineIO:
     """Open a line's drivers; plain ``sim:`` means the simulated office's line of that number.
 
-    A line with a voice modem takes its audio and signals from the modem.
+    A line with a voice modem takes its audio both ways and its signals from the modem.
     """
     if line.modem:
         from drivers.modem_line import open_modem_line  # noqa: PLC0415 - pyserial only if used
@@ -101,7 +101,7 @@ def open_configured_line(line: Line, simulated_prefix: str | None = None) -> Lin
         except BaseException:
             modem_line.close()
             raise
-        return LineIO(modem_line.capture, modem_line.signals)
+        return LineIO(modem_line.capture, modem_line.signals, modem_line.playback)
 
     def resolve(url: str) -> str:
         if url == "sim:" and simulated_prefix is not None:

@@ -424,7 +424,8 @@ class Engine:
             return "unknown"
         if not worker.is_alive():
             return "offline"
-        if worker.io.playback is None or worker.io.playback.url.startswith("null:"):
+        playback = worker.io.playback
+        if playback is None or playback.url.startswith("null:") or not playback.can_play:
             return "no_playback"
         if worker.actor.running:
             return "busy"

@@ -33,6 +33,7 @@ from drivers.audio import CaptureStream, PlaybackStream
 from drivers.signals import (
     CallerIdReport,
     DialPulse,
+    KeyReported,
     LineSignals,
     LoopStarted,
     LoopStopped,
@@ -51,6 +52,9 @@ from firmware.link.live_audio import AudioTap
 log = logging.getLogger(__name__)
 
 TICK_FRAMES = 5  # timeouts are checked every 100 ms of line time
+# A key the line's hardware reported is not taken again when the detectors hear the
+# end of its tone this soon after (a voice modem that just stopped playing).
+REPORTED_KEY_S = 0.5
 
 # Asked after each step of the machine, while no act runs: an act to start now, or None.
 Trigger = Callable[[machine.LineState, list[machine.Action]], "Act | None"]
@@ -105,6 +109,7 @@ class LineWorker(threading.Thread):
         self.player = self.actor.player
         self.triggers = triggers
         self.failure: BaseException | None = None
+        self._reported: tuple[str, float] | None = None  # the last key the hardware reported
         # (False, at -> event) or (True, state -> act or None)
         self._commands: queue.SimpleQueue[tuple[bool, Callable]] = queue.SimpleQueue()
         self._retire = threading.Event()
@@ -171,9 +176,7 @@ class LineWorker(threading.Thread):
         if self.tap is not None and self.tap.listening:
             self.tap.feed(frame)
         heard = self.player.clean(frame, number)  # without the echo of the box's prompts
-        for change in signals:
-            for event in self._translate(change, at):
-                self._step(event)
+        keys = self._take_signals(signals, at)
         while True:
             try:
                 command = self._commands.get_nowait()
@@ -184,11 +187,7 @@ class LineWorker(threading.Thread):
                 self._begin_act(make(self.state), at)
             else:
                 self._step(make(at))
-        keys = []
-        for event in self.detectors.feed(heard, at, self.state.phase):
-            if isinstance(event, machine.Digit) and self.actor.running:
-                keys.append(event.digit)  # for the act (a key that started one is not)
-            self._step(event)
+        keys += self._detect(heard, at)
         if self.frames % TICK_FRAMES == 0:
             self._step(machine.Tick(at))
         if self.actor.running:
@@ -198,6 +197,27 @@ class LineWorker(threading.Thread):
         self.actions.frame(frame, at)
         self.player.next_frame(number, self.input.backlog)
         self.frames += 1
+
+    def _take_signals(self, signals: tuple[SignalEvent, ...], at: float) -> list[str]:
+        """Step the machine on the line's signals; the keys among them for a running act."""
+        keys = []
+        for change in signals:
+            for event in self._translate(change, at):
+                if isinstance(event, machine.Digit) and self.actor.running:
+                    keys.append(event.digit)
+                self._step(event)
+        return keys
+
+    def _detect(self, heard, at: float) -> list[str]:
+        """Run the detectors on a frame heard; the keys found for a running act."""
+        keys = []
+        for event in self.detectors.feed(heard, at, self.state.phase):
+            if isinstance(event, machine.Digit) and self._reported_already(event):
+                continue
+            if isinstance(event, machine.Digit) and self.actor.running:
+                keys.append(event.digit)  # for the act (a key that started one is not)
+            self._step(event)
+        return keys
 
     def _translate(self, change: SignalEvent, at: float) -> list[machine.Event]:
         # While the box's own relay holds the line, a sensor of the whole loop
@@ -213,8 +233,19 @@ class LineWorker(threading.Thread):
             return list(self.detectors.pulses.pulse(at))
         if isinstance(change, CallerIdReport):
             return self.detectors.modem_report(change.text, at)
+        if isinstance(change, KeyReported):
+            self._reported = (change.digit, at)
+            return [machine.Digit(at, digit=change.digit)]
         event = signal_event(change, at)
         return [event] if event is not None else []
+
+    def _reported_already(self, event: machine.Digit) -> bool:
+        reported = self._reported
+        return (
+            reported is not None
+            and reported[0] == event.digit
+            and event.at - reported[1] <= REPORTED_KEY_S
+        )
 
     def _step(self, event: machine.Event) -> None:
         before = self.state
