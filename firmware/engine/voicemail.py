@@ -77,12 +77,13 @@ class VoicemailTrigger:
 
     def __call__(self, state: machine.LineState, actions: list) -> Act | None:
         call = state.call
-        if state.phase != machine.Phase.RINGING or call is None or call.direction != "in":
+        ringing_in = (
+            state.phase == machine.Phase.RINGING and call is not None and call.direction == "in"
+        )
+        # The call firewall decides first; a line's voice menu answers itself (and leads
+        # to voicemail when it says so).
+        if not ringing_in or state.screening or state.blocked is not None or state.policy.ivr:
             return None
-        if state.screening or state.blocked is not None:
-            return None  # the call firewall decides first
-        if state.policy.ivr is not None:
-            return None  # the line's voice menu answers, and leads to voicemail itself
         line = self.settings()
         if line is None or not line.voicemail.enabled:
             return None
