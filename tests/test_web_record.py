@@ -17,18 +17,21 @@ from webui.pages import live
 
 
 class FakeEngine:
-    """The engine's side of the bus: takes record commands, or refuses them as told."""
+    """The engine's side of the bus: takes record and act commands, or refuses them as told
+    (``refuse``: a key of ``contract.RECORD_REFUSALS`` or ``ACT_REFUSALS``)."""
 
     def __init__(self, socket_path) -> None:
         self.commands: list[contract.Command] = []
-        self.refuse: str | None = None  # a key of contract.RECORD_REFUSALS
+        self.refuse: str | None = None
         self.bus = EventBus(socket_path, self.on_command)
 
     def on_command(self, command: contract.Command) -> contract.Reply:
         self.commands.append(command)
-        if isinstance(command, contract.RecordCommand):
+        refusals = {contract.RecordCommand: contract.RECORD_REFUSALS,
+                    contract.ActCommand: contract.ACT_REFUSALS}.get(type(command))
+        if refusals is not None:
             if self.refuse:
-                raise ValueError(contract.RECORD_REFUSALS[self.refuse].format(line=command.line))
+                raise ValueError(refusals[self.refuse].format(line=command.line))
             return contract.LineReply(command.line)
         if isinstance(command, contract.StatusCommand):
             return contract.StatusReply()

@@ -8,31 +8,11 @@ import time
 import pytest
 
 from firmware.link import contract
-from firmware.link.bus import EventBus
 from firmware.link.contract import LineStatus
 from firmware.store.scopes import EVERY_LINE, LineScope
 from firmware.store.surveys import Surveys
-from tests.test_web_record import in_call
+from tests.test_web_record import FakeEngine, in_call
 from tests.web_client import web_box
-
-
-class FakeEngine:
-    """The engine's side of the bus: takes act commands, or refuses them as told."""
-
-    def __init__(self, socket_path) -> None:
-        self.commands: list[contract.Command] = []
-        self.refuse: str | None = None  # a key of contract.ACT_REFUSALS
-        self.bus = EventBus(socket_path, self.on_command)
-
-    def on_command(self, command: contract.Command) -> contract.Reply:
-        self.commands.append(command)
-        if isinstance(command, contract.ActCommand):
-            if self.refuse:
-                raise ValueError(contract.ACT_REFUSALS[self.refuse].format(line=command.line))
-            return contract.LineReply(command.line)
-        if isinstance(command, contract.StatusCommand):
-            return contract.StatusReply()
-        raise ValueError(f"this engine does not take {command.kind.value!r}")
 
 
 @pytest.fixture

@@ -499,6 +499,18 @@ class Engine:
             self.storage_problems.problem(None, "the voice menus", error)
             log.error("the voice menus cannot be read: %s", error)
 
+    def _give_policies(self) -> dict[int, Line]:
+        """Every running line's policy made again (the firewall, the menus), taken at its
+        next frame; the lines enabled, by number. Called holding ``_lines_lock``."""
+        lines = {line.number: line for line in self.config.lines if line.enabled}
+        for number, worker in self.workers.items():
+            line = lines.get(number)
+            if line is None or worker.retired:
+                continue
+            policy = self._policy(line)
+            worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
+        return lines
+
     def reload_menus(self) -> contract.MenusReply:
         """Read the voice menus again and give every line its own at its next frame."""
         try:
@@ -507,13 +519,7 @@ class Engine:
             raise ValueError(f"the voice menus cannot be read: {error}") from None
         with self._lines_lock:
             self.menus = menus
-            lines = {line.number: line for line in self.config.lines if line.enabled}
-            for number, worker in self.workers.items():
-                line = lines.get(number)
-                if line is None or worker.retired:
-                    continue
-                policy = self._policy(line)
-                worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
+            lines = self._give_policies()
         answering = tuple(sorted(number for number in menus if number in lines))
         log.info("voice menus reloaded: lines %s answer with one", answering or "none")
         return contract.MenusReply(answering)
@@ -596,17 +602,11 @@ class Engine:
             screen = firewall_screen(self.store, self.config)
         except sqlite3.Error as error:
             raise ValueError(f"the call firewall cannot be read: {error}") from None
-        taken: list[int] = []
         with self._lines_lock:
             self.screen = screen
-            lines = {line.number: line for line in self.config.lines if line.enabled}
-            for number, worker in self.workers.items():
-                line = lines.get(number)
-                if line is None or worker.retired:
-                    continue
-                policy = self._policy(line)
-                worker.submit(lambda at, p=policy: machine.PolicyChanged(at, policy=p))
-                taken.append(number)
+            lines = self._give_policies()
+            taken = [number for number, worker in self.workers.items()
+                     if number in lines and not worker.retired]
         log.info("call firewall reloaded: %d numbers listed, %d rules on",
                  len(screen.red) + len(screen.black), len(screen.rules))
         return contract.FirewallReply(tuple(sorted(taken)), len(screen.red) + len(screen.black),
