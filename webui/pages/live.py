@@ -136,26 +136,39 @@ def lines_json(ctx: Ctx) -> str:
 # ---- recording by hand ---------------------------------------------------------------
 
 
+def _line_command(ctx: Ctx, line: int, command: contract.Command, *,
+                  refusals: dict[str, str], refused: dict[str, str], unavailable: str):
+    """Send ``command`` for line ``line`` (one the user sees: 404 otherwise); the engine's
+    refusal in the user's words (``refused``, by the keys of the contract's ``refusals``),
+    503 when it does not answer. The line's status as it was before."""
+    if not ctx.principal.sees_line(line):
+        ctx.fail(404, "Not found.")
+    status = ctx.deps.engine.line(line)
+    try:
+        ctx.deps.engine.command(command, timeout=RECORD_TIMEOUT_S)
+    except EngineRefusedError as error:
+        for reason, text in refusals.items():
+            if str(error) == text.format(line=line):
+                ctx.fail(409, refused[reason], n=line)
+        ctx.fail(409, "The line engine refused: {reason}", reason=str(error))
+    except EngineUnavailableError:
+        ctx.response.set_header("Retry-After", "10")
+        ctx.fail(503, unavailable)
+    return status
+
+
 def line_record(ctx: Ctx, line: int) -> str:
     """Start (``command=start``) or stop (``command=stop``) the recording of line ``line``'s
     call; a JSON answer for the pages' script, back to the live page for a plain form."""
-    if not ctx.principal.sees_line(line):
-        ctx.fail(404, "Not found.")
     command = ctx.form("command")
     if command not in ("start", "stop"):
         ctx.fail(400, "Say start or stop.")
     start = command == "start"
-    status = ctx.deps.engine.line(line)
-    try:
-        ctx.deps.engine.command(contract.RecordCommand(line, on=start), timeout=RECORD_TIMEOUT_S)
-    except EngineRefusedError as error:
-        for reason, text in contract.RECORD_REFUSALS.items():
-            if str(error) == text.format(line=line):
-                ctx.fail(409, RECORD_REFUSED[reason], n=line)
-        ctx.fail(409, "The line engine refused: {reason}", reason=str(error))
-    except EngineUnavailableError:
-        ctx.response.set_header("Retry-After", "10")
-        ctx.fail(503, "The line engine is not running: recording cannot be started or stopped now.")
+    status = _line_command(
+        ctx, line, contract.RecordCommand(line, on=start), refusals=contract.RECORD_REFUSALS,
+        refused=RECORD_REFUSED,
+        unavailable="The line engine is not running: recording cannot be started or stopped now.",
+    )
     call = f"call {status.call_id}" if status is not None and status.call_id is not None else ""
     ctx.audit("record_started" if start else "record_stopped", f"line {line}", call)
     if not ctx.wants_json:
@@ -176,19 +189,11 @@ SURVEY_REFUSED = {
 def line_survey(ctx: Ctx, line: int) -> str:
     """Hand line ``line``'s caller to the satisfaction survey: the box holds the line and the
     operator hangs up. A JSON answer for the pages' script, back to the live page otherwise."""
-    if not ctx.principal.sees_line(line):
-        ctx.fail(404, "Not found.")
-    status = ctx.deps.engine.line(line)
-    try:
-        ctx.deps.engine.command(contract.ActCommand(line, "survey"), timeout=RECORD_TIMEOUT_S)
-    except EngineRefusedError as error:
-        for reason, text in contract.ACT_REFUSALS.items():
-            if str(error) == text.format(line=line):
-                ctx.fail(409, SURVEY_REFUSED[reason], n=line)
-        ctx.fail(409, "The line engine refused: {reason}", reason=str(error))
-    except EngineUnavailableError:
-        ctx.response.set_header("Retry-After", "10")
-        ctx.fail(503, "The line engine is not running: the survey cannot start now.")
+    status = _line_command(
+        ctx, line, contract.ActCommand(line, "survey"), refusals=contract.ACT_REFUSALS,
+        refused=SURVEY_REFUSED,
+        unavailable="The line engine is not running: the survey cannot start now.",
+    )
     call = ""
     if status is not None and status.call_id is not None:
         call = f"call {status.call_id}"
