@@ -204,7 +204,7 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     in_card(browser, call_id, "input[name=company]", lambda e: e.send_keys("Changzhou Trading"))
     in_card(browser, call_id, "textarea[name=text]",
             lambda e: e.send_keys("First call: asked for a price list"))
-    in_card(browser, call_id, "button[type=submit]", lambda e: e.click())
+    in_card(browser, call_id, ".quick-add button[type=submit]", lambda e: e.click())
     wait(browser, 10).until(
         lambda d: "Li Si" in css(d, f'.pop-card[data-call="{call_id}"]').text
     )
