@@ -3,6 +3,7 @@ the box acting on it (the survey) through a modem with and without full duplex."
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import time
 
@@ -13,10 +14,11 @@ from drivers.modem import DLE, shield
 from drivers.voice_codecs import SampleFormat, VoiceDecoder, encode_samples, ulaw_table
 from dsp_ext.dtmf import dtmf_generate
 from firmware.cli.processes import open_configured_line
-from firmware.config import ConfigStore, Line, Recording, default_config
+from firmware.config import ConfigStore, Line, Recording, Voicemail, default_config
 from firmware.engine import Engine
 from firmware.link import contract
 from firmware.store.db import Store
+from firmware.store.firewall import Actor, Firewall, ListEntry
 from firmware.tools.wavfile import read_wav
 from tests.drivers_fakes import FakeModem, driver_threads
 from tests.test_acts import HYBRID, PROMPTS
@@ -282,3 +284,75 @@ def test_a_modem_without_a_usable_voice_format_refuses_the_survey(tmp_path):
         engine.stop()
         fake.close()
     assert driver_threads() == []
+
+
+def engine_on_a_modem_line(tmp_path, line: Line, prompts=None):
+    """An engine on one modem line set as given; the fake modem (full duplex) is the line."""
+    fake = FakeModem(modem_replies(full_duplex=True))
+    fake.start_line(hybrid=HYBRID)
+    config = default_config(1)
+    line = dataclasses.replace(line, modem=f"serial:{fake.port}?listen=5&ring_ms=300")
+    ConfigStore(tmp_path).save(type(config)(config.device, [line]))
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, open_configured_line, publish=events.append,
+                    prompt_audio=(prompts or PROMPTS).get)
+    return engine, fake, events
+
+
+def ring(fake, bursts: int, number: str | None = None) -> None:
+    """Ring bursts as the modem reports them, caller ID after the first."""
+    for burst in range(bursts):
+        fake.send(b"\r\nRING\r\n")
+        time.sleep(0.5)
+        if burst == 0 and number is not None:
+            fake.send(f"\r\nNMBR = {number}\r\n".encode())
+        time.sleep(0.3)
+
+
+def test_voicemail_on_a_modem_line_answers_plays_the_greeting_and_keeps_the_message(tmp_path):
+    greeting = PROMPTS["survey_closing"]
+    line = Line(number=1, name="Front desk", voicemail=Voicemail(enabled=True, rings=2))
+    engine, fake, events = engine_on_a_modem_line(
+        tmp_path, line, {"voicemail_greeting": greeting, "beep": PROMPTS["survey_invalid"][:2400]})
+    engine.start()
+    try:
+        ring(fake, 3, "13800138000")
+        wait_until(lambda: came(events, contract.LineSeized), what="the box answering")
+        wait_until(lambda: sounding(fake.played_samples()) >= greeting.size // 160 + 15,
+                   what="the greeting and the beep")
+        time.sleep(0.3)
+        speech = (PROMPTS["survey_opening"][:24000] // 3).astype(np.int16)  # 3 s
+        fake.say(speech)
+        time.sleep(3.5)
+        fake.send(bytes([DLE, ord("b")]))  # the modem hears the exchange's busy tone
+        t = np.arange(2 * 8000) / 8000
+        fake.say((np.sin(2 * np.pi * 450 * t) * 3000 * ((t % 0.7) < 0.35)).astype(np.int16))
+        wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    finally:
+        engine.stop()
+        fake.close()
+    (ended,) = came(events, contract.ActEnded)
+    assert ended.act == "voicemail"
+    with Store(tmp_path / "linerec.db") as store:
+        (message,) = store.connection().execute("SELECT seconds, number FROM voicemails")
+        (call,) = store.calls()
+    assert (call.number, call.outcome) == ("13800138000", "answered")
+    assert 2.0 <= message[0] <= 5.0 and message[1] == "13800138000"
+
+
+def test_a_black_listed_caller_on_a_modem_line_is_answered_and_hung_up(tmp_path):
+    line = Line(number=1, name="Front desk")
+    engine, fake, events = engine_on_a_modem_line(tmp_path, line)
+    with Store(tmp_path / "linerec.db") as store:
+        Firewall(store).add(ListEntry(0, "black", "+8613800138000"), Actor("adm"))
+    engine.start()
+    try:
+        ring(fake, 1, "13800138000")
+        wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the block")
+    finally:
+        engine.stop()
+        fake.close()
+    call, recordings = the_call(tmp_path)
+    assert (call.outcome, call.blocked_by, recordings) == ("blocked", "black_list", [])
+    assert [e.rule for e in came(events, contract.CallBlocked)] == ["black_list"]
+    assert "ATH0" in fake.commands  # the modem hung up on the caller

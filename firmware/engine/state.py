@@ -617,7 +617,10 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
     # An extension picking up while the box holds the line joins the call;
     # when the box releases it, the line is still off-hook and in a call.
     on((Phase.SEIZED,), OffHook, _stay)
-    for event_type in (RingOn, RingOff, CallerIdReceived, OnHook, Tick, Seize):
+    # Caller ID that comes late (a modem reports it with the next ring) still names the
+    # caller of a call the box answered.
+    on((Phase.SEIZED,), CallerIdReceived, _caller_id)
+    for event_type in (RingOn, RingOff, OnHook, Tick, Seize):
         on((Phase.SEIZED,), event_type, _stay)
     return table
 
