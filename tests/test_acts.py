@@ -3,18 +3,18 @@ the survey end to end on a simulated line."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 import pytest
 
-import firmware.engine.engine as engine_module
 from drivers.simline import sim_line
 from dsp_ext.dtmf import dtmf_generate
 from firmware.cli.processes import open_configured_line
 from firmware.engine import Engine
 from firmware.link import contract
-from firmware.prompts.library import PromptLibrary
+from firmware.prompts.library import make_own_prompts
 from firmware.store.db import Store
 from tests.engine_config import configure
 
@@ -200,11 +200,11 @@ def test_the_operator_hands_the_caller_to_the_survey_with_its_key_code(box):
     assert digits == ["2"]
 
 
-def test_the_box_speaks_its_own_prompts_and_hears_a_key_over_them(tmp_path, monkeypatch):
-    """No prompts given: the engine makes the box's own (espeak-ng) once its lines run,
-    and the survey plays them; a key pressed during the spoken opening is heard."""
-    monkeypatch.setattr(engine_module, "PROMPTS_AFTER_S", 0.0)
+def test_the_box_speaks_its_own_prompts_and_hears_a_key_over_them(tmp_path):
+    """No prompts given: the engine plays the library's, the box's own that the web makes
+    (espeak-ng) once it runs; a key pressed during the spoken opening is heard."""
     configure(tmp_path, 1)
+    assert "survey_opening" in make_own_prompts(tmp_path, threading.Event())
     events: list[contract.Event] = []
     engine = Engine(tmp_path, lambda line: open_configured_line(line, "acts-spoken-"),
                     publish=events.append)
@@ -212,12 +212,6 @@ def test_the_box_speaks_its_own_prompts_and_hears_a_key_over_them(tmp_path, monk
                     lambda: engine.workers[1].frames if 1 in engine.workers else None)
     engine.start()
     try:
-        library = PromptLibrary(engine.folder, engine.store)
-        deadline = time.monotonic() + 60
-        while not any(p.key == "survey_closing" for p in library.prompts()):
-            assert time.monotonic() < deadline, "the box's prompts were not made"
-            caller.frames(5)
-            time.sleep(0.05)
         answered_call(engine, caller)
         survey_on(engine, caller)
         assert caller.frames(300, lambda: caller.heard > 60)  # over a second of speech

@@ -20,6 +20,7 @@ from firmware.cli.processes import WEB_READY
 from firmware.datafolder import DATA_HELP, DataFolder, default_data_folder, private_files
 from firmware.engine.systemd import Notifier
 from firmware.errors import LinerecError
+from firmware.prompts.library import make_own_prompts
 from webui.server import InsecureBindError, open_server
 
 
@@ -72,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     print(WEB_READY + server.url, flush=True)
+    stop = threading.Event()
+    threading.Thread(target=make_own_prompts, args=(args.data, stop), name="prompts",
+                     daemon=True).start()
     notifier = Notifier.from_environment()  # systemd's Type=notify: ready once it listens
     notifier.notify("READY=1", f"STATUS=serving at {server.url}")
-    stop = threading.Event()
     if args.parent_pid is not None:
         watch_parent(args.parent_pid, stop)
     for signal_number in (signal.SIGINT, signal.SIGTERM):

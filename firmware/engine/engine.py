@@ -42,11 +42,9 @@ fault of ours) is started again on freshly opened drivers after a back-off
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -84,7 +82,7 @@ from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
-from firmware.prompts.library import PromptLibrary, box_language
+from firmware.prompts.library import PromptLibrary
 from firmware.store.db import Store
 from firmware.store.firewall import Screen
 from recovery import recover_data_folder
@@ -92,7 +90,6 @@ from recovery.cli import report_lines
 
 log = logging.getLogger(__name__)
 
-PROMPTS_AFTER_S = 5.0  # the box's own prompts are made this long after the lines start
 RESTART_FIRST_S = 1.0  # a line that stopped on an error starts again after this, doubling
 RESTART_MOST_S = 60.0
 RESTART_FORGIVEN_S = 300.0  # a worker that ran this long before failing starts a new back-off
@@ -132,7 +129,6 @@ class Engine:
         self.backup: BackupService | None = None  # backups off the box, while it runs
         self.mailer: Mailer | None = None  # the box's e-mail (voicemail notices), while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
-        self._prompts_made = threading.Event()  # set at stop: the box's prompts wait no more
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
         self.menus: dict[int, ivr.LineIvr] = {}  # each line's voice menu, if it has one
 
@@ -178,12 +174,8 @@ class Engine:
         self.chain.start()
         self.backup = BackupService(self.folder, self.store, lambda: self.config)
         self.backup.start()
-        if self.prompt_audio is None:
-            library = PromptLibrary(self.folder, self.store)
-            self.prompt_audio = library.audio
-            threading.Thread(
-                target=self._make_prompts, args=(library,), name="prompts", daemon=True
-            ).start()
+        if self.prompt_audio is None:  # the web makes the box's own prompts (make_own_prompts)
+            self.prompt_audio = PromptLibrary(self.folder, self.store).audio
         self.mailer = Mailer(self.folder, lambda: self.config.device.smtp)
         self.mailer.start()
         started_at = self.clock()
@@ -312,7 +304,6 @@ class Engine:
                 return not any(worker.is_alive() for worker in self._current_workers())
 
     def stop(self) -> None:
-        self._prompts_made.set()
         with self._lines_lock:
             self._stopping = True
             workers = list(self.workers.values())
@@ -401,21 +392,6 @@ class Engine:
     def _prompt(self, prompt: str | int) -> np.ndarray | None:
         audio = self.prompt_audio
         return audio(prompt) if audio is not None else None
-
-    def _make_prompts(self, library: PromptLibrary) -> None:
-        """The box's own prompts, spoken once, when the lines have started and at the lowest
-        priority: a box's first survey or voicemail greeting finds them made."""
-        if self._prompts_made.wait(PROMPTS_AFTER_S):
-            return  # the engine stopped first
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        try:
-            made = library.ensure_defaults(box_language(self.config.device.country))
-        except Exception as error:
-            log.warning("the box's own prompts: %s", error)
-            return
-        if made:
-            log.info("the box's own prompts made: %s", ", ".join(made))
 
     @staticmethod
     def _act_refusal(worker: LineWorker, act: str) -> str | None:

@@ -32,20 +32,18 @@ import secrets
 import sqlite3
 import threading
 import time
+import wave
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
 
 from audio_format import SAMPLE_RATE
 from firmware.datafolder import DataFolder
 from firmware.prompts import errors
-from firmware.prompts.convert import to_line_audio, tone
 from firmware.prompts.errors import PromptError, PromptNotFoundError, shown_name
-from firmware.prompts.speech import clean_text, language_of, speak
 from firmware.store.audit import BOX_ACTOR, AuditLog, structured_detail
 from firmware.store.db import Store
 from firmware.store.files import fsync_directory, make_folders, write_atomically
@@ -145,6 +143,38 @@ def _prompt(row: tuple) -> Prompt:
     return Prompt(prompt_id, key, name, source, text, language, samples,
                   samples / SAMPLE_RATE, created_by, created_at, filename, file, sha256,
                   changed_by, changed_at)
+
+
+# Making a prompt's sound reads audio files and resamples (soundfile, soxr) or runs
+# espeak-ng: imported when a prompt is made, never by a process that only plays them.
+def to_line_audio(data: bytes, filename: str) -> np.ndarray:
+    from firmware.prompts import convert  # noqa: PLC0415
+
+    return convert.to_line_audio(data, filename)
+
+
+def tone(frequency_hz: float, seconds: float, level_dbm0: float) -> np.ndarray:
+    from firmware.prompts import convert  # noqa: PLC0415
+
+    return convert.tone(frequency_hz, seconds, level_dbm0)
+
+
+def speak(text: str, language: str) -> np.ndarray:
+    from firmware.prompts import speech  # noqa: PLC0415
+
+    return speech.speak(text, language)
+
+
+def clean_text(text: str) -> str:
+    from firmware.prompts import speech  # noqa: PLC0415
+
+    return speech.clean_text(text)
+
+
+def language_of(language: str) -> str:
+    from firmware.prompts import speech  # noqa: PLC0415
+
+    return speech.language_of(language)
 
 
 def box_language(country: str) -> str:
@@ -280,10 +310,17 @@ class PromptLibrary:
         if hashlib.sha256(data).hexdigest() != prompt.sha256:
             raise PromptError(errors.NOT_STORED, name=prompt.name,
                               reason=f"{prompt.file} is not the file kept (SHA-256 differs)")
-        samples, rate = soundfile.read(io.BytesIO(data), dtype="int16")
-        if rate != SAMPLE_RATE or samples.ndim != 1:
+        try:  # the standard library's reader: the engine plays prompts without libsndfile
+            with wave.open(io.BytesIO(data)) as stored:
+                shape = (stored.getframerate(), stored.getnchannels(), stored.getsampwidth())
+                frames = stored.readframes(stored.getnframes())
+        except (wave.Error, EOFError) as error:
             raise PromptError(errors.NOT_STORED, name=prompt.name,
-                              reason=f"{prompt.file} is not 8 kHz mono")
+                              reason=f"{prompt.file} is not a WAV file ({error})") from None
+        if shape != (SAMPLE_RATE, 1, 2):
+            raise PromptError(errors.NOT_STORED, name=prompt.name,
+                              reason=f"{prompt.file} is not 8 kHz mono 16-bit")
+        samples = np.frombuffer(frames, dtype="<i2").astype(np.int16)
         samples.flags.writeable = False
         return samples
 
@@ -537,3 +574,30 @@ def _facts(name: str, sound: _Sound, key: str | None) -> str:
                              spoken=sound.text or None, speech_language=sound.language,
                              filename=sound.filename or None,
                              seconds=round(len(sound.pcm) / SAMPLE_RATE, 1))
+
+
+MAKE_OWN_AFTER_S = 2.0  # the web makes the box's own prompts this long after it listens
+
+
+def make_own_prompts(data_dir: str | os.PathLike[str], stop: threading.Event) -> list[str]:
+    """The box's own prompts that are missing, spoken in the box's language, at the lowest
+    priority on a thread of the web process (the engine only plays them: it never loads
+    what speaking and converting need). The keys made; problems are logged."""
+    from firmware.config import ConfigStore  # noqa: PLC0415 - the web's thread only
+    from firmware.store.db import Store  # noqa: PLC0415
+
+    if stop.wait(MAKE_OWN_AFTER_S):
+        return []
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    folder = DataFolder(data_dir)
+    try:
+        country = ConfigStore(folder.root).load().device.country
+        with Store(folder.database) as store:
+            made = PromptLibrary(folder, store).ensure_defaults(box_language(country))
+    except Exception as error:
+        log.warning("the box's own prompts: %s", error)
+        return []
+    if made:
+        log.info("the box's own prompts made: %s", ", ".join(made))
+    return made
