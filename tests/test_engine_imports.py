@@ -1,0 +1,62 @@
+"""What the engine's process imports: the heavy libraries only where and when they are used.
+
+The engine's memory on the box is tight (bench.engine's target: under 80 MB with 8 lines),
+and a library imported at the top of a module the engine imports costs its memory for as
+long as the engine runs. So, in a process of its own, the box's path (the ``linerec``
+command's modules, the engine on simulated lines, encryption off) plays a short office,
+chains and signs its recordings and stops; none of these must have been imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from firmware.datafolder import DataFolder
+from firmware.store import integrity
+from firmware.store.db import Store
+from tests.engine_config import configure
+
+LAZY = (
+    "cryptography",  # encryption at rest, the bundles' signatures; the chain signs without it
+    "soundfile",  # libsndfile: decoding Opus, converting for downloads
+    "cffi",  # the C parser: building the DSP extension, never loading it
+    "pycparser",
+)
+
+ENGINE_RUN = """
+import json, sys
+import firmware.cli.commands  # the linerec command, as the box starts the engine
+from firmware.cli.processes import open_configured_line
+from firmware.engine import Engine
+from firmware.simulation.office import Office
+from firmware.simulation.scenario import load
+from firmware.simulation.sounds import box_sounds
+
+office = Office(load("short"), box_sounds(), speed=0, prefix="lazy-")
+engine = Engine(sys.argv[1], lambda line: open_configured_line(line, "lazy-"))
+engine.start()
+office.start()
+office.join(timeout=120)
+assert engine.wait(timeout=60), "the lines did not finish"
+engine.archive.run_once()  # a look at the archive's queue, as its thread makes
+engine.stop()
+print(json.dumps({name: name in sys.modules for name in sys.argv[2:]}))
+"""
+
+
+def test_the_engine_runs_and_signs_without_its_heavy_imports(tmp_path):
+    configure(tmp_path, 2)
+    done = subprocess.run(
+        [sys.executable, "-c", ENGINE_RUN, str(tmp_path), *LAZY],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == dict.fromkeys(LAZY, False)
+    folder = DataFolder(tmp_path)
+    with Store(folder.database) as store:
+        assert len(store.recordings()) == 2
+        report = integrity.verify(folder, store)  # cryptography checks what the engine signed
+    assert report.intact and all(check.signed for check in report.recordings)
