@@ -23,6 +23,7 @@ LAZY = (
     "soundfile",  # libsndfile: decoding Opus, converting for downloads
     "cffi",  # the C parser: building the DSP extension, never loading it
     "pycparser",
+    "importlib.metadata",  # the package's version: asked for by --version and backups only
 )
 
 ENGINE_RUN = """

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from firmware import __version__
+import firmware
 from firmware.cli import dsp as cli_dsp
 from firmware.cli import encryption as cli_encryption
 from firmware.cli import hardware as cli_hardware
@@ -73,9 +73,22 @@ def _port(text: str) -> int:
     return value
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: argparse's, with the version looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"linerec {firmware.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linerec", description="Phone-line recorder and CRM box.")
-    parser.add_argument("--version", action="version", version=f"linerec {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     cli_engine.register(commands, _positive_float, _port)
