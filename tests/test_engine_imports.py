@@ -24,11 +24,16 @@ LAZY = (
     "cffi",  # the C parser: building the DSP extension, never loading it
     "pycparser",
     "importlib.metadata",  # the package's version: asked for by --version and backups only
+    "firmware.backup.run",  # a backup run: at the first one
+    "firmware.update.updater",  # the other commands of linerec
+    "firmware.hardware.hwtest",
 )
 
 ENGINE_RUN = """
 import json, sys
-import firmware.cli.commands  # the linerec command, as the box starts the engine
+from firmware.cli.commands import _command, build_parser
+
+build_parser(_command(["engine"]))  # the linerec command, as the box starts the engine
 from firmware.cli.processes import open_configured_line
 from firmware.engine import Engine
 from firmware.simulation.office import Office
