@@ -20,36 +20,29 @@ signature unverifiable by the key the box shows.
 A signature signs ``firmware.store.chain.head_message``: the entry's number
 and hash, the key's fingerprint and when. ``Signer.sign`` stores it in
 ``chain_signatures``; ``check_signature`` verifies one against a public key.
-
-The box's key is made, read, written and used through ``firmware.store.ed25519``
-(the process's OpenSSL), so that the engine, which signs for as long as it runs,
-never imports ``cryptography``; verifying, and a key file in a form the box does not
-write, use ``cryptography``.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import logging
 import os
 import stat
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
-from firmware.store import chain, ed25519
+from firmware.store import chain
 from firmware.store.db import Store
 from firmware.store.files import fsync_directory, write_atomically
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger(__name__)
 
@@ -57,40 +50,12 @@ FINGERPRINT_DIGITS = 16
 LOST_KEY_REASON = "the old private key was lost or unreadable"
 
 
-@functools.cache
-def _crypto() -> SimpleNamespace:
-    """The ``cryptography`` names used here, imported at their first use. The box's own key
-    is made, read and used by ``firmware.store.ed25519`` without it, so the engine, which
-    signs for as long as it runs, never loads it (several MB of memory); it verifies
-    signatures and reads a key file in any other form."""
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
-        Ed25519PrivateKey,
-        Ed25519PublicKey,
-    )
-
-    return SimpleNamespace(
-        InvalidSignature=InvalidSignature,
-        serialization=serialization,
-        Ed25519PrivateKey=Ed25519PrivateKey,
-        Ed25519PublicKey=Ed25519PublicKey,
-    )
-
-
 class KeyUnavailableError(LinerecError):
     """The private key cannot be used to sign; the message says why and what to do."""
 
 
 def fingerprint(public_key: Ed25519PublicKey) -> str:
-    serialization = _crypto().serialization
-    return raw_fingerprint(
-        public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    )
-
-
-def raw_fingerprint(raw: bytes) -> str:
-    """The fingerprint of a raw 32-byte public key."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:FINGERPRINT_DIGITS]
 
 
@@ -102,7 +67,6 @@ def grouped(fingerprint_hex: str | None) -> str:
 
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
-    serialization = _crypto().serialization
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -110,8 +74,8 @@ def public_pem(public_key: Ed25519PublicKey) -> bytes:
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
     """A PEM public key, which must be Ed25519 (ValueError otherwise)."""
-    key = _crypto().serialization.load_pem_public_key(pem)
-    if not isinstance(key, _crypto().Ed25519PublicKey):
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return key
 
@@ -119,7 +83,7 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
 def check_signature(public_key: Ed25519PublicKey, message: bytes, signature: bytes) -> bool:
     try:
         public_key.verify(signature, message)
-    except _crypto().InvalidSignature:
+    except InvalidSignature:
         return False
     return True
 
@@ -140,40 +104,21 @@ class KeyStatus:
 
 @dataclass(frozen=True)
 class BoxKey:
-    """The box's private key (its Ed25519 seed) and what follows from it."""
-
-    seed: bytes = field(repr=False)
-    public_raw: bytes
+    private: Ed25519PrivateKey
     fingerprint: str
 
-    @classmethod
-    def from_seed(cls, seed: bytes) -> BoxKey:
-        public_raw = ed25519.public_from_seed(seed)
-        return cls(seed, public_raw, raw_fingerprint(public_raw))
-
-    @classmethod
-    def generate(cls) -> BoxKey:
-        return cls.from_seed(ed25519.generate())
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
 
     @property
     def public_pem(self) -> bytes:
-        return ed25519.public_pem(self.public_raw)
-
-    @property
-    def private_pem(self) -> bytes:
-        return ed25519.private_pem(self.seed)
-
-    def sign(self, message: bytes) -> bytes:
-        return ed25519.sign(self.seed, message)
+        return public_pem(self.public)
 
 
 def _public_fingerprint(folder: DataFolder) -> str | None:
     try:
-        data = folder.chain_public_key.read_bytes()
-        raw = ed25519.raw_from_public_pem(data)
-        if raw is not None:
-            return raw_fingerprint(raw)
-        return fingerprint(load_public_key(data))  # another form: cryptography reads it
+        return fingerprint(load_public_key(folder.chain_public_key.read_bytes()))
     except (OSError, ValueError):
         return None
 
@@ -190,16 +135,6 @@ def _read_private(folder: DataFolder) -> BoxKey:
             f"the chain's private key {path} cannot be read: {error.strerror or error}; "
             "the engine must run as the user that owns it"
         ) from None
-    seed = ed25519.seed_from_pem(data)
-    if seed is None:  # not the form the box writes: cryptography reads any other, or says why
-        seed = _seed_of_any_pem(folder, data)
-    _keep_private(folder)
-    return BoxKey.from_seed(seed)
-
-
-def _seed_of_any_pem(folder: DataFolder, data: bytes) -> bytes:
-    path = folder.chain_private_key
-    serialization = _crypto().serialization
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as error:
@@ -208,11 +143,10 @@ def _seed_of_any_pem(folder: DataFolder, data: bytes) -> bytes:
             f"copy, or replace it with: linerec chain rotate-key --old-key-lost --data "
             f"{folder.root}"
         ) from None
-    if not isinstance(key, _crypto().Ed25519PrivateKey):
+    if not isinstance(key, Ed25519PrivateKey):
         raise KeyUnavailableError(f"the chain's private key {path} is not an Ed25519 key")
-    return key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
+    _keep_private(folder)
+    return BoxKey(key, fingerprint(key.public_key()))
 
 
 def _missing_text(folder: DataFolder) -> str:
@@ -251,10 +185,13 @@ def key_status(folder: DataFolder, store: Store | None = None) -> KeyStatus:
     return KeyStatus("ready", key.fingerprint)
 
 
-def _write_private(path: Path, key: BoxKey, *, replace: bool) -> bool:
+def _write_private(path: Path, key: Ed25519PrivateKey, *, replace: bool) -> bool:
     """Write the private key, mode 0600 from its first byte; never over another key
     unless ``replace``. False if one appeared meanwhile (another process made it)."""
-    data = key.private_pem
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(descriptor, 0o600)
@@ -306,9 +243,10 @@ def ensure_key(folder: DataFolder, store: Store, *, at: float | None = None) -> 
             _write_public(folder, key)
         return key
     _make_keys_folder(folder)
-    key = BoxKey.generate()
-    if not _write_private(folder.chain_private_key, key, replace=False):
+    made = Ed25519PrivateKey.generate()
+    if not _write_private(folder.chain_private_key, made, replace=False):
         return _read_private(folder)  # the web and the engine made one at once: theirs
+    key = BoxKey(made, fingerprint(made.public_key()))
     _write_public(folder, key)
     with store.transaction() as connection:
         chain.append_key(
@@ -329,7 +267,7 @@ def sign(store: Store, key: BoxKey, *, at: float | None = None) -> chain.Signatu
     message = chain.head_message(top.seq, top.hash, key.fingerprint, signed_at)
     signature = chain.Signature(
         top.seq, top.hash, signed_at, key.fingerprint, message.decode("utf-8"),
-        base64.b64encode(key.sign(message)).decode("ascii"),
+        base64.b64encode(key.private.sign(message)).decode("ascii"),
     )
     chain.add_signature(store, signature)
     return signature
@@ -428,7 +366,8 @@ def rotate_key(
             )
     old_fingerprint = old.fingerprint if old else _public_fingerprint(folder)
     _make_keys_folder(folder)
-    new = BoxKey.generate()
+    made = Ed25519PrivateKey.generate()
+    new = BoxKey(made, fingerprint(made.public_key()))
     reason = "rotation" if old else LOST_KEY_REASON
     with store.transaction() as connection:
         item = chain.append_key(
@@ -441,7 +380,7 @@ def rotate_key(
         retired = folder.retired_keys / f"{old_fingerprint}.pem"
         if not retired.exists():
             write_atomically(retired, folder.chain_public_key.read_bytes())
-    _write_private(folder.chain_private_key, new, replace=True)
+    _write_private(folder.chain_private_key, made, replace=True)
     _write_public(folder, new)
     by_new = sign(store, new, at=at)
     log.warning("the chain's signing key %s was replaced by %s (%s)", grouped(old_fingerprint),
