@@ -19,12 +19,20 @@ Beside them: ``config`` (the device configuration and its schema, ``schema``),
 
 This package's ``__init__`` imports nothing, so that ``recovery`` can use
 ``firmware.config`` and ``firmware.store`` on a box whose DSP extension or
-engine is broken.
+engine is broken. ``__version__`` (the installed package's) is looked up when
+first asked for: ``importlib.metadata`` would cost the engine, which never
+asks, about 3 MB of memory.
 """
 
-from importlib import metadata
 
-try:
-    __version__ = metadata.version("linerec")
-except metadata.PackageNotFoundError:  # running from a tree that was never installed
-    __version__ = "unknown"
+def __getattr__(name: str) -> str:
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        version = metadata.version("linerec")
+    except metadata.PackageNotFoundError:  # running from a tree that was never installed
+        version = "unknown"
+    globals()["__version__"] = version
+    return version

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from firmware import __version__
+from firmware.cli import commands
 from firmware.cli.commands import main
 from firmware.tools.wavfile import read_wav, write_wav
 
@@ -28,6 +29,46 @@ def test_python_dash_m_firmware_is_the_same_command():
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"linerec {__version__}"
+
+
+def _commands(parser) -> dict:
+    (subparsers,) = [action for action in parser._actions if action.dest == "command"]
+    return subparsers.choices
+
+
+def test_each_command_is_built_from_its_own_module_alone():
+    """The table of commands by module is what the modules register, and a command's
+    parser built alone (as ``main`` builds it) is the one ``--help`` lists."""
+    everything = _commands(commands.build_parser())
+    listed = [name for names in commands.COMMAND_MODULES.values() for name in names]
+    assert sorted(everything) == sorted([*listed, "check-config"])
+    for name, parser in everything.items():
+        alone = _commands(commands.build_parser(name))
+        assert name in alone
+        assert alone[name].format_help() == parser.format_help()
+    assert commands._command(["engine", "--data", "x"]) == "engine"
+    assert commands._command(["--version", "engine"]) is None
+    assert commands._command(["frobnicate"]) is None
+
+
+def test_the_engine_command_imports_no_other_commands_module():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n"
+         "from firmware.cli.commands import build_parser, _command\n"
+         "build_parser(_command(['engine'])).parse_args(['engine', '--help'])\n"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0 and "usage: linerec engine" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n"
+         "from firmware.cli.commands import build_parser, _command\n"
+         "build_parser(_command(['engine']))\n"
+         "print(sorted(m for m in sys.modules if m.startswith(('firmware.cli.', "
+         "'firmware.update', 'firmware.backup.run', 'firmware.hardware', 'firmware.health'))))"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['firmware.cli.commands', 'firmware.cli.processes']"
 
 
 @pytest.mark.parametrize(

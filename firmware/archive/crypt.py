@@ -36,6 +36,7 @@ chunks a byte range needs (``DecryptingReader``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -43,15 +44,16 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from firmware.errors import LinerecError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
 
 MAGIC = b"LRECENC\x00"
 VERSION = 1
@@ -65,6 +67,33 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSPHRASE = 10
 _WRAP_INFO = b"linerec recording data key v1"
+
+
+@functools.cache
+def _crypto() -> SimpleNamespace:
+    """The ``cryptography`` names used here, imported at their first use: the engine
+    imports this module for its errors and file format, but needs the library only
+    once encryption is on (``cryptography`` costs the engine several MB of memory)."""
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: PLC0415
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # noqa: PLC0415
+
+    return SimpleNamespace(
+        InvalidTag=InvalidTag,
+        hashes=hashes,
+        serialization=serialization,
+        X25519PrivateKey=X25519PrivateKey,
+        X25519PublicKey=X25519PublicKey,
+        AESGCM=AESGCM,
+        HKDF=HKDF,
+        Scrypt=Scrypt,
+    )
 
 
 class CryptError(LinerecError):
@@ -97,6 +126,7 @@ def fingerprint(public: bytes) -> str:
 
 
 def _raw_public(key: X25519PublicKey) -> bytes:
+    serialization = _crypto().serialization
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -111,19 +141,20 @@ class PublicKey:
         return fingerprint(self.raw)
 
     def pem(self) -> bytes:
-        return X25519PublicKey.from_public_bytes(self.raw).public_bytes(
+        serialization = _crypto().serialization
+        return _crypto().X25519PublicKey.from_public_bytes(self.raw).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     @classmethod
     def load(cls, path: Path) -> PublicKey:
         try:
-            key = serialization.load_pem_public_key(path.read_bytes())
+            key = _crypto().serialization.load_pem_public_key(path.read_bytes())
         except OSError as error:
             raise CryptError(f"{path}: cannot read the recordings key: "
                              f"{error.strerror or error}") from error
         except ValueError as error:
             raise CryptError(f"{path}: not a public key ({error})") from error
-        if not isinstance(key, X25519PublicKey):
+        if not isinstance(key, _crypto().X25519PublicKey):
             raise CryptError(f"{path}: not an X25519 public key")
         return cls(_raw_public(key))
 
@@ -139,24 +170,25 @@ class RecordingsKey:
         return PublicKey(_raw_public(self.private.public_key()))
 
     def raw(self) -> bytes:
+        serialization = _crypto().serialization
         return self.private.private_bytes(serialization.Encoding.Raw,
                                           serialization.PrivateFormat.Raw,
                                           serialization.NoEncryption())
 
     @classmethod
     def generate(cls) -> RecordingsKey:
-        return cls(X25519PrivateKey.generate())
+        return cls(_crypto().X25519PrivateKey.generate())
 
 
 def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    return _crypto().Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
 def seal(key: RecordingsKey, passphrase: str, *, n: int = SCRYPT_N) -> dict:
     """The private key wrapped by ``passphrase`` (scrypt, AES-256-GCM), as a JSON document."""
     salt, nonce = os.urandom(16), os.urandom(12)
     public = key.public
-    wrapped = AESGCM(_kdf(passphrase, salt, n, SCRYPT_R, SCRYPT_P)).encrypt(
+    wrapped = _crypto().AESGCM(_kdf(passphrase, salt, n, SCRYPT_R, SCRYPT_P)).encrypt(
         nonce, key.raw(), public.raw)
     return {"type": SEALED_TYPE, "version": 1, "fingerprint": public.fingerprint,
             "public": public.raw.hex(), "kdf": "scrypt", "n": n, "r": SCRYPT_R, "p": SCRYPT_P,
@@ -176,11 +208,11 @@ def unseal(document: dict, passphrase: str, *, where: str = "the sealed key") ->
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise CryptError(f"{where}: damaged ({error})") from None
     try:
-        raw = AESGCM(derived).decrypt(nonce, sealed, public)
-    except InvalidTag:
+        raw = _crypto().AESGCM(derived).decrypt(nonce, sealed, public)
+    except _crypto().InvalidTag:
         raise WrongKeyError("wrong passphrase: it does not open the recordings key "
                             f"{fingerprint(public)}") from None
-    key = RecordingsKey(X25519PrivateKey.from_private_bytes(raw))
+    key = RecordingsKey(_crypto().X25519PrivateKey.from_private_bytes(raw))
     if key.public.raw != public:
         raise CryptError(f"{where}: damaged (its private key is not its public key's)")
     return key
@@ -230,7 +262,7 @@ def load_key_file(path: Path, expected: PublicKey | None = None) -> RecordingsKe
     try:
         if document.get("type") != KEY_TYPE:
             raise CryptError(f"{path}: not a linerec key file")
-        key = RecordingsKey(X25519PrivateKey.from_private_bytes(
+        key = RecordingsKey(_crypto().X25519PrivateKey.from_private_bytes(
             bytes.fromhex(document["private"])))
     except (KeyError, TypeError, ValueError) as error:
         raise CryptError(f"{path}: a damaged linerec key file ({error})") from None
@@ -259,7 +291,7 @@ class Header:
 
 
 def _wrap_key(shared: bytes, ephemeral: bytes, public: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + public,
+    return _crypto().HKDF(algorithm=_crypto().hashes.SHA256(), length=32, salt=ephemeral + public,
                 info=_WRAP_INFO).derive(shared)
 
 
@@ -273,12 +305,12 @@ def _aad(header: Header, last: bool) -> bytes:
 
 def new_header(public: PublicKey, chunk: int = CHUNK) -> tuple[Header, bytes]:
     """A fresh header for a file to ``public``, and its data key."""
-    data_key = AESGCM.generate_key(bit_length=256)
-    ephemeral = X25519PrivateKey.generate()
+    data_key = _crypto().AESGCM.generate_key(bit_length=256)
+    ephemeral = _crypto().X25519PrivateKey.generate()
     ephemeral_raw = _raw_public(ephemeral.public_key())
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public.raw))
+    shared = ephemeral.exchange(_crypto().X25519PublicKey.from_public_bytes(public.raw))
     wrap_nonce = os.urandom(12)
-    wrapped = AESGCM(_wrap_key(shared, ephemeral_raw, public.raw)).encrypt(
+    wrapped = _crypto().AESGCM(_wrap_key(shared, ephemeral_raw, public.raw)).encrypt(
         wrap_nonce, data_key, MAGIC + key_id(public.raw))
     prefix = os.urandom(8)
     raw = HEADER.pack(MAGIC, VERSION, chunk, key_id(public.raw), ephemeral_raw, wrap_nonce,
@@ -304,7 +336,7 @@ def encrypt_stream(source, target, public: PublicKey, *, chunk: int = CHUNK,
                    cancelled=lambda: False) -> None:
     """Everything ``source`` reads encrypted onto ``target`` (both binary streams)."""
     header, data_key = new_header(public, chunk)
-    aead = AESGCM(data_key)
+    aead = _crypto().AESGCM(data_key)
     target.write(header.raw)
     index = 0
     current = source.read(chunk)
@@ -354,15 +386,15 @@ class DecryptingReader(io.RawIOBase):
             raise WrongKeyError(f"{where}: encrypted to the recordings key "
                                 f"{header.key_id.hex()}, not to the key unlocked "
                                 f"({public.fingerprint})")
-        shared = key.private.exchange(X25519PublicKey.from_public_bytes(header.ephemeral))
+        shared = key.private.exchange(_crypto().X25519PublicKey.from_public_bytes(header.ephemeral))
         try:
-            data_key = AESGCM(_wrap_key(shared, header.ephemeral, public.raw)).decrypt(
+            data_key = _crypto().AESGCM(_wrap_key(shared, header.ephemeral, public.raw)).decrypt(
                 header.wrap_nonce, header.wrapped, MAGIC + header.key_id)
-        except InvalidTag:
+        except _crypto().InvalidTag:
             raise DamagedFileError(f"{where}: its header is damaged (the data key does "
                                    "not open)") from None
         self.header = header
-        self._aead = AESGCM(data_key)
+        self._aead = _crypto().AESGCM(data_key)
         body = os.fstat(self._stream.fileno()).st_size - HEADER.size
         sealed = header.chunk + TAG
         self.chunks = max(1, -(-body // sealed))
@@ -394,7 +426,7 @@ class DecryptingReader(io.RawIOBase):
         try:
             plain = self._aead.decrypt(_nonce(self.header.prefix, index), data,
                                        _aad(self.header, last))
-        except InvalidTag:
+        except _crypto().InvalidTag:
             raise DamagedFileError(
                 f"{self.path}: chunk {index + 1} of {self.chunks} does not decrypt: the file "
                 "was cut short or changed") from None

@@ -7,9 +7,11 @@ bitrate itself; narrowband, as the line carries nothing above 4 kHz; and the
 complexity, which trades encoding speed against quality. libopusenc passes
 each to libopus with ``ope_encoder_ctl``.
 
-libopusenc is reached with cffi in ABI mode (``ffi.dlopen``): the box needs
-the runtime package ``libopusenc0`` and no compiler. Only what is used is
-declared, from ``/usr/include/opus/opusenc.h``; the request numbers are
+libopusenc is reached with ``ctypes``: the box needs the runtime package
+``libopusenc0`` and no compiler, and the engine's ``archive`` thread no C
+parser (cffi's ABI mode parses its declarations with pycparser, whose tables
+would stay in the engine's memory for as long as it runs). Only what is used
+is declared, from ``/usr/include/opus/opusenc.h``; the request numbers are
 ``opus_defines.h``'s. The encoder runs in pull mode: each Ogg page it
 finishes is handed back and written to the caller's file, so the caller
 decides where it goes and when it is flushed. libopusenc resamples its input
@@ -21,6 +23,7 @@ Input is ``audio_format``'s: 16-bit linear PCM at 8 kHz, mono.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,24 +37,6 @@ from firmware.errors import LinerecError
 LIBRARY = "libopusenc.so.0"
 PACKAGE = "libopusenc0"
 
-_DECLARATIONS = """
-typedef int32_t opus_int32;
-typedef int16_t opus_int16;
-typedef struct OggOpusComments OggOpusComments;
-typedef struct OggOpusEnc OggOpusEnc;
-OggOpusComments *ope_comments_create(void);
-int ope_comments_add(OggOpusComments *comments, const char *tag, const char *val);
-void ope_comments_destroy(OggOpusComments *comments);
-OggOpusEnc *ope_encoder_create_pull(OggOpusComments *comments, opus_int32 rate, int channels,
-                                    int family, int *error);
-int ope_encoder_write(OggOpusEnc *enc, const opus_int16 *pcm, int samples_per_channel);
-int ope_encoder_get_page(OggOpusEnc *enc, unsigned char **page, opus_int32 *len, int flush);
-int ope_encoder_drain(OggOpusEnc *enc);
-void ope_encoder_destroy(OggOpusEnc *enc);
-int ope_encoder_ctl(OggOpusEnc *enc, int request, ...);
-const char *ope_strerror(int error);
-const char *ope_get_version_string(void);
-"""
 
 # opus_defines.h: the requests and values used here.
 OPUS_SET_BITRATE = 4002
@@ -103,27 +88,48 @@ class OpusSettings:
                 f"{self.frame_ms} ms frames")
 
 
-@functools.cache
-def _binding():
-    """cffi's FFI and the loaded library, once per process."""
-    import cffi  # noqa: PLC0415 - only where something is encoded
+_POINTER = ctypes.c_void_p
+_PAGE = ctypes.POINTER(ctypes.c_ubyte)
+# opusenc.h, the functions used: (name, result, arguments).
+_FUNCTIONS = (
+    ("ope_comments_create", _POINTER, []),
+    ("ope_comments_add", ctypes.c_int, [_POINTER, ctypes.c_char_p, ctypes.c_char_p]),
+    ("ope_comments_destroy", None, [_POINTER]),
+    ("ope_encoder_create_pull", _POINTER,
+     [_POINTER, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]),
+    ("ope_encoder_write", ctypes.c_int, [_POINTER, _POINTER, ctypes.c_int]),
+    ("ope_encoder_get_page", ctypes.c_int,
+     [_POINTER, ctypes.POINTER(_PAGE), ctypes.POINTER(ctypes.c_int32), ctypes.c_int]),
+    ("ope_encoder_drain", ctypes.c_int, [_POINTER]),
+    ("ope_encoder_destroy", None, [_POINTER]),
+    ("ope_strerror", ctypes.c_char_p, [ctypes.c_int]),
+    ("ope_get_version_string", ctypes.c_char_p, []),
+)
 
-    ffi = cffi.FFI()
-    ffi.cdef(_DECLARATIONS)
+
+@functools.cache
+def _binding() -> ctypes.CDLL:
+    """The loaded library, its functions typed, once per process."""
     try:
-        lib = ffi.dlopen(LIBRARY)
+        lib = ctypes.CDLL(LIBRARY)
     except OSError as error:
         raise OpusUnavailableError(
             f"cannot load {LIBRARY} ({error}): recordings cannot be compressed to Opus; "
             f"install the package {PACKAGE} (apt-get install {PACKAGE})"
         ) from None
-    return ffi, lib
+    for name, result, arguments in _FUNCTIONS:
+        function = getattr(lib, name)
+        function.restype = result
+        function.argtypes = arguments
+    # int ope_encoder_ctl(OggOpusEnc *enc, int request, ...): variadic, so untyped here;
+    # each call passes its arguments as ctypes values of their C types.
+    lib.ope_encoder_ctl.restype = ctypes.c_int
+    return lib
 
 
 def library_version() -> str:
     """libopusenc's version string; OpusUnavailableError if it is not installed."""
-    ffi, lib = _binding()
-    return ffi.string(lib.ope_get_version_string()).decode()
+    return _binding().ope_get_version_string().decode()
 
 
 class OggOpusWriter:
@@ -138,26 +144,30 @@ class OggOpusWriter:
     def __init__(
         self, stream: BinaryIO, settings: OpusSettings, comments: Mapping[str, str] | None = None
     ) -> None:
-        self._ffi, self._lib = _binding()
+        self._lib = _binding()
+        self._encoder = None
         self.stream = stream
         self.settings = settings
         self.bytes_written = 0
         self.samples = 0
-        self._page = self._ffi.new("unsigned char **")
-        self._length = self._ffi.new("opus_int32 *")
-        error = self._ffi.new("int *")
+        self._page = _PAGE()
+        self._length = ctypes.c_int32()
+        error = ctypes.c_int()
         tags = self._lib.ope_comments_create()
-        if tags == self._ffi.NULL:
+        if not tags:
             raise OpusEncodeError("libopusenc could not make a comment block (out of memory?)")
         try:
             for tag, value in (comments or {}).items():
                 self._check(self._lib.ope_comments_add(tags, tag.encode(), value.encode()),
                             f"the comment {tag}")
-            self._encoder = self._lib.ope_encoder_create_pull(tags, SAMPLE_RATE, 1, 0, error)
+            self._encoder = self._lib.ope_encoder_create_pull(tags, SAMPLE_RATE, 1, 0,
+                                                              ctypes.byref(error))
         finally:
             self._lib.ope_comments_destroy(tags)  # the encoder keeps its own copy
-        if self._encoder == self._ffi.NULL:
-            raise OpusEncodeError(f"libopusenc could not start an encoder: {self._text(error[0])}")
+        if not self._encoder:
+            self._encoder = None
+            raise OpusEncodeError(f"libopusenc could not start an encoder: "
+                                  f"{self._text(error.value)}")
         try:
             self._configure(settings)
         except BaseException:
@@ -175,9 +185,9 @@ class OggOpusWriter:
             ("frame duration", OPUS_SET_EXPERT_FRAME_DURATION,
              FRAME_DURATIONS[settings.frame_ms]),
         ):
-            # A variadic function: cffi needs the C type of each extra argument.
-            result = self._lib.ope_encoder_ctl(self._encoder, request,
-                                               self._ffi.cast("opus_int32", value))
+            # A variadic function: each argument is given with its C type.
+            result = self._lib.ope_encoder_ctl(_POINTER(self._encoder), ctypes.c_int(request),
+                                               ctypes.c_int32(value))
             self._check(result, f"the {name} setting {value}")
 
     def write(self, pcm: np.ndarray) -> None:
@@ -185,9 +195,8 @@ class OggOpusWriter:
         if samples.ndim != 1:
             raise ValueError(f"expected mono samples (1-D), got shape {samples.shape}")
         if samples.size:
-            pointer = self._ffi.cast("opus_int16 *", self._ffi.from_buffer(samples))
-            self._check(self._lib.ope_encoder_write(self._encoder, pointer, samples.size),
-                        "encoding")
+            self._check(self._lib.ope_encoder_write(self._encoder, samples.ctypes.data,
+                                                    samples.size), "encoding")
             self.samples += samples.size
         self._take_pages(flush=False)
 
@@ -199,7 +208,7 @@ class OggOpusWriter:
         return self.bytes_written
 
     def close(self) -> None:
-        if getattr(self, "_encoder", None) not in (None, self._ffi.NULL):
+        if getattr(self, "_encoder", None):
             self._lib.ope_encoder_destroy(self._encoder)
         self._encoder = None
 
@@ -210,8 +219,9 @@ class OggOpusWriter:
         self.close()
 
     def _take_pages(self, *, flush: bool) -> None:
-        while self._lib.ope_encoder_get_page(self._encoder, self._page, self._length, int(flush)):
-            page = self._ffi.buffer(self._page[0], self._length[0])[:]
+        while self._lib.ope_encoder_get_page(self._encoder, ctypes.byref(self._page),
+                                             ctypes.byref(self._length), int(flush)):
+            page = ctypes.string_at(self._page, self._length.value)
             self.stream.write(page)
             self.bytes_written += len(page)
 
@@ -220,7 +230,7 @@ class OggOpusWriter:
             raise OpusEncodeError(f"libopusenc refused {what}: {self._text(result)}")
 
     def _text(self, code: int) -> str:
-        return f"{self._ffi.string(self._lib.ope_strerror(code)).decode()} ({code})"
+        return f"{self._lib.ope_strerror(code).decode()} ({code})"
 
 
 def encode(

@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware import __version__
+import firmware
 from firmware.backup import ledger
 from firmware.backup.ledger import Sent
 from firmware.backup.rclone import Rclone, RcloneError
@@ -503,7 +503,7 @@ class _Run:
             "format": FORMAT,
             "box_id": self.identity.box_id,
             "hostname": self.identity.hostname,
-            "software": __version__,
+            "software": firmware.__version__,
             "backed_up_at": self.clock(),
             "utc_offset_s": offset,
             "database": database,

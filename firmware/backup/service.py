@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 
 from firmware.backup import ledger
-from firmware.backup.run import back_up
 from firmware.config import BackupSchedule, Config
 from firmware.country.profiles import local_offset_s
 from firmware.datafolder import DataFolder
@@ -146,6 +145,9 @@ class BackupService:
         return names
 
     def _back_up(self, config: Config, name: str) -> None:
+        # Imported at the first run: a box without backups never needs it (memory).
+        from firmware.backup.run import back_up  # noqa: PLC0415
+
         try:
             report = back_up(
                 self.folder, config, name, store=self.store, clock=self.clock,

@@ -33,10 +33,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography is imported at the first use of a key: the engine's memory
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
@@ -50,12 +53,24 @@ FINGERPRINT_DIGITS = 16
 LOST_KEY_REASON = "the old private key was lost or unreadable"
 
 
+def _serialization():
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - see above
+
+    return serialization
+
+
+def _ed25519():
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: PLC0415
+
+    return ed25519
+
+
 class KeyUnavailableError(LinerecError):
     """The private key cannot be used to sign; the message says why and what to do."""
 
 
 def fingerprint(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = public_key.public_bytes(_serialization().Encoding.Raw, _serialization().PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:FINGERPRINT_DIGITS]
 
 
@@ -68,19 +83,20 @@ def grouped(fingerprint_hex: str | None) -> str:
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        _serialization().Encoding.PEM, _serialization().PublicFormat.SubjectPublicKeyInfo
     )
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
     """A PEM public key, which must be Ed25519 (ValueError otherwise)."""
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
+    key = _serialization().load_pem_public_key(pem)
+    if not isinstance(key, _ed25519().Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return key
 
 
 def check_signature(public_key: Ed25519PublicKey, message: bytes, signature: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
     try:
         public_key.verify(signature, message)
     except InvalidSignature:
@@ -136,14 +152,14 @@ def _read_private(folder: DataFolder) -> BoxKey:
             "the engine must run as the user that owns it"
         ) from None
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = _serialization().load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as error:
         raise KeyUnavailableError(
             f"the chain's private key {path} is not a usable key ({error}); put back a good "
             f"copy, or replace it with: linerec chain rotate-key --old-key-lost --data "
             f"{folder.root}"
         ) from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(key, _ed25519().Ed25519PrivateKey):
         raise KeyUnavailableError(f"the chain's private key {path} is not an Ed25519 key")
     _keep_private(folder)
     return BoxKey(key, fingerprint(key.public_key()))
@@ -189,8 +205,8 @@ def _write_private(path: Path, key: Ed25519PrivateKey, *, replace: bool) -> bool
     """Write the private key, mode 0600 from its first byte; never over another key
     unless ``replace``. False if one appeared meanwhile (another process made it)."""
     data = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        _serialization().Encoding.PEM, _serialization().PrivateFormat.PKCS8,
+        _serialization().NoEncryption(),
     )
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -243,7 +259,7 @@ def ensure_key(folder: DataFolder, store: Store, *, at: float | None = None) -> 
             _write_public(folder, key)
         return key
     _make_keys_folder(folder)
-    made = Ed25519PrivateKey.generate()
+    made = _ed25519().Ed25519PrivateKey.generate()
     if not _write_private(folder.chain_private_key, made, replace=False):
         return _read_private(folder)  # the web and the engine made one at once: theirs
     key = BoxKey(made, fingerprint(made.public_key()))
@@ -366,7 +382,7 @@ def rotate_key(
             )
     old_fingerprint = old.fingerprint if old else _public_fingerprint(folder)
     _make_keys_folder(folder)
-    made = Ed25519PrivateKey.generate()
+    made = _ed25519().Ed25519PrivateKey.generate()
     new = BoxKey(made, fingerprint(made.public_key()))
     reason = "rotation" if old else LOST_KEY_REASON
     with store.transaction() as connection:

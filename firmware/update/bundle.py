@@ -33,12 +33,16 @@ import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from firmware.errors import LinerecError
 from firmware.store.signing import check_signature, load_public_key
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 NAME = "linerec"
 FORMAT = 1
@@ -243,6 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("extras", nargs="?", default="", help="extras to install, e.g. pi")
     parser.add_argument("--key", type=Path, help="the release's private key (PEM, Ed25519)")
     args = parser.parse_args(argv)
+    # Only here, making a release: the linerec command imports this module, and the engine
+    # runs under it.
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
+        Ed25519PrivateKey,
+    )
+
     try:
         key = None
         if args.key is not None:
