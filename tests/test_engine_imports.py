@@ -23,7 +23,9 @@ from tests.engine_config import configure
 LAZY = (
     "cryptography.hazmat.primitives.ciphers.aead",  # encryption at rest: off here
     "cryptography.hazmat.primitives.asymmetric.x25519",  # its recordings key
-    "soundfile",  # libsndfile: decoding Opus, converting for downloads
+    "soundfile",  # libsndfile: decoding Opus, converting for downloads, making prompts
+    "soxr",  # resampling a prompt's upload or speech: the web makes prompts, the engine plays
+    "firmware.prompts.speech",
     "cffi",  # and its C parser: building the DSP extension; libopusenc is reached by ctypes
     "pycparser",
     "importlib.metadata",  # the package's version: asked for by --version and backups only
