@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from firmware.cli.processes import open_configured_line
@@ -134,3 +135,39 @@ def test_the_callers_heard_the_box_and_the_box_answered_when_they_expected(playe
     hung_up = [a for a in office.callers if a.heard.hung_up_at is not None]
     assert hung_up and all((a.heard.released_at - a.heard.hung_up_at) * 0.02 < 3.0
                            for a in hung_up)
+
+
+def test_run_sets_up_a_new_folder_for_the_demo_and_leaves_one_that_had_a_configuration(
+        tmp_path):
+    from firmware.cli.processes import configuration_for_run  # noqa: PLC0415
+    from firmware.simulation.scenario import load  # noqa: PLC0415
+
+    demo = load("demo-office")
+    new = tmp_path / "new"
+    config, set_up = configuration_for_run(new, demo)
+    assert set_up and any("voicemail" in text for text in set_up)
+    assert [line.number for line in config.lines if line.voicemail.enabled]
+    assert [line.number for line in config.lines if line.announcement != "off"]
+    with Store(new / "linerec.db") as store:
+        listed = len(Firewall(store).entries())
+    assert listed
+    # Run again on it: nothing more is set up, nothing is added twice.
+    again, set_up = configuration_for_run(new, demo)
+    assert set_up == [] and again == config
+    with Store(new / "linerec.db") as store:
+        assert len(Firewall(store).entries()) == listed
+    # A folder configured before is never changed.
+    old = tmp_path / "old"
+    before = configure(old, 4).load()
+    after, set_up = configuration_for_run(old, demo)
+    assert set_up == [] and after == before
+    assert not (old / "linerec.db").exists() or not Firewall(Store(old / "linerec.db")).entries()
+
+
+def test_the_engine_plays_the_library_s_prompt_and_the_fallback_only_for_one_it_lacks(
+        tmp_path):
+    library = {"announcement": np.ones(10, dtype=np.int16)}
+    engine = Engine(tmp_path, open_configured_line, prompt_audio=library.get,
+                    fallback_prompts=office_prompts)
+    assert engine._prompt("announcement").tolist() == [1] * 10
+    assert engine._prompt("ivr_welcome").tolist() == office_prompts("ivr_welcome").tolist()

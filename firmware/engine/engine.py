@@ -110,6 +110,9 @@ class Engine:
     # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none; the
     # data folder's prompt library (firmware.prompts) unless given.
     prompt_audio: Callable[[str | int], np.ndarray | None] | None = None
+    # Played for a prompt ``prompt_audio`` has none of (the simulated office's stand-ins,
+    # while the box's own prompts are still being made); None: nothing.
+    fallback_prompts: Callable[[str | int], np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:
         self.folder = DataFolder(self.data_dir)
@@ -400,7 +403,10 @@ class Engine:
 
     def _prompt(self, prompt: str | int) -> np.ndarray | None:
         audio = self.prompt_audio
-        return audio(prompt) if audio is not None else None
+        found = audio(prompt) if audio is not None else None
+        if found is None and self.fallback_prompts is not None:
+            found = self.fallback_prompts(prompt)
+        return found
 
     def _make_prompts(self, library: PromptLibrary) -> None:
         """The box's own prompts, spoken once, when the lines have started and at the lowest

@@ -69,7 +69,9 @@ from firmware.schema import SchemaError, in_range, parse, setting
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 # How long the box's act may hold a call beyond its talk (for the overlap check).
 ACT_BOUND_S = {"survey": 50.0, "voicemail": 40.0, "ivr": 60.0, "firewall": 10.0}
-IVR_ENDS = ("", "survey", "announcement", "voicemail", "ring_through")
+# A menu's call by where the caller's keys lead ("": anywhere).
+IVR_BOUND_S = {"": 60.0, "survey": 50.0, "announcement": 25.0, "voicemail": 40.0,
+               "ring_through": 35.0}
 EXTRA_RINGS_S = 20.0  # a voicemail caller lets it ring a few more times than needed
 
 
@@ -158,9 +160,13 @@ def call_length(call: CallScript) -> float:
     """How long a call keeps its line busy, from ``at`` (a generous bound for overlap checks)."""
     cadence = PROFILES["GB"].ring_cadence_s  # the longest ring cycle of any profile is ~6 s
     ringing = call.rings * 6.0 + sum(cadence) if call.direction == "in" else 20.0
-    return ringing + (call.talk if call.answered else 10.0) + 2.0 + ACT_BOUND_S.get(
-        call.acted_on, 0.0
-    ) + (call.message_s + EXTRA_RINGS_S if call.voicemail else 0.0)
+    # A call the box answers has talk only once a phone of the office takes it.
+    talks = call.answered and (not call.box_answers or call.ivr_to == "ring_through")
+    act = IVR_BOUND_S[call.ivr_to] if call.acted_on == "ivr" else ACT_BOUND_S.get(
+        call.acted_on, 0.0)
+    message = call.voicemail or call.ivr_to == "voicemail"
+    return ringing + (call.talk if talks else 10.0) + 2.0 + act + (
+        call.message_s + EXTRA_RINGS_S if message else 0.0)
 
 
 def check_overlaps(scenario: Scenario) -> list[str]:
@@ -223,7 +229,7 @@ def _check_new_acts(index: int, call: CallScript) -> list[str]:
         problems.append(f"call[{index}].ivr_to: the call has no ivr_keys")
     if call.firewall == "black" and (call.private or call.caller_id == "none"):
         problems.append(f"call[{index}].firewall: a caller without caller ID is not on a list")
-    if call.announced and not call.answered:
+    if call.announced and not call.answered and call.direction == "in":
         problems.append(f"call[{index}].announced: the call must be answered")
     return problems
 
@@ -239,13 +245,13 @@ def _check_rings(line: int, calls: list[tuple[int, CallScript]]) -> list[str]:
                             "the box answers after one number of rings")
         if not rings:
             continue
-        answers_at = min(rings)
-        # Voicemail answers as the ring begins; a menu once it has ended.
+        answers_at = min(rings)  # voicemail as that ring begins, a menu once it ended
         for index, call in calls:
             if call.direction != "in" or call.box_answers:
                 continue
-            most = answers_at - 1 if kind == "voicemail" or not call.answered else answers_at
-            if call.rings > most:
+            # (A phone picks up in the ring it answers in, as that ring ends: the box's
+            # menu may take the call first.)
+            if call.rings >= answers_at:
                 problems.append(f"call[{index}].rings: {call.rings}, but the box answers "
                                 f"line {line} after {answers_at} ({kind})")
     return problems
@@ -262,7 +268,9 @@ def check_box(scenario: Scenario) -> list[str]:
     for line, calls in sorted(by_line.items()):
         announced = {call.direction for _, call in calls if call.announced}
         for index, call in calls:
-            if call.answered and call.direction in announced and not call.acted_on:
+            # An outbound call is announced once its dialling ended, answered or not.
+            if (call.answered or call.direction == "out") and call.direction in announced \
+                    and not call.acted_on:
                 problems.append(f"call[{index}]: line {line} announces its "
                                 f"{call.direction}bound calls: mark it announced")
         problems += _check_rings(line, calls)
