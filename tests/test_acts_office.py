@@ -171,3 +171,20 @@ def test_the_engine_plays_the_library_s_prompt_and_the_fallback_only_for_one_it_
                     fallback_prompts=office_prompts)
     assert engine._prompt("announcement").tolist() == [1] * 10
     assert engine._prompt("ivr_welcome").tolist() == office_prompts("ivr_welcome").tolist()
+
+
+def test_a_started_engine_falls_back_quietly_until_the_box_s_own_prompts_are_made(
+        tmp_path, monkeypatch, caplog):
+    import firmware.engine.engine as engine_module  # noqa: PLC0415
+
+    monkeypatch.setattr(engine_module, "PROMPTS_AFTER_S", 3600.0)
+    configure(tmp_path, 1)
+    engine = Engine(tmp_path, lambda line: open_configured_line(line, "acts-fallback-"),
+                    fallback_prompts=office_prompts)
+    engine.start()
+    try:
+        played = engine._prompt("announcement")
+    finally:
+        engine.stop()
+    assert played.tolist() == office_prompts("announcement").tolist()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -84,6 +84,7 @@ from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
+from firmware.prompts.errors import PromptNotFoundError
 from firmware.prompts.library import PromptLibrary, box_language
 from firmware.store.db import Store
 from firmware.store.firewall import Screen
@@ -184,6 +185,8 @@ class Engine:
         if self.prompt_audio is None:
             library = PromptLibrary(self.folder, self.store)
             self.prompt_audio = library.audio
+            if self.fallback_prompts is not None:
+                self.prompt_audio = functools.partial(_library_or_none, library)
             threading.Thread(
                 target=self._make_prompts, args=(library,), name="prompts", daemon=True
             ).start()
@@ -717,6 +720,17 @@ class Engine:
             most_behind_s=worker.input.most_behind * FRAME_SECONDS,
             unsaved=worker.actions.journal.waiting,
         )
+
+
+def _library_or_none(library: PromptLibrary, prompt: str | int) -> np.ndarray | None:
+    """The library's prompt; None, said nowhere, for one of the box's own not made yet
+    (the engine's fallback plays instead)."""
+    if isinstance(prompt, str):
+        try:
+            library.by_key(prompt)
+        except PromptNotFoundError:
+            return None
+    return library.audio(prompt)
 
 
 # What a running line worker is built from; policy settings (mode, schedule,
