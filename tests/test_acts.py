@@ -273,7 +273,8 @@ def test_the_simulated_office_plays_survey_calls_through_callers_who_hear_the_bo
 
 
 @pytest.mark.slow
-def test_the_demo_office_round_ends_as_expected_surveys_included(tmp_path):
+def test_the_demo_office_round_ends_as_expected_every_act_included(tmp_path):
+    from firmware.simulation.demo import prepare_demo_box  # noqa: PLC0415
     from firmware.simulation.office import Office  # noqa: PLC0415
     from firmware.simulation.prompts import prompt_audio as office_prompts  # noqa: PLC0415
     from firmware.simulation.scenario import load  # noqa: PLC0415
@@ -282,6 +283,7 @@ def test_the_demo_office_round_ends_as_expected_surveys_included(tmp_path):
     scenario = load("demo-office")
     scenario = type(scenario)(**{**vars(scenario), "loop": False})
     configure(tmp_path, scenario.lines)
+    prepare_demo_box(tmp_path, scenario)
     prefix = "acts-demo-"
     events: list[contract.Event] = []
     engine = Engine(tmp_path, lambda line: open_configured_line(line, prefix),
@@ -298,7 +300,11 @@ def test_the_demo_office_round_ends_as_expected_surveys_included(tmp_path):
     expected = sorted(office.expected, key=lambda c: (c.line, c.started_at))
     assert len(calls) == len(expected)
     acted = [(call, truth) for call, truth in zip(calls, expected, strict=True) if truth.act]
-    assert len(acted) == len(ended) == 5
+    assert len(acted) == len(ended) == 17
+    assert {truth.act for _, truth in acted} == {
+        "survey", "voicemail", "ivr", "firewall", "announcement"}
     for call, truth in acted:
+        assert (call.line, call.outcome) == (truth.line, truth.outcome), call
         act = ended[call.id]
-        assert (act.outcome, act.value) == (truth.act_outcome, truth.act_value), call
+        assert (act.act, act.outcome, act.value) == (
+            truth.act, truth.act_outcome, truth.act_value), call

@@ -210,3 +210,17 @@ def test_the_caller_hanging_up_keeps_the_walk_so_far():
     with pytest.raises(StopIteration) as done:
         script.throw(CallerGone())
     assert done.value.value.hops == [["main", "1"], ["sales", ""]]
+
+
+def test_a_message_left_in_the_menu_keeps_what_was_said_not_the_busy_tone_after_it():
+    from tests.test_voicemail import busy_tone, speech  # noqa: PLC0415
+
+    walk = ivr.Walk()
+    script = ivr.ivr_script(three_levels(), MONDAY_10, walk)
+    step = next(script)
+    while not isinstance(step, Record):  # no key at all: the fallback's greeting, beep, message
+        step = script.send(None)
+    audio = np.concatenate([speech(1.0), busy_tone(1.4)])
+    with pytest.raises(StopIteration):
+        script.send(Recorded(audio, audio.size / 8000, "hang_up"))
+    assert walk.end == "voicemail" and 0.9 <= walk.recorded.seconds <= 1.05

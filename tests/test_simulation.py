@@ -191,9 +191,25 @@ def test_the_conversation_takes_turns_at_speech_levels():
 
 def test_the_demo_office_has_each_kind_of_survey_call_in_every_round():
     demo = load("demo-office")
-    surveys = [call for call in demo.call if call.survey]
+    surveys = [call for call in demo.call if call.survey and not call.ivr_keys]
     assert demo.loop and len(surveys) >= 4
     assert any(call.survey_hangs_up for call in surveys)
     assert {call.keys_when for call in surveys if not call.survey_hangs_up} == {"during", "after"}
     # A round lasts well under an hour, so every hour of the loop has them all.
     assert max(call.at for call in demo.call) < 30 * 60
+
+
+def test_the_demo_office_has_every_act_of_the_box_in_every_round_under_half_an_hour():
+    from firmware.simulation.timeline import build_line  # noqa: PLC0415
+
+    demo = load("demo-office")
+    expected = [call for line in range(1, demo.lines + 1)
+                for call in build_line(demo, line, MARKER_SOUNDS).expected]
+    acts = {call.act for call in expected if call.act}
+    assert acts == {"survey", "voicemail", "ivr", "firewall", "announcement"}
+    assert {call.ivr_end for call in expected if call.act == "ivr"} == {
+        "survey", "announcement", "voicemail", "ring_through"}
+    assert {call.firewall for call in demo.call} == {"", "black", "red"}
+    # A round (its calls, the callers' time with the box, the pause) is under half an hour:
+    # every hour of the loop has each act at least twice.
+    assert max(call.ended_at for call in expected) + 10 < 30 * 60

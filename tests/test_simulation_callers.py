@@ -15,7 +15,9 @@ from dsp_ext import levels
 from dsp_ext.dtmf import DtmfDetector
 from firmware.simulation.callers import (
     CallerAgent,
+    announced_call,
     behaviour_for,
+    blocked_caller,
     ivr_caller,
     survey_caller,
     voicemail_caller,
@@ -217,7 +219,97 @@ def test_each_act_has_its_behaviour_and_the_timeline_hands_the_call_to_it():
     ({"survey_hangs_up": True}, "the call has no survey"),
     ({"survey": "x"}, "not a string of DTMF digits"),
     ({"direction": "out", "number": "10086", "ivr_keys": "1"}, "needs an inbound call"),
+    ({"direction": "out", "number": "10086", "firewall": "black"}, "needs an inbound call"),
+    ({"firewall": "black", "private": "P"}, "without caller ID is not on a list"),
+    ({"ivr_to": "survey"}, "the call has no ivr_keys"),
+    ({"announced": True, "answered": False}, "must be answered"),
+    ({"announced": True, "survey": "3"}, "survey and announced in one call"),
 ])
 def test_acts_that_cannot_happen_are_refused_with_the_place(fields, message):
     with pytest.raises(ScenarioError, match=message):
         from_document({"call": [{"line": 1, "at": 0, **fields}]})
+
+
+@pytest.mark.parametrize(("calls", "message"), [
+    ([{"announced": True}, {"at": 200}], r"call\[1\]: line 1 announces its inbound calls"),
+    ([{"voicemail": True, "rings": 3, "answered": False}, {"at": 200, "rings": 3}],
+     r"call\[1\].rings: 3, but the box answers line 1 after 3 \(voicemail\)"),
+    ([{"ivr_keys": "1", "rings": 2}, {"at": 200, "rings": 2, "answered": False}],
+     r"after 2 \(ivr_keys\)"),
+    ([{"ivr_keys": "1", "rings": 2}, {"at": 200, "ivr_keys": "2", "rings": 3}],
+     "the box answers after one number of rings"),
+    ([{"firewall": "black", "number": "13900001111"},
+      {"at": 200, "number": "13900001111", "line": 2}], "its calls name different lists"),
+])
+def test_a_scenario_expects_one_box_set_up_for_all_its_calls(calls, message):
+    with pytest.raises(ScenarioError, match=message):
+        from_document({"call": [{"line": 1, "at": 0, **fields} for fields in calls]})
+
+
+def test_an_ivr_caller_rung_through_talks_with_the_phone_that_picks_up():
+    fake = FakeBox()
+    fake.line.set_off_hook(False)
+
+    def box(number, line):
+        if number == 10:
+            line._set_relay(True)
+        if line._off_hook and line.relay_seized:  # the phone picked up: the box lets go
+            line._set_relay(False)
+        line._play(tone_frame() if 20 <= number < 120 or 200 <= number < 400 else SILENT)
+
+    agent = CallerAgent(fake.line, ivr_caller(call(ivr_keys="0", ivr_to="ring_through",
+                                                   keys_delay_s=0.2, talk=2.0), None), start=0)
+    fake.run(agent, 1000, box)
+    assert fake.keys() == "0"
+    # The ringback began at 200; a phone picked up 4 s later, talked 2 s and hung up.
+    assert agent.heard.released_at == 401 and agent.done
+    assert agent.ended_at == 200 + 200 + 100 + 25
+    assert not fake.line._off_hook
+
+
+def test_a_black_listed_caller_rings_until_the_box_answers_and_lets_go():
+    fake = FakeBox()
+    fake.line.set_off_hook(False)
+
+    def box(number, line):
+        line._set_relay(120 <= number < 160)
+        line._play(SILENT)
+
+    agent = CallerAgent(fake.line, blocked_caller(call(firewall="black"), None), start=0)
+    fake.run(agent, 1000, box)
+    assert agent.heard.answered_in_ring == 1
+    assert (agent.heard.seized_at, agent.heard.released_at, agent.ended_at) == (120, 160, 160)
+    assert agent.heard.hung_up_at is None and not fake.keys()
+
+
+def test_an_announced_call_s_parties_listen_for_the_announcement_only():
+    fake = FakeBox()
+    agent = CallerAgent(fake.line, announced_call(call(announced=True), None), start=0)
+    fake.run(agent, 500, lambda number, line: line._play(
+        tone_frame() if 30 <= number < 130 else SILENT))
+    assert agent.heard.prompts == [30] and agent.ended_at == 129 + 15
+    assert fake.line._off_hook  # the call is the office's
+
+
+def test_the_new_acts_have_their_behaviours_and_expected_results():
+    assert behaviour_for(call(ivr_keys="1", ivr_to="survey", survey="4"))[0] == "ivr"
+    assert behaviour_for(call(firewall="black"))[0] == "firewall"
+    assert behaviour_for(call(firewall="red")) is None
+    assert behaviour_for(call(announced=True))[0] == "announcement"
+    scenario = from_document({"call": [
+        {"line": 1, "at": 0, "rings": 3, "firewall": "black", "number": "13900001111"},
+        {"line": 1, "at": 100, "rings": 2, "ivr_keys": "0", "ivr_to": "ring_through"},
+        {"line": 1, "at": 250, "rings": 2, "ivr_keys": "3", "ivr_to": "voicemail",
+         "message_s": 4.0},
+        {"line": 2, "at": 0, "rings": 1, "announced": True},
+    ]})
+    blocked, through, message = build_line(scenario, 1, MARKER_SOUNDS).expected
+    assert (blocked.outcome, blocked.act, blocked.act_value, blocked.blocked_by,
+            blocked.box_answers_at_ring) == ("blocked", "firewall", "reject", "black_list", 1)
+    assert (through.act_outcome, through.ivr_end) == ("handed_over", "ring_through")
+    assert (message.act_outcome, message.message_s, message.ivr_end) == (
+        "caller_hung_up", 4.0, "voicemail")
+    line_2 = build_line(scenario, 2, MARKER_SOUNDS)
+    (announced,) = line_2.expected
+    assert (announced.act, announced.act_outcome) == ("announcement", "done")
+    assert line_2.interactions[0].at == announced.answered_at

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from firmware.acts import survey
+from firmware.acts import survey, voicemail
 from firmware.acts.steps import (
     CallerGone,
     GetKey,
@@ -611,7 +611,10 @@ def _walk(menu: Menu, name: str, walk: Walk) -> Script:
         if node.kind == "voicemail":
             yield Play(_prompt(node.prompt), barge_in=False)
             yield Play(BEEP, barge_in=False)
-            walk.recorded = yield Record(max_s=node.max_s)
+            recorded = yield Record(max_s=node.max_s)
+            if recorded is not None and recorded.ended_by == "hang_up":
+                recorded = voicemail.without_hang_up_tail(recorded)  # the busy tone is no message
+            walk.recorded = recorded
             return
         if node.kind == "survey":
             walk.survey = yield from survey.survey(wait_for_operator=False)

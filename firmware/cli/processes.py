@@ -139,6 +139,21 @@ def checked_configuration(data_dir: Path, *, create: bool) -> Config:
     return ConfigStore(folder.root).load()
 
 
+def configuration_for_run(data_dir: Path, scenario: Any) -> tuple[Config, list[str]]:
+    """The data folder's configuration for ``run``, and what was set up on it: a folder
+    without one gets the default configuration, set up for the scenario's calls
+    (``firmware.simulation.demo.prepare_demo_box``: voicemail, the announcement, a voice
+    menu, the call firewall's lists); a folder that had one is left as it is."""
+    new = not DataFolder(data_dir).config.exists()
+    config = checked_configuration(data_dir, create=True)
+    if not new:
+        return config, []
+    from firmware.simulation.demo import prepare_demo_box  # noqa: PLC0415
+
+    set_up = prepare_demo_box(data_dir, scenario)
+    return (ConfigStore(data_dir).load() if set_up else config), set_up
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here: the simulator needs the DSP generators, `linerec engine` does not.
     from firmware.simulation import scenario as scenarios  # noqa: PLC0415
@@ -147,17 +162,21 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     data_dir: Path = args.data
-    config = checked_configuration(data_dir, create=True)
+    DataFolder(data_dir).check(create=True)
     office_scenario = scenarios.load(args.scenario)
+    config, set_up = configuration_for_run(data_dir, office_scenario)
+    for text in set_up:
+        _say(f"linerec: a new box, set up for the scenario: {text}")
     from firmware.simulation.prompts import prompt_audio  # noqa: PLC0415
 
     simulated = [line.number for line in config.lines if line.enabled and line.audio == "sim:"]
-    # The office's prompts stand in for recorded ones, so the box's acts speak on its lines.
+    # The box plays its prompt library's prompts (its own are spoken a few seconds after
+    # the start); the office's stand-ins fill in for any the library does not have yet.
     engine = Engine(
         data_dir,
         lambda line: open_configured_line(line, PREFIX),
         publish=_print_event,
-        prompt_audio=prompt_audio,
+        fallback_prompts=prompt_audio,
     )
     office = Office(
         office_scenario, box_sounds(), speed=args.speed, engine_frames=engine.line_frames

@@ -82,6 +82,7 @@ from firmware.engine.worker import LineIO, LineWorker
 from firmware.link import contract
 from firmware.link.bus import EventBus
 from firmware.link.live_audio import LiveAudioServer
+from firmware.prompts.errors import PromptNotFoundError
 from firmware.prompts.library import PromptLibrary
 from firmware.store.db import Store
 from firmware.store.firewall import Screen
@@ -107,6 +108,9 @@ class Engine:
     # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none; the
     # data folder's prompt library (firmware.prompts) unless given.
     prompt_audio: Callable[[str | int], np.ndarray | None] | None = None
+    # Played for a prompt ``prompt_audio`` has none of (the simulated office's stand-ins,
+    # while the box's own prompts are still being made); None: nothing.
+    fallback_prompts: Callable[[str | int], np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:
         self.folder = DataFolder(self.data_dir)
@@ -175,7 +179,10 @@ class Engine:
         self.backup = BackupService(self.folder, self.store, lambda: self.config)
         self.backup.start()
         if self.prompt_audio is None:  # the web makes the box's own prompts (make_own_prompts)
-            self.prompt_audio = PromptLibrary(self.folder, self.store).audio
+            library = PromptLibrary(self.folder, self.store)
+            self.prompt_audio = library.audio
+            if self.fallback_prompts is not None:
+                self.prompt_audio = functools.partial(_library_or_none, library)
         self.mailer = Mailer(self.folder, lambda: self.config.device.smtp)
         self.mailer.start()
         started_at = self.clock()
@@ -391,7 +398,10 @@ class Engine:
 
     def _prompt(self, prompt: str | int) -> np.ndarray | None:
         audio = self.prompt_audio
-        return audio(prompt) if audio is not None else None
+        found = audio(prompt) if audio is not None else None
+        if found is None and self.fallback_prompts is not None:
+            found = self.fallback_prompts(prompt)
+        return found
 
     @staticmethod
     def _act_refusal(worker: LineWorker, act: str) -> str | None:
@@ -687,6 +697,17 @@ class Engine:
             most_behind_s=worker.input.most_behind * FRAME_SECONDS,
             unsaved=worker.actions.journal.waiting,
         )
+
+
+def _library_or_none(library: PromptLibrary, prompt: str | int) -> np.ndarray | None:
+    """The library's prompt; None, said nowhere, for one of the box's own not made yet
+    (the engine's fallback plays instead)."""
+    if isinstance(prompt, str):
+        try:
+            library.by_key(prompt)
+        except PromptNotFoundError:
+            return None
+    return library.audio(prompt)
 
 
 # What a running line worker is built from; policy settings (mode, schedule,

@@ -27,15 +27,21 @@ generator of steps like the box's own scripts (``firmware.acts``),
 - ``OperatorHangsUp()``: the office's phone goes on hook (the operator left
   the caller to the box);
 - ``HangUp()``: the caller hangs up; the exchange plays busy tone on the line
-  until the box lets go.
+  until the box lets go;
+- ``PickUp()``: a phone of the office picks up (the box rang them through):
+  the box lets go and the call goes on with that phone.
 
 The agent's call is over when the box lets go of the line after holding
-it, or when the behaviour ended and the box never took the line. Each kind
+it (unless a phone of the office took the call), or when the behaviour
+ended and the box does not hold the line. Each kind
 of call has its behaviour, one small function in ``BEHAVIOURS``, chosen by
 its scenario fields (``behaviour_for``): the survey (the operator hands the
 caller over with the survey's key code), voicemail (nobody answers; the box
 answers after a number of rings, the caller speaks after the beep), an IVR
-menu (keys after the welcome prompt).
+menu (keys after the welcome prompt, then what the menu leads to: the survey,
+an announcement, voicemail, a phone of the office), a black-listed caller
+(rings until the box answers and hangs up), an announced call (the office's
+phone and the caller hear the announcement as the call is answered).
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ PROMPT_WAIT_S = 25.0  # a caller waits this long for the box's first prompt
 KEY_GAP_MS = 120.0  # between two keys of the caller's
 EXTRA_RINGS = 3  # a caller lets the line ring this many more times than the box should need
 SPEECH_LEVEL_DBM0 = -20.0
+PICK_UP_AFTER_S = 4.0  # a phone of the office picks up this long into the box's ringback
+ANNOUNCEMENT_WAIT_S = 15.0  # an announced call's parties listen this long for it
 
 
 # ---- the steps ---------------------------------------------------------------------
@@ -125,9 +133,14 @@ class HangUp:
     pass
 
 
+@dataclass(frozen=True)
+class PickUp:
+    pass
+
+
 Step = (
     UntilSeized | UntilReleased | RingUntilAnswered | UntilPrompt | UntilQuiet | Wait | Press
-    | Speak | OperatorHangsUp | HangUp
+    | Speak | OperatorHangsUp | HangUp | PickUp
 )
 Behaviour = Callable[[CallScript, np.random.Generator], Generator[Step, Any, Any]]
 KeySound = Callable[[str, float, float], np.ndarray]  # digit, level (dBm0), on (ms)
@@ -193,6 +206,7 @@ class CallerAgent:
         self._playing = False  # the box's prompt is sounding
         self._loud_at: int | None = None  # the last frame the box played sound
         self._was_seized = False
+        self._picked_up = False  # a phone of the office took the call from the box
         self._busy = None  # the exchange's busy tone, once the caller hung up
         self._busy_since = 0
         self._ringing_from: int | None = None
@@ -247,7 +261,7 @@ class CallerAgent:
             self.heard.released_at = self._now
 
     def _over(self) -> bool:
-        if self.heard.released_at is not None:
+        if self.heard.released_at is not None and not self._picked_up:
             return True  # the box let go: the exchange clears the call
         if self._now - self.start >= _frames(MOST_S):
             return True
@@ -256,7 +270,8 @@ class CallerAgent:
                 self.heard.seized_at is None and self._now - self._busy_since >= _frames(1.0)
             )
         # The caller has nothing more to do, and the box does not hold the line.
-        return self._behaviour is None and not self._sending and not self._was_seized
+        return self._behaviour is None and not self._sending and (
+            not self._was_seized or self._picked_up)
 
     def _end(self) -> None:
         self.done = True
@@ -295,8 +310,10 @@ class CallerAgent:
             voice = speech(step.seconds, self.seed + len(self.heard.keys), step.level_dbm0)
             self._sending.append(voice)
             return False, None
-        if isinstance(step, OperatorHangsUp):
-            self.line.set_off_hook(False)
+        if isinstance(step, OperatorHangsUp | PickUp):
+            picks_up = isinstance(step, PickUp)
+            self._picked_up = self._picked_up or picks_up
+            self.line.set_off_hook(picks_up)
             return True, None
         if isinstance(step, HangUp):
             self._sending.clear()
@@ -457,13 +474,15 @@ def survey_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step,
     )
 
 
-def voicemail_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
-    """Nobody in the office answers; the box does after ``rings`` rings, plays its
-    greeting and the beep; the caller speaks for ``message_s`` and hangs up."""
-    ring = yield RingUntilAnswered(call.rings + EXTRA_RINGS)
-    if ring is None:
-        return
+def leave_message(call: CallScript, *, hang_up_after_s: float = 0.0) -> Generator[
+        Step, Any, Any]:
+    """At the box's greeting: speak ``message_s`` after the greeting and the beep, then
+    hang up (or hang up ``hang_up_after_s`` into the greeting)."""
     if not (yield UntilPrompt()):
+        yield HangUp()
+        return
+    if hang_up_after_s > 0:
+        yield Wait(hang_up_after_s)
         yield HangUp()
         return
     yield UntilQuiet(0.6)  # the greeting and the beep after it
@@ -472,23 +491,72 @@ def voicemail_caller(call: CallScript, rng: np.random.Generator) -> Generator[St
     yield HangUp()
 
 
-def ivr_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
-    """The box answers with its menu; the caller presses ``ivr_keys`` after the welcome
-    prompt, then waits for where the menu takes them."""
+def voicemail_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
+    """Nobody in the office answers; the box does after ``rings`` rings, plays its
+    greeting and the beep; the caller speaks for ``message_s`` and hangs up (or hangs
+    up ``hangs_up_after_s`` into the greeting)."""
     ring = yield RingUntilAnswered(call.rings + EXTRA_RINGS)
     if ring is None:
         return
-    yield from answer_prompt(
-        call.ivr_keys, when="after", delay_s=call.keys_delay_s,
-        hang_up_after_s=call.hangs_up_after_s, level_dbm0=call.key_level_dbm0,
-    )
+    yield from leave_message(call, hang_up_after_s=call.hangs_up_after_s)
+
+
+def ivr_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
+    """The box answers with its menu; the caller presses ``ivr_keys`` after the welcome
+    prompt, then does what the menu's node they reach asks (``ivr_to``): rates the survey
+    (``survey``), listens to an announcement, leaves a message, or talks with the office's
+    phone that picks up while the box rings it through."""
+    ring = yield RingUntilAnswered(call.rings + EXTRA_RINGS)
+    if ring is None:
+        return
+    if call.hangs_up_after_s > 0 or call.ivr_to in ("", "announcement"):
+        yield from answer_prompt(
+            call.ivr_keys, when="after", delay_s=call.keys_delay_s,
+            hang_up_after_s=call.hangs_up_after_s, level_dbm0=call.key_level_dbm0,
+        )
+        return
+    if not (yield UntilPrompt()):
+        return
+    yield UntilQuiet()
+    yield Wait(call.keys_delay_s)
+    yield Press(call.ivr_keys, call.key_level_dbm0)
+    if call.ivr_to == "survey":
+        yield from answer_prompt("" if call.survey in ("", "none") else call.survey,
+                                 level_dbm0=call.key_level_dbm0)
+    elif call.ivr_to == "voicemail":
+        yield from leave_message(call)
+    else:  # ring_through: the box's ringback, then a phone of the office
+        if not (yield UntilPrompt()):
+            return
+        yield Wait(PICK_UP_AFTER_S)
+        yield PickUp()
+        yield Speak(call.talk)
+        yield Wait(0.5)
+        yield OperatorHangsUp()
+
+
+def blocked_caller(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
+    """A caller on the black list: their call rings until the box answers it (once caller
+    ID told the firewall who calls) and hangs up; the exchange then ends the call."""
+    if (yield RingUntilAnswered(call.rings + EXTRA_RINGS)) is None:
+        return
+    yield UntilReleased()
+
+
+def announced_call(call: CallScript, rng: np.random.Generator) -> Generator[Step, Any, Any]:
+    """An answered call on a line that announces: the office's phone and the caller hear
+    the announcement as the call is answered (the rest of the call is the office's)."""
+    if (yield UntilPrompt(ANNOUNCEMENT_WAIT_S)):
+        yield UntilQuiet()
 
 
 # Which behaviour a scenario call gets, first match: (name, does it apply, behaviour).
 BEHAVIOURS: tuple[tuple[str, Callable[[CallScript], bool], Behaviour], ...] = (
+    ("ivr", lambda call: bool(call.ivr_keys), ivr_caller),
+    ("firewall", lambda call: call.firewall == "black", blocked_caller),
     ("survey", lambda call: bool(call.survey), survey_caller),
     ("voicemail", lambda call: call.voicemail, voicemail_caller),
-    ("ivr", lambda call: bool(call.ivr_keys), ivr_caller),
+    ("announcement", lambda call: call.announced, announced_call),
 )
 
 

@@ -287,6 +287,8 @@ class Office:
     @staticmethod
     def _as_seen(expected: ExpectedCall, agent: CallerAgent, offset: float) -> ExpectedCall:
         """``expected`` with the times its caller's agent saw the box decide."""
+        if expected.act == "announcement":
+            return expected  # the office answered and ended the call when it planned to
         heard = agent.heard
         answered_at = expected.answered_at
         if expected.box_answers_at_ring is not None:

@@ -34,6 +34,20 @@ it frame by frame (``firmware.simulation.callers``)::
     keys_delay_s = 1.0      # ... this long into it, or after its end
     key_level_dbm0 = -10.0  # how loud the caller's keys reach the box
     hangs_up_after_s = 0.0  # the caller hangs up this long into the box's first prompt
+    ivr_to = "survey"       # where the box's menu takes the caller's ivr_keys: "survey" (they
+                            # rate with ``survey``), "announcement", "voicemail" (they speak
+                            # ``message_s``), "ring_through" (a phone of the office picks up
+                            # and they talk for ``talk``); "": they listen to the end
+    firewall = "black"      # the caller's number is on the box's black list: the box answers
+                            # and hangs up at once ("red": on the red list, it rings on)
+    announced = true        # the line announces the call ("may be recorded") as it is
+                            # answered (inbound) or connects (outbound)
+
+The box is expected to be set up for them: ``firmware.simulation.demo`` sets a
+new box up from a scenario (the lines' voicemail and announcement, the menu, the
+firewall's lists), and the checks below keep a scenario's calls consistent with
+one such box (every answered call on a line that announces is announced, no
+other call on a voicemail line rings as long as its voicemail calls ...).
 
 Every key of a call but ``line``, ``at`` and ``direction`` has a default; an
 unknown key, a call on a line the office does not have, or two calls
@@ -54,7 +68,10 @@ from firmware.schema import SchemaError, in_range, parse, setting
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 # How long the box's act may hold a call beyond its talk (for the overlap check).
-ACT_BOUND_S = {"survey": 50.0, "voicemail": 40.0, "ivr": 60.0}
+ACT_BOUND_S = {"survey": 50.0, "voicemail": 40.0, "ivr": 60.0, "firewall": 10.0}
+# A menu's call by where the caller's keys lead ("": anywhere).
+IVR_BOUND_S = {"": 60.0, "survey": 50.0, "announcement": 25.0, "voicemail": 40.0,
+               "ring_through": 35.0}
 EXTRA_RINGS_S = 20.0  # a voicemail caller lets it ring a few more times than needed
 
 
@@ -104,17 +121,29 @@ class CallScript:
     keys_delay_s: float = setting(1.0, check=in_range(0, 60))
     key_level_dbm0: float = setting(-10.0, check=in_range(-30, 0))
     hangs_up_after_s: float = setting(0.0, check=in_range(0, 600))
+    ivr_to: Literal["", "survey", "announcement", "voicemail", "ring_through"] = ""
+    firewall: Literal["", "black", "red"] = ""
+    announced: bool = False
 
     @property
     def acted_on(self) -> str | None:
         """The act the box is to do in this call, if any."""
+        if self.ivr_keys:
+            return "ivr"  # its survey, if any, is the menu's
+        if self.firewall == "black":
+            return "firewall"
         if self.survey:
             return "survey"
         if self.voicemail:
             return "voicemail"
-        if self.ivr_keys:
-            return "ivr"
+        if self.announced:
+            return "announcement"
         return None
+
+    @property
+    def box_answers(self) -> bool:
+        """The box, not the office, answers the ringing call."""
+        return self.acted_on in ("voicemail", "ivr", "firewall")
 
 
 @dataclass(frozen=True)
@@ -131,9 +160,13 @@ def call_length(call: CallScript) -> float:
     """How long a call keeps its line busy, from ``at`` (a generous bound for overlap checks)."""
     cadence = PROFILES["GB"].ring_cadence_s  # the longest ring cycle of any profile is ~6 s
     ringing = call.rings * 6.0 + sum(cadence) if call.direction == "in" else 20.0
-    return ringing + (call.talk if call.answered else 10.0) + 2.0 + ACT_BOUND_S.get(
-        call.acted_on, 0.0
-    ) + (call.message_s + EXTRA_RINGS_S if call.voicemail else 0.0)
+    # A call the box answers has talk only once a phone of the office takes it.
+    talks = call.answered and (not call.box_answers or call.ivr_to == "ring_through")
+    act = IVR_BOUND_S[call.ivr_to] if call.acted_on == "ivr" else ACT_BOUND_S.get(
+        call.acted_on, 0.0)
+    message = call.voicemail or call.ivr_to == "voicemail"
+    return ringing + (call.talk if talks else 10.0) + 2.0 + act + (
+        call.message_s + EXTRA_RINGS_S if message else 0.0)
 
 
 def check_overlaps(scenario: Scenario) -> list[str]:
@@ -172,16 +205,83 @@ def check_acts(scenario: Scenario) -> list[str]:
     """At most one act per call, on a call it can happen in."""
     problems = []
     for index, call in enumerate(scenario.call):
-        acts = [name for name, on in (("survey", call.survey), ("voicemail", call.voicemail),
-                                      ("ivr_keys", call.ivr_keys)) if on]
+        in_menu = call.ivr_keys and call.ivr_to == "survey"  # the menu's survey
+        acts = [name for name, on in (
+            ("survey", call.survey and not in_menu), ("voicemail", call.voicemail),
+            ("ivr_keys", call.ivr_keys), ("firewall", call.firewall == "black"),
+            ("announced", call.announced)) if on]
         if len(acts) > 1:
             problems.append(f"call[{index}]: {' and '.join(acts)} in one call")
         if call.survey and not call.answered:
             problems.append(f"call[{index}].survey: the call must be answered for a survey")
-        if (call.voicemail or call.ivr_keys) and call.direction != "in":
-            problems.append(f"call[{index}]: {acts[-1]} needs an inbound call")
+        if (call.voicemail or call.ivr_keys or call.firewall) and call.direction != "in":
+            problems.append(f"call[{index}]: {(acts or ['firewall'])[-1]} needs an inbound "
+                            "call")
         if call.survey_hangs_up and not call.survey:
             problems.append(f"call[{index}].survey_hangs_up: the call has no survey")
+        problems += _check_new_acts(index, call)
+    return problems
+
+
+def _check_new_acts(index: int, call: CallScript) -> list[str]:
+    problems = []
+    if call.ivr_to and not call.ivr_keys:
+        problems.append(f"call[{index}].ivr_to: the call has no ivr_keys")
+    if call.firewall == "black" and (call.private or call.caller_id == "none"):
+        problems.append(f"call[{index}].firewall: a caller without caller ID is not on a list")
+    if call.announced and not call.answered and call.direction == "in":
+        problems.append(f"call[{index}].announced: the call must be answered")
+    return problems
+
+
+def _check_rings(line: int, calls: list[tuple[int, CallScript]]) -> list[str]:
+    """No call on a line the box answers after some rings rings that long itself."""
+    problems = []
+    for kind, rings_of in (("voicemail", lambda c: c.voicemail),
+                           ("ivr_keys", lambda c: bool(c.ivr_keys))):
+        rings = {call.rings for _, call in calls if rings_of(call)}
+        if len(rings) > 1:
+            problems.append(f"line {line}: its {kind} calls ring {sorted(rings)} times: "
+                            "the box answers after one number of rings")
+        if not rings:
+            continue
+        answers_at = min(rings)  # voicemail as that ring begins, a menu once it ended
+        for index, call in calls:
+            if call.direction != "in" or call.box_answers:
+                continue
+            # (A phone picks up in the ring it answers in, as that ring ends: the box's
+            # menu may take the call first.)
+            if call.rings >= answers_at:
+                problems.append(f"call[{index}].rings: {call.rings}, but the box answers "
+                                f"line {line} after {answers_at} ({kind})")
+    return problems
+
+
+def check_box(scenario: Scenario) -> list[str]:
+    """The calls expect one box: a line that announces announces every answered call of
+    its directions; no other call on a voicemail or menu line rings long enough for the
+    box to answer it; a number is on one list of the firewall for all its calls."""
+    problems = []
+    by_line: dict[int, list[tuple[int, CallScript]]] = {}
+    for index, call in enumerate(scenario.call):
+        by_line.setdefault(call.line, []).append((index, call))
+    for line, calls in sorted(by_line.items()):
+        announced = {call.direction for _, call in calls if call.announced}
+        for index, call in calls:
+            # An outbound call is announced once its dialling ended, answered or not.
+            if (call.answered or call.direction == "out") and call.direction in announced \
+                    and not call.acted_on:
+                problems.append(f"call[{index}]: line {line} announces its "
+                                f"{call.direction}bound calls: mark it announced")
+        problems += _check_rings(line, calls)
+    lists: dict[str, set[str]] = {}
+    for call in scenario.call:
+        if call.direction == "in" and not call.private:
+            lists.setdefault(call.number, set()).add(call.firewall)
+    for number, found in sorted(lists.items()):
+        if len(found) > 1:
+            names = ", ".join(repr(name or "none") for name in sorted(found))
+            problems.append(f"number {number}: its calls name different lists ({names})")
     return problems
 
 
@@ -205,7 +305,8 @@ def from_document(document: dict, origin: str = "scenario") -> Scenario:
         scenario = parse(Scenario, document)
     except SchemaError as error:
         raise ScenarioError(f"{origin}: " + "; ".join(error.problems)) from error
-    problems = check_overlaps(scenario) + check_keys(scenario) + check_acts(scenario)
+    problems = (check_overlaps(scenario) + check_keys(scenario) + check_acts(scenario)
+                + check_box(scenario))
     if problems:
         raise ScenarioError(f"{origin}: " + "; ".join(problems))
     return scenario

@@ -7,10 +7,12 @@ into any stretch of the line's audio, with line noise under it all. Each
 call also leaves its ``ExpectedCall``: what the box should log for it, the
 ground truth of the end-to-end tests.
 
-A call the box acts on (a survey, voicemail, an IVR menu) is computed only
-up to where the box takes over: from then on its caller is an
-``Interaction`` that the office plays frame by frame through a caller
-agent (``firmware.simulation.callers``), who hears the box and answers it.
+A call the box acts on (a survey, voicemail, an IVR menu, the call firewall's
+block) is computed only up to where the box takes over: from then on its
+caller is an ``Interaction`` that the office plays frame by frame through a
+caller agent (``firmware.simulation.callers``), who hears the box and answers
+it. An announced call is computed whole; its agent only listens for the
+announcement.
 Its ``ExpectedCall`` names the act and its expected result, and the office
 fills in the times only the box decides (when it answered, when it let go).
 
@@ -45,7 +47,7 @@ KEY_PAUSE_S = 0.4  # the talk pauses this long around keys pressed during a call
 HAND_OVER_AFTER_TALK_S = 0.5  # the operator presses the survey's code this long after the talk
 HAND_OVER_AFTER_CODE_S = 0.1  # the caller's agent starts this long after the code
 # The office's estimate of how long an act holds the call, until the agent says.
-ACT_ESTIMATE_S = {"survey": 15.0, "voicemail": 20.0, "ivr": 20.0}
+ACT_ESTIMATE_S = {"survey": 15.0, "voicemail": 20.0, "ivr": 20.0, "firewall": 3.0}
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class ExpectedCall:
     act_value: str | None = None
     act_outcome: str | None = None
     box_answers_at_ring: int | None = None
+    blocked_by: str | None = None  # the firewall's rule that blocks the call
+    rating: int | None = None  # the survey's rating kept with the call (a menu's too)
+    message_s: float | None = None  # a voicemail message kept, about this long
+    ivr_end: str | None = None  # the kind of menu node the caller's walk ends in
 
 
 @dataclass(frozen=True)
@@ -242,20 +248,34 @@ class _Builder:
             seed=self.scenario.seed * 7919 + index,
         ))
 
-    def act_facts(self, call: CallScript) -> dict:
+    def act_facts(self, call: CallScript, caller_id_at: float | None = None) -> dict:
+        """What the box's act in ``call`` should give: the ``ExpectedCall``'s act fields."""
         act = call.acted_on
         if act is None:
             return {}
         hangs_up = call.survey_hangs_up or call.hangs_up_after_s > 0
-        value = None
-        if act == "survey" and call.survey in tuple("12345") and not hangs_up:
-            value = call.survey
-        return {
+        rated = call.survey in tuple("12345") and not hangs_up
+        facts = {
             "act": act,
-            "act_value": value,
+            "act_value": call.survey if act == "survey" and rated else None,
             "act_outcome": "caller_hung_up" if hangs_up else "done",
             "box_answers_at_ring": call.rings if act in ("voicemail", "ivr") else None,
         }
+        if act == "survey" or (act == "ivr" and call.ivr_to == "survey"):
+            facts["rating"] = int(call.survey) if rated else None
+        if act == "voicemail" or (act == "ivr" and call.ivr_to == "voicemail" and not hangs_up):
+            # The caller hangs up after their message (or during the greeting: none).
+            facts["act_outcome"] = "caller_hung_up"
+            facts["message_s"] = None if hangs_up else call.message_s
+        if act == "ivr":
+            facts["ivr_end"] = None if hangs_up else (call.ivr_to or None)
+            if call.ivr_to == "ring_through" and not hangs_up:
+                facts["act_outcome"] = "handed_over"
+        if act == "firewall":
+            # Decided on the caller ID between the first two rings (none: at the second).
+            facts.update(act_value="reject", blocked_by="black_list",
+                         box_answers_at_ring=1 if caller_id_at is not None else 2)
+        return facts
 
     def rings(self, first: float, count: int) -> list[tuple[float, float]]:
         """``count`` ring bursts from ``first``, by the profile's cadence: [(on, off)]."""
@@ -291,24 +311,14 @@ class _Builder:
         bursts = self.rings(at, call.rings)
         # Caller ID between the rings needs a second ring: a phone picked up
         # during the first ring stops the exchange from sending it.
-        box_answers = call.acted_on in ("voicemail", "ivr")
+        box_answers = call.box_answers
         if mode == "fsk" and not before_ring and (
             len(bursts) > 1 or not call.answered or box_answers
         ):
             caller_id_at = bursts[0][1] + CALLER_ID_GAP_S
             self.clip(caller_id_at, self.sounds.caller_id_fsk(request, standard))
         if box_answers:  # the caller's agent rings the line until the box answers
-            self.interact(at, call, index)
-            sent = caller_id_at is not None
-            shown = None if call.private or not sent else call.number
-            ended_at = bursts[-1][1] + ACT_ESTIMATE_S[call.acted_on] + call.message_s
-            self.timeline.expected.append(ExpectedCall(
-                line=call.line, direction="in", number=shown,
-                name=(call.name or None) if shown else None, outcome="answered",
-                started_at=call.at, answered_at=bursts[-1][0], ended_at=ended_at,
-                caller_id_at=caller_id_at, **self.act_facts(call),
-            ))
-            self.timeline.end = max(self.timeline.end, ended_at)
+            self.box_answers(call, index, at, bursts, caller_id_at)
             return
         answered_at = None
         if call.answered:
@@ -322,6 +332,8 @@ class _Builder:
             self.signal(answered_at, "off_hook")
             ended_at = answered_at + call.talk
             self.talk(call, index, answered_at)
+            if call.announced:
+                self.interact(answered_at, call, index)
             if call.survey:
                 ended_at = self.hand_over(call, index, ended_at)
             else:
@@ -346,9 +358,30 @@ class _Builder:
         )
         self.timeline.end = max(self.timeline.end, ended_at)
 
+    def box_answers(self, call: CallScript, index: int, at: float,
+                    bursts: list[tuple[float, float]], caller_id_at: float | None) -> None:
+        """An inbound call the box answers: its caller's agent rings the line from ``at``."""
+        self.interact(at, call, index)
+        sent = caller_id_at is not None
+        shown = None if call.private or not sent else call.number
+        ended_at = bursts[-1][1] + ACT_ESTIMATE_S[call.acted_on] + call.message_s
+        if call.ivr_to == "ring_through":
+            ended_at += call.talk
+        blocked = call.acted_on == "firewall"
+        self.timeline.expected.append(ExpectedCall(
+            line=call.line, direction="in", number=shown,
+            name=(call.name or None) if shown else None,
+            outcome="blocked" if blocked else "answered",
+            started_at=call.at, answered_at=bursts[-1][0], ended_at=ended_at,
+            caller_id_at=caller_id_at, **self.act_facts(call, caller_id_at),
+        ))
+        self.timeline.end = max(self.timeline.end, ended_at)
+
     def outbound(self, call: CallScript, index: int) -> None:
         rng = np.random.default_rng([self.scenario.seed, index])
         self.signal(call.at, "off_hook")
+        if call.announced:  # it sounds once the dialling ended, over the ringback
+            self.interact(call.at, call, index)
         tones = self.profile.tones
         self.audio(call.at, _tone(tones["dial"], TONE_LEVEL_DBM0), DIAL_TONE_S)
         at = call.at + DIAL_TONE_S
