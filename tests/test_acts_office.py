@@ -174,11 +174,8 @@ def test_the_engine_plays_the_library_s_prompt_and_the_fallback_only_for_one_it_
 
 
 def test_a_started_engine_falls_back_quietly_until_the_box_s_own_prompts_are_made(
-        tmp_path, monkeypatch, caplog):
-    import firmware.engine.engine as engine_module  # noqa: PLC0415
-
-    monkeypatch.setattr(engine_module, "PROMPTS_AFTER_S", 3600.0)
-    configure(tmp_path, 1)
+        tmp_path, caplog):
+    configure(tmp_path, 1)  # the web has not made the box's own prompts yet
     engine = Engine(tmp_path, lambda line: open_configured_line(line, "acts-fallback-"),
                     fallback_prompts=office_prompts)
     engine.start()
