@@ -26,6 +26,8 @@ LAZY = (
     "soundfile",  # libsndfile: decoding Opus, converting for downloads, making prompts
     "soxr",  # resampling a prompt's upload or speech: the web makes prompts, the engine plays
     "firmware.prompts.speech",
+    "smtplib",  # the voicemail notices: at the first mail
+    "email",
     "cffi",  # and its C parser: building the DSP extension; libopusenc is reached by ctypes
     "pycparser",
     "importlib.metadata",  # the package's version: asked for by --version and backups only

@@ -16,19 +16,20 @@ import contextlib
 import logging
 import os
 import queue
-import smtplib
-import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from firmware.config import Smtp
 from firmware.datafolder import DataFolder
 from firmware.link.contract import MailState
 from firmware.store.files import write_atomically
+
+if TYPE_CHECKING:  # email, smtplib and ssl are imported at the first mail: the engine's memory
+    from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ class MailProblem:
 
 
 def build(smtp: Smtp, mail: Mail) -> EmailMessage:
+    from email.message import EmailMessage  # noqa: PLC0415 - the engine's memory: at the first mail
+
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(smtp.recipients)
@@ -93,6 +96,9 @@ def build(smtp: Smtp, mail: Mail) -> EmailMessage:
 
 
 def deliver(smtp: Smtp, password: str, message: EmailMessage) -> None:
+    import smtplib  # noqa: PLC0415 - the engine's memory: imported at the first mail
+    import ssl  # noqa: PLC0415
+
     """Send one message through ``smtp`` now; raises on failure."""
     context = ssl.create_default_context()
     if smtp.tls == "tls":
@@ -178,7 +184,7 @@ class Mailer(threading.Thread):
                 return
             try:
                 self._send(smtp, read_password(self.folder), build(smtp, mail))
-            except (OSError, smtplib.SMTPException, ValueError) as failure:
+            except (OSError, ValueError) as failure:  # smtplib's errors are OSErrors
                 error = failure
                 log.warning("e-mail %r not sent (try %d of %d): %s", mail.subject,
                             attempt + 1, len(delays), failure)
