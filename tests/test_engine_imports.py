@@ -5,8 +5,7 @@ and a library imported at the top of a module the engine imports costs its memor
 long as the engine runs. So, in a process of its own, the box's path (the ``linerec``
 command's modules, the engine on simulated lines, encryption off) plays a short office,
 compresses, chains and signs its recordings and stops; none of these must have been
-imported. (``cryptography`` itself is: the chain's head is signed with it, at stop here
-and every 10 minutes on a box.)
+imported (the chain's head is signed with ``cryptography`` in a child process).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from firmware.store.db import Store
 from tests.engine_config import configure
 
 LAZY = (
+    "cryptography",  # the chain's signatures are made in a child process (sign_head)
     "cryptography.hazmat.primitives.ciphers.aead",  # encryption at rest: off here
     "cryptography.hazmat.primitives.asymmetric.x25519",  # its recordings key
     "soundfile",  # libsndfile: decoding Opus, converting for downloads, making prompts

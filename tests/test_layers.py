@@ -52,7 +52,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
                "prompts"),  # what the box plays to a line
     "acts": ("country",),  # the box's scripts on a line: pure steps, no I/O
     "backup": ("country",),
-    "simulation": ("callerid", "country"),
+    "simulation": ("callerid", "country", "acts", "prompts"),  # the demo box's menu, prompts
     "tools": ("country",),
     "link": (),
     "callerid": (),

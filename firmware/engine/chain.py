@@ -28,7 +28,8 @@ from firmware.datafolder import DataFolder
 from firmware.errors import LinerecError
 from firmware.store import chain
 from firmware.store.db import Store
-from firmware.store.signing import KeyUnavailableError, Signer
+from firmware.store.sign_head import ChildSigner
+from firmware.store.signing import KeyUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class ChainService:
         self.clock = clock
         self.scan_every_s = scan_every_s
         self.sign_every_s = sign_every_s
-        self.signer = Signer(folder, clock)
+        # Each signature in a child process: cryptography never stays in the engine.
+        self.signer = ChildSigner(folder)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
