@@ -14,7 +14,7 @@
 <p class="muted">{{_("A voice menu answers a line's calls after a number of rings: it plays a prompt and the caller chooses with a key, on to another menu, voicemail, an announcement, the satisfaction survey or the office's phones.")}}</p>
 <div class="table-wrap">
 <table>
-  <thead><tr><th>{{_('Name')}}</th><th>{{_('Nodes')}}</th><th>{{_('Lines')}}</th><th>{{_('Changed')}}</th><th></th></tr></thead>
+  <thead><tr><th>{{_('Menu name')}}</th><th>{{_('Nodes')}}</th><th>{{_('Lines')}}</th><th>{{_('Changed')}}</th><th></th></tr></thead>
   <tbody>
   % for menu in menus:
   <tr>
