@@ -231,6 +231,11 @@ class ModemLine:
             return
         if self.modem.full_duplex is False and not self._transmit_only(frame):
             return
+        if self.modem.compression is None:
+            # The line's thread has not put the modem in voice mode yet (it carries out the
+            # seize a moment after the engine asks, the first time): not heard.
+            self.playback_dropped += 1
+            return
         self.modem.transmit(frame)
 
     def _transmit_only(self, frame: np.ndarray) -> bool:

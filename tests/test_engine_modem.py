@@ -4,6 +4,7 @@ the box acting on it (the survey) through a modem with and without full duplex."
 from __future__ import annotations
 
 import dataclasses
+import json
 import queue
 import time
 
@@ -19,10 +20,13 @@ from firmware.engine import Engine
 from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.firewall import Actor, Firewall, ListEntry
+from firmware.store.ivr_menus import IvrMenus
 from firmware.tools.wavfile import read_wav
 from tests.drivers_fakes import FakeModem, driver_threads
 from tests.test_acts import HYBRID, PROMPTS
 from tests.test_drivers_modem_line import modem_replies, ulaw_of
+from tests.test_ivr_line import AUTHOR, MENU
+from tests.test_ivr_line import PROMPTS as MENU_PROMPTS
 
 WAIT = 10.0
 FRAME_BYTES = 160  # one 20 ms frame of mu-law
@@ -356,3 +360,27 @@ def test_a_black_listed_caller_on_a_modem_line_is_answered_and_hung_up(tmp_path)
     assert (call.outcome, call.blocked_by, recordings) == ("blocked", "black_list", [])
     assert [e.rule for e in came(events, contract.CallBlocked)] == ["black_list"]
     assert "ATH0" in fake.commands  # the modem hung up on the caller
+
+
+def test_a_voice_menu_on_a_modem_line_answers_and_follows_the_callers_key(tmp_path):
+    engine, fake, events = engine_on_a_modem_line(
+        tmp_path, Line(number=1, name="Front desk"), MENU_PROMPTS)
+    engine.start()
+    try:
+        menus = IvrMenus(engine.store)
+        menus.assign(1, menus.save(None, "Main", MENU, AUTHOR), 2, AUTHOR)
+        engine.handle_command(contract.ReloadMenusCommand())
+        ring(fake, 3, "13800138000")
+        wait_until(lambda: came(events, contract.LineSeized), what="the menu answering")
+        wait_until(lambda: sounding(fake.played_samples()) > 20, what="the welcome")
+        fake.press("2", dtmf_generate("2", level_dbm0=-12, on_ms=80, off_ms=40))
+        wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    finally:
+        engine.stop()
+        fake.close()
+    (ended,) = came(events, contract.ActEnded)
+    assert (ended.act, ended.outcome) == ("ivr", "done")
+    call, _ = the_call(tmp_path)
+    assert json.loads(call.ivr_path)["path"] == [["main", "2"], ["info", ""]]
+    # the welcome, cut short by the key, then the announcement node's prompt
+    assert sounding(fake.played_samples()) >= 20 + MENU_PROMPTS["announcement"].size // 160 - 2
