@@ -60,6 +60,8 @@ def test_compatibility_forms_and_accents():
     assert spans(words.find("cafe\u0301 CAFÉ")) == [("café", 0, 5), ("café", 6, 10)]
     folded = fold("Ａ★b\u0301")  # no precomposed b with an acute: the mark is dropped
     assert (folded.text, folded.starts, folded.ends) == ("ab", (0, 2), (1, 4))
+    folded = fold("\u0301e\u0301\u0301x")  # a mark first stands alone, and is dropped
+    assert (folded.text, folded.starts, folded.ends) == ("éx", (1, 4), (4, 5))
 
 
 def test_five_thousand_words_against_a_thousand_characters(rng):

@@ -52,32 +52,45 @@ def _dropped(char: str) -> bool:
     return unicodedata.category(char)[0] in "PSZCM"
 
 
-def _clusters(text: str) -> Iterable[tuple[int, int]]:
-    """Spans of a character and the combining marks after it."""
-    start = 0
-    for index in range(1, len(text) + 1):
-        if index == len(text) or not unicodedata.combining(text[index]):
-            yield start, index
-            start = index
+def _fold_cluster(cluster: str) -> str:
+    """A character (and its marks) folded, what is dropped gone: often nothing."""
+    if cluster.isascii():
+        folded = cluster.lower()
+    else:
+        folded = unicodedata.normalize(
+            "NFKC", unicodedata.normalize("NFKC", cluster).casefold())
+    return "".join(char for char in folded
+                   if (char.isalnum() if char.isascii() else not _dropped(char)))
+
+
+_FOLDED: dict[str, tuple[str, bool]] = {}  # a character: its fold, and if it is a mark
+
+
+def _fold_char(char: str) -> tuple[str, bool]:
+    known = _FOLDED.get(char)
+    if known is None:
+        if len(_FOLDED) > 65536:
+            _FOLDED.clear()
+        known = _FOLDED[char] = (_fold_cluster(char), bool(unicodedata.combining(char)))
+    return known
 
 
 def fold(text: str) -> Folded:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for start, end in _clusters(text):
-        cluster = text[start:end]
-        if cluster.isascii():
-            folded = cluster.lower()
+    cluster = cluster_out = 0  # where the current character began, in text and in chars
+    for index, char in enumerate(text):
+        folded, mark = _FOLDED.get(char) or _fold_char(char)
+        if mark and index:  # folded again with the character it belongs to
+            del chars[cluster_out:], starts[cluster_out:], ends[cluster_out:]
+            folded = _fold_cluster(text[cluster:index + 1])
         else:
-            folded = unicodedata.normalize(
-                "NFKC", unicodedata.normalize("NFKC", cluster).casefold())
-        for char in folded:
-            if not (char.isalnum() if char.isascii() else not _dropped(char)):
-                continue
-            chars.append(char)
-            starts.append(start)
-            ends.append(end)
+            cluster, cluster_out = index, len(chars)
+        for folded_char in folded:
+            chars.append(folded_char)
+            starts.append(cluster)
+            ends.append(index + 1)
     return Folded("".join(chars), tuple(starts), tuple(ends))
 
 
