@@ -124,6 +124,17 @@ def test_addresses_national_unknown_and_alphanumeric():
     assert hex_.startswith("00040DD0")  # 7 septets are 13 semi-octets
     assert decode(hex_).originator == Address("linerec", ALPHANUMERIC)
     assert str(Address.of("*121#")) == "*121#"
+    assert Address.of(" +86 138-0013-8000 ") == Address("8613800138000", INTERNATIONAL)
+    assert Address.of("(010) 8765.4321") == Address("01087654321", pdu.UNKNOWN)
+    assert Address.of("abc") == Address("abc", ALPHANUMERIC)
+    with pytest.raises(PduError, match="after the"):
+        Address.of("+86abc")
+    with pytest.raises(PduError, match="empty"):
+        Address.of("  ")
+
+
+def test_a_pdu_without_its_service_centre():
+    assert decode(HELLO_SUBMIT[2:], smsc=False) == decode(HELLO_SUBMIT)
 
 
 def test_the_extension_table_takes_two_septets_each():

@@ -129,6 +129,7 @@ NATIONAL = 0xA1  # type of number 010
 UNKNOWN = 0x81  # type of number 000: the number as dialled
 ALPHANUMERIC = 0xD0  # type of number 101: GSM 7-bit text, as a sender's name
 _SEMI_OCTETS = "0123456789*#abc"
+_DIALLED = frozenset("0123456789*#")
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,18 @@ class Address:
 
     @classmethod
     def of(cls, text: str) -> Address:
-        """``+8613800138000`` international, ``10086`` as dialled, else alphanumeric."""
+        """``+86 138-0013-8000`` international, ``10086`` or ``*121#`` as dialled (spaces,
+        dashes, dots and brackets left out), anything else an alphanumeric sender."""
         text = text.strip()
-        if text.startswith("+") and len(text) > 1 and text[1:].isdigit():
-            return cls(text[1:], INTERNATIONAL)
-        if text and all(char in _SEMI_OCTETS for char in text):
-            return cls(text, UNKNOWN)
+        number = "".join(char for char in text if char not in " -.()")
+        if number.startswith("+"):
+            if len(number) > 1 and all(char in _DIALLED for char in number[1:]):
+                return cls(number[1:], INTERNATIONAL)
+            raise PduError(f"number {text!r}: after the + only digits, * and #")
+        if number and all(char in _DIALLED for char in number):
+            return cls(number, UNKNOWN)
+        if not text:
+            raise PduError("an empty address")
         return cls(text, ALPHANUMERIC)
 
     @property
@@ -239,6 +246,7 @@ def _timestamp(data: bytes, what: str) -> datetime:
         low, high = octet & 0x0F, octet >> 4
         if index == 6:
             low &= 0x07  # the sign bit
+        # (the year has two digits: 90 to 99 read as the 1990s, the rest as this century)
         if low > 9 or high > 9:
             raise PduError(f"{what} {data.hex().upper()}: octet {index + 1} ({octet:02X}) "
                            "is not two decimal digits")
