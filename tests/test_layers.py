@@ -61,6 +61,7 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "update": (),  # linerec update: over the foundation; other versions run as processes
     "hardware": (),  # hardware profiles and the installer's checks: over the drivers
     "prompts": (),  # the prompt library: over the foundation (store, data folder) and dsp_ext
+    "sms": (),  # text messages: PDUs and the word filter, pure, over the foundation
 }
 
 

@@ -1,0 +1,12 @@
+"""Text messages: what the box sends and receives through a GSM modem, and what it may send.
+
+- ``pdu``: SMS PDUs (3GPP TS 23.040, TS 23.038) encoded and decoded: SMS-SUBMIT,
+  SMS-DELIVER, SMS-STATUS-REPORT; the GSM 7-bit default alphabet and UCS2; long texts
+  split into concatenated parts and joined again. Every garbled PDU is one ``PduError``
+  naming what is wrong.
+- ``words``: the sensitive-word filter on outgoing messages (``WordFilter``): the admin's
+  words found in a text with an Aho-Corasick automaton, through full-width forms, case
+  and symbols slipped between the characters.
+
+Pure code over the foundation (``firmware.errors``): no I/O, no threads.
+"""
