@@ -11,6 +11,8 @@ import signal
 import stat
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +90,19 @@ def test_the_web_on_a_damaged_database_is_one_line_naming_it(tmp_path, capsys):
     assert err.startswith(f"linerec web: error: {office.folder.database}: ")
 
 
+def processes_on(data: Path) -> list[str]:
+    """The command lines of the processes running on the data folder ``data``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(data).encode() in words and b"webui" in words:
+            found.append(b" ".join(words).decode(errors="replace"))
+    return found
+
+
 def test_what_the_box_keeps_is_readable_by_its_user_only_whatever_the_umask(tmp_path):
     """Started under the usual umask (022), the box's processes still make the data folder
     and everything in it private: the folder 0700, files 0600."""
@@ -108,6 +123,11 @@ def test_what_the_box_keeps_is_readable_by_its_user_only_whatever_the_umask(tmp_
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
     process.stdout.close()
+    # Stopped early in its start, the box leaves no web process behind either.
+    deadline = time.monotonic() + 10
+    while processes_on(data):
+        assert time.monotonic() < deadline, f"left running: {processes_on(data)}"
+        time.sleep(0.1)
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     loose = []
     for path in data.rglob("*"):

@@ -72,20 +72,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"linerec web: error: cannot listen on {args.host}:{args.port}: {error}",
               file=sys.stderr)
         return 1
-    print(WEB_READY + server.url, flush=True)
+    # The server's worker threads keep the process alive until it is stopped: whatever
+    # ends this (a signal, the parent gone, a pipe closed under the ready line), stop it.
     stop = threading.Event()
-    threading.Thread(target=make_own_prompts, args=(args.data, stop), name="prompts",
-                     daemon=True).start()
     notifier = Notifier.from_environment()  # systemd's Type=notify: ready once it listens
-    notifier.notify("READY=1", f"STATUS=serving at {server.url}")
-    if args.parent_pid is not None:
-        watch_parent(args.parent_pid, stop)
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stop.set())
-    while not stop.wait(0.5):
+    try:
+        print(WEB_READY + server.url, flush=True)
+        threading.Thread(target=make_own_prompts, args=(args.data, stop), name="prompts",
+                         daemon=True).start()
+        notifier.notify("READY=1", f"STATUS=serving at {server.url}")
+        if args.parent_pid is not None:
+            watch_parent(args.parent_pid, stop)
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: stop.set())
+        while not stop.wait(0.5):
+            pass
+    except OSError:  # the process that started it closed the pipe it reads: it is gone
         pass
-    notifier.notify("STOPPING=1")
-    server.stop()
+    finally:
+        stop.set()
+        notifier.notify("STOPPING=1")
+        server.stop()
     return 0
 
 
