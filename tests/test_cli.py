@@ -258,3 +258,20 @@ def test_dsp_echo_of_empty_files_writes_an_empty_file(tmp_path):
     out = read_wav(paths[2])
     assert out.samples.size == 0
     assert out.encoding == "alaw"
+
+
+def test_dsp_amd_prints_the_decision_and_when_for_one_file_or_several(tmp_path, capsys):
+    fax, quiet = tmp_path / "fax.wav", tmp_path / "quiet.wav"
+    _tone_file(fax, "CN", ["fax_ced"], gap_s=0.3)
+    write_wav(quiet, np.zeros(8 * 8000, dtype=np.int16), "alaw")  # nobody speaks
+    assert main(["dsp", "amd", str(fax)]) == 0
+    (answer,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert answer["result"] == "fax" and 0 < answer["decided_s"] < 4.0
+    assert set(answer) == {"result", "decided_s", "cause"}
+    assert main(["dsp", "amd", "--json-lines", str(fax), str(quiet)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["file"], line["result"]) for line in lines] == [
+        (str(fax), "fax"), (str(quiet), "notsure")]
+    assert lines[1]["decided_s"] == pytest.approx(2.5, abs=0.05)
+    with pytest.raises(SystemExit, match="several files need --json-lines"):
+        main(["dsp", "amd", str(fax), str(quiet)])

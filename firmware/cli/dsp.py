@@ -124,6 +124,34 @@ def _tones(args: argparse.Namespace) -> int:
     return 0
 
 
+def _amd(args: argparse.Namespace) -> int:
+    """Print the answering-machine detector's decision on each WAV file as JSON.
+
+    Each file is the answered side of an outbound call, from the moment of the
+    answer; the file is read only as far as the decision (``decided_s``).
+    """
+    from firmware.tools.amd import AnsweringMachineDetector  # noqa: PLC0415 - the DSP kernels
+
+    if len(args.files) > 1 and not args.json_lines:
+        raise SystemExit("linerec dsp amd: several files need --json-lines (one object each)")
+    for path in args.files:
+        audio = wavfile.open_wav(path)
+        detector = AnsweringMachineDetector(args.country, answered=True)
+        result = None
+        for block in audio.blocks():
+            result = detector.feed(block)
+            if result is not None:
+                break
+        if result is None:
+            result = detector.finish()
+        answer = {"result": result.status.lower(), "decided_s": round(result.at_s, 3),
+                  "cause": result.cause}
+        if args.json_lines:
+            answer = {"file": str(path), **answer}
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    return 0
+
+
 def _echo(args: argparse.Namespace) -> int:
     """Cancel the echo of FAR (what the box sends) in NEAR (what it hears); write OUT.
 
@@ -185,6 +213,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="tone plan (CN)"
     )
     tones.set_defaults(handler=_tones)
+
+    amd = tools.add_parser(
+        "amd", help="print whether a human, a machine or a fax answered (WAV files) as JSON"
+    )
+    amd.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                     help="the answered side of a call, from the moment of the answer")
+    amd.add_argument("--json-lines", action="store_true",
+                     help="one JSON object per file, with its name (for several files)")
+    amd.add_argument(
+        "--country", choices=["CN", "DE", "GB", "US"], default="CN", help="tone plan (CN)"
+    )
+    amd.set_defaults(handler=_amd)
 
     echo = tools.add_parser(
         "echo", help="cancel the echo of FAR (what the box sends) in NEAR (what it hears)"
