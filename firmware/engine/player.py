@@ -48,7 +48,6 @@ class LinePlayer:
         self._echo_frames_left = 0
         self._canceller: EchoCanceller | None = None
         self.failed = False  # the playback stream failed: the line plays no more
-        self.frames_played = 0
 
     @property
     def can_play(self) -> bool:
@@ -125,7 +124,6 @@ class LinePlayer:
         except Exception as error:
             self._fail(error)
             return
-        self.frames_played += 1
         if frame is not SILENCE:
             self._references[sounds_with] = frame
         for stale in [n for n in self._references if n <= number]:
