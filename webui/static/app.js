@@ -155,6 +155,24 @@
 
   // ---- the caller's card -----------------------------------------------------------
 
+  // The cards' column: below the menu bar on a wide screen, however many rows the bar wraps
+  // to; on a phone where the style sheet puts it, at the bottom. Again whenever the window changes
+  // (a tablet turned, a window narrowed).
+  function placePops() {
+    const pops = document.getElementById("pops");
+    const bar = document.querySelector("header.top");
+    if (!pops || pops.hidden) return;
+    if (bar && window.innerWidth > 720) {
+      const top = Math.max(0, bar.getBoundingClientRect().bottom) + 12;
+      pops.style.top = top + "px";
+      pops.style.maxHeight = "calc(100vh - " + (top + 12) + "px)";
+    } else {
+      pops.style.top = "";
+      pops.style.maxHeight = "";
+    }
+  }
+  window.addEventListener("resize", placePops);
+
   /* Show a call's card, or bring a shown one up to date.
    *
    * While the card still has the same customer and the same form, only its
@@ -194,13 +212,7 @@
     }
     pops.hidden = false;
     document.body.classList.add("has-pops");
-    const bar = document.querySelector("header.top");
-    if (bar && window.innerWidth > 720) {
-      // Below the menu bar, however many rows it wraps to.
-      const top = Math.max(0, bar.getBoundingClientRect().bottom) + 12;
-      pops.style.top = top + "px";
-      pops.style.maxHeight = "calc(100vh - " + (top + 12) + "px)";
-    }
+    placePops();
     linerec.pops.push({ call_id: data.call_id, event: data.event, shownAt: Date.now() });
   }
 
