@@ -1306,7 +1306,6 @@ ZH: dict[str, str] = {
     "New messages": "新留言",
     "Voicemail messages of their lines: listen, mark heard, delete": "其线路的语音留言：收听、标为已听、删除",
     "The message's file cannot be read.": "无法读取留言文件。",
-    "The message's file cannot be deleted.": "无法删除留言文件。",
     "Marked as heard.": "已标为已听。",
     "No voicemail messages.": "没有语音留言。",
     "When": "时间",
