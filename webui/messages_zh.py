@@ -890,7 +890,7 @@ ZH: dict[str, str] = {
     "Time (HH:MM)": "时间（HH:MM）",
     "Every few hours": "每隔几小时",
     "Hours between backups": "两次备份间隔（小时）",
-    "Each backup sends what changed since the last one: finished recordings with their sidecars, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording counts as backed up. A backup runs at a low priority and never delays a line.": "每次备份只发送上次以来变化的内容：已完成的录音及其附属文件、数据库快照、配置和签名公钥。每个文件都在目标中校验通过后，录音才算已备份。备份以低优先级运行，绝不拖慢任何线路。",
+    "Each backup sends what changed since the last one: finished recordings with their sidecars, voicemail messages, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording or message counts as backed up. A backup runs at a low priority and never delays a line.": "每次备份只发送上次以来变化的内容：已完成的录音及其附属文件、语音留言、数据库快照、配置和签名公钥。每个文件都在目标中校验通过后，录音或留言才算已备份。备份以低优先级运行，绝不拖慢任何线路。",
     "Change target {name}": "修改备份目标 {name}",
     "Add a target": "添加备份目标",
     "a-z, 0-9, - and _; e.g. nas": "a-z、0-9、- 和 _，例如 nas",
