@@ -184,6 +184,8 @@ def test_for_space_recordings_go_first_then_the_oldest_heard_messages(office):
     assert {item.reason for item in short.messages} == {"disk below 10 % free"}
     assert short.short and short.held_protected == 1
     _, outcome = office.round(policy, free=0)
+    assert {getattr(item, "message_id", None) for item in outcome.deleted} == {
+        None, older_heard, newer_heard}
     assert office.listed() == {unheard}
     assert office.messages.get(older_heard).delete_reason == "disk below 10 % free"
     emergency = plan(office.store, office.folder.recordings, policy, DiskSpace(100 * MB, 0),
