@@ -351,11 +351,8 @@ def carry_out(
     deletions = list(deletions)
     pending = [item for item in deletions if isinstance(item, Deletion)]
     messages = [item for item in deletions if isinstance(item, MessageDeletion)]
-    if messages:
-        if voicemail is None:
-            raise ValueError("voicemail messages to delete, but no voicemail folder")
-        _carry_out_messages(store, voicemail, messages, now, outcome,
-                            keep_until_backed_up=keep_until_backed_up)
+    if messages and voicemail is None:
+        raise ValueError("voicemail messages to delete, but no voicemail folder")
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         done = Outcome()
@@ -373,6 +370,9 @@ def carry_out(
         else:
             _remove_files(root, marked, done)
         outcome.add(done)
+    if messages:  # after the recordings, whose files make the room on a full disk
+        _carry_out_messages(store, voicemail, messages, now, outcome,
+                            keep_until_backed_up=keep_until_backed_up)
     return outcome
 
 
