@@ -82,6 +82,8 @@ FIELD_LABELS = {
     "recording.mode": "Recording mode",
     "recording.schedule": "Schedule",
     "recording.keep_days": "Keep recordings (days)",
+    "voicemail.keep_days": "Keep messages (days)",
+    "voicemail.keep_unheard": "Keep unheard messages past the age limit",
     "announcement": "Announcement before recording",
     "announcement_prompt": "Announcement prompt",
     "retention.min_free_percent": "Keep free (%)",

@@ -159,7 +159,8 @@ class Engine:
             if line.enabled:
                 self.live_audio.tap(line.number)
         self.live_audio.start()
-        self.retention = RetentionService(self.store, self.folder.recordings, lambda: self.config)
+        self.retention = RetentionService(self.store, self.folder.recordings, lambda: self.config,
+                                          voicemail=self.folder.voicemail)
         self.retention.start()
         self.snapshots = DailySnapshots(
             self.folder,
