@@ -24,6 +24,7 @@ from webui.audit_text import describe
 from webui.i18n import Translator
 from webui.messages_zh import ZH
 from webui.pages import firewall as page
+from webui.pages import firewall_sheets
 
 EN = Translator("en")
 
@@ -356,7 +357,7 @@ def test_every_word_of_the_firewall_has_its_chinese():
     words = [*store_firewall.ERRORS, *page.NOTICES.values(), *page.LIST_NAMES.values(),
              *page.ACTION_NAMES.values(), *page.KIND_NAMES.values(),
              *page.REASON_NAMES.values(), *page.CHANGE_NAMES.values(),
-             *(english for _, english in (*page.COLUMNS, *page.EXPORT_ONLY)),
+             *(english for _, english in (*firewall_sheets.COLUMNS, *firewall_sheets.EXPORT_ONLY)),
              *audit_text.FIREWALL_WORDS.values()]
     assert [word for word in words if word not in ZH] == []
     error = store_firewall.FirewallError(store_firewall.ERRORS[0], number="x")
