@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "The file is not an Excel workbook (.xlsx).": "该文件不是 Excel 工作簿（.xlsx）。",
     "The workbook is too big: import at most {n} rows at a time.": "工作簿太大：每次最多导入 {n} 行。",
     "The workbook is damaged and cannot be read.": "工作簿已损坏，无法读取。",
+    "The sheet {sheet} is damaged and cannot be read.": "工作表“{sheet}”已损坏，无法读取。",
     "Too many rows: import at most {n} rows at a time.": "行数太多：每次最多导入 {n} 行。",
     "No sheet has a header row with a Name column; start from the template.": "没有工作表的标题行含有“姓名”列；请从模板开始。",
     "The file is neither an Excel workbook nor a CSV text file.": "该文件既不是 Excel 工作簿，也不是 CSV 文本文件。",
