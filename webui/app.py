@@ -187,7 +187,7 @@ ROUTES: list[Route] = [
     # the call firewall: the lists with the firewall flag or admin, the rules and the
     # approval switch admin only, approvals by leaders and super users (checked by the page)
     Route("GET", "/firewall", firewall.firewall_page, SIGNED_IN),
-    Route("GET", "/firewall.xlsx", firewall_sheets.export_lists, SIGNED_IN),
+    Route("GET", "/firewall.xlsx", firewall_sheets.export_firewall, SIGNED_IN),
     Route("GET", "/firewall/import", firewall_sheets.import_page, SIGNED_IN),
     Route("GET", "/firewall/import/template.xlsx", firewall_sheets.import_template_download,
           SIGNED_IN),

@@ -202,13 +202,17 @@ def blocked_text(t, key: str | None) -> str:
 # ---- the page ---------------------------------------------------------------------------------
 
 
+def known_prompts(ctx: Ctx) -> set[str]:
+    """How a rule or an entry may name a prompt of the library: its id, or its key."""
+    prompts = ctx.deps.prompts.prompts()
+    return {str(prompt.id) for prompt in prompts} | {prompt.key for prompt in prompts if prompt.key}
+
+
 def _chosen_prompt(ctx: Ctx) -> str:
     """The message prompt chosen: "" (the box's own message) or a prompt's id; anything
     else is no choice the page offered."""
     chosen = ctx.form("prompt")[: MAX_PROMPT * 2].strip()
-    known = {str(prompt.id) for prompt in ctx.deps.prompts.prompts()}
-    known |= {prompt.key for prompt in ctx.deps.prompts.prompts() if prompt.key}
-    if chosen and chosen not in known:
+    if chosen and chosen not in known_prompts(ctx):
         ctx.fail(400, "Choose a prompt of the list.")
     return chosen
 
