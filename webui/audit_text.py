@@ -52,6 +52,7 @@ FIELD_LABELS = {
     "format": "Format",
     "search": "Search",
     "rows": "Rows",
+    "rules": "Rules",
     "skipped": "Rows left out",
     "secrets_set": "Secrets set",
     "secrets_removed": "Secrets removed",

@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "The file is not an Excel workbook (.xlsx).": "该文件不是 Excel 工作簿（.xlsx）。",
     "The workbook is too big: import at most {n} rows at a time.": "工作簿太大：每次最多导入 {n} 行。",
     "The workbook is damaged and cannot be read.": "工作簿已损坏，无法读取。",
+    "The sheet {sheet} is damaged and cannot be read.": "工作表“{sheet}”已损坏，无法读取。",
     "Too many rows: import at most {n} rows at a time.": "行数太多：每次最多导入 {n} 行。",
     "No sheet has a header row with a Name column; start from the template.": "没有工作表的标题行含有“姓名”列；请从模板开始。",
     "The file is neither an Excel workbook nor a CSV text file.": "该文件既不是 Excel 工作簿，也不是 CSV 文本文件。",
@@ -1231,10 +1232,18 @@ ZH: dict[str, str] = {
     "{n} numbers wait for a leader's approval.": "{n} 个号码正在等待组长审批。",
     "{n} number was imported.": "已导入 {n} 个号码。",
     "{n} numbers were imported.": "已导入 {n} 个号码。",
-    "See the lists": "查看名单",
-    "Download the template and fill in one number per row (or export the lists and change the file).": (
-        "下载模板，每行填写一个号码（或导出名单后修改该文件）。"
+    "See the lists and rules": "查看名单和规则",
+    "Download the template and fill in one number per row; admins may fill in one rule per row on its Rules sheet. Or export the firewall and change the file.": (
+        "下载模板，每行填写一个号码；管理员还可以在其“规则”工作表中每行填写一条规则。也可以导出防火墙后修改该文件。"
     ),
+    "The rules are imported only if every row of them is right: the first row with a problem stops the import, and nothing is imported. A rule the box has already is left as it is; the others are added after the rules kept, in their order.": (
+        "规则只有在每一行都正确时才会导入：遇到第一行有问题的规则即停止导入，任何内容都不会导入。"
+        "本机已有的规则保持不变；其余规则按顺序添加在现有规则之后。"
+    ),
+    "{n} rule was added.": "已添加 {n} 条规则。",
+    "{n} rules were added.": "已添加 {n} 条规则。",
+    "{n} rule was there already and was left as it is.": "{n} 条规则本机已有，保持不变。",
+    "{n} rules were there already and were left as they are.": "{n} 条规则本机已有，保持不变。",
     "Rows with a problem are listed with their row number and left out; the other rows are imported together, all or none.": (
         "有问题的行会列出行号并跳过；其余行一起导入，要么全部导入，要么都不导入。"
     ),
@@ -1245,7 +1254,38 @@ ZH: dict[str, str] = {
     ),
     "Expires: YYYY-MM-DD, the last day the entry counts; empty: never.": "到期：YYYY-MM-DD，该条目生效的最后一天；留空：永不到期。",
     "The header row has no Number column; start from the template.": "标题行没有“号码”列；请从模板开始。",
-    "No sheet has a header row with a Number column; start from the template.": "没有任何工作表的标题行含有“号码”列；请从模板开始。",
+    "No sheet has a header row with a Number column (the lists) or a Kind column (the rules); start from the template.": (
+        "没有任何工作表的标题行含有“号码”列（名单）或“类型”列（规则）；请从模板开始。"
+    ),
+    "Prefix": "号码前缀",
+    "Withheld caller ID": "隐藏来电显示",
+    "Time windows": "时段",
+    "{sheet} sheet, row {row}: {problem}": "“{sheet}”工作表第 {row} 行：{problem}",
+    "Row {row}: {problem}": "第 {row} 行：{problem}",
+    "{value} is not a kind of rule: write By prefix, Withheld number, By location or By time of day.": (
+        "{value} 不是规则类型：请填写“按号码前缀”“隐藏号码”“按归属地”或“按时段”。"
+    ),
+    "{value} is not a reason a caller ID is withheld: write private, unavailable or no caller ID.": (
+        "{value} 不是隐藏来电显示的原因：请填写“私密”“无法获取”或“无来电显示”。"
+    ),
+    "{value} is not a time window: write the days, then the start and the end, e.g. Mon–Fri 18:00–08:00.": (
+        "{value} 不是时段：请先写星期，再写开始和结束时间，例如 周一–周五 18:00–08:00。"
+    ),
+    "{value} is not a day of the week.": "{value} 不是星期几。",
+    "{value} is neither yes nor no.": "{value} 既不是“是”也不是“否”。",
+    "{prompt} is not a prompt of the box (Settings → Prompts).": "{prompt} 不是本机的语音提示（设置 → 语音提示）。",
+    "Only an admin adds or changes rules, and this rule is not on the box.": "只有管理员可以添加或修改规则，而本机没有这条规则。",
+    "Rules (admins only): one rule per row, in the order they are tried; they are added after the rules the box has.": (
+        "规则（仅管理员）：每行一条规则，按匹配顺序排列；导入的规则添加在本机已有规则之后。"
+    ),
+    "Kind: By prefix (fill in Prefix, e.g. 0898), Withheld number (Withheld caller ID: private, unavailable, no caller ID, one or more), By location (Province and/or City) or By time of day (Time windows, e.g. Mon–Fri 18:00–08:00, Sat/Sun 00:00–23:59).": (
+        "类型：按号码前缀（填写“号码前缀”，例如 0898）、隐藏号码（“隐藏来电显示”：私密、无法获取、无来电显示，一项或多项）、"
+        "按归属地（“省份”和/或“城市”）或按时段（“时段”，例如 周一–周五 18:00–08:00, 周六/周日 00:00–23:59）。"
+    ),
+    "Action and Message prompt as for the lists; Enabled: yes or no (empty: yes).": "处理方式和提示语音与名单相同；启用：是或否（留空：是）。",
+    "Every row of the rules must be right: the first with a problem stops the import, and nothing is imported. A rule the box has already is left as it is.": (
+        "规则的每一行都必须正确：遇到第一行有问题的规则即停止导入，任何内容都不会导入。本机已有的规则保持不变。"
+    ),
     "Blocked by": "拦截规则",
     "Block this caller": "拦截此来电者",
     "Put {number} on the black list?": "将 {number} 加入黑名单？",
@@ -1293,8 +1333,8 @@ ZH: dict[str, str] = {
     "Firewall: change filed for approval": "防火墙：更改已提交审批",
     "Firewall: change approved": "防火墙：更改已批准",
     "Firewall: change refused": "防火墙：更改已拒绝",
-    "Firewall: lists imported": "防火墙：名单已导入",
-    "Firewall: lists exported": "防火墙：名单已导出",
+    "Firewall: lists and rules imported": "防火墙：名单和规则已导入",
+    "Firewall: lists and rules exported": "防火墙：名单和规则已导出",
     "Expires at": "到期时间",
     "Windows": "时段",
     "Pending change": "待审批更改",
