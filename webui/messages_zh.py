@@ -1499,4 +1499,6 @@ ZH: dict[str, str] = {
     "Rings before the menu answers: {low} to {high}.": "菜单应答前的响铃次数：{low} 到 {high}。",
     "{walk}; it ended at {end}.": "{walk}；结束于{end}。",
     "Play an announcement": "播放通知",
+    "A caller is waiting for the office: pick up line {n}": "有来电者在等待接听：请拿起线路 {n} 的电话",
+    "The office phones are ringing for a caller on line {n}": "办公室电话正在为线路 {n} 的来电者振铃",
 }

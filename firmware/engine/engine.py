@@ -245,6 +245,7 @@ class Engine:
             LinePlayer(io.playback),
             self._prompt,
             country.country,
+            functools.partial(actions.ring_office, signals=io.signals),
             senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
         )
         announcing = Announcing(line.number, actor.player, actions)

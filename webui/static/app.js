@@ -125,6 +125,13 @@
       act.hidden = !status.act;
       act.textContent = status.act ? labels[camel("act-" + status.act)] || status.act : "";
     }
+    // A caller the box holds waits for the office (a voice menu's ring-through).
+    const office = card.querySelector(".office-call");
+    if (office) {
+      office.hidden = !status.office_wanted;
+      office.querySelector(".office-rung").hidden = !status.office_rung;
+      office.querySelector(".office-unrung").hidden = !!status.office_rung;
+    }
     setText(card, ".direction", status.direction ? labels[camel("label-" + status.direction)] : "");
     setText(card, ".number", status.number || "");
     setText(card, ".caller-name", status.name || "");
