@@ -2,16 +2,15 @@
 
 ``python -m bench.sms`` prints, with the seed:
 
-- **word filter**: 5,000 Chinese words of 2 to 5 characters (from the 150 commonest
-  characters, so that words share prefixes and overlap) against messages of 1,000
+- **word filter**: 10,000 Chinese words of 2 to 5 characters (from the 150 commonest
+  characters, so that words share prefixes and overlap) against messages of 500
   characters with words planted in them, a symbol between each of their characters;
-  messages and characters per second of ``WordFilter.find`` (folding included), and the
-  time to build the filter;
+  the time per message of ``WordFilter.find`` (folding included) against the target
+  (under 1 ms), messages and characters per second, and the time to build the filter;
 - **PDUs**: a 300-character Chinese text split and encoded as SMS-SUBMITs, then decoded
   and joined; texts per second.
 
-The box checks one outgoing message at a time; at 1,000 characters a message this
-should leave the filter's time well under a millisecond or two on the Pi.
+The box checks one outgoing message at a time, before it is queued.
 """
 
 from __future__ import annotations
@@ -24,6 +23,10 @@ import numpy as np
 
 from firmware.sms import pdu
 from firmware.sms.words import WordFilter
+
+WORDS = 10_000
+MESSAGE_CHARACTERS = 500
+TARGET_MS = 1.0  # a message checked against the whole list
 
 POOL = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也"
         "能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物"
@@ -41,16 +44,16 @@ def words_and_messages(rng: np.random.Generator, count: int,
     texts = []
     for _ in range(messages):
         chunks = []
-        for index in rng.integers(0, len(words), 10):
+        for index in rng.integers(0, len(words), 5):
             chunks += (_text(rng, 60), "★".join(words[int(index)]))
-        text = "".join(chunks)[:1000]
-        texts.append(text + _text(rng, 1000 - len(text)))
+        text = "".join(chunks)[:MESSAGE_CHARACTERS]
+        texts.append(text + _text(rng, MESSAGE_CHARACTERS - len(text)))
     return words, texts
 
 
 def run(seed: int, messages: int) -> list[tuple[str, str]]:
     rng = np.random.default_rng(seed)
-    words, texts = words_and_messages(rng, 5000, messages)
+    words, texts = words_and_messages(rng, WORDS, messages)
     started = time.perf_counter()
     word_filter = WordFilter(words)
     built = time.perf_counter() - started
@@ -59,10 +62,12 @@ def run(seed: int, messages: int) -> list[tuple[str, str]]:
     elapsed = time.perf_counter() - started
     figures = [
         ("seed", str(seed)),
-        ("word filter: build, 5,000 words", f"{built * 1000:.1f} ms"),
-        ("word filter: 1,000-character messages", f"{messages / elapsed:,.0f} /s "
-         f"({messages * 1000 / elapsed:,.0f} characters/s, {elapsed / messages * 1e3:.2f} "
-         f"ms each, {matches / messages:.1f} matches each)"),
+        (f"word filter: build, {WORDS:,} words", f"{built * 1000:.1f} ms"),
+        (f"word filter: a {MESSAGE_CHARACTERS}-character message, {WORDS:,} words",
+         f"{elapsed / messages * 1e3:.3f} ms each (target < {TARGET_MS:g} ms: "
+         f"{'met' if elapsed / messages * 1e3 < TARGET_MS else 'NOT MET'}); "
+         f"{messages / elapsed:,.0f} /s, {messages * MESSAGE_CHARACTERS / elapsed:,.0f} "
+         f"characters/s, {matches / messages:.1f} matches each"),
     ]
     long_text = _text(rng, 300)
     rounds = max(1, messages // 2)
