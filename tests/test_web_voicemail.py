@@ -46,8 +46,14 @@ def test_a_user_with_the_flag_hears_the_messages_of_their_lines_only(office):
     assert re.search(r'data-voicemail-new title="[^"]*">1</span>', page.text)
     audio = ana.get(f"/voicemail/{mine}/audio")
     assert audio.status == 200 and audio.body[:4] == b"RIFF"
-    assert audio.headers["Cache-Control"] == "no-store"
+    assert audio.headers["Cache-Control"] == "private, no-store"
     assert audio.headers["Content-Type"].startswith("audio/wav")
+    # The player seeks in a long message by byte ranges, as in a recording.
+    part = ana.get(f"/voicemail/{mine}/audio", headers={"Range": "bytes=44-143"})
+    assert part.status == 206 and part.body == audio.body[44:144]
+    assert part.headers["Content-Range"] == f"bytes 44-143/{len(audio.body)}"
+    beyond = ana.get(f"/voicemail/{mine}/audio", headers={"Range": "bytes=999999-"})
+    assert beyond.status == 416
     assert ana.get(f"/voicemail/{other}/audio").status == 404
     assert ana.post(f"/voicemail/{other}/heard").status == 404
     assert ana.post(f"/voicemail/{other}/delete").status == 404

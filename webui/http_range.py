@@ -11,7 +11,9 @@ another unit than bytes is ignored: the whole file, 200.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
 MAX_HEADER = 1000
@@ -61,3 +63,35 @@ def requested_range(header: str | None, size: int) -> ByteRange | None:
     if start >= size or end <= start:
         raise UnsatisfiableRange(first)
     return ByteRange(start, min(end, size))
+
+
+def ranged_answer(
+    response: Any,
+    headers: Mapping[str, str],
+    size: int,
+    chunks: Callable[[int, int], Iterator[bytes]],
+    etag: str,
+) -> Iterator[bytes] | str:
+    """The body for a request with ``headers``: the whole of a ``size``-byte file, or the
+    one range its Range header asks for (206, or 416 with the size), ``chunks(start, end)``
+    giving the bytes; ``response`` (Bottle's) gets the status and headers. An If-Range
+    that is not ``etag`` (the file changed since the client's copy) gets all of it."""
+    response.set_header("Accept-Ranges", "bytes")
+    response.set_header("ETag", etag)
+    header = headers.get("Range")
+    if_range = headers.get("If-Range")
+    if if_range is not None and if_range != etag:
+        header = None
+    try:
+        wanted = requested_range(header, size)
+    except UnsatisfiableRange:
+        response.status = 416
+        response.set_header("Content-Range", f"bytes */{size}")
+        return ""
+    if wanted is None:
+        response.set_header("Content-Length", str(size))
+        return chunks(0, size)
+    response.status = 206
+    response.set_header("Content-Range", wanted.content_range(size))
+    response.set_header("Content-Length", str(wanted.length))
+    return chunks(wanted.start, wanted.end)

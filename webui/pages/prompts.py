@@ -22,7 +22,7 @@ from firmware.prompts.errors import PromptError, PromptNotFoundError, shown_name
 from firmware.prompts.library import MAX_NAME, Prompt, box_language
 from firmware.prompts.speech import MAX_TEXT
 from webui.context import Ctx
-from webui.http_range import UnsatisfiableRange, requested_range
+from webui.http_range import ranged_answer
 from webui.playback import PlaybackError, file_view
 
 MAX_UPLOAD_BYTES = 7 * 1024 * 1024  # within the server's 8 MB for any request
@@ -232,22 +232,5 @@ def prompt_audio(ctx: Ctx, prompt_id: int):
     response = ctx.response
     response.content_type = "audio/wav"
     response.set_header("Cache-Control", "private, no-store")
-    response.set_header("Accept-Ranges", "bytes")
-    etag = f'"{prompt.sha256[:16]}"'
-    response.set_header("ETag", etag)
-    header = ctx.request.headers.get("Range")
-    if ctx.request.headers.get("If-Range") not in (None, etag):
-        header = None
-    try:
-        wanted = requested_range(header, view.size)
-    except UnsatisfiableRange:
-        response.status = 416
-        response.set_header("Content-Range", f"bytes */{view.size}")
-        return ""
-    if wanted is None:
-        response.set_header("Content-Length", str(view.size))
-        return view.chunks(0, view.size)
-    response.status = 206
-    response.set_header("Content-Range", wanted.content_range(view.size))
-    response.set_header("Content-Length", str(wanted.length))
-    return view.chunks(wanted.start, wanted.end)
+    return ranged_answer(response, ctx.request.headers, view.size, view.chunks,
+                         f'"{prompt.sha256[:16]}"')

@@ -33,7 +33,7 @@ import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from firmware.archive.audio import AudioFileError, stored_samples
@@ -56,7 +56,7 @@ from webui.call_filters import (
     refuse_mistaken_search,
 )
 from webui.context import Ctx
-from webui.http_range import UnsatisfiableRange, requested_range
+from webui.http_range import ranged_answer
 from webui.pages.calls import customer_scope, may_hold, may_open_recordings
 from webui.pages.storage_settings import reason_text
 from webui.playback import (
@@ -208,32 +208,6 @@ def recording_notes(ctx: Ctx, recording_id: int):
 # ---- audio ----------------------------------------------------------------------------
 
 
-def _ranged(
-    ctx: Ctx, size: int, chunks: Callable[[int, int], Iterator[bytes]], etag: str
-) -> Iterator[bytes] | str:
-    """The whole body, or the one range the Range header asks for (see ``webui.http_range``)."""
-    response = ctx.response
-    response.set_header("Accept-Ranges", "bytes")
-    response.set_header("ETag", etag)
-    header = ctx.request.headers.get("Range")
-    if_range = ctx.request.headers.get("If-Range")
-    if if_range is not None and if_range != etag:
-        header = None  # the file changed since the client's copy: all of it again
-    try:
-        wanted = requested_range(header, size)
-    except UnsatisfiableRange:
-        response.status = 416
-        response.set_header("Content-Range", f"bytes */{size}")
-        return ""
-    if wanted is None:
-        response.set_header("Content-Length", str(size))
-        return chunks(0, size)
-    response.status = 206
-    response.set_header("Content-Range", wanted.content_range(size))
-    response.set_header("Content-Length", str(wanted.length))
-    return chunks(wanted.start, wanted.end)
-
-
 def recording_audio(ctx: Ctx, recording_id: int):
     """The recording for the player, with byte ranges for seeking: a G.711 WAV decoded to
     PCM16 WAV as it is sent, an Ogg Opus file (compressed after the call) as it is."""
@@ -265,7 +239,7 @@ def recording_audio(ctx: Ctx, recording_id: int):
     )
     ctx.response.content_type = media_type
     ctx.response.set_header("Cache-Control", "private, no-store")
-    return _ranged(ctx, view.size, view.chunks, etag)
+    return ranged_answer(ctx.response, ctx.request.headers, view.size, view.chunks, etag)
 
 
 def download_name(row: RecordingRow, suffix: str | None = None) -> str:

@@ -9,6 +9,8 @@ from firmware.store.audit import structured_detail
 from firmware.store.db import NoSuchRowError
 from firmware.store.voicemail import Voicemail
 from webui.context import Ctx
+from webui.http_range import ranged_answer
+from webui.playback import PlaybackError, file_view
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,9 @@ def voicemail_new(ctx: Ctx) -> str:
 
 def voicemail_audio(ctx: Ctx, message_id: int):
     message = visible_message(ctx, message_id)
-    path = ctx.deps.folder.voicemail / message.path
     try:
-        data = path.read_bytes()
-    except OSError as error:
+        view = file_view(ctx.deps.folder.voicemail / message.path)
+    except PlaybackError as error:
         log.error("voicemail message %d cannot be read: %s", message.id, error)
         ctx.fail(500, "The message's file cannot be read.")
     ctx.deps.audit.record_once(
@@ -55,9 +56,9 @@ def voicemail_audio(ctx: Ctx, message_id: int):
         address=ctx.address,
     )
     ctx.response.content_type = "audio/wav"
-    ctx.response.set_header("Cache-Control", "no-store")
-    ctx.response.set_header("Content-Length", str(len(data)))
-    return data
+    ctx.response.set_header("Cache-Control", "private, no-store")
+    return ranged_answer(ctx.response, ctx.request.headers, view.size, view.chunks,
+                         f'"{message.id}-{message.sha256[:16]}"')
 
 
 def voicemail_heard(ctx: Ctx, message_id: int) -> str:
