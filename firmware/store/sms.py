@@ -474,14 +474,22 @@ class SmsStore:
         return not left
 
     def try_again(
-        self, message_id: int, error: str, *, at: float, now: float, counted: bool = True
+        self,
+        message_id: int,
+        error: str,
+        *,
+        at: float | None = None,
+        now: float,
+        counted: bool = True,
     ) -> None:
-        """Back in the queue after a passing failure, due again ``at``; ``counted``: the
-        failure was the message's (an attempt), not the modem's (no SIM, no network)."""
+        """Back in the queue after a passing failure, due again ``at`` (None: when it was
+        due, first in the queue again); ``counted``: the failure was the message's (an
+        attempt), not the modem's (no SIM, no network, unplugged)."""
         with durable_transaction(self.store) as connection:
             connection.execute(
-                "UPDATE sms_outbox SET state = 'queued', error = ?, next_try_at = ?, "
-                "attempts = attempts + ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+                "UPDATE sms_outbox SET state = 'queued', error = ?, "
+                "next_try_at = coalesce(?, next_try_at), attempts = attempts + ?, "
+                "updated_at = ? WHERE id = ? AND state = 'sending'",
                 (error, at, 1 if counted else 0, now, message_id),
             )
 
