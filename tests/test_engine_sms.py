@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from bench.peers.gsm_modem import FakeGsmModem
+from firmware.cli.commands import main as linerec
 from firmware.config import Sms
 from firmware.engine import Engine
 from firmware.engine.sms import SmsService
@@ -293,27 +294,42 @@ def test_a_text_mode_modem_sends_and_receives(queue, fakes, service):
     wait_until(lambda: [m.text for m in queue.inbox.received()] == ["收到"])
 
 
-def test_the_engine_runs_text_messages_and_tells_their_state(tmp_path, fakes):
+def test_the_engine_runs_text_messages_set_up_from_the_command_line(tmp_path, fakes, capsys):
     fake = fakes()
     config = configure(tmp_path, 1)
     config.update_line(1, enabled=False)  # the box's text messages need no line
-    config.set_device(sms={"modem": f"serial:{fake.port}"})
     engine = Engine(tmp_path, lambda line: None)
     events: list = []
     engine.publish = events.append
+    data = ["--data", str(tmp_path)]
     engine.start()
     try:
+        assert linerec(["sms", "modem", f"serial:{fake.port}", *data]) == 0
+        assert "the engine took it" in capsys.readouterr().out
+        assert linerec(["sms", "send", "13800138000", "from the engine", *data]) == 0
         queue = SmsStore(engine.store)
-        message = queue.enqueue("+8613800138000", "from the engine", now=time.time())
-        wait_until(lambda: state_of(queue, message) == "sent")
+        (message,) = queue.outgoing()
+        assert message.number_e164 == "+8613800138000" and message.source == "manual"
+        wait_until(lambda: state_of(queue, message.id) == "sent")
+        assert fake.taken[0].number == "+8613800138000"
         wait_until(
-            lambda: any(isinstance(e, contract.SmsChanged) and e.sms.present for e in events)
+            lambda: any(isinstance(e, contract.SmsChanged) and e.sms.sent == 1 for e in events)
         )
         with BusClient(tmp_path / "engine.sock") as client:
             status = client.command(contract.StatusCommand())
         assert status.sms.present and status.sms.sent == 1 and status.sms.queued == 0
-        config.set_device(sms={"modem": ""})
-        engine.reload_config()
+        capsys.readouterr()
+        assert linerec(["sms", "status", *data]) == 0
+        said = capsys.readouterr().out
+        assert "modem: ready (LINEREC FAKE-GSM, pdu mode)" in said
+        assert "network: home (CHINA MOBILE), signal -73 dBm" in said
+        assert "queue: 0 queued, 0 sending, 1 sent, 0 delivered, 0 failed, 0 held" in said
+        assert linerec(["sms", "modem", "off", *data]) == 0
         wait_until(lambda: not engine.sms.state().enabled)
+        assert any(isinstance(e, contract.SmsChanged) and not e.sms.enabled for e in events)
     finally:
         engine.stop()
+    capsys.readouterr()
+    assert linerec(["sms", "status", *data]) == 1
+    said = capsys.readouterr().out
+    assert "modem setting: (none: text messages are off)" in said and "engine: not running" in said

@@ -118,6 +118,7 @@ class FakeGsmModem:
         self._master: int | None = None
         self._slave: int | None = None
         self._requests: list[str] = []  # "unplug", "plug": carried out by the modem's thread
+        self._quiet = 0  # the thread's looks at its port that found nothing to read
         self._stop = threading.Event()
         self._power_up()
         self._open_pty()
@@ -200,6 +201,13 @@ class FakeGsmModem:
         (e.g. "+CMS ERROR: 38"); an AT+CMGS so answered after its data took nothing."""
         with self._lock:
             self._failures += [(command.upper(), f"\r\n{reply}\r\n".encode())] * count
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until the modem has taken in every byte the host wrote (a host killed a
+        moment ago may have left a message's Ctrl-Z in the pty)."""
+        with self.changed:
+            seen = self._quiet
+            return self.changed.wait_for(lambda: self._quiet >= seen + 2, timeout)
 
     def wait_taken(self, count: int, timeout: float = 10.0) -> bool:
         with self.changed:
@@ -305,10 +313,16 @@ class FakeGsmModem:
                         self.changed.notify_all()
             master = self._master
             if master is None:
+                with self.changed:
+                    self._quiet += 1
+                    self.changed.notify_all()
                 time.sleep(0.01)
                 continue
             ready, _, _ = select.select([master], [], [], 0.02)
             if not ready:
+                with self.changed:
+                    self._quiet += 1
+                    self.changed.notify_all()
                 continue
             try:
                 data = os.read(master, 4096)
