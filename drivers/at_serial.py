@@ -283,6 +283,8 @@ class AtConnection(ClosedOnExit):
                 ) from None
             if reply is GONE:
                 self._responses.put(GONE)
+                if self._failure is None:  # closed by another thread meanwhile
+                    raise DriverClosedError(f"the modem connection {self.url!r} was closed")
                 raise self._failure
             if isinstance(reply, Prompt):
                 if prompt:
@@ -331,4 +333,5 @@ class AtConnection(ClosedOnExit):
         self._stop_threads()
         with contextlib.suppress(*self._serial_errors):
             self._port.close()
+        self._responses.put(GONE)  # a command waiting in another thread ends now
         self._events.put(None)  # wakes a poll() in another thread

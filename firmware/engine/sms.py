@@ -161,9 +161,15 @@ class SmsService(threading.Thread):
             modem.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the part being sent, if the modem answers within ``timeout``; else
+        close the modem under it (that part may then go out again at the next start)."""
         self._stopping.set()
         self.wake()
         if self.is_alive():
+            self.join(timeout)
+        modem = self._modem
+        if self.is_alive() and modem is not None:
+            modem.close()
             self.join(timeout)
 
     # ---- the thread -------------------------------------------------------------------
@@ -436,6 +442,7 @@ class SmsService(threading.Thread):
             stored = modem.read_message(event.index, event.storage)
             if stored is not None and self._keep_stored(stored):
                 modem.delete_message(event.index)
+            modem.use_storage("SM")  # where new messages are read and counted
         elif isinstance(event, Arrived):
             if event.pdu is not None:
                 self._keep_pdu(event.pdu)
