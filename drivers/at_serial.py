@@ -46,6 +46,16 @@ JOIN_TIMEOUT_S = 5.0
 GONE = object()  # put in every queue when the port fails, to wake the waiters
 
 
+def _termios_errors() -> tuple[type[Exception], ...]:
+    """termios.error, which pyserial lets through from a port that vanished mid-write
+    (tcdrain) and which is not an OSError."""
+    try:
+        import termios  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return ()
+    return (termios.error,)
+
+
 @dataclass(frozen=True)
 class CommandReply:
     command: str
@@ -132,7 +142,7 @@ class AtConnection(ClosedOnExit):
 
         self.url = url
         self.command_timeout = command_timeout
-        self._serial_errors = (serial.SerialException, OSError)
+        self._serial_errors = (serial.SerialException, OSError, *_termios_errors())
         self._port, self.port_name, self.baudrate = open_port(
             url,
             baudrate,

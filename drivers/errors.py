@@ -97,7 +97,14 @@ class GsmCommandError(ModemCommandError, GsmError):
 
 
 class SimNotReadyError(GsmError, RuntimeError):
-    """The GSM modem's SIM cannot be used: not inserted, locked by a PIN or PUK, failed."""
+    """The GSM modem's SIM cannot be used: not inserted, locked by a PIN or PUK, failed.
+
+    ``status`` is what the modem said of it: ``SIM PIN``, ``SIM not inserted``, ...
+    """
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class NoNetworkError(GsmError, ConnectionError):

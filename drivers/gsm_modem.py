@@ -308,7 +308,8 @@ class GsmModem(AtConnection):
                     "insert a SIM card"
                     if "inserted" in sim
                     else "remove its PIN with a phone (the box does not enter PINs)"
-                )
+                ),
+                sim,
             )
         self._optional("AT+CSMS=0")  # phase 2: reports need no acknowledgement (AT+CNMA)
         try:

@@ -4,6 +4,7 @@ receiving, delivery reports, the modem's errors, and the modem unplugged."""
 from __future__ import annotations
 
 import os
+import termios
 
 import pytest
 import serial
@@ -311,3 +312,22 @@ def test_the_fake_keeps_its_name_across_plugging(fake):
     assert not os.path.exists(fake.port)
     fake.plug()
     assert os.readlink(fake.port).startswith("/dev/pts/")
+
+
+def test_a_port_that_vanishes_mid_write_is_the_modem_gone(no_thread_left):
+    """pyserial lets termios.error (not an OSError) through from tcdrain on a port that
+    disappeared under the write."""
+    port = serial.serial_for_url("loop://", timeout=0.05)
+
+    def vanished() -> None:
+        raise termios.error(5, "Input/output error")
+
+    port.flush = vanished
+    modem = GsmModem("loop://", serial_factory=lambda *args, **kwargs: port)
+    try:
+        with pytest.raises(errors.ModemGoneError, match="writing to the modem port"):
+            modem.command("AT")
+        with pytest.raises(errors.ModemGoneError):
+            modem.next_event(0)
+    finally:
+        modem.close()

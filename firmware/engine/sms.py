@@ -209,7 +209,7 @@ class SmsService(threading.Thread):
                 self._start(settings)
             self._work(settings)
         except SimNotReadyError as error:
-            self._modem_failed(str(error), self.modem_wait_s, sim=self._sim_words(error))
+            self._modem_failed(str(error), self.modem_wait_s, sim=error.status)
         except ModemGoneError as error:
             self._modem_failed(f"the GSM modem is gone: {error}", self._reopen_delay())
         except (ModemTimeoutError, ModemCommandError, DriverError) as error:
@@ -220,12 +220,8 @@ class SmsService(threading.Thread):
             self._wait(self.modem_wait_s)
         except Exception as error:  # a fault of ours must not end text messages for good
             log.exception("text messages: unexpected error")
+            self._recovered = False  # a message left 'sending' goes back to the queue
             self._modem_failed(f"unexpected error: {error}", self._reopen_delay())
-
-    @staticmethod
-    def _sim_words(error: SimNotReadyError) -> str:
-        text = str(error)
-        return text[text.find("(") + 1 : text.find(")")] if "(" in text else text
 
     def _reopen_delay(self) -> float:
         delay = self.reopen_delays_s[min(self._reopens, len(self.reopen_delays_s) - 1)]
