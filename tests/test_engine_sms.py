@@ -223,6 +223,20 @@ def test_a_modem_that_cannot_send_holds_the_queue_without_blaming_it(queue, fake
     assert [taken.text for taken in fake.taken] == ["waits 0", "waits 1", "waits 2"]
 
 
+def test_a_full_store_refusal_empties_the_store_and_the_message_waits(queue, fakes, service):
+    fake = fakes()
+    sms = service(fake)
+    wait_until(lambda: sms.state().present)
+    fake.cnmi = (2, 0, 0, 1, 0)  # a modem that stopped announcing: messages pile up
+    fake.inject("+8613912345678", "piled up")
+    fake.fail_next("AT+CMGS", "+CMS ERROR: 322")
+    message = queue.enqueue("+8613800138000", "after the store is emptied", now=time.time())
+    wait_until(lambda: state_of(queue, message) == "sent")
+    assert [received.text for received in queue.inbox.received()] == ["piled up"]
+    assert fake.stored() == 0 and queue.outgoing_message(message).attempts == 0
+    assert "memory full" in sms.state().last_error
+
+
 def test_a_modem_without_a_sim_says_so(queue, fakes, service):
     fake = fakes()
     fake.sim = "absent"
