@@ -8,7 +8,12 @@
   the time per message of ``WordFilter.find`` (folding included) against the target
   (under 1 ms), messages and characters per second, and the time to build the filter;
 - **PDUs**: a 300-character Chinese text split and encoded as SMS-SUBMITs, then decoded
-  and joined; texts per second.
+  and joined; texts per second;
+- **the send queue**: messages queued in SQLite and sent by the engine's ``sms`` thread
+  through the fake GSM modem on a pty (``bench.peers.gsm_modem``), each part's commits
+  fsynced as on the box; messages per second from the first part taken to the last. A
+  real modem takes a second or more a message (the network's answer): this measures
+  what the box adds, which should stay far below that.
 
 The box checks one outgoing message at a time, before it is queued.
 """
@@ -16,13 +21,20 @@ The box checks one outgoing message at a time, before it is queued.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 
+from bench.peers.gsm_modem import FakeGsmModem
+from firmware.config import Sms
+from firmware.engine.sms import SmsService
 from firmware.sms import pdu
 from firmware.sms.words import WordFilter
+from firmware.store.db import Store
+from firmware.store.sms import NewMessage, SmsStore
 
 WORDS = 10_000
 MESSAGE_CHARACTERS = 500
@@ -82,13 +94,44 @@ def run(seed: int, messages: int) -> list[tuple[str, str]]:
     return figures
 
 
+def queue_rate(messages: int) -> tuple[str, str]:
+    """``messages`` short messages through the queue, the ``sms`` thread and the fake
+    modem."""
+    with tempfile.TemporaryDirectory() as folder:
+        fake = FakeGsmModem(Path(folder) / "ttyGSM")
+        store = Store(Path(folder) / "linerec.db")
+        queue = SmsStore(store)
+        queue.enqueue_many([NewMessage(f"+86138{index:08d}", f"message {index}", "system")
+                            for index in range(messages)], now=time.time())
+        service = SmsService(store, lambda: Sms(modem=f"serial:{fake.port}",
+                                                delivery_reports=False),
+                             lambda: "CN", check_s=3600.0, queue_look_s=0.01)
+        service.start()
+        try:
+            if not fake.wait_taken(1, timeout=30):
+                raise RuntimeError("the fake GSM modem took nothing: see the log")
+            started = time.perf_counter()
+            if not fake.wait_taken(messages, timeout=60 + messages):
+                raise RuntimeError(f"only {len(fake.taken)} of {messages} messages were sent")
+            elapsed = time.perf_counter() - started
+        finally:
+            service.stop()
+            fake.close()
+            store.close()
+    rate = (messages - 1) / elapsed
+    return (f"send queue: {messages} messages through the fake GSM modem",
+            f"{rate:,.0f} messages/s ({1000 / rate:.1f} ms each)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sms",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--queued", type=int, default=500,
+                        help="messages sent through the fake GSM modem")
     args = parser.parse_args(argv)
-    for name, value in run(args.seed, args.messages):
+    for name, value in [*run(args.seed, args.messages), queue_rate(args.queued)]:
         print(f"{name:<68} {value}")
     return 0
 

@@ -1,4 +1,5 @@
-"""The hardware edges of the box: line audio, line signals and voice modems.
+"""The hardware edges of the box: line audio, line signals, voice modems, and the GSM
+modem for text messages (``drivers.gsm_modem``).
 
 Each edge is a small interface with a real backend and a simulated one,
 chosen by a URL-like setting (see ``drivers.audio``, ``drivers.signals``

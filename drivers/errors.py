@@ -38,7 +38,7 @@ class AudioFormatError(DriverError, ValueError):
 
 
 class ModemError(DriverError):
-    """Base of the voice modem's errors."""
+    """Base of the modems' errors (voice and GSM)."""
 
 
 class ModemCommandError(ModemError, RuntimeError):
@@ -61,3 +61,51 @@ class ModemTimeoutError(ModemError, TimeoutError):
 
 class ModemGoneError(ModemError, DeviceError):
     """The modem's port was closed or the device disappeared (unplugged, powered off)."""
+
+
+class GsmError(ModemError):
+    """Base of the GSM modem's errors (text messages)."""
+
+
+class GsmCommandError(ModemCommandError, GsmError):
+    """The GSM modem refused a command with ``+CMS ERROR: <n>`` or ``+CME ERROR: <n>``.
+
+    ``family`` is ``CMS`` or ``CME``, ``code`` the number (None when the modem gave words),
+    ``meaning`` one line for a person, ``scope`` what a sender does about it
+    (``drivers.gsm_errors``: ``message``, ``retry`` or ``modem``).
+    """
+
+    def __init__(
+        self,
+        command: str,
+        family: str,
+        code: int | None,
+        meaning: str,
+        *,
+        scope: str,
+        lines: tuple[str, ...] = (),
+    ) -> None:
+        number = "" if code is None else f" {code}"
+        Exception.__init__(self, f"+{family} ERROR{number} to {command!r}: {meaning}")
+        self.command = command
+        self.result = f"+{family} ERROR"
+        self.lines = lines
+        self.family = family
+        self.code = code
+        self.meaning = meaning
+        self.scope = scope
+
+
+class SimNotReadyError(GsmError, RuntimeError):
+    """The GSM modem's SIM cannot be used: not inserted, locked by a PIN or PUK, failed.
+
+    ``status`` is what the modem said of it: ``SIM PIN``, ``SIM not inserted``, ...
+    """
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NoNetworkError(GsmError, ConnectionError):
+    """The GSM modem is not registered on a network (no coverage, SIM refused, searching)."""

@@ -4,13 +4,20 @@
 bytes came from a serial port or a test. It knows two states:
 
 - command state: text lines ending in CR/LF. Final result codes (OK,
-  ERROR, CONNECT, VCON, NO CARRIER, BUSY, NO DIALTONE, NO ANSWER) become
+  ERROR, CONNECT, VCON, NO CARRIER, BUSY, NO DIALTONE, NO ANSWER, and the
+  GSM errors ``+CMS ERROR: <n>`` and ``+CME ERROR: <n>``) become
   ``ResultCode``; an unsolicited ``RING`` becomes ``Ring``; caller-ID
   report lines (``DATE = 1123``, ``TIME = 1042``, ``NMBR = 13800138000``,
   ``NAME = ZHANG SAN``, ``NMBR = O``/``P``, ``MESG = 0C...``) become
   ``CallerIdLine`` with the line as sent, for the firmware to parse;
-  anything else is an ``InfoLine``. ``<DLE><code>`` pairs (voice-mode
-  events such as DTMF digits, busy or dial tone) become ``DleCode``.
+  anything else is an ``InfoLine``, except the unsolicited result codes
+  the protocol was told of (``unsolicited``: a GSM modem's ``+CMTI:``,
+  ``+CDS:``, ...), which become ``Unsolicited``, with the line after them
+  for those that carry one (``with_data``: ``+CMT: ,24`` then the PDU).
+  ``<DLE><code>`` pairs (voice-mode events such as DTMF digits, busy or
+  dial tone) become ``DleCode``. After ``expect_prompt()``, the prompt
+  ``"> "`` that asks for a message's text (``AT+CMGS``) becomes ``Prompt``
+  as soon as it is seen: no line end follows it.
 - voice data state, entered at the CONNECT that answers ``AT+VRX`` when
   ``expect_voice_data()`` was called first: bytes are audio
   (``VoiceData``), ``<DLE><DLE>`` is one 0x10 data byte and ``<DLE><SUB>``
@@ -38,8 +45,10 @@ __all__ = [
     "DleCode",
     "InfoLine",
     "ModemEvent",
+    "Prompt",
     "ResultCode",
     "Ring",
+    "Unsolicited",
     "VoiceCompression",
     "VoiceData",
     "VoiceDataEnd",
@@ -53,6 +62,9 @@ RECEIVE_ABORT = bytes([DLE, ord("!")])  # host -> modem: stop AT+VRX
 END_OF_DATA = bytes([DLE, ETX])  # host -> modem: the end of the voice sent (AT+VTX, AT+VTR)
 
 RESULT_CODES = ("OK", "ERROR", "CONNECT", "VCON", "NO CARRIER", "BUSY", "NO DIALTONE", "NO ANSWER")
+# Final results of GSM modems (3GPP TS 27.005 3.2.5, TS 27.007 9.2): "+CMS ERROR: 330".
+ERROR_RESULTS = ("+CMS ERROR", "+CME ERROR")
+PROMPT = b"> "
 CALLER_ID_FIELDS = frozenset({"DATE", "TIME", "NMBR", "NAME", "MESG", "DDN_NMBR", "FM", "TO"})
 DTMF_CODES = "0123456789*#ABCD"
 
@@ -104,6 +116,29 @@ class InfoLine(ModemEvent):
 
 
 @dataclass(frozen=True)
+class Prompt(ModemEvent):
+    """The modem waits for the data of the command in progress (a message after AT+CMGS)."""
+
+
+@dataclass(frozen=True)
+class Unsolicited(ModemEvent):
+    """An unsolicited result code the protocol was told of, e.g. ``+CMTI: "SM",3``."""
+
+    text: str  # the line as sent
+    data: str = ""  # the line after it, for a code that carries one (+CMT, +CDS: the PDU)
+
+    @property
+    def name(self) -> str:
+        """The code's name, e.g. ``+CMTI``."""
+        return self.text.partition(":")[0].strip().upper()
+
+    @property
+    def value(self) -> str:
+        """What follows the colon, stripped."""
+        return self.text.partition(":")[2].strip()
+
+
+@dataclass(frozen=True)
 class DleCode(ModemEvent):
     code: str  # the character after <DLE>
 
@@ -139,6 +174,9 @@ def classify_line(text: str, at: float) -> ModemEvent:
     for code in RESULT_CODES:
         if upper == code or (code == "CONNECT" and upper.startswith("CONNECT ")):
             return ResultCode(at, code, stripped)
+    for code in ERROR_RESULTS:
+        if upper.startswith(code) and upper[len(code) :].lstrip().startswith(":"):
+            return ResultCode(at, code, stripped)
     if upper == "NO DIAL TONE":
         return ResultCode(at, "NO DIALTONE", stripped)
     if upper == "RING" or upper.startswith("RING "):
@@ -152,13 +190,32 @@ def classify_line(text: str, at: float) -> ModemEvent:
 class AtProtocol:
     """Bytes from a modem in, events out; see the module docstring."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        unsolicited: Iterable[str] = (),
+        with_data: Iterable[str] = (),
+    ) -> None:
         self._clock = clock
         self._line = bytearray()
         self._dle_pending = False
         self._in_voice_data = False
         self._data_after_connect = False
         self._skip_lf = False
+        self._prompt_expected = False
+        self._awaiting_data: Unsolicited | None = None  # a code whose data line comes next
+        self.set_unsolicited(unsolicited, with_data)
+
+    def set_unsolicited(self, names: Iterable[str], with_data: Iterable[str] = ()) -> None:
+        """The unsolicited result codes to tell apart (``+CMTI``, ...), and those of them
+        followed by a line of data (``+CMT``, ``+CDS`` in PDU mode)."""
+        self._with_data = frozenset(name.upper() for name in with_data)
+        self._unsolicited = frozenset(name.upper() for name in names) | self._with_data
+
+    def expect_prompt(self, expected: bool = True) -> None:
+        """The command about to be sent answers with the prompt ``"> "``."""
+        self._prompt_expected = expected
 
     @property
     def in_voice_data(self) -> bool:
@@ -195,10 +252,28 @@ class AtProtocol:
             return
         if byte not in (0x0D, 0x0A):
             self._line.append(byte)
+            if self._prompt_expected and self._line.lstrip() == PROMPT:
+                self._prompt_expected = False
+                self._line.clear()
+                events.append(Prompt(at))
             return
         text = self._line.decode("latin-1")
         self._line.clear()
         if not text.strip():
+            return
+        if self._awaiting_data is not None:
+            events.append(
+                Unsolicited(self._awaiting_data.at, self._awaiting_data.text, text.strip())
+            )
+            self._awaiting_data = None
+            return
+        name = text.partition(":")[0].strip().upper() if ":" in text else ""
+        if name in self._unsolicited:
+            found = Unsolicited(at, text.strip())
+            if name in self._with_data:
+                self._awaiting_data = found
+            else:
+                events.append(found)
             return
         event = classify_line(text, at)
         events.append(event)

@@ -13,12 +13,13 @@ any pyserial URL
     Passed to ``serial.serial_for_url`` as it is: ``loop://``,
     ``socket://host:port``, ``rfc2217://host:port``, ``spy://...``.
 
-A reader thread (``modem-reader-<port>``) feeds every byte to an
-``AtProtocol`` and sorts the events: results and text lines answer the
-command in progress; RING, caller-ID lines, ``<DLE>`` codes and unsolicited
-results go to ``poll()``; voice data is decoded into 160-sample int16
-frames for ``read_frame()``. If the port fails (modem unplugged), every
-waiting call raises ``ModemGoneError`` at once.
+The AT-command transport is ``drivers.at_serial.AtConnection``: a reader
+thread (``modem-reader-<port>``) feeds every byte to an ``AtProtocol`` and
+sorts the events: results and text lines answer the command in progress;
+RING, caller-ID lines, ``<DLE>`` codes and unsolicited results go to
+``poll()``. Here voice data is decoded into 160-sample int16 frames for
+``read_frame()``. If the port fails (modem unplugged), every waiting call
+raises ``ModemGoneError`` at once.
 
 Voice sent to the line (``AT+VTR`` full duplex, ``AT+VTX`` transmit only)
 goes through a bounded queue to a writer thread (``modem-writer-<port>``),
@@ -32,33 +33,21 @@ from a modem look like frames from a sound card.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
+from drivers.at_serial import GONE as _GONE
+from drivers.at_serial import JOIN_TIMEOUT_S as _JOIN_TIMEOUT
+from drivers.at_serial import READ_TIMEOUT_S as _READ_TIMEOUT
+from drivers.at_serial import WRITE_TIMEOUT_S, AtConnection, CommandReply
 from drivers.audio import CaptureStream
-from drivers.closing import ClosedOnExit
-from drivers.errors import (
-    DeviceError,
-    DriverClosedError,
-    DriverURLError,
-    ModemCommandError,
-    ModemError,
-    ModemGoneError,
-    ModemTimeoutError,
-)
+from drivers.errors import ModemCommandError, ModemError, ModemTimeoutError
 from drivers.modem import (
     END_OF_DATA,
     RECEIVE_ABORT,
-    AtProtocol,
-    InfoLine,
     ModemEvent,
-    ResultCode,
     VoiceCompression,
     VoiceData,
     VoiceDataEnd,
@@ -66,97 +55,21 @@ from drivers.modem import (
     parse_vsm_list,
     shield,
 )
-from drivers.url import parse_url
 from drivers.voice_codecs import FrameAssembler, VoiceDecoder, encode_samples
 
 __all__ = ["CommandReply", "ModemCapture", "ModemConnection", "VoiceModem", "open_modem"]
 
-ACCEPTED_MODEM_URLS = (
-    "'serial:<device>[?baud=<speed>][&flow=rtscts|xonxoff|none]' "
-    "(e.g. serial:/dev/ttyACM0?baud=115200) "
-    "or a pyserial URL (loop://, socket://<host>:<port>, rfc2217://<host>:<port>)"
-)
-DEFAULT_BAUD = 115200
+ACCEPTED_MODEM_URLS = AtConnection.accepted_urls
 FRAME_QUEUE_FRAMES = 250  # 5 s of audio waiting for the reader before the oldest is dropped
 TRANSMIT_QUEUE_FRAMES = 10  # 200 ms of voice waiting for the modem to take it
 FRAME_S = 0.02
-FLOW_CONTROLS = {"rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True}, "none": {}}
-_READ_TIMEOUT = 0.05  # how often the reader and writer threads look at their stop flag
-WRITE_TIMEOUT_S = 2.0  # the modem's flow control may hold a write back this long
-_JOIN_TIMEOUT = 5.0
-_GONE = object()  # put in every queue when the port fails, to wake the waiters
 _END = object()  # end of voice data in the frame queue
 
 
-@dataclass(frozen=True)
-class CommandReply:
-    command: str
-    result: str  # the final result code, e.g. "OK", "CONNECT", "VCON"
-    lines: tuple[str, ...]  # the text lines before it (the command's echo left out)
-
-
-def _open_port(url: str, baudrate: int | None, serial_factory: Callable | None):
-    import serial  # noqa: PLC0415 - pyserial only when a modem is used
-
-    scheme = url.partition(":")[0].lower()
-    if "://" in url:
-        target, options = url, {}
-    elif scheme == "serial":
-        parsed = parse_url(url, {"serial": frozenset({"baud", "flow"})}, ACCEPTED_MODEM_URLS)
-        if not parsed.target:
-            raise DriverURLError(url, "no device after 'serial:'", ACCEPTED_MODEM_URLS)
-        target = parsed.target
-        options = {"baud": int(parsed.number("baud", DEFAULT_BAUD, minimum=1))}
-        flow = parsed.options.get("flow", "rtscts")
-        if flow not in FLOW_CONTROLS:
-            raise DriverURLError(
-                url, f"flow={flow!r} is not one of {', '.join(FLOW_CONTROLS)}", ACCEPTED_MODEM_URLS
-            )
-        options["flow"] = FLOW_CONTROLS[flow]
-    else:
-        raise DriverURLError(url, "not a modem URL", ACCEPTED_MODEM_URLS)
-    baud = baudrate or options.get("baud", DEFAULT_BAUD)
-    factory = serial_factory or serial.serial_for_url
-    try:
-        port = factory(
-            target,
-            baudrate=baud,
-            timeout=_READ_TIMEOUT,
-            write_timeout=WRITE_TIMEOUT_S,
-            **options.get("flow", {}),
-        )
-    except ValueError as error:  # pyserial: unknown protocol or bad parameter
-        raise DriverURLError(url, str(error), ACCEPTED_MODEM_URLS) from error
-    except (serial.SerialException, OSError) as error:
-        raise DeviceError(
-            f"cannot open the modem port {target!r}: {error}; check that the modem is plugged "
-            "in (ls /dev/ttyACM* /dev/ttyUSB*), that no other program (ModemManager?) holds "
-            "it, and that this user may use it (group dialout)"
-        ) from error
-    return port, target, baud
-
-
-class ModemConnection(ClosedOnExit):
+class ModemConnection(AtConnection):
     """A serial port with an AT-command modem on it: commands, events and voice frames."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        baudrate: int | None = None,
-        command_timeout: float = 5.0,
-        serial_factory: Callable | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        import serial  # noqa: PLC0415 - pyserial only when a modem is used
-
-        self.url = url
-        self.command_timeout = command_timeout
-        self._serial_errors = (serial.SerialException, OSError)
-        self._port, self.port_name, self.baudrate = _open_port(url, baudrate, serial_factory)
-        self._protocol = AtProtocol(clock)
-        self._responses: queue.SimpleQueue = queue.SimpleQueue()
-        self._events: queue.SimpleQueue = queue.SimpleQueue()
+    def __init__(self, url: str, **options) -> None:
         self._frames: queue.Queue = queue.Queue(FRAME_QUEUE_FRAMES)
         self._decoder: VoiceDecoder | None = None
         self._assembler = FrameAssembler()
@@ -164,33 +77,11 @@ class ModemConnection(ClosedOnExit):
         self._transmit: queue.Queue[bytes] = queue.Queue(TRANSMIT_QUEUE_FRAMES)
         self._transmit_open = threading.Event()  # the modem takes voice data now
         self._writer: threading.Thread | None = None
-        self._port_lock = threading.Lock()  # one writer on the port at a time
         self.transmit_dropped = 0  # voice frames dropped because the modem did not take them
         self.transmit_failure: ModemError | None = None  # the modem stopped taking voice
-        self._command_lock = threading.Lock()  # one command at a time
-        self._routing_lock = threading.Lock()  # guards _awaiting_reply
-        self._awaiting_reply = False
-        self._failure: ModemGoneError | None = None
-        self._closed = False
-        self._stop = threading.Event()
-        self._reader = threading.Thread(
-            target=self._read_loop, name=f"modem-reader-{self.port_name}", daemon=True
-        )
-        self._reader.start()
+        super().__init__(url, **options)
 
     # -- the reader thread
-
-    def _read_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except self._serial_errors as error:
-                if not self._stop.is_set():
-                    self._fail(f"reading from the modem port {self.port_name!r} failed: {error}")
-                return
-            if data:
-                for event in self._protocol.feed(data):
-                    self._route(event)
 
     def _route(self, event: ModemEvent) -> None:
         if isinstance(event, VoiceData):
@@ -205,11 +96,7 @@ class ModemConnection(ClosedOnExit):
             self._queue_frame(_END)
             self._events.put(event)
             return
-        with self._routing_lock:
-            if self._awaiting_reply and isinstance(event, ResultCode | InfoLine):
-                self._responses.put(event)
-                return
-        self._events.put(event)
+        super()._route(event)
 
     def _queue_frame(self, frame: object) -> None:
         while True:
@@ -224,30 +111,8 @@ class ModemConnection(ClosedOnExit):
                     pass
 
     def _fail(self, problem: str) -> None:
-        self._failure = ModemGoneError(
-            f"{problem}; the modem was unplugged, switched off or the port was closed: "
-            "check the cable and reopen the modem"
-        )
-        for waiters in (self._responses, self._events):
-            waiters.put(_GONE)
+        super()._fail(problem)
         self._queue_frame(_GONE)
-
-    # -- commands
-
-    def _check_usable(self) -> None:
-        if self._closed:
-            raise DriverClosedError(f"the modem connection {self.url!r} is closed")
-        if self._failure is not None:
-            raise self._failure
-
-    def _write(self, data: bytes) -> None:
-        try:
-            with self._port_lock:
-                self._port.write(data)
-                self._port.flush()
-        except self._serial_errors as error:
-            self._fail(f"writing to the modem port {self.port_name!r} failed: {error}")
-            raise self._failure from error
 
     # -- voice to the line
 
@@ -325,87 +190,20 @@ class ModemConnection(ClosedOnExit):
                     self._fail(f"writing to the modem port {self.port_name!r} failed: {error}")
                 return
 
-    def wake(self) -> None:
-        """Make a ``poll`` waiting in another thread return (None) at once."""
-        self._events.put(None)
-
     def command(
         self,
         command: str,
         *,
-        timeout: float | None = None,
-        accept: Iterable[str] = ("OK",),
-        raw: bytes | None = None,
         voice_data_after_connect: bool = False,
+        **options,
     ) -> CommandReply:
-        """Send ``command`` (CR added) and wait for its final result.
+        """``AtConnection.command``; with ``voice_data_after_connect``, the CONNECT that
+        answers it starts the modem's voice data (AT+VRX, AT+VTR)."""
+        if voice_data_after_connect:
+            options["before_write"] = self._protocol.expect_voice_data
+        return super().command(command, **options)
 
-        Returns the reply when the result is in ``accept``; raises
-        ModemCommandError for any other result (ERROR, NO CARRIER, ...),
-        ModemTimeoutError when none came within ``timeout`` (default
-        ``command_timeout``), ModemGoneError when the port failed. ``raw``
-        sends those bytes instead of the command text (``command`` then only
-        names it in messages).
-        """
-        accepted = set(accept)
-        timeout = self.command_timeout if timeout is None else timeout
-        with self._command_lock:
-            self._check_usable()
-            while True:  # forget replies that came too late for an earlier command
-                try:
-                    self._responses.get_nowait()
-                except queue.Empty:
-                    break
-            with self._routing_lock:
-                self._awaiting_reply = True
-            try:
-                if voice_data_after_connect:
-                    self._protocol.expect_voice_data()
-                self._write(raw if raw is not None else command.encode("ascii") + b"\r")
-                return self._await_result(command, accepted, timeout)
-            finally:
-                with self._routing_lock:
-                    self._awaiting_reply = False
-
-    def _await_result(self, command: str, accepted: set[str], timeout: float) -> CommandReply:
-        deadline = time.monotonic() + timeout
-        lines: list[str] = []
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                reply = self._responses.get(timeout=max(0.0, remaining))
-            except queue.Empty:
-                said = f" (it said only: {' / '.join(lines)})" if lines else ""
-                raise ModemTimeoutError(
-                    f"the modem on {self.port_name!r} did not answer {command!r} within "
-                    f"{timeout:g} s{said}; check that it is powered, on this port and at "
-                    f"{self.baudrate} baud"
-                ) from None
-            if reply is _GONE:
-                self._responses.put(_GONE)
-                raise self._failure
-            if isinstance(reply, InfoLine):
-                if reply.text.upper() != command.upper():  # the echo, before ATE0
-                    lines.append(reply.text)
-                continue
-            if reply.code in accepted:
-                return CommandReply(command, reply.code, tuple(lines))
-            raise ModemCommandError(command, reply.code, tuple(lines))
-
-    # -- events and frames
-
-    def poll(self, timeout: float | None = None) -> ModemEvent | None:
-        """The next unsolicited event (Ring, CallerIdLine, DleCode, ...), or None after timeout."""
-        if self._closed:
-            return None
-        try:
-            event = self._events.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if event is _GONE:
-            self._events.put(_GONE)
-            raise self._failure
-        return event  # None: woken (``wake``)
+    # -- frames
 
     def read_frame(self, timeout: float | None = None) -> np.ndarray | None:
         """The next 160-sample frame of received voice; None once the voice data ended.
@@ -436,23 +234,18 @@ class ModemConnection(ClosedOnExit):
 
     # -- life cycle
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        """Stop the reader thread and close the port (the modem is left as it is)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
+    def _stop_threads(self) -> None:
         self._transmit_open.clear()
-        self._reader.join(_JOIN_TIMEOUT)
+        super()._stop_threads()
         if self._writer is not None:
             self._writer.join(_JOIN_TIMEOUT)
-        with contextlib.suppress(*self._serial_errors):
-            self._port.close()
-        self._events.put(None)  # wakes a poll() in another thread
+
+    def close(self) -> None:
+        """Stop the reader and writer threads and close the port (the modem is left as
+        it is)."""
+        if self._closed:
+            return
+        super().close()
         self._queue_frame(_END)
 
 

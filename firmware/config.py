@@ -474,6 +474,24 @@ def _smtp_complete(smtp: Smtp) -> str | None:
 
 
 @dataclass(frozen=True)
+class Sms:
+    """Text messages through a GSM modem (``drivers.gsm_modem``, the engine's ``sms``
+    thread). ``modem``: its serial port, e.g. ``serial:/dev/ttyUSB2`` or
+    ``serial:/dev/linerec-gsm?baud=115200``; "" (the default): no modem, nothing is sent
+    (the queue waits). ``delivery_reports``: ask the network for a report on each
+    message (it is marked delivered when it comes). ``validity_hours``: how long the
+    network keeps trying to deliver a message to a phone that is off."""
+
+    modem: str = setting("", check=_optional_driver_url)
+    delivery_reports: bool = True
+    validity_hours: int = setting(24, check=in_range(1, 24 * 7 * 63))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.modem)
+
+
+@dataclass(frozen=True)
 class Device:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
     # The box's local time (pages, file names, schedules): an IANA time zone such as
@@ -487,6 +505,7 @@ class Device:
     encryption: Encryption = setting(Encryption())
     firewall: Firewall = setting(Firewall(), check=_check_firewall)
     smtp: Smtp = setting(Smtp(), check=_smtp_complete)
+    sms: Sms = setting(Sms())
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ EVENTS = [
     contract.ActStarted(3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, act="survey"),
                         act="survey"),
     contract.ActEnded(3, 41, LineStatus(3), act="survey", outcome="done", value="4"),
+    contract.SmsChanged(contract.SmsState(
+        enabled=True, port="/dev/linerec-gsm", present=True, model="EC25", mode="pdu",
+        sim="READY", network="roaming", operator="中国移动", signal_dbm=-71, reports="direct",
+        queued=12, held=1, failed=2, sent=40, received=3, last_error="network congestion",
+        last_error_at=41.5, checked_at=42.0,
+    )),
     contract.CallBlocked(
         3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, blocked=True),
         number="089812345678", rule="prefix:0898", rule_id=7, action="message",
@@ -73,6 +79,7 @@ REPLIES = {
             last_round_deleted=4, last_round_freed_bytes=2**27, deleted_total=9, stuck=True,
             last_problem="nothing left that retention may delete", last_problem_at=49.5,
         ),
+        sms=contract.SmsState(enabled=True, port="/dev/ttyUSB2", sim="SIM not inserted"),
     ),
     contract.RecordCommand: contract.LineReply(2),
     contract.SeizeCommand: contract.LineReply(4),
@@ -234,6 +241,18 @@ def test_the_web_drops_what_it_cannot_read_from_the_engine_and_keeps_following(t
             listener.close()
     dropped = [r.getMessage() for r in caplog.records if "dropped a message" in r.getMessage()]
     assert len(dropped) == 2 and "unknown event type 'ring'" in dropped[1]
+
+
+def test_the_web_keeps_the_text_messages_state_the_engine_tells():
+    link = EngineLink("unused.sock")
+    changed = next(event for event in EVENTS if isinstance(event, contract.SmsChanged))
+    with link.subscribe() as subscription:
+        link.dispatch(changed)
+        assert subscription.get(timeout=1) == changed
+    assert link.sms == changed.sms and link.lines() == []
+    wire = json.loads(contract.encode_event(changed))
+    assert wire["event"]["type"] == "sms" and "line" not in wire["event"]
+    assert wire["event"]["sms"]["network"] == "roaming"
 
 
 def test_a_blocked_call_and_a_screening_line_are_checked_like_every_event():

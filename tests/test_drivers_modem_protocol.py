@@ -13,8 +13,10 @@ from drivers.modem import (
     CallerIdLine,
     DleCode,
     InfoLine,
+    Prompt,
     ResultCode,
     Ring,
+    Unsolicited,
     VoiceData,
     VoiceDataEnd,
     choose_compression,
@@ -93,6 +95,9 @@ def test_caller_id_line_forms(line, field, value):
         ("NO DIALTONE", "NO DIALTONE"),
         ("NO DIAL TONE", "NO DIALTONE"),
         ("NO ANSWER", "NO ANSWER"),
+        ("+CMS ERROR: 330", "+CMS ERROR"),
+        ("+CME ERROR: 10", "+CME ERROR"),
+        ("+CME ERROR: SIM not inserted", "+CME ERROR"),
     ],
 )
 def test_result_codes(line, code):
@@ -104,6 +109,41 @@ def test_other_lines_are_info():
     assert events == [
         InfoLine(0.0, "U.S. Robotics 56K FAX USB V1.2.23"),
         ResultCode(0.0, "OK", "OK"),
+    ]
+
+
+def test_the_prompt_for_a_message_comes_without_a_line_end_and_only_when_expected():
+    protocol = AtProtocol()
+    assert protocol.feed(b"\r\n> ", at=0.0) == []  # not asked for: a line being written
+    protocol = AtProtocol()
+    protocol.expect_prompt()
+    assert protocol.feed(b"\r\n>", at=0.0) == []
+    assert protocol.feed(b" ", at=1.0) == [Prompt(1.0)]
+    assert protocol.feed(b"\r\n+CMGS: 17\r\n\r\nOK\r\n", at=2.0) == [
+        InfoLine(2.0, "+CMGS: 17"),
+        ResultCode(2.0, "OK", "OK"),
+    ]
+
+
+def test_unsolicited_results_told_apart_with_the_line_of_data_some_carry(rng):
+    data = (
+        b'\r\n+CMTI: "SM",3\r\n\r\n+CDS: 25\r\n0791683108200505F006\r\n'
+        b'\r\n+CMGR: 0,,24\r\n0791FF\r\n\r\nOK\r\n'
+    )
+    expected = [
+        Unsolicited(1.0, '+CMTI: "SM",3'),
+        Unsolicited(1.0, "+CDS: 25", "0791683108200505F006"),
+        InfoLine(1.0, "+CMGR: 0,,24"),
+        InfoLine(1.0, "0791FF"),
+        ResultCode(1.0, "OK", "OK"),
+    ]
+    for _ in range(10):
+        protocol = AtProtocol(unsolicited=("+CMTI",), with_data=("+CDS",))
+        assert feed_in_chunks(protocol, data, rng) == expected
+    assert expected[0].name == "+CMTI" and expected[0].value == '"SM",3'
+    # A voice modem knows none of them: lines like any other.
+    assert AtProtocol().feed(b'\r\n+CMTI: "SM",3\r\n', at=0.0) == [
+        InfoLine(0.0, '+CMTI: "SM",3')
     ]
 
 

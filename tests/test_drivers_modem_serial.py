@@ -103,6 +103,25 @@ def test_loop_a_command_nobody_answers_times_out(looped):
     assert connection.command("OK").result == "OK"  # and the connection still works
 
 
+def test_loop_closing_ends_a_command_waiting_in_another_thread(looped):
+    connection, _ = looped
+    failures = []
+
+    def wait_for_an_answer():
+        try:
+            connection.command("ATI", timeout=30)  # only its echo comes back
+        except errors.DriverClosedError as error:
+            failures.append(error)
+
+    waiter = threading.Thread(target=wait_for_an_answer)
+    waiter.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    connection.close()
+    waiter.join(5)
+    assert failures and time.monotonic() - started < 5
+
+
 def test_loop_closed_connection_refuses_commands(looped):
     connection, _ = looped
     connection.close()

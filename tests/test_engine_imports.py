@@ -34,6 +34,7 @@ LAZY = (
     "firmware.backup.run",  # a backup run: at the first one
     "firmware.update.updater",  # the other commands of linerec
     "firmware.hardware.hwtest",
+    "serial",  # pyserial: only with a voice or GSM modem set
 )
 
 ENGINE_RUN = """

@@ -63,7 +63,7 @@ class RightsChanged:
     """Someone's rights may have changed: open streams check their user again."""
 
 
-News = contract.Event | LinesReset | EngineConnection | Closing | RightsChanged
+News = contract.Published | LinesReset | EngineConnection | Closing | RightsChanged
 
 
 class Subscription:
@@ -104,6 +104,8 @@ class EngineLink:
         self.reconnect_s = reconnect_s
         self.connected = False
         self._lines: dict[int, LineStatus] = {}
+        # The text messages' state as the engine last told it (None: no sender, or not yet).
+        self.sms: contract.SmsState | None = None
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -141,10 +143,14 @@ class EngineLink:
             self._lines = {status.line: status for status in statuses}
         self._fan_out(LinesReset())
 
-    def dispatch(self, event: contract.Event) -> None:
-        """Take one engine event: keep its line's status, then pass it on."""
+    def dispatch(self, event: contract.Published) -> None:
+        """Take one engine event: keep its line's status (or the box's news), then pass it
+        on."""
         with self._lock:
-            self._lines[event.line] = event.status
+            if isinstance(event, contract.Event):
+                self._lines[event.line] = event.status
+            elif isinstance(event, contract.SmsChanged):
+                self.sms = event.sms
         self._fan_out(event)
 
     def notify(self, news: News) -> None:
@@ -201,6 +207,7 @@ class EngineLink:
                 status = client.command(contract.StatusCommand())
                 self.connected = True
                 log.info("following the engine at %s", self.socket_path)
+                self.sms = status.sms
                 self.reset_lines([report.status for report in status.lines])
                 self._fan_out(EngineConnection(True))
                 for event in client.events():

@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "firmware.cli.integrity": ("verify", "chain"),
     "firmware.cli.encryption": ("encryption",),
     "firmware.cli.hardware": ("hw-profile", "hw-test"),
+    "firmware.cli.sms": ("sms",),
     "firmware.cli.update": ("update",),
     "firmware.cli.dsp": ("dsp",),
 }

@@ -75,13 +75,13 @@ _DESCRIPTIONS: dict[type[contract.Event], Callable[[Any], str]] = {
 }
 
 
-def describe_event(event: contract.Event) -> str | None:
+def describe_event(event: contract.Published) -> str | None:
     """One line of text for the events a person watching the console cares about."""
     describe = _DESCRIPTIONS.get(type(event))
     return f"line {event.line}: {describe(event)}" if describe else None
 
 
-def _print_event(event: contract.Event) -> None:
+def _print_event(event: contract.Published) -> None:
     text = describe_event(event)
     if text:
         _say(text)

@@ -75,6 +75,7 @@ from firmware.engine.player import LinePlayer
 from firmware.engine.policy import firewall_screen, line_menus, policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
+from firmware.engine.sms import SmsService
 from firmware.engine.snapshots import DailySnapshots
 from firmware.engine.storage_problems import StorageProblems
 from firmware.engine.voicemail import VoicemailTrigger, caller_groups, keep_message
@@ -102,7 +103,7 @@ class Engine:
 
     data_dir: str | Path
     open_line: Callable[[Line], LineIO]
-    publish: Callable[[contract.Event], None] | None = None  # also told every event
+    publish: Callable[[contract.Published], None] | None = None  # also told every event
     clock: Callable[[], float] = time.time
     workers: dict[int, LineWorker] = field(default_factory=dict)
     # A prompt's audio (int16, 8 kHz) by its key or id, or None if there is none; the
@@ -132,6 +133,7 @@ class Engine:
         self.chain: ChainService | None = None  # the hash chain's thread, while it runs
         self.backup: BackupService | None = None  # backups off the box, while it runs
         self.mailer: Mailer | None = None  # the box's e-mail (voicemail notices), while it runs
+        self.sms: SmsService | None = None  # text messages through the GSM modem, while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
         self.menus: dict[int, ivr.LineIvr] = {}  # each line's voice menu, if it has one
@@ -186,6 +188,13 @@ class Engine:
                 self.prompt_audio = functools.partial(_library_or_none, library)
         self.mailer = Mailer(self.folder, lambda: self.config.device.smtp)
         self.mailer.start()
+        self.sms = SmsService(
+            self.store,
+            lambda: self.config.device.sms,
+            lambda: profile(self.config.device.country).region,
+            publish=lambda state: self._publish(contract.SmsChanged(state)),
+        )
+        self.sms.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -285,7 +294,7 @@ class Engine:
         if retention is not None:
             retention.urgent()
 
-    def _publish(self, event: contract.Event) -> None:
+    def _publish(self, event: contract.Published) -> None:
         with self._publish_lock:
             if self.bus is not None:
                 self.bus.publish(event)
@@ -325,6 +334,9 @@ class Engine:
         if self.mailer is not None:  # what waits to be sent is given up
             self.mailer.stop()
             self.mailer = None
+        if self.sms is not None:  # the queue waits in the database for the next start
+            self.sms.stop()
+            self.sms = None
         if self.snapshots is not None:
             self.snapshots.stop()
             self.snapshots = None
@@ -354,13 +366,14 @@ class Engine:
         """Answer a command from the bus; a refusal raises ValueError with the reason."""
         if isinstance(command, contract.StatusCommand):
             workers = self._current_workers()
-            retention, archive, mailer = self.retention, self.archive, self.mailer
+            retention, archive, mailer, sms = self.retention, self.archive, self.mailer, self.sms
             return contract.StatusReply(
                 tuple(self._line_report(worker) for worker in workers),
                 self.storage_problems.recent(),
                 retention.state() if retention is not None else None,
                 archive=archive.state() if archive is not None else None,
                 mail=mailer.state() if mailer is not None else None,
+                sms=sms.state() if sms is not None else None,
             )
         if isinstance(command, contract.ReloadConfigCommand):
             return self.reload_config()
@@ -569,6 +582,8 @@ class Engine:
             self.archive.wake()  # and new archive settings
         if self.backup is not None:
             self.backup.wake()  # and new backup settings
+        if self.sms is not None:
+            self.sms.wake()  # and a new GSM modem
         log.info("configuration reloaded: %s", report)
         return report
 

@@ -53,7 +53,7 @@ class EventBus(UnixSocketServer):
         except OSError as error:
             raise BusError(f"cannot open the event bus at {self.socket_path}: {error}") from error
 
-    def publish(self, event: contract.Event) -> None:
+    def publish(self, event: contract.Published) -> None:
         """Send ``event`` to every client; never blocks."""
         self._outbox.put(contract.encode_event(event))
         self.wake()
@@ -130,7 +130,7 @@ class BusClient:
             ) from error
         self._reader = self._socket.makefile("rb")
         self._next_id = 0
-        self._events: list[contract.Event] = []
+        self._events: list[contract.Published] = []
 
     def close(self) -> None:
         """Close the connection; a read blocked in another thread returns at once."""
@@ -145,7 +145,7 @@ class BusClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _read(self) -> contract.Event | contract.ReplyMessage | None:
+    def _read(self) -> contract.Published | contract.ReplyMessage | None:
         """The next message; None for one that is not of the contract (logged, dropped)."""
         line = self._reader.readline()
         if not line:
@@ -166,7 +166,7 @@ class BusClient:
         self._socket.sendall(contract.encode_command(request_id, command))
         while True:
             message = self._read()
-            if isinstance(message, contract.Event):
+            if isinstance(message, contract.Published):
                 self._events.append(message)
             elif isinstance(message, contract.ReplyMessage) and message.id == request_id:
                 if message.error is not None:
@@ -176,11 +176,11 @@ class BusClient:
                 except contract.ContractError as error:
                     raise BusError(f"the engine's reply does not fit: {error}") from error
 
-    def events(self) -> Iterator[contract.Event]:
+    def events(self) -> Iterator[contract.Published]:
         """Events as they come (after any kept while waiting for a reply)."""
         while self._events:
             yield self._events.pop(0)
         while True:
             message = self._read()
-            if isinstance(message, contract.Event):
+            if isinstance(message, contract.Published):
                 yield message

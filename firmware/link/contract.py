@@ -11,9 +11,11 @@ per line, each carrying the protocol version ``v``::
                       {"v": 1, "reply": 3, "ok": false, "error": "no line 9; lines: [1, 2]"}
     client -> engine  {"v": 1, "id": 3, "command": "record", "line": 1, "on": true}
 
-Every event carries ``status``, the whole status of its line just after the
-event (``LineStatus``): the web keeps it as it is and never works a line's
-state out from the events. A client may leave ``v`` out of a command (as a
+Every event of a line carries ``status``, the whole status of its line just
+after the event (``LineStatus``): the web keeps it as it is and never works a
+line's state out from the events. News of the box as a whole, not of a line
+(``BoxEvent``: the GSM modem's text messages, ``SmsChanged``), carries its
+whole state the same way. A client may leave ``v`` out of a command (as a
 person typing one does); a message of another version, or one that does not
 fit its type, raises ``ContractError``: the receiver logs it and drops it.
 """
@@ -104,6 +106,7 @@ class EventKind(enum.Enum):
     ACT_STARTED = "act_started"
     ACT_ENDED = "act_ended"
     CALL_BLOCKED = "call_blocked"
+    SMS = "sms"
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,51 @@ class CallBlocked(Event):
     action: BlockAction = "reject"
 
 
-EVENT_TYPES: dict[EventKind, type[Event]] = {
+@dataclass(frozen=True)
+class SmsState:
+    """Text messages through the GSM modem (``firmware.engine.sms``): the modem, its SIM
+    and network, and the queue. Times are Unix time; None: not known (yet)."""
+
+    enabled: bool = False  # a modem is set (device.sms.modem)
+    port: str = ""
+    present: bool = False  # the modem answers on its port and is ready to send
+    model: str | None = None
+    mode: str | None = None  # "pdu", or "text" for a modem without PDU mode
+    sim: str | None = None  # "READY", or what is wrong: "SIM not inserted", "SIM PIN", ...
+    network: str | None = None  # home, roaming, searching, denied, not registered, unknown
+    operator: str | None = None
+    signal_dbm: int | None = None
+    reports: str | None = None  # delivery reports: "direct", "stored", or None: none
+    queued: int = 0  # messages waiting to go (queued or being sent)
+    held: int = 0  # held back until someone releases them
+    failed: int = 0  # messages in the queue that failed
+    sent: int = 0  # messages sent since the engine started
+    received: int = 0  # messages received since the engine started
+    last_error: str | None = None
+    last_error_at: float | None = None
+    checked_at: float | None = None  # the last look at the modem
+
+
+@dataclass(frozen=True)
+class BoxEvent:
+    """News of the box as a whole, not of a line: it carries its whole state."""
+
+    kind: ClassVar[EventKind]
+
+
+@dataclass(frozen=True)
+class SmsChanged(BoxEvent):
+    """The GSM modem or the text-message queue changed (a message sent, delivered or
+    received, the modem unplugged, the network lost, ...)."""
+
+    kind = EventKind.SMS
+    sms: SmsState = SmsState()
+
+
+Published = Event | BoxEvent  # what the engine publishes: a line's events and the box's
+
+
+EVENT_TYPES: dict[EventKind, type[Published]] = {
     event_type.kind: event_type
     for event_type in (
         LineStateChanged,
@@ -240,6 +287,7 @@ EVENT_TYPES: dict[EventKind, type[Event]] = {
         ActStarted,
         ActEnded,
         CallBlocked,
+        SmsChanged,
     )
 }
 
@@ -343,6 +391,7 @@ class StatusReply(Reply):
     retention: RetentionState | None = None  # None: the engine runs no retention
     archive: ArchiveState | None = None  # None: the engine runs no archive worker
     mail: MailState | None = None  # None: the engine runs no mailer
+    sms: SmsState | None = None  # None: the engine runs no text-message sender
 
 
 @dataclass(frozen=True)
@@ -509,7 +558,7 @@ class ReplyMessage:
     error: str | None = None
 
 
-def encode_event(event: Event) -> bytes:
+def encode_event(event: Published) -> bytes:
     return _line({"event": {"type": event.kind.value, **to_document(event)}})
 
 
@@ -543,7 +592,7 @@ def decode_command(raw: bytes) -> CommandMessage:
     return CommandMessage(request_id, _build(command_type, message, name))
 
 
-def decode_from_engine(raw: bytes) -> Event | ReplyMessage:
+def decode_from_engine(raw: bytes) -> Published | ReplyMessage:
     """An event or a reply from the engine."""
     message = _message(raw, version_required=True)
     if "event" in message:

@@ -520,6 +520,45 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # permanent error, or temporary with no more attempts
 
 
+# TP-ST (TS 23.040 9.2.3.15): what became of a message, in a line each.
+STATUS_MEANINGS = {
+    0x00: "delivered",
+    0x01: "forwarded, delivery not confirmed",
+    0x02: "replaced by the service centre",
+    0x20: "congestion, still trying",
+    0x21: "recipient busy, still trying",
+    0x22: "no response from the recipient, still trying",
+    0x23: "service rejected, still trying",
+    0x24: "quality of service not available, still trying",
+    0x25: "error in the recipient's phone, still trying",
+    0x40: "remote procedure error",
+    0x41: "incompatible destination",
+    0x42: "connection rejected by the recipient",
+    0x43: "number not obtainable",
+    0x44: "quality of service not available",
+    0x45: "no interworking available",
+    0x46: "validity period expired: the recipient's phone stayed off",
+    0x47: "deleted by the sender",
+    0x48: "deleted by the service centre",
+    0x49: "the message does not exist at the service centre",
+    0x60: "congestion: the service centre gave up",
+    0x61: "recipient busy: the service centre gave up",
+    0x62: "no response from the recipient: the service centre gave up",
+    0x63: "service rejected: the service centre gave up",
+    0x64: "quality of service not available: the service centre gave up",
+    0x65: "error in the recipient's phone: the service centre gave up",
+}
+
+
+def status_meaning(status: int) -> str:
+    """What a delivery report's status says, in a line."""
+    if status in STATUS_MEANINGS:
+        return STATUS_MEANINGS[status]
+    kind = ("delivered" if status < 0x20 else "still trying" if status < 0x40
+            else "not delivered")
+    return f"status {status:#04x} ({kind})"
+
+
 @dataclass(frozen=True)
 class StatusReport:
     """SMS-STATUS-REPORT: what became of a message sent with a report asked for
@@ -536,6 +575,10 @@ class StatusReport:
     dcs: int | None = None
     user_data: UserData | None = None
     smsc: Address | None = None
+
+    @property
+    def meaning(self) -> str:
+        return status_meaning(self.status)
 
     @property
     def outcome(self) -> Outcome:

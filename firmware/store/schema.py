@@ -562,3 +562,87 @@ MIGRATIONS.append(
     ALTER TABLE voicemails ADD COLUMN delete_reason TEXT;
     """
 )
+
+MIGRATIONS.append(
+    # Text messages through the GSM modem (firmware.store.sms). The send queue: a message
+    # per row (who and what, where it came from, its state and tries) and its parts as the
+    # modem took them, each with the message reference the modem answered (``reference``,
+    # AT+CMGS) and the delivery report that came for it. A part is taken once ``sent_at``
+    # is set: a restart sends only the parts without it. Received messages, linked to the
+    # customer whose number matches, and the parts of long ones waiting for the rest;
+    # ``fingerprint`` keeps a message read twice (the box stopped before the modem freed
+    # its place) from being kept twice.
+    """
+    CREATE TABLE sms_outbox (
+        id            INTEGER PRIMARY KEY,
+        number        TEXT    NOT NULL,  -- as entered
+        number_e164   TEXT,              -- normalised for the country profile, when it parses
+        text          TEXT    NOT NULL,
+        source        TEXT    NOT NULL,  -- manual, template, auto_reply, system
+        customer_id   INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        queued_by     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        state         TEXT    NOT NULL DEFAULT 'queued'
+                      CHECK (state IN ('queued', 'sending', 'sent', 'delivered', 'failed',
+                                       'held')),
+        parts         INTEGER CHECK (parts >= 1),  -- known once sending starts
+        attempts      INTEGER NOT NULL DEFAULT 0,  -- tries that ended in a passing failure
+        error         TEXT,     -- the last error's meaning
+        hold_reason   TEXT,     -- why it is held (state 'held')
+        queued_at     REAL    NOT NULL,
+        next_try_at   REAL    NOT NULL,  -- not sent before this
+        sent_at       REAL,     -- the modem took its last part
+        delivered_at  REAL,     -- the last part's delivery report came
+        updated_at    REAL    NOT NULL
+    );
+    CREATE INDEX sms_outbox_due ON sms_outbox (next_try_at, id) WHERE state = 'queued';
+    CREATE INDEX sms_outbox_by_state ON sms_outbox (state, queued_at);
+    CREATE INDEX sms_outbox_by_time ON sms_outbox (queued_at);
+    CREATE INDEX sms_outbox_by_customer ON sms_outbox (customer_id, queued_at);
+    CREATE INDEX sms_outbox_by_number ON sms_outbox (number_e164, queued_at);
+
+    CREATE TABLE sms_parts (
+        message_id     INTEGER NOT NULL REFERENCES sms_outbox (id) ON DELETE CASCADE,
+        sequence       INTEGER NOT NULL CHECK (sequence >= 1),
+        reference      INTEGER CHECK (reference BETWEEN 0 AND 255),
+        sent_at        REAL,
+        report         TEXT CHECK (report IN ('delivered', 'pending', 'failed')),
+        report_status  INTEGER,  -- TP-ST
+        report_at      REAL,
+        PRIMARY KEY (message_id, sequence)
+    );
+    CREATE INDEX sms_parts_by_reference ON sms_parts (reference, sent_at)
+        WHERE reference IS NOT NULL;
+
+    CREATE TABLE sms_inbox (
+        id            INTEGER PRIMARY KEY,
+        number        TEXT    NOT NULL,  -- the sender as the network gave it
+        number_e164   TEXT,
+        customer_id   INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        text          TEXT    NOT NULL,
+        sent_at       REAL,     -- the service centre's time stamp
+        received_at   REAL    NOT NULL,
+        parts         INTEGER NOT NULL DEFAULT 1,
+        complete      INTEGER NOT NULL DEFAULT 1,  -- 0: some parts never came
+        read_at       REAL,
+        read_by       TEXT,
+        fingerprint   TEXT    NOT NULL UNIQUE
+    );
+    CREATE INDEX sms_inbox_by_time ON sms_inbox (received_at);
+    CREATE INDEX sms_inbox_by_customer ON sms_inbox (customer_id, received_at);
+    CREATE INDEX sms_inbox_by_number ON sms_inbox (number_e164, received_at);
+    CREATE INDEX sms_inbox_unread ON sms_inbox (received_at) WHERE read_at IS NULL;
+
+    CREATE TABLE sms_inbox_parts (
+        number        TEXT    NOT NULL,
+        reference     INTEGER NOT NULL,  -- the concatenation reference
+        total         INTEGER NOT NULL,
+        sequence      INTEGER NOT NULL,
+        number_e164   TEXT,
+        data          BLOB    NOT NULL,  -- the part's text in UTF-16 (big-endian): a part
+                                         -- may end inside a character's surrogate pair
+        sent_at       REAL,
+        received_at   REAL    NOT NULL,
+        PRIMARY KEY (number, reference, total, sequence)
+    );
+    """
+)
