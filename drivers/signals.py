@@ -181,6 +181,11 @@ class LineSignals(ClosedOnExit, abc.ABC):
         self._set_relay(seized)
         self._seized = seized
 
+    @property
+    def pulsing(self) -> bool:
+        """A digit's pulses are still going out (in real time)."""
+        return False
+
     def pulse_digit(self, digit: str) -> float:
         """Dial ``digit`` (0-9) by breaking the loop the relay holds: ``pulse_count(digit)``
         breaks of ``PULSE_BREAK_S``, ``PULSE_MAKE_S`` apart. The driver times them itself

@@ -226,8 +226,12 @@ class GpioLineSignals(LineSignals):
 
     can_pulse = True
 
+    @property
+    def pulsing(self) -> bool:
+        return self._pulser is not None and self._pulser.is_alive()
+
     def _pulse(self, count: int) -> None:
-        if self._pulser is not None and self._pulser.is_alive():
+        if self.pulsing:
             raise DriverError(f"{self.config.url!r} is still dialling the last digit's pulses")
         train_s = count * (PULSE_BREAK_S + PULSE_MAKE_S)
         self._own_pulses_until = self._clock() + train_s + self.config.loop_hold + 0.05
