@@ -136,6 +136,14 @@ def test_the_stages_come_in_order_and_the_box_lets_go_once_decided(dialled):
     for call in office.dialled:
         if call.line != HAND_OVER_LINE:
             assert call.released_at is not None and call.picked_up_at is None
+    # The line's status says how far its call got, then how it ended, while the call lasts.
+    for event in events:
+        if isinstance(event, contract.DialProgress):
+            assert event.status.dial == event.stage
+        elif isinstance(event, contract.DialEnded) and event.call_id is not None:
+            assert event.status.dial == event.result
+        elif isinstance(event, contract.CallEnded):
+            assert event.status.dial is None
 
 
 def test_every_placed_call_is_an_ordinary_outbound_call_in_the_log(dialled):

@@ -79,6 +79,8 @@ class LineActions:
         self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
         self._act: str | None = None  # what the box itself does on the line
         self._placed = False  # the call is one the box placed (its number is the one dialled)
+        # How far the call the box places got, then its result (``LineStatus.dial``).
+        self.dial_stage: str | None = None
         self._screening = False  # the call firewall has not decided on the ringing call yet
         self._blocked = False  # and blocks it
         # What to keep of an act's result, by act: e.g. a survey's key with its call.
@@ -146,7 +148,7 @@ class LineActions:
     # ---- the call --------------------------------------------------------------
 
     def _call_started(self, action: machine.CallStarted) -> None:
-        self._placed = False
+        self._placed, self.dial_stage = False, None
         self.call = {"line": self.line, "direction": action.direction, "started_at": action.at}
         self._call = self.journal.start_call(action.direction, action.at)
         self.call["call_id"] = self.call_id
@@ -202,6 +204,7 @@ class LineActions:
             self.journal.end_call(self._call, action.outcome, action.at)
         self._call = None
         self.call = {}
+        self.dial_stage = None
         self._tell(contract.CallEnded, call_id=call_id, outcome=action.outcome)
 
     def _screened(self, action: machine.Screened) -> None:
@@ -368,6 +371,7 @@ class LineActions:
             act=self._act,
             screening=self._screening,
             blocked=self._blocked,
+            dial=self.dial_stage,
         )
         fields.setdefault("call_id", self.call_id)
         self.publish(event_type(line=self.line, status=self.status, **fields))

@@ -98,6 +98,7 @@ class Dialling:
     def stage(self, facts: dict[str, Any], stage: str, at: float) -> None:
         """The script got to ``stage`` (the machine has been stepped for it already)."""
         if stage in TOLD_STAGES:
+            self.actions.dial_stage = stage
             self.actions.tell(contract.DialProgress, number=facts.get("number", ""),
                               stage=stage, attempt=facts.get("attempt"))
 
@@ -111,6 +112,8 @@ class Dialling:
             self.stage(facts, "handed_over", 0.0)
         log.info("line %d: the call to %s asked by %s: %s", self.line, facts.get("number"),
                  facts.get("user") or "someone", outcome.result)
+        if call is not None:  # the line's status says it while the call lasts
+            self.actions.dial_stage = outcome.result
         self.actions.tell(
             contract.DialEnded, call_id=None if call is None else call.id,
             number=facts.get("number", ""), result=outcome.result,

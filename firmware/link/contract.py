@@ -82,6 +82,10 @@ class LineStatus:
     # it. The caller's card never pops while either is true.
     screening: bool = False
     blocked: bool = False
+    # A call the box places on the line (``DialCommand``): how far it got (one of
+    # ``DIAL_STAGES``), then its result (one of ``DIAL_RESULTS``), for as long as the call
+    # lasts; None for any other call.
+    dial: str | None = None
 
     @property
     def state(self) -> str:
