@@ -84,6 +84,7 @@ FIELD_LABELS = {
     "recording.keep_days": "Keep recordings (days)",
     "announcement": "Announcement before recording",
     "announcement_prompt": "Announcement prompt",
+    "dialling": "Dial by",
     "retention.min_free_percent": "Keep free (%)",
     "retention.min_free_gb": "Keep free (GB)",
     "prompt": "Prompt",

@@ -1479,4 +1479,9 @@ ZH: dict[str, str] = {
     "{number} is on the call firewall's black list: it is not called.": '{number} 在呼叫防火墙的黑名单上：不予拨打。',
     "The call firewall's rule {rule} blocks {number}: it is not called.": '呼叫防火墙的规则 {rule} 拦截了 {number}：不予拨打。',
     'Call placed by the box': '设备外呼',
+    'Calls the box places': '设备外呼',
+    "How the box dials on this line when a user clicks Call: by tones, or by pulses of its relay for an exchange or a PBX port that takes no tones.": '用户点击拨打时设备在此线路上的拨号方式：音频（DTMF），或为不接受音频拨号的交换机或 PBX 端口使用继电器脉冲拨号。',
+    'Dial by': '拨号方式',
+    'Tones (DTMF)': '音频（DTMF）',
+    'Pulses': '脉冲',
 }
