@@ -31,7 +31,13 @@ from typing import Any
 from drivers.debounce import LoopDetector, PolarityDetector, RingDetector
 from drivers.errors import DeviceError, DriverError, DriverURLError
 from drivers.gpio_pins import Pins, import_rpi_gpio, open_pins
-from drivers.signals import ACCEPTED_SIGNAL_URLS, LineSignals
+from drivers.signals import (
+    ACCEPTED_SIGNAL_URLS,
+    PULSE_BREAK_S,
+    PULSE_MAKE_S,
+    DialPulse,
+    LineSignals,
+)
 from drivers.url import DriverURL
 
 __all__ = ["GpioLineConfig", "GpioLineSignals", "import_rpi_gpio", "parse_gpio_target"]
@@ -158,6 +164,13 @@ class GpioLineSignals(LineSignals):
         self._edges: deque[tuple[str, bool, float]] = deque()  # (input, level, when)
         self._wake = threading.Condition()
         self._stop = threading.Event()
+        # Dial pulses: a train of loop breaks on its own thread; the relay as last asked
+        # for (a release during a train leaves it released); the loop sensor's breaks
+        # until this monotonic time are the box's own pulses, not a rotary phone's.
+        self._relay_lock = threading.Lock()
+        self._relay_wanted = False
+        self._pulser: threading.Thread | None = None
+        self._own_pulses_until = 0.0
         try:
             self._set_up_pins()
         except Exception as error:
@@ -219,7 +232,42 @@ class GpioLineSignals(LineSignals):
         self._pins.close()
 
     def _set_relay(self, seized: bool) -> None:
-        self._pins.write(self.config.relay, self._level("relay", seized))
+        with self._relay_lock:
+            self._relay_wanted = seized
+            self._pins.write(self.config.relay, self._level("relay", seized))
+
+    # -- dial pulses: the relay opens and closes the loop it holds
+
+    can_pulse = True
+
+    @property
+    def pulsing(self) -> bool:
+        return self._pulser is not None and self._pulser.is_alive()
+
+    def _pulse(self, count: int) -> None:
+        if self.pulsing:
+            raise DriverError(f"{self.config.url!r} is still dialling the last digit's pulses")
+        train_s = count * (PULSE_BREAK_S + PULSE_MAKE_S)
+        self._own_pulses_until = self._clock() + train_s + self.config.loop_hold + 0.05
+        self._pulser = threading.Thread(
+            target=self._pulse_train, args=(count,), name=f"relay-pulses-{self.config.relay}",
+            daemon=True,
+        )
+        self._pulser.start()
+
+    def _emit(self, event) -> None:
+        if isinstance(event, DialPulse) and event.at <= self._own_pulses_until:
+            return  # the box's own pulse, not a phone dialling
+        super()._emit(event)
+
+    def _pulse_train(self, count: int) -> None:
+        for _ in range(count):
+            for closed, seconds in ((False, PULSE_BREAK_S), (True, PULSE_MAKE_S)):
+                with self._relay_lock:
+                    if not self._relay_wanted or self._stop.is_set():
+                        return  # released meanwhile: the line stays released
+                    self._pins.write(self.config.relay, self._level("relay", closed))
+                self._stop.wait(seconds)
 
     def ring_phones(self, ringing: bool) -> bool:
         if self.config.ringer is None or self._closed:
@@ -300,4 +348,6 @@ class GpioLineSignals(LineSignals):
         with self._wake:
             self._wake.notify()
         self._worker.join(_JOIN_TIMEOUT)
+        if self._pulser is not None:
+            self._pulser.join(_JOIN_TIMEOUT)
         self._free_pins()

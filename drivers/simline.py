@@ -7,8 +7,9 @@ and the engine, with the same drivers interface real hardware has:
   and ``open_signals``;
 - the simulator takes the same line with ``sim_line(name)`` and calls
   ``push_audio`` / ``end_audio``, ``set_ringing``, ``set_off_hook``,
-  ``reverse_polarity``, ``dial_pulse``, and reads back ``take_played`` and
-  ``relay_seized`` / ``wait_relay``.
+  ``reverse_polarity``, ``dial_pulse``, and reads back ``take_played``,
+  ``relay_seized`` / ``wait_relay`` and the digits the box dialled by
+  pulses (``take_pulses``).
 
 What the engine plays comes back in what it hears, as through a line's
 hybrid: ``set_hybrid(response)`` gives the echo path (an impulse response,
@@ -93,6 +94,7 @@ class SimLine:
         self._ringing = False
         self._off_hook = False
         self._relay = False
+        self._pulses: collections.deque[int] = collections.deque()  # the box's pulse trains
         self._listeners: list[SimLineSignals] = []
 
     def __repr__(self) -> str:
@@ -175,6 +177,14 @@ class SimLine:
     def relay_seized(self) -> bool:
         return self._relay
 
+    def take_pulses(self) -> list[int]:
+        """The pulse trains the box dialled since the last call, in order: one count of
+        loop breaks per digit (10 for 0)."""
+        with self._changed:
+            trains = list(self._pulses)
+            self._pulses.clear()
+            return trains
+
     def wait_relay(self, seized: bool, timeout: float | None = None) -> bool:
         """Wait until the engine set the relay to ``seized``; False if ``timeout`` passed first."""
         with self._changed:
@@ -234,6 +244,11 @@ class SimLine:
     def _set_relay(self, seized: bool) -> None:
         with self._changed:
             self._relay = seized
+            self._changed.notify_all()
+
+    def _relay_pulses(self, count: int) -> None:
+        with self._changed:
+            self._pulses.append(count)
             self._changed.notify_all()
 
     def _attach(self, signals: SimLineSignals) -> None:
@@ -309,6 +324,7 @@ class SimLineSignals(LineSignals):
     """``sim:<name>`` signals: events the simulator sets on the line, the relay read back."""
 
     senses_phones_while_seized = True
+    can_pulse = True  # the simulator reads the trains (``take_pulses``): the relay stays held
 
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)
@@ -317,6 +333,9 @@ class SimLineSignals(LineSignals):
 
     def _set_relay(self, seized: bool) -> None:
         self.line._set_relay(seized)
+
+    def _pulse(self, count: int) -> None:
+        self.line._relay_pulses(count)
 
     def _release(self) -> None:
         self.line._detach(self)

@@ -191,6 +191,9 @@ class Line:
     # the library's own (BUILT_IN_ANNOUNCEMENT) or a prompt's id (firmware.prompts).
     announcement: Literal["off", "inbound", "outbound", "both"] = "off"
     announcement_prompt: str | int = setting(BUILT_IN_ANNOUNCEMENT, check=_announcement_prompt)
+    # How the box dials on the line when it places a call: DTMF tones, or pulses of its
+    # relay (loop disconnect, for an exchange or a PBX port that takes no tones).
+    dialling: Literal["tone", "pulse"] = "tone"
 
     @property
     def given_name(self) -> str:

@@ -53,6 +53,10 @@ EVENTS = [
         queued=12, held=1, failed=2, sent=40, received=3, last_error="network congestion",
         last_error_at=41.5, checked_at=42.0,
     )),
+    contract.DialProgress(3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, act="dial"),
+                          number="13800138000", stage="ringing", attempt="task-7/3"),
+    contract.DialEnded(3, 41, LineStatus(3), number="13800138000", result="machine",
+                       decided_s=3.42, attempt="task-7/3"),
     contract.CallBlocked(
         3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, blocked=True),
         number="089812345678", rule="prefix:0898", rule_id=7, action="message",
@@ -66,6 +70,7 @@ COMMANDS = [
     contract.ActCommand(2, act="survey"),
     contract.ReloadFirewallCommand(),
     contract.ReloadMenusCommand(),
+    contract.DialCommand(2, "13800138000", user="wang", attempt="task-7/3", hand_over=False),
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(
@@ -84,6 +89,7 @@ REPLIES = {
     contract.RecordCommand: contract.LineReply(2),
     contract.SeizeCommand: contract.LineReply(4),
     contract.ActCommand: contract.LineReply(2),
+    contract.DialCommand: contract.LineReply(2),
     contract.ReloadConfigCommand: contract.ReloadReply(
         restarting=(1,), started=(5,), stopping=(3,),
         failed=(contract.LineFailure(6, "wav:/nowhere.wav: no such file"),),
@@ -278,3 +284,21 @@ def test_a_blocked_call_and_a_screening_line_are_checked_like_every_event():
     del older["event"]["status"]["screening"], older["event"]["status"]["blocked"]
     status = contract.decode_from_engine(json.dumps(older).encode()).status
     assert not status.screening and not status.blocked
+
+
+def test_a_call_the_box_places_names_its_stage_and_result_from_the_contract_s_words():
+    for stage in contract.DIAL_STAGES:
+        event = contract.DialProgress(1, 5, LineStatus(1), number="10086", stage=stage)
+        assert contract.decode_from_engine(contract.encode_event(event)) == event
+    message = json.loads(contract.encode_event(
+        contract.DialEnded(1, 5, LineStatus(1), number="10086", result="busy")))
+    assert message["event"]["decided_s"] is None and message["event"]["attempt"] is None
+    message["event"]["result"] = "maybe"
+    with pytest.raises(contract.ContractError, match=r"dial_ended\.result: 'maybe' is not one of"):
+        contract.decode_from_engine(json.dumps(message).encode())
+    # A program may place a call with no more than the line and the number.
+    typed = contract.decode_command(b'{"id": 1, "command": "dial", "line": 2, "number": "10086"}')
+    assert typed.command == contract.DialCommand(2, "10086")
+    assert typed.command.hand_over and typed.command.attempt is None
+    assert set(contract.DIAL_RESULTS) >= {"human", "machine", "fax", "busy", "no_answer", "sit",
+                                          "notsure", "no_dial_tone", "failed"}

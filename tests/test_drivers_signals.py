@@ -160,6 +160,38 @@ def test_gpio_ringer_rings_the_office_phones_only_where_the_box_has_one(gpio, no
     assert gpio.output_history[-1] == (ringer, 0)  # stopped on close
     with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio) as sig:
         assert not sig.ring_phones(True)  # a box beside the phones cannot ring them
+def test_gpio_relay_dials_a_digit_by_breaking_the_loop_it_holds(gpio, no_thread_left):
+    url = (f"gpio:ring={RING},loop={LOOP},relay={RELAY},active_low=loop,loop_hold_ms=0.001,"
+           "pulse_max_ms=60000")
+    with open_signals(url, gpio=gpio) as signals:
+        assert signals.can_pulse
+        with pytest.raises(errors.DriverError, match="must hold the line"):
+            signals.pulse_digit("3")
+        signals.seize(True)
+        gpio.drive(LOOP, gpio.LOW)  # the relay's own loop current
+        assert isinstance(next_event(signals), LoopStarted)
+        start = len(gpio.output_history)
+        assert signals.pulse_digit("3") == pytest.approx(0.3)
+        with pytest.raises(errors.DriverError, match="still dialling"):
+            signals.pulse_digit("1")
+        # The loop sensor sees the breaks: the box's own pulses are no phone dialling.
+        gpio.drive(LOOP, gpio.HIGH)
+        gpio.drive(LOOP, gpio.LOW)
+        signals._pulser.join(WAIT)
+        train = [level for pin, level in gpio.output_history[start:] if pin == RELAY]
+        assert train == [gpio.LOW, gpio.HIGH] * 3 and signals.seized
+        assert signals.poll(0.2) is None
+        with pytest.raises(ValueError, match="only 0-9"):
+            signals.pulse_digit("*")
+
+
+def test_gpio_a_release_during_a_pulse_train_leaves_the_line_released(gpio, no_thread_left):
+    with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio) as signals:
+        signals.seize(True)
+        signals.pulse_digit("0")  # a second of pulses
+        signals.seize(False)
+        signals._pulser.join(WAIT)
+        assert gpio.levels[RELAY] == gpio.LOW and not signals.seized
 
 
 def test_gpio_poll_returns_none_on_timeout_and_when_closed_elsewhere(gpio, no_thread_left):
@@ -261,6 +293,17 @@ def test_sim_relay_is_read_back_by_the_simulator():
         seizer.join(WAIT)
         assert line.relay_seized
     assert line.wait_relay(False, timeout=WAIT)  # closing releases the line
+
+
+def test_sim_relay_dials_by_pulses_the_simulator_counts():
+    line = sim_line("signals-4")
+    with open_signals("sim:signals-4") as signals:
+        assert signals.can_pulse
+        signals.seize(True)
+        for digit in "1230":
+            signals.pulse_digit(digit)
+        assert line.take_pulses() == [1, 2, 3, 10] and line.take_pulses() == []
+        assert line.relay_seized  # the simulator sees the trains, not the relay flicker
 
 
 def test_sim_signals_take_no_options():

@@ -50,7 +50,8 @@ FIRMWARE: dict[str, tuple[str, ...]] = {
     "health": ("link", "backup"),
     "engine": ("link", "callerid", "country", "backup", "archive", "acts",
                "prompts",  # what the box plays to a line
-               "sms"),  # text messages through the GSM modem
+               "sms",  # text messages through the GSM modem
+               "tools"),  # the answering-machine detector on a call the box places
     "acts": ("country",),  # the box's scripts on a line: pure steps, no I/O
     "backup": ("country",),
     "simulation": ("callerid", "country", "acts", "prompts"),  # the demo box's menu, prompts

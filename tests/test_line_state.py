@@ -16,13 +16,16 @@ from firmware.engine.state import (
     CallerIdKnown,
     CallerIdReceived,
     CallStarted,
+    Dialled,
     Digit,
     DigitDialled,
+    FarEndAnswered,
     LineState,
     OffHook,
     OnHook,
     Phase,
     PhaseChanged,
+    Placing,
     Policy,
     PolicyChanged,
     RecordCommand,
@@ -464,3 +467,43 @@ def test_a_line_not_heard_while_a_phone_holds_it_records_only_what_the_box_holds
     assert state.phase == Phase.SEIZED and "StartRecording" in kinds(actions)
     state, actions = run(state, OffHook(t + 20), Release(t + 21))  # an extension takes over
     assert state.phase == Phase.IN_CALL and "StopRecording" in kinds(actions)
+def test_a_call_the_box_places_is_an_outbound_call_recorded_from_the_end_of_its_dialling():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), Seize(t, number="13800138000"))
+    assert state.phase == Phase.SEIZED and state.call.placing
+    assert state.call.number == "13800138000" and state.call.direction == "out"
+    assert kinds(actions) == ["CallStarted", "Placing", "SeizeLine", "PhaseChanged"]
+    assert actions[1] == Placing(t, "13800138000")
+    assert not state.recording  # the digits are not out yet
+    assert record_refusal(replace(state, policy=Policy(mode="manual")), True) == "dialling"
+    state, actions = run(state, Dialled(t + 4))
+    assert actions == [DigitDialled(t + 4, "0", "13800138000"),
+                       StartRecording(t + 4, since=t + 4)]
+    assert not state.call.placing and state.call.digits == "13800138000"
+    state, actions = run(state, FarEndAnswered(t + 12), FarEndAnswered(t + 13))
+    assert kinds(actions) == ["CallAnswered"] and state.call.answered_at == t + 12
+    state, actions = run(state, Release(t + 20))
+    assert CallEnded(t + 20, "answered") in actions and state.phase == Phase.IDLE
+
+
+def test_a_placed_call_nobody_answers_is_unanswered_and_a_listed_number_never_recorded():
+    t = MONDAY_10AM
+    _, actions = run(LineState(), Seize(t, number="10086"), Dialled(t + 2), Release(t + 40))
+    assert CallEnded(t + 40, "unanswered") in actions
+    quiet = LineState(policy=Policy(no_record=frozenset({"10086"})))
+    _, actions = run(quiet, Seize(t, number="10086"), Dialled(t + 2), FarEndAnswered(t + 5))
+    assert not any(isinstance(a, StartRecording) for a in actions)
+
+
+def test_a_placed_call_the_operator_takes_over_goes_on_connected_from_the_hand_over():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), Seize(t, number="10086"), Dialled(t + 2), OffHook(t + 6))
+    state, actions = run(state, Release(t + 6))
+    assert state.phase == Phase.IN_CALL and state.call.answered_at == t + 6
+    assert kinds(actions) == ["SeizeLine", "CallAnswered", "PhaseChanged"]
+    assert state.recording
+    # Dialled and answered mean nothing but on the box's own call.
+    for phase in (Phase.IDLE, Phase.IN_CALL):
+        plain = sample_state(phase)
+        assert step(plain, Dialled(t)) == (plain, [])
+        assert step(plain, FarEndAnswered(t)) == (plain, [])

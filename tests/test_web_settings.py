@@ -321,3 +321,14 @@ def test_the_prompt_choices_come_from_the_library_where_the_box_has_it(box, monk
     monkeypatch.setitem(sys.modules, "firmware.prompts", None)
     assert device_settings.prompt_choices(ctx) == [
         ("announcement", "The box's own: This call may be recorded.")]
+
+
+def test_a_line_dials_by_tones_or_by_pulses_as_the_admin_sets_it(box):
+    page = box.client.get("/admin/lines/1").text
+    assert '<option value="tone" selected>Tones (DTMF)</option>' in page
+    answer = box.client.post("/admin/lines/1", line_form(dialling="pulse"))
+    assert answer.status == 303
+    assert box.deps.config().lines[0].dialling == "pulse"
+    entry = box.deps.audit.entries(action="settings_changed")[0]
+    assert "Line 1 · Dial by: tone → pulse" in describe(Translator("en"), entry.detail)
+    assert box.client.post("/admin/lines/1", line_form(dialling="whistle")).status == 400

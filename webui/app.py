@@ -28,6 +28,7 @@ from webui.pages import (
     customer_sheets,
     customers,
     device_settings,
+    dial,
     email_settings,
     encryption,
     firewall,
@@ -252,6 +253,8 @@ ROUTES: list[Route] = [
     # recording by hand (a line one may see, in manual mode: checked by the page and the engine)
     Route("POST", "/lines/<line:int>/record", live.line_record, need("record")),
     Route("POST", "/lines/<line:int>/survey", live.line_survey, need("survey")),
+    # click-to-dial: a number of a customer or a call one sees, on one's own line
+    Route("POST", "/dial", dial.dial_number, need("dial")),
 ]
 
 

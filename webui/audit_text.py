@@ -87,6 +87,7 @@ FIELD_LABELS = {
     "voicemail.keep_unheard": "Keep unheard messages past the age limit",
     "announcement": "Announcement before recording",
     "announcement_prompt": "Announcement prompt",
+    "dialling": "Dial by",
     "retention.min_free_percent": "Keep free (%)",
     "retention.min_free_gb": "Keep free (GB)",
     "prompt": "Prompt",

@@ -242,3 +242,29 @@ class SignInLimiter:
 
             for name in sorted(self._names, key=weight)[:excess]:
                 del self._names[name]
+
+
+class ActionLimiter:
+    """How often one user may do something that reaches past the box (click-to-dial):
+    ``most`` times in ``window_s``, counted per user as they are done."""
+
+    def __init__(self, most: int = 6, window_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.most = most
+        self.window_s = window_s
+        self._clock = clock
+        self._done: dict[int, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def attempt(self, user_id: int) -> float:
+        """Seconds to wait before the user may again (nothing is counted then), or 0: it is
+        counted now."""
+        now = self._clock()
+        with self._lock:
+            done = self._done.setdefault(user_id, deque())
+            while done and now - done[0] >= self.window_s:
+                done.popleft()
+            if len(done) >= self.most:
+                return self.window_s - (now - done[0])
+            done.append(now)
+            return 0.0

@@ -19,7 +19,7 @@ from firmware.store.db import Store
 from firmware.store.ivr_menus import IvrMenus
 from firmware.store.pop_rules import PopRulesStore
 from firmware.store.voicemail import Voicemails
-from webui.auth import Sessions, SignInLimiter
+from webui.auth import ActionLimiter, Sessions, SignInLimiter
 from webui.engine_link import EngineLink, RightsChanged
 from webui.keyring import Keyring
 from webui.storage import StorageWatch
@@ -43,6 +43,8 @@ class WebDeps:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
     # Passphrase tries to unlock the recordings key: as sign-in's, per user and per address.
     unlock_limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    # Click-to-dial: calls a user may have the box place, per minute.
+    dial_limiter: ActionLimiter = field(default_factory=ActionLimiter)
     # The prompt library (Settings, Prompts); the features that play prompts register
     # their uses with it (``register_use``), so that a prompt in use is not deleted.
     prompts: PromptLibrary = field(init=False)

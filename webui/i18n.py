@@ -35,6 +35,24 @@ ACT_NAMES = {
     "firewall": "Blocking the call",
     "ivr": "Voice menu",
     "announcement": "Announcement",
+    "dial": "Placing a call",
+}
+# How far a call the box places got, then how it ended (``LineStatus.dial``).
+DIAL_STAGES = {
+    "dial_tone": "Dial tone found",
+    "dialling": "Dialling",
+    "ringing": "Ringing",
+    "busy": "Busy",
+    "answered": "Answered",
+    "handed_over": "Handed over to the phone",
+    "human": "A person answered",
+    "machine": "An answering machine answered",
+    "fax": "A fax answered",
+    "no_answer": "No answer",
+    "sit": "Number not in service",
+    "notsure": "Answered, nobody heard",
+    "no_dial_tone": "No dial tone",
+    "failed": "The box could not dial",
 }
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -74,6 +92,10 @@ class Translator:
     def act_name(self, act: str) -> str:
         """What the box does on a line, as this language names it."""
         return self(ACT_NAMES.get(act, act))
+
+    def dial_stage(self, stage: str) -> str:
+        """How far a call the box places got, or its result, as this language says it."""
+        return self(DIAL_STAGES.get(stage, stage))
 
     @property
     def html_lang(self) -> str:

@@ -18,6 +18,9 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``record``             start and stop the recording of a call on a line in manual mode
                        (the live page and the caller's card); off unless granted
 ``survey``             hand the caller to the satisfaction survey at the end of a call
+``dial``               click-to-dial: the box dials a number of a customer or a call one
+                       sees on one's own line, and hands the call to one's phone; off
+                       unless granted
 ``all_lines``          calls and recordings of every line, not only one's own lines
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
@@ -58,6 +61,7 @@ FLAGS = (
     "live_listen",
     "record",
     "survey",
+    "dial",
     "voicemail",
     "all_lines",
     "share",

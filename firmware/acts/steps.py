@@ -89,7 +89,68 @@ class RingThrough:
     timeout_s: float = 30.0
 
 
-Step = Play | GetKey | Record | Pause | WaitForOnHook | RingThrough
+@dataclass(frozen=True)
+class AwaitTone:
+    """Listen for the exchange's ``tone`` (a name of the country's tone plan: ``dial``) on
+    the line the box holds, at most ``timeout_s``. Gives True once it sounds (confirmed),
+    False when the time passed."""
+
+    tone: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class SendDigits:
+    """Dial ``digits`` on the line the box holds: DTMF tones through the line's player, or
+    (``pulse``) loop breaks of its relay with a pause between digits. Gives True once the
+    last digit is out, False when the line could not (its playback or relay failed)."""
+
+    digits: str
+    pulse: bool = False
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What ``FollowCall`` heard: ``what`` and, for a decision, the seconds from the
+    first frame followed (the end of the dialling) to it."""
+
+    what: str
+    decided_s: float | None = None
+
+
+@dataclass(frozen=True)
+class FollowCall:
+    """Follow the call just dialled: call progress, then who answered (the
+    answering-machine detector, ``firmware.tools.amd``), frame by frame from the
+    step's first frame on, across the steps that follow one another.
+
+    Gives a ``Heard`` for the next thing heard: ``ringing`` (the exchange's
+    ringback began), ``answered`` (the far end picked up), then the decision:
+    ``human``, ``machine``, ``fax``, ``notsure``, ``busy``, ``no_answer``, ``sit``.
+    With ``hand_over``, a phone of the office picked up hands the call over
+    (``handed_over``: the box lets go, as ``RingThrough``'s pick-up does)."""
+
+    hand_over: bool = False
+
+
+@dataclass(frozen=True)
+class AwaitPickUp:
+    """Wait at most ``timeout_s`` for a phone of the office to pick up: the call is handed
+    over to it (the script is told ``Heard("handed_over")`` and the box lets go). Gives
+    None when no phone did."""
+
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Tell how far the script got (``stage``, e.g. ``dialling``); done at once, gives None."""
+
+    stage: str
+
+
+Step = (Play | GetKey | Record | Pause | WaitForOnHook | RingThrough | AwaitTone | SendDigits
+        | FollowCall | AwaitPickUp | Progress)
 Script = Generator[Step, Any, Any]
 
 

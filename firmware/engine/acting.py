@@ -10,7 +10,8 @@ the office's phones rung. When the script returns, ``frame`` gives its
 ``ScriptResult`` and the worker lets go of the line.
 
 The caller is gone when the exchange says so (busy or congestion tone on
-the line) or when the script has held the line for ``MOST_S``; the script
+the line; not while a placed call is dialled and followed, whose busy tone is
+its result) or when the script has held the line for ``MOST_S``; the script
 is then told (``CallerGone``) and ends.
 """
 
@@ -23,23 +24,31 @@ from typing import Any
 
 import numpy as np
 
+from dsp_ext.dtmf import dtmf_generate
 from dsp_ext.levels import rms_dbm0
 from firmware.acts.steps import (
+    AwaitPickUp,
+    AwaitTone,
     CallerGone,
+    FollowCall,
     GetKey,
+    Heard,
     Pause,
     Play,
+    Progress,
     Record,
     Recorded,
     RingThrough,
     Script,
     ScriptResult,
+    SendDigits,
     Step,
     WaitForOnHook,
 )
 from firmware.country.profiles import profile
 from firmware.country.tones import detector, tone_generator
 from firmware.engine.player import LinePlayer
+from firmware.tools.amd import AnsweringMachineDetector
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,15 @@ HANG_UP_GRACE_S = 3.0
 QUIET_DBM0 = -45.0  # below this a frame of a message is silence
 GONE_TONES = ("busy", "congestion")  # the exchange tells the box the caller hung up
 RINGBACK_DBM0 = -16.0
+# The box's own DTMF: the low tone at -7 dBm0, the high 2 dB above it, 100 ms on and off
+# (Q.23 asks for 40 ms at least of each).
+DTMF_LEVEL_DBM0 = -7.0
+DTMF_TWIST_DB = 2.0
+DTMF_ON_MS = DTMF_OFF_MS = 100.0
+INTER_DIGIT_S = 0.8  # between two digits dialled by pulses
+ANSWERED_STATUSES = ("HUMAN", "MACHINE", "FAX", "NOTSURE")  # the detector's, after an answer
+# Steps that read the line's tones themselves: busy tone there is a placed call's result.
+READS_TONES = (AwaitTone, SendDigits, FollowCall)
 
 PromptAudio = Callable[[str | int], np.ndarray | None]
 
@@ -63,6 +81,7 @@ class Act:
     script: Script
     seize: bool = True
     facts: tuple[tuple[str, Any], ...] = ()  # told with the result (the rule that blocked, ...)
+    places: str | None = None  # the number of the call the act places (from an idle line)
 
 
 class LineActor:
@@ -76,12 +95,20 @@ class LineActor:
         ring_phones: Callable[[bool], bool] = lambda on: False,
         *,
         senses_phones: bool = True,
+        pulse_digit: Callable[[str], float] | None = None,
+        pulsing: Callable[[], bool] = lambda: False,
     ) -> None:
         self.player = player
         self.prompt_audio = prompt_audio
         self.country = country
         self.ring_phones = ring_phones  # True if the line's hardware rang them
         self.senses_phones = senses_phones  # the hook is known while the box holds the line
+        # The line's relay dials a digit by pulses (the seconds the train takes), None where
+        # it cannot; ``pulsing``: a train is still going on (in real time).
+        self.pulse_digit = pulse_digit
+        self.pulsing = pulsing
+        # Stages the scripts told (``Progress``), for the worker to take: (act, stage, time).
+        self.progress: list[tuple[Act, str, float]] = []
         self.act: Act | None = None
         self._script: Script | None = None
         self._step: Step | None = None
@@ -92,6 +119,10 @@ class LineActor:
         self._quiet_since = 0.0
         self._tones = None
         self._ringback = None
+        self._amd: AnsweringMachineDetector | None = None  # following a placed call
+        self._followed: set[str] = set()  # what FollowCall has told already
+        self._pulses: list[str] = []  # digits still to dial by pulses
+        self._next_pulse_at = 0.0
 
     @property
     def running(self) -> bool:
@@ -104,6 +135,7 @@ class LineActor:
         self.act, self._script = act, act.script
         self._began_at = at
         self._typed = []
+        self._amd, self._followed = None, set()
         self._tones = detector(self.country)
         self.player.start()
         return self._advance(None, at, first=True)
@@ -123,6 +155,8 @@ class LineActor:
             return self._record(step, heard, at)
         if isinstance(step, RingThrough):
             return self._ring_through(step, waiting, off_hook, at)
+        if isinstance(step, SendDigits | FollowCall | AwaitPickUp):
+            return self._placing(step, heard, at, off_hook)
         done, value = self._step_done(step, waiting, off_hook)
         return self._advance(value, at) if done else None
 
@@ -139,6 +173,10 @@ class LineActor:
             value = self._typed.pop(0) if self._typed else None
         elif isinstance(step, Pause):
             done = waiting >= step.seconds
+        elif isinstance(step, AwaitTone):
+            sounding = self._tones.sounding
+            value = sounding is not None and sounding.tone == step.tone
+            done = value or waiting >= step.timeout_s
         elif isinstance(step, WaitForOnHook):
             if not self.senses_phones:  # the hold hides the phones: a grace period instead
                 done, value = waiting >= min(step.timeout_s, HANG_UP_GRACE_S), True
@@ -158,12 +196,12 @@ class LineActor:
         self._play_ringback()
         return None
 
-    def _handed_over(self, at: float) -> ScriptResult:
-        """A phone picked up: the script is told (True) and its result kept; it may do no
-        more on the line, which is the phone's now."""
+    def _handed_over(self, at: float, told: Any = True) -> ScriptResult:
+        """A phone picked up: the script is told (``told``) and its result kept; it may do
+        no more on the line, which is the phone's now."""
         value = None
         try:
-            self._script.send(True)
+            self._script.send(told)
         except StopIteration as done:
             value = done.value
         except Exception:
@@ -178,6 +216,59 @@ class LineActor:
             return None
         return self._throw(at)
 
+    # ---- placing a call ------------------------------------------------------------------
+
+    def _placing(self, step: SendDigits | FollowCall | AwaitPickUp, heard: np.ndarray,
+                 at: float, off_hook: bool) -> ScriptResult | None:
+        if isinstance(step, SendDigits):
+            return self._send_digits(step, at)
+        if isinstance(step, FollowCall):
+            return self._follow(step, heard, at, off_hook)
+        if off_hook:  # AwaitPickUp: the operator's phone takes the call
+            return self._handed_over(at, Heard("handed_over"))
+        return self._advance(None, at) if at - self._step_at >= step.timeout_s else None
+
+    def _send_digits(self, step: SendDigits, at: float) -> ScriptResult | None:
+        """One frame of dialling: DTMF played out, or the next digit's pulses when due."""
+        if not step.pulse:
+            if self.player.failed:
+                log.error("the line's playback failed while the %s script dialled", self.act.name)
+                return self._advance(False, at)
+            return None if self.player.busy else self._advance(True, at)
+        if at < self._next_pulse_at or self.pulsing():
+            return None
+        if not self._pulses:
+            return self._advance(True, at)
+        digit = self._pulses.pop(0)
+        try:
+            seconds = self.pulse_digit(digit)
+        except Exception as error:
+            log.error("the relay could not dial %r by pulses: %s", digit, error)
+            return self._advance(False, at)
+        self._next_pulse_at = at + seconds + (INTER_DIGIT_S if self._pulses else 0.0)
+        return None
+
+    def _follow(self, step: FollowCall, heard: np.ndarray, at: float,
+                off_hook: bool) -> ScriptResult | None:
+        """One frame of a placed call's progress, through the answering-machine detector."""
+        if step.hand_over and off_hook:
+            return self._handed_over(at, Heard("handed_over"))
+        if self._amd is None:
+            self._amd = AnsweringMachineDetector(self.country)
+        amd = self._amd
+        decided = amd.feed(heard)
+        # Each stage once, in order: ringing, answered, then the decision (a fax's tone or
+        # a silent line decide with no answer found first: they answered all the same).
+        answered = amd.answered_at_s is not None or (
+            decided is not None and decided.status in ANSWERED_STATUSES)
+        for stage, reached in (("ringing", amd.ringing), ("answered", answered)):
+            if reached and stage not in self._followed:
+                self._followed.add(stage)
+                return self._advance(Heard(stage), at)
+        if decided is not None:
+            return self._advance(Heard(decided.status.lower(), decided.at_s), at)
+        return None
+
     # ---- steps -------------------------------------------------------------------------
 
     def _caller_gone(self, heard: np.ndarray, at: float) -> bool:
@@ -187,6 +278,8 @@ class LineActor:
         if isinstance(self._step, RingThrough):
             return False  # the ringback the box plays itself is not the exchange's
         ended = self._tones.feed(heard)
+        if isinstance(self._step, READS_TONES):
+            return False
         # The exchange plays busy tone until the line is let go: it is enough that it
         # sounds (confirmed), not that it stopped.
         sounding = self._tones.sounding
@@ -260,6 +353,27 @@ class LineActor:
             self._message, self._quiet_since = [], at
         elif isinstance(step, RingThrough):
             self.ring_phones(True)
+        elif isinstance(step, Progress):
+            self.progress.append((self.act, step.stage, at))
+            return self._advance(None, at)
+        elif isinstance(step, SendDigits):
+            return self._start_digits(step, at)
+        return None
+
+    def _start_digits(self, step: SendDigits, at: float) -> ScriptResult | None:
+        if step.pulse:
+            if self.pulse_digit is None or not all(d in "0123456789" for d in step.digits):
+                log.error("the %s script cannot dial %r by pulses on this line",
+                          self.act.name, step.digits)
+                return self._advance(False, at)
+            self._pulses, self._next_pulse_at = list(step.digits), at
+            return self._send_digits(step, at)
+        if not self.player.can_play:
+            log.error("the %s script cannot dial: the line cannot play", self.act.name)
+            return self._advance(False, at)
+        self.player.play(dtmf_generate(step.digits, level_dbm0=DTMF_LEVEL_DBM0,
+                                       twist_db=DTMF_TWIST_DB, on_ms=DTMF_ON_MS,
+                                       off_ms=DTMF_OFF_MS))
         return None
 
     def _throw(self, at: float) -> ScriptResult:

@@ -80,10 +80,16 @@ class LineActions:
         self._act: str | None = None  # what the box itself does on the line
         self._office_wanted = False  # ringing the office for a caller the box holds
         self._office_rung = False  # ... and the line's hardware rings the phones
+        self._placed = False  # the call is one the box placed (its number is the one dialled)
+        # How far the call the box places got, then its result (``LineStatus.dial``).
+        self.dial_stage: str | None = None
         self._screening = False  # the call firewall has not decided on the ringing call yet
         self._blocked = False  # and blocks it
         # What to keep of an act's result, by act: e.g. a survey's key with its call.
         self.act_results: dict[str, Callable[[ScriptResult, Row | None], None]] = {}
+        # What to tell of the stages an act's script reaches (``Progress``), by act: with
+        # the act's facts, the stage and the line time (a placed call's ``DialProgress``).
+        self.act_stages: dict[str, Callable[[dict[str, Any], str, float], None]] = {}
         # Acts whose sound the recording marks (the announcement): from the line time the
         # act began to the one it ended, each put off by ``sound_delay`` (seconds from a
         # frame played to the frame it is heard in: the player's).
@@ -99,6 +105,7 @@ class LineActions:
         self.status = contract.LineStatus(line)
         self._handlers: dict[type[machine.Action], Callable[[Any], None]] = {
             machine.CallStarted: self._call_started,
+            machine.Placing: self._placing,
             machine.CallerIdKnown: self._caller_id_known,
             machine.DigitDialled: self._digit_dialled,
             machine.CallAnswered: self._call_answered,
@@ -143,6 +150,7 @@ class LineActions:
     # ---- the call --------------------------------------------------------------
 
     def _call_started(self, action: machine.CallStarted) -> None:
+        self._placed, self.dial_stage = False, None
         self.call = {"line": self.line, "direction": action.direction, "started_at": action.at}
         self._call = self.journal.start_call(action.direction, action.at)
         self.call["call_id"] = self.call_id
@@ -164,13 +172,20 @@ class LineActions:
             self.journal.update_call(self._call, **changes)
         self.call.update(changes)
 
+    def _placing(self, action: machine.Placing) -> None:
+        """The box places the call: its number, for the log and the line's status (keys
+        heard in the call never change it)."""
+        self._placed = True
+        self._set_number(action.number)
+
     def _caller_id_known(self, action: machine.CallerIdKnown) -> None:
         self._set_number(action.number, **_caller_id_fields(action.caller_id))
         keys = ("number", "number_e164", "name", "reason_absent", "location_zh", "location_en")
         self._tell(contract.CallerIdKnown, **{key: self.call.get(key) for key in keys})
 
     def _digit_dialled(self, action: machine.DigitDialled) -> None:
-        outbound_dialling = self.call.get("direction") == "out" and "answered_at" not in self.call
+        outbound_dialling = (self.call.get("direction") == "out" and "answered_at" not in self.call
+                             and not self._placed)
         if outbound_dialling:
             self._set_number(action.digits)
         self._tell(contract.DigitDialled, digit=action.digit, digits=action.digits)
@@ -191,6 +206,7 @@ class LineActions:
             self.journal.end_call(self._call, action.outcome, action.at)
         self._call = None
         self.call = {}
+        self.dial_stage = None
         self._tell(contract.CallEnded, call_id=call_id, outcome=action.outcome)
 
     def _screened(self, action: machine.Screened) -> None:
@@ -248,6 +264,21 @@ class LineActions:
             self._office_wanted, self._office_rung = ringing, rung and ringing
             self._tell(contract.LineStateChanged)
         return rung
+    def act_stage(self, name: str, facts: dict[str, Any], stage: str, at: float) -> None:
+        """The running act's script reached ``stage``: told as its act says."""
+        tell = self.act_stages.get(name)
+        if tell is not None:
+            tell(facts, stage, at)
+
+    def act_declined(self, name: str, facts: dict[str, Any]) -> None:
+        """An act asked for could not start (the line was taken meanwhile, the relay
+        failed): its keeper is told, with no value and no call."""
+        keep = self.act_results.get(name)
+        if keep is not None:
+            try:
+                keep(ScriptResult(name, facts=dict(facts)), None)
+            except Exception:
+                log.exception("line %d: the %s act's refusal could not be told", self.line, name)
 
     def drop_mark(self, kind: str) -> None:
         """Nothing of ``kind`` was heard after all (its playback failed): no mark."""
@@ -330,6 +361,10 @@ class LineActions:
 
     # ---- telling the box ---------------------------------------------------------
 
+    def tell(self, event_type: type[contract.Event], **fields: Any) -> None:
+        """Publish an event of an act (``DialProgress``...), with the line's status now."""
+        self._tell(event_type, **fields)
+
     def _tell(self, event_type: type[contract.Event], **fields: Any) -> None:
         """Publish one event, with the line's status as it is now."""
         call = self.call
@@ -349,6 +384,7 @@ class LineActions:
             office_rung=self._office_rung,
             screening=self._screening,
             blocked=self._blocked,
+            dial=self.dial_stage,
         )
         fields.setdefault("call_id", self.call_id)
         self.publish(event_type(line=self.line, status=self.status, **fields))

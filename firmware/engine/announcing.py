@@ -15,6 +15,9 @@ policy names, unless:
   beside the phone, or its playback failed): said once in the log for the
   call, which is logged and recorded as always.
 
+A call the box placed (``firmware.acts.dial``) is announced when the office's
+phone takes it over from the box (click-to-dial), not while the box holds it.
+
 The announcement does not take the line (``Act(seize=False)``): both parties
 hear it. The line's ``LineActions`` marks where it sounded on the recording
 (``marked_acts``); a playback that failed under it leaves no mark.
@@ -61,6 +64,11 @@ class Announcing:
     def trigger(self, state: machine.LineState, actions: list[machine.Action]) -> Act | None:
         answered = next((a for a in actions if isinstance(a, machine.CallAnswered)), None)
         call = state.call
+        if answered is None and call is not None and call.placed:
+            # A call the box placed goes on with the office's phone from the release: it
+            # is announced then, answered at the far end or not.
+            answered = next((a for a in actions
+                             if isinstance(a, machine.SeizeLine) and not a.on), None)
         if answered is None or call is None:
             return None
         if not announcement.announces(state.policy.announcement, call.direction):

@@ -70,6 +70,7 @@ from firmware.engine.announcing import Announcing
 from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
+from firmware.engine.dialling import Dialling, dial_act, dial_refusal, refusal_text
 from firmware.engine.mailer import Mail, Mailer, attachment_of
 from firmware.engine.player import LinePlayer
 from firmware.engine.policy import firewall_screen, line_menus, policy_for
@@ -250,14 +251,19 @@ class Engine:
         )
         actions.act_results[ivr.NAME] = functools.partial(self._keep_walk, actions)
         detectors = LineDetectors(country.country, vox.threshold_dbm0, vox.hangover_ms)
+        signals = io.signals
+        can_pulse = signals is not None and signals.can_pulse
         actor = LineActor(
             LinePlayer(io.playback),
             self._prompt,
             country.country,
-            functools.partial(actions.ring_office, signals=io.signals),
-            senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
+            functools.partial(actions.ring_office, signals=signals),
+            senses_phones=signals is not None and signals.senses_phones_while_seized,
+            pulse_digit=signals.pulse_digit if can_pulse else None,
+            pulsing=(lambda: signals.pulsing) if can_pulse else (lambda: False),
         )
         announcing = Announcing(line.number, actor.player, actions)
+        Dialling(line.number, actions)
         worker = LineWorker(
             line,
             io,
@@ -397,6 +403,18 @@ class Engine:
             if reason is not None:
                 raise ValueError(contract.ACT_REFUSALS[reason].format(line=worker.number))
             worker.act(_survey_if_in_call)
+        elif isinstance(command, contract.DialCommand):
+            worker = self._worker(command.line)
+            line = self._line_settings(worker.number) or worker.line
+            refused = dial_refusal(command, worker, line, self.screen,
+                                   region=profile(self.config.device.country).region,
+                                   at=self.clock())
+            if refused is not None:
+                raise ValueError(refusal_text(refused[0], command, refused[1]))
+            log.info("line %d: a call to %s asked by %s", worker.number, command.number,
+                     command.user or "someone")
+            act = dial_act(command, line)
+            worker.act(lambda state: act)
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on
             worker.submit(lambda at: machine.Seize(at) if on else machine.Release(at))

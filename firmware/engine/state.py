@@ -17,6 +17,13 @@ Phases of a line::
     IDLE / RINGING / IN_CALL / SILENT --Seize--> SEIZED (the box holds the line)
     SEIZED --Release--> IDLE, or IN_CALL while a phone of the office is off hook
 
+A call the box places itself (``Seize`` with its number, from IDLE) is an
+outbound call like one dialled on a phone: its number known from the start,
+nothing of it recorded before ``Dialled`` (the digits are out: the no-record
+list decides from there, as for a phone's dialling), answered when the far end
+picks up (``FarEndAnswered``) or when a phone of the office takes it over at
+the release (click-to-dial).
+
 Recording follows the line's mode: ``auto`` records answered calls from the
 answer (inbound) or from the last digit dialled (outbound, from the pre-roll
 kept while the dialling settles), ``schedule`` does
@@ -131,6 +138,13 @@ class Call:
     number: str | None = None  # caller's number, or the digits dialled
     digits: str = ""  # every digit seen during the call
     rings: int = 0  # ring bursts heard so far (an inbound call)
+    placed: bool = False  # the box placed the call (its dial act)
+    dialled_at: float | None = None  # ... and its number was out at this time
+
+    @property
+    def placing(self) -> bool:
+        """The box is placing the call and has not dialled all of its number yet."""
+        return self.placed and self.dialled_at is None
 
 
 @dataclass(frozen=True)
@@ -215,7 +229,17 @@ class RecordCommand(Event):
 
 @dataclass(frozen=True)
 class Seize(Event):
-    pass
+    number: str | None = None  # from IDLE: the box places a call to this number
+
+
+@dataclass(frozen=True)
+class Dialled(Event):
+    """The box has dialled the number of the call it places."""
+
+
+@dataclass(frozen=True)
+class FarEndAnswered(Event):
+    """The far end picked up the call the box places (the answering-machine detector)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +264,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Tick,
     RecordCommand,
     Seize,
+    Dialled,
+    FarEndAnswered,
     Release,
     PolicyChanged,
 )
@@ -255,6 +281,13 @@ class Action:
 @dataclass(frozen=True)
 class CallStarted(Action):
     direction: str = "in"
+
+
+@dataclass(frozen=True)
+class Placing(Action):
+    """The box places the call just started: to ``number``."""
+
+    number: str = ""
 
 
 @dataclass(frozen=True)
@@ -521,7 +554,7 @@ def record_refusal(state: LineState, start: bool) -> str | None:
     """
     if state.policy.mode != "manual":
         return "not_manual"
-    if state.phase == Phase.DIALLING:
+    if state.phase == Phase.DIALLING or (state.call is not None and state.call.placing):
         return "dialling"
     if state.call is None or state.phase not in ANSWERED:
         return "not_in_call"
@@ -541,6 +574,10 @@ def _seize(state: LineState, event: Seize) -> Result:
     actions: list[Action] = [SeizeLine(event.at, True)]
     if state.call is None:
         state, started = _start_call(state, event, "out", Phase.SEIZED)
+        if event.number:  # the box places a call
+            call = replace(state.call, number=event.number, placed=True)
+            state = replace(state, call=call)
+            started.append(Placing(event.at, event.number))
         actions = started + actions
     elif state.call.answered_at is None:  # answering a ringing line (voicemail, IVR, firewall)
         call = replace(state.call, answered_at=event.at)
@@ -551,13 +588,32 @@ def _seize(state: LineState, event: Seize) -> Result:
     return replace(state, quiet_since=event.at), actions
 
 
+def _dialled(state: LineState, event: Dialled) -> Result:
+    call = state.call
+    if call is None or not call.placing:
+        return state, []
+    call = replace(call, digits=call.number, dialled_at=event.at)
+    state = replace(state, call=call, last_digit_at=event.at)
+    return state, [DigitDialled(event.at, call.number[-1], call.number)]
+
+
+def _far_end_answered(state: LineState, event: FarEndAnswered) -> Result:
+    call = state.call
+    if call is None or not call.placed or call.answered_at is not None:
+        return state, []
+    call = replace(call, answered_at=event.at)
+    return replace(state, call=call, quiet_since=event.at), [CallAnswered(event.at)]
+
+
 def _release(state: LineState, event: Release) -> Result:
     if state.off_hook:
         # Someone picked up an extension while the box held the line: the call goes on.
         call = state.call
-        if call.answered_at is None:
+        actions: list[Action] = [SeizeLine(event.at, False)]
+        if call.answered_at is None:  # connected now (a call the box placed, handed over)
             call = replace(call, answered_at=event.at)
-        return replace(state, phase=Phase.IN_CALL, call=call), [SeizeLine(event.at, False)]
+            actions.append(CallAnswered(event.at))
+        return replace(state, phase=Phase.IN_CALL, call=call), actions
     state, actions = _end_call(state, event)
     return state, [SeizeLine(event.at, False), *actions]
 
@@ -616,6 +672,11 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
     on((Phase.IN_CALL, Phase.SILENT), Seize, _seize)
 
     on((Phase.SEIZED,), Release, _release)
+    on((Phase.SEIZED,), Dialled, _dialled)
+    on((Phase.SEIZED,), FarEndAnswered, _far_end_answered)
+    # Only the box's own call, held by the box, is dialled or answered at the far end.
+    for event_type in (Dialled, FarEndAnswered):
+        on((Phase.IDLE, Phase.RINGING, *in_a_call), event_type, _stay)
     on((Phase.SEIZED,), Digit, _digit)
     # An extension picking up while the box holds the line joins the call;
     # when the box releases it, the line is still off-hook and in a call.
@@ -634,19 +695,29 @@ TRANSITIONS = _table()
 # ---- recording rule ----------------------------------------------------------------
 
 
+def _nothing_kept(state: LineState) -> bool:
+    """Whether nothing of the line's audio may be kept now, whatever the mode."""
+    call = state.call
+    if call is not None and call.number is not None and call.number in state.policy.no_record:
+        return True
+    return (
+        # as a phone's dialling: nothing is kept before the number is out
+        (call is not None and call.placing)
+        # a blocked caller never reaches the office: nothing of it is kept
+        or state.blocked is not None
+        # the line's audio is silence while a phone holds it
+        or (not state.policy.hears_phones and state.phase != Phase.SEIZED)
+        # the number is known only once the dialling ends: nothing of a call is kept
+        # before it can be checked against the no-record list, in any mode
+        or state.phase == Phase.DIALLING
+    )
+
+
 def recording_wanted(state: LineState, at: float) -> bool:
     """Whether the line should be recording now, by its mode and the call's number."""
     policy = state.policy
     call = state.call
-    if call is not None and call.number is not None and call.number in policy.no_record:
-        return False
-    if state.blocked is not None:
-        return False  # a blocked caller never reaches the office: nothing of it is kept
-    if not policy.hears_phones and state.phase != Phase.SEIZED:
-        return False  # the line's audio is silence while a phone holds it
-    if state.phase == Phase.DIALLING:
-        # The number is known only once the dialling ends: nothing of a call is
-        # kept before it can be checked against the no-record list, in any mode.
+    if _nothing_kept(state):
         return False
     if policy.mode == "vox":
         return state.voice and state.phase != Phase.RINGING

@@ -39,6 +39,7 @@ from drivers.signals import (
     LoopStopped,
     SignalEvent,
 )
+from firmware.acts import dial
 from firmware.acts.steps import ScriptResult
 from firmware.config import Line
 from firmware.engine import state as machine
@@ -192,6 +193,7 @@ class LineWorker(threading.Thread):
             self._step(machine.Tick(at))
         if self.actor.running:
             result = self.actor.frame(heard, at, keys, self.state.off_hook)
+            self._take_stages()
             if result is not None:
                 self._act_ended(result, at)
         self.actions.frame(frame, at)
@@ -265,7 +267,10 @@ class LineWorker(threading.Thread):
     # ---- the box's own doings on the line ----------------------------------------------
 
     def _begin_act(self, act: Act | None, at: float) -> None:
-        if act is None or self.actor.running:
+        if act is None:
+            return
+        if self.actor.running or (act.places and self.state.phase != machine.Phase.IDLE):
+            self._declined(act, "the line is busy")
             return
         if act.seize and self.state.phase != machine.Phase.SEIZED:
             # The relay first: a line it cannot take goes on as it was (a ringing call
@@ -275,17 +280,37 @@ class LineWorker(threading.Thread):
             except Exception as error:
                 log.error("line %d: the relay could not take the line for %s: %s",
                           self.number, act.name, error)
+                self._declined(act, "its relay failed")
                 return
-            self._step(machine.Seize(at))
+            self._step(machine.Seize(at, number=act.places))
             if self.state.phase != machine.Phase.SEIZED:
                 log.warning("line %d: could not take the line for %s", self.number, act.name)
                 with contextlib.suppress(Exception):
                     self.actions.seize(False)
+                self._declined(act, "the line could not be taken")
                 return
         self.actions.act_started(act.name, at)
         result = self.actor.begin(act, at)
+        self._take_stages()
         if result is not None:
             self._act_ended(result, at)
+
+    def _declined(self, act: Act, why: str) -> None:
+        """An act that cannot start; one placing a call is told so (its command was taken)."""
+        if act.places:
+            log.warning("line %d: the call to %s is not placed: %s", self.number, act.places, why)
+            self.actions.act_declined(act.name, dict(act.facts))
+
+    def _take_stages(self) -> None:
+        """The stages the running script told: the machine stepped for those that change
+        the call (a placed call's number out, its far end answering), then told."""
+        progress, self.actor.progress = self.actor.progress, []
+        for act, stage, at in progress:
+            if stage == dial.DIALLED:
+                self._step(machine.Dialled(at))
+            elif stage == "answered" and act.places:
+                self._step(machine.FarEndAnswered(at))
+            self.actions.act_stage(act.name, dict(act.facts), stage, at)
 
     def _act_ended(self, result: ScriptResult | None, at: float) -> None:
         if result is None:

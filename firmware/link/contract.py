@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 from firmware.errors import LinerecError
 from firmware.schema import SchemaError, parse, to_document
@@ -35,6 +35,14 @@ PROTOCOL_VERSION = 1
 Direction = Literal["in", "out"]
 Outcome = Literal["answered", "missed", "unanswered", "blocked"]  # unanswered: outgoing
 BlockAction = Literal["reject", "message"]  # the call firewall's: hang up, or a message first
+# How far a call the box places has got (``DialProgress``), and how it ended (``DialEnded``).
+DialStage = Literal["dial_tone", "dialling", "ringing", "busy", "answered", "handed_over"]
+DialResult = Literal[
+    "human", "machine", "fax", "busy", "no_answer", "sit", "notsure", "no_dial_tone", "failed",
+    "handed_over",
+]
+DIAL_STAGES: tuple[str, ...] = get_args(DialStage)
+DIAL_RESULTS: tuple[str, ...] = get_args(DialResult)
 
 
 T = TypeVar("T")
@@ -81,6 +89,10 @@ class LineStatus:
     # the phones; otherwise only the web tells the operators.
     office_wanted: bool = False
     office_rung: bool = False
+    # A call the box places on the line (``DialCommand``): how far it got (one of
+    # ``DIAL_STAGES``), then its result (one of ``DIAL_RESULTS``), for as long as the call
+    # lasts; None for any other call.
+    dial: str | None = None
 
     @property
     def state(self) -> str:
@@ -107,6 +119,8 @@ class EventKind(enum.Enum):
     ACT_ENDED = "act_ended"
     CALL_BLOCKED = "call_blocked"
     SMS = "sms"
+    DIAL_PROGRESS = "dial_progress"
+    DIAL_ENDED = "dial_ended"
 
 
 @dataclass(frozen=True)
@@ -227,6 +241,41 @@ class CallBlocked(Event):
 
 
 @dataclass(frozen=True)
+class DialProgress(Event):
+    """A call the box places (``DialCommand``) got to ``stage``: ``dial_tone`` (the
+    exchange's dial tone heard), ``dialling`` (the digits going out), ``ringing``
+    (ringback), ``busy``, ``answered`` (the far end picked up), ``handed_over`` (the
+    office's phone took the call; the box let go). ``attempt`` is the command's, as given."""
+
+    kind = EventKind.DIAL_PROGRESS
+    number: str = ""
+    stage: DialStage = "dial_tone"
+    attempt: str | None = None
+
+
+@dataclass(frozen=True)
+class DialEnded(Event):
+    """A call the box placed is decided, once per ``DialCommand`` taken.
+
+    ``result``: ``human``, ``machine`` (an answering machine), ``fax``,
+    ``busy``, ``no_answer`` (ringback until the box gave up), ``sit`` (the
+    special information tone: a number not in service), ``notsure`` (answered,
+    nobody could be told apart), ``no_dial_tone`` (the exchange never gave
+    dial tone), ``failed`` (the box could not dial: its relay or playback
+    failed, or the line stopped), ``handed_over`` (the office's phone picked up
+    and the call goes on as an ordinary call). ``decided_s``: seconds from the
+    end of the dialling to the result (None: it never got that far).
+    ``attempt`` is the command's, as given. ``call_id`` is the call's row in the
+    call log (its direction ``out``, its number the one dialled)."""
+
+    kind = EventKind.DIAL_ENDED
+    number: str = ""
+    result: DialResult = "failed"
+    decided_s: float | None = None
+    attempt: str | None = None
+
+
+@dataclass(frozen=True)
 class SmsState:
     """Text messages through the GSM modem (``firmware.engine.sms``): the modem, its SIM
     and network, and the queue. Times are Unix time; None: not known (yet)."""
@@ -288,6 +337,8 @@ EVENT_TYPES: dict[EventKind, type[Published]] = {
         ActEnded,
         CallBlocked,
         SmsChanged,
+        DialProgress,
+        DialEnded,
     )
 }
 
@@ -302,6 +353,7 @@ class CommandKind(enum.Enum):
     ACT = "act"
     RELOAD_FIREWALL = "reload_firewall"
     RELOAD_MENUS = "reload_menus"
+    DIAL = "dial"
 
 
 @dataclass(frozen=True)
@@ -495,6 +547,46 @@ ACT_REFUSALS = {
 
 
 @dataclass(frozen=True)
+class DialCommand(Command):
+    """Have the box place a call on ``line`` to ``number`` (digits, ``*``, ``#``).
+
+    The box takes the line (its relay), waits for dial tone, dials (DTMF, or
+    pulses where the line's ``dialling`` setting says so) and follows the call:
+    ``DialProgress`` as it goes, ``DialEnded`` once decided. With ``hand_over``
+    (click-to-dial) the box lets go as soon as the line's phone is picked up
+    after the dialling, and the call goes on with it; without, the box hangs
+    up once it has its result. ``user`` says who asked (a user's login, or a
+    program's name), for the log; ``attempt`` is any id of the caller's own,
+    echoed in the events of this call. Refused with one of ``DIAL_REFUSALS``
+    ({line}, {number}, {rule} filled in) when the line cannot place it now;
+    the reply (``LineReply``) says it was queued for the line's next frame."""
+
+    kind = CommandKind.DIAL
+    line: int
+    number: str
+    user: str = ""
+    attempt: str | None = None
+    hand_over: bool = True
+
+
+# Why a line refuses a ``dial`` command: the refusal's text, {line}, {number} and {rule}
+# filled in. The web shows them in the user's language.
+DIAL_REFUSALS = {
+    "bad_number": "{number} is not a number the box can dial (digits, * and #, at most 32)",
+    "offline": "line {line} is not running",
+    "busy": "line {line} is busy",
+    "no_relay": "line {line} has no relay to take the line with",
+    "no_playback": "line {line} has no way to play to the line (its playback is not set)",
+    "no_pulse": "line {line} dials by pulses, but its relay cannot pulse",
+    "no_hand_over": (
+        "line {line} cannot tell when its phone is picked up while the box holds the line"
+    ),
+    "black_list": "{number} is on the call firewall's black list",
+    "do_not_call": "the call firewall's rule {rule} blocks {number}",
+}
+
+
+@dataclass(frozen=True)
 class ReloadConfigCommand(Command):
     """Apply the configuration file as it is now (the web UI sends it after a change)."""
 
@@ -520,7 +612,7 @@ COMMAND_TYPES: dict[CommandKind, type[Command]] = {
     command_type.kind: command_type
     for command_type in (
         StatusCommand, RecordCommand, SeizeCommand, ReloadConfigCommand, ActCommand,
-        ReloadFirewallCommand, ReloadMenusCommand,
+        ReloadFirewallCommand, ReloadMenusCommand, DialCommand,
     )
 }
 REPLY_TYPES: dict[type[Command], type[Reply]] = {
@@ -531,6 +623,7 @@ REPLY_TYPES: dict[type[Command], type[Reply]] = {
     ActCommand: LineReply,
     ReloadFirewallCommand: FirewallReply,
     ReloadMenusCommand: MenusReply,
+    DialCommand: LineReply,
 }
 
 

@@ -24,6 +24,11 @@ as the office saw them: when the box's relay moved, within a frame or two
 of the box's own line time. What the box plays on a line no agent listens
 to is dropped.
 
+When the box takes an idle line itself to place a call, the line's exchange
+answers it (``exchange``): dial tone, the digits heard, the callee the
+number reaches (the scenario's ``[[callee]]``, or a mix), the line's operator
+picking up for click-to-dial. Each such call's truth is in ``dialled``.
+
 With ``like_a_sound_card`` the office behaves as real hardware does instead:
 each line buffers one second of audio and the simulator never waits for the
 engine, so an engine that falls behind loses frames, counted as overruns.
@@ -43,6 +48,7 @@ import numpy as np
 from audio_format import FRAME_SAMPLES, FRAME_SECONDS
 from drivers.simline import SimLine, sim_line
 from firmware.simulation.callers import CallerAgent, behaviour_for
+from firmware.simulation.exchange import DialledCall, ExchangeCall
 from firmware.simulation.hybrid import line_echo_path
 from firmware.simulation.scenario import Scenario
 from firmware.simulation.timeline import (
@@ -75,6 +81,7 @@ class _Round:
             number: list(timeline.interactions) for number, timeline in timelines.items()
         }
         self.agents: dict[int, tuple[CallerAgent, Interaction]] = {}
+        self.exchanges: dict[int, ExchangeCall] = {}  # calls the box places, by line
         # Where each line's expected calls are in the office's ``expected``.
         self.starts: dict[int, int] = {}
         for number, timeline in timelines.items():
@@ -121,6 +128,7 @@ class Office:
             line.set_hybrid(self.echo_paths[number].response)
         self.expected: list[ExpectedCall] = []
         self.callers: list[CallerAgent] = []  # every caller agent so far, with what it heard
+        self.dialled: list[DialledCall] = []  # every call the box placed, its truth
         self.frames_played = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -175,7 +183,8 @@ class Office:
                 self.expected.extend(expected)
                 if self.on_round is not None:
                     self.on_round(round_number, expected)
-                length = max(timeline.end for timeline in timelines.values()) + TAIL_S
+                ends = [timeline.end for timeline in timelines.values()]
+                length = max(*ends, self.scenario.length_s) + TAIL_S
                 played = self._play(timelines, length, started, offset, first)
                 if not self.scenario.loop or self._stop.is_set():
                     break
@@ -199,8 +208,9 @@ class Office:
         most = frames + int(AGENTS_MOST_S / FRAME_SECONDS)
         gap_frames = int(LOOP_PAUSE_S / FRAME_SECONDS) if self.scenario.loop else 0
         frame = 0
-        while frame < frames + gap_frames or (round_.agents and frame < most):
-            if round_.agents and frame >= frames:
+        while frame < frames + gap_frames or (
+                (round_.agents or round_.exchanges) and frame < most):
+            if (round_.agents or round_.exchanges) and frame >= frames:
                 frames = frame + 1  # the round goes on until its callers are done
             scenario_time = frame * FRAME_SECONDS
             if self._stop.is_set() or (
@@ -209,6 +219,8 @@ class Office:
                 self._stop.set()
                 for agent, _ in round_.agents.values():
                     agent.abandon(frame)
+                for exchange in round_.exchanges.values():
+                    exchange.abandon(frame)
                 return scenario_time
             for number, line in self.lines.items():
                 audio = self._line_frame(round_, number, line, frame)
@@ -240,9 +252,7 @@ class Office:
         if number not in agents and coming and coming[0].at < scenario_time + FRAME_SECONDS:
             agents[number] = (self._agent(line, coming[0], frame), coming.pop(0))
         if number not in agents:
-            while line.take_played() is not None:
-                pass  # nobody listens to what the box plays on this line
-            return audio
+            return self._exchange_frame(round_, number, line, frame, audio)
         agent, interaction = agents[number]
         self._keep_in_step(number)
         sent = agent.frame(frame)
@@ -252,6 +262,29 @@ class Office:
             del agents[number]
             index = round_.starts[number] + interaction.expected
             self.expected[index] = self._as_seen(self.expected[index], agent, round_.offset)
+        return audio
+
+    def _exchange_frame(self, round_: _Round, number: int, line: SimLine, frame: int,
+                        audio: np.ndarray) -> np.ndarray:
+        """The exchange's part of line ``number``'s frame: a call the box places."""
+        exchange = round_.exchanges.get(number)
+        if exchange is None and line.relay_seized:  # the box took an idle line: dial tone
+            count = sum(1 for call in self.dialled if call.line == number)
+            exchange = ExchangeCall(line, number, self.scenario, frame, count=count,
+                                    operator=self.scenario.operator_of(number),
+                                    offset=round_.offset)
+            round_.exchanges[number] = exchange
+            self.dialled.append(exchange.truth)
+        if exchange is None:
+            while line.take_played() is not None:
+                pass  # nobody listens to what the box plays on this line
+            return audio
+        self._keep_in_step(number)
+        sent = exchange.frame(frame)
+        if sent is not None:
+            audio = np.clip(np.round(audio + sent), -32768, 32767).astype(np.int16)
+        if exchange.done:
+            del round_.exchanges[number]
         return audio
 
     def _keep_in_step(self, number: int) -> None:

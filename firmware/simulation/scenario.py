@@ -43,6 +43,28 @@ it frame by frame (``firmware.simulation.callers``)::
     announced = true        # the line announces the call ("may be recorded") as it is
                             # answered (inbound) or connects (outbound)
 
+The office's exchange answers the calls the box places itself
+(``firmware.simulation.exchange``): dial tone once the box takes an idle line,
+the digits it dials, then the callee the number reaches::
+
+    length_s = 120.0        # the office plays at least this long (the box dials meanwhile)
+    dead_lines = [4]        # lines whose exchange gives no dial tone
+
+    [[callee]]
+    number = "13812345678"
+    answers = "human"       # "human" (hello, then silence), "machine" (a greeting, then a
+                            # beep), "fax" (CED), "busy", "sit" (the special information
+                            # tone and "not in service"), "no_answer" (ringback until the
+                            # box gives up)
+    after_rings = 2         # ringback cycles before a human, machine or fax answers
+
+    [[operator]]            # click-to-dial: the operator of line 1 picks up their phone
+    line = 1                # this long after the box dialled, talks, hangs up
+    picks_up_s = 3.0
+    talk_s = 20.0
+
+A number no callee names answers from a mix drawn from the seed.
+
 The box is expected to be set up for them: ``firmware.simulation.demo`` sets a
 new box up from a scenario (the lines' voicemail and announcement, the menu, the
 firewall's lists), and the checks below keep a scenario's calls consistent with
@@ -146,6 +168,28 @@ class CallScript:
         return self.acted_on in ("voicemail", "ivr", "firewall")
 
 
+CALLEE_ANSWERS = ("human", "machine", "fax", "busy", "sit", "no_answer")
+
+
+@dataclass(frozen=True)
+class CalleeScript:
+    """Who a number the box dials reaches, and what they do."""
+
+    number: str = setting(check=_digits)
+    answers: Literal["human", "machine", "fax", "busy", "sit", "no_answer"] = "human"
+    after_rings: int = setting(1, check=in_range(0, 10))
+
+
+@dataclass(frozen=True)
+class OperatorScript:
+    """The operator of ``line`` who clicked Call: they pick up ``picks_up_s`` after the box
+    dialled, talk ``talk_s`` with the far end, and hang up."""
+
+    line: int = setting(check=in_range(1, 64))
+    picks_up_s: float = setting(3.0, check=in_range(0, 120))
+    talk_s: float = setting(10.0, check=in_range(0.5, 4 * 3600))
+
+
 @dataclass(frozen=True)
 class Scenario:
     country: Literal["CN", "US", "GB", "DE"] = "CN"
@@ -154,6 +198,17 @@ class Scenario:
     seed: int = 1  # the speech and noise of the calls are drawn from this
     survey_code: str = setting("*5", check=_digits)  # the box's key code for the survey
     call: list[CallScript] = field(default_factory=list)
+    # The exchange's side of the calls the box places (``firmware.simulation.exchange``).
+    length_s: float = setting(0.0, check=in_range(0, 10**7))
+    dead_lines: list[int] = field(default_factory=list)
+    callee: list[CalleeScript] = field(default_factory=list)
+    operator: list[OperatorScript] = field(default_factory=list)
+
+    def callee_of(self, number: str) -> CalleeScript | None:
+        return next((callee for callee in self.callee if callee.number == number), None)
+
+    def operator_of(self, line: int) -> OperatorScript | None:
+        return next((operator for operator in self.operator if operator.line == line), None)
 
 
 def call_length(call: CallScript) -> float:
@@ -285,6 +340,21 @@ def check_box(scenario: Scenario) -> list[str]:
     return problems
 
 
+def check_exchange(scenario: Scenario) -> list[str]:
+    """A callee per number, an operator per line, lines the office has."""
+    problems = []
+    numbers = [callee.number for callee in scenario.callee]
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.append(f"callee {number}: named twice")
+    lines = [operator.line for operator in scenario.operator]
+    for line in sorted({n for n in lines if lines.count(n) > 1}):
+        problems.append(f"operator of line {line}: named twice")
+    for line in sorted({*lines, *scenario.dead_lines}):
+        if not 1 <= line <= scenario.lines:
+            problems.append(f"line {line}: the office has lines 1 to {scenario.lines}")
+    return problems
+
+
 def load(source: str | Path) -> Scenario:
     """A scenario from a file path, or the name of one shipped with the box ("demo-office")."""
     path = Path(source)
@@ -306,7 +376,7 @@ def from_document(document: dict, origin: str = "scenario") -> Scenario:
     except SchemaError as error:
         raise ScenarioError(f"{origin}: " + "; ".join(error.problems)) from error
     problems = (check_overlaps(scenario) + check_keys(scenario) + check_acts(scenario)
-                + check_box(scenario))
+                + check_box(scenario) + check_exchange(scenario))
     if problems:
         raise ScenarioError(f"{origin}: " + "; ".join(problems))
     return scenario

@@ -32,6 +32,7 @@ ACTIONS = (
     "record_started",  # a recording started by hand (a line in manual mode), from the web
     "record_stopped",  # and stopped
     "survey_started",  # a caller handed to the satisfaction survey from the web
+    "dial_started",  # click-to-dial: the box dials a number on a user's line
     "download",
     "export",
     "verify",

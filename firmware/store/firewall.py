@@ -373,6 +373,15 @@ class Screen:
         return ALLOW
 
 
+    def dial_verdict(self, number: str, at: float, *, region: str) -> Verdict:
+        """Whether the box may call ``number`` at ``at``: what the firewall says of the
+        number itself (the red list, the black list, the prefix and location rules), not
+        of the hour or of a withheld caller ID, which are about calls coming in."""
+        about_numbers = tuple(rule for rule in self.rules if rule.kind in ("prefix", "location"))
+        screen = replace(self, rules=about_numbers)
+        return screen.verdict(number, None, at, region=region, utc_offset_s=0, time_zone="")
+
+
 Screen.empty = Screen()
 
 

@@ -106,6 +106,16 @@ class AnsweringMachineDetector:
         self.result = AmdResult(status, cause, self._seconds(self._blocks), answered)
         return self.result
 
+    @property
+    def ringing(self) -> bool:
+        """Ringback has been heard and the far end has not answered yet."""
+        return self._ringback_since is not None and self._answered_at is None
+
+    @property
+    def answered_at_s(self) -> float | None:
+        """Where the far end answered (seconds from the first sample), once it has."""
+        return None if self._answered_at is None else self._seconds(self._answered_at)
+
     def answer(self) -> None:
         """The far end has answered now (answer supervision from the line)."""
         if self._answered_at is None:

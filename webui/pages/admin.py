@@ -44,6 +44,7 @@ def flag_descriptions(t) -> dict[str, str]:
         "live_listen": t("Listen to a call on a line as it happens"),
         "record": t("Start and stop recording a call by hand, on lines recording by hand"),
         "survey": t("Hand the caller to the satisfaction survey at the end of a call"),
+        "dial": t("Call a customer or a caller back: the box dials on their line"),
         "voicemail": t("Voicemail messages of their lines: listen, mark heard, delete"),
         "all_lines": t("Calls and recordings of every line, not only their own lines"),
         "share": t("Customers and contact records everyone added, not only their own"),

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "record_started": "Recording started by hand",
     "record_stopped": "Recording stopped by hand",
     "survey_started": "Caller handed to the survey",
+    "dial_started": "Call placed by the box",
     "download": "Downloaded",
     "export": "Exported",
     "verify": "Verified",

@@ -81,6 +81,7 @@ _LINE_FIELDS = {
     "voicemail.keep_unheard": "vm_delete_unheard",
     "announcement": "announcement",
     "announcement_prompt": "announcement_prompt",
+    "dialling": "dialling",
     **{driver: driver for driver in DRIVERS},
 }
 _WINDOW_PLACE = re.compile(r"^(recording|voicemail)\.schedule\[(\d+)\]\.(days|start|end)")
@@ -266,6 +267,7 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "keep_days": str(recording.keep_days),
         "announcement": line.announcement,
         "announcement_prompt": str(line.announcement_prompt),
+        "dialling": line.dialling,
         "operators": {user.id for user in ctx.deps.accounts.line_users(line.number)},
         "vm_enabled": line.voicemail.enabled,
         "vm_rings": str(line.voicemail.rings),
@@ -312,6 +314,8 @@ def _typed_from_form(ctx: Ctx) -> dict:
         # A form without them (an older page) leaves the announcement off.
         "announcement": ctx.form("announcement")[:20] or "off",
         "announcement_prompt": ctx.form("announcement_prompt")[:20] or BUILT_IN_ANNOUNCEMENT,
+        # A form without it (an older page) dials by tones.
+        "dialling": ctx.form("dialling")[:10] or "tone",
         "operators": operators,
         "vm_enabled": ctx.form("vm_enabled") == "yes",
         # A form without them (an older page) keeps the defaults.
@@ -405,6 +409,7 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
         "enabled": typed["enabled"],
         "announcement": typed["announcement"],
         "announcement_prompt": typed["announcement_prompt"],
+        "dialling": typed["dialling"],
         **{driver: typed[driver] for driver in DRIVERS},
         "recording": {
             "mode": typed["mode"],

@@ -47,7 +47,8 @@ from webui.pages.firewall import block_caller
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
-POP_EVENTS = (contract.CallStarted, contract.CallerIdKnown, contract.CallAnswered)
+POP_EVENTS = (contract.CallStarted, contract.CallerIdKnown, contract.CallAnswered,
+              contract.DialProgress)
 RECENT_CALLS = 5
 RECENT_CONTACTS = 5
 RECORD_TIMEOUT_S = 5.0
@@ -112,6 +113,7 @@ def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dic
         "act": status.act,
         "office_wanted": status.office_wanted,
         "office_rung": status.office_rung,
+        "dial": status.dial,
     }
 
 
@@ -486,10 +488,11 @@ def _pop(ctx: Ctx, status: LineStatus, kind: str, popped: set[int]) -> Iterator[
 
 def _may_pop(event: contract.Event, popped: set[int]) -> bool:
     """An incoming call pops as it rings; an outgoing one once it is connected, when
-    its number has been dialled; a card shown follows every change of its call."""
+    its number has been dialled, or as the box places it (its number known from the
+    start, its stages on the card); a card shown follows every change of its call."""
     return (
         event.status.direction == "in"
-        or isinstance(event, contract.CallAnswered)
+        or isinstance(event, contract.CallAnswered | contract.DialProgress)
         or event.call_id in popped
     )
 

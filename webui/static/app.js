@@ -6,6 +6,8 @@
  * - forms inside a popped card are sent in the background, so the card stays;
  * - the Record button of a line in manual mode (line cards, the caller's card),
  *   sent in the background and kept up to date from the line's status;
+ * - the Call button (click-to-dial), sent in the background; how far the call the
+ *   box places got, on the line's card and the caller's card;
  * - forms with data-confirm ask before they are sent;
  * - call timers on the live page.
  * No libraries: the box has no internet, and the pages work without this
@@ -93,6 +95,22 @@
     });
   }
 
+  /* How far the call the box places on the line got, then how it ended: kept after the
+   * call ends until another call starts (a caller's card: its own call only). */
+  function updateDialStages(status) {
+    document.querySelectorAll('[data-dial-line="' + status.line + '"]').forEach((mark) => {
+      const call = mark.dataset.dialCall;
+      if (call && String(status.call_id) !== call) return; // the card of another call
+      if (status.dial) {
+        mark.textContent = mark.dataset[camel("dial-" + status.dial.replace(/_/g, "-"))] || status.dial;
+        mark.hidden = false;
+      } else if (status.call_id) {
+        mark.textContent = ""; // another call on the line: nothing of the box's
+        mark.hidden = true;
+      }
+    });
+  }
+
   /* The menu's count of new voicemail messages, asked again when the box took one. */
   async function updateVoicemailCount() {
     const badge = document.querySelector("[data-voicemail-new]");
@@ -111,6 +129,7 @@
   function updateLine(status) {
     updateRecordButtons(status);
     updateSurveyButtons(status);
+    updateDialStages(status);
     const labels = lineLabels();
     if (!labels) return;
     const card = document.querySelector('.line[data-line="' + status.line + '"]');
@@ -328,6 +347,11 @@
       sendSurvey(form);
       return;
     }
+    if (form.hasAttribute("data-dial-form")) {
+      event.preventDefault();
+      sendDial(form);
+      return;
+    }
     if (!form.hasAttribute("data-pop-form")) return;
     event.preventDefault();
     const result = form.querySelector(".form-result");
@@ -360,6 +384,21 @@
       setText(form, ".survey-state", data.message);
     } catch (error) {
       setText(form, ".survey-state", error.message);
+      button.disabled = false;
+    }
+  }
+
+  /* Have the box call the number; the answer says to pick up the phone, or why not. */
+  async function sendDial(form) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    setText(form, ".dial-state", "");
+    try {
+      const data = await linerec.post(form.getAttribute("action"), new FormData(form));
+      setText(form, ".dial-state", data.message);
+    } catch (error) {
+      setText(form, ".dial-state", error.message);
+    } finally {
       button.disabled = false;
     }
   }

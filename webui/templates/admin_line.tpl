@@ -138,6 +138,18 @@
       </label>
     </div>
   </fieldset>
+  <fieldset class="dialling">
+    <legend>{{_('Calls the box places')}}</legend>
+    <p class="hint">{{_("How the box dials on this line when a user clicks Call: by tones, or by pulses of its relay for an exchange or a PBX port that takes no tones.")}}</p>
+    <label{{!' class="has-problem"' if 'dialling' in problems else ''}}>{{_('Dial by')}}
+      <select name="dialling">
+      % for way, shown in (('tone', _('Tones (DTMF)')), ('pulse', _('Pulses'))):
+        <option value="{{way}}"{{!' selected' if way == typed['dialling'] else ''}}>{{shown}}</option>
+      % end
+      </select>
+      % problem('dialling')
+    </label>
+  </fieldset>
   <fieldset>
     <legend>{{_('Operators')}}</legend>
     <p class="hint">{{_('The users who handle this line: its caller pop-ups, calls and recordings. Super users see every line.')}}</p>

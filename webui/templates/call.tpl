@@ -13,6 +13,7 @@
   <dt>{{_('Number')}}</dt><dd>
     % if call.number:
     <span class="number">{{call.number}}</span>
+    % include('dial_button.tpl', call_id=call.id)
     % elif call.reason_absent:
     {{_('Number withheld')}}
     % end

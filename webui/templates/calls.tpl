@@ -42,6 +42,7 @@
       <td class="c-number number-cell">
         % if call.number:
         <span class="number">{{call.number}}</span>
+        % include('dial_button.tpl', call_id=call.id)
         % elif call.reason_absent:
         <span class="muted">{{_('Number withheld')}}</span>
         % end

@@ -45,6 +45,7 @@
   % for number in numbers:
     <li>
       <span class="number">{{number.display}}</span>
+      % include('dial_button.tpl', call_id=None, customer_id=customer.id, number=number.number)
       % if number.label:
       <span class="badge">{{number.label}}</span>
       % end

@@ -5,7 +5,9 @@
   </header>
   <p class="line-state"><span class="badge">{{_.line_state(status.state)}}</span>
     <span class="recording-mark"{{!'' if status.recording else ' hidden'}}>● {{_('Recording')}}</span>
-    <span class="act-mark"{{!'' if status.act else ' hidden'}}>{{_.act_name(status.act) if status.act else ''}}</span></p>
+    <span class="act-mark"{{!'' if status.act else ' hidden'}}>{{_.act_name(status.act) if status.act else ''}}</span>
+    % include('dial_stage.tpl', line=status.line, call_id=None, stage=status.dial)
+  </p>
   <p class="caller">
     <span class="direction">{{_({'in': 'Incoming', 'out': 'Outgoing'}.get(status.direction or '', '')) if status.direction else ''}}</span>
     <span class="number">{{status.number or ''}}</span>

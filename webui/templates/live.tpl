@@ -11,7 +11,7 @@
   data-label-in_call="{{_('In call')}}" data-label-silent="{{_('On hold')}}" data-label-seized="{{_('Held by the box')}}"
   data-label-offline="{{_('Offline')}}" data-label-recording="{{_('Recording')}}"
   data-label-in="{{_('Incoming')}}" data-label-out="{{_('Outgoing')}}" data-label-withheld="{{_('Number withheld')}}"
-  % for act in ('survey', 'voicemail', 'firewall', 'ivr', 'announcement'):
+  % for act in ('survey', 'voicemail', 'firewall', 'ivr', 'announcement', 'dial'):
   data-act-{{act}}="{{_.act_name(act)}}"
   % end
   >

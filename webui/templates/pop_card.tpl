@@ -15,6 +15,9 @@
   % include('survey_button.tpl', line=call.line, call_id=call.id, shown=status is not None and status.state in ('in_call', 'silent') and not status.act)
   </div>
   % end
+  <p class="pop-dial">
+  % include('dial_stage.tpl', line=call.line, call_id=call.id, stage=status.dial if status is not None and status.call_id == call.id else None)
+  </p>
   <p class="pop-number" data-live="number">
     % if number:
     <span class="number">{{number}}</span>
@@ -28,6 +31,11 @@
     <span class="cid-name">{{call.name}}</span>
     % end
   </p>
+  % if ended and number:
+  <div class="pop-call-back">
+  % include('dial_button.tpl', call_id=call.id)
+  </div>
+  % end
   % if customer:
   <div class="customer" data-live="customer">
     <h3><a href="/customers/{{customer.id}}">{{customer.name}}</a></h3>

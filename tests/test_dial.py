@@ -1,0 +1,200 @@
+"""The box places calls end to end on the simulated office: each outcome the exchange's
+callee gives is the box's result, the calls are ordinary outbound calls in the log, and
+click-to-dial hands the call over to the operator's phone."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from firmware.cli.processes import open_configured_line
+from firmware.engine import Engine
+from firmware.link import contract
+from firmware.simulation.office import Office
+from firmware.simulation.prompts import prompt_audio as office_prompts
+from firmware.simulation.scenario import from_document
+from firmware.simulation.sounds import box_sounds
+from firmware.store.db import Store
+from tests.engine_config import configure
+
+NUMBER = "13800138{line:03d}"
+# line: what the callee does (None: the line's exchange gives no dial tone)
+OUTCOMES = {1: "human", 2: "machine", 3: "fax", 4: "busy", 5: "sit", 6: "no_answer", 7: None,
+            8: "human", 9: "human", 10: "human", 11: "machine"}
+WAIT_S = 300
+PULSE_LINE = 8  # dials by pulses
+HAND_OVER_LINE = 9  # click-to-dial: the operator picks up
+FAILING_LINE = 10  # its playback fails as the box dials
+QUIET_LINE = 11  # its number is on the no-record list
+SCENARIO = {
+    "seed": 5, "lines": len(OUTCOMES), "length_s": 200.0, "dead_lines": [7],
+    "callee": [{"number": NUMBER.format(line=line), "answers": answers, "after_rings": 2}
+               for line, answers in OUTCOMES.items() if answers],
+    "operator": [{"line": HAND_OVER_LINE, "picks_up_s": 2.0, "talk_s": 6.0}],
+}
+
+
+def failing_after(playback, frames: int):
+    """``playback`` failing once the box has written ``frames`` frames to it (a sound card
+    unplugged as the box dials)."""
+    written = [0]
+    write = playback._write
+
+    def fail(frame, sounds_with=None):
+        written[0] += 1
+        if written[0] > frames:
+            playback.line._rest()  # gone: the line's capture no longer waits for it
+            raise OSError(5, "Input/output error")
+        write(frame, sounds_with)
+
+    playback._write = fail
+
+
+@pytest.fixture(scope="module")
+def dialled(tmp_path_factory):
+    """Every line places its call at once; (office, events, data folder)."""
+    data = tmp_path_factory.mktemp("dial")
+    scenario = from_document(SCENARIO)
+    store = configure(data, scenario.lines)
+    store.update_line(PULSE_LINE, dialling="pulse")
+    store.update_line(HAND_OVER_LINE, announcement="outbound")
+    config = store.load()
+    store.save(replace(config, device=replace(config.device,
+                                              no_record=[NUMBER.format(line=QUIET_LINE)])))
+    prefix = "dial-"
+
+    def open_line(line):
+        io = open_configured_line(line, prefix)
+        if line.number == FAILING_LINE:
+            failing_after(io.playback, 120)  # as it dials (dial tone comes after 1.5 s)
+        return io
+
+    events: list[contract.Event] = []
+    engine = Engine(data, open_line, publish=events.append, prompt_audio=office_prompts)
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine.line_frames)
+    engine.start()
+    try:
+        for line in OUTCOMES:
+            engine.handle_command(contract.DialCommand(
+                line, NUMBER.format(line=line), user="wang", attempt=f"try-{line}",
+                hand_over=line == HAND_OVER_LINE))
+        office.start()
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            ended = {e.line for e in events if isinstance(e, contract.DialEnded)}
+            done = all(call.ended_at is not None for call in office.dialled)
+            if len(ended) == len(OUTCOMES) and len(office.dialled) == len(OUTCOMES) and done:
+                break
+            time.sleep(0.2)
+    finally:
+        office.stop()
+        engine.wait(timeout=60)
+        engine.stop()
+    return office, events, data
+
+
+def _ended(events) -> dict[int, contract.DialEnded]:
+    return {e.line: e for e in events if isinstance(e, contract.DialEnded)}
+
+
+def test_each_call_ends_as_the_exchange_s_callee_answered(dialled):
+    office, events, _ = dialled
+    ended = _ended(events)
+    truth = {call.line: call for call in office.dialled}
+    assert set(ended) == set(truth) == set(OUTCOMES)
+    for line, event in sorted(ended.items()):
+        where = f"line {line}: {OUTCOMES[line]}"
+        assert event.result == truth[line].expected, where
+        assert event.attempt == f"try-{line}" and event.number == NUMBER.format(line=line), where
+        if OUTCOMES[line] is None:
+            assert truth[line].dialled == "" and event.decided_s is None, where
+            continue
+        if line != FAILING_LINE:  # the exchange heard the whole number, as the box dialled it
+            assert truth[line].dialled == NUMBER.format(line=line), where
+            assert truth[line].by == ("pulse" if line == PULSE_LINE else "tone"), where
+    assert {event.result for event in ended.values()} == {
+        "human", "machine", "fax", "busy", "sit", "no_answer", "no_dial_tone", "handed_over",
+        "failed"}
+    # A person is told from a machine within the detector's seconds after the answer.
+    assert ended[1].decided_s < ended[2].decided_s < 30
+
+
+def test_the_stages_come_in_order_and_the_box_lets_go_once_decided(dialled):
+    office, events, _ = dialled
+    stages = {line: [e.stage for e in events
+                     if isinstance(e, contract.DialProgress) and e.line == line]
+              for line in OUTCOMES}
+    assert stages[1] == ["dial_tone", "dialling", "ringing", "answered"]
+    assert stages[3][-1] == "answered"  # a fax answers too
+    assert stages[4] == ["dial_tone", "dialling", "busy"]
+    assert stages[6] == ["dial_tone", "dialling", "ringing"]
+    assert stages[7] == []
+    assert stages[HAND_OVER_LINE][-1] == "handed_over"
+    for call in office.dialled:
+        if call.line != HAND_OVER_LINE:
+            assert call.released_at is not None and call.picked_up_at is None
+    # The line's status says how far its call got, then how it ended, while the call lasts.
+    for event in events:
+        if isinstance(event, contract.DialProgress):
+            assert event.status.dial == event.stage
+        elif isinstance(event, contract.DialEnded) and event.call_id is not None:
+            assert event.status.dial == event.result
+        elif isinstance(event, contract.CallEnded):
+            assert event.status.dial is None
+
+
+def test_every_placed_call_is_an_ordinary_outbound_call_in_the_log(dialled):
+    _, events, data = dialled
+    ended = _ended(events)
+    with Store(data / "linerec.db") as store:
+        calls = {call.id: call for call in store.calls()}
+        recorded = {recording.call_id for recording in store.recordings()}
+    for line, event in ended.items():
+        call = calls[event.call_id]
+        where = f"line {line}: {event.result}"
+        assert (call.line, call.direction, call.number) == (
+            line, "out", NUMBER.format(line=line)), where
+        answered = event.result in ("human", "machine", "fax", "handed_over")
+        assert call.outcome == ("answered" if answered else "unanswered"), where
+        assert call.ended_at is not None, where
+        # Recorded from the end of the dialling, by the line's policy (auto here): never
+        # before the number is out, never a number on the no-record list.
+        dialled_out = event.result not in ("no_dial_tone",) and line != FAILING_LINE
+        assert (call.id in recorded) == (dialled_out and line != QUIET_LINE), where
+
+
+def test_click_to_dial_hands_the_call_over_to_the_operator_s_phone(dialled):
+    office, events, data = dialled
+    truth = next(call for call in office.dialled if call.line == HAND_OVER_LINE)
+    assert truth.picked_up_at is not None and truth.released_at is not None
+    # The box let go within a frame or two of the phone picking up.
+    assert truth.released_at - truth.picked_up_at < 0.1
+    line_events = [e for e in events if e.line == HAND_OVER_LINE]
+    kinds = [type(e).__name__ for e in line_events]
+    released = kinds.index("LineReleased")
+    assert kinds.index("DialEnded") < released
+    after = line_events[released:]
+    assert after[0].status.phase == contract.Phase.IN_CALL and after[0].status.number == (
+        NUMBER.format(line=HAND_OVER_LINE))
+    # The line announces its outbound calls: once the office's phone has the call.
+    announced = [e for e in after if isinstance(e, contract.ActStarted)]
+    assert [e.act for e in announced] == ["announcement"]
+    ended = _ended(events)[HAND_OVER_LINE]
+    with Store(data / "linerec.db") as store:
+        call = next(c for c in store.calls() if c.id == ended.call_id)
+        recordings = [r for r in store.recordings() if r.call_id == call.id]
+    # One call, one recording, through the operator's talk until they hung up.
+    assert call.outcome == "answered" and call.answered_at is not None
+    assert call.ended_at - call.started_at > truth.ended_at - truth.seized_at - 1.0
+    assert len(recordings) == 1
+
+
+def test_a_line_whose_playback_fails_while_dialling_ends_the_attempt_failed(dialled):
+    office, events, _ = dialled
+    assert _ended(events)[FAILING_LINE].result == "failed"
+    truth = next(call for call in office.dialled if call.line == FAILING_LINE)
+    assert truth.expected == "failed" and truth.released_at is not None
+    assert len(truth.dialled) < len(NUMBER.format(line=FAILING_LINE))
