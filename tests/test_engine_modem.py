@@ -452,13 +452,14 @@ def test_a_modem_listening_beside_the_phone_plays_the_announcement_to_both_parti
     assert mark.end_s - mark.start_s == pytest.approx(ANNOUNCEMENT.size / 8000, abs=0.1)
 
 
-def test_a_modem_that_does_not_listen_beside_the_phone_says_why_it_cannot_announce(
+def test_a_modem_not_listening_beside_the_phone_logs_the_call_and_says_why_it_is_not_announced(
     tmp_path, caplog
 ):
-    events, fake, call, _, _ = announced_call(tmp_path, full_duplex=True, listen=False)
+    events, fake, call, recordings, _ = announced_call(tmp_path, full_duplex=True, listen=False)
     assert not came(events, contract.ActStarted)
     assert sounding(fake.played_samples()) == 0
     assert (call.outcome, call.number) == ("answered", "13800138000")  # logged as always
+    assert recordings == []  # the modem was not on the line: nothing but silence to keep
     told = [r.getMessage() for r in caplog.records if "announcement is not played" in
             r.getMessage()]
     assert len(told) == 1 and "listen=" in told[0], told

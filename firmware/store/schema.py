@@ -552,3 +552,13 @@ MIGRATIONS.append(
     ALTER TABLE calls ADD COLUMN ivr_path TEXT;
     """
 )
+
+MIGRATIONS.append(
+    # Voicemail messages in backups and retention: ``backed_up_at`` is set once a backup
+    # verified the message's file in a target (firmware.backup.ledger), as a recording's;
+    # ``delete_reason`` says why retention deleted it (NULL: a person did, or not deleted).
+    """
+    ALTER TABLE voicemails ADD COLUMN backed_up_at REAL;
+    ALTER TABLE voicemails ADD COLUMN delete_reason TEXT;
+    """
+)
