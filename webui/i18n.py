@@ -35,6 +35,7 @@ ACT_NAMES = {
     "firewall": "Blocking the call",
     "ivr": "Voice menu",
     "announcement": "Announcement",
+    "dial": "Placing a call",
 }
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

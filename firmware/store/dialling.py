@@ -333,6 +333,16 @@ class DiallingTasks:
         return Progress(sum(counts.values()), counts["done"], counts["waiting"],
                         counts["dialling"], ordered)
 
+    def use_of_prompt(self, prompt_id: int) -> str | None:
+        """The task that leaves the prompt on answering machines, if one not done does
+        (``PromptLibrary.register_use``)."""
+        row = self.store.connection().execute(
+            "SELECT name FROM dial_tasks WHERE state != 'done' "
+            "AND json_extract(settings, '$.machine') = 'message' "
+            "AND json_extract(settings, '$.machine_prompt') = ? ORDER BY id LIMIT 1",
+            (str(prompt_id),)).fetchone()
+        return None if row is None else f"the message of the dialling task {row[0]}"
+
     # ---- numbers -------------------------------------------------------------------------
 
     def add_numbers(self, task_id: int, numbers: Iterable[NewNumber]) -> AddReport:
