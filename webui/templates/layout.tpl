@@ -31,7 +31,7 @@
     % end
     % from webui.pages.dial_tasks import sees_tasks
     % if sees_tasks(ctx):
-    <a href="/tasks"{{!' aria-current="page"' if get('page') == 'tasks' else ''}}>{{_('Dialling tasks')}}</a>
+    <a href="/tasks"{{!' aria-current="page"' if get('page') == 'tasks' else ''}}>{{_('Tasks')}}</a>
     % end
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>

@@ -61,8 +61,10 @@
     <dd>
       <ul class="plain">
       % for result in rule_results:
+      % if result != 'machine' or settings.machine == 'retry':
       % rule = settings.rule(result)
-        <li>{{_(result_names[result])}}: {{_('{n} more tries, {m} min later', n=rule.retries, m=rule.after_min) if rule.retries else _('done')}}</li>
+        <li>{{_(result_names[result])}}: {{_.count(rule.retries, '{n} more try, {m} min later', '{n} more tries, {m} min later', m=rule.after_min) if rule.retries else _('done')}}</li>
+      % end
       % end
       </ul>
     </dd>

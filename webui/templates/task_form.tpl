@@ -11,7 +11,7 @@
 % end
 <form method="post" action="{{'/tasks/new' if task is None else '/tasks/%d/edit' % task.id}}" class="stacked settings-form task-form">
   <input type="hidden" name="csrf" value="{{csrf}}">
-  <label>{{_('Name')}} <input name="name" value="{{typed['name']}}" required maxlength="{{limits['name']}}"></label>
+  <label>{{_('Task name')}} <input name="name" value="{{typed['name']}}" required maxlength="{{limits['name']}}"></label>
   <label>{{_('Call script')}}
     <textarea name="script" rows="6" maxlength="{{limits['script']}}">{{typed['script']}}</textarea>
     <span class="hint">{{_('What the operator says: shown on their screen with the customer when a person answers.')}}</span>

@@ -43,11 +43,11 @@
   % if preview.rows:
   <h3>{{_('First rows to add')}}</h3>
   <div class="table-wrap">
-  <table class="import-rows">
+  <table class="import-rows stack">
     <thead><tr><th>{{_('Row')}}</th><th>{{_('Number')}}</th><th>{{_('Name')}}</th><th>{{_('Note')}}</th></tr></thead>
     <tbody>
     % for row_number, number, name, note in preview.rows[:shown_rows]:
-      <tr><td>{{row_number}}</td><td class="number">{{number}}</td><td class="wrap">{{name}}</td><td class="wrap">{{note}}</td></tr>
+      <tr><td class="c-row">{{_('Row {n}', n=row_number)}}</td><td class="c-number number">{{number}}</td><td class="c-name wrap">{{name}}</td><td class="c-note wrap">{{note}}</td></tr>
     % end
     </tbody>
   </table>

@@ -29,7 +29,7 @@
         <span class="tag result-{{result}}">{{_(result_names[result])}} {{_.number(count)}}</span>
       % end
       </td>
-      <td class="c-lines">{{', '.join(str(line) for line in task.lines) or '—'}}</td>
+      <td class="c-lines"><span class="phone-label">{{_('Lines')}}: </span>{{', '.join(str(line) for line in task.lines) or '—'}}</td>
       <td class="c-owner">{{task.owner_name}}</td>
     </tr>
   % end
