@@ -57,6 +57,11 @@ EVENTS = [
                           number="13800138000", stage="ringing", attempt="task-7/3"),
     contract.DialEnded(3, 41, LineStatus(3), number="13800138000", result="machine",
                        decided_s=3.42, attempt="task-7/3"),
+    contract.DialEnded(3, 41, LineStatus(3), number="13800138000", result="machine",
+                       decided_s=2.5, attempt="task:7:3", message_left=True),
+    contract.DialProgress(3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, act="dial",
+                                                     office_wanted=True),
+                          number="13800138000", stage="holding", attempt="task:7:4"),
     contract.CallBlocked(
         3, 41, dataclasses.replace(RINGING, phase=Phase.SEIZED, blocked=True),
         number="089812345678", rule="prefix:0898", rule_id=7, action="message",
@@ -71,6 +76,8 @@ COMMANDS = [
     contract.ReloadFirewallCommand(),
     contract.ReloadMenusCommand(),
     contract.DialCommand(2, "13800138000", user="wang", attempt="task-7/3", hand_over=False),
+    contract.DialCommand(2, "13800138000", user="task 7", attempt="task:7:3", hand_over=False,
+                         hold_s=20.0, machine_message="task_message"),
 ]
 REPLIES = {
     contract.StatusCommand: contract.StatusReply(

@@ -112,6 +112,19 @@ FIELD_LABELS = {
     "menu": "Voice menu",
     "nodes": "Nodes",
     "rings": "Rings before the menu answers",
+    "script": "Call script",
+    "operators": "Operators",
+    "max_lines": "Lines at once",
+    "gap_s": "Gap between calls on a line (seconds)",
+    "max_attempts": "Attempts per number, at most",
+    "hold_s": "Hold a person for the operator (seconds)",
+    "machine": "When a machine answers",
+    "machine_prompt": "Message left",
+    "retry_rules": "Try again",
+    "customers": "Customers",
+    "added": "Added",
+    "merged": "Merged",
+    "blocked": "Blocked by the call firewall",
 }
 # The call firewall's words in its audit entries (lists, actions, kinds of rules, changes).
 FIREWALL_WORDS = {
@@ -134,6 +147,8 @@ WHAT_LABELS = {
     "password_reset": "password reset",
     "first_account": "first account created",
     "reached": "reached",
+    "started": "started",
+    "resumed": "resumed",
 }
 TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
 PROMPT_SOURCES = {"upload": "an uploaded file", "speech": "a text spoken by the box",

@@ -16,6 +16,7 @@ from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
 from firmware.store.db import Store
+from firmware.store.dialling import DiallingTasks
 from firmware.store.ivr_menus import IvrMenus
 from firmware.store.pop_rules import PopRulesStore
 from firmware.store.voicemail import Voicemails
@@ -66,6 +67,7 @@ class WebDeps:
         self.prompts.register_use(self._firewall_use_of_prompt)
         self.prompts.register_use(self._announcement_use_of_prompt)
         self.prompts.register_use(IvrMenus(self.store).use_of_prompt)
+        self.prompts.register_use(DiallingTasks(self.store).use_of_prompt)
         self._config_cache: tuple[int | None, Config] | None = None
         self._config_lock = threading.Lock()
 

@@ -28,6 +28,9 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``firewall``           manage the call firewall: see, add and remove numbers of its black
                        and red lists (its rules: admin only); a leader with it approves
                        their group's changes when approval is on
+``dial_tasks``         dialling tasks: make them, give them numbers, start and pause them,
+                       export their results (an operator sees the tasks assigned to them
+                       without it)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -67,6 +70,7 @@ FLAGS = (
     "share",
     "audit",
     "firewall",
+    "dial_tasks",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

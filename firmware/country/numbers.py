@@ -254,3 +254,26 @@ if __name__ == "__main__":
         build_index(Path(sys.argv[2]))
         sys.exit(0)
     sys.exit("usage: python -m firmware.country.numbers build-index PATH")
+
+
+_WRITTEN_SEPARATORS = re.compile(r"[\s\-().·/]")
+
+
+def dial_digits(number: str, region: str) -> str | None:
+    """The digits the box dials for ``number`` (E.164, or as people write it) from a line
+    in ``region``: a number of the country as it is dialled there (its trunk prefix and area
+    code, 01012345678; a mobile, 13800138000), one abroad with the international prefix
+    (00 in China: 0044...), a short number (95588) as it is; None for anything else."""
+    digits = _WRITTEN_SEPARATORS.sub("", number.strip())
+    if not _DIALLABLE.match(digits):
+        return None
+    try:
+        parsed = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(parsed):
+        written = phonenumbers.format_out_of_country_calling_number(parsed, region)
+        return "".join(ch for ch in written if ch.isdigit()) or None
+    if not digits.startswith("+") and phonenumbers.is_valid_short_number(parsed):
+        return digits
+    return None

@@ -36,7 +36,9 @@ Direction = Literal["in", "out"]
 Outcome = Literal["answered", "missed", "unanswered", "blocked"]  # unanswered: outgoing
 BlockAction = Literal["reject", "message"]  # the call firewall's: hang up, or a message first
 # How far a call the box places has got (``DialProgress``), and how it ended (``DialEnded``).
-DialStage = Literal["dial_tone", "dialling", "ringing", "busy", "answered", "handed_over"]
+DialStage = Literal[
+    "dial_tone", "dialling", "ringing", "busy", "answered", "holding", "handed_over",
+]
 DialResult = Literal[
     "human", "machine", "fax", "busy", "no_answer", "sit", "notsure", "no_dial_tone", "failed",
     "handed_over",
@@ -244,8 +246,11 @@ class CallBlocked(Event):
 class DialProgress(Event):
     """A call the box places (``DialCommand``) got to ``stage``: ``dial_tone`` (the
     exchange's dial tone heard), ``dialling`` (the digits going out), ``ringing``
-    (ringback), ``busy``, ``answered`` (the far end picked up), ``handed_over`` (the
-    office's phone took the call; the box let go). ``attempt`` is the command's, as given."""
+    (ringback), ``busy``, ``answered`` (the far end picked up), ``holding`` (a person
+    answered a call placed with ``DialCommand.hold_s``: the box holds them and wants the
+    office's phone on the line picked up, ``LineStatus.office_wanted``), ``handed_over``
+    (the office's phone took the call; the box let go). ``attempt`` is the command's, as
+    given."""
 
     kind = EventKind.DIAL_PROGRESS
     number: str = ""
@@ -266,13 +271,19 @@ class DialEnded(Event):
     and the call goes on as an ordinary call). ``decided_s``: seconds from the
     end of the dialling to the result (None: it never got that far).
     ``attempt`` is the command's, as given. ``call_id`` is the call's row in the
-    call log (its direction ``out``, its number the one dialled)."""
+    call log (its direction ``out``, its number the one dialled).
+
+    For a call placed with ``hold_s`` the result comes once the hold is over:
+    ``handed_over`` when the office's phone took the person, ``human`` when nobody
+    picked up in time or the person hung up first. ``message_left``: an answering
+    machine was left the command's ``machine_message`` whole (result ``machine``)."""
 
     kind = EventKind.DIAL_ENDED
     number: str = ""
     result: DialResult = "failed"
     decided_s: float | None = None
     attempt: str | None = None
+    message_left: bool = False
 
 
 @dataclass(frozen=True)
@@ -559,7 +570,19 @@ class DialCommand(Command):
     program's name), for the log; ``attempt`` is any id of the caller's own,
     echoed in the events of this call. Refused with one of ``DIAL_REFUSALS``
     ({line}, {number}, {rule} filled in) when the line cannot place it now;
-    the reply (``LineReply``) says it was queued for the line's next frame."""
+    the reply (``LineReply``) says it was queued for the line's next frame.
+
+    A dialling task's call (``firmware.engine.dialling_tasks``) goes without
+    ``hand_over``: nobody waits at the phone while it rings, and the box tells a
+    person from a machine first. ``hold_s`` (0: hang up at the result, as
+    above): when the result is ``human`` the box keeps the line up to ``hold_s``
+    seconds for the operator, tells ``DialProgress`` ``holding`` and sets
+    ``LineStatus.office_wanted`` (ringing the office's phones where the line has a
+    ringer, as a voice menu's ring-through does); the line's phone picked up, it
+    lets go as with ``hand_over`` (``handed_over``), else it hangs up (``human``).
+    ``machine_message``: a prompt of the library (its key or id) the box leaves on
+    an answering machine after its greeting (its beep, or its silence), then hangs
+    up; ``DialEnded.message_left`` says whether it went out whole."""
 
     kind = CommandKind.DIAL
     line: int
@@ -567,6 +590,8 @@ class DialCommand(Command):
     user: str = ""
     attempt: str | None = None
     hand_over: bool = True
+    hold_s: float = 0.0
+    machine_message: str | None = None
 
 
 # Why a line refuses a ``dial`` command: the refusal's text, {line}, {number} and {rule}

@@ -83,6 +83,13 @@ ACTIONS = (
     "ivr_menu_changed",  # its nodes, variants or name changed
     "ivr_menu_deleted",
     "ivr_line_assigned",  # a line answers with a menu (or no longer), after so many rings
+    "dial_task_created",  # a dialling task made (firmware.store.dialling)
+    "dial_task_changed",  # its settings, lines, operators or call script changed
+    "dial_task_started",  # started, or resumed after a pause
+    "dial_task_paused",
+    "dial_task_numbers_added",  # numbers from customers (a group, a search)
+    "dial_task_imported",  # numbers from an Excel or CSV file
+    "dial_task_exported",  # its results exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

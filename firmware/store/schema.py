@@ -646,3 +646,81 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # Dialling tasks (firmware.store.dialling): a task's settings as JSON
+    # (firmware.store.dialling_rules.TaskSettings), its lines and operators; its numbers,
+    # one row per digits dialled, each waiting (until due_at), dialling or done with its
+    # result (blocked: by the call firewall's rule blocked_by); every attempt at a number,
+    # written before its call is asked for and open (result NULL) until it is decided.
+    """
+    CREATE TABLE dial_tasks (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        owner_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        owner_name  TEXT NOT NULL DEFAULT '',
+        state       TEXT NOT NULL DEFAULT 'draft'
+                    CHECK (state IN ('draft', 'running', 'paused', 'done')),
+        settings    TEXT NOT NULL,
+        script      TEXT NOT NULL DEFAULT '',
+        created_at  REAL NOT NULL,
+        updated_at  REAL NOT NULL,
+        started_at  REAL,
+        done_at     REAL
+    );
+
+    CREATE TABLE dial_task_lines (
+        task_id  INTEGER NOT NULL REFERENCES dial_tasks (id) ON DELETE CASCADE,
+        line     INTEGER NOT NULL CHECK (line >= 1),
+        PRIMARY KEY (task_id, line)
+    );
+
+    CREATE TABLE dial_task_operators (
+        task_id  INTEGER NOT NULL REFERENCES dial_tasks (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (task_id, user_id)
+    );
+
+    CREATE TABLE dial_numbers (
+        id           INTEGER PRIMARY KEY,
+        task_id      INTEGER NOT NULL REFERENCES dial_tasks (id) ON DELETE CASCADE,
+        number       TEXT NOT NULL,
+        number_e164  TEXT,
+        dial         TEXT NOT NULL,
+        name         TEXT NOT NULL DEFAULT '',
+        note         TEXT NOT NULL DEFAULT '',
+        customer_id  INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        state        TEXT NOT NULL DEFAULT 'waiting'
+                     CHECK (state IN ('waiting', 'dialling', 'done')),
+        result       TEXT,
+        blocked_by   TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        due_at       REAL NOT NULL DEFAULT 0,
+        last_result  TEXT,
+        added_at     REAL NOT NULL,
+        done_at      REAL,
+        UNIQUE (task_id, dial)
+    );
+    CREATE INDEX dial_numbers_due ON dial_numbers (task_id, state, due_at);
+
+    CREATE TABLE dial_attempts (
+        id            INTEGER PRIMARY KEY,
+        task_id       INTEGER NOT NULL REFERENCES dial_tasks (id) ON DELETE CASCADE,
+        number_id     INTEGER NOT NULL REFERENCES dial_numbers (id) ON DELETE CASCADE,
+        line          INTEGER NOT NULL,
+        started_at    REAL NOT NULL,
+        decided_at    REAL,
+        result        TEXT,
+        decided_s     REAL,
+        call_id       INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        message_left  INTEGER NOT NULL DEFAULT 0,
+        held_at       REAL,
+        detail        TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX dial_attempts_by_number ON dial_attempts (number_id, id);
+    CREATE INDEX dial_attempts_by_task ON dial_attempts (task_id, id);
+    CREATE INDEX dial_attempts_open ON dial_attempts (line) WHERE result IS NULL;
+    CREATE INDEX dial_attempts_by_line ON dial_attempts (line, decided_at);
+    CREATE INDEX dial_attempts_by_call ON dial_attempts (call_id) WHERE call_id IS NOT NULL;
+    """
+)

@@ -96,6 +96,13 @@ ACTION_LABELS = {
     "ivr_menu_changed": "Voice menu changed",
     "ivr_menu_deleted": "Voice menu deleted",
     "ivr_line_assigned": "Voice menu of a line set",
+    "dial_task_created": "Dialling task made",
+    "dial_task_changed": "Dialling task changed",
+    "dial_task_started": "Dialling task started",
+    "dial_task_paused": "Dialling task paused",
+    "dial_task_numbers_added": "Dialling task: customers' numbers added",
+    "dial_task_imported": "Dialling task: numbers imported",
+    "dial_task_exported": "Dialling task: results exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

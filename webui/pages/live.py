@@ -42,6 +42,7 @@ from webui.engine_link import (
     News,
     RightsChanged,
 )
+from webui.pages import task_pop
 from webui.pages.customers import audit_contact, customer_facts
 from webui.pages.firewall import block_caller
 from webui.streams import recheck
@@ -260,8 +261,11 @@ def render_card(
     ended: bool = False,
     status: LineStatus | None = None,
     facts: CardFacts | None = None,
+    *,
+    task_result: str | None = None,
 ) -> str | None:
-    """The caller's card of ``call_id`` for this user, or None if they may not see the call."""
+    """The caller's card of ``call_id`` for this user, or None if they may not see the call.
+    ``task_result``: a task's call's result as the line just told it."""
     facts = facts or card_facts(ctx, call_id, status)
     if facts is None:
         return None
@@ -284,8 +288,11 @@ def render_card(
         if status is not None and status.call_id != call.id:
             status = None  # the line has moved on to another call
     calls_seen = search.visible_call_ids([c.call_id for c in contacts], principal.line_scope())
+    task_card = task_pop.card_of_call(ctx, call.id, call.line, status, task_result) \
+        if call.direction == "out" else None
     return ctx.render(
         "pop_card.tpl",
+        task_card=task_card,
         status=status,
         manual=manual_lines(ctx),
         call=call,
@@ -409,12 +416,14 @@ def _all_lines(ctx: Ctx, popped: set[int], held: set[int]) -> Iterator[str]:
             "lines": [status_json(status, manual) for status in statuses],
         },
     )
-    if not ctx.can("pop"):
-        return
     for status in statuses:
-        if status.call_id is not None and status.state in CARD_STATES and (
-            status.direction == "in" or status.state != "dialling"
-        ):
+        if status.call_id is None or status.state not in CARD_STATES:
+            continue
+        if task_pop.is_task_call(ctx, status, status.call_id):
+            if task_pop.held_for(ctx, status):  # a person waits for this operator
+                yield from _pop_task(ctx, status, "open", popped)
+            continue
+        if ctx.can("pop") and (status.direction == "in" or status.state != "dialling"):
             if screened(status):
                 held.add(status.call_id)  # its card waits for the firewall
             else:
@@ -439,6 +448,11 @@ def _translate(
         line["ended_act"] = event.act  # a voicemail message kept: the menu's count changes
     yield _sse("line", line)
     call_id = event.call_id
+    task_news = task_pop.to_show(ctx, event, popped)
+    if task_news is not None:
+        status, news, result = task_news
+        yield from _pop_task(ctx, status, news, popped, result)
+        return
     if not ctx.can("pop") or call_id is None:
         return
     if isinstance(event, contract.CallEnded):
@@ -451,7 +465,8 @@ def _translate(
             and event.status.state in CARD_STATES:
         held.discard(call_id)
         yield from _pop(ctx, replace(event.status, call_id=call_id), kind, popped)
-    elif isinstance(event, POP_EVENTS) and _may_pop(event, popped):
+    elif isinstance(event, POP_EVENTS) and _may_pop(event, popped) and (
+            call_id in popped or not task_pop.is_task_call(ctx, event.status, call_id)):
         yield from _pop(ctx, replace(event.status, call_id=call_id), kind, popped)
     elif isinstance(event, contract.CallEnded) and call_id in popped:
         popped.discard(call_id)
@@ -484,6 +499,17 @@ def _pop(ctx: Ctx, status: LineStatus, kind: str, popped: set[int]) -> Iterator[
     if card is not None:
         popped.add(call_id)
         yield _sse("pop", {"call_id": call_id, "line": line, "event": kind, "html": card})
+
+
+def _pop_task(ctx: Ctx, status: LineStatus, kind: str, popped: set[int],
+              result: str | None = None) -> Iterator[str]:
+    """The card of a task's call for one of its operators (``task_pop``): their pop rules
+    do not choose it, the task does."""
+    card = render_card(ctx, status.call_id, status=status, task_result=result)
+    if card is not None:
+        popped.add(status.call_id)
+        yield _sse("pop", {"call_id": status.call_id, "line": status.line, "event": kind,
+                           "html": card})
 
 
 def _may_pop(event: contract.Event, popped: set[int]) -> bool:

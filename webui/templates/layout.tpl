@@ -29,6 +29,10 @@
     % new_messages = ctx.new_voicemail()
     <a href="/voicemail"{{!' aria-current="page"' if get('page') == 'voicemail' else ''}}>{{_('Voicemail')}}<span class="count-badge" data-voicemail-new{{!'' if new_messages else ' hidden'}} title="{{_('New messages')}}">{{new_messages}}</span></a>
     % end
+    % from webui.pages.dial_tasks import sees_tasks
+    % if sees_tasks(ctx):
+    <a href="/tasks"{{!' aria-current="page"' if get('page') == 'tasks' else ''}}>{{_('Tasks')}}</a>
+    % end
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
     % end

@@ -5,6 +5,9 @@
     <span class="pop-state">{{state_label}}{{' · ' + _.duration(call.duration_s) if ended and call.duration_s else ''}}</span>
     <button type="button" class="pop-close link" data-close aria-label="{{_('Close')}}">×</button>
   </header>
+  % if get('task_card'):
+  % include('task_card.tpl', card=task_card, line=call.line)
+  % end
   % if ctx.can('record') and call.line in manual and not ended:
   <div class="pop-record">
   % include('record_button.tpl', line=call.line, call_id=call.id, status=status, shown=status is not None and status.state in ('in_call', 'silent', 'seized'))
