@@ -128,6 +128,9 @@ class PlaybackStream(_Stream):
     latency_frames = 0
     #: The backend can sound on the line at all (a voice modem without a voice format cannot).
     can_play = True
+    #: The backend sounds on a line a phone of the office holds, the box not seizing it (a
+    #: line interface's audio output does; a voice modem only where it listens beside phones).
+    plays_beside_phones = True
 
     def write(self, frame: np.ndarray, sounds_with: int | None = None) -> None:
         """Play one frame (160 int16 samples); blocks while the device's buffer is full."""

@@ -29,12 +29,14 @@ that puts it on the line beside the phone without taking the line off hook
 hook. Without ``listen`` a modem line logs every call, with caller ID, but
 records only calls the box takes itself.
 
-Playing: while the box holds the line the modem plays what the playback is
-given, in the voice compression it receives in, DLE shielded, through the
-modem's writer thread (``drivers.modem_serial``), paced by the port's flow
+Playing: while the box holds the line, and beside a phone that holds it
+where ``listen`` is set (the announcement before recording, heard by both
+parties), the modem plays what the playback is given, in the voice
+compression it receives in, DLE shielded, through the modem's writer thread
+(``drivers.modem_serial``), paced by the port's flow
 control; a write never waits more than a frame (a frame the modem did not
 take in time is dropped and counted). A modem that does full-duplex voice
-(``AT+VTR``) receives and plays at once from the moment the box takes the
+(``AT+VTR``) receives and plays at once from the moment it is on the
 line: the capture goes on hearing the line, the box's prompts included
 (their echo is the engine's to take out), and ``rest()`` only drops what is
 queued (the modem plays silence from its empty buffer). A modem that
@@ -161,6 +163,7 @@ class ModemLine:
         self._ring_stops_at: float | None = None
         self._phone_off_hook = False
         self._seized = False
+        self._beside_phone = False  # on the line with listen= while a phone holds it
         self._thread: threading.Thread | None = None
 
     # -- life cycle
@@ -210,6 +213,12 @@ class ModemLine:
         self._requests.put(what)
         self.modem.wake()
 
+    @property
+    def on_the_line(self) -> bool:
+        """Whether the modem is on the line to play: the box holds it, or the modem listens
+        beside the phone that holds it."""
+        return self._held or self._beside_phone
+
     def set_held(self, held: bool) -> None:
         """The engine sets the relay: the line's thread takes or lets go of the line."""
         self._held = held
@@ -226,8 +235,8 @@ class ModemLine:
             raise self.failure
         if self.playback_failure is not None:
             raise self.playback_failure
-        if not self._held or self.compression is None:
-            self.playback_dropped += 1  # the modem plays only on the line the box holds
+        if not self.on_the_line or self.compression is None:
+            self.playback_dropped += 1  # the modem plays only while it is on the line
             return
         if self.modem.full_duplex is False and not self._transmit_only(frame):
             return
@@ -310,17 +319,28 @@ class ModemLine:
         if self._phone_off_hook:
             return
         self._phone_off_hook = True
-        self.signals.emit(LoopStarted(at))
-        if self.listen_vls is not None and not self._seized and not self.modem.receiving:
-            self._receive(self.listen_vls)
+        try:
+            # On the line first, then told: an announcement started at the pick-up is heard
+            # from its first frame.
+            if self.listen_vls is not None and not self._seized and not self.modem.receiving:
+                self._receive(self.listen_vls)
+                self._beside_phone = self.modem.receiving
+        finally:
+            self.signals.emit(LoopStarted(at))
 
     def _phone_hung_up(self, at: float) -> None:
         if not self._phone_off_hook:
             return
         self._phone_off_hook = False
         self.signals.emit(LoopStopped(at))
+        was_beside = self._beside_phone
+        self._beside_phone = False
+        if was_beside and self.modem.transmitting == "AT+VTX":
+            self._transmit_wanted = False
+            self.modem.stop_voice_transmit()  # it hung up while the modem played beside it
         if not self._seized and self.modem.receiving:
             self.modem.stop_voice_receive()
+        if not self._seized and was_beside:
             self._on_hook_voice_mode()
 
     def _carry_out_requests(self) -> None:
@@ -331,6 +351,8 @@ class ModemLine:
                 return
             if what == "seize" and not self._seized:
                 self._seized = True
+                self._beside_phone = False
+                self.modem.stop_voice_transmit()
                 if self.modem.receiving:  # listening in already: now hold the line as well
                     self.modem.stop_voice_receive()
                 self._receive(1)
@@ -338,12 +360,12 @@ class ModemLine:
                 self._seized = False
                 self.modem.hang_up()
                 self._on_hook_voice_mode()
-            elif what == "transmit" and self._seized and self.modem.transmitting is None:
+            elif what == "transmit" and self.on_the_line and self.modem.transmitting is None:
                 self._start_transmit()
             elif what == "rest" and self.modem.transmitting == "AT+VTX":
                 self.modem.stop_voice_transmit()
                 self._deaf_until = self._clock() + KEYS_AFTER_TRANSMIT_S
-                if self._seized:
+                if self._seized or self._beside_phone:
                     self.modem.resume_voice_receive()
 
     def _start_transmit(self) -> None:
@@ -361,8 +383,9 @@ class ModemLine:
             if vls == 1:  # still take the line: the box seized it for a reason
                 self.modem.command("AT+VLS=1", accept=("OK", "VCON"))
             return
-        # Holding the line, the modem plays as well where it can (full duplex).
-        self.modem.start_voice_receive(self.compression, line_setting=vls, full_duplex=vls == 1)
+        # On the line, the modem plays as well where it can (full duplex): the box's prompts
+        # where it holds the line, the announcement beside the phone.
+        self.modem.start_voice_receive(self.compression, line_setting=vls, full_duplex=True)
 
     def _on_hook_voice_mode(self) -> None:
         """Voice mode, modem on hook and the phone on the line: ready to report its events."""
@@ -454,6 +477,10 @@ class ModemLinePlayback(PlaybackStream):
     @property
     def can_play(self) -> bool:
         return self._line.compression is not None
+
+    @property
+    def plays_beside_phones(self) -> bool:
+        return self._line.listen_vls is not None
 
     @property
     def dropped(self) -> int:

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 ACCEPTED_SIGNAL_URLS = (
-    "'gpio:ring=<BCM pin>,loop=<BCM pin>,relay=<BCM pin>[,reversal=<BCM pin>]"
+    "'gpio:ring=<BCM pin>,loop=<BCM pin>,relay=<BCM pin>[,reversal=<BCM pin>][,ringer=<BCM pin>]"
     "[,active_low=ring+loop][,ring_gap_ms=150][,ring_pulses=1][,loop_hold_ms=40]"
     "[,pulse_max_ms=100]', 'sim:<line name>'"
 )
@@ -157,6 +157,13 @@ class LineSignals(ClosedOnExit, abc.ABC):
     def seized(self) -> bool:
         """Whether the box's relay holds the line."""
         return self._seized
+
+    def ring_phones(self, ringing: bool) -> bool:
+        """Ring the office's phones (True) or stop (False), for a caller the box holds (a
+        voice menu's ring-through); whether the hardware can. Only a box wired in series
+        (the line through the box to the phones) with a ring generator can ring them; on
+        a box beside the phones they do not ring, and the web tells the operators."""
+        return False
 
     def seize(self, seized: bool = True) -> None:
         """Close (True) or open (False) the relay that takes the line off hook."""

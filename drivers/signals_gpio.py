@@ -1,5 +1,10 @@
 """The GPIO backend of ``drivers.signals`` (``gpio:ring=17,loop=27,relay=22,...``).
 
+``ringer=<pin>`` (optional) drives the relay that puts the office's phones on
+the HAT's ring generator, on a box wired in series (the line through the box
+to the phones): the box rings them for a caller it holds (a voice menu's
+ring-through); the generator makes the country's cadence itself.
+
 The pins are reached through ``drivers.gpio_pins``: gpiozero on lgpio on
 the box (every Pi, the 5 included), RPi.GPIO where lgpio is absent.
 ``pin_factory=`` takes a gpiozero pin factory (the tests pass
@@ -31,7 +36,8 @@ from drivers.url import DriverURL
 
 __all__ = ["GpioLineConfig", "GpioLineSignals", "import_rpi_gpio", "parse_gpio_target"]
 
-_PINS = ("ring", "loop", "relay", "reversal")
+_PINS = ("ring", "loop", "relay", "reversal", "ringer")
+_OPTIONAL_PINS = ("reversal", "ringer")
 _TIMINGS = {"ring_gap_ms": 150.0, "loop_hold_ms": 40.0, "pulse_max_ms": 100.0}
 _JOIN_TIMEOUT = 5.0
 
@@ -43,6 +49,7 @@ class GpioLineConfig:
     loop: int
     relay: int
     reversal: int | None = None
+    ringer: int | None = None  # the relay onto the ring generator (a box wired in series)
     active_low: frozenset[str] = frozenset()  # names from _PINS
     ring_gap: float = 0.15
     ring_pulses: int = 1
@@ -70,7 +77,7 @@ def _parse_pins(settings: dict[str, str], bad: Callable[[str], DriverURLError]) 
     pins: dict[str, int] = {}
     for name in _PINS:
         if name not in settings:
-            if name != "reversal":
+            if name not in _OPTIONAL_PINS:
                 raise bad(f"the {name} pin is missing")
             continue
         value = settings[name]
@@ -100,7 +107,8 @@ def _parse_timings(
 
 
 def parse_gpio_target(parsed: DriverURL) -> GpioLineConfig:
-    """``ring=17,loop=27,relay=22[,reversal=5][,active_low=ring+loop][,<timing>_ms=N]``."""
+    """``ring=17,loop=27,relay=22[,reversal=5][,ringer=6][,active_low=ring+loop]
+    [,<timing>_ms=N]``."""
 
     def bad(problem: str) -> DriverURLError:
         return DriverURLError(parsed.url, problem, ACCEPTED_SIGNAL_URLS)
@@ -120,6 +128,7 @@ def parse_gpio_target(parsed: DriverURL) -> GpioLineConfig:
         loop=pins["loop"],
         relay=pins["relay"],
         reversal=pins.get("reversal"),
+        ringer=pins.get("ringer"),
         active_low=active_low,
         ring_gap=timings["ring_gap_ms"],
         ring_pulses=int(pulses),
@@ -184,6 +193,8 @@ class GpioLineSignals(LineSignals):
     def _set_up_pins(self) -> None:
         pins, config = self._pins, self.config
         pins.setup_output(config.relay, self._level("relay", False))
+        if config.ringer is not None:
+            pins.setup_output(config.ringer, self._level("ringer", False))
         callbacks = {
             "ring": self._on_ring_edge,
             "loop": self._on_loop_edge,
@@ -202,10 +213,19 @@ class GpioLineSignals(LineSignals):
         # The relay is released before its pin is freed.
         with contextlib.suppress(Exception):  # never set up: nothing to release
             self._pins.write(self.config.relay, self._level("relay", False))
+        if self.config.ringer is not None:
+            with contextlib.suppress(Exception):
+                self._pins.write(self.config.ringer, self._level("ringer", False))
         self._pins.close()
 
     def _set_relay(self, seized: bool) -> None:
         self._pins.write(self.config.relay, self._level("relay", seized))
+
+    def ring_phones(self, ringing: bool) -> bool:
+        if self.config.ringer is None or self._closed:
+            return False
+        self._pins.write(self.config.ringer, self._level("ringer", ringing))
+        return True
 
     # -- edges, on the GPIO library's thread: stamp and hand over, nothing else
 

@@ -157,7 +157,8 @@ class Voicemail:
     the greeting, a beep, then the caller's message, at most ``max_s`` seconds, ended by
     ``silence_s`` of quiet or the caller hanging up. With ``schedule`` only inside its
     weekly windows (empty: always); with ``groups`` only for callers who are customers
-    of one of those customer groups (empty: every caller)."""
+    of one of those customer groups (empty: every caller). The messages are kept as
+    ``keep_days`` and ``keep_unheard`` say, within the device's ``Retention``."""
 
     enabled: bool = False
     rings: int = setting(5, check=in_range(1, 20))
@@ -166,6 +167,10 @@ class Voicemail:
     greeting: str = setting("voicemail_greeting", check=_prompt_key)  # a prompt's key
     max_s: int = setting(120, check=in_range(10, 600))
     silence_s: int = setting(5, check=in_range(2, 30))
+    # Retention deletes this line's messages once they are this many days old (0: no age
+    # limit), only those marked heard while ``keep_unheard`` (see Retention).
+    keep_days: int = setting(0, check=in_range(0, MAX_KEEP_DAYS))
+    keep_unheard: bool = True
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,10 @@ class Retention:
 
     While free space on the recordings' disk is below the target, the larger
     of ``min_free_percent`` of the disk and ``min_free_gb``, the oldest
-    finished recordings are deleted; recordings under legal hold never are,
-    nor, with ``keep_until_backed_up``, those no backup has copied yet.
+    finished recordings are deleted, then, when no recording may go, the
+    oldest voicemail messages marked heard; recordings and messages under
+    legal hold never are, nor, with ``keep_until_backed_up``, those no backup
+    has copied yet.
     ``enabled`` false: nothing is ever deleted, and a full disk stops the
     recordings (the Storage page says when).
     """

@@ -76,3 +76,39 @@ def test_the_modem_as_a_line_reports_ring_caller_id_and_pick_up(modem_url):
             assert any(frame.any() for frame in frames), "2 s of silence while listening in"
     finally:
         line.close()
+
+
+def test_a_modem_listening_beside_the_phone_plays_to_it(modem_url):
+    """The announcement's path on a modem line: with ``listen=<n>`` the modem joins the line
+    beside the phone that answered and plays to both parties without taking the line.
+
+    The person at the phone hears a 2 s tone of 440 Hz, and the caller too."""
+    import numpy as np  # noqa: PLC0415
+
+    from drivers.modem_line import open_modem_line  # noqa: PLC0415
+    from drivers.signals import LoopStarted  # noqa: PLC0415
+
+    seconds = interactive_wait()
+    line = open_modem_line(modem_url)
+    if line.listen_vls is None:
+        pytest.skip("LINEREC_HW_MODEM has no listen=<n>: the modem cannot join the phone")
+    line.start()
+    try:
+        announce(f"call this line (within {seconds:.0f} s) and answer on the phone beside it")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if isinstance(line.signals.poll(max(0.0, deadline - time.monotonic())), LoopStarted):
+                break
+        else:
+            pytest.fail("the pick-up was not reported")
+        assert line.on_the_line, "the modem did not join the line beside the phone"
+        tone = (np.cos(2 * np.pi * 440 * np.arange(160) / 8000) * 8000).astype(np.int16)
+        for _ in range(100):  # 2 s, paced by the line's capture as the engine does
+            line.capture.read()
+            line.playback.write(tone)
+        line.playback.rest()
+        print(f"\nframes not played: {line.playback.dropped} of 100")
+        assert line.playback.dropped <= 2, "the modem did not take what it was given to play"
+        announce("the phone and the caller should have heard a 2 s tone; hang up now")
+    finally:
+        line.close()

@@ -72,3 +72,16 @@ def test_lifting_a_handset_is_seen(gpio_url):
         announce(f"lift a handset on this line (within {seconds:.0f} s), then hang up")
         assert wait_for(signals, LoopStarted, seconds), "no off-hook seen"
         assert wait_for(signals, LoopStopped, seconds), "no on-hook seen"
+
+
+def test_the_ringer_rings_the_office_phones(gpio_url):
+    """A box wired in series with a ring generator on ``ringer=<pin>``: the phones ring."""
+    if "ringer=" not in gpio_url:
+        pytest.skip("the line's URL has no ringer=<pin> (a box beside the phones has none)")
+    seconds = interactive_wait()
+    with open_signals(gpio_url) as signals:
+        announce(f"the office's phones on this line should ring for {min(seconds, 6):.0f} s")
+        assert signals.ring_phones(True)
+        time.sleep(min(seconds, 6))
+        assert signals.ring_phones(False)
+        announce("they should have rung, and stopped")

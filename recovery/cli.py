@@ -146,6 +146,10 @@ def report_lines(
     ):
         lines.extend(finding.format(folder.recordings / path) for path in paths)
     lines.extend(
+        f"deleted     {folder.voicemail / path}: a voicemail message marked deleted; its file "
+        "is removed now" for path in report.messages_removed
+    )
+    lines.extend(
         f"replaced    {problem}; written again from the index"
         for problem in report.sidecars_replaced
     )
@@ -224,8 +228,8 @@ def _summary(folder: DataFolder, report: RecoveryReport, config_problem: str | N
             f"{len(report.orphans_removed) + len(report.temporary_removed)} leftovers removed"
             if report.orphans_removed or report.temporary_removed
             else "",
-            f"{len(report.deletions_finished)} deletions finished"
-            if report.deletions_finished
+            f"{len(report.deletions_finished) + len(report.messages_removed)} deletions finished"
+            if report.deletions_finished or report.messages_removed
             else "",
             f"{len(report.sidecars_recreated) + len(report.sidecars_replaced)} sidecars "
             "written again"

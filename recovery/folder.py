@@ -8,7 +8,9 @@ rows that no longer match. ``recover_data_folder`` settles all of them and
 says what it did in a ``RecoveryReport``: first the database
 (``recovery.database``: checked, and rebuilt from the newest good snapshot
 when damaged, which the hash chain is told: ``mark_rebuild``), then the
-files and the index (``recovery.reconcile``), then the calls left open. It
+files and the index (``recovery.reconcile``), then the files of voicemail
+messages marked deleted (a deletion cut short, or a restore that brought
+them back), then the calls left open. It
 is idempotent, and a kill at any moment leaves a folder the next run
 recovers: on a folder it just recovered it finds nothing to do (a recording
 beyond repair, or an index whose files are nearly all gone, is reported
@@ -24,6 +26,7 @@ from firmware.datafolder import DataFolder, DataFolderError
 from firmware.store.chain import append_rebuilt
 from firmware.store.db import Store, StoreError
 from firmware.store.recordings import recording_files
+from firmware.store.retention import remove_message_leftovers
 from recovery.database import (
     DatabaseRebuild,
     check_database,
@@ -45,11 +48,15 @@ class RecoveryReport(ReconcileReport):
     calls_closed: int = 0  # calls a crash left in progress, ended at their last recording's end
     database: DatabaseRebuild | None = None  # the database was damaged (or gone) and rebuilt
     set_aside: list[str] = field(default_factory=list)  # a -wal or -shm without its database
+    # Files of voicemail messages marked deleted, removed (paths under voicemail/).
+    messages_removed: list[str] = field(default_factory=list)
 
     @property
     def fixed(self) -> bool:
         """Something was wrong and has been put right."""
-        return super().fixed or bool(self.calls_closed or self.database or self.set_aside)
+        return super().fixed or bool(
+            self.calls_closed or self.database or self.set_aside or self.messages_removed
+        )
 
 
 def check_data_folder(folder: DataFolder) -> None:
@@ -102,6 +109,10 @@ def recover_data_folder(
                 accept_missing=accept_missing,
                 report=report,
             )
+            report.messages_removed = [
+                path.relative_to(folder.voicemail).as_posix()
+                for path in remove_message_leftovers(store, folder.voicemail)
+            ]
             report.calls_closed = close_unfinished_calls(store, now)
     except (sqlite3.DatabaseError, StoreError) as error:
         raise RecoveryError(

@@ -60,6 +60,7 @@ def no_thread_left():
         ("gpio:ring=17,loop=27,relay=22,ring_pulses=0", "ring_pulses='0'"),
         ("gpio:ring=17,,loop=27", "'' is not name=value"),
         ("gpio:ring=17,ring=18,loop=27,relay=22", "ring given twice"),
+        ("gpio:ring=17,loop=27,relay=22,ringer=22", "two signals share a pin"),
         ("serial:/dev/ttyS0", "unknown scheme 'serial'"),
     ],
 )
@@ -146,6 +147,19 @@ def test_gpio_relay_follows_seize(gpio, no_thread_left, active_low, seized_level
     assert gpio.output_history[-1] == (RELAY, 1 - seized_level)  # released on close
     with pytest.raises(errors.DriverClosedError):
         sig.seize()
+
+
+def test_gpio_ringer_rings_the_office_phones_only_where_the_box_has_one(gpio, no_thread_left):
+    ringer = 6
+    with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY},ringer={ringer}",
+                      gpio=gpio) as sig:
+        assert gpio.levels[ringer] == 0  # off from the start
+        assert sig.ring_phones(True) and gpio.levels[ringer] == 1
+        assert sig.ring_phones(False) and gpio.levels[ringer] == 0
+        sig.ring_phones(True)
+    assert gpio.output_history[-1] == (ringer, 0)  # stopped on close
+    with open_signals(f"gpio:ring={RING},loop={LOOP},relay={RELAY}", gpio=gpio) as sig:
+        assert not sig.ring_phones(True)  # a box beside the phones cannot ring them
 
 
 def test_gpio_poll_returns_none_on_timeout_and_when_closed_elsewhere(gpio, no_thread_left):

@@ -384,3 +384,82 @@ def test_a_voice_menu_on_a_modem_line_answers_and_follows_the_callers_key(tmp_pa
     assert json.loads(call.ivr_path)["path"] == [["main", "2"], ["info", ""]]
     # the welcome, cut short by the key, then the announcement node's prompt
     assert sounding(fake.played_samples()) >= 20 + MENU_PROMPTS["announcement"].size // 160 - 2
+
+
+# ---- the announcement before recording on a modem line ------------------------------------
+
+
+def announced_call(tmp_path, *, full_duplex: bool, listen: bool = True):
+    """An answered call on a modem line set to announce both ways; returns what the engine
+    told, the fake modem, and the call's row with its recordings."""
+    fake = FakeModem(modem_replies(full_duplex=full_duplex))
+    fake.start_line(hybrid=HYBRID)
+    config = default_config(1)
+    options = "listen=5&ring_ms=300" if listen else "ring_ms=300"
+    line = Line(number=1, name="Front desk", modem=f"serial:{fake.port}?{options}",
+                announcement="both", recording=Recording(encoding="pcm16"))
+    ConfigStore(tmp_path).save(type(config)(config.device, [line]))
+    events: list[contract.Event] = []
+    engine = Engine(tmp_path, open_configured_line, publish=events.append,
+                    prompt_audio={"announcement": ANNOUNCEMENT}.get)
+    engine.start()
+    try:
+        ring(fake, 1, "13800138000")
+        wait_until(lambda: came(events, contract.CallerIdKnown), what="the caller's number")
+        fake.send(bytes([DLE, ord("H")]))  # the operator picks up
+        wait_until(lambda: came(events, contract.CallAnswered), what="the answer")
+        if listen:
+            wait_until(lambda: came(events, contract.ActEnded), timeout=20, what="its end")
+        time.sleep(0.5)
+        fake.send(bytes([DLE, ord("h")]))
+        wait_until(lambda: came(events, contract.CallEnded), timeout=20, what="the call's end")
+    finally:
+        engine.stop()
+        fake.close()
+    with Store(tmp_path / "linerec.db") as store:
+        (call,) = store.calls()
+        recordings = store.recordings()
+        marks = store.recording_marks([r.id for r in recordings])
+    return events, fake, call, recordings, marks
+
+
+ANNOUNCEMENT = (np.cos(2 * np.pi * 440 * np.arange(12000) / 8000) * 6000).astype(np.int16)
+
+
+@pytest.mark.parametrize("full_duplex", [True, False], ids=["AT+VTR", "AT+VTX"])
+def test_a_modem_listening_beside_the_phone_plays_the_announcement_to_both_parties(
+    tmp_path, full_duplex
+):
+    events, fake, call, recordings, marks = announced_call(tmp_path, full_duplex=full_duplex)
+    assert [(e.act, e.outcome) for e in came(events, contract.ActEnded)] == [
+        ("announcement", "done")]
+    assert not came(events, contract.LineSeized)  # the phone holds the line, not the box
+    # Heard on the line whole, from its first frame, as the modem was given it.
+    played = fake.played_samples()
+    assert abs(sounding(played) - ANNOUNCEMENT.size // 160) <= 1
+    start = int(np.flatnonzero(played)[0])
+    np.testing.assert_array_equal(
+        played[start : start + ANNOUNCEMENT.size],
+        VoiceDecoder(SampleFormat.ULAW).decode(encode_samples(ANNOUNCEMENT, SampleFormat.ULAW)),
+    )
+    assert ("AT+VTR" if full_duplex else "AT+VTX") in fake.commands
+    assert fake.commands[-2:] == ["AT+FCLASS=8", "AT+VLS=0"]  # on hook, ready for the next
+    # The call is logged and recorded as always, the announcement marked on its recording.
+    (recording,) = recordings
+    assert (call.outcome, recording.call_id, recording.state) == ("answered", call.id, "complete")
+    (mark,) = marks
+    assert mark.kind == "announcement"
+    assert mark.end_s - mark.start_s == pytest.approx(ANNOUNCEMENT.size / 8000, abs=0.1)
+
+
+def test_a_modem_not_listening_beside_the_phone_logs_the_call_and_says_why_it_is_not_announced(
+    tmp_path, caplog
+):
+    events, fake, call, recordings, _ = announced_call(tmp_path, full_duplex=True, listen=False)
+    assert not came(events, contract.ActStarted)
+    assert sounding(fake.played_samples()) == 0
+    assert (call.outcome, call.number) == ("answered", "13800138000")  # logged as always
+    assert recordings == []  # the modem was not on the line: nothing but silence to keep
+    told = [r.getMessage() for r in caplog.records if "announcement is not played" in
+            r.getMessage()]
+    assert len(told) == 1 and "listen=" in told[0], told

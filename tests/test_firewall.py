@@ -302,6 +302,30 @@ def test_an_import_adds_every_entry_or_none(store):
     assert AuditLog(store).entries(action="firewall_imported")
 
 
+def test_an_import_of_rules_adds_them_last_in_order_and_leaves_those_there_as_they_are(store):
+    firewall = Firewall(store)
+    firewall.add_rule(Rule(0, "location", province="广东省", note="kept"), BOSS)
+    night = Rule(0, "time", windows=({"days": ["mon"], "start": "18:00", "end": "08:00"},))
+    imported = [Rule(0, "prefix", prefix="0898"),
+                Rule(0, "location", province="广东", enabled=False, note="other"),  # there
+                night, Rule(0, "prefix", prefix="08-98")]  # the first again, written so
+    assert firewall.import_all([entry(0, "black", "95588")], imported, BOSS) == (1, 2)
+    assert [(r.key, r.note, r.enabled) for r in firewall.rules()] == [
+        ("location:广东省", "kept", True), ("prefix:0898", "", True),
+        (f"time:{firewall.rules()[2].id}", "", True)]
+    audit = AuditLog(store)
+    assert len(audit.entries(action="firewall_rule_added")) == 3  # the form's one and two
+    (summary,) = audit.entries(action="firewall_imported")
+    assert json.loads(summary.detail)["facts"] == {"rows": 1, "rules": 2}
+    # One bad rule and nothing is imported: neither the numbers nor the good rules.
+    for rules in ([Rule(0, "prefix", prefix="0898x")], [Rule(0, "withheld")]):
+        with pytest.raises(FirewallError):
+            firewall.import_all([entry(0, "red", "+8613900139000")],
+                                [Rule(0, "prefix", prefix="0577"), *rules], BOSS)
+    assert len(firewall.rules()) == 3 and firewall.count() == {"black": 1, "red": 0}
+    assert len(audit.entries(action="firewall_imported")) == 1
+
+
 def test_rules_keep_their_order_and_their_changes_are_audited(store):
     firewall = Firewall(store)
     first = firewall.add_rule(Rule(0, "prefix", prefix="0898"), BOSS)

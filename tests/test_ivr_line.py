@@ -150,8 +150,14 @@ def test_ring_through_hands_the_call_to_the_phone_that_picks_up(box):
     key(caller, "1")
     assert caller.frames(100, lambda: step_is(engine, "RingThrough"))
     caller.frames(50)  # ringback
+    # The simulated line cannot ring the office's phones: the web asks an operator to
+    # pick the line up.
+    wanted = [e.status for e in events if isinstance(e, contract.LineStateChanged)
+              and e.status.office_wanted]
+    assert wanted and not any(status.office_rung for status in wanted)
     caller.line.set_off_hook(True)  # a phone of the office picks up
     assert caller.frames(100, lambda: not caller.line.relay_seized), "the box kept the line"
+    assert not engine.workers[1].actions.status.office_wanted  # the alert goes with it
     assert engine.workers[1].state.phase == contract.Phase.IN_CALL
     caller.send(prompt_audio(2.0, 10))  # the call goes on, recorded as usual
     caller.frames(150)

@@ -451,3 +451,16 @@ def test_a_policy_change_takes_effect_mid_call():
     assert actions == [StopRecording(t + 5)]
     state, actions = run(state, PolicyChanged(t + 9, policy=Policy(mode="auto")))
     assert actions == [StartRecording(t + 9, since=t + 9)]
+
+
+def test_a_line_not_heard_while_a_phone_holds_it_records_only_what_the_box_holds():
+    # A voice modem set without listen=: silence while the office's phone has the call.
+    t = MONDAY_10AM
+    deaf = LineState(policy=Policy(mode="auto", hears_phones=False))
+    state, actions = run(deaf, RingOn(t), OffHook(t + 5))
+    assert state.phase == Phase.IN_CALL and "CallAnswered" in kinds(actions)
+    assert not state.recording and "StartRecording" not in kinds(actions)
+    state, actions = run(deaf, RingOn(t), Seize(t + 10))
+    assert state.phase == Phase.SEIZED and "StartRecording" in kinds(actions)
+    state, actions = run(state, OffHook(t + 20), Release(t + 21))  # an extension takes over
+    assert state.phase == Phase.IN_CALL and "StopRecording" in kinds(actions)

@@ -139,6 +139,16 @@ def card_stays_clear_then_closes_after_its_call(stack, browser, call_id: int) ->
         "    && r.top < pops.bottom; });"
     )
     assert not overlap, "the caller's card covers the page"
+    # Narrowed to a phone's width (a tablet turned), the cards become the sheet at the
+    # bottom that leaves most of the page in view; widened again, the column comes back.
+    size = browser.get_window_size()
+    browser.set_window_size(390, 844)
+    sheet = "const p = document.getElementById('pops').getBoundingClientRect();" \
+            "return [p.top / innerHeight, p.height / innerHeight];"
+    wait(browser, 5).until(lambda d: d.execute_script(sheet)[1] <= 0.56)
+    assert browser.execute_script(sheet)[0] >= 0.4
+    browser.set_window_size(size["width"], size["height"])
+    wait(browser, 5).until(lambda d: d.execute_script(sheet)[0] < 0.2)
     # In another tab the user asks for cards to close 2 s after the call; when the
     # call ends, the card says so and then goes by itself.
     first = browser.current_window_handle

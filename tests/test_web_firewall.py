@@ -24,6 +24,7 @@ from webui.audit_text import describe
 from webui.i18n import Translator
 from webui.messages_zh import ZH
 from webui.pages import firewall as page
+from webui.pages import firewall_sheets
 
 EN = Translator("en")
 
@@ -326,7 +327,7 @@ def test_an_import_lists_each_bad_row_in_one_line_and_adds_the_rest_together(off
         ("x.xlsx", b"plain text", "The file is not an Excel workbook (.xlsx)."),
         ("x.csv", b"", "The file is empty."),
         ("x.xlsx", workbook_bytes([["Name", "Company"], ["a", "b"]]),
-         "No sheet has a header row with a Number column; start from the template."),
+         "No sheet has a header row with a Number column (the lists) or a Kind column"),
         ("x.csv", "名字,公司\na,b\n".encode(),
          "The header row has no Number column; start from the template."),
         ("x.bin", b"\x00\xff\xfe\x00" * 10, "neither an Excel workbook nor a CSV text file"),
@@ -356,7 +357,10 @@ def test_every_word_of_the_firewall_has_its_chinese():
     words = [*store_firewall.ERRORS, *page.NOTICES.values(), *page.LIST_NAMES.values(),
              *page.ACTION_NAMES.values(), *page.KIND_NAMES.values(),
              *page.REASON_NAMES.values(), *page.CHANGE_NAMES.values(),
-             *(english for _, english in (*page.COLUMNS, *page.EXPORT_ONLY)),
+             *(english for _, english in (*firewall_sheets.COLUMNS, *firewall_sheets.EXPORT_ONLY,
+                                        *firewall_sheets.RULE_COLUMNS,
+                                        *firewall_sheets.RULE_EXPORT_ONLY)),
+             *firewall_sheets.ROW_ERRORS,
              *audit_text.FIREWALL_WORDS.values()]
     assert [word for word in words if word not in ZH] == []
     error = store_firewall.FirewallError(store_firewall.ERRORS[0], number="x")

@@ -33,9 +33,27 @@ def test_a_lines_voicemail_is_set_on_its_page(box):  # noqa: F811
     assert 'name="vm_enabled" value="yes" checked' in page and 'value="VIP, Suppliers"' in page
 
 
+def test_a_lines_voicemail_age_limit_is_set_on_its_page_and_shown_on_storage(box):  # noqa: F811
+    page = box.client.get("/admin/lines/1").text
+    assert 'name="vm_keep_days" value="0"' in page
+    assert 'name="vm_delete_unheard" value="yes">' in page  # unticked: unheard ones stay
+    assert box.client.post("/admin/lines/1", line_form(vm_keep_days="30")).status == 303
+    voicemail = ConfigStore(box.data_dir).load().lines[0].voicemail
+    assert (voicemail.keep_days, voicemail.keep_unheard) == (30, True)
+    storage = box.client.get("/admin/storage").text
+    assert 'href="/admin/lines/1">Line 1</a>: heard voicemail messages kept 30 days' in storage
+    form = line_form(vm_keep_days="7", vm_delete_unheard="yes")
+    assert box.client.post("/admin/lines/1", form).status == 303
+    voicemail = ConfigStore(box.data_dir).load().lines[0].voicemail
+    assert (voicemail.keep_days, voicemail.keep_unheard) == (7, False)
+    assert 'name="vm_delete_unheard" value="yes" checked' in box.client.get("/admin/lines/1").text
+    assert "Line 1</a>: voicemail messages kept 7 days" in box.client.get("/admin/storage").text
+
+
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
+        ({"vm_keep_days": "-1"}, "-1 is outside 0 to 36500."),
         ({"vm_rings": "0"}, "0 is outside 1 to 20."),
         ({"vm_rings": "many"}, "Write a number."),
         ({"vm_max": "5000"}, "5000 is outside 10 to 600."),

@@ -31,6 +31,7 @@ from webui.pages import (
     email_settings,
     encryption,
     firewall,
+    firewall_sheets,
     health,
     ivr,
     legal_hold,
@@ -186,11 +187,11 @@ ROUTES: list[Route] = [
     # the call firewall: the lists with the firewall flag or admin, the rules and the
     # approval switch admin only, approvals by leaders and super users (checked by the page)
     Route("GET", "/firewall", firewall.firewall_page, SIGNED_IN),
-    Route("GET", "/firewall.xlsx", firewall.export_lists, SIGNED_IN),
-    Route("GET", "/firewall/import", firewall.import_page, SIGNED_IN),
-    Route("GET", "/firewall/import/template.xlsx", firewall.import_template_download,
+    Route("GET", "/firewall.xlsx", firewall_sheets.export_firewall, SIGNED_IN),
+    Route("GET", "/firewall/import", firewall_sheets.import_page, SIGNED_IN),
+    Route("GET", "/firewall/import/template.xlsx", firewall_sheets.import_template_download,
           SIGNED_IN),
-    Route("POST", "/firewall/import", firewall.import_submit, SIGNED_IN),
+    Route("POST", "/firewall/import", firewall_sheets.import_submit, SIGNED_IN),
     Route("POST", "/firewall/numbers", firewall.number_add, SIGNED_IN),
     Route("GET", "/firewall/numbers/<entry_id:int>", firewall.entry_page, SIGNED_IN),
     Route("POST", "/firewall/numbers/<entry_id:int>", firewall.entry_submit, SIGNED_IN),

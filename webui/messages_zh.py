@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "The file is not an Excel workbook (.xlsx).": "该文件不是 Excel 工作簿（.xlsx）。",
     "The workbook is too big: import at most {n} rows at a time.": "工作簿太大：每次最多导入 {n} 行。",
     "The workbook is damaged and cannot be read.": "工作簿已损坏，无法读取。",
+    "The sheet {sheet} is damaged and cannot be read.": "工作表“{sheet}”已损坏，无法读取。",
     "Too many rows: import at most {n} rows at a time.": "行数太多：每次最多导入 {n} 行。",
     "No sheet has a header row with a Name column; start from the template.": "没有工作表的标题行含有“姓名”列；请从模板开始。",
     "The file is neither an Excel workbook nor a CSV text file.": "该文件既不是 Excel 工作簿，也不是 CSV 文本文件。",
@@ -696,10 +697,14 @@ ZH: dict[str, str] = {
     "Keep free (% of the disk)": "保留可用空间（占磁盘的 %）",
     "Keep free at least (GB)": "至少保留可用空间（GB）",
     "While less than the larger of the two is free, the oldest finished recordings are deleted. Below what the lines need for the next few minutes (at least 64 MB) this happens at once.": "当可用空间少于两者中较大的一个时，删除最早的已完成录音。当可用空间低于各线路未来几分钟所需（至少 64 MB）时，立即删除。",
-    "Keep every recording until a backup has copied it": "每条录音在备份之前都不删除",
     "Never deleted: recordings still being made, and those under legal hold (the recording, its call or its customer). Each deletion is written to the audit log with its reason.": "永不删除：正在进行的录音，以及处于法律保全中的录音（录音本身、其通话或其客户）。每次删除都会连同原因写入审计日志。",
     "Age limits of the lines": "各线路的保存期限",
     "recordings kept {days} days": "录音保存 {days} 天",
+    "voicemail messages kept {days} days": "语音留言保存 {days} 天",
+    "heard voicemail messages kept {days} days": "已听语音留言保存 {days} 天",
+    "When no recording may go, the oldest voicemail messages marked heard go next; a message nobody has heard is never deleted for space.": "没有可删除的录音时，接着删除最早的已听语音留言；未听的留言永远不会因空间不足被删除。",
+    "Keep every recording and voicemail message until a backup has copied it": "每条录音和语音留言在备份之前都不删除",
+    "A voicemail message is under legal hold with its call or its customer.": "语音留言随其通话或其客户一起处于法律保全。",
     "No line has an age limit: space alone decides. Set one on the line page.": "没有线路设置保存期限：只按空间删除。可在线路页面设置。",
     "Last deletions": "最近的删除",
     "Deleted": "删除时间",
@@ -886,7 +891,7 @@ ZH: dict[str, str] = {
     "Time (HH:MM)": "时间（HH:MM）",
     "Every few hours": "每隔几小时",
     "Hours between backups": "两次备份间隔（小时）",
-    "Each backup sends what changed since the last one: finished recordings with their sidecars, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording counts as backed up. A backup runs at a low priority and never delays a line.": "每次备份只发送上次以来变化的内容：已完成的录音及其附属文件、数据库快照、配置和签名公钥。每个文件都在目标中校验通过后，录音才算已备份。备份以低优先级运行，绝不拖慢任何线路。",
+    "Each backup sends what changed since the last one: finished recordings with their sidecars, voicemail messages, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording or message counts as backed up. A backup runs at a low priority and never delays a line.": "每次备份只发送上次以来变化的内容：已完成的录音及其附属文件、语音留言、数据库快照、配置和签名公钥。每个文件都在目标中校验通过后，录音或留言才算已备份。备份以低优先级运行，绝不拖慢任何线路。",
     "Change target {name}": "修改备份目标 {name}",
     "Add a target": "添加备份目标",
     "a-z, 0-9, - and _; e.g. nas": "a-z、0-9、- 和 _，例如 nas",
@@ -1227,10 +1232,18 @@ ZH: dict[str, str] = {
     "{n} numbers wait for a leader's approval.": "{n} 个号码正在等待组长审批。",
     "{n} number was imported.": "已导入 {n} 个号码。",
     "{n} numbers were imported.": "已导入 {n} 个号码。",
-    "See the lists": "查看名单",
-    "Download the template and fill in one number per row (or export the lists and change the file).": (
-        "下载模板，每行填写一个号码（或导出名单后修改该文件）。"
+    "See the lists and rules": "查看名单和规则",
+    "Download the template and fill in one number per row; admins may fill in one rule per row on its Rules sheet. Or export the firewall and change the file.": (
+        "下载模板，每行填写一个号码；管理员还可以在其“规则”工作表中每行填写一条规则。也可以导出防火墙后修改该文件。"
     ),
+    "The rules are imported only if every row of them is right: the first row with a problem stops the import, and nothing is imported. A rule the box has already is left as it is; the others are added after the rules kept, in their order.": (
+        "规则只有在每一行都正确时才会导入：遇到第一行有问题的规则即停止导入，任何内容都不会导入。"
+        "本机已有的规则保持不变；其余规则按顺序添加在现有规则之后。"
+    ),
+    "{n} rule was added.": "已添加 {n} 条规则。",
+    "{n} rules were added.": "已添加 {n} 条规则。",
+    "{n} rule was there already and was left as it is.": "{n} 条规则本机已有，保持不变。",
+    "{n} rules were there already and were left as they are.": "{n} 条规则本机已有，保持不变。",
     "Rows with a problem are listed with their row number and left out; the other rows are imported together, all or none.": (
         "有问题的行会列出行号并跳过；其余行一起导入，要么全部导入，要么都不导入。"
     ),
@@ -1241,7 +1254,38 @@ ZH: dict[str, str] = {
     ),
     "Expires: YYYY-MM-DD, the last day the entry counts; empty: never.": "到期：YYYY-MM-DD，该条目生效的最后一天；留空：永不到期。",
     "The header row has no Number column; start from the template.": "标题行没有“号码”列；请从模板开始。",
-    "No sheet has a header row with a Number column; start from the template.": "没有任何工作表的标题行含有“号码”列；请从模板开始。",
+    "No sheet has a header row with a Number column (the lists) or a Kind column (the rules); start from the template.": (
+        "没有任何工作表的标题行含有“号码”列（名单）或“类型”列（规则）；请从模板开始。"
+    ),
+    "Prefix": "号码前缀",
+    "Withheld caller ID": "隐藏来电显示",
+    "Time windows": "时段",
+    "{sheet} sheet, row {row}: {problem}": "“{sheet}”工作表第 {row} 行：{problem}",
+    "Row {row}: {problem}": "第 {row} 行：{problem}",
+    "{value} is not a kind of rule: write By prefix, Withheld number, By location or By time of day.": (
+        "{value} 不是规则类型：请填写“按号码前缀”“隐藏号码”“按归属地”或“按时段”。"
+    ),
+    "{value} is not a reason a caller ID is withheld: write private, unavailable or no caller ID.": (
+        "{value} 不是隐藏来电显示的原因：请填写“私密”“无法获取”或“无来电显示”。"
+    ),
+    "{value} is not a time window: write the days, then the start and the end, e.g. Mon–Fri 18:00–08:00.": (
+        "{value} 不是时段：请先写星期，再写开始和结束时间，例如 周一–周五 18:00–08:00。"
+    ),
+    "{value} is not a day of the week.": "{value} 不是星期几。",
+    "{value} is neither yes nor no.": "{value} 既不是“是”也不是“否”。",
+    "{prompt} is not a prompt of the box (Settings → Prompts).": "{prompt} 不是本机的语音提示（设置 → 语音提示）。",
+    "Only an admin adds or changes rules, and this rule is not on the box.": "只有管理员可以添加或修改规则，而本机没有这条规则。",
+    "Rules (admins only): one rule per row, in the order they are tried; they are added after the rules the box has.": (
+        "规则（仅管理员）：每行一条规则，按匹配顺序排列；导入的规则添加在本机已有规则之后。"
+    ),
+    "Kind: By prefix (fill in Prefix, e.g. 0898), Withheld number (Withheld caller ID: private, unavailable, no caller ID, one or more), By location (Province and/or City) or By time of day (Time windows, e.g. Mon–Fri 18:00–08:00, Sat/Sun 00:00–23:59).": (
+        "类型：按号码前缀（填写“号码前缀”，例如 0898）、隐藏号码（“隐藏来电显示”：私密、无法获取、无来电显示，一项或多项）、"
+        "按归属地（“省份”和/或“城市”）或按时段（“时段”，例如 周一–周五 18:00–08:00, 周六/周日 00:00–23:59）。"
+    ),
+    "Action and Message prompt as for the lists; Enabled: yes or no (empty: yes).": "处理方式和提示语音与名单相同；启用：是或否（留空：是）。",
+    "Every row of the rules must be right: the first with a problem stops the import, and nothing is imported. A rule the box has already is left as it is.": (
+        "规则的每一行都必须正确：遇到第一行有问题的规则即停止导入，任何内容都不会导入。本机已有的规则保持不变。"
+    ),
     "Blocked by": "拦截规则",
     "Block this caller": "拦截此来电者",
     "Put {number} on the black list?": "将 {number} 加入黑名单？",
@@ -1289,8 +1333,8 @@ ZH: dict[str, str] = {
     "Firewall: change filed for approval": "防火墙：更改已提交审批",
     "Firewall: change approved": "防火墙：更改已批准",
     "Firewall: change refused": "防火墙：更改已拒绝",
-    "Firewall: lists imported": "防火墙：名单已导入",
-    "Firewall: lists exported": "防火墙：名单已导出",
+    "Firewall: lists and rules imported": "防火墙：名单和规则已导入",
+    "Firewall: lists and rules exported": "防火墙：名单和规则已导出",
     "Expires at": "到期时间",
     "Windows": "时段",
     "Pending change": "待审批更改",
@@ -1306,7 +1350,6 @@ ZH: dict[str, str] = {
     "New messages": "新留言",
     "Voicemail messages of their lines: listen, mark heard, delete": "其线路的语音留言：收听、标为已听、删除",
     "The message's file cannot be read.": "无法读取留言文件。",
-    "The message's file cannot be deleted.": "无法删除留言文件。",
     "Marked as heard.": "已标为已听。",
     "No voicemail messages.": "没有语音留言。",
     "When": "时间",
@@ -1330,6 +1373,10 @@ ZH: dict[str, str] = {
     "Recipients": "收件人",
     "A call nobody answers after the set number of rings is answered by the box: the greeting, a beep, then the message the caller leaves. New messages show on the Voicemail page and are sent by e-mail (Settings → E-mail).": "响铃达到设定次数仍无人接听的来电由设备接听：播放问候语和提示音，然后录下来电者的留言。新留言显示在语音留言页面，并通过电子邮件发送（设置 → 电子邮件）。",
     "Answer unanswered calls with voicemail": "无人接听的来电转入语音留言",
+    "Keep messages (days)": "留言保存天数",
+    "Retention deletes the messages of this line once they are this many days old; 0: no age limit. Messages of calls under legal hold are kept. See Settings, Storage.": "留言保存满这么多天后即被自动删除；0 表示不限天数。处于法律保全的通话的留言会保留。参见 设置 → 存储。",
+    "Past the age limit, delete messages nobody has marked heard too": "超过保存天数后，未听的留言也删除",
+    "Keep unheard messages past the age limit": "超过保存天数后保留未听的留言",
     "After rings": "响铃次数",
     "Longest message (seconds)": "最长留言（秒）",
     "Ends after silence (seconds)": "静音多久后结束（秒）",
@@ -1452,4 +1499,6 @@ ZH: dict[str, str] = {
     "Rings before the menu answers: {low} to {high}.": "菜单应答前的响铃次数：{low} 到 {high}。",
     "{walk}; it ended at {end}.": "{walk}；结束于{end}。",
     "Play an announcement": "播放通知",
+    "A caller is waiting for the office: pick up line {n}": "有来电者在等待接听：请拿起线路 {n} 的电话",
+    "The office phones are ringing for a caller on line {n}": "办公室电话正在为线路 {n} 的来电者振铃",
 }

@@ -5,7 +5,8 @@ outcome after; ``backup_files`` every file a target holds that a run verified
 there; ``backup_requests`` the "back up now" the web or the command line asked
 for, which the engine's ``backup`` thread takes. A recording's
 ``backed_up_at`` is set in the same transaction that records its file and
-sidecar as verified in a target, never before.
+sidecar as verified in a target, never before; so is a voicemail message's,
+with its file.
 """
 
 from __future__ import annotations
@@ -150,13 +151,18 @@ def mark_verified(
     files: Iterable[Sent],
     recordings: dict[str, tuple[int, str]],
     now: float,
-) -> int:
+    *,
+    messages: dict[str, tuple[int, str]] | None = None,
+) -> tuple[int, int]:
     """Record ``files`` as verified in ``target``, and set ``backed_up_at`` of every
     recording whose file and sidecar are both verified there (``recordings``: the path
     sent, under the data folder -> the recording's id and its path in the index when the
-    run read it); one transaction. Returns the number of recordings newly marked."""
+    run read it), and of every voicemail message whose file is (``messages``: the path
+    sent -> the message's id and path); one transaction. Returns the numbers of
+    recordings and of messages newly marked."""
     files = list(files)
-    marked = 0
+    messages = messages or {}
+    marked = messages_marked = 0
     with store.transaction() as connection:
         connection.executemany(
             "INSERT INTO backup_files (target, path, size, mtime_ns, sha256, md5, verified_at) "
@@ -166,6 +172,13 @@ def mark_verified(
             [(target, f.path, f.size, f.mtime_ns, f.sha256, f.md5, now) for f in files],
         )
         for sent in files:
+            if sent.path in messages:
+                message_id, path = messages[sent.path]
+                messages_marked += connection.execute(
+                    "UPDATE voicemails SET backed_up_at = ? WHERE id = ? AND path = ? "
+                    "AND backed_up_at IS NULL",
+                    (now, message_id, path),
+                ).rowcount
             if sent.path not in recordings:
                 continue
             recording_id, index_path = recordings[sent.path]
@@ -183,7 +196,7 @@ def mark_verified(
                 (now, recording_id, index_path),
             )
             marked += cursor.rowcount
-    return marked
+    return marked, messages_marked
 
 
 def forget(store: Store, target: str, paths: Iterable[str]) -> None:

@@ -12,11 +12,15 @@ In order, under the engine lock (never while an engine runs on the folder):
    SHA-256. A file that differs is reported, and kept.
 4. The database: the manifest's snapshot becomes ``linerec.db`` (an older one if
    that one is damaged), checked by SQLite; runs it caught "running" are marked
-   interrupted.
+   interrupted. Voicemail messages come back with it, heard or not as they were
+   at the snapshot; a message's file newer than the list is checked against its
+   row's SHA-256, and a message whose file the backup does not hold (it came
+   after the run's list of files) is reported.
 5. The box id: the box goes on backing up into the same folder of the target
    (``new_id``: it makes a new one on its first backup instead).
 6. Recovery (``recovery.recover_data_folder``) indexes every recording newer than
-   the snapshot from its sidecar, and settles the rest as at any start.
+   the snapshot from its sidecar, removes the files of messages deleted since
+   they were backed up, and settles the rest as at any start.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class RestoreReport:
     database_problem: str | None = None
     recordings: int = 0
     calls: int = 0
+    voicemails: int = 0  # messages listed on the Voicemail page (not deleted)
+    # Messages the database lists whose file the backup does not hold (paths under voicemail/)
+    voicemails_without_file: list[str] = field(default_factory=list)
     config_problem: str | None = None
     moved_aside: list[tuple[Path, Path]] = field(default_factory=list)
     recovery: RecoveryReport | None = None
@@ -172,6 +179,8 @@ def _restore(
     sums = _sums(source.rclone.cat(f"{remote}/{SUMS}").decode("utf-8", "replace"))
     _check_files(folder, sums, report)
     _restore_database(folder, manifest, sums, report, now)
+    if report.database is not None:
+        _check_messages(folder, sums, report)
     try:
         config = read_config_file(folder.config)
     except ConfigError as error:
@@ -188,7 +197,34 @@ def _restore(
                 "SELECT count(*) FROM recordings WHERE state != 'deleted'"
             ).fetchone()[0]
             report.calls = connection.execute("SELECT count(*) FROM calls").fetchone()[0]
+            report.voicemails = connection.execute(
+                "SELECT count(*) FROM voicemails WHERE deleted_at IS NULL"
+            ).fetchone()[0]
     return report
+
+
+def _check_messages(folder: DataFolder, sums: dict[str, str], report: RestoreReport) -> None:
+    """The voicemail messages the restored database lists: a file the backup's list does not
+    name (its run was cut short) against its row's SHA-256; one not there, reported."""
+    prefix = folder.voicemail.relative_to(folder.root).as_posix()
+    with Store(folder.database) as store:
+        rows = store.connection().execute(
+            "SELECT path, sha256 FROM voicemails WHERE deleted_at IS NULL ORDER BY id"
+        ).fetchall()
+    for path, digest in rows:
+        relative = f"{prefix}/{path}"
+        local = folder.voicemail / path
+        if relative in sums:
+            continue  # checked with the rest
+        if not local.is_file():
+            report.voicemails_without_file.append(path)
+            continue
+        report.copied_files += 1
+        report.copied_bytes += local.stat().st_size
+        if _sha256(local) == digest:
+            report.checked += 1
+        else:
+            report.differ.append(f"{relative}: its SHA-256 differs from its row's")
 
 
 def _check_files(folder: DataFolder, sums: dict[str, str], report: RestoreReport) -> None:

@@ -8,20 +8,23 @@ A run, in order (``back_up``):
    with ``verify_all``, also every file whose hash there differs (read back and
    compared where the target offers no hash).
 2. The files to send: each finished recording (as stored: ``.wav`` or ``.opus``) with
-   its sidecar, the public keys in ``keys/`` (never a private key), the prompts'
-   sounds in ``prompts/`` and ``config.json``; a file already verified there with the same size and
-   modification time is not sent again.
+   its sidecar, each voicemail message kept (its WAV under ``voicemail/``), the public
+   keys in ``keys/`` (never a private key), the prompts' sounds in ``prompts/`` and
+   ``config.json``; a file already verified there with the same size and modification
+   time is not sent again.
 3. In batches (``BATCH_FILES``, ``BATCH_BYTES``): each file's SHA-256 and MD5 are
    computed on the box, rclone copies the batch (incremental: size and time), and
    every file is checked in the target (``firmware.backup.targets.VERIFIED_BY``); a
    file that fails is sent once more, unconditionally, and checked again. Only then
    are the batch's files recorded as verified and each recording whose file and
-   sidecar both are gets ``backed_up_at``, in one transaction. A run killed
+   sidecar both are, and each message whose file is, gets ``backed_up_at``, in one
+   transaction. A run killed
    part-way leaves what it verified marked and what it copied in place; the next
    run sends only the rest.
 4. A consistent snapshot of the database (SQLite's online backup,
    ``firmware.store.backups.backup_database``), taken now so that it holds this
-   run's marks, is sent the same way; the target keeps the newest
+   run's marks and every message's row (heard or not, deleted or not), is sent the
+   same way; the target keeps the newest
    ``SNAPSHOTS_KEPT`` (older ones of this box are the only thing a run ever deletes
    there).
 5. ``index.jsonl.gz`` (one line per recording the target holds: day, line, number,
@@ -40,6 +43,7 @@ Layout in the target, under the target's folder::
     <box-id>/keys/chain-public.pem       the public files of keys/
     <box-id>/prompts/<token>.wav         the prompts' sounds (firmware.prompts)
     <box-id>/recordings/YYYY/MM/DD/...   each recording as stored, with its .json sidecar
+    <box-id>/voicemail/YYYY/MM/...       each voicemail message (its row is in the snapshot)
     <box-id>/backups/db/linerec-<YYYYMMDD-HHMMSS>.db   database snapshots, the newest few
 
 Everything mirrors the data folder's own paths, so a restore copies the folder
@@ -122,6 +126,8 @@ class RunReport:
     bytes: int = 0
     recordings_marked: int = 0  # got their backed_up_at this run
     recordings_held: int = 0  # recordings the target holds after the run
+    messages_marked: int = 0  # voicemail messages that got their backed_up_at this run
+    messages_held: int = 0  # voicemail messages the target holds after the run
     resent: list[str] = field(default_factory=list)  # gone or changed in the target
     vanished: list[str] = field(default_factory=list)  # gone from the box meanwhile
     failed: list[str] = field(default_factory=list)  # "path: why", not verified
@@ -137,13 +143,15 @@ class RunReport:
 class Wanted:
     path: str  # relative to the data folder
     recording: tuple[int, str] | None = None  # a recording's file: its id and index path
+    message: tuple[int, str] | None = None  # a voicemail message's: its id and path
 
 
 def wanted_files(folder: DataFolder, store: Store) -> list[Wanted]:
     """What a backup holds besides the snapshot, oldest recordings first: each finished
-    recording as stored (whatever its format) after its sidecar, the public keys, the
-    prompts' sounds (the files the table ``prompts`` names: never changed in place), the
-    configuration. Files that are not there are left out."""
+    recording as stored (whatever its format) after its sidecar, the voicemail messages
+    not deleted (oldest first; each written once, whole, before its row), the public keys,
+    the prompts' sounds (the files the table ``prompts`` names: never changed in place),
+    the configuration. Files that are not there are left out."""
     rows = store.connection().execute(
         "SELECT id, path FROM recordings WHERE state IN ('complete', 'repaired') "
         "ORDER BY started_at, id"
@@ -161,6 +169,16 @@ def wanted_files(folder: DataFolder, store: Store) -> list[Wanted]:
             continue
         wanted.append(Wanted(sidecar))
         wanted.extend(Wanted(name, (recording_id, path)) for name in present)
+    # A message's row comes after its file: one that has a row is whole, and the snapshot
+    # this run sends after it holds the row.
+    voicemail = folder.voicemail.relative_to(folder.root).as_posix()
+    wanted.extend(
+        Wanted(f"{voicemail}/{path}", message=(message_id, path))
+        for message_id, path in store.connection().execute(
+            "SELECT id, path FROM voicemails WHERE deleted_at IS NULL ORDER BY started_at, id"
+        )
+        if (folder.voicemail / path).is_file()
+    )
     wanted.extend(Wanted(path) for path in public_keys(folder))
     prompts = folder.prompts.relative_to(folder.root).as_posix()
     wanted.extend(
@@ -384,6 +402,7 @@ class _Run:
     def send_batch(self, batch: Sequence[Wanted]) -> list[Sent]:
         facts: list[Sent] = []
         recordings: dict[str, tuple[int, str]] = {}
+        messages: dict[str, tuple[int, str]] = {}
         for wanted in batch:
             sent = file_facts(self.folder.root / wanted.path, wanted.path)
             if sent is None:
@@ -392,6 +411,8 @@ class _Run:
             facts.append(sent)
             if wanted.recording is not None:
                 recordings[wanted.path] = wanted.recording
+            if wanted.message is not None:
+                messages[wanted.path] = wanted.message
         if not facts:
             return []
         paths = [sent.path for sent in facts]
@@ -412,11 +433,13 @@ class _Run:
         self.report.vanished += sorted(vanished)
         self.report.failed += [f"{path}: {why}" for path, why in sorted(problems.items())
                                if path not in vanished]
-        marked = ledger.mark_verified(self.store, self.target.name, verified, recordings,
-                                      self.clock())
+        marked, messages_marked = ledger.mark_verified(
+            self.store, self.target.name, verified, recordings, self.clock(), messages=messages
+        )
         self.report.files += len(verified)
         self.report.bytes += sum(sent.size for sent in verified)
         self.report.recordings_marked += marked
+        self.report.messages_marked += messages_marked
         ledger.progress(self.store, self.run_id, files_done=self.report.files,
                         bytes_done=self.report.bytes)
         return verified
@@ -487,6 +510,11 @@ class _Run:
                 "recorded_sha256": sha256,
             })
         self.report.recordings_held = len(lines)
+        voicemail = self.folder.voicemail.relative_to(self.folder.root).as_posix()
+        self.report.messages_held = sum(
+            f"{voicemail}/{path}" in held
+            for (path,) in self.store.connection().execute("SELECT path FROM voicemails")
+        )
         work = self.folder.offsite_work / self.target.name
         make_folders(work)
         index = gzip.compress(
@@ -515,6 +543,7 @@ class _Run:
             "sums_sha256": hashlib.sha256(sums.encode()).hexdigest(),
             "md5_sums": MD5_SUMS,
             "recordings": len(lines),
+            "voicemails": self.report.messages_held,
             "files": len(held),
             "bytes": sum(sent.size for sent in held.values()),
             "verified_by": self.report.verified_by,
@@ -595,8 +624,8 @@ def back_up(
             outcome, error = "verified", None
         ledger.finish_run(store, work.run_id, outcome, clock(), error)
         log.info("backup to %s: %s, %d files (%d bytes) sent and verified, %d recordings "
-                 "newly backed up", report.where, outcome, report.files, report.bytes,
-                 report.recordings_marked)
+                 "and %d voicemail messages newly backed up", report.where, outcome,
+                 report.files, report.bytes, report.recordings_marked, report.messages_marked)
         return report
 
 

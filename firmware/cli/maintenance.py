@@ -133,6 +133,9 @@ def backup_to(folder: DataFolder, name: str, *, check_all: bool = False) -> int:
           f"{report.verified_by}")
     print(f"recordings  {report.recordings_marked} newly backed up; the target holds "
           f"{report.recordings_held}")
+    if report.messages_marked or report.messages_held:
+        print(f"voicemail   {report.messages_marked} messages newly backed up; the target "
+              f"holds {report.messages_held}")
     if report.database:
         print(f"database    {report.database}")
     for path in report.vanished:

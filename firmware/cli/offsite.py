@@ -220,8 +220,13 @@ def restore_lines(folder: DataFolder, where: str, report: RestoreReport) -> list
     if report.database is not None:
         lines.append(
             f"database    {folder.database} from {report.database} ({report.recordings} "
-            f"recordings, {report.calls} calls)"
+            f"recordings, {report.calls} calls, {report.voicemails} voicemail messages)"
         )
+    lines += [
+        f"no file     {folder.voicemail / path}: a voicemail message the database lists, but "
+        "the backup does not hold its file (it came during the last run)"
+        for path in report.voicemails_without_file
+    ]
     if report.database_problem:
         lines.append(f"database    {report.database_problem}")
     lines.append(f"config      {report.config_problem or f'{folder.config}: good'}")

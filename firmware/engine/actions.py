@@ -78,6 +78,8 @@ class LineActions:
         self._recording: Row | None = None
         self._phase = machine.Phase.IDLE  # the machine's, after the step being carried out
         self._act: str | None = None  # what the box itself does on the line
+        self._office_wanted = False  # ringing the office for a caller the box holds
+        self._office_rung = False  # ... and the line's hardware rings the phones
         self._screening = False  # the call firewall has not decided on the ringing call yet
         self._blocked = False  # and blocks it
         # What to keep of an act's result, by act: e.g. a survey's key with its call.
@@ -237,6 +239,16 @@ class LineActions:
         self._tell(contract.ActEnded, act=result.name, outcome=outcome,
                    value=None if value is None else str(value))
 
+    def ring_office(self, ringing: bool, signals=None) -> bool:
+        """The box rings the office for the caller it holds (``ringing``), or stops: the
+        line's hardware rings the phones where it can (``signals.ring_phones``), and the
+        web is told either way, so that an operator picks the line up."""
+        rung = bool(signals is not None and signals.ring_phones(ringing))
+        if (self._office_wanted, self._office_rung) != (ringing, rung and ringing):
+            self._office_wanted, self._office_rung = ringing, rung and ringing
+            self._tell(contract.LineStateChanged)
+        return rung
+
     def drop_mark(self, kind: str) -> None:
         """Nothing of ``kind`` was heard after all (its playback failed): no mark."""
         self._marks.pop(kind, None)
@@ -333,6 +345,8 @@ class LineActions:
             location_en=call.get("location_en"),
             since=call.get("started_at"),
             act=self._act,
+            office_wanted=self._office_wanted,
+            office_rung=self._office_rung,
             screening=self._screening,
             blocked=self._blocked,
         )

@@ -11,8 +11,9 @@ policy names, unless:
 - nothing of the call will be recorded (a number on the no-record list, the
   recording mode off, a schedule outside its windows): there is nothing to
   announce;
-- the line cannot play (no playback, or its playback failed): said once in the
-  log for the call, which is logged and recorded as always.
+- the line cannot play (no playback, a voice modem that is not on the line
+  beside the phone, or its playback failed): said once in the log for the
+  call, which is logged and recorded as always.
 
 The announcement does not take the line (``Act(seize=False)``): both parties
 hear it. The line's ``LineActions`` marks where it sounded on the recording
@@ -87,6 +88,11 @@ class Announcing:
         playback = self.player.playback
         if playback is None or playback.url.startswith("null:"):
             return "the line has no playback (its audio out is not set)"
+        if not playback.plays_beside_phones:
+            return (
+                "its voice modem is not on the line while a phone holds it "
+                "(set listen=<+VLS setting> on the modem's address)"
+            )
         if self.player.failed:
             return "its playback failed earlier on this line"
         return None

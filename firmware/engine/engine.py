@@ -161,7 +161,8 @@ class Engine:
             if line.enabled:
                 self.live_audio.tap(line.number)
         self.live_audio.start()
-        self.retention = RetentionService(self.store, self.folder.recordings, lambda: self.config)
+        self.retention = RetentionService(self.store, self.folder.recordings, lambda: self.config,
+                                          voicemail=self.folder.voicemail)
         self.retention.start()
         self.snapshots = DailySnapshots(
             self.folder,
@@ -253,6 +254,7 @@ class Engine:
             LinePlayer(io.playback),
             self._prompt,
             country.country,
+            functools.partial(actions.ring_office, signals=io.signals),
             senses_phones=io.signals is not None and io.signals.senses_phones_while_seized,
         )
         announcing = Announcing(line.number, actor.player, actions)

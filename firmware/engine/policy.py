@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from drivers.errors import DriverURLError
+from drivers.modem_line import split_line_options
 from firmware.acts.ivr import LineIvr, MenuError, menu_from
 from firmware.config import WEEKDAYS, Config, Line
 from firmware.country.numbers import describe
@@ -75,7 +77,19 @@ def policy_for(config: Config, line: Line, screen: Screen | None = None,
         announcement=line.announcement if line.enabled else "off",
         announcement_prompt=line.announcement_prompt,
         ivr=ivr if line.enabled else None,
+        hears_phones=hears_phones(line),
     )
+
+
+def hears_phones(line: Line) -> bool:
+    """Whether ``line``'s audio is heard while a phone of the office holds it: not on a
+    voice modem set without ``listen=`` (it is on the line only when the box takes it)."""
+    if not line.modem:
+        return True
+    try:
+        return split_line_options(line.modem)[1] is not None
+    except DriverURLError:
+        return True  # the line does not open: its own error says why
 
 
 def line_menus(store: Store) -> dict[int, LineIvr]:

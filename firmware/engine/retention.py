@@ -1,5 +1,6 @@
 """The retention service: the engine's thread ``retention`` that keeps the recordings'
-disk from filling (circular recording), by ``firmware.store.retention``'s plans.
+disk from filling (circular recording), by ``firmware.store.retention``'s plans, and
+applies the age limits of recordings and voicemail messages.
 
 Every ``CHECK_INTERVAL_S`` it looks at the free space of the recordings' file
 system (one ``statvfs``); every ``ROUND_INTERVAL_S``, or at once when free
@@ -46,9 +47,11 @@ class RetentionService:
         recordings: Path,
         settings: Callable[[], Config | None],
         clock: Callable[[], float] = time.time,
+        voicemail: Path | None = None,
     ) -> None:
         self.store = store
         self.recordings = Path(recordings)
+        self.voicemail = Path(voicemail) if voicemail is not None else None  # the messages
         self.settings = settings  # the engine's configuration as it is now
         self.clock = clock
         # Read when made, so a test may set the module's intervals first.
@@ -176,7 +179,7 @@ class RetentionService:
                ) -> tuple[Plan, Outcome]:
         now = self.clock()
         planned, outcome = run_round(self.store, self.recordings, policy, disk, now,
-                                     emergency=emergency)
+                                     emergency=emergency, voicemail=self.voicemail)
         for item in outcome.deleted:
             log.info("retention: deleted %s (%s)", item.path, item.reason)
         with self._lock:
@@ -189,7 +192,7 @@ class RetentionService:
             )
         if outcome.failed:
             item, why = outcome.failed[0]
-            self._problem(f"could not delete {len(outcome.failed)} recordings ({item.path}: "
+            self._problem(f"could not delete {len(outcome.failed)} files ({item.path}: "
                           f"{why}); the next round tries again")
         if planned.short and not outcome.deleted and policy.enabled:
             self._say_stuck(

@@ -98,6 +98,9 @@ class Policy:
     # The line's voice menu (firmware.acts.ivr.LineIvr): it answers a ringing call after
     # its rings; None: the line has none.
     ivr: Any = None
+    # The line's audio is heard while a phone of the office holds the line. A voice modem
+    # set without listen= is not on the line then: only what the box holds is recorded.
+    hears_phones: bool = True
 
     def codes(self) -> tuple[str, ...]:
         """The key codes a line watches for during an answered call."""
@@ -639,6 +642,8 @@ def recording_wanted(state: LineState, at: float) -> bool:
         return False
     if state.blocked is not None:
         return False  # a blocked caller never reaches the office: nothing of it is kept
+    if not policy.hears_phones and state.phase != Phase.SEIZED:
+        return False  # the line's audio is silence while a phone holds it
     if state.phase == Phase.DIALLING:
         # The number is known only once the dialling ends: nothing of a call is
         # kept before it can be checked against the no-record list, in any mode.

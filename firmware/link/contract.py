@@ -76,6 +76,11 @@ class LineStatus:
     # it. The caller's card never pops while either is true.
     screening: bool = False
     blocked: bool = False
+    # The box rings the office for a caller it holds (a voice menu's ring-through): a phone
+    # of the office should pick the line up. ``office_rung``: the line's hardware rang
+    # the phones; otherwise only the web tells the operators.
+    office_wanted: bool = False
+    office_rung: bool = False
 
     @property
     def state(self) -> str:

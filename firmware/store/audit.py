@@ -73,8 +73,8 @@ ACTIONS = (
     "firewall_change_filed",  # an operator's change of a list, waiting for approval
     "firewall_change_approved",  # approved by a leader (and made)
     "firewall_change_refused",
-    "firewall_imported",  # list entries imported from a spreadsheet
-    "firewall_exported",  # the lists exported to Excel
+    "firewall_imported",  # list entries and rules imported from a spreadsheet
+    "firewall_exported",  # the lists and rules exported to Excel
     "voicemail_played",  # a voicemail message listened to (once a session)
     "voicemail_heard",  # a voicemail message marked heard
     "voicemail_deleted",  # a voicemail message deleted

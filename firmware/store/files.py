@@ -1,4 +1,5 @@
-"""Files that a power cut leaves whole: the old version or the new one, never half of one."""
+"""Files that a power cut leaves whole: the old version or the new one, never half of one;
+and the paths an index row names, kept inside their folder."""
 
 from __future__ import annotations
 
@@ -47,3 +48,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         Path(temp_name).unlink(missing_ok=True)
         raise
     fsync_directory(path.parent)
+
+
+def inside_folder(root: Path, relative: str, what: str, folder: str) -> Path:
+    """The file ``relative`` names under ``root``; ValueError naming ``what`` (e.g.
+    "recording path") and ``folder`` if it would leave it: a tampered row must never make
+    the box read or delete anything else."""
+    parts = Path(relative).parts
+    if not relative or Path(relative).is_absolute() or ".." in parts or "\0" in relative:
+        raise ValueError(f"{what} {relative!r} is not inside {folder}")
+    path = root / relative
+    if not path.parent.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{what} {relative!r} leads outside {folder}")
+    return path

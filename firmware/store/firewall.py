@@ -206,6 +206,15 @@ class Rule:
     added_at: float = 0.0
 
     @property
+    def identity(self) -> tuple:
+        """What the rule matches and what it does, without its note, its switch, its place
+        and who added it: two rules alike in it are one rule written twice (an import
+        leaves a rule that is there already as it is)."""
+        return (self.kind, self.action, self.message_prompt, self.prefix,
+                tuple(r for r in WITHHELD_REASONS if r in self.reasons),
+                _place(self.province).casefold(), _place(self.city).casefold(), self.windows)
+
+    @property
     def key(self) -> str:
         """The rule as the call log names it (``calls.blocked_by``); a withheld rule's is
         ``withheld:`` with the reason that matched."""
@@ -696,14 +705,33 @@ class Firewall:
 
     def add_many(self, entries: list[ListEntry], actor: Actor) -> int:
         """Put every one of ``entries`` on its list, all or none; how many."""
+        return self.import_all(entries, [], actor)[0]
+
+    def import_all(self, entries: list[ListEntry], rules: list[Rule],
+                   actor: Actor) -> tuple[int, int]:
+        """Put every one of ``entries`` on its list and add ``rules`` after the rules kept, in
+        their order, all or none, in one transaction; a rule that is there already (the
+        same ``Rule.identity``, or an earlier one of ``rules``) is left as it is. How many
+        entries and how many rules were added."""
         with self.store.transaction() as connection:
             for entry in entries:
                 self._insert_entry(connection, replace(
                     entry, added_by=actor.user_id, added_by_name=actor.username,
                     added_at=self.clock()))
+            kept = {_rule(row).identity for row in connection.execute(
+                f"SELECT {_RULE_COLUMNS} FROM firewall_rules")}
+            added = 0
+            for given in rules:
+                rule = check_rule(replace(given, added_by_name=actor.username,
+                                          added_at=self.clock()))
+                if rule.identity in kept:
+                    continue
+                kept.add(rule.identity)
+                self._insert_rule(connection, rule, actor)
+                added += 1
             self._audit(connection, "firewall_imported", actor,
-                        structured_detail(rows=len(entries)))
-        return len(entries)
+                        structured_detail(rows=len(entries), rules=added if rules else None))
+        return len(entries), added
 
     def _apply_edit(self, connection: sqlite3.Connection, entry_id: int, *, note: str,
                     action: str, prompt: str | None, expires_at: float | None) -> tuple:
@@ -779,19 +807,23 @@ class Firewall:
         """A new rule, last in the order; its id."""
         rule = check_rule(replace(rule, added_by_name=actor.username, added_at=self.clock()))
         with self.store.transaction() as connection:
-            total, last = connection.execute(
-                "SELECT count(*), coalesce(max(position), 0) FROM firewall_rules").fetchone()
-            if total >= MAX_RULES:
-                raise FirewallError(ERRORS[22], n=MAX_RULES)
-            cursor = connection.execute(
-                "INSERT INTO firewall_rules (kind, action, message_prompt, enabled, note, prefix, "
-                "reasons, province, city, windows, position, added_by_name, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*self._rule_values(rule), last + 1, rule.added_by_name, rule.added_at),
-            )
-            rule_id = int(cursor.lastrowid)
-            self._audit(connection, "firewall_rule_added", actor,
-                        structured_detail(**rule_facts(replace(rule, id=rule_id))))
+            return self._insert_rule(connection, rule, actor)
+
+    def _insert_rule(self, connection: sqlite3.Connection, rule: Rule, actor: Actor) -> int:
+        """Add ``rule`` (checked) last in the order, with its audit entry; its id."""
+        total, last = connection.execute(
+            "SELECT count(*), coalesce(max(position), 0) FROM firewall_rules").fetchone()
+        if total >= MAX_RULES:
+            raise FirewallError(ERRORS[22], n=MAX_RULES)
+        cursor = connection.execute(
+            "INSERT INTO firewall_rules (kind, action, message_prompt, enabled, note, prefix, "
+            "reasons, province, city, windows, position, added_by_name, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*self._rule_values(rule), last + 1, rule.added_by_name, rule.added_at),
+        )
+        rule_id = int(cursor.lastrowid)
+        self._audit(connection, "firewall_rule_added", actor,
+                    structured_detail(**rule_facts(replace(rule, id=rule_id))))
         return rule_id
 
     def update_rule(self, rule: Rule, actor: Actor) -> bool:

@@ -8,6 +8,9 @@ A recording is held (``protected``) when any of these is:
   (every recording of every call from or to that customer, those to come
   included).
 
+A voicemail message is held when its call is, by the last two
+(``call_held_sql``): what holds a call's recordings holds its message too.
+
 Who may place or lift a hold is the web UI's decision; this module keeps the
 flags and writes each change to the audit log and the archive's hash chain
 (``firmware.store.chain``) in the same transaction, so the log and the chain
@@ -42,8 +45,14 @@ def held_sql(recording: str = "r", call: str = "c") -> str:
 
     ``call`` is its call, LEFT JOINed (NULL columns when the index lost it).
     """
+    return f"({recording}.protected = 1 OR {call_held_sql(call)})"
+
+
+def call_held_sql(call: str = "c") -> str:
+    """A SQL expression, 1 when the call (alias ``call``, LEFT JOINed: NULL columns when
+    there is none) holds what belongs to it: the call itself, or one of its customers."""
     return (
-        f"({recording}.protected = 1 OR coalesce({call}.protected, 0) = 1 OR "
+        f"(coalesce({call}.protected, 0) = 1 OR "
         f"({call}.number_e164 IS NOT NULL AND {call}.number_e164 IN ({protected_numbers_sql()})))"
     )
 

@@ -1,4 +1,5 @@
-"""Retention: which recordings to delete so that the disk never fills, and deleting them.
+"""Retention: which recordings to delete so that the disk never fills, and deleting them;
+voicemail messages too.
 
 Circular recording, as a plan and its execution:
 
@@ -12,10 +13,18 @@ Circular recording, as a plan and its execution:
    the disk nearly full (under its emergency floor, or a write failed) the
    same is done at once: "emergency: disk nearly full".
 
+Given the voicemail folder (``voicemail``), a round also deletes voicemail
+messages (``firmware.store.voicemail_retention``): a line's messages past
+its voicemail age limit, in the first pass; and in the second, once no more
+recordings may go and the target is still not met, the oldest messages
+marked heard, with the same reason. A message is deleted as a recording is:
+its row and audit entry first, in one transaction, then its file.
+
 Never deleted: a recording still being written, one under legal hold
 (``firmware.store.legal_hold``: itself, its call or its customer), and with
 ``keep_until_backed_up`` one that no backup has copied (``backed_up_at``
-unset). With retention turned off, nothing at all.
+unset). With retention turned off, nothing at all. The same for messages (held
+through their call; never one nobody heard, for space).
 
 ``carry_out`` turns each planned recording's index row into a tombstone
 (state ``deleted``, with when and why; its path, hash and times stay),
@@ -49,8 +58,10 @@ from audio_format import SAMPLE_RATE
 from firmware.store.audit import BOX_ACTOR, AuditLog
 from firmware.store.chain import append_tombstone
 from firmware.store.db import Store
-from firmware.store.files import fsync_directory
+from firmware.store.files import fsync_directory, inside_folder
 from firmware.store.legal_hold import held_sql
+from firmware.store.voicemail_retention import MessageDeletion, aged, leftovers, oldest_heard
+from firmware.store.voicemail_retention import mark_deleted as mark_message_deleted
 from firmware.store.wavformat import ENCODINGS, bytes_per_sample, wav_header
 
 log = logging.getLogger(__name__)
@@ -104,6 +115,8 @@ class RetentionPolicy:
     keep_until_backed_up: bool = False
     keep_days: tuple[tuple[int, int], ...] = ()  # (line, days) of the lines with an age limit
     bytes_per_second: int = 0  # what the recording lines write together, at most
+    # (line, days, heard only) of the lines whose voicemail messages have an age limit
+    message_keep_days: tuple[tuple[int, int, bool], ...] = ()
 
     @classmethod
     def from_settings(cls, retention, lines: Iterable) -> RetentionPolicy:
@@ -124,6 +137,13 @@ class RetentionPolicy:
                 )
             ),
             bytes_per_second=sum(bytes_per_second(line.recording.encoding) for line in recording),
+            message_keep_days=tuple(
+                sorted(
+                    (line.number, line.voicemail.keep_days, line.voicemail.keep_unheard)
+                    for line in lines
+                    if line.voicemail.keep_days > 0
+                )
+            ),
         )
 
     def target_free(self, disk: DiskSpace) -> int:
@@ -173,6 +193,7 @@ class Plan:
     # met, the reasons nothing more may go.
     held_protected: int = 0
     held_not_backed_up: int = 0
+    messages: tuple[MessageDeletion, ...] = ()  # voicemail messages, when asked for
 
     @property
     def short(self) -> bool:
@@ -200,13 +221,18 @@ def _file_size(
 def _inside(root: Path, relative: str) -> Path:
     """The file ``relative`` names under ``root``; ValueError if it would leave the folder
     (a tampered row must never make retention delete anything else)."""
-    parts = Path(relative).parts
-    if not relative or Path(relative).is_absolute() or ".." in parts or "\0" in relative:
-        raise ValueError(f"recording path {relative!r} is not inside the recordings folder")
-    path = root / relative
-    if not path.parent.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"recording path {relative!r} leads outside the recordings folder")
-    return path
+    return inside_folder(root, relative, "recording path", "the recordings folder")
+
+
+def _messages_by_age(
+    store: Store, voicemail: Path, policy: RetentionPolicy, now: float
+) -> list[MessageDeletion]:
+    found = []
+    for line, days, heard_only in policy.message_keep_days:
+        found += aged(store, voicemail, line=line, before=now - days * DAY_S,
+                      heard_only=heard_only, reason=age_reason(days, line),
+                      keep_until_backed_up=policy.keep_until_backed_up)
+    return found
 
 
 _CANDIDATES = (
@@ -225,11 +251,13 @@ def plan(
     now: float,
     *,
     emergency: bool = False,
+    voicemail: Path | None = None,
 ) -> Plan:
     """What to delete now: by age, then the oldest while the disk is short of the target.
 
     Stops as soon as the expected free space meets the target. ``emergency`` only
-    changes the reason given for the space deletions.
+    changes the reason given for the space deletions. With ``voicemail`` (the messages'
+    folder), voicemail messages too (see the module).
     """
     target = policy.target_free(disk)
     if not policy.enabled:
@@ -249,9 +277,11 @@ def plan(
             chosen[row_id] = Deletion(row_id, row_line, path, started, size,
                                       age_reason(days, line))
             free += size
+    messages = [] if voicemail is None else _messages_by_age(store, voicemail, policy, now)
+    free += sum(item.size for item in messages)
     held_protected = held_not_backed_up = 0
+    reason = EMERGENCY_REASON if emergency else policy.space_reason(disk)
     if free < target:
-        reason = EMERGENCY_REASON if emergency else policy.space_reason(disk)
         cursor = connection.execute(_CANDIDATES.format(extra=""))
         try:
             for (row_id, row_line, path, encoding, samples, stored, started, backed_up,
@@ -271,8 +301,18 @@ def plan(
                     break
         finally:
             cursor.close()
+    if free < target and voicemail is not None:  # recordings first; then heard messages
+        heard, passed = oldest_heard(
+            store, voicemail, wanted=target - free, reason=reason,
+            keep_until_backed_up=policy.keep_until_backed_up,
+            chosen=[item.message_id for item in messages],
+        )
+        messages += heard
+        free += sum(item.size for item in heard)
+        held_protected += passed.held
+        held_not_backed_up += passed.not_backed_up
     return Plan(tuple(chosen.values()), disk.free, free, target, held_protected,
-                held_not_backed_up)
+                held_not_backed_up, tuple(messages))
 
 
 @dataclass
@@ -290,17 +330,29 @@ class Outcome:
         kept_on_disk = self.already_gone + self.leftover
         return sum(item.size for item in self.deleted if item not in kept_on_disk)
 
+    def add(self, other: Outcome) -> None:
+        self.deleted += other.deleted
+        self.already_gone += other.already_gone
+        self.failed += other.failed
+        self.kept += other.kept
+        self.leftover += other.leftover
+
 
 def carry_out(
-    store: Store, root: Path, deletions: Iterable[Deletion], now: float,
-    *, keep_until_backed_up: bool = False,
+    store: Store, root: Path, deletions: Iterable[Deletion | MessageDeletion], now: float,
+    *, keep_until_backed_up: bool = False, voicemail: Path | None = None,
 ) -> Outcome:
     """Mark each recording deleted (with its reason, in the audit log too), then remove its
-    file and sidecar; see the module's docstring. Never raises for a file or database
-    problem: it is logged and in the outcome, and the next round tries again.
+    file and sidecar; the same for each voicemail message, in ``voicemail``. See the
+    module's docstring. Never raises for a file or database problem: it is logged and in
+    the outcome, and the next round tries again.
     """
     outcome = Outcome()
-    pending = list(deletions)
+    deletions = list(deletions)
+    pending = [item for item in deletions if isinstance(item, Deletion)]
+    messages = [item for item in deletions if isinstance(item, MessageDeletion)]
+    if messages and voicemail is None:
+        raise ValueError("voicemail messages to delete, but no voicemail folder")
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         done = Outcome()
@@ -317,12 +369,47 @@ def carry_out(
             done = _room_first(store, root, batch, now, keep_until_backed_up)
         else:
             _remove_files(root, marked, done)
-        outcome.deleted += done.deleted
-        outcome.already_gone += done.already_gone
-        outcome.failed += done.failed
-        outcome.kept += done.kept
-        outcome.leftover += done.leftover
+        outcome.add(done)
+    if messages:  # after the recordings, whose files make the room on a full disk
+        _carry_out_messages(store, voicemail, messages, now, outcome,
+                            keep_until_backed_up=keep_until_backed_up)
     return outcome
+
+
+def _carry_out_messages(
+    store: Store, root: Path, messages: list[MessageDeletion], now: float, outcome: Outcome,
+    *, keep_until_backed_up: bool,
+) -> None:
+    """Each batch of messages marked deleted in one transaction, then their files removed.
+    A database too full to mark them leaves them for the next round: the recordings' files
+    make the room."""
+    audit = AuditLog(store)
+    for start in range(0, len(messages), BATCH):
+        batch = messages[start : start + BATCH]
+        done = Outcome()
+        marked = []
+        try:
+            with store.transaction() as connection:
+                for item in batch:
+                    try:
+                        path = mark_message_deleted(connection, audit, root, item, now,
+                                                    keep_until_backed_up=keep_until_backed_up)
+                    except ValueError as error:
+                        log.error("retention: voicemail message %d not deleted: %s",
+                                  item.message_id, error)
+                        done.failed.append((item, str(error)))
+                        continue
+                    if path is None:
+                        done.kept.append(item)  # held, heard no more, or gone since the plan
+                    else:
+                        marked.append((item, path))
+        except sqlite3.Error as error:
+            log.warning("retention: cannot mark %d voicemail messages deleted: %s; the next "
+                        "round tries again", len(batch), error)
+            outcome.failed.extend((item, f"database: {error}") for item in batch)
+            continue
+        _remove_files(root, marked, done, sidecars=False)
+        outcome.add(done)
 
 
 def _mark_deleted(
@@ -381,8 +468,12 @@ def _deletable(
         return None
 
 
-def _remove_files(root: Path, marked: list[tuple[Deletion, Path]], done: Outcome) -> None:
-    """Remove the files of recordings already marked deleted, and flush their folders."""
+def _remove_files(
+    root: Path, marked: list[tuple[Deletion, Path]] | list[tuple[MessageDeletion, Path]],
+    done: Outcome, *, sidecars: bool = True,
+) -> None:
+    """Remove the files of recordings (or of messages, which have no sidecar) already
+    marked deleted, and flush their folders."""
     folders = set()
     for item, path in marked:
         try:
@@ -396,7 +487,8 @@ def _remove_files(root: Path, marked: list[tuple[Deletion, Path]], done: Outcome
                         error.strerror or error)
             done.leftover.append(item)
         try:
-            path.with_suffix(".json").unlink(missing_ok=True)
+            if sidecars:
+                path.with_suffix(".json").unlink(missing_ok=True)
         except OSError as error:  # the audio is gone; a stray sidecar is only untidy
             log.warning("retention: cannot delete the sidecar of %s: %s", path,
                         error.strerror or error)
@@ -445,14 +537,18 @@ def _flush_folders(folders: set[Path]) -> None:
 LEFTOVER_DAYS = 2  # how far back a round looks for files its deletions left behind
 
 
-def remove_leftovers(store: Store, root: Path, now: float) -> list[Path]:
-    """Remove the files that recent deletions could not (a file locked, a passing error);
-    return those removed. Recovery does the same for every deleted recording."""
+def remove_leftovers(
+    store: Store, root: Path, now: float, *, voicemail: Path | None = None
+) -> list[Path]:
+    """Remove the files that recent deletions could not (a file locked, a passing error),
+    of messages in ``voicemail`` too; return those removed. Recovery does the same for
+    every deleted recording and message."""
+    removed = [] if voicemail is None else remove_message_leftovers(
+        store, voicemail, since=now - LEFTOVER_DAYS * DAY_S)
     rows = store.connection().execute(
         "SELECT path FROM recordings WHERE state = 'deleted' AND deleted_at >= ?",
         (now - LEFTOVER_DAYS * DAY_S,),
     ).fetchall()
-    removed = []
     for (relative,) in rows:
         try:
             path = _inside(root, relative)
@@ -471,13 +567,31 @@ def remove_leftovers(store: Store, root: Path, now: float) -> list[Path]:
     return removed
 
 
+def remove_message_leftovers(store: Store, root: Path, since: float | None = None) -> list[Path]:
+    """Remove the files of voicemail messages marked deleted (since ``since``, or ever)
+    that are still on the disk; return those removed."""
+    removed = []
+    for path in leftovers(store, root, since):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            log.warning("retention: cannot remove %s: %s", path, error.strerror or error)
+            continue
+        removed.append(path)
+    _flush_folders({path.parent for path in removed})
+    return removed
+
+
 def run_round(
     store: Store, root: Path, policy: RetentionPolicy, disk: DiskSpace, now: float,
-    *, emergency: bool = False,
+    *, emergency: bool = False, voicemail: Path | None = None,
 ) -> tuple[Plan, Outcome]:
-    """Plan and carry out one round (after removing what earlier rounds left behind)."""
-    remove_leftovers(store, root, now)
-    planned = plan(store, root, policy, disk, now, emergency=emergency)
-    outcome = carry_out(store, root, planned.deletions, now,
-                        keep_until_backed_up=policy.keep_until_backed_up)
+    """Plan and carry out one round (after removing what earlier rounds left behind); the
+    messages in ``voicemail`` too."""
+    remove_leftovers(store, root, now, voicemail=voicemail)
+    planned = plan(store, root, policy, disk, now, emergency=emergency, voicemail=voicemail)
+    outcome = carry_out(store, root, [*planned.deletions, *planned.messages], now,
+                        keep_until_backed_up=policy.keep_until_backed_up, voicemail=voicemail)
     return planned, outcome

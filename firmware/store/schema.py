@@ -554,6 +554,16 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
+    # Voicemail messages in backups and retention: ``backed_up_at`` is set once a backup
+    # verified the message's file in a target (firmware.backup.ledger), as a recording's;
+    # ``delete_reason`` says why retention deleted it (NULL: a person did, or not deleted).
+    """
+    ALTER TABLE voicemails ADD COLUMN backed_up_at REAL;
+    ALTER TABLE voicemails ADD COLUMN delete_reason TEXT;
+    """
+)
+
+MIGRATIONS.append(
     # Text messages through the GSM modem (firmware.store.sms). The send queue: a message
     # per row (who and what, where it came from, its state and tries) and its parts as the
     # modem took them, each with the message reference the modem answered (``reference``,

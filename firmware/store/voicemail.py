@@ -3,13 +3,18 @@
 A message is written once, whole (``write_message``: an 8 kHz 16-bit WAV,
 written beside its place, flushed and renamed), then indexed (``add``). The
 web lists, plays, marks heard and deletes them through ``Voicemails``, each
-read through the reader's line scope. Deleting removes the file and keeps the
-row (``deleted_at``), so the call log still says the call went to voicemail.
+read through the reader's line scope. Deleting marks the row (``deleted_at``)
+first and then removes the file, as retention does (``firmware.store.retention``):
+a kill in between leaves a deleted row whose file retention's next round, or
+recovery, removes; never a listed message without its file. The row stays, so
+the call log still says the call went to voicemail. Backups copy the files and
+set ``backed_up_at`` (``firmware.backup``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,6 +25,8 @@ from firmware.store.db import NoSuchRowError, Store
 from firmware.store.files import write_atomically
 from firmware.store.scopes import LineScope
 from firmware.store.wavformat import wav_header
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class Voicemail:
     heard_at: float | None = None
     heard_by: str | None = None
     deleted_at: float | None = None
+    backed_up_at: float | None = None  # a backup verified its file in a target
+    delete_reason: str | None = None  # why retention deleted it; None: a person did
 
     @property
     def new(self) -> bool:
@@ -138,12 +147,18 @@ class Voicemails:
         return cursor.rowcount == 1
 
     def delete(self, message_id: int, folder: Path, at: float | None = None) -> None:
-        """Delete a message's file and mark its row deleted."""
-        message = self.get(message_id)
-        if message is None or message.deleted_at is not None:
-            raise NoSuchRowError(f"no voicemail message {message_id}")
-        (folder / message.path).unlink(missing_ok=True)
+        """Mark a message's row deleted, then remove its file (see the module)."""
         with self.store.transaction() as connection:
+            row = connection.execute(
+                "SELECT path FROM voicemails WHERE id = ? AND deleted_at IS NULL", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise NoSuchRowError(f"no voicemail message {message_id}")
             connection.execute(
                 "UPDATE voicemails SET deleted_at = ? WHERE id = ?", (at or time.time(), message_id)
             )
+        try:
+            (folder / row[0]).unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("voicemail message %d is deleted, but its file %s is not yet (%s); "
+                        "retention removes it", message_id, row[0], error.strerror or error)

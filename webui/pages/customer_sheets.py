@@ -21,6 +21,8 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -195,8 +197,7 @@ def _cell_text(value: object) -> str:
     return _unquoted(str(value).strip())
 
 
-def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str = "",
-                      headers: dict[str, str] | None = None) -> list[list[str]]:
+def _open_workbook(data: bytes, t):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
@@ -209,25 +210,45 @@ def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str =
         raise SheetError(t("The workbook is too big: import at most {n} rows at a time.",
                            n=MAX_ROWS))
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged workbook
         raise SheetError(t("The workbook is damaged and cannot be read.")) from error
+
+
+def _sheet_rows(sheet, t) -> list[list[str]]:
+    rows: list[list[str]] = []
     try:
-        for sheet in workbook.worksheets:
-            rows = []
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-                if len(rows) > MAX_ROWS + 1:
-                    raise SheetError(t("Too many rows: import at most {n} rows at a time.",
-                                       n=MAX_ROWS))
-                rows.append([_cell_text(value) for value in row])
-            if rows and header_key in _header_keys(rows[0], headers):
-                return rows
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            if len(rows) > MAX_ROWS + 1:
+                raise SheetError(t("Too many rows: import at most {n} rows at a time.",
+                                   n=MAX_ROWS))
+            rows.append([_cell_text(value) for value in row])
     except SheetError:
         raise
     except Exception as error:
-        raise SheetError(t("The workbook is damaged and cannot be read.")) from error
+        raise SheetError(t("The sheet {sheet} is damaged and cannot be read.",
+                           sheet=sheet.title)) from error
+    return rows
+
+
+def workbook_sheets(data: bytes, t) -> Iterator[tuple[str, list[list[str]]]]:
+    """Each sheet of an uploaded workbook as its name and its rows as text, in the
+    workbook's order, each read when asked for; SheetError when the file is no workbook,
+    is too big or damaged, or a sheet has too many rows."""
+    workbook = _open_workbook(data, t)
+    try:
+        for sheet in workbook.worksheets:
+            yield sheet.title, _sheet_rows(sheet, t)
     finally:
         workbook.close()
+
+
+def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str = "",
+                      headers: dict[str, str] | None = None) -> list[list[str]]:
+    with closing(workbook_sheets(data, t)) as sheets:
+        for _, rows in sheets:
+            if rows and header_key in _header_keys(rows[0], headers):
+                return rows
     raise SheetError(no_header or t(
         "No sheet has a header row with a Name column; start from the template."))
 
@@ -264,13 +285,29 @@ def read_rows(filename: str, data: bytes, t, *, header_key: str = "name", no_hea
     """The rows of an uploaded file, header first; SheetError if it is not a usable sheet.
     In a workbook, the first sheet whose header row (by ``headers``: the customers' by
     default) has a ``header_key`` column is read; ``no_header``: what to say when none has."""
+    if _is_workbook(filename, data, t):
+        return _rows_of_workbook(data, t, header_key, no_header, headers)
+    return _rows_of_csv(data, t)
+
+
+def read_sheets(filename: str, data: bytes, t) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of an uploaded file as its name and its rows: a workbook's sheets in
+    their order, a CSV file as one sheet named ""; SheetError if it is not a usable file."""
+    if _is_workbook(filename, data, t):
+        return list(workbook_sheets(data, t))
+    return [("", _rows_of_csv(data, t))]
+
+
+def _is_workbook(filename: str, data: bytes, t) -> bool:
+    """Whether ``data`` is to be read as a workbook (else as CSV); SheetError when it is
+    empty, or named as a workbook and none."""
     if not data:
         raise SheetError(t("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
-        return _rows_of_workbook(data, t, header_key, no_header, headers)
+        return True
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise SheetError(t("The file is not an Excel workbook (.xlsx)."))
-    return _rows_of_csv(data, t)
+    return False
 
 
 def _header_keys(header: list[str], headers: dict[str, str] | None = None) -> list[str | None]:

@@ -77,6 +77,8 @@ _LINE_FIELDS = {
     "voicemail.greeting": "vm_greeting",
     "voicemail.groups": "vm_groups",
     "voicemail.schedule": "vm_schedule",
+    "voicemail.keep_days": "vm_keep_days",
+    "voicemail.keep_unheard": "vm_delete_unheard",
     "announcement": "announcement",
     "announcement_prompt": "announcement_prompt",
     **{driver: driver for driver in DRIVERS},
@@ -272,6 +274,8 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "vm_greeting": line.voicemail.greeting,
         "vm_groups": ", ".join(line.voicemail.groups),
         "vm_windows": [dataclasses.asdict(window) for window in line.voicemail.schedule],
+        "vm_keep_days": str(line.voicemail.keep_days),
+        "vm_delete_unheard": not line.voicemail.keep_unheard,
         **{driver: getattr(line, driver) for driver in DRIVERS},
     }
 
@@ -317,6 +321,9 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "vm_greeting": ctx.form("vm_greeting")[:80] or "voicemail_greeting",
         "vm_groups": ctx.form("vm_groups")[:1000],
         "vm_windows": _windows_from_form(ctx, "vmwindow"),
+        "vm_keep_days": ctx.form("vm_keep_days")[:20] or "0",
+        # Unticked, or a form without it: unheard messages are kept past the age limit.
+        "vm_delete_unheard": ctx.form("vm_delete_unheard") == "yes",
         **{driver: ctx.form(driver)[: DRIVER_LIMIT * 2] for driver in DRIVERS},
     }
 
@@ -415,6 +422,8 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
             "groups": [name.strip() for name in re.split(r"[,，]", typed["vm_groups"])
                        if name.strip()],
             "schedule": typed["vm_windows"],
+            "keep_days": _number(typed["vm_keep_days"], int, "vm_keep_days", problems, t),
+            "keep_unheard": not typed["vm_delete_unheard"],
         },
     }
 

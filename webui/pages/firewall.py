@@ -1,5 +1,6 @@
 """The call firewall's page: its black and red lists, its rules, the changes waiting for
-approval, the lists to and from Excel, and "block this caller" from a call or the pop.
+approval, and "block this caller" from a call or the pop (Excel in and out:
+``webui.pages.firewall_sheets``).
 
 Who may do what, checked on the server at each request:
 
@@ -18,10 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
-
-from openpyxl import Workbook
 
 from firmware.config import ConfigError, to_plain, validate
 from firmware.country.numbers import describe
@@ -29,7 +27,6 @@ from firmware.link import contract
 from firmware.schema import SchemaError
 from firmware.store.audit import structured_detail
 from firmware.store.firewall import (
-    ACTIONS,
     LISTS,
     MAX_NOTE,
     MAX_PLACE,
@@ -42,13 +39,11 @@ from firmware.store.firewall import (
     ListEntry,
     PendingChange,
     Rule,
-    check_entry,
     check_number,
 )
 from webui.audit_text import schedule
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
-from webui.messages_zh import ZH
 
 log = logging.getLogger(__name__)
 
@@ -70,26 +65,6 @@ NOTICES = {
     "approved": "Approved: the change is made.",
     "refused": "Refused: nothing changed.",
 }
-# The spreadsheet's columns, keyed by field; their header is the English text or its Chinese.
-COLUMNS = (("list", "List"), ("number", "Number"), ("note", "Note"), ("action", "Action"),
-           ("prompt", "Message prompt"), ("expires", "Expires"))
-EXPORT_ONLY = (("added_by", "Added by"), ("added", "Added"))
-_HEADERS = {
-    **{english.casefold(): key for key, english in (*COLUMNS, *EXPORT_ONLY)},
-    **{ZH[english]: key for key, english in (*COLUMNS, *EXPORT_ONLY)},
-}
-_LIST_WORDS = {
-    **{name: name for name in LISTS},
-    **{english.casefold(): name for name, english in LIST_NAMES.items()},
-    **{ZH[english]: name for name, english in LIST_NAMES.items()},
-    "": "black",
-}
-_ACTION_WORDS = {
-    **{name: name for name in ACTIONS},
-    **{english.casefold(): name for name, english in ACTION_NAMES.items()},
-    **{ZH[english]: name for name, english in ACTION_NAMES.items()},
-    "": "reject",
-}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -100,7 +75,7 @@ def may_see(ctx: Ctx) -> bool:
     return ctx.can("firewall") or ctx.can("admin")
 
 
-def _need_see(ctx: Ctx) -> None:
+def need_see(ctx: Ctx) -> None:
     if not may_see(ctx):
         ctx.fail(403, "You do not have permission for this.")
 
@@ -138,10 +113,10 @@ def decidable(ctx: Ctx) -> list[PendingChange]:
     """The waiting changes this user may decide, oldest first."""
     user = ctx.user
     if ctx.principal.is_super:
-        return _firewall(ctx).pending()
+        return firewall_of(ctx).pending()
     if user.level != "leader" or not ctx.can("firewall") or user.group_id is None:
         return []
-    found = _firewall(ctx).pending(group_ids=frozenset({user.group_id}))
+    found = firewall_of(ctx).pending(group_ids=frozenset({user.group_id}))
     return [change for change in found if may_decide(ctx, change)]
 
 
@@ -158,11 +133,11 @@ def waiting_count(ctx: Ctx) -> int:
 # ---- helpers ------------------------------------------------------------------------------
 
 
-def _firewall(ctx: Ctx) -> Firewall:
+def firewall_of(ctx: Ctx) -> Firewall:
     return Firewall(ctx.deps.store, ctx.deps.clock)
 
 
-def _actor(ctx: Ctx) -> Actor:
+def actor_of(ctx: Ctx) -> Actor:
     return Actor(ctx.user.username, ctx.user.id, ctx.address)
 
 
@@ -187,7 +162,7 @@ def tell_engine(ctx: Ctx) -> bool:
     return True
 
 
-def _expiry(ctx: Ctx, text: str) -> float | None:
+def expiry_of(ctx: Ctx, text: str) -> float | None:
     """The end of the day ``YYYY-MM-DD`` in local time; None for no expiry."""
     if not text:
         return None
@@ -227,13 +202,17 @@ def blocked_text(t, key: str | None) -> str:
 # ---- the page ---------------------------------------------------------------------------------
 
 
+def known_prompts(ctx: Ctx) -> set[str]:
+    """How a rule or an entry may name a prompt of the library: its id, or its key."""
+    prompts = ctx.deps.prompts.prompts()
+    return {str(prompt.id) for prompt in prompts} | {prompt.key for prompt in prompts if prompt.key}
+
+
 def _chosen_prompt(ctx: Ctx) -> str:
     """The message prompt chosen: "" (the box's own message) or a prompt's id; anything
     else is no choice the page offered."""
     chosen = ctx.form("prompt")[: MAX_PROMPT * 2].strip()
-    known = {str(prompt.id) for prompt in ctx.deps.prompts.prompts()}
-    known |= {prompt.key for prompt in ctx.deps.prompts.prompts() if prompt.key}
-    if chosen and chosen not in known:
+    if chosen and chosen not in known_prompts(ctx):
         ctx.fail(400, "Choose a prompt of the list.")
     return chosen
 
@@ -251,11 +230,11 @@ def _typed_entry(ctx: Ctx) -> dict:
 
 def firewall_page(ctx: Ctx, *, problem: str = "", typed: dict | None = None,
                   status: int = 200) -> str:
-    _need_see(ctx)
+    need_see(ctx)
     chosen = ctx.query("list")
     chosen = chosen if chosen in LISTS else ""
     text = ctx.query("q")[:60]
-    firewall = _firewall(ctx)
+    firewall = firewall_of(ctx)
     entries = firewall.entries(chosen or None, text, limit=SHOWN + 1)
     mine = []
     if not ctx.principal.is_super:
@@ -293,19 +272,19 @@ def _done(ctx: Ctx, done: str, applied: bool | None = None, anchor: str = "") ->
 
 
 def number_add(ctx: Ctx) -> str:
-    _need_see(ctx)
+    need_see(ctx)
     typed = _typed_entry(ctx)
     try:
         number = kept_number(ctx, typed["number"])
-        expires_at = _expiry(ctx, typed["expires"])
+        expires_at = expiry_of(ctx, typed["expires"])
         if needs_approval(ctx):
-            _firewall(ctx).file(PendingChange(
+            firewall_of(ctx).file(PendingChange(
                 0, "add", typed["list"], number, typed["note"], typed["action"],
-                typed["prompt"] or None, expires_at, group_id=ctx.user.group_id), _actor(ctx))
+                typed["prompt"] or None, expires_at, group_id=ctx.user.group_id), actor_of(ctx))
             _done(ctx, "filed")
-        _firewall(ctx).add(ListEntry(0, typed["list"], number, typed["note"], typed["action"],
+        firewall_of(ctx).add(ListEntry(0, typed["list"], number, typed["note"], typed["action"],
                                      typed["prompt"] or None, expires_at=expires_at),
-                           _actor(ctx))
+                           actor_of(ctx))
     except FirewallError as error:
         return firewall_page(ctx, problem=problem_text(ctx, error), typed=typed, status=400)
     _done(ctx, "added", tell_engine(ctx))
@@ -313,7 +292,7 @@ def number_add(ctx: Ctx) -> str:
 
 
 def _entry_of(ctx: Ctx, entry_id: int) -> ListEntry:
-    entry = _firewall(ctx).entry(entry_id)
+    entry = firewall_of(ctx).entry(entry_id)
     if entry is None:
         ctx.fail(404, "Not found.")
     return entry
@@ -321,7 +300,7 @@ def _entry_of(ctx: Ctx, entry_id: int) -> ListEntry:
 
 def entry_page(ctx: Ctx, entry_id: int, *, problem: str = "", typed: dict | None = None,
                status: int = 200) -> str:
-    _need_see(ctx)
+    need_see(ctx)
     entry = _entry_of(ctx, entry_id)
     ctx.response.status = status
     return ctx.render(
@@ -339,18 +318,18 @@ def entry_page(ctx: Ctx, entry_id: int, *, problem: str = "", typed: dict | None
 
 
 def entry_submit(ctx: Ctx, entry_id: int) -> str:
-    _need_see(ctx)
+    need_see(ctx)
     entry = _entry_of(ctx, entry_id)
     typed = _typed_entry(ctx)
     try:
-        expires_at = _expiry(ctx, typed["expires"])
+        expires_at = expiry_of(ctx, typed["expires"])
         if needs_approval(ctx):
-            _firewall(ctx).file(PendingChange(
+            firewall_of(ctx).file(PendingChange(
                 0, "edit", entry.list, entry.number, typed["note"], typed["action"],
                 typed["prompt"] or None, expires_at, entry_id=entry.id,
-                group_id=ctx.user.group_id), _actor(ctx))
+                group_id=ctx.user.group_id), actor_of(ctx))
             _done(ctx, "filed")
-        changed = _firewall(ctx).edit(entry.id, _actor(ctx), note=typed["note"],
+        changed = firewall_of(ctx).edit(entry.id, actor_of(ctx), note=typed["note"],
                                       action=typed["action"],
                                       message_prompt=typed["prompt"] or None,
                                       expires_at=expires_at)
@@ -362,15 +341,15 @@ def entry_submit(ctx: Ctx, entry_id: int) -> str:
 
 
 def entry_delete(ctx: Ctx, entry_id: int) -> str:
-    _need_see(ctx)
+    need_see(ctx)
     entry = _entry_of(ctx, entry_id)
     try:
         if needs_approval(ctx):
-            _firewall(ctx).file(PendingChange(
+            firewall_of(ctx).file(PendingChange(
                 0, "remove", entry.list, entry.number, entry_id=entry.id,
-                group_id=ctx.user.group_id), _actor(ctx))
+                group_id=ctx.user.group_id), actor_of(ctx))
             _done(ctx, "filed")
-        _firewall(ctx).remove(entry.id, _actor(ctx))
+        firewall_of(ctx).remove(entry.id, actor_of(ctx))
     except FirewallError as error:
         return entry_page(ctx, entry_id, problem=problem_text(ctx, error), status=409)
     _done(ctx, "removed", tell_engine(ctx))
@@ -381,8 +360,8 @@ def entry_delete(ctx: Ctx, entry_id: int) -> str:
 
 
 def pending_decide(ctx: Ctx, pending_id: int) -> str:
-    _need_see(ctx)
-    firewall = _firewall(ctx)
+    need_see(ctx)
+    firewall = firewall_of(ctx)
     change = firewall.pending_change(pending_id)
     if change is None or not may_decide(ctx, change):
         ctx.fail(404, "Not found.")
@@ -390,7 +369,7 @@ def pending_decide(ctx: Ctx, pending_id: int) -> str:
     if decision not in ("approve", "refuse"):
         ctx.fail(400, "Say approve or refuse.")
     try:
-        firewall.decide(change.id, decision == "approve", _actor(ctx))
+        firewall.decide(change.id, decision == "approve", actor_of(ctx))
     except FirewallError as error:
         return firewall_page(ctx, problem=problem_text(ctx, error), status=409)
     if decision == "approve":
@@ -466,7 +445,7 @@ def rule_page(ctx: Ctx, rule_id: int | None = None, *, problem: str = "",
         if rule_id is None:
             typed = _typed_of_rule(Rule(0, "prefix"))
         else:
-            rule = _firewall(ctx).rule(rule_id)
+            rule = firewall_of(ctx).rule(rule_id)
             if rule is None:
                 ctx.fail(404, "Not found.")
             typed = _typed_of_rule(rule)
@@ -486,7 +465,7 @@ def rule_add(ctx: Ctx) -> str:
     _need_admin(ctx)
     typed = _typed_rule(ctx)
     try:
-        _firewall(ctx).add_rule(_rule_from(typed), _actor(ctx))
+        firewall_of(ctx).add_rule(_rule_from(typed), actor_of(ctx))
     except FirewallError as error:
         return rule_page(ctx, problem=problem_text(ctx, error), typed=typed, status=400)
     _done(ctx, "saved", tell_engine(ctx), "#rules")
@@ -496,10 +475,10 @@ def rule_add(ctx: Ctx) -> str:
 def rule_submit(ctx: Ctx, rule_id: int) -> str:
     _need_admin(ctx)
     typed = _typed_rule(ctx)
-    if _firewall(ctx).rule(rule_id) is None:
+    if firewall_of(ctx).rule(rule_id) is None:
         ctx.fail(404, "Not found.")
     try:
-        changed = _firewall(ctx).update_rule(_rule_from(typed, rule_id), _actor(ctx))
+        changed = firewall_of(ctx).update_rule(_rule_from(typed, rule_id), actor_of(ctx))
     except FirewallError as error:
         return rule_page(ctx, rule_id, problem=problem_text(ctx, error), typed=typed,
                          status=400)
@@ -511,7 +490,7 @@ def rule_submit(ctx: Ctx, rule_id: int) -> str:
 def rule_delete(ctx: Ctx, rule_id: int) -> str:
     _need_admin(ctx)
     try:
-        _firewall(ctx).remove_rule(rule_id, _actor(ctx))
+        firewall_of(ctx).remove_rule(rule_id, actor_of(ctx))
     except FirewallError:
         ctx.fail(404, "Not found.")
     _done(ctx, "removed", tell_engine(ctx), "#rules")
@@ -524,7 +503,7 @@ def rule_move(ctx: Ctx, rule_id: int) -> str:
     if direction not in ("up", "down"):
         ctx.fail(400, "Say up or down.")
     try:
-        moved = _firewall(ctx).move_rule(rule_id, direction == "up", _actor(ctx))
+        moved = firewall_of(ctx).move_rule(rule_id, direction == "up", actor_of(ctx))
     except FirewallError:
         ctx.fail(404, "Not found.")
     _done(ctx, "saved" if moved else "unchanged", tell_engine(ctx) if moved else None, "#rules")
@@ -543,179 +522,10 @@ def block_caller(ctx: Ctx, call) -> str:
     note = ctx.t("Blocked from call {id}", id=call.id)
     target = f"call {call.id}"
     if needs_approval(ctx):
-        _firewall(ctx).file(PendingChange(0, "add", "black", number, note,
-                                          group_id=ctx.user.group_id), _actor(ctx),
+        firewall_of(ctx).file(PendingChange(0, "add", "black", number, note,
+                                          group_id=ctx.user.group_id), actor_of(ctx),
                             target=target)
         return "filed"
-    _firewall(ctx).add(ListEntry(0, "black", number, note), _actor(ctx), target=target)
+    firewall_of(ctx).add(ListEntry(0, "black", number, note), actor_of(ctx), target=target)
     tell_engine(ctx)
     return "added"
-
-
-# ---- Excel -----------------------------------------------------------------------------------
-
-
-def _sheets():
-    """The spreadsheet helpers of the customers' import and export (imported when used: the
-    customers' pages import the call log's, which imports this)."""
-    from webui.pages import customer_sheets  # noqa: PLC0415
-
-    return customer_sheets
-
-
-def export_lists(ctx: Ctx) -> bytes:
-    """Both lists (or the one chosen, with the page's search) as an Excel workbook."""
-    _need_see(ctx)
-    chosen = ctx.query("list")
-    chosen = chosen if chosen in LISTS else None
-    text = ctx.query("q")[:60]
-    entries = _firewall(ctx).entries(chosen, text, limit=None)
-    sheets = _sheets()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = ctx.t("Call firewall")[:31]
-    sheet.append([ctx.t(english) for _, english in (*COLUMNS, *EXPORT_ONLY)])
-    for entry in entries:
-        sheet.append([sheets.safe_cell(value) for value in (
-            ctx.t(LIST_NAMES[entry.list]), entry.number, entry.note,
-            ctx.t(ACTION_NAMES[entry.action]) if entry.list == "black" else "",
-            entry.message_prompt or "",
-            ctx.t.iso_date(entry.expires_at - 1) if entry.expires_at else "",
-            entry.added_by_name, ctx.t.datetime(entry.added_at))])
-    for letter, width in zip("ABCDEFGH", (14, 20, 40, 28, 18, 12, 14, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    ctx.audit("firewall_exported", target="firewall", detail=structured_detail(
-        rows=len(entries), list=chosen, search=text or None))
-    stamp = ctx.t.iso_date(ctx.deps.clock())
-    return sheets._workbook_response(ctx, workbook, f"firewall-{stamp}.xlsx")
-
-
-def import_template_download(ctx: Ctx) -> bytes:
-    _need_see(ctx)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = ctx.t("Call firewall")[:31]
-    sheet.append([ctx.t(english) for _, english in COLUMNS])
-    sheet.append([ctx.t("Black list"), "13800138000", ctx.t("Sales calls"),
-                  ctx.t(ACTION_NAMES["reject"]), "", ""])
-    notes = workbook.create_sheet(ctx.t("How to fill in")[:31])
-    notes.column_dimensions["A"].width = 100
-    for line in (
-        ctx.t("One number per row, below the header row. Only Number is required."),
-        ctx.t("List: Black list or Red list (empty: black). Action, for the black list: Reject: answer and hang up, or Answer with a message (then the message's prompt)."),  # noqa: E501
-        ctx.t("Expires: YYYY-MM-DD, the last day the entry counts; empty: never."),
-    ):
-        notes.append([line])
-    return _sheets()._workbook_response(ctx, workbook, "firewall-template.xlsx")
-
-
-@dataclass
-class ImportResult:
-    added: int = 0
-    filed: bool = False
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # row number, why
-
-
-def _header_keys(header: list[str]) -> list[str | None]:
-    return [_HEADERS.get(cell.strip().casefold()) or _HEADERS.get(cell.strip())
-            for cell in header]
-
-
-def _entry_of_row(ctx: Ctx, cells: dict[str, str]) -> ListEntry:
-    list_name = _LIST_WORDS.get(cells.get("list", "").strip().casefold())
-    if list_name is None:
-        raise FirewallError("Choose the black or the red list.")
-    action = _ACTION_WORDS.get(cells.get("action", "").strip().casefold())
-    if action is None:
-        raise FirewallError("Choose reject or answer with a message.")
-    return ListEntry(0, list_name, kept_number(ctx, cells.get("number", "")),
-                     cells.get("note", ""), action if list_name == "black" else "reject",
-                     (cells.get("prompt") or None) if list_name == "black" else None,
-                     expires_at=_expiry(ctx, cells.get("expires", "")))
-
-
-def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
-    """Check every row; the good ones are added (or filed for approval) in one go."""
-    keys = _header_keys(rows[0])
-    if "number" not in keys:
-        raise _sheets().SheetError(
-            ctx.t("The header row has no Number column; start from the template."))
-    result = ImportResult()
-    firewall = _firewall(ctx)
-    good: list[ListEntry] = []
-    seen: set[str] = set()
-    for offset, row in enumerate(rows[1:]):
-        row_number = offset + 2
-        cells = {key: value for key, value in zip(keys, row, strict=False) if key}
-        if not any(cells.values()):
-            continue
-        try:
-            entry = _entry_of_row(ctx, cells)
-            listed = firewall.listed(entry.number)
-            if listed is not None or entry.number in seen:
-                raise FirewallError(
-                    "{number} is on the red list already." if listed and listed.list == "red"
-                    else "{number} is on the black list already.", number=entry.number)
-            check_entry(entry)
-        except FirewallError as error:
-            result.skipped.append((row_number, problem_text(ctx, error)))
-            continue
-        seen.add(entry.number)
-        good.append(entry)
-    if good:
-        if needs_approval(ctx):
-            firewall.file_many([PendingChange(0, "add", e.list, e.number, e.note, e.action,
-                                              e.message_prompt, e.expires_at,
-                                              group_id=ctx.user.group_id) for e in good],
-                               _actor(ctx))
-            result.filed = True
-        else:
-            firewall.add_many(good, _actor(ctx))
-            tell_engine(ctx)
-    result.added = len(good)
-    return result
-
-
-def _limits(ctx: Ctx) -> dict:
-    sheets = _sheets()
-    return {"max_mb": sheets.MAX_UPLOAD_BYTES // (1024 * 1024), "max_rows": sheets.MAX_ROWS,
-            "needs_approval": needs_approval(ctx)}
-
-
-def import_page(ctx: Ctx) -> str:
-    _need_see(ctx)
-    return ctx.render("firewall_import.tpl", problem="", result=None, **_limits(ctx))
-
-
-def import_submit(ctx: Ctx) -> str:
-    _need_see(ctx)
-    sheets = _sheets()
-    limits = _limits(ctx)
-    biggest = sheets.MAX_UPLOAD_BYTES
-    problem, result = "", None
-    upload = ctx.request.files.get("file") \
-        if ctx.request.content_length <= biggest + 64 * 1024 else None
-    try:
-        if ctx.request.content_length > biggest + 64 * 1024:
-            raise sheets.UploadTooBigError(ctx.t("The file is too big: at most {n} MB.",
-                                          n=limits["max_mb"]))
-        if upload is None:
-            raise sheets.SheetError(ctx.t("Choose a file to import."))
-        data = upload.file.read(biggest + 1)
-        if len(data) > biggest:
-            raise sheets.UploadTooBigError(ctx.t("The file is too big: at most {n} MB.",
-                                          n=limits["max_mb"]))
-        no_header = ctx.t("No sheet has a header row with a Number column; start from the template.")  # noqa: E501
-        rows = sheets.read_rows(upload.raw_filename or "", data, ctx.t, header_key="number",
-                         no_header=no_header, headers=_HEADERS)
-        if not rows:
-            raise sheets.SheetError(ctx.t("The file is empty."))
-        result = import_rows(ctx, rows)
-    except sheets.SheetError as error:
-        problem = str(error)
-        ctx.response.status = error.status
-    except FirewallError as error:  # the lists changed while the file was read
-        problem = problem_text(ctx, error)
-        ctx.response.status = 409
-    return ctx.render("firewall_import.tpl", problem=problem, result=result, **limits)

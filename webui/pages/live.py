@@ -110,6 +110,8 @@ def status_json(status: LineStatus, manual: frozenset[int] = frozenset()) -> dic
         "screening": status.screening,
         "blocked": status.blocked,
         "act": status.act,
+        "office_wanted": status.office_wanted,
+        "office_rung": status.office_rung,
     }
 
 

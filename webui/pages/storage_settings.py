@@ -3,8 +3,8 @@
 The settings (``device.retention`` of the configuration) are checked against
 the schema, each problem shown beside its field, saved, written to the audit
 log and passed to the running engine, as every device setting is
-(``webui.pages.device_settings``). Each line's age limit is on the line's
-own page.
+(``webui.pages.device_settings``). Each line's age limits, of its
+recordings and of its voicemail messages, are on the line's own page.
 
 The page also shows the state: the disk's size, use and free space, the
 recordings kept (their size, count and the oldest), what was recorded each
@@ -79,6 +79,7 @@ def _state(ctx: Ctx) -> dict:
         "usage": usage,
         "deletions": recent_deletions(ctx.deps.store, RECENT_DELETIONS),
         "keep_days": policy.keep_days,
+        "message_keep_days": policy.message_keep_days,
         "target": None,
         "forecast": None,
         "blocked": None,
@@ -90,8 +91,9 @@ def _state(ctx: Ctx) -> dict:
         state["forecast"] = forecast(disk.free, target, usage.per_day, policy.enabled)
         if policy.enabled and disk.free < target:
             # What the engine's next round can do: nothing, if everything left is held.
-            dry_run = plan(ctx.deps.store, recordings, policy, disk, now)
-            if dry_run.short and not dry_run.deletions:
+            dry_run = plan(ctx.deps.store, recordings, policy, disk, now,
+                           voicemail=ctx.deps.folder.voicemail)
+            if dry_run.short and not (dry_run.deletions or dry_run.messages):
                 state["blocked"] = dry_run
     return state
 

@@ -81,9 +81,6 @@ def voicemail_delete(ctx: Ctx, message_id: int) -> str:
         ctx.deps.voicemails.delete(message.id, ctx.deps.folder.voicemail, ctx.deps.clock())
     except NoSuchRowError:
         ctx.fail(404, "Not found.")
-    except OSError as error:
-        log.error("voicemail message %d cannot be deleted: %s", message.id, error)
-        ctx.fail(500, "The message's file cannot be deleted.")
     ctx.audit("voicemail_deleted", f"voicemail {message.id}",
               structured_detail("deleted", line=message.line, number=message.number,
                                 seconds=round(message.seconds)))

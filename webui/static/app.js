@@ -125,6 +125,13 @@
       act.hidden = !status.act;
       act.textContent = status.act ? labels[camel("act-" + status.act)] || status.act : "";
     }
+    // A caller the box holds waits for the office (a voice menu's ring-through).
+    const office = card.querySelector(".office-call");
+    if (office) {
+      office.hidden = !status.office_wanted;
+      office.querySelector(".office-rung").hidden = !status.office_rung;
+      office.querySelector(".office-unrung").hidden = !!status.office_rung;
+    }
     setText(card, ".direction", status.direction ? labels[camel("label-" + status.direction)] : "");
     setText(card, ".number", status.number || "");
     setText(card, ".caller-name", status.name || "");
@@ -154,6 +161,24 @@
   }
 
   // ---- the caller's card -----------------------------------------------------------
+
+  // The cards' column: below the menu bar on a wide screen, however many rows the bar wraps
+  // to; on a phone where the style sheet puts it, at the bottom. Again whenever the window changes
+  // (a tablet turned, a window narrowed).
+  function placePops() {
+    const pops = document.getElementById("pops");
+    const bar = document.querySelector("header.top");
+    if (!pops || pops.hidden) return;
+    if (bar && window.innerWidth > 720) {
+      const top = Math.max(0, bar.getBoundingClientRect().bottom) + 12;
+      pops.style.top = top + "px";
+      pops.style.maxHeight = "calc(100vh - " + (top + 12) + "px)";
+    } else {
+      pops.style.top = "";
+      pops.style.maxHeight = "";
+    }
+  }
+  window.addEventListener("resize", placePops);
 
   /* Show a call's card, or bring a shown one up to date.
    *
@@ -194,13 +219,7 @@
     }
     pops.hidden = false;
     document.body.classList.add("has-pops");
-    const bar = document.querySelector("header.top");
-    if (bar && window.innerWidth > 720) {
-      // Below the menu bar, however many rows it wraps to.
-      const top = Math.max(0, bar.getBoundingClientRect().bottom) + 12;
-      pops.style.top = top + "px";
-      pops.style.maxHeight = "calc(100vh - " + (top + 12) + "px)";
-    }
+    placePops();
     linerec.pops.push({ call_id: data.call_id, event: data.event, shownAt: Date.now() });
   }
 

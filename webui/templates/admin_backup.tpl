@@ -96,7 +96,7 @@
         % end
       </label>
     </div>
-    <p class="hint">{{_('Each backup sends what changed since the last one: finished recordings with their sidecars, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording counts as backed up. A backup runs at a low priority and never delays a line.')}}</p>
+    <p class="hint">{{_('Each backup sends what changed since the last one: finished recordings with their sidecars, voicemail messages, a database snapshot, the configuration and the public signing key. Every file is checked in the target before the recording or message counts as backed up. A backup runs at a low priority and never delays a line.')}}</p>
     <div class="row"><button type="submit">{{_('Save')}}</button></div>
   </form>
 </section>

@@ -91,7 +91,13 @@
       <label{{!' class="has-problem"' if 'vm_groups' in problems else ''}}>{{_('Only for customer groups')}} <input name="vm_groups" value="{{typed['vm_groups']}}" placeholder="{{_('Empty: every caller')}}">
         % problem('vm_groups')
       </label>
+      <label{{!' class="has-problem"' if 'vm_keep_days' in problems else ''}}>{{_('Keep messages (days)')}} <input name="vm_keep_days" value="{{typed['vm_keep_days']}}" inputmode="numeric">
+        <span class="hint">{{_('Retention deletes the messages of this line once they are this many days old; 0: no age limit. Messages of calls under legal hold are kept. See Settings, Storage.')}}</span>
+        % problem('vm_keep_days')
+      </label>
     </div>
+    <label class="check"><input type="checkbox" name="vm_delete_unheard" value="yes"{{!' checked' if typed['vm_delete_unheard'] else ''}}> {{_('Past the age limit, delete messages nobody has marked heard too')}}</label>
+    % problem('vm_delete_unheard')
     <p class="hint">{{_('When: the weekly windows in which the box answers (none: always). Leave a row empty to remove it.')}}</p>
     % problem('vm_schedule')
     % for index, window in enumerate(vm_windows):

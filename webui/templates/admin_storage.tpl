@@ -82,16 +82,19 @@
         % end
       </label>
     </div>
-    <p class="hint">{{_('While less than the larger of the two is free, the oldest finished recordings are deleted. Below what the lines need for the next few minutes (at least 64 MB) this happens at once.')}}</p>
-    <label class="check"><input type="checkbox" name="keep_until_backed_up" value="yes"{{!' checked' if typed['keep_until_backed_up'] else ''}}> {{_('Keep every recording until a backup has copied it')}}</label>
-    <p class="hint">{{_('Never deleted: recordings still being made, and those under legal hold (the recording, its call or its customer). Each deletion is written to the audit log with its reason.')}}</p>
+    <p class="hint">{{_('While less than the larger of the two is free, the oldest finished recordings are deleted. Below what the lines need for the next few minutes (at least 64 MB) this happens at once.')}} {{_('When no recording may go, the oldest voicemail messages marked heard go next; a message nobody has heard is never deleted for space.')}}</p>
+    <label class="check"><input type="checkbox" name="keep_until_backed_up" value="yes"{{!' checked' if typed['keep_until_backed_up'] else ''}}> {{_('Keep every recording and voicemail message until a backup has copied it')}}</label>
+    <p class="hint">{{_('Never deleted: recordings still being made, and those under legal hold (the recording, its call or its customer). Each deletion is written to the audit log with its reason.')}} {{_('A voicemail message is under legal hold with its call or its customer.')}}</p>
     <div class="row"><button type="submit">{{_('Save')}}</button></div>
   </form>
   <h3>{{_('Age limits of the lines')}}</h3>
-  % if state['keep_days']:
+  % if state['keep_days'] or state['message_keep_days']:
   <ul class="plain">
   % for line, days in state['keep_days']:
     <li><a href="/admin/lines/{{line}}">{{_('Line {n}', n=line)}}</a>: {{_('recordings kept {days} days', days=days)}}</li>
+  % end
+  % for line, days, heard_only in state['message_keep_days']:
+    <li><a href="/admin/lines/{{line}}">{{_('Line {n}', n=line)}}</a>: {{_('heard voicemail messages kept {days} days', days=days) if heard_only else _('voicemail messages kept {days} days', days=days)}}</li>
   % end
   </ul>
   % else:

@@ -13,6 +13,9 @@
     <span class="location">{{(status.location_zh if _.language == 'zh-CN' else status.location_en) or ''}}</span>
   </p>
   <p class="elapsed" aria-label="{{_('Duration')}}"></p>
+  <p class="office-call" role="alert"{{!'' if status.office_wanted else ' hidden'}}>
+    <span class="office-unrung"{{!' hidden' if status.office_rung else ''}}>{{_('A caller is waiting for the office: pick up line {n}', n=status.line)}}</span>
+    <span class="office-rung"{{!'' if status.office_rung else ' hidden'}}>{{_('The office phones are ringing for a caller on line {n}', n=status.line)}}</span></p>
   % if ctx.can('record'):
   <div class="record">
   % include('record_button.tpl', line=status.line, call_id=None, status=status, shown=status.line in manual and status.state in ('in_call', 'silent', 'seized'))

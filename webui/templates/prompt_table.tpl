@@ -5,16 +5,16 @@
   <tbody>
   % for prompt in prompts:
     <tr>
-      <td><a href="/admin/prompts/{{prompt.id}}">{{prompt.name}}</a>
+      <td class="p-name"><a href="/admin/prompts/{{prompt.id}}">{{prompt.name}}</a>
       % if prompt.built_in:
         <span class="badge" title="{{prompt.key}}">{{_('built in')}}</span>
       % end
       </td>
-      <td>{{_(source_names.get(prompt.source, prompt.source))}}{{(' · ' + prompt.filename) if prompt.filename else ''}}</td>
-      <td>{{prompt.text}}</td>
-      <td>{{_({'zh': 'Chinese', 'en': 'English'}.get(prompt.language or '', '')) if prompt.language else ''}}</td>
-      <td class="numeric">{{_('{seconds} s', seconds='{:.1f}'.format(prompt.duration_s))}}</td>
-      <td><audio class="player" controls preload="none" src="/admin/prompts/{{prompt.id}}/audio">{{_('This browser cannot play audio.')}}</audio></td>
+      <td class="p-source">{{_(source_names.get(prompt.source, prompt.source))}}{{(' · ' + prompt.filename) if prompt.filename else ''}}</td>
+      <td class="p-text">{{prompt.text}}</td>
+      <td class="p-language">{{_({'zh': 'Chinese', 'en': 'English'}.get(prompt.language or '', '')) if prompt.language else ''}}</td>
+      <td class="p-length numeric">{{_('{seconds} s', seconds='{:.1f}'.format(prompt.duration_s))}}</td>
+      <td class="p-preview"><audio class="player" controls preload="none" src="/admin/prompts/{{prompt.id}}/audio">{{_('This browser cannot play audio.')}}</audio></td>
     </tr>
   % end
   </tbody>
