@@ -1502,3 +1502,8 @@ ZH: dict[str, str] = {
     "A caller is waiting for the office: pick up line {n}": "有来电者在等待接听：请拿起线路 {n} 的电话",
     "The office phones are ringing for a caller on line {n}": "办公室电话正在为线路 {n} 的来电者振铃",
 }
+
+# The pages of text messages (Messages, Settings → Messages), kept in a module of their own.
+from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(SMS)

@@ -95,6 +95,19 @@ ACTION_LABELS = {
     "ivr_menu_changed": "Voice menu changed",
     "ivr_menu_deleted": "Voice menu deleted",
     "ivr_line_assigned": "Voice menu of a line set",
+    "sms_queued": "Text messages queued",
+    "sms_cancelled": "Text message cancelled",
+    "sms_resent": "Text message sent again",
+    "sms_released": "Held text message approved",
+    "sms_rejected": "Held text message rejected",
+    "sms_read": "Received text message read",
+    "sms_template_added": "Message template added",
+    "sms_template_changed": "Message template changed",
+    "sms_template_deleted": "Message template deleted",
+    "sms_holiday_added": "Holiday added",
+    "sms_holiday_deleted": "Holiday deleted",
+    "sms_words_changed": "Sensitive words changed",
+    "sms_words_exported": "Sensitive words exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
