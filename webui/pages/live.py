@@ -429,6 +429,10 @@ def _translate(
     if isinstance(event, LinesReset | EngineConnection):
         yield from _all_lines(ctx, popped, held)
         return
+    if isinstance(event, contract.SmsChanged):
+        if ctx.can("sms"):  # the Messages page's modem panel and the menu's count
+            yield _sse("sms", {"present": event.sms.present, "received": event.sms.received})
+        return
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
     kind = event.kind.value

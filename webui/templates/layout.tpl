@@ -29,6 +29,11 @@
     % new_messages = ctx.new_voicemail()
     <a href="/voicemail"{{!' aria-current="page"' if get('page') == 'voicemail' else ''}}>{{_('Voicemail')}}<span class="count-badge" data-voicemail-new{{!'' if new_messages else ' hidden'}} title="{{_('New messages')}}">{{new_messages}}</span></a>
     % end
+    % if ctx.can('sms'):
+    % from webui.pages.messages import unread_count
+    % unread = unread_count(ctx)
+    <a href="/messages"{{!' aria-current="page"' if get('page') == 'messages' else ''}}>{{_('Messages')}}<span class="count-badge" data-sms-unread{{!'' if unread else ' hidden'}} title="{{_('Unread messages')}}">{{unread}}</span></a>
+    % end
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
     % end
