@@ -34,6 +34,8 @@ LAZY = (
     "firmware.backup.run",  # a backup run: at the first one
     "firmware.update.updater",  # the other commands of linerec
     "firmware.hardware.hwtest",
+    "ahocorasick",  # the sensitive-word matcher: at the first message checked against words
+    "firmware.sms.words",
 )
 
 ENGINE_RUN = """

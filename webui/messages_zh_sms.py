@@ -128,6 +128,7 @@ SMS: dict[str, str] = {
     "Preview the messages": "预览短信",
     "The messages as they will go": "将发送的短信",
     "Characters": "字数",
+    "Sent by": "发送人",
     "Parts": "分条",
     "Schedule {n} messages": "定时发送 {n} 条短信",
     "Send {n} messages": "发送 {n} 条短信",

@@ -40,7 +40,7 @@ from webui.pages.customer_form import (
     CustomerDraft,
     read_customer,
 )
-from webui.pages.messages import customer_messages
+from webui.pages.messages import customer_messages, error_text, hold_text
 
 PAGE_SIZE = 50
 BLANK_NUMBER_ROWS = 3  # empty number rows on the form, for browsers without the script
@@ -210,6 +210,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         protected=LegalHold(ctx.deps.store).customer_protected(customer.id),
         may_hold=may_hold(ctx),
         messages=customer_messages(ctx, customer.id) if ctx.can("sms") else [],
+        sms_error=error_text, sms_hold=hold_text,
     )
 
 

@@ -185,6 +185,11 @@
         <span class="muted">{{_('Send to')}} {{message.number}} · {{message.queued_by_name or _('The box')}}</span>
       </div>
       <p class="sms-text">{{message.text}}</p>
+      % if message.state == 'failed' and message.error:
+      <p class="field-problem">{{sms_error(_, message)}}</p>
+      % elif message.state == 'held':
+      <p class="field-problem">{{sms_hold(_, message)}}</p>
+      % end
       % if message.state in ('queued', 'held'):
       <form method="post" action="/messages/{{message.id}}/cancel" class="inline" data-confirm="{{_('Cancel this message?')}}">
         <input type="hidden" name="csrf" value="{{csrf}}">

@@ -89,7 +89,7 @@
           % end
         </td>
         <td class="c-length numeric">{{row.size.characters}} <span class="muted small">{{row.size.alphabet}}</span></td>
-        <td class="c-parts numeric">{{row.size.parts}}</td>
+        <td class="c-parts numeric">{{_.count(row.size.parts, '{n} part', '{n} parts')}}</td>
         % end
       </tr>
     % end

@@ -76,7 +76,7 @@
     </select>
   </label>
   % end
-  <label>{{_('Number')}} <input name="q" value="{{filters.number}}" inputmode="tel" class="short" maxlength="40"></label>
+  <label>{{_('Number')}} <input name="q" value="{{filters.number}}" inputmode="tel" maxlength="40"></label>
   <label>{{_('From')}} <input type="date" name="from" value="{{filters.since}}"></label>
   <label>{{_('To')}} <input type="date" name="to" value="{{filters.until}}"></label>
   <button type="submit">{{_('Show')}}</button>
@@ -90,7 +90,7 @@
 % else:
 <div class="table-wrap">
 <table class="stack sms-list">
-  <thead><tr><th scope="col">{{_('Time')}}</th><th scope="col">{{_('Send to')}}</th><th scope="col">{{_('Message')}}</th><th scope="col">{{_('State')}}</th><th scope="col">{{_('By')}}</th><th scope="col"></th></tr></thead>
+  <thead><tr><th scope="col">{{_('Time')}}</th><th scope="col">{{_('Send to')}}</th><th scope="col">{{_('Message')}}</th><th scope="col">{{_('State')}}</th><th scope="col">{{_('Sent by')}}</th><th scope="col"></th></tr></thead>
   <tbody>
   % for message in sent:
     <tr class="sms-{{message.state}}" data-message="{{message.id}}">
