@@ -20,12 +20,14 @@ from bench.peers.gsm_modem import FakeGsmModem
 from firmware.config import Sms
 from firmware.engine.sms import SmsService
 from firmware.link import contract
+from firmware.link.contract import LineStatus, Phase
 from firmware.store.audit import parse_detail
 from firmware.store.crm import CustomerNumber
 from firmware.store.scopes import EVERYTHING
 from firmware.store.sms import SmsStore
 from firmware.store.sms_words import WordList
 from tests.calls_box import make_office
+from tests.test_web_live import Stream
 
 SMS_USERS = ("ana", "cai", "lea", "adm")
 
@@ -524,3 +526,19 @@ def test_a_message_written_on_the_page_goes_out_through_the_fake_gsm_modem(offic
     assert (taken.number, taken.text) == ("+8613800131000", "Customer of ana您好，您的订单已发货。")
     page = ana.get(f"/messages?customer={mine}")
     assert 'sms-state-sent' in page.text and "Customer of ana" in page.text
+
+
+def test_the_event_stream_tells_users_with_the_flag_of_the_modem(office):
+    ana, ben = Stream(office.signed_in("ana")), Stream(office.signed_in("ben"))
+    try:
+        assert ana.next()[0] == "lines" and ben.next()[0] == "lines"
+        office.deps.engine.dispatch(contract.SmsChanged(contract.SmsState(
+            enabled=True, present=True, received=2)))
+        office.deps.engine.dispatch(contract.CallStarted(
+            2, 99, LineStatus(2, phase=Phase.RINGING, call_id=99, direction="in"),
+            direction="in"))
+        assert ana.next() == ("sms", {"present": True, "received": 2})
+        assert ben.next()[0] == "line"  # no news of the modem for him
+    finally:
+        ana.close()
+        ben.close()

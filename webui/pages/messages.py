@@ -13,6 +13,7 @@ and mark read are each audited. Writing a message is ``webui.pages.message_compo
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -21,6 +22,8 @@ from firmware.sms.outbox import BLOCKED_ERROR, BlockedError, reason_words
 from firmware.store.audit import structured_detail
 from firmware.store.sms import SOURCES, STATES, NewMessage, OutgoingMessage, ReceivedMessage
 from webui.context import Ctx
+
+log = logging.getLogger(__name__)
 
 LISTED = 100
 SEARCH_LIMIT = 40
@@ -63,7 +66,8 @@ def unread_count(ctx: Ctx) -> int:
         return 0
     try:
         return ctx.deps.outbox.queue.inbox.unread_count(ctx.principal.message_scope())
-    except Exception:
+    except Exception as error:
+        log.warning("unread text messages cannot be counted: %s", error)
         return 0
 
 
