@@ -173,6 +173,23 @@ class Voicemail:
     keep_unheard: bool = True
 
 
+def _reply_text(value: str) -> str | None:
+    if len(value) > 500:
+        return f"{len(value)} characters: at most 500"
+    return None
+
+
+@dataclass(frozen=True)
+class LineSms:
+    """What a line texts by itself, through the GSM modem (``device.sms``): a reply to
+    the caller of a missed call (``missed_call_reply``, with the templates' placeholders;
+    "": none), and a notice of each voicemail message to ``voicemail_notify``'s numbers.
+    Each is sent once (``firmware.sms.greetings``)."""
+
+    missed_call_reply: str = setting("", check=_reply_text)
+    voicemail_notify: list[str] = setting([], check=_phone_numbers)
+
+
 @dataclass(frozen=True)
 class Line:
     number: int = setting(check=in_range(1, 64))
@@ -194,6 +211,7 @@ class Line:
     # How the box dials on the line when it places a call: DTMF tones, or pulses of its
     # relay (loop disconnect, for an exchange or a PBX port that takes no tones).
     dialling: Literal["tone", "pulse"] = "tone"
+    sms: LineSms = setting(LineSms())
 
     @property
     def given_name(self) -> str:
@@ -488,6 +506,17 @@ class Sms:
     modem: str = setting("", check=_optional_driver_url)
     delivery_reports: bool = True
     validity_hours: int = setting(24, check=in_range(1, 24 * 7 * 63))
+    # The language of the box's own messages (voicemail notices) and of the lines'
+    # replies' placeholders ($title$: 先生/女士 or Mr/Ms, $date$).
+    language: Literal["zh", "en"] = "zh"
+    # A message holding a sensitive word (firmware.store.sms_words): refused ("block"),
+    # or held until a leader or an admin approves it ("hold").
+    word_filter: Literal["block", "hold"] = "hold"
+    # Greetings (birthdays, holidays) are queued from this local time of their day.
+    greeting_time: str = setting("09:00", check=_clock_time)
+    # The template greeting customers on their birthday (0: none), days before it.
+    birthday_template: int = setting(0, check=in_range(0, 2**31))
+    birthday_days_ahead: int = setting(0, check=in_range(0, 30))
 
     @property
     def enabled(self) -> bool:
@@ -889,8 +918,10 @@ __all__ = [
     "ConfigStore",
     "Device",
     "Line",
+    "LineSms",
     "Recording",
     "Retention",
+    "Sms",
     "Smtp",
     "TimeWindow",
     "VoiceActivation",

@@ -35,6 +35,8 @@ LAZY = (
     "firmware.update.updater",  # the other commands of linerec
     "firmware.hardware.hwtest",
     "serial",  # pyserial: only with a voice or GSM modem set
+    "ahocorasick",  # the sensitive-word matcher: at the first message checked against words
+    "firmware.sms.words",
 )
 
 ENGINE_RUN = """

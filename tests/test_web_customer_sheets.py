@@ -83,11 +83,11 @@ def test_the_export_holds_the_current_search_and_is_audited(box):
     assert answer.status == 200 and answer.headers["Content-Type"] == XLSX
     assert "attachment" in answer.headers["Content-Disposition"]
     rows = sheet_rows(answer.body)
-    assert rows[0][:9] == ["Name", "Company", "Group", "Level", "Birthday", "Email", "Address",
-                           "Notes", "Numbers"]
+    assert rows[0][:10] == ["Name", "Company", "Group", "Level", "Birthday", "Gender", "Email",
+                            "Address", "Notes", "Numbers"]
     assert [row[0] for row in rows[1:]] == ["Zhang San"]  # the search; ben's customer hidden
-    assert rows[1][4] == "1985-04-23" and rows[1][8] == "mobile: 13800138000; 95588"
-    assert rows[1][9] == "ana"
+    assert rows[1][4] == "1985-04-23" and rows[1][9] == "mobile: 13800138000; 95588"
+    assert rows[1][10] == "ana"
     entry = box.deps.audit.entries(action="customers_exported")[0]
     assert entry.username == "ana" and entry.target == "1 customers" and "Acme" in entry.detail
 
@@ -103,8 +103,8 @@ def test_the_export_cannot_carry_a_formula(box):
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml  # no formula cell at all
     row = sheet_rows(answer.body)[1]
-    assert row[0] == "'" + hostile[0] and row[1] == "'+1+1" and row[6] == "'-2+3"
-    assert row[7] == "'@SUM(A1)" and row[2] == "'\tx" and row[8] == "'+8613800138000"
+    assert row[0] == "'" + hostile[0] and row[1] == "'+1+1" and row[7] == "'-2+3"
+    assert row[8] == "'@SUM(A1)" and row[2] == "'\tx" and row[9] == "'+8613800138000"
 
 
 def test_an_exported_file_imports_back_without_doubling(box):

@@ -12,6 +12,7 @@ from firmware.config import Config, ConfigStore
 from firmware.country.profiles import local_offset_s, profile
 from firmware.datafolder import DataFolder
 from firmware.prompts.library import PromptLibrary
+from firmware.sms.outbox import Outbox
 from firmware.store.accounts import Accounts
 from firmware.store.audit import AuditLog
 from firmware.store.crm import Customers
@@ -19,6 +20,7 @@ from firmware.store.db import Store
 from firmware.store.dialling import DiallingTasks
 from firmware.store.ivr_menus import IvrMenus
 from firmware.store.pop_rules import PopRulesStore
+from firmware.store.sms_templates import SmsTemplates
 from firmware.store.voicemail import Voicemails
 from webui.auth import ActionLimiter, Sessions, SignInLimiter
 from webui.engine_link import EngineLink, RightsChanged
@@ -59,6 +61,10 @@ class WebDeps:
         self.pop_rules = PopRulesStore(self.store)
         self.audit = AuditLog(self.store)
         self.voicemails = Voicemails(self.store)
+        # Text messages: the send queue behind the word check (its matcher built once per
+        # change of the list), the templates and holidays.
+        self.outbox = Outbox(self.store)
+        self.sms_templates = SmsTemplates(self.store)
         self.sessions = Sessions(self.accounts, self.clock)
         self.storage = StorageWatch(self.folder)
         self.config_store = ConfigStore(self.folder.root)

@@ -1669,3 +1669,8 @@ ZH: dict[str, str] = {
     "{added} numbers added ({blocked} of them blocked by the call firewall), {merged} already in the task, {none} customers without a number the box can dial.": "已添加 {added} 个号码（其中 {blocked} 个被呼叫防火墙拦截），{merged} 个已在任务中，{none} 位客户没有盒子可拨打的号码。",
     "Choose lines and operators of the lists.": "请从列表中选择线路和话务员。",
 }
+
+# The pages of text messages (Messages, Settings → Messages), kept in a module of their own.
+from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(SMS)

@@ -21,6 +21,10 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``dial``               click-to-dial: the box dials a number of a customer or a call one
                        sees on one's own line, and hands the call to one's phone; off
                        unless granted
+``sms``                text messages (the Messages page) of the customers and numbers one
+                       sees: send (to a number, a customer, customer groups), cancel, send
+                       again; a leader with it approves or rejects held messages of what
+                       they see
 ``all_lines``          calls and recordings of every line, not only one's own lines
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
@@ -41,7 +45,10 @@ Visibility, checked on the server for every page and API call:
   operator those they added, or all with ``share``;
 - calls and recordings: super sees all lines; others the lines associated
   with them (a leader also their group members' lines), or all with
-  ``all_lines``.
+  ``all_lines``;
+- text messages: super and admins see all; others those of the customers they
+  see, of the numbers of the calls they see, and those they (a leader: their
+  group) sent.
 """
 
 from __future__ import annotations
@@ -49,7 +56,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from firmware.store.accounts import Accounts, User
-from firmware.store.scopes import EVERY_LINE, EVERYTHING, LineScope, OwnerScope
+from firmware.store.scopes import (
+    EVERY_LINE,
+    EVERY_MESSAGE,
+    EVERYTHING,
+    LineScope,
+    MessageScope,
+    OwnerScope,
+)
 
 FLAGS = (
     "pop",
@@ -66,6 +80,7 @@ FLAGS = (
     "survey",
     "dial",
     "voicemail",
+    "sms",
     "all_lines",
     "share",
     "audit",
@@ -115,6 +130,15 @@ class Principal:
 
     def sees_line(self, line: int) -> bool:
         return self.line_scope().allows(line)
+
+    def message_scope(self) -> MessageScope:
+        """Whose text messages this user sees."""
+        if self.is_super or self.can("admin"):
+            return EVERY_MESSAGE
+        senders = self.group_member_ids | {self.user.id} if self.user.level == "leader" \
+            else frozenset({self.user.id})
+        return MessageScope(owners=self.owner_scope(), lines=self.line_scope(),
+                            senders=frozenset(senders))
 
 
 def principal_of(user: User, accounts: Accounts) -> Principal:

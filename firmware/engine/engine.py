@@ -77,6 +77,7 @@ from firmware.engine.policy import firewall_screen, line_menus, policy_for
 from firmware.engine.recorder import LineRecorder
 from firmware.engine.retention import RetentionService
 from firmware.engine.sms import SmsService
+from firmware.engine.sms_jobs import SmsJobs
 from firmware.engine.snapshots import DailySnapshots
 from firmware.engine.storage_problems import StorageProblems
 from firmware.engine.voicemail import VoicemailTrigger, caller_groups, keep_message
@@ -135,6 +136,7 @@ class Engine:
         self.backup: BackupService | None = None  # backups off the box, while it runs
         self.mailer: Mailer | None = None  # the box's e-mail (voicemail notices), while it runs
         self.sms: SmsService | None = None  # text messages through the GSM modem, while it runs
+        self.sms_jobs: SmsJobs | None = None  # the box's own messages (greetings, replies)
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
         self.menus: dict[int, ivr.LineIvr] = {}  # each line's voice menu, if it has one
@@ -196,6 +198,8 @@ class Engine:
             publish=lambda state: self._publish(contract.SmsChanged(state)),
         )
         self.sms.start()
+        self.sms_jobs = SmsJobs(self.store, lambda: self.config)
+        self.sms_jobs.start()
         started_at = self.clock()
         with self._lines_lock:
             for line in self.config.lines:
@@ -301,6 +305,10 @@ class Engine:
             retention.urgent()
 
     def _publish(self, event: contract.Published) -> None:
+        jobs = self.sms_jobs
+        if jobs is not None and isinstance(event, contract.CallEnded) \
+                and event.outcome == "missed":
+            jobs.wake()  # the line may reply to the caller by text
         with self._publish_lock:
             if self.bus is not None:
                 self.bus.publish(event)
@@ -340,6 +348,9 @@ class Engine:
         if self.mailer is not None:  # what waits to be sent is given up
             self.mailer.stop()
             self.mailer = None
+        if self.sms_jobs is not None:  # what is due is queued at the next start
+            self.sms_jobs.stop()
+            self.sms_jobs = None
         if self.sms is not None:  # the queue waits in the database for the next start
             self.sms.stop()
             self.sms = None
@@ -461,7 +472,10 @@ class Engine:
         return None
 
     def _voicemail_kept(self, message) -> None:
-        """A voicemail message is kept: tell the admin's recipients by e-mail."""
+        """A voicemail message is kept: tell the admin's recipients by e-mail, and the
+        line's numbers by text (the ``sms-jobs`` thread)."""
+        if self.sms_jobs is not None:
+            self.sms_jobs.wake()
         mailer = self.mailer
         if mailer is None:
             return
@@ -596,12 +610,10 @@ class Engine:
         )
         if self.retention is not None:
             self.retention.run_soon()  # new retention settings apply at once
-        if self.archive is not None:
-            self.archive.wake()  # and new archive settings
-        if self.backup is not None:
-            self.backup.wake()  # and new backup settings
-        if self.sms is not None:
-            self.sms.wake()  # and a new GSM modem
+        # And new archive and backup settings, a new GSM modem, the lines' new replies.
+        for service in (self.archive, self.backup, self.sms, self.sms_jobs):
+            if service is not None:
+                service.wake()
         log.info("configuration reloaded: %s", report)
         return report
 

@@ -7,6 +7,14 @@
 - ``words``: the sensitive-word filter on outgoing messages (``WordFilter``): the admin's
   words found in a text with an Aho-Corasick automaton, through full-width forms, case
   and symbols slipped between the characters.
+- ``templates``: the office's templates, their placeholders rendered for a customer in
+  Chinese or English, and a text's size (characters, alphabet, parts).
+- ``outbox``: every outgoing message into the send queue through the word check
+  (refused, or held for approval).
+- ``greetings``: the box's own messages, each sent once: birthday and holiday
+  greetings, replies to missed calls, voicemail notices.
 
-Pure code over the foundation (``firmware.errors``): no I/O, no threads.
+``pdu``, ``words`` and ``templates`` are pure code over ``firmware.errors``; ``outbox``
+and ``greetings`` use the store and the configuration. No threads: the engine's
+``sms-jobs`` thread runs the greetings.
 """

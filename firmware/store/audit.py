@@ -90,6 +90,19 @@ ACTIONS = (
     "dial_task_numbers_added",  # numbers from customers (a group, a search)
     "dial_task_imported",  # numbers from an Excel or CSV file
     "dial_task_exported",  # its results exported to Excel
+    "sms_queued",  # text messages queued: typed, to groups, or the box's own greetings
+    "sms_cancelled",  # a queued or held text message cancelled
+    "sms_resent",  # a failed text message queued again
+    "sms_released",  # a message held for its sensitive words approved (and queued)
+    "sms_rejected",  # and rejected (not sent)
+    "sms_read",  # a received text message marked read
+    "sms_template_added",  # a text-message template (Settings → Messages)
+    "sms_template_changed",
+    "sms_template_deleted",
+    "sms_holiday_added",  # a day of the holiday calendar and its greeting
+    "sms_holiday_deleted",
+    "sms_words_changed",  # the sensitive-word list changed, typed or imported
+    "sms_words_exported",
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

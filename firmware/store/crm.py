@@ -21,7 +21,10 @@ CUSTOMER_ORDERS = {
     "name": "c.name COLLATE NOCASE, c.id",
     "updated": "c.updated_at DESC, c.id DESC",
 }
-CUSTOMER_FIELDS = ("name", "company", "category", "grade", "birthday", "email", "address", "notes")
+CUSTOMER_FIELDS = (
+    "name", "company", "category", "grade", "birthday", "gender", "email", "address", "notes"
+)
+GENDERS = ("", "male", "female")  # "": not given
 
 
 class CustomerError(StoreError, ValueError):
@@ -50,6 +53,7 @@ class Customer:
     added_by_name: str | None
     created_at: float
     updated_at: float
+    gender: str = ""  # one of GENDERS
     numbers: tuple[CustomerNumber, ...] = field(default=())
 
 
@@ -69,7 +73,8 @@ class Contact:
 
 _CUSTOMER_COLUMNS = (
     "c.id, c.name, c.company, c.category, c.grade, c.birthday, c.email, c.address, c.notes, "
-    "c.added_by, coalesce(nullif(u.display_name, ''), u.username), c.created_at, c.updated_at"
+    "c.added_by, coalesce(nullif(u.display_name, ''), u.username), c.created_at, c.updated_at, "
+    "c.gender"
 )
 _CUSTOMER_FROM = "customers c LEFT JOIN users u ON u.id = c.added_by"
 _CONTACT_COLUMNS = (
@@ -205,6 +210,20 @@ class Customers:
             f"SELECT count(*) FROM customers c WHERE {where}", parameters
         ).fetchone()[0]
 
+    def of_groups(self, scope: OwnerScope, groups: list[str] | None) -> list[Customer]:
+        """Visible customers of these groups (None: every visible customer), by name."""
+        condition, parameters = scope.condition("c.added_by")
+        if groups is not None:
+            if not groups:
+                return []
+            condition += f" AND c.category IN ({', '.join('?' for _ in groups)})"
+            parameters = [*parameters, *groups]
+        return self._customers(condition, parameters, "ORDER BY c.name COLLATE NOCASE, c.id")
+
+    def with_birthdays(self) -> list[Customer]:
+        """Every customer whose birthday is known (for the birthday greetings)."""
+        return self._customers("c.birthday IS NOT NULL AND c.birthday != ''", [], "ORDER BY c.id")
+
     def categories(self, scope: OwnerScope) -> list[str]:
         return self._distinct("category", scope)
 
@@ -312,7 +331,12 @@ class Customers:
         unknown = sorted(set(fields) - set(CUSTOMER_FIELDS))
         if unknown:
             raise ValueError(f"not customer fields: {unknown}; known: {list(CUSTOMER_FIELDS)}")
-        return dict(fields)
+        values = dict(fields)
+        if values.get("gender") is None and "gender" in values:
+            values["gender"] = ""
+        if values.get("gender", "") not in GENDERS:
+            raise CustomerError(f"gender {values['gender']!r} is not one of male, female or ''")
+        return values
 
     # ---- contact records --------------------------------------------------------
 

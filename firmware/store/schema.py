@@ -724,3 +724,55 @@ MIGRATIONS.append(
     CREATE INDEX dial_attempts_by_call ON dial_attempts (call_id) WHERE call_id IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # Text messages the office writes (firmware.sms): a customer's gender (for $title$:
+    # 先生/女士, Mr/Ms); the admin's templates, each in one language; the holiday calendar
+    # (a day, its name in both languages, the greeting sent on it or ``days_ahead`` before
+    # to customers of ``groups``, a JSON list: empty for every customer); the sensitive
+    # words (one row: the list, and its version, which the senders compare to rebuild
+    # their matcher only when it changed); and ``sms_once``: each automatic message's
+    # occasion (a customer's birthday in a year, a holiday's greeting to a customer, the
+    # reply to a missed call, the notice of a voicemail message), written in the same
+    # transaction as the message, so that no occasion is sent twice across restarts.
+    """
+    ALTER TABLE customers ADD COLUMN gender TEXT NOT NULL DEFAULT ''
+        CHECK (gender IN ('', 'male', 'female'));
+
+    CREATE TABLE sms_templates (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT    NOT NULL UNIQUE,
+        language        TEXT    NOT NULL CHECK (language IN ('zh', 'en')),
+        text            TEXT    NOT NULL,
+        updated_by_name TEXT    NOT NULL DEFAULT '',
+        updated_at      REAL    NOT NULL
+    );
+
+    CREATE TABLE sms_holidays (
+        id              INTEGER PRIMARY KEY,
+        day             TEXT    NOT NULL,  -- YYYY-MM-DD
+        name_zh         TEXT    NOT NULL,
+        name_en         TEXT    NOT NULL,
+        template_id     INTEGER REFERENCES sms_templates (id) ON DELETE SET NULL,
+        days_ahead      INTEGER NOT NULL DEFAULT 0 CHECK (days_ahead BETWEEN 0 AND 30),
+        groups          TEXT    NOT NULL DEFAULT '[]',
+        updated_by_name TEXT    NOT NULL DEFAULT '',
+        updated_at      REAL    NOT NULL
+    );
+    CREATE INDEX sms_holidays_by_day ON sms_holidays (day);
+
+    CREATE TABLE sms_word_list (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        words           TEXT    NOT NULL,  -- one a line
+        version         INTEGER NOT NULL,
+        updated_by_name TEXT    NOT NULL DEFAULT '',
+        updated_at      REAL    NOT NULL
+    );
+
+    CREATE TABLE sms_once (
+        occasion        TEXT    PRIMARY KEY,  -- birthday:<customer>:<year>, missed:<call>, ...
+        message_id      INTEGER REFERENCES sms_outbox (id) ON DELETE SET NULL,
+        at              REAL    NOT NULL
+    );
+    """
+)

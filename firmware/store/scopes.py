@@ -53,3 +53,37 @@ class LineScope:
 
 EVERYTHING = OwnerScope(everyone=True)
 EVERY_LINE = LineScope(every_line=True)
+
+
+@dataclass(frozen=True)
+class MessageScope:
+    """Text messages of every number, or those of the customers the reader sees
+    (``owners``), of the numbers of the calls they see (``lines``), and those the listed
+    users queued (``senders``)."""
+
+    everything: bool = False
+    owners: OwnerScope = OwnerScope()
+    lines: LineScope = LineScope()
+    senders: frozenset[int] = frozenset()
+
+    def condition(self, alias: str, *, sent: bool = True) -> tuple[str, list[object]]:
+        """A SQL condition on a message table's row ``alias`` (a trusted alias of
+        sms_outbox, or sms_inbox with ``sent`` False) and its parameters."""
+        if self.everything:
+            return "1", []
+        owners, owner_values = self.owners.condition("added_by")
+        lines, line_values = self.lines.condition("line")
+        parts = [
+            f"{alias}.customer_id IN (SELECT id FROM customers WHERE {owners})",
+            f"{alias}.number_e164 IN (SELECT number_e164 FROM calls WHERE {lines})",
+            f"{alias}.number IN (SELECT number FROM calls WHERE {lines})",
+        ]
+        values: list[object] = [*owner_values, *line_values, *line_values]
+        if sent:
+            senders, sender_values = _one_of(f"{alias}.queued_by", False, self.senders)
+            parts.append(senders)
+            values += sender_values
+        return "(" + " OR ".join(parts) + ")", values
+
+
+EVERY_MESSAGE = MessageScope(everything=True)

@@ -49,6 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from firmware.store.db import NoSuchRowError, Store
+from firmware.store.scopes import EVERY_MESSAGE, MessageScope
 from firmware.store.sms_inbox import (
     MISSING_PART,
     ReceivedMessage,
@@ -142,6 +143,9 @@ class NewMessage:
     queued_by: int | None = None
     hold_reason: str | None = None
     not_before: float | None = None
+    # An automatic message's occasion (``birthday:<customer>:<year>``): it is queued only
+    # if no message was queued for the occasion before (table ``sms_once``).
+    once: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,12 +217,19 @@ class SmsStore:
             now=now,
         )[0]
 
-    def enqueue_many(self, messages: Iterable[NewMessage], *, now: float) -> list[int]:
-        """Queue several messages in one transaction (a mailing); their ids, in order."""
+    def enqueue_many(self, messages: Iterable[NewMessage], *, now: float) -> list[int | None]:
+        """Queue several messages in one transaction (a mailing); their ids, in order (None
+        for a message whose ``once`` occasion had its message already)."""
         checked = [self._checked(message) for message in messages]
-        ids = []
+        ids: list[int | None] = []
         with durable_transaction(self.store) as connection:
             for message in checked:
+                if message.once is not None and not connection.execute(
+                    "INSERT OR IGNORE INTO sms_once (occasion, at) VALUES (?, ?)",
+                    (message.once, now),
+                ).rowcount:
+                    ids.append(None)
+                    continue
                 customer = message.customer_id
                 if customer is None:
                     customer = customer_of(
@@ -245,7 +256,27 @@ class SmsStore:
                     ),
                 )
                 ids.append(int(cursor.lastrowid))
+                if message.once is not None:
+                    connection.execute(
+                        "UPDATE sms_once SET message_id = ? WHERE occasion = ?",
+                        (ids[-1], message.once),
+                    )
         return ids
+
+    def occasions_sent(self, occasions: Iterable[str]) -> set[str]:
+        """Those of ``occasions`` whose message was queued (``NewMessage.once``)."""
+        wanted = list(dict.fromkeys(occasions))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                occasion
+                for (occasion,) in self._read(
+                    f"SELECT occasion FROM sms_once WHERE occasion IN ({marks})", chunk
+                )
+            )
+        return found
 
     @staticmethod
     def _checked(message: NewMessage) -> NewMessage:
@@ -332,13 +363,15 @@ class SmsStore:
         text: str = "",
         since: float | None = None,
         until: float | None = None,
+        scope: MessageScope = EVERY_MESSAGE,
+        message_id: int | None = None,
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[OutgoingMessage]:
         """Queued and sent messages, newest first: of these ``states`` (all when empty),
         to a number containing ``number``, for a customer, from a source, queued by a
-        user, whose text contains ``text``, queued between ``since`` and ``until``.
-        ``limit`` None: all of them."""
+        user, whose text contains ``text``, queued between ``since`` and ``until``, that
+        ``scope`` sees (``message_id``: that one only). ``limit`` None: all of them."""
         wanted = list(states)
         unknown = sorted(set(wanted) - set(STATES))
         if unknown:
@@ -350,7 +383,11 @@ class SmsStore:
         if number:
             conditions.append("(m.number LIKE ? ESCAPE '\\' OR m.number_e164 LIKE ? ESCAPE '\\')")
             parameters += [like_pattern(number)] * 2
+        seen, seen_values = scope.condition("m")
+        conditions.append(seen)
+        parameters += seen_values
         for column, value in (
+            ("m.id", message_id),
             ("m.customer_id", customer_id),
             ("m.source", source),
             ("m.queued_by", queued_by),

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from firmware.store.db import Store, StoreError
+from firmware.store.scopes import EVERY_MESSAGE, MessageScope
 from firmware.store.sql_terms import date_range, like_pattern
 
 MISSING_PART = "[…]"  # where a part of a long received message never came
@@ -260,13 +261,22 @@ class SmsInbox:
         text: str = "",
         since: float | None = None,
         until: float | None = None,
+        scope: MessageScope = EVERY_MESSAGE,
+        message_id: int | None = None,
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[ReceivedMessage]:
         """Received messages, newest first: from a number containing ``number``, from a
         customer, unread (True) or read (False), whose text contains ``text``, received
-        between ``since`` and ``until``. ``limit`` None: all of them."""
+        between ``since`` and ``until``, that ``scope`` sees (``message_id``: that one
+        only). ``limit`` None: all of them."""
         conditions, parameters = date_range("i.received_at", since, until)
+        seen, seen_values = scope.condition("i", sent=False)
+        conditions.append(seen)
+        parameters += seen_values
+        if message_id is not None:
+            conditions.append("i.id = ?")
+            parameters.append(message_id)
         if number:
             conditions.append("(i.number LIKE ? ESCAPE '\\' OR i.number_e164 LIKE ? ESCAPE '\\')")
             parameters += [like_pattern(number)] * 2
@@ -286,8 +296,11 @@ class SmsInbox:
         )
         return [self._received(row) for row in rows]
 
-    def unread_count(self) -> int:
-        return self._read("SELECT count(*) FROM sms_inbox WHERE read_at IS NULL", [])[0][0]
+    def unread_count(self, scope: MessageScope = EVERY_MESSAGE) -> int:
+        seen, values = scope.condition("i", sent=False)
+        return self._read(
+            f"SELECT count(*) FROM sms_inbox i WHERE i.read_at IS NULL AND {seen}", values
+        )[0][0]
 
     def mark_read(self, message_id: int, by: str, *, now: float) -> bool:
         """Mark a received message read by ``by`` (a user's name); False if it already was."""

@@ -46,6 +46,7 @@ def flag_descriptions(t) -> dict[str, str]:
         "survey": t("Hand the caller to the satisfaction survey at the end of a call"),
         "dial": t("Call a customer or a caller back: the box dials on their line"),
         "voicemail": t("Voicemail messages of their lines: listen, mark heard, delete"),
+        "sms": t("Text messages of the customers and numbers they see: send, to groups too, cancel and send again; leaders approve held ones"),  # noqa: E501
         "all_lines": t("Calls and recordings of every line, not only their own lines"),
         "share": t("Customers and contact records everyone added, not only their own"),
         "audit": t("The audit log, verifying recordings, bulk export"),

@@ -103,6 +103,19 @@ ACTION_LABELS = {
     "dial_task_numbers_added": "Dialling task: customers' numbers added",
     "dial_task_imported": "Dialling task: numbers imported",
     "dial_task_exported": "Dialling task: results exported",
+    "sms_queued": "Text messages queued",
+    "sms_cancelled": "Text message cancelled",
+    "sms_resent": "Text message sent again",
+    "sms_released": "Held text message approved",
+    "sms_rejected": "Held text message rejected",
+    "sms_read": "Received text message read",
+    "sms_template_added": "Message template added",
+    "sms_template_changed": "Message template changed",
+    "sms_template_deleted": "Message template deleted",
+    "sms_holiday_added": "Holiday added",
+    "sms_holiday_deleted": "Holiday deleted",
+    "sms_words_changed": "Sensitive words changed",
+    "sms_words_exported": "Sensitive words exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -28,6 +28,7 @@ FIELD_LIMITS = {
     "category": 60,
     "grade": 30,
     "birthday": 10,
+    "gender": 10,
     "email": 254,
     "address": 500,
     "notes": 4000,
@@ -42,6 +43,12 @@ _SEPARATORS = re.compile(r"[\s\-().·/]")
 _DIALLABLE = re.compile(r"^\+?\d{3,20}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A gender as a form or a sheet may give it (a sheet in English or Chinese).
+GENDER_WORDS = {
+    "male": "male", "m": "male", "mr": "male", "man": "male", "男": "male", "先生": "male",
+    "female": "female", "f": "female", "ms": "female", "mrs": "female", "woman": "female",
+    "女": "female", "女士": "female",
+}
 
 Translate = Callable[..., str]
 
@@ -105,6 +112,26 @@ def _check_birthday(text: str, today: date, t: Translate) -> tuple[str | None, s
     return born.isoformat(), ""
 
 
+def read_gender(text: str) -> str | None:
+    """A gender as the store keeps it ("" when not given), or None when it is none."""
+    if not text:
+        return ""
+    return GENDER_WORDS.get(text.strip().rstrip(".").casefold())
+
+
+def _check_person(values: dict[str, str], today: date, t: Translate,
+                  problems: dict[str, str]) -> tuple[str | None, str | None]:
+    """The birthday and the gender as the store keeps them, their problems noted."""
+    birthday, problem = _check_birthday(values["birthday"], today, t)
+    if problem:
+        problems["birthday"] = problem
+    gender = read_gender(values["gender"])
+    if gender is None and "gender" not in problems:
+        problems["gender"] = t("{value} is not a gender: write male or female, or leave it empty.",
+                               value=values["gender"])
+    return birthday, gender
+
+
 def read_customer(
     typed: Mapping[str, str],
     typed_numbers: list[tuple[str, str]],
@@ -114,7 +141,8 @@ def read_customer(
     t: Translate,
 ) -> CustomerDraft:
     """Check one customer; ``typed`` holds the text fields and ``birthday``."""
-    values = {key: str(typed.get(key) or "").strip() for key in (*TEXT_FIELDS, "birthday")}
+    values = {key: str(typed.get(key) or "").strip()
+              for key in (*TEXT_FIELDS, "birthday", "gender")}
     rows = [(str(n or "").strip(), str(lab or "").strip()) for n, lab in typed_numbers]
     rows = [(number, label) for number, label in rows if number or label]
     draft = CustomerDraft(values, rows)
@@ -126,9 +154,7 @@ def read_customer(
         problems["name"] = t("A customer needs a name.")
     if values["email"] and "email" not in problems and not _EMAIL.match(values["email"]):
         problems["email"] = t("{email} is not an email address.", email=values["email"])
-    birthday, problem = _check_birthday(values["birthday"], today, t)
-    if problem:
-        problems["birthday"] = problem
+    birthday, gender = _check_person(values, today, t, problems)
     if len(rows) > MAX_NUMBERS:
         problems["numbers"] = t("At most {n} numbers per customer.", n=MAX_NUMBERS)
     seen: set[str] = set()
@@ -155,4 +181,5 @@ def read_customer(
         draft.numbers.append(CustomerNumber(normalised.number, normalised.number_e164, label))
     draft.fields = {key: values[key] for key in TEXT_FIELDS}
     draft.fields["birthday"] = birthday
+    draft.fields["gender"] = gender or ""
     return draft

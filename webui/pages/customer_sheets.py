@@ -52,6 +52,7 @@ COLUMNS = (
     ("category", "Group"),
     ("grade", "Level"),
     ("birthday", "Birthday"),
+    ("gender", "Gender"),
     ("email", "Email"),
     ("address", "Address"),
     ("notes", "Notes"),
@@ -135,6 +136,7 @@ def export_row(customer: Customer, t) -> list[object]:
         "category": customer.category,
         "grade": customer.grade,
         "birthday": customer.birthday or "",
+        "gender": {"male": t("Male"), "female": t("Female")}.get(customer.gender, ""),
         "email": customer.email,
         "address": customer.address,
         "notes": customer.notes,
@@ -175,6 +177,7 @@ def import_template(ctx: Ctx) -> bytes:
     for line in (
         ctx.t("One customer per row, below the header row. Only Name is required."),
         ctx.t("Birthday: YYYY-MM-DD, e.g. 1985-04-23."),
+        ctx.t("Gender: male or female (男 or 女), or empty; text messages greet by it (Mr/Ms, 先生/女士)."),  # noqa: E501
         ctx.t("Numbers: several in one cell, separated by ; with an optional label first, e.g. mobile: 13800138000; office: 010 6512 3456"),  # noqa: E501
         ctx.t("A number may belong to several customers. A row that repeats a customer already in the list (the same name and the same numbers) is not imported again."),  # noqa: E501
     ):

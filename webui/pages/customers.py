@@ -40,6 +40,7 @@ from webui.pages.customer_form import (
     CustomerDraft,
     read_customer,
 )
+from webui.pages.messages import customer_messages, error_text, hold_text
 
 PAGE_SIZE = 50
 BLANK_NUMBER_ROWS = 3  # empty number rows on the form, for browsers without the script
@@ -208,6 +209,8 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         line_names={line.number: line.given_name for line in ctx.deps.config().lines},
         protected=LegalHold(ctx.deps.store).customer_protected(customer.id),
         may_hold=may_hold(ctx),
+        messages=customer_messages(ctx, customer.id) if ctx.can("sms") else [],
+        sms_error=error_text, sms_hold=hold_text,
     )
 
 

@@ -40,6 +40,7 @@ from firmware.datafolder import data_disk_required
 from firmware.hardware.profiles import ProfileError, load_profile, plan, profile_names
 from firmware.link import contract
 from firmware.schema import SchemaError
+from firmware.sms import templates
 from firmware.store.audit import structured_detail
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
@@ -82,6 +83,8 @@ _LINE_FIELDS = {
     "announcement": "announcement",
     "announcement_prompt": "announcement_prompt",
     "dialling": "dialling",
+    "sms.missed_call_reply": "sms_reply",
+    "sms.voicemail_notify": "sms_notify",
     **{driver: driver for driver in DRIVERS},
 }
 _WINDOW_PLACE = re.compile(r"^(recording|voicemail)\.schedule\[(\d+)\]\.(days|start|end)")
@@ -127,6 +130,11 @@ def schema_message(t, message: str) -> str:
          lambda m: t("A mail server needs at least one recipient.")),
         (r"^(?P<value>.*) is not a host name or address$",
          lambda m: t("{value} is not a host name or address.", **m.groupdict())),
+        (r"^\[(?P<value>.*)\] are not phone numbers",
+         lambda m: t("{value}: write phone numbers, digits with an optional leading +.",
+                     value=m.group("value").replace("'", ""))),
+        (r"^(?P<n>\d+) characters: at most 500$",
+         lambda m: t("At most {n} characters.", n=500)),
         (r"^(?P<value>.*) is not a prompt's key",
          lambda m: t("{value} is not a prompt's key (a-z, 0-9 and _).", **m.groupdict())),
         (r"^(?P<value>.*) are not customer group names",
@@ -278,6 +286,8 @@ def _typed_of_line(ctx: Ctx, line: Line) -> dict:
         "vm_windows": [dataclasses.asdict(window) for window in line.voicemail.schedule],
         "vm_keep_days": str(line.voicemail.keep_days),
         "vm_delete_unheard": not line.voicemail.keep_unheard,
+        "sms_reply": line.sms.missed_call_reply,
+        "sms_notify": ", ".join(line.sms.voicemail_notify),
         **{driver: getattr(line, driver) for driver in DRIVERS},
     }
 
@@ -328,6 +338,9 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "vm_keep_days": ctx.form("vm_keep_days")[:20] or "0",
         # Unticked, or a form without it: unheard messages are kept past the age limit.
         "vm_delete_unheard": ctx.form("vm_delete_unheard") == "yes",
+        "sms_reply": (ctx.request.forms.getunicode("sms_reply") or "")[:1000].strip()
+        .replace("\r\n", "\n"),
+        "sms_notify": ctx.form("sms_notify")[:1000],
         **{driver: ctx.form(driver)[: DRIVER_LIMIT * 2] for driver in DRIVERS},
     }
 
@@ -430,7 +443,23 @@ def _line_document(typed: dict, number: int, problems: dict, t) -> dict:
             "keep_days": _number(typed["vm_keep_days"], int, "vm_keep_days", problems, t),
             "keep_unheard": not typed["vm_delete_unheard"],
         },
+        "sms": {
+            "missed_call_reply": _reply(typed["sms_reply"], problems, t),
+            "voicemail_notify": [_SEPARATORS.sub("", number) for number in
+                                 re.split(r"[,，;；\n]+", typed["sms_notify"])
+                                 if number.strip()],
+        },
     }
+
+
+def _reply(text: str, problems: dict, t) -> str:
+    """A line's reply to a missed call, its placeholders checked."""
+    try:
+        templates.check(text)
+    except templates.TemplateError as error:
+        problems["sms_reply"] = t("{placeholder} is not a placeholder: use $name$, $title$, $company$, $holiday$ or $date$.",  # noqa: E501
+                                  placeholder=error.placeholder)
+    return text
 
 
 def place_problems(error: SchemaError, line_index: int | None, t) -> tuple[dict, list[str]]:

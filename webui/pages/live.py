@@ -440,6 +440,9 @@ def _translate(
     if isinstance(event, LinesReset | EngineConnection):
         yield from _all_lines(ctx, popped, held)
         return
+    if isinstance(event, contract.BoxEvent):
+        yield from _box_news(ctx, event)
+        return
     if not isinstance(event, contract.Event) or not ctx.principal.sees_line(event.line):
         return
     kind = event.kind.value
@@ -477,6 +480,13 @@ def _translate(
             {"call_id": call_id, "line": event.line, "html": card or "",
              "close_after_s": rules.close_after_s},
         )
+
+
+def _box_news(ctx: Ctx, event: contract.BoxEvent) -> Iterator[str]:
+    """What news of the box as a whole means for this user's browser."""
+    if isinstance(event, contract.SmsChanged) and ctx.can("sms"):
+        # the Messages page's modem panel and the menu's count
+        yield _sse("sms", {"present": event.sms.present, "received": event.sms.received})
 
 
 CARD_STATES = ("ringing", "dialling", "in_call", "silent", "seized")

@@ -126,6 +126,28 @@
     }
   }
 
+  /* The GSM modem or the text messages changed: the Messages page's modem panel and the
+     menu's count of unread messages, asked again (at most once a second). */
+  let smsAsked = 0;
+  async function updateSms() {
+    const badge = document.querySelector("[data-sms-unread]");
+    const panel = document.querySelector("[data-sms-status]");
+    if ((!badge && !panel) || Date.now() - smsAsked < 1000) return;
+    smsAsked = Date.now();
+    try {
+      const response = await fetch("/messages/status", { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const data = await response.json();
+      if (badge) {
+        badge.textContent = String(data.unread);
+        badge.hidden = !data.unread;
+      }
+      if (panel) panel.innerHTML = data.html;
+    } catch (error) {
+      // they stay as they were; the next page shows them
+    }
+  }
+
   function updateLine(status) {
     updateRecordButtons(status);
     updateSurveyButtons(status);
@@ -445,6 +467,7 @@
     },
     pop: (data) => showPop(data),
     pop_end: endPop,
+    sms: updateSms,
   };
   const heard = { lines: null, pops: new Map() }; // what a newcomer tab is told again
   let source = null;

@@ -114,6 +114,19 @@
       % end
     </div>
     % end
+  </fieldset>
+  <fieldset class="sms-settings">
+    <legend>{{_('Text messages')}}</legend>
+    <label class="stacked-label{{' has-problem' if 'sms_reply' in problems else ''}}">{{_('Reply to the caller of a missed call')}}
+      <textarea name="sms_reply" rows="2" maxlength="500" placeholder="{{_('Empty: no reply')}}">{{typed['sms_reply']}}</textarea>
+      % problem('sms_reply')
+    </label>
+    <label{{!' class="has-problem"' if 'sms_notify' in problems else ''}}>{{_('Text each voicemail message to')}}
+      <input name="sms_notify" value="{{typed['sms_notify']}}" inputmode="tel" placeholder="13800138000, 13900139000" autocomplete="off">
+      % problem('sms_notify')
+    </label>
+    <p class="hint">{{_('Sent through the GSM modem (Settings → Messages), once each: a reply to a mobile number within 15 minutes of the missed call and not twice an hour to one number, with the placeholders of templates ($name$ when the caller is a customer); a notice of each message left on this line.')}}</p>
+  </fieldset>
   <fieldset class="announcement">
     <legend>{{_('Announcement before recording')}}</legend>
     <p class="hint">{{_('The box tells both parties that the call may be recorded: on incoming calls as they are answered, on outgoing calls as they connect. Numbers on the no-record list hear nothing, and nothing is announced while the line does not record. The line needs its audio out (see Connection).')}}</p>

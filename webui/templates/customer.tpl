@@ -6,12 +6,15 @@
   % if ctx.can('customers_edit'):
     <a class="button" href="/customers/{{customer.id}}/edit">{{_('Edit')}}</a>
   % end
+  % if ctx.can('sms'):
+    <a class="button secondary" href="/messages/new?customer={{customer.id}}">{{_('Send a message')}}</a>
+  % end
   % if ctx.can('customers_delete'):
     <a class="button secondary danger-text" href="/customers/{{customer.id}}/delete">{{_('Delete')}}</a>
   % end
   </div>
 </div>
-% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.'), 'held': _('Protected: retention will not delete the recordings of this customer.'), 'released': _('The protection was removed.'), 'hold_unchanged': _('Nothing changed: it was already so.')}
+% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.'), 'held': _('Protected: retention will not delete the recordings of this customer.'), 'released': _('The protection was removed.'), 'hold_unchanged': _('Nothing changed: it was already so.'), 'sms_cancelled': _('The message was cancelled.'), 'sms_resent': _('The message will be sent again.'), 'sms_held': _('Held for approval: some of the messages hold sensitive words; a leader or an admin decides.')}
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
 % end
@@ -22,6 +25,7 @@
     <dt>{{_('Company')}}</dt><dd>{{customer.company or '—'}}</dd>
     <dt>{{_('Group')}}</dt><dd>{{customer.category or '—'}}</dd>
     <dt>{{_('Level')}}</dt><dd>{{customer.grade or '—'}}</dd>
+    <dt>{{_('Gender')}}</dt><dd>{{_({'male': 'Male', 'female': 'Female'}.get(customer.gender, '—'))}}</dd>
     <dt>{{_('Birthday')}}</dt><dd>{{_.date(_.local_midnight(customer.birthday) + 12 * 3600) if customer.birthday else '—'}}</dd>
     <dt>{{_('Email')}}</dt><dd>{{customer.email or '—'}}</dd>
     <dt>{{_('Address')}}</dt><dd class="multiline">{{customer.address or '—'}}</dd>
@@ -157,6 +161,56 @@
   </ol>
   % else:
   <p class="muted">{{_('No contact records yet.')}}</p>
+  % end
+</section>
+% end
+% if ctx.can('sms'):
+<section class="panel" id="messages">
+  <div class="page-head">
+    <h2>{{_('Text messages')}}</h2>
+    <div class="actions">
+      <a class="button secondary" href="/messages/new?customer={{customer.id}}">{{_('Send a message')}}</a>
+      <a class="button secondary" href="/messages?customer={{customer.id}}">{{_('All in Messages')}}</a>
+    </div>
+  </div>
+  % if not messages:
+  <p class="muted">{{_('No text messages to or from this customer.')}}</p>
+  % else:
+  <ol class="sms-thread">
+  % for kind, message in messages:
+    % if kind == 'sent':
+    <li class="sms-out sms-{{message.state}}">
+      <div class="contact-head">
+        <span class="badge sms-state-{{message.state}}">{{_({'queued': 'Queued', 'sending': 'Sending', 'sent': 'Sent', 'delivered': 'Delivered', 'failed': 'Failed', 'held': 'Held for approval'}.get(message.state, message.state))}}</span>
+        <span>{{_.datetime(message.queued_at)}}</span>
+        <span class="muted">{{_('Send to')}} {{message.number}} · {{message.queued_by_name or _('The box')}}</span>
+      </div>
+      <p class="sms-text">{{message.text}}</p>
+      % if message.state == 'failed' and message.error:
+      <p class="field-problem">{{sms_error(_, message)}}</p>
+      % elif message.state == 'held':
+      <p class="field-problem">{{sms_hold(_, message)}}</p>
+      % end
+      % if message.state in ('queued', 'held'):
+      <form method="post" action="/messages/{{message.id}}/cancel" class="inline" data-confirm="{{_('Cancel this message?')}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="back" value="/customers/{{customer.id}}">
+        <button type="submit" class="secondary">{{_('Cancel')}}</button>
+      </form>
+      % end
+    </li>
+    % else:
+    <li class="sms-in{{' unread' if message.read_at is None else ''}}">
+      <div class="contact-head">
+        <span class="badge">{{_('Received')}}</span>
+        <span>{{_.datetime(message.received_at)}}</span>
+        <span class="muted">{{_('From')}} {{message.number}}</span>
+      </div>
+      <p class="sms-text">{{message.text}}</p>
+    </li>
+    % end
+  % end
+  </ol>
   % end
 </section>
 % end

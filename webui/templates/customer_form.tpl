@@ -21,6 +21,19 @@
       % end
     </label>
   % end
+    <label{{!' class="has-problem"' if 'gender' in problems else ''}}><span class="label-text">{{_('Gender')}}</span>
+      <select name="gender">
+      % for value, label in (('', _('Not given')), ('male', _('Male')), ('female', _('Female'))):
+        <option value="{{value}}"{{!' selected' if typed.get('gender', '') == value else ''}}>{{label}}</option>
+      % end
+      % if typed.get('gender', '') not in ('', 'male', 'female'):
+        <option value="{{typed['gender']}}" selected>{{typed['gender']}}</option>
+      % end
+      </select>
+      % if 'gender' in problems:
+      <span class="field-problem">{{problems['gender']}}</span>
+      % end
+    </label>
   </div>
   <datalist id="category-choices">
   % for category in categories:

@@ -33,6 +33,11 @@
     % if sees_tasks(ctx):
     <a href="/tasks"{{!' aria-current="page"' if get('page') == 'tasks' else ''}}>{{_('Tasks')}}</a>
     % end
+    % if ctx.can('sms'):
+    % from webui.pages.messages import unread_count
+    % unread = unread_count(ctx)
+    <a href="/messages"{{!' aria-current="page"' if get('page') == 'messages' else ''}}>{{_('Messages')}}<span class="count-badge" data-sms-unread{{!'' if unread else ' hidden'}} title="{{_('Unread messages')}}">{{unread}}</span></a>
+    % end
     % if ctx.can('customers_view'):
     <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
     % end
