@@ -413,7 +413,9 @@ class Engine:
                 raise ValueError(refusal_text(refused[0], command, refused[1]))
             log.info("line %d: a call to %s asked by %s", worker.number, command.number,
                      command.user or "someone")
-            act = dial_act(command, line)
+            signals = worker.io.signals
+            act = dial_act(command, line, can_hold=signals is not None
+                           and signals.senses_phones_while_seized)
             worker.act(lambda state: act)
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on
