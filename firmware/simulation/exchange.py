@@ -171,6 +171,7 @@ class ExchangeCall:
         self.language = "zh" if self.country == "CN" else "en"
         self.truth = DialledCall(number, self._seconds(start))
         self.dead = number in scenario.dead_lines
+        self._seizure = line.seizures  # the relay's seizure this call began with
         self.done = False
         self._now = start
         self._phase = "seized"  # seized, dial_tone, digits, connecting, far_end, over
@@ -326,7 +327,8 @@ class ExchangeCall:
         if self._answer_at is not None and self._now >= self._answer_at \
                 and truth.answered_at is None:
             truth.answered_at = self._seconds(self._now)
-        seized = self.line.relay_seized
+        # Let go and taken again between two frames: this call is over all the same.
+        seized = self.line.relay_seized and self.line.seizures == self._seizure
         if not seized and truth.released_at is None and self._now > self.start:
             truth.released_at = self._seconds(self._now)
             if truth.picked_up_at is not None:  # the call is the operator's now
