@@ -12,7 +12,8 @@ a digit; then, after a moment of silence, what the callee does
 the scenario's seed):
 
 - ``human``: ringback for ``after_rings`` cycles, then "Hello?" (喂？) once,
-  then silence (the line's noise);
+  then silence (the line's noise); with ``hangs_up_s``, the exchange's busy
+  tone that long after the answer (the person hung up);
 - ``machine``: ringback, then a recorded greeting of several seconds and a
   beep;
 - ``fax``: ringback, then the answering fax's CED (2100 Hz) and its calling
@@ -109,6 +110,7 @@ class DialledCall:
     over_greeting: bool = False
     greeting_ended_at: float | None = None  # a machine's greeting and beep ended
     spoke_at: float | None = None  # the box's first sound after the answer
+    hung_up_at: float | None = None  # the far end hung up (``CalleeScript.hangs_up_s``)
 
 
 def answers_for(scenario: Scenario, number: str, line: int, count: int) -> CalleeScript:
@@ -188,6 +190,7 @@ class ExchangeCall:
         self._talk: Conversation | None = None
         self._talk_from = 0
         self._greeting_ends: int | None = None  # a machine's: the frame its beep ends in
+        self._hangs_up_at: int | None = None  # the far end hangs up: busy tone from then
         self._heard: list[np.ndarray] = []
 
     def _seconds(self, frame: int) -> float:
@@ -276,6 +279,8 @@ class ExchangeCall:
         if ringing:
             parts.append(_tone(ringback, ringing))
         self._answer_at = self._now + _frames(CONNECT_S + ringing)
+        if callee.hangs_up_s:
+            self._hangs_up_at = self._answer_at + _frames(callee.hangs_up_s)
         if self.operator is not None and self.operator.after_answer_s:
             self._operator_at = self._answer_at + _frames(self.operator.after_answer_s)
         answer = self._answer(callee.answers)
@@ -327,6 +332,12 @@ class ExchangeCall:
         if self._answer_at is not None and self._now >= self._answer_at \
                 and truth.answered_at is None:
             truth.answered_at = self._seconds(self._now)
+        if self._hangs_up_at is not None and self._now >= self._hangs_up_at \
+                and truth.released_at is None:  # the far end hung up: the exchange's busy tone
+            self._hangs_up_at = None
+            truth.hung_up_at = self._seconds(self._now)
+            self._sound, self._position = [], 0
+            self._loop = _tone(self._tones["busy"], sum(self._tones["busy"].cadence_s) * 4)
         # Let go and taken again between two frames: this call is over all the same.
         seized = self.line.relay_seized and self.line.seizures == self._seizure
         if not seized and truth.released_at is None and self._now > self.start:

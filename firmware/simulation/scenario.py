@@ -178,6 +178,7 @@ class CalleeScript:
     number: str = setting(check=_digits)
     answers: Literal["human", "machine", "fax", "busy", "sit", "no_answer"] = "human"
     after_rings: int = setting(1, check=in_range(0, 10))
+    hangs_up_s: float = setting(0.0, check=in_range(0, 600))  # after answering (0: never)
 
 
 @dataclass(frozen=True)
