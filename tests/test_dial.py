@@ -204,14 +204,15 @@ def test_a_line_whose_playback_fails_while_dialling_ends_the_attempt_failed(dial
 # ---- a dialling task's calls: a person held for the office, a message left on a machine ----
 
 HOLD_NUMBER = "13900139{line:03d}"
-HELD_LINE, UNTAKEN_LINE, MESSAGE_LINE, GONE_LINE = 1, 2, 3, 4
+HELD_LINE, UNTAKEN_LINE, MESSAGE_LINE, GONE_LINE, CUT_LINE = 1, 2, 3, 4, 5
 MESSAGE = "task_message"  # the simulated office's stand-in prompt for it
 HOLD_SCENARIO = {
-    "seed": 7, "lines": 4, "length_s": 120.0,
+    "seed": 7, "lines": 5, "length_s": 120.0,
     "callee": [{"number": HOLD_NUMBER.format(line=line), "answers": answers, "after_rings": 1,
-                "hangs_up_s": 5.0 if line == GONE_LINE else 0.0}
+                "hangs_up_s": 5.0 if line in (GONE_LINE, CUT_LINE) else 0.0}
                for line, answers in ((HELD_LINE, "human"), (UNTAKEN_LINE, "human"),
-                                     (MESSAGE_LINE, "machine"), (GONE_LINE, "human"))],
+                                     (MESSAGE_LINE, "machine"), (GONE_LINE, "human"),
+                                     (CUT_LINE, "machine"))],
     # The task's operator of line 1 picks up while the box holds the person for them.
     "operator": [{"line": HELD_LINE, "after_answer_s": 6.0, "talk_s": 4.0}],
 }
@@ -219,7 +220,7 @@ HOLD_SCENARIO = {
 
 @pytest.fixture(scope="module")
 def held(tmp_path_factory):
-    """Four calls of a dialling task at once; (office, events, data folder)."""
+    """Five calls of a dialling task at once; (office, events, data folder)."""
     data = tmp_path_factory.mktemp("hold")
     scenario = from_document(HOLD_SCENARIO)
     configure(data, scenario.lines)
@@ -232,7 +233,7 @@ def held(tmp_path_factory):
     engine.start()
     try:
         for line, hold_s in ((HELD_LINE, 30.0), (UNTAKEN_LINE, 4.0), (MESSAGE_LINE, 30.0),
-                             (GONE_LINE, 30.0)):
+                             (GONE_LINE, 30.0), (CUT_LINE, 30.0)):
             engine.handle_command(contract.DialCommand(
                 line, HOLD_NUMBER.format(line=line), user="task 1",
                 attempt=f"task:1:{line}", hand_over=False, hold_s=hold_s,
@@ -242,7 +243,7 @@ def held(tmp_path_factory):
         while time.monotonic() < deadline:
             ended = {e.line for e in events if isinstance(e, contract.DialEnded)}
             done = all(call.ended_at is not None for call in office.dialled)
-            if len(ended) == 4 and len(office.dialled) == 4 and done:
+            if len(ended) == 5 and len(office.dialled) == 5 and done:
                 break
             time.sleep(0.2)
     finally:
@@ -317,3 +318,12 @@ def test_a_held_person_who_hangs_up_ends_the_hold_at_the_busy_tone(held):
     assert truth.hung_up_at is not None and 0 < truth.released_at - truth.hung_up_at < 3.0
     assert truth.picked_up_at is None
     assert not [e for e in events if e.line == GONE_LINE][-1].status.office_wanted
+
+
+def test_a_machine_that_hangs_up_in_its_greeting_is_left_no_message(held):
+    office, events, _ = held
+    ended = _ended(events)[CUT_LINE]
+    truth = next(call for call in office.dialled if call.line == CUT_LINE)
+    assert ended.result == truth.expected == "machine" and not ended.message_left
+    assert truth.hung_up_at is not None and 0 < truth.released_at - truth.hung_up_at < 3.0
+    assert truth.spoke_at is None  # the box never played the message

@@ -80,6 +80,7 @@ BEEP_MIN_DBM0 = -45.0
 FLOOR_FRAMES = 100
 VOICE_OVER_FLOOR_DB = 10.0
 MIN_VOICE_DBM0 = -48.0
+GONE_TONE_HZ = 50.0  # a pure tone this near a busy or congestion tone's frequency: no beep
 _BEEP_TAPER = np.hanning(BEEP_WINDOW)
 _BEEP_BINS = (round(300 * BEEP_WINDOW / 8000), round(3400 * BEEP_WINDOW / 8000))
 
@@ -393,7 +394,7 @@ class LineActor:
         elif isinstance(step, AwaitPickUp) and step.ring_office:
             self._office_wanted(True)
         elif isinstance(step, AwaitGreetingEnd):
-            self._greeting = _GreetingEnd(step.quiet_s, at)
+            self._greeting = _GreetingEnd(step.quiet_s, at, self.country)
         elif isinstance(step, Progress):
             self.progress.append((self.act, step.stage, at))
             return self._advance(None, at)
@@ -451,10 +452,15 @@ class LineActor:
 
 class _GreetingEnd:
     """Hears an answering machine's greeting out, frame by frame: its beep, once it stops
-    (``beep``), or ``quiet_s`` without voice (``quiet``); None meanwhile."""
+    (``beep``), or ``quiet_s`` without voice (``quiet``); None meanwhile. A pure tone at a
+    frequency of the plan's busy or congestion tone is no beep: the machine hung up (the
+    actor hears it as such once the tone is confirmed)."""
 
-    def __init__(self, quiet_s: float, at: float) -> None:
+    def __init__(self, quiet_s: float, at: float, country: str) -> None:
         self.quiet_s = quiet_s
+        tones = profile(country).tones
+        self._gone_hz = tuple(hz for name in GONE_TONES if name in tones
+                              for hz in tones[name].frequencies_hz)
         self._quiet_since = at
         self._recent = np.zeros(BEEP_WINDOW)
         self._levels: list[float] = []
@@ -466,6 +472,10 @@ class _GreetingEnd:
         level = rms_dbm0(heard)
         self._recent = np.concatenate([self._recent, heard.astype(np.float64)])[-BEEP_WINDOW:]
         tonal = level >= BEEP_MIN_DBM0 and self._tonal()
+        if tonal and any(abs(self._beep_bin * 8000 / BEEP_WINDOW - hz) < GONE_TONE_HZ
+                         for hz in self._gone_hz):
+            tonal, self._beep_run, self._beeped = False, 0, False
+            self._quiet_since = at
         self._beep_run = self._beep_run + 1 if tonal else 0
         if self._beep_run >= BEEP_FRAMES:
             self._beeped = True
