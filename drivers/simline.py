@@ -94,6 +94,9 @@ class SimLine:
         self._ringing = False
         self._off_hook = False
         self._relay = False
+        # How many times the relay took the line: a release and a new seizure between two
+        # of the simulator's frames still count as a new call.
+        self.seizures = 0
         self._pulses: collections.deque[int] = collections.deque()  # the box's pulse trains
         self._listeners: list[SimLineSignals] = []
 
@@ -243,6 +246,8 @@ class SimLine:
 
     def _set_relay(self, seized: bool) -> None:
         with self._changed:
+            if seized and not self._relay:
+                self.seizures += 1
             self._relay = seized
             self._changed.notify_all()
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from firmware.link import contract
 from firmware.store.db import Store
-from firmware.store.dialling_rules import dial_verdict
 from firmware.store.firewall import Screen
 
 REGION = "CN"
@@ -105,7 +104,7 @@ class FakeLines:
             if other.number == command.number:
                 self.problems.append(f"{command.attempt}: {command.number} is being called "
                                      f"on line {other.line} already")
-        verdict = dial_verdict(self.screen(), command.number, now, region=REGION)
+        verdict = self.screen().dial_verdict(command.number, now, region=REGION)
         if verdict.blocked:
             self.problems.append(f"{command.attempt}: {command.number} dialled though the "
                                  f"firewall blocks it ({verdict.rule})")

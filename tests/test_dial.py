@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from firmware.cli.processes import open_configured_line
@@ -198,3 +199,131 @@ def test_a_line_whose_playback_fails_while_dialling_ends_the_attempt_failed(dial
     truth = next(call for call in office.dialled if call.line == FAILING_LINE)
     assert truth.expected == "failed" and truth.released_at is not None
     assert len(truth.dialled) < len(NUMBER.format(line=FAILING_LINE))
+
+
+# ---- a dialling task's calls: a person held for the office, a message left on a machine ----
+
+HOLD_NUMBER = "13900139{line:03d}"
+HELD_LINE, UNTAKEN_LINE, MESSAGE_LINE, GONE_LINE, CUT_LINE = 1, 2, 3, 4, 5
+MESSAGE = "task_message"  # the simulated office's stand-in prompt for it
+HOLD_SCENARIO = {
+    "seed": 7, "lines": 5, "length_s": 120.0,
+    "callee": [{"number": HOLD_NUMBER.format(line=line), "answers": answers, "after_rings": 1,
+                "hangs_up_s": 5.0 if line in (GONE_LINE, CUT_LINE) else 0.0}
+               for line, answers in ((HELD_LINE, "human"), (UNTAKEN_LINE, "human"),
+                                     (MESSAGE_LINE, "machine"), (GONE_LINE, "human"),
+                                     (CUT_LINE, "machine"))],
+    # The task's operator of line 1 picks up while the box holds the person for them.
+    "operator": [{"line": HELD_LINE, "after_answer_s": 6.0, "talk_s": 4.0}],
+}
+
+
+@pytest.fixture(scope="module")
+def held(tmp_path_factory):
+    """Five calls of a dialling task at once; (office, events, data folder)."""
+    data = tmp_path_factory.mktemp("hold")
+    scenario = from_document(HOLD_SCENARIO)
+    configure(data, scenario.lines)
+    prefix = "hold-"
+    events: list[contract.Event] = []
+    engine = Engine(data, lambda line: open_configured_line(line, prefix),
+                    publish=events.append, prompt_audio=office_prompts)
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine.line_frames)
+    engine.start()
+    try:
+        for line, hold_s in ((HELD_LINE, 30.0), (UNTAKEN_LINE, 4.0), (MESSAGE_LINE, 30.0),
+                             (GONE_LINE, 30.0), (CUT_LINE, 30.0)):
+            engine.handle_command(contract.DialCommand(
+                line, HOLD_NUMBER.format(line=line), user="task 1",
+                attempt=f"task:1:{line}", hand_over=False, hold_s=hold_s,
+                machine_message=MESSAGE))
+        office.start()
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            ended = {e.line for e in events if isinstance(e, contract.DialEnded)}
+            done = all(call.ended_at is not None for call in office.dialled)
+            if len(ended) == 5 and len(office.dialled) == 5 and done:
+                break
+            time.sleep(0.2)
+    finally:
+        office.stop()
+        engine.wait(timeout=60)
+        engine.stop()
+    return office, events, data
+
+
+def _stages(events, line: int) -> list[str]:
+    return [e.stage for e in events if isinstance(e, contract.DialProgress) and e.line == line]
+
+
+def test_a_person_held_for_the_office_is_handed_over_when_its_phone_picks_up(held):
+    office, events, data = held
+    ended = _ended(events)[HELD_LINE]
+    truth = next(call for call in office.dialled if call.line == HELD_LINE)
+    assert ended.result == truth.expected == "handed_over"
+    assert _stages(events, HELD_LINE)[-3:] == ["answered", "holding", "handed_over"]
+    # The box wanted the office while it held the person, and no longer once taken.
+    line_events = [e for e in events if e.line == HELD_LINE]
+    holding = next(i for i, e in enumerate(line_events)
+                   if isinstance(e, contract.DialProgress) and e.stage == "holding")
+    assert line_events[holding].status.office_wanted
+    assert not line_events[-1].status.office_wanted
+    # The box let go as the phone picked up; the call went on with it and was answered.
+    assert truth.picked_up_at is not None and truth.released_at - truth.picked_up_at < 0.1
+    assert truth.picked_up_at - truth.answered_at > 5.0
+    with Store(data / "linerec.db") as store:
+        call = next(c for c in store.calls() if c.id == ended.call_id)
+    assert call.outcome == "answered" and call.ended_at - call.started_at > 4.0
+
+
+def test_a_held_person_nobody_takes_is_hung_up_on_after_the_hold(held):
+    office, events, _ = held
+    ended = _ended(events)[UNTAKEN_LINE]
+    truth = next(call for call in office.dialled if call.line == UNTAKEN_LINE)
+    assert ended.result == truth.expected == "human" and not ended.message_left
+    assert _stages(events, UNTAKEN_LINE)[-2:] == ["answered", "holding"]
+    assert truth.picked_up_at is None
+    # Held for the 4 s asked, from the decision on; then let go.
+    decided_at = truth.completed_at + ended.decided_s
+    assert 3.5 < truth.released_at - decided_at < 5.5
+    assert not [e for e in events if e.line == UNTAKEN_LINE][-1].status.office_wanted
+
+
+def test_an_answering_machine_is_left_the_message_after_its_beep(held):
+    office, events, _ = held
+    ended = _ended(events)[MESSAGE_LINE]
+    truth = next(call for call in office.dialled if call.line == MESSAGE_LINE)
+    assert ended.result == truth.expected == "machine" and ended.message_left
+    assert "holding" not in _stages(events, MESSAGE_LINE)
+    # The machine heard the whole prompt, after the greeting's speech.
+    prompt = office_prompts(MESSAGE).astype(np.float64)
+    heard = truth.heard.astype(np.float64)
+    assert heard.size >= prompt.size
+    assert truth.spoke_at > truth.greeting_ended_at - 1.5
+    match = np.correlate(heard, prompt, mode="valid")
+    best = int(np.argmax(match))
+    energy = np.sqrt(np.sum(prompt**2) * np.sum(heard[best:best + prompt.size] ** 2))
+    assert match[best] / energy > 0.95
+    assert truth.released_at is not None
+
+
+def test_a_held_person_who_hangs_up_ends_the_hold_at_the_busy_tone(held):
+    office, events, _ = held
+    ended = _ended(events)[GONE_LINE]
+    truth = next(call for call in office.dialled if call.line == GONE_LINE)
+    assert ended.result == truth.expected == "human"
+    assert _stages(events, GONE_LINE)[-2:] == ["answered", "holding"]
+    # Let go within the busy tone's confirmation, long before the 30 s hold.
+    assert truth.hung_up_at is not None and 0 < truth.released_at - truth.hung_up_at < 3.0
+    assert truth.picked_up_at is None
+    assert not [e for e in events if e.line == GONE_LINE][-1].status.office_wanted
+
+
+def test_a_machine_that_hangs_up_in_its_greeting_is_left_no_message(held):
+    office, events, _ = held
+    ended = _ended(events)[CUT_LINE]
+    truth = next(call for call in office.dialled if call.line == CUT_LINE)
+    assert ended.result == truth.expected == "machine" and not ended.message_left
+    assert truth.hung_up_at is not None and 0 < truth.released_at - truth.hung_up_at < 3.0
+    assert truth.spoke_at is None  # the box never played the message

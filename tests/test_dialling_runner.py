@@ -24,7 +24,6 @@ from firmware.store.dialling_rules import (
     RetryRule,
     TaskSettings,
     attempt_id,
-    dial_verdict,
     next_step,
     parse_attempt_id,
 )
@@ -83,7 +82,7 @@ def numbers_of(rng: np.random.Generator, count: int) -> list[str]:
 
 def new_number(screen, number: str, name: str, at: float) -> NewNumber:
     info = describe(number, REGION)
-    verdict = dial_verdict(screen, number, at, region=REGION)
+    verdict = screen.dial_verdict(number, at, region=REGION)
     return NewNumber(number, info.e164, dial_digits(number, REGION), name=name,
                      blocked_by=verdict.rule if verdict.blocked else None)
 

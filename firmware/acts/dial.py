@@ -12,10 +12,19 @@ For click-to-dial (``hand_over``) the call is the operator's: as soon as
 their phone is picked up after the dialling the box lets go and the call
 goes on with it (``handed_over``); a far end that answers before the
 operator does is held for ``OPERATOR_WAIT_S`` more. Without ``hand_over``
-the box hangs up once it knows the result.
+the box hangs up once it knows the result, but for two things a dialling
+task asks for:
+
+- ``hold_s``: a person who answered is held for the office (``holding``: the
+  box wants a phone of the office on the line, rung where the line can) up to
+  ``hold_s``; a phone picked up takes the call (``handed_over``), else the box
+  hangs up (``human``, as when the person hangs up first).
+- ``machine_message``: on an answering machine the box waits for the end of
+  its greeting (its beep, or quiet after its voice), plays the prompt and
+  hangs up; ``DialOutcome.message_left`` when it went out whole.
 
 Stages (``contract.DialStage``): ``dial_tone``, ``dialling``, ``ringing``,
-``busy``, ``answered``; ``DIALLED`` is the script's own word for the number
+``busy``, ``answered``, ``holding``; ``DIALLED`` is the script's own word for the number
 being out (the call log's outbound call is complete from there).
 """
 
@@ -24,10 +33,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from firmware.acts.steps import (
+    AwaitGreetingEnd,
     AwaitPickUp,
     AwaitTone,
+    CallerGone,
     FollowCall,
     Heard,
+    Play,
     Progress,
     Script,
     SendDigits,
@@ -36,6 +48,8 @@ from firmware.acts.steps import (
 NAME = "dial"
 DIAL_TONE_WAIT_S = 5.0  # no dial tone this long after taking the line: the exchange gives none
 OPERATOR_WAIT_S = 15.0  # the far end answered: the operator's phone has this long to pick up
+GREETING_QUIET_S = 1.5  # a machine's greeting without a beep has ended after this quiet
+GREETING_MOST_S = 30.0  # a greeting still going this long after the decision: no message
 DIALLED = "dialled"  # the number is out (a stage the engine keeps, not one it tells)
 DIGITS = "0123456789*#"
 MAX_DIGITS = 32
@@ -49,6 +63,7 @@ class DialOutcome:
 
     result: str
     decided_s: float | None = None
+    message_left: bool = False  # an answering machine got the machine message whole
 
 
 def dialable(number: str) -> bool:
@@ -58,9 +73,11 @@ def dialable(number: str) -> bool:
 
 def dial(number: str, *, pulse: bool = False, hand_over: bool = False,
          dial_tone_wait_s: float = DIAL_TONE_WAIT_S,
-         operator_wait_s: float = OPERATOR_WAIT_S) -> Script:
+         operator_wait_s: float = OPERATOR_WAIT_S, hold_s: float = 0.0,
+         machine_message: str | int | None = None) -> Script:
     """The script placing a call to ``number`` on the line the box holds; its result is a
-    ``DialOutcome``. ``pulse``: dial by loop breaks (digits 0-9 only)."""
+    ``DialOutcome``. ``pulse``: dial by loop breaks (digits 0-9 only); ``hold_s`` and
+    ``machine_message`` (without ``hand_over``): see the module."""
     if not (yield AwaitTone("dial", dial_tone_wait_s)):
         return DialOutcome("no_dial_tone")
     yield Progress("dial_tone")
@@ -76,10 +93,36 @@ def dial(number: str, *, pulse: bool = False, hand_over: bool = False,
         if heard.what == "busy":
             yield Progress("busy")
         break
-    outcome = DialOutcome(heard.what, heard.decided_s)
     if hand_over and heard.what in ANSWERED:
         # Someone answered before the operator picked up: hold them a moment.
         taken = yield AwaitPickUp(operator_wait_s)
-        if isinstance(taken, Heard):
-            return DialOutcome(taken.what, heard.decided_s)
-    return outcome
+        return DialOutcome(taken.what if isinstance(taken, Heard) else heard.what,
+                           heard.decided_s)
+    if heard.what == "human" and hold_s > 0:
+        return (yield from _hold(heard, hold_s))
+    if heard.what == "machine" and machine_message is not None:
+        return (yield from _leave_message(heard, machine_message))
+    return DialOutcome(heard.what, heard.decided_s)
+
+
+def _hold(heard: Heard, hold_s: float) -> Script:
+    """A person answered: hold them for the office up to ``hold_s``."""
+    try:
+        yield Progress("holding")
+        taken = yield AwaitPickUp(hold_s, ring_office=True)
+    except CallerGone:  # they hung up while held
+        return DialOutcome("human", heard.decided_s)
+    if isinstance(taken, Heard):
+        return DialOutcome(taken.what, heard.decided_s)
+    return DialOutcome("human", heard.decided_s)
+
+
+def _leave_message(heard: Heard, prompt: str | int) -> Script:
+    """An answering machine answered: the prompt after its greeting, then hang up."""
+    try:
+        if (yield AwaitGreetingEnd(GREETING_QUIET_S, GREETING_MOST_S)) is None:
+            return DialOutcome("machine", heard.decided_s)
+        played = yield Play(prompt, barge_in=False)
+    except CallerGone:  # the machine hung up before or during the message
+        return DialOutcome("machine", heard.decided_s)
+    return DialOutcome("machine", heard.decided_s, message_left=bool(played))

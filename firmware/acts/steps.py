@@ -26,7 +26,9 @@ class Play:
 
     With ``barge_in`` a key pressed meanwhile ends the prompt and is kept for
     the next ``GetKey``; otherwise keys pressed meanwhile are kept all the
-    same (type-ahead) and the prompt plays on. Gives None.
+    same (type-ahead) and the prompt plays on. Gives True when it played to its
+    end, False when it did not (a key ended it, the prompt is missing, the line's
+    playback failed).
     """
 
     prompt: str | int
@@ -137,9 +139,22 @@ class FollowCall:
 class AwaitPickUp:
     """Wait at most ``timeout_s`` for a phone of the office to pick up: the call is handed
     over to it (the script is told ``Heard("handed_over")`` and the box lets go). Gives
-    None when no phone did."""
+    None when no phone did. With ``ring_office`` the box wants the office meanwhile
+    (``LineStatus.office_wanted``; the phones rung where the line's hardware can), the
+    far end hearing nothing of the box: a hang-up of theirs (busy tone) is heard."""
 
     timeout_s: float
+    ring_office: bool = False
+
+
+@dataclass(frozen=True)
+class AwaitGreetingEnd:
+    """After an answering machine answered: wait for the end of its greeting, that is its
+    beep (a steady pure tone) ending, or ``quiet_s`` without voice once it spoke, at most
+    ``timeout_s``. Gives ``beep``, ``quiet`` or None (the time passed)."""
+
+    quiet_s: float = 1.5
+    timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,7 @@ class Progress:
 
 
 Step = (Play | GetKey | Record | Pause | WaitForOnHook | RingThrough | AwaitTone | SendDigits
-        | FollowCall | AwaitPickUp | Progress)
+        | FollowCall | AwaitPickUp | AwaitGreetingEnd | Progress)
 Script = Generator[Step, Any, Any]
 
 

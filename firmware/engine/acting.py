@@ -27,6 +27,7 @@ import numpy as np
 from dsp_ext.dtmf import dtmf_generate
 from dsp_ext.levels import rms_dbm0
 from firmware.acts.steps import (
+    AwaitGreetingEnd,
     AwaitPickUp,
     AwaitTone,
     CallerGone,
@@ -68,6 +69,20 @@ INTER_DIGIT_S = 0.8  # between two digits dialled by pulses
 ANSWERED_STATUSES = ("HUMAN", "MACHINE", "FAX", "NOTSURE")  # the detector's, after an answer
 # Steps that read the line's tones themselves: busy tone there is a placed call's result.
 READS_TONES = (AwaitTone, SendDigits, FollowCall)
+# The end of an answering machine's greeting (``AwaitGreetingEnd``): its beep, a pure tone
+# (90 % of the power within +-60 Hz of one frequency of 300-3400 Hz that holds still, in
+# 32 ms windows) for BEEP_FRAMES frames at least, then not; or quiet after its voice, voice
+# being VOICE_OVER_FLOOR_DB above the lowest frame level of the last FLOOR_FRAMES frames.
+BEEP_WINDOW = 256
+BEEP_CONCENTRATION = 0.9
+BEEP_FRAMES = 8
+BEEP_MIN_DBM0 = -45.0
+FLOOR_FRAMES = 100
+VOICE_OVER_FLOOR_DB = 10.0
+MIN_VOICE_DBM0 = -48.0
+GONE_TONE_HZ = 50.0  # a pure tone this near a busy or congestion tone's frequency: no beep
+_BEEP_TAPER = np.hanning(BEEP_WINDOW)
+_BEEP_BINS = (round(300 * BEEP_WINDOW / 8000), round(3400 * BEEP_WINDOW / 8000))
 
 PromptAudio = Callable[[str | int], np.ndarray | None]
 
@@ -123,6 +138,8 @@ class LineActor:
         self._followed: set[str] = set()  # what FollowCall has told already
         self._pulses: list[str] = []  # digits still to dial by pulses
         self._next_pulse_at = 0.0
+        self._ringing = False  # the office is wanted for the caller the script holds
+        self._greeting: _GreetingEnd | None = None  # an answering machine's greeting heard
 
     @property
     def running(self) -> bool:
@@ -155,7 +172,7 @@ class LineActor:
             return self._record(step, heard, at)
         if isinstance(step, RingThrough):
             return self._ring_through(step, waiting, off_hook, at)
-        if isinstance(step, SendDigits | FollowCall | AwaitPickUp):
+        if isinstance(step, SendDigits | FollowCall | AwaitPickUp | AwaitGreetingEnd):
             return self._placing(step, heard, at, off_hook)
         done, value = self._step_done(step, waiting, off_hook)
         return self._advance(value, at) if done else None
@@ -168,6 +185,7 @@ class LineActor:
             if barged:
                 self.player.stop()
             done = barged or not self.player.busy
+            value = done and not barged and not self.player.failed
         elif isinstance(step, GetKey):
             done = bool(self._typed) or waiting >= step.timeout_s
             value = self._typed.pop(0) if self._typed else None
@@ -218,15 +236,35 @@ class LineActor:
 
     # ---- placing a call ------------------------------------------------------------------
 
-    def _placing(self, step: SendDigits | FollowCall | AwaitPickUp, heard: np.ndarray,
-                 at: float, off_hook: bool) -> ScriptResult | None:
+    def _placing(self, step: SendDigits | FollowCall | AwaitPickUp | AwaitGreetingEnd,
+                 heard: np.ndarray, at: float, off_hook: bool) -> ScriptResult | None:
         if isinstance(step, SendDigits):
             return self._send_digits(step, at)
         if isinstance(step, FollowCall):
             return self._follow(step, heard, at, off_hook)
-        if off_hook:  # AwaitPickUp: the operator's phone takes the call
+        if isinstance(step, AwaitGreetingEnd):
+            ended = self._greeting.feed(heard, at)
+            if ended is None and at - self._step_at < step.timeout_s:
+                return None
+            return self._advance(ended, at)
+        return self._await_pick_up(step, at, off_hook)
+
+    def _await_pick_up(self, step: AwaitPickUp, at: float, off_hook: bool
+                       ) -> ScriptResult | None:
+        if off_hook:  # the operator's phone takes the call
+            self._office_wanted(False)
             return self._handed_over(at, Heard("handed_over"))
-        return self._advance(None, at) if at - self._step_at >= step.timeout_s else None
+        if at - self._step_at < step.timeout_s:
+            return None
+        self._office_wanted(False)
+        return self._advance(None, at)
+
+    def _office_wanted(self, wanted: bool) -> None:
+        """Want the office for the caller the script holds (ring its phones where the line
+        can), or no longer."""
+        if wanted != self._ringing:
+            self._ringing = wanted
+            self.ring_phones(wanted)
 
     def _send_digits(self, step: SendDigits, at: float) -> ScriptResult | None:
         """One frame of dialling: DTMF played out, or the next digit's pulses when due."""
@@ -345,14 +383,18 @@ class LineActor:
             if audio is None or not audio.size:
                 log.error("the %s script's prompt %r is missing: passed over", self.act.name,
                           step.prompt)
-                return self._advance(None, at)
+                return self._advance(False, at)
             if step.barge_in and self._typed:
-                return self._advance(None, at)  # a key typed ahead skips the prompt
+                return self._advance(False, at)  # a key typed ahead skips the prompt
             self.player.play(audio)
         elif isinstance(step, Record):
             self._message, self._quiet_since = [], at
         elif isinstance(step, RingThrough):
             self.ring_phones(True)
+        elif isinstance(step, AwaitPickUp) and step.ring_office:
+            self._office_wanted(True)
+        elif isinstance(step, AwaitGreetingEnd):
+            self._greeting = _GreetingEnd(step.quiet_s, at, self.country)
         elif isinstance(step, Progress):
             self.progress.append((self.act, step.stage, at))
             return self._advance(None, at)
@@ -402,5 +444,59 @@ class LineActor:
                 handed_over: bool = False) -> ScriptResult:
         act = self.act
         self.act, self._script, self._step = None, None, None
+        self._office_wanted(False)
+        self._greeting = None
         self.player.rest()
         return ScriptResult(act.name, value, caller_hung_up, handed_over, dict(act.facts))
+
+
+class _GreetingEnd:
+    """Hears an answering machine's greeting out, frame by frame: its beep, once it stops
+    (``beep``), or ``quiet_s`` without voice (``quiet``); None meanwhile. A pure tone at a
+    frequency of the plan's busy or congestion tone is no beep: the machine hung up (the
+    actor hears it as such once the tone is confirmed)."""
+
+    def __init__(self, quiet_s: float, at: float, country: str) -> None:
+        self.quiet_s = quiet_s
+        tones = profile(country).tones
+        self._gone_hz = tuple(hz for name in GONE_TONES if name in tones
+                              for hz in tones[name].frequencies_hz)
+        self._quiet_since = at
+        self._recent = np.zeros(BEEP_WINDOW)
+        self._levels: list[float] = []
+        self._beep_run = 0
+        self._beep_bin = -1
+        self._beeped = False
+
+    def feed(self, heard: np.ndarray, at: float) -> str | None:
+        level = rms_dbm0(heard)
+        self._recent = np.concatenate([self._recent, heard.astype(np.float64)])[-BEEP_WINDOW:]
+        tonal = level >= BEEP_MIN_DBM0 and self._tonal()
+        if tonal and any(abs(self._beep_bin * 8000 / BEEP_WINDOW - hz) < GONE_TONE_HZ
+                         for hz in self._gone_hz):
+            tonal, self._beep_run, self._beeped = False, 0, False
+            self._quiet_since = at
+        self._beep_run = self._beep_run + 1 if tonal else 0
+        if self._beep_run >= BEEP_FRAMES:
+            self._beeped = True
+        elif self._beeped and not tonal:
+            return "beep"
+        self._levels = [*self._levels[-(FLOOR_FRAMES - 1):], level]
+        voice = level > max(MIN_VOICE_DBM0, min(self._levels) + VOICE_OVER_FLOOR_DB)
+        if voice or tonal:
+            self._quiet_since = at
+        elif at - self._quiet_since >= self.quiet_s:
+            return "quiet"
+        return None
+
+    def _tonal(self) -> bool:
+        spectrum = np.abs(np.fft.rfft(self._recent * _BEEP_TAPER)) ** 2
+        total = float(spectrum.sum())
+        if total <= 0.0:
+            return False
+        low, high = _BEEP_BINS
+        peak = low + int(np.argmax(spectrum[low:high]))
+        near = float(spectrum[max(0, peak - 2):peak + 3].sum())
+        steady = abs(peak - self._beep_bin) <= 1
+        self._beep_bin = peak
+        return near >= BEEP_CONCENTRATION * total and steady

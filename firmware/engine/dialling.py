@@ -77,10 +77,17 @@ def refusal_text(reason: str, command: contract.DialCommand, rule: str = "") -> 
                                                  rule=rule)
 
 
-def dial_act(command: contract.DialCommand, line: Line) -> Act:
-    """The act placing ``command``'s call on ``line`` (its dialling by its settings)."""
+def dial_act(command: contract.DialCommand, line: Line, *, can_hold: bool = True) -> Act:
+    """The act placing ``command``'s call on ``line`` (its dialling by its settings).
+    ``can_hold``: the line sees its phone picked up while the box holds it; where it
+    cannot, a person who answers is not held (nobody could take them)."""
+    hold_s = command.hold_s if can_hold and not command.hand_over else 0.0
+    if command.hold_s > 0 and not hold_s and not command.hand_over:
+        log.warning("line %d cannot see its phone picked up while the box holds the line: "
+                    "a person who answers %s is not held", command.line, command.number)
     script = dial.dial(command.number, pulse=line.dialling == "pulse",
-                       hand_over=command.hand_over)
+                       hand_over=command.hand_over, hold_s=max(0.0, hold_s),
+                       machine_message=None if command.hand_over else command.machine_message)
     facts = (("number", command.number), ("attempt", command.attempt),
              ("user", command.user), ("hand_over", command.hand_over))
     return Act(dial.NAME, script, places=command.number, facts=facts)
@@ -118,5 +125,5 @@ class Dialling:
             contract.DialEnded, call_id=None if call is None else call.id,
             number=facts.get("number", ""), result=outcome.result,
             decided_s=None if outcome.decided_s is None else round(outcome.decided_s, 2),
-            attempt=facts.get("attempt"),
+            attempt=facts.get("attempt"), message_left=outcome.message_left,
         )

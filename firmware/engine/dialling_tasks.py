@@ -47,7 +47,7 @@ from firmware.errors import LinerecError
 from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.dialling import Attempt, Closed, DiallingTasks, Task, TaskNumber
-from firmware.store.dialling_rules import DIAL_RESULTS, dial_verdict, parse_attempt_id
+from firmware.store.dialling_rules import DIAL_RESULTS, parse_attempt_id
 from firmware.store.firewall import Screen
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class TaskRunner:
     def _blocked_by(self, screen: Screen, number: TaskNumber, at: float) -> str | None:
         for form in dict.fromkeys(f for f in (number.number_e164, number.dial, number.number)
                                   if f):
-            verdict = dial_verdict(screen, form, at, region=self.region)
+            verdict = screen.dial_verdict(form, at, region=self.region)
             if verdict.blocked:
                 return verdict.rule
         return None

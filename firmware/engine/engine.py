@@ -13,7 +13,8 @@ recordings to Ogg Opus after the call, at the lowest priority
 (``firmware.engine.archive``); ``chain`` appends each finished
 recording to the archive's hash chain and signs its head
 (``firmware.engine.chain``); ``backup`` backs the box up off it, at a low
-priority (``firmware.backup.service``).
+priority (``firmware.backup.service``); ``dialling`` places the calls of the
+running dialling tasks on their lines (``firmware.engine.dialling_tasks``).
 Time on a line is its sample clock: the worker's start time plus 20 ms per
 frame read, so a simulated office played faster than real time keeps exact
 call times and durations.
@@ -71,6 +72,7 @@ from firmware.engine.archive import ArchiveService
 from firmware.engine.chain import ChainService
 from firmware.engine.detectors import LineDetectors
 from firmware.engine.dialling import Dialling, dial_act, dial_refusal, refusal_text
+from firmware.engine.dialling_tasks import DiallingService, TaskRunner, free_line_of
 from firmware.engine.mailer import Mail, Mailer, attachment_of
 from firmware.engine.player import LinePlayer
 from firmware.engine.policy import firewall_screen, line_menus, policy_for
@@ -137,6 +139,7 @@ class Engine:
         self.mailer: Mailer | None = None  # the box's e-mail (voicemail notices), while it runs
         self.sms: SmsService | None = None  # text messages through the GSM modem, while it runs
         self.sms_jobs: SmsJobs | None = None  # the box's own messages (greetings, replies)
+        self.dialling: DiallingService | None = None  # the dialling tasks' calls, while it runs
         self._restart_backoff: dict[int, float] = {}  # per line, after an error
         self.screen: Screen = Screen.empty  # the call firewall the lines screen calls with
         self.menus: dict[int, ivr.LineIvr] = {}  # each line's voice menu, if it has one
@@ -205,7 +208,20 @@ class Engine:
             for line in self.config.lines:
                 if line.enabled:
                     self._start_line(line, started_at)
+        self._start_dialling()
         log.info("engine started: %d lines, data in %s", len(self.workers), self.folder.root)
+
+    def _start_dialling(self) -> None:
+        """The dialling tasks' runner, once the lines take ``DialCommand``."""
+        country = self.config.device.country
+        runner = TaskRunner(
+            self.store, self.handle_command, line_free=free_line_of(self),
+            screen=lambda: self.screen, region=profile(country).region,
+            local_offset=lambda at: local_offset_s(
+                self.config.device.country, self.config.device.time_zone, at),
+            clock=self.clock)
+        self.dialling = DiallingService(runner)
+        self.dialling.start()
 
     def _recover(self) -> None:
         """What ``linerec recover`` does, said in the log line by line: an index whose
@@ -314,6 +330,9 @@ class Engine:
                 self.bus.publish(event)
             if self.publish is not None:
                 self.publish(event)
+            dialling = self.dialling
+            if dialling is not None:  # it only queues what is about a task's call
+                dialling.told(event)
 
     def _current_workers(self) -> list[LineWorker]:
         with self._lines_lock:
@@ -336,6 +355,9 @@ class Engine:
                 return not any(worker.is_alive() for worker in self._current_workers())
 
     def stop(self) -> None:
+        if self.dialling is not None:  # no call placed while the lines stop
+            self.dialling.stop()
+            self.dialling = None
         with self._lines_lock:
             self._stopping = True
             workers = list(self.workers.values())
@@ -424,7 +446,9 @@ class Engine:
                 raise ValueError(refusal_text(refused[0], command, refused[1]))
             log.info("line %d: a call to %s asked by %s", worker.number, command.number,
                      command.user or "someone")
-            act = dial_act(command, line)
+            signals = worker.io.signals
+            act = dial_act(command, line, can_hold=signals is not None
+                           and signals.senses_phones_while_seized)
             worker.act(lambda state: act)
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on

@@ -12,7 +12,8 @@ a digit; then, after a moment of silence, what the callee does
 the scenario's seed):
 
 - ``human``: ringback for ``after_rings`` cycles, then "Hello?" (喂？) once,
-  then silence (the line's noise);
+  then silence (the line's noise); with ``hangs_up_s``, the exchange's busy
+  tone that long after the answer (the person hung up);
 - ``machine``: ringback, then a recorded greeting of several seconds and a
   beep;
 - ``fax``: ringback, then the answering fax's CED (2100 Hz) and its calling
@@ -24,7 +25,10 @@ The speech is espeak-ng's (``firmware.prompts.speech``, the voices the
 answering-machine corpus is built from), speech-like audio where espeak-ng
 is missing. When the scenario has an operator on the line (click-to-dial),
 they pick up ``picks_up_s`` after the number is complete; once the box has
-let go they talk with the far end for ``talk_s`` and hang up.
+let go they talk with the far end for ``talk_s`` and hang up (a dialling
+task's operator, ``after_answer_s``: that long after the far end answered).
+What the box plays to the far end once it answered is kept (``heard``): the
+message a machine was left, and whether the box spoke over its greeting.
 
 Each call leaves its truth, ``DialledCall``: what the exchange heard and
 what the box should decide (``expected``), with the times the office saw.
@@ -100,6 +104,13 @@ class DialledCall:
     picked_up_at: float | None = None  # the operator's phone
     released_at: float | None = None  # the box let go
     ended_at: float | None = None  # the exchange cleared the call
+    # What the box played to the far end from its answer on (int16), and whether any of it
+    # sounded before a machine's greeting and beep had ended (a message would be cut).
+    heard: np.ndarray | None = None
+    over_greeting: bool = False
+    greeting_ended_at: float | None = None  # a machine's greeting and beep ended
+    spoke_at: float | None = None  # the box's first sound after the answer
+    hung_up_at: float | None = None  # the far end hung up (``CalleeScript.hangs_up_s``)
 
 
 def answers_for(scenario: Scenario, number: str, line: int, count: int) -> CalleeScript:
@@ -162,6 +173,7 @@ class ExchangeCall:
         self.language = "zh" if self.country == "CN" else "en"
         self.truth = DialledCall(number, self._seconds(start))
         self.dead = number in scenario.dead_lines
+        self._seizure = line.seizures  # the relay's seizure this call began with
         self.done = False
         self._now = start
         self._phase = "seized"  # seized, dial_tone, digits, connecting, far_end, over
@@ -177,6 +189,9 @@ class ExchangeCall:
         self._operator_ends: int | None = None
         self._talk: Conversation | None = None
         self._talk_from = 0
+        self._greeting_ends: int | None = None  # a machine's: the frame its beep ends in
+        self._hangs_up_at: int | None = None  # the far end hangs up: busy tone from then
+        self._heard: list[np.ndarray] = []
 
     def _seconds(self, frame: int) -> float:
         return self.offset + frame * FRAME_SECONDS
@@ -207,6 +222,7 @@ class ExchangeCall:
         while (frame := self.line.take_played()) is not None:
             played.append(frame)
         if self._phase not in ("dial_tone", "digits"):
+            self._heard_after_answer(played)
             return
         heard = [digit.digit for digit in self._dtmf.feed(np.concatenate(played))] \
             if played else []
@@ -224,6 +240,18 @@ class ExchangeCall:
         if self._phase == "digits" and self._complete():
             self._connect()
 
+    def _heard_after_answer(self, played: list[np.ndarray]) -> None:
+        if self._answer_at is None or self._now < self._answer_at or not played:
+            return
+        audio = np.concatenate(played)
+        self._heard.append(audio.astype(np.int16))
+        loud = levels.rms_dbm0(audio) > -50.0
+        if loud and self.truth.spoke_at is None:
+            self.truth.spoke_at = self._seconds(self._now)
+        # What the box plays is taken here a frame before it sounds on the line.
+        if loud and self._greeting_ends is not None and self._now + 1 < self._greeting_ends:
+            self.truth.over_greeting = True
+
     def _complete(self) -> bool:
         dialled = "".join(self._digits)
         return (self.scenario.callee_of(dialled) is not None
@@ -238,7 +266,7 @@ class ExchangeCall:
         truth.dialled, truth.answers, truth.expected = dialled, callee.answers, callee.answers
         truth.completed_at = self._seconds(self._now)
         self._phase = "far_end"
-        if self.operator is not None:
+        if self.operator is not None and not self.operator.after_answer_s:
             self._operator_at = self._now + _frames(self.operator.picks_up_s)
         ringback = self._tones["ringback"]
         cycle = sum(ringback.cadence_s)
@@ -251,7 +279,15 @@ class ExchangeCall:
         if ringing:
             parts.append(_tone(ringback, ringing))
         self._answer_at = self._now + _frames(CONNECT_S + ringing)
-        parts.append(self._answer(callee.answers))
+        if callee.hangs_up_s:
+            self._hangs_up_at = self._answer_at + _frames(callee.hangs_up_s)
+        if self.operator is not None and self.operator.after_answer_s:
+            self._operator_at = self._answer_at + _frames(self.operator.after_answer_s)
+        answer = self._answer(callee.answers)
+        if callee.answers == "machine":
+            self._greeting_ends = self._answer_at + _frames(answer.size / SAMPLE_RATE)
+            self.truth.greeting_ended_at = self._seconds(self._greeting_ends)
+        parts.append(answer)
         self._sound = parts
         self._loop = self._after_answer(callee.answers)
 
@@ -296,7 +332,14 @@ class ExchangeCall:
         if self._answer_at is not None and self._now >= self._answer_at \
                 and truth.answered_at is None:
             truth.answered_at = self._seconds(self._now)
-        seized = self.line.relay_seized
+        if self._hangs_up_at is not None and self._now >= self._hangs_up_at \
+                and truth.released_at is None:  # the far end hung up: the exchange's busy tone
+            self._hangs_up_at = None
+            truth.hung_up_at = self._seconds(self._now)
+            self._sound, self._position = [], 0
+            self._loop = _tone(self._tones["busy"], sum(self._tones["busy"].cadence_s) * 4)
+        # Let go and taken again between two frames: this call is over all the same.
+        seized = self.line.relay_seized and self.line.seizures == self._seizure
         if not seized and truth.released_at is None and self._now > self.start:
             truth.released_at = self._seconds(self._now)
             if truth.picked_up_at is not None:  # the call is the operator's now
@@ -322,6 +365,8 @@ class ExchangeCall:
     def _end(self) -> None:
         self.done = True
         self.truth.ended_at = self._seconds(self._now)
+        if self._heard:
+            self.truth.heard = np.concatenate(self._heard)
         if not self.truth.expected:  # the box let go before the number was complete
             self.truth.expected = "no_dial_tone" if self.dead else "failed"
         if self.truth.picked_up_at is not None:

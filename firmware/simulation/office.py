@@ -268,6 +268,11 @@ class Office:
                         audio: np.ndarray) -> np.ndarray:
         """The exchange's part of line ``number``'s frame: a call the box places."""
         exchange = round_.exchanges.get(number)
+        if exchange is None and self.scenario.callee:
+            # The box places calls here: the office stays in step with the line's worker, so
+            # that the exchange hears a seizure in the frame the box made it (not after the
+            # frames already queued for the capture, with no dial tone in them).
+            self._keep_in_step(number)
         if exchange is None and line.relay_seized:  # the box took an idle line: dial tone
             count = sum(1 for call in self.dialled if call.line == number)
             exchange = ExchangeCall(line, number, self.scenario, frame, count=count,

@@ -178,16 +178,20 @@ class CalleeScript:
     number: str = setting(check=_digits)
     answers: Literal["human", "machine", "fax", "busy", "sit", "no_answer"] = "human"
     after_rings: int = setting(1, check=in_range(0, 10))
+    hangs_up_s: float = setting(0.0, check=in_range(0, 600))  # after answering (0: never)
 
 
 @dataclass(frozen=True)
 class OperatorScript:
     """The operator of ``line`` who clicked Call: they pick up ``picks_up_s`` after the box
-    dialled, talk ``talk_s`` with the far end, and hang up."""
+    dialled, talk ``talk_s`` with the far end, and hang up. With ``after_answer_s`` (a
+    dialling task's operator, for whom the box holds the person who answers) they pick up
+    that long after the far end answered instead, if it does."""
 
     line: int = setting(check=in_range(1, 64))
     picks_up_s: float = setting(3.0, check=in_range(0, 120))
     talk_s: float = setting(10.0, check=in_range(0.5, 4 * 3600))
+    after_answer_s: float = setting(0.0, check=in_range(0, 120))
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ rules by result, what an answering machine gets (``mark``: the number is done;
 is held for the operator, and the most attempts a number gets.
 
 ``next_step`` is the one decision after an attempt: done, or tried again after
-so many seconds. ``dial_verdict`` is what the call firewall says of a number
-the box would call: its black list and its rules about numbers (prefix,
-location), the red list first; not the time rules or the withheld ones, which
-are about calls coming in. Standard library only.
+so many seconds. What the call firewall says of a number the box would call is
+its own ``Screen.dial_verdict``. Standard library only.
 """
 
 from __future__ import annotations
@@ -25,9 +23,7 @@ from firmware.store.db import StoreError
 from firmware.store.firewall import (
     WEEKDAYS,
     FirewallError,
-    Screen,
     TimeWindow,
-    Verdict,
     check_windows,
 )
 
@@ -252,17 +248,6 @@ def next_step(settings: TaskSettings, result: str, *, with_result: int, placed: 
     return Step(False, rule.after_min * 60.0)
 
 
-# ---- the call firewall, for numbers the box calls --------------------------------------------
-
-
-def dial_verdict(screen: Screen, number: str, at: float, *, region: str) -> Verdict:
-    """Whether the box may call ``number`` at ``at``: what the firewall says of the number
-    itself (the red list, the black list, the prefix and location rules)."""
-    about_numbers = tuple(rule for rule in screen.rules if rule.kind in ("prefix", "location"))
-    kept = replace(screen, rules=about_numbers, _forms=screen._forms)
-    return kept.verdict(number, None, at, region=region, utc_offset_s=0, time_zone="")
-
-
 # ---- attempt ids -------------------------------------------------------------------------------
 
 ATTEMPT_PREFIX = "task:"
@@ -286,6 +271,6 @@ def parse_attempt_id(text: str | None) -> tuple[int, int] | None:
 __all__ = [
     "ATTEMPT_RESULTS", "DEFAULT_RULES", "ERRORS", "FINAL_RESULTS", "MACHINE_ACTIONS",
     "RULE_RESULTS", "STATES", "WEEKDAYS", "DiallingError", "RetryRule", "Step", "TaskSettings",
-    "attempt_id", "check_settings", "dial_verdict", "next_step", "parse_attempt_id",
+    "attempt_id", "check_settings", "next_step", "parse_attempt_id",
     "settings_of",
 ]

@@ -378,7 +378,8 @@ class Screen:
         number itself (the red list, the black list, the prefix and location rules), not
         of the hour or of a withheld caller ID, which are about calls coming in."""
         about_numbers = tuple(rule for rule in self.rules if rule.kind in ("prefix", "location"))
-        screen = replace(self, rules=about_numbers)
+        # The same lists: their numbers' forms, worked out once per region, are shared.
+        screen = replace(self, rules=about_numbers, _forms=self._forms)
         return screen.verdict(number, None, at, region=region, utc_offset_s=0, time_zone="")
 
 

@@ -3,7 +3,7 @@
 A number typed or imported is read as the customer form reads one (the box's
 country profile: E.164 where it parses, a short number's digits), then given
 the digits the box dials (``firmware.country.numbers.dial_digits``) and
-screened by the call firewall as it is now (``dial_verdict``): a number it
+screened by the call firewall as it is now (``Screen.dial_verdict``): a number it
 refuses is added all the same, done as ``blocked`` with its rule, so the task
 shows why it is never called. Problems come in the reader's language.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from firmware.country.numbers import describe, dial_digits
 from firmware.store.crm import Customer
 from firmware.store.dialling import NewNumber
-from firmware.store.dialling_rules import ERRORS, dial_verdict
+from firmware.store.dialling_rules import ERRORS
 from firmware.store.firewall import Screen, snapshot
 from webui.context import Ctx
 from webui.pages.customer_form import normalise_number
@@ -44,7 +44,7 @@ class Checker:
     def blocked_by(self, *forms: str | None) -> str | None:
         region = self.ctx.deps.region()
         for form in dict.fromkeys(f for f in forms if f):
-            verdict = dial_verdict(self.screen, form, self.at, region=region)
+            verdict = self.screen.dial_verdict(form, self.at, region=region)
             if verdict.blocked:
                 return verdict.rule
         return None
