@@ -11,10 +11,12 @@ stop root).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -146,10 +148,16 @@ def damage(database: Path, how: str, seed: int = 1) -> None:
         journal.unlink(missing_ok=True)
     garbage = random.Random(seed).randbytes
     if how == "pages":
-        size = database.stat().st_size
+        # Three pages of the recordings' table: what a failing card loses, the rest of
+        # the file (its schema, the customers) still readable, so that the loss is counted.
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            size = connection.execute("PRAGMA page_size").fetchone()[0]
+            pages = [row[0] for row in connection.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'recordings' ORDER BY pageno")]
         with database.open("r+b") as stream:
-            stream.seek(size // 2 // 4096 * 4096)
-            stream.write(garbage(3 * 4096))
+            for page in (pages[len(pages) // 2 :] or pages)[:3]:
+                stream.seek((page - 1) * size)
+                stream.write(garbage(size))
     elif how == "empty":
         database.write_bytes(b"")
     elif how == "random":

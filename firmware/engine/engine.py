@@ -355,49 +355,30 @@ class Engine:
                 return not any(worker.is_alive() for worker in self._current_workers())
 
     def stop(self) -> None:
-        if self.dialling is not None:  # no call placed while the lines stop
-            self.dialling.stop()
-            self.dialling = None
+        self._stop_services("dialling")  # no call placed while the lines stop
         with self._lines_lock:
             self._stopping = True
             workers = list(self.workers.values())
         for worker in workers:
             worker.io.close()  # a blocked read() returns None: the worker finishes its call
         self.wait(timeout=10)
-        if self.backup is not None:
-            self.backup.stop()
-            self.backup = None
-        if self.mailer is not None:  # what waits to be sent is given up
-            self.mailer.stop()
-            self.mailer = None
-        if self.sms_jobs is not None:  # what is due is queued at the next start
-            self.sms_jobs.stop()
-            self.sms_jobs = None
-        if self.sms is not None:  # the queue waits in the database for the next start
-            self.sms.stop()
-            self.sms = None
-        if self.snapshots is not None:
-            self.snapshots.stop()
-            self.snapshots = None
-        if self.archive is not None:  # a recording being encoded is given up, unchanged
-            self.archive.stop()
-            self.archive = None
-        if self.retention is not None:
-            self.retention.stop()
-            self.retention = None
-        if self.chain is not None:  # after the lines and retention: their last entries
-            self.chain.stop()
-            self.chain = None
-        if self.live_audio is not None:
-            self.live_audio.stop()
-            self.live_audio = None
-        if self.bus is not None:
-            self.bus.stop()
-            self.bus = None
+        # In this order: mail given up; the box's own messages queued at the next start;
+        # the text-message queue waits in the database; a recording being encoded is left
+        # unchanged; the chain after the lines and retention (their last entries).
+        self._stop_services("backup", "mailer", "sms_jobs", "sms", "snapshots", "archive",
+                            "retention", "chain", "live_audio", "bus")
         if self.store is not None:
             self.store.close()
         self._lock.release()
         log.info("engine stopped")
+
+    def _stop_services(self, *names: str) -> None:
+        """Stop the running services of these attribute names, in order, and forget them."""
+        for name in names:
+            service = getattr(self, name)
+            if service is not None:
+                service.stop()
+                setattr(self, name, None)
 
     # ---- commands from the bus ------------------------------------------------------
 
