@@ -18,7 +18,12 @@ announced as ``+CDSI``, else none).
 
 Sending: ``send_pdu(hex, length)`` (``AT+CMGS=<length>``, the prompt
 ``"> "``, the PDU and Ctrl-Z) and in text mode ``send_text``; both return
-the message reference the modem answers (``+CMGS: <mr>``). Receiving:
+the message reference the modem answers (``+CMGS: <mr>``). Through the
+modem's store (PDU mode; ``initialise`` chooses where with ``AT+CPMS``, ``ME``
+else ``SM``: ``write_storage``): ``write_pdu`` (``AT+CMGW``, the place:
+``+CMGW: <index>``), ``send_stored`` (``AT+CMSS``, ``+CMSS: <mr>``) and
+``list_outgoing`` (``AT+CMGL=2`` and ``=3``: stored unsent and sent), so that
+after a kill the box can ask the modem whether a part went. Receiving:
 ``next_event()`` gives ``MessageWaiting`` (``+CMTI``), ``ReportWaiting``
 (``+CDSI``) and ``Arrived`` (``+CMT``, ``+CDS``); ``read_message``,
 ``list_messages`` and ``delete_message`` read and free the modem's store.
@@ -80,6 +85,7 @@ NOTIFICATIONS = (
     ("AT+CNMI=2,1,0,0,0", None),
     ("AT+CNMI=1,1,0,0,0", None),
 )
+WRITE_STORAGES = ("ME", "SM")  # where sent messages are written, most wanted first
 STATUS_NAMES = {0: "unread", 1: "read", 2: "unsent", 3: "sent"}
 TEXT_STATUS = {
     "REC UNREAD": "unread",
@@ -255,6 +261,9 @@ class GsmModem(AtConnection):
         self.text_mode = False
         self.reports: str | None = None
         self._storage: str | None = None  # the store AT+CMGR and AT+CMGL read (AT+CPMS)
+        # Where AT+CMGW writes and AT+CMSS sends from (AT+CPMS' second store); None: the
+        # modem has no store to send through, messages go with AT+CMGS.
+        self.write_storage: str | None = None
         self._text_parameters: tuple[int, int, int] | None = None  # AT+CSMP as last set
         self._listen(protocol)
         super().__init__(url, protocol=protocol, **options)
@@ -325,6 +334,12 @@ class GsmModem(AtConnection):
             if self._optional(command):
                 self.reports = reports
                 break
+        self.write_storage = None
+        if not self.text_mode:
+            for storage in WRITE_STORAGES:
+                if self._optional(f'AT+CPMS="SM","{storage}","SM"'):
+                    self._storage, self.write_storage = "SM", storage
+                    break
         smsc = None
         found = self._answer("AT+CSCA?")
         if found.upper().startswith("+CSCA:"):
@@ -445,10 +460,39 @@ class GsmModem(AtConnection):
         )
         return self._reference(reply.lines)
 
+    def write_pdu(self, pdu_hex: str, length: int) -> int:
+        """Write one SMS-SUBMIT to the modem's store, unsent (AT+CMGW, PDU mode); the place
+        it took (``+CMGW: <index>``). A full store is ``+CMS ERROR: 322``; a modem that has
+        no AT+CMGW answers ERROR (``ModemCommandError``)."""
+        reply = self.command(f"AT+CMGW={length}", then=pdu_hex.encode("ascii") + CTRL_Z)
+        for line in reply.lines:
+            if line.upper().startswith("+CMGW:"):
+                value = fields(line.partition(":")[2])[0]
+                if value.isdigit():
+                    return int(value)
+        raise ModemCommandError("AT+CMGW", "OK without a +CMGW index")
+
+    def send_stored(self, index: int) -> int | None:
+        """Send the message written at ``index`` (AT+CMSS); the message reference the modem
+        answers (``+CMSS: <mr>``), None if it gave none. The modem marks it sent there."""
+        reply = self.command(f"AT+CMSS={index}", timeout=self.send_timeout)
+        return self._reference(reply.lines, "+CMSS:")
+
+    def list_outgoing(self, storage: str | None = None) -> list[StoredMessage]:
+        """The messages written to the store to be sent, sent or not (AT+CMGL=2 and =3,
+        "STO UNSENT" and "STO SENT" in text mode)."""
+        if storage is not None:
+            self.use_storage(storage)
+        found: list[StoredMessage] = []
+        for which in ('"STO UNSENT"', '"STO SENT"') if self.text_mode else ("2", "3"):
+            lines = self.command(f"AT+CMGL={which}", timeout=max(self.command_timeout, 20)).lines
+            found += self._stored(lines)
+        return found
+
     @staticmethod
-    def _reference(lines: tuple[str, ...]) -> int | None:
+    def _reference(lines: tuple[str, ...], name: str = "+CMGS:") -> int | None:
         for line in lines:
-            if line.upper().startswith("+CMGS:"):
+            if line.upper().startswith(name):
                 value = fields(line.partition(":")[2])[0]
                 return int(value) if value.isdigit() else None
         return None

@@ -331,3 +331,53 @@ def test_a_port_that_vanishes_mid_write_is_the_modem_gone(no_thread_left):
             modem.next_event(0)
     finally:
         modem.close()
+
+
+@pytest.mark.parametrize("storages", [("SM", "ME"), ("SM",)])
+def test_a_part_is_written_to_the_store_sent_from_there_and_freed(
+    tmp_path, storages, no_thread_left
+):
+    fake = FakeGsmModem(tmp_path / "ttyGSM", store_commands=True, storages=storages)
+    try:
+        with opened(fake) as modem:
+            assert modem.write_storage == storages[-1]  # ME when the modem has it
+            encoded = pdu.encode(pdu.submits("+8613800138000", "hello")[0])
+            index = modem.write_pdu(encoded.hex, encoded.length)
+            assert fake.taken == []
+            [unsent] = modem.list_outgoing(modem.write_storage)
+            assert (unsent.index, unsent.status, unsent.pdu) == (index, "unsent", encoded.hex)
+            reference = modem.send_stored(index)
+            assert [(part.number, part.text, part.reference) for part in fake.taken] == [
+                ("+8613800138000", "hello", reference)
+            ]
+            assert modem.read_message(index, modem.write_storage).status == "sent"
+            assert [stored.status for stored in modem.list_outgoing()] == ["sent"]
+            modem.delete_message(index)
+            assert modem.list_outgoing() == []
+            assert modem.read_message(index) is None
+    finally:
+        fake.close()
+
+
+def test_a_full_store_refuses_a_written_part_and_a_modem_without_one_errors(
+    tmp_path, no_thread_left
+):
+    fake = FakeGsmModem(tmp_path / "ttyGSM", store_commands=True, me_size=1)
+    try:
+        with opened(fake) as modem:
+            encoded = pdu.encode(pdu.submits("+8613800138000", "hello")[0])
+            modem.write_pdu(encoded.hex, encoded.length)
+            with pytest.raises(errors.GsmCommandError) as full:
+                modem.write_pdu(encoded.hex, encoded.length)
+            assert full.value.code == 322
+    finally:
+        fake.close()
+    plain = FakeGsmModem(tmp_path / "ttyGSM2")
+    try:
+        with opened(plain) as modem:
+            with pytest.raises(errors.ModemCommandError):
+                modem.write_pdu(encoded.hex, encoded.length)
+            with pytest.raises(errors.ModemCommandError):
+                modem.send_stored(1)
+    finally:
+        plain.close()

@@ -11,8 +11,13 @@ It answers as a modem does after power-up: echo on until ``ATE0``; ``AT+CMEE``,
 ``AT+CMGF`` (PDU mode, or with ``pdu_mode=False`` text mode only), ``AT+CSCS``,
 ``AT+CSMP``, ``AT+CNMI``; ``AT+CMGS`` with its prompt ``"> "``, the PDU (or text) up to
 Ctrl-Z (ESC cancels), ``+CMGS: <mr>`` with message references counting up from
-``first_reference``; ``AT+CMGR``, ``AT+CMGL``, ``AT+CMGD`` on a SIM store of
-``store_size`` places.
+``first_reference``; ``AT+CMGR`` (``+CMGR: <stat>,,<length>``: 0 unread, 1 read, 2
+stored unsent, 3 stored sent), ``AT+CMGL`` (all, or one status), ``AT+CMGD`` on a SIM
+store of ``store_size`` places (``SM``) and, with ``"ME"`` in ``storages``, the modem's
+own of ``me_size`` (``AT+CPMS=<read>,<write>,<receive>``). With ``store_commands`` it
+sends through its store as a real modem does: ``AT+CMGW=<length>`` writes a PDU to the
+write store unsent (``+CMGW: <index>``; full: ``+CMS ERROR: 322``), ``AT+CMSS=<index>``
+sends it from there (``+CMSS: <mr>``, marked sent); without, both answer ERROR.
 
 What a test does to it:
 
@@ -93,12 +98,17 @@ class FakeGsmModem:
         store_size: int = 20,
         smsc: str | None = "+8613800100500",
         first_reference: int = 0,
+        store_commands: bool = False,
+        storages: tuple[str, ...] = ("SM", "ME"),
+        me_size: int = 100,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.link = Path(link)
         self.pdu_mode = pdu_mode
         self.reports_offered = reports  # "direct": +CDS; "stored": only +CDSI; None: neither
         self.store_size = store_size
+        self.store_commands = store_commands  # AT+CMGW, AT+CMSS: sending through the store
+        self.sizes = {"SM": store_size, "ME": me_size, "SR": 255}
         self.smsc = smsc
         self.network = True
         self.sim = "READY"  # or "absent", "SIM PIN"
@@ -112,7 +122,9 @@ class FakeGsmModem:
         self._next_reference = first_reference % 256
         self._failures: list[tuple[str, bytes]] = []
         self._unplug_at: tuple[str, int] | None = None
-        self._store: dict[str, dict[int, _Stored]] = {"SM": {}, "SR": {}}
+        self._store: dict[str, dict[int, _Stored]] = {
+            name: {} for name in ("SM", "SR", *storages)
+        }
         self._held: list[_Stored] = []  # messages the network keeps while the store is full
         self._reported: set[int] = set()  # indexes in ``taken`` whose report went out
         self._master: int | None = None
@@ -141,6 +153,7 @@ class FakeGsmModem:
         self.cnmi = (0, 0, 0, 0, 0)
         self.csmp = (17, 167, 0, 0)
         self.read_storage = "SM"
+        self.write_storage = "SM"  # where AT+CMGW writes and AT+CMSS sends from
         self._pending = bytearray()
         self._prompt: str | None = None  # the AT+CMGS waiting for its data
 
@@ -220,6 +233,24 @@ class FakeGsmModem:
     def stored(self, storage: str = "SM") -> int:
         with self._lock:
             return len(self._store[storage])
+
+    def put_stored(self, storage: str, status: int, pdu_hex: str) -> int:
+        """A message in the store as a host run killed left it (``status`` 2 unsent, 3
+        sent); its index."""
+        with self._lock:
+            store = self._store[storage]
+            index = min(set(range(1, self.sizes[storage] + 1)) - set(store))
+            store[index] = _Stored(status, pdu=pdu_hex)
+            return index
+
+    def stored_outgoing(self, storage: str = "ME") -> dict[int, tuple[int, str]]:
+        """The messages written to ``storage`` to be sent: index: (status, PDU)."""
+        with self._lock:
+            return {
+                index: (stored.status, stored.pdu)
+                for index, stored in self._store[storage].items()
+                if stored.status in (2, 3)
+            }
 
     def inject(
         self, sender: str, text: str, *, reference: int = 0, timestamp: datetime | None = None
@@ -378,7 +409,7 @@ class FakeGsmModem:
                     self._close_pty()
                     return
             failure = next((f for f in self._failures if upper.startswith(f[0])), None)
-            if failure is not None and not upper.startswith("AT+CMGS"):
+            if failure is not None and not upper.startswith(("AT+CMGS", "AT+CMGW")):
                 self._failures.remove(failure)
                 self._send(failure[1])
                 self._seen(command)
@@ -405,7 +436,7 @@ class FakeGsmModem:
                 return text
         return text
 
-    def _answer(self, command: str, upper: str) -> bytes | None:  # noqa: PLR0911, PLR0912 - one branch per command
+    def _answer(self, command: str, upper: str) -> bytes | None:  # noqa: PLR0911, PLR0912, PLR0915 - one branch per command
         value = command.partition("=")[2]
         if upper in ("AT", "ATI"):
             return OK
@@ -462,16 +493,22 @@ class FakeGsmModem:
             return f'\r\n+CSCA: "{self._out(self.smsc)}",145\r\n'.encode() + OK
         if upper == "AT+CPMS?":
             used = len(self._store[self.read_storage])
-            size = self.store_size if self.read_storage == "SM" else 255
+            size = self.sizes[self.read_storage]
             place = f'"{self.read_storage}",{used},{size}'
             return f"\r\n+CPMS: {place},{place},{place}\r\n".encode() + OK
         if upper.startswith("AT+CPMS="):
-            storage = value.split(",")[0].strip('"').upper()
-            if storage not in self._store:
+            wanted = [part.strip().strip('"').upper() for part in value.split(",")]
+            if any(storage not in self._store for storage in wanted):
                 return b"\r\n+CMS ERROR: 302\r\n"
-            self.read_storage = storage
-            used = len(self._store[storage])
-            return f"\r\n+CPMS: {used},{self.store_size},{used},{self.store_size}\r\n".encode() + OK
+            self.read_storage = wanted[0]
+            if len(wanted) > 1:
+                self.write_storage = wanted[1]
+            places = [self.read_storage, self.write_storage, "SM"]
+            return (
+                "\r\n+CPMS: "
+                + ",".join(f"{len(self._store[name])},{self.sizes[name]}" for name in places)
+                + "\r\n"
+            ).encode() + OK
         if upper.startswith("AT+CMGS="):
             if self.text_mode != (value.startswith('"')):
                 return (
@@ -479,6 +516,17 @@ class FakeGsmModem:
                 )
             self._prompt = command
             return b"\r\n> "
+        if upper.startswith("AT+CMGW="):
+            if not self.store_commands:
+                return ERROR
+            if self.text_mode:
+                return b"\r\n+CMS ERROR: 302\r\n"
+            self._prompt = command
+            return b"\r\n> "
+        if upper.startswith("AT+CMSS="):
+            if not self.store_commands:
+                return ERROR
+            return self._send_stored(int(value.split(",")[0]) if value[:1].isdigit() else -1)
         if upper.startswith("AT+CMGR="):
             return self._read(int(value)) if value.isdigit() else b"\r\n+CMS ERROR: 321\r\n"
         if upper.startswith("AT+CMGL"):
@@ -518,7 +566,18 @@ class FakeGsmModem:
         return f"\r\n{line}\r\n".encode() + OK
 
     def _list(self, which: str) -> bytes:
-        wanted = {"4": None, "ALL": None, "0": 0, "REC UNREAD": 0, "1": 1, "REC READ": 1}
+        wanted = {
+            "4": None,
+            "ALL": None,
+            "0": 0,
+            "REC UNREAD": 0,
+            "1": 1,
+            "REC READ": 1,
+            "2": 2,
+            "STO UNSENT": 2,
+            "3": 3,
+            "STO SENT": 3,
+        }
         if which not in wanted:
             return b"\r\n+CMS ERROR: 302\r\n"
         lines = []
@@ -537,6 +596,9 @@ class FakeGsmModem:
             if failure is not None:
                 self._failures.remove(failure)
                 self._send(failure[1])
+                return
+            if upper.startswith("AT+CMGW"):
+                self._write(command, data)
                 return
             if self.sim != "READY":
                 self._send(b"\r\n+CMS ERROR: 310\r\n")
@@ -562,6 +624,42 @@ class FakeGsmModem:
         with self.changed:
             self.taken.append(taken)
             self.changed.notify_all()
+
+    def _write(self, command: str, data: str) -> None:
+        """The data of an AT+CMGW: stored unsent (+CMGW: <index>), or the store full."""
+        if self._pdu_taken(command, data) is None:
+            self._send(b"\r\n+CMS ERROR: 304\r\n")
+            return
+        store = self._store[self.write_storage]
+        free = sorted(set(range(1, self.sizes[self.write_storage] + 1)) - set(store))
+        if not free:
+            self._send(b"\r\n+CMS ERROR: 322\r\n")
+            return
+        store[free[0]] = _Stored(2, pdu=data)
+        self._send(f"\r\n+CMGW: {free[0]}\r\n".encode() + OK)
+
+    def _send_stored(self, index: int) -> bytes | None:
+        """AT+CMSS: the message at ``index`` of the write store sent on (+CMSS: <mr>)."""
+        stored = self._store[self.write_storage].get(index)
+        if stored is None or not stored.pdu:
+            return b"\r\n+CMS ERROR: 321\r\n"
+        if self.sim != "READY":
+            return b"\r\n+CMS ERROR: 310\r\n"
+        if not self.network:
+            return b"\r\n+CMS ERROR: 331\r\n"
+        if self.smsc is None:
+            return b"\r\n+CMS ERROR: 330\r\n"
+        octets = bytes.fromhex(stored.pdu)
+        taken = self._pdu_taken(f"AT+CMGS={len(octets) - 1 - octets[0]}", stored.pdu)
+        if taken is None:
+            return b"\r\n+CMS ERROR: 304\r\n"
+        stored.status = 3
+        self._next_reference = (self._next_reference + 1) % 256
+        self._send(f"\r\n+CMSS: {taken.reference}\r\n".encode() + OK)
+        with self.changed:
+            self.taken.append(taken)
+            self.changed.notify_all()
+        return None
 
     def _pdu_taken(self, command: str, data: str) -> Taken | None:
         try:
