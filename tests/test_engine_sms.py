@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -17,6 +18,7 @@ from firmware.engine import Engine
 from firmware.engine.sms import SmsService
 from firmware.link import contract
 from firmware.link.bus import BusClient
+from firmware.sms import pdu
 from firmware.store.crm import CustomerNumber, Customers
 from firmware.store.db import Store
 from firmware.store.sms import SmsStore
@@ -347,3 +349,74 @@ def test_the_engine_runs_text_messages_set_up_from_the_command_line(tmp_path, fa
     assert linerec(["sms", "status", *data]) == 1
     said = capsys.readouterr().out
     assert "modem setting: (none: text messages are off)" in said and "engine: not running" in said
+
+
+def part_pdus(queue: SmsStore, message_id: int) -> list[str]:
+    """A message's parts as the sender makes them (delivery reports off)."""
+    message = queue.outgoing_message(message_id)
+    submits = pdu.submits(
+        message.address,
+        message.text,
+        concat_reference=message_id & 0xFF,
+        status_report=False,
+        validity=timedelta(hours=Sms().validity_hours),
+    )
+    return [pdu.encode(submit).hex for submit in submits]
+
+
+def test_messages_go_through_the_modem_store_and_its_places_are_freed(queue, fakes, service):
+    fake = fakes(store_commands=True)
+    short = queue.enqueue("+8613800138000", "hello", now=time.time())
+    long = queue.enqueue("+8613912345678", LONG_CHINESE, now=time.time())
+    sms = service(fake, delivery_reports=False)
+    wait_until(lambda: state_of(queue, long) == "sent", what="the long message sent")
+    assert state_of(queue, short) == "sent" and len(fake.taken) == 4
+    assert [c for c in fake.commands if c.startswith("AT+CMSS")] and not [
+        c for c in fake.commands if c.startswith("AT+CMGS")
+    ]
+    assert queue.outgoing_message(long).references == tuple(p.reference for p in fake.taken[1:])
+    wait_until(lambda: fake.stored_outgoing() == {}, what="the store freed")
+    assert sms.sent == 2
+
+
+def test_after_a_kill_the_modem_store_says_which_parts_went(queue, fakes, service):
+    """Parts a kill left: one written, its place committed, sent (found sent: not sent
+    again); one written, its place committed, unsent (sent from there); one written, its
+    place not committed, sent (found by its PDU: not sent again); one written and not
+    committed, unsent (deleted, written again); a stranger's (deleted)."""
+    fake = fakes(store_commands=True)
+    now = time.time()
+    ids = [queue.enqueue(f"+86138000000{n:02d}", f"message {n}", now=now) for n in range(4)]
+    pdus = [part_pdus(queue, message_id)[0] for message_id in ids]
+    for message_id, hex_pdu in zip(ids, pdus, strict=True):
+        queue.begin(message_id, 1, now=now, pdus=[hex_pdu])
+    queue.part_stored(ids[0], 1, fake.put_stored("ME", 3, pdus[0]), now=now)
+    queue.part_stored(ids[1], 1, fake.put_stored("ME", 2, pdus[1]), now=now)
+    fake.put_stored("ME", 3, pdus[2])
+    fake.put_stored("ME", 2, pdus[3])
+    fake.put_stored("ME", 2, part_pdus(queue, ids[0])[0].replace("6D657373", "6D657374"))
+    queue.recover(now=now)
+    sms = service(fake, delivery_reports=False)
+    wait_until(lambda: all(state_of(queue, m) == "sent" for m in ids), what="all sent")
+    assert sorted(part.number for part in fake.taken) == ["+8613800000001", "+8613800000003"]
+    references = [queue.outgoing_message(m).references for m in ids]
+    assert references[0] == (None,) and references[2] == (None,)
+    assert references[1] != (None,) and references[3] != (None,)
+    wait_until(lambda: fake.stored_outgoing() == {}, what="the store freed")
+    assert sms.sent == 4
+
+
+def test_a_full_store_or_a_modem_without_one_sends_with_cmgs(queue, fakes, service):
+    full = fakes(store_commands=True)
+    full.fail_next("AT+CMGW", "+CMS ERROR: 322")  # the store full at that moment
+    message = queue.enqueue("+8613800138000", "hello", now=time.time())
+    sms = service(full, delivery_reports=False)
+    wait_until(lambda: state_of(queue, message) == "sent", what="sent")
+    assert any(c.startswith("AT+CMGS") for c in full.commands)
+    assert len(full.taken) == 1
+    sms.stop()
+    plain = fakes()
+    other = queue.enqueue("+8613800138001", "hello again", now=time.time())
+    service(plain, delivery_reports=False)
+    wait_until(lambda: state_of(queue, other) == "sent", what="sent")
+    assert len(plain.taken) == 1 and any(c.startswith("AT+CMGS") for c in plain.commands)

@@ -345,3 +345,32 @@ def test_a_long_message_whose_parts_never_all_came_is_kept_with_the_gaps_marked(
         3,
     )
     assert inbox.expire_parts(older_than=NOW + 60, now=NOW + 7200) == 0
+
+
+def test_a_part_written_to_the_modem_store_is_known_by_its_place_and_its_pdu(sms):
+    message = sms.enqueue("+8613800138000", "hello", now=1000.0)
+    assert sms.begin(message, 2, now=1001.0, pdus=["AA", "BB"]) == (1, 2)
+    sms.part_stored(message, 1, 7, now=1002.0)
+    assert [(p.sequence, p.index, p.pdu) for p in sms.stored_parts()] == [(1, 7, "AA")]
+    assert [(p.sequence, p.index, p.pdu) for p in sms.unstored_parts()] == [(2, None, "BB")]
+    # a restart: the PDU of a part written to the store is kept as written
+    sms.recover(now=1003.0)
+    sms.begin(message, 2, now=1004.0, pdus=["AC", "BC"])
+    assert [p.pdu for p in sms.stored_parts() + sms.unstored_parts()] == ["AA", "BC"]
+    # both found sent in the modem's store, their references unknown
+    assert not sms.part_sent(message, 1, None, now=1005.0)
+    sms.recover(now=1006.0)
+    assert sms.part_sent(message, 2, None, now=1007.0)
+    found = sms.outgoing_message(message)
+    assert (found.state, found.references) == ("sent", (None, None))
+    assert sms.stored_parts() == [] and sms.unstored_parts() == []
+
+
+def test_a_message_whose_parts_were_all_found_taken_is_sent_when_begun(sms):
+    message = sms.enqueue("+8613800138000", "hello", now=1000.0)
+    sms.begin(message, 1, now=1001.0)
+    sms.recover(now=1002.0)  # back in the queue
+    with sms.store.connection() as connection:
+        connection.execute("UPDATE sms_parts SET sent_at = 1002.5 WHERE message_id = ?", (message,))
+    assert sms.begin(message, 1, now=1003.0) == ()
+    assert sms.outgoing_message(message).state == "sent"

@@ -14,8 +14,13 @@ parts behind a header whose reference is the message's id, so that parts sent ag
 after a restart join the others), with a delivery report asked for when
 ``device.sms.delivery_reports`` is on and the modem gives them. The order of writes is
 what makes a message go out once (``firmware.store.sms``: ``begin`` committed before the
-first part, each part's ``+CMGS`` reference committed the moment it is read, nothing in
-between); at start ``recover`` puts back what a kill left half sent.
+first part; each part written to the modem's store, ``AT+CMGW``, its place committed,
+sent from there, ``AT+CMSS``, its reference committed the moment it is read, its place
+freed); at start ``recover`` puts back what a kill left half sent and
+``_recover_stored`` asks the modem's store what became of the parts a kill left there,
+so that none goes twice. A modem without ``AT+CMGW`` (ERROR), a part its store is full
+for (``+CMS ERROR: 322``) and a text-mode modem send with ``AT+CMGS``, with the one
+window ``firmware.store.sms`` documents.
 
 What goes wrong, and what is done about it (``drivers.gsm_errors``' scopes):
 
@@ -61,7 +66,7 @@ from firmware.country.numbers import describe
 from firmware.link.contract import SmsState
 from firmware.sms import pdu
 from firmware.store.db import Store
-from firmware.store.sms import OutgoingMessage, SmsError, SmsStore
+from firmware.store.sms import OutgoingMessage, SmsError, SmsStore, StoredPart
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ IDLE_S = 5.0  # no modem set: the settings looked at again
 PARTS_KEPT_S = 86400.0  # a long received message waits this long for its missing parts
 COMMAND_TIMEOUT_S = 10.0
 SEND_TIMEOUT_S = 60.0
+STORE_FULL = (322, 20)  # +CMS ERROR: 322 memory full, +CME ERROR: 20 memory full
 OUTCOMES = {
     pdu.Outcome.DELIVERED: "delivered",
     pdu.Outcome.PENDING: "pending",
@@ -90,6 +96,23 @@ class _TextPart:
     number: str
     text: str
     wide: bool
+
+
+def _same_submit(one: str | None, other: str | None) -> bool:
+    """Whether two SMS-SUBMIT PDUs (hex, service centre's address first) are the same
+    message: compared without that address and the message reference, which a modem may
+    fill in or change in its store."""
+    keys = []
+    for hex_pdu in (one, other):
+        try:
+            octets = bytes.fromhex(hex_pdu or "")
+            tpdu = octets[1 + octets[0] :]
+        except (ValueError, IndexError):
+            return False
+        if len(tpdu) < 2:
+            return False
+        keys.append(tpdu[:1] + tpdu[2:])
+    return keys[0] == keys[1]
 
 
 def open_modem(url: str) -> GsmModem:
@@ -139,6 +162,9 @@ class SmsService(threading.Thread):
         self._registered: bool | None = None  # on a network at the last look; None: not yet
         self._text_mode = False  # the modem has no PDU mode
         self._reports: str | None = None  # how the modem gives delivery reports
+        # Where parts are written to be sent from (AT+CMGW, AT+CMSS); None: AT+CMGS.
+        self._write_storage: str | None = None
+        self._resume: dict[tuple[int, int], int] = {}  # parts left written, unsent: place
         self._state = SmsState()
         self._published: SmsState | None = None
         self._published_at = 0.0
@@ -162,7 +188,8 @@ class SmsService(threading.Thread):
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the part being sent, if the modem answers within ``timeout``; else
-        close the modem under it (that part may then go out again at the next start)."""
+        close the modem under it (with AT+CMGS only, that part may then go out again at the
+        next start; through the modem's store, the next start asks the modem)."""
         self._stopping.set()
         self.wake()
         if self.is_alive():
@@ -217,6 +244,7 @@ class SmsService(threading.Thread):
         except sqlite3.Error as error:
             self._problem(f"the text messages cannot be read or written: {error}")
             self._recovered = False  # a message may be left 'sending': put back before more
+            self._close()  # and the modem's store looked at again before sending more
             self._wait(self.modem_wait_s)
         except Exception as error:  # a fault of ours must not end text messages for good
             log.exception("text messages: unexpected error")
@@ -243,6 +271,7 @@ class SmsService(threading.Thread):
         self._reopens = 0
         self._text_mode = facts.text_mode
         self._reports = facts.reports
+        self._write_storage = None if facts.text_mode else modem.write_storage
         log.info(
             "GSM modem %s %s on %s: %s mode, delivery reports %s, service centre %s",
             facts.manufacturer,
@@ -260,6 +289,7 @@ class SmsService(threading.Thread):
             sim="READY",
         )
         self._check(modem)
+        self._recover_stored(modem)
         self._take_stored(modem)
         self._publish_state(force=True)
 
@@ -370,23 +400,109 @@ class SmsService(threading.Thread):
             )
         return modem.send_pdu(part.hex, part.length)
 
+    def _recover_stored(self, modem: GsmModem) -> None:
+        """At start: ask the modem's store what became of the parts a kill left written
+        there (``firmware.store.sms``): sent ones are marked sent, unsent ones are sent
+        from there, gone ones written again; what the store holds that no part of the
+        queue has a place for is deleted (a part found sent there is marked sent)."""
+        self._resume = {}
+        storage = self._write_storage
+        if storage is None:
+            return
+        for part in self.queue.stored_parts():
+            found = modem.read_message(part.index, storage)
+            if found is None or not _same_submit(found.pdu, part.pdu):
+                # gone, or another message there: it was not sent from there
+                self.queue.part_stored(part.message_id, part.sequence, None, now=self.clock())
+            elif found.status == "sent":
+                self._found_sent(part)
+                modem.delete_message(part.index)
+            else:
+                self._resume[(part.message_id, part.sequence)] = part.index
+        unstored = self.queue.unstored_parts()
+        kept = set(self._resume.values())
+        for stored in modem.list_outgoing(storage):
+            if stored.index in kept:
+                continue
+            part = next((p for p in unstored if _same_submit(p.pdu, stored.pdu)), None)
+            if part is not None and stored.status == "sent":
+                unstored.remove(part)
+                self._found_sent(part)
+            modem.delete_message(stored.index)
+        modem.use_storage("SM")
+
+    def _found_sent(self, part: StoredPart) -> None:
+        log.warning(
+            "part %d of text message %d was found sent in the GSM modem's store after a "
+            "restart: marked sent; its message reference is not known, so its delivery "
+            "report cannot be matched",
+            part.sequence,
+            part.message_id,
+        )
+        if self.queue.part_sent(part.message_id, part.sequence, None, now=self.clock()):
+            self.sent += 1
+
+    def _send_stored(
+        self, modem: GsmModem, message_id: int, sequence: int, part: pdu.Pdu
+    ) -> tuple[int | None, int | None]:
+        """Send a part through the modem's store: written (AT+CMGW), its place committed,
+        sent from there (AT+CMSS). Its reference and its place (None: sent with AT+CMGS,
+        the store full or the modem without AT+CMGW)."""
+        storage = self._write_storage
+        index = self._resume.pop((message_id, sequence), None)
+        if index is None:
+            try:
+                index = modem.write_pdu(part.hex, part.length)
+            except GsmCommandError as error:
+                if error.code not in STORE_FULL:
+                    raise
+                log.warning("the GSM modem's store is full: a part goes with AT+CMGS")
+                return modem.send_pdu(part.hex, part.length), None
+            except ModemTimeoutError:
+                raise
+            except ModemCommandError as error:
+                log.warning(
+                    "the GSM modem cannot write messages to its store (%s): they go with "
+                    "AT+CMGS, and a kill while the modem takes a part may send it twice",
+                    error,
+                )
+                self._write_storage = None
+                return modem.send_pdu(part.hex, part.length), None
+            self.queue.part_stored(message_id, sequence, index, now=self.clock())
+        try:
+            return modem.send_stored(index), index
+        except GsmCommandError:
+            modem.delete_message(index, storage)  # not sent: written again next time
+            self.queue.part_stored(message_id, sequence, None, now=self.clock())
+            raise
+
     def _send(self, modem: GsmModem, message: OutgoingMessage, settings: Sms) -> None:
-        """Send the message's parts the modem has not taken. Between the modem taking a
-        part and its reference being committed there is nothing else (the window of
-        ``firmware.store.sms``)."""
+        """Send the message's parts the modem has not taken. Through the modem's store
+        (``_send_stored``) a part's place is committed before it is sent, and a restart
+        asks the modem what became of it (``_recover_stored``); with AT+CMGS, between the
+        modem taking a part and its reference being committed there is nothing else (the
+        window of ``firmware.store.sms``)."""
         try:
             parts = self._parts(message, settings)
         except pdu.PduError as error:
             self.queue.fail(message.id, f"cannot be sent: {error}", now=self.clock())
             return
+        pdus = [part.hex for part in parts if isinstance(part, pdu.Pdu)]
         try:
-            todo = self.queue.begin(message.id, len(parts), now=self.clock())
+            todo = self.queue.begin(
+                message.id, len(parts), now=self.clock(), pdus=pdus if pdus else None
+            )
         except SmsError as error:
             self.queue.fail(message.id, f"cannot be sent: {error}", now=self.clock())
             return
         for sequence in todo:
+            part = parts[sequence - 1]
+            index = None
             try:
-                reference = self._send_part(modem, parts[sequence - 1], settings)
+                if self._write_storage is not None and isinstance(part, pdu.Pdu):
+                    reference, index = self._send_stored(modem, message.id, sequence, part)
+                else:
+                    reference = self._send_part(modem, part, settings)
             except GsmCommandError as error:
                 self._refused(modem, message, error)
                 return
@@ -395,6 +511,10 @@ class SmsService(threading.Thread):
                 raise
             if self.queue.part_sent(message.id, sequence, reference, now=self.clock()):
                 self.sent += 1
+            if index is not None:
+                modem.delete_message(index, self._write_storage)  # its place freed
+        if self._write_storage not in (None, "SM"):
+            modem.use_storage("SM")  # where received messages are read and counted
 
     def _refused(self, modem: GsmModem, message: OutgoingMessage, error: GsmCommandError) -> None:
         now = self.clock()

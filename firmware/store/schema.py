@@ -776,3 +776,12 @@ MIGRATIONS.append(
     );
     """
 )
+
+# Sending through the modem's store (AT+CMGW, AT+CMSS): each part's PDU as written and the
+# place it was written to, so that a restart can ask the modem whether the part went.
+MIGRATIONS.append(
+    """
+    ALTER TABLE sms_parts ADD COLUMN pdu TEXT;
+    ALTER TABLE sms_parts ADD COLUMN store_index INTEGER;
+    """
+)

@@ -26,7 +26,17 @@ soon as the modem answers ``+CMGS``. On a restart ``recover`` finds every messag
 ``sending``: if every part was taken it is ``sent`` (nothing is sent again); otherwise
 it goes back to the queue, and the sender sends only the parts not taken.
 
-One window remains where a part may go out twice: the modem took it (it has the
+**Through the modem's store** (``AT+CMGW``, ``AT+CMSS``) no part goes out twice: each
+part's PDU is kept with it (``begin``), its place in the store is committed
+(``part_stored``) before the modem is asked to send it, and at start the sender asks the
+modem about every part with a place and no reference (``stored_parts``: sent there, it
+is marked sent with its reference unknown, ``part_sent(..., None)``; unsent, it is sent
+from there; gone, written again) and looks in the store for the PDUs of the parts
+without a place (``unstored_parts``: a kill between writing one and committing its
+place).
+
+**With ``AT+CMGS`` only** (a modem without a store to send from, or its store full)
+one window remains where a part may go out twice: the modem took it (it has the
 PDU and its Ctrl-Z, and hands it to the network) and the box was killed, lost power
 or lost the modem before the ``+CMGS`` answer was read and its commit written. The
 part then has no ``sent_at`` and is sent again. The sender keeps that window as short
@@ -45,7 +55,7 @@ the sender keeps them with ``receive`` and ``receive_part`` (long messages).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from firmware.store.db import NoSuchRowError, Store
@@ -73,6 +83,7 @@ __all__ = [
     "SmsError",
     "SmsInbox",
     "SmsStore",
+    "StoredPart",
 ]
 
 SOURCES = ("manual", "template", "auto_reply", "system")
@@ -146,6 +157,16 @@ class NewMessage:
     # An automatic message's occasion (``birthday:<customer>:<year>``): it is queued only
     # if no message was queued for the occasion before (table ``sms_once``).
     once: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    """A part not yet taken as the modem's store may hold it."""
+
+    message_id: int
+    sequence: int
+    index: int | None  # its place in the modem's store (AT+CMGW), None: none recorded
+    pdu: str | None  # the PDU as hex, as written
 
 
 @dataclass(frozen=True)
@@ -447,11 +468,21 @@ class SmsStore:
         rows = self._read("SELECT min(next_try_at) FROM sms_outbox WHERE state = 'queued'")
         return rows[0][0] if rows else None
 
-    def begin(self, message_id: int, parts: int, *, now: float) -> tuple[int, ...]:
+    def begin(
+        self,
+        message_id: int,
+        parts: int,
+        *,
+        now: float,
+        pdus: Sequence[str] | None = None,
+    ) -> tuple[int, ...]:
         """Mark a queued message ``sending`` with its number of ``parts`` (committed before
         the modem sees any); the parts not yet taken, in order. () when the message is no
-        longer queued (cancelled meanwhile). A message whose parts were counted otherwise
-        before (a text split in a new way since) and some taken raises SmsError."""
+        longer queued (cancelled meanwhile), or when every part was taken (it is ``sent``
+        now). ``pdus``: each part's PDU as hex, kept with the parts not yet written to the
+        modem's store (a restart knows them there by it). A message whose parts were
+        counted otherwise before (a text split in a new way since) and some taken raises
+        SmsError."""
         with durable_transaction(self.store) as connection:
             row = connection.execute(
                 "SELECT state, parts FROM sms_outbox WHERE id = ?", (message_id,)
@@ -480,17 +511,62 @@ class SmsStore:
                 "INSERT OR IGNORE INTO sms_parts (message_id, sequence) VALUES (?, ?)",
                 [(message_id, sequence) for sequence in range(1, parts + 1)],
             )
+            if pdus is not None:
+                connection.executemany(
+                    "UPDATE sms_parts SET pdu = ? WHERE message_id = ? AND sequence = ? "
+                    "AND sent_at IS NULL AND store_index IS NULL",
+                    [(hex_pdu, message_id, number) for number, hex_pdu in enumerate(pdus, 1)],
+                )
             todo = connection.execute(
                 "SELECT sequence FROM sms_parts WHERE message_id = ? AND sent_at IS NULL "
                 "ORDER BY sequence",
                 (message_id,),
             ).fetchall()
+            if not todo:  # every part taken (found so in the modem's store at start)
+                connection.execute(
+                    "UPDATE sms_outbox SET state = 'sent', error = NULL, updated_at = ?, "
+                    "sent_at = (SELECT max(sent_at) FROM sms_parts WHERE message_id = ?) "
+                    "WHERE id = ?",
+                    (now, message_id, message_id),
+                )
         return tuple(sequence for (sequence,) in todo)
+
+    def part_stored(self, message_id: int, sequence: int, index: int | None, *, now: float) -> None:
+        """Part ``sequence`` is written in the modem's store at ``index`` (AT+CMGW), not
+        yet sent; None: no longer there. Committed before the modem is asked to send it."""
+        with durable_transaction(self.store) as connection:
+            connection.execute(
+                "UPDATE sms_parts SET store_index = ? WHERE message_id = ? AND sequence = ? "
+                "AND sent_at IS NULL",
+                (index, message_id, sequence),
+            )
+
+    def stored_parts(self) -> list[StoredPart]:
+        """The parts not yet taken that were written to the modem's store: where, and what."""
+        rows = self._read(
+            "SELECT p.message_id, p.sequence, p.store_index, p.pdu FROM sms_parts p "
+            "JOIN sms_outbox m ON m.id = p.message_id WHERE p.sent_at IS NULL "
+            "AND p.store_index IS NOT NULL AND m.state IN ('queued', 'sending') "
+            "ORDER BY p.message_id, p.sequence"
+        )
+        return [StoredPart(*row) for row in rows]
+
+    def unstored_parts(self) -> list[StoredPart]:
+        """The parts not yet taken, with their PDU, that have no place in the modem's store
+        recorded (a kill may have come between writing one and recording its place)."""
+        rows = self._read(
+            "SELECT p.message_id, p.sequence, p.store_index, p.pdu FROM sms_parts p "
+            "JOIN sms_outbox m ON m.id = p.message_id WHERE p.sent_at IS NULL "
+            "AND p.store_index IS NULL AND p.pdu IS NOT NULL "
+            "AND m.state IN ('queued', 'sending') ORDER BY p.message_id, p.sequence"
+        )
+        return [StoredPart(*row) for row in rows]
 
     def part_sent(
         self, message_id: int, sequence: int, reference: int | None, *, now: float
     ) -> bool:
-        """The modem took part ``sequence`` and answered ``reference``: committed at once.
+        """The modem took part ``sequence`` and answered ``reference`` (None: not known, as
+        for a part found sent in the modem's store after a restart): committed at once.
         True when that was the message's last part (it is ``sent`` now)."""
         with durable_transaction(self.store) as connection:
             connection.execute(
@@ -505,7 +581,7 @@ class SmsStore:
             if not left:
                 connection.execute(
                     "UPDATE sms_outbox SET state = 'sent', sent_at = ?, error = NULL, "
-                    "updated_at = ? WHERE id = ? AND state = 'sending'",
+                    "updated_at = ? WHERE id = ? AND state IN ('queued', 'sending')",
                     (now, now, message_id),
                 )
         return not left
