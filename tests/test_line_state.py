@@ -523,7 +523,7 @@ def test_the_box_dialling_for_a_phone_makes_one_outbound_call_recorded_from_the_
     state, actions = run(state, *keys(t + 10, "10086"), Tick(t + 11), Dialled(t + 11))
     assert actions == [DigitDialled(t + 11, "6", "10086")]
     assert state.call.number == state.call.digits == "10086" and not state.recording
-    state, actions = run(state, Tick(t + 15.5))
+    state, actions = run(state, Digit(t + 11.1, "6"), Tick(t + 15.5))  # a late echo
     assert state.phase == Phase.IN_CALL and state.recording
     assert StartRecording(t + 15.5, since=t + 11) in actions
     state, actions = run(state, OnHook(t + 30))

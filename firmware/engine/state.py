@@ -448,8 +448,10 @@ def _off_hook_idle(state: LineState, event: OffHook) -> Result:
 
 
 def _digit(state: LineState, event: Digit) -> Result:
-    if state.call.placing and state.phase == Phase.DIALLING:
-        return state, []  # the box's own DTMF, dialling for the phone: the number is known
+    if state.call.placed and state.phase == Phase.DIALLING:
+        # The box's own DTMF, dialling for the phone (its last digit's echo may be heard
+        # after it went out): the number is known.
+        return state, []
     call = replace(state.call, digits=state.call.digits + event.digit)
     if state.phase == Phase.DIALLING:
         call = replace(call, number=call.digits)
