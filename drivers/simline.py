@@ -99,6 +99,9 @@ class SimLine:
         self.seizures = 0
         self._pulses: collections.deque[int] = collections.deque()  # the box's pulse trains
         self._listeners: list[SimLineSignals] = []
+        # The line's loop sensor sees the phones apart from the relay (as a modem line's
+        # does); False: it sees the whole loop, as a GPIO line's (``senses_phones_while_seized``).
+        self.senses_phones_while_seized = True
 
     def __repr__(self) -> str:
         return f"<SimLine {self.name!r}>"
@@ -179,6 +182,11 @@ class SimLine:
     @property
     def relay_seized(self) -> bool:
         return self._relay
+
+    @property
+    def off_hook(self) -> bool:
+        """A phone on the line is off hook."""
+        return self._off_hook
 
     def take_pulses(self) -> list[int]:
         """The pulse trains the box dialled since the last call, in order: one count of
@@ -328,13 +336,16 @@ class SimPlayback(PlaybackStream):
 class SimLineSignals(LineSignals):
     """``sim:<name>`` signals: events the simulator sets on the line, the relay read back."""
 
-    senses_phones_while_seized = True
     can_pulse = True  # the simulator reads the trains (``take_pulses``): the relay stays held
 
     def __init__(self, parsed: DriverURL) -> None:
         super().__init__(parsed.url)
         self.line = _line_for(parsed)
         self.line._attach(self)
+
+    @property
+    def senses_phones_while_seized(self) -> bool:  # the simulated line's, as set
+        return self.line.senses_phones_while_seized
 
     def _set_relay(self, seized: bool) -> None:
         self.line._set_relay(seized)

@@ -4,12 +4,14 @@ click-to-dial hands the call over to the operator's phone."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from drivers.simline import sim_line
 from firmware.cli.processes import open_configured_line
 from firmware.engine import Engine
 from firmware.link import contract
@@ -327,3 +329,137 @@ def test_a_machine_that_hangs_up_in_its_greeting_is_left_no_message(held):
     assert ended.result == truth.expected == "machine" and not ended.message_left
     assert truth.hung_up_at is not None and 0 < truth.released_at - truth.hung_up_at < 3.0
     assert truth.spoke_at is None  # the box never played the message
+
+
+# ---- click-to-dial with the operator's phone -----------------------------------------------
+# Lines whose loop sensor sees the whole loop (a GPIO line's): the box does not take the line,
+# it asks the operator to lift the handset and dials for the phone.
+
+PHONE_NUMBER = "13900139{line:03d}"
+LIFTS, NEVER_LIFTS, HANGS_UP, ALREADY_OFF_HOOK = 1, 2, 3, 4
+PHONE_SCENARIO = {
+    "seed": 7, "lines": 4, "length_s": 200.0,
+    "callee": [{"number": PHONE_NUMBER.format(line=line), "answers": "human", "after_rings": 1}
+               for line in range(1, 5)],
+}
+
+
+@pytest.fixture(scope="module")
+def by_phone(tmp_path_factory):
+    """Click-to-dial on four lines that cannot see their phones while seized; (office,
+    events, data folder, the commands' refusals)."""
+    data = tmp_path_factory.mktemp("dial-phone")
+    scenario = from_document(PHONE_SCENARIO)
+    configure(data, scenario.lines)
+    prefix = "dial-phone-"
+    lines = {number: sim_line(f"{prefix}{number}") for number in range(1, 5)}
+    for line in lines.values():
+        line.senses_phones_while_seized = False
+    events: list[contract.Event] = []
+    refused: list[Exception] = []
+    engine: list[Engine] = []
+
+    def command(line: int) -> contract.DialCommand:
+        return contract.DialCommand(line, PHONE_NUMBER.format(line=line), user="wang",
+                                    attempt=f"phone-{line}")
+
+    def place(line: int) -> None:
+        try:
+            engine[0].handle_command(command(line))
+        except Exception as error:
+            refused.append(error)
+
+    def operator(event: contract.Event) -> None:
+        """The operators, as the box asks them (told in the line's own thread)."""
+        events.append(event)
+        if isinstance(event, contract.DialProgress):
+            if event.stage == "lift_handset" and event.line in (LIFTS, HANGS_UP):
+                lines[event.line].set_off_hook(True)
+            elif event.stage == "dialling" and event.line == HANGS_UP:
+                lines[event.line].set_off_hook(False)  # hangs up as the box dials
+        elif (isinstance(event, contract.LineStateChanged) and event.line == ALREADY_OFF_HOOK
+              and event.status.phase == contract.Phase.DIALLING
+              and not any(e.line == ALREADY_OFF_HOOK for e in events
+                          if isinstance(e, contract.DialProgress | contract.DialEnded))):
+            # The operator lifted the handset, then clicked Call.
+            threading.Thread(target=place, args=(ALREADY_OFF_HOOK,)).start()
+
+    engine.append(Engine(data, lambda line: open_configured_line(line, prefix),
+                         publish=operator, prompt_audio=office_prompts))
+    office = Office(scenario, box_sounds(), speed=0, prefix=prefix,
+                    engine_frames=engine[0].line_frames)
+    engine[0].start()
+    try:
+        for line in (LIFTS, NEVER_LIFTS, HANGS_UP):
+            place(line)
+        lines[ALREADY_OFF_HOOK].set_off_hook(True)
+        office.start()
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            ended = {e.line for e in events if isinstance(e, contract.DialEnded)}
+            calls_over = all(call.ended_at is not None for call in office.dialled)
+            phones_down = not any(line.off_hook for line in lines.values())
+            if len(ended) == 4 and calls_over and phones_down and not refused:
+                time.sleep(0.5)
+                break
+            if refused:
+                break
+            time.sleep(0.2)
+    finally:
+        office.stop()
+        engine[0].wait(timeout=60)
+        engine[0].stop()
+    return office, events, data, refused
+
+
+def test_click_to_dial_asks_for_the_handset_where_the_line_cannot_see_its_phones(by_phone):
+    office, events, _, refused = by_phone
+    assert refused == []
+    ended = _ended(events)
+    assert {line: e.result for line, e in ended.items()} == {
+        LIFTS: "handed_over", NEVER_LIFTS: "failed", HANGS_UP: "failed",
+        ALREADY_OFF_HOOK: "handed_over"}
+    stages = {line: [e.stage for e in events
+                     if isinstance(e, contract.DialProgress) and e.line == line]
+              for line in range(1, 5)}
+    assert stages[LIFTS] == ["lift_handset", "dial_tone", "dialling", "handed_over"]
+    assert stages[NEVER_LIFTS] == ["lift_handset"]
+    assert stages[HANGS_UP] == ["lift_handset", "dial_tone", "dialling"]
+    assert stages[ALREADY_OFF_HOOK] == ["dial_tone", "dialling", "handed_over"]
+    # The box never took a line: the phone held it; the exchange heard the number the box
+    # played beside the phone.
+    assert not any(isinstance(e, contract.LineSeized) for e in events)
+    truth = {call.line: call for call in office.dialled}
+    assert set(truth) == {LIFTS, HANGS_UP, ALREADY_OFF_HOOK}
+    for line in (LIFTS, ALREADY_OFF_HOOK):
+        assert truth[line].dialled == PHONE_NUMBER.format(line=line)
+        assert truth[line].by == "tone" and truth[line].answered_at is not None
+    assert truth[HANGS_UP].dialled != PHONE_NUMBER.format(line=HANGS_UP)
+
+
+def test_a_call_dialled_for_the_phone_is_logged_once_and_recorded_from_the_last_digit(by_phone):
+    _, events, data, _ = by_phone
+    ended = _ended(events)
+    with Store(data / "linerec.db") as store:
+        calls = list(store.calls())
+        recordings = list(store.recordings())
+    for line in (LIFTS, ALREADY_OFF_HOOK):
+        number = PHONE_NUMBER.format(line=line)
+        line_calls = [call for call in calls if call.line == line]
+        assert len(line_calls) == 1, line
+        call = line_calls[0]
+        assert call.id == ended[line].call_id
+        assert (call.direction, call.number, call.outcome) == ("out", number, "answered")
+        assert call.ended_at is not None
+        # The number told once, whole, as the last digit went out; the recording after it.
+        line_events = [e for e in events if e.line == line]
+        digits = [e for e in line_events if isinstance(e, contract.DigitDialled)]
+        assert [e.digits for e in digits] == [number]
+        kinds = [type(e).__name__ for e in line_events]
+        assert kinds.index("DigitDialled") < kinds.index("RecordingStarted")
+        assert len([r for r in recordings if r.call_id == call.id]) == 1
+    # The operator who hung up as the box dialled: a call with no number, nothing recorded.
+    hung_up = [call for call in calls if call.line == HANGS_UP]
+    assert len(hung_up) == 1 and hung_up[0].outcome == "unanswered"
+    assert not [r for r in recordings if r.call_id == hung_up[0].id]
+    assert not [call for call in calls if call.line == NEVER_LIFTS]

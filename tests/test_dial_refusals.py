@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from drivers.simline import sim_line
 from firmware.cli.processes import open_configured_line
 from firmware.engine import Engine
-from firmware.engine.dialling import dial_refusal
+from firmware.engine.dialling import dial_refusal, refusal_text
 from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.firewall import Actor, Firewall, ListEntry, Rule, TimeWindow
@@ -79,7 +80,7 @@ def test_a_line_that_cannot_dial_or_is_busy_says_why(engine):
     assert refusal(engine) == "line 1 is busy"
 
 
-def test_a_line_without_a_relay_or_whose_hook_is_hidden_while_seized_cannot_hand_over(engine):
+def test_a_line_whose_hook_is_hidden_while_seized_dials_click_to_dial_with_the_phone(engine):
     worker = engine.workers[1]
     line = engine.config.lines[0]
     screen = engine.screen
@@ -91,11 +92,17 @@ def test_a_line_without_a_relay_or_whose_hook_is_hidden_while_seized_cannot_hand
 
     signals, worker.io.signals = worker.io.signals, WholeLoop()
     try:
-        assert dial_refusal(command, worker, line, screen, region="CN", at=0.0) == (
-            "no_hand_over", "")
+        # Click-to-dial dials with the operator's phone there (the box does not seize).
+        assert dial_refusal(command, worker, line, screen, region="CN", at=0.0) is None
         # Without a hand-over (a program placing the call) such a line dials all the same.
         quiet = contract.DialCommand(1, "10086", hand_over=False)
         assert dial_refusal(quiet, worker, line, screen, region="CN", at=0.0) is None
+        # Its relay cannot pulse a loop the phone holds: a pulse line is refused.
+        pulse = replace(line, dialling="pulse")
+        assert dial_refusal(command, worker, pulse, screen, region="CN", at=0.0) == (
+            "no_pulse_phone", "")
+        assert dial_refusal(quiet, worker, pulse, screen, region="CN", at=0.0) is None
+        assert "cannot pulse a loop the phone holds" in refusal_text("no_pulse_phone", command)
         worker.io.signals = None
         assert dial_refusal(command, worker, line, screen, region="CN", at=0.0) == (
             "no_relay", "")

@@ -17,6 +17,7 @@ from firmware.engine.state import (
     CallerIdReceived,
     CallStarted,
     Dialled,
+    DialsForPhone,
     Digit,
     DigitDialled,
     FarEndAnswered,
@@ -40,6 +41,7 @@ from firmware.engine.state import (
     VoiceStarted,
     VoiceStopped,
     Window,
+    lifted,
     record_refusal,
     recording_wanted,
     step,
@@ -507,3 +509,33 @@ def test_a_placed_call_the_operator_takes_over_goes_on_connected_from_the_hand_o
         plain = sample_state(phase)
         assert step(plain, Dialled(t)) == (plain, [])
         assert step(plain, FarEndAnswered(t)) == (plain, [])
+
+
+def test_the_box_dialling_for_a_phone_makes_one_outbound_call_recorded_from_the_last_digit():
+    t = MONDAY_10AM
+    state, _ = run(LineState(), OffHook(t))
+    assert lifted(state)
+    # The box starts dialling 9 s after the lift: the dialling does not settle meanwhile.
+    state, actions = run(state, DialsForPhone(t + 9, number="10086"), Tick(t + 9.5))
+    assert actions == [Placing(t + 9, "10086")] and not lifted(state)
+    assert state.phase == Phase.DIALLING and state.call.placing
+    # Its own DTMF heard on the line is no digit of the call; the number is told once.
+    state, actions = run(state, *keys(t + 10, "10086"), Tick(t + 11), Dialled(t + 11))
+    assert actions == [DigitDialled(t + 11, "6", "10086")]
+    assert state.call.number == state.call.digits == "10086" and not state.recording
+    state, actions = run(state, Digit(t + 11.1, "6"), Tick(t + 15.5))  # a late echo
+    assert state.phase == Phase.IN_CALL and state.recording
+    assert StartRecording(t + 15.5, since=t + 11) in actions
+    state, actions = run(state, OnHook(t + 30))
+    assert CallEnded(t + 30, "answered") in actions
+
+
+def test_a_phone_hung_up_while_the_box_dials_for_it_is_an_unanswered_call():
+    t = MONDAY_10AM
+    state, actions = run(LineState(), OffHook(t), DialsForPhone(t + 2, number="10086"),
+                         OnHook(t + 3))
+    assert CallEnded(t + 3, "unanswered") in actions and state.phase == Phase.IDLE
+    # Only a phone off hook with nothing dialled is dialled for.
+    state, _ = run(LineState(), OffHook(t), *keys(t + 1, "1"))
+    state, actions = run(state, DialsForPhone(t + 2, number="10086"))
+    assert actions == [] and state.call.number == "1" and not lifted(state)

@@ -39,6 +39,7 @@ ACT_NAMES = {
 }
 # How far a call the box places got, then how it ended (``LineStatus.dial``).
 DIAL_STAGES = {
+    "lift_handset": "Lift your handset",
     "dial_tone": "Dial tone found",
     "dialling": "Dialling",
     "ringing": "Ringing",

@@ -23,7 +23,18 @@ task asks for:
   its greeting (its beep, or quiet after its voice), plays the prompt and
   hangs up; ``DialOutcome.message_left`` when it went out whole.
 
-Stages (``contract.DialStage``): ``dial_tone``, ``dialling``, ``ringing``,
+Where the line cannot see its phones while the box holds it (a GPIO line's
+loop sensor sees the relay's current too), click-to-dial dials with the
+operator's phone instead (``phone``): the box does not take the line. It asks
+the operator to lift the handset (``lift_handset``) and waits for the line to
+go off hook, at most ``LIFT_WAIT_S`` (``failed`` if nobody lifts it; an
+operator already off hook skips this), then hears the exchange's dial tone
+and plays the number's DTMF beside the phone through the line's player; once
+the last digit is out the call is the phone's (``handed_over``). The operator
+hanging up before that ends it ``failed``. Such a line dials by tone only:
+its relay cannot pulse a loop the phone holds.
+
+Stages (``contract.DialStage``): ``lift_handset``, ``dial_tone``, ``dialling``, ``ringing``,
 ``busy``, ``answered``, ``holding``; ``DIALLED`` is the script's own word for the number
 being out (the call log's outbound call is complete from there).
 """
@@ -34,6 +45,7 @@ from dataclasses import dataclass
 
 from firmware.acts.steps import (
     AwaitGreetingEnd,
+    AwaitOffHook,
     AwaitPickUp,
     AwaitTone,
     CallerGone,
@@ -47,6 +59,7 @@ from firmware.acts.steps import (
 
 NAME = "dial"
 DIAL_TONE_WAIT_S = 5.0  # no dial tone this long after taking the line: the exchange gives none
+LIFT_WAIT_S = 20.0  # click-to-dial with the phone: the operator has this long to lift it
 OPERATOR_WAIT_S = 15.0  # the far end answered: the operator's phone has this long to pick up
 GREETING_QUIET_S = 1.5  # a machine's greeting without a beep has ended after this quiet
 GREETING_MOST_S = 30.0  # a greeting still going this long after the decision: no message
@@ -103,6 +116,28 @@ def dial(number: str, *, pulse: bool = False, hand_over: bool = False,
     if heard.what == "machine" and machine_message is not None:
         return (yield from _leave_message(heard, machine_message))
     return DialOutcome(heard.what, heard.decided_s)
+
+
+def dial_with_phone(number: str, *, off_hook: bool = False,
+                    lift_wait_s: float = LIFT_WAIT_S,
+                    dial_tone_wait_s: float = DIAL_TONE_WAIT_S) -> Script:
+    """The script dialling ``number`` for the operator's phone on a line the box does not
+    hold (click-to-dial where the line cannot see its phones while seized): ``off_hook``,
+    the phone is off hook already. Its result is a ``DialOutcome``: ``handed_over`` once
+    the number is out, ``no_dial_tone``, or ``failed`` (nobody lifted the phone in
+    ``lift_wait_s``, the line's playback failed; the operator hanging up ends it too)."""
+    if not off_hook:
+        yield Progress("lift_handset")
+        if not (yield AwaitOffHook(lift_wait_s)):
+            return DialOutcome("failed")
+    if not (yield AwaitTone("dial", dial_tone_wait_s)):
+        return DialOutcome("no_dial_tone")
+    yield Progress("dial_tone")
+    yield Progress("dialling")
+    if not (yield SendDigits(number)):
+        return DialOutcome("failed")
+    yield Progress(DIALLED)
+    return DialOutcome("handed_over", 0.0)
 
 
 def _hold(heard: Heard, hold_s: float) -> Script:

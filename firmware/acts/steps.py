@@ -112,6 +112,15 @@ class SendDigits:
 
 
 @dataclass(frozen=True)
+class AwaitOffHook:
+    """Wait at most ``timeout_s`` for a phone of the office to go off hook on the idle line
+    (the box does not hold it). Gives True once one is (at once if one already is), False
+    when the time passed."""
+
+    timeout_s: float
+
+
+@dataclass(frozen=True)
 class Heard:
     """What ``FollowCall`` heard: ``what`` and, for a decision, the seconds from the
     first frame followed (the end of the dialling) to it."""

@@ -28,6 +28,7 @@ from dsp_ext.dtmf import dtmf_generate
 from dsp_ext.levels import rms_dbm0
 from firmware.acts.steps import (
     AwaitGreetingEnd,
+    AwaitOffHook,
     AwaitPickUp,
     AwaitTone,
     CallerGone,
@@ -195,6 +196,8 @@ class LineActor:
             sounding = self._tones.sounding
             value = sounding is not None and sounding.tone == step.tone
             done = value or waiting >= step.timeout_s
+        elif isinstance(step, AwaitOffHook):
+            done, value = off_hook or waiting >= step.timeout_s, off_hook
         elif isinstance(step, WaitForOnHook):
             if not self.senses_phones:  # the hold hides the phones: a grace period instead
                 done, value = waiting >= min(step.timeout_s, HANG_UP_GRACE_S), True

@@ -13,6 +13,10 @@ The call itself is the state machine's ordinary outbound call: logged with
 its number from the start, recorded by the line's policy from the end of the
 dialling (the no-record list respected), handed over to the office's phone
 (click-to-dial) at the release, announced then if the line announces.
+Click-to-dial on a line that cannot see its phones while the box holds it
+dials with the operator's phone (``dial.dial_with_phone``): the act does not
+seize; the call is the phone's own outbound call, its number set when the box
+starts dialling (``state.DialsForPhone``) and out at the last digit.
 """
 
 from __future__ import annotations
@@ -57,19 +61,28 @@ def _line_refusal(command: contract.DialCommand, worker: LineWorker, line: Line)
     """What of the line keeps it from placing the call now, or None."""
     signals, playback = worker.io.signals, worker.io.playback
     state = worker.state
+    with_phone = dials_with_phone(command, signals)
     problems = (
         ("offline", not worker.is_alive()),
         ("no_relay", signals is None),
-        ("no_pulse", line.dialling == "pulse" and signals is not None and not signals.can_pulse),
+        ("no_pulse", not with_phone and line.dialling == "pulse" and signals is not None
+         and not signals.can_pulse),
         ("no_playback", line.dialling == "tone" and (
             playback is None or playback.url.startswith("null:") or not playback.can_play
             or worker.player.failed)),
-        ("busy", worker.actor.running or state.phase != machine.Phase.IDLE
-         or state.call is not None or state.ringing),
-        ("no_hand_over", command.hand_over and signals is not None
-         and not signals.senses_phones_while_seized),
+        ("no_pulse_phone", with_phone and line.dialling == "pulse"),
+        ("busy", worker.actor.running or state.ringing or not (
+            (state.phase == machine.Phase.IDLE and state.call is None)
+            or (with_phone and machine.lifted(state)))),
     )
     return next((reason for reason, found in problems if found), None)
+
+
+def dials_with_phone(command: contract.DialCommand, signals) -> bool:
+    """Whether ``command`` dials with the operator's phone rather than the box's relay:
+    click-to-dial on a line that cannot see its phones while the box holds it."""
+    return (command.hand_over and signals is not None
+            and not signals.senses_phones_while_seized)
 
 
 def refusal_text(reason: str, command: contract.DialCommand, rule: str = "") -> str:
@@ -77,10 +90,18 @@ def refusal_text(reason: str, command: contract.DialCommand, rule: str = "") -> 
                                                  rule=rule)
 
 
-def dial_act(command: contract.DialCommand, line: Line, *, can_hold: bool = True) -> Act:
+def dial_act(command: contract.DialCommand, line: Line, *, can_hold: bool = True,
+             off_hook: bool = False) -> Act:
     """The act placing ``command``'s call on ``line`` (its dialling by its settings).
     ``can_hold``: the line sees its phone picked up while the box holds it; where it
-    cannot, a person who answers is not held (nobody could take them)."""
+    cannot, a person who answers is not held (nobody could take them), and click-to-dial
+    dials with the operator's phone (``dial.dial_with_phone``; ``off_hook``: it is off
+    hook already), the box not taking the line."""
+    facts = (("number", command.number), ("attempt", command.attempt),
+             ("user", command.user), ("hand_over", command.hand_over))
+    if command.hand_over and not can_hold:
+        script = dial.dial_with_phone(command.number, off_hook=off_hook)
+        return Act(dial.NAME, script, seize=False, places=command.number, facts=facts)
     hold_s = command.hold_s if can_hold and not command.hand_over else 0.0
     if command.hold_s > 0 and not hold_s and not command.hand_over:
         log.warning("line %d cannot see its phone picked up while the box holds the line: "
@@ -88,8 +109,6 @@ def dial_act(command: contract.DialCommand, line: Line, *, can_hold: bool = True
     script = dial.dial(command.number, pulse=line.dialling == "pulse",
                        hand_over=command.hand_over, hold_s=max(0.0, hold_s),
                        machine_message=None if command.hand_over else command.machine_message)
-    facts = (("number", command.number), ("attempt", command.attempt),
-             ("user", command.user), ("hand_over", command.hand_over))
     return Act(dial.NAME, script, places=command.number, facts=facts)
 
 

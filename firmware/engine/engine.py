@@ -428,9 +428,9 @@ class Engine:
             log.info("line %d: a call to %s asked by %s", worker.number, command.number,
                      command.user or "someone")
             signals = worker.io.signals
-            act = dial_act(command, line, can_hold=signals is not None
-                           and signals.senses_phones_while_seized)
-            worker.act(lambda state: act)
+            can_hold = signals is not None and signals.senses_phones_while_seized
+            worker.act(lambda state: dial_act(command, line, can_hold=can_hold,
+                                              off_hook=state.off_hook))
         elif isinstance(command, contract.SeizeCommand):
             worker, on = self._worker(command.line), command.on
             worker.submit(lambda at: machine.Seize(at) if on else machine.Release(at))

@@ -17,6 +17,11 @@ Phases of a line::
     IDLE / RINGING / IN_CALL / SILENT --Seize--> SEIZED (the box holds the line)
     SEIZED --Release--> IDLE, or IN_CALL while a phone of the office is off hook
 
+Where the line cannot see its phones while the box holds it, click-to-dial
+dials for the phone off hook instead (``DialsForPhone`` in DIALLING: the
+call's number, its digits the box's own DTMF, ignored as heard; ``Dialled`` at
+the last digit, then settled as a phone's dialling is).
+
 A call the box places itself (``Seize`` with its number, from IDLE) is an
 outbound call like one dialled on a phone: its number known from the start,
 nothing of it recorded before ``Dialled`` (the digits are out: the no-record
@@ -233,6 +238,14 @@ class Seize(Event):
 
 
 @dataclass(frozen=True)
+class DialsForPhone(Event):
+    """The box starts dialling ``number`` for the phone off hook on the line, which it does
+    not hold (click-to-dial where the line cannot see its phones while seized)."""
+
+    number: str = ""
+
+
+@dataclass(frozen=True)
 class Dialled(Event):
     """The box has dialled the number of the call it places."""
 
@@ -264,6 +277,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Tick,
     RecordCommand,
     Seize,
+    DialsForPhone,
     Dialled,
     FarEndAnswered,
     Release,
@@ -434,6 +448,10 @@ def _off_hook_idle(state: LineState, event: OffHook) -> Result:
 
 
 def _digit(state: LineState, event: Digit) -> Result:
+    if state.call.placed and state.phase == Phase.DIALLING:
+        # The box's own DTMF, dialling for the phone (its last digit's echo may be heard
+        # after it went out): the number is known.
+        return state, []
     call = replace(state.call, digits=state.call.digits + event.digit)
     if state.phase == Phase.DIALLING:
         call = replace(call, number=call.digits)
@@ -529,6 +547,8 @@ def _tick_ringing(state: LineState, event: Tick) -> Result:
 
 
 def _tick_dialling(state: LineState, event: Tick) -> Result:
+    if state.call.placing:  # the box is dialling for the phone: not over before the number
+        return state, []
     quiet_for = event.at - state.last_digit_at
     if state.call.digits and quiet_for >= state.policy.dial_settle_s:
         return _connect_outbound(state, event.at)
@@ -543,6 +563,13 @@ def _tick_in_call(state: LineState, event: Tick) -> Result:
     if not state.voice and event.at - state.quiet_since >= state.policy.hold_after_s:
         return replace(state, phase=Phase.SILENT), []
     return state, []
+
+
+def lifted(state: LineState) -> bool:
+    """A phone of the line is off hook with nothing dialled yet: the box may dial for it."""
+    call = state.call
+    return (state.phase == Phase.DIALLING and call is not None and call.direction == "out"
+            and not call.digits and not call.placed)
 
 
 def record_refusal(state: LineState, start: bool) -> str | None:
@@ -586,6 +613,17 @@ def _seize(state: LineState, event: Seize) -> Result:
     else:  # taking over a call the office answered (the survey after the operator)
         state = replace(state, phase=Phase.SEIZED)
     return replace(state, quiet_since=event.at), actions
+
+
+def _dials_for_phone(state: LineState, event: DialsForPhone) -> Result:
+    """The phone off hook is dialled for by the box: the call's number known from now, its
+    dialling over at ``Dialled`` (then settled as a phone's dialling is)."""
+    call = state.call
+    if call.digits or call.placed or not event.number:
+        return state, []
+    call = replace(call, number=event.number, placed=True)
+    state = replace(state, call=call, last_digit_at=event.at)
+    return state, [Placing(event.at, event.number)]
 
 
 def _dialled(state: LineState, event: Dialled) -> Result:
@@ -673,10 +711,14 @@ def _table() -> dict[tuple[Phase, type[Event]], Handler]:
 
     on((Phase.SEIZED,), Release, _release)
     on((Phase.SEIZED,), Dialled, _dialled)
+    # The box dials for the phone that holds the line (it does not take the line).
+    on((Phase.DIALLING,), DialsForPhone, _dials_for_phone)
+    on((Phase.DIALLING,), Dialled, _dialled)
+    on(tuple(p for p in Phase if p != Phase.DIALLING), DialsForPhone, _stay)
     on((Phase.SEIZED,), FarEndAnswered, _far_end_answered)
     # Only the box's own call, held by the box, is dialled or answered at the far end.
-    for event_type in (Dialled, FarEndAnswered):
-        on((Phase.IDLE, Phase.RINGING, *in_a_call), event_type, _stay)
+    on((Phase.IDLE, Phase.RINGING, Phase.IN_CALL, Phase.SILENT), Dialled, _stay)
+    on((Phase.IDLE, Phase.RINGING, *in_a_call), FarEndAnswered, _stay)
     on((Phase.SEIZED,), Digit, _digit)
     # An extension picking up while the box holds the line joins the call;
     # when the box releases it, the line is still off-hook and in a call.

@@ -269,7 +269,8 @@ class LineWorker(threading.Thread):
     def _begin_act(self, act: Act | None, at: float) -> None:
         if act is None:
             return
-        if self.actor.running or (act.places and self.state.phase != machine.Phase.IDLE):
+        if self.actor.running or (act.places and self.state.phase != machine.Phase.IDLE
+                                  and not (not act.seize and machine.lifted(self.state))):
             self._declined(act, "the line is busy")
             return
         if act.seize and self.state.phase != machine.Phase.SEIZED:
@@ -306,6 +307,8 @@ class LineWorker(threading.Thread):
         the call (a placed call's number out, its far end answering), then told."""
         progress, self.actor.progress = self.actor.progress, []
         for act, stage, at in progress:
+            if stage == "dialling" and act.places and not act.seize:
+                self._step(machine.DialsForPhone(at, number=act.places))
             if stage == dial.DIALLED:
                 self._step(machine.Dialled(at))
             elif stage == "answered" and act.places:

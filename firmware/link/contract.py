@@ -37,7 +37,8 @@ Outcome = Literal["answered", "missed", "unanswered", "blocked"]  # unanswered: 
 BlockAction = Literal["reject", "message"]  # the call firewall's: hang up, or a message first
 # How far a call the box places has got (``DialProgress``), and how it ended (``DialEnded``).
 DialStage = Literal[
-    "dial_tone", "dialling", "ringing", "busy", "answered", "holding", "handed_over",
+    "lift_handset", "dial_tone", "dialling", "ringing", "busy", "answered", "holding",
+    "handed_over",
 ]
 DialResult = Literal[
     "human", "machine", "fax", "busy", "no_answer", "sit", "notsure", "no_dial_tone", "failed",
@@ -244,7 +245,9 @@ class CallBlocked(Event):
 
 @dataclass(frozen=True)
 class DialProgress(Event):
-    """A call the box places (``DialCommand``) got to ``stage``: ``dial_tone`` (the
+    """A call the box places (``DialCommand``) got to ``stage``: ``lift_handset``
+    (click-to-dial on a line that cannot see its phones while the box holds it: the
+    operator is to lift the handset, the box dials for the phone), ``dial_tone`` (the
     exchange's dial tone heard), ``dialling`` (the digits going out), ``ringing``
     (ringback), ``busy``, ``answered`` (the far end picked up), ``holding`` (a person
     answered a call placed with ``DialCommand.hold_s``: the box holds them and wants the
@@ -267,7 +270,9 @@ class DialEnded(Event):
     special information tone: a number not in service), ``notsure`` (answered,
     nobody could be told apart), ``no_dial_tone`` (the exchange never gave
     dial tone), ``failed`` (the box could not dial: its relay or playback
-    failed, or the line stopped), ``handed_over`` (the office's phone picked up
+    failed, or the line stopped; in click-to-dial with the operator's phone, nobody
+    lifted the handset in time or the operator hung up before the number was out),
+    ``handed_over`` (the office's phone picked up
     and the call goes on as an ordinary call). ``decided_s``: seconds from the
     end of the dialling to the result (None: it never got that far).
     ``attempt`` is the command's, as given. ``call_id`` is the call's row in the
@@ -565,7 +570,13 @@ class DialCommand(Command):
     pulses where the line's ``dialling`` setting says so) and follows the call:
     ``DialProgress`` as it goes, ``DialEnded`` once decided. With ``hand_over``
     (click-to-dial) the box lets go as soon as the line's phone is picked up
-    after the dialling, and the call goes on with it; without, the box hangs
+    after the dialling, and the call goes on with it; where the line cannot see its
+    phones while the box holds it (``LineSignals.senses_phones_while_seized``: a GPIO
+    line) the box does not take the line: it asks the operator to lift the handset
+    (``lift_handset``), waits for dial tone and plays the number's DTMF beside the
+    phone, and the call is the phone's once the number is out (``handed_over``;
+    ``failed`` when nobody lifts the handset in 20 s or the operator hangs up first;
+    such a line must dial by tone). Without ``hand_over`` the box hangs
     up once it has its result. ``user`` says who asked (a user's login, or a
     program's name), for the log; ``attempt`` is any id of the caller's own,
     echoed in the events of this call. Refused with one of ``DIAL_REFUSALS``
@@ -603,8 +614,9 @@ DIAL_REFUSALS = {
     "no_relay": "line {line} has no relay to take the line with",
     "no_playback": "line {line} has no way to play to the line (its playback is not set)",
     "no_pulse": "line {line} dials by pulses, but its relay cannot pulse",
-    "no_hand_over": (
-        "line {line} cannot tell when its phone is picked up while the box holds the line"
+    "no_pulse_phone": (
+        "line {line} dials by pulses: click-to-dial dials with the operator's phone there, "
+        "and the box cannot pulse a loop the phone holds"
     ),
     "black_list": "{number} is on the call firewall's black list",
     "do_not_call": "the call firewall's rule {rule} blocks {number}",

@@ -85,6 +85,9 @@ NOT_IN_SERVICE = {"zh": "您拨打的号码是空号，请查证后再拨。",
                         "number and try again."}
 
 
+PHONE_TALK_S = 6.0  # the operator whose phone the box dialled for talks this long
+
+
 @dataclass
 class DialledCall:
     """The truth of one call the box placed on a simulated line (times: office seconds).
@@ -161,8 +164,11 @@ class ExchangeCall:
 
     def __init__(self, line: SimLine, number: int, scenario: Scenario, start: int, *,
                  count: int = 0, operator: OperatorScript | None = None,
-                 offset: float = 0.0) -> None:
+                 offset: float = 0.0, by_phone: bool = False) -> None:
         self.line = line
+        # The box dials for the phone lifted on the line (click-to-dial with the operator's
+        # phone): the call is the phone's from the start and ends when it hangs up.
+        self.by_phone = by_phone
         self.number = number
         self.scenario = scenario
         self.start = start  # the office's frame the box took the line in
@@ -172,6 +178,8 @@ class ExchangeCall:
         self.country = scenario.country
         self.language = "zh" if self.country == "CN" else "en"
         self.truth = DialledCall(number, self._seconds(start))
+        if by_phone:
+            self.truth.picked_up_at = self.truth.seized_at
         self.dead = number in scenario.dead_lines
         self._seizure = line.seizures  # the relay's seizure this call began with
         self.done = False
@@ -266,6 +274,8 @@ class ExchangeCall:
         truth.dialled, truth.answers, truth.expected = dialled, callee.answers, callee.answers
         truth.completed_at = self._seconds(self._now)
         self._phase = "far_end"
+        if self.by_phone:  # the call is the phone's, whatever the far end does
+            truth.expected = "handed_over"
         if self.operator is not None and not self.operator.after_answer_s:
             self._operator_at = self._now + _frames(self.operator.picks_up_s)
         ringback = self._tones["ringback"]
@@ -338,6 +348,14 @@ class ExchangeCall:
             truth.hung_up_at = self._seconds(self._now)
             self._sound, self._position = [], 0
             self._loop = _tone(self._tones["busy"], sum(self._tones["busy"].cadence_s) * 4)
+        if self.by_phone:
+            if self._answer_at is not None \
+                    and self._now >= self._answer_at + _frames(PHONE_TALK_S):
+                self.line.set_off_hook(False)  # the operator talked, and hangs up
+            if not self.line.off_hook and truth.released_at is None:  # the phone hung up
+                truth.released_at = self._seconds(self._now)
+                self._phase = "over"
+            return
         # Let go and taken again between two frames: this call is over all the same.
         seized = self.line.relay_seized and self.line.seizures == self._seizure
         if not seized and truth.released_at is None and self._now > self.start:

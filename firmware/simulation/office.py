@@ -82,6 +82,7 @@ class _Round:
         }
         self.agents: dict[int, tuple[CallerAgent, Interaction]] = {}
         self.exchanges: dict[int, ExchangeCall] = {}  # calls the box places, by line
+        self.phone_calls: set[int] = set()  # lines whose lifted phone the exchange answered
         # Where each line's expected calls are in the office's ``expected``.
         self.starts: dict[int, int] = {}
         for number, timeline in timelines.items():
@@ -273,11 +274,19 @@ class Office:
             # that the exchange hears a seizure in the frame the box made it (not after the
             # frames already queued for the capture, with no dial tone in them).
             self._keep_in_step(number)
-        if exchange is None and line.relay_seized:  # the box took an idle line: dial tone
+        # A phone lifted on a line the box dials for with the operator's phone (its loop
+        # sensor sees the whole loop): the exchange answers the phone.
+        by_phone = (exchange is None and not line.senses_phones_while_seized
+                    and line.off_hook and not line.relay_seized
+                    and number not in round_.phone_calls)
+        if exchange is None and (line.relay_seized or by_phone):  # dial tone
             count = sum(1 for call in self.dialled if call.line == number)
             exchange = ExchangeCall(line, number, self.scenario, frame, count=count,
-                                    operator=self.scenario.operator_of(number),
-                                    offset=round_.offset)
+                                    operator=None if by_phone
+                                    else self.scenario.operator_of(number),
+                                    offset=round_.offset, by_phone=by_phone)
+            if by_phone:
+                round_.phone_calls.add(number)
             round_.exchanges[number] = exchange
             self.dialled.append(exchange.truth)
         if exchange is None:
@@ -290,6 +299,8 @@ class Office:
             audio = np.clip(np.round(audio + sent), -32768, 32767).astype(np.int16)
         if exchange.done:
             del round_.exchanges[number]
+        if not line.off_hook:
+            round_.phone_calls.discard(number)  # the phone hung up: a lift is a new call
         return audio
 
     def _keep_in_step(self, number: int) -> None:

@@ -39,8 +39,8 @@ DIAL_REFUSED = {
     "no_relay": "Line {n} has no relay to take the line with.",
     "no_playback": "Line {n} cannot play to the line: set its audio out (Settings, Lines).",
     "no_pulse": "Line {n} dials by pulses, but its relay cannot.",
-    "no_hand_over": "Line {n} cannot tell when its phone is picked up while the box holds it: "
-                    "dial from the phone.",
+    "no_pulse_phone": "Line {n} dials by pulses: the box dials with your phone there and "
+                      "cannot pulse a line your phone holds. Dial from the phone.",
     "black_list": "{number} is on the call firewall's black list: it is not called.",
     "do_not_call": "The call firewall's rule {rule} blocks {number}: it is not called.",
 }
