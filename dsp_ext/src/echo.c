@@ -25,6 +25,9 @@
  *   the error rising well above what the filters have been achieving; both
  *   lower the step (to a sixteenth in double talk) and make the foreground
  *   harder to replace;
+ * - once converged, in double talk and in the far end's pauses, each bin of
+ *   the background learns only what its echo estimate there can explain, so
+ *   a key pressed during a prompt is not learnt as echo (ECHO_EXPLAINS);
  * - divergence guard: sample by sample the output is never more than 1 dB
  *   louder than the near end over 2 ms (none once the foreground has been
  *   adding energy; over 32 ms in double talk, where near-end talk and the
@@ -58,6 +61,18 @@ static const float MU_DISTURBED = 0.3f; /* after the echo changed */
  * end speaks) keeps being learnt. Not before the filters first cancel
  * CONVERGED_DB: until then the echo itself trips the Geigel test. */
 static const float MU_DOUBLE_TALK = 0.05f;
+/* Once the filters cancel CONVERGED_DB, in double talk and in the far end's pauses
+ * (the ECHO_HANG_BLOCKS after it stops, when only the tail of its echo still comes
+ * back), the background learns in each bin only what its echo estimate there can
+ * explain: where the error is more than this (in power, 10 dB) over the estimate,
+ * the step falls with the ratio. What is left there is the near end's. A key's two
+ * tones, pressed in a pause of a prompt or over it, stand 20 to 60 dB over the echo
+ * in their bins; learnt even at the double-talk step, they become two tones in the
+ * echo estimate, which the foreground takes with the rest of what the background
+ * learnt and the prompt's speech then plays into the cleaned line: the same digit
+ * again, a second or two later. 10 dB leaves room for what the estimate still
+ * misses (a changed echo path, bands the far end had not yet excited). */
+static const float ECHO_EXPLAINS = 10.0f;
 static const float STEP_KNEE_DB = 33.0f;
 static const float STEP_SLOPE = 0.06f;  /* log10 of the step falls this much per dB over the knee */
 /* Proportionate step: once the background cancels 1 dB (fully from 5 dB), half
@@ -354,6 +369,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
     float fg_echo[ECHO_BLOCK], bg_echo[ECHO_BLOCK], fg_err[ECHO_BLOCK], bg_err[ECHO_BLOCK];
     float far_energy, near_energy, ff, ee, diff, spread, far_top;
     float copy_significance, mu;
+    const float *bg_estimate = bg_echo; /* what the background's error is taken from */
     int j, far_active, echo_active, double_talk, copy, reset;
 
     echo_filter_push(f, st->far_time);
@@ -460,6 +476,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
         echo_filter_copy_to_background(f);
         st->diff_mean1 = st->diff_mean2 = st->diff_var1 = st->diff_var2 = 0.0f;
         memcpy(bg_err, fg_err, sizeof bg_err);
+        bg_estimate = fg_echo;
         ee = ff;
         st->s_ee = st->s_ff;
     } else if (far_active && !double_talk && !st->disturbed
@@ -491,6 +508,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
     /* Adapt the background while the echo of the far end's talk comes back. */
     if (echo_active) {
         float bg_erle, focus, release;
+        int explained;
         st->bg_near = 0.9f * st->bg_near + 0.1f * near_energy;
         st->bg_error = 0.9f * st->bg_error + 0.1f * ee;
         bg_erle = db_ratio(st->bg_near, st->bg_error);
@@ -509,8 +527,10 @@ static void run_block(lr_echo_state *st, int16_t *out)
         /* The leak fades out over the last 5 dB before it stops. */
         release = st->first_convergence
                   ? fminf(fmaxf((LEAK_UNTIL_DB - bg_erle) / 5.0f, 0.0f), 1.0f) : 0.0f;
+        explained = st->best_erle_db > CONVERGED_DB && (double_talk || !far_active);
         echo_filter_adapt(f, bg_err, mu, FOCUS_SHARE * focus, FOCUS_LEAK * focus * release,
-                          far_active, (long)st->blocks);
+                          far_active, (long)st->blocks, explained ? bg_estimate : NULL,
+                          ECHO_EXPLAINS);
     }
 
     /* This block becomes the previous one. */

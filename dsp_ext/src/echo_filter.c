@@ -112,7 +112,7 @@ void echo_filter_partial(const echo_filter *f, const float *far_time, int fill, 
 }
 
 void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share, float leak,
-                       int far_talks, long turn)
+                       int far_talks, long turn, const float *echo, float explains)
 {
     float window[ECHO_FFT_SIZE];
     float er[ECHO_BINS_PAD], ei[ECHO_BINS_PAD], step[ECHO_BINS_PAD], inst[ECHO_BINS_PAD] = {0};
@@ -191,6 +191,22 @@ void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share
     floor_power = REGULARISATION * mean + 1.0f;
     for (k = 0; k < ECHO_BINS_PAD; k += 4)
         store4(step + k, splat(2.0f * mu) / (load4(norm_power + k) + splat(floor_power)));
+
+    /* Only what the echo estimate explains: in a bin where the error's power is more
+     * than `explains` times the estimate's, what is left is the near end's (a key's
+     * tones stand 20 to 60 dB over the echo in their bins), and the step there falls
+     * with the ratio. The estimate is transformed as the error is (zeros, then it). */
+    if (echo != NULL) {
+        float yr[ECHO_BINS_PAD], yi[ECHO_BINS_PAD];
+        memcpy(window + ECHO_BLOCK, echo, ECHO_BLOCK * sizeof(float));
+        echo_rfft(&f->fft, window, yr, yi);
+        for (k = 0; k < ECHO_BINS; k++) {
+            float e2 = er[k] * er[k] + ei[k] * ei[k];
+            float y2 = explains * (yr[k] * yr[k] + yi[k] * yi[k]);
+            if (e2 > y2)
+                step[k] *= y2 / e2;
+        }
+    }
 
     /* W_m += weight_m * step * conj(X_m) * E; partitions outside the echo's
      * region shrink by `leak` (during the first convergence what they hold is

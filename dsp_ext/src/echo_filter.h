@@ -12,7 +12,8 @@
  * output. Adaptation is normalised per bin by the far-end power over the
  * tail (never under its mean while the far end talks), weighted per partition by the share of
  * the filter's energy in it and its neighbours (proportionate: a line's echo
- * sits in a few partitions behind its bulk delay); during the first
+ * sits in a few partitions behind its bulk delay), and, when the caller asks,
+ * cut in the bins where the error is far over the echo estimate; during the first
  * convergence the partitions outside that region also leak towards zero.
  * The gradient's time-domain constraint (taps 64 .. 127 of each partition
  * kept at zero) is applied on every block to the first partition
@@ -56,9 +57,12 @@ void echo_filter_partial(const echo_filter *f, const float *far_time, int fill, 
  * share: the part of the step spread by partition energy (0 .. 1); leak: how much the
  * partitions outside the echo's region shrink (0 .. 1); far_talks: 1 unless this block
  * is only the far end's echo still coming back; turn: a block counter,
- * choosing which partitions the constraint covers this time. */
+ * choosing which partitions the constraint covers this time. echo: NULL, or the
+ * estimate the error was taken from (64 samples), to learn in each bin only what it
+ * can explain: the step in a bin where the error is more than `explains` times (in
+ * power) the estimate is cut by that ratio. */
 void echo_filter_adapt(echo_filter *f, const float *error, float mu, float share, float leak,
-                       int far_talks, long turn);
+                       int far_talks, long turn, const float *echo, float explains);
 void echo_filter_copy_to_foreground(echo_filter *f);
 void echo_filter_copy_to_background(echo_filter *f);
 /* foreground += rate * (background - foreground) */
