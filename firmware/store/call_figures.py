@@ -13,8 +13,8 @@ same figures are counted from the calls themselves: right, and slower.
 What is counted:
 
 - ``calls_in``, ``calls_out``: every call, ringing or in progress too;
-- ``answered_in``, ``answered_out``, ``missed`` (incoming, nobody answered), ``blocked``
-  (by the call firewall);
+- ``answered_in``, ``answered_out``, ``missed`` (incoming calls nobody answered),
+  ``blocked`` (by the call firewall);
 - waits: an incoming answered call's ring before the answer (``wait_ms`` over ``waited``
   calls); talk: an answered call's length (``talk_ms`` over ``talked``);
 - ratings: the satisfaction survey's key, 1 (very satisfied) to 5.
@@ -47,7 +47,7 @@ _PER_CALL = {
     "calls_out": "c.direction = 'out'",
     "answered_in": "c.direction = 'in' AND c.outcome = 'answered'",
     "answered_out": "c.direction = 'out' AND c.outcome = 'answered'",
-    "missed": "c.outcome = 'missed'",
+    "missed": "c.direction = 'in' AND c.outcome = 'missed'",
     "blocked": "c.outcome = 'blocked'",
     "wait_ms": "CASE WHEN c.direction = 'in' AND c.outcome = 'answered' "
                "AND c.answered_at IS NOT NULL "

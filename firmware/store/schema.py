@@ -683,7 +683,7 @@ MIGRATIONS.append(
            sum(direction = 'in'), sum(direction = 'out'),
            sum(direction = 'in' AND outcome = 'answered'),
            sum(direction = 'out' AND outcome = 'answered'),
-           sum(outcome = 'missed'), sum(outcome = 'blocked'),
+           sum(direction = 'in' AND outcome = 'missed'), sum(outcome = 'blocked'),
            sum(CASE WHEN direction = 'in' AND outcome = 'answered' AND answered_at IS NOT NULL
                     THEN CAST(round(max(answered_at - started_at, 0) * 1000) AS INTEGER)
                     ELSE 0 END),
@@ -703,7 +703,7 @@ MIGRATIONS.append(
             new.direction = 'in', new.direction = 'out',
             new.direction = 'in' AND new.outcome = 'answered',
             new.direction = 'out' AND new.outcome = 'answered',
-            new.outcome = 'missed', new.outcome = 'blocked',
+            new.direction = 'in' AND new.outcome = 'missed', new.outcome = 'blocked',
             CASE WHEN new.direction = 'in' AND new.outcome = 'answered'
                       AND new.answered_at IS NOT NULL
                  THEN CAST(round(max(new.answered_at - new.started_at, 0) * 1000) AS INTEGER)
@@ -734,7 +734,7 @@ MIGRATIONS.append(
             calls_out = calls_out - (old.direction = 'out'),
             answered_in = answered_in - (old.direction = 'in' AND old.outcome = 'answered'),
             answered_out = answered_out - (old.direction = 'out' AND old.outcome = 'answered'),
-            missed = missed - (old.outcome = 'missed'),
+            missed = missed - (old.direction = 'in' AND old.outcome = 'missed'),
             blocked = blocked - (old.outcome = 'blocked'),
             wait_ms = wait_ms - CASE WHEN old.direction = 'in' AND old.outcome = 'answered'
                                           AND old.answered_at IS NOT NULL
@@ -758,7 +758,7 @@ MIGRATIONS.append(
             calls_out = calls_out - (old.direction = 'out'),
             answered_in = answered_in - (old.direction = 'in' AND old.outcome = 'answered'),
             answered_out = answered_out - (old.direction = 'out' AND old.outcome = 'answered'),
-            missed = missed - (old.outcome = 'missed'),
+            missed = missed - (old.direction = 'in' AND old.outcome = 'missed'),
             blocked = blocked - (old.outcome = 'blocked'),
             wait_ms = wait_ms - CASE WHEN old.direction = 'in' AND old.outcome = 'answered'
                                           AND old.answered_at IS NOT NULL
@@ -780,7 +780,7 @@ MIGRATIONS.append(
             new.direction = 'in', new.direction = 'out',
             new.direction = 'in' AND new.outcome = 'answered',
             new.direction = 'out' AND new.outcome = 'answered',
-            new.outcome = 'missed', new.outcome = 'blocked',
+            new.direction = 'in' AND new.outcome = 'missed', new.outcome = 'blocked',
             CASE WHEN new.direction = 'in' AND new.outcome = 'answered'
                       AND new.answered_at IS NOT NULL
                  THEN CAST(round(max(new.answered_at - new.started_at, 0) * 1000) AS INTEGER)
