@@ -1521,7 +1521,7 @@ ZH: dict[str, str] = {
     "Average wait before an answer": "接听前平均等待",
     "Average talk time": "平均通话时长",
     "Lines busy now": "当前忙碌线路",
-    "Survey average (1 very satisfied, 5 very dissatisfied)": "满意度平均分（1 非常满意，5 非常不满意）",
+    "Survey average (1 best of 5)": "满意度平均分（1 最好，共 5 级）",
     "Recordings kept": "保存的录音",
     "The recordings' disk cannot be read.": "无法读取录音所在的磁盘。",
     "now": "现在",

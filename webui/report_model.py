@@ -164,6 +164,7 @@ def charts(t: Translator, report: Report, line_names: dict[int, str]) -> dict:
             "ratings": t("Ratings"),
         },
         "language": t.language,
+        "period_label": t("Period"),
         "week_of": t("week of {date}"),
     }
 

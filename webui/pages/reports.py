@@ -11,6 +11,7 @@ answered with one line naming it, and no figures.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ MOST_DAYS = 366
 MOST_HOURLY_DAYS = 31
 DAY_S = 86400
 TYPED_LIMIT = 40  # characters of a field kept to be shown back
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -86,6 +88,12 @@ def read_range(ctx: Ctx) -> Asked:
     return Asked(typed, ReportRange(since, last + DAY_S, typed["per"], typed["by"]))
 
 
+def date_value(typed: str) -> str:
+    """What a date field shows: the day as typed when it is one, else nothing (the line
+    above the figures says what was wrong with it)."""
+    return typed if ISO_DAY.fullmatch(typed) else ""
+
+
 def reports_page(ctx: Ctx) -> str:
     _refuse_without_permission(ctx)
     asked = read_range(ctx)
@@ -103,6 +111,7 @@ def reports_page(ctx: Ctx) -> str:
         export_query=urlencode(asked.typed),
         weekdays=[ctx.t(day) for day in WEEKDAYS],
         heat=lambda calls: heat_level(calls, busiest_most),
+        date_value=date_value,
     )
 
 

@@ -16,6 +16,9 @@
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const grouped = new Intl.NumberFormat("en-US");
   const built = []; // [uPlot, element]
+  // Ticks at round counts, and at round times (seconds, minutes, hours).
+  const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
+  const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
   const pad = (n) => String(n).padStart(2, "0");
 
@@ -90,7 +93,8 @@
       size: 56,
       values: (u, splits) => splits.map((v) => (v == null ? "" : FORMATS[scale](v))),
     };
-    if (scale === "calls" || scale === "ratings") axis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
+    if (scale === "calls" || scale === "ratings") axis.incrs = COUNT_STEPS;
+    if (scale.startsWith("seconds")) axis.incrs = SECOND_STEPS;
     return axis;
   }
 
@@ -120,7 +124,7 @@
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
       series: [
-        { value: (u, seconds) => periodText(seconds) },
+        { label: report.period_label, value: (u, seconds) => periodText(seconds) },
         ...chart.series.map((series, index) => ({
           label: series.label,
           scale: series.scale,

@@ -6,7 +6,7 @@
   <div class="tile"><span class="tile-value" data-figure="average_wait">{{texts['average_wait']}}</span><span class="tile-label">{{_('Average wait before an answer')}}</span></div>
   <div class="tile"><span class="tile-value" data-figure="average_talk">{{texts['average_talk']}}</span><span class="tile-label">{{_('Average talk time')}}</span></div>
   <div class="tile tile-live"><span class="tile-value"><span data-busy>{{glance.busy}}</span><span class="tile-of"> / <span data-lines-count>{{len(glance.lines)}}</span></span></span><span class="tile-label">{{_('Lines busy now')}}</span></div>
-  <div class="tile"><span class="tile-value" data-figure="rating">{{texts['rating']}}</span><span class="tile-label">{{_('Survey average (1 very satisfied, 5 very dissatisfied)')}} · <span data-figure="ratings">{{texts['ratings']}}</span></span></div>
+  <div class="tile"><span class="tile-value" data-figure="rating">{{texts['rating']}}</span><span class="tile-label">{{_('Survey average (1 best of 5)')}} · <span data-figure="ratings">{{texts['ratings']}}</span></span></div>
   <div class="tile"><span class="tile-value" data-figure="recordings">{{texts['recordings']}}</span><span class="tile-label">{{_('Recordings kept')}}</span></div>
   % if 'storage' in texts:
   <div class="tile"><span class="tile-value" data-figure="storage">{{texts['storage']}}</span><span class="tile-label" data-figure="storage_caption">{{texts['storage_caption']}}</span></div>

@@ -8,8 +8,8 @@
 </div>
 <p class="hint">{{_("The calls of the lines you see, in the box's local time.")}}</p>
 <form class="filters search-form row report-form" method="get" action="/reports">
-  <label>{{_('From')}} <input type="date" name="from" value="{{asked.typed['from']}}" required></label>
-  <label>{{_('To')}} <input type="date" name="to" value="{{asked.typed['to']}}" required></label>
+  <label>{{_('From')}} <input type="date" name="from" value="{{date_value(asked.typed['from'])}}" required></label>
+  <label>{{_('To')}} <input type="date" name="to" value="{{date_value(asked.typed['to'])}}" required></label>
   <label>{{_('Period')}} <select name="per">
     % for value, label in (('hour', _('By hour')), ('day', _('By day')), ('week', _('By week'))):
     <option value="{{value}}"{{!' selected' if asked.typed['per'] == value else ''}}>{{label}}</option>
@@ -35,7 +35,7 @@
   <div class="tile"><span class="tile-value">{{percent(total.answered_share)}}</span><span class="tile-label">{{_('Incoming calls answered')}}</span></div>
   <div class="tile"><span class="tile-value">{{seconds(total.average_wait_s)}}</span><span class="tile-label">{{_('Average wait before an answer')}}</span></div>
   <div class="tile"><span class="tile-value">{{seconds(total.average_talk_s)}}</span><span class="tile-label">{{_('Average talk time')}}</span></div>
-  <div class="tile"><span class="tile-value">{{rating(total.average_rating)}}</span><span class="tile-label">{{_('Survey average (1 very satisfied, 5 very dissatisfied)')}} · {{_.count(total.ratings, '{count} rating', '{count} ratings')}}</span></div>
+  <div class="tile"><span class="tile-value">{{rating(total.average_rating)}}</span><span class="tile-label">{{_('Survey average (1 best of 5)')}} · {{_.count(total.ratings, '{count} rating', '{count} ratings')}}</span></div>
 </section>
 % if not total.calls:
 <p>{{_('No calls in these days.')}}</p>
