@@ -206,3 +206,8 @@ def test_both_ways_of_counting_agree(store, monkeypatch):
     monkeypatch.setattr(call_figures, "whole_hours", lambda offset: False)
     assert everything() == from_hours
     assert sum(p.tally.calls for p in from_hours[0]["week"]) == 200
+
+
+def test_tallies_add_every_figure():
+    assert Tally(*range(1, 13)).add(Tally(*range(1, 13))) == Tally(*range(2, 26, 2))
+    assert len(FIGURES) == 12

@@ -3,8 +3,9 @@
 A report covers whole local days, ``since`` to ``until``, per hour, day or
 week, on the lines the reader sees (``webui.office_figures``). Every period
 of the range is there, those without calls as zeros, so charts and sheets
-line up. The figures come from ``firmware.store.call_figures`` in three
-queries: per period and line, per line, and per weekday and hour.
+line up. The figures come from ``firmware.store.call_figures`` in two
+queries: per period and line (each line's totals are their sums), and per
+weekday and hour.
 """
 
 from __future__ import annotations
@@ -76,15 +77,17 @@ def build(ctx: Ctx, chosen: ReportRange) -> Report:
     for period in figures.by_period(scope, chosen.since, chosen.until, offset, chosen.per):
         position = index[round(period.start)]
         totals[position].add(period.tally)
-        lines.setdefault(period.line, [Tally() for _ in starts])[position].add(period.tally)
-    line_totals = figures.by_line(scope, chosen.since, chosen.until, offset)
+        if period.line not in lines:
+            lines[period.line] = [Tally() for _ in starts]
+        lines[period.line][position].add(period.tally)
+    line_totals = {line: overall(dict(enumerate(periods))) for line, periods in lines.items()}
     operators = operators_seen(ctx)
     return Report(
         range=chosen,
         starts=starts,
         totals=totals,
         lines=dict(sorted(lines.items())),
-        line_totals=line_totals,
+        line_totals=dict(sorted(line_totals.items())),
         operators=operators,
         operator_totals=of_operators(line_totals, operators),
         busiest=figures.busiest_hours(scope, chosen.since, chosen.until, offset),

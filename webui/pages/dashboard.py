@@ -30,7 +30,7 @@ from webui.office_figures import (
     rating,
     seconds,
 )
-from webui.pages.live import _line_names, visible_lines
+from webui.pages.live import given_line_names, visible_lines
 from webui.pages.storage_settings import storage_outlook
 
 DAY_S = 86400
@@ -124,7 +124,7 @@ def _values(ctx: Ctx, seen: Glance) -> dict:
     return {
         "glance": seen,
         "texts": figure_texts(ctx, seen),
-        "line_names": _line_names(ctx),
+        "line_names": given_line_names(ctx),
         "operators_html": _operators_html(ctx, seen) if seen.operators is not None else "",
     }
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from firmware.store.audit import structured_detail
 from firmware.store.call_figures import PERIODS
 from webui.context import Ctx
-from webui.pages.live import _line_names
+from webui.pages.live import given_line_names
 from webui.report_model import SPLITS, ReportRange, build, charts_json, heat_level, line_label
 
 DEFAULT_DAYS = 30
@@ -98,7 +98,7 @@ def reports_page(ctx: Ctx) -> str:
     _refuse_without_permission(ctx)
     asked = read_range(ctx)
     report = build(ctx, asked.chosen) if asked.chosen else None
-    line_names = _line_names(ctx)
+    line_names = given_line_names(ctx)
     ctx.response.status = 400 if asked.problem else 200
     busiest_most = max(map(max, report.busiest)) if report else 0
     return ctx.render(
@@ -124,7 +124,7 @@ def reports_xlsx(ctx: Ctx) -> bytes:
     if asked.chosen is None:
         ctx.fail(400, asked.problem)
     report = build(ctx, asked.chosen)
-    body = workbook_bytes(ctx.t, report, _line_names(ctx), ctx.deps.clock())
+    body = workbook_bytes(ctx.t, report, given_line_names(ctx), ctx.deps.clock())
     ctx.audit("export", "reports.xlsx", structured_detail(
         format="xlsx", search=urlencode(asked.typed)))
     stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(ctx.deps.clock() + ctx.t.utc_offset_s))
