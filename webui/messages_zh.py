@@ -1578,4 +1578,5 @@ ZH: dict[str, str] = {
     "Average wait (s)": "平均等待（秒）",
     "Average talk (s)": "平均通话（秒）",
     "{count} call": "{count} 个通话",
+    "Weeks start on Monday; the first and the last count only the days chosen.": "每周从周一开始；第一周和最后一周只计入所选的日期。",
 }

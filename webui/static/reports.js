@@ -19,6 +19,14 @@
   // Ticks at round counts, and at round times (seconds, minutes, hours).
   const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
   const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+  // Time ticks on whole hours, days, or weeks (which start on Monday, as the periods do).
+  const HOUR = 3600;
+  const DAY = 86400;
+  const TIME_STEPS = {
+    hour: [HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY],
+    day: [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY],
+    week: [7 * DAY, 14 * DAY, 28 * DAY, 56 * DAY, 91 * DAY],
+  };
 
   const pad = (n) => String(n).padStart(2, "0");
 
@@ -143,6 +151,7 @@
           grid: { stroke: look.grid, width: 1 },
           ticks: { stroke: look.grid, width: 1 },
           values: timeLabels,
+          incrs: TIME_STEPS[report.per],
           space: 60,
         },
         ...scales.map((scale, index) => axisFor(scale, index === 0 ? 3 : 1, look)),

@@ -46,6 +46,9 @@
   <section class="chart-panel">
     <h2>{{ {'hour': _('Calls per hour'), 'day': _('Calls per day'), 'week': _('Calls per week')}[per] }}</h2>
     <div class="chart" data-chart="calls" role="img" aria-label="{{_('Calls per period, as in the tables below')}}"></div>
+    % if per == 'week':
+    <p class="hint">{{_('Weeks start on Monday; the first and the last count only the days chosen.')}}</p>
+    % end
   </section>
   <section class="chart-panel">
     <h2>{{_('Answered and missed')}}</h2>
