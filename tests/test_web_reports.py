@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -191,3 +193,22 @@ def test_the_excel_export(office):
         f"/reports.xlsx?{DAY}").body))
     lines = [row[0] for row in adm_book["By line"].iter_rows(min_row=2, values_only=True)]
     assert lines == ["Line 4"]
+
+
+def test_the_chart_library_is_served_from_the_box_and_installed_with_it(office):
+    client = office.signed_in("boss")
+    page = client.get(f"/reports?{DAY}").text
+    assert '<script src="/static/vendor/uplot/uPlot.iife.min.js" defer>' in page
+    assert '<link rel="stylesheet" href="/static/vendor/uplot/uPlot.min.css">' in page
+    assert "http://" not in page and "https://" not in page  # nothing from outside the box
+    for asset in ("uPlot.iife.min.js", "uPlot.min.css", "LICENSE"):
+        assert client.get(f"/static/vendor/uplot/{asset}").status == 200, asset
+    # Every file of webui/static is in the package an installed box runs from.
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["webui"]
+    for path in (root / "webui" / "static").rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(root / "webui")
+            assert any(relative.match(pattern) and len(relative.parts) == len(
+                Path(pattern).parts) for pattern in patterns), relative
