@@ -54,6 +54,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.engine
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog
+	$(PY) -m bench.reports
 	$(PY) -m bench.archive
 	$(PY) -m bench.sms
 	$(PY) -m bench.dialling

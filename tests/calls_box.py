@@ -92,8 +92,9 @@ def add_recording(
     return recording_id
 
 
-def make_office(tmp_path: Path, calls_per_line: int = 6, seed: int = 7) -> Office:
-    box = web_box(tmp_path)
+def make_office(tmp_path: Path, calls_per_line: int = 6, seed: int = 7, **deps_options
+                ) -> Office:
+    box = web_box(tmp_path, **deps_options)
     box.deps.config()  # a new box: four lines
     accounts = box.deps.accounts
     sales = accounts.create_group("Sales").id

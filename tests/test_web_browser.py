@@ -254,7 +254,7 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
 def test_the_live_page_on_a_phone(stack):
     driver = chromium(width=390, height=844)
     try:
-        driver.get(stack.url + "/login")
+        driver.get(stack.url + "/login?next=/live")  # the dashboard is where one lands
         css(driver, "input[name=username]").send_keys("admin")
         css(driver, "input[name=password]").send_keys(PASSWORD)
         css(driver, "form button[type=submit]").click()

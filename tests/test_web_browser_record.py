@@ -61,7 +61,7 @@ def stack(tmp_path_factory):
 
 
 def sign_in(driver, url: str) -> None:
-    driver.get(url + "/login")
+    driver.get(url + "/login?next=/live")  # the dashboard is where one lands
     css(driver, "input[name=username]").send_keys("op")
     css(driver, "input[name=password]").send_keys(PASSWORD)
     css(driver, "form button[type=submit]").click()

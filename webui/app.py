@@ -15,7 +15,7 @@ from typing import Any
 
 import bottle
 
-from webui.context import PUBLIC_FORM, SIGNED_IN, Access, Ctx, guard, need
+from webui.context import PUBLIC_FORM, SIGNED_IN, Access, guard, need
 from webui.deps import WebDeps
 from webui.i18n import Translator
 from webui.pages import (
@@ -27,6 +27,7 @@ from webui.pages import (
     calls,
     customer_sheets,
     customers,
+    dashboard,
     device_settings,
     dial,
     dial_task_sheets,
@@ -44,6 +45,7 @@ from webui.pages import (
     messages,
     prompts,
     recordings,
+    reports,
     sms_settings,
     sms_words,
     storage_settings,
@@ -75,10 +77,6 @@ class Route:
     access: Access
 
 
-def _home(ctx: Ctx) -> None:
-    ctx.redirect("/live")
-
-
 ROUTES: list[Route] = [
     # signing in
     Route("GET", "/setup", account.setup_page, PUBLIC_FORM),
@@ -90,8 +88,11 @@ ROUTES: list[Route] = [
     Route("POST", "/account/language", account.account_language, SIGNED_IN),
     Route("POST", "/account/password", account.account_password, SIGNED_IN),
     Route("POST", "/account/pop", account.account_pop, need("pop")),
+    # the home page: today at a glance, and the same on a big screen
+    Route("GET", "/", dashboard.dashboard_page, SIGNED_IN),
+    Route("GET", "/wallboard", dashboard.wallboard_page, SIGNED_IN),
+    Route("GET", "/api/dashboard", dashboard.dashboard_json, SIGNED_IN),
     # live lines and the screen pop
-    Route("GET", "/", _home, SIGNED_IN),
     Route("GET", "/live", live.live_page, SIGNED_IN),
     Route("GET", "/api/lines", live.lines_json, SIGNED_IN),
     Route("GET", "/events", live.events, SIGNED_IN),
@@ -232,6 +233,9 @@ ROUTES: list[Route] = [
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/surveys", surveys.surveys_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    # reports: reports or admin, checked in the handler; the lines one sees
+    Route("GET", "/reports", reports.reports_page, SIGNED_IN),
+    Route("GET", "/reports.xlsx", reports.reports_xlsx, SIGNED_IN),
     # one call: whoever may see it (its line: checked by the page) reads it and its note
     Route("GET", "/calls/<call_id:int>", calls.call_page, SIGNED_IN),
     Route("POST", "/calls/<call_id:int>/notes", calls.call_notes, SIGNED_IN),

@@ -29,6 +29,8 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``share``              customers and contact records everyone added, not only one's own
                        (an operator) or one's group's (a leader)
 ``audit``              the audit log, verifying recordings, bulk export with a manifest
+``reports``            the reports: charts and tables of the calls of the lines one sees,
+                       and their Excel export (admins have it)
 ``firewall``           manage the call firewall: see, add and remove numbers of its black
                        and red lists (its rules: admin only); a leader with it approves
                        their group's changes when approval is on
@@ -84,6 +86,7 @@ FLAGS = (
     "all_lines",
     "share",
     "audit",
+    "reports",
     "firewall",
     "dial_tasks",
     "admin",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from firmware.store.db import RECORDING_FIELDS, RecordingRecord, Store
 from firmware.store.legal_hold import held_sql
+from firmware.store.scopes import LineScope
 
 DAY_S = 86400
 RATE_DAYS = 7  # the recent past the daily amount is taken over
@@ -72,11 +73,27 @@ def recordings_usage(store: Store, now: float, utc_offset_s: int) -> RecordingsU
         DayRecorded(day * DAY_S - utc_offset_s, int(by_day.get(day) or 0))
         for day in range(first_day, today + 1)
     )
-    recent = connection.execute(
+    return RecordingsUsage(count, int(total), oldest, held, days, recorded_per_day(store, now))
+
+
+def recorded_per_day(store: Store, now: float) -> float:
+    """Bytes recorded a day, over the last RATE_DAYS days (retention's deletions too: what
+    was recorded, not what is left)."""
+    recent = store.connection().execute(
         f"SELECT coalesce(sum({_AUDIO_BYTES}), 0) FROM recordings r WHERE r.started_at >= ?",
         (now - RATE_DAYS * DAY_S,),
     ).fetchone()[0]
-    return RecordingsUsage(count, int(total), oldest, held, days, recent / RATE_DAYS)
+    return recent / RATE_DAYS
+
+
+def kept_count(store: Store, scope: LineScope) -> int:
+    """How many recordings of the lines of ``scope`` have their files on the disk."""
+    condition, parameters = scope.condition("line")
+    return store.connection().execute(
+        "SELECT count(*) FROM recordings WHERE state NOT IN ('deleted', 'missing') "
+        f"AND {condition}",
+        parameters,
+    ).fetchone()[0]
 
 
 def forecast(free: int, target: int, per_day: float, retention_on: bool) -> Forecast:

@@ -50,6 +50,7 @@ def flag_descriptions(t) -> dict[str, str]:
         "all_lines": t("Calls and recordings of every line, not only their own lines"),
         "share": t("Customers and contact records everyone added, not only their own"),
         "audit": t("The audit log, verifying recordings, bulk export"),
+        "reports": t("Reports: charts of the calls of their lines, and their Excel export"),
         "firewall": t("Manage the call firewall: see, add and remove numbers of its lists (its rules: admins only); leaders approve their group's changes"),  # noqa: E501
         "dial_tasks": t("Dialling tasks: make them, add their numbers, start and pause them, export their results"),  # noqa: E501
         "admin": t("Users, groups and the device settings"),

@@ -65,7 +65,7 @@ RECORD_REFUSED = {
 }
 
 
-def _line_names(ctx: Ctx) -> dict[int, str]:
+def given_line_names(ctx: Ctx) -> dict[int, str]:
     """The names the admin gave the lines (the default "Line N" says nothing more: left out)."""
     return {line.number: line.given_name for line in ctx.deps.config().lines}
 
@@ -87,7 +87,7 @@ def record_button_shown(status: LineStatus, manual: frozenset[int]) -> bool:
 def visible_lines(ctx: Ctx) -> list[LineStatus]:
     """The lines this user may see, as the engine last reported them."""
     statuses = {status.line: status for status in ctx.deps.engine.lines()}
-    numbers = sorted(set(statuses) | set(_line_names(ctx)))
+    numbers = sorted(set(statuses) | set(given_line_names(ctx)))
     return [
         statuses.get(number, LineStatus(number, online=False))
         for number in numbers
@@ -122,7 +122,7 @@ def live_page(ctx: Ctx) -> str:
     return ctx.render(
         "live.tpl",
         lines=visible_lines(ctx),
-        names=_line_names(ctx),
+        names=given_line_names(ctx),
         connected=ctx.deps.engine.connected,
         manual=manual_lines(ctx),
     )
@@ -306,7 +306,7 @@ def render_card(
         recordings=recordings,
         contacts=contacts,
         calls_seen=calls_seen,
-        line_name=_line_names(ctx).get(call.line, ""),
+        line_name=given_line_names(ctx).get(call.line, ""),
         ended=ended,
     )
 

@@ -23,8 +23,10 @@ from urllib.parse import urlencode
 from firmware.config import to_plain
 from firmware.store.retention import DiskSpace, RetentionPolicy, plan
 from firmware.store.storage_usage import (
+    Forecast,
     forecast,
     recent_deletions,
+    recorded_per_day,
     recordings_usage,
     size_text,
 )
@@ -96,6 +98,21 @@ def _state(ctx: Ctx) -> dict:
             if dry_run.short and not (dry_run.deletions or dry_run.messages):
                 state["blocked"] = dry_run
     return state
+
+
+def storage_outlook(ctx: Ctx) -> tuple[bool, Forecast | None]:
+    """The page's forecast alone, for the dashboard: whether retention is on, and when, at
+    the recent daily amount, it starts deleting (or the disk fills); None when the disk
+    cannot be read. Reads no more than the last week of the index and one ``statvfs``."""
+    config = ctx.deps.config()
+    policy = RetentionPolicy.from_settings(config.device.retention, config.lines)
+    try:
+        disk = DiskSpace.of(ctx.deps.folder.recordings)
+    except OSError:
+        return policy.enabled, None
+    per_day = recorded_per_day(ctx.deps.store, ctx.deps.clock())
+    return policy.enabled, forecast(disk.free, policy.target_free(disk), per_day,
+                                    policy.enabled)
 
 
 def _page(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str:

@@ -9,7 +9,9 @@
  * - the Call button (click-to-dial), sent in the background; how far the call the
  *   box places got, on the line's card and the caller's card;
  * - forms with data-confirm ask before they are sent;
- * - call timers on the live page.
+ * - call timers on the live page;
+ * - linerec.onLine(listener): other scripts of the page (the dashboard) told each
+ *   line's status as it comes, with the event that changed it.
  * No libraries: the box has no internet, and the pages work without this
  * script except for what is live.
  */
@@ -146,6 +148,18 @@
     } catch (error) {
       // they stay as they were; the next page shows them
     }
+  }
+
+  // Other scripts of the page follow the lines too: listener(status, statuses, event), with
+  // every line's latest status by number and the event's kind ("" for a fresh list).
+  const lineListeners = [];
+  const lineStatuses = new Map();
+  linerec.onLine = (listener) => lineListeners.push(listener);
+  linerec.lineStatuses = lineStatuses;
+
+  function tellListeners(status, event) {
+    lineStatuses.set(status.line, status);
+    lineListeners.forEach((listener) => listener(status, lineStatuses, event || ""));
   }
 
   function updateLine(status) {
@@ -458,11 +472,16 @@
     lines: (data) => {
       const offline = document.getElementById("engine-offline");
       if (offline) offline.hidden = data.connected;
-      data.lines.forEach(updateLine);
+      lineStatuses.clear();
+      data.lines.forEach((status) => {
+        updateLine(status);
+        tellListeners(status, "");
+      });
       linerec.streamReady = true;
     },
     line: (data) => {
       updateLine(data);
+      tellListeners(data, data.event);
       if (data.event === "act_ended" && data.ended_act === "voicemail") updateVoicemailCount();
     },
     pop: (data) => showPop(data),

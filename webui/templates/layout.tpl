@@ -5,6 +5,9 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="{{csrf}}">
 <title>{{title}} · linerec</title>
+% for style in get('styles', []):
+<link rel="stylesheet" href="/static/{{style}}">
+% end
 <link rel="stylesheet" href="/static/app.css">
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
@@ -19,9 +22,13 @@
   <input type="checkbox" id="menu-toggle" class="menu-toggle" aria-label="{{_('Menu')}}">
   <label for="menu-toggle" class="menu-button" aria-hidden="true">☰</label>
   <nav class="menu">
+    <a href="/"{{!' aria-current="page"' if get('page') == 'dashboard' else ''}}>{{_('Dashboard')}}</a>
     <a href="/live"{{!' aria-current="page"' if get('page') == 'live' else ''}}>{{_('Live lines')}}</a>
     <a href="/calls"{{!' aria-current="page"' if get('page') == 'calls' else ''}}>{{_('Call log')}}</a>
     <a href="/surveys"{{!' aria-current="page"' if get('page') == 'surveys' else ''}}>{{_('Surveys')}}</a>
+    % if ctx.can('reports') or ctx.can('admin'):
+    <a href="/reports"{{!' aria-current="page"' if get('page') == 'reports' else ''}}>{{_('Reports')}}</a>
+    % end
     % if ctx.can('recordings_listen') or ctx.can('recordings_download') or ctx.can('audit'):
     <a href="/recordings"{{!' aria-current="page"' if get('page') == 'recordings' else ''}}>{{_('Recordings')}}</a>
     % end

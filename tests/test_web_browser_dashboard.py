@@ -1,0 +1,212 @@
+"""The dashboard, the wallboard and the reports in real headless Chromium, against
+``make run``'s stack on a scripted office with a month of calls in its log.
+
+The dashboard follows a call live: the line is busy while it rings, and the
+day's incoming calls count it once it is logged. The reports draw their four
+charts and the busiest hours with no console error, in light and in dark
+(``prefers-color-scheme`` emulated), on a wide screen and a phone's.
+Screenshots go to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from bench.browser import Stack, chromium, close_browser
+from firmware.config import ConfigStore, default_config
+from firmware.datafolder import DataFolder
+from firmware.link import contract
+from firmware.store.accounts import Accounts
+from firmware.store.db import Store
+from tests.support.required_tools import require_browser
+from tests.test_web_browser import css, screenshot, wait
+from webui import auth
+
+SCENARIO = """
+country = "CN"
+lines = 2
+seed = 8
+
+[[call]]
+line = 1
+at = 40.0
+direction = "in"
+number = "13912345678"
+rings = 3
+talk = 6.0
+
+# A long call on line 2 keeps the office (and linerec run) going for the tests after.
+[[call]]
+line = 2
+at = 90.0
+direction = "in"
+number = "13800138000"
+rings = 2
+talk = 900.0
+"""
+PASSWORD = "office-admin-2026"
+LOGGED_DAYS = 30
+
+
+def log_a_month(store: Store, now: float) -> int:
+    """Calls of the last month, as the engine would have logged them."""
+    rng = random.Random(3)
+    rows = []
+    for day in range(1, LOGGED_DAYS + 1):
+        for _ in range(rng.randint(20, 40)):
+            start = now - day * 86400 + rng.uniform(-4 * 3600, 4 * 3600)
+            answered = rng.random() < 0.8
+            ring, talk = rng.uniform(3, 20), rng.uniform(20, 400)
+            rows.append((rng.randint(1, 2), "in", "answered" if answered else "missed", start,
+                         start + ring if answered else None, talk if answered else 0.0,
+                         rng.choice([1, 2, 3, None]) if answered else None))
+    with store.transaction() as connection:
+        connection.executemany(
+            "INSERT INTO calls (line, direction, outcome, started_at, answered_at, duration_s, "
+            "survey) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_browser()
+    data_dir = tmp_path_factory.mktemp("browser-dashboard") / "data"
+    DataFolder(data_dir).create()
+    ConfigStore(data_dir).save(default_config(2))
+    with Store(DataFolder(data_dir).database) as store:
+        accounts = Accounts(store)
+        hashed = auth.hash_password(PASSWORD)
+        accounts.create_user("admin", hashed, "super", language="en")
+        accounts.create_user("wang", hashed, "operator", language="zh-CN", lines=frozenset({1}),
+                             display_name="王芳")
+        log_a_month(store, time.time())
+    running = Stack(SCENARIO, data_dir)
+    yield running
+    running.stop()
+
+
+def signed_in(stack, width: int = 1280, height: int = 900, username: str = "admin"):
+    driver = chromium(width=width, height=height)
+    driver.get(stack.url + "/login")
+    css(driver, "input[name=username]").send_keys(username)
+    css(driver, "input[name=password]").send_keys(PASSWORD)
+    css(driver, "form button[type=submit]").click()
+    wait(driver).until(lambda d: d.current_url.rstrip("/") == stack.url)  # the dashboard
+    return driver
+
+
+def console_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE"]
+
+
+def dark(driver, on: bool = True) -> None:
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
+        {"name": "prefers-color-scheme", "value": "dark" if on else "light"}]})
+
+
+def background(driver, selector: str) -> tuple[int, ...]:
+    colour = driver.execute_script(
+        "return getComputedStyle(document.querySelector(arguments[0])).backgroundColor",
+        selector)
+    return tuple(int(part) for part in colour[colour.index("(") + 1:-1].split(",")[:3])
+
+
+def figure(driver, name: str) -> str:
+    return css(driver, f'[data-figure="{name}"]').text
+
+
+def test_the_dashboard_follows_a_call_live(stack):
+    driver = signed_in(stack)
+    try:
+        wait(driver, 10).until(lambda d: d.execute_script("return window.linerec.streamReady"))
+        before = int(figure(driver, "calls_in"))
+        assert css(driver, "[data-busy]").text == "0"
+        screenshot(driver, "20-dashboard")
+        # The call rings: the line is busy, without the page being loaded again.
+        wait(driver, 60).until(lambda d: css(d, "[data-busy]").text == "1")
+        chip = css(driver, '[data-line-state="1"]')
+        assert "state-ringing" in chip.get_attribute("class") and "Ringing" in chip.text
+        stack.wait_event(lambda e: isinstance(e, contract.CallStarted) and e.line == 1)
+        wait(driver, 15).until(lambda d: int(figure(d, "calls_in")) == before + 1)
+        stack.wait_event(lambda e: isinstance(e, contract.CallEnded) and e.line == 1, 60)
+        wait(driver, 15).until(lambda d: "state-idle" in css(d, '[data-line-state="1"]')
+                               .get_attribute("class"))
+        assert driver.execute_script(
+            "return performance.getEntriesByType('navigation').length") == 1
+        assert console_errors(driver) == []
+        # The wallboard: dark whatever the system says, no menu, the same figures.
+        driver.get(stack.url + "/wallboard")
+        assert not driver.find_elements("css selector", "nav.menu")
+        assert max(background(driver, "body")) < 40
+        assert int(figure(driver, "calls_in")) == before + 1
+        wait(driver, 5).until(lambda d: css(d, "[data-clock]").text != "")
+        screenshot(driver, "21-wallboard")
+        assert console_errors(driver) == []
+    finally:
+        close_browser(driver)
+
+
+def charts_drawn(driver) -> int:
+    return driver.execute_script(
+        "return document.querySelectorAll('[data-chart] canvas').length")
+
+
+def test_reports_draw_their_charts_in_light_and_dark(stack):
+    driver = signed_in(stack)
+    try:
+        driver.get(stack.url + "/reports")
+        wait(driver, 10).until(lambda d: charts_drawn(d) == 4)
+        assert driver.execute_script("return document.body.dataset.chartsDrawn") == "4"
+        heat = driver.find_elements("css selector", "table.heat-wide td[class^=heat-]")
+        assert len(heat) == 7 * 24 and any(
+            cell.get_attribute("class") != "heat-0" for cell in heat)
+        legend = css(driver, '[data-chart="answered"] .u-legend').text
+        assert "Answered" in legend and "Missed" in legend
+        light = background(driver, ".chart-panel")
+        screenshot(driver, "22-reports")
+        dark(driver)
+        wait(driver, 5).until(lambda d: max(background(d, ".chart-panel")) < 60)
+        assert light != background(driver, ".chart-panel")
+        assert charts_drawn(driver) == 4  # drawn again in the dark look's colours
+        screenshot(driver, "23-reports-dark")
+        driver.get(stack.url + "/reports?per=week&by=line")
+        wait(driver, 10).until(lambda d: charts_drawn(d) == 4)
+        assert max(background(driver, "body")) < 40
+        assert console_errors(driver) == []
+        dark(driver, False)
+    finally:
+        close_browser(driver)
+
+
+def test_the_pages_on_a_phone_in_chinese(stack):
+    driver = signed_in(stack, 390, 844, username="wang")
+    try:
+        assert "今天" in driver.page_source
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390
+        screenshot(driver, "24-dashboard-phone-zh")
+        # An operator without the reports permission is refused on the server.
+        driver.get(stack.url + "/reports")
+        assert "您没有此操作的权限" in driver.page_source
+    finally:
+        close_browser(driver)
+    driver = signed_in(stack, 390, 844)
+    try:
+        dark(driver)
+        driver.get(stack.url + "/reports")
+        wait(driver, 10).until(lambda d: charts_drawn(d) == 4)
+        widths = driver.execute_script(
+            "return [document.documentElement.scrollWidth,"
+            " ...[...document.querySelectorAll('[data-chart] canvas')]"
+            ".map(c => c.getBoundingClientRect().right)]")
+        assert all(width <= 390 for width in widths), widths
+        assert css(driver, "table.heat-narrow").is_displayed()
+        assert not css(driver, "table.heat-wide").is_displayed()
+        screenshot(driver, "25-reports-phone-dark")
+        assert console_errors(driver) == []
+    finally:
+        close_browser(driver)
