@@ -26,6 +26,16 @@ class StoreError(LinerecError):
     """The database cannot be used as it is (newer schema, unreadable file)."""
 
 
+class RefusedChangeError(StoreError, ValueError):
+    """A change the store refuses, in one sentence: ``template`` (English, with ``{name}``
+    fields) filled from ``values``; the web shows it in the reader's language."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
+
+
 class NoSuchRowError(StoreError, LookupError):
     """A change names a row that is not there."""
 

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from firmware.store.db import StoreError
+from firmware.store.db import RefusedChangeError
 from firmware.store.firewall import (
     WEEKDAYS,
     FirewallError,
@@ -52,16 +52,9 @@ MAX_AFTER_MIN = 7 * 24 * 60
 HOLD_RANGE_S = (5, 120)
 
 
-class DiallingError(StoreError, ValueError):
-    """A task, a setting or a change the store refuses; the message says which and why.
-
-    ``template`` is an English sentence with ``{name}`` fields filled from ``values``:
-    the web shows it in the reader's language (``ERRORS`` lists every one)."""
-
-    def __init__(self, template: str, **values: object) -> None:
-        super().__init__(template.format(**values))
-        self.template = template
-        self.values = values
+class DiallingError(RefusedChangeError):
+    """A task, a setting or a change the store refuses; the message says which and why
+    (``ERRORS`` lists every sentence)."""
 
 
 ERRORS = (

@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from firmware.store.audit import AuditLog, structured_detail
-from firmware.store.db import Store, StoreError
+from firmware.store.db import RefusedChangeError, Store
 
 LISTS = ("black", "red")
 RULE_KINDS = ("prefix", "withheld", "location", "time")
@@ -73,16 +73,9 @@ _PROMPT = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
 
-class FirewallError(StoreError, ValueError):
-    """A list entry, rule or change the firewall refuses; the message says which and why.
-
-    ``template`` is an English sentence with ``{name}`` fields filled from ``values``:
-    the web shows it in the reader's language (``ERRORS`` lists every one)."""
-
-    def __init__(self, template: str, **values: object) -> None:
-        super().__init__(template.format(**values))
-        self.template = template
-        self.values = values
+class FirewallError(RefusedChangeError):
+    """A list entry, rule or change the firewall refuses; the message says which and why
+    (``ERRORS`` lists every sentence)."""
 
 
 # Every FirewallError's sentence, for the pages' translations (a test keeps this complete).

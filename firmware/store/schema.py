@@ -786,6 +786,63 @@ MIGRATIONS.append(
     """
 )
 
+# The call figures' triggers: a call's row added to its hour's sums (``new``), taken out
+# of them (``old``); an update does both.
+_CALL_HOURS_ADD = """
+        INSERT INTO call_hours (hour, line, calls_in, calls_out, answered_in, answered_out,
+                                missed, blocked, wait_ms, waited, talk_ms, talked,
+                                rating_sum, ratings)
+        VALUES (
+            CAST(new.started_at / 3600 AS INTEGER), new.line,
+            new.direction = 'in', new.direction = 'out',
+            new.direction = 'in' AND new.outcome = 'answered',
+            new.direction = 'out' AND new.outcome = 'answered',
+            new.direction = 'in' AND new.outcome = 'missed', new.outcome = 'blocked',
+            CASE WHEN new.direction = 'in' AND new.outcome = 'answered'
+                      AND new.answered_at IS NOT NULL
+                 THEN CAST(round(max(new.answered_at - new.started_at, 0) * 1000) AS INTEGER)
+                 ELSE 0 END,
+            new.direction = 'in' AND new.outcome = 'answered' AND new.answered_at IS NOT NULL,
+            CASE WHEN new.outcome = 'answered' AND new.duration_s IS NOT NULL
+                 THEN CAST(round(max(new.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
+            new.outcome = 'answered' AND new.duration_s IS NOT NULL,
+            coalesce(new.survey, 0), new.survey IS NOT NULL)
+        ON CONFLICT (hour, line) DO UPDATE SET
+            calls_in = calls_in + excluded.calls_in,
+            calls_out = calls_out + excluded.calls_out,
+            answered_in = answered_in + excluded.answered_in,
+            answered_out = answered_out + excluded.answered_out,
+            missed = missed + excluded.missed,
+            blocked = blocked + excluded.blocked,
+            wait_ms = wait_ms + excluded.wait_ms,
+            waited = waited + excluded.waited,
+            talk_ms = talk_ms + excluded.talk_ms,
+            talked = talked + excluded.talked,
+            rating_sum = rating_sum + excluded.rating_sum,
+            ratings = ratings + excluded.ratings;
+"""
+_CALL_HOURS_TAKE = """
+        UPDATE call_hours SET
+            calls_in = calls_in - (old.direction = 'in'),
+            calls_out = calls_out - (old.direction = 'out'),
+            answered_in = answered_in - (old.direction = 'in' AND old.outcome = 'answered'),
+            answered_out = answered_out - (old.direction = 'out' AND old.outcome = 'answered'),
+            missed = missed - (old.direction = 'in' AND old.outcome = 'missed'),
+            blocked = blocked - (old.outcome = 'blocked'),
+            wait_ms = wait_ms - CASE WHEN old.direction = 'in' AND old.outcome = 'answered'
+                                          AND old.answered_at IS NOT NULL
+                THEN CAST(round(max(old.answered_at - old.started_at, 0) * 1000) AS INTEGER)
+                ELSE 0 END,
+            waited = waited - (old.direction = 'in' AND old.outcome = 'answered'
+                               AND old.answered_at IS NOT NULL),
+            talk_ms = talk_ms - CASE WHEN old.outcome = 'answered' AND old.duration_s IS NOT NULL
+                THEN CAST(round(max(old.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
+            talked = talked - (old.outcome = 'answered' AND old.duration_s IS NOT NULL),
+            rating_sum = rating_sum - coalesce(old.survey, 0),
+            ratings = ratings - (old.survey IS NOT NULL)
+        WHERE hour = CAST(old.started_at / 3600 AS INTEGER) AND line = old.line;
+"""
+
 MIGRATIONS.append(
     # Call figures (firmware.store.call_figures): the calls counted per UTC hour they
     # started in (``hour`` = floor(started_at / 3600)) and line, kept in step with the call
@@ -834,114 +891,24 @@ MIGRATIONS.append(
     FROM calls GROUP BY 1, 2;
 
     CREATE TRIGGER call_hours_insert AFTER INSERT ON calls BEGIN
-        INSERT INTO call_hours (hour, line, calls_in, calls_out, answered_in, answered_out,
-                                missed, blocked, wait_ms, waited, talk_ms, talked,
-                                rating_sum, ratings)
-        VALUES (
-            CAST(new.started_at / 3600 AS INTEGER), new.line,
-            new.direction = 'in', new.direction = 'out',
-            new.direction = 'in' AND new.outcome = 'answered',
-            new.direction = 'out' AND new.outcome = 'answered',
-            new.direction = 'in' AND new.outcome = 'missed', new.outcome = 'blocked',
-            CASE WHEN new.direction = 'in' AND new.outcome = 'answered'
-                      AND new.answered_at IS NOT NULL
-                 THEN CAST(round(max(new.answered_at - new.started_at, 0) * 1000) AS INTEGER)
-                 ELSE 0 END,
-            new.direction = 'in' AND new.outcome = 'answered' AND new.answered_at IS NOT NULL,
-            CASE WHEN new.outcome = 'answered' AND new.duration_s IS NOT NULL
-                 THEN CAST(round(max(new.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
-            new.outcome = 'answered' AND new.duration_s IS NOT NULL,
-            coalesce(new.survey, 0), new.survey IS NOT NULL)
-        ON CONFLICT (hour, line) DO UPDATE SET
-            calls_in = calls_in + excluded.calls_in,
-            calls_out = calls_out + excluded.calls_out,
-            answered_in = answered_in + excluded.answered_in,
-            answered_out = answered_out + excluded.answered_out,
-            missed = missed + excluded.missed,
-            blocked = blocked + excluded.blocked,
-            wait_ms = wait_ms + excluded.wait_ms,
-            waited = waited + excluded.waited,
-            talk_ms = talk_ms + excluded.talk_ms,
-            talked = talked + excluded.talked,
-            rating_sum = rating_sum + excluded.rating_sum,
-            ratings = ratings + excluded.ratings;
+"""
+    + _CALL_HOURS_ADD
+    + """
     END;
 
     CREATE TRIGGER call_hours_delete AFTER DELETE ON calls BEGIN
-        UPDATE call_hours SET
-            calls_in = calls_in - (old.direction = 'in'),
-            calls_out = calls_out - (old.direction = 'out'),
-            answered_in = answered_in - (old.direction = 'in' AND old.outcome = 'answered'),
-            answered_out = answered_out - (old.direction = 'out' AND old.outcome = 'answered'),
-            missed = missed - (old.direction = 'in' AND old.outcome = 'missed'),
-            blocked = blocked - (old.outcome = 'blocked'),
-            wait_ms = wait_ms - CASE WHEN old.direction = 'in' AND old.outcome = 'answered'
-                                          AND old.answered_at IS NOT NULL
-                THEN CAST(round(max(old.answered_at - old.started_at, 0) * 1000) AS INTEGER)
-                ELSE 0 END,
-            waited = waited - (old.direction = 'in' AND old.outcome = 'answered'
-                               AND old.answered_at IS NOT NULL),
-            talk_ms = talk_ms - CASE WHEN old.outcome = 'answered' AND old.duration_s IS NOT NULL
-                THEN CAST(round(max(old.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
-            talked = talked - (old.outcome = 'answered' AND old.duration_s IS NOT NULL),
-            rating_sum = rating_sum - coalesce(old.survey, 0),
-            ratings = ratings - (old.survey IS NOT NULL)
-        WHERE hour = CAST(old.started_at / 3600 AS INTEGER) AND line = old.line;
+"""
+    + _CALL_HOURS_TAKE
+    + """
     END;
 
     CREATE TRIGGER call_hours_update
     AFTER UPDATE OF line, direction, outcome, started_at, answered_at, duration_s, survey ON calls
     BEGIN
-        UPDATE call_hours SET
-            calls_in = calls_in - (old.direction = 'in'),
-            calls_out = calls_out - (old.direction = 'out'),
-            answered_in = answered_in - (old.direction = 'in' AND old.outcome = 'answered'),
-            answered_out = answered_out - (old.direction = 'out' AND old.outcome = 'answered'),
-            missed = missed - (old.direction = 'in' AND old.outcome = 'missed'),
-            blocked = blocked - (old.outcome = 'blocked'),
-            wait_ms = wait_ms - CASE WHEN old.direction = 'in' AND old.outcome = 'answered'
-                                          AND old.answered_at IS NOT NULL
-                THEN CAST(round(max(old.answered_at - old.started_at, 0) * 1000) AS INTEGER)
-                ELSE 0 END,
-            waited = waited - (old.direction = 'in' AND old.outcome = 'answered'
-                               AND old.answered_at IS NOT NULL),
-            talk_ms = talk_ms - CASE WHEN old.outcome = 'answered' AND old.duration_s IS NOT NULL
-                THEN CAST(round(max(old.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
-            talked = talked - (old.outcome = 'answered' AND old.duration_s IS NOT NULL),
-            rating_sum = rating_sum - coalesce(old.survey, 0),
-            ratings = ratings - (old.survey IS NOT NULL)
-        WHERE hour = CAST(old.started_at / 3600 AS INTEGER) AND line = old.line;
-        INSERT INTO call_hours (hour, line, calls_in, calls_out, answered_in, answered_out,
-                                missed, blocked, wait_ms, waited, talk_ms, talked,
-                                rating_sum, ratings)
-        VALUES (
-            CAST(new.started_at / 3600 AS INTEGER), new.line,
-            new.direction = 'in', new.direction = 'out',
-            new.direction = 'in' AND new.outcome = 'answered',
-            new.direction = 'out' AND new.outcome = 'answered',
-            new.direction = 'in' AND new.outcome = 'missed', new.outcome = 'blocked',
-            CASE WHEN new.direction = 'in' AND new.outcome = 'answered'
-                      AND new.answered_at IS NOT NULL
-                 THEN CAST(round(max(new.answered_at - new.started_at, 0) * 1000) AS INTEGER)
-                 ELSE 0 END,
-            new.direction = 'in' AND new.outcome = 'answered' AND new.answered_at IS NOT NULL,
-            CASE WHEN new.outcome = 'answered' AND new.duration_s IS NOT NULL
-                 THEN CAST(round(max(new.duration_s, 0) * 1000) AS INTEGER) ELSE 0 END,
-            new.outcome = 'answered' AND new.duration_s IS NOT NULL,
-            coalesce(new.survey, 0), new.survey IS NOT NULL)
-        ON CONFLICT (hour, line) DO UPDATE SET
-            calls_in = calls_in + excluded.calls_in,
-            calls_out = calls_out + excluded.calls_out,
-            answered_in = answered_in + excluded.answered_in,
-            answered_out = answered_out + excluded.answered_out,
-            missed = missed + excluded.missed,
-            blocked = blocked + excluded.blocked,
-            wait_ms = wait_ms + excluded.wait_ms,
-            waited = waited + excluded.waited,
-            talk_ms = talk_ms + excluded.talk_ms,
-            talked = talked + excluded.talked,
-            rating_sum = rating_sum + excluded.rating_sum,
-            ratings = ratings + excluded.ratings;
+"""
+    + _CALL_HOURS_TAKE
+    + _CALL_HOURS_ADD
+    + """
     END;
     """
 )
