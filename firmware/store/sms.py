@@ -67,9 +67,9 @@ from firmware.store.sms_inbox import (
     SmsInbox,
     customer_of,
     durable_transaction,
+    message_terms,
     number_keys,
 )
-from firmware.store.sql_terms import date_range, like_pattern
 
 __all__ = [
     "MISSING_PART",
@@ -397,28 +397,14 @@ class SmsStore:
         unknown = sorted(set(wanted) - set(STATES))
         if unknown:
             raise ValueError(f"states {unknown} are not among {', '.join(STATES)}")
-        conditions, parameters = date_range("m.queued_at", since, until)
+        conditions, parameters = message_terms(
+            "m", "queued_at", since=since, until=until, scope=scope, sent=True,
+            number=number, text=text, equal=(
+                ("id", message_id), ("customer_id", customer_id), ("source", source),
+                ("queued_by", queued_by)))
         if wanted:
             conditions.append(f"m.state IN ({', '.join('?' for _ in wanted)})")
             parameters += wanted
-        if number:
-            conditions.append("(m.number LIKE ? ESCAPE '\\' OR m.number_e164 LIKE ? ESCAPE '\\')")
-            parameters += [like_pattern(number)] * 2
-        seen, seen_values = scope.condition("m")
-        conditions.append(seen)
-        parameters += seen_values
-        for column, value in (
-            ("m.id", message_id),
-            ("m.customer_id", customer_id),
-            ("m.source", source),
-            ("m.queued_by", queued_by),
-        ):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                parameters.append(value)
-        if text:
-            conditions.append("m.text LIKE ? ESCAPE '\\'")
-            parameters.append(like_pattern(text))
         where = " AND ".join(conditions) or "1"
         rows = self._read(
             f"SELECT {_OUT_COLUMNS} FROM {_OUT_FROM} WHERE {where} "

@@ -28,6 +28,40 @@ from firmware.store.sql_terms import date_range, like_pattern
 MISSING_PART = "[…]"  # where a part of a long received message never came
 
 
+def message_terms(
+    alias: str,
+    time_column: str,
+    *,
+    since: float | None,
+    until: float | None,
+    scope: MessageScope,
+    sent: bool,
+    number: str,
+    text: str,
+    equal: tuple[tuple[str, object | None], ...] = (),
+) -> tuple[list[str], list[object]]:
+    """The WHERE terms a list of messages (sent: ``sms_outbox``, else ``sms_inbox``, as
+    ``alias``) shares: ``time_column`` between ``since`` and ``until``, what ``scope``
+    sees, a number containing ``number``, a text containing ``text``, and each of
+    ``equal``'s columns equal to its value where that is not None."""
+    conditions, parameters = date_range(f"{alias}.{time_column}", since, until)
+    seen, seen_values = scope.condition(alias, sent=sent)
+    conditions.append(seen)
+    parameters += seen_values
+    for column, value in equal:
+        if value is not None:
+            conditions.append(f"{alias}.{column} = ?")
+            parameters.append(value)
+    if number:
+        conditions.append(
+            f"({alias}.number LIKE ? ESCAPE '\\' OR {alias}.number_e164 LIKE ? ESCAPE '\\')")
+        parameters += [like_pattern(number)] * 2
+    if text:
+        conditions.append(f"{alias}.text LIKE ? ESCAPE '\\'")
+        parameters.append(like_pattern(text))
+    return conditions, parameters
+
+
 class SmsError(StoreError, ValueError):
     """A text message the store refuses (no number, no text, an unknown source)."""
 
@@ -270,24 +304,11 @@ class SmsInbox:
         customer, unread (True) or read (False), whose text contains ``text``, received
         between ``since`` and ``until``, that ``scope`` sees (``message_id``: that one
         only). ``limit`` None: all of them."""
-        conditions, parameters = date_range("i.received_at", since, until)
-        seen, seen_values = scope.condition("i", sent=False)
-        conditions.append(seen)
-        parameters += seen_values
-        if message_id is not None:
-            conditions.append("i.id = ?")
-            parameters.append(message_id)
-        if number:
-            conditions.append("(i.number LIKE ? ESCAPE '\\' OR i.number_e164 LIKE ? ESCAPE '\\')")
-            parameters += [like_pattern(number)] * 2
-        if customer_id is not None:
-            conditions.append("i.customer_id = ?")
-            parameters.append(customer_id)
+        conditions, parameters = message_terms(
+            "i", "received_at", since=since, until=until, scope=scope, sent=False,
+            number=number, text=text, equal=(("id", message_id), ("customer_id", customer_id)))
         if unread is not None:
             conditions.append("i.read_at IS NULL" if unread else "i.read_at IS NOT NULL")
-        if text:
-            conditions.append("i.text LIKE ? ESCAPE '\\'")
-            parameters.append(like_pattern(text))
         where = " AND ".join(conditions) or "1"
         rows = self._read(
             f"SELECT {_IN_COLUMNS} FROM {_IN_FROM} WHERE {where} "
