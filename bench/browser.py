@@ -142,6 +142,19 @@ def chromium(width: int = 1280, height: int = 900, language: str = "en-US"):
     return driver
 
 
+def arrived(driver, is_there: Callable[[str], bool], seconds: float = 60.0) -> None:
+    """Waits until a navigation a click started has reached a page whose address
+    ``is_there`` accepts, and that page is parsed. The address changes as soon as the
+    new page is committed, before its document is read: looking for its elements on
+    the address alone finds nothing now and then."""
+    from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
+
+    WebDriverWait(driver, seconds, poll_frequency=0.05).until(
+        lambda d: is_there(d.current_url)
+        and d.execute_script("return document.readyState") != "loading"
+    )
+
+
 def close_browser(driver) -> None:
     try:
         driver.quit()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import Stack, chromium, close_browser
+from bench.browser import Stack, arrived, chromium, close_browser
 from firmware.link import contract
 from tests.support.required_tools import require_browser
 
@@ -158,7 +158,7 @@ def card_stays_clear_then_closes_after_its_call(stack, browser, call_id: int) ->
     seconds.clear()
     seconds.send_keys("2")
     css(browser, "form[action='/account/pop'] button[type=submit]").click()
-    wait(browser, 10).until(lambda d: "saved=pop" in d.current_url)
+    arrived(browser, lambda url: "saved=pop" in url, 10)
     browser.close()
     browser.switch_to.window(first)
     wait(browser, 60).until(
@@ -174,7 +174,7 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     from selenium.webdriver.support.ui import Select  # noqa: PLC0415
 
     browser.get(stack.url + "/")
-    wait(browser).until(lambda d: d.current_url.endswith("/setup"))
+    arrived(browser, lambda url: url.endswith("/setup"))
     screenshot(browser, "01-setup")
     css(browser, "input[name=username]").clear()
     css(browser, "input[name=username]").send_keys("admin")
@@ -183,12 +183,12 @@ def test_set_up_then_a_call_rings_pops_and_takes_notes(stack, browser):
     Select(css(browser, "select[name=language]")).select_by_value("en")
     css(browser, "form button[type=submit]").click()
     # Then the box itself: country, time zone, line interface, and where it records.
-    wait(browser).until(lambda d: d.current_url.endswith("/setup/box"))
+    arrived(browser, lambda url: url.endswith("/setup/box"))
     assert "Recordings and the database are kept in" in browser.page_source
     Select(css(browser, "select[name=time_zone]")).select_by_value("Asia/Shanghai")
     screenshot(browser, "01b-setup-box")
     css(browser, "form[action='/setup/box'] button[type=submit]").click()
-    wait(browser).until(lambda d: d.current_url.endswith("/live"))
+    arrived(browser, lambda url: url.endswith("/live"))
     assert "Live lines" in browser.page_source
     wait(browser, 10).until(lambda d: d.execute_script("return window.linerec.streamReady"))
 
@@ -258,7 +258,7 @@ def test_the_live_page_on_a_phone(stack):
         css(driver, "input[name=username]").send_keys("admin")
         css(driver, "input[name=password]").send_keys(PASSWORD)
         css(driver, "form button[type=submit]").click()
-        wait(driver).until(lambda d: d.current_url.endswith("/live"))
+        arrived(driver, lambda url: url.endswith("/live"))
         # The menu folds away on a narrow screen; the line cards stack up.
         assert not css(driver, "nav.menu").is_displayed()
         cards = driver.execute_script(
@@ -285,7 +285,7 @@ def test_the_call_is_in_the_log_and_its_recording_plays(stack, browser):
     assert CALLER in row.text and "Li Si" in row.text  # the customer added from the card
     screenshot(browser, "07-call-log")
     row.find_element(By.CSS_SELECTOR, "a.recording-link").click()
-    wait(browser, 10).until(lambda d: "/recordings/" in d.current_url)
+    arrived(browser, lambda url: "/recordings/" in url, 10)
     player = css(browser, "audio.player")
     browser.execute_script("arguments[0].muted = true; arguments[0].play();", player)
     wait(browser, 10).until(

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from bench.browser import Stack, chromium, close_browser
+from bench.browser import Stack, arrived, chromium, close_browser
 from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.link import contract
@@ -94,7 +94,7 @@ def signed_in(stack, width: int = 1280, height: int = 900, username: str = "admi
     css(driver, "input[name=username]").send_keys(username)
     css(driver, "input[name=password]").send_keys(PASSWORD)
     css(driver, "form button[type=submit]").click()
-    wait(driver).until(lambda d: d.current_url.rstrip("/") == stack.url)  # the dashboard
+    arrived(driver, lambda url: url.rstrip("/") == stack.url)  # the dashboard
     return driver
 
 

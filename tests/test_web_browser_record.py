@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from bench.browser import Stack, chromium, close_browser
+from bench.browser import Stack, arrived, chromium, close_browser
 from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
@@ -65,7 +65,7 @@ def sign_in(driver, url: str) -> None:
     css(driver, "input[name=username]").send_keys("op")
     css(driver, "input[name=password]").send_keys(PASSWORD)
     css(driver, "form button[type=submit]").click()
-    wait(driver).until(lambda d: d.current_url.endswith("/live"))
+    arrived(driver, lambda url: url.endswith("/live"))
     wait(driver, 10).until(lambda d: d.execute_script("return window.linerec.streamReady"))
 
 

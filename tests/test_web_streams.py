@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from bench.browser import Stack, chromium, close_browser
+from bench.browser import Stack, arrived, chromium, close_browser
 from tests.support.required_tools import require_browser
 
 PAGES = ("/live", "/calls", "/recordings", "/customers", "/account", "/audit", "/health")
@@ -52,7 +52,7 @@ def stack(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(stack):
     from selenium.webdriver.common.by import By  # noqa: PLC0415
-    from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: PLC0415
+    from selenium.webdriver.support.ui import Select  # noqa: PLC0415
 
     driver = chromium()
     driver.get(stack.url + "/setup")
@@ -62,9 +62,9 @@ def browser(stack):
     driver.find_element(By.NAME, "password_again").send_keys(PASSWORD)
     Select(driver.find_element(By.NAME, "language")).select_by_value("en")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/setup/box"))
+    arrived(driver, lambda url: url.endswith("/setup/box"), 30)
     driver.find_element(By.LINK_TEXT, "Later").click()  # the box's set-up, another time
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/live"))
+    arrived(driver, lambda url: url.endswith("/live"), 30)
     yield driver
     close_browser(driver)
 
