@@ -211,7 +211,7 @@ def test_an_operators_changes_wait_for_a_leader_of_their_group(office):
                                         {"decision": "approve"}).status == 404
     lea = office.signed_in("lea")
     live = lea.get("/live").text
-    assert re.search(r'href="/firewall"[^>]*>Firewall <span class="badge"[^>]*>1</span>', live)
+    assert re.search(r'href="/firewall"[^>]*>Firewall<span class="count-badge"[^>]*>1</span>', live)
     assert lea.post(f"/firewall/pending/{change.id}", {"decision": "maybe"}).status == 400
     answer = lea.post(f"/firewall/pending/{change.id}", {"decision": "approve"})
     assert answer.status == 303 and "done=approved" in answer.location

@@ -1715,6 +1715,7 @@ ZH: dict[str, str] = {
     "In these days": "这些天内",
     "No calls in these days.": "这些天内没有通话。",
     "Calls": "通话",
+    "Outbound": "外呼",
     "Calls per hour": "每小时通话",
     "Calls per day": "每天通话",
     "Calls per week": "每周通话",

@@ -113,6 +113,32 @@
     });
   }
 
+  /* The menu's groups: one open at a time, closed by a click elsewhere or Escape; a
+     group's count is the sum of its entries' counts, kept with them. */
+  function setUpMenu() {
+    const groups = [...document.querySelectorAll(".menu-group")];
+    groups.forEach((group) => group.addEventListener("toggle", () => {
+      if (group.open) groups.forEach((other) => { if (other !== group) other.open = false; });
+    }));
+    document.addEventListener("click", (event) => {
+      groups.forEach((group) => { if (!group.contains(event.target)) group.open = false; });
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") groups.forEach((group) => { group.open = false; });
+    });
+  }
+
+  function updateGroupCounts() {
+    document.querySelectorAll(".menu-group").forEach((group) => {
+      const total = group.querySelector("[data-group-count]");
+      if (!total) return;
+      const sum = [...group.querySelectorAll(".menu-panel .count-badge")]
+        .reduce((n, badge) => n + (badge.hidden ? 0 : Number(badge.textContent) || 0), 0);
+      total.textContent = String(sum);
+      total.hidden = !sum;
+    });
+  }
+
   /* The menu's count of new voicemail messages, asked again when the box took one. */
   async function updateVoicemailCount() {
     const badge = document.querySelector("[data-voicemail-new]");
@@ -123,6 +149,7 @@
       const data = await response.json();
       badge.textContent = String(data.new);
       badge.hidden = !data.new;
+      updateGroupCounts();
     } catch (error) {
       // the count stays as it was; the next page shows it
     }
@@ -143,6 +170,7 @@
       if (badge) {
         badge.textContent = String(data.unread);
         badge.hidden = !data.unread;
+        updateGroupCounts();
       }
       if (panel) panel.innerHTML = data.html;
     } catch (error) {
@@ -579,6 +607,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    setUpMenu();
     placeMarks();
     join();
     if (document.getElementById("lines")) {

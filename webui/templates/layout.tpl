@@ -22,46 +22,29 @@
   <input type="checkbox" id="menu-toggle" class="menu-toggle" aria-label="{{_('Menu')}}">
   <label for="menu-toggle" class="menu-button" aria-hidden="true">☰</label>
   <nav class="menu">
-    <a href="/"{{!' aria-current="page"' if get('page') == 'dashboard' else ''}}>{{_('Dashboard')}}</a>
-    <a href="/live"{{!' aria-current="page"' if get('page') == 'live' else ''}}>{{_('Live lines')}}</a>
-    <a href="/calls"{{!' aria-current="page"' if get('page') == 'calls' else ''}}>{{_('Call log')}}</a>
-    <a href="/surveys"{{!' aria-current="page"' if get('page') == 'surveys' else ''}}>{{_('Surveys')}}</a>
-    % if ctx.can('reports') or ctx.can('admin'):
-    <a href="/reports"{{!' aria-current="page"' if get('page') == 'reports' else ''}}>{{_('Reports')}}</a>
+    % from webui.menu import menu_for
+    % def menu_entry(entry, badge):
+    <a href="{{entry.href}}"{{!' aria-current="page"' if get('page') == entry.page else ''}}>{{_(entry.label)}}\\
+    % if badge:
+<span class="count-badge"{{!' ' + badge.live_name if badge.live_name else ''}}{{!'' if badge.count else ' hidden'}} title="{{_(badge.title)}}">{{badge.count}}</span>\\
     % end
-    % if ctx.can('recordings_listen') or ctx.can('recordings_download') or ctx.can('audit'):
-    <a href="/recordings"{{!' aria-current="page"' if get('page') == 'recordings' else ''}}>{{_('Recordings')}}</a>
+</a>
     % end
-    % if ctx.can('voicemail'):
-    % new_messages = ctx.new_voicemail()
-    <a href="/voicemail"{{!' aria-current="page"' if get('page') == 'voicemail' else ''}}>{{_('Voicemail')}}<span class="count-badge" data-voicemail-new{{!'' if new_messages else ' hidden'}} title="{{_('New messages')}}">{{new_messages}}</span></a>
+    % for group in menu_for(ctx, get('page', '')):
+    % if not group.label or len(group.entries) == 1:
+    % for entry, badge in group.entries:
+    % menu_entry(entry, badge)
     % end
-    % from webui.pages.dial_tasks import sees_tasks
-    % if sees_tasks(ctx):
-    <a href="/tasks"{{!' aria-current="page"' if get('page') == 'tasks' else ''}}>{{_('Tasks')}}</a>
+    % else:
+    <details class="menu-group"{{!' data-current' if group.current else ''}}>
+      <summary>{{_(group.label)}}<span class="count-badge" data-group-count{{!'' if group.count else ' hidden'}}>{{group.count}}</span></summary>
+      <div class="menu-panel">
+    % for entry, badge in group.entries:
+    % menu_entry(entry, badge)
     % end
-    % if ctx.can('sms'):
-    % from webui.pages.messages import unread_count
-    % unread = unread_count(ctx)
-    <a href="/messages"{{!' aria-current="page"' if get('page') == 'messages' else ''}}>{{_('Messages')}}<span class="count-badge" data-sms-unread{{!'' if unread else ' hidden'}} title="{{_('Unread messages')}}">{{unread}}</span></a>
+      </div>
+    </details>
     % end
-    % if ctx.can('customers_view'):
-    <a href="/customers"{{!' aria-current="page"' if get('page') == 'customers' else ''}}>{{_('Customers')}}</a>
-    % end
-    % if ctx.can('audit') or ctx.can('admin'):
-    <a href="/audit"{{!' aria-current="page"' if get('page') == 'audit' else ''}}>{{_('Audit log')}}</a>
-    <a href="/health"{{!' aria-current="page"' if get('page') == 'health' else ''}}>{{_('Health')}}</a>
-    % end
-    % if ctx.can('audit'):
-    <a href="/archive"{{!' aria-current="page"' if get('page') == 'archive' else ''}}>{{_('Archive')}}</a>
-    % end
-    % if ctx.can('firewall') or ctx.can('admin'):
-    % from webui.pages.firewall import waiting_count
-    % waiting = waiting_count(ctx)
-    <a href="/firewall"{{!' aria-current="page"' if get('page') == 'firewall' else ''}}>{{_('Firewall')}}{{!' <span class="badge" title="%s">%d</span>' % (_('Changes waiting for your approval'), waiting) if waiting else ''}}</a>
-    % end
-    % if ctx.can('admin'):
-    <a href="/admin"{{!' aria-current="page"' if get('page') == 'admin' else ''}}>{{_('Settings')}}</a>
     % end
   </nav>
   <div class="who">
