@@ -9,8 +9,9 @@ page as a browser would: the dashboard's figures, the reports page over a week, 
 and a year per hour, day or week, split by direction, line or operator, and the Excel
 export. Each kind is asked ``--queries`` times over ranges ending on random days; it
 prints the median and the 95th percentile and whether the median is under the target.
-A box whose offset from UTC is not a whole number of hours (+5:30) counts from the calls
-themselves; its figures are printed apart, against the same target.
+A box whose offset from UTC is not a whole number of hours (+5:30) counts its hourly sums
+again once when it moves there (timed on its own), then answers from them as any box does;
+its figures are printed apart, against the same target.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bench.harness import Bench
 from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
+from firmware.store.call_figures import CallFigures
 from firmware.store.db import Store
 from webui import auth
 from webui.app import make_app
@@ -180,9 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         worst = max(medians)
         bench.fact("reports: verdict", f"the slowest median is {worst:.1f} ms: every report "
                    f"{'is' if worst < TARGET_MS else 'is NOT'} under {TARGET_MS:.0f} ms")
-        deps.utc_offset_s = lambda: 5 * 3600 + 1800  # a box in India: local hours straddle UTC's
+        india = 5 * 3600 + 1800  # a box in India: local hours straddle UTC's
+        started = time.perf_counter()
+        CallFigures(deps.store).rephase(india)
+        bench.fact("reports: moved to +5:30", f"hourly sums counted again in "
+                   f"{time.perf_counter() - started:.1f} s (once per change of time zone)")
+        deps.utc_offset_s = lambda: india
         apart = time_pages(bench, app, deps, rng, now, queries=max(3, args.queries // 3),
-                           note=" (+5:30, from the calls)")
+                           note=" (+5:30)")
         bench.fact("reports at +5:30: verdict",
                    f"the slowest median is {max(apart):.1f} ms "
                    f"({sum(m < TARGET_MS for m in apart)} of {len(apart)} under "

@@ -109,7 +109,7 @@ def test_scopes_and_ranges(store):
     assert sum(p.tally.calls for p in utc) == 6
 
 
-def test_an_offset_of_half_an_hour_counts_from_the_calls(store):
+def test_an_offset_of_half_an_hour_counts_in_its_own_hours(store):
     known_calls(store)
     india = 5 * 3600 + 1800
     figures = CallFigures(store)
@@ -121,9 +121,9 @@ def test_an_offset_of_half_an_hour_counts_from_the_calls(store):
 
 
 def _recounted(store: Store) -> dict:
-    """The hourly sums as counted again from the calls (the path offsets like +5:30 take)."""
-    hours, parameters = CallFigures(store)._hours(EVERY_LINE, 0, 4e9, 1800)
-    parameters[:2] = [0, 0]  # UTC hours
+    """The hourly sums as counted again from the calls, in the table's hours."""
+    phase = CallFigures(store).phase()
+    hours, parameters = CallFigures._from_calls(EVERY_LINE, 0, 4e9, phase)
     rows = store.connection().execute(hours, parameters)
     return {(h, line): tuple(values) for h, line, *values in rows if any(values)}
 
@@ -165,7 +165,8 @@ def test_the_hourly_sums_follow_every_change_to_the_calls(store):
 def test_the_migration_counts_the_calls_already_logged(tmp_path):
     path = tmp_path / "linerec.db"
     connection = sqlite3.connect(path, isolation_level=None)
-    for number, migration in enumerate(MIGRATIONS[:-1], start=1):
+    figures_migration = next(n for n, m in enumerate(MIGRATIONS) if "CREATE TABLE call_hours" in m)
+    for number, migration in enumerate(MIGRATIONS[:figures_migration], start=1):
         connection.executescript(f"BEGIN;\n{migration}\nPRAGMA user_version = {number};\n"
                                  "COMMIT;")
     connection.executemany(
@@ -203,9 +204,37 @@ def test_both_ways_of_counting_agree(store, monkeypatch):
         )
 
     from_hours = everything()
-    monkeypatch.setattr(call_figures, "whole_hours", lambda offset: False)
+    monkeypatch.setattr(figures, "_hours", CallFigures._from_calls)
     assert everything() == from_hours
     assert sum(p.tally.calls for p in from_hours[0]["week"]) == 200
+
+
+def test_a_box_moved_to_a_half_hour_zone_counts_its_hours_again_once(store):
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        add_call(store, int(rng.integers(1, 5)), str(rng.choice(["in", "out"])),
+                 MONDAY + float(rng.uniform(0, 14 * 86400)),
+                 str(rng.choice(["answered", "missed"])), ring=float(rng.uniform(0, 20)),
+                 talk=float(rng.uniform(0, 300)),
+                 rating=int(rng.integers(1, 6)) if rng.random() < 0.5 else None)
+    figures = CallFigures(store)
+    span = (MONDAY, MONDAY + 14 * 86400)
+    for offset in (5 * 3600 + 1800, 5 * 3600 + 2700, -(3 * 3600 + 1800), BEIJING):
+        # Local midnights: the range starts and ends on the zone's own hours.
+        since, until = span[0] - offset, span[1] - offset
+        table = {period: figures.by_period(EVERY_LINE, since, until, offset, period)
+                 for period in call_figures.PERIODS}
+        assert figures.phase() == offset % 3600
+        assert figures.rephase(offset) is False  # counted once
+        hours, parameters = CallFigures._from_calls(EVERY_LINE, since, until, offset)
+        rows = store.connection().execute(
+            f"SELECT h, line, {', '.join(FIGURES)} FROM ({hours}) ORDER BY 1, 2", parameters)
+        counted = [(h * 3600 - offset, line, Tally.of(values)) for h, line, *values in rows]
+        assert [(p.start, p.line, p.tally) for p in table["hour"]] == counted
+        assert sum(p.tally.calls for p in table["week"]) == sum(t.calls for *_, t in counted)
+        # New calls and changes are counted in the zone's hours by the triggers.
+        add_call(store, 1, "in", since + 3600 * 30 + 1700, "answered", ring=3.0, talk=40.0)
+        assert _kept(store) == _recounted(store)
 
 
 def test_tallies_add_every_figure():

@@ -100,6 +100,22 @@ def test_the_figures_of_a_day_counted_by_hand(office):
     assert cells[7] == ("0", "") and cells[8][0] == "6"
 
 
+def test_the_figures_of_each_period_in_a_table(office):
+    page = office.signed_in("boss").get(f"/reports?{DAY}&per=hour").text
+    section = page.split('class="period-figures"', 1)[1].split("</details>", 1)[0]
+    assert "Figures per period (24)" in section
+    rows = {name: re.findall(r"</span>([^<]*)</td>", row) for name, row in re.findall(
+        r'<tr>\s*<td class="f-name">(.*?)</td>(.*?)</tr>', section, re.S)}
+    assert len(rows) == 24 and list(rows)[0] == "2026-01-01 00:00"
+    # Hour 08: each line's first call, incoming, answered after 5 s, 2 s of talk.
+    assert rows["2026-01-01 08:00"] == ["4", "4", "0", "0", "100%", "0:05", "0:02", "—"]
+    assert rows["2026-01-01 10:00"][:5] == ["4", "4", "0", "4", "0%"]
+    assert sum(int(row[0]) for row in rows.values()) == 24
+    zh = office.signed_in("boss")
+    office.deps.accounts.update_user(office.ids["boss"], language="zh-CN")
+    assert "各周期数据 (24)" in zh.get(f"/reports?{DAY}&per=hour").text
+
+
 def test_split_by_operator_and_per_week(office):
     boss = office.signed_in("boss")
     charts = charts_of(boss.get("/reports?from=2025-12-29&to=2026-01-04&per=week&by=operator")

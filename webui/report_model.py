@@ -11,6 +11,7 @@ weekday and hour.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 
 from firmware.store.call_figures import CallFigures, Tally
@@ -93,6 +94,13 @@ def build(ctx: Ctx, chosen: ReportRange) -> Report:
         busiest=figures.busiest_hours(scope, chosen.since, chosen.until, offset),
         overall=overall(line_totals),
     )
+
+
+def period_text(t: Translator, start: float, per: str) -> str:
+    """A period as its table row and the Excel sheet name it: its first day, and hour."""
+    local = time.gmtime(start + t.utc_offset_s)
+    day = time.strftime("%Y-%m-%d", local)
+    return f"{day} {local.tm_hour:02d}:00" if per == "hour" else day
 
 
 def heat_level(calls: int, most: int) -> int:

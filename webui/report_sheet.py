@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 from firmware.store.call_figures import Tally
 from webui.call_csv import safe_cell
 from webui.i18n import Translator
-from webui.report_model import Report, line_label
+from webui.report_model import Report, line_label, period_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -60,12 +60,6 @@ def _header(sheet, cells: list[str]) -> None:
         cell.font = Font(bold=True)
 
 
-def _period_text(t: Translator, start: float, per: str) -> str:
-    local = time.gmtime(start + t.utc_offset_s)
-    day = time.strftime("%Y-%m-%d", local)
-    return f"{day} {local.tm_hour:02d}:00" if per == "hour" else day
-
-
 def workbook_bytes(t: Translator, report: Report, line_names: dict[int, str],
                    now: float) -> bytes:
     chosen = report.range
@@ -94,7 +88,7 @@ def workbook_bytes(t: Translator, report: Report, line_names: dict[int, str],
     periods = book.create_sheet(t("Periods")[:31])
     _header(periods, [per_names[chosen.per], *figure_names])
     for start, tally in zip(report.starts, report.totals, strict=True):
-        periods.append([_period_text(t, start, chosen.per), *_figures(tally)])
+        periods.append([period_text(t, start, chosen.per), *_figures(tally)])
     _formats(periods, 1)
     periods.column_dimensions["A"].width = 18
 
@@ -120,7 +114,7 @@ def workbook_bytes(t: Translator, report: Report, line_names: dict[int, str],
     _header(calls_by, [per_names[chosen.per],
                        *(safe_cell(line_label(t, line, line_names)) for line in report.lines)])
     for position, start in enumerate(report.starts):
-        calls_by.append([_period_text(t, start, chosen.per),
+        calls_by.append([period_text(t, start, chosen.per),
                          *(periods_of[position].calls for periods_of in report.lines.values())])
 
     busiest = book.create_sheet(t("Busiest hours")[:31])

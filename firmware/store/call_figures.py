@@ -5,10 +5,11 @@ line, on the lines a reader may see.
 The figures are sums, so a day is its hours' sums and an operator their lines'. They come
 from ``call_hours`` (the migration "call figures" in ``firmware.store.schema``): every call
 counted in the UTC hour it started in and its line, kept in step with the call log by
-triggers. A local hour is a UTC hour whenever the box's offset from UTC is a whole number
-of hours, as it is in most of the world; then a year of a busy office is some 70,000 rows
-summed in SQL. Under an offset such as +5:30 the local hours straddle the UTC ones, and the
-same figures are counted from the calls themselves: right, and slower.
+triggers. The table's hours start where the box's local hours do: its phase is the box's
+offset from UTC modulo an hour (0 in most of the world, 30 minutes at +5:30 or -3:30, 45 at
++5:45), so a local hour is one row and a year of a busy office some 70,000 rows summed in
+SQL. When the box's time zone moves to another phase, ``rephase`` counts the table again
+from the calls, once (the first report after the change does it if nothing did before).
 
 What is counted:
 
@@ -24,10 +25,13 @@ Standard library only.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from firmware.store.db import Store
 from firmware.store.scopes import LineScope
+
+log = logging.getLogger(__name__)
 
 HOUR_S = 3600
 DAY_S = 86400
@@ -144,27 +148,61 @@ class PeriodTally:
     tally: Tally
 
 
-def whole_hours(utc_offset_s: int) -> bool:
-    return utc_offset_s % HOUR_S == 0
-
-
 class CallFigures:
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def phase(self) -> int:
+        """Seconds past each whole UTC hour at which ``call_hours``' hours start."""
+        return int(self.store.connection().execute(
+            "SELECT phase_s FROM call_hours_phase").fetchone()[0])
+
+    def rephase(self, utc_offset_s: int) -> bool:
+        """Makes ``call_hours`` count in the local hours of ``utc_offset_s``: when their
+        phase differs from the table's, the table is counted again from the calls, in one
+        transaction (the engine's new calls wait for it: a few seconds for a million calls,
+        once per change of time zone). Says whether it counted."""
+        phase = utc_offset_s % HOUR_S
+        if phase == self.phase():
+            return False
+        sums = ", ".join(f"sum({_PER_CALL[name]})" for name in FIGURES)
+        with self.store.transaction() as connection:
+            if phase == connection.execute("SELECT phase_s FROM call_hours_phase").fetchone()[0]:
+                return False  # another request counted it meanwhile
+            connection.execute("DELETE FROM call_hours")
+            connection.execute("UPDATE call_hours_phase SET phase_s = ?", (phase,))
+            connection.execute(
+                f"INSERT INTO call_hours (hour, line, {', '.join(FIGURES)}) "
+                f"SELECT CAST((c.started_at + ?) / 3600 AS INTEGER), c.line, {sums} "
+                "FROM calls c GROUP BY 1, 2",
+                (phase,),
+            )
+        log.info("call figures counted again in hours %d min past UTC hours", phase // 60)
+        return True
 
     def _hours(
         self, scope: LineScope, since: float, until: float, utc_offset_s: int
     ) -> tuple[str, list[object]]:
         """The SQL of the figures per local hour and line in [since, until): columns ``h``
         (the local hour), ``line`` and ``FIGURES``; and its parameters."""
-        if whole_hours(utc_offset_s) and since % HOUR_S == 0 and until % HOUR_S == 0:
-            condition, parameters = scope.condition("line")
-            return (
-                f"SELECT hour + ? AS h, line, {', '.join(FIGURES)} FROM call_hours "
-                f"WHERE hour >= ? AND hour < ? AND {condition}",
-                [utc_offset_s // HOUR_S, int(since // HOUR_S), int(until // HOUR_S),
-                 *parameters],
-            )
+        self.rephase(utc_offset_s)
+        phase = utc_offset_s % HOUR_S
+        if (since + phase) % HOUR_S or (until + phase) % HOUR_S:
+            # A range that does not start and end on local hours: counted from the calls.
+            return self._from_calls(scope, since, until, utc_offset_s)
+        condition, parameters = scope.condition("line")
+        return (
+            f"SELECT hour + ? AS h, line, {', '.join(FIGURES)} FROM call_hours "
+            f"WHERE hour >= ? AND hour < ? AND {condition}",
+            [(utc_offset_s - phase) // HOUR_S, int((since + phase) // HOUR_S),
+             int((until + phase) // HOUR_S), *parameters],
+        )
+
+    @staticmethod
+    def _from_calls(
+        scope: LineScope, since: float, until: float, utc_offset_s: int
+    ) -> tuple[str, list[object]]:
+        """``_hours``' SQL counted from the calls themselves."""
         condition, parameters = scope.condition("c.line")
         sums = ", ".join(f"sum({_PER_CALL[name]}) AS {name}" for name in FIGURES)
         # floor, not CAST's truncation: a negative offset's first hours are before 1970

@@ -912,3 +912,47 @@ MIGRATIONS.append(
     END;
     """
 )
+
+# The hourly sums' phase: ``call_hours`` counts each call in the hour that starts
+# ``phase_s`` seconds before a whole UTC hour (its hour is floor((started_at + phase_s) /
+# 3600)), the box's offset from UTC modulo an hour. 0 where the offset is whole hours; 1800
+# at +5:30 or -3:30, 2700 at +5:45. With it a local hour is always one row's hour, whatever
+# the time zone; ``CallFigures.rephase`` counts the table again when the phase changes.
+_PHASED_HOUR = {
+    prefix: f"CAST(({prefix}.started_at + (SELECT phase_s FROM call_hours_phase)) / 3600 "
+    "AS INTEGER)"
+    for prefix in ("new", "old")
+}
+MIGRATIONS.append(
+    """
+    CREATE TABLE call_hours_phase (
+        phase_s  INTEGER NOT NULL CHECK (phase_s >= 0 AND phase_s < 3600)
+    );
+    INSERT INTO call_hours_phase VALUES (0);
+
+    DROP TRIGGER call_hours_insert;
+    DROP TRIGGER call_hours_delete;
+    DROP TRIGGER call_hours_update;
+
+    CREATE TRIGGER call_hours_insert AFTER INSERT ON calls BEGIN
+"""
+    + _CALL_HOURS_ADD.replace("CAST(new.started_at / 3600 AS INTEGER)", _PHASED_HOUR["new"])
+    + """
+    END;
+
+    CREATE TRIGGER call_hours_delete AFTER DELETE ON calls BEGIN
+"""
+    + _CALL_HOURS_TAKE.replace("CAST(old.started_at / 3600 AS INTEGER)", _PHASED_HOUR["old"])
+    + """
+    END;
+
+    CREATE TRIGGER call_hours_update
+    AFTER UPDATE OF line, direction, outcome, started_at, answered_at, duration_s, survey ON calls
+    BEGIN
+"""
+    + _CALL_HOURS_TAKE.replace("CAST(old.started_at / 3600 AS INTEGER)", _PHASED_HOUR["old"])
+    + _CALL_HOURS_ADD.replace("CAST(new.started_at / 3600 AS INTEGER)", _PHASED_HOUR["new"])
+    + """
+    END;
+    """
+)

@@ -20,7 +20,15 @@ from firmware.store.audit import structured_detail
 from firmware.store.call_figures import PERIODS
 from webui.context import Ctx
 from webui.pages.live import given_line_names
-from webui.report_model import SPLITS, ReportRange, build, charts_json, heat_level, line_label
+from webui.report_model import (
+    SPLITS,
+    ReportRange,
+    build,
+    charts_json,
+    heat_level,
+    line_label,
+    period_text,
+)
 
 DEFAULT_DAYS = 30
 MOST_DAYS = 366
@@ -112,6 +120,7 @@ def reports_page(ctx: Ctx) -> str:
         weekdays=[ctx.t(day) for day in WEEKDAYS],
         heat=lambda calls: heat_level(calls, busiest_most),
         date_value=date_value,
+        period_text=lambda start: period_text(ctx.t, start, asked.chosen.per),
     )
 
 

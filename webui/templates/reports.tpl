@@ -45,7 +45,7 @@
 <div class="charts">
   <section class="chart-panel">
     <h2>{{ {'hour': _('Calls per hour'), 'day': _('Calls per day'), 'week': _('Calls per week')}[per] }}</h2>
-    <div class="chart" data-chart="calls" role="img" aria-label="{{_('Calls per period, as in the tables below')}}"></div>
+    <div class="chart" data-chart="calls" role="img" aria-label="{{_('Calls per period, as in the table below')}}"></div>
     % if per == 'week':
     <p class="hint">{{_('Weeks start on Monday; the first and the last count only the days chosen.')}}</p>
     % end
@@ -63,6 +63,10 @@
     <div class="chart" data-chart="survey" role="img" aria-label="{{_('Average rating and number of ratings')}}"></div>
   </section>
 </div>
+<details class="period-figures">
+  <summary>{{_('Figures per period')}} ({{_.number(len(report.starts))}})</summary>
+  % include('report_table.tpl', heading={'hour': _('Hour'), 'day': _('Day'), 'week': _('Week (from Monday)')}[per], rows=[(period_text(start), tally) for start, tally in zip(report.starts, report.totals)], empty=_('No calls in these days.'))
+</details>
 <h2>{{_('Busiest hours')}}</h2>
 <p class="hint">{{_('Calls by weekday and hour of the day, in and out; the darker, the busier.')}}</p>
 % def compact(n):
