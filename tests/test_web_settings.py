@@ -215,6 +215,14 @@ def test_the_box_is_set_up_after_the_first_account(box):
     assert [line.number for line in config.lines] == [1, 2, 3, 4]
     assert all(line.signals.startswith("gpio:") for line in config.lines)
     assert box.deps.audit.entries(action="settings_changed")
+    # A zone of another phase: the call figures are counted in its hours at once.
+    from firmware.store.call_figures import CallFigures  # noqa: PLC0415
+
+    assert CallFigures(box.deps.store).phase() == 0
+    india = box.client.post("/setup/box", {"country": "GB", "time_zone": "Asia/Kolkata",
+                                           "hardware": ""})
+    assert india.status == 303
+    assert CallFigures(box.deps.store).phase() == 1800
 
 
 def test_the_time_zone_moves_the_pages_clock_with_summer_time(box):

@@ -41,6 +41,7 @@ from firmware.hardware.profiles import ProfileError, load_profile, plan, profile
 from firmware.link import contract
 from firmware.schema import SchemaError
 from firmware.sms import templates
+from firmware.store.call_figures import CallFigures
 from firmware.store.audit import structured_detail
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
@@ -202,6 +203,11 @@ def _save(ctx: Ctx, before: Config, after: Config) -> dict[str, str]:
     ctx.deps.config_store.save(after)
     ctx.audit("settings_changed", target="device configuration",
               detail=describe_change(before, after))
+    if (before.device.country, before.device.time_zone) != (
+            after.device.country, after.device.time_zone):
+        # The call figures count in local hours: a zone of another phase (+5:30 after +8)
+        # has them counted again now rather than in the next report someone opens.
+        CallFigures(ctx.deps.store).rephase(ctx.deps.utc_offset_s())
     return _tell_engine(ctx)
 
 
