@@ -106,7 +106,7 @@ def test_the_figures_of_each_period_in_a_table(office):
     assert "Figures per period (24)" in section
     rows = {name: re.findall(r"</span>([^<]*)</td>", row) for name, row in re.findall(
         r'<tr>\s*<td class="f-name">(.*?)</td>(.*?)</tr>', section, re.S)}
-    assert len(rows) == 24 and list(rows)[0] == "2026-01-01 00:00"
+    assert len(rows) == 24 and next(iter(rows)) == "2026-01-01 00:00"
     # Hour 08: each line's first call, incoming, answered after 5 s, 2 s of talk.
     assert rows["2026-01-01 08:00"] == ["4", "4", "0", "0", "100%", "0:05", "0:02", "—"]
     assert rows["2026-01-01 10:00"][:5] == ["4", "4", "0", "4", "0%"]

@@ -41,8 +41,8 @@ from firmware.hardware.profiles import ProfileError, load_profile, plan, profile
 from firmware.link import contract
 from firmware.schema import SchemaError
 from firmware.sms import templates
-from firmware.store.call_figures import CallFigures
 from firmware.store.audit import structured_detail
+from firmware.store.call_figures import CallFigures
 from firmware.store.storage_usage import size_text
 from webui.context import Ctx
 from webui.engine_link import EngineUnavailableError
