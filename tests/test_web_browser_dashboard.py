@@ -1,10 +1,13 @@
-"""The dashboard, the wallboard and the reports in real headless Chromium, against
-``make run``'s stack on a scripted office with a month of calls in its log.
+"""The dashboard, the wallboard, the reports, the menu and file transfers in real headless
+Chromium, against ``make run``'s stack on a scripted office with a month of calls in its log.
 
 The dashboard follows a call live: the line is busy while it rings, and the
 day's incoming calls count it once it is logged. The reports draw their four
 charts and the busiest hours with no console error, in light and in dark
 (``prefers-color-scheme`` emulated), on a wide screen and a phone's.
+The menu's groups open one at a time, on a wide screen and a phone's. An import sent
+and an export received over a slow network (emulated) show how far they got, and end as
+they would without the page's script: the import's result page, the file saved.
 Screenshots go to ``test-output/``.
 """
 
@@ -207,6 +210,109 @@ def test_the_pages_on_a_phone_in_chinese(stack):
         assert css(driver, "table.heat-narrow").is_displayed()
         assert not css(driver, "table.heat-wide").is_displayed()
         screenshot(driver, "25-reports-phone-dark")
+        assert console_errors(driver) == []
+    finally:
+        close_browser(driver)
+
+
+def test_the_menu_opens_one_group_at_a_time(stack):
+    driver = signed_in(stack)
+    try:
+        groups = driver.find_elements("css selector", "nav.menu details.menu-group")
+        names = [group.find_element("css selector", "summary").text for group in groups]
+        assert names == ["Calls", "Outbound", "Box"] or names[:1] == ["Calls"], names
+        calls, box = groups[0], groups[-1]
+        assert not css(driver, 'a[href="/reports"]').is_displayed()
+        calls.find_element("css selector", "summary").click()
+        assert css(driver, 'a[href="/reports"]').is_displayed()
+        box.find_element("css selector", "summary").click()
+        assert box.get_attribute("open") and not calls.get_attribute("open")
+        screenshot(driver, "26-menu-open")
+        css(driver, "h1").click()  # a click elsewhere closes it
+        assert not box.get_attribute("open")
+        calls.find_element("css selector", "summary").click()
+        css(driver, 'a[href="/reports"]').click()
+        arrived(driver, lambda url: url.endswith("/reports"))
+        current = css(driver, "details.menu-group[data-current] summary").text
+        assert current == "Calls"
+        # The whole menu sits on one row of the bar at 1280 px.
+        tops = driver.execute_script(
+            "return [...document.querySelectorAll('nav.menu > a, nav.menu > details')]"
+            ".map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(set(tops)) == 1, tops
+    finally:
+        close_browser(driver)
+    driver = signed_in(stack, 390, 844)
+    try:
+        assert not css(driver, "nav.menu").is_displayed()
+        css(driver, "label.menu-button").click()
+        calls = css(driver, "nav.menu details.menu-group")
+        calls.find_element("css selector", "summary").click()
+        link = css(driver, 'a[href="/reports"]')
+        assert link.is_displayed()
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(driver, "27-menu-phone")
+        link.click()
+        arrived(driver, lambda url: url.endswith("/reports"))
+    finally:
+        close_browser(driver)
+
+
+def slow_network(driver, kilobytes_per_s: int) -> None:
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": kilobytes_per_s * 1024,
+        "uploadThroughput": kilobytes_per_s * 1024})
+
+
+def transfer(driver, kind: str) -> dict | None:
+    return driver.execute_script(
+        "return (window.linerec.transfers || []).filter(t => t.kind === arguments[0]).pop()",
+        kind)
+
+
+def test_an_import_and_an_export_show_how_far_they_got(stack, tmp_path):
+    from openpyxl import load_workbook  # noqa: PLC0415
+
+    count = 3000
+    rows = ["Name,Company,Numbers,Notes"] + [
+        f"Customer {n:05d},Company {n % 97},1391{n:07d},{'a long note ' * 4}"
+        for n in range(count)]
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text("\n".join(rows) + "\n")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = signed_in(stack)
+    try:
+        driver.get(stack.url + "/customers/import")
+        slow_network(driver, 64)  # about 3 s for the file's 200 KB
+        css(driver, "input[type=file]").send_keys(str(sheet))
+        css(driver, "form[action='/customers/import'] button[type=submit]").click()
+        wait(driver, 10).until(lambda d: css(d, "#transfer").is_displayed())
+        assert "Sending customers.csv" in css(driver, "#transfer").text
+        screenshot(driver, "28-import-progress")
+        wait(driver, 120).until(lambda d: (transfer(d, "import") or {}).get("steps", [{}])[-1]
+                                .get("stage") == "done")
+        stages = [step["stage"] for step in transfer(driver, "import")["steps"]]
+        assert stages[0] == "sending" and "working" in stages and stages[-1] == "done"
+        assert f"{count:,} customers were imported." in css(driver, "main").text
+        assert not css(driver, "#transfer").is_displayed()
+        # The export: made by the box, then received over the slow network, then saved.
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
+            "behavior": "allow", "downloadPath": str(downloads)})
+        driver.get(stack.url + "/customers")
+        slow_network(driver, 32)
+        css(driver, 'a[href^="/customers.xlsx"]').click()
+        wait(driver, 30).until(lambda d: "Receiving the file" in css(d, "#transfer").text)
+        screenshot(driver, "29-export-progress")
+        wait(driver, 60).until(lambda d: list(downloads.glob("*.xlsx")))
+        (saved,) = downloads.glob("*.xlsx")
+        assert saved.name.startswith("customers")
+        book = load_workbook(saved, read_only=True)
+        names = {row[0] for row in book.active.iter_rows(min_row=2, values_only=True)}
+        assert {f"Customer {n:05d}" for n in range(count)} <= names
+        stages = [step["stage"] for step in transfer(driver, "export")["steps"]]
+        assert stages[0] == "preparing" and "receiving" in stages and stages[-1] == "done"
         assert console_errors(driver) == []
     finally:
         close_browser(driver)

@@ -7,7 +7,7 @@
     <a class="button secondary" href="/customers/import">{{_('Import')}}</a>
   % end
   % if ctx.can('customers_export'):
-    <a class="button secondary" href="/customers.xlsx?{{filters.query(page=1)}}">{{_('Export to Excel')}}</a>
+    <a class="button secondary" href="/customers.xlsx?{{filters.query(page=1)}}" download>{{_('Export to Excel')}}</a>
   % end
   </div>
 </div>

@@ -11,6 +11,7 @@
 <link rel="stylesheet" href="/static/app.css">
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
+<script src="/static/transfer.js" defer></script>
 % for script in get('scripts', []):
 <script src="/static/{{script}}" defer></script>
 % end
@@ -78,6 +79,16 @@
 % if user:
 <aside id="pops" class="pops" aria-live="polite" data-label-close="{{_('Close')}}"></aside>
 <div id="engine-offline" class="offline-banner" hidden>{{_('The line engine is not running: the live view is paused.')}}</div>
+<div id="transfer" class="transfer-panel" role="status" aria-live="polite" hidden
+     data-sending="{{_('Sending {name}: {percent}% of {size} MB')}}"
+     data-working="{{_('The box is reading {name}… {seconds} s')}}"
+     data-preparing="{{_('The box is making the file… {seconds} s')}}"
+     data-receiving="{{_('Receiving the file: {percent}% of {size} MB')}}"
+     data-receiving-size="{{_('Receiving the file: {received} MB')}}"
+     data-failed="{{_('The connection to the box was lost before it answered: open the page again to see what was done.')}}">
+  <span data-transfer-label></span>
+  <progress max="1"></progress>
+</div>
 % end
 </body>
 </html>
