@@ -134,8 +134,8 @@ def test_a_reader_sees_the_tickets_of_their_customers_their_own_and_their_queue(
 @pytest.mark.parametrize(("changes", "problem"), [
     ({"kind": "praise"}, "Choose what kind of ticket it is."),
     ({"priority": "asap"}, "Choose a priority of the list."),
-    ({"subject": "   "}, "Write the subject."),
-    ({"subject": "x" * 201}, "The subject is at most {n} characters."),
+    ({"subject": "   "}, "Write the title."),
+    ({"subject": "x" * 201}, "The title is at most {n} characters."),
     ({"text": "x" * 4001}, "The description is at most {n} characters."),
     ({"group_id": 999}, "Choose a group of the list."),
     ({"assignee_id": 999}, "Choose who handles it from the list."),

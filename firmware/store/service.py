@@ -139,7 +139,7 @@ _PRIORITY_RANK = "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 " \
 
 # A field's messages: when it is missing (if it must be given), when it is too long.
 _FIELD_PROBLEMS = {
-    "subject": ("Write the subject.", "The subject is at most {n} characters."),
+    "subject": ("Write the title.", "The title is at most {n} characters."),
     "description": ("", "The description is at most {n} characters."),
     "step": ("Write the step taken.", "A step is at most {n} characters."),
     "result": ("", "The result is at most {n} characters."),

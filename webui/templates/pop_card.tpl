@@ -59,6 +59,9 @@
       % end
       </dd>
     </dl>
+    % if ctx.can('service') or ctx.can('admin'):
+    <a class="small pop-ticket" href="/service/new?customer={{customer.id}}&amp;call={{call.id}}" target="_blank" rel="noopener">{{_('New ticket')}}</a>
+    % end
   </div>
   % if others:
   <div class="also-customers" data-live="others">
