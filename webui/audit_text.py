@@ -150,6 +150,20 @@ FIELD_LABELS = {
     "sms.language": "Language of the box's own messages",
     "sms.missed_call_reply": "Reply to the caller of a missed call",
     "sms.voicemail_notify": "Text each voicemail message to",
+    # after-sales service tickets and campaigns
+    "subject": "Title",
+    "priority": "Priority",
+    "assignee": "Handled by",
+    "due": "Due",
+    "due_at": "Due",
+    "state": "State",
+    "result": "Result",
+    "outcome": "Outcome",
+    "campaign": "Campaign",
+    "campaigns": "Campaigns",
+    "task": "Dialling task",
+    "targets": "Target customers",
+    "levels": "Levels",
 }
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {

@@ -104,7 +104,7 @@
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="step" value="send">
     <input type="hidden" name="digest" value="{{draft.digest}}">
-    % for key in ('to', 'number', 'customer', 'template', 'language', 'holiday', 'send_at', 'text'):
+    % for key in ('to', 'number', 'customer', 'campaign', 'template', 'language', 'holiday', 'send_at', 'text'):
     <input type="hidden" name="{{key}}" value="{{typed[key]}}">
     % end
     % for group in typed['groups']:
