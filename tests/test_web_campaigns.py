@@ -35,6 +35,8 @@ def office(tmp_path):
     made = make_office(tmp_path, calls_per_line=3, clock=clock)
     made.clock = clock
     accounts = made.deps.accounts
+    accounts.update_user(made.ids["ana"], permissions=set(
+        accounts.user(made.ids["ana"]).permissions) | {"pop"})
     lea = accounts.user(made.ids["lea"])
     accounts.update_user(made.ids["lea"], permissions=set(lea.permissions) | {
         "campaigns", "dial_tasks", "sms", "customers_view"})
@@ -182,9 +184,13 @@ def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     # The operator on the line marks the call of the campaign.
     page = ana.get(f"/calls/{call}")
     assert f'action="/calls/{call}/campaign"' in page.text and "Spring sale" in page.text
+    card = ana.get(f"/pop/{call}")
+    assert 'class="pop-campaign row"' in card.text and "Spring sale" in card.text
     marked = ana.post(f"/calls/{call}/campaign", {"campaign": str(campaign_id),
-                                                  "outcome": "interested"})
-    assert marked.status == 303
+                                                  "outcome": "interested"},
+                      headers={"Accept": "application/json"})
+    assert marked.status == 200 and marked.json()["outcome"] == "interested"
+    assert 'value="interested" selected' in ana.get(f"/pop/{call}").text
     [entry] = entries(office, "campaign_outcome_set")
     assert entry.target == f"call {call}" and "interested" in entry.detail
     assert ana.post(f"/calls/{call}/campaign", {"campaign": str(campaign_id),
