@@ -163,6 +163,31 @@ def _attempt(office, task_id: int, dial: str, result: str, call_id: int | None) 
     tasks.close_attempt(attempt.id, result, office.clock.now + 30, call_id=call_id)
 
 
+def _text_the_targets(office, lea, campaign_id: int) -> None:
+    """A text message to the campaign's targets, prefilled from the campaign's page; the
+    first one delivered."""
+    assert f"/messages/new?campaign={campaign_id}" in lea.get(f"/campaigns/{campaign_id}").text
+    compose = lea.get(f"/messages/new?campaign={campaign_id}")
+    assert "Spring sale" in compose.text and 'value="campaign" checked' in compose.text
+    shown = lea.post("/messages/new", {"step": "preview", "to": "campaign",
+                                       "campaign": str(campaign_id), "text": "Hi $name$"})
+    assert shown.status == 200, shown.text[:2000]
+    form = re.search(r'<form method="post" action="/messages/new" class="row send-form">(.*?)'
+                     r'</form>', shown.text, re.S).group(1)
+    fields = [(name, unescape(value)) for name, value in re.findall(
+        r'<input type="hidden" name="(\w+)" value="([^"]*)">', form) if name != "csrf"]
+    assert lea.post("/messages/new", fields).status == 303
+    sms = SmsStore(office.deps.store)
+    sent = sms.outgoing(limit=None)
+    assert len(sent) == 2
+    assert store(office).message_states(campaign_id) == {"queued": 2}
+    first = sent[0].id
+    sms.begin(first, 1, now=office.clock.now)
+    sms.part_sent(first, 1, 9, now=office.clock.now)
+    sms.report(9, number=sent[0].number, number_e164=sent[0].number_e164,
+               outcome="delivered", status=0, meaning="delivered", now=office.clock.now)
+
+
 def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     lea, ana = office.signed_in("lea"), office.signed_in("ana")
     campaign_id = int(re.search(r"/campaigns/(\d+)", make(lea).location).group(1))
@@ -171,6 +196,7 @@ def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     task_id = int(re.search(r"/tasks/(\d+)", made.location).group(1))
     tasks = DiallingTasks(office.deps.store, office.clock)
     assert len(tasks.numbers(task_id)) == 2
+    assert f'href="/campaigns/{campaign_id}"' in lea.get(f"/tasks/{task_id}").text
     assert store(office).campaign_of_task(task_id) == campaign_id
     [entry] = entries(office, "campaign_task_made")
     assert f'"task":{task_id}' in entry.detail
@@ -201,27 +227,7 @@ def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     cai = office.signed_in("cai")  # line 3: does not see the call
     assert cai.post(f"/calls/{call}/campaign", {"campaign": str(campaign_id),
                                                 "outcome": "interested"}).status == 404
-    # A text message to the campaign's targets, prefilled from the campaign's page.
-    assert f"/messages/new?campaign={campaign_id}" in lea.get(f"/campaigns/{campaign_id}").text
-    compose = lea.get(f"/messages/new?campaign={campaign_id}")
-    assert "Spring sale" in compose.text and 'value="campaign" checked' in compose.text
-    shown = lea.post("/messages/new", {"step": "preview", "to": "campaign",
-                                       "campaign": str(campaign_id), "text": "Hi $name$"})
-    assert shown.status == 200, shown.text[:2000]
-    form = re.search(r'<form method="post" action="/messages/new" class="row send-form">(.*?)'
-                     r'</form>', shown.text, re.S).group(1)
-    fields = [(name, unescape(value)) for name, value in re.findall(
-        r'<input type="hidden" name="(\w+)" value="([^"]*)">', form) if name != "csrf"]
-    assert lea.post("/messages/new", fields).status == 303
-    sms = SmsStore(office.deps.store)
-    sent = sms.outgoing(limit=None)
-    assert len(sent) == 2
-    assert store(office).message_states(campaign_id) == {"queued": 2}
-    first = sent[0].id
-    sms.begin(first, 1, now=office.clock.now)
-    sms.part_sent(first, 1, 9, now=office.clock.now)
-    sms.report(9, number=sent[0].number, number_e164=sent[0].number_e164,
-               outcome="delivered", status=0, meaning="delivered", now=office.clock.now)
+    _text_the_targets(office, lea, campaign_id)
     results = store(office).results(campaign_id)
     assert (results.targets, results.calls, results.reached_calls, results.reached_messages,
             results.interested, results.orders) == (2, 2, 1, 1, 1, 0)
@@ -255,3 +261,16 @@ def test_the_comparison_has_a_chart_a_table_and_an_export(office):
     assert lea.post(f"/campaigns/{second}/delete").status == 303
     assert [c.id for c in store(office).all()] == [first]
     assert len(entries(office, "campaign_deleted")) == 1
+
+
+def test_texting_a_campaigns_targets_takes_the_campaigns_flag(office):
+    campaign = store(office).create("Spring", "2026-01-01", "2026-01-31", groups=["VIP"])
+    store(office).refresh_targets(campaign, EVERYTHING)
+    accounts = office.deps.accounts
+    accounts.update_user(office.ids["ana"], permissions={"sms", "customers_view"})
+    ana = office.signed_in("ana")
+    assert "Spring" not in ana.get(f"/messages/new?campaign={campaign}").text
+    refused = ana.post("/messages/new", {"step": "preview", "to": "campaign",
+                                         "campaign": str(campaign), "text": "Hi"})
+    assert refused.status == 400 and "Choose the campaign to send to." in refused.text
+    assert not SmsStore(office.deps.store).outgoing(limit=None)
