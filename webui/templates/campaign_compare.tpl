@@ -24,9 +24,9 @@
   <thead><tr>
     <th>{{_('Campaign')}}</th><th>{{_('Period')}}</th>
     % for key, label in figures:
-    <th>{{_(label)}}</th>
+    <th class="numeric">{{_(label)}}</th>
     % end
-    <th>{{_('Interested of reached')}}</th>
+    <th class="numeric">{{_('Interested of reached')}}</th>
   </tr></thead>
   <tbody>
   % for campaign, results in compared:

@@ -15,7 +15,7 @@
 <div class="table-wrap">
 <table class="campaigns stack campaign-results">
   <thead><tr>
-    <th>{{_('Campaign')}}</th><th>{{_('Period')}}</th><th>{{_('Target customers')}}</th><th>{{_('Reached')}}</th><th>{{_('Interested')}}</th><th>{{_('Orders')}}</th>
+    <th>{{_('Campaign')}}</th><th>{{_('Period')}}</th><th class="numeric">{{_('Target customers')}}</th><th class="numeric">{{_('Reached')}}</th><th class="numeric">{{_('Interested')}}</th><th class="numeric">{{_('Orders')}}</th>
   </tr></thead>
   <tbody>
   % for campaign in campaigns:
@@ -27,10 +27,10 @@
       % end
       </td>
       <td class="c-period">{{campaign.starts_on}} – {{campaign.ends_on}}</td>
-      <td class="numeric"><span class="phone-label">{{_('Target customers')}}: </span>{{_.number(done.targets)}}</td>
-      <td class="numeric"><span class="phone-label">{{_('Reached')}}: </span>{{_.number(done.reached)}}</td>
-      <td class="numeric"><span class="phone-label">{{_('Interested')}}: </span>{{_.number(done.interested)}}</td>
-      <td class="numeric"><span class="phone-label">{{_('Orders')}}: </span>{{_.number(done.orders)}}</td>
+      <td class="numeric c-targets"><span class="phone-label">{{_('Target customers')}}: </span>{{_.number(done.targets)}}</td>
+      <td class="numeric c-reached"><span class="phone-label">{{_('Reached')}}: </span>{{_.number(done.reached)}}</td>
+      <td class="numeric c-interested"><span class="phone-label">{{_('Interested')}}: </span>{{_.number(done.interested)}}</td>
+      <td class="numeric c-orders"><span class="phone-label">{{_('Orders')}}: </span>{{_.number(done.orders)}}</td>
     </tr>
   % end
   </tbody>
