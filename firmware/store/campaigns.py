@@ -228,14 +228,15 @@ class Campaigns:
                 (campaign_id,)).fetchone()[0]
             if have + len(ids) > MAX_TARGETS:
                 raise CampaignError("A campaign has at most {n} targets.", n=MAX_TARGETS)
-            before = connection.total_changes
             connection.executemany(
                 "INSERT INTO campaign_targets (campaign_id, customer_id, chosen) "
                 "VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET chosen = 1 WHERE chosen = 0",
                 [(campaign_id, customer_id) for customer_id in ids])
             connection.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?",
                                (self.clock(), campaign_id))
-            return connection.total_changes - before - 1
+            return connection.execute(
+                "SELECT count(*) FROM campaign_targets WHERE campaign_id = ?",
+                (campaign_id,)).fetchone()[0] - have
 
     def remove_target(self, campaign_id: int, customer_id: int) -> bool:
         with self.store.transaction() as connection:
