@@ -150,6 +150,20 @@ FIELD_LABELS = {
     "sms.language": "Language of the box's own messages",
     "sms.missed_call_reply": "Reply to the caller of a missed call",
     "sms.voicemail_notify": "Text each voicemail message to",
+    # after-sales service tickets and campaigns
+    "subject": "Title",
+    "priority": "Priority",
+    "assignee": "Handled by",
+    "due": "Due",
+    "due_at": "Due",
+    "state": "State",
+    "result": "Result",
+    "outcome": "Outcome",
+    "campaign": "Campaign",
+    "campaigns": "Campaigns",
+    "task": "Dialling task",
+    "targets": "Target customers",
+    "levels": "Levels",
 }
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {
@@ -241,8 +255,20 @@ def schedule(t: Translator, windows: list) -> str:
     return ", ".join(shown)
 
 
+# A service ticket's kind, state and priority, and a campaign call's mark.
+SERVICE_WORDS = {
+    "feedback": "Feedback", "complaint": "Complaint", "repair": "Repair",
+    "question": "Question", "open": "Waiting to be handled", "in_progress": "In progress",
+    "waiting": "Waiting for the customer", "resolved": "Resolved", "closed": "Closed",
+    "low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent",
+    "interested": "Interested", "not_interested": "Not interested",
+}
+
 # How a value of a field is written, by the first rule that matches (field, value).
 _RULES = (
+    (lambda field, shown: field in ("state", "priority", "outcome", "kind")
+     and isinstance(shown, str) and shown in SERVICE_WORDS,
+     lambda t, field, shown: t(SERVICE_WORDS[shown])),
     (lambda field, shown: isinstance(shown, bool),
      lambda t, field, shown: t("yes") if shown else t("no")),
     (lambda field, shown: field.endswith("schedule") and isinstance(shown, list),

@@ -64,6 +64,12 @@ def _firewall_badge(ctx: Ctx) -> Badge:
     return Badge(waiting_count(ctx), "Changes waiting for your approval")
 
 
+def _service_badge(ctx: Ctx) -> Badge:
+    from webui.pages.service import overdue_count  # noqa: PLC0415 - pages import the menu
+
+    return Badge(overdue_count(ctx), "Overdue tickets")
+
+
 def _sees_tasks(ctx: Ctx) -> bool:
     from webui.pages.dial_tasks import sees_tasks  # noqa: PLC0415 - pages import the menu
 
@@ -85,10 +91,12 @@ MENU: tuple[Group, ...] = (
     )),
     Group("Customers", (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),
+        Entry("service", "/service", "Service", _any_of("service", "admin"), _service_badge),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),
         Entry("messages", "/messages", "Messages", _any_of("sms"), _sms_badge),
+        Entry("campaigns", "/campaigns", "Campaigns", _any_of("campaigns", "admin")),
     )),
     Group("Box", (
         Entry("firewall", "/firewall", "Firewall", _any_of("firewall", "admin"), _firewall_badge),

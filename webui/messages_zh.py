@@ -1761,3 +1761,8 @@ ZH: dict[str, str] = {
 from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
 
 ZH.update(SMS)
+
+# After-sales service and campaigns, kept in a module of their own.
+from webui.messages_zh_service import SERVICE  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(SERVICE)

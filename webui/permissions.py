@@ -37,6 +37,12 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``dial_tasks``         dialling tasks: make them, give them numbers, start and pause them,
                        export their results (an operator sees the tasks assigned to them
                        without it)
+``service``            after-sales service tickets of the customers one sees: open them (from
+                       a call or the caller's card too), add steps, reassign, change their
+                       state; a leader also works their group's queue (admins see every
+                       ticket)
+``campaigns``          marketing campaigns: their target lists, the dialling tasks and text
+                       messages made for them, their results side by side (admins have it)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -89,6 +95,8 @@ FLAGS = (
     "reports",
     "firewall",
     "dial_tasks",
+    "service",
+    "campaigns",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

@@ -103,6 +103,19 @@ ACTIONS = (
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",
+    "ticket_opened",  # an after-sales service ticket (firmware.store.service)
+    "ticket_step_added",
+    "ticket_state_changed",
+    "ticket_assigned",
+    "tickets_exported",
+    "campaign_added",  # a marketing campaign (firmware.store.campaigns)
+    "campaign_changed",
+    "campaign_deleted",
+    "campaign_targets_added",
+    "campaign_target_removed",
+    "campaign_task_made",
+    "campaign_outcome_set",  # a call of a campaign marked interested or not
+    "campaigns_exported",
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

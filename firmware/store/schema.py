@@ -956,3 +956,97 @@ MIGRATIONS.append(
     END;
     """
 )
+
+MIGRATIONS.append(
+    # After-sales service (firmware.store.service): tickets about a customer, opened from a
+    # call or a caller's card or by hand, each in a group's queue and maybe with an
+    # assignee, due by ``due_at`` (overdue: not resolved nor closed by then), and their
+    # timeline of dated steps (a user's note, or a change of state, queue or assignee).
+    # Marketing campaigns (firmware.store.campaigns): a period, the customer groups and
+    # levels their targets come from, the target list itself (a customer from a group or
+    # level, or chosen by hand), and the operators' "interested" or "not interested" on a
+    # call of the campaign; the dialling tasks and text messages made for a campaign carry
+    # its id.
+    """
+    CREATE TABLE service_tickets (
+        id              INTEGER PRIMARY KEY,
+        customer_id     INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        call_id         INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        kind            TEXT    NOT NULL
+                        CHECK (kind IN ('feedback', 'complaint', 'repair', 'question')),
+        subject         TEXT    NOT NULL,
+        text            TEXT    NOT NULL DEFAULT '',
+        priority        TEXT    NOT NULL DEFAULT 'normal'
+                        CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+        group_id        INTEGER REFERENCES groups (id) ON DELETE SET NULL,
+        assignee_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        due_at          REAL,
+        state           TEXT    NOT NULL DEFAULT 'open'
+                        CHECK (state IN ('open', 'in_progress', 'waiting', 'resolved',
+                                         'closed')),
+        result          TEXT    NOT NULL DEFAULT '',
+        opened_by       INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        opened_by_name  TEXT    NOT NULL DEFAULT '',
+        created_at      REAL    NOT NULL,
+        updated_at      REAL    NOT NULL,
+        resolved_at     REAL
+    );
+    CREATE INDEX service_tickets_by_customer ON service_tickets (customer_id, created_at);
+    CREATE INDEX service_tickets_by_group ON service_tickets (group_id, state, due_at);
+    CREATE INDEX service_tickets_by_assignee ON service_tickets (assignee_id, state, due_at);
+    CREATE INDEX service_tickets_by_call ON service_tickets (call_id) WHERE call_id IS NOT NULL;
+
+    CREATE TABLE service_steps (
+        id          INTEGER PRIMARY KEY,
+        ticket_id   INTEGER NOT NULL REFERENCES service_tickets (id) ON DELETE CASCADE,
+        at          REAL    NOT NULL,
+        user_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        user_name   TEXT    NOT NULL DEFAULT '',
+        kind        TEXT    NOT NULL CHECK (kind IN ('step', 'state', 'assigned', 'opened')),
+        text        TEXT    NOT NULL DEFAULT ''
+    );
+    CREATE INDEX service_steps_by_ticket ON service_steps (ticket_id, at);
+
+    CREATE TABLE campaigns (
+        id               INTEGER PRIMARY KEY,
+        name             TEXT    NOT NULL,
+        starts_on        TEXT    NOT NULL,  -- YYYY-MM-DD, the box's local day
+        ends_on          TEXT    NOT NULL,
+        groups           TEXT    NOT NULL DEFAULT '[]',  -- customer groups (JSON list)
+        levels           TEXT    NOT NULL DEFAULT '[]',  -- customer levels (JSON list)
+        notes            TEXT    NOT NULL DEFAULT '',
+        created_by       INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_by_name  TEXT    NOT NULL DEFAULT '',
+        created_at       REAL    NOT NULL,
+        updated_at       REAL    NOT NULL
+    );
+
+    CREATE TABLE campaign_targets (
+        campaign_id  INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        chosen       INTEGER NOT NULL DEFAULT 0,  -- 1: chosen by hand, 0: by group or level
+        PRIMARY KEY (campaign_id, customer_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE campaign_outcomes (
+        id           INTEGER PRIMARY KEY,
+        campaign_id  INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        call_id      INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        customer_id  INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        outcome      TEXT    NOT NULL CHECK (outcome IN ('interested', 'not_interested')),
+        set_by       INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        set_by_name  TEXT    NOT NULL DEFAULT '',
+        at           REAL    NOT NULL,
+        UNIQUE (campaign_id, call_id)
+    );
+
+    ALTER TABLE dial_tasks ADD COLUMN campaign_id INTEGER
+        REFERENCES campaigns (id) ON DELETE SET NULL;
+    ALTER TABLE sms_outbox ADD COLUMN campaign_id INTEGER
+        REFERENCES campaigns (id) ON DELETE SET NULL;
+    CREATE INDEX dial_tasks_by_campaign ON dial_tasks (campaign_id)
+        WHERE campaign_id IS NOT NULL;
+    CREATE INDEX sms_outbox_by_campaign ON sms_outbox (campaign_id, state)
+        WHERE campaign_id IS NOT NULL;
+    """
+)

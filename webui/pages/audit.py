@@ -116,10 +116,23 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "ticket_opened": "Service ticket opened",
+    "ticket_step_added": "Service ticket: step added",
+    "ticket_state_changed": "Service ticket: state changed",
+    "ticket_assigned": "Service ticket reassigned",
+    "tickets_exported": "Service tickets exported",
+    "campaign_added": "Campaign added",
+    "campaign_changed": "Campaign changed",
+    "campaign_deleted": "Campaign deleted",
+    "campaign_targets_added": "Campaign: customers added",
+    "campaign_target_removed": "Campaign: customer taken off",
+    "campaign_task_made": "Campaign: dialling task made",
+    "campaign_outcome_set": "Campaign: call marked",
+    "campaigns_exported": "Campaigns exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
-_LINKED_TARGET = re.compile(r"^(recording|call|customer) (\d+)$")
+_LINKED_TARGET = re.compile(r"^(recording|call|customer|campaign) (\d+)$")
 
 
 @dataclass(frozen=True)

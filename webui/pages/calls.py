@@ -15,6 +15,7 @@ import time
 from firmware.store.audit import structured_detail
 from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError, Editor
 from firmware.store.call_search import CALL_SORTS, CallSearch
+from firmware.store.campaigns import Campaigns
 from firmware.store.crm import CONTACT_KINDS
 from firmware.store.db import CallRecord
 from firmware.store.firewall import Firewall, FirewallError
@@ -117,9 +118,16 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
             ctx.principal.owner_scope(), call_id=call.id, limit=CALL_CONTACTS_SHOWN
         )
     lines = {line.number: line.name for line in ctx.deps.config().lines}
+    campaigns = Campaigns(ctx.deps.store)
     ctx.response.status = status
     return ctx.render(
         "call.tpl",
+        # After-sales service and campaigns: a ticket opened from the call, and the
+        # campaigns the call is part of, marked interested or not.
+        may_open_ticket=(ctx.can("service") or ctx.can("admin")) and bool(row.customer_id),
+        call_campaigns=campaigns.of_call(call.id, row.customer_id,
+                                         ctx.t.iso_date(call.started_at)),
+        campaign_outcomes=campaigns.outcomes_of_call(call.id),
         call=call,
         row=row,
         line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),

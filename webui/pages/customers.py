@@ -41,6 +41,8 @@ from webui.pages.customer_form import (
     read_customer,
 )
 from webui.pages.messages import customer_messages, error_text, hold_text
+from webui.pages.service import KIND_NAMES, STATE_NAMES, tickets_of_customer
+from webui.pages.service import may_use as service_may_use
 
 PAGE_SIZE = 50
 BLANK_NUMBER_ROWS = 3  # empty number rows on the form, for browsers without the script
@@ -211,6 +213,8 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         may_hold=may_hold(ctx),
         messages=customer_messages(ctx, customer.id) if ctx.can("sms") else [],
         sms_error=error_text, sms_hold=hold_text,
+        tickets=tickets_of_customer(ctx, customer.id), may_service=service_may_use(ctx),
+        ticket_names={"state": STATE_NAMES, "kind": KIND_NAMES}, now=ctx.deps.clock(),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from firmware.store.audit import structured_detail
+from firmware.store.campaigns import Campaigns
 from firmware.store.dialling import DiallingTasks, Task
 from firmware.store.dialling_rules import (
     FINAL_RESULTS,
@@ -171,7 +172,17 @@ def task_page(ctx: Ctx, task_id: int, *, notice: str = "", problem: str = "",
         prompt_names={str(p.id): p.name for p in ctx.deps.prompts.prompts()},
         line_names={line.number: line.given_name for line in ctx.deps.config().lines},
         groups=ctx.deps.customers.categories(scope) if ctx.can("customers_view") else [],
+        campaign=_campaign_of(ctx, task_id),
     )
+
+
+def _campaign_of(ctx: Ctx, task_id: int):
+    """The campaign the task was made for, shown to those who work campaigns."""
+    if not (ctx.can("campaigns") or ctx.can("admin")):
+        return None
+    store = Campaigns(ctx.deps.store)
+    campaign_id = store.campaign_of_task(task_id)
+    return store.get(campaign_id) if campaign_id is not None else None
 
 
 def task_start(ctx: Ctx, task_id: int) -> str:

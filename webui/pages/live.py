@@ -29,6 +29,7 @@ from firmware.link import contract
 from firmware.link.contract import LineStatus, Phase
 from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
+from firmware.store.campaigns import Campaigns
 from firmware.store.crm import CustomerNumber
 from firmware.store.firewall import FirewallError
 from firmware.store.surveys import Surveys
@@ -290,6 +291,10 @@ def render_card(
     calls_seen = search.visible_call_ids([c.call_id for c in contacts], principal.line_scope())
     task_card = task_pop.card_of_call(ctx, call.id, call.line, status, task_result) \
         if call.direction == "out" else None
+    # The campaigns the call is part of: the operator marks the caller interested.
+    campaigns = Campaigns(ctx.deps.store)
+    call_campaigns = campaigns.of_call(call.id, customers[0].id if customers else None,
+                                       ctx.t.iso_date(call.started_at))
     return ctx.render(
         "pop_card.tpl",
         task_card=task_card,
@@ -308,6 +313,8 @@ def render_card(
         calls_seen=calls_seen,
         line_name=given_line_names(ctx).get(call.line, ""),
         ended=ended,
+        call_campaigns=call_campaigns,
+        campaign_outcomes=campaigns.outcomes_of_call(call.id) if call_campaigns else {},
     )
 
 

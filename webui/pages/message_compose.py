@@ -27,6 +27,7 @@ from firmware.country.numbers import describe
 from firmware.sms import templates
 from firmware.sms.outbox import BlockedError
 from firmware.store.audit import structured_detail
+from firmware.store.campaigns import Campaign, Campaigns
 from firmware.store.crm import Customer
 from firmware.store.sms import MAX_TEXT, NewMessage, SmsError
 from firmware.store.sms_templates import Holiday, Template
@@ -78,9 +79,12 @@ def _typed(ctx: Ctx) -> dict:
         group for group in ctx.request.query.getall("groups") if isinstance(group, str)]
     to = read("to")
     customer = read("customer")[:12]
+    campaign = read("campaign")[:12]
     return {
-        "to": to if to in ("number", "customer", "groups") else (
+        "to": to if to in ("number", "customer", "groups", "campaign") else (
+            "campaign" if campaign else
             "customer" if customer else "groups" if groups else "number"),
+        "campaign": campaign if campaign.isdigit() else "",
         "number": read("number")[:80],
         "customer": customer if customer.isdigit() else "",
         "groups": [group[:60] for group in groups[:100]],
@@ -130,9 +134,36 @@ def _number_row(ctx: Ctx, typed: dict, draft: Draft) -> list[Row]:
     return [Row(number.number, number.number_e164, known[0] if known else None)]
 
 
-def _customers_to(ctx: Ctx, typed: dict, draft: Draft) -> list[Customer]:
-    """The customer, or the customers of the groups, the message goes to."""
+def campaign_of(ctx: Ctx, typed: dict) -> Campaign | None:
+    """The campaign whose targets the message goes to, if one is named and the user may
+    work campaigns (the campaigns flag or admin)."""
+    if not typed["campaign"] or not (ctx.can("campaigns") or ctx.can("admin")):
+        return None
+    return Campaigns(ctx.deps.store).get(int(typed["campaign"]))
+
+
+def _campaign_targets(ctx: Ctx, typed: dict, draft: Draft) -> list[Customer]:
     scope, t = ctx.principal.owner_scope(), ctx.t
+    campaign = campaign_of(ctx, typed)
+    if campaign is None:
+        draft.problem = t("Choose the campaign to send to.")
+        return []
+    ids = Campaigns(ctx.deps.store).target_ids(campaign.id, scope)
+    if len(ids) > MAX_RECIPIENTS:
+        draft.problem = t("{n} customers: at most {most} in one send; choose fewer groups.",
+                          n=len(ids), most=MAX_RECIPIENTS)
+        return []
+    if not ids:
+        draft.problem = t("The campaign has no target you see.")
+    return [c for c in (ctx.deps.customers.get(i, scope) for i in ids) if c is not None]
+
+
+def _customers_to(ctx: Ctx, typed: dict, draft: Draft) -> list[Customer]:
+    """The customer, the customers of the groups, or the campaign's targets (those the
+    user sees), the message goes to."""
+    scope, t = ctx.principal.owner_scope(), ctx.t
+    if typed["to"] == "campaign":
+        return _campaign_targets(ctx, typed, draft)
     if typed["to"] == "customer":
         customer = ctx.deps.customers.get(int(typed["customer"]), scope) \
             if typed["customer"] else None
@@ -262,6 +293,7 @@ def _page(ctx: Ctx, draft: Draft | None, typed: dict, *, preview: bool = False,
     today = ctx.t.iso_date(ctx.deps.clock())
     return ctx.render(
         "message_compose.tpl", typed=typed, draft=draft, preview=preview, customer=customer,
+        campaign=campaign_of(ctx, typed),
         groups=ctx.deps.customers.categories(scope), templates=texts.templates(),
         holidays=texts.holidays(since=today), word_filter=ctx.deps.config().device.sms.word_filter,
         max_text=MAX_TEXT, every_group=EVERY_GROUP,
@@ -302,16 +334,22 @@ def compose_submit(ctx: Ctx) -> str:
         draft.problem = str(error)
         return _page(ctx, draft, typed, preview=True, status=400)
     ids = [message_id for message_id in sent.ids if message_id is not None]
+    campaign = campaign_of(ctx, typed) if typed["to"] == "campaign" else None
+    if campaign is not None:
+        Campaigns(ctx.deps.store).link_messages(campaign.id, ids)
     target = f"text message {ids[0]}" if len(ids) == 1 else "text messages"
     ctx.audit("sms_queued", target, structured_detail(
         messages=len(ids), held=len(sent.held) or None,
         recipients=_audience(typed, draft), template=template.name if template else None,
-        message=typed["text"], send_at=draft.not_before))
+        message=typed["text"], send_at=draft.not_before,
+        campaign=f"{campaign.name} ({campaign.id})" if campaign else None))
     done = "held" if sent.held else "scheduled" if draft.not_before else "queued"
     ctx.redirect(f"/messages?done={done}&n={len(ids)}")
 
 
 def _audience(typed: dict, draft: Draft) -> str:
+    if typed["to"] == "campaign":
+        return "campaign targets"
     if typed["to"] == "groups":
         return "groups: " + ", ".join("(every customer)" if group == EVERY_GROUP else group
                                       for group in typed["groups"])

@@ -1,5 +1,5 @@
 % rebase('layout.tpl', title=_('Call'), page='calls')
-% notices = {'saved': _('Saved.'), 'unchanged': _('Nothing changed: it was already so.'), 'contact': _('The contact record was added.'), 'blocked': _('The caller is on the black list.'), 'block_filed': _("Blocking the caller waits for a leader's approval.")}
+% notices = {'marked': _('Saved.'), 'saved': _('Saved.'), 'unchanged': _('Nothing changed: it was already so.'), 'contact': _('The contact record was added.'), 'blocked': _('The caller is on the black list.'), 'block_filed': _("Blocking the caller waits for a leader's approval.")}
 <h1>{{_('Call')}} · {{_.datetime(call.started_at, seconds=True)}}</h1>
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
@@ -59,6 +59,26 @@
   </dd>
   % end
 </dl>
+% if may_open_ticket:
+<p class="actions"><a class="button secondary" href="/service/new?customer={{row.customer_id}}&amp;call={{call.id}}">{{_('New ticket')}}</a></p>
+% end
+% if call_campaigns:
+<section class="panel" id="campaigns">
+  <h2>{{_('Campaigns')}}</h2>
+  % for campaign in call_campaigns:
+  % marked = campaign_outcomes[campaign.id].outcome if campaign.id in campaign_outcomes else ''
+  <form method="post" action="/calls/{{call.id}}/campaign" class="campaign-outcome row">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="campaign" value="{{campaign.id}}">
+    <strong>{{campaign.name}}</strong>
+    <label class="check"><input type="radio" name="outcome" value="interested"{{!' checked' if marked == 'interested' else ''}}> {{_('Interested')}}</label>
+    <label class="check"><input type="radio" name="outcome" value="not_interested"{{!' checked' if marked == 'not_interested' else ''}}> {{_('Not interested')}}</label>
+    <label class="check"><input type="radio" name="outcome" value=""{{!' checked' if not marked else ''}}> {{_('Not said')}}</label>
+    <button type="submit">{{_('Save')}}</button>
+  </form>
+  % end
+</section>
+% end
 % if ctx.can('firewall') and call.number and call.direction == 'in':
 <form method="post" action="/calls/{{call.id}}/block" class="row block-caller" data-confirm="{{_('Put {number} on the black list?', number=call.number)}}">
   <input type="hidden" name="csrf" value="{{csrf}}">

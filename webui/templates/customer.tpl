@@ -164,6 +164,31 @@
   % end
 </section>
 % end
+% if may_service:
+<section class="panel" id="tickets">
+  <div class="page-head">
+    <h2>{{_('Service tickets')}}</h2>
+    <div class="actions">
+      <a class="button secondary" href="/service/new?customer={{customer.id}}">{{_('New ticket')}}</a>
+    </div>
+  </div>
+  % if not tickets:
+  <p class="muted">{{_('No service ticket for this customer.')}}</p>
+  % else:
+  <ul class="customer-tickets">
+  % for ticket in tickets:
+    <li data-ticket="{{ticket.id}}"><a href="/service/{{ticket.id}}">#{{ticket.id}} {{ticket.subject}}</a>
+      · <span class="badge">{{_(ticket_names['state'][ticket.state])}}</span>
+      · {{_(ticket_names['kind'][ticket.kind])}} · {{_.datetime(ticket.created_at)}}
+      % if ticket.overdue(now):
+      <strong class="field-problem">{{_('Overdue')}}</strong>
+      % end
+    </li>
+  % end
+  </ul>
+  % end
+</section>
+% end
 % if ctx.can('sms'):
 <section class="panel" id="messages">
   <div class="page-head">

@@ -14,6 +14,10 @@
     <label class="check"><input type="radio" name="to" value="customer"{{!' checked' if typed['to'] == 'customer' else ''}}> {{_('The customer {name}', name=customer.name)}}</label>
     <input type="hidden" name="customer" value="{{customer.id}}">
     % end
+    % if campaign is not None:
+    <label class="check"><input type="radio" name="to" value="campaign"{{!' checked' if typed['to'] == 'campaign' else ''}}> {{_("The campaign {name}'s targets", name=campaign.name)}}</label>
+    <input type="hidden" name="campaign" value="{{campaign.id}}">
+    % end
     <label class="check"><input type="radio" name="to" value="groups"{{!' checked' if typed['to'] == 'groups' else ''}}> {{_('Customer groups')}}</label>
     <div class="group-choices">
       <label class="check"><input type="checkbox" name="groups" value="{{every_group}}"{{!' checked' if every_group in typed['groups'] else ''}}> {{_('Every customer you see')}}</label>
@@ -100,7 +104,7 @@
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="step" value="send">
     <input type="hidden" name="digest" value="{{draft.digest}}">
-    % for key in ('to', 'number', 'customer', 'template', 'language', 'holiday', 'send_at', 'text'):
+    % for key in ('to', 'number', 'customer', 'campaign', 'template', 'language', 'holiday', 'send_at', 'text'):
     <input type="hidden" name="{{key}}" value="{{typed[key]}}">
     % end
     % for group in typed['groups']:

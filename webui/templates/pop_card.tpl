@@ -59,6 +59,9 @@
       % end
       </dd>
     </dl>
+    % if ctx.can('service') or ctx.can('admin'):
+    <a class="small pop-ticket" href="/service/new?customer={{customer.id}}&amp;call={{call.id}}" target="_blank" rel="noopener">{{_('New ticket')}}</a>
+    % end
   </div>
   % if others:
   <div class="also-customers" data-live="others">
@@ -114,6 +117,21 @@
   </ul>
   % end
   </div>
+  % campaign_outcomes = get('campaign_outcomes', {})
+  % for campaign in get('call_campaigns', []):
+  <form class="pop-campaign row" method="post" action="/calls/{{call.id}}/campaign" data-pop-form>
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="campaign" value="{{campaign.id}}">
+    % marked = campaign_outcomes[campaign.id].outcome if campaign.id in campaign_outcomes else ''
+    <label>{{campaign.name}} <select name="outcome">
+      <option value="">{{_('Not said')}}</option>
+      <option value="interested"{{!' selected' if marked == 'interested' else ''}}>{{_('Interested')}}</option>
+      <option value="not_interested"{{!' selected' if marked == 'not_interested' else ''}}>{{_('Not interested')}}</option>
+    </select></label>
+    <button type="submit">{{_('Save')}}</button>
+    <span class="form-result" role="status"></span>
+  </form>
+  % end
   % if ctx.can('firewall') and number and call.direction == 'in':
   <form class="pop-block" method="post" action="/pop/{{call.id}}/block" data-pop-form data-confirm="{{_('Put {number} on the black list?', number=number)}}">
     <input type="hidden" name="csrf" value="{{csrf}}">

@@ -69,6 +69,9 @@
       </ul>
     </dd>
     <dt>{{_('Made by')}}</dt><dd>{{task.owner_name}} · {{_.datetime(task.created_at)}}</dd>
+    % if get('campaign') is not None:
+    <dt>{{_('Campaign')}}</dt><dd><a href="/campaigns/{{campaign.id}}">{{campaign.name}}</a></dd>
+    % end
   </dl>
   % if task.script:
   <h3>{{_('Call script')}}</h3>
