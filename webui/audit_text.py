@@ -150,6 +150,19 @@ FIELD_LABELS = {
     "sms.language": "Language of the box's own messages",
     "sms.missed_call_reply": "Reply to the caller of a missed call",
     "sms.voicemail_notify": "Text each voicemail message to",
+    "items": "Scoring items",
+    "version": "Version",
+    "replaces": "Replaces template",
+    "inspectors": "Inspectors",
+    "share": "Share of the calls (%)",
+    "min_duration_s": "Minimum talk time (seconds)",
+    "recorded_only": "Only calls with a recording",
+    "samples": "Sampled calls",
+    "total": "Score",
+    "comment": "Comment",
+    "appeal": "Appeal",
+    "reason": "Reason",
+    "operator": "Operator",
 }
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {

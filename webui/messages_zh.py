@@ -1751,6 +1751,8 @@ ZH: dict[str, str] = {
 }
 
 # The pages of text messages (Messages, Settings → Messages), kept in a module of their own.
+from webui.messages_zh_quality import QUALITY  # noqa: E402 - after the dictionary it adds to
 from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
 
 ZH.update(SMS)
+ZH.update(QUALITY)

@@ -37,6 +37,11 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``dial_tasks``         dialling tasks: make them, give them numbers, start and pause them,
                        export their results (an operator sees the tasks assigned to them
                        without it)
+``quality``            quality inspection: make scoring templates and inspection tasks,
+                       score the sampled calls of the tasks one inspects (their recordings
+                       play for an inspector whatever the lines one sees), decide appeals,
+                       see every operator's results (an operator sees their own results
+                       and appeals them without it; a leader their group's)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -89,6 +94,7 @@ FLAGS = (
     "reports",
     "firewall",
     "dial_tasks",
+    "quality",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

@@ -103,6 +103,16 @@ ACTIONS = (
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",
+    "quality_template_added",
+    "quality_template_changed",
+    "quality_template_versioned",
+    "quality_template_retired",
+    "quality_task_created",
+    "quality_scored",
+    "quality_appealed",
+    "quality_appeal_accepted",
+    "quality_appeal_rejected",
+    "quality_exported",
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

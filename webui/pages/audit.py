@@ -116,6 +116,16 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "quality_template_added": "Quality: scoring template added",
+    "quality_template_changed": "Quality: scoring template changed",
+    "quality_template_versioned": "Quality: scoring template changed as a new version",
+    "quality_template_retired": "Quality: scoring template retired",
+    "quality_task_created": "Quality: inspection task made",
+    "quality_scored": "Quality: call scored",
+    "quality_appealed": "Quality: result appealed",
+    "quality_appeal_accepted": "Quality: appeal accepted",
+    "quality_appeal_rejected": "Quality: appeal rejected",
+    "quality_exported": "Quality: results exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
