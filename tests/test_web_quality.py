@@ -400,3 +400,44 @@ def test_results_per_operator_with_their_trend_and_export(office, task):
     # Who may export: as who may read the results.
     assert office.signed_in("ana").get("/quality/results.xlsx").status == 403
     assert office.signed_in("adm").get("/quality/results.xlsx").status == 200
+
+
+def test_a_template_no_task_uses_changes_in_place_and_an_unchanged_save_changes_nothing(
+        office, task):
+    qa = task["qa"]
+    # Saved as it is: no new version though a task uses it.
+    same = qa.post(f"/quality/templates/{task['template']}", TEMPLATE_FORM)
+    assert same.status == 303 and same.location.endswith("?done=saved")
+    assert len(Quality(office.deps.store).templates()) == 1
+    made = qa.post("/quality/templates/new", [("name", "Spare"), ("text", "Tone"),
+                                              ("weight", ""), ("max", "3")])
+    spare = int(re.search(r"/quality/templates/(\d+)", made.location).group(1))
+    answer = qa.post(f"/quality/templates/{spare}", [("name", "Spare 2"), ("text", "Tone"),
+                                                     ("weight", "2"), ("max", "4")])
+    assert answer.status == 303 and answer.location.endswith(f"/{spare}?done=saved")
+    changed = Quality(office.deps.store).template(spare)
+    assert changed.name == "Spare 2" and changed.version == 1
+    assert (changed.items[0].weight, changed.items[0].max_score) == (2.0, 4)
+    entry = next(e for e in office.deps.audit.entries(limit=50)
+                 if e.action == "quality_template_changed")
+    assert entry.target == f"quality template {spare}" and "Spare 2" in entry.detail
+
+
+def test_a_leader_finds_her_groups_appeals_and_the_audit_log_reads_them(office, task):
+    sample = sample_of(task, office, "ana")
+    score(task["qa"], task, sample)
+    office.signed_in("ana").post(f"/quality/samples/{sample.id}/appeal", {"reason": "Why?"})
+    results = office.signed_in("lea").get("/quality/results?from=2026-01-01&to=2026-01-02")
+    assert "Appeals waiting for a decision" in results.text
+    assert f'href="/quality/samples/{sample.id}"' in results.text
+    other = office.deps.accounts.create_user(
+        "leo", office.deps.accounts.password_hash(office.ids["lea"]), "leader",
+        group_id=office.deps.accounts.user(office.ids["cai"]).group_id, language="en")
+    assert other.group_id is not None
+    leo = office.signed_in("leo").get("/quality/results?from=2026-01-01&to=2026-01-02")
+    assert "Appeals waiting for a decision" not in leo.text
+    log = office.signed_in("boss").get("/audit").text
+    for label in ("Quality: inspection task made", "Quality: call scored",
+                  "Quality: result appealed", "Quality: scoring template added"):
+        assert label in log, label
+    assert "Share of the calls (%)" in log and "Sampled calls" in log

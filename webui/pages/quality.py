@@ -216,6 +216,10 @@ def template_submit(ctx: Ctx, template_id: int) -> str:
     typed, drafts, problem = _read_template_form(ctx)
     if drafts is None:
         return _template_form(ctx, template, typed, problem, 400)
+    if typed["name"].strip() == template.name and _items_text(None, [
+            ItemDraft(draft.text.strip(), draft.weight, draft.max_score) for draft in drafts
+    ]) == _items_text(template):
+        ctx.redirect(f"/quality/templates/{template_id}?done=saved")  # nothing changed
     try:
         changed_id = quality(ctx).change_template(template_id, typed["name"], drafts,
                                                   by=ctx.user.id, now=ctx.deps.clock())

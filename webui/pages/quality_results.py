@@ -21,6 +21,7 @@ from firmware.store.quality import MOST_DAYS, ResultRow
 from webui.call_csv import safe_cell
 from webui.context import Ctx
 from webui.pages.quality import quality, reads_others, result_operators, user_names
+from webui.pages.quality_samples import may_decide
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 DAY_S = 86400
@@ -142,10 +143,13 @@ def results_page(ctx: Ctx) -> str:
     choices = sorted(((user.id, user.shown_name) for user in ctx.deps.accounts.users()
                       if operators is None or user.id in operators),
                      key=lambda pair: (pair[1].lower(), pair[0]))
+    tasks = {task.id: task for task in quality(ctx).tasks()}
+    appeals = [(appeal, sample) for appeal, sample in quality(ctx).open_appeals()
+               if may_decide(ctx, sample, tasks[sample.task_id])]
     ctx.response.status = 400 if asked.problem else 200
     return ctx.render(
         "quality_results.tpl", asked=asked, rows=rows[-LISTED:][::-1], count=len(rows),
-        figures=shown, choices=choices,
+        figures=shown, choices=choices, appeals=appeals,
         charts=chart(ctx, rows, shown, asked.since, asked.until) if not asked.problem else "",
         export_query=urlencode(asked.typed),
     )

@@ -6,6 +6,16 @@
   <div class="actions"><a class="button secondary" href="/quality/results.xlsx?{{export_query}}">{{_('Export to Excel')}}</a></div>
   % end
 </div>
+% if appeals:
+<section class="panel">
+  <h2>{{_('Appeals waiting for a decision')}}</h2>
+  <ul class="plain">
+  % for appeal, sample in appeals:
+    <li><a href="/quality/samples/{{sample.id}}">{{sample.operator_name}} · {{_.datetime(sample.started_at)}}</a> <span class="muted">{{appeal.reason[:120]}}</span></li>
+  % end
+  </ul>
+</section>
+% end
 <form method="get" action="/quality/results" class="filters row">
   <label>{{_('From')}} <input type="date" name="from" value="{{asked.typed['from'] if len(asked.typed['from']) == 10 else ''}}"></label>
   <label>{{_('To')}} <input type="date" name="to" value="{{asked.typed['to'] if len(asked.typed['to']) == 10 else ''}}"></label>
