@@ -251,3 +251,17 @@ def test_a_rejected_appeal_keeps_the_score(office):
     assert [(row.total, row.appeal_state) for row in rows] == [(55.0, "rejected")]
     assert quality.results(operator_ids=frozenset({ids["ben"]})) == []
     assert quality.results(since=T0 + 5 * DAY) == []
+
+
+def test_deleting_people_keeps_the_results(office):
+    store, ids, _ = office
+    quality = Quality(store)
+    sample_id, _ = _scored_task(quality, ids)
+    quality.appeal(sample_id, ids["ana"], "unfair", now=T0)
+    accounts = Accounts(store)
+    accounts.delete_user(ids["insp"])
+    accounts.delete_user(ids["ana"])
+    sample = quality.sample_by_id(sample_id)
+    assert sample.operator_id is None and sample.result.total == 55.0
+    assert sample.result.inspector_name == "insp" and sample.appeal.reason == "unfair"
+    assert quality.task(sample.task_id).inspector_ids == ()

@@ -194,6 +194,7 @@ def test_appeal_by_the_operator_and_decisions(office, task):
     ana = office.signed_in("ana")
     mine = ana.get("/quality/mine")
     assert f'href="/quality/samples/{sample.id}"' in mine.text and "55.0" in mine.text
+    assert f'action="/quality/samples/{sample.id}/appeal"' in mine.text  # the form inline
     page = ana.get(f"/quality/samples/{sample.id}")
     assert "Appeal this result" in page.text
     answer = ana.post(f"/quality/samples/{sample.id}/appeal", {"reason": ""})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from firmware.store.audit import structured_detail
-from firmware.store.quality import MOST_DAYS, ResultRow
+from firmware.store.quality import MOST_DAYS, REASON_LIMIT, ResultRow
 from webui.call_csv import safe_cell
 from webui.context import Ctx
 from webui.pages.quality import quality, reads_others, result_operators, user_names
@@ -208,6 +208,6 @@ def mine_page(ctx: Ctx) -> str:
     samples = quality(ctx).samples_of_operator(ctx.user.id)
     names = {task.id: task.name for task in quality(ctx).tasks()}
     return ctx.render("quality_mine.tpl", samples=samples, task_names=names,
-                      names=user_names(ctx),
+                      names=user_names(ctx), reason_limit=REASON_LIMIT,
                       average=round(sum(s.result.total for s in samples) / len(samples), 1)
                       if samples else None)

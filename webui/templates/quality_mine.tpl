@@ -16,7 +16,20 @@
       <td>{{task_names.get(sample.task_id, '')}}</td>
       <td>{{_.number(sample.result.total, 1)}}</td>
       <td class="quality-comment">{{sample.result.comment[:200]}}</td>
-      <td>{{_({'open': 'Open', 'accepted': 'Accepted', 'rejected': 'Rejected'}.get(sample.appeal.state, '')) if sample.appeal else ''}}</td>
+      <td>
+      % if sample.appeal:
+        {{_({'open': 'Open', 'accepted': 'Accepted', 'rejected': 'Rejected'}.get(sample.appeal.state, ''))}}
+      % else:
+        <details class="quality-appeal-inline">
+          <summary>{{_('Appeal this result')}}</summary>
+          <form method="post" action="/quality/samples/{{sample.id}}/appeal" class="stacked">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <label>{{_('Why is the score wrong?')}} <textarea name="reason" rows="3" maxlength="{{reason_limit}}" required></textarea></label>
+            <button type="submit">{{_('Send the appeal')}}</button>
+          </form>
+        </details>
+      % end
+      </td>
     </tr>
   % end
   </tbody>
