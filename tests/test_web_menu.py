@@ -48,7 +48,7 @@ def test_a_super_user_sees_every_page_in_groups(office):
 
 def test_an_operator_sees_only_what_they_may_use(office):
     menu = nav(office.signed_in("ana").get("/live").text)
-    assert links(menu) == ["/", "/live", "/calls", "/surveys", "/customers"]
+    assert links(menu) == ["/", "/live", "/calls", "/surveys", "/quality", "/customers"]
     # Customers is their only entry of its group: a plain link, no menu to open.
     assert groups(menu) == ["Calls"]
     assert "/admin" not in menu and "/audit" not in menu and "/reports" not in menu

@@ -164,6 +164,19 @@ FIELD_LABELS = {
     "task": "Dialling task",
     "targets": "Target customers",
     "levels": "Levels",
+    "items": "Scoring items",
+    "version": "Version",
+    "replaces": "Replaces template",
+    "inspectors": "Inspectors",
+    "share": "Share of the calls (%)",
+    "min_duration_s": "Minimum talk time (seconds)",
+    "recorded_only": "Only calls with a recording",
+    "samples": "Sampled calls",
+    "total": "Score",
+    "comment": "Comment",
+    "appeal": "Appeal",
+    "reason": "Reason",
+    "operator": "Operator",
 }
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {

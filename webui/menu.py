@@ -88,6 +88,7 @@ MENU: tuple[Group, ...] = (
         Entry("voicemail", "/voicemail", "Voicemail", _any_of("voicemail"), _voicemail_badge),
         Entry("surveys", "/surveys", "Surveys"),
         Entry("reports", "/reports", "Reports", _any_of("reports", "admin")),
+        Entry("quality", "/quality", "Quality"),
     )),
     Group("Customers", (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),

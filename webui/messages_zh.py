@@ -1757,12 +1757,12 @@ ZH: dict[str, str] = {
     "Weeks start on Monday; the first and the last count only the days chosen.": "每周从周一开始；第一周和最后一周只计入所选的日期。",
 }
 
-# The pages of text messages (Messages, Settings → Messages), kept in a module of their own.
-from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
+# The texts of some pages are kept in modules of their own: text messages (Messages,
+# Settings → Messages), quality inspection, after-sales service and campaigns.
+from webui.messages_zh_quality import QUALITY  # noqa: E402 - after the dictionary it adds to
+from webui.messages_zh_service import SERVICE  # noqa: E402
+from webui.messages_zh_sms import SMS  # noqa: E402
 
 ZH.update(SMS)
-
-# After-sales service and campaigns, kept in a module of their own.
-from webui.messages_zh_service import SERVICE  # noqa: E402 - after the dictionary it adds to
-
+ZH.update(QUALITY)
 ZH.update(SERVICE)

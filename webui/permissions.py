@@ -43,6 +43,11 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
                        ticket)
 ``campaigns``          marketing campaigns: their target lists, the dialling tasks and text
                        messages made for them, their results side by side (admins have it)
+``quality``            quality inspection: make scoring templates and inspection tasks,
+                       score the sampled calls of the tasks one inspects (their recordings
+                       play for an inspector whatever the lines one sees), decide appeals,
+                       see every operator's results (an operator sees their own results
+                       and appeals them without it; a leader their group's)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -97,6 +102,7 @@ FLAGS = (
     "dial_tasks",
     "service",
     "campaigns",
+    "quality",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

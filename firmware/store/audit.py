@@ -116,6 +116,16 @@ ACTIONS = (
     "campaign_task_made",
     "campaign_outcome_set",  # a call of a campaign marked interested or not
     "campaigns_exported",
+    "quality_template_added",
+    "quality_template_changed",
+    "quality_template_versioned",
+    "quality_template_retired",
+    "quality_task_created",
+    "quality_scored",
+    "quality_appealed",
+    "quality_appeal_accepted",
+    "quality_appeal_rejected",
+    "quality_exported",
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -1050,3 +1050,110 @@ MIGRATIONS.append(
         WHERE campaign_id IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # Quality inspection: scoring templates (each version kept: a template in use is
+    # never changed, a change makes the next version), inspection tasks with the calls
+    # they sampled (written when the task is made), results and appeals.
+    """
+    CREATE TABLE quality_templates (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL,
+        version      INTEGER NOT NULL DEFAULT 1,
+        replaces_id  INTEGER REFERENCES quality_templates (id) ON DELETE SET NULL,
+        retired_at   REAL,     -- no new task uses it; its tasks and results keep it
+        created_by   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at   REAL NOT NULL
+    );
+
+    CREATE TABLE quality_items (
+        id           INTEGER PRIMARY KEY,
+        template_id  INTEGER NOT NULL REFERENCES quality_templates (id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        text         TEXT NOT NULL,
+        weight       REAL NOT NULL CHECK (weight > 0),
+        max_score    INTEGER NOT NULL CHECK (max_score BETWEEN 1 AND 100)
+    );
+    CREATE INDEX quality_items_by_template ON quality_items (template_id, position);
+
+    CREATE TABLE quality_tasks (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL,
+        template_id     INTEGER NOT NULL REFERENCES quality_templates (id),
+        group_id        INTEGER REFERENCES groups (id) ON DELETE SET NULL,  -- the rule's group
+        day_from        TEXT NOT NULL,   -- YYYY-MM-DD, local
+        day_to          TEXT NOT NULL,
+        since           REAL NOT NULL,   -- Unix seconds of day_from's local midnight
+        until           REAL NOT NULL,   -- and of the day after day_to's
+        share           INTEGER NOT NULL CHECK (share BETWEEN 1 AND 100),
+        min_duration_s  INTEGER NOT NULL DEFAULT 0 CHECK (min_duration_s >= 0),
+        recorded_only   INTEGER NOT NULL DEFAULT 1,
+        seed            TEXT NOT NULL,   -- the sampling's seed: same rule, same seed, same calls
+        created_by      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at      REAL NOT NULL
+    );
+
+    -- The operators the rule named (a group's members as they were when it was made).
+    CREATE TABLE quality_task_operators (
+        task_id  INTEGER NOT NULL REFERENCES quality_tasks (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (task_id, user_id)
+    );
+
+    CREATE TABLE quality_task_inspectors (
+        task_id  INTEGER NOT NULL REFERENCES quality_tasks (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (task_id, user_id)
+    );
+
+    -- The calls a task sampled, one row per operator whose line the call was on.
+    CREATE TABLE quality_samples (
+        id            INTEGER PRIMARY KEY,
+        task_id       INTEGER NOT NULL REFERENCES quality_tasks (id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        call_id       INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+        recording_id  INTEGER REFERENCES recordings (id) ON DELETE SET NULL,
+        operator_id   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        line          INTEGER NOT NULL,
+        started_at    REAL NOT NULL,
+        duration_s    REAL,
+        UNIQUE (task_id, call_id, operator_id)
+    );
+    CREATE INDEX quality_samples_by_task ON quality_samples (task_id, position);
+    CREATE INDEX quality_samples_by_operator ON quality_samples (operator_id);
+
+    CREATE TABLE quality_results (
+        sample_id       INTEGER PRIMARY KEY REFERENCES quality_samples (id) ON DELETE CASCADE,
+        inspector_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        inspector_name  TEXT NOT NULL DEFAULT '',
+        scored_at       REAL NOT NULL,
+        total           REAL NOT NULL,   -- 0..100: the items' scores by their weights
+        comment         TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX quality_results_by_time ON quality_results (scored_at);
+
+    CREATE TABLE quality_scores (
+        sample_id  INTEGER NOT NULL REFERENCES quality_results (sample_id) ON DELETE CASCADE,
+        item_id    INTEGER NOT NULL REFERENCES quality_items (id),
+        score      INTEGER NOT NULL CHECK (score >= 0),
+        PRIMARY KEY (sample_id, item_id)
+    );
+
+    CREATE TABLE quality_appeals (
+        id               INTEGER PRIMARY KEY,
+        sample_id        INTEGER NOT NULL REFERENCES quality_samples (id) ON DELETE CASCADE,
+        operator_id      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        reason           TEXT NOT NULL,
+        made_at          REAL NOT NULL,
+        state            TEXT NOT NULL DEFAULT 'open'
+                         CHECK (state IN ('open', 'accepted', 'rejected')),
+        decided_by       INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        decided_by_name  TEXT NOT NULL DEFAULT '',
+        decided_at       REAL,
+        decision         TEXT NOT NULL DEFAULT '',
+        total_before     REAL,
+        total_after      REAL
+    );
+    CREATE INDEX quality_appeals_by_sample ON quality_appeals (sample_id);
+    """
+)

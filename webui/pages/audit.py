@@ -129,6 +129,16 @@ ACTION_LABELS = {
     "campaign_task_made": "Campaign: dialling task made",
     "campaign_outcome_set": "Campaign: call marked",
     "campaigns_exported": "Campaigns exported",
+    "quality_template_added": "Quality: scoring template added",
+    "quality_template_changed": "Quality: scoring template changed",
+    "quality_template_versioned": "Quality: scoring template changed as a new version",
+    "quality_template_retired": "Quality: scoring template retired",
+    "quality_task_created": "Quality: inspection task made",
+    "quality_scored": "Quality: call scored",
+    "quality_appealed": "Quality: result appealed",
+    "quality_appeal_accepted": "Quality: appeal accepted",
+    "quality_appeal_rejected": "Quality: appeal rejected",
+    "quality_exported": "Quality: results exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

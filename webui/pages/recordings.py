@@ -211,7 +211,12 @@ def recording_notes(ctx: Ctx, recording_id: int):
 def recording_audio(ctx: Ctx, recording_id: int):
     """The recording for the player, with byte ranges for seeking: a G.711 WAV decoded to
     PCM16 WAV as it is sent, an Ogg Opus file (compressed after the call) as it is."""
-    row = visible_recording(ctx, recording_id)
+    return play(ctx, visible_recording(ctx, recording_id))
+
+
+def play(ctx: Ctx, row: RecordingRow):
+    """The recording of ``row`` (found by the caller within what the user may hear) for the
+    player, its listen audited once per session (``recording_audio``)."""
     path = _file(ctx, row)
     recording = row.recording
     key = recording_key(ctx, row)
