@@ -23,6 +23,13 @@ SHOWN_VALUE = 300  # characters of one value shown (a long note); the export has
 # shown as they are in the configuration (``recording.vox.hangover_ms``).
 FIELD_LABELS = {
     "notes": "Notes",
+    "subject": "Topic",
+    "place": "Place",
+    "importance": "Importance",
+    "remind_before_min": "Remind me (minutes before)",
+    "shared": "Shared with my group",
+    "done": "Done",
+    "presence": "Presence",
     "tags": "Tags",
     "name": "Name",
     "company": "Company",

@@ -103,6 +103,11 @@ ACTIONS = (
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",
+    "memo_added",  # a user's memo (firmware.store.memos)
+    "memo_changed",  # its fields changed, or marked done or not done
+    "memo_deleted",
+    "memo_settings_changed",  # how many days ahead a user is shown birthdays and memos
+    "presence_changed",  # a user chose online or away (the top bar)
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -116,6 +116,11 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "memo_added": "Memo added",
+    "memo_changed": "Memo changed",
+    "memo_deleted": "Memo deleted",
+    "memo_settings_changed": "Memo settings changed",
+    "presence_changed": "Presence changed",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

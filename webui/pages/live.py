@@ -45,6 +45,7 @@ from webui.engine_link import (
 from webui.pages import task_pop
 from webui.pages.customers import audit_contact, customer_facts
 from webui.pages.firewall import block_caller
+from webui.presence import gets_card
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
@@ -505,6 +506,8 @@ def _pop(ctx: Ctx, status: LineStatus, kind: str, popped: set[int]) -> Iterator[
         rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
         if not rules.wants(line, ctx.user.lines, facts.customers):
             return
+        if not gets_card(ctx, line, facts.number, facts.number_e164):
+            return  # someone who may take the call is online: their card first
     card = render_card(ctx, call_id, status=status, facts=facts)
     if card is not None:
         popped.add(call_id)

@@ -214,3 +214,4 @@
   % end
 </section>
 % end
+% include('memos_of_customer.tpl')
