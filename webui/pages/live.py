@@ -5,7 +5,8 @@ changes on the lines the user may see, and, for users with the ``pop``
 flag, the caller's card, rendered for that user (their visibility rules
 applied) the moment the engine reports an incoming call, its caller ID, or
 its answer. Every page opens the stream, so a card pops whatever page the
-operator is on.
+operator is on. Cards go to present operators first (``webui.presence``): one
+who is away or offline gets a card only when nobody who would get it is online.
 
 ``POST /lines/<n>/record`` (flag ``record``, a line the user sees) starts or
 stops the recording of the call on a line in manual mode: the engine's
