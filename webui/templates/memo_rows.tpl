@@ -15,17 +15,20 @@
     % end
   </div>
   <p class="memo-subject-text">{{memo.subject}}</p>
-  <p class="muted memo-facts">
-    % if memo.place:
-    {{_('Place')}}: {{memo.place}} ·
-    % end
-    % if memo.customer_name:
-    {{_('Customer')}}: <a href="/customers/{{memo.customer_id}}">{{memo.customer_name}}</a> ·
-    % end
-    % if memo.user_id != user.id:
-    {{_('By {name}', name=memo.author_name)}}
-    % end
-  </p>
+  % from html import escape
+  % facts = []
+  % if memo.place:
+  % facts.append(escape(_('Place') + ': ' + memo.place))
+  % end
+  % if memo.customer_name:
+  % facts.append(escape(_('Customer')) + ': <a href="/customers/%d">%s</a>' % (memo.customer_id, escape(memo.customer_name)))
+  % end
+  % if memo.user_id != user.id:
+  % facts.append(escape(_('By {name}', name=memo.author_name)))
+  % end
+  % if facts:
+  <p class="muted memo-facts">{{!' · '.join(facts)}}</p>
+  % end
   % if memo.user_id == user.id and get('actions', True):
   <div class="row memo-actions">
     <form method="post" action="/memos/{{memo.id}}/done" class="inline">
