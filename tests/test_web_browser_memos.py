@@ -15,7 +15,8 @@ from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
 from firmware.store.db import Store
-from firmware.store.memos import Memos, Presence
+from firmware.store.memos import Memos
+from firmware.store.presence import Presence
 from tests.support.required_tools import require_browser
 from tests.test_web_browser import css, wait
 from webui import auth

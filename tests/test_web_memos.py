@@ -11,17 +11,8 @@ import pytest
 
 from firmware.link.contract import LineStatus
 from firmware.store.crm import CustomerNumber
-from firmware.store.memos import (
-    AWAY_AFTER_S,
-    OFFLINE_AFTER_S,
-    MemoError,
-    Memos,
-    Reader,
-    Seen,
-    next_birthday,
-    parse_local_time,
-    presence_of,
-)
+from firmware.store.memos import MemoError, Memos, Reader, next_birthday, parse_local_time
+from firmware.store.presence import AWAY_AFTER_S, OFFLINE_AFTER_S, Seen, presence_of
 from firmware.store.scopes import EVERYTHING
 from tests.test_web_live import Stream, hang_up, incoming_call, ring
 from tests.web_client import web_box

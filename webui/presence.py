@@ -1,6 +1,6 @@
 """Operators' presence as the pages use it: shown to leaders, and who gets a call's card first.
 
-A user's presence (``firmware.store.memos.presence_of``) is ``online``, ``away`` or
+A user's presence (``firmware.store.presence.presence_of``) is ``online``, ``away`` or
 ``offline``: offline when none of their sessions was used for three minutes (every
 open page holds the event stream and polls the reminders each minute, so an open
 page keeps its user from being offline), away when they chose it in the top bar or
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmware.store.memos import Presence
+from firmware.store.presence import Presence
 from webui.permissions import principal_of
 
 Ctx = Any  # webui.context.Ctx

@@ -28,7 +28,6 @@ from firmware.store.db import NoSuchRowError
 from firmware.store.memos import (
     DAYS_AHEAD_MOST,
     PLACE_LIMIT,
-    PRESENCE_CHOICES,
     REMIND_BEFORE,
     SUBJECT_LIMIT,
     Memo,
@@ -37,6 +36,7 @@ from firmware.store.memos import (
     Reader,
     parse_birthday,
 )
+from firmware.store.presence import PRESENCE_CHOICES
 from firmware.store.scopes import OwnerScope
 from webui.context import Ctx
 from webui.presence import presence
