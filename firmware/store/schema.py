@@ -916,7 +916,8 @@ MIGRATIONS.append(
 MIGRATIONS.append(
     # Memos and reminders (firmware.store.memos): each user's own, optionally shared with
     # their group; the users' birthdays; how far ahead a user is shown birthdays; and the
-    # presence each user chose, with the last time they did something in a page.
+    # presence each user chose, with the last time they did something in a page
+    # (firmware.store.presence).
     """
     CREATE TABLE memos (
         id                 INTEGER PRIMARY KEY,
