@@ -38,7 +38,9 @@ _SELF_CALL = re.compile(r"\bself\.(\w+)\(")
 DEPS_TYPES = typing.get_type_hints(WebDeps)
 # Requests that change nothing the log is about: the sign-in page's own double-submit is
 # not a change; everything else that is posted is.
-NOT_CHANGES: set[str] = set()
+# The reminders every page asks for each minute: the user's last activity (their
+# presence) and which reminders were handed out, not a change the user makes.
+NOT_CHANGES: set[str] = {"/api/reminders"}
 
 
 def _method_writes_audit(cls, name: str, seen: set) -> bool:

@@ -48,9 +48,9 @@ def test_a_super_user_sees_every_page_in_groups(office):
 
 def test_an_operator_sees_only_what_they_may_use(office):
     menu = nav(office.signed_in("ana").get("/live").text)
-    assert links(menu) == ["/", "/live", "/calls", "/surveys", "/quality", "/customers"]
-    # Customers is their only entry of its group: a plain link, no menu to open.
-    assert groups(menu) == ["Calls"]
+    assert links(menu) == ["/", "/live", "/calls", "/surveys", "/quality", "/customers",
+                           "/memos"]
+    assert groups(menu) == ["Calls", "Customers"]
     assert "/admin" not in menu and "/audit" not in menu and "/reports" not in menu
     auditor = nav(office.signed_in("aud").get("/live").text)
     assert {"/recordings", "/audit", "/health", "/archive"} <= set(links(auditor))
@@ -61,7 +61,7 @@ def test_an_operator_sees_only_what_they_may_use(office):
 
 def test_the_menu_in_chinese(office):
     menu = nav(office.signed_in("zhu").get("/live").text)
-    assert groups(menu) == ["通话", "外呼"][: len(groups(menu))] and "通话" in groups(menu)
+    assert groups(menu) == ["通话", "客户", "外呼"][: len(groups(menu))] and "通话" in groups(menu)
     assert ">客户<" in menu or ">客户</a>" in menu
     for group in MENU:
         assert not group.label or group.label in ZH, group.label

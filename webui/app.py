@@ -42,6 +42,7 @@ from webui.pages import (
     legal_hold,
     listen,
     live,
+    memos,
     message_compose,
     messages,
     prompts,
@@ -93,6 +94,19 @@ ROUTES: list[Route] = [
     Route("POST", "/account/language", account.account_language, SIGNED_IN),
     Route("POST", "/account/password", account.account_password, SIGNED_IN),
     Route("POST", "/account/pop", account.account_pop, need("pop")),
+    Route("POST", "/account/birthday", memos.account_birthday, SIGNED_IN),
+    # one's presence (the top bar), and the reminders every page asks for each minute
+    Route("POST", "/presence", memos.presence_submit, SIGNED_IN),
+    Route("POST", "/api/reminders", memos.reminders_json, SIGNED_IN),
+    # memos: each user's own (a shared one is read by the author's group, changed by the
+    # author alone: checked by the pages)
+    Route("GET", "/memos", memos.memos_page, SIGNED_IN),
+    Route("POST", "/memos", memos.memo_add, SIGNED_IN),
+    Route("POST", "/memos/settings", memos.settings_submit, SIGNED_IN),
+    Route("GET", "/memos/<memo_id:int>", memos.memo_page, SIGNED_IN),
+    Route("POST", "/memos/<memo_id:int>", memos.memo_submit, SIGNED_IN),
+    Route("POST", "/memos/<memo_id:int>/done", memos.memo_done, SIGNED_IN),
+    Route("POST", "/memos/<memo_id:int>/delete", memos.memo_delete, SIGNED_IN),
     # the home page: today at a glance, and the same on a big screen
     Route("GET", "/", dashboard.dashboard_page, SIGNED_IN),
     Route("GET", "/wallboard", dashboard.wallboard_page, SIGNED_IN),
@@ -166,6 +180,7 @@ ROUTES: list[Route] = [
     Route("GET", "/admin/users/<user_id:int>", admin.user_page, need("admin")),
     Route("POST", "/admin/users/<user_id:int>", admin.user_submit, need("admin")),
     Route("POST", "/admin/users/<user_id:int>/password", admin.user_password, need("admin")),
+    Route("POST", "/admin/users/<user_id:int>/birthday", memos.user_birthday, need("admin")),
     Route("GET", "/admin/users/<user_id:int>/delete", admin.delete_user_page, need("admin")),
     Route("POST", "/admin/users/<user_id:int>/delete", admin.delete_user_submit, need("admin")),
     Route("GET", "/admin/groups", admin.groups_page, need("admin")),

@@ -23,6 +23,13 @@ SHOWN_VALUE = 300  # characters of one value shown (a long note); the export has
 # shown as they are in the configuration (``recording.vox.hangover_ms``).
 FIELD_LABELS = {
     "notes": "Notes",
+    "subject": "Topic",
+    "place": "Place",
+    "importance": "Importance",
+    "remind_before_min": "Remind me (minutes before)",
+    "shared": "Shared with my group",
+    "done": "Done",
+    "presence": "Presence",
     "tags": "Tags",
     "name": "Name",
     "company": "Company",
@@ -151,7 +158,6 @@ FIELD_LABELS = {
     "sms.missed_call_reply": "Reply to the caller of a missed call",
     "sms.voicemail_notify": "Text each voicemail message to",
     # after-sales service tickets and campaigns
-    "subject": "Title",
     "priority": "Priority",
     "assignee": "Handled by",
     "due": "Due",

@@ -93,6 +93,7 @@ MENU: tuple[Group, ...] = (
     Group("Customers", (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),
         Entry("service", "/service", "Service", _any_of("service", "admin"), _service_badge),
+        Entry("memos", "/memos", "Memos"),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),

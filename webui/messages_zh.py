@@ -1758,11 +1758,14 @@ ZH: dict[str, str] = {
 }
 
 # The texts of some pages are kept in modules of their own: text messages (Messages,
-# Settings → Messages), quality inspection, after-sales service and campaigns.
-from webui.messages_zh_quality import QUALITY  # noqa: E402 - after the dictionary it adds to
+# Settings → Messages), quality inspection, after-sales service and campaigns, memos and
+# presence.
+from webui.messages_zh_memos import MEMOS  # noqa: E402 - after the dictionary it adds to
+from webui.messages_zh_quality import QUALITY  # noqa: E402
 from webui.messages_zh_service import SERVICE  # noqa: E402
 from webui.messages_zh_sms import SMS  # noqa: E402
 
 ZH.update(SMS)
 ZH.update(QUALITY)
 ZH.update(SERVICE)
+ZH.update(MEMOS)

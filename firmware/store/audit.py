@@ -126,6 +126,11 @@ ACTIONS = (
     "quality_appeal_accepted",
     "quality_appeal_rejected",
     "quality_exported",
+    "memo_added",  # a user's memo (firmware.store.memos)
+    "memo_changed",  # its fields changed, or marked done or not done
+    "memo_deleted",
+    "memo_settings_changed",  # how many days ahead a user is shown birthdays and memos
+    "presence_changed",  # a user chose online or away (the top bar)
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

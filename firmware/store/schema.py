@@ -1157,3 +1157,48 @@ MIGRATIONS.append(
     CREATE INDEX quality_appeals_by_sample ON quality_appeals (sample_id);
     """
 )
+
+MIGRATIONS.append(
+    # Memos and reminders (firmware.store.memos): each user's own, optionally shared with
+    # their group; the users' birthdays; how far ahead a user is shown birthdays; and the
+    # presence each user chose, with the last time they did something in a page
+    # (firmware.store.presence).
+    """
+    CREATE TABLE memos (
+        id                 INTEGER PRIMARY KEY,
+        user_id            INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        shared             INTEGER NOT NULL DEFAULT 0,   -- the author's group reads it too
+        subject            TEXT    NOT NULL,
+        at                 TEXT    NOT NULL,             -- local YYYY-MM-DD HH:MM, as written
+        due_at             REAL    NOT NULL,             -- the same moment, Unix time
+        place              TEXT    NOT NULL DEFAULT '',
+        importance         TEXT    NOT NULL DEFAULT 'normal'
+                           CHECK (importance IN ('low', 'normal', 'high')),
+        remind_before_min  INTEGER NOT NULL DEFAULT 0,
+        customer_id        INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        done               INTEGER NOT NULL DEFAULT 0,
+        notified_at        REAL,                         -- its reminder was handed out
+        created_at         REAL    NOT NULL,
+        updated_at         REAL    NOT NULL
+    );
+    CREATE INDEX memos_by_user ON memos (user_id, due_at);
+    CREATE INDEX memos_by_customer ON memos (customer_id);
+    CREATE INDEX memos_due ON memos (user_id, due_at) WHERE done = 0 AND notified_at IS NULL;
+
+    CREATE TABLE staff_birthdays (
+        user_id   INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        birthday  TEXT    NOT NULL                       -- YYYY-MM-DD
+    );
+
+    CREATE TABLE memo_settings (
+        user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        days_ahead  INTEGER NOT NULL DEFAULT 7
+    );
+
+    CREATE TABLE user_presence (
+        user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        chosen     TEXT    NOT NULL DEFAULT 'online' CHECK (chosen IN ('online', 'away')),
+        active_at  REAL                                  -- last did something in a page
+    );
+    """
+)

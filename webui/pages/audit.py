@@ -139,6 +139,11 @@ ACTION_LABELS = {
     "quality_appeal_accepted": "Quality: appeal accepted",
     "quality_appeal_rejected": "Quality: appeal rejected",
     "quality_exported": "Quality: results exported",
+    "memo_added": "Memo added",
+    "memo_changed": "Memo changed",
+    "memo_deleted": "Memo deleted",
+    "memo_settings_changed": "Memo settings changed",
+    "presence_changed": "Presence changed",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -3,7 +3,9 @@
 Today is the box's local day. The figures are the calls of the lines the user
 sees (``webui.office_figures``): calls in and out, missed, the share answered,
 the average wait before an answer and talk, the satisfaction survey's average,
-and the recordings kept; leaders and admins also see each operator's. Who
+and the recordings kept; leaders and admins also see each operator's, with their
+presence (online, away, offline: ``webui.presence``). The Reminders panel lists the
+user's memos of the next days and the birthdays coming (``webui.pages.memos``). Who
 sees every line also sees how long the recordings' disk lasts (the storage
 page's forecast): a figure of the whole box. Lines busy now come from the
 live event stream the page already has; the rest is asked again from
@@ -31,7 +33,9 @@ from webui.office_figures import (
     seconds,
 )
 from webui.pages.live import given_line_names, visible_lines
+from webui.pages.memos import panel
 from webui.pages.storage_settings import storage_outlook
+from webui.presence import states
 
 DAY_S = 86400
 LONG_TIME_DAYS = 3650
@@ -117,7 +121,9 @@ def figure_texts(ctx: Ctx, seen: Glance) -> dict[str, str]:
 
 
 def _operators_html(ctx: Ctx, seen: Glance) -> str:
-    return ctx.render("dashboard_operators.tpl", operators=seen.operators or [])
+    operators = seen.operators or []
+    presence = states(ctx, [operator.user_id for operator, _ in operators])
+    return ctx.render("dashboard_operators.tpl", operators=operators, presence=presence)
 
 
 def _values(ctx: Ctx, seen: Glance) -> dict:
@@ -130,7 +136,8 @@ def _values(ctx: Ctx, seen: Glance) -> dict:
 
 
 def dashboard_page(ctx: Ctx) -> str:
-    return ctx.render("dashboard.tpl", refresh_s=DASHBOARD_REFRESH_S, **_values(ctx, glance(ctx)))
+    return ctx.render("dashboard.tpl", refresh_s=DASHBOARD_REFRESH_S, reminders=panel(ctx),
+                      **_values(ctx, glance(ctx)))
 
 
 def wallboard_page(ctx: Ctx) -> str:

@@ -5,7 +5,8 @@ changes on the lines the user may see, and, for users with the ``pop``
 flag, the caller's card, rendered for that user (their visibility rules
 applied) the moment the engine reports an incoming call, its caller ID, or
 its answer. Every page opens the stream, so a card pops whatever page the
-operator is on.
+operator is on. Cards go to present operators first (``webui.presence``): one
+who is away or offline gets a card only when nobody who would get it is online.
 
 ``POST /lines/<n>/record`` (flag ``record``, a line the user sees) starts or
 stops the recording of the call on a line in manual mode: the engine's
@@ -46,6 +47,7 @@ from webui.engine_link import (
 from webui.pages import task_pop
 from webui.pages.customers import audit_contact, customer_facts
 from webui.pages.firewall import block_caller
+from webui.presence import gets_card
 from webui.streams import recheck
 
 HEARTBEAT_S = 15.0
@@ -512,6 +514,8 @@ def _pop(ctx: Ctx, status: LineStatus, kind: str, popped: set[int]) -> Iterator[
         rules = ctx.deps.pop_rules.of(ctx.user.id, ctx.user.level, bool(ctx.user.lines))
         if not rules.wants(line, ctx.user.lines, facts.customers):
             return
+        if not gets_card(ctx, line, facts.number, facts.number_e164):
+            return  # someone who may take the call is online: their card first
     card = render_card(ctx, call_id, status=status, facts=facts)
     if card is not None:
         popped.add(call_id)

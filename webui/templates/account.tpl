@@ -3,7 +3,7 @@
 <p>{{user.username}} · {{_({'super': 'Super', 'leader': 'Leader', 'operator': 'Operator'}[user.level])}}{{!' · ' if user.group_name else ''}}{{user.group_name or ''}}</p>
 % if saved == 'password':
 <p class="notice" role="status">{{_('Your password was changed. Other sessions were signed out.')}}</p>
-% elif saved in ('language', 'pop'):
+% elif saved in ('language', 'pop', 'birthday'):
 <p class="notice" role="status">{{_('Saved.')}}</p>
 % end
 % if problem:
@@ -50,6 +50,13 @@
   <button type="submit">{{_('Save')}}</button>
 </form>
 % end
+% from webui.pages.memos import staff_birthday
+<h2>{{_('Birthday')}}</h2>
+<form method="post" action="/account/birthday" class="row">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <label>{{_('My birthday (colleagues see it coming)')}} <input type="date" name="birthday" value="{{staff_birthday(ctx, user.id)}}"></label>
+  <button type="submit">{{_('Save')}}</button>
+</form>
 <h2>{{_('Change password')}}</h2>
 <form method="post" action="/account/password" class="stacked">
   <input type="hidden" name="csrf" value="{{csrf}}">

@@ -94,5 +94,14 @@
     <button type="submit">{{_('Set password')}}</button>
   </form>
 </section>
+<section class="panel">
+  % from webui.pages.memos import staff_birthday
+  <h2>{{_('Birthday')}}</h2>
+  <form method="post" action="/admin/users/{{target.id}}/birthday" class="row">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{_('Birthday')}} <input type="date" name="birthday" value="{{staff_birthday(ctx, target.id)}}"></label>
+    <button type="submit">{{_('Save')}}</button>
+  </form>
+</section>
 <p><a class="button secondary danger-text" href="/admin/users/{{target.id}}/delete">{{_('Delete this user')}}</a></p>
 % end

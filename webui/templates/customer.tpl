@@ -239,3 +239,4 @@
   % end
 </section>
 % end
+% include('memos_of_customer.tpl')

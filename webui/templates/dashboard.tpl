@@ -17,6 +17,7 @@
 <p>{{_('No lines are assigned to you. Ask an administrator to associate you with your lines.')}}</p>
 % end
 % include('dashboard_tiles.tpl')
+% include('memos_panel.tpl')
 % if glance.operators is not None:
 <h2>{{_('Operators today')}}</h2>
 <p class="hint">{{_("An operator's figures are the calls of their lines; a line shared by several operators counts for each.")}}</p>

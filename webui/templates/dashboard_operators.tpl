@@ -2,6 +2,8 @@
 % for operator, tally in operators:
 <tr data-operator-lines="{{','.join(str(line) for line in sorted(operator.lines))}}">
   <td class="o-name">{{operator.name}}</td>
+  % state = get('presence', {}).get(operator.user_id, 'offline')
+  <td class="o-presence" data-presence="{{state}}"><i class="presence-dot presence-{{state}}" aria-hidden="true"></i> {{_({'online': 'Online', 'away': 'Away', 'offline': 'Offline'}.get(state, state))}}</td>
   <td class="numeric o-in"><span class="o-label">{{_('In')}} </span>{{_.number(tally.calls_in)}}</td>
   <td class="numeric o-out"><span class="o-label">{{_('Out')}} </span>{{_.number(tally.calls_out)}}</td>
   <td class="numeric o-missed"><span class="o-label">{{_('Missed')}} </span>{{_.number(tally.missed)}}</td>
@@ -13,5 +15,5 @@
 </tr>
 % end
 % if not operators:
-<tr><td colspan="9" class="muted">{{_('No operator has lines you see.')}}</td></tr>
+<tr><td colspan="10" class="muted">{{_('No operator has lines you see.')}}</td></tr>
 % end

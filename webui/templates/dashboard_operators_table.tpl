@@ -2,6 +2,7 @@
 <table class="operators stack">
   <thead><tr>
     <th scope="col">{{_('Operator')}}</th>
+    <th scope="col">{{_('Presence')}}</th>
     <th scope="col" class="numeric">{{_('In')}}</th>
     <th scope="col" class="numeric">{{_('Out')}}</th>
     <th scope="col" class="numeric">{{_('Missed')}}</th>

@@ -9,6 +9,10 @@
 <link rel="stylesheet" href="/static/{{style}}">
 % end
 <link rel="stylesheet" href="/static/app.css">
+% if user:
+<link rel="stylesheet" href="/static/memos.css">
+<script src="/static/reminders.js" defer></script>
+% end
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
 <script src="/static/transfer.js" defer></script>
@@ -49,6 +53,7 @@
     % end
   </nav>
   <div class="who">
+    % include('presence_select.tpl')
     <a href="/account" title="{{_('My account')}}">{{user.shown_name}}</a>
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="csrf" value="{{csrf}}">

@@ -6,6 +6,7 @@
 <meta name="csrf-token" content="{{csrf}}">
 <title>{{_('Wallboard')}} · linerec</title>
 <link rel="stylesheet" href="/static/app.css">
+<link rel="stylesheet" href="/static/memos.css">
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
 <script src="/static/dashboard.js" defer></script>
