@@ -38,6 +38,7 @@ from webui.pages import (
     firewall_sheets,
     health,
     ivr,
+    knowledge,
     legal_hold,
     listen,
     live,
@@ -125,6 +126,25 @@ ROUTES: list[Route] = [
     # legal hold on a customer's recordings: audit or admin too, checked in the handler
     Route("POST", "/customers/<customer_id:int>/hold", legal_hold.customer_hold,
           need("customers_view")),
+    # the knowledge base: everyone signed in reads and searches it; the knowledge flag or
+    # admin changes, imports and exports it (checked in the handlers)
+    Route("GET", "/knowledge", knowledge.knowledge_page, SIGNED_IN),
+    Route("GET", "/knowledge.xlsx", knowledge.export_entries, SIGNED_IN),
+    Route("GET", "/knowledge/new", knowledge.new_entry_page, SIGNED_IN),
+    Route("POST", "/knowledge/new", knowledge.new_entry_submit, SIGNED_IN),
+    Route("GET", "/knowledge/import", knowledge.import_page, SIGNED_IN),
+    Route("GET", "/knowledge/import/template.xlsx", knowledge.import_template, SIGNED_IN),
+    Route("POST", "/knowledge/import", knowledge.import_submit, SIGNED_IN),
+    Route("GET", "/knowledge/categories", knowledge.categories_page, SIGNED_IN),
+    Route("POST", "/knowledge/categories", knowledge.category_add, SIGNED_IN),
+    Route("POST", "/knowledge/categories/<category_id:int>", knowledge.category_submit,
+          SIGNED_IN),
+    Route("POST", "/knowledge/categories/<category_id:int>/delete", knowledge.category_delete,
+          SIGNED_IN),
+    Route("GET", "/knowledge/<entry_id:int>", knowledge.entry_page, SIGNED_IN),
+    Route("GET", "/knowledge/<entry_id:int>/edit", knowledge.edit_entry_page, SIGNED_IN),
+    Route("POST", "/knowledge/<entry_id:int>/edit", knowledge.edit_entry_submit, SIGNED_IN),
+    Route("POST", "/knowledge/<entry_id:int>/delete", knowledge.entry_delete, SIGNED_IN),
     # administration: users, groups, device settings
     Route("GET", "/admin", admin.overview, need("admin")),
     Route("GET", "/admin/users", admin.users_page, need("admin")),

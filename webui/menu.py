@@ -85,6 +85,7 @@ MENU: tuple[Group, ...] = (
     )),
     Group("Customers", (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),
+        Entry("knowledge", "/knowledge", "Knowledge base"),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),

@@ -1754,3 +1754,8 @@ ZH: dict[str, str] = {
 from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
 
 ZH.update(SMS)
+
+# The knowledge base's pages, kept in a module of their own.
+from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(KNOWLEDGE)

@@ -37,6 +37,8 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``dial_tasks``         dialling tasks: make them, give them numbers, start and pause them,
                        export their results (an operator sees the tasks assigned to them
                        without it)
+``knowledge``          the knowledge base: add, change and delete entries and categories,
+                       import and export them (everyone signed in reads it; admins have it)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -89,6 +91,7 @@ FLAGS = (
     "reports",
     "firewall",
     "dial_tasks",
+    "knowledge",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

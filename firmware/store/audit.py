@@ -103,6 +103,14 @@ ACTIONS = (
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",
+    "knowledge_entry_added",  # a knowledge-base entry (the Knowledge base page)
+    "knowledge_entry_changed",
+    "knowledge_entry_deleted",
+    "knowledge_category_added",  # a category of the knowledge base's tree
+    "knowledge_category_changed",  # renamed, moved, or its order changed
+    "knowledge_category_deleted",
+    "knowledge_imported",  # entries imported from a spreadsheet
+    "knowledge_exported",  # every entry exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -53,6 +53,7 @@ def flag_descriptions(t) -> dict[str, str]:
         "reports": t("Reports: charts of the calls of their lines, and their Excel export"),
         "firewall": t("Manage the call firewall: see, add and remove numbers of its lists (its rules: admins only); leaders approve their group's changes"),  # noqa: E501
         "dial_tasks": t("Dialling tasks: make them, add their numbers, start and pause them, export their results"),  # noqa: E501
+        "knowledge": t("The knowledge base: add, change and delete entries and categories, import and export them"),  # noqa: E501
         "admin": t("Users, groups and the device settings"),
     }
 

@@ -116,6 +116,14 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "knowledge_entry_added": "Knowledge base: entry added",
+    "knowledge_entry_changed": "Knowledge base: entry changed",
+    "knowledge_entry_deleted": "Knowledge base: entry deleted",
+    "knowledge_category_added": "Knowledge base: category added",
+    "knowledge_category_changed": "Knowledge base: category changed",
+    "knowledge_category_deleted": "Knowledge base: category deleted",
+    "knowledge_imported": "Knowledge base: entries imported",
+    "knowledge_exported": "Knowledge base: entries exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
