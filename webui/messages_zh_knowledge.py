@@ -33,8 +33,8 @@ KNOWLEDGE: dict[str, str] = {
     "Parent category": "上级分类",
     "Order": "顺序",
     "Delete this category?": "删除此分类？",
-    "{entries} entries, {children} categories below it":
-        "其下有 {entries} 个条目、{children} 个分类",
+    "Entries: {entries} · categories below it: {children}":
+        "条目：{entries} · 下级分类：{children}",
     "There is a category of that name there already.": "此处已有同名分类。",
     "Categories go at most {n} levels deep.": "分类最多 {n} 层。",
     "Parent category: choose a category from the list.": "上级分类：请从列表中选择分类。",

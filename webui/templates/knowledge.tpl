@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Knowledge base'), page='knowledge', styles=['knowledge.css'])
+% rebase('layout.tpl', title=_('Knowledge base'), page='knowledge', styles=['knowledge.css'], scripts=['knowledge.js'])
 <div class="page-head">
   <h1>{{_('Knowledge base')}}</h1>
   % if editor:
@@ -24,7 +24,7 @@
 </form>
 <div class="knowledge">
   <nav class="knowledge-tree" aria-label="{{_('Categories')}}">
-    <details open>
+    <details data-tree{{!'' if query or category_id else ' open'}}>
       <summary>{{_('Categories')}}</summary>
       <ul>
         <li><a href="/knowledge"{{!' aria-current="true"' if not category_id else ''}}>{{_('All entries')}}</a></li>

@@ -50,7 +50,7 @@
         <button type="submit" class="danger">{{_('Delete')}}</button>
       </form>
       % else:
-      <span class="muted small">{{_('{entries} entries, {children} categories below it', entries=entries, children=children)}}</span>
+      <span class="muted small">{{_('Entries: {entries} · categories below it: {children}', entries=entries, children=children)}}</span>
       % end
     </li>
   % end
