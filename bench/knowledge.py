@@ -154,6 +154,14 @@ QUERIES = (
     ("5G 路由器", "5g_zh"),
     ("APP 登录", "app_zh"),
     ("VIP会员", "vip_zh"),
+    ("how do I change my wifi password", "wifi_en"),
+    ("router factory reset", "reset"),
+    ("when will I get my money back", "refund"),
+    ("tax number invoice", "invoice"),
+    ("路由器怎么恢复出厂设置", "reset_zh"),
+    ("发票什么时候发", "invoice_zh"),
+    ("会员积分怎么用", "points_zh"),
+    ("快递到哪了 物流", "logistics_zh"),
 )
 
 _EN_PRODUCTS = ("router", "modem", "printer", "phone", "TV box", "camera", "tablet", "speaker",
@@ -261,10 +269,13 @@ def measure(store: Store, ids: dict[str, int], repeat: int = 5
     return results
 
 
+def _columns(text: str) -> int:
+    """The width of ``text`` in a terminal, a Chinese character taking two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _padded(text: str, width: int) -> str:
-    """``text`` filled to ``width`` columns, a Chinese character taking two."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - columns)
+    return text + " " * max(0, width - _columns(text))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built in {time.perf_counter() - started:.1f} s")
         results = measure(store, ids, args.repeat)
         store.close()
-    width = 2 * max(len(query) for query, _ in QUERIES) + 2
+    width = max(_columns(query) for query, _ in QUERIES) + 2
     print(f"{_padded('query', width)} {'ms':>7}  place")
     for query, ms, place in results:
         print(f"{_padded(query, width)} {ms:7.2f}  {place if place else '-'}")

@@ -46,6 +46,7 @@ CATEGORY_NAME_LIMIT = 60
 DEPTH_LIMIT = 6  # levels of categories
 QUERY_LIMIT = 200  # characters of a query looked at
 TERMS_LIMIT = 12  # terms of a query looked at
+ALTERNATIVES_LIMIT = 24  # terms of the second pass (a long Chinese run has many pairs)
 PATH_SEPARATOR = " / "
 # bm25 weights of knowledge_fts's columns: title, keywords, body, then their grams.
 WEIGHTS = (10.0, 5.0, 1.0, 10.0, 5.0, 1.0)
@@ -171,7 +172,7 @@ def alternative_terms(terms: Iterable[Term]) -> list[Term]:
             for index in range(len(term.text) - 1):
                 pair = term.text[index:index + 2]
                 found.setdefault(pair, Term(pair, True))
-    return list(found.values())
+    return list(found.values())[:ALTERNATIVES_LIMIT]
 
 
 def marked(text: str, words: Iterable[str], width: int | None = None) -> Segments:
