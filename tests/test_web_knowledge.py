@@ -75,6 +75,9 @@ def test_everyone_signed_in_reads_and_searches(box, name):
     assert "&lt;b&gt;" in found.text and "<b>reset" not in found.text  # the text is escaped
     assert "如何申请" in client.get("/knowledge?q=%E9%80%80%E6%AC%BE").text  # 退款
     assert client.get(f"/knowledge?category={box.category}").status == 200
+    assert f'href="/knowledge/{box.entry}?q=reset"' in found.text
+    opened = client.get(f"/knowledge/{box.entry}?q=reset").text
+    assert "&lt;b&gt;<mark>reset</mark>&lt;/b&gt;" in opened
 
 
 def test_signed_out_is_sent_to_sign_in(box):

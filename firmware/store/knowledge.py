@@ -175,6 +175,13 @@ def alternative_terms(terms: Iterable[Term]) -> list[Term]:
     return list(found.values())[:ALTERNATIVES_LIMIT]
 
 
+def query_words(text: str) -> list[str]:
+    """The words of a query a page highlights in what it found."""
+    character = single_character(text)
+    return [character] if character else [term.text for term in
+                                          alternative_terms(query_terms(text))]
+
+
 def marked(text: str, words: Iterable[str], width: int | None = None) -> Segments:
     """``text`` as segments with every occurrence of ``words`` marked; with ``width``,
     only about that many characters around the first occurrence (… where cut)."""
@@ -512,7 +519,7 @@ class Knowledge:
         if len(found) < limit and (len(terms) > 1 or len(alternatives) > len(terms)):
             found += self._ranked(" OR ".join(term.expression() for term in alternatives),
                                   limit - len(found), category_id, found)
-        return self._hits(found, [term.text for term in alternatives], snippet_width)
+        return self._hits(found, query_words(text), snippet_width)
 
     def _titled(self, character: str, limit: int, category_id: int | None) -> list[Hit]:
         """Entries with ``character`` in their title or keywords, those with it in the

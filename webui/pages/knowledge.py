@@ -33,6 +33,8 @@ from firmware.store.knowledge import (
     Knowledge,
     KnowledgeError,
     customer_topics,
+    marked,
+    query_words,
 )
 from webui.context import Ctx
 from webui.messages_zh import ZH
@@ -145,10 +147,13 @@ def _entry_of(ctx: Ctx, entry_id: int) -> Entry:
 
 
 def entry_page(ctx: Ctx, entry_id: int) -> str:
+    """An entry; opened from a search (``q``), with the words searched for highlighted."""
     entry = _entry_of(ctx, entry_id)
     paths = knowledge_of(ctx).paths()
+    words = query_words(ctx.query("q")[:QUERY_LIMIT])
     return ctx.render("knowledge_entry.tpl", entry=entry, path=paths.get(entry.category_id, ""),
-                      editor=may_edit(ctx), notice=ctx.query("done"))
+                      body=marked(entry.body, words), editor=may_edit(ctx),
+                      notice=ctx.query("done"))
 
 
 # ---- the entry form ---------------------------------------------------------------------------

@@ -39,11 +39,13 @@
     <p class="crumbs">{{paths.get(category_id, '')}}</p>
     % end
     % if query:
+    % from urllib.parse import quote
+    % quoted = quote(query)
     <p class="muted">{{_.count(len(hits), '{n} entry found', '{n} entries found')}}</p>
     <ol class="knowledge-hits">
       % for hit in hits:
       <li>
-        <a href="/knowledge/{{hit.entry.id}}">\\
+        <a href="/knowledge/{{hit.entry.id}}?q={{quoted}}">\\
 % include('knowledge_marked.tpl', segments=hit.title)
 </a>
         % if hit.entry.category_id in paths:

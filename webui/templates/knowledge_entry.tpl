@@ -27,5 +27,7 @@
   % end
 </p>
 % end
-<div class="panel knowledge-body">{{entry.body}}</div>
+<div class="panel knowledge-body">\\
+% include('knowledge_marked.tpl', segments=body)
+</div>
 <p class="muted small">{{_('Changed by {name}, {when}', name=entry.updated_by_name or '-', when=_.datetime(entry.updated_at))}}</p>
