@@ -57,7 +57,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
 _WORD = re.compile(r"[^\W_]+")
 _PIECE = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
-_TAG = re.compile(r"#([^\W_]+(?:[-_][^\W_]+)*)")
+_TAG = re.compile(r"[#＃]([^\W_]+(?:[-_][^\W_]+)*)")  # #router, ＃退款 (typed in Chinese)
 # Question words a query is asked with, not what it is about.
 ENGLISH_STOP = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "can", "do", "does", "for", "from", "how",
@@ -559,7 +559,8 @@ class Knowledge:
 def customer_topics(store: Store, customer_id: int, scope: OwnerScope | None = None
                     ) -> list[str]:
     """What the customer's card asks the knowledge base about: the customer's group
-    (category), level (grade) and the #tags of their notes (#router → router), in that
+    (category), level (grade) and the #tags of their notes (#router → router, ＃退款 →
+    退款), in that
     order, each once. Nothing for a customer ``scope`` does not see (None: any
     customer)."""
     condition, parameters = ("1", []) if scope is None else scope.condition("added_by")
