@@ -560,9 +560,8 @@ def customer_topics(store: Store, customer_id: int, scope: OwnerScope | None = N
                     ) -> list[str]:
     """What the customer's card asks the knowledge base about: the customer's group
     (category), level (grade) and the #tags of their notes (#router → router, ＃退款 →
-    退款), in that
-    order, each once. Nothing for a customer ``scope`` does not see (None: any
-    customer)."""
+    退款), in that order, each once. Nothing for a customer ``scope`` does not see
+    (None: any customer). The customer's products are to join them here."""
     condition, parameters = ("1", []) if scope is None else scope.condition("added_by")
     row = store.connection().execute(
         f"SELECT category, grade, notes FROM customers WHERE id = ? AND {condition}",
