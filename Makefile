@@ -55,6 +55,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.web
 	$(PY) -m bench.calllog
 	$(PY) -m bench.reports
+	$(PY) -m bench.knowledge
 	$(PY) -m bench.archive
 	$(PY) -m bench.sms
 	$(PY) -m bench.dialling

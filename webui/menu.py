@@ -94,6 +94,7 @@ MENU: tuple[Group, ...] = (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),
         Entry("service", "/service", "Service", _any_of("service", "admin"), _service_badge),
         Entry("memos", "/memos", "Memos"),
+        Entry("knowledge", "/knowledge", "Knowledge base"),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),

@@ -48,6 +48,8 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
                        play for an inspector whatever the lines one sees), decide appeals,
                        see every operator's results (an operator sees their own results
                        and appeals them without it; a leader their group's)
+``knowledge``          the knowledge base: add, change and delete entries and categories,
+                       import and export them (everyone signed in reads it; admins have it)
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -103,6 +105,7 @@ FLAGS = (
     "service",
     "campaigns",
     "quality",
+    "knowledge",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

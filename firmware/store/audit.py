@@ -131,6 +131,14 @@ ACTIONS = (
     "memo_deleted",
     "memo_settings_changed",  # how many days ahead a user is shown birthdays and memos
     "presence_changed",  # a user chose online or away (the top bar)
+    "knowledge_entry_added",  # a knowledge-base entry (the Knowledge base page)
+    "knowledge_entry_changed",
+    "knowledge_entry_deleted",
+    "knowledge_category_added",  # a category of the knowledge base's tree
+    "knowledge_category_changed",  # renamed, moved, or its order changed
+    "knowledge_category_deleted",
+    "knowledge_imported",  # entries imported from a spreadsheet
+    "knowledge_exported",  # every entry exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

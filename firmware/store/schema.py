@@ -1202,3 +1202,38 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # The knowledge base (firmware.store.knowledge): categories as a tree (a parent, a
+    # name, the order among siblings) and entries (title, keywords, body, category,
+    # who changed it last and when). knowledge_fts indexes each entry (rowid = its id)
+    # with the trigram tokenizer: the three fields as written, and the same fields as
+    # short grams (pairs of Chinese characters, Latin words of one or two letters,
+    # between bars) for queries of two characters; written with the entry in one
+    # transaction.
+    """
+    CREATE TABLE knowledge_categories (
+        id         INTEGER PRIMARY KEY,
+        parent_id  INTEGER REFERENCES knowledge_categories (id),
+        name       TEXT    NOT NULL,
+        position   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX knowledge_categories_by_parent ON knowledge_categories (parent_id, position);
+
+    CREATE TABLE knowledge_entries (
+        id               INTEGER PRIMARY KEY,
+        category_id      INTEGER REFERENCES knowledge_categories (id),
+        title            TEXT NOT NULL,
+        keywords         TEXT NOT NULL DEFAULT '',
+        body             TEXT NOT NULL DEFAULT '',
+        updated_by_name  TEXT NOT NULL DEFAULT '',
+        updated_at       REAL NOT NULL
+    );
+    CREATE INDEX knowledge_entries_by_category ON knowledge_entries (category_id);
+
+    CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+        title, keywords, body, title_grams, keywords_grams, body_grams,
+        tokenize = 'trigram'
+    );
+    """
+)

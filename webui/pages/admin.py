@@ -56,6 +56,7 @@ def flag_descriptions(t) -> dict[str, str]:
         "service": t("Service tickets of the customers they see: open, work, reassign, resolve; leaders their group's queue"),  # noqa: E501
         "campaigns": t("Marketing campaigns: target lists, their dialling tasks and messages, results side by side"),  # noqa: E501
         "quality": t("Quality inspection: scoring templates and tasks, score sampled calls (their recordings play), decide appeals, every operator's results"),  # noqa: E501
+        "knowledge": t("The knowledge base: add, change and delete entries and categories, import and export them"),  # noqa: E501
         "admin": t("Users, groups and the device settings"),
     }
 

@@ -144,6 +144,14 @@ ACTION_LABELS = {
     "memo_deleted": "Memo deleted",
     "memo_settings_changed": "Memo settings changed",
     "presence_changed": "Presence changed",
+    "knowledge_entry_added": "Knowledge base: entry added",
+    "knowledge_entry_changed": "Knowledge base: entry changed",
+    "knowledge_entry_deleted": "Knowledge base: entry deleted",
+    "knowledge_category_added": "Knowledge base: category added",
+    "knowledge_category_changed": "Knowledge base: category changed",
+    "knowledge_category_deleted": "Knowledge base: category deleted",
+    "knowledge_imported": "Knowledge base: entries imported",
+    "knowledge_exported": "Knowledge base: entries exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

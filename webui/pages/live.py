@@ -44,7 +44,7 @@ from webui.engine_link import (
     News,
     RightsChanged,
 )
-from webui.pages import task_pop
+from webui.pages import knowledge, task_pop
 from webui.pages.customers import audit_contact, customer_facts
 from webui.pages.firewall import block_caller
 from webui.presence import gets_card
@@ -300,6 +300,8 @@ def render_card(
     return ctx.render(
         "pop_card.tpl",
         task_card=task_card,
+        # Up to three knowledge-base entries about the customer's topics.
+        answers=knowledge.answers_for(ctx, customers[0] if customers else None),
         status=status,
         manual=manual_lines(ctx),
         call=call,

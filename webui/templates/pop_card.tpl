@@ -63,6 +63,19 @@
     <a class="small pop-ticket" href="/service/new?customer={{customer.id}}&amp;call={{call.id}}" target="_blank" rel="noopener">{{_('New ticket')}}</a>
     % end
   </div>
+  % if get('answers'):
+  <details class="pop-answers">
+    <summary>{{_('Answers ({n})', n=len(answers))}}</summary>
+    <ul class="recent-contacts">
+    % for hit in answers:
+      <li><a href="/knowledge/{{hit.entry.id}}" target="_blank" rel="noopener">{{hit.entry.title}}</a>
+        <span class="muted small">\\
+% include('knowledge_marked.tpl', segments=hit.snippet)
+</span></li>
+    % end
+    </ul>
+  </details>
+  % end
   % if others:
   <div class="also-customers" data-live="others">
     <p class="muted">{{_('This number is also the number of:')}}</p>
