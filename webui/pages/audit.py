@@ -116,6 +116,12 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "custom_field_added": "Custom field added",
+    "custom_field_changed": "Custom field changed",
+    "custom_field_deleted": "Custom field deleted",
+    "custom_values_changed": "Custom fields' values changed",
+    "dictionary_changed": "Parameter list changed",
+    "list_columns_changed": "List columns chosen",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
