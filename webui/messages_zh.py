@@ -1754,3 +1754,8 @@ ZH: dict[str, str] = {
 from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
 
 ZH.update(SMS)
+
+# Custom fields, the parameter lists and the list columns, kept in a module of their own.
+from webui.messages_zh_fields import FIELDS  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(FIELDS)
