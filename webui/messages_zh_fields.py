@@ -122,4 +122,9 @@ FIELDS: dict[str, str] = {
     "Reset to the default": "恢复默认",
     "There is no column {name}.": "没有列 {name}。",
     "{value} is not a position: write a whole number.": "{value} 不是位置：请写整数。",
+    "Sheet: {sheet}": "工作表：{sheet}",
+    "Group and Level: a value of the parameter lists (Settings → Parameter lists), in English or Chinese.":  # noqa: E501
+        "分组和级别：参数列表中的值（设置 → 参数列表），英文或中文均可。",
+    "Custom fields: dates YYYY-MM-DD, links http:// or https://, money like 1234.50, yes/no as yes or no (是 or 否).":  # noqa: E501
+        "自定义字段：日期写作 YYYY-MM-DD，链接以 http:// 或 https:// 开头，金额如 1234.50，是/否写作 yes 或 no（是或否）。",  # noqa: E501
 }
