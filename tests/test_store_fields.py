@@ -18,7 +18,7 @@ from firmware.store.custom_fields import (
     shown,
 )
 from firmware.store.db import Store
-from firmware.store.dictionary import Dictionary, DictionaryError, choices
+from firmware.store.dictionary import Choice, Dictionary, DictionaryError, choices
 from firmware.store.list_columns import ListColumns
 from firmware.store.scopes import EVERYTHING
 
@@ -234,13 +234,15 @@ def test_a_select_keeps_a_stored_value_the_list_has_not(store):
     levels = dictionary.entries("customer_levels")
     offered = choices(levels, "", "en")
     assert [choice.value for choice in offered] == ["A", "B", "C"]
+    assert not any(choice.selected for choice in offered)
     kept = choices(levels, "Platinum", "en")
-    assert kept[-1].value == "Platinum" and kept[-1].unlisted
+    assert kept[-1].value == "Platinum" and kept[-1].unlisted and kept[-1].selected
+    assert [choice.selected for choice in choices(levels, "B", "en")] == [False, True, False]
     dictionary.retire(levels[2].id)
     retired = choices(dictionary.entries("customer_levels"), "C", "en")
     assert [choice.value for choice in retired] == ["A", "B", "C"] and retired[-1].unlisted
     phone = choices(dictionary.entries("phone_types"), "手机", "en")
-    assert phone[-1].value == "手机" and not phone[-1].unlisted and phone[-1].label == "mobile"
+    assert len(phone) == 4 and phone[0] == Choice("手机", "mobile", selected=True)
 
 
 def test_list_columns_are_kept_per_user(store):

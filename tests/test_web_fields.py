@@ -340,6 +340,21 @@ def test_contact_records_carry_their_custom_fields(box):
     assert facts["custom"] == {"Mood": "cheerful", "Follow up on": "2026-03-01"}
 
 
+def test_the_call_page_adds_contact_records_with_their_fields(box):
+    mood = box.fields.add("contact", "Mood", "text")
+    box.deps.accounts.update_user(box.ids["ana"], permissions=EDITS, lines=frozenset({1}))
+    call = box.deps.store.start_call(1, "in", number="13800138000",
+                                     number_e164="+8613800138000")
+    ana = box.signed_in("ana")
+    page = ana.get(f"/calls/{call}").text
+    assert f'name="cf{mood}"' in page
+    answer = ana.post(f"/customers/{box.customer}/contacts",
+                      {"kind": "call", "call_id": str(call), "from": "call", "text": "hi",
+                       f"cf{mood}": "calm"})
+    assert answer.status == 303 and f"/calls/{call}" in answer.location
+    assert "calm" in ana.get(f"/calls/{call}").text
+
+
 def test_retired_contact_types_are_not_offered(box):
     dictionary = Dictionary(box.deps.store)
     visit = next(entry for entry in dictionary.entries("contact_types") if entry.value == "visit")

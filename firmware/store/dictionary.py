@@ -201,24 +201,26 @@ class Dictionary:
 
 @dataclass(frozen=True)
 class Choice:
-    """One option of a form's select: the value sent, what is shown, and whether it is
-    a value kept by the record that the list does not have (shown as such)."""
+    """One option of a form's select: the value sent, what is shown, whether the record
+    has it, and whether it is a value the list does not offer (shown as such)."""
 
     value: str
     label: str
+    selected: bool = False
     unlisted: bool = False
 
 
 def choices(entries: list[Entry], current: str, language: str) -> list[Choice]:
-    """The options of a select: the entries offered, and the record's current value (the
-    entry it names, retired or not, or the stored text when no entry has it)."""
-    offered = [Choice(entry.value, entry.label(language)) for entry in entries
-               if not entry.retired]
-    if not current:
-        return offered
+    """The options of a select: the entries offered, the record's current value selected.
+    A value the list names by its Chinese keeps its text (the record is not rewritten by
+    opening its form); a retired entry's value or one no entry has is added, unlisted."""
     named = next((entry for entry in entries if entry.names(current)), None)
-    if named is None:
-        return [*offered, Choice(current, current, unlisted=True)]
-    if named.retired or current != named.value:
-        return [*offered, Choice(current, named.label(language), unlisted=named.retired)]
+    offered = [
+        Choice(current if entry is named else entry.value, entry.label(language),
+               selected=entry is named)
+        for entry in entries if not entry.retired
+    ]
+    if current and (named is None or named.retired):
+        label = named.label(language) if named else current
+        offered.append(Choice(current, label, selected=True, unlisted=True))
     return offered

@@ -16,6 +16,7 @@ from firmware.store.audit import structured_detail
 from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError, Editor
 from firmware.store.call_search import CALL_SORTS, CallSearch
 from firmware.store.crm import CONTACT_KINDS
+from firmware.store.custom_fields import CustomFields
 from firmware.store.db import CallRecord
 from firmware.store.firewall import Firewall, FirewallError
 from firmware.store.scopes import OwnerScope
@@ -117,9 +118,12 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
             ctx.principal.owner_scope(), call_id=call.id, limit=CALL_CONTACTS_SHOWN
         )
     lines = {line.number: line.name for line in ctx.deps.config().lines}
+    custom = CustomFields(ctx.deps.store)
     ctx.response.status = status
     return ctx.render(
         "call.tpl",
+        contact_fields=custom.fields_for("contact"),
+        contact_values=custom.values_for("contact", [contact.id for contact in contacts]),
         call=call,
         row=row,
         line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),

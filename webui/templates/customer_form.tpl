@@ -19,7 +19,7 @@
       <select name="{{key}}">
         <option value="">—</option>
       % for choice in (group_choices if key == 'category' else level_choices):
-        <option value="{{choice.value}}"{{!' selected' if choice.value == typed.get(key, '') else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
+        <option value="{{choice.value}}"{{!' selected' if choice.selected else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
       % end
       </select>
     % else:
@@ -61,7 +61,7 @@
         <select name="label" aria-label="{{_('Phone type')}}">
           <option value="">{{_('Phone type')}}</option>
         % for choice in label_choices(label):
-          <option value="{{choice.value}}"{{!' selected' if choice.value == label else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
+          <option value="{{choice.value}}"{{!' selected' if choice.selected else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
         % end
         </select>
         <button type="button" class="link" data-remove-number hidden>{{_('Remove')}}</button>
