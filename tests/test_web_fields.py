@@ -412,6 +412,32 @@ def test_a_deleted_field_leaves_the_chosen_columns(box):
     assert _headings(ana.get("/customers").text) == ["Name", "Company"]
 
 
+def _call_headings(page: str) -> list[str]:
+    table = page.split('<table class="calls stack">', 1)[1].split("</thead>", 1)[0]
+    return [re.sub(r"<[^>]+>|[▼▲]", "", cell).strip()
+            for cell in re.findall(r"<th[^>]*>(.*?)</th>", table, re.DOTALL)]
+
+
+def test_call_log_columns_are_chosen_per_user(box):
+    for name in ("ana", "lea"):
+        box.deps.accounts.update_user(box.ids[name], permissions=EDITS, lines=frozenset({1}))
+    box.deps.store.start_call(1, "in", number="13800138000", number_e164="+8613800138000")
+    ana, lea = box.signed_in("ana"), box.signed_in("lea")
+    assert _call_headings(ana.get("/calls").text) == [
+        "Time", "Line", "Call", "Number", "Customer", "Duration", "Note"]
+    answer = ana.post("/calls/columns", [("show", "note"), ("order_note", "1"),
+                                         ("show", "number"), ("order_number", "2")])
+    assert answer.status == 303 and answer.location.endswith("/calls?done=columns")
+    assert _call_headings(ana.get("/calls").text) == ["Time", "Note", "Number"]
+    assert len(_call_headings(lea.get("/calls").text)) == 7
+    assert ana.post("/calls/columns", {"show": "name"}).status == 400  # a customer column
+    assert ana.post("/calls/columns", {"show": "note"}, csrf="forged").status == 403
+    ana.post("/calls/columns", {"reset": "yes"})
+    assert len(_call_headings(ana.get("/calls").text)) == 7
+    subjects = [entry.target for entry in audits(box, "list_columns_changed")]
+    assert subjects == ["call log", "call log"]
+
+
 # ---- Excel --------------------------------------------------------------------------------
 
 

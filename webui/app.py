@@ -238,6 +238,7 @@ ROUTES: list[Route] = [
     Route("GET", "/calls", calls.calls_page, SIGNED_IN),
     Route("GET", "/surveys", surveys.surveys_page, SIGNED_IN),
     Route("GET", "/calls.csv", calls.calls_csv, SIGNED_IN),
+    Route("POST", "/calls/columns", list_columns.call_columns_submit, SIGNED_IN),
     # reports: reports or admin, checked in the handler; the lines one sees
     Route("GET", "/reports", reports.reports_page, SIGNED_IN),
     Route("GET", "/reports.xlsx", reports.reports_xlsx, SIGNED_IN),

@@ -30,6 +30,7 @@ from webui.call_filters import (
 from webui.context import Ctx
 from webui.pages import ivr
 from webui.pages.firewall import block_caller, blocked_text, problem_text
+from webui.pages.list_columns import column_choices, list_columns
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
 CALL_CONTACTS_SHOWN = 100
@@ -73,6 +74,8 @@ def calls_page(ctx: Ctx) -> str:
         blocked_rules=[(key, blocked_text(ctx.t, key))
                        for key in Firewall(ctx.deps.store).blocked_rules()],
         voicemail_calls=ctx.deps.voicemails.voicemail_calls([row.call.id for row in page.rows]),
+        columns=list_columns(ctx, "calls"),
+        column_choices=column_choices(ctx, "calls"),
     )
 
 

@@ -46,30 +46,7 @@
 </form>
 <div class="list-tools">
 <p class="muted">{{_.count(total, '{n} customer', '{n} customers')}}</p>
-<details class="list-columns">
-  <summary>{{_('Columns')}}</summary>
-  <form method="post" action="/customers/columns" class="columns-form">
-    <input type="hidden" name="csrf" value="{{csrf}}">
-    <p class="hint">{{_('Tick the columns to show and number their order; only you see this choice.')}}</p>
-    <table class="columns-choice">
-      <thead><tr><th>{{_('Show')}}</th><th>{{_('Column')}}</th><th>{{_('Order')}}</th></tr></thead>
-      <tbody>
-      % for index, column in enumerate(column_choices, start=1):
-        <tr>
-          <td><input type="checkbox" name="show" value="{{column.key}}" id="column-{{column.key}}"{{!' checked' if column.shown else ''}}{{!' disabled' if column.key == 'name' else ''}} aria-label="{{column.heading}}"></td>
-          <td><label for="column-{{column.key}}">{{column.heading}}</label></td>
-          <td><input type="number" name="order_{{column.key}}" value="{{index if column.shown else ''}}" min="1" max="99" class="order-input" aria-label="{{_('Order')}}: {{column.heading}}"></td>
-        </tr>
-      % end
-      </tbody>
-    </table>
-    <input type="hidden" name="show" value="name">
-    <div class="row">
-      <button type="submit">{{_('Save columns')}}</button>
-      <button type="submit" name="reset" value="yes" class="secondary">{{_('Reset to the default')}}</button>
-    </div>
-  </form>
-</details>
+% include('columns_form.tpl', action='/customers/columns', choices=column_choices, fixed='name')
 </div>
 % if rows:
 <div class="table-wrap">
