@@ -308,12 +308,14 @@ class CustomFields:
         return found
 
     def check_values(self, kind: str, values: Mapping[object, object], *,
-                     complete: bool = True) -> tuple[dict[int, str | None], dict[int, CustomFieldError]]:  # noqa: E501
+                     complete: bool = True, fields: list[Field] | None = None,
+                     ) -> tuple[dict[int, str | None], dict[int, CustomFieldError]]:
         """Typed values (keyed by field id, ``cf<id>`` or name) checked: the values to keep
         by field id (None: empty) and the problems by field id. ``complete``: a field
         not given counts as empty (a form); otherwise it is left as it is (an import
-        without its column, a caller setting some)."""
-        fields = self.fields_for(kind)
+        without its column, a caller setting some). ``fields``: the kind's, when the
+        caller read them already (an import checks thousands of rows)."""
+        fields = self.fields_for(kind) if fields is None else fields
         by_key: dict[object, Field] = {}
         for one in fields:
             by_key.update({one.id: one, one.key: one, str(one.id): one, one.name: one})
@@ -355,6 +357,21 @@ class CustomFields:
                         (field_id, record_id, value))
                 changes.append((one.name, shown(one, before.get(field_id)), shown(one, value)))
         return changes
+
+    def write_new(self, kind: str, kept_by_record: Mapping[int, Mapping[int, str | None]]
+                  ) -> None:
+        """The checked values of records that have none yet (an import's new customers),
+        all in one transaction."""
+        fields = {one.id for one in self.fields_for(kind)}
+        rows = [(field_id, record_id, value)
+                for record_id, kept in kept_by_record.items()
+                for field_id, value in kept.items() if value is not None and field_id in fields]
+        if not rows:
+            return
+        with self.store.transaction() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO custom_values (field_id, record_id, value) "
+                "VALUES (?, ?, ?)", rows)
 
     def set_values(self, kind: str, record_id: int, values: Mapping[object, object],
                    actor=None, *, complete: bool = False) -> list[tuple]:

@@ -364,13 +364,15 @@ class ImportResult:
     sheet: str = ""  # the workbook's sheet read ("" for a CSV file)
 
 
-def _check_row_lists(ctx: Ctx, draft, labels: dict[str, str]) -> None:
+_ROW_LISTS = (("category", "customer_groups", "Customer groups"),
+              ("grade", "customer_levels", "Customer levels"))
+
+
+def _check_row_lists(ctx: Ctx, draft, entries: dict[str, list]) -> None:
     """A row's group and level must be values of the parameter lists (or their Chinese)."""
-    dictionary = Dictionary(ctx.deps.store)
-    for key, list_name, title in (("category", "customer_groups", "Customer groups"),
-                                  ("grade", "customer_levels", "Customer levels")):
+    for key, list_name, title in _ROW_LISTS:
         typed = str(draft.fields.get(key) or "")
-        value = listed(dictionary.entries(list_name), typed)
+        value = listed(entries[list_name], typed)
         if value is None:
             draft.problems.setdefault(key, ctx.t("{value} is not in the list of {list}.",
                                                  value=typed, list=ctx.t(title)))
@@ -395,6 +397,8 @@ def import_rows(ctx: Ctx, rows: list[list[str]], sheet: str = "") -> ImportResul
     )
     custom_keys = {one.key for one in fields}
     kept_values: dict[int, dict] = {}
+    dictionary = Dictionary(ctx.deps.store)
+    entries = {list_name: dictionary.entries(list_name) for _, list_name, _ in _ROW_LISTS}
     today = date.fromisoformat(t.iso_date(ctx.deps.clock()))
     country = ctx.deps.country()
     labels = {key: t(english) for key, english in COLUMNS}
@@ -408,9 +412,10 @@ def import_rows(ctx: Ctx, rows: list[list[str]], sheet: str = "") -> ImportResul
         draft = read_customer(
             cells, parse_numbers_cell(cells.get("numbers", "")), country=country, today=today, t=t
         )
-        _check_row_lists(ctx, draft, labels)
+        _check_row_lists(ctx, draft, entries)
         kept, custom_problems = custom.check_values(
-            "customer", {key: value for key, value in cells.items() if key in custom_keys})
+            "customer", {key: value for key, value in cells.items() if key in custom_keys},
+            fields=fields)
         if not draft.ok or custom_problems:
             reasons = []
             for place, problem in draft.problems.items():
@@ -426,9 +431,9 @@ def import_rows(ctx: Ctx, rows: list[list[str]], sheet: str = "") -> ImportResul
     ids = ctx.deps.customers.create_many(
         [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
     )
-    for customer_id, (row_number, _) in zip(ids, drafts, strict=True):
-        if fields:
-            custom.write("customer", customer_id, kept_values[row_number])
+    custom.write_new("customer", {customer_id: kept_values[row_number]
+                                  for customer_id, (row_number, _) in zip(ids, drafts,
+                                                                          strict=True)})
     result.added = len(drafts)
     result.skipped.sort()
     return result
