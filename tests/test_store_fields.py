@@ -20,6 +20,7 @@ from firmware.store.custom_fields import (
 from firmware.store.db import Store
 from firmware.store.dictionary import Choice, Dictionary, DictionaryError, choices
 from firmware.store.list_columns import ListColumns
+from firmware.store.schema import MIGRATIONS
 from firmware.store.scopes import EVERYTHING
 
 
@@ -243,6 +244,24 @@ def test_a_select_keeps_a_stored_value_the_list_has_not(store):
     assert [choice.value for choice in retired] == ["A", "B", "C"] and retired[-1].unlisted
     phone = choices(dictionary.entries("phone_types"), "手机", "en")
     assert len(phone) == 4 and phone[0] == Choice("手机", "mobile", selected=True)
+
+
+def test_the_migration_lists_the_levels_and_groups_already_in_use(tmp_path, monkeypatch):
+    path = tmp_path / "linerec.db"
+    ours = next(n for n, text in enumerate(MIGRATIONS, 1) if "dictionary_entries" in text)
+    monkeypatch.setattr("firmware.store.db.MIGRATIONS", MIGRATIONS[: ours - 1])
+    with Store(path) as old:
+        customers = Customers(old)
+        for name, group, level in (("Ann", "Dealer", "B"), ("Bo", "VIP", "Gold"),
+                                   ("Cy", "Dealer", "")):
+            customers.create({"name": name, "category": group, "grade": level}, [],
+                             added_by=None)
+    monkeypatch.undo()
+    with Store(path) as store:
+        dictionary = Dictionary(store)
+        assert dictionary.values("customer_groups") == ["Dealer", "VIP"]
+        assert dictionary.values("customer_levels") == ["A", "B", "C", "Gold"]
+        assert dictionary.values("phone_types") == ["mobile", "office", "home", "fax"]
 
 
 def test_list_columns_are_kept_per_user(store):
