@@ -316,9 +316,10 @@ class CustomFields:
         without its column, a caller setting some). ``fields``: the kind's, when the
         caller read them already (an import checks thousands of rows)."""
         fields = self.fields_for(kind) if fields is None else fields
-        by_key: dict[object, Field] = {}
+        # By name, then by id and key (which win: a field named "3" is not field 3).
+        by_key: dict[object, Field] = {one.name: one for one in fields}
         for one in fields:
-            by_key.update({one.id: one, one.key: one, str(one.id): one, one.name: one})
+            by_key.update({one.id: one, one.key: one, str(one.id): one})
         unknown = [key for key in values if key not in by_key]
         if unknown:
             raise CustomFieldError("There is no field {name}.", name=str(unknown[0])[:60])

@@ -24,7 +24,7 @@
     <select name="group">
       <option value="">{{_('All')}}</option>
       % for category in categories:
-      <option value="{{category}}"{{!' selected' if category == filters.category else ''}}>{{category}}</option>
+      <option value="{{category}}"{{!' selected' if category == filters.category else ''}}>{{labels('customer_groups', category)}}</option>
       % end
     </select>
   </label>
@@ -32,7 +32,7 @@
     <select name="level">
       <option value="">{{_('All')}}</option>
       % for grade in grades:
-      <option value="{{grade}}"{{!' selected' if grade == filters.grade else ''}}>{{grade}}</option>
+      <option value="{{grade}}"{{!' selected' if grade == filters.grade else ''}}>{{labels('customer_levels', grade)}}</option>
       % end
     </select>
   </label>
