@@ -8,6 +8,7 @@ import time
 import pytest
 
 from firmware.store.crm import CustomerNumber
+from firmware.store.dictionary import Dictionary
 from firmware.store.scopes import EVERYTHING
 from tests.web_client import web_box
 
@@ -189,6 +190,11 @@ def test_an_admin_without_customers_add_may_import(tmp_path):
 def box(tmp_path):
     made = web_box(tmp_path)
     made.deps.config()
+    # The forms choose groups and phone types from the parameter lists.
+    dictionary = Dictionary(made.deps.store)
+    dictionary.add("customer_groups", "VIP")
+    for phone_type in ("bank", "London", "work"):
+        dictionary.add("phone_types", phone_type)
     made.add_user("ana", permissions=FLAGS_WORKING | {"recordings_listen"},
                   lines=frozenset({1}), language="en")
     made.client = made.signed_in("ana")

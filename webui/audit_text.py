@@ -189,6 +189,31 @@ FIELD_LABELS = {
     "appeal": "Appeal",
     "reason": "Reason",
     "operator": "Operator",
+    "custom": "Custom fields",
+    "record": "Kind of record",
+    "type": "Type",
+    "required": "Required",
+    "in_list": "Shown in list",
+    "values": "Values",
+    "list_name": "Parameter list",
+    "value": "Value",
+    "label_zh": "Chinese",
+    "records": "Records changed",
+    "retired": "Retired",
+    "columns": "Columns",
+}
+# Custom fields' words in their audit entries: the kinds of record and the types.
+FIELD_WORDS = {
+    "customer": "Customers",
+    "contact": "Contact records",
+    "knowledge": "Knowledge base",
+    "text": "Text",
+    "number": "Numeric",
+    "date": "Date",
+    "link": "Link",
+    "memo": "Memo (long text)",
+    "money": "Money",
+    "yesno": "Yes/no",
 }
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {
@@ -227,6 +252,7 @@ WHAT_LABELS = {
     "reached": "reached",
     "started": "started",
     "resumed": "resumed",
+    "reset": "reset to the default",
 }
 TIER_NAMES = {"standard": "standard tier", "archive": "long-archive tier"}
 PROMPT_SOURCES = {"upload": "an uploaded file", "speech": "a text spoken by the box",
@@ -313,6 +339,10 @@ _RULES = (
      lambda t, field, shown: t(LEVEL_NAMES.get(shown, shown))),
     (lambda field, shown: field == "kind" and isinstance(shown, str),
      lambda t, field, shown: t(CONTACT_KINDS.get(shown, shown))),
+    (lambda field, shown: field in ("record", "type") and isinstance(shown, str),
+     lambda t, field, shown: t(FIELD_WORDS.get(shown, shown))),
+    (lambda field, shown: field == "list_name" and isinstance(shown, str),
+     lambda t, field, shown: t(shown)),
     (lambda field, shown: field in ("list", "action", "rule_kind", "change")
      and isinstance(shown, str),
      lambda t, field, shown: t(FIREWALL_WORDS.get(shown, shown))),

@@ -125,8 +125,10 @@ class Ctx:
         return default if value is None else value.strip()
 
     def form_list(self, name: str) -> list[str]:
+        """Every value of a repeated field, as text (Bottle keeps form values as Latin-1
+        strings: recoded from UTF-8 as ``form`` does, so Chinese arrives as typed)."""
         return [
-            value.strip()
+            _recoded(value).strip()
             for value in self.request.forms.getall(name)
             if isinstance(value, str)
         ]
@@ -201,6 +203,14 @@ class Ctx:
             detail=detail,
             address=self.address,
         )
+
+
+def _recoded(value: str) -> str:
+    """A form value as the UTF-8 text the browser sent (Bottle decodes it as Latin-1)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _same_origin(request: bottle.BaseRequest) -> bool:

@@ -1759,8 +1759,9 @@ ZH: dict[str, str] = {
 
 # The texts of some pages are kept in modules of their own: text messages (Messages,
 # Settings → Messages), quality inspection, after-sales service and campaigns, memos and
-# presence, the knowledge base.
-from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402 - after the dictionary it adds to
+# presence, the knowledge base, custom fields and the parameter lists.
+from webui.messages_zh_fields import FIELDS  # noqa: E402 - after the dictionary it adds to
+from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402
 from webui.messages_zh_memos import MEMOS  # noqa: E402
 from webui.messages_zh_quality import QUALITY  # noqa: E402
 from webui.messages_zh_service import SERVICE  # noqa: E402
@@ -1771,3 +1772,4 @@ ZH.update(QUALITY)
 ZH.update(SERVICE)
 ZH.update(MEMOS)
 ZH.update(KNOWLEDGE)
+ZH.update(FIELDS)

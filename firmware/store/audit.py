@@ -139,6 +139,12 @@ ACTIONS = (
     "knowledge_category_deleted",
     "knowledge_imported",  # entries imported from a spreadsheet
     "knowledge_exported",  # every entry exported to Excel
+    "custom_field_added",  # a custom field of customers, contact records or knowledge
+    "custom_field_changed",
+    "custom_field_deleted",  # with how many values went with it
+    "custom_values_changed",  # a record's custom values set by a module of its own
+    "dictionary_changed",  # an entry of a parameter list added, renamed, moved, retired
+    "list_columns_changed",  # a user's choice of a list's columns
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

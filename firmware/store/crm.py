@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from firmware.store.custom_fields import CustomFields
 from firmware.store.db import Store, StoreError
 from firmware.store.scopes import OwnerScope
 from firmware.store.sql_terms import like_pattern
@@ -168,9 +169,11 @@ class Customers:
                 "(c.name LIKE ? ESCAPE '\\' OR c.company LIKE ? ESCAPE '\\' "
                 "OR c.email LIKE ? ESCAPE '\\' OR c.id IN (SELECT customer_id FROM "
                 "customer_numbers WHERE number LIKE ? ESCAPE '\\' "
-                "OR number_e164 LIKE ? ESCAPE '\\'))"
+                "OR number_e164 LIKE ? ESCAPE '\\') OR "
+                + CustomFields(self.store).search_condition("customer", "c.id")
+                + ")"
             )
-            parameters += [pattern] * 5
+            parameters += [pattern] * 6
         if category:
             conditions.append("c.category = ?")
             parameters.append(category)

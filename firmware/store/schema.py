@@ -1237,3 +1237,84 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # Custom fields (firmware.store.custom_fields): fields the admin defines per kind of
+    # record (customer, contact record, knowledge-base entry), and their values, one row
+    # per field and record, kept as text in a canonical form (money as whole cents).
+    # Values of a customer or a contact record go with it (triggers); other kinds' owners
+    # remove theirs (``CustomFields.forget``). The data dictionary
+    # (firmware.store.dictionary): the parameter lists forms choose from, seeded with
+    # defaults in English and Chinese and with the levels and groups already in use.
+    # List columns (firmware.store.list_columns): each user's choice and order of a
+    # list's columns.
+    """
+    CREATE TABLE custom_fields (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('customer', 'contact', 'knowledge')),
+        name        TEXT NOT NULL,
+        type        TEXT NOT NULL
+                    CHECK (type IN ('text', 'number', 'date', 'link', 'memo', 'money', 'yesno')),
+        required    INTEGER NOT NULL DEFAULT 0,
+        position    INTEGER NOT NULL DEFAULT 0,
+        in_list     INTEGER NOT NULL DEFAULT 0,
+        created_at  REAL NOT NULL,
+        UNIQUE (kind, name)
+    );
+
+    CREATE TABLE custom_values (
+        field_id   INTEGER NOT NULL REFERENCES custom_fields (id) ON DELETE CASCADE,
+        record_id  INTEGER NOT NULL,
+        value      TEXT NOT NULL,
+        PRIMARY KEY (field_id, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX custom_values_by_record ON custom_values (record_id, field_id);
+
+    CREATE TRIGGER custom_values_of_customer AFTER DELETE ON customers BEGIN
+        DELETE FROM custom_values WHERE record_id = old.id
+            AND field_id IN (SELECT id FROM custom_fields WHERE kind = 'customer');
+    END;
+    CREATE TRIGGER custom_values_of_contact AFTER DELETE ON contacts BEGIN
+        DELETE FROM custom_values WHERE record_id = old.id
+            AND field_id IN (SELECT id FROM custom_fields WHERE kind = 'contact');
+    END;
+
+    CREATE TABLE dictionary_entries (
+        id         INTEGER PRIMARY KEY,
+        list_name  TEXT NOT NULL,
+        value      TEXT NOT NULL,              -- what records keep, and English readers see
+        label_zh   TEXT NOT NULL DEFAULT '',   -- what Chinese readers see ('': the value)
+        position   INTEGER NOT NULL,
+        retired    INTEGER NOT NULL DEFAULT 0, -- no longer offered; stored values stay
+        UNIQUE (list_name, value)
+    );
+    INSERT INTO dictionary_entries (list_name, value, label_zh, position) VALUES
+        ('contact_types', 'call', '电话', 1), ('contact_types', 'visit', '拜访', 2),
+        ('contact_types', 'email', '电子邮件', 3), ('contact_types', 'message', '消息', 4),
+        ('contact_types', 'note', '备注', 5),
+        ('customer_levels', 'A', '', 1), ('customer_levels', 'B', '', 2),
+        ('customer_levels', 'C', '', 3),
+        ('phone_types', 'mobile', '手机', 1), ('phone_types', 'office', '办公', 2),
+        ('phone_types', 'home', '住宅', 3), ('phone_types', 'fax', '传真', 4),
+        ('payment_methods', 'cash', '现金', 1),
+        ('payment_methods', 'bank transfer', '银行转账', 2),
+        ('payment_methods', 'WeChat Pay', '微信支付', 3),
+        ('payment_methods', 'Alipay', '支付宝', 4),
+        ('order_states', 'new', '新建', 1), ('order_states', 'confirmed', '已确认', 2),
+        ('order_states', 'shipped', '已发货', 3), ('order_states', 'done', '已完成', 4),
+        ('order_states', 'cancelled', '已取消', 5);
+    INSERT OR IGNORE INTO dictionary_entries (list_name, value, position)
+        SELECT 'customer_levels', grade, 3 + row_number() OVER (ORDER BY grade)
+        FROM (SELECT DISTINCT grade FROM customers WHERE grade != '');
+    INSERT OR IGNORE INTO dictionary_entries (list_name, value, position)
+        SELECT 'customer_groups', category, row_number() OVER (ORDER BY category)
+        FROM (SELECT DISTINCT category FROM customers WHERE category != '');
+
+    CREATE TABLE list_columns (
+        user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        list_name  TEXT NOT NULL,
+        columns    TEXT NOT NULL,  -- a JSON list of column keys, in their order
+        PRIMARY KEY (user_id, list_name)
+    ) WITHOUT ROWID;
+    """
+)

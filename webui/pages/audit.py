@@ -152,6 +152,12 @@ ACTION_LABELS = {
     "knowledge_category_deleted": "Knowledge base: category deleted",
     "knowledge_imported": "Knowledge base: entries imported",
     "knowledge_exported": "Knowledge base: entries exported",
+    "custom_field_added": "Custom field added",
+    "custom_field_changed": "Custom field changed",
+    "custom_field_deleted": "Custom field deleted",
+    "custom_values_changed": "Custom fields' values changed",
+    "dictionary_changed": "Parameter list changed",
+    "list_columns_changed": "List columns chosen",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

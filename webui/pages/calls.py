@@ -17,6 +17,7 @@ from firmware.store.call_notes import MAX_CALL_NOTES, CallNotes, CallNotesError,
 from firmware.store.call_search import CALL_SORTS, CallSearch
 from firmware.store.campaigns import Campaigns
 from firmware.store.crm import CONTACT_KINDS
+from firmware.store.custom_fields import CustomFields
 from firmware.store.db import CallRecord
 from firmware.store.firewall import Firewall, FirewallError
 from firmware.store.scopes import OwnerScope
@@ -30,6 +31,7 @@ from webui.call_filters import (
 from webui.context import Ctx
 from webui.pages import ivr
 from webui.pages.firewall import block_caller, blocked_text, problem_text
+from webui.pages.list_columns import column_choices, list_columns
 
 NO_CUSTOMERS = OwnerScope()  # for users who may not see customers at all
 CALL_CONTACTS_SHOWN = 100
@@ -73,6 +75,8 @@ def calls_page(ctx: Ctx) -> str:
         blocked_rules=[(key, blocked_text(ctx.t, key))
                        for key in Firewall(ctx.deps.store).blocked_rules()],
         voicemail_calls=ctx.deps.voicemails.voicemail_calls([row.call.id for row in page.rows]),
+        columns=list_columns(ctx, "calls"),
+        column_choices=column_choices(ctx, "calls"),
     )
 
 
@@ -119,6 +123,7 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         )
     lines = {line.number: line.name for line in ctx.deps.config().lines}
     campaigns = Campaigns(ctx.deps.store)
+    custom = CustomFields(ctx.deps.store)
     ctx.response.status = status
     return ctx.render(
         "call.tpl",
@@ -128,6 +133,8 @@ def call_page(ctx: Ctx, call_id: int, *, typed_note: str | None = None, problem:
         call_campaigns=campaigns.of_call(call.id, row.customer_id,
                                          ctx.t.iso_date(call.started_at)),
         campaign_outcomes=campaigns.outcomes_of_call(call.id),
+        contact_fields=custom.fields_for("contact"),
+        contact_values=custom.values_for("contact", [contact.id for contact in contacts]),
         call=call,
         row=row,
         line_name="" if lines.get(call.line) == f"Line {call.line}" else lines.get(call.line, ""),

@@ -31,8 +31,11 @@ from openpyxl.utils import get_column_letter
 
 from firmware.store.audit import structured_detail
 from firmware.store.crm import Customer, CustomerNumber
+from firmware.store.custom_fields import CustomFields, Field, shown
+from firmware.store.dictionary import Dictionary
 from webui.context import Ctx
 from webui.messages_zh import ZH
+from webui.pages.custom_inputs import error_text, listed
 from webui.pages.customer_form import read_customer
 from webui.pages.customers import list_filters
 
@@ -115,18 +118,36 @@ def _workbook_response(ctx: Ctx, workbook: Workbook, filename: str) -> bytes:
     return buffer.getvalue()
 
 
-def _header_sheet(workbook: Workbook, ctx: Ctx, columns) -> object:
+def _header_sheet(workbook: Workbook, ctx: Ctx, columns, custom: list[Field] = ()) -> object:
+    """The sheet with its header row: the ``columns``, then a column per custom field
+    (headed by its name, as written: safe_cell keeps a name like =x from running)."""
     sheet = workbook.active
     sheet.title = ctx.t("Customers")[:31]
-    sheet.append([ctx.t(english) for _, english in columns])
+    sheet.append([ctx.t(english) for _, english in columns]
+                 + [safe_cell(one.name) for one in custom])
     for index, (key, _) in enumerate(columns, start=1):
         wide = key in ("address", "notes", "numbers")
         sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else 18
+    for index, one in enumerate(custom, start=len(columns) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if one.type == "memo" \
+            else 18
     sheet.freeze_panes = "A2"
     return sheet
 
 
 # ---- export ---------------------------------------------------------------------------
+
+
+def custom_cells(fields: list[Field], values: dict[int, str], t) -> list[object]:
+    """A record's custom values as cells, in the fields' order (yes/no in words)."""
+    cells: list[object] = []
+    for one in fields:
+        value = values.get(one.id)
+        if value is not None and one.type == "yesno":
+            cells.append(t("Yes") if value == "yes" else t("No"))
+        else:
+            cells.append(safe_cell(shown(one, value)))
+    return cells
 
 
 def export_row(customer: Customer, t) -> list[object]:
@@ -160,9 +181,14 @@ def export_customers(ctx: Ctx) -> bytes:
         limit=None,
     )
     workbook = Workbook()
-    sheet = _header_sheet(workbook, ctx, (*COLUMNS, *EXPORT_ONLY))
+    custom = CustomFields(ctx.deps.store)
+    fields = custom.fields_for("customer")
+    sheet = _header_sheet(workbook, ctx, (*COLUMNS, *EXPORT_ONLY), fields)
+    values = custom.values_for("customer", [customer.id for customer in customers]) \
+        if fields else {}
     for customer in customers:
-        sheet.append(export_row(customer, ctx.t))
+        sheet.append(export_row(customer, ctx.t)
+                     + custom_cells(fields, values.get(customer.id, {}), ctx.t))
     ctx.audit("customers_exported", target=f"{len(customers)} customers",
               detail=structured_detail(rows=len(customers), search=filters.query() or "-"))
     stamp = ctx.t.iso_date(ctx.deps.clock())
@@ -171,7 +197,8 @@ def export_customers(ctx: Ctx) -> bytes:
 
 def import_template(ctx: Ctx) -> bytes:
     workbook = Workbook()
-    _header_sheet(workbook, ctx, COLUMNS)
+    fields = CustomFields(ctx.deps.store).fields_for("customer")
+    _header_sheet(workbook, ctx, COLUMNS, fields)
     notes = workbook.create_sheet(ctx.t("How to fill in")[:31])
     notes.column_dimensions["A"].width = 100
     for line in (
@@ -180,8 +207,11 @@ def import_template(ctx: Ctx) -> bytes:
         ctx.t("Gender: male or female (男 or 女), or empty; text messages greet by it (Mr/Ms, 先生/女士)."),  # noqa: E501
         ctx.t("Numbers: several in one cell, separated by ; with an optional label first, e.g. mobile: 13800138000; office: 010 6512 3456"),  # noqa: E501
         ctx.t("A number may belong to several customers. A row that repeats a customer already in the list (the same name and the same numbers) is not imported again."),  # noqa: E501
+        ctx.t("Group and Level: a value of the parameter lists (Settings → Parameter lists), in English or Chinese."),  # noqa: E501
     ):
         notes.append([line])
+    if fields:
+        notes.append([ctx.t("Custom fields: dates YYYY-MM-DD, links http:// or https://, money like 1234.50, yes/no as yes or no (是 or 否).")])  # noqa: E501
     return _workbook_response(ctx, workbook, "customers-template.xlsx")
 
 
@@ -246,11 +276,14 @@ def workbook_sheets(data: bytes, t) -> Iterator[tuple[str, list[list[str]]]]:
         workbook.close()
 
 
-def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str = "",
-                      headers: dict[str, str] | None = None) -> list[list[str]]:
+def _rows_of_workbook(data: bytes, t, header_key: str = "name", no_header: str = "", *,
+                      headers: dict[str, str] | None = None,
+                      found: dict | None = None) -> list[list[str]]:
     with closing(workbook_sheets(data, t)) as sheets:
-        for _, rows in sheets:
+        for name, rows in sheets:
             if rows and header_key in _header_keys(rows[0], headers):
+                if found is not None:
+                    found["sheet"] = name
                 return rows
     raise SheetError(no_header or t(
         "No sheet has a header row with a Name column; start from the template."))
@@ -284,12 +317,14 @@ def _rows_of_csv(data: bytes, t) -> list[list[str]]:
 
 
 def read_rows(filename: str, data: bytes, t, *, header_key: str = "name", no_header: str = "",
-              headers: dict[str, str] | None = None) -> list[list[str]]:
+              headers: dict[str, str] | None = None,
+              found: dict | None = None) -> list[list[str]]:
     """The rows of an uploaded file, header first; SheetError if it is not a usable sheet.
     In a workbook, the first sheet whose header row (by ``headers``: the customers' by
-    default) has a ``header_key`` column is read; ``no_header``: what to say when none has."""
+    default) has a ``header_key`` column is read (its name put in ``found["sheet"]``);
+    ``no_header``: what to say when none has."""
     if _is_workbook(filename, data, t):
-        return _rows_of_workbook(data, t, header_key, no_header, headers)
+        return _rows_of_workbook(data, t, header_key, no_header, headers=headers, found=found)
     return _rows_of_csv(data, t)
 
 
@@ -326,18 +361,44 @@ class ImportResult:
     added: int = 0
     skipped: list[tuple[int, list[str]]] = field(default_factory=list)  # row number, reasons
     ignored_columns: list[str] = field(default_factory=list)
+    sheet: str = ""  # the workbook's sheet read ("" for a CSV file)
 
 
-def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
+_ROW_LISTS = (("category", "customer_groups", "Customer groups"),
+              ("grade", "customer_levels", "Customer levels"))
+
+
+def _check_row_lists(ctx: Ctx, draft, entries: dict[str, list]) -> None:
+    """A row's group and level must be values of the parameter lists (or their Chinese)."""
+    for key, list_name, title in _ROW_LISTS:
+        typed = str(draft.fields.get(key) or "")
+        value = listed(entries[list_name], typed)
+        if value is None:
+            draft.problems.setdefault(key, ctx.t("{value} is not in the list of {list}.",
+                                                 value=typed, list=ctx.t(title)))
+        else:
+            draft.fields[key] = value
+
+
+def import_rows(ctx: Ctx, rows: list[list[str]], sheet: str = "") -> ImportResult:
     """Check every row, then add the good ones in one transaction."""
     t = ctx.t
     header, body = rows[0], rows[1:]
-    keys = _header_keys(header)
+    custom = CustomFields(ctx.deps.store)
+    fields = custom.fields_for("customer")
+    # A custom field's column is headed by its name; a standard column keeps its own.
+    headers = {**{one.name.strip().casefold(): one.key for one in fields}, **_HEADERS}
+    keys = _header_keys(header, headers)
     if "name" not in keys:
         raise SheetError(t("The header row has no Name column; start from the template."))
     result = ImportResult(
-        ignored_columns=[cell for cell, key in zip(header, keys, strict=True) if cell and not key]
+        ignored_columns=[cell for cell, key in zip(header, keys, strict=True) if cell and not key],
+        sheet=sheet,
     )
+    custom_keys = {one.key for one in fields}
+    kept_values: dict[int, dict] = {}
+    dictionary = Dictionary(ctx.deps.store)
+    entries = {list_name: dictionary.entries(list_name) for _, list_name, _ in _ROW_LISTS}
     today = date.fromisoformat(t.iso_date(ctx.deps.clock()))
     country = ctx.deps.country()
     labels = {key: t(english) for key, english in COLUMNS}
@@ -351,18 +412,28 @@ def import_rows(ctx: Ctx, rows: list[list[str]]) -> ImportResult:
         draft = read_customer(
             cells, parse_numbers_cell(cells.get("numbers", "")), country=country, today=today, t=t
         )
-        if not draft.ok:
+        _check_row_lists(ctx, draft, entries)
+        kept, custom_problems = custom.check_values(
+            "customer", {key: value for key, value in cells.items() if key in custom_keys},
+            fields=fields)
+        if not draft.ok or custom_problems:
             reasons = []
             for place, problem in draft.problems.items():
                 column = labels["numbers"] if place.startswith("number") else labels.get(place)
                 reasons.append(f"{column}: {problem}")
+            # A custom field's problem names its column already: "Budget: ten is not ...".
+            reasons += [error_text(t, error) for error in custom_problems.values()]
             result.skipped.append((row_number, reasons))
             continue
         drafts.append((row_number, draft))
+        kept_values[row_number] = kept
     _skip_repeated_customers(ctx, drafts, result)
-    ctx.deps.customers.create_many(
+    ids = ctx.deps.customers.create_many(
         [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
     )
+    custom.write_new("customer", {customer_id: kept_values[row_number]
+                                  for customer_id, (row_number, _) in zip(ids, drafts,
+                                                                          strict=True)})
     result.added = len(drafts)
     result.skipped.sort()
     return result
@@ -402,6 +473,11 @@ def _skip_repeated_customers(ctx: Ctx, drafts: list, result: ImportResult) -> No
 # ---- the pages ---------------------------------------------------------------------------
 
 
+def _import_headers(ctx: Ctx) -> dict[str, str]:
+    fields = CustomFields(ctx.deps.store).fields_for("customer")
+    return {**{one.name.strip().casefold(): one.key for one in fields}, **_HEADERS}
+
+
 def _may_import(ctx: Ctx) -> None:
     if not (ctx.can("customers_add") or ctx.can("admin")):
         ctx.fail(403, "You do not have permission for this.")
@@ -438,10 +514,12 @@ def import_submit(ctx: Ctx) -> str:
                 raise UploadTooBigError(
                     ctx.t("The file is too big: at most {n} MB.", n=limits["max_mb"])
                 )
-            rows = read_rows(upload.raw_filename or "", data, ctx.t)
+            found: dict = {}
+            rows = read_rows(upload.raw_filename or "", data, ctx.t, found=found,
+                             headers=_import_headers(ctx))
             if not rows:
                 raise SheetError(ctx.t("The file is empty."))
-            result = import_rows(ctx, rows)
+            result = import_rows(ctx, rows, found.get("sheet", ""))
         except SheetError as error:
             problem = str(error)
             ctx.response.status = error.status

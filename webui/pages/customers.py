@@ -29,9 +29,19 @@ from firmware.store.crm import (
     Customer,
     CustomerNumber,
 )
+from firmware.store.custom_fields import CustomFields, shown
+from firmware.store.dictionary import Dictionary
 from firmware.store.legal_hold import LegalHold
 from webui.context import Ctx
 from webui.pages.calls import may_hold
+from webui.pages.custom_inputs import (
+    check_typed,
+    fields_of,
+    list_choices,
+    listed,
+    stored_as_typed,
+    typed_values,
+)
 from webui.pages.customer_form import (
     FIELD_LIMITS,
     LABEL_LIMIT,
@@ -40,6 +50,7 @@ from webui.pages.customer_form import (
     CustomerDraft,
     read_customer,
 )
+from webui.pages.list_columns import column_choices, list_columns
 from webui.pages.messages import customer_messages, error_text, hold_text
 from webui.pages.service import KIND_NAMES, STATE_NAMES, tickets_of_customer
 from webui.pages.service import may_use as service_may_use
@@ -110,9 +121,15 @@ def customers_page(ctx: Ctx) -> str:
     rows = ctx.deps.customers.search(
         scope, **found, order=filters.order, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
+    columns = list_columns(ctx)
     return ctx.render(
         "customers.tpl",
         rows=rows,
+        columns=columns,
+        column_choices=column_choices(ctx),
+        custom=CustomFields(ctx.deps.store).values_for("customer", [row.id for row in rows]),
+        shown_value=shown,
+        labels=_list_labels(ctx),
         total=total,
         page=page,
         pages=pages,
@@ -121,6 +138,30 @@ def customers_page(ctx: Ctx) -> str:
         grades=ctx.deps.customers.grades(scope),
         notice=ctx.query("done"),
     )
+
+
+def _list_labels(ctx: Ctx):
+    """A stored level, group or phone type as the reader sees it: (list, text) -> label."""
+    dictionary = Dictionary(ctx.deps.store)
+    entries = {name: dictionary.entries(name)
+               for name in ("customer_levels", "customer_groups", "phone_types",
+                            "contact_types")}
+
+    def label(list_name: str, text: str) -> str:
+        for entry in entries[list_name]:
+            if entry.names(text):
+                return entry.label(ctx.t.language)
+        return text
+
+    return label
+
+
+def contact_kinds(ctx: Ctx) -> list[str]:
+    """The contact kinds offered on a form, in the data dictionary's order (the kinds are
+    fixed by the contacts table; the dictionary relabels, orders and retires them)."""
+    offered = [value for value in Dictionary(ctx.deps.store).values("contact_types")
+               if value in CONTACT_KINDS]
+    return offered or list(CONTACT_KINDS)
 
 
 # ---- the card -------------------------------------------------------------------------
@@ -195,6 +236,8 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
     calls_seen = CallSearch(ctx.deps.store).visible_call_ids(
         [contact.call_id for contact in contacts], ctx.principal.line_scope()
     )
+    custom = CustomFields(ctx.deps.store)
+    contact_fields = custom.fields_for("contact")
     ctx.response.status = status
     return ctx.render(
         "customer.tpl",
@@ -204,8 +247,14 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         recordings=recordings,
         contacts=contacts,
         calls_seen=calls_seen,
-        kinds=CONTACT_KINDS,
-        contact_form=contact_form or {"kind": "call", "at": _local_input(ctx, ctx.deps.clock())},
+        kinds=contact_kinds(ctx),
+        contact_form=contact_form or {"kind": contact_kinds(ctx)[0],
+                                      "at": _local_input(ctx, ctx.deps.clock())},
+        customer_fields=custom.fields_for("customer"),
+        customer_values=custom.values_of("customer", customer.id),
+        contact_fields=contact_fields,
+        contact_values=custom.values_for("contact", [contact.id for contact in contacts]),
+        labels=_list_labels(ctx),
         problems=problems or {},
         notice=ctx.query("done"),
         line_names={line.number: line.given_name for line in ctx.deps.config().lines},
@@ -271,18 +320,57 @@ def _draft_from_form(ctx: Ctx) -> CustomerDraft:
     return read_customer(typed, rows, country=ctx.deps.country(), today=_today(ctx), t=ctx.t)
 
 
+def _check_lists(ctx: Ctx, draft: CustomerDraft, customer: Customer | None) -> None:
+    """The level, the group and the numbers' types from the data dictionary's lists (or
+    what the customer kept already); a typed value is kept as the list has it."""
+    dictionary = Dictionary(ctx.deps.store)
+    for key, list_name in (("category", "customer_groups"), ("grade", "customer_levels")):
+        kept = (getattr(customer, key),) if customer else ()
+        value = listed(dictionary.entries(list_name), str(draft.fields.get(key) or ""), kept)
+        if value is None and key not in draft.problems:
+            draft.problems[key] = ctx.t("Choose from the list.")
+        elif value is not None:
+            draft.fields[key] = value
+    phone_types = dictionary.entries("phone_types")
+    kept_labels = tuple(number.label for number in customer.numbers) if customer else ()
+    labels = []
+    for index, (_, label) in enumerate(draft.typed_numbers):
+        value = listed(phone_types, label, kept_labels)
+        if value is None:
+            draft.problems.setdefault(f"number-{index}",
+                                      ctx.t("{value} is not a phone type of the list.",
+                                            value=label))
+        labels.append(value or "")
+    if not draft.problems and len(labels) == len(draft.numbers):
+        draft.numbers = [CustomerNumber(number.number, number.number_e164, label)
+                         for number, label in zip(draft.numbers, labels, strict=True)]
+
+
+def _read_form(ctx: Ctx, customer: Customer | None) -> tuple[CustomerDraft, dict, dict]:
+    """The customer typed, with its custom values typed and checked."""
+    draft = _draft_from_form(ctx)
+    _check_lists(ctx, draft, customer)
+    custom_typed = typed_values(ctx, fields_of(ctx, "customer"))
+    kept, problems = check_typed(ctx, "customer", custom_typed)
+    draft.problems.update(problems)
+    return draft, custom_typed, kept
+
+
 def _form(ctx: Ctx, draft: CustomerDraft | None, customer: Customer | None,
-          status: int = 200) -> str:
+          status: int = 200, custom_typed: dict | None = None) -> str:
+    fields = fields_of(ctx, "customer")
     if draft is None:
         typed = {key: "" for key in FIELD_LIMITS}
         rows: list[tuple[str, str]] = []
+        custom_typed = stored_as_typed(fields, {})
         if customer is not None:
             typed = {key: getattr(customer, key) or "" for key in FIELD_LIMITS}
             rows = [(number.number, number.label) for number in customer.numbers]
+            custom_typed = stored_as_typed(
+                fields, CustomFields(ctx.deps.store).values_of("customer", customer.id))
         problems: dict[str, str] = {}
     else:
         typed, rows, problems = draft.typed, draft.typed_numbers, draft.problems
-    scope = ctx.principal.owner_scope()
     ctx.response.status = status
     return ctx.render(
         "customer_form.tpl",
@@ -293,8 +381,11 @@ def _form(ctx: Ctx, draft: CustomerDraft | None, customer: Customer | None,
         limits=FIELD_LIMITS,
         number_limit=NUMBER_LIMIT,
         label_limit=LABEL_LIMIT,
-        categories=ctx.deps.customers.categories(scope),
-        grades=ctx.deps.customers.grades(scope),
+        group_choices=list_choices(ctx, "customer_groups", typed.get("category", "")),
+        level_choices=list_choices(ctx, "customer_levels", typed.get("grade", "")),
+        label_choices=lambda current: list_choices(ctx, "phone_types", current),
+        custom_fields=fields,
+        custom_typed=custom_typed or {},
         today=_today(ctx).isoformat(),
     )
 
@@ -304,12 +395,14 @@ def new_customer_page(ctx: Ctx) -> str:
 
 
 def new_customer_submit(ctx: Ctx) -> str:
-    draft = _draft_from_form(ctx)
+    draft, custom_typed, kept = _read_form(ctx, None)
     if not draft.ok:
-        return _form(ctx, draft, None, status=400)
+        return _form(ctx, draft, None, status=400, custom_typed=custom_typed)
     customer_id = ctx.deps.customers.create(draft.fields, draft.numbers, added_by=ctx.user.id)
+    custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
     ctx.audit("customer_added", f"customer {customer_id}",
-              structured_detail(**customer_facts(draft.fields, draft.numbers)))
+              structured_detail(**customer_facts(draft.fields, draft.numbers),
+                                custom={name: after for name, _, after in custom} or None))
     ctx.redirect(f"/customers/{customer_id}?done=added")
 
 
@@ -319,11 +412,12 @@ def edit_customer_page(ctx: Ctx, customer_id: int) -> str:
 
 def edit_customer_submit(ctx: Ctx, customer_id: int) -> str:
     customer = visible_customer(ctx, customer_id)
-    draft = _draft_from_form(ctx)
+    draft, custom_typed, kept = _read_form(ctx, customer)
     if not draft.ok:
-        return _form(ctx, draft, customer, status=400)
+        return _form(ctx, draft, customer, status=400, custom_typed=custom_typed)
     ctx.deps.customers.update(customer.id, draft.fields, draft.numbers)
     changes = customer_changes(customer, draft.fields, draft.numbers)
+    changes += CustomFields(ctx.deps.store).write("customer", customer.id, kept)
     if changes:
         ctx.audit("customer_changed", f"customer {customer.id}",
                   structured_detail(changes=changes))
@@ -343,11 +437,15 @@ def delete_customer_page(ctx: Ctx, customer_id: int) -> str:
 def delete_customer_submit(ctx: Ctx, customer_id: int) -> None:
     customer = visible_customer(ctx, customer_id)
     contacts = ctx.deps.customers.contact_count(customer.id)
+    custom_fields = fields_of(ctx, "customer")
+    values = CustomFields(ctx.deps.store).values_of("customer", customer.id)
     ctx.deps.customers.delete(customer.id)
     fields = {key: getattr(customer, key) for key in CUSTOMER_FIELDS}
+    custom = {one.name: shown(one, values[one.id]) for one in custom_fields
+              if one.id in values}
     ctx.audit("customer_deleted", f"customer {customer.id}",
               structured_detail(**customer_facts(fields, list(customer.numbers)),
-                                contacts=contacts))
+                                custom=custom or None, contacts=contacts))
     ctx.redirect("/customers?done=deleted")
 
 
@@ -378,7 +476,9 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
         "text": ctx.form("text")[: CONTACT_TEXT_LIMIT * 2],
         "call_id": ctx.form("call_id")[:20],
     }
-    problems = {}
+    custom_typed = typed_values(ctx, fields_of(ctx, "contact"))
+    kept, problems = check_typed(ctx, "contact", custom_typed)
+    typed.update(custom_typed)
     if typed["kind"] not in CONTACT_KINDS:
         problems["kind"] = ctx.t("Choose what kind of contact it was.")
     at = ctx.deps.clock() if not typed["at"] else _parse_local(ctx, typed["at"])
@@ -411,8 +511,10 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
         call_id=call.id if call else None,
         recording_id=recording_id,
     )
+    custom = CustomFields(ctx.deps.store).write("contact", contact_id, kept)
     audit_contact(ctx, "contact_added", customer.id, contact_id, kind=typed["kind"],
-                  text=typed["text"], call=call.id if call else None)
+                  text=typed["text"], call=call.id if call else None,
+                  custom={name: after for name, _, after in custom} or None)
     if call is not None and ctx.form("from") == "call":  # added on the call's page
         ctx.redirect(f"/calls/{call.id}?done=contact#contacts")
     ctx.redirect(f"/customers/{customer.id}?done=contact#contacts")

@@ -21,6 +21,7 @@
     const row = template.cloneNode(true);
     row.classList.remove("has-problem");
     row.querySelectorAll("input").forEach((input) => (input.value = ""));
+    row.querySelectorAll("select").forEach((select) => (select.value = ""));
     row.querySelectorAll(".field-problem").forEach((element) => element.remove());
     holder.appendChild(row);
     return row;
@@ -48,6 +49,7 @@
         row.remove();
       } else {
         row.querySelectorAll("input").forEach((input) => (input.value = ""));
+        row.querySelectorAll("select").forEach((select) => (select.value = ""));
       }
     });
   });

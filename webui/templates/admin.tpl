@@ -39,4 +39,12 @@
     <p>{{_.count(len(prompts), '{n} prompt.', '{n} prompts.')}}</p>
     <p class="muted">{{_('What the box plays to a caller: announcements, the survey, the voicemail greeting, menus.')}}</p>
   </section>
+  <section class="panel">
+    <h2><a href="/admin/fields">{{_('Custom fields')}}</a></h2>
+    <p class="muted">{{_('Fields of your own on customers, contact records and knowledge-base entries.')}}</p>
+  </section>
+  <section class="panel">
+    <h2><a href="/admin/dictionary">{{_('Parameter lists')}}</a></h2>
+    <p class="muted">{{_('Contact types, customer levels and groups, phone types, payment methods, order states: what the forms offer.')}}</p>
+  </section>
 </div>

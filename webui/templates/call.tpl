@@ -106,6 +106,11 @@
     <input type="hidden" name="call_id" value="{{call.id}}">
     <input type="hidden" name="from" value="call">
     <label>{{_('What was said or done')}} <textarea name="text" rows="3" maxlength="4000" required></textarea></label>
+    % if contact_fields:
+    <div class="form-grid custom-fields">
+    % include('custom_inputs.tpl', fields=contact_fields, typed={}, problems={})
+    </div>
+    % end
     <button type="submit">{{_('Add contact record')}}</button>
   </form>
   % end
@@ -120,6 +125,11 @@
         <span class="muted">{{contact.added_by_name or '—'}}</span>
       </div>
       <p class="multiline">{{contact.text}}</p>
+      % if contact_values.get(contact.id):
+      <dl class="facts contact-fields">
+      % include('custom_values.tpl', fields=contact_fields, values=contact_values[contact.id], skip_empty=True)
+      </dl>
+      % end
     </li>
   % end
   </ol>

@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Call log'), page='calls')
+% rebase('layout.tpl', title=_('Call log'), page='calls', styles=['fields.css'])
 <h1>{{_('Call log')}}</h1>
 % include('search_form.tpl', action='/calls', with_call_note=True, blocked_rules=blocked_rules)
 <p class="result-bar">
@@ -8,6 +8,7 @@
   <span class="muted small">{{_('up to {count} rows', count=_.number(max_csv_rows))}}</span>
   % end
 </p>
+% include('columns_form.tpl', action='/calls/columns', choices=column_choices, fixed='start')
 % if not lines:
 <p>{{_('No lines are assigned to you. Ask an administrator to associate you with your lines.')}}</p>
 % end
@@ -16,29 +17,33 @@
 <table class="calls stack">
   <thead>
     <tr>
-      % include('sort_header.tpl', key='start', label=_('Time'))
-      % include('sort_header.tpl', key='line', label=_('Line'))
-      <th scope="col">{{_('Call')}}</th>
-      % include('sort_header.tpl', key='number', label=_('Number'))
-      <th scope="col">{{_('Customer')}}</th>
-      % include('sort_header.tpl', key='duration', label=_('Duration'))
-      % if show_recordings:
-      <th scope="col">{{_('Recording')}}</th>
+    % for column in columns:
+      % key = column.key
+      % if key in ('start', 'line', 'number', 'duration'):
+      % include('sort_header.tpl', key=key, label=column.heading)
+      % elif key != 'recording' or show_recordings:
+      <th scope="col">{{column.heading}}</th>
       % end
-      <th scope="col">{{_('Note')}}</th>
+    % end
     </tr>
   </thead>
   <tbody>
   % for row in page.rows:
     % call = row.call
     <tr class="outcome-{{call.outcome}}" data-call="{{call.id}}">
+    % for column in columns:
+      % key = column.key
+      % if key == 'start':
       <td class="c-time"><a href="/calls/{{call.id}}" title="{{_('The call')}}">{{_.datetime(call.started_at, seconds=True)}}</a></td>
+      % elif key == 'line':
       <td class="c-line">{{_('Line {n}', n=call.line)}}{{' · ' + line_names[call.line] if line_names.get(call.line) else ''}}</td>
+      % elif key == 'call':
       <td class="c-call"><span class="direction">{{'↙' if call.direction == 'in' else '↗'}} {{_({'in': 'Incoming', 'out': 'Outgoing'}.get(call.direction, ''))}}</span> · <span class="outcome">{{_(outcomes.get(call.outcome, call.outcome))}}</span>{{!' · <span class="survey-score" title="%s">%s</span>' % (_('Survey'), _('{n} of 5', n=call.survey)) if call.survey else ''}}{{!' · <span class="voicemail-mark">' + _('Voicemail') + '</span>' if call.id in voicemail_calls else ''}}
         % if call.blocked_by:
         · <span class="blocked-by">{{blocked_text(_, call.blocked_by)}}</span>
         % end
       </td>
+      % elif key == 'number':
       <td class="c-number number-cell">
         % if call.number:
         <span class="number">{{call.number}}</span>
@@ -54,20 +59,26 @@
         <span class="muted small">{{location}}</span>
         % end
       </td>
+      % elif key == 'customer':
       <td class="c-customer wrap">
         % if row.customer_id:
         <a href="/customers/{{row.customer_id}}">{{row.customer_name}}</a>
         % end
       </td>
+      % elif key == 'duration':
       <td class="c-duration numeric">{{_.duration(call.duration_s) if call.outcome == 'answered' else ''}}</td>
-      % if show_recordings:
+      % elif key == 'recording':
+        % if show_recordings:
       <td class="c-recording">
         % for recording_id in row.recording_ids:
         <a class="recording-link" href="/recordings/{{recording_id}}" title="{{_('Recording')}}">▶ {{_('Play') if ctx.can('recordings_listen') else _('Open')}}</a>
         % end
       </td>
-      % end
+        % end
+      % elif key == 'note':
       <td class="c-note wrap"><a href="/calls/{{call.id}}#note" class="{{'' if call.notes else 'muted small'}}">{{(call.notes[:80] + ('…' if len(call.notes) > 80 else '')) if call.notes else _('Add a note')}}</a></td>
+      % end
+    % end
     </tr>
   % end
   </tbody>

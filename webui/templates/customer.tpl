@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=customer.name, page='customers', scripts=['customers.js'])
+% rebase('layout.tpl', title=customer.name, page='customers', scripts=['customers.js'], styles=['fields.css'])
 <p class="crumbs"><a href="/customers">{{_('Customers')}}</a></p>
 <div class="page-head">
   <h1>{{customer.name}}{{!' <span class="badge protected">' + _('Protected (legal hold)') + '</span>' if protected else ''}}</h1>
@@ -23,13 +23,14 @@
   <h2>{{_('Details')}}</h2>
   <dl class="facts">
     <dt>{{_('Company')}}</dt><dd>{{customer.company or '—'}}</dd>
-    <dt>{{_('Group')}}</dt><dd>{{customer.category or '—'}}</dd>
-    <dt>{{_('Level')}}</dt><dd>{{customer.grade or '—'}}</dd>
+    <dt>{{_('Group')}}</dt><dd>{{labels('customer_groups', customer.category) or '—'}}</dd>
+    <dt>{{_('Level')}}</dt><dd>{{labels('customer_levels', customer.grade) or '—'}}</dd>
     <dt>{{_('Gender')}}</dt><dd>{{_({'male': 'Male', 'female': 'Female'}.get(customer.gender, '—'))}}</dd>
     <dt>{{_('Birthday')}}</dt><dd>{{_.date(_.local_midnight(customer.birthday) + 12 * 3600) if customer.birthday else '—'}}</dd>
     <dt>{{_('Email')}}</dt><dd>{{customer.email or '—'}}</dd>
     <dt>{{_('Address')}}</dt><dd class="multiline">{{customer.address or '—'}}</dd>
     <dt>{{_('Notes')}}</dt><dd class="multiline">{{customer.notes or '—'}}</dd>
+    % include('custom_values.tpl', fields=customer_fields, values=customer_values, skip_empty=False)
     <dt>{{_('Added by')}}</dt><dd>{{customer.added_by_name or '—'}}, {{_.datetime(customer.created_at)}}</dd>
     <dt>{{_('Latest change')}}</dt><dd>{{_.datetime(customer.updated_at)}}</dd>
   </dl>
@@ -51,7 +52,7 @@
       <span class="number">{{number.display}}</span>
       % include('dial_button.tpl', call_id=None, customer_id=customer.id, number=number.number)
       % if number.label:
-      <span class="badge">{{number.label}}</span>
+      <span class="badge">{{labels('phone_types', number.label)}}</span>
       % end
       <span class="muted">{{' · '.join(part for part in (number.location, number.carrier) if part)}}</span>
       % if number.shared_with:
@@ -94,7 +95,7 @@
       <label>{{_('Kind')}}
         <select name="kind">
         % for kind in kinds:
-          <option value="{{kind}}"{{!' selected' if kind == contact_form.get('kind') else ''}}>{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}[kind])}}</option>
+          <option value="{{kind}}"{{!' selected' if kind == contact_form.get('kind') else ''}}>{{labels('contact_types', kind) if _.language == 'zh-CN' else _({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}[kind])}}</option>
         % end
         </select>
         % if problems.get('kind'):
@@ -128,6 +129,11 @@
       <span class="field-problem">{{problems['text']}}</span>
       % end
     </label>
+    % if contact_fields:
+    <div class="form-grid custom-fields">
+    % include('custom_inputs.tpl', fields=contact_fields, typed=contact_form, problems=problems)
+    </div>
+    % end
     <button type="submit">{{_('Add contact record')}}</button>
   </form>
   % if contacts:
@@ -135,7 +141,7 @@
   % for contact in contacts:
     <li>
       <div class="contact-head">
-        <span class="badge">{{_({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
+        <span class="badge">{{labels('contact_types', contact.kind) if _.language == 'zh-CN' else _({'call': 'Phone call', 'visit': 'Visit', 'email': 'Email', 'message': 'Message', 'note': 'Note'}.get(contact.kind, contact.kind))}}</span>
         <span>{{_.datetime(contact.at)}}</span>
         <span class="muted">{{contact.added_by_name or '—'}}</span>
         % if contact.call_id in calls_seen:
@@ -146,6 +152,11 @@
         % end
       </div>
       <p class="multiline">{{contact.text}}</p>
+      % if contact_values.get(contact.id):
+      <dl class="facts contact-fields">
+      % include('custom_values.tpl', fields=contact_fields, values=contact_values[contact.id], skip_empty=True)
+      </dl>
+      % end
       % if contact.added_by == user.id or ctx.can('customers_edit'):
       <details class="contact-delete">
         <summary>{{_('Delete')}}</summary>

@@ -1,5 +1,5 @@
 % title = _('Edit {name}', name=customer.name) if customer else _('Add customer')
-% rebase('layout.tpl', title=title, page='customers', scripts=['customers.js'])
+% rebase('layout.tpl', title=title, page='customers', scripts=['customers.js'], styles=['fields.css'])
 <p class="crumbs"><a href="/customers">{{_('Customers')}}</a>
 % if customer:
  › <a href="/customers/{{customer.id}}">{{customer.name}}</a>
@@ -12,10 +12,19 @@
 <form method="post" action="{{'/customers/%d/edit' % customer.id if customer else '/customers/new'}}" class="stacked customer-form" novalidate>
   <input type="hidden" name="csrf" value="{{csrf}}">
   <div class="form-grid">
-  % fields = [('name', _('Name'), 'text'), ('company', _('Company'), 'text'), ('category', _('Group'), 'text'), ('grade', _('Level'), 'text'), ('birthday', _('Birthday'), 'date'), ('email', _('Email'), 'email')]
+  % fields = [('name', _('Name'), 'text'), ('company', _('Company'), 'text'), ('category', _('Group'), 'select'), ('grade', _('Level'), 'select'), ('birthday', _('Birthday'), 'date'), ('email', _('Email'), 'email')]
   % for key, label, kind in fields:
     <label{{!' class="has-problem"' if key in problems else ''}}><span class="label-text">{{label}}{{!' <span class="required">*</span>' if key == 'name' else ''}}</span>
-      <input type="{{kind}}" name="{{key}}" value="{{typed.get(key, '')}}" maxlength="{{limits[key]}}"{{!' required' if key == 'name' else ''}}{{!' max="%s"' % today if kind == 'date' else ''}}{{!' list="%s-choices"' % key if key in ('category', 'grade') else ''}}{{!' autocomplete="off"' if key != 'email' else ''}}>
+    % if kind == 'select':
+      <select name="{{key}}">
+        <option value="">—</option>
+      % for choice in (group_choices if key == 'category' else level_choices):
+        <option value="{{choice.value}}"{{!' selected' if choice.selected else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
+      % end
+      </select>
+    % else:
+      <input type="{{kind}}" name="{{key}}" value="{{typed.get(key, '')}}" maxlength="{{limits[key]}}"{{!' required' if key == 'name' else ''}}{{!' max="%s"' % today if kind == 'date' else ''}}{{!' autocomplete="off"' if key != 'email' else ''}}>
+    % end
       % if key in problems:
       <span class="field-problem">{{problems[key]}}</span>
       % end
@@ -35,16 +44,11 @@
       % end
     </label>
   </div>
-  <datalist id="category-choices">
-  % for category in categories:
-    <option value="{{category}}">
+  % if custom_fields:
+  <div class="form-grid custom-fields">
+  % include('custom_inputs.tpl', fields=custom_fields, typed=custom_typed, problems=problems)
+  </div>
   % end
-  </datalist>
-  <datalist id="grade-choices">
-  % for grade in grades:
-    <option value="{{grade}}">
-  % end
-  </datalist>
   <fieldset class="numbers-field">
     <legend>{{_('Phone numbers')}}</legend>
     % if problems.get('numbers'):
@@ -54,7 +58,12 @@
     % for index, (number, label) in enumerate(rows):
       <div class="number-row{{' has-problem' if ('number-%d' % index) in problems else ''}}" data-number-row>
         <input name="number" value="{{number}}" maxlength="{{number_limit}}" inputmode="tel" aria-label="{{_('Number')}}" placeholder="{{_('Number')}}">
-        <input name="label" value="{{label}}" maxlength="{{label_limit}}" aria-label="{{_('Label')}}" placeholder="{{_('Label: mobile, office…')}}" list="label-choices">
+        <select name="label" aria-label="{{_('Phone type')}}">
+          <option value="">{{_('Phone type')}}</option>
+        % for choice in label_choices(label):
+          <option value="{{choice.value}}"{{!' selected' if choice.selected else ''}}>{{choice.label}}{{' (%s)' % _('not in the list') if choice.unlisted else ''}}</option>
+        % end
+        </select>
         <button type="button" class="link" data-remove-number hidden>{{_('Remove')}}</button>
         % if ('number-%d' % index) in problems:
         <span class="field-problem">{{problems['number-%d' % index]}}</span>
@@ -62,9 +71,6 @@
       </div>
     % end
     </div>
-    <datalist id="label-choices">
-      <option value="{{_('mobile')}}"><option value="{{_('office')}}"><option value="{{_('home')}}"><option value="{{_('fax')}}">
-    </datalist>
     <button type="button" class="secondary" data-add-number hidden>{{_('Add another number')}}</button>
     <p class="hint">{{_("Numbers are read for this box's country; foreign numbers start with + and the country code.")}}</p>
   </fieldset>

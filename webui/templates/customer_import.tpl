@@ -11,6 +11,9 @@
   % end
   % if result.skipped:
 <h2>{{_.count(len(result.skipped), '{n} row was not imported', '{n} rows were not imported')}}</h2>
+    % if result.sheet:
+<p class="muted">{{_('Sheet: {sheet}', sheet=result.sheet)}}</p>
+    % end
 <div class="table-wrap">
 <table>
   <thead><tr><th>{{_('Row')}}</th><th>{{_('Why')}}</th></tr></thead>
