@@ -64,6 +64,12 @@ def _firewall_badge(ctx: Ctx) -> Badge:
     return Badge(waiting_count(ctx), "Changes waiting for your approval")
 
 
+def _low_stock_badge(ctx: Ctx) -> Badge:
+    from webui.pages.products import low_stock_count  # noqa: PLC0415 - pages import the menu
+
+    return Badge(low_stock_count(ctx), "Products at or below their low-stock level")
+
+
 def _sees_tasks(ctx: Ctx) -> bool:
     from webui.pages.dial_tasks import sees_tasks  # noqa: PLC0415 - pages import the menu
 
@@ -85,6 +91,13 @@ MENU: tuple[Group, ...] = (
     )),
     Group("Customers", (
         Entry("customers", "/customers", "Customers", _any_of("customers_view")),
+    )),
+    Group("Sales", (
+        Entry("sales", "/sales", "Opportunities", _any_of("sales")),
+        Entry("orders", "/orders", "Orders", _any_of("sales")),
+        Entry("products", "/products", "Products", _any_of("sales", "products", "admin"),
+              _low_stock_badge),
+        Entry("sales_report", "/sales/report", "Sales report", _any_of("sales")),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),

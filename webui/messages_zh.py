@@ -1754,3 +1754,8 @@ ZH: dict[str, str] = {
 from webui.messages_zh_sms import SMS  # noqa: E402 - after the dictionary it adds to
 
 ZH.update(SMS)
+
+# The sales pages (opportunities, orders, products, the sales report).
+from webui.messages_zh_sales import SALES  # noqa: E402 - after the dictionary it adds to
+
+ZH.update(SALES)

@@ -37,6 +37,10 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
 ``dial_tasks``         dialling tasks: make them, give them numbers, start and pause them,
                        export their results (an operator sees the tasks assigned to them
                        without it)
+``sales``              opportunities and orders of the customers one sees: the pipeline,
+                       follow-ups, placing orders, the sales report; products read-only
+``products``           edit products and their stock (goods received, corrections);
+                       admins may too
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -48,6 +52,8 @@ Visibility, checked on the server for every page and API call:
 - calls and recordings: super sees all lines; others the lines associated
   with them (a leader also their group members' lines), or all with
   ``all_lines``;
+- opportunities and orders: those of the customers one sees (an order whose
+  customer was deleted: those who see every customer);
 - text messages: super and admins see all; others those of the customers they
   see, of the numbers of the calls they see, and those they (a leader: their
   group) sent.
@@ -89,6 +95,8 @@ FLAGS = (
     "reports",
     "firewall",
     "dial_tasks",
+    "sales",
+    "products",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

@@ -103,6 +103,16 @@ ACTIONS = (
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",
+    "product_added",  # a product of the catalogue (firmware.store.products)
+    "product_changed",
+    "stock_adjusted",  # goods received, or a correction, with its reason
+    "sales_settings_changed",  # whether stock may go below zero
+    "order_placed",  # an order with its lines; its stock taken
+    "order_state_changed",  # confirmed, shipped, done, or cancelled (its stock given back)
+    "opportunity_added",
+    "opportunity_changed",  # its fields, or its stage moved on the pipeline
+    "follow_up_added",  # a follow-up of an opportunity
+    "sales_exported",  # the sales report exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -53,6 +53,8 @@ def flag_descriptions(t) -> dict[str, str]:
         "reports": t("Reports: charts of the calls of their lines, and their Excel export"),
         "firewall": t("Manage the call firewall: see, add and remove numbers of its lists (its rules: admins only); leaders approve their group's changes"),  # noqa: E501
         "dial_tasks": t("Dialling tasks: make them, add their numbers, start and pause them, export their results"),  # noqa: E501
+        "sales": t("Opportunities and orders of the customers they see, the sales report; products read-only"),  # noqa: E501
+        "products": t("Edit products and their stock"),
         "admin": t("Users, groups and the device settings"),
     }
 

@@ -116,6 +116,16 @@ ACTION_LABELS = {
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",
+    "product_added": "Product added",
+    "product_changed": "Product changed",
+    "stock_adjusted": "Stock adjusted",
+    "sales_settings_changed": "Stock settings changed",
+    "order_placed": "Order placed",
+    "order_state_changed": "Order state changed",
+    "opportunity_added": "Opportunity added",
+    "opportunity_changed": "Opportunity changed",
+    "follow_up_added": "Follow-up added",
+    "sales_exported": "Sales report exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

@@ -41,6 +41,7 @@ from webui.pages.customer_form import (
     read_customer,
 )
 from webui.pages.messages import customer_messages, error_text, hold_text
+from webui.pages.sales import customer_sales
 
 PAGE_SIZE = 50
 BLANK_NUMBER_ROWS = 3  # empty number rows on the form, for browsers without the script
@@ -211,6 +212,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         may_hold=may_hold(ctx),
         messages=customer_messages(ctx, customer.id) if ctx.can("sms") else [],
         sms_error=error_text, sms_hold=hold_text,
+        sales=customer_sales(ctx, customer.id),
     )
 
 
