@@ -371,7 +371,8 @@ def test_products_added_edited_and_their_stock_adjusted_are_audited(shop):
     assert "Mug" in listed and "Low stock" in listed
     for form, named in (({"price": "1.234"}, "Price: 1.234"), ({"low_stock": "-1"},
                                                                  "Low-stock level: -1"),
-                        ({"code": "C" * 100}, "Code: At most 40"), ({"name": ""}, "Name:")):
+                        ({"code": "C" * 100}, "Code: At most 40"),
+                        ({"name": ""}, "Product name: Fill this in")):
         answer = pam.post(f"/products/{cup}", {"code": "CUP", "name": "Mug", "price": "1",
                                                "low_stock": "0", **form})
         assert answer.status == 400 and named in answer.text, form

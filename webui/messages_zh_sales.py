@@ -44,6 +44,7 @@ SALES: dict[str, str] = {
     "Edit products and their stock": "编辑产品及其库存",
     # ---- fields -----------------------------------------------------------------------
     "Code": "编码",
+    "Product name": "产品名称",
     "Unit": "单位",
     "Price": "价格",
     "Low-stock level": "库存预警值",

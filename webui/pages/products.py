@@ -25,7 +25,7 @@ from webui.sales_words import first_problem, read_money, read_whole
 
 SEARCH_LIMIT = 100
 MOVES_SHOWN = 50
-FIELD_LABELS = {"code": "Code", "name": "Name", "unit": "Unit", "price": "Price",
+FIELD_LABELS = {"code": "Code", "name": "Product name", "unit": "Unit", "price": "Price",
                 "low_stock": "Low-stock level", "stock": "Stock", "change": "Change in stock",
                 "kind": "Kind", "reason": "Reason"}
 log = logging.getLogger(__name__)

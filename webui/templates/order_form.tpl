@@ -66,13 +66,13 @@
     <tbody>
     % for product_id, quantity, price in typed['lines']:
     <tr>
-      <td><select name="product"><option value="">—</option>
+      <td><select name="product" aria-label="{{_('Product')}}"><option value="">—</option>
         % for product in products:
         <option value="{{product.id}}"{{!' selected' if product_id == str(product.id) else ''}}>{{product.code}} {{product.name}} · {{money(product.price_cents)}} · {{_('In stock')}} {{product.stock}}</option>
         % end
       </select></td>
-      <td><input name="quantity" value="{{quantity}}" inputmode="numeric" size="6"></td>
-      <td><input name="unit_price" value="{{price}}" inputmode="decimal" size="10"></td>
+      <td><input name="quantity" value="{{quantity}}" inputmode="numeric" size="6" aria-label="{{_('Quantity')}}" placeholder="{{_('Quantity')}}"></td>
+      <td><input name="unit_price" value="{{price}}" inputmode="decimal" size="10" aria-label="{{_('Unit price')}}" placeholder="{{_('Unit price')}}"></td>
     </tr>
     % end
     </tbody>

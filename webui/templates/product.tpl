@@ -18,7 +18,7 @@
 <form method="post" action="{{'/products/%d' % product.id if product else '/products/new'}}" class="stacked panel">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <div class="form-grid">
-  % for key, label, limit in (('code', _('Code'), limits['code']), ('name', _('Name'), limits['name']), ('unit', _('Unit'), limits['unit'])):
+  % for key, label, limit in (('code', _('Code'), limits['code']), ('name', _('Product name'), limits['name']), ('unit', _('Unit'), limits['unit'])):
     <label{{!' class="has-problem"' if key in problems else ''}}>{{label}} <input name="{{key}}" value="{{typed[key]}}" maxlength="{{limit}}"{{!'' if key == 'unit' else ' required'}}>
       % if key in problems:
       <span class="field-problem">{{problems[key]}}</span>

@@ -23,7 +23,7 @@
 % if products:
 <div class="table-wrap">
 <table class="products">
-  <thead><tr><th>{{_('Code')}}</th><th>{{_('Name')}}</th><th>{{_('Unit')}}</th><th class="num">{{_('Price')}}</th><th class="num">{{_('Stock')}}</th><th class="num">{{_('Low-stock level')}}</th></tr></thead>
+  <thead><tr><th>{{_('Code')}}</th><th>{{_('Product name')}}</th><th>{{_('Unit')}}</th><th class="num">{{_('Price')}}</th><th class="num">{{_('Stock')}}</th><th class="num">{{_('Low-stock level')}}</th></tr></thead>
   <tbody>
   % for product in products:
   <tr{{!' class="retired"' if product.retired else ''}}>
