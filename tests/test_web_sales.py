@@ -452,3 +452,19 @@ def test_a_huge_search_or_page_number_is_cut_not_a_failure(shop):
     assert ana.get("/orders?from=1985.5.6").status == 400
     assert ana.get("/orders/new?q=" + "z" * 5000).status == 200
     assert ana.get("/orders/99999999999999999999").status == 404
+
+
+def test_the_admin_grants_the_sales_and_products_flags_on_the_user_form(shop):
+    adm = shop.clients["adm"]
+    page = adm.get(f"/admin/users/{shop.ids['nof']}").text
+    assert 'value="sales"' in page and 'value="products"' in page
+    assert "Edit products and their stock" in page
+    shop.deps.accounts.update_user(shop.ids["nof"], permissions=frozenset(
+        {"customers_view", "sales"}))
+    try:
+        client = shop.signed_in("nof")
+        assert client.get("/sales").status == 200 and client.get("/orders").status == 200
+        assert "Deal of ana" not in client.get("/sales").text  # nof added no customers
+    finally:
+        shop.deps.accounts.update_user(shop.ids["nof"],
+                                       permissions=frozenset({"customers_view"}))
