@@ -109,6 +109,11 @@ def test_a_refused_order_keeps_nothing(store):
         _place(store, customer, [LineDraft(pen, -1)])
     with pytest.raises(SalesError, match="from 1 to"):
         _place(store, customer, [LineDraft(pen, 0)])
+    dear = products.create({"code": "GOLD", "name": "Gold", "price_cents": 10**12 - 1},
+                           stock=10**6)
+    with pytest.raises(SalesError, match="total is at most"):
+        _place(store, customer, [LineDraft(dear, 10**6)])  # 10^18 cents would not fit
+    assert products.get(dear).stock == 10**6
     products.update(pen, {"retired": True})
     with pytest.raises(SalesError, match="no longer sold"):
         _place(store, customer, [LineDraft(pen, 1)])

@@ -141,6 +141,7 @@ SALES: dict[str, str] = {
     "An order has at most {n} lines.": "一个订单最多 {n} 行。",
     "A quantity is a whole number from 1 to {most}.": "数量是 1 到 {most} 之间的整数。",
     "{name} is no longer sold.": "{name} 已停售。",
+    "An order's total is at most {most}.": "订单合计最多为 {most}。",
     "A price is 0 or more.": "价格不能小于 0。",
     "{state} is not an order state.": "{state} 不是订单状态。",
     "There is no order {id}.": "没有订单 {id}。",

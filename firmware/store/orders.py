@@ -19,6 +19,7 @@ from firmware.store.sales import (
     SOLD_STATES,
     STATE_KEYS,
     SalesError,
+    cents_text,
     customer_condition,
 )
 from firmware.store.scopes import OwnerScope
@@ -27,6 +28,7 @@ from firmware.store.sql_terms import like_pattern
 NOTE_LIMIT = 2000
 MOST_LINES = 100
 MOST_QUANTITY = 1_000_000
+MOST_TOTAL_CENTS = 10**15  # ten trillion in money: far inside SQLite's 64-bit integers
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,9 @@ class Orders:
                     raise SalesError("A price is 0 or more.")
                 line_total = unit * line.quantity
                 total += line_total
+                if total > MOST_TOTAL_CENTS:
+                    raise SalesError("An order's total is at most {most}.",
+                                     most=cents_text(MOST_TOTAL_CENTS))
                 connection.execute(
                     "INSERT INTO order_lines (order_id, product_id, quantity, unit_cents, "
                     "total_cents, ordered_on, counted) VALUES (?, ?, ?, ?, ?, ?, ?)",
