@@ -100,3 +100,29 @@ def test_the_sales_pages_fit_a_phone(stack, path):
         assert console_errors(driver) == []
     finally:
         close_browser(driver)
+
+
+def test_a_card_dragged_to_another_stage_moves_there(stack):
+    driver = signed_in(stack)
+    try:
+        driver.get(stack.url + "/sales")
+        card = 'article.opportunity-card[data-opportunity="1"]'
+        assert driver.execute_script(
+            f"return document.querySelector('{card}').closest('.stage').dataset.stage") == "lead"
+        # HTML drag and drop as the browser fires it: dragstart, dragover, drop.
+        driver.execute_script("""
+            const card = document.querySelector(arguments[0]);
+            const target = document.querySelector('.stage[data-stage="negotiation"]');
+            const moving = new DataTransfer();
+            card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: moving}));
+            target.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true,
+                                                            dataTransfer: moving}));
+            target.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true,
+                                                        dataTransfer: moving}));
+        """, card)
+        wait(driver, 10).until(lambda d: d.execute_script(
+            f"const c = document.querySelector('{card}');"
+            "return c && c.closest('.stage').dataset.stage") == "negotiation")
+        assert console_errors(driver) == []
+    finally:
+        close_browser(driver)

@@ -152,6 +152,8 @@ SALES: dict[str, str] = {
     "Only mine": "只看我的",
     "Move to": "移到",
     "Move": "移动",
+    "Move a card with its Move button, or drag it to another stage.":
+        "点“移动”按钮或把卡片拖到另一个阶段即可移动。",
     "{n} more not shown": "另有 {n} 个未显示",
     "Make an order": "生成订单",
     "The opportunity was added.": "商机已添加。",

@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Opportunities'), page='sales', styles=['sales.css'])
+% rebase('layout.tpl', title=_('Opportunities'), page='sales', styles=['sales.css'], scripts=['sales_pipeline.js'])
 <div class="page-head">
   <h1>{{_('Opportunities')}}</h1>
   <div class="actions">
@@ -13,14 +13,15 @@
 % if notice == 'moved':
 <p class="notice" role="status">{{_('Saved.')}}</p>
 % end
+<p class="hint">{{_('Move a card with its Move button, or drag it to another stage.')}}</p>
 <div class="pipeline">
 % for stage, label in stages:
   % count, total = totals[stage]
-  <section class="stage stage-{{stage}}" id="stage-{{stage}}">
+  <section class="stage stage-{{stage}}" id="stage-{{stage}}" data-stage="{{stage}}">
     <h2>{{_(label)}} <span class="muted">{{count}}</span></h2>
     <p class="stage-total">{{money(total)}}</p>
     % for card in staged[stage]:
-    <article class="opportunity-card">
+    <article class="opportunity-card" data-opportunity="{{card.id}}">
       <a href="/sales/{{card.id}}" class="card-title">{{card.title}}</a>
       <p class="muted">{{card.customer_name}}</p>
       <p><strong>{{money(card.amount_cents)}}</strong>{{' · ' + card.close_on if card.close_on else ''}}</p>
