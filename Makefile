@@ -59,6 +59,7 @@ bench: system-deps $(BUILT)
 	$(PY) -m bench.archive
 	$(PY) -m bench.sms
 	$(PY) -m bench.dialling
+	$(PY) -m bench.sales
 	$(PY) -m bench.pi
 
 # The Pi's CPU under qemu-user: an arm64 Debian root with its Python and aarch64

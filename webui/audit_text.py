@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from firmware.store.audit import parse_detail
+from firmware.store.sales import ORDER_STATES, PAYMENT_METHODS, STAGES
 from webui.i18n import LANGUAGES, Translator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -214,7 +215,33 @@ FIELD_WORDS = {
     "memo": "Memo (long text)",
     "money": "Money",
     "yesno": "Yes/no",
+    "code": "Code",
+    "price": "Price",
+    "unit": "Unit",
+    "low_stock": "Low-stock level",
+    "retired": "Retired",
+    "stock": "Stock",
+    "stock_change": "Change in stock",
+    "adjustment": "Kind",
+    "reason": "Reason",
+    "state": "State",
+    "payment": "Payment",
+    "total": "Total",
+    "order_lines": "Order lines",
+    "opportunity": "Opportunity",
+    "campaign": "Campaign",
+    "title": "Title",
+    "stage": "Stage",
+    "amount": "Expected amount",
+    "close_on": "Expected close",
+    "owner": "Owner",
+    "follow_up": "Follow-up",
+    "next_step": "Next step",
+    "allow_negative_stock": "Allow stock below zero",
 }
+# Sales words in their audit entries: order states, payment methods, stages, stock changes.
+SALES_WORDS = {**dict(ORDER_STATES), **dict(PAYMENT_METHODS), **dict(STAGES),
+               "received": "Goods received", "correction": "Stock correction"}
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {
     "birthday": "Birthday greeting",
@@ -349,6 +376,9 @@ _RULES = (
     (lambda field, shown: field in ("occasion", "sms.word_filter", "how", "gender")
      and isinstance(shown, str),
      lambda t, field, shown: t(SMS_WORDS.get(shown, shown))),
+    (lambda field, shown: field in ("state", "payment", "stage", "adjustment")
+     and isinstance(shown, str),
+     lambda t, field, shown: t(SALES_WORDS.get(shown, shown))),
     (lambda field, shown: field == "send_at" and isinstance(shown, int | float),
      lambda t, field, shown: t.datetime(shown)),
     (lambda field, shown: field == "expires_at" and isinstance(shown, int | float),

@@ -70,6 +70,12 @@ def _service_badge(ctx: Ctx) -> Badge:
     return Badge(overdue_count(ctx), "Overdue tickets")
 
 
+def _low_stock_badge(ctx: Ctx) -> Badge:
+    from webui.pages.products import low_stock_count  # noqa: PLC0415 - pages import the menu
+
+    return Badge(low_stock_count(ctx), "Products at or below their low-stock level")
+
+
 def _sees_tasks(ctx: Ctx) -> bool:
     from webui.pages.dial_tasks import sees_tasks  # noqa: PLC0415 - pages import the menu
 
@@ -95,6 +101,13 @@ MENU: tuple[Group, ...] = (
         Entry("service", "/service", "Service", _any_of("service", "admin"), _service_badge),
         Entry("memos", "/memos", "Memos"),
         Entry("knowledge", "/knowledge", "Knowledge base"),
+    )),
+    Group("Sales", (
+        Entry("sales", "/sales", "Opportunities", _any_of("sales")),
+        Entry("orders", "/orders", "Orders", _any_of("sales")),
+        Entry("products", "/products", "Products", _any_of("sales", "products", "admin"),
+              _low_stock_badge),
+        Entry("sales_report", "/sales/report", "Sales report", _any_of("sales")),
     )),
     Group("Outbound", (
         Entry("tasks", "/tasks", "Tasks", _sees_tasks),

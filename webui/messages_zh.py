@@ -1759,11 +1759,12 @@ ZH: dict[str, str] = {
 
 # The texts of some pages are kept in modules of their own: text messages (Messages,
 # Settings → Messages), quality inspection, after-sales service and campaigns, memos and
-# presence, the knowledge base, custom fields and the parameter lists.
+# presence, the knowledge base, custom fields and the parameter lists, sales.
 from webui.messages_zh_fields import FIELDS  # noqa: E402 - after the dictionary it adds to
 from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402
 from webui.messages_zh_memos import MEMOS  # noqa: E402
 from webui.messages_zh_quality import QUALITY  # noqa: E402
+from webui.messages_zh_sales import SALES  # noqa: E402
 from webui.messages_zh_service import SERVICE  # noqa: E402
 from webui.messages_zh_sms import SMS  # noqa: E402
 
@@ -1773,3 +1774,4 @@ ZH.update(SERVICE)
 ZH.update(MEMOS)
 ZH.update(KNOWLEDGE)
 ZH.update(FIELDS)
+ZH.update(SALES)

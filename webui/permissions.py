@@ -50,6 +50,10 @@ leader) and ``operator``. Flags grant what a leader or operator may do:
                        and appeals them without it; a leader their group's)
 ``knowledge``          the knowledge base: add, change and delete entries and categories,
                        import and export them (everyone signed in reads it; admins have it)
+``sales``              opportunities and orders of the customers one sees: the pipeline,
+                       follow-ups, placing orders, the sales report; products read-only
+``products``           edit products and their stock (goods received, corrections);
+                       admins may too
 ``admin``              users, groups and the device settings
 =====================  =======================================================
 
@@ -61,6 +65,8 @@ Visibility, checked on the server for every page and API call:
 - calls and recordings: super sees all lines; others the lines associated
   with them (a leader also their group members' lines), or all with
   ``all_lines``;
+- opportunities and orders: those of the customers one sees (an order whose
+  customer was deleted: those who see every customer);
 - text messages: super and admins see all; others those of the customers they
   see, of the numbers of the calls they see, and those they (a leader: their
   group) sent.
@@ -106,6 +112,8 @@ FLAGS = (
     "campaigns",
     "quality",
     "knowledge",
+    "sales",
+    "products",
     "admin",
 )
 # What a new operator is given unless the admin chooses otherwise.

@@ -145,6 +145,16 @@ ACTIONS = (
     "custom_values_changed",  # a record's custom values set by a module of its own
     "dictionary_changed",  # an entry of a parameter list added, renamed, moved, retired
     "list_columns_changed",  # a user's choice of a list's columns
+    "product_added",  # a product of the catalogue (firmware.store.products)
+    "product_changed",
+    "stock_adjusted",  # goods received, or a correction, with its reason
+    "sales_settings_changed",  # whether stock may go below zero
+    "order_placed",  # an order with its lines; its stock taken
+    "order_state_changed",  # confirmed, shipped, done, or cancelled (its stock given back)
+    "opportunity_added",
+    "opportunity_changed",  # its fields, or its stage moved on the pipeline
+    "follow_up_added",  # a follow-up of an opportunity
+    "sales_exported",  # the sales report exported to Excel
 )
 # The author of what the box does by itself (with user_id None).
 BOX_ACTOR = "(box)"

@@ -1318,3 +1318,107 @@ MIGRATIONS.append(
     ) WITHOUT ROWID;
     """
 )
+
+MIGRATIONS.append(
+    # Sales (firmware.store.products, orders, opportunities): products with their stock,
+    # every change of a product's stock as a move (orders, cancellations, goods received,
+    # corrections), orders with their lines, and opportunities with their follow-ups.
+    # Money is whole cents (INTEGER), never a float. An order keeps its customer's name, so
+    # that deleting a customer leaves the sales figures whole (customer_id becomes NULL);
+    # its lines keep the order's day and whether it counts as a sale, so that the report
+    # reads the lines alone. campaign_id has no foreign key yet: campaigns come later.
+    """
+    CREATE TABLE products (
+        id            INTEGER PRIMARY KEY,
+        code          TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL,
+        unit          TEXT NOT NULL DEFAULT '',
+        price_cents   INTEGER NOT NULL CHECK (price_cents >= 0),
+        stock         INTEGER NOT NULL DEFAULT 0,
+        low_stock     INTEGER NOT NULL DEFAULT 0 CHECK (low_stock >= 0),
+        retired       INTEGER NOT NULL DEFAULT 0,
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+
+    CREATE TABLE sales_settings (
+        id                    INTEGER PRIMARY KEY CHECK (id = 1),
+        allow_negative_stock  INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO sales_settings (id, allow_negative_stock) VALUES (1, 0);
+
+    CREATE TABLE orders (
+        id             INTEGER PRIMARY KEY,
+        customer_id    INTEGER REFERENCES customers (id) ON DELETE SET NULL,
+        customer_name  TEXT NOT NULL,
+        operator_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        ordered_on     TEXT NOT NULL,      -- YYYY-MM-DD, the box's local day
+        state          TEXT NOT NULL,
+        payment        TEXT NOT NULL,
+        total_cents    INTEGER NOT NULL,
+        note           TEXT NOT NULL DEFAULT '',
+        opportunity_id INTEGER,
+        campaign_id    INTEGER,
+        created_by     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at     REAL NOT NULL,
+        updated_at     REAL NOT NULL
+    );
+    CREATE INDEX orders_by_customer ON orders (customer_id, ordered_on, state, total_cents);
+    CREATE INDEX orders_for_report
+        ON orders (ordered_on, state, operator_id, customer_id, total_cents);
+    CREATE INDEX orders_by_campaign ON orders (campaign_id) WHERE campaign_id IS NOT NULL;
+
+    CREATE TABLE order_lines (
+        id           INTEGER PRIMARY KEY,
+        order_id     INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        product_id   INTEGER NOT NULL REFERENCES products (id),
+        quantity     INTEGER NOT NULL CHECK (quantity > 0),
+        unit_cents   INTEGER NOT NULL CHECK (unit_cents >= 0),
+        total_cents  INTEGER NOT NULL,
+        ordered_on   TEXT NOT NULL,        -- the order's, for the report
+        counted      INTEGER NOT NULL      -- the order's state counts as a sale
+    );
+    CREATE INDEX order_lines_by_order
+        ON order_lines (order_id, counted, product_id, quantity, total_cents);
+    CREATE INDEX order_lines_for_report
+        ON order_lines (product_id, ordered_on, quantity, total_cents) WHERE counted = 1;
+
+    CREATE TABLE stock_moves (
+        id          INTEGER PRIMARY KEY,
+        product_id  INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        at          REAL NOT NULL,
+        change      INTEGER NOT NULL,
+        stock_after INTEGER NOT NULL,
+        kind        TEXT NOT NULL,         -- order, cancel, received, correction
+        reason      TEXT NOT NULL DEFAULT '',
+        order_id    INTEGER REFERENCES orders (id) ON DELETE SET NULL,
+        user_id     INTEGER REFERENCES users (id) ON DELETE SET NULL
+    );
+    CREATE INDEX stock_moves_by_product ON stock_moves (product_id, at);
+
+    CREATE TABLE opportunities (
+        id            INTEGER PRIMARY KEY,
+        customer_id   INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        title         TEXT NOT NULL,
+        stage         TEXT NOT NULL,
+        amount_cents  INTEGER NOT NULL DEFAULT 0 CHECK (amount_cents >= 0),
+        close_on      TEXT,                -- YYYY-MM-DD, expected
+        owner_id      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX opportunities_by_customer ON opportunities (customer_id);
+    CREATE INDEX opportunities_by_stage ON opportunities (stage);
+
+    CREATE TABLE opportunity_followups (
+        id              INTEGER PRIMARY KEY,
+        opportunity_id  INTEGER NOT NULL REFERENCES opportunities (id) ON DELETE CASCADE,
+        on_day          TEXT NOT NULL,     -- YYYY-MM-DD
+        text            TEXT NOT NULL,
+        next_step       TEXT NOT NULL DEFAULT '',
+        added_by        INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at      REAL NOT NULL
+    );
+    CREATE INDEX followups_by_opportunity ON opportunity_followups (opportunity_id, on_day);
+    """
+)

@@ -57,6 +57,8 @@ def flag_descriptions(t) -> dict[str, str]:
         "campaigns": t("Marketing campaigns: target lists, their dialling tasks and messages, results side by side"),  # noqa: E501
         "quality": t("Quality inspection: scoring templates and tasks, score sampled calls (their recordings play), decide appeals, every operator's results"),  # noqa: E501
         "knowledge": t("The knowledge base: add, change and delete entries and categories, import and export them"),  # noqa: E501
+        "sales": t("Opportunities and orders of the customers they see, the sales report; products read-only"),  # noqa: E501
+        "products": t("Edit products and their stock"),
         "admin": t("Users, groups and the device settings"),
     }
 

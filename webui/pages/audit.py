@@ -158,6 +158,16 @@ ACTION_LABELS = {
     "custom_values_changed": "Custom fields' values changed",
     "dictionary_changed": "Parameter list changed",
     "list_columns_changed": "List columns chosen",
+    "product_added": "Product added",
+    "product_changed": "Product changed",
+    "stock_adjusted": "Stock adjusted",
+    "sales_settings_changed": "Stock settings changed",
+    "order_placed": "Order placed",
+    "order_state_changed": "Order state changed",
+    "opportunity_added": "Opportunity added",
+    "opportunity_changed": "Opportunity changed",
+    "follow_up_added": "Follow-up added",
+    "sales_exported": "Sales report exported",
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")

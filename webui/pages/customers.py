@@ -52,6 +52,7 @@ from webui.pages.customer_form import (
 )
 from webui.pages.list_columns import column_choices, list_columns
 from webui.pages.messages import customer_messages, error_text, hold_text
+from webui.pages.sales import customer_sales
 from webui.pages.service import KIND_NAMES, STATE_NAMES, tickets_of_customer
 from webui.pages.service import may_use as service_may_use
 
@@ -264,6 +265,7 @@ def _card(ctx: Ctx, customer: Customer, *, contact_form: dict | None = None,
         sms_error=error_text, sms_hold=hold_text,
         tickets=tickets_of_customer(ctx, customer.id), may_service=service_may_use(ctx),
         ticket_names={"state": STATE_NAMES, "kind": KIND_NAMES}, now=ctx.deps.clock(),
+        sales=customer_sales(ctx, customer.id),
     )
 
 

@@ -14,7 +14,7 @@
   % end
   </div>
 </div>
-% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.'), 'held': _('Protected: retention will not delete the recordings of this customer.'), 'released': _('The protection was removed.'), 'hold_unchanged': _('Nothing changed: it was already so.'), 'sms_cancelled': _('The message was cancelled.'), 'sms_resent': _('The message will be sent again.'), 'sms_held': _('Held for approval: some of the messages hold sensitive words; a leader or an admin decides.')}
+% notices = {'added': _('The customer was added.'), 'saved': _('Saved.'), 'contact': _('The contact record was added.'), 'contact_deleted': _('The contact record was deleted.'), 'held': _('Protected: retention will not delete the recordings of this customer.'), 'released': _('The protection was removed.'), 'hold_unchanged': _('Nothing changed: it was already so.'), 'sms_cancelled': _('The message was cancelled.'), 'sms_resent': _('The message will be sent again.'), 'sms_held': _('Held for approval: some of the messages hold sensitive words; a leader or an admin decides.'), 'follow_up': _('The follow-up was added.')}
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
 % end
@@ -85,6 +85,9 @@
   <p class="muted">{{_('No calls from these numbers on the lines you see.')}}</p>
   % end
 </section>
+% if sales:
+% include('customer_sales.tpl', sales=sales)
+% end
 </div>
 % if ctx.can('contacts'):
 <section class="panel" id="contacts">
