@@ -229,15 +229,18 @@ def test_results_count_real_attempts_messages_marks_and_orders(office):
     assert (results.messages, results.reached_messages) == (2, 1)
     assert results.reached == 3  # ana's customer, ben's (by message), and 10086
     assert (results.interested, results.not_interested) == (1, 1)
-    assert (results.orders, results.orders_known) == (0, False)
+    assert (results.orders, results.order_cents) == (0, 0)
     assert campaigns.results(other).reached_calls == 1
-    # The orders table arrives (built elsewhere) with its campaign_id: the orders count.
+    # Orders naming the campaign count, with their value; cancelled ones do not.
     with store.transaction() as connection:
-        connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, campaign_id INTEGER)")
-        connection.executemany("INSERT INTO orders (campaign_id) VALUES (?)",
-                               [(campaign_id,), (campaign_id,), (other,), (None,)])
-    assert (campaigns.results(campaign_id).orders, campaigns.results(campaign_id).orders_known
-            ) == (2, True)
+        connection.executemany(
+            "INSERT INTO orders (customer_name, operator_id, ordered_on, state, payment, "
+            "total_cents, campaign_id, created_at, updated_at) "
+            "VALUES ('x', NULL, '2026-01-05', ?, 'cash', ?, ?, 0, 0)",
+            [("new", 1000, campaign_id), ("done", 2550, campaign_id),
+             ("cancelled", 9999, campaign_id), ("done", 700, other), ("done", 1, None)])
+    assert (campaigns.results(campaign_id).orders, campaigns.results(campaign_id).order_cents
+            ) == (2, 3550)
 
 
 def test_a_call_belongs_to_its_tasks_campaign_and_to_those_of_its_customer_that_run(office):

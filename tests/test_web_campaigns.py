@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from firmware.store.campaigns import Campaigns
 from firmware.store.crm import CustomerNumber
 from firmware.store.dialling import DiallingTasks
+from firmware.store.orders import LineDraft, Orders
+from firmware.store.products import Products
 from firmware.store.scopes import EVERYTHING
 from firmware.store.sms import SmsStore
 from tests.calls_box import T0, make_office
@@ -231,8 +233,32 @@ def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     results = store(office).results(campaign_id)
     assert (results.targets, results.calls, results.reached_calls, results.reached_messages,
             results.interested, results.orders) == (2, 2, 1, 1, 1, 0)
+    # An order placed for the campaign counts, with its value.
+    target = next(c for c in office.deps.customers.search(EVERYTHING) if c.category == "VIP")
+    pen = Products(office.deps.store).create({"code": "PEN", "name": "Pen", "price_cents": 250},
+                                             stock=10)
+    Orders(office.deps.store).place(
+        customer_id=target.id, customer_name=target.name, operator_id=None,
+        ordered_on="2026-01-05", payment="cash", lines=[LineDraft(pen, 4)], state="confirmed",
+        note="", opportunity_id=None, campaign_id=campaign_id, created_by=None)
+    assert (store(office).results(campaign_id).orders,
+            store(office).results(campaign_id).order_cents) == (1, 1000)
     page = lea.get(f"/campaigns/{campaign_id}")
-    assert "Orders are counted once orders can name their campaign." in page.text
+    assert re.search(r'data-figure="orders"><th>[^<]*</th><td class="numeric">1<', page.text)
+    # Whoever places orders picks the campaign from those running.
+    boss = office.signed_in("boss")
+    assert f'href="/orders/new?campaign={campaign_id}"' in boss.get(f"/campaigns/{campaign_id}").text
+    form = boss.get(f"/orders/new?customer={target.id}&campaign={campaign_id}").text
+    choices = re.search(r'<select name="campaign">(.*?)</select>', form, re.S).group(1)
+    assert f'<option value="{campaign_id}" selected>Spring sale</option>' in choices
+    assert f'<option value="{other}"' not in choices  # ran in 2025
+    assert boss.post("/orders/new", {"customer": str(target.id), "ordered_on": "2026-01-05",
+                                     "payment": "cash", "state": "new",
+                                     "operator": str(office.ids["boss"]), "campaign": "99999",
+                                     "product": str(pen), "quantity": "1", "unit_price": ""}
+                     ).status == 400
+    assert re.search(r'data-figure="order_value"><th>[^<]*</th><td class="numeric">10\.00<',
+                     page.text)
     assert re.search(r'data-figure="interested"><th>[^<]*</th><td class="numeric">1<',
                      page.text)
 

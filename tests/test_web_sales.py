@@ -239,16 +239,25 @@ def test_a_bad_order_field_is_named_in_one_line(shop, field, value, named):
 
 
 def test_an_order_may_carry_a_campaign(shop):
+    from firmware.store.campaigns import Campaigns  # noqa: PLC0415
+
+    campaign = Campaigns(shop.deps.store).create("February", "2026-02-01", "2026-02-28")
     ana = shop.clients["ana"]
     ana.get("/orders/new")
-    answer = ana.post("/orders/new", {
-        "customer": shop.customer["ana"], "ordered_on": "2026-02-04", "payment": "other",
-        "state": "new", "operator": shop.ids["ana"], "campaign": "42",
-        "product": shop.product["pen"], "quantity": "1"})
+    form = {"customer": shop.customer["ana"], "ordered_on": "2026-02-04", "payment": "other",
+            "state": "new", "operator": shop.ids["ana"], "campaign": "42",
+            "product": shop.product["pen"], "quantity": "1"}
+    unknown = ana.post("/orders/new", form)
+    assert unknown.status == 400 and "Campaign: Choose a campaign from the list." in unknown.text
+    answer = ana.post("/orders/new", {**form, "campaign": str(campaign)})
     assert answer.status == 303
     row = shop.deps.store.connection().execute(
         "SELECT campaign_id FROM orders ORDER BY id DESC LIMIT 1").fetchone()
-    assert row[0] == 42
+    assert row[0] == campaign
+    order_id = int(answer.location.rsplit("/", 1)[1].split("?")[0])
+    page = ana.get(f"/orders/{order_id}").text
+    assert "February" in page and f'href="/campaigns/{campaign}"' not in page  # no campaigns flag
+    assert ana.get(f"/orders?campaign={campaign}").text.count(f'href="/orders/{order_id}"') == 1
 
 
 def test_the_pipeline_moves_a_card_and_a_won_opportunity_offers_an_order(shop):

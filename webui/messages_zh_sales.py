@@ -178,4 +178,8 @@ SALES: dict[str, str] = {
     "No sales in these days.": "这些日期内没有销售。",
     "{n} more not shown; the Excel export has them.": "另有 {n} 行未显示；导出的 Excel 中有。",
     "choose day, operator, customer or product.": "请选择按日期、话务员、客户或产品。",
+    "Choose a campaign from the list.": "请从列表中选择营销活动。",
+    "Orders of this campaign": "本活动的订单",
+    "New order for this campaign": "为本活动新建订单",
+    "Order value": "订单金额",
 }

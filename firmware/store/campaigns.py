@@ -11,8 +11,8 @@ change. A dialling task or a text message made for the campaign carries its id
 Its results (``results``): the targets; the numbers a person answered among its tasks'
 attempts and the messages delivered ("reached"); the calls an operator marked
 "interested" (``campaign_outcomes``: a call of one of its tasks, or a call with one of
-its targets during its period); and the orders that name it, counted once an
-``orders`` table with a ``campaign_id`` column exists (0 until then).
+its targets during its period); and the orders that name it (not cancelled), with
+their value.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ class Results:
     reached: int = 0  # customers (or numbers) reached by a call or a message
     interested: int = 0
     not_interested: int = 0
-    orders: int = 0
-    orders_known: bool = False  # the orders table has a campaign_id column
+    orders: int = 0  # orders naming the campaign, cancelled ones left out
+    order_cents: int = 0  # their value
 
     def rate(self, part: int, whole: int) -> float | None:
         return part / whole if whole else None
@@ -336,18 +336,6 @@ class Campaigns:
 
     # ---- results ------------------------------------------------------------------------
 
-    def _orders(self, campaign_id: int) -> tuple[int, bool]:
-        """Orders naming the campaign: (count, whether orders can name one at all). The
-        orders table comes with the orders feature; until then there are none."""
-        connection = self.store.connection()
-        known = connection.execute(
-            "SELECT 1 FROM pragma_table_info('orders') WHERE name = 'campaign_id'").fetchone()
-        if known is None:
-            return 0, False
-        count = connection.execute(
-            "SELECT count(*) FROM orders WHERE campaign_id = ?", (campaign_id,)).fetchone()[0]
-        return count, True
-
     def results(self, campaign_id: int) -> Results:
         connection = self.store.connection()
         reached = ", ".join(f"'{result}'" for result in REACHED_RESULTS)
@@ -378,9 +366,11 @@ class Campaigns:
             "count(DISTINCT coalesce('c' || customer_id, 'k' || call_id)) "
             "FILTER (WHERE outcome = 'not_interested') "
             "FROM campaign_outcomes WHERE campaign_id = ?", (campaign_id,)).fetchone()
-        orders, known = self._orders(campaign_id)
+        orders, order_cents = connection.execute(
+            "SELECT count(*), coalesce(sum(total_cents), 0) FROM orders "
+            "WHERE campaign_id = ? AND state != 'cancelled'", (campaign_id,)).fetchone()
         return Results(campaign_id, targets, tasks, calls, reached_calls, messages, delivered,
-                       who, interested, not_interested, orders, known)
+                       who, interested, not_interested, orders, order_cents)
 
 
 __all__ = [

@@ -77,6 +77,7 @@ class OrderFilter:
     customer_id: int | None = None
     operator_id: int | None = None
     text: str = ""  # in the customer's name
+    campaign_id: int | None = None
 
 
 _COLUMNS = (
@@ -100,7 +101,7 @@ class Orders:
         for column, operator, given in (
             ("o.ordered_on", ">=", chosen.since), ("o.ordered_on", "<=", chosen.until),
             ("o.state", "=", chosen.state or None), ("o.customer_id", "=", chosen.customer_id),
-            ("o.operator_id", "=", chosen.operator_id),
+            ("o.operator_id", "=", chosen.operator_id), ("o.campaign_id", "=", chosen.campaign_id),
         ):
             if given is not None:
                 conditions.append(f"{column} {operator} ?")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 from openpyxl import Workbook
 
@@ -29,6 +30,7 @@ from firmware.store.campaigns import (
 )
 from firmware.store.dialling import DiallingTasks
 from firmware.store.dialling_rules import DiallingError, TaskSettings
+from firmware.store.sales import cents_text
 from webui.call_csv import safe_cell
 from webui.context import Ctx
 from webui.pages.calls import customer_scope, visible_call
@@ -208,7 +210,7 @@ def campaign_page(ctx: Ctx, campaign_id: int, *, notice: str = "", problem: str 
         tasks=made, progress={task.id: tasks.progress(task.id) for task in made},
         message_states=store.message_states(campaign_id), notice=notice, problem=problem,
         figures=FIGURES, groups=ctx.deps.customers.categories(scope),
-        shown_most=MOST_SHOWN_TARGETS)
+        shown_most=MOST_SHOWN_TARGETS, money=cents_text)
 
 
 def targets_add(ctx: Ctx, campaign_id: int) -> str:
@@ -310,13 +312,15 @@ def compare_xlsx(ctx: Ctx) -> bytes:
     sheet = workbook.active
     sheet.title = t("Campaigns")[:31]
     sheet.append([t("Campaign"), t("First day"), t("Last day"),
-                  *(t(label) for _, label in FIGURES), t("Interested of reached")])
+                  *(t(label) for _, label in FIGURES), t("Interested of reached"),
+                  t("Order value")])
     for campaign, results in compared:
         rate = results.rate(results.interested, results.reached)
         sheet.append([safe_cell(campaign.name), campaign.starts_on, campaign.ends_on,
                       *(getattr(results, key) for key, _ in FIGURES),
-                      rate if rate is not None else ""])
+                      rate if rate is not None else "", Decimal(results.order_cents) / 100])
         sheet.cell(sheet.max_row, 3 + len(FIGURES) + 1).number_format = "0.0%"
+        sheet.cell(sheet.max_row, 3 + len(FIGURES) + 2).number_format = "#,##0.00"
     sheet.freeze_panes = "B2"
     ctx.audit("campaigns_exported", "campaigns",
               structured_detail(rows=len(compared),

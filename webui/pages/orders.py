@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from firmware.store.audit import structured_detail
+from firmware.store.campaigns import Campaigns
 from firmware.store.crm import Customer
 from firmware.store.opportunities import Opportunities
 from firmware.store.orders import MOST_QUANTITY, NOTE_LIMIT, LineDraft, OrderFilter, Orders
@@ -80,19 +81,20 @@ class Listed:
 
 
 def _list_filter(ctx: Ctx) -> Listed:
-    typed = {key: ctx.query(key)[:100] for key in ("from", "to", "state", "q", "customer")}
+    typed = {key: ctx.query(key)[:100]
+             for key in ("from", "to", "state", "q", "customer", "campaign")}
     problems: dict[str, str] = {}
     since = read_day(ctx.t, typed["from"], "from", problems, needed=False)
     until = read_day(ctx.t, typed["to"], "to", problems, needed=False)
     if typed["state"] and typed["state"] not in STATE_KEYS:
         problems["state"] = ctx.t("Choose a state from the list.")
-    customer = int(typed["customer"]) if typed["customer"].isdigit() and \
-        len(typed["customer"]) < 19 else None
+    customer, campaign = (int(typed[key]) if typed[key].isdigit() and len(typed[key]) < 19
+                          else None for key in ("customer", "campaign"))
     page = ctx.query("page", "1")
     return Listed(
         typed,
         OrderFilter(since=since, until=until, state=typed["state"] if "state" not in problems
-                    else "", customer_id=customer, text=typed["q"]),
+                    else "", customer_id=customer, text=typed["q"], campaign_id=campaign),
         first_problem(ctx.t, problems, FIELD_LABELS) if problems else "",
         max(1, int(page)) if page.isdigit() and len(page) < 7 else 1)
 
@@ -130,6 +132,13 @@ def _blank(ctx: Ctx) -> dict:
         "lines": [("", "", "")] * LINE_ROWS}
 
 
+def _campaign_choices(ctx: Ctx, typed: str) -> list[tuple[int, str]]:
+    """The campaigns an order may name: those running today, and the one already chosen."""
+    today = ctx.t.iso_date(ctx.deps.clock())
+    return [(campaign.id, campaign.name) for campaign in Campaigns(ctx.deps.store).all()
+            if campaign.runs_on(today) or str(campaign.id) == typed]
+
+
 def _order_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str:
     ctx.response.status = status
     lines = [line for line in typed["lines"] if any(line)]
@@ -146,7 +155,8 @@ def _order_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str
         else "", products=Products(ctx.deps.store).search(), operators=operators_for(ctx),
         payments=PAYMENT_METHODS, states=[state for state in ORDER_STATES
                                           if state[0] != "cancelled"],
-        money=cents_text, note_limit=NOTE_LIMIT)
+        money=cents_text, note_limit=NOTE_LIMIT,
+        campaigns=_campaign_choices(ctx, typed["campaign"]))
 
 
 def new_order_page(ctx: Ctx) -> str:
@@ -212,6 +222,8 @@ def new_order_submit(ctx: Ctx) -> str:
     if typed["campaign"]:
         campaign = read_whole(t, typed["campaign"], "campaign", problems, least=1,
                               most=2**63 - 1)
+        if campaign is not None and Campaigns(ctx.deps.store).get(campaign) is None:
+            problems["campaign"] = t("Choose a campaign from the list.")
     opportunity = None
     if typed["opportunity"] and customer is not None:
         found = Opportunities(ctx.deps.store).get(int(typed["opportunity"]),
@@ -248,7 +260,10 @@ def new_order_submit(ctx: Ctx) -> str:
 
 def order_page(ctx: Ctx, order_id: int) -> str:
     order = visible_order(ctx, order_id)
+    campaign = Campaigns(ctx.deps.store).get(order.campaign_id) if order.campaign_id else None
     return ctx.render("order.tpl", order=order, states=ORDER_STATES, money=cents_text,
+                      campaign=campaign,
+                      sees_campaigns=ctx.can("campaigns") or ctx.can("admin"),
                       state_label=lambda state: state_label(ctx.t, state),
                       payment_label=lambda payment: payment_label(ctx.t, payment),
                       notice=ctx.query("done"))

@@ -37,11 +37,12 @@
       <tr><th>{{_('Calls placed')}}</th><td class="numeric">{{_.number(results.calls)}}</td></tr>
       <tr><th>{{_('Messages sent')}}</th><td class="numeric">{{_.number(results.messages)}}</td></tr>
       <tr><th>{{_('Not interested')}}</th><td class="numeric">{{_.number(results.not_interested)}}</td></tr>
+      <tr data-figure="order_value"><th>{{_('Order value')}}</th><td class="numeric">{{money(results.order_cents)}}</td></tr>
     </tbody>
   </table>
   </div>
-  % if not results.orders_known:
-  <p class="hint">{{_('Orders are counted once orders can name their campaign.')}}</p>
+  % if ctx.can('sales'):
+  <p><a href="/orders?campaign={{campaign.id}}">{{_('Orders of this campaign')}}</a> · <a href="/orders/new?campaign={{campaign.id}}">{{_('New order for this campaign')}}</a></p>
   % end
   <p class="hint">{{_('Reached: a person answered a call of its dialling tasks, or its text message was delivered. Interested: a call of the campaign marked so on its page.')}}</p>
 </section>

@@ -21,8 +21,13 @@
   % if order.opportunity_id:
   <dt>{{_('Opportunity')}}</dt><dd><a href="/sales/{{order.opportunity_id}}">#{{order.opportunity_id}}</a></dd>
   % end
-  % if order.campaign_id:
-  <dt>{{_('Campaign')}}</dt><dd>{{order.campaign_id}}</dd>
+  % if campaign:
+  <dt>{{_('Campaign')}}</dt>
+  % if sees_campaigns:
+  <dd><a href="/campaigns/{{campaign.id}}">{{campaign.name}}</a></dd>
+  % else:
+  <dd>{{campaign.name}}</dd>
+  % end
   % end
   <dt>{{_('Note')}}</dt><dd class="multiline">{{order.note or '—'}}</dd>
 </dl>

@@ -50,7 +50,12 @@
       <option value="{{user_id}}"{{!' selected' if typed['operator'] == str(user_id) else ''}}>{{name}}</option>
       % end
     </select></label>
-    <label{{!' class="has-problem"' if 'campaign' in problems else ''}}>{{_('Campaign (optional)')}} <input name="campaign" value="{{typed['campaign']}}" inputmode="numeric">
+    <label{{!' class="has-problem"' if 'campaign' in problems else ''}}>{{_('Campaign (optional)')}} <select name="campaign">
+      <option value="">—</option>
+      % for campaign_id, name in campaigns:
+      <option value="{{campaign_id}}"{{!' selected' if typed['campaign'] == str(campaign_id) else ''}}>{{name}}</option>
+      % end
+    </select>
       % if 'campaign' in problems:
       <span class="field-problem">{{problems['campaign']}}</span>
       % end

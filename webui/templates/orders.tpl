@@ -16,6 +16,9 @@
   % if listed.typed['customer']:
   <input type="hidden" name="customer" value="{{listed.typed['customer']}}">
   % end
+  % if listed.typed['campaign']:
+  <input type="hidden" name="campaign" value="{{listed.typed['campaign']}}">
+  % end
   <button type="submit">{{_('Search')}}</button>
 </form>
 % if listed.problem:
