@@ -247,7 +247,8 @@ def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     assert re.search(r'data-figure="orders"><th>[^<]*</th><td class="numeric">1<', page.text)
     # Whoever places orders picks the campaign from those running.
     boss = office.signed_in("boss")
-    assert f'href="/orders/new?campaign={campaign_id}"' in boss.get(f"/campaigns/{campaign_id}").text
+    campaign_page = boss.get(f"/campaigns/{campaign_id}").text
+    assert f'href="/orders/new?campaign={campaign_id}"' in campaign_page
     form = boss.get(f"/orders/new?customer={target.id}&campaign={campaign_id}").text
     choices = re.search(r'<select name="campaign">(.*?)</select>', form, re.S).group(1)
     assert f'<option value="{campaign_id}" selected>Spring sale</option>' in choices
