@@ -20,6 +20,8 @@ from firmware.store.knowledge import (
     marked,
     query_terms,
 )
+from firmware.store.orders import LineDraft, Orders
+from firmware.store.products import Products
 from firmware.store.scopes import OwnerScope
 
 
@@ -254,17 +256,31 @@ def test_bulk_add_makes_categories_and_is_all_or_nothing(kb):
 # ---- the caller's card ----------------------------------------------------------------------
 
 
-def test_customer_topics_are_group_level_and_tags(store, kb):
+def test_customer_topics_are_products_tags_group_and_level(store, kb):
     customers = Customers(store)
     adder = Accounts(store).create_user("ann", "x", "operator").id
     customer = customers.create({"name": "Li", "category": "VIP", "grade": "A",
                                  "notes": "has the #router at home, ＃路由器 #router"},
                                 [], added_by=adder)
-    assert customer_topics(store, customer) == ["VIP", "A", "router", "路由器"]
+    assert customer_topics(store, customer) == ["router", "路由器", "VIP", "A"]
     assert customer_topics(store, customer, OwnerScope(added_by=frozenset({adder}))) \
-        == ["VIP", "A", "router", "路由器"]
+        == ["router", "路由器", "VIP", "A"]
     assert customer_topics(store, customer, OwnerScope(added_by=frozenset({adder + 1}))) == []
     assert customer_topics(store, 999) == []
+    # The products the customer ordered come first, the most ordered first; a cancelled
+    # order's do not count.
+    products = Products(store)
+    modem = products.create({"code": "M1", "name": "Fibre modem", "price_cents": 100}, stock=9)
+    phone = products.create({"code": "P1", "name": "座机电话", "price_cents": 100}, stock=9)
+    tv = products.create({"code": "T1", "name": "TV box", "price_cents": 100}, stock=9)
+    orders = Orders(store)
+    placed = [orders.place(customer_id=customer, customer_name="Li", operator_id=None,
+                           ordered_on="2026-01-05", payment="cash", lines=lines, state="done",
+                           note="", opportunity_id=None, campaign_id=None, created_by=None)
+              for lines in ([LineDraft(modem, 1), LineDraft(phone, 3)], [LineDraft(tv, 5)])]
+    orders.set_state(placed[1], "cancelled", None)
+    assert customer_topics(store, customer) == ["座机电话", "Fibre modem", "router", "路由器",
+                                                "VIP", "A"]
 
 
 def test_answers_for_topics(filled):

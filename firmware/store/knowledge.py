@@ -27,7 +27,7 @@ User text is never passed to MATCH as syntax: it is cut into terms of letters an
 digits, each quoted, so quotes and FTS operators in a query are just text.
 
 ``customer_topics`` says what a customer's card asks the knowledge base about: the
-customer's group and level and the #tags of their notes.
+products the customer ordered, the #tags of their notes, their group and level.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from firmware.store.db import Store, StoreError
+from firmware.store.sales import customer_products
 from firmware.store.scopes import OwnerScope
 
 TITLE_LIMIT = 200
@@ -558,10 +559,10 @@ class Knowledge:
 
 def customer_topics(store: Store, customer_id: int, scope: OwnerScope | None = None
                     ) -> list[str]:
-    """What the customer's card asks the knowledge base about: the customer's group
-    (category), level (grade) and the #tags of their notes (#router → router, ＃退款 →
-    退款), in that order, each once. Nothing for a customer ``scope`` does not see
-    (None: any customer). The customer's products are to join them here."""
+    """What the customer's card asks the knowledge base about: the products the customer
+    ordered (most ordered first), the #tags of their notes (#router → router, ＃退款 →
+    退款), their group (category) and level (grade), in that order, each once. Nothing for
+    a customer ``scope`` does not see (None: any customer)."""
     condition, parameters = ("1", []) if scope is None else scope.condition("added_by")
     row = store.connection().execute(
         f"SELECT category, grade, notes FROM customers WHERE id = ? AND {condition}",
@@ -569,5 +570,6 @@ def customer_topics(store: Store, customer_id: int, scope: OwnerScope | None = N
     if row is None:
         return []
     category, grade, notes = row
-    topics = [category.strip(), grade.strip(), *_TAG.findall(notes or "")]
+    topics = [*customer_products(store, customer_id), *_TAG.findall(notes or ""),
+              category.strip(), grade.strip()]
     return list(dict.fromkeys(topic for topic in topics if topic))
