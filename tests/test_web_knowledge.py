@@ -386,3 +386,35 @@ def test_a_card_without_matching_entries_has_no_answers(box):
                                      number_e164=CALLER_E164)
     card = box.signed_in("ana").get(f"/pop/{call}").text
     assert "Li Si" in card and "pop-answers" not in card
+
+
+def test_an_entry_carries_the_admins_custom_fields(box):
+    from firmware.store.custom_fields import CustomFields  # noqa: PLC0415
+
+    fields = CustomFields(box.deps.store)
+    model = fields.add("knowledge", "Product model", "text")
+    until = fields.add("knowledge", "Valid until", "date")
+    fields.add("customer", "Not for entries", "text")
+    kno = box.signed_in("kno")
+    form = kno.get("/knowledge/new").text
+    assert "Product model" in form and "Valid until" in form and "Not for entries" not in form
+    bad = kno.post("/knowledge/new", {"title": "Reset", "body": "Hold it.",
+                                      f"cf{model}": "X200", f"cf{until}": "1985.5.6"})
+    assert bad.status == 400 and "Valid until" in bad.text
+    assert box.deps.store.connection().execute(  # nothing kept of the refused entry
+        "SELECT count(*) FROM knowledge_entries WHERE title = 'Reset'").fetchone()[0] == 0
+    added = kno.post("/knowledge/new", {"title": "Reset the X200", "body": "Hold it.",
+                                        f"cf{model}": "X200", f"cf{until}": "2027-06-30"})
+    assert added.status == 303
+    entry_id = int(added.location.split("/knowledge/")[1].split("?")[0])
+    assert fields.values_of("knowledge", entry_id) == {model: "X200", until: "2027-06-30"}
+    page = kno.get(f"/knowledge/{entry_id}").text
+    assert "<dt>Product model</dt>" in page and "X200" in page
+    assert "X200" in actions(box, "knowledge_entry_added")[0].detail
+    kno.post(f"/knowledge/{entry_id}/edit", {"title": "Reset the X200", "body": "Hold it.",
+                                              f"cf{model}": "X300", f"cf{until}": ""})
+    assert fields.values_of("knowledge", entry_id) == {model: "X300"}
+    changed = actions(box, "knowledge_entry_changed")[0].detail
+    assert "X200" in changed and "X300" in changed
+    kno.post(f"/knowledge/{entry_id}/delete", {})
+    assert fields.values_of("knowledge", entry_id) == {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 
 from firmware.store.audit import structured_detail
+from firmware.store.custom_fields import CustomFields
 from firmware.store.knowledge import (
     BODY_LIMIT,
     CATEGORY_NAME_LIMIT,
@@ -39,6 +40,7 @@ from firmware.store.knowledge import (
 from webui.context import Ctx
 from webui.messages_zh import ZH
 from webui.pages import customer_sheets as sheets
+from webui.pages.custom_inputs import check_typed, fields_of, stored_as_typed, typed_values
 
 PAGE_SIZE = 50
 HITS_SHOWN = 50
@@ -153,7 +155,9 @@ def entry_page(ctx: Ctx, entry_id: int) -> str:
     words = query_words(ctx.query("q")[:QUERY_LIMIT])
     return ctx.render("knowledge_entry.tpl", entry=entry, path=paths.get(entry.category_id, ""),
                       body=marked(entry.body, words), editor=may_edit(ctx),
-                      notice=ctx.query("done"))
+                      notice=ctx.query("done"), custom_fields=fields_of(ctx, "knowledge"),
+                      custom_values=CustomFields(ctx.deps.store).values_of("knowledge",
+                                                                           entry.id))
 
 
 # ---- the entry form ---------------------------------------------------------------------------
@@ -166,13 +170,14 @@ def _typed_entry(ctx: Ctx) -> dict:
         "keywords": ctx.form("keywords")[: KEYWORDS_LIMIT * 2],
         "body": (ctx.request.forms.getunicode("body") or "")[: BODY_LIMIT + 100]
         .replace("\r\n", "\n").strip(),
+        "custom": typed_values(ctx, fields_of(ctx, "knowledge")),
     }
 
 
-def _entry_problems(ctx: Ctx, typed: dict) -> tuple[dict[str, str], int | None]:
-    """The problems of each field, and the category chosen."""
+def _entry_problems(ctx: Ctx, typed: dict) -> tuple[dict[str, str], int | None, dict]:
+    """The problems of each field, the category chosen and the custom values to keep."""
     t = ctx.t
-    problems = {}
+    kept, problems = check_typed(ctx, "knowledge", typed["custom"])
     if not typed["title"]:
         problems["title"] = t("An entry needs a title.")
     elif len(typed["title"]) > TITLE_LIMIT:
@@ -187,7 +192,7 @@ def _entry_problems(ctx: Ctx, typed: dict) -> tuple[dict[str, str], int | None]:
             category_id = int(typed["category"])
         if category_id is None or knowledge_of(ctx).category(category_id) is None:
             problems["category"] = t("Choose a category from the list.")
-    return problems, category_id
+    return problems, category_id, kept
 
 
 def _form(ctx: Ctx, saved: Entry | None, typed: dict, problems: dict, status: int = 200
@@ -196,20 +201,22 @@ def _form(ctx: Ctx, saved: Entry | None, typed: dict, problems: dict, status: in
     kb = knowledge_of(ctx)
     return ctx.render("knowledge_form.tpl", saved=saved, typed=typed, problems=problems,
                       tree=kb.tree(), paths=kb.paths(), title_limit=TITLE_LIMIT,
-                      keywords_limit=KEYWORDS_LIMIT, body_limit=BODY_LIMIT)
+                      keywords_limit=KEYWORDS_LIMIT, body_limit=BODY_LIMIT,
+                      custom_fields=fields_of(ctx, "knowledge"))
 
 
 def new_entry_page(ctx: Ctx) -> str:
     _need_edit(ctx)
     category_id = _known_category(ctx, _id_or_none(ctx, ctx.query("category")))
-    typed = {"title": "", "category": str(category_id or ""), "keywords": "", "body": ""}
+    typed = {"title": "", "category": str(category_id or ""), "keywords": "", "body": "",
+             "custom": stored_as_typed(fields_of(ctx, "knowledge"), {})}
     return _form(ctx, None, typed, {})
 
 
 def new_entry_submit(ctx: Ctx) -> str:
     _need_edit(ctx)
     typed = _typed_entry(ctx)
-    problems, category_id = _entry_problems(ctx, typed)
+    problems, category_id, kept = _entry_problems(ctx, typed)
     if problems:
         return _form(ctx, None, typed, problems, 400)
     try:
@@ -219,9 +226,11 @@ def new_entry_submit(ctx: Ctx) -> str:
     except KnowledgeError as error:  # the category was deleted meanwhile
         return _form(ctx, None, typed, {"category": _problem_text(ctx, error)}, 409)
     entry = knowledge_of(ctx).entry(entry_id)
+    custom = CustomFields(ctx.deps.store).write("knowledge", entry_id, kept)
     ctx.audit("knowledge_entry_added", f"knowledge entry {entry_id}", structured_detail(
         title=entry.title, knowledge_category=knowledge_of(ctx).paths().get(category_id),
-        keywords=entry.keywords or None, answer=entry.body or None))
+        keywords=entry.keywords or None, answer=entry.body or None,
+        custom={name: after for name, _, after in custom} or None))
     ctx.redirect(f"/knowledge/{entry_id}?done=added")
 
 
@@ -229,7 +238,9 @@ def edit_entry_page(ctx: Ctx, entry_id: int) -> str:
     _need_edit(ctx)
     entry = _entry_of(ctx, entry_id)
     typed = {"title": entry.title, "category": str(entry.category_id or ""),
-             "keywords": entry.keywords, "body": entry.body}
+             "keywords": entry.keywords, "body": entry.body,
+             "custom": stored_as_typed(fields_of(ctx, "knowledge"), CustomFields(
+                 ctx.deps.store).values_of("knowledge", entry.id))}
     return _form(ctx, entry, typed, {})
 
 
@@ -237,7 +248,7 @@ def edit_entry_submit(ctx: Ctx, entry_id: int) -> str:
     _need_edit(ctx)
     entry = _entry_of(ctx, entry_id)
     typed = _typed_entry(ctx)
-    problems, category_id = _entry_problems(ctx, typed)
+    problems, category_id, kept = _entry_problems(ctx, typed)
     if problems:
         return _form(ctx, entry, typed, problems, 400)
     kb = knowledge_of(ctx)
@@ -254,6 +265,7 @@ def edit_entry_submit(ctx: Ctx, entry_id: int) -> str:
         ("keywords", entry.keywords, after.keywords),
         ("answer", entry.body, after.body),
     ) if old != new]
+    changes += CustomFields(ctx.deps.store).write("knowledge", entry.id, kept)
     if changes:
         ctx.audit("knowledge_entry_changed", f"knowledge entry {entry.id}",
                   structured_detail(changes=changes))
@@ -264,6 +276,7 @@ def entry_delete(ctx: Ctx, entry_id: int) -> str:
     _need_edit(ctx)
     entry = _entry_of(ctx, entry_id)
     knowledge_of(ctx).delete(entry.id)
+    CustomFields(ctx.deps.store).forget("knowledge", entry.id)
     ctx.audit("knowledge_entry_deleted", f"knowledge entry {entry.id}",
               structured_detail(title=entry.title, answer=entry.body or None))
     ctx.redirect("/knowledge?done=deleted")

@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=entry.title, page='knowledge', styles=['knowledge.css'])
+% rebase('layout.tpl', title=entry.title, page='knowledge', styles=['knowledge.css', 'fields.css'])
 <p class="crumbs"><a href="/knowledge">{{_('Knowledge base')}}</a>
 % if path:
  · <a href="/knowledge?category={{entry.category_id}}">{{path}}</a>
@@ -30,4 +30,9 @@
 <div class="panel knowledge-body">\\
 % include('knowledge_marked.tpl', segments=body)
 </div>
+% if custom_values:
+<dl class="facts knowledge-facts">
+  % include('custom_values.tpl', fields=custom_fields, values=custom_values, skip_empty=True)
+</dl>
+% end
 <p class="muted small">{{_('Changed by {name}, {when}', name=entry.updated_by_name or '-', when=_.datetime(entry.updated_at))}}</p>

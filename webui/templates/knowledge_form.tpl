@@ -1,5 +1,5 @@
 % title = saved.title if saved else _('New entry')
-% rebase('layout.tpl', title=title, page='knowledge', styles=['knowledge.css'])
+% rebase('layout.tpl', title=title, page='knowledge', styles=['knowledge.css', 'fields.css'])
 <p class="crumbs"><a href="/knowledge">{{_('Knowledge base')}}</a></p>
 <h1>{{title}}</h1>
 % if problems:
@@ -34,7 +34,11 @@
     <textarea name="body" rows="10" maxlength="{{body_limit}}">{{typed['body']}}</textarea>
     % field_problem('body')
   </label>
-  % # Further fields of an entry go here, read by _typed_entry and checked by _entry_problems.
+  % if custom_fields:
+  <div class="form-grid custom-fields">
+  % include('custom_inputs.tpl', fields=custom_fields, typed=typed['custom'], problems=problems)
+  </div>
+  % end
   <div class="row">
     <button type="submit">{{_('Save')}}</button>
     <a class="button secondary" href="{{'/knowledge/%d' % saved.id if saved else '/knowledge'}}">{{_('Cancel')}}</a>
