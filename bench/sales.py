@@ -42,7 +42,7 @@ OPERATORS = 6
 CUSTOMERS = 3000
 PRODUCTS = 200
 STATES = ("new", "confirmed", "shipped", "done", "done", "done", "done", "cancelled")
-PAYMENTS = ("cash", "bank_transfer", "wechat_pay", "alipay", "other")
+PAYMENTS = ("cash", "bank transfer", "WeChat Pay", "Alipay", "other")
 # (label, days, by, route)
 PAGES = (
     ("sales report: a month by day", 31, "day", "/sales/report"),

@@ -192,7 +192,7 @@ def test_the_dictionary_is_seeded_in_both_languages(store):
     assert dictionary.values("customer_levels") == ["A", "B", "C"]
     assert dictionary.values("phone_types") == ["mobile", "office", "home", "fax"]
     assert dictionary.values("payment_methods") == ["cash", "bank transfer", "WeChat Pay",
-                                                    "Alipay"]
+                                                    "Alipay", "other"]
     assert dictionary.values("order_states") == ["new", "confirmed", "shipped", "done",
                                                  "cancelled"]
     assert dictionary.values("contact_types") == ["call", "visit", "email", "message", "note"]

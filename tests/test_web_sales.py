@@ -283,7 +283,7 @@ def test_the_pipeline_moves_a_card_and_a_won_opportunity_offers_an_order(shop):
     assert len(changed) == 2 and "won" in changed[-1]
     order = ben.post("/orders/new", {
         "customer": shop.customer["ben"], "opportunity": opportunity_id,
-        "ordered_on": "2026-02-05", "payment": "wechat_pay", "state": "confirmed",
+        "ordered_on": "2026-02-05", "payment": "WeChat Pay", "state": "confirmed",
         "operator": shop.ids["ben"], "product": shop.product["pen"], "quantity": "1"})
     assert order.status == 303
     assert f'href="/sales/{opportunity_id}"' in ben.get(order.location).text
@@ -477,3 +477,34 @@ def test_the_admin_grants_the_sales_and_products_flags_on_the_user_form(shop):
     finally:
         shop.deps.accounts.update_user(shop.ids["nof"],
                                        permissions=frozenset({"customers_view"}))
+
+
+def test_payment_methods_are_the_admins_list(shop):
+    from firmware.store.dictionary import Dictionary, DictionaryError  # noqa: PLC0415
+
+    dictionary = Dictionary(shop.deps.store)
+    union = dictionary.add("payment_methods", "UnionPay", "银联")
+    ana = shop.clients["ana"]
+    form = ana.get(f"/orders/new?customer={shop.customer['ana']}").text
+    choices = re.search(r'<select name="payment">(.*?)</select>', form, re.S).group(1)
+    assert '<option value="UnionPay">UnionPay</option>' in choices
+    order = {"customer": shop.customer["ana"], "ordered_on": "2026-02-04", "state": "new",
+             "operator": shop.ids["ana"], "product": shop.product["pen"], "quantity": "1"}
+    assert ana.post("/orders/new", {**order, "payment": "Bitcoin"}).status == 400
+    placed = ana.post("/orders/new", {**order, "payment": "银联"})  # its Chinese names it too
+    assert placed.status == 303
+    order_id = int(placed.location.rsplit("/", 1)[1].split("?")[0])
+    assert ">UnionPay<" in ana.get(f"/orders/{order_id}").text
+    # Renamed in the list, renamed in the orders; retired, no longer offered.
+    assert dictionary.rename(union, "China UnionPay", "银联") == 1
+    assert ">China UnionPay<" in ana.get(f"/orders/{order_id}").text
+    dictionary.retire(union)
+    form = ana.get(f"/orders/new?customer={shop.customer['ana']}").text
+    assert "China UnionPay" not in form
+    # The order states are the orders' own steps: relabelled and reordered only.
+    states = {entry.value: entry for entry in dictionary.entries("order_states")}
+    for refused in (lambda: dictionary.add("order_states", "lost"),
+                    lambda: dictionary.retire(states["shipped"].id),
+                    lambda: dictionary.rename(states["done"].id, "finished", "")):
+        with pytest.raises(DictionaryError):
+            refused()

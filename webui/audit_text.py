@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from firmware.store.audit import parse_detail
-from firmware.store.sales import ORDER_STATES, PAYMENT_METHODS, STAGES
+from firmware.store.sales import ORDER_STATES, STAGES
 from webui.i18n import LANGUAGES, Translator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -240,7 +240,7 @@ FIELD_WORDS = {
     "allow_negative_stock": "Allow stock below zero",
 }
 # Sales words in their audit entries: order states, payment methods, stages, stock changes.
-SALES_WORDS = {**dict(ORDER_STATES), **dict(PAYMENT_METHODS), **dict(STAGES),
+SALES_WORDS = {**dict(ORDER_STATES), **dict(STAGES),
                "received": "Goods received", "correction": "Stock correction"}
 # Text messages' words in their audit entries (occasions, the filter, how a list changed).
 SMS_WORDS = {

@@ -1,15 +1,15 @@
 """What the sales pages share: the labels of states, payment methods and stages, money as
 the pages write it, and reading a day or an amount from a form with a one-line problem.
 
-The labels come from ``firmware.store.sales`` (one place, to be swapped for the data
-dictionary later); here they are only translated.
+The labels of states and stages come from ``firmware.store.sales`` and are translated
+here; payment methods are the data dictionary's list, shown as its entries say.
 """
 
 from __future__ import annotations
 
+from firmware.store.dictionary import Dictionary
 from firmware.store.sales import (
     ORDER_STATES,
-    PAYMENT_METHODS,
     STAGES,
     cents_text,
     parse_cents,
@@ -23,8 +23,8 @@ def state_label(t, state: str) -> str:
     return t(dict(ORDER_STATES).get(state, state))
 
 
-def payment_label(t, payment: str) -> str:
-    return t(dict(PAYMENT_METHODS).get(payment, payment))
+def payment_label(store, t, payment: str) -> str:
+    return Dictionary(store).label("payment_methods", payment, t.language)
 
 
 def stage_label(t, stage: str) -> str:

@@ -8,7 +8,9 @@ are. Renaming an entry's value rewrites the records of this box that keep it
 values adds it there), so that a group renamed keeps its customers.
 
 Contact types are the contact records' kinds, a fixed set the contacts table checks:
-their entries can be relabelled, reordered and retired, not added to or renamed.
+their entries can be relabelled, reordered and retired, not added to or renamed. Order
+states are the steps the orders take (stock taken, given back, counted as sales): they
+can be relabelled and reordered only.
 
 Others read a list with ``Dictionary(store).values(list_name)`` (the values offered, in
 order) or ``entries(list_name)``.
@@ -29,7 +31,9 @@ LISTS = {
     "payment_methods": "Payment methods",
     "order_states": "Order states",
 }
-FIXED_LISTS = frozenset({"contact_types"})  # values fixed by a CHECK of their table
+# Values fixed by a CHECK of their table or by the steps of the box's own code.
+FIXED_LISTS = frozenset({"contact_types", "order_states"})
+KEPT_LISTS = frozenset({"order_states"})  # every entry used: none retired
 VALUE_LIMIT = 60
 ENTRIES_PER_LIST = 200
 # Where records keep a list's values: (table, column); renaming an entry rewrites them.
@@ -37,6 +41,7 @@ STORED_IN: dict[str, list[tuple[str, str]]] = {
     "customer_levels": [("customers", "grade")],
     "customer_groups": [("customers", "category")],
     "phone_types": [("customer_numbers", "label")],
+    "payment_methods": [("orders", "payment")],
 }
 
 
@@ -126,6 +131,8 @@ class Dictionary:
 
     def add(self, list_name: str, value: str, label_zh: str = "") -> int:
         _check_list(list_name)
+        if list_name in KEPT_LISTS:
+            raise DictionaryError("The order states are fixed: change their Chinese or order.")
         if list_name in FIXED_LISTS:
             raise DictionaryError("The contact types are fixed: rename, reorder or retire them.")
         value, label_zh = _clean(value, "Value"), _clean(label_zh, "Chinese")
@@ -150,6 +157,8 @@ class Dictionary:
         if entry is None:
             raise DictionaryError("There is no entry {id}.", id=entry_id)
         value, label_zh = _clean(value, "Value"), _clean(label_zh, "Chinese")
+        if entry.list_name in KEPT_LISTS and value != entry.value:
+            raise DictionaryError("An order state's value is fixed: change its Chinese only.")
         if entry.list_name in FIXED_LISTS and value != entry.value:
             raise DictionaryError("A contact type's value is fixed: change its Chinese only.")
         if not value:
@@ -191,6 +200,8 @@ class Dictionary:
         entry = self.entry(entry_id)
         if entry is None:
             raise DictionaryError("There is no entry {id}.", id=entry_id)
+        if retired and entry.list_name in KEPT_LISTS:
+            raise DictionaryError("Every order state is used by the orders: none is retired.")
         if retired and entry.list_name in FIXED_LISTS and len(
                 self.entries(entry.list_name, retired=False)) <= 1:
             raise DictionaryError("Keep at least one contact type.")

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from firmware.store.db import Store
+from firmware.store.dictionary import VALUE_LIMIT
 from firmware.store.products import Products
 from firmware.store.sales import (
-    PAYMENT_KEYS,
     SOLD_STATES,
     STATE_KEYS,
     SalesError,
@@ -161,7 +161,7 @@ class Orders:
         nothing is kept (``SalesError`` naming the product short of stock)."""
         if state not in STATE_KEYS or state == "cancelled":
             raise SalesError("An order is placed as new, confirmed, shipped or done.")
-        if payment not in PAYMENT_KEYS:
+        if not payment or len(payment) > VALUE_LIMIT:
             raise SalesError("Choose how the customer pays.")
         if not lines:
             raise SalesError("An order needs at least one line.")

@@ -4,9 +4,9 @@ Products and their stock are ``firmware.store.products``, orders
 ``firmware.store.orders`` (with the sales figures in ``firmware.store.
 sales_figures``), opportunities ``firmware.store.opportunities``.
 
-Order states and payment methods are a small fixed set kept here alone
-(``ORDER_STATES``, ``PAYMENT_METHODS``), so that the data dictionary can take
-their place later without touching the rest. Money is always an ``int`` of
+Order states are a fixed set kept here alone (``ORDER_STATES``: the steps the
+orders take; the data dictionary holds their Chinese and order); an order's payment
+method is a value of the dictionary's list of payment methods. Money is always an ``int`` of
 cents: parsed from text by ``parse_cents`` and written by ``cents_text``,
 never through a float.
 
@@ -34,13 +34,6 @@ ORDER_STATES: tuple[tuple[str, str], ...] = (
 )
 # The states whose orders count as sales in the figures.
 SOLD_STATES = frozenset({"confirmed", "shipped", "done"})
-PAYMENT_METHODS: tuple[tuple[str, str], ...] = (
-    ("cash", "Cash"),
-    ("bank_transfer", "Bank transfer"),
-    ("wechat_pay", "WeChat Pay"),
-    ("alipay", "Alipay"),
-    ("other", "Other"),
-)
 STAGES: tuple[tuple[str, str], ...] = (
     ("lead", "Lead"),
     ("qualified", "Qualified"),
@@ -50,7 +43,6 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("lost", "Lost"),
 )
 STATE_KEYS = tuple(key for key, _ in ORDER_STATES)
-PAYMENT_KEYS = tuple(key for key, _ in PAYMENT_METHODS)
 STAGE_KEYS = tuple(key for key, _ in STAGES)
 
 MOST_CENTS = 10**13  # a hundred billion in money: more is a typing mistake

@@ -1422,3 +1422,22 @@ MIGRATIONS.append(
     CREATE INDEX followups_by_opportunity ON opportunity_followups (opportunity_id, on_day);
     """
 )
+
+MIGRATIONS.append(
+    # Orders keep their payment method as the data dictionary's value (the admin's list of
+    # payment methods, renamed there in the orders too): the keys orders kept before are
+    # rewritten to the values the list was seeded with, and "other" joins the list.
+    """
+    INSERT INTO dictionary_entries (list_name, value, label_zh, position)
+    SELECT 'payment_methods', 'other', '其他',
+           coalesce((SELECT max(position) FROM dictionary_entries
+                     WHERE list_name = 'payment_methods'), 0) + 1
+    WHERE NOT EXISTS (SELECT 1 FROM dictionary_entries
+                      WHERE list_name = 'payment_methods' AND value = 'other' COLLATE NOCASE);
+    UPDATE orders SET payment = CASE payment
+        WHEN 'bank_transfer' THEN 'bank transfer'
+        WHEN 'wechat_pay' THEN 'WeChat Pay'
+        WHEN 'alipay' THEN 'Alipay'
+        ELSE payment END;
+    """
+)

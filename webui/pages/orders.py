@@ -18,18 +18,18 @@ from urllib.parse import urlencode
 from firmware.store.audit import structured_detail
 from firmware.store.campaigns import Campaigns
 from firmware.store.crm import Customer
+from firmware.store.dictionary import Dictionary
 from firmware.store.opportunities import Opportunities
 from firmware.store.orders import MOST_QUANTITY, NOTE_LIMIT, LineDraft, OrderFilter, Orders
 from firmware.store.products import Products
 from firmware.store.sales import (
     ORDER_STATES,
-    PAYMENT_KEYS,
-    PAYMENT_METHODS,
     STATE_KEYS,
     SalesError,
     cents_text,
 )
 from webui.context import Ctx
+from webui.pages.custom_inputs import list_choices, listed
 from webui.sales_words import (
     first_problem,
     payment_label,
@@ -153,8 +153,8 @@ def _order_form(ctx: Ctx, typed: dict, problems: dict, status: int = 200) -> str
         "order_form.tpl", typed=typed, problems=problems, customer=customer, found=found,
         search=search, problem=first_problem(ctx.t, problems, FIELD_LABELS) if problems
         else "", products=Products(ctx.deps.store).search(), operators=operators_for(ctx),
-        payments=PAYMENT_METHODS, states=[state for state in ORDER_STATES
-                                          if state[0] != "cancelled"],
+        payments=list_choices(ctx, "payment_methods", typed["payment"]),
+        states=[state for state in ORDER_STATES if state[0] != "cancelled"],
         money=cents_text, note_limit=NOTE_LIMIT,
         campaigns=_campaign_choices(ctx, typed["campaign"]))
 
@@ -209,7 +209,8 @@ def new_order_submit(ctx: Ctx) -> str:
     if customer is None:
         problems["customer"] = t("Choose a customer you see.")
     day = read_day(t, typed["ordered_on"], "ordered_on", problems)
-    if typed["payment"] not in PAYMENT_KEYS:
+    payment = listed(Dictionary(ctx.deps.store).entries("payment_methods"), typed["payment"])
+    if not payment:
         problems["payment"] = t("Choose how the customer pays.")
     if typed["state"] not in STATE_KEYS or typed["state"] == "cancelled":
         problems["state"] = t("Choose a state from the list.")
@@ -241,14 +242,14 @@ def new_order_submit(ctx: Ctx) -> str:
     try:
         order_id = Orders(ctx.deps.store).place(
             customer_id=customer.id, customer_name=customer.name, operator_id=operator,
-            ordered_on=day, payment=typed["payment"], lines=lines, state=typed["state"],
+            ordered_on=day, payment=payment, lines=lines, state=typed["state"],
             note=typed["note"], opportunity_id=opportunity, campaign_id=campaign,
             created_by=ctx.user.id)
     except SalesError as error:
         return _order_form(ctx, typed, {"lines": t(error.template, **error.values)}, 409)
     order = Orders(ctx.deps.store).get(order_id, ctx.principal.owner_scope())
     ctx.audit("order_placed", f"order {order_id}", structured_detail(
-        customer=customer.id, day=day, state=typed["state"], payment=typed["payment"],
+        customer=customer.id, day=day, state=typed["state"], payment=payment,
         total=cents_text(order.total_cents), campaign=campaign, opportunity=opportunity,
         order_lines=[f"{line.product_code} × {line.quantity} @ {cents_text(line.unit_cents)}"
                for line in order.lines]))
@@ -265,7 +266,8 @@ def order_page(ctx: Ctx, order_id: int) -> str:
                       campaign=campaign,
                       sees_campaigns=ctx.can("campaigns") or ctx.can("admin"),
                       state_label=lambda state: state_label(ctx.t, state),
-                      payment_label=lambda payment: payment_label(ctx.t, payment),
+                      payment_label=lambda payment: payment_label(ctx.deps.store, ctx.t,
+                                                                  payment),
                       notice=ctx.query("done"))
 
 

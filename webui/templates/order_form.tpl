@@ -36,8 +36,8 @@
       % end
     </label>
     <label>{{_('Payment')}} <select name="payment">
-      % for key, label in payments:
-      <option value="{{key}}"{{!' selected' if typed['payment'] == key else ''}}>{{_(label)}}</option>
+      % for choice in payments:
+      <option value="{{choice.value}}"{{!' selected' if choice.selected else ''}}>{{choice.label}}</option>
       % end
     </select></label>
     <label>{{_('State')}} <select name="state">
