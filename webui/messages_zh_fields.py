@@ -127,7 +127,7 @@ FIELDS: dict[str, str] = {
         "分组和级别：参数列表中的值（设置 → 参数列表），英文或中文均可。",
     "Custom fields: dates YYYY-MM-DD, links http:// or https://, money like 1234.50, yes/no as yes or no (是 or 否).":  # noqa: E501
         "自定义字段：日期写作 YYYY-MM-DD，链接以 http:// 或 https:// 开头，金额如 1234.50，是/否写作 yes 或 no（是或否）。",  # noqa: E501
-    "The order states are fixed: change their Chinese or order.": "订单状态是固定的：只能修改中文名称或顺序。",
-    "An order state's value is fixed: change its Chinese only.": "订单状态的值是固定的：只能修改中文名称。",
-    "Every order state is used by the orders: none is retired.": "每个订单状态都在订单中使用：不能停用。",
+    "The order states are fixed: change their Chinese or order.": "订单状态是固定的：只能修改中文名称或顺序。",  # noqa: E501
+    "An order state's value is fixed: change its Chinese only.": "订单状态的值是固定的：只能修改中文名称。",  # noqa: E501
+    "Every order state is used by the orders: none is retired.": "每个订单状态都在订单中使用：不能停用。",  # noqa: E501
 }
