@@ -316,3 +316,50 @@ def test_an_import_and_an_export_show_how_far_they_got(stack, tmp_path):
         assert console_errors(driver) == []
     finally:
         close_browser(driver)
+
+
+# The pages of the CRM, each with whether an operator without any flag may open it.
+CRM_PAGES = (
+    ("/memos", True), ("/knowledge", True), ("/quality", True), ("/quality/mine", True),
+    ("/quality/templates", False), ("/quality/results", False), ("/service", False),
+    ("/campaigns", False), ("/campaigns/compare", False), ("/sales", False),
+    ("/orders", False), ("/products", False), ("/sales/report", False),
+    ("/admin/fields", False), ("/admin/dictionary", False), ("/reports", False),
+)
+
+
+def status_of(driver) -> int:
+    return driver.execute_script(
+        "return performance.getEntriesByType('navigation')[0].responseStatus")
+
+
+def test_the_crm_pages_by_direct_address_for_each_role(stack):
+    """Every page of the CRM, opened by its address in the browser: a super user reads
+    each, whole at a phone's width, with no script error; an operator without flags is
+    refused on the box what their role does not give them."""
+    driver = signed_in(stack, 390, 844)
+    try:
+        for path, _ in CRM_PAGES:
+            driver.get(stack.url + path)
+            assert status_of(driver) == 200, path
+            assert css(driver, "main h1").text, path
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+        assert console_errors(driver) == []
+    finally:
+        close_browser(driver)
+    driver = signed_in(stack, username="wang")
+    try:
+        for path, allowed in CRM_PAGES:
+            driver.get(stack.url + path)
+            if allowed:
+                assert status_of(driver) == 200, path
+            else:
+                assert status_of(driver) in (403, 404), path
+                assert "您没有此操作的权限" in css(driver, "main").text or \
+                    status_of(driver) == 404, path
+        # The refusals themselves are the only errors the browser noted.
+        assert [error for error in console_errors(driver)
+                if "status of 403" not in error and "status of 404" not in error] == []
+    finally:
+        close_browser(driver)
