@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from firmware.store.audit import AuditLog, structured_detail
-from firmware.store.db import Store, StoreError
+from firmware.store.db import Store, StoreError, move_position
 
 KINDS = ("customer", "contact", "knowledge")
 TYPES = ("text", "number", "date", "link", "memo", "money", "yesno")
@@ -263,14 +263,8 @@ class CustomFields:
         if found is None:
             raise CustomFieldError("There is no field {id}.", id=field_id)
         order = [one.id for one in self.fields_for(found.kind)]
-        index = order.index(field_id)
-        other = index + (1 if step > 0 else -1)
-        if not 0 <= other < len(order):
-            return
-        order[index], order[other] = order[other], order[index]
         with self.store.transaction() as connection:
-            connection.executemany("UPDATE custom_fields SET position = ? WHERE id = ?",
-                                   [(place, one) for place, one in enumerate(order, start=1)])
+            move_position(connection, "custom_fields", order, field_id, step)
 
     def value_count(self, field_id: int) -> int:
         """How many records have a value of the field (what a delete takes with it)."""

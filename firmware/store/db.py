@@ -126,6 +126,21 @@ RECORDING_FIELDS = tuple(field.name for field in fields(RecordingRecord))
 UPDATABLE_CALL_FIELDS = frozenset(CALL_FIELDS) - {"id", "line", "direction"}
 
 
+def move_position(connection: sqlite3.Connection, table: str, ids: list[int], row_id: int,
+                  step: int) -> None:
+    """Move ``row_id`` one place up (``step`` < 0) or down among ``ids`` (the rows of
+    ``table`` in their order) and number them again in its ``position`` column; at either
+    end nothing moves. ``table`` is the caller's own name, never a user's."""
+    index = ids.index(row_id)
+    other = index + (1 if step > 0 else -1)
+    if not 0 <= other < len(ids):
+        return
+    ids = list(ids)
+    ids[index], ids[other] = ids[other], ids[index]
+    connection.executemany(f"UPDATE {table} SET position = ? WHERE id = ?",
+                           [(place, one) for place, one in enumerate(ids, start=1)])
+
+
 def schema_version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firmware.store.db import Store, StoreError
+from firmware.store.db import Store, StoreError, move_position
 
 # The lists, by name, with their English title.
 LISTS = {
@@ -186,14 +186,8 @@ class Dictionary:
         if entry is None:
             raise DictionaryError("There is no entry {id}.", id=entry_id)
         order = [one.id for one in self.entries(entry.list_name)]
-        index = order.index(entry_id)
-        other = index + (1 if step > 0 else -1)
-        if not 0 <= other < len(order):
-            return
-        order[index], order[other] = order[other], order[index]
         with self.store.transaction() as connection:
-            connection.executemany("UPDATE dictionary_entries SET position = ? WHERE id = ?",
-                                   [(place, one) for place, one in enumerate(order, start=1)])
+            move_position(connection, "dictionary_entries", order, entry_id, step)
 
     def retire(self, entry_id: int, retired: bool = True) -> None:
         """No longer offer the entry (``retired`` False: offer it again)."""

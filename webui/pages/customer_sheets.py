@@ -80,6 +80,22 @@ class UploadTooBigError(SheetError):
     status = 413
 
 
+def uploaded_sheet(ctx: Ctx) -> tuple[str, bytes]:
+    """The file a sheet import sent (form field ``file``): its name and bytes, read up to
+    the limit; ``SheetError`` when there is none or ``UploadTooBigError`` when it is too
+    big (told by the request's length before the body is read, when it can be)."""
+    too_big = ctx.t("The file is too big: at most {n} MB.", n=MAX_UPLOAD_BYTES // (1024 * 1024))
+    if ctx.request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise UploadTooBigError(too_big)
+    upload = ctx.request.files.get("file")
+    if upload is None:
+        raise SheetError(ctx.t("Choose a file to import."))
+    data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooBigError(too_big)
+    return upload.raw_filename or "", data
+
+
 def safe_cell(value: object) -> object:
     """A value a spreadsheet will show as written, never run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -497,32 +513,18 @@ def import_template_download(ctx: Ctx) -> bytes:
 def import_submit(ctx: Ctx) -> str:
     _may_import(ctx)
     limits = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_rows": MAX_ROWS}
-    if ctx.request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
-        ctx.response.status = 413
-        return ctx.render("customer_import.tpl", result=None, **limits,
-                          problem=ctx.t("The file is too big: at most {n} MB.",
-                                        n=limits["max_mb"]))
-    upload = ctx.request.files.get("file")
     problem = ""
     result = None
-    if upload is None:
-        problem = ctx.t("Choose a file to import.")
-    else:
-        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise UploadTooBigError(
-                    ctx.t("The file is too big: at most {n} MB.", n=limits["max_mb"])
-                )
-            found: dict = {}
-            rows = read_rows(upload.raw_filename or "", data, ctx.t, found=found,
-                             headers=_import_headers(ctx))
-            if not rows:
-                raise SheetError(ctx.t("The file is empty."))
-            result = import_rows(ctx, rows, found.get("sheet", ""))
-        except SheetError as error:
-            problem = str(error)
-            ctx.response.status = error.status
+    try:
+        name, data = uploaded_sheet(ctx)
+        found: dict = {}
+        rows = read_rows(name, data, ctx.t, found=found, headers=_import_headers(ctx))
+        if not rows:
+            raise SheetError(ctx.t("The file is empty."))
+        result = import_rows(ctx, rows, found.get("sheet", ""))
+    except SheetError as error:
+        problem = str(error)
+        ctx.response.status = error.status
     if problem:
         ctx.response.status = max(ctx.response.status_code, 400)
     elif result.added:

@@ -133,18 +133,8 @@ def import_submit(ctx: Ctx, task_id: int) -> str:
     task = task_seen(ctx, task_id)
     if ctx.form("step") == "add":
         return _add(ctx, task)
-    if ctx.request.content_length > sheets.MAX_UPLOAD_BYTES + 64 * 1024:
-        return _render(ctx, task, status=413, problem=ctx.t(
-            "The file is too big: at most {n} MB.", n=sheets.MAX_UPLOAD_BYTES // (1024 * 1024)))
-    upload = ctx.request.files.get("file")
-    if upload is None:
-        return _render(ctx, task, status=400, problem=ctx.t("Choose a file to import."))
-    data = upload.file.read(sheets.MAX_UPLOAD_BYTES + 1)
     try:
-        if len(data) > sheets.MAX_UPLOAD_BYTES:
-            raise sheets.UploadTooBigError(ctx.t(
-                "The file is too big: at most {n} MB.", n=sheets.MAX_UPLOAD_BYTES // (1024 * 1024)))
-        rows = sheets.read_rows(upload.raw_filename or "", data, ctx.t, header_key="number",
+        rows = sheets.read_rows(*sheets.uploaded_sheet(ctx), ctx.t, header_key="number",
                                 headers=_HEADERS, no_header=ctx.t(
                                     "No sheet has a header row with a Number column."))
         if not rows:

@@ -540,19 +540,9 @@ def import_page(ctx: Ctx) -> str:
 def import_submit(ctx: Ctx) -> str:
     need_see(ctx)
     limits = _limits(ctx)
-    biggest = sheets.MAX_UPLOAD_BYTES
-    too_big = ctx.t("The file is too big: at most {n} MB.", n=limits["max_mb"])
     problem, result = "", None
     try:
-        if ctx.request.content_length > biggest + 64 * 1024:
-            raise sheets.UploadTooBigError(too_big)
-        upload = ctx.request.files.get("file")
-        if upload is None:
-            raise sheets.SheetError(ctx.t("Choose a file to import."))
-        data = upload.file.read(biggest + 1)
-        if len(data) > biggest:
-            raise sheets.UploadTooBigError(too_big)
-        result = import_sheets(ctx, sheets.read_sheets(upload.raw_filename or "", data, ctx.t))
+        result = import_sheets(ctx, sheets.read_sheets(*sheets.uploaded_sheet(ctx), ctx.t))
     except sheets.SheetError as error:
         problem = str(error)
         ctx.response.status = error.status
