@@ -26,15 +26,8 @@
   chart.series.forEach((series, k) => {
     data.push(x.map((position) => (position % step === k ? series.values[Math.floor(position / step)] : null)));
   });
-  let plot = null;
 
-  function colours() {
-    const style = getComputedStyle(document.documentElement);
-    const read = (name) => style.getPropertyValue(name).trim();
-    const series = [];
-    for (let n = 1; n <= 8; n += 1) series.push(read("--chart-" + n));
-    return { ink: read("--muted"), grid: read("--line"), series: series };
-  }
+  const colours = window.linerec.charts.colours;
 
   function height(width) {
     return width < 500 ? 220 : 280;
@@ -85,20 +78,11 @@
   }
 
   function draw() {
-    if (plot) plot.destroy();
     element.textContent = "";
-    plot = new uPlot(options(element.clientWidth, colours()), data, element);
+    const plot = new uPlot(options(element.clientWidth, colours()), data, element);
     document.body.dataset.chartsDrawn = "1";
+    return [[plot, element]];
   }
 
-  let resizing = null;
-  window.addEventListener("resize", () => {
-    window.clearTimeout(resizing);
-    resizing = window.setTimeout(() => {
-      if (plot) plot.setSize({ width: element.clientWidth, height: height(element.clientWidth) });
-    }, 150);
-  });
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  if (dark && dark.addEventListener) dark.addEventListener("change", draw);
-  draw();
+  window.linerec.charts.keepDrawn(draw, height);
 })();

@@ -15,7 +15,6 @@
   const data = JSON.parse(source.textContent);
   const chinese = data.language === "zh-CN";
   const pad = (n) => String(n).padStart(2, "0");
-  let plot = null;
 
   function dayText(seconds) {
     const date = new Date(seconds * 1000);
@@ -28,13 +27,7 @@
     return date.getUTCFullYear() + "-" + pad(date.getUTCMonth() + 1) + "-" + pad(date.getUTCDate());
   }
 
-  function colours() {
-    const style = getComputedStyle(document.documentElement);
-    const read = (name) => style.getPropertyValue(name).trim();
-    const series = [];
-    for (let n = 1; n <= 8; n += 1) series.push(read("--chart-" + n));
-    return { ink: read("--muted"), grid: read("--line"), series: series };
-  }
+  const colours = window.linerec.charts.colours;
 
   function options(width, look) {
     return {
@@ -82,21 +75,12 @@
   }
 
   function draw() {
-    if (plot) plot.destroy();
     element.textContent = "";
     const rows = [data.x, ...data.series.map((series) => series.values)];
-    plot = new uPlot(options(element.clientWidth, colours()), rows, element);
+    const plot = new uPlot(options(element.clientWidth, colours()), rows, element);
     document.body.dataset.chartsDrawn = "1";
+    return [[plot, element]];
   }
 
-  let resizing = null;
-  window.addEventListener("resize", () => {
-    window.clearTimeout(resizing);
-    resizing = window.setTimeout(() => {
-      if (plot) plot.setSize({ width: element.clientWidth, height: element.clientWidth < 500 ? 240 : 280 });
-    }, 150);
-  });
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  if (dark && dark.addEventListener) dark.addEventListener("change", draw);
-  draw();
+  window.linerec.charts.keepDrawn(draw);
 })();

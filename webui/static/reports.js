@@ -15,7 +15,6 @@
   const chinese = report.language === "zh-CN";
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const grouped = new Intl.NumberFormat("en-US");
-  const built = []; // [uPlot, element]
   // Ticks at round counts, and at round times (seconds, minutes, hours).
   const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
   const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
@@ -79,13 +78,7 @@
   };
   const formatted = (scale) => (u, value) => (value == null ? "—" : FORMATS[scale](value));
 
-  function colours() {
-    const style = getComputedStyle(document.documentElement);
-    const read = (name) => style.getPropertyValue(name).trim();
-    const series = [];
-    for (let n = 1; n <= 8; n += 1) series.push(read("--chart-" + n));
-    return { ink: read("--muted"), grid: read("--line"), series: series };
-  }
+  const colours = window.linerec.charts.colours;
 
   function axisFor(scale, side, look) {
     const axis = {
@@ -160,8 +153,7 @@
   }
 
   function draw() {
-    built.forEach(([plot]) => plot.destroy());
-    built.length = 0;
+    const built = [];
     const look = colours();
     report.charts.forEach((chart) => {
       const element = document.querySelector('[data-chart="' + chart.id + '"]');
@@ -172,18 +164,8 @@
       built.push([plot, element]);
     });
     document.body.dataset.chartsDrawn = String(built.length);
+    return built;
   }
 
-  let resizing = null;
-  window.addEventListener("resize", () => {
-    window.clearTimeout(resizing);
-    resizing = window.setTimeout(() => {
-      built.forEach(([plot, element]) => {
-        plot.setSize({ width: element.clientWidth, height: element.clientWidth < 500 ? 240 : 280 });
-      });
-    }, 150);
-  });
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  if (dark && dark.addEventListener) dark.addEventListener("change", draw);
-  draw();
+  window.linerec.charts.keepDrawn(draw);
 })();

@@ -18,12 +18,9 @@
     const date = new Date(seconds * 1000);
     return date.getUTCFullYear() + "-" + pad(date.getUTCMonth() + 1) + "-" + pad(date.getUTCDate());
   };
-  let plot = null;
-
   function colours() {
-    const style = getComputedStyle(document.documentElement);
-    const read = (name) => style.getPropertyValue(name).trim();
-    return { ink: read("--muted"), grid: read("--line"), one: read("--chart-1"), two: read("--chart-2") };
+    const look = window.linerec.charts.colours();
+    return { ...look, one: look.series[0], two: look.series[1] };
   }
 
   function options(width, look) {
@@ -59,20 +56,11 @@
   }
 
   function draw() {
-    if (plot) plot.destroy();
     element.textContent = "";
-    plot = new uPlot(options(element.clientWidth, colours()), [data.x, data.amounts, data.orders], element);
+    const plot = new uPlot(options(element.clientWidth, colours()), [data.x, data.amounts, data.orders], element);
     document.body.dataset.chartsDrawn = "1";
+    return [[plot, element]];
   }
 
-  let resizing = null;
-  window.addEventListener("resize", () => {
-    window.clearTimeout(resizing);
-    resizing = window.setTimeout(() => {
-      if (plot) plot.setSize({ width: element.clientWidth, height: element.clientWidth < 500 ? 240 : 280 });
-    }, 150);
-  });
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  if (dark && dark.addEventListener) dark.addEventListener("change", draw);
-  draw();
+  window.linerec.charts.keepDrawn(draw);
 })();

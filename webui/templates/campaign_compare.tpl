@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Compare campaigns'), page='campaigns', styles=['vendor/uplot/uPlot.min.css', 'service.css'], scripts=['vendor/uplot/uPlot.iife.min.js', 'campaigns.js'])
+% rebase('layout.tpl', title=_('Compare campaigns'), page='campaigns', styles=['vendor/uplot/uPlot.min.css', 'service.css'], scripts=['vendor/uplot/uPlot.iife.min.js', 'charts.js', 'campaigns.js'])
 <p class="crumbs"><a href="/campaigns">{{_('Campaigns')}}</a></p>
 <div class="page-head">
   <h1>{{_('Compare campaigns')}}</h1>

@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Quality results'), page='quality', styles=['vendor/uplot/uPlot.min.css', 'quality.css'], scripts=['vendor/uplot/uPlot.iife.min.js', 'quality.js'])
+% rebase('layout.tpl', title=_('Quality results'), page='quality', styles=['vendor/uplot/uPlot.min.css', 'quality.css'], scripts=['vendor/uplot/uPlot.iife.min.js', 'charts.js', 'quality.js'])
 % include('quality_nav.tpl', current='/quality/results')
 <div class="page-head">
   <h1>{{_('Quality results')}}</h1>

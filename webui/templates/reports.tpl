@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Reports'), page='reports', scripts=['vendor/uplot/uPlot.iife.min.js', 'reports.js'], styles=['vendor/uplot/uPlot.min.css'])
+% rebase('layout.tpl', title=_('Reports'), page='reports', scripts=['vendor/uplot/uPlot.iife.min.js', 'charts.js', 'reports.js'], styles=['vendor/uplot/uPlot.min.css'])
 % from webui.office_figures import percent, rating, seconds
 <div class="page-head">
   <h1>{{_('Reports')}}</h1>

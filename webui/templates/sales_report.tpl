@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title=_('Sales report'), page='sales_report', scripts=['vendor/uplot/uPlot.iife.min.js', 'sales_report.js'], styles=['vendor/uplot/uPlot.min.css', 'sales.css'])
+% rebase('layout.tpl', title=_('Sales report'), page='sales_report', scripts=['vendor/uplot/uPlot.iife.min.js', 'charts.js', 'sales_report.js'], styles=['vendor/uplot/uPlot.min.css', 'sales.css'])
 <div class="page-head">
   <h1>{{_('Sales report')}}</h1>
   % if figures:
