@@ -24,7 +24,7 @@
     <article class="opportunity-card" data-opportunity="{{card.id}}">
       <a href="/sales/{{card.id}}" class="card-title">{{card.title}}</a>
       <p class="muted">{{card.customer_name}}</p>
-      <p><strong>{{money(card.amount_cents)}}</strong>{{' · ' + card.close_on if card.close_on else ''}}</p>
+      <p><strong>{{money(card.amount_cents)}}</strong>{{' · ' if card.close_on else ''}}<span class="nowrap" title="{{_('Expected close')}}">{{card.close_on or ''}}</span></p>
       <p class="muted">{{card.owner_name or '—'}}</p>
       <form method="post" action="/sales/{{card.id}}/stage" class="move">
         <input type="hidden" name="csrf" value="{{csrf}}">
