@@ -50,7 +50,6 @@ KNOWLEDGE: dict[str, str] = {
     "See the knowledge base": "查看知识库",
     "Download the template and fill in one entry per row: title, category path, keywords and answer. Or export the knowledge base and change the file.":  # noqa: E501
         "下载模板，每行填写一个条目：标题、分类路径、关键词和解答。也可以导出知识库后修改该文件。",
-    "Importing…": "正在导入…",
     "Every row is checked first: a row with a problem stops the import with its sheet and row, and nothing is imported. Categories not there yet are made.":  # noqa: E501
         "先检查每一行：有问题的行会使导入停止并指出其工作表和行号，且不导入任何内容。尚不存在的分类会自动创建。",
     "{n} entries were imported.": "已导入 {n} 个条目。",

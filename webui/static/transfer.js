@@ -104,6 +104,8 @@
     const file = [...form.querySelectorAll('input[type="file"]')]
       .map((input) => input.files[0]).find(Boolean);
     const transfer = startTransfer("import", file ? file.name : "");
+    const buttons = [...form.querySelectorAll("button[type=submit]")];
+    buttons.forEach((button) => { button.disabled = true; }); // sent once
     const request = new XMLHttpRequest();
     request.open(form.method || "POST", form.action);
     request.upload.addEventListener("progress", (event) => {
@@ -122,6 +124,7 @@
       showAnswer(form.action, request.responseURL, request.responseText);
     });
     request.addEventListener("error", () => {
+      buttons.forEach((button) => { button.disabled = false; });
       transfer.end("failed");
       window.alert(texts.failed);
     });

@@ -13,11 +13,10 @@
   <li>{{_('Download the template and fill in one entry per row: title, category path, keywords and answer. Or export the knowledge base and change the file.')}}
     <a class="button secondary" href="/knowledge/import/template.xlsx">{{_('Download the template')}}</a></li>
   <li>{{_('Upload it as an Excel workbook (.xlsx) or a CSV file, at most {mb} MB and {rows} rows.', mb=max_mb, rows=_.number(max_rows))}}
-    <form method="post" action="/knowledge/import" enctype="multipart/form-data" class="row upload" data-busy="{{_('Importing…')}}">
+    <form method="post" action="/knowledge/import" enctype="multipart/form-data" class="row upload">
       <input type="hidden" name="csrf" value="{{csrf}}">
       <input type="file" name="file" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required aria-label="{{_('File')}}">
       <button type="submit">{{_('Import')}}</button>
-      <span class="muted" role="status" data-busy-note hidden>{{_('Importing…')}}</span>
     </form>
   </li>
 </ol>
