@@ -620,7 +620,12 @@ class FakeGsmModem:
                 )
                 return
             self._next_reference = (self._next_reference + 1) % 256
+            self._took(taken)
             self._send(f"\r\n+CMGS: {taken.reference}\r\n".encode() + OK)
+
+    def _took(self, taken: Taken) -> None:
+        """A part the modem took: kept before the modem answers, as a real one has it by
+        then (a test reading ``taken`` after the answer finds it there)."""
         with self.changed:
             self.taken.append(taken)
             self.changed.notify_all()
@@ -655,10 +660,8 @@ class FakeGsmModem:
             return b"\r\n+CMS ERROR: 304\r\n"
         stored.status = 3
         self._next_reference = (self._next_reference + 1) % 256
+        self._took(taken)
         self._send(f"\r\n+CMSS: {taken.reference}\r\n".encode() + OK)
-        with self.changed:
-            self.taken.append(taken)
-            self.changed.notify_all()
         return None
 
     def _pdu_taken(self, command: str, data: str) -> Taken | None:
