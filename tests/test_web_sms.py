@@ -542,3 +542,27 @@ def test_the_event_stream_tells_users_with_the_flag_of_the_modem(office):
     finally:
         ana.close()
         ben.close()
+
+
+def test_a_failed_messages_reason_reads_in_the_users_language(office):
+    from drivers import gsm_errors  # noqa: PLC0415
+    from webui.messages_zh import ZH  # noqa: PLC0415
+
+    store = queue(office)
+    now = time.time()
+    reasons = {
+        "13800131001": (gsm_errors.meaning_of("CMS", 1)[0], "空号：该号码不存在"),
+        "13800131002": (gsm_errors.meaning_of("CMS", 42)[0] + " (tried 4 times)",
+                        "网络拥塞（已尝试 4 次）"),
+        "13800131003": (gsm_errors.meaning_of("CMS", 77)[0], "网络原因 77"),
+        "13800131004": (gsm_errors.meaning_of("CMS", 555)[0], "模块自身错误 555（见其 AT 命令手册）"),
+    }
+    for number, (reason, _) in reasons.items():
+        store.fail(store.enqueue(number, "hello", now=now), reason, now=now)
+    office.deps.accounts.update_user(office.ids["boss"], language="zh-CN")
+    page = office.signed_in("boss").get("/messages").text
+    for reason, chinese in reasons.values():
+        assert chinese in page and reason not in page, reason
+    # Every meaning of the modem's tables has its Chinese.
+    for table in (gsm_errors.CMS_ERRORS, gsm_errors.CME_ERRORS):
+        assert [meaning for meaning, _ in table.values() if meaning not in ZH] == []

@@ -1761,6 +1761,7 @@ ZH: dict[str, str] = {
 # Settings → Messages), quality inspection, after-sales service and campaigns, memos and
 # presence, the knowledge base, custom fields and the parameter lists, sales.
 from webui.messages_zh_fields import FIELDS  # noqa: E402 - after the dictionary it adds to
+from webui.messages_zh_gsm import GSM  # noqa: E402
 from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402
 from webui.messages_zh_memos import MEMOS  # noqa: E402
 from webui.messages_zh_quality import QUALITY  # noqa: E402
@@ -1769,6 +1770,7 @@ from webui.messages_zh_service import SERVICE  # noqa: E402
 from webui.messages_zh_sms import SMS  # noqa: E402
 
 ZH.update(SMS)
+ZH.update(GSM)
 ZH.update(QUALITY)
 ZH.update(SERVICE)
 ZH.update(MEMOS)

@@ -74,9 +74,32 @@ def unread_count(ctx: Ctx) -> int:
 # ---- what a message's state says -------------------------------------------------------------
 
 
+_TRIED = re.compile(r"^(?P<meaning>.*) \(tried (?P<n>\d+) times\)$")
+# The meanings drivers.gsm_errors makes from a number its tables do not name.
+_NUMBERED = (
+    (re.compile(r"^network cause (\d+)$"), "network cause {code}"),
+    (re.compile(r"^service centre error (0x[0-9a-f]+)$"), "service centre error {code}"),
+    (re.compile(r"^the modem's own error (\d+) \(see its AT command manual\)$"),
+     "the modem's own error {code} (see its AT command manual)"),
+)
+
+
+def modem_reason(t, reason: str) -> str:
+    """A reason the modem gave (``drivers.gsm_errors``' meaning, maybe with the tries it
+    took) in the reader's language; words of the modem's own stay as they are."""
+    tried = _TRIED.match(reason)
+    if tried:
+        return t("{meaning} (tried {n} times)", meaning=modem_reason(t, tried["meaning"]),
+                 n=tried["n"])
+    for pattern, template in _NUMBERED:
+        found = pattern.match(reason)
+        if found:
+            return t(template, code=found.group(1))
+    return t(reason)
+
+
 def error_text(t, message: OutgoingMessage) -> str:
-    """Why a message failed, or what its last try met, in the reader's language where the
-    box wrote it (the modem's meanings stay as the modem's tables say them)."""
+    """Why a message failed, or what its last try met, in the reader's language."""
     error = message.error or ""
     words = reason_words(error)
     if words and error.startswith(BLOCKED_ERROR):
@@ -86,7 +109,7 @@ def error_text(t, message: OutgoingMessage) -> str:
         template = "Cancelled by {name}." if cancelled.group(1) == "cancelled" \
             else "Rejected by {name}."
         return t(template, name=cancelled.group(2))
-    return error
+    return modem_reason(t, error)
 
 
 def hold_text(t, message: OutgoingMessage) -> str:
