@@ -555,7 +555,8 @@ def test_a_failed_messages_reason_reads_in_the_users_language(office):
         "13800131002": (gsm_errors.meaning_of("CMS", 42)[0] + " (tried 4 times)",
                         "网络拥塞（已尝试 4 次）"),
         "13800131003": (gsm_errors.meaning_of("CMS", 77)[0], "网络原因 77"),
-        "13800131004": (gsm_errors.meaning_of("CMS", 555)[0], "模块自身错误 555（见其 AT 命令手册）"),
+        "13800131004": (gsm_errors.meaning_of("CMS", 555)[0],
+                        "模块自身错误 555（见其 AT 命令手册）"),
     }
     for number, (reason, _) in reasons.items():
         store.fail(store.enqueue(number, "hello", now=now), reason, now=now)
