@@ -105,67 +105,46 @@ static float level_of(float energy_sum)
     return 10.0f * log10f(energy / (float)DBM0_POWER);
 }
 
+/*
+ * The DC blocker out[i] = x[i] - x[i-1] + DC_POLE out[i-1] and the sum of
+ * out[i]^2 over a block, four samples at a time. Run sample by sample, each
+ * output waits on the one before (a multiply and an add); here the inputs'
+ * part of four outputs, d[i] = x[i] - x[i-1] weighted by the pole's powers,
+ * is made without the previous output, which then enters once per four:
+ *   out[i + k] = sum_{j <= k} DC_POLE^(k - j) d[i + j] + DC_POLE^(k + 1) out[i - 1].
+ * The four squares are summed in four lanes, added up at the end.
+ */
 static float block_level(lr_vad_state *state, const int16_t *block)
 {
-    float energy = 0.0f;
+    const float p1 = DC_POLE, p2 = p1 * p1, p3 = p2 * p1, p4 = p3 * p1;
+    const v4f a0 = {1.0f, p1, p2, p3}, a1 = {0.0f, 1.0f, p1, p2}, a2 = {0.0f, 0.0f, 1.0f, p1};
+    const v4f a3 = {0.0f, 0.0f, 0.0f, 1.0f}, powers = {p1, p2, p3, p4};
+    v4f energy = splat(0.0f), out = splat(state->dc_out);
     float in = state->dc_in;
-    float out = state->dc_out;
 
-    for (int i = 0; i < BLOCK; i++) {
-        float x = (float)block[i];
-        out = x - in + DC_POLE * out;
-        in = x;
+    for (int i = 0; i < BLOCK; i += 4) {
+        v4f x = load4s(block + i);
+        v4f d = {x[0] - in, x[1] - x[0], x[2] - x[1], x[3] - x[2]};
+        v4f inputs = (splat(d[0]) * a0 + splat(d[1]) * a1) + (splat(d[2]) * a2 + splat(d[3]) * a3);
+        out = inputs + powers * splat(out[3]);
         energy += out * out;
+        in = x[3];
     }
     state->dc_in = in;
-    state->dc_out = out;
-    return level_of(energy);
+    state->dc_out = out[3];
+    return level_of((energy[0] + energy[1]) + (energy[2] + energy[3]));
 }
 
 /*
- * block_level for LANES lines at once. Each line's DC blocker and sum are
- * a chain of dependent additions, so one line waits on its own latency;
- * side by side the lines' chains overlap (and share vector registers).
- * The samples go in four at a time from each line, turned so that a
- * vector holds one sample of four lines. Each line's arithmetic is its
- * block_level's, in the same order: the levels are the same to the bit.
+ * block_level for LANES lines: one after another (each line's chain is
+ * short enough now that side by side gains nothing), the levels the same
+ * to the bit as line by line.
  */
 static void block_levels(lr_vad_state *const *states, const int16_t *const *blocks,
                          float *levels)
 {
-    v4f in[LANES / 4], out[LANES / 4], energy[LANES / 4];
-    const v4f pole = splat(DC_POLE);
-
-    for (int group = 0; group < LANES / 4; group++) {
-        lr_vad_state *const *four = &states[4 * group];
-        v4f dc_in = {four[0]->dc_in, four[1]->dc_in, four[2]->dc_in, four[3]->dc_in};
-        v4f dc_out = {four[0]->dc_out, four[1]->dc_out, four[2]->dc_out, four[3]->dc_out};
-        in[group] = dc_in;
-        out[group] = dc_out;
-        energy[group] = splat(0.0f);
-    }
-    for (int i = 0; i < BLOCK; i += 4) {
-        v4f x[LANES / 4][4];
-        for (int group = 0; group < LANES / 4; group++) {
-            const int16_t *const *four = &blocks[4 * group];
-            v4f *column = x[group];
-            for (int lane = 0; lane < 4; lane++)
-                column[lane] = load4s(four[lane] + i);
-            transpose4(&column[0], &column[1], &column[2], &column[3]);
-        }
-        for (int k = 0; k < 4; k++) {
-            for (int group = 0; group < LANES / 4; group++) {
-                out[group] = x[group][k] - in[group] + pole * out[group];
-                in[group] = x[group][k];
-                energy[group] += out[group] * out[group];
-            }
-        }
-    }
-    for (int lane = 0; lane < LANES; lane++) {
-        states[lane]->dc_in = in[lane / 4][lane % 4];
-        states[lane]->dc_out = out[lane / 4][lane % 4];
-        levels[lane] = level_of(energy[lane / 4][lane % 4]);
-    }
+    for (int lane = 0; lane < LANES; lane++)
+        levels[lane] = block_level(states[lane], blocks[lane]);
 }
 
 static void track_floor(lr_vad_state *state, float level)
