@@ -46,6 +46,7 @@ _INT16 = np.dtype(np.int16)
 _CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
 _INT16_ARRAY = ffi.typeof("int16_t[]")
 _from_buffer = ffi.from_buffer
+_feed = lib.lr_front_feed
 _tuple_new = tuple.__new__  # a named tuple made without its Python-level __new__
 
 
@@ -108,14 +109,22 @@ NOTHING = FrameFindings([], [], [])
 class FrontDtmf:
     """The front's DTMF receiver as a ``DtmfDetector`` is seen by those who read one.
 
-    ``sounding`` and ``samples_seen`` as ``DtmfDetector``'s; ``finish`` ends the input.
+    ``sounding`` and ``samples_seen`` as ``DtmfDetector``'s (read from the
+    receiver's state when asked: a frame where a digit only starts costs
+    Python nothing); ``finish`` ends the input.
     """
 
     def __init__(self, front) -> None:
         self._front = front
         self._events = ffi.new("lr_dtmf_event[]", 2)
         self._count = ffi.new("size_t *")
-        self.sounding: DtmfDigit | None = None
+        self._start = ffi.new("int64_t *")
+
+    @property
+    def sounding(self) -> DtmfDigit | None:
+        """The digit sounding after the last frame (its end None), or None."""
+        digit = lib.lr_front_sounding(self._front, self._start)
+        return _tuple_new(DtmfDigit, (chr(digit), self._start[0], None)) if digit else None
 
     @property
     def samples_seen(self) -> int:
@@ -128,9 +137,7 @@ class FrontDtmf:
             lib.lr_dtmf_rx_finish(lib.lr_front_dtmf(self._front), self._events, 2, self._count),
             "lr_dtmf_rx_finish",
         )
-        ended, self.sounding = follow(
-            self._events[0 : self._count[0]], lib.LR_DTMF_ON, _digit, self.sounding
-        )
+        ended, _ = follow(self._events[0 : self._count[0]], lib.LR_DTMF_ON, _digit, None)
         return ended
 
 
@@ -189,7 +196,20 @@ class LineFront:
 
     def process(self, frame: np.ndarray, fsk: bool = False) -> FrameFindings:
         """The findings of one frame; ``fsk``: run the FSK receiver on it too."""
-        # The checks input_array makes, cheapest first, for the usual frame.
+        # The usual frame (1-D int16, 1 to MAX_SAMPLES samples) goes to C as its
+        # bytes: copying 320 bytes out costs less than cffi's wrapping the array.
+        if type(frame) is np.ndarray and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
+            data = frame.tobytes()
+            if data:
+                found = _feed(self._front, data, len(data), fsk and _FLAG_FSK)
+                if not found:
+                    return NOTHING
+                if found > 0:
+                    return self._findings()
+        return self._process_checked(frame, fsk)
+
+    def _process_checked(self, frame: np.ndarray, fsk: bool) -> FrameFindings:
+        """``process`` for any input: checked, cut to MAX_SAMPLES, or refused."""
         if (
             type(frame) is not np.ndarray
             or frame.dtype is not _INT16
@@ -224,6 +244,7 @@ class LineFront:
         """Report into ``result`` (an lr_front_result pointer kept alive by ``memory``)."""
         self._result = result
         self._result_memory = memory
+        check(lib.lr_front_bind(self._front, result), "lr_front_bind")
         self._counts = memoryview(ffi.buffer(result, _COUNTS.size))
         self._dtmf_events = memoryview(ffi.buffer(result.dtmf))
         self._voice_events = memoryview(ffi.buffer(result.voice))
@@ -236,16 +257,12 @@ class LineFront:
         voice: list[VoiceEvent] = []
         fsk: list[FskEvent] = []
         if n_dtmf:
-            # What dsp_ext._on_off.follow makes of the events, without a cffi read per field.
-            sounding = self.dtmf.sounding
+            # The digits that ended (the one sounding is the receiver's state),
+            # without a cffi read per field.
             events = self._dtmf_events[: n_dtmf * _DTMF_EVENT.size]
             for kind, digit, start, end in _DTMF_EVENT.iter_unpack(events):
-                if kind == _DTMF_ON:
-                    sounding = _tuple_new(DtmfDigit, (_KEYS[digit], start, None))
-                else:
+                if kind != _DTMF_ON:
                     digits.append(_tuple_new(DtmfDigit, (_KEYS[digit], start, end)))
-                    sounding = None
-            self.dtmf.sounding = sounding
         if n_voice:
             events = self._voice_events[: n_voice * _VOICE_EVENT.size]
             voice = [
@@ -263,7 +280,6 @@ class LineFront:
     def reset(self) -> None:
         """Every detector forgets what it heard; positions count from 0 again."""
         check(lib.lr_front_reset(self._front), "lr_front_reset")
-        self.dtmf.sounding = None
 
     @property
     def voice_active(self) -> bool:

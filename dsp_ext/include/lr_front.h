@@ -49,6 +49,7 @@ typedef struct lr_front_result {
     uint32_t n_dtmf;            /* events in dtmf[] */
     uint32_t n_voice;           /* events in voice[] */
     uint32_t n_fsk;             /* events in fsk[] (0 when the FSK receiver did not run) */
+    uint32_t n_ended;           /* of dtmf[], the LR_DTMF_OFF events: digits that ended */
     int32_t voice_active;       /* lr_vad_active after the frame */
     float level_dbm0;           /* lr_vad_level_dbm0 after the frame */
     float noise_dbm0;           /* lr_vad_noise_dbm0 after the frame */
@@ -70,15 +71,34 @@ int lr_front_reset(lr_front *front);
 
 /*
  * One frame: n (0 .. LR_FRONT_MAX_SAMPLES) samples, flags lr_front_flag
- * bits. Returns the number of events (n_dtmf + n_voice + n_fsk, so 0 when
- * nothing happened), or a negative lr_status.
+ * bits. Returns the number of events the caller has to read: the digits
+ * that ended (LR_DTMF_OFF events), n_voice and n_fsk, so 0 when nothing
+ * happened but perhaps a digit's start (an LR_DTMF_ON event, which is in
+ * dtmf[] all the same, and in lr_front_sounding), or a negative lr_status.
  */
 int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
                      lr_front_result *result);
 
 /*
+ * The result struct lr_front_feed reports into: the caller's, which must
+ * outlive the calls (NULL: none, and lr_front_feed refuses).
+ */
+int lr_front_bind(lr_front *front, lr_front_result *result);
+
+/*
+ * lr_front_process for a frame given as its bytes (n_bytes, even: the
+ * samples as native int16), into the bound result: what a caller that
+ * holds the frame as a byte string passes without wrapping it.
+ */
+int lr_front_feed(lr_front *front, const char *frame, size_t n_bytes, int flags);
+
+/* The digit sounding on the front's DTMF receiver: lr_dtmf_rx_sounding. */
+int lr_front_sounding(const lr_front *front, int64_t *start);
+
+/*
  * n_lines frames of n samples each. Returns the number of lines whose frame
- * gave events (0 when nothing happened on any), with their indices in
+ * gave events to read (as lr_front_process counts them: 0 when nothing
+ * happened on any), with their indices in
  * ascending order in lines_found[0 .. that), or a negative lr_status.
  * lines_found has room for n_lines.
  */

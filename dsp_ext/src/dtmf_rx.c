@@ -533,6 +533,15 @@ int lr_dtmf_rx_process(lr_dtmf_rx *st, const int16_t *samples, size_t n,
     return LR_OK;
 }
 
+int lr_dtmf_rx_sounding(const lr_dtmf_rx *st, int64_t *start)
+{
+    if (st == NULL || st->magic != RX_MAGIC || st->active == NO_DIGIT)
+        return 0;
+    if (start != NULL)
+        *start = st->active_start;
+    return KEYPAD[st->active];
+}
+
 int lr_dtmf_rx_finish(lr_dtmf_rx *st, lr_dtmf_event *events, size_t max_events,
                       size_t *n_events)
 {

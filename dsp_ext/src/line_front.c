@@ -25,6 +25,7 @@ struct lr_front {
     int fsk_standard;   /* -1: none */
     int64_t samples;
     size_t voice_offset, fsk_offset; /* the DTMF state is at HEADER */
+    lr_front_result *bound;          /* lr_front_feed's result, or NULL */
 };
 
 static size_t round_up(size_t size)
@@ -126,6 +127,9 @@ static int signalling(lr_front *front, const int16_t *samples, size_t n, int fla
     if (consumed != n)
         return LR_ERR_STATE; /* cannot happen with room for lr_dtmf_rx_max_events(n) */
     result->n_dtmf = (uint32_t)count;
+    result->n_ended = 0;
+    for (size_t i = 0; i < count; i++)
+        result->n_ended += result->dtmf[i].kind == LR_DTMF_OFF;
 
     result->n_fsk = 0;
     if ((flags & LR_FRONT_FSK) && front->fsk_standard != -1 && n > 0) {
@@ -149,7 +153,7 @@ static int finish_frame(lr_front *front, size_t n, size_t n_voice, lr_front_resu
     result->noise_dbm0 = lr_vad_noise_dbm0(voice);
     front->samples += (int64_t)n;
     result->samples = front->samples;
-    return (int)(result->n_dtmf + result->n_voice + result->n_fsk);
+    return (int)(result->n_ended + result->n_voice + result->n_fsk);
 }
 
 int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
@@ -166,6 +170,42 @@ int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flag
     if (status != LR_OK)
         return status;
     return finish_frame(front, n, n_voice, result);
+}
+
+int lr_front_bind(lr_front *front, lr_front_result *result)
+{
+    if (front == NULL)
+        return LR_ERR_NULL;
+    if (front->magic != FRONT_MAGIC)
+        return LR_ERR_STATE;
+    front->bound = result;
+    return LR_OK;
+}
+
+int lr_front_feed(lr_front *front, const char *frame, size_t n_bytes, int flags)
+{
+    int16_t aligned[LR_FRONT_MAX_SAMPLES];
+    const int16_t *samples = (const int16_t *)(const void *)frame;
+
+    if (front == NULL || (frame == NULL && n_bytes > 0))
+        return LR_ERR_NULL;
+    if (front->magic != FRONT_MAGIC)
+        return LR_ERR_STATE;
+    if (n_bytes % sizeof *samples != 0 || n_bytes > sizeof aligned)
+        return LR_ERR_ARG;
+    if ((uintptr_t)frame % _Alignof(int16_t) != 0) {
+        memcpy(aligned, frame, n_bytes);
+        samples = aligned;
+    }
+    return lr_front_process(front, samples, n_bytes / sizeof *samples, flags, front->bound);
+}
+
+int lr_front_sounding(const lr_front *front, int64_t *start)
+{
+    if (front == NULL || front->magic != FRONT_MAGIC)
+        return 0;
+    return lr_dtmf_rx_sounding((const lr_dtmf_rx *)(const void *)((const char *)front + HEADER),
+                               start);
 }
 
 /*

@@ -36,6 +36,7 @@ PULSE_DIGIT_GAP_S = 0.3
 # Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
 # listening only then keeps the receivers from reading speech as data.
 CALLER_ID_PHASES = frozenset((machine.Phase.IDLE, machine.Phase.RINGING))
+_CALLER_ID_PHASES = tuple(CALLER_ID_PHASES)  # for `in` without the enum's Python-level hash
 
 
 class PulseDialDecoder:
@@ -128,6 +129,9 @@ class LineCallerId:
         self.dtmf = (
             DtmfCallerIdReceiver(country, detector=dtmf_detector) if standard.also_dtmf else None
         )
+        # While a DTMF string is held: the sample count past which a frame
+        # without digits may end it (``dtmf.ends_after``), else None.
+        self.quiet_after: int | None = None
 
     def feed(self, frame: np.ndarray, digits: list) -> list[CallerIdFound]:
         return self._found(self.fsk.feed(frame), digits)
@@ -146,6 +150,7 @@ class LineCallerId:
     def _found(self, messages: list, digits: list) -> list[CallerIdFound]:
         if self.dtmf is not None:
             messages = messages + self.dtmf.take_digits(digits)
+            self.quiet_after = self.dtmf.ends_after
         return accepted_caller_ids(messages)
 
 
@@ -197,21 +202,29 @@ class LineDetectors:
         self.modem_caller_id = ModemCallerId()
         self.pulses = PulseDialDecoder()
         self.samples = 0  # fed so far: the line's sample clock
+        self._process = self.front.process
+        # The phases the FSK receiver runs in, none without caller ID: a tuple,
+        # as an enum's hash is a Python call.
+        self._listening_phases = _CALLER_ID_PHASES if caller_id else ()
 
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
         start = self.samples
         self.samples = start + frame.size
-        caller_id_time = phase in CALLER_ID_PHASES
-        listening = caller_id_time and self.caller_id is not None
-        found = self.front.process(frame, listening)
+        listening = phase in self._listening_phases
+        found = self._process(frame, listening)
         if (
             found is NOTHING
             and not self.pulses._pulses
             and self.modem_caller_id._last_line_at is None
-            and not (listening and self.caller_id.holding)
+            and not (
+                listening
+                and (quiet_after := self.caller_id.quiet_after) is not None
+                and self.samples > quiet_after
+            )
         ):
-            return []  # the usual frame: nothing heard, nothing pending
+            return []  # the usual frame: nothing heard, nothing pending or due
+        caller_id_time = phase in _CALLER_ID_PHASES
         events: list[machine.Event] = []
         if listening:
             for caller_id in self.caller_id.take(found.fsk, found.digits):
