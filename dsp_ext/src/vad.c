@@ -22,7 +22,7 @@
 #define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
 #define LANES 8                    /* lines whose blocks lr_vad_process_lines takes side by side */
 
-_Static_assert(BLOCK % 4 == 0, "block_levels takes four samples at a time");
+_Static_assert(BLOCK % 8 == 0, "block_level takes eight samples at a time");
 
 struct lr_vad_state {
     uint32_t magic;
@@ -107,32 +107,44 @@ static float level_of(float energy_sum)
 
 /*
  * The DC blocker out[i] = x[i] - x[i-1] + DC_POLE out[i-1] and the sum of
- * out[i]^2 over a block, four samples at a time. Run sample by sample, each
- * output waits on the one before (a multiply and an add); here the inputs'
- * part of four outputs, d[i] = x[i] - x[i-1] weighted by the pole's powers,
- * is made without the previous output, which then enters once per four:
- *   out[i + k] = sum_{j <= k} DC_POLE^(k - j) d[i + j] + DC_POLE^(k + 1) out[i - 1].
- * The four squares are summed in four lanes, added up at the end.
+ * out[i]^2 over a block, eight samples at a time. Run sample by sample,
+ * each output waits on the one before (a multiply and an add). Here the
+ * inputs' part of eight outputs is made first, without the output before
+ * them: with d[i] = x[i] - x[i-1],
+ *   out[i + k] = sum_{j <= k} DC_POLE^(k - j) d[i + j] + DC_POLE^(k + 1) out[i - 1],
+ * the sums in two steps over each four (a shifted copy added times DC_POLE,
+ * then times DC_POLE^2), the first four's last carried into the second;
+ * the output before then enters once per eight samples. The squares are
+ * summed in eight lanes, added up at the end.
  */
 static float block_level(lr_vad_state *state, const int16_t *block)
 {
     const float p1 = DC_POLE, p2 = p1 * p1, p3 = p2 * p1, p4 = p3 * p1;
-    const v4f a0 = {1.0f, p1, p2, p3}, a1 = {0.0f, 1.0f, p1, p2}, a2 = {0.0f, 0.0f, 1.0f, p1};
-    const v4f a3 = {0.0f, 0.0f, 0.0f, 1.0f}, powers = {p1, p2, p3, p4};
-    v4f energy = splat(0.0f), out = splat(state->dc_out);
-    float in = state->dc_in;
+    const v4f low = {p1, p2, p3, p4}, high = low * p4, zero = splat(0.0f);
+    const v4i by_one = {4, 0, 1, 2}, by_two = {4, 5, 0, 1}, across = {7, 0, 1, 2};
+    v4f energy_low = zero, energy_high = zero;
+    float in = state->dc_in, out = state->dc_out;
 
-    for (int i = 0; i < BLOCK; i += 4) {
-        v4f x = load4s(block + i);
-        v4f d = {x[0] - in, x[1] - x[0], x[2] - x[1], x[3] - x[2]};
-        v4f inputs = (splat(d[0]) * a0 + splat(d[1]) * a1) + (splat(d[2]) * a2 + splat(d[3]) * a3);
-        out = inputs + powers * splat(out[3]);
-        energy += out * out;
-        in = x[3];
+    for (int i = 0; i < BLOCK; i += 8) {
+        v4f x0 = load4s(block + i), x1 = load4s(block + i + 4);
+        v4f d0 = x0 - __builtin_shuffle(x0, splat(in), by_one);
+        v4f d1 = x1 - __builtin_shuffle(x1, x0, across);
+        d0 += splat(p1) * __builtin_shuffle(d0, zero, by_one);
+        d1 += splat(p1) * __builtin_shuffle(d1, zero, by_one);
+        d0 += splat(p2) * __builtin_shuffle(d0, zero, by_two);
+        d1 += splat(p2) * __builtin_shuffle(d1, zero, by_two);
+        d1 += low * splat(d0[3]);
+        d0 += low * splat(out);
+        d1 += high * splat(out);
+        energy_low += d0 * d0;
+        energy_high += d1 * d1;
+        out = d1[3];
+        in = x1[3];
     }
     state->dc_in = in;
-    state->dc_out = out[3];
-    return level_of((energy[0] + energy[1]) + (energy[2] + energy[3]));
+    state->dc_out = out;
+    energy_low += energy_high;
+    return level_of((energy_low[0] + energy_low[1]) + (energy_low[2] + energy_low[3]));
 }
 
 /*
