@@ -37,7 +37,7 @@ from dsp_ext.fsk import FskEvent, _standard_code
 from dsp_ext.vad import _KINDS as _VOICE_KINDS
 from dsp_ext.vad import VoiceEvent
 
-__all__ = ["FrameFindings", "LineFront", "LineFrontBank"]
+__all__ = ["FrameFindings", "LineFront", "LineFrontBank", "feed_bytes"]
 
 MAX_SAMPLES = lib.LR_FRONT_MAX_SAMPLES
 _FLAG_FSK = lib.LR_FRONT_FSK
@@ -47,6 +47,11 @@ _CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
 _INT16_ARRAY = ffi.typeof("int16_t[]")
 _from_buffer = ffi.from_buffer
 _feed = lib.lr_front_feed
+# The C call behind LineFront.process for the usual frame: feed_bytes(front.state,
+# frame.tobytes(), its length, fsk) gives 0 for a quiet frame, the count of events
+# to read (front.findings()) or a negative status (nothing done: the frame is no
+# fit, and process says why). For a caller whose every frame counts, as the engine's.
+feed_bytes = lib.lr_front_feed
 _tuple_new = tuple.__new__  # a named tuple made without its Python-level __new__
 
 
@@ -190,6 +195,7 @@ class LineFront:
         }
         self.fsk_standard = fsk_standard
         self._memory, self._front = _new_front(self.profile, voice, fsk_standard, "LineFront")
+        self.state = self._front  # the C state, for feed_bytes
         result = ffi.new("lr_front_result *")
         self._bind(result, result)
         self.dtmf = FrontDtmf(self._front)
@@ -205,7 +211,7 @@ class LineFront:
                 if not found:
                     return NOTHING
                 if found > 0:
-                    return self._findings()
+                    return self.findings()
         return self._process_checked(frame, fsk)
 
     def _process_checked(self, frame: np.ndarray, fsk: bool) -> FrameFindings:
@@ -227,7 +233,7 @@ class LineFront:
             return NOTHING
         if found < 0:
             check(found, "lr_front_process")
-        return self._findings()
+        return self.findings()
 
     def _process_long(self, block: np.ndarray, fsk: bool) -> FrameFindings:
         digits: list[DtmfDigit] = []
@@ -250,7 +256,7 @@ class LineFront:
         self._voice_events = memoryview(ffi.buffer(result.voice))
         self._fsk_events = memoryview(ffi.buffer(result.fsk))
 
-    def _findings(self) -> FrameFindings:
+    def findings(self) -> FrameFindings:
         """The last frame's findings, from the result struct (some detector reported)."""
         n_dtmf, n_voice, n_fsk = _COUNTS.unpack_from(self._counts)
         digits: list[DtmfDigit] = []
@@ -350,7 +356,7 @@ class LineFrontBank:
                 check(found, "lr_front_process_lines")
             fronts = self.fronts
             for line in self._found[0:found]:
-                findings[line] = fronts[line]._findings()
+                findings[line] = fronts[line].findings()
         return findings
 
     def _set_fsk(self, fsk: tuple[bool, ...]) -> None:
