@@ -249,8 +249,10 @@ class LineDetectors:
         for change in found.voice:
             kind = machine.VoiceStarted if change.kind == "start" else machine.VoiceStopped
             events.append(kind(at + (change.sample - start) / SAMPLE_RATE))
-        events.extend(self.pulses.flush(at))
-        events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
+        if self.pulses._pulses:
+            events.extend(self.pulses.flush(at))
+        if self.modem_caller_id._last_line_at is not None:
+            events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
         return events
 
     def modem_report(self, text: str, at: float) -> list[machine.Event]:
