@@ -209,8 +209,8 @@ int lr_front_sounding(const lr_front *front, int64_t *start)
 }
 
 /*
- * The lines' voice detectors go together (lr_vad_process_lines works
- * their blocks side by side), LINES_AT_ONCE lines at a time.
+ * The lines' voice detectors go together (lr_vad_process_lines),
+ * LINES_AT_ONCE lines at a time.
  */
 #define LINES_AT_ONCE 32
 

@@ -20,7 +20,6 @@
 #define SPAN_BLOCKS 50             /* the floor keeps one minimum per 0.5 s span */
 #define SPANS 8                    /* for the last 8 spans: 4 s of memory */
 #define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
-#define LANES 8                    /* lines whose blocks lr_vad_process_lines takes side by side */
 
 _Static_assert(BLOCK % 8 == 0, "block_level takes eight samples at a time");
 
@@ -147,18 +146,6 @@ static float block_level(lr_vad_state *state, const int16_t *block)
     return level_of((energy_low[0] + energy_low[1]) + (energy_low[2] + energy_low[3]));
 }
 
-/*
- * block_level for LANES lines: one after another (each line's chain is
- * short enough now that side by side gains nothing), the levels the same
- * to the bit as line by line.
- */
-static void block_levels(lr_vad_state *const *states, const int16_t *const *blocks,
-                         float *levels)
-{
-    for (int lane = 0; lane < LANES; lane++)
-        levels[lane] = block_level(states[lane], blocks[lane]);
-}
-
 static void track_floor(lr_vad_state *state, float level)
 {
     float floor_level;
@@ -274,7 +261,7 @@ int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm,
                          size_t n, lr_vad_event *const *events, size_t max_events,
                          size_t *n_events)
 {
-    size_t line = 0;
+    size_t line;
 
     if (states == NULL || n_events == NULL || (n > 0 && (pcm == NULL || events == NULL)))
         return LR_ERR_NULL;
@@ -286,29 +273,7 @@ int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm,
         if (states[i]->magic != STATE_MAGIC)
             return LR_ERR_STATE;
     }
-    /* Whole blocks, nothing pending, LANES lines at a time: side by side. */
-    for (; n % BLOCK == 0 && line + LANES <= n_lines; line += LANES) {
-        int aligned = 1;
-        for (int lane = 0; lane < LANES; lane++)
-            aligned &= states[line + (size_t)lane]->pending_count == 0;
-        if (!aligned)
-            break;
-        size_t count[LANES] = {0};
-        for (size_t at = 0; at < n; at += BLOCK) {
-            const int16_t *blocks[LANES];
-            float levels[LANES];
-            for (int lane = 0; lane < LANES; lane++)
-                blocks[lane] = pcm[line + (size_t)lane] + at;
-            block_levels(&states[line], blocks, levels);
-            for (int lane = 0; lane < LANES; lane++)
-                decide_level(states[line + (size_t)lane], levels[lane],
-                             events[line + (size_t)lane], &count[lane]);
-        }
-        for (int lane = 0; lane < LANES; lane++)
-            n_events[line + (size_t)lane] = count[lane];
-    }
-    /* The rest one by one. */
-    for (; line < n_lines; line++) {
+    for (line = 0; line < n_lines; line++) {
         int status = lr_vad_process(states[line], pcm[line], n, events[line], max_events,
                                     &n_events[line]);
         if (status != LR_OK)
