@@ -147,8 +147,8 @@ class DtmfCallerIdReceiver:
         seen = self._detector.samples_seen
         if (
             self._digits
-            and self._detector.sounding is None
             and seen - self._digits[-1].end > self._gap
+            and self._detector.sounding is None
         ):
             found += self._flush()
         return found
