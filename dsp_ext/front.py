@@ -37,10 +37,11 @@ from dsp_ext.fsk import FskEvent, _standard_code
 from dsp_ext.vad import _KINDS as _VOICE_KINDS
 from dsp_ext.vad import VoiceEvent
 
-__all__ = ["FrameFindings", "LineFront", "LineFrontBank", "feed_bytes"]
+__all__ = ["FSK_MESSAGES", "FrameFindings", "LineFront", "LineFrontBank", "feed_bytes"]
 
 MAX_SAMPLES = lib.LR_FRONT_MAX_SAMPLES
 _FLAG_FSK = lib.LR_FRONT_FSK
+_FLAG_MESSAGES = lib.LR_FRONT_FSK_MESSAGES
 _DTMF_ON = lib.LR_DTMF_ON
 _INT16 = np.dtype(np.int16)
 _CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
@@ -52,6 +53,8 @@ _feed = lib.lr_front_feed
 # to read (front.findings()) or a negative status (nothing done: the frame is no
 # fit, and process says why). For a caller whose every frame counts, as the engine's.
 feed_bytes = lib.lr_front_feed
+# feed_bytes's flags for a frame whose FSK characters are wanted as caller-ID messages.
+FSK_MESSAGES = lib.LR_FRONT_FSK | lib.LR_FRONT_FSK_MESSAGES
 _tuple_new = tuple.__new__  # a named tuple made without its Python-level __new__
 
 
@@ -75,7 +78,9 @@ def _record(c_type: str, fields: tuple[tuple[str, str], ...], whole: bool = True
 
 # How many events each detector reported: the result's first fields.
 _COUNTS = _record(
-    "lr_front_result", (("n_dtmf", "I"), ("n_voice", "I"), ("n_fsk", "I")), whole=False
+    "lr_front_result",
+    (("n_dtmf", "I"), ("n_voice", "I"), ("n_fsk", "I"), ("n_ended", "I"), ("n_messages", "I")),
+    whole=False,
 )
 
 
@@ -83,6 +88,7 @@ _DTMF_EVENT = _record(
     "lr_dtmf_event", (("kind", "i"), ("digit", "B"), ("start", "q"), ("end", "q"))
 )
 _VOICE_EVENT = _record("lr_vad_event", (("kind", "i"), ("sample", "q")))
+_MESSAGE = _record("lr_front_message", (("start", "q"), ("offset", "I"), ("length", "I")))
 _FSK_EVENT = _record(
     "struct lr_fsk_event", (("sample", "q"), ("kind", "i"), ("value", "i"), ("flags", "i"))
 )
@@ -100,15 +106,18 @@ _FSK_HEADS = {
 
 
 class FrameFindings(NamedTuple):
-    """What one frame gave: ended DTMF digits, voice starts and stops, FSK events."""
+    """What one frame gave: ended DTMF digits, voice starts and stops, FSK events,
+    and (``process(..., messages=True)``) the caller-ID messages the FSK characters
+    made, as (first sample, bytes)."""
 
     digits: list[DtmfDigit]
     voice: list[VoiceEvent]
     fsk: list[FskEvent]
+    messages: list[tuple[int, bytes]] = []  # noqa: RUF012 - never changed, as NOTHING's lists
 
 
 # The answer for the usual frame, where nothing happened (the lists are never changed).
-NOTHING = FrameFindings([], [], [])
+NOTHING = FrameFindings([], [], [], [])
 
 
 class FrontDtmf:
@@ -200,21 +209,26 @@ class LineFront:
         self._bind(result, result)
         self.dtmf = FrontDtmf(self._front)
 
-    def process(self, frame: np.ndarray, fsk: bool = False) -> FrameFindings:
-        """The findings of one frame; ``fsk``: run the FSK receiver on it too."""
+    def process(
+        self, frame: np.ndarray, fsk: bool = False, messages: bool = False
+    ) -> FrameFindings:
+        """The findings of one frame; ``fsk``: run the FSK receiver on it too;
+        ``messages``: and put its characters together into caller-ID messages
+        (then the FSK events make no findings, and are not listed)."""
+        flags = (_FLAG_FSK | _FLAG_MESSAGES if messages else _FLAG_FSK) if fsk else 0
         # The usual frame (1-D int16, 1 to MAX_SAMPLES samples) goes to C as its
         # bytes: copying 320 bytes out costs less than cffi's wrapping the array.
         if type(frame) is np.ndarray and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
             data = frame.tobytes()
             if data:
-                found = _feed(self._front, data, len(data), fsk and _FLAG_FSK)
+                found = _feed(self._front, data, len(data), flags)
                 if not found:
                     return NOTHING
                 if found > 0:
-                    return self.findings()
-        return self._process_checked(frame, fsk)
+                    return self.findings(not messages)
+        return self._process_checked(frame, flags)
 
-    def _process_checked(self, frame: np.ndarray, fsk: bool) -> FrameFindings:
+    def _process_checked(self, frame: np.ndarray, flags: int) -> FrameFindings:
         """``process`` for any input: checked, cut to MAX_SAMPLES, or refused."""
         if (
             type(frame) is not np.ndarray
@@ -224,27 +238,28 @@ class LineFront:
         ):
             block = input_array(frame, np.int16, "frame", "LineFront.process")
             if block.size > MAX_SAMPLES:
-                return self._process_long(block, fsk)
+                return self._process_long(block, flags)
             frame, size = block, block.size
         found = lib.lr_front_process(
-            self._front, _from_buffer(_INT16_ARRAY, frame), size, fsk and _FLAG_FSK, self._result
+            self._front, _from_buffer(_INT16_ARRAY, frame), size, flags, self._result
         )
         if not found:
             return NOTHING
         if found < 0:
             check(found, "lr_front_process")
-        return self.findings()
+        return self.findings(not flags & _FLAG_MESSAGES)
 
-    def _process_long(self, block: np.ndarray, fsk: bool) -> FrameFindings:
-        digits: list[DtmfDigit] = []
-        voice: list[VoiceEvent] = []
-        events: list[FskEvent] = []
-        for start in range(0, block.size, MAX_SAMPLES):
-            part = self.process(block[start : start + MAX_SAMPLES], fsk)
-            digits += part.digits
-            voice += part.voice
-            events += part.fsk
-        return FrameFindings(digits, voice, events)
+    def _process_long(self, block: np.ndarray, flags: int) -> FrameFindings:
+        parts = [
+            self._process_checked(block[start : start + MAX_SAMPLES], flags)
+            for start in range(0, block.size, MAX_SAMPLES)
+        ]
+        return FrameFindings(
+            [d for part in parts for d in part.digits],
+            [v for part in parts for v in part.voice],
+            [e for part in parts for e in part.fsk],
+            [m for part in parts for m in part.messages],
+        )
 
     def _bind(self, result, memory) -> None:
         """Report into ``result`` (an lr_front_result pointer kept alive by ``memory``)."""
@@ -255,13 +270,17 @@ class LineFront:
         self._dtmf_events = memoryview(ffi.buffer(result.dtmf))
         self._voice_events = memoryview(ffi.buffer(result.voice))
         self._fsk_events = memoryview(ffi.buffer(result.fsk))
+        self._messages = memoryview(ffi.buffer(result.messages))
+        self._message_bytes = memoryview(ffi.buffer(result.message_bytes))
 
-    def findings(self) -> FrameFindings:
-        """The last frame's findings, from the result struct (some detector reported)."""
-        n_dtmf, n_voice, n_fsk = _COUNTS.unpack_from(self._counts)
+    def findings(self, fsk_events: bool = True) -> FrameFindings:
+        """The last frame's findings, from the result struct (some detector reported);
+        ``fsk_events``: the FSK events too."""
+        n_dtmf, n_voice, n_fsk, _, n_messages = _COUNTS.unpack_from(self._counts)
         digits: list[DtmfDigit] = []
         voice: list[VoiceEvent] = []
         fsk: list[FskEvent] = []
+        messages: list[tuple[int, bytes]] = []
         if n_dtmf:
             # The digits that ended (the one sounding is the receiver's state),
             # without a cffi read per field.
@@ -275,13 +294,20 @@ class LineFront:
                 VoiceEvent(_VOICE_KINDS[kind], sample)
                 for kind, sample in _VOICE_EVENT.iter_unpack(events)
             ]
-        if n_fsk:
+        if n_fsk and fsk_events:
             heads = _FSK_HEADS
             events = self._fsk_events[: n_fsk * _FSK_EVENT.size]
             for sample, kind, value, flags in _FSK_EVENT.iter_unpack(events):
                 name, first, framing_error = heads[kind, flags]
                 fsk.append(_tuple_new(FskEvent, (name, sample, value, first, framing_error)))
-        return _tuple_new(FrameFindings, (digits, voice, fsk))
+        if n_messages:
+            held = self._message_bytes
+            records = self._messages[: n_messages * _MESSAGE.size]
+            messages = [
+                (start, bytes(held[offset : offset + length]))
+                for start, offset, length in _MESSAGE.iter_unpack(records)
+            ]
+        return _tuple_new(FrameFindings, (digits, voice, fsk, messages))
 
     def reset(self) -> None:
         """Every detector forgets what it heard; positions count from 0 again."""

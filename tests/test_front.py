@@ -23,7 +23,9 @@ from dsp_ext.fsk import FskReceiver
 from dsp_ext.vad import VoiceDetector
 from firmware.callerid import build_mdmf
 from firmware.callerid.dtmf_format import format_dtmf_cid
+from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.generate import fsk_burst
+from firmware.callerid.message import parse_message
 from firmware.engine import state as machine
 from firmware.engine.detectors import LineDetectors
 from firmware.simulation.scenario import load
@@ -97,6 +99,36 @@ def test_a_quiet_frame_gives_the_shared_empty_answer_and_reset_starts_again():
     assert front.dtmf.samples_seen == 0
     again = [d for f in frames_of(audio, 160) for d in front.process(f).digits]
     assert first == again and [d.digit for d in first] == ["7"]
+
+
+@pytest.mark.parametrize("size", [160, 1, 333, 1000])
+@pytest.mark.parametrize("standard", ["bell202", "v23"])
+def test_a_front_puts_the_fsk_characters_together_as_the_python_receiver_does(size, standard):
+    rng = np.random.default_rng(size)
+    message = build_mdmf(date="12011830", number="13912345678", name="ZHANG")
+    audio = np.concatenate(
+        [
+            mixed_audio(standard),
+            fsk_burst(message, standard)[:4500],  # cut short
+            np.zeros(4000, np.int16),
+            np.clip(rng.normal(0, 6000, 16000), -32768, 32767).astype(np.int16),
+            fsk_burst(message, standard),
+        ]
+    )
+    assembling = LineFront("CN", fsk_standard=standard)
+    plain = LineFront("CN", fsk_standard=standard)
+    receiver = FskCallerIdReceiver(standard, demodulate=False)
+    made, expected = [], []
+    for index, frame in enumerate(frames_of(audio, size)):
+        listening = not 30_000 <= index * size < 60_000  # off over the digits and noise
+        found = assembling.process(frame, listening, messages=True)
+        reference = plain.process(frame, listening)
+        assert found.fsk == []  # the FSK events make no findings
+        assert (found.digits, found.voice) == (reference.digits, reference.voice)
+        made += [parse_message(raw, start / 8000, standard) for start, raw in found.messages]
+        expected += receiver.take_events(reference.fsk)
+    assert made == expected
+    assert sum(m.valid for m in made) >= 2 and any(not m.valid for m in made)
 
 
 def test_a_front_without_fsk_ignores_the_flag():

@@ -21,10 +21,10 @@ import numpy as np
 from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
-from dsp_ext.front import NOTHING, LineFront, feed_bytes
+from dsp_ext.front import FSK_MESSAGES, NOTHING, LineFront, feed_bytes
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
-from firmware.callerid.message import CALLER_ID_TYPES
+from firmware.callerid.message import CALLER_ID_TYPES, parse_message
 from firmware.callerid.modem import ModemCallerIdParser
 from firmware.country.profiles import profile
 from firmware.engine import state as machine
@@ -123,7 +123,8 @@ class LineCallerId:
     The DTMF layouts are read from the digits of the line's own DTMF
     detector (``feed`` is given them), so the audio is searched once. With
     ``demodulate=False`` the FSK receiver is the line front end's: ``take``
-    is given its events instead of the audio.
+    is given its events instead of the audio, or ``take_messages`` the
+    messages the front put together from them.
     """
 
     def __init__(self, country: str, dtmf_detector: Any, *, demodulate: bool = True) -> None:
@@ -144,6 +145,16 @@ class LineCallerId:
         if not (fsk_events or digits or self.holding):
             return []
         return self._found(self.fsk.take_events(fsk_events) if fsk_events else [], digits)
+
+    def take_messages(self, messages: list, digits: list) -> list[CallerIdFound]:
+        """What the FSK caller-ID messages (first sample, bytes: as the line front
+        puts them together) and the DTMF digits of a frame complete."""
+        if not (messages or digits or self.holding):
+            return []
+        standard = self.fsk.standard
+        return self._found(
+            [parse_message(raw, start / SAMPLE_RATE, standard) for start, raw in messages], digits
+        )
 
     @property
     def holding(self) -> bool:
@@ -220,11 +231,12 @@ class LineDetectors:
         found = None
         if type(frame) is np.ndarray and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
             data = frame.tobytes()
-            count = feed_bytes(self._state, data, len(data), listening) if data else -1
+            flags = FSK_MESSAGES if listening else 0
+            count = feed_bytes(self._state, data, len(data), flags) if data else -1
             if count >= 0:
-                found = self._findings() if count else NOTHING
+                found = self._findings(False) if count else NOTHING
         if found is None:  # any other input: checked, cut up or refused there
-            found = self.front.process(frame, listening)
+            found = self.front.process(frame, listening, messages=True)
         self.samples = start + frame.size
         if (
             found is NOTHING
@@ -240,7 +252,7 @@ class LineDetectors:
         caller_id_time = phase in _CALLER_ID_PHASES
         events: list[machine.Event] = []
         if listening:
-            for caller_id in self.caller_id.take(found.fsk, found.digits):
+            for caller_id in self.caller_id.take_messages(found.messages, found.digits):
                 events.append(machine.CallerIdReceived(at, caller_id.caller_id, caller_id.number))
         if found.digits and not caller_id_time:
             events.extend(
