@@ -7,7 +7,8 @@ as the engine's line workers do, through:
   frame, ``lr_front_feed`` given the frame's bytes, then the events made
   from what it found);
 - ``LineFrontBank`` (one C call per tick for all 8 lines, the findings
-  only: what a tick-driven engine would pay);
+  only, the FSK characters as caller-ID messages as the engine takes them:
+  what a tick-driven engine would pay);
 - ``SeparateDetectors`` (the old path, kept here as the reference: the
   DTMF receiver, the voice detector and the FSK caller-ID receiver each
   called on their own, the events made the same way);
@@ -164,7 +165,8 @@ def run(bench: Bench) -> None:
         def bank_path(listening=listening) -> None:
             standard_name = fsk_standard(COUNTRY)
             bank = LineFrontBank(
-                [LineFront(COUNTRY, fsk_standard=standard_name) for _ in range(LINES)]
+                [LineFront(COUNTRY, fsk_standard=standard_name) for _ in range(LINES)],
+                messages=True,
             )
             flags = (listening,) * LINES
             for block in blocks:

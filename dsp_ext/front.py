@@ -334,12 +334,15 @@ class LineFrontBank:
 
     ``process(frames, fsk)`` takes an int16 array of shape (lines, n), n up
     to MAX_SAMPLES, and a sequence of booleans (run FSK on that line), and
-    returns one ``FrameFindings`` per line.
+    returns one ``FrameFindings`` per line; with ``messages`` the FSK
+    characters come as caller-ID messages (as ``LineFront.process`` gives them).
     """
 
-    def __init__(self, fronts: list[LineFront]) -> None:
+    def __init__(self, fronts: list[LineFront], *, messages: bool = False) -> None:
         if not fronts:
             raise DspInputError("LineFrontBank: give it at least one LineFront")
+        self._listen_flags = _FLAG_FSK | _FLAG_MESSAGES if messages else _FLAG_FSK
+        self._fsk_events = not messages
         self.fronts = list(fronts)
         self.lines = len(fronts)
         self._pointers = ffi.new("lr_front *[]", [front._front for front in fronts])
@@ -382,7 +385,7 @@ class LineFrontBank:
                 check(found, "lr_front_process_lines")
             fronts = self.fronts
             for line in self._found[0:found]:
-                findings[line] = fronts[line].findings()
+                findings[line] = fronts[line].findings(self._fsk_events)
         return findings
 
     def _set_fsk(self, fsk: tuple[bool, ...]) -> None:
@@ -392,7 +395,7 @@ class LineFrontBank:
                 f"LineFrontBank.process: fsk needs one flag per line, got {len(flags)}"
             )
         for line, flag in enumerate(flags):
-            self._flags[line] = _FLAG_FSK if flag else 0
+            self._flags[line] = self._listen_flags if flag else 0
         self._fsk = flags
 
     def _refuse(self, frames: object) -> np.ndarray:

@@ -260,6 +260,24 @@ def test_a_bank_finds_what_a_front_per_line_finds(lines, lead):
     assert found_any
 
 
+def test_a_bank_puts_the_fsk_characters_together_as_a_front_alone_does():
+    audio = mixed_audio("v23")
+    lines = 3
+    line_audio = np.stack([np.roll(audio, 3001 * line) for line in range(lines)])
+    bank = LineFrontBank([LineFront("GB", fsk_standard="v23") for _ in range(lines)], messages=True)
+    alone = [LineFront("GB", fsk_standard="v23") for _ in range(lines)]
+    messages = 0
+    for index, at in enumerate(range(0, audio.size - 160, 160)):
+        flags = tuple((index // 50 + line) % 3 != 0 for line in range(lines))
+        block = np.ascontiguousarray(line_audio[:, at : at + 160])
+        together = bank.process(block, flags)
+        for line in range(lines):
+            expected = alone[line].process(block[line].copy(), flags[line], messages=True)
+            assert together[line] == expected
+            messages += len(expected.messages)
+    assert messages >= lines
+
+
 def random_line(rng: np.random.Generator, samples: int) -> np.ndarray:
     """Silence, noise, DTMF digits, speech-like bursts and full-scale clipping, at random."""
     parts, length = [], 0
