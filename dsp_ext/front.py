@@ -22,8 +22,9 @@ from the front's creation or ``reset``).
 
 from __future__ import annotations
 
+import math
 import struct
-from dataclasses import asdict
+from dataclasses import fields
 from typing import NamedTuple
 
 import numpy as np
@@ -155,10 +156,15 @@ class FrontDtmf:
         return ended
 
 
+_PROFILE_FIELDS = tuple(field.name for field in fields(DtmfProfile))
+
+
 def _new_front(profile: DtmfProfile, voice: dict, fsk_standard: str | None, function: str):
     params = ffi.new("lr_front_params *")
-    _new_state(profile, function)  # refuses a profile out of range, with its own message
-    for name, value in asdict(profile).items():
+    for name in _PROFILE_FIELDS:
+        value = getattr(profile, name)
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            _new_state(profile, function)  # refuses it, with its own message
         setattr(params.dtmf, name, float(value))
     for name, value in voice.items():
         setattr(params.voice, name, value)
@@ -167,6 +173,7 @@ def _new_front(profile: DtmfProfile, voice: dict, fsk_standard: str | None, func
     front = ffi.cast("lr_front *", memory)
     status = lib.lr_front_init(front, params)
     if status == lib.LR_ERR_ARG:
+        _new_state(profile, function)  # a profile out of range: refused with its own message
         raise DspInputError(
             f"{function}: voice parameters out of range (threshold_dbm0 -70..0, snr_db 0..40, "
             f"min_on_ms 10..1000, hangover_ms 0..60000): {voice}"
