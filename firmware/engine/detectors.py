@@ -31,6 +31,7 @@ from firmware.engine import state as machine
 
 log = logging.getLogger(__name__)
 
+_NDARRAY = np.ndarray
 _INT16 = np.dtype(np.int16)
 _CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
 
@@ -225,19 +226,20 @@ class LineDetectors:
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
         start = self.samples
+        self.samples = start + frame.size
         listening = phase in self._listening_phases
         # The usual frame straight to C (LineFront.process's own fast path, without
         # the call): every frame of every line comes this way.
         found = None
-        if type(frame) is np.ndarray and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
+        if type(frame) is _NDARRAY and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
             data = frame.tobytes()
-            flags = FSK_MESSAGES if listening else 0
-            count = feed_bytes(self._state, data, len(data), flags) if data else -1
-            if count >= 0:
-                found = self._findings(False) if count else NOTHING
+            count = feed_bytes(self._state, data, len(data), listening and FSK_MESSAGES)
+            if count > 0:
+                found = self._findings(False)
+            elif count == 0 and data:
+                found = NOTHING
         if found is None:  # any other input: checked, cut up or refused there
             found = self.front.process(frame, listening, messages=True)
-        self.samples = start + frame.size
         if (
             found is NOTHING
             and not self.pulses._pulses
