@@ -50,9 +50,10 @@ _INT16_ARRAY = ffi.typeof("int16_t[]")
 _from_buffer = ffi.from_buffer
 _feed = lib.lr_front_feed
 # The C call behind LineFront.process for the usual frame: feed_bytes(front.state,
-# frame.tobytes(), its length, fsk) gives 0 for a quiet frame, the count of events
-# to read (front.findings()) or a negative status (nothing done: the frame is no
-# fit, and process says why). For a caller whose every frame counts, as the engine's.
+# frame.tobytes(), its length, flags: 0, LR_FRONT_FSK or FSK_MESSAGES) gives 0 for
+# a quiet frame, the count of events to read (front.findings()) or a negative
+# status (nothing done: the frame is no fit, and process says why). For a caller
+# whose every frame counts, as the engine's.
 feed_bytes = lib.lr_front_feed
 # feed_bytes's flags for a frame whose FSK characters are wanted as caller-ID messages.
 FSK_MESSAGES = lib.LR_FRONT_FSK | lib.LR_FRONT_FSK_MESSAGES
