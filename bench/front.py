@@ -3,10 +3,12 @@
 ``python -m bench.front`` feeds 8 lines 20 ms frame by frame, from Python,
 as the engine's line workers do, through:
 
-- ``LineDetectors.feed`` (the engine's own path: one ``LineFront`` C call
-  per line per frame, then the events made from what it found);
+- ``LineDetectors.feed`` (the engine's own path: one C call per line per
+  frame, ``lr_front_feed`` given the frame's bytes, then the events made
+  from what it found);
 - ``LineFrontBank`` (one C call per tick for all 8 lines, the findings
-  only: what a tick-driven engine would pay);
+  only, the FSK characters as caller-ID messages as the engine takes them:
+  what a tick-driven engine would pay);
 - ``SeparateDetectors`` (the old path, kept here as the reference: the
   DTMF receiver, the voice detector and the FSK caller-ID receiver each
   called on their own, the events made the same way);
@@ -19,6 +21,11 @@ voice and FSK caller ID, as while a line waits for a call). The audio is
 10 s of DTMF digits in noise per line, the lines shifted against each
 other. The contenders take turns, call by call, and each keeps its best
 call of ROUNDS. The target: the engine's path at least 2x spandsp's rate.
+
+A line's frame costs the engine's path a Python call into ``feed``, a cffi
+call and the C (about half of it, in a call); spandsp's loop pays only
+for its C. The bank shares the Python part among the lines of a tick,
+which the engine, a worker thread per line, cannot.
 """
 
 from __future__ import annotations
@@ -158,7 +165,8 @@ def run(bench: Bench) -> None:
         def bank_path(listening=listening) -> None:
             standard_name = fsk_standard(COUNTRY)
             bank = LineFrontBank(
-                [LineFront(COUNTRY, fsk_standard=standard_name) for _ in range(LINES)]
+                [LineFront(COUNTRY, fsk_standard=standard_name) for _ in range(LINES)],
+                messages=True,
             )
             flags = (listening,) * LINES
             for block in blocks:

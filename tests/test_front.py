@@ -23,7 +23,9 @@ from dsp_ext.fsk import FskReceiver
 from dsp_ext.vad import VoiceDetector
 from firmware.callerid import build_mdmf
 from firmware.callerid.dtmf_format import format_dtmf_cid
+from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.generate import fsk_burst
+from firmware.callerid.message import parse_message
 from firmware.engine import state as machine
 from firmware.engine.detectors import LineDetectors
 from firmware.simulation.scenario import load
@@ -99,6 +101,36 @@ def test_a_quiet_frame_gives_the_shared_empty_answer_and_reset_starts_again():
     assert first == again and [d.digit for d in first] == ["7"]
 
 
+@pytest.mark.parametrize("size", [160, 1, 333, 1000])
+@pytest.mark.parametrize("standard", ["bell202", "v23"])
+def test_a_front_puts_the_fsk_characters_together_as_the_python_receiver_does(size, standard):
+    rng = np.random.default_rng(size)
+    message = build_mdmf(date="12011830", number="13912345678", name="ZHANG")
+    audio = np.concatenate(
+        [
+            mixed_audio(standard),
+            fsk_burst(message, standard)[:4500],  # cut short
+            np.zeros(4000, np.int16),
+            np.clip(rng.normal(0, 6000, 16000), -32768, 32767).astype(np.int16),
+            fsk_burst(message, standard),
+        ]
+    )
+    assembling = LineFront("CN", fsk_standard=standard)
+    plain = LineFront("CN", fsk_standard=standard)
+    receiver = FskCallerIdReceiver(standard, demodulate=False)
+    made, expected = [], []
+    for index, frame in enumerate(frames_of(audio, size)):
+        listening = not 30_000 <= index * size < 60_000  # off over the digits and noise
+        found = assembling.process(frame, listening, messages=True)
+        reference = plain.process(frame, listening)
+        assert found.fsk == []  # the FSK events make no findings
+        assert (found.digits, found.voice) == (reference.digits, reference.voice)
+        made += [parse_message(raw, start / 8000, standard) for start, raw in found.messages]
+        expected += receiver.take_events(reference.fsk)
+    assert made == expected
+    assert sum(m.valid for m in made) >= 2 and any(not m.valid for m in made)
+
+
 def test_a_front_without_fsk_ignores_the_flag():
     front = LineFront("CN")
     audio = mixed_audio()
@@ -151,6 +183,37 @@ def test_the_engine_path_gives_the_old_paths_events_in_every_phase(country):
         assert ("CallerIdReceived" in kinds) == caller_id
 
 
+@pytest.mark.parametrize("pause_ms", [300, 400, 450, 900])
+def test_a_held_dtmf_caller_id_string_ends_by_its_gap_as_on_the_old_path(pause_ms):
+    """Digits with no end character, then a pause about the receiver's 0.5 s gap, then
+    a whole caller-ID string: joined to the first or read on its own, as before."""
+    cid = format_dtmf_cid("13912345678")
+    audio = np.concatenate(
+        [
+            np.zeros(800, np.int16),
+            dtmf_generate("A139", level_dbm0=-15.0, on_ms=70, off_ms=70),
+            np.zeros(pause_ms * 8, np.int16),
+            dtmf_generate(cid, level_dbm0=-15.0, on_ms=70, off_ms=70),
+            np.zeros(8000, np.int16),
+        ]
+    )
+    frames = audio.size // 160
+
+    def line(index):
+        return np.ascontiguousarray(audio[index * 160 : index * 160 + 160])
+
+    def idle(index, line):
+        return machine.Phase.IDLE
+
+    new = run_lines(lambda: LineDetectors("CN"), {0: line}, idle, frames)
+    old = run_lines(lambda: SeparateDetectors("CN"), {0: line}, idle, frames)
+    assert new == old
+    received = [e for found in new[0] for e in found if isinstance(e, machine.CallerIdReceived)]
+    numbers = [e.number for e in received]
+    # the gap runs from the end of the last tone: the pause and the 70 ms after it
+    assert numbers == (["13912345678"] if pause_ms + 70 > 500 else [])
+
+
 def test_the_engine_path_gives_the_old_paths_events_on_simulated_calls():
     office = load("demo-office")
     sounds = box_sounds()
@@ -195,6 +258,24 @@ def test_a_bank_finds_what_a_front_per_line_finds(lines, lead):
             assert bank.fronts[line].noise_dbm0 == alone[line].noise_dbm0
             found_any = found_any or expected is not NOTHING
     assert found_any
+
+
+def test_a_bank_puts_the_fsk_characters_together_as_a_front_alone_does():
+    audio = mixed_audio("v23")
+    lines = 3
+    line_audio = np.stack([np.roll(audio, 3001 * line) for line in range(lines)])
+    bank = LineFrontBank([LineFront("GB", fsk_standard="v23") for _ in range(lines)], messages=True)
+    alone = [LineFront("GB", fsk_standard="v23") for _ in range(lines)]
+    messages = 0
+    for index, at in enumerate(range(0, audio.size - 160, 160)):
+        flags = tuple((index // 50 + line) % 3 != 0 for line in range(lines))
+        block = np.ascontiguousarray(line_audio[:, at : at + 160])
+        together = bank.process(block, flags)
+        for line in range(lines):
+            expected = alone[line].process(block[line].copy(), flags[line], messages=True)
+            assert together[line] == expected
+            messages += len(expected.messages)
+    assert messages >= lines
 
 
 def random_line(rng: np.random.Generator, samples: int) -> np.ndarray:
@@ -324,6 +405,42 @@ def test_the_c_front_checks_its_arguments():
     assert lib.lr_front_process(front, samples, MAX_SAMPLES, lib.LR_FRONT_FSK, result) == 0
     assert result.samples == MAX_SAMPLES
     assert lib.lr_front_dtmf(ffi.NULL) == ffi.NULL
+
+
+def test_the_c_front_takes_a_frame_as_its_bytes_into_the_bound_result():
+    audio = mixed_audio("v23")
+    by_bytes = LineFront("CN", fsk_standard="v23")
+    by_array = LineFront("CN", fsk_standard="v23")
+    for frame in frames_of(audio, 160):
+        data = frame.tobytes()
+        count = lib.lr_front_feed(by_bytes.state, data, len(data), lib.LR_FRONT_FSK)
+        expected = by_array.process(frame, True)
+        assert count >= 0
+        assert (by_bytes.findings() if count else NOTHING) == expected
+        assert by_bytes.dtmf.sounding == by_array.dtmf.sounding
+    # an odd address is copied first; odd byte counts and long frames are refused
+    odd = bytearray(2 * MAX_SAMPLES + 1)
+    pointer = ffi.from_buffer("char[]", odd)
+    assert lib.lr_front_feed(by_bytes.state, pointer + 1, 160, 0) == 0
+    assert lib.lr_front_feed(by_bytes.state, b"\0" * 3, 3, 0) == lib.LR_ERR_ARG
+    assert lib.lr_front_feed(by_bytes.state, pointer, 2 * MAX_SAMPLES + 1, 0) == lib.LR_ERR_ARG
+    assert lib.lr_front_feed(ffi.NULL, b"\0\0", 2, 0) == lib.LR_ERR_NULL
+    assert lib.lr_front_bind(by_bytes.state, ffi.NULL) == lib.LR_OK
+    assert lib.lr_front_feed(by_bytes.state, b"\0\0", 2, 0) == lib.LR_ERR_NULL
+    assert lib.lr_front_bind(ffi.NULL, ffi.NULL) == lib.LR_ERR_NULL
+    assert lib.lr_front_sounding(ffi.NULL, ffi.NULL) == 0
+
+
+def test_a_digit_that_only_starts_leaves_the_frame_quiet_and_sounds():
+    front = LineFront("CN", threshold_dbm0=0.0)  # no voice, for the digit alone
+    tone = dtmf_generate("5", level_dbm0=-10.0, on_ms=200, off_ms=0)
+    found = [front.process(frame) for frame in frames_of(tone[:1280], 160)]
+    assert all(f is NOTHING for f in found)
+    sounding = front.dtmf.sounding
+    assert sounding is not None and sounding.digit == "5" and sounding.end is None
+    ended = [d for f in frames_of(np.zeros(1600, np.int16), 160) for d in front.process(f).digits]
+    assert [d.digit for d in ended] == ["5"] and ended[0].start == sounding.start
+    assert front.dtmf.sounding is None
 
 
 def test_the_c_bank_lists_the_lines_that_found_something():

@@ -61,6 +61,13 @@ int lr_dtmf_rx_process(lr_dtmf_rx *state, const int16_t *samples, size_t n,
                        lr_dtmf_event *events, size_t max_events,
                        size_t *n_events, size_t *n_consumed);
 
+/*
+ * The digit sounding: confirmed (its LR_DTMF_ON reported), not ended yet.
+ * Returns its character and puts its first sample in *start (if start is
+ * not NULL); 0 when none is sounding, or for a state not set up.
+ */
+int lr_dtmf_rx_sounding(const lr_dtmf_rx *state, int64_t *start);
+
 /* End of input: end a digit still sounding (at most one LR_DTMF_OFF event). */
 int lr_dtmf_rx_finish(lr_dtmf_rx *state, lr_dtmf_event *events, size_t max_events,
                       size_t *n_events);

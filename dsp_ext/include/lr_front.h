@@ -31,12 +31,32 @@ enum {
     LR_FRONT_MAX_SAMPLES = 320,      /* the longest frame one call takes (40 ms) */
     LR_FRONT_MAX_DTMF_EVENTS = 28,   /* lr_dtmf_rx_max_events(LR_FRONT_MAX_SAMPLES) */
     LR_FRONT_MAX_VOICE_EVENTS = 6,   /* LR_FRONT_MAX_SAMPLES / 80 + 2 */
-    LR_FRONT_MAX_FSK_EVENTS = 324    /* lr_fsk_rx_events_needed(LR_FRONT_MAX_SAMPLES) */
+    LR_FRONT_MAX_FSK_EVENTS = 324,   /* lr_fsk_rx_events_needed(LR_FRONT_MAX_SAMPLES) */
+    LR_FRONT_MESSAGE_MAX = 258,      /* type, length (255 at most), data, checksum */
+    LR_FRONT_MAX_MESSAGES = 324,     /* one per FSK event at most */
+    LR_FRONT_MAX_MESSAGE_BYTES = 582 /* a message held from before and every character */
 };
 
 enum lr_front_flag {
-    LR_FRONT_FSK = 1   /* run the FSK caller-ID receiver on this frame */
+    LR_FRONT_FSK = 1,          /* run the FSK caller-ID receiver on this frame */
+    LR_FRONT_FSK_MESSAGES = 2  /* with LR_FRONT_FSK: put its characters together into
+                                  caller-ID messages (see lr_front_message) */
 };
+
+/*
+ * A caller-ID message the FSK characters made, as firmware.callerid's
+ * CallerIdReceiver.take_events puts them together: a character flagged
+ * first starts one (at the seizure or mark run before it, if any, else at
+ * its own start bit), characters outside one are dropped, and one ends when
+ * it holds 3 + its length byte's bytes, at the next first character, or at
+ * an LR_FSK_EVENT_END (cut short then). Its bytes are
+ * message_bytes[offset .. offset + length).
+ */
+typedef struct lr_front_message {
+    int64_t start;      /* its first sample */
+    uint32_t offset;
+    uint32_t length;
+} lr_front_message;
 
 typedef struct lr_front_params {
     lr_dtmf_rx_params dtmf;
@@ -49,6 +69,8 @@ typedef struct lr_front_result {
     uint32_t n_dtmf;            /* events in dtmf[] */
     uint32_t n_voice;           /* events in voice[] */
     uint32_t n_fsk;             /* events in fsk[] (0 when the FSK receiver did not run) */
+    uint32_t n_ended;           /* of dtmf[], the LR_DTMF_OFF events: digits that ended */
+    uint32_t n_messages;        /* in messages[] (0 without LR_FRONT_FSK_MESSAGES) */
     int32_t voice_active;       /* lr_vad_active after the frame */
     float level_dbm0;           /* lr_vad_level_dbm0 after the frame */
     float noise_dbm0;           /* lr_vad_noise_dbm0 after the frame */
@@ -56,6 +78,8 @@ typedef struct lr_front_result {
     lr_dtmf_event dtmf[28];
     lr_vad_event voice[6];
     struct lr_fsk_event fsk[324];
+    lr_front_message messages[324];
+    uint8_t message_bytes[582];
 } lr_front_result;
 
 typedef struct lr_front lr_front;
@@ -70,15 +94,36 @@ int lr_front_reset(lr_front *front);
 
 /*
  * One frame: n (0 .. LR_FRONT_MAX_SAMPLES) samples, flags lr_front_flag
- * bits. Returns the number of events (n_dtmf + n_voice + n_fsk, so 0 when
- * nothing happened), or a negative lr_status.
+ * bits. Returns the number of events the caller has to read: the digits
+ * that ended (LR_DTMF_OFF events), n_voice and n_fsk (with
+ * LR_FRONT_FSK_MESSAGES n_messages instead: the FSK events are in fsk[] all
+ * the same), so 0 when nothing happened but perhaps a digit's start (an
+ * LR_DTMF_ON event, which is in dtmf[] all the same, and in
+ * lr_front_sounding), or a negative lr_status.
  */
 int lr_front_process(lr_front *front, const int16_t *samples, size_t n, int flags,
                      lr_front_result *result);
 
 /*
+ * The result struct lr_front_feed reports into: the caller's, which must
+ * outlive the calls (NULL: none, and lr_front_feed refuses).
+ */
+int lr_front_bind(lr_front *front, lr_front_result *result);
+
+/*
+ * lr_front_process for a frame given as its bytes (n_bytes, even: the
+ * samples as native int16), into the bound result: what a caller that
+ * holds the frame as a byte string passes without wrapping it.
+ */
+int lr_front_feed(lr_front *front, const char *frame, size_t n_bytes, int flags);
+
+/* The digit sounding on the front's DTMF receiver: lr_dtmf_rx_sounding. */
+int lr_front_sounding(const lr_front *front, int64_t *start);
+
+/*
  * n_lines frames of n samples each. Returns the number of lines whose frame
- * gave events (0 when nothing happened on any), with their indices in
+ * gave events to read (as lr_front_process counts them: 0 when nothing
+ * happened on any), with their indices in
  * ascending order in lines_found[0 .. that), or a negative lr_status.
  * lines_found has room for n_lines.
  */

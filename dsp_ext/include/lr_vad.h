@@ -46,8 +46,8 @@ int lr_vad_process(lr_vad_state *state, const int16_t *pcm, size_t n,
 /*
  * Several lines at once: states[i] is fed pcm[i][0 .. n), its events go to
  * events[i] (room for max_events, at least n / 80 + 2) and their count to
- * n_events[i]. What each line gets is what lr_vad_process gives it; lines
- * whose blocks line up are worked side by side, which is faster.
+ * n_events[i]: what lr_vad_process gives each, the lines one after
+ * another (each line's blocks are cheap enough on their own).
  */
 int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm, size_t n_lines,
                          size_t n, lr_vad_event *const *events, size_t max_events,

@@ -296,18 +296,19 @@ static int classify_window(const lr_dtmf_rx *st, float *amplitude)
     const int slot = (int)((uint64_t)(st->subs_done - 1) % RING);
     const float *re = st->win_re[slot], *im = st->win_im[slot];
     const float energy = st->win_energy[slot];
-    float power[DTMF_TONES], row_power, col_power, total = 0.0f, row_best, col_best;
+    float power[DTMF_TONES], row_power, col_power, total, row_best, col_best;
     int t, row = 0, col = 4;
 
     *amplitude = 0.0f;
-    for (t = 0; t < DTMF_TONES; t++) {
+    for (t = 0; t < DTMF_TONES; t++)
         power[t] = re[t] * re[t] + im[t] * im[t];
-        total += power[t];
-    }
+    /* Summed as a tree, not one long chain of additions. */
+    total = ((power[0] + power[4]) + (power[1] + power[5]))
+        + ((power[2] + power[6]) + (power[3] + power[7]));
     /* Quick exit for most speech, music and noise: even all eight tones
      * together fail the purity test. The 1.25 allows for cancel_leakage
      * adding back what the other group's tone took away. */
-    if (1.25f * total * (2.0f / WINDOW) < PURITY * energy * Q11 * Q11)
+    if (total * (1.25f * 2.0f / WINDOW) < energy * (PURITY * Q11 * Q11))
         return NO_DIGIT;
     /* Branch-free maxima: which tone leads is random in noise. */
     row_best = power[0];
@@ -531,6 +532,15 @@ int lr_dtmf_rx_process(lr_dtmf_rx *st, const int16_t *samples, size_t n,
     *n_events = count;
     *n_consumed = done;
     return LR_OK;
+}
+
+int lr_dtmf_rx_sounding(const lr_dtmf_rx *st, int64_t *start)
+{
+    if (st == NULL || st->magic != RX_MAGIC || st->active == NO_DIGIT)
+        return 0;
+    if (start != NULL)
+        *start = st->active_start;
+    return KEYPAD[st->active];
 }
 
 int lr_dtmf_rx_finish(lr_dtmf_rx *st, lr_dtmf_event *events, size_t max_events,

@@ -20,9 +20,8 @@
 #define SPAN_BLOCKS 50             /* the floor keeps one minimum per 0.5 s span */
 #define SPANS 8                    /* for the last 8 spans: 4 s of memory */
 #define DC_POLE 0.97f              /* one-pole DC blocker, corner near 40 Hz: short tails */
-#define LANES 8                    /* lines whose blocks lr_vad_process_lines takes side by side */
 
-_Static_assert(BLOCK % 4 == 0, "block_levels takes four samples at a time");
+_Static_assert(BLOCK % 8 == 0, "block_level takes eight samples at a time");
 
 struct lr_vad_state {
     uint32_t magic;
@@ -105,67 +104,46 @@ static float level_of(float energy_sum)
     return 10.0f * log10f(energy / (float)DBM0_POWER);
 }
 
+/*
+ * The DC blocker out[i] = x[i] - x[i-1] + DC_POLE out[i-1] and the sum of
+ * out[i]^2 over a block, eight samples at a time. Run sample by sample,
+ * each output waits on the one before (a multiply and an add). Here the
+ * inputs' part of eight outputs is made first, without the output before
+ * them: with d[i] = x[i] - x[i-1],
+ *   out[i + k] = sum_{j <= k} DC_POLE^(k - j) d[i + j] + DC_POLE^(k + 1) out[i - 1],
+ * the sums in two steps over each four (a shifted copy added times DC_POLE,
+ * then times DC_POLE^2), the first four's last carried into the second;
+ * the output before then enters once per eight samples. The squares are
+ * summed in eight lanes, added up at the end.
+ */
 static float block_level(lr_vad_state *state, const int16_t *block)
 {
-    float energy = 0.0f;
-    float in = state->dc_in;
-    float out = state->dc_out;
+    const float p1 = DC_POLE, p2 = p1 * p1, p3 = p2 * p1, p4 = p3 * p1;
+    const v4f low = {p1, p2, p3, p4}, high = low * p4, zero = splat(0.0f);
+    const v4i by_one = {4, 0, 1, 2}, by_two = {4, 5, 0, 1}, across = {7, 0, 1, 2};
+    v4f energy_low = zero, energy_high = zero;
+    float in = state->dc_in, out = state->dc_out;
 
-    for (int i = 0; i < BLOCK; i++) {
-        float x = (float)block[i];
-        out = x - in + DC_POLE * out;
-        in = x;
-        energy += out * out;
+    for (int i = 0; i < BLOCK; i += 8) {
+        v4f x0 = load4s(block + i), x1 = load4s(block + i + 4);
+        v4f d0 = x0 - __builtin_shuffle(x0, splat(in), by_one);
+        v4f d1 = x1 - __builtin_shuffle(x1, x0, across);
+        d0 += splat(p1) * __builtin_shuffle(d0, zero, by_one);
+        d1 += splat(p1) * __builtin_shuffle(d1, zero, by_one);
+        d0 += splat(p2) * __builtin_shuffle(d0, zero, by_two);
+        d1 += splat(p2) * __builtin_shuffle(d1, zero, by_two);
+        d1 += low * splat(d0[3]);
+        d0 += low * splat(out);
+        d1 += high * splat(out);
+        energy_low += d0 * d0;
+        energy_high += d1 * d1;
+        out = d1[3];
+        in = x1[3];
     }
     state->dc_in = in;
     state->dc_out = out;
-    return level_of(energy);
-}
-
-/*
- * block_level for LANES lines at once. Each line's DC blocker and sum are
- * a chain of dependent additions, so one line waits on its own latency;
- * side by side the lines' chains overlap (and share vector registers).
- * The samples go in four at a time from each line, turned so that a
- * vector holds one sample of four lines. Each line's arithmetic is its
- * block_level's, in the same order: the levels are the same to the bit.
- */
-static void block_levels(lr_vad_state *const *states, const int16_t *const *blocks,
-                         float *levels)
-{
-    v4f in[LANES / 4], out[LANES / 4], energy[LANES / 4];
-    const v4f pole = splat(DC_POLE);
-
-    for (int group = 0; group < LANES / 4; group++) {
-        lr_vad_state *const *four = &states[4 * group];
-        v4f dc_in = {four[0]->dc_in, four[1]->dc_in, four[2]->dc_in, four[3]->dc_in};
-        v4f dc_out = {four[0]->dc_out, four[1]->dc_out, four[2]->dc_out, four[3]->dc_out};
-        in[group] = dc_in;
-        out[group] = dc_out;
-        energy[group] = splat(0.0f);
-    }
-    for (int i = 0; i < BLOCK; i += 4) {
-        v4f x[LANES / 4][4];
-        for (int group = 0; group < LANES / 4; group++) {
-            const int16_t *const *four = &blocks[4 * group];
-            v4f *column = x[group];
-            for (int lane = 0; lane < 4; lane++)
-                column[lane] = load4s(four[lane] + i);
-            transpose4(&column[0], &column[1], &column[2], &column[3]);
-        }
-        for (int k = 0; k < 4; k++) {
-            for (int group = 0; group < LANES / 4; group++) {
-                out[group] = x[group][k] - in[group] + pole * out[group];
-                in[group] = x[group][k];
-                energy[group] += out[group] * out[group];
-            }
-        }
-    }
-    for (int lane = 0; lane < LANES; lane++) {
-        states[lane]->dc_in = in[lane / 4][lane % 4];
-        states[lane]->dc_out = out[lane / 4][lane % 4];
-        levels[lane] = level_of(energy[lane / 4][lane % 4]);
-    }
+    energy_low += energy_high;
+    return level_of((energy_low[0] + energy_low[1]) + (energy_low[2] + energy_low[3]));
 }
 
 static void track_floor(lr_vad_state *state, float level)
@@ -283,7 +261,7 @@ int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm,
                          size_t n, lr_vad_event *const *events, size_t max_events,
                          size_t *n_events)
 {
-    size_t line = 0;
+    size_t line;
 
     if (states == NULL || n_events == NULL || (n > 0 && (pcm == NULL || events == NULL)))
         return LR_ERR_NULL;
@@ -295,29 +273,7 @@ int lr_vad_process_lines(lr_vad_state *const *states, const int16_t *const *pcm,
         if (states[i]->magic != STATE_MAGIC)
             return LR_ERR_STATE;
     }
-    /* Whole blocks, nothing pending, LANES lines at a time: side by side. */
-    for (; n % BLOCK == 0 && line + LANES <= n_lines; line += LANES) {
-        int aligned = 1;
-        for (int lane = 0; lane < LANES; lane++)
-            aligned &= states[line + (size_t)lane]->pending_count == 0;
-        if (!aligned)
-            break;
-        size_t count[LANES] = {0};
-        for (size_t at = 0; at < n; at += BLOCK) {
-            const int16_t *blocks[LANES];
-            float levels[LANES];
-            for (int lane = 0; lane < LANES; lane++)
-                blocks[lane] = pcm[line + (size_t)lane] + at;
-            block_levels(&states[line], blocks, levels);
-            for (int lane = 0; lane < LANES; lane++)
-                decide_level(states[line + (size_t)lane], levels[lane],
-                             events[line + (size_t)lane], &count[lane]);
-        }
-        for (int lane = 0; lane < LANES; lane++)
-            n_events[line + (size_t)lane] = count[lane];
-    }
-    /* The rest one by one. */
-    for (; line < n_lines; line++) {
+    for (line = 0; line < n_lines; line++) {
         int status = lr_vad_process(states[line], pcm[line], n, events[line], max_events,
                                     &n_events[line]);
         if (status != LR_OK)

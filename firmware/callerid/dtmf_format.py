@@ -131,6 +131,12 @@ class DtmfCallerIdReceiver:
         """Digits of a string not finished yet are held (so a quiet frame may still end one)."""
         return bool(self._digits)
 
+    @property
+    def ends_after(self) -> int | None:
+        """The detector's sample count past which the string held ends without
+        another digit (once no digit sounds); None when none is held."""
+        return self._digits[-1].end + self._gap if self._digits else None
+
     def feed(self, samples: np.ndarray) -> list[CallerId]:
         """Run the receiver's detector over ``samples``; the caller-ID strings they completed."""
         return self.take_digits(self._detector.feed(samples))
@@ -141,8 +147,8 @@ class DtmfCallerIdReceiver:
         seen = self._detector.samples_seen
         if (
             self._digits
-            and self._detector.sounding is None
             and seen - self._digits[-1].end > self._gap
+            and self._detector.sounding is None
         ):
             found += self._flush()
         return found

@@ -21,21 +21,26 @@ import numpy as np
 from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
-from dsp_ext.front import NOTHING, LineFront
+from dsp_ext.front import FSK_MESSAGES, NOTHING, LineFront, feed_bytes
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
-from firmware.callerid.message import CALLER_ID_TYPES
+from firmware.callerid.message import CALLER_ID_TYPES, parse_message
 from firmware.callerid.modem import ModemCallerIdParser
 from firmware.country.profiles import profile
 from firmware.engine import state as machine
 
 log = logging.getLogger(__name__)
 
+_NDARRAY = np.ndarray
+_INT16 = np.dtype(np.int16)
+_CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
+
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
 PULSE_DIGIT_GAP_S = 0.3
 # Caller ID comes while the line rings, or before (ETSI, DTMF caller ID);
 # listening only then keeps the receivers from reading speech as data.
 CALLER_ID_PHASES = frozenset((machine.Phase.IDLE, machine.Phase.RINGING))
+_CALLER_ID_PHASES = tuple(CALLER_ID_PHASES)  # for `in` without the enum's Python-level hash
 
 
 class PulseDialDecoder:
@@ -119,7 +124,8 @@ class LineCallerId:
     The DTMF layouts are read from the digits of the line's own DTMF
     detector (``feed`` is given them), so the audio is searched once. With
     ``demodulate=False`` the FSK receiver is the line front end's: ``take``
-    is given its events instead of the audio.
+    is given its events instead of the audio, or ``take_messages`` the
+    messages the front put together from them.
     """
 
     def __init__(self, country: str, dtmf_detector: Any, *, demodulate: bool = True) -> None:
@@ -128,6 +134,9 @@ class LineCallerId:
         self.dtmf = (
             DtmfCallerIdReceiver(country, detector=dtmf_detector) if standard.also_dtmf else None
         )
+        # While a DTMF string is held: the sample count past which a frame
+        # without digits may end it (``dtmf.ends_after``), else None.
+        self.quiet_after: int | None = None
 
     def feed(self, frame: np.ndarray, digits: list) -> list[CallerIdFound]:
         return self._found(self.fsk.feed(frame), digits)
@@ -138,6 +147,16 @@ class LineCallerId:
             return []
         return self._found(self.fsk.take_events(fsk_events) if fsk_events else [], digits)
 
+    def take_messages(self, messages: list, digits: list) -> list[CallerIdFound]:
+        """What the FSK caller-ID messages (first sample, bytes: as the line front
+        puts them together) and the DTMF digits of a frame complete."""
+        if not (messages or digits or self.holding):
+            return []
+        standard = self.fsk.standard
+        return self._found(
+            [parse_message(raw, start / SAMPLE_RATE, standard) for start, raw in messages], digits
+        )
+
     @property
     def holding(self) -> bool:
         """A DTMF caller-ID string is under way: a frame without digits may still end it."""
@@ -146,6 +165,7 @@ class LineCallerId:
     def _found(self, messages: list, digits: list) -> list[CallerIdFound]:
         if self.dtmf is not None:
             messages = messages + self.dtmf.take_digits(digits)
+            self.quiet_after = self.dtmf.ends_after
         return accepted_caller_ids(messages)
 
 
@@ -197,24 +217,44 @@ class LineDetectors:
         self.modem_caller_id = ModemCallerId()
         self.pulses = PulseDialDecoder()
         self.samples = 0  # fed so far: the line's sample clock
+        self._state = self.front.state
+        self._findings = self.front.findings
+        # The phases the FSK receiver runs in, none without caller ID: a tuple,
+        # as an enum's hash is a Python call.
+        self._listening_phases = _CALLER_ID_PHASES if caller_id else ()
 
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
         start = self.samples
         self.samples = start + frame.size
-        caller_id_time = phase in CALLER_ID_PHASES
-        listening = caller_id_time and self.caller_id is not None
-        found = self.front.process(frame, listening)
+        listening = phase in self._listening_phases
+        # The usual frame straight to C (LineFront.process's own fast path, without
+        # the call): every frame of every line comes this way.
+        found = None
+        if type(frame) is _NDARRAY and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
+            data = frame.tobytes()
+            count = feed_bytes(self._state, data, len(data), listening and FSK_MESSAGES)
+            if count > 0:
+                found = self._findings(False)
+            elif count == 0 and data:
+                found = NOTHING
+        if found is None:  # any other input: checked, cut up or refused there
+            found = self.front.process(frame, listening, messages=True)
         if (
             found is NOTHING
             and not self.pulses._pulses
             and self.modem_caller_id._last_line_at is None
-            and not (listening and self.caller_id.holding)
+            and not (
+                listening
+                and (quiet_after := self.caller_id.quiet_after) is not None
+                and self.samples > quiet_after
+            )
         ):
-            return []  # the usual frame: nothing heard, nothing pending
+            return []  # the usual frame: nothing heard, nothing pending or due
+        caller_id_time = phase in _CALLER_ID_PHASES
         events: list[machine.Event] = []
         if listening:
-            for caller_id in self.caller_id.take(found.fsk, found.digits):
+            for caller_id in self.caller_id.take_messages(found.messages, found.digits):
                 events.append(machine.CallerIdReceived(at, caller_id.caller_id, caller_id.number))
         if found.digits and not caller_id_time:
             events.extend(
@@ -223,8 +263,10 @@ class LineDetectors:
         for change in found.voice:
             kind = machine.VoiceStarted if change.kind == "start" else machine.VoiceStopped
             events.append(kind(at + (change.sample - start) / SAMPLE_RATE))
-        events.extend(self.pulses.flush(at))
-        events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
+        if self.pulses._pulses:
+            events.extend(self.pulses.flush(at))
+        if self.modem_caller_id._last_line_at is not None:
+            events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
         return events
 
     def modem_report(self, text: str, at: float) -> list[machine.Event]:
