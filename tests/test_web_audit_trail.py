@@ -40,6 +40,8 @@ DEPS_TYPES = typing.get_type_hints(WebDeps)
 # not a change; everything else that is posted is.
 # The reminders every page asks for each minute: the user's last activity (their
 # presence) and which reminders were handed out, not a change the user makes.
+# POST routes that change nothing a person did: a page's once-a-minute question for the
+# reminders come due (it notes which one the page was given, so each is shown once).
 NOT_CHANGES: set[str] = {"/api/reminders"}
 
 
@@ -79,13 +81,16 @@ def _writes_audit(function, seen: set) -> bool:
     return False
 
 
-POSTS = [route for route in ROUTES if route.method == "POST"]
+POSTS = [route for route in ROUTES if route.method == "POST" and route.path not in NOT_CHANGES]
+
+
+def test_the_routes_left_out_are_posts_of_the_app():
+    posted = {route.path for route in ROUTES if route.method == "POST"}
+    assert NOT_CHANGES.issubset(posted)
 
 
 @pytest.mark.parametrize("route", POSTS, ids=lambda r: r.path)
 def test_every_post_route_writes_an_audit_entry(route):
-    if route.path in NOT_CHANGES:
-        pytest.skip("not a change")
     assert _writes_audit(route.handler, set()), (
         f"POST {route.path} ({route.handler.__module__}.{route.handler.__name__}) changes "
         "something but writes nothing to the audit log")
