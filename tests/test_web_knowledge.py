@@ -7,12 +7,12 @@ import io
 import time
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from firmware.link.contract import LineStatus
 from firmware.store.crm import CustomerNumber
 from firmware.store.knowledge import Knowledge, customer_topics
-from tests.test_web_customer_sheets import multipart
+from tests.test_web_customer_sheets import multipart, workbook_bytes
 from tests.web_client import web_box
 
 pytestmark = pytest.mark.usefixtures("quick_passwords")
@@ -257,14 +257,7 @@ def test_category_refusals_are_one_line(box):
 
 
 def _workbook(rows: list[list], title: str = "Knowledge base") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(rows, title)
 
 
 def _upload(client, filename: str, data: bytes, csrf: str | None = None):

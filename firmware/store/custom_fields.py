@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from firmware.store.audit import AuditLog, structured_detail
-from firmware.store.db import Store, StoreError, move_position
+from firmware.store.db import RefusedChangeError, Store, move_position
 
 KINDS = ("customer", "contact", "knowledge")
 TYPES = ("text", "number", "date", "link", "memo", "money", "yesno")
@@ -44,15 +44,13 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _MONEY_SIGNS = re.compile(r"^[¥￥$€£]|^(rmb|cny)\s*", re.IGNORECASE)
 
 
-class CustomFieldError(StoreError, ValueError):
-    """A custom field or value the store refuses: ``template`` (English, with
-    placeholders) and ``values`` for the page to translate; str() is the English."""
+class CustomFieldError(RefusedChangeError):
+    """A custom field or value the store refuses; ``field_id`` names the field whose value
+    it is, when it is one."""
 
     def __init__(self, template: str, **values: object) -> None:
-        self.template = template
-        self.values = values
         self.field_id = values.pop("field_id", None)
-        super().__init__(template.format(**values))
+        super().__init__(template, **values)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firmware.store.db import Store, StoreError, move_position
+from firmware.store.db import RefusedChangeError, Store, move_position
 
 # The lists, by name, with their English title.
 LISTS = {
@@ -45,14 +45,8 @@ STORED_IN: dict[str, list[tuple[str, str]]] = {
 }
 
 
-class DictionaryError(StoreError, ValueError):
-    """A change of a list the store refuses: ``template`` and ``values`` for the page to
-    translate; str() is the English."""
-
-    def __init__(self, template: str, **values: object) -> None:
-        self.template = template
-        self.values = values
-        super().__init__(template.format(**values))
+class DictionaryError(RefusedChangeError):
+    """A change of a list the store refuses."""
 
 
 @dataclass(frozen=True)
