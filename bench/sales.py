@@ -15,7 +15,6 @@ once and only checks that it answers (the tests' short form).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.harness import Bench
-from bench.reports import Reader
+from bench.reports import TARGET_MS, Reader, measure, timed
 from firmware.config import ConfigStore, default_config
 from firmware.datafolder import DataFolder
 from firmware.store.accounts import Accounts
@@ -36,7 +35,6 @@ from webui.app import make_app
 from webui.deps import WebDeps
 from webui.engine_link import EngineLink
 
-TARGET_MS = 300.0
 DAY = 86400
 OPERATORS = 6
 CUSTOMERS = 3000
@@ -134,14 +132,6 @@ def prepare(folder: Path, orders: int, rng, bench: Bench) -> tuple[WebDeps, obje
     return deps, make_app(deps), today
 
 
-def _timed(reader: Reader, path: str) -> float:
-    started = time.perf_counter()
-    status, _ = reader.get(path)
-    if status != 200:
-        raise RuntimeError(f"{path} answered {status}")
-    return (time.perf_counter() - started) * 1000
-
-
 def time_pages(bench: Bench, app, deps: WebDeps, rng, today: date, *, queries: int,
                timing: bool = True) -> list[float]:
     medians = []
@@ -154,17 +144,10 @@ def time_pages(bench: Bench, app, deps: WebDeps, rng, today: date, *, queries: i
                 first = last - timedelta(days=days - 1)
                 paths.append(f"{route}?from={first}&to={last}&by={by}")
             if not timing:
-                _timed(reader, paths[0])
+                timed(reader, paths[0])
                 continue
-            _timed(reader, paths[0])  # the first read warms SQLite's cache
-            times = [_timed(reader, path) for path in paths]
-            median = statistics.median(times)
-            p95 = float(np.percentile(times, 95))
-            verdict = "under the target" if median < TARGET_MS else "OVER the target"
-            bench.fact(label + note, f"median {median:6.1f} ms, p95 {p95:6.1f} ms over "
-                                     f"{len(times)} (target: median < {TARGET_MS:.0f} ms: "
-                                     f"{verdict})")
-            medians.append(median)
+            timed(reader, paths[0])  # the first read warms SQLite's cache
+            medians.append(measure(bench, label + note, [timed(reader, path) for path in paths]))
     return medians
 
 
