@@ -234,6 +234,34 @@ def test_the_engine_path_gives_the_old_paths_events_on_simulated_calls():
     assert {"CallerIdReceived", "VoiceStarted", "VoiceStopped"} <= kinds
 
 
+def quiet_frames_after(detectors: LineDetectors, since: float) -> list:
+    """(line time, event) of 40 quiet frames from ``since``, the line ringing."""
+    found = []
+    for index in range(40):
+        at = since + index * 0.02
+        found += [(round(at, 2), e) for e in detectors.feed(QUIET, at, machine.Phase.RINGING)]
+    return found
+
+
+QUIET = np.zeros(160, np.int16)
+
+
+def test_a_rotary_digit_ends_on_the_first_quiet_frame_past_its_pause():
+    """The quiet frame's quick way out must not skip what is due after a pause."""
+    detectors = LineDetectors("CN")
+    for pulse in range(3):
+        assert detectors.pulse(10.0 + pulse * 0.1) == []
+    found = quiet_frames_after(detectors, 10.2)
+    assert [(at, e.digit) for at, e in found] == [(10.5, "3")]  # 0.3 s after the last pulse
+
+
+def test_a_modems_report_without_a_name_ends_on_the_first_quiet_frame_past_its_pause():
+    detectors = LineDetectors("CN")
+    assert detectors.modem_report("NMBR = 13912345678", 10.2) == []
+    found = quiet_frames_after(detectors, 10.2)
+    assert [(at, e.number) for at, e in found] == [(10.5, "13912345678")]
+
+
 @pytest.mark.parametrize(("lines", "lead"), [(5, 0), (11, 0), (16, 0), (9, 100), (17, 100)])
 def test_a_bank_finds_what_a_front_per_line_finds(lines, lead):
     """Eight lines' voice detectors go side by side; odd counts, and a line

@@ -21,7 +21,7 @@ import numpy as np
 from audio_format import SAMPLE_RATE
 from drivers import signals as line_signals
 from dsp_ext import fsk
-from dsp_ext.front import FSK_MESSAGES, NOTHING, LineFront, feed_bytes
+from dsp_ext.front import FSK_MESSAGES, NOTHING, FrameFindings, LineFront, feed_bytes
 from firmware.callerid.dtmf_format import DtmfCallerIdReceiver
 from firmware.callerid.fsk_receiver import CallerIdReceiver as FskCallerIdReceiver
 from firmware.callerid.message import CALLER_ID_TYPES, parse_message
@@ -216,30 +216,50 @@ class LineDetectors:
         )
         self.modem_caller_id = ModemCallerId()
         self.pulses = PulseDialDecoder()
-        self.samples = 0  # fed so far: the line's sample clock
         self._state = self.front.state
         self._findings = self.front.findings
         # The phases the FSK receiver runs in, none without caller ID: a tuple,
         # as an enum's hash is a Python call.
         self._listening_phases = _CALLER_ID_PHASES if caller_id else ()
+        # Something is due on a frame even when the front found nothing: a pulse
+        # digit, a modem's report or a DTMF caller-ID string under way.
+        self._watching = False
+
+    @property
+    def samples(self) -> int:
+        """Samples fed so far: the line's sample clock."""
+        return self.dtmf.samples_seen
 
     def feed(self, frame: np.ndarray, at: float, phase: machine.Phase) -> list[machine.Event]:
         """Events found in one frame that starts at line time ``at``."""
-        start = self.samples
-        self.samples = start + frame.size
         listening = phase in self._listening_phases
-        # The usual frame straight to C (LineFront.process's own fast path, without
-        # the call): every frame of every line comes this way.
-        found = None
-        if type(frame) is _NDARRAY and frame.dtype is _INT16 and frame.strides == _CONTIGUOUS:
+        # Every frame of every line comes this way: its bytes straight to C, and for
+        # the usual frame (nothing found, nothing due) nothing more.
+        if type(frame) is _NDARRAY and frame.dtype is _INT16 and frame.ndim == 1:
             data = frame.tobytes()
             count = feed_bytes(self._state, data, len(data), listening and FSK_MESSAGES)
-            if count > 0:
-                found = self._findings(False)
-            elif count == 0 and data:
-                found = NOTHING
+            if not count and data and not self._watching:
+                return []
+            found = self._findings(False) if count > 0 else NOTHING if not count and data else None
+        else:
+            found = None
         if found is None:  # any other input: checked, cut up or refused there
             found = self.front.process(frame, listening, messages=True)
+        events = self._events(found, at, phase, listening, frame.size)
+        self._watching = (
+            self.pulses._pulses > 0
+            or self.modem_caller_id._last_line_at is not None
+            or (self.caller_id is not None and self.caller_id.quiet_after is not None)
+        )
+        return events
+
+    def _events(
+        self, found: FrameFindings, at: float, phase: machine.Phase, listening: bool, size: int
+    ) -> list[machine.Event]:
+        """The events of a frame of ``size`` samples that found something or has
+        something due."""
+        end = self.samples
+        start = end - size
         if (
             found is NOTHING
             and not self.pulses._pulses
@@ -247,16 +267,15 @@ class LineDetectors:
             and not (
                 listening
                 and (quiet_after := self.caller_id.quiet_after) is not None
-                and self.samples > quiet_after
+                and end > quiet_after
             )
         ):
-            return []  # the usual frame: nothing heard, nothing pending or due
-        caller_id_time = phase in _CALLER_ID_PHASES
+            return []  # nothing found, and nothing due yet
         events: list[machine.Event] = []
         if listening:
             for caller_id in self.caller_id.take_messages(found.messages, found.digits):
                 events.append(machine.CallerIdReceived(at, caller_id.caller_id, caller_id.number))
-        if found.digits and not caller_id_time:
+        if found.digits and phase not in _CALLER_ID_PHASES:
             events.extend(
                 machine.Digit(at + (d.start - start) / SAMPLE_RATE, d.digit) for d in found.digits
             )
@@ -269,8 +288,14 @@ class LineDetectors:
             events.extend(self._modem_caller_ids(self.modem_caller_id.poll(at), at))
         return events
 
+    def pulse(self, at: float) -> list[machine.Digit]:
+        """A dial pulse at line time ``at``: the digit it ends, if any (see PulseDialDecoder)."""
+        self._watching = True
+        return self.pulses.pulse(at)
+
     def modem_report(self, text: str, at: float) -> list[machine.Event]:
         """A caller-ID report line from the line's voice modem, at line time ``at``."""
+        self._watching = True
         return self._modem_caller_ids(self.modem_caller_id.report_line(text, at), at)
 
     @staticmethod

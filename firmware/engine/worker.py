@@ -232,7 +232,7 @@ class LineWorker(threading.Thread):
         ):
             return []
         if isinstance(change, DialPulse):
-            return list(self.detectors.pulses.pulse(at))
+            return list(self.detectors.pulse(at))
         if isinstance(change, CallerIdReport):
             return self.detectors.modem_report(change.text, at)
         if isinstance(change, KeyReported):
