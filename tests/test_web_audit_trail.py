@@ -226,6 +226,19 @@ def test_the_page_shows_details_in_the_readers_language_and_links_subjects(offic
     assert "等级：B → A" in page and "客户已修改" in page and "通话备注已修改" in page
 
 
+def test_every_kind_of_subject_links_to_its_own_page(office):
+    """A ticket, an order, a knowledge entry ... named in the log lead to their pages."""
+    pages = {re.sub(r"<\w+:int>", "{}", route.path) for route in ROUTES if route.method == "GET"}
+    assert set(audit.SUBJECT_PAGES.values()) <= pages
+    for at, kind in enumerate(audit.SUBJECT_PAGES):
+        office.deps.audit.record("export", username="boss", user_id=office.ids["boss"],
+                                 target=f"{kind} 7", at=T0 + at)
+    page = office.signed_in("boss").get("/audit").text
+    for page_of in audit.SUBJECT_PAGES.values():
+        assert f'href="{page_of.format(7)}"' in page
+    assert audit._link("ticket 7x") is None and audit._link("tickets 7") is None
+
+
 def _csv(answer) -> list[list[str]]:
     assert answer.status == 200 and answer.body.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(answer.body.decode("utf-8-sig"))))

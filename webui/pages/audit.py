@@ -171,7 +171,21 @@ ACTION_LABELS = {
 }
 EXPORT_COLUMNS = ("Time", "User name", "Action", "Subject", "Details", "Address")
 _RECORDING_TARGET = re.compile(r"^recording (\d+)$")
-_LINKED_TARGET = re.compile(r"^(recording|call|customer|campaign) (\d+)$")
+# The page of each kind of subject an entry may name ("ticket 12": /service/12).
+# The page itself checks, as always, that the reader may see it.
+SUBJECT_PAGES = {
+    "recording": "/recordings/{}",
+    "call": "/calls/{}",
+    "customer": "/customers/{}",
+    "campaign": "/campaigns/{}",
+    "ticket": "/service/{}",
+    "order": "/orders/{}",
+    "opportunity": "/sales/{}",
+    "product": "/products/{}",
+    "memo": "/memos/{}",
+    "knowledge entry": "/knowledge/{}",
+}
+_LINKED_TARGET = re.compile(rf"^({'|'.join(SUBJECT_PAGES)}) (\d+)$")
 
 
 @dataclass(frozen=True)
@@ -253,11 +267,10 @@ def _recording_id(target: str) -> int | None:
 
 
 def _link(target: str) -> str | None:
-    """The page an entry's subject is on (a recording, a call, a customer), if any."""
+    """The page an entry's subject is on (a recording, a call, a customer, a ticket ...),
+    if any."""
     found = _LINKED_TARGET.match(target)
-    if not found:
-        return None
-    return f"/{found.group(1)}s/{found.group(2)}"
+    return SUBJECT_PAGES[found.group(1)].format(found.group(2)) if found else None
 
 
 # ---- export ---------------------------------------------------------------------------------
