@@ -28,6 +28,8 @@ from firmware.store.sms import SmsStore
 from firmware.store.sms_words import WordList
 from tests.calls_box import make_office
 from tests.test_web_live import Stream
+from webui.audit_text import describe
+from webui.i18n import Translator
 
 SMS_USERS = ("ana", "cai", "lea", "adm")
 
@@ -459,6 +461,42 @@ def test_templates_and_holidays_are_kept_and_audited(office):
                    "settings_changed"):
         assert entries(office, action), action
     assert office.signed_in("ana").get("/admin/messages").status == 403
+
+
+def test_a_holiday_is_changed_in_its_form_and_the_change_audited(office):
+    boss = office.signed_in("boss")
+    texts = office.deps.sms_templates
+    holiday_id = texts.add_holiday("2099-10-01", "国庆节", "Natonal Day", template_id=None,
+                                   days_ahead=0, groups=[], by="boss", now=time.time())
+    form = boss.get(f"/admin/messages?holiday={holiday_id}")
+    assert form.status == 200
+    assert f'action="/admin/messages/holidays/{holiday_id}"' in form.text
+    assert 'value="Natonal Day"' in form.text and "Change the holiday" in form.text
+    bad = boss.post(f"/admin/messages/holidays/{holiday_id}", {
+        "day": "2099-02-30", "name_zh": "国庆节", "name_en": "National Day"})
+    assert bad.status == 400 and "2099-02-30 is not a date" in unescape(bad.text)
+    assert f'action="/admin/messages/holidays/{holiday_id}"' in bad.text  # still changing it
+    saved = boss.post(f"/admin/messages/holidays/{holiday_id}", {
+        "day": "2099-10-02", "name_zh": "国庆节", "name_en": "National Day",
+        "days_ahead": "2", "groups": "VIP"})
+    assert saved.status == 303 and "holiday_changed" in saved.location
+    holiday = texts.holiday(holiday_id)
+    assert (holiday.day, holiday.name_en, holiday.days_ahead, holiday.groups) == (
+        "2099-10-02", "National Day", 2, ("VIP",))
+    (entry,) = entries(office, "sms_holiday_changed")
+    assert entry.target == f"holiday {holiday_id}"
+    shown = describe(Translator("en"), entry.detail, action=entry.action)
+    assert "Day: 2099-10-01 → 2099-10-02" in shown
+    assert "Name in English: Natonal Day → National Day" in shown
+    assert "Name in Chinese" not in shown  # unchanged
+    assert boss.get("/admin/messages?holiday=999").status == 404
+    assert boss.post("/admin/messages/holidays/999", {
+        "day": "2099-10-02", "name_zh": "x", "name_en": "y"}).status == 404
+    assert boss.post(f"/admin/messages/holidays/{holiday_id}", {
+        "day": "2099-10-03", "name_zh": "x", "name_en": "y"}, csrf="forged").status == 403
+    assert office.signed_in("ana").post(f"/admin/messages/holidays/{holiday_id}", {
+        "day": "2099-10-03", "name_zh": "x", "name_en": "y"}).status == 403
+    assert texts.holiday(holiday_id).day == "2099-10-02"
 
 
 def test_a_lines_reply_and_voicemail_notice_are_set_on_its_page(office):

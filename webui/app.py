@@ -423,6 +423,8 @@ ROUTES: list[Route] = [
     Route("POST", "/admin/messages/templates/<template_id:int>/delete",
           sms_settings.template_delete, need("admin")),
     Route("POST", "/admin/messages/holidays", sms_settings.holiday_add, need("admin")),
+    Route("POST", "/admin/messages/holidays/<holiday_id:int>", sms_settings.holiday_save,
+          need("admin")),
     Route("POST", "/admin/messages/holidays/<holiday_id:int>/delete",
           sms_settings.holiday_delete, need("admin")),
     Route("GET", "/admin/messages/words", sms_words.words_page, need("admin")),

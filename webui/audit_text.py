@@ -150,6 +150,8 @@ FIELD_LABELS = {
     "how": "How",
     "days_ahead": "Days ahead",
     "groups": "Customer groups",
+    "name_zh": "Name in Chinese",
+    "name_en": "Name in English",
     "title": "Title",
     "keywords": "Keywords",
     "answer": "Answer",

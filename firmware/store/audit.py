@@ -100,6 +100,7 @@ ACTIONS = (
     "sms_template_changed",
     "sms_template_deleted",
     "sms_holiday_added",  # a day of the holiday calendar and its greeting
+    "sms_holiday_changed",
     "sms_holiday_deleted",
     "sms_words_changed",  # the sensitive-word list changed, typed or imported
     "sms_words_exported",

@@ -71,6 +71,32 @@ def _holiday(row: tuple) -> Holiday:
     return Holiday(*values)
 
 
+def _checked_holiday(
+    day: str, name_zh: str, name_en: str, days_ahead: int, groups: list[str]
+) -> tuple[list[str], list[str]]:
+    """A holiday's names and groups as kept, or the one-line refusal of what is wrong."""
+    if not _DAY.match(day):
+        raise SmsTemplateError(f"{day} is not a date YYYY-MM-DD")
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise SmsTemplateError(f"{day} is not a date YYYY-MM-DD") from None
+    names = [name.strip() for name in (name_zh, name_en)]
+    if not all(names):
+        raise SmsTemplateError("a holiday needs its name in Chinese and in English")
+    if max(map(len, names)) > HOLIDAY_NAME_LIMIT:
+        raise SmsTemplateError(f"a holiday's name has at most {HOLIDAY_NAME_LIMIT} characters")
+    if not 0 <= days_ahead <= MOST_DAYS_AHEAD:
+        raise SmsTemplateError(f"days ahead must be 0 to {MOST_DAYS_AHEAD}")
+    return names, sorted({group.strip() for group in groups if group.strip()})
+
+
+def _check_template(connection, template_id: int | None) -> None:
+    if template_id is not None and connection.execute(
+            "SELECT 1 FROM sms_templates WHERE id = ?", (template_id,)).fetchone() is None:
+        raise SmsTemplateError(f"no template with id {template_id}")
+
+
 class SmsTemplates:
     """Templates and holidays of one store (see the module's text)."""
 
@@ -175,31 +201,41 @@ class SmsTemplates:
         by: str,
         now: float,
     ) -> int:
-        if not _DAY.match(day):
-            raise SmsTemplateError(f"{day} is not a date YYYY-MM-DD")
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise SmsTemplateError(f"{day} is not a date YYYY-MM-DD") from None
-        names = [name.strip() for name in (name_zh, name_en)]
-        if not all(names):
-            raise SmsTemplateError("a holiday needs its name in Chinese and in English")
-        if max(map(len, names)) > HOLIDAY_NAME_LIMIT:
-            raise SmsTemplateError(
-                f"a holiday's name has at most {HOLIDAY_NAME_LIMIT} characters")
-        if not 0 <= days_ahead <= MOST_DAYS_AHEAD:
-            raise SmsTemplateError(f"days ahead must be 0 to {MOST_DAYS_AHEAD}")
-        kept_groups = sorted({group.strip() for group in groups if group.strip()})
+        names, kept_groups = _checked_holiday(day, name_zh, name_en, days_ahead, groups)
         with self.store.transaction() as connection:
-            if template_id is not None and connection.execute(
-                    "SELECT 1 FROM sms_templates WHERE id = ?", (template_id,)).fetchone() is None:
-                raise SmsTemplateError(f"no template with id {template_id}")
+            _check_template(connection, template_id)
             cursor = connection.execute(
                 "INSERT INTO sms_holidays (day, name_zh, name_en, template_id, days_ahead, groups, "
                 "updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (day, *names, template_id, days_ahead,
                  json.dumps(kept_groups, ensure_ascii=False), by, now))
         return int(cursor.lastrowid)
+
+    def update_holiday(
+        self,
+        holiday_id: int,
+        day: str,
+        name_zh: str,
+        name_en: str,
+        *,
+        template_id: int | None,
+        days_ahead: int,
+        groups: list[str],
+        by: str,
+        now: float,
+    ) -> None:
+        """Change a holiday. Its greetings are kept per day: moved to another day, it
+        greets again for that day; renamed on the same day, nobody is greeted twice."""
+        names, kept_groups = _checked_holiday(day, name_zh, name_en, days_ahead, groups)
+        with self.store.transaction() as connection:
+            _check_template(connection, template_id)
+            changed = connection.execute(
+                "UPDATE sms_holidays SET day = ?, name_zh = ?, name_en = ?, template_id = ?, "
+                "days_ahead = ?, groups = ?, updated_by_name = ?, updated_at = ? WHERE id = ?",
+                (day, *names, template_id, days_ahead,
+                 json.dumps(kept_groups, ensure_ascii=False), by, now, holiday_id)).rowcount
+            if not changed:
+                raise SmsTemplateError(f"no holiday with id {holiday_id}")
 
     def delete_holiday(self, holiday_id: int) -> None:
         with self.store.transaction() as connection:

@@ -113,6 +113,7 @@ ACTION_LABELS = {
     "sms_template_changed": "Message template changed",
     "sms_template_deleted": "Message template deleted",
     "sms_holiday_added": "Holiday added",
+    "sms_holiday_changed": "Holiday changed",
     "sms_holiday_deleted": "Holiday deleted",
     "sms_words_changed": "Sensitive words changed",
     "sms_words_exported": "Sensitive words exported",

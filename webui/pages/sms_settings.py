@@ -49,7 +49,7 @@ def _typed_of(ctx: Ctx) -> dict:
 
 
 def _page(ctx: Ctx, typed: dict, problems: dict, *, holiday: dict | None = None,
-          status: int = 200) -> str:
+          editing: int | None = None, status: int = 200) -> str:
     ctx.response.status = status
     texts = ctx.deps.sms_templates
     today = ctx.t.iso_date(ctx.deps.clock())
@@ -61,11 +61,22 @@ def _page(ctx: Ctx, typed: dict, problems: dict, *, holiday: dict | None = None,
                                 "days_ahead": "0", "groups": []},
         groups=ctx.deps.customers.categories(EVERYTHING), word_count=len(words.words),
         notice=ctx.query("done"), most_days=MOST_DAYS_AHEAD, name_limit=HOLIDAY_NAME_LIMIT,
+        editing=editing,
     )
 
 
 def settings_page(ctx: Ctx) -> str:
-    return _page(ctx, _typed_of(ctx), {})
+    """The settings; ``?holiday=<id>``: with that holiday in the form, to be changed."""
+    asked = ctx.query("holiday")
+    if not asked:
+        return _page(ctx, _typed_of(ctx), {})
+    holiday = ctx.deps.sms_templates.holiday(int(asked)) if asked.isdigit() else None
+    if holiday is None:
+        ctx.fail(404, "Not found.")
+    return _page(ctx, _typed_of(ctx), {}, editing=holiday.id, holiday={
+        "day": holiday.day, "name_zh": holiday.name_zh, "name_en": holiday.name_en,
+        "template": str(holiday.template_id or ""), "days_ahead": str(holiday.days_ahead),
+        "groups": list(holiday.groups)})
 
 
 def _number(text: str, problems: dict, field: str, t) -> int:
@@ -249,7 +260,8 @@ def template_delete(ctx: Ctx, template_id: int) -> str:
 # ---- holidays -------------------------------------------------------------------------
 
 
-def holiday_add(ctx: Ctx) -> str:
+def _holiday_form(ctx: Ctx) -> tuple[dict, dict, Template | None]:
+    """The holiday form as typed, its problems by field, the greeting's template."""
     t = ctx.t
     typed = {"day": ctx.form("day")[:10], "name_zh": ctx.form("name_zh")[:200],
              "name_en": ctx.form("name_en")[:200], "template": ctx.form("template")[:12],
@@ -259,7 +271,7 @@ def holiday_add(ctx: Ctx) -> str:
     if t.local_midnight(typed["day"]) is None:
         problems["day"] = t("{value} is not a date (YYYY-MM-DD).", value=typed["day"])
     for key in ("name_zh", "name_en"):
-        if not typed[key]:
+        if not typed[key].strip():
             problems[key] = t("Write the holiday's name.")
         elif len(typed[key]) > HOLIDAY_NAME_LIMIT:
             problems[key] = t("At most {n} characters.", n=HOLIDAY_NAME_LIMIT)
@@ -273,10 +285,19 @@ def holiday_add(ctx: Ctx) -> str:
             if typed["template"].isdigit() else None
         if template is None:
             problems["template"] = t("Choose a template from the list.")
+    return typed, problems, template
+
+
+def _holiday_refused(ctx: Ctx, typed: dict, problems: dict, editing: int | None = None) -> str:
+    return _page(ctx, _typed_of(ctx), {f"holiday_{key}": problem
+                                       for key, problem in problems.items()},
+                 holiday=typed, editing=editing, status=400)
+
+
+def holiday_add(ctx: Ctx) -> str:
+    typed, problems, template = _holiday_form(ctx)
     if problems:
-        return _page(ctx, _typed_of(ctx), {f"holiday_{key}": problem
-                                           for key, problem in problems.items()},
-                     holiday=typed, status=400)
+        return _holiday_refused(ctx, typed, problems)
     holiday_id = ctx.deps.sms_templates.add_holiday(
         typed["day"], typed["name_zh"], typed["name_en"],
         template_id=template.id if template else None, days_ahead=int(typed["days_ahead"]),
@@ -286,6 +307,36 @@ def holiday_add(ctx: Ctx) -> str:
         template=template.name if template else None, days_ahead=int(typed["days_ahead"]),
         groups=typed["groups"] or None))
     ctx.redirect("/admin/messages?done=holiday_added#holidays")
+
+
+def holiday_save(ctx: Ctx, holiday_id: int) -> str:
+    """A holiday changed (``/admin/messages?holiday=<id>`` shows it in the form)."""
+    texts = ctx.deps.sms_templates
+    before = texts.holiday(holiday_id)
+    if before is None:
+        ctx.fail(404, "Not found.")
+    typed, problems, template = _holiday_form(ctx)
+    if problems:
+        return _holiday_refused(ctx, typed, problems, editing=before.id)
+    texts.update_holiday(
+        before.id, typed["day"], typed["name_zh"], typed["name_en"],
+        template_id=template.id if template else None, days_ahead=int(typed["days_ahead"]),
+        groups=typed["groups"], by=ctx.user.shown_name, now=ctx.deps.clock())
+    after = texts.holiday(before.id)
+    names = {template.id: template.name for template in texts.templates()}
+    fields = ("day", "name_zh", "name_en", "template_id", "days_ahead", "groups")
+
+    def shown(holiday, field):
+        value = getattr(holiday, field)
+        if field == "template_id":
+            return names.get(value, "-") if value else "-"
+        return ", ".join(value) or "-" if field == "groups" else str(value)
+
+    changes = [(field.removesuffix("_id"), shown(before, field), shown(after, field))
+               for field in fields if shown(before, field) != shown(after, field)]
+    ctx.audit("sms_holiday_changed", f"holiday {before.id}", structured_detail(
+        name=f"{after.name_zh} / {after.name_en}", changes=changes))
+    ctx.redirect("/admin/messages?done=holiday_changed#holidays")
 
 
 def holiday_delete(ctx: Ctx, holiday_id: int) -> str:

@@ -2,7 +2,7 @@
 % include('admin_nav.tpl', current='/admin/messages')
 <h1>{{_('Messages')}}</h1>
 % include('settings_outcome.tpl', outcome=outcome)
-% notices = {'template_deleted': _('The template was deleted.'), 'holiday_added': _('The holiday was added.'), 'holiday_deleted': _('The holiday was deleted.')}
+% notices = {'template_deleted': _('The template was deleted.'), 'holiday_added': _('The holiday was added.'), 'holiday_changed': _('The holiday was changed.'), 'holiday_deleted': _('The holiday was deleted.')}
 % if notice in notices:
 <p class="notice" role="status">{{notices[notice]}}</p>
 % end
@@ -116,6 +116,7 @@
           % end
         </td>
         <td class="c-action">
+          <a class="button secondary" href="/admin/messages?holiday={{holiday.id}}#holiday-form">{{_('Edit')}}</a>
           <form method="post" action="/admin/messages/holidays/{{holiday.id}}/delete" class="inline" data-confirm="{{_('Delete this holiday?')}}">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <button type="submit" class="secondary">{{_('Delete')}}</button>
@@ -129,9 +130,12 @@
   % else:
   <p class="muted">{{_('No holidays to come.')}}</p>
   % end
-  <form method="post" action="/admin/messages/holidays" class="stacked settings-form">
+  <form method="post" action="/admin/messages/holidays{{'/%d' % editing if editing else ''}}" class="stacked settings-form" id="holiday-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
-    <h3>{{_('Add a holiday')}}</h3>
+    <h3>{{_('Change the holiday') if editing else _('Add a holiday')}}</h3>
+    % if editing:
+    <p class="hint">{{_('Moved to another day, its greeting goes out again for that day; renamed on the same day, nobody is greeted twice.')}}</p>
+    % end
     <div class="form-grid">
       <label{{!' class="has-problem"' if 'holiday_day' in problems else ''}}>{{_('Day')}} <input type="date" name="day" value="{{new_holiday['day']}}" required>
         % problem('holiday_day')
@@ -163,6 +167,11 @@
       % end
     </fieldset>
     % end
-    <div class="row"><button type="submit">{{_('Add the holiday')}}</button></div>
+    <div class="row">
+      <button type="submit">{{_('Save the holiday') if editing else _('Add the holiday')}}</button>
+      % if editing:
+      <a class="button secondary" href="/admin/messages#holidays">{{_('Cancel')}}</a>
+      % end
+    </div>
   </form>
 </section>
