@@ -246,7 +246,7 @@ def test_snippets_mark_the_words_found(filled):
 def test_bulk_add_makes_categories_and_is_all_or_nothing(kb):
     added = kb.add_many([("One", "Network / Router", "k", "b"), ("Two", "network/router", "",
                                                                   "")], by="ann", now=1.0)
-    assert added == 2
+    assert [kb.entry(one).title for one in added] == ["One", "Two"]
     assert list(kb.paths().values()) == ["Network", "Network / Router"]
     with pytest.raises(KnowledgeError, match="row 1: an entry needs a title"):
         kb.add_many([("Three", "", "", ""), ("", "", "", "")], by="ann", now=1.0)

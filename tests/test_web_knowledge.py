@@ -411,3 +411,34 @@ def test_an_entry_carries_the_admins_custom_fields(box):
     assert "X200" in changed and "X300" in changed
     kno.post(f"/knowledge/{entry_id}/delete", {})
     assert fields.values_of("knowledge", entry_id) == {}
+
+
+def test_the_entries_custom_fields_go_out_and_come_back_in_excel(box):
+    from firmware.store.custom_fields import CustomFields  # noqa: PLC0415
+
+    fields = CustomFields(box.deps.store)
+    model = fields.add("knowledge", "Product model", "text")
+    until = fields.add("knowledge", "Valid until", "date")
+    fields.add("customer", "Not for entries", "text")
+    kb = Knowledge(box.deps.store)
+    first = kb.entries(None, limit=None)[0]
+    fields.set_values("knowledge", first.id, {model: "=X200", until: "2027-06-30"}, "kno")
+    kno = box.signed_in("kno")
+    template = load_workbook(io.BytesIO(kno.get("/knowledge/import/template.xlsx").body))
+    assert [cell.value for cell in template.active[1]] == [
+        "Title", "Category", "Keywords", "Answer", "Product model", "Valid until"]
+    exported = kno.get("/knowledge.xlsx").body
+    rows = [list(row) for row in load_workbook(io.BytesIO(exported)).active
+            .iter_rows(values_only=True)]
+    assert rows[0][4:] == ["Product model", "Valid until"]
+    assert [row[4:] for row in rows if row[0] == first.title] == [["'=X200", "2027-06-30"]]
+    bad = _upload(kno, "kb.xlsx", _workbook([["Title", "Valid until"], ["Fine", "2027-01-01"],
+                                             ["Late", "1985.5.6"]], "Notes"))
+    assert bad.status == 400 and "Notes sheet, row 3: Valid until" in bad.text
+    assert kb.count() == 2
+    answer = _upload(kno, "knowledge.xlsx", exported)
+    assert "2 entries were imported." in answer.text
+    copies = [entry for entry in kb.entries(None, limit=None)
+              if entry.title == first.title and entry.id != first.id]
+    assert [fields.values_of("knowledge", copy.id) for copy in copies] == [
+        {model: "=X200", until: "2027-06-30"}]  # as typed: the guard is the sheet's only

@@ -57,6 +57,8 @@ KNOWLEDGE: dict[str, str] = {
         "标题行之下每行一个条目。只有标题是必填的。",
     "Category: the path from the top, names separated by /, e.g. Network / Router; categories not there yet are made.":  # noqa: E501
         "分类：从顶层起的路径，名称之间以 / 分隔，例如 网络 / 路由器；尚不存在的分类会自动创建。",
+    "The columns after Answer are the entries' own fields: {names}.":
+        "“解答”之后的列是知识条目的自定义字段：{names}。",
     "Keywords: words the entry is found by, separated by commas.":
         "关键词：用于搜索到此条目的词，以逗号分隔。",
     "No sheet has a header row with a Title column; start from the template.":

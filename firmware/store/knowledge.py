@@ -449,11 +449,12 @@ class Knowledge:
         return entry_id
 
     def add_many(self, rows: Iterable[tuple[str, str, str, str]], *, by: str, now: float
-                 ) -> int:
+                 ) -> list[int]:
         """Add (title, category path, keywords, body) rows, categories made where missing,
-        all in one transaction; KnowledgeError (nothing added) at the first bad row, its
-        message starting with the row's index in ``rows`` ("row 3: ...")."""
-        added = 0
+        all in one transaction: the new entries' ids, in the rows' order. KnowledgeError
+        (nothing added) at the first bad row, its message starting with the row's index in
+        ``rows`` ("row 3: ...")."""
+        added = []
         with self.store.transaction() as connection:
             for index, (typed_title, path, typed_keywords, typed_body) in enumerate(rows):
                 try:
@@ -467,7 +468,7 @@ class Knowledge:
                     "updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (category_id, title, keywords, body, by, now))
                 self._index(connection, int(cursor.lastrowid), title, keywords, body)
-                added += 1
+                added.append(int(cursor.lastrowid))
         return added
 
     def update(self, entry_id: int, title: str, keywords: str, body: str,

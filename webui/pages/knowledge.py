@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from firmware.store.audit import structured_detail
-from firmware.store.custom_fields import CustomFields
+from firmware.store.custom_fields import CustomFields, Field
 from firmware.store.knowledge import (
     BODY_LIMIT,
     CATEGORY_NAME_LIMIT,
@@ -40,7 +41,13 @@ from firmware.store.knowledge import (
 from webui.context import Ctx
 from webui.messages_zh import ZH
 from webui.pages import customer_sheets as sheets
-from webui.pages.custom_inputs import check_typed, fields_of, stored_as_typed, typed_values
+from webui.pages.custom_inputs import (
+    check_typed,
+    error_text,
+    fields_of,
+    stored_as_typed,
+    typed_values,
+)
 
 PAGE_SIZE = 50
 HITS_SHOWN = 50
@@ -387,12 +394,16 @@ def category_delete(ctx: Ctx, category_id: int) -> str:
 # ---- Excel ------------------------------------------------------------------------------------
 
 
-def _sheet(workbook: Workbook, ctx: Ctx):
+def _sheet(workbook: Workbook, ctx: Ctx, custom: list[Field]):
+    """The sheet with its header row: the standard columns, then one per custom field of
+    the entries (headed by its name, as the customers' sheet does)."""
     sheet = workbook.active
     sheet.title = ctx.t("Knowledge base")[:31]
-    sheet.append([ctx.t(english) for _, english in COLUMNS])
-    for letter, width in zip("ABCD", (40, 30, 30, 80), strict=True):
-        sheet.column_dimensions[letter].width = width
+    sheet.append([ctx.t(english) for _, english in COLUMNS]
+                 + [sheets.safe_cell(one.name) for one in custom])
+    widths = [40, 30, 30, 80] + [40 if one.type == "memo" else 18 for one in custom]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     return sheet
 
@@ -402,11 +413,15 @@ def export_entries(ctx: Ctx) -> bytes:
     kb = knowledge_of(ctx)
     paths = kb.paths()
     workbook = Workbook()
-    sheet = _sheet(workbook, ctx)
+    custom = CustomFields(ctx.deps.store)
+    fields = custom.fields_for("knowledge")
+    sheet = _sheet(workbook, ctx, fields)
     entries = kb.entries(None, limit=None)
+    values = custom.values_for("knowledge", [entry.id for entry in entries]) if fields else {}
     for entry in entries:
         sheet.append([sheets.safe_cell(value) for value in (
-            entry.title, paths.get(entry.category_id, ""), entry.keywords, entry.body)])
+            entry.title, paths.get(entry.category_id, ""), entry.keywords, entry.body)]
+            + sheets.custom_cells(fields, values.get(entry.id, {}), ctx.t))
     ctx.audit("knowledge_exported", f"{len(entries)} knowledge entries",
               structured_detail(entries=len(entries)))
     stamp = ctx.t.iso_date(ctx.deps.clock())
@@ -416,7 +431,8 @@ def export_entries(ctx: Ctx) -> bytes:
 def import_template(ctx: Ctx) -> bytes:
     _need_edit(ctx)
     workbook = Workbook()
-    _sheet(workbook, ctx)
+    fields = fields_of(ctx, "knowledge")
+    _sheet(workbook, ctx, fields)
     notes = workbook.create_sheet(ctx.t("How to fill in")[:31])
     notes.column_dimensions["A"].width = 100
     for line in (
@@ -425,6 +441,9 @@ def import_template(ctx: Ctx) -> bytes:
         ctx.t("Keywords: words the entry is found by, separated by commas."),
     ):
         notes.append([line])
+    if fields:
+        notes.append([ctx.t("The columns after Answer are the entries' own fields: {names}.",
+                            names=", ".join(one.name for one in fields))])
     return sheets._workbook_response(ctx, workbook, "knowledge-template.xlsx")
 
 
@@ -440,8 +459,10 @@ def _row_problem(ctx: Ctx, sheet: str, row: int, problem: str) -> sheets.SheetEr
     return sheets.SheetError(ctx.t("Row {row}: {problem}", row=row, problem=problem))
 
 
-def _keys(header: list[str]) -> list[str | None]:
-    return [_HEADERS.get(cell.strip().casefold()) for cell in header]
+def _keys(header: list[str], fields: list[Field] = ()) -> list[str | None]:
+    """Each header cell's column: a standard one, else a custom field's key (by its name)."""
+    headers = {**{one.name.strip().casefold(): one.key for one in fields}, **_HEADERS}
+    return [headers.get(cell.strip().casefold()) for cell in header]
 
 
 def import_rows(ctx: Ctx, found: list[tuple[str, list[list[str]]]]) -> ImportResult:
@@ -455,9 +476,12 @@ def import_rows(ctx: Ctx, found: list[tuple[str, list[list[str]]]]) -> ImportRes
         raise sheets.SheetError(
             ctx.t("No sheet has a header row with a Title column; start from the template."))
     name, rows = chosen
-    keys = _keys(rows[0])
+    custom = CustomFields(ctx.deps.store)
+    fields = custom.fields_for("knowledge")
+    keys = _keys(rows[0], fields)
+    custom_keys = {one.key for one in fields}
     labels = {key: ctx.t(english) for key, english in COLUMNS}
-    checked = []
+    checked, kept_values = [], []
     for offset, row in enumerate(rows[1:]):
         number = offset + 2
         cells = {key: value for key, value in zip(keys, row, strict=False) if key}
@@ -479,14 +503,22 @@ def import_rows(ctx: Ctx, found: list[tuple[str, list[list[str]]]]) -> ImportRes
             raise _row_problem(ctx, name, number, f"{labels['category']}: " + ctx.t(
                 "Categories go at most {n} levels deep, each name at most {most} characters.",
                 n=DEPTH_LIMIT, most=CATEGORY_NAME_LIMIT))
+        kept, problems = custom.check_values(
+            "knowledge", {key: value for key, value in cells.items() if key in custom_keys},
+            fields=fields)
+        if problems:  # a custom field's problem names its column already
+            raise _row_problem(ctx, name, number, "; ".join(
+                error_text(ctx.t, error) for error in problems.values()))
         checked.append((title, "/".join(names), keywords, body))
+        kept_values.append(kept)
     if not checked:
         raise sheets.SheetError(ctx.t("The file has no entries below its header row."))
     try:
-        added = knowledge_of(ctx).add_many(checked, by=ctx.user.shown_name, now=ctx.deps.clock())
+        ids = knowledge_of(ctx).add_many(checked, by=ctx.user.shown_name, now=ctx.deps.clock())
     except KnowledgeError as error:
         raise sheets.SheetError(str(error)) from error
-    return ImportResult(added)
+    custom.write_new("knowledge", dict(zip(ids, kept_values, strict=True)))
+    return ImportResult(len(ids))
 
 
 def _limits() -> dict:
