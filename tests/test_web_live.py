@@ -282,6 +282,29 @@ def test_an_unknown_caller_pops_a_quick_add_form(box):
     stream.close()
 
 
+def test_the_quick_add_asks_the_customer_fields_the_admin_made_required(box):
+    from firmware.store.custom_fields import CustomFields  # noqa: PLC0415
+
+    fields = CustomFields(box.deps.store)
+    source = fields.add("customer", "Lead source", "text", required=True)
+    fields.add("customer", "Budget", "money")  # not required: filled in later
+    call_id = incoming_call(box, number="02088886666", e164="+862088886666")
+    ana = box.signed_in("ana")
+    card = ana.get(f"/pop/{call_id}").text
+    assert f'name="cf{source}"' in card and "Lead source" in card and "Budget" not in card
+    refused = ana.post(f"/pop/{call_id}/customer", {"name": "Li Si"},
+                       headers={"Accept": "application/json"})
+    assert refused.status == 400 and "Lead source" in refused.text
+    assert not box.deps.customers.number_is_known("+862088886666", "02088886666")
+    added = ana.post(f"/pop/{call_id}/customer", {"name": "Li Si", f"cf{source}": "Fair"},
+                     headers={"Accept": "application/json"})
+    assert added.status == 201
+    customer_id = added.json()["customer_id"]
+    assert fields.values_of("customer", customer_id) == {source: "Fair"}
+    (entry,) = box.deps.audit.entries(action="customer_added")
+    assert "Fair" in entry.detail
+
+
 def test_pops_go_only_to_those_who_may_see_the_line_and_have_the_flag(box):
     streams = {name: Stream(box.signed_in(name)) for name in ("ana", "cai", "dan", "lea")}
     for stream in streams.values():

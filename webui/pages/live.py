@@ -32,6 +32,7 @@ from firmware.store.audit import structured_detail
 from firmware.store.call_search import CallSearch
 from firmware.store.campaigns import Campaigns
 from firmware.store.crm import CustomerNumber
+from firmware.store.custom_fields import CustomFields, Field
 from firmware.store.firewall import FirewallError
 from firmware.store.surveys import Surveys
 from webui.context import Ctx
@@ -45,6 +46,7 @@ from webui.engine_link import (
     RightsChanged,
 )
 from webui.pages import knowledge, task_pop
+from webui.pages.custom_inputs import check_typed, fields_of, typed_values
 from webui.pages.customers import audit_contact, customer_facts
 from webui.pages.firewall import block_caller
 from webui.presence import gets_card
@@ -319,7 +321,14 @@ def render_card(
         ended=ended,
         call_campaigns=call_campaigns,
         campaign_outcomes=campaigns.outcomes_of_call(call.id) if call_campaigns else {},
+        # The quick form asks for the customer fields the admin made required.
+        required_fields=[] if customers else required_fields(ctx),
     )
+
+
+def required_fields(ctx: Ctx) -> list[Field]:
+    """The customers' custom fields a new customer cannot be added without."""
+    return [one for one in fields_of(ctx, "customer") if one.required]
 
 
 def pop_card(ctx: Ctx, call_id: int) -> str:
@@ -367,12 +376,17 @@ def quick_add(ctx: Ctx, call_id: int) -> str:
     name = ctx.form("name")
     if not name:
         ctx.fail(400, "A customer needs a name.")
+    kept, problems = check_typed(ctx, "customer", typed_values(ctx, required_fields(ctx)))
+    if problems:
+        ctx.fail(400, "{problem}", problem="; ".join(problems.values()))
     info = describe(call.number, ctx.deps.region())
     fields = {"name": name[:200], "company": ctx.form("company")[:200]}
     numbers = [CustomerNumber(call.number, info.e164 or call.number_e164, "")]
     customer_id = ctx.deps.customers.create(fields, numbers, added_by=ctx.user.id)
+    custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
     ctx.audit("customer_added", f"customer {customer_id}",
-              structured_detail(**customer_facts(fields, numbers), call=call.id))
+              structured_detail(**customer_facts(fields, numbers), call=call.id,
+                                custom={name: after for name, _, after in custom} or None))
     note = ctx.form("text")
     if note and ctx.can("contacts"):
         contact_id = ctx.deps.customers.add_contact(

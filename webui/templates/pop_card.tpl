@@ -95,6 +95,9 @@
     <label>{{_('Name')}} <input name="name" required maxlength="200"></label>
     <label>{{_('Company')}} <input name="company" maxlength="200"></label>
     <label>{{_('Number')}} <input value="{{number}}" readonly></label>
+    % if required_fields:
+    % include('custom_inputs.tpl', fields=required_fields, typed={}, problems={})
+    % end
     % if ctx.can('contacts'):
     <label>{{_('Note')}} <textarea name="text" rows="2" maxlength="4000"></textarea></label>
     % end
