@@ -189,8 +189,13 @@ class SmsTemplates:
                           (holiday_id,))
         return _holiday(rows[0]) if rows else None
 
-    def add_holiday(
+    def add_holiday(self, day: str, name_zh: str, name_en: str, **details) -> int:
+        """A new holiday (``details``: as ``save_holiday``'s); its id."""
+        return self.save_holiday(None, day, name_zh, name_en, **details)
+
+    def save_holiday(
         self,
+        holiday_id: int | None,
         day: str,
         name_zh: str,
         name_en: str,
@@ -201,41 +206,25 @@ class SmsTemplates:
         by: str,
         now: float,
     ) -> int:
+        """Add a holiday (``holiday_id`` None) or change one; its id. Greetings are kept
+        per day: a holiday moved to another day greets again for that day; renamed on the
+        same day, it greets nobody twice."""
         names, kept_groups = _checked_holiday(day, name_zh, name_en, days_ahead, groups)
+        values = (day, *names, template_id, days_ahead,
+                  json.dumps(kept_groups, ensure_ascii=False), by, now)
         with self.store.transaction() as connection:
             _check_template(connection, template_id)
-            cursor = connection.execute(
-                "INSERT INTO sms_holidays (day, name_zh, name_en, template_id, days_ahead, groups, "
-                "updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (day, *names, template_id, days_ahead,
-                 json.dumps(kept_groups, ensure_ascii=False), by, now))
-        return int(cursor.lastrowid)
-
-    def update_holiday(
-        self,
-        holiday_id: int,
-        day: str,
-        name_zh: str,
-        name_en: str,
-        *,
-        template_id: int | None,
-        days_ahead: int,
-        groups: list[str],
-        by: str,
-        now: float,
-    ) -> None:
-        """Change a holiday. Its greetings are kept per day: moved to another day, it
-        greets again for that day; renamed on the same day, nobody is greeted twice."""
-        names, kept_groups = _checked_holiday(day, name_zh, name_en, days_ahead, groups)
-        with self.store.transaction() as connection:
-            _check_template(connection, template_id)
-            changed = connection.execute(
-                "UPDATE sms_holidays SET day = ?, name_zh = ?, name_en = ?, template_id = ?, "
-                "days_ahead = ?, groups = ?, updated_by_name = ?, updated_at = ? WHERE id = ?",
-                (day, *names, template_id, days_ahead,
-                 json.dumps(kept_groups, ensure_ascii=False), by, now, holiday_id)).rowcount
-            if not changed:
+            if holiday_id is None:
+                return int(connection.execute(
+                    "INSERT INTO sms_holidays (day, name_zh, name_en, template_id, days_ahead, "
+                    "groups, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    values).lastrowid)
+            if not connection.execute(
+                    "UPDATE sms_holidays SET day = ?, name_zh = ?, name_en = ?, template_id = ?, "
+                    "days_ahead = ?, groups = ?, updated_by_name = ?, updated_at = ? "
+                    "WHERE id = ?", (*values, holiday_id)).rowcount:
                 raise SmsTemplateError(f"no holiday with id {holiday_id}")
+            return holiday_id
 
     def delete_holiday(self, holiday_id: int) -> None:
         with self.store.transaction() as connection:

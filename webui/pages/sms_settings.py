@@ -318,7 +318,7 @@ def holiday_save(ctx: Ctx, holiday_id: int) -> str:
     typed, problems, template = _holiday_form(ctx)
     if problems:
         return _holiday_refused(ctx, typed, problems, editing=before.id)
-    texts.update_holiday(
+    texts.save_holiday(
         before.id, typed["day"], typed["name_zh"], typed["name_en"],
         template_id=template.id if template else None, days_ahead=int(typed["days_ahead"]),
         groups=typed["groups"], by=ctx.user.shown_name, now=ctx.deps.clock())
