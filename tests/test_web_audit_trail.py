@@ -224,6 +224,8 @@ def test_the_page_shows_details_in_the_readers_language_and_links_subjects(offic
     office.deps.accounts.update_user(office.ids["boss"], language="zh-CN")
     page = office.signed_in("boss").get("/audit").text
     assert "等级：B → A" in page and "客户已修改" in page and "通话备注已修改" in page
+    assert '<a href="/customers/1">客户 1</a>' in page
+    assert re.search(r'c-subject">\s*录音\s*</td>', page)  # the export's subject
 
 
 def test_every_kind_of_subject_links_to_its_own_page(office):
@@ -277,9 +279,9 @@ def test_the_export_holds_what_the_filter_shows_within_the_readers_scope(office)
     limited = _csv(office.signed_in("aud").get("/audit.csv"))
     assert limited[0][:3] == ["时间", "用户名", "操作"]
     subjects = {row[3] for row in limited[1:]}
-    assert f"recording {on_line[3][0]}" in subjects
-    assert f"recording {on_line[1][0]}" not in subjects
-    assert "device configuration" not in subjects and "mallory" not in str(limited)
+    assert f"录音 {on_line[3][0]}" in subjects  # the subject in the reader's language too
+    assert f"录音 {on_line[1][0]}" not in subjects
+    assert "设备配置" not in subjects and "mallory" not in str(limited)
     # Excel alike.
     answer = office.signed_in("boss").get("/audit.xlsx?" + urlencode({"action": "listen"}))
     assert answer.status == 200 and answer.headers["Content-Type"].startswith(
@@ -352,3 +354,19 @@ def test_an_auditor_limited_to_some_lines_reads_the_note_changes_of_those_lines_
     exported = _csv(auditor.get("/audit.csv?action=call_notes_changed"))
     assert [row[3] for row in exported[1:]] == [f"call {ours}"]
     assert exported[1][4] == "Notes: (empty) → line three's note"
+
+
+@pytest.mark.parametrize("target", [
+    *(f"{kind} 12" for kind in audit_text.SUBJECT_KINDS),
+    *audit_text.SUBJECT_NAMES,
+    *(f"3 {things}" for things in audit_text.SUBJECT_COUNTS),
+])
+def test_every_subject_the_log_names_reads_in_chinese(target):
+    shown = audit_text.subject(ZH_T, target)
+    assert shown != target and not re.search(r"[a-z]{3,}", shown), shown
+    assert audit_text.subject(EN, target) == target  # the English is what the log keeps
+
+
+def test_a_subject_of_no_known_kind_is_shown_as_written():
+    for target in ("ana", "calls.csv", "customer", "tickets 3", "3 users"):
+        assert audit_text.subject(ZH_T, target) == target

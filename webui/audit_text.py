@@ -399,6 +399,45 @@ _RULES = (
 )
 
 
+# An entry's subject: "<kind> <id or name>" (a ticket, a line, a backup target), a count
+# of things ("12 customers"), or a name of its own ("audit log"); anything else (a user's
+# name, a file's) is shown as written. The English is what the log keeps.
+SUBJECT_KINDS = {
+    kind: f"{kind} {{id}}"
+    for kind in (
+        "recording", "call", "customer", "contact", "campaign", "ticket", "order",
+        "opportunity", "product", "memo", "holiday", "template", "prompt", "line", "field",
+        "group", "list", "knowledge", "knowledge entry", "knowledge category", "dialling task",
+        "quality template", "quality sample", "quality task", "text message",
+        "received text message", "voicemail", "backup target", "ivr_menu",
+    )
+}
+SUBJECT_COUNTS = {
+    "customers": ("{n} customer", "{n} customers"),
+    "knowledge entries": ("{n} knowledge entry", "{n} knowledge entries"),
+    "recordings": ("{n} recording", "{n} recordings"),
+}
+SUBJECT_NAMES = (
+    "audit log", "campaigns", "device configuration", "e-mail password", "firewall",
+    "products", "quality results", "recordings", "recordings key", "sales report",
+    "sensitive words", "service tickets", "text messages",
+)
+_SUBJECT = re.compile(rf"^({'|'.join(sorted(SUBJECT_KINDS, key=len, reverse=True))}) (\S.*)$")
+_COUNTED = re.compile(rf"^(\d+) ({'|'.join(SUBJECT_COUNTS)})$")
+
+
+def subject(t: Translator, target: str) -> str:
+    """An entry's subject in the reader's language."""
+    if target in SUBJECT_NAMES:
+        return t(target)
+    if found := _COUNTED.match(target):
+        one, many = SUBJECT_COUNTS[found.group(2)]
+        return t.count(int(found.group(1)), one, many)
+    if found := _SUBJECT.match(target):
+        return t(SUBJECT_KINDS[found.group(1)], id=found.group(2))
+    return target
+
+
 def value(t: Translator, field: str, shown: object) -> str:
     """One value of ``field`` in the reader's language."""
     if shown is None or shown in ("", []):

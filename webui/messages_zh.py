@@ -1759,8 +1759,10 @@ ZH: dict[str, str] = {
 
 # The texts of some pages are kept in modules of their own: text messages (Messages,
 # Settings → Messages), quality inspection, after-sales service and campaigns, memos and
-# presence, the knowledge base, custom fields and the parameter lists, sales.
-from webui.messages_zh_fields import FIELDS  # noqa: E402 - after the dictionary it adds to
+# presence, the knowledge base, custom fields and the parameter lists, sales, the audit
+# log's subjects.
+from webui.messages_zh_audit import AUDIT_SUBJECTS  # noqa: E402 - after the dictionary it adds to
+from webui.messages_zh_fields import FIELDS  # noqa: E402
 from webui.messages_zh_gsm import GSM  # noqa: E402
 from webui.messages_zh_knowledge import KNOWLEDGE  # noqa: E402
 from webui.messages_zh_memos import MEMOS  # noqa: E402
@@ -1777,3 +1779,4 @@ ZH.update(MEMOS)
 ZH.update(KNOWLEDGE)
 ZH.update(FIELDS)
 ZH.update(SALES)
+ZH.update(AUDIT_SUBJECTS)

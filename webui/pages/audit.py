@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from openpyxl import Workbook
 
 from firmware.store.audit import ACTIONS, BOX_ACTOR, AuditEntry, AuditScope, structured_detail
-from webui.audit_text import describe
+from webui.audit_text import describe, subject
 from webui.call_csv import BOM, safe_cell
 from webui.context import Ctx
 
@@ -257,6 +257,7 @@ def audit_page(ctx: Ctx) -> str:
         actions=ACTION_LABELS,
         recording_of=_recording_id,
         link_of=_link,
+        subject_of=lambda target: subject(ctx.t, target),
         detail_of=lambda entry: describe(ctx.t, entry.detail, action=entry.action),
         box_actor=BOX_ACTOR,
     )
@@ -286,7 +287,7 @@ def _export_rows(ctx: Ctx, entries: list[AuditEntry]) -> Iterator[list[str]]:
             time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at + t.utc_offset_s)),
             safe_cell(who),
             t(ACTION_LABELS.get(entry.action, entry.action)),
-            safe_cell(entry.target),
+            safe_cell(subject(t, entry.target)),
             safe_cell(describe(t, entry.detail, full=True, action=entry.action)),
             safe_cell(entry.address),
         ]

@@ -48,9 +48,9 @@
       % link = link_of(entry.target)
       <td class="c-subject">
         % if link is not None:
-        <a href="{{link}}">{{entry.target}}</a>
+        <a href="{{link}}">{{subject_of(entry.target)}}</a>
         % else:
-        {{entry.target}}
+        {{subject_of(entry.target)}}
         % end
       </td>
       <td class="c-detail detail">{{detail_of(entry)}}</td>
