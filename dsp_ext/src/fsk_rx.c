@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "fsk_rx_front.h"
+#include "vec4.h"
 
 #define RX_MAGIC 0x4c524658u    /* "LRFX" */
 #define BIT_SAMPLES (4000.0 / 1200.0)  /* in baseband samples (4 kHz) */
@@ -74,6 +75,17 @@
 #define REFINE_STEP (TICKS / 8)
 /* floor(x / TICKS) for x in ticks above -64 samples */
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
+
+/*
+ * For the paths off the idle line (deciding with neighbours, the mark
+ * run's sample steps): kept out of line, so that the idle path they branch
+ * from stays small and needs few registers saved.
+ */
+#if defined(__GNUC__)
+#define OFF_IDLE_PATH __attribute__((noinline))
+#else
+#define OFF_IDLE_PATH
+#endif
 
 enum framer_state { F_IDLE, F_MARK, F_DATA, F_INTER };
 
@@ -434,8 +446,8 @@ static int decide(const struct bit_corr *prev, const struct bit_corr *mid,
                     total_im += im;
                 }
                 float energy = total_re * total_re + total_im * total_im;
-                if (energy > best[b1])
-                    best[b1] = energy;
+                /* a select, not a branch: which pattern wins is noise on the idle line */
+                best[b1] = energy > best[b1] ? energy : best[b1];
             }
         }
     }
@@ -492,21 +504,16 @@ static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float 
         last = 0;
     if (first >= last) {
         float w = (float)(hi - lo) * (float)PER_TICK;
-        for (int k = 0; k < 4; k++)
-            out[k] = w * x[first][k];
+        store4(out, splat(w) * load4(x[first]));
         return;
     }
     float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
     float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
-    float sum[4];
-    for (int k = 0; k < 4; k++)
-        sum[k] = w_first * x[first][k] + w_last * x[last][k];
-    for (int r = first + 1; r < last; r++) {
-        for (int k = 0; k < 4; k++)
-            sum[k] += x[r][k];
-    }
-    for (int k = 0; k < 4; k++)
-        out[k] = sum[k];
+    /* a quad at a time, each lane summed in the order of a scalar loop */
+    v4f sum = splat(w_first) * load4(x[first]) + splat(w_last) * load4(x[last]);
+    for (int r = first + 1; r < last; r++)
+        sum += load4(x[r]);
+    store4(out, sum);
 }
 
 /*
@@ -515,7 +522,7 @@ static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float 
  * whole samples are summed without a loop; a third whole sample that is
  * not there is added with weight 0, which leaves the sums unchanged.
  */
-static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float out[4])
+static v4f correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi)
 {
     int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
     int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;
@@ -523,31 +530,44 @@ static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, fl
     float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
     float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
     float third = (float)(last - first - 3);        /* 1 when three samples lie between */
-    float sum[4];
-    for (int k = 0; k < 4; k++)
-        sum[k] = w_first * x[first][k] + w_last * x[last][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += x[first + 1][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += x[first + 2][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += third * x[first + 3][k];
-    for (int k = 0; k < 4; k++)
-        out[k] = sum[k];
+    /* a quad at a time, in the order of the scalar sums (no contraction in C11 mode) */
+    v4f sum = splat(w_first) * load4(x[first]) + splat(w_last) * load4(x[last]);
+    sum += load4(x[first + 1]);
+    sum += load4(x[first + 2]);
+    sum += splat(third) * load4(x[first + 3]);
+    return sum;
+}
+
+/*
+ * The part of the beat below for the fraction of a sample in at (ticks):
+ * the same for times a whole number of samples apart. *whole: floor(at).
+ */
+static void beat_fraction(const struct lr_fsk_rx *st, int64_t at, int *whole, float *re, float *im)
+{
+    *whole = WHOLE_SAMPLES(at);
+    double frac = (double)(at - *whole * TICKS) * PER_TICK;
+    float fr, fi;
+    /* the fraction in two halves keeps each angle under pi / 4 */
+    small_rotation((float)(frac * st->k_beat * (3.141592653589793 / 40.0)), &fr, &fi);
+    cmul(fr, fi, fr, fi, re, im);
+}
+
+/* The beat at time t + whole samples, given its fraction's part (beat_fraction). */
+static void beat_whole(const struct lr_fsk_rx *st, int64_t t, int whole, float fr, float fi,
+                       float *re, float *im)
+{
+    int index = (int)(((t + whole) % 40 + 40) % 40);
+    index = (2 * index * st->k_beat) % 80;
+    cmul(st->unit_re[index], st->unit_im[index], fr, fi, re, im);
 }
 
 /* e^{j 2 pi (f_space - f_mark) a / 4000} for the baseband time a = t + at (ticks). */
 static void beat_at(const struct lr_fsk_rx *st, int64_t t, int64_t at, float *re, float *im)
 {
-    int whole = WHOLE_SAMPLES(at);
-    double frac = (double)(at - whole * TICKS) * PER_TICK;
-    int index = (int)(((t + whole) % 40 + 40) % 40);
-    index = (2 * index * st->k_beat) % 80;
+    int whole;
     float fr, fi;
-    /* the fraction in two halves keeps each angle under pi / 4 */
-    small_rotation((float)(frac * st->k_beat * (3.141592653589793 / 40.0)), &fr, &fi);
-    cmul(fr, fi, fr, fi, &fr, &fi);
-    cmul(st->unit_re[index], st->unit_im[index], fr, fi, re, im);
+    beat_fraction(st, at, &whole, &fr, &fi);
+    beat_whole(st, t, whole, fr, fi, re, im);
 }
 
 static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
@@ -572,7 +592,7 @@ static void refine_start_edge(struct lr_fsk_rx *st, int64_t edge)
 }
 
 /* The bit of mid, with its neighbours where they count (b is the window after it). */
-static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
+OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
 {
     const struct bit_corr *prev = NULL;
     struct bit_corr *next = NULL;
@@ -615,10 +635,10 @@ static void close_bit(struct lr_fsk_rx *st, int64_t hi)
     int64_t lo = hi - st->period;
     int newest = (st->newest + 1) & 3;
     struct bit_corr *b = &st->bits[newest];
+    v4f quad = correlate_bit(st, lo, hi);
     float c[4];
-
-    correlate_bit(st, lo, hi, c);
-    memcpy(b->tone, c, sizeof c);
+    memcpy(c, &quad, sizeof c);
+    store4(b->tone, quad);
     float mark = c[0] * c[0] + c[1] * c[1];
     b->mark = mark;
     b->space = c[2] * c[2] + c[3] * c[3];
@@ -732,12 +752,23 @@ static void place_start_edge(struct lr_fsk_rx *st)
 {
     int64_t best_edge = st->refine_edge;
     double best = -1.0;
+    /*
+     * Edges eight steps apart are a whole sample apart: their beats share
+     * the fraction's part, worked out for the first eight only.
+     */
+    _Static_assert(REFINE_STEP * 8 == TICKS, "eight steps to a sample");
+    float frac_re[8], frac_im[8];
     for (int step = -REFINE_STEPS; step <= REFINE_STEPS; step++) {
         int64_t edge = st->refine_edge + step * REFINE_STEP;
         float before[4], after[4], br, bi, rr, ri;
         correlate(st, edge - 2 * st->period, edge, before);
         correlate(st, edge, edge + st->period, after);
-        beat_at(st, st->t, edge, &br, &bi);
+        int slot = (step + REFINE_STEPS) % 8, whole;
+        if (step + REFINE_STEPS < 8)
+            beat_fraction(st, edge, &whole, &frac_re[slot], &frac_im[slot]);
+        else
+            whole = WHOLE_SAMPLES(edge);
+        beat_whole(st, st->t, whole, frac_re[slot], frac_im[slot], &br, &bi);
         cmul(after[2], after[3], br, bi, &rr, &ri);
         double sum_re = (double)before[0] + rr, sum_im = (double)before[1] + ri;
         double metric = sum_re * sum_re + sum_im * sum_im;
