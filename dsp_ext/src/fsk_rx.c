@@ -628,9 +628,11 @@ OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr
 /*
  * Close the bit window [hi - period, hi) (ticks relative to t; hi <= -0.5
  * samples, so the window ends within sample t) and decide the bit before
- * it. The caller moves the boundary on by a period.
+ * it. The caller moves the boundary on by a period. Inline in the clock's
+ * loop: on the idle line it runs every bit, and a call there costs as much
+ * as its idle path (the rest is in decide_and_frame, out of line).
  */
-static void close_bit(struct lr_fsk_rx *st, int64_t hi)
+static inline __attribute__((always_inline)) void close_bit(struct lr_fsk_rx *st, int64_t hi)
 {
     int64_t lo = hi - st->period;
     int newest = (st->newest + 1) & 3;
@@ -814,7 +816,7 @@ static void step_sample(struct lr_fsk_rx *st, int i)
         st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
     if (st->pending)
         check_pending(st);
-    if (st->front.crossing[i]) {
+    if ((st->front.crossings >> i) & 1) {
         int64_t edge = crossing_edge(st->front.crossing_at[i]);
         int into_space = st->front.disc_sum[i] < 0.0f;
         if (st->fr.state == F_MARK)
@@ -854,20 +856,8 @@ static inline int due_sample(int64_t boundary)
  */
 static void run_clock(struct lr_fsk_rx *st, int made)
 {
-    /*
-     * The crossing flags as bits, eight at a time: the eight bytes read as
-     * one number (lowest address lowest), one multiply moves each flag to
-     * its bit in the top byte. Crossings are cleared as they are taken.
-     */
-    uint64_t crossings = 0;
-    for (int k = 0; k < FRONT_OUT / 8; k++) {
-        uint64_t eight;
-        memcpy(&eight, &st->front.crossing[8 * k], sizeof eight);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        eight = __builtin_bswap64(eight);
-#endif
-        crossings |= (eight * 0x0102040810204080u) >> 56 << (8 * k);
-    }
+    /* the crossing flags of the made samples (crossings are cleared as they are taken) */
+    uint64_t crossings = st->front.crossings;
     if (made < FRONT_OUT)
         crossings &= ((uint64_t)1 << made) - 1;
 

@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+#include "vec4.h"
+
 #define CENTRE_K 17  /* 1700 Hz in units of 100 Hz */
 #define GROUP 8      /* entries a loop takes per turn */
 
@@ -74,7 +76,7 @@ void fsk_front_reset(struct fsk_front *front)
     memset(front->disc, 0, sizeof front->disc);
     memset(front->tones, 0, sizeof front->tones);
     memset(front->disc_sum, 0, sizeof front->disc_sum);
-    memset(front->crossing, 0, sizeof front->crossing);
+    front->crossings = 0;
     memset(front->crossing_at, 0, sizeof front->crossing_at);
 }
 
@@ -173,22 +175,27 @@ static void sum_block(const float *restrict in, int groups, float *restrict out)
 }
 
 /*
- * crossing[i]: the sum crosses zero from sum[i] to sum[i + 1], and at[i]
- * where (meaningless where it does not cross). Dividing here, for the
- * whole block at once, keeps the division out of the bit clock's path.
+ * Bit i of the result: the sum crosses zero from sum[i] to sum[i + 1];
+ * at[i] where (meaningless where it does not cross). Dividing here, for
+ * the whole block at once, keeps the division out of the bit clock's path;
+ * the flags come out as bits, four at a time, for the clock to find the
+ * next crossing with one instruction.
  */
-static void find_crossings(const float *restrict sum, int groups, uint8_t *restrict crossing,
-                           float *restrict at)
+static uint64_t find_crossings(const float *restrict sum, int groups, float *restrict at)
 {
+    _Static_assert(FRONT_OUT <= 64 && GROUP % 4 == 0, "a pass's flags fit one number");
+    const v4f zero = splat(0.0f);
+    uint64_t crossings = 0;
     for (int group = 0; group < groups; group++) {
-        for (int k = 0; k < GROUP; k++) {
+        for (int k = 0; k < GROUP; k += 4) {
             int i = GROUP * group + k;
-            float before = sum[i], now = sum[i + 1];
-            crossing[i] = (uint8_t)(((before < 0.0f) & (now >= 0.0f)) |
-                                    ((before > 0.0f) & (now <= 0.0f)));
-            at[i] = before / (before - now);
+            v4f before = load4(&sum[i]), now = load4(&sum[i + 1]);
+            v4i crossing = ((before < zero) & (now >= zero)) | ((before > zero) & (now <= zero));
+            crossings |= (uint64_t)mask4(crossing) << i;
+            store4(&at[i], before / (before - now));
         }
     }
+    return crossings;
 }
 
 int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t40)
@@ -244,7 +251,7 @@ int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t4
     discriminate_block(front->base_re, front->base_im, groups,
                        &front->disc[FRONT_DISC_SUM - 1]);
     sum_block(front->disc, groups, &front->disc_sum[1]);
-    find_crossings(front->disc_sum, groups, front->crossing, front->crossing_at);
+    front->crossings = find_crossings(front->disc_sum, groups, front->crossing_at);
     front->base_re[0] = front->base_re[made];
     front->base_im[0] = front->base_im[made];
     return made;

@@ -19,7 +19,7 @@ enum {
      * 14 inputs over, so a pass has at most 2 * 64 + 14. A multiple of 4,
      * so that the loops need no scalar tail.
      */
-    FRONT_OUT = 64,
+    FRONT_OUT = 64,       /* also the bits of the crossing flags */
     FRONT_HISTORY = 32,   /* baseband samples kept from earlier passes: more than 8 bits */
     FRONT_DELAY = 7,      /* the low-pass's delay, in input samples */
     FRONT_DISC_SUM = 3,   /* the discriminator is summed over this many samples */
@@ -63,7 +63,7 @@ struct fsk_front {
     float tones[FRONT_HISTORY + FRONT_OUT][4];
     /* the discriminator's moving sum: sample i at disc_sum[1 + i], the last pass's in front */
     float disc_sum[1 + FRONT_OUT];
-    uint8_t crossing[FRONT_OUT];   /* 1 where the sum crosses zero from sample i - 1 to i */
+    uint64_t crossings;            /* bit i: the sum crosses zero from sample i - 1 to i */
     float crossing_at[FRONT_OUT];  /* where: before / (before - now), after sample i - 1 */
 };
 
