@@ -56,6 +56,14 @@
 #define INTER_GAIN 0.25         /* phase gain on a start bit inside a message */
 /* Bit energy below that of a tone of about -61 dBm0 counts as no carrier. */
 #define ENERGY_FLOOR 1000.0f
+/*
+ * Inside a burst, the carrier is gone too once two bits in a row come 12 dB
+ * or more under the mark run's bit energy: one transmitter sends the whole
+ * burst at one level, and noise at the burst's level does not take a bit
+ * that far down (at 4 dB S/N about one bit in 10^4; two in a row, next to
+ * never).
+ */
+#define CARRIER_DROP 0.0625f
 
 /*
  * The bit clock counts in ticks, 2^32 to a baseband sample. Times relative
@@ -153,6 +161,8 @@ struct lr_fsk_rx {
     struct framer idle;
     int forked;
     int placed;                    /* the next window starts at a placed start edge */
+    float burst_level;             /* bit energy in the mark run (0: none yet) */
+    int weak_bits;                 /* bits in a row under CARRIER_DROP of it */
 
     /* output of the current call */
     struct lr_fsk_event *events;
@@ -205,6 +215,8 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     st->idle = st->fr;
     st->forked = 0;
     st->placed = 0;
+    st->burst_level = 0.0f;
+    st->weak_bits = 0;
     st->events = NULL;
     st->max_events = st->n_events = 0;
     return LR_OK;
@@ -289,6 +301,7 @@ static inline void frame_idle(struct lr_fsk_rx *st, struct framer *fr, int bit, 
                      ((fr->mark_count > 10 ? fr->mark_count - 10 : 0) & (bit - 1));
     if (fr->mark_count == MARK_RUN_BITS && bit) {
         fr->state = F_MARK;
+        st->burst_level = 0.0f;  /* measured again on this run */
         emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
     }
 }
@@ -597,6 +610,18 @@ OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr
     const struct bit_corr *prev = NULL;
     struct bit_corr *next = NULL;
     const struct bit_corr *before = &st->bits[(st->newest + 2) & 3];
+    float total = mid->mark + mid->space;
+    if (st->fr.state == F_MARK && !mid->dead) {
+        /* the burst's level: the mark run's bit energy, smoothed */
+        st->burst_level = st->burst_level > 0.0f
+                              ? st->burst_level + (total - st->burst_level) * 0.125f
+                              : total;
+        st->weak_bits = 0;
+    } else if (st->fr.state == F_DATA || st->fr.state == F_INTER) {
+        st->weak_bits = total < CARRIER_DROP * st->burst_level ? st->weak_bits + 1 : 0;
+        if (st->weak_bits >= 2)
+            mid->dead = 1;  /* the carrier is gone: the burst ends as on silence */
+    }
     if (st->n_bits == 3 && !mid->solo && !before->dead)
         prev = before;
     if (!b->solo && !b->dead)
