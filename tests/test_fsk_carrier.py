@@ -1,4 +1,4 @@
-"""The FSK receiver ends a burst when its carrier drops into the noise under it."""
+"""The FSK receiver at the edges of a burst: a carrier that drops into noise, digital silence."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dsp_ext.fsk import FskModulator, FskReceiver, char_bits
+from tests.support.blocks import random_blocks
 
 BIT = 8000 / 1200  # input samples per bit
 
@@ -52,3 +53,25 @@ def test_a_burst_that_fades_by_6_db_is_read_to_its_end(standard, rng):
     audio = _line([np.zeros(400), burst, np.zeros(800)], rng, 30)
     events = FskReceiver(standard).process(audio)
     assert bytes(e.value for e in events if e.kind == "char") == data
+
+
+@pytest.mark.parametrize("standard", ["bell202", "v23"])
+def test_digital_silence_around_and_inside_a_burst(standard, rng):
+    """Zeros (a line sending digital silence) take a shortcut through the front end once 32
+    have come in a row: runs just under, at and over that before the burst and in its mark
+    run change nothing read, fed whole, sample by sample or in random blocks."""
+    data = b"\x80" + bytes(rng.integers(0, 256, 12, dtype=np.uint8))
+    burst = _burst(data, standard, 3000)
+    mark_run = int(300 * BIT)
+    for run in (31, 32, 33, 200):
+        burst[mark_run + 200 : mark_run + 200 + run] = 0  # a dropout early in the mark run
+    lead = np.concatenate([np.zeros(1000), rng.normal(0, 30, 300), np.zeros(33)])
+    audio = np.clip(np.round(np.concatenate([lead, burst, np.zeros(500)])), -32768, 32767)
+    audio = audio.astype(np.int16)
+    whole = FskReceiver(standard).process(audio)
+    assert bytes(e.value for e in whole if e.kind == "char") == data
+    by_sample = FskReceiver(standard)
+    assert [e for x in range(audio.size) for e in by_sample.process(audio[x : x + 1])] == whole
+    in_blocks = FskReceiver(standard)
+    found = [e for block in random_blocks(audio, rng, 300) for e in in_blocks.process(block)]
+    assert found == whole

@@ -71,6 +71,7 @@ void fsk_front_reset(struct fsk_front *front)
     memset(front->odd_im, 0, sizeof front->odd_im);
     /* the filter starts on FIR_TAPS - 1 zeros: baseband sample 0 is centred on input -7 */
     front->fill = FIR_TAPS - 1;
+    front->zeros = FRONT_QUIET;  /* all zero so far */
     memset(front->base_re, 0, sizeof front->base_re);
     memset(front->base_im, 0, sizeof front->base_im);
     memset(front->disc, 0, sizeof front->disc);
@@ -198,8 +199,54 @@ static uint64_t find_crossings(const float *restrict sum, int groups, float *res
     return crossings;
 }
 
+/* Whether the count inputs are all 0 (looking no further than the first that is not). */
+static int all_zero(const int16_t *in, int count)
+{
+    for (int k = 0; k < count; k++) {
+        if (in[k] != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * A pass over zeros after FRONT_QUIET zeros: every value it makes, and
+ * everything it keeps, is zero, so it sets them instead of working them
+ * out (a computed zero may be -0, which nothing downstream can tell from
+ * +0: values are compared with zero, squared, or added to others). A line
+ * that sends digital silence between calls costs the bit clock's idle
+ * steps only.
+ */
+static int quiet_pass(struct fsk_front *front, int count)
+{
+    front->in80 = (front->in80 + count) % 80;
+    memset(front->even_re, 0, sizeof front->even_re);
+    memset(front->even_im, 0, sizeof front->even_im);
+    memset(front->odd_re, 0, sizeof front->odd_re);
+    memset(front->odd_im, 0, sizeof front->odd_im);
+    front->fill += count;
+    int made = front->fill >= FIR_TAPS ? (front->fill - FIR_TAPS) / 2 + 1 : 0;
+    if (made == 0)
+        return 0;
+    front->fill -= 2 * made;
+    front->base_re[0] = front->base_im[0] = 0.0f;
+    memset(&front->tones[FRONT_HISTORY], 0, sizeof front->tones[0] * (size_t)made);
+    memset(&front->disc[FRONT_DISC_SUM - 1], 0, sizeof front->disc[0] * (size_t)made);
+    memset(&front->disc_sum[1], 0, sizeof front->disc_sum[0] * (size_t)made);
+    front->crossings = 0;
+    return made;
+}
+
 int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t40)
 {
+    if (all_zero(in, count)) {
+        int quiet = front->zeros >= FRONT_QUIET;
+        front->zeros = count >= FRONT_QUIET - front->zeros ? FRONT_QUIET : front->zeros + count;
+        if (quiet)
+            return quiet_pass(front, count);
+    } else {
+        front->zeros = 0;
+    }
     int16_t padded[FRONT_BLOCK];
     if (count < FRONT_BLOCK) {
         /* a short block: entries past count are zero */

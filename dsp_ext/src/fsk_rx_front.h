@@ -23,7 +23,13 @@ enum {
     FRONT_HISTORY = 32,   /* baseband samples kept from earlier passes: more than 8 bits */
     FRONT_DELAY = 7,      /* the low-pass's delay, in input samples */
     FRONT_DISC_SUM = 3,   /* the discriminator is summed over this many samples */
-    FRONT_HELD = FRONT_OUT + FRONT_DELAY  /* filter inputs held, of each phase */
+    FRONT_HELD = FRONT_OUT + FRONT_DELAY,  /* filter inputs held, of each phase */
+    /*
+     * Zero inputs after which everything the front end holds from before
+     * is zero: the filter's memory and the last baseband sample depend on
+     * the last 15 inputs, the discriminator sum on the last 21.
+     */
+    FRONT_QUIET = 32
 };
 
 struct fsk_front {
@@ -48,6 +54,7 @@ struct fsk_front {
     float even_re[FRONT_HELD], even_im[FRONT_HELD];
     float odd_re[FRONT_HELD], odd_im[FRONT_HELD];
     int fill;             /* mixer samples held, even and odd together */
+    int zeros;            /* input samples in a row that were 0, up to FRONT_QUIET */
     /* baseband z, with the previous pass's last z in front for the discriminator */
     float base_re[1 + FRONT_OUT], base_im[1 + FRONT_OUT];
     float disc[FRONT_DISC_SUM - 1 + FRONT_OUT];  /* discriminator, the last pass's tail in front */
