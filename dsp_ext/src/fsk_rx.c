@@ -85,13 +85,16 @@
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
 
 /*
- * For the paths off the idle line (deciding with neighbours, the mark
- * run's sample steps): kept out of line, so that the idle path they branch
- * from stays small and needs few registers saved.
+ * The idle line's step, which runs every bit, is kept inline in the
+ * clock's loop (a call there would cost about as much as the step); the
+ * decision with neighbours, off the idle line, is kept out of line, so
+ * that the idle step stays small and needs few registers saved.
  */
 #if defined(__GNUC__)
+#define IDLE_PATH inline __attribute__((always_inline))
 #define OFF_IDLE_PATH __attribute__((noinline))
 #else
+#define IDLE_PATH inline
 #define OFF_IDLE_PATH
 #endif
 
@@ -605,7 +608,8 @@ static void refine_start_edge(struct lr_fsk_rx *st, int64_t edge)
 }
 
 /* The bit of mid, with its neighbours where they count (b is the window after it). */
-OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
+OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b,
+                                         struct bit_corr *mid)
 {
     const struct bit_corr *prev = NULL;
     struct bit_corr *next = NULL;
@@ -653,11 +657,9 @@ OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr
 /*
  * Close the bit window [hi - period, hi) (ticks relative to t; hi <= -0.5
  * samples, so the window ends within sample t) and decide the bit before
- * it. The caller moves the boundary on by a period. Inline in the clock's
- * loop: on the idle line it runs every bit, and a call there costs as much
- * as its idle path (the rest is in decide_and_frame, out of line).
+ * it. The caller moves the boundary on by a period.
  */
-static inline __attribute__((always_inline)) void close_bit(struct lr_fsk_rx *st, int64_t hi)
+static IDLE_PATH void close_bit(struct lr_fsk_rx *st, int64_t hi)
 {
     int64_t lo = hi - st->period;
     int newest = (st->newest + 1) & 3;
