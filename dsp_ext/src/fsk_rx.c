@@ -81,6 +81,22 @@
 #define PERIOD_MAX IN_TICKS(BIT_SAMPLES * 1.03)
 #define PERIOD_MIN IN_TICKS(BIT_SAMPLES * 0.97)
 #define REFINE_STEP (TICKS / 8)
+/*
+ * The oldest start edge (ticks relative to t) place_start_edge can fit:
+ * its search reads two periods and REFINE_STEPS steps before the edge, a
+ * sample on (it places the next sample at the earliest), and no further
+ * back than the FRONT_HISTORY samples the front end keeps.
+ */
+#define OLDEST_EDGE (-(FRONT_HISTORY - 12) * TICKS)
+/*
+ * In a mark run the bit windows wait while a start edge is pending or
+ * being placed, so they fall behind a little: up to 5.5 samples on the
+ * noisiest bursts here (4 dB S/N), 7.6 with dropouts. A tone that only
+ * looks like a mark run, such as a DTMF digit with its column tone on the
+ * mark, crosses into space at every beat of its two tones and keeps them
+ * waiting; past this many samples behind, the run is dropped.
+ */
+#define MAX_MARK_LAG 16
 /* floor(x / TICKS) for x in ticks above -64 samples */
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
 
@@ -595,6 +611,19 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
 }
 
 /*
+ * What looked like a mark run was not one (see MAX_MARK_LAG): back to the
+ * idle line, as when the carrier goes in a mark run, before the windows
+ * fall further behind than the tones the front end keeps.
+ */
+static void leave_mark_run(struct lr_fsk_rx *st)
+{
+    st->fr.state = F_IDLE;
+    st->fr.mark_count = 0;
+    st->pending = 0;
+    st->refining = 0;
+}
+
+/*
  * Hold the bit windows until the start edge is placed around `edge` (ticks
  * relative to t) by place_start_edge; no other edge is awaited, and none is
  * taken for 2.5 bits.
@@ -641,7 +670,11 @@ OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr
          * from being confirmed. Place it around this window before
          * framing, as after a confirmation; windows are re-read from it.
          */
-        refine_start_edge(st, mid->lo - (st->t - mid->t) * TICKS);
+        int64_t edge = mid->lo - (st->t - mid->t) * TICKS;
+        if (edge >= OLDEST_EDGE)
+            refine_start_edge(st, edge);
+        else
+            leave_mark_run(st);  /* the fit would read tones the front end no longer keeps */
     } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
                start_due(&st->fr)) {
         /* a start bit, or an idle mark? both, until the stop bit tells */
@@ -837,6 +870,8 @@ static void step_sample(struct lr_fsk_rx *st, int i)
     st->t++;
     st->cur = FRONT_HISTORY + i;
     st->boundary -= TICKS;
+    if (st->fr.state == F_MARK && st->boundary < -MAX_MARK_LAG * TICKS)
+        leave_mark_run(st);
 
     float now = st->front.disc_sum[i + 1];
     if (st->fr.state == F_MARK && now < 0.0f)
