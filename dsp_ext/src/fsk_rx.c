@@ -82,21 +82,11 @@
 #define PERIOD_MIN IN_TICKS(BIT_SAMPLES * 0.97)
 #define REFINE_STEP (TICKS / 8)
 /*
- * The oldest start edge (ticks relative to t) place_start_edge can fit:
- * its search reads two periods and REFINE_STEPS steps before the edge, a
- * sample on (it places the next sample at the earliest), and no further
- * back than the FRONT_HISTORY samples the front end keeps.
+ * The start of the oldest sample whose tones the front end keeps, in
+ * ticks relative to t (sample t is at front.tones[cur], cur >= FRONT_HISTORY
+ * while the clock runs): no window or edge search may begin before it.
  */
-#define OLDEST_EDGE (-(FRONT_HISTORY - 12) * TICKS)
-/*
- * In a mark run the bit windows wait while a start edge is pending or
- * being placed, so they fall behind a little: up to 5.5 samples on the
- * noisiest bursts here (4 dB S/N), 7.6 with dropouts. A tone that only
- * looks like a mark run, such as a DTMF digit with its column tone on the
- * mark, crosses into space at every beat of its two tones and keeps them
- * waiting; past this many samples behind, the run is dropped.
- */
-#define MAX_MARK_LAG 16
+#define OLDEST_KEPT (-FRONT_HISTORY * TICKS - HALF_SAMPLE)
 /* floor(x / TICKS) for x in ticks above -64 samples */
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
 
@@ -611,9 +601,14 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
 }
 
 /*
- * What looked like a mark run was not one (see MAX_MARK_LAG): back to the
- * idle line, as when the carrier goes in a mark run, before the windows
- * fall further behind than the tones the front end keeps.
+ * In a mark run the bit windows wait while a start edge is pending or
+ * being placed, and fall behind: a few samples, up to 16 on a burst at
+ * 4 dB S/N. A tone that only looks like a mark run, such as a DTMF digit
+ * with its column tone on the mark, crosses into space at every beat of
+ * its two tones and keeps them waiting. Before the next window would begin
+ * before the tones the front end keeps, the run is dropped, back to the
+ * idle line as when the carrier goes in a mark run, and the windows that
+ * can no longer be read are skipped.
  */
 static void leave_mark_run(struct lr_fsk_rx *st)
 {
@@ -621,6 +616,9 @@ static void leave_mark_run(struct lr_fsk_rx *st)
     st->fr.mark_count = 0;
     st->pending = 0;
     st->refining = 0;
+    while (st->boundary - st->period < OLDEST_KEPT)
+        st->boundary += st->period;
+    st->n_bits = 0;  /* the windows before the gap are no neighbours */
 }
 
 /*
@@ -671,10 +669,14 @@ OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr
          * framing, as after a confirmation; windows are re-read from it.
          */
         int64_t edge = mid->lo - (st->t - mid->t) * TICKS;
-        if (edge >= OLDEST_EDGE)
-            refine_start_edge(st, edge);
-        else
-            leave_mark_run(st);  /* the fit would read tones the front end no longer keeps */
+        /*
+         * An edge this far back is fitted at the next sample, its search
+         * reaching two periods and REFINE_STEPS steps before it: not
+         * before the tones kept (see leave_mark_run for how far back the
+         * windows can be).
+         */
+        int64_t oldest = OLDEST_KEPT + 2 * st->period + REFINE_STEPS * REFINE_STEP + TICKS;
+        refine_start_edge(st, edge > oldest ? edge : oldest);
     } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
                start_due(&st->fr)) {
         /* a start bit, or an idle mark? both, until the stop bit tells */
@@ -870,7 +872,7 @@ static void step_sample(struct lr_fsk_rx *st, int i)
     st->t++;
     st->cur = FRONT_HISTORY + i;
     st->boundary -= TICKS;
-    if (st->fr.state == F_MARK && st->boundary < -MAX_MARK_LAG * TICKS)
+    if (st->fr.state == F_MARK && st->boundary - st->period < OLDEST_KEPT)
         leave_mark_run(st);
 
     float now = st->front.disc_sum[i + 1];
