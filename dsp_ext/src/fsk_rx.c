@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "fsk_rx_front.h"
+#include "vec4.h"
 
 #define RX_MAGIC 0x4c524658u    /* "LRFX" */
 #define BIT_SAMPLES (4000.0 / 1200.0)  /* in baseband samples (4 kHz) */
@@ -55,6 +56,14 @@
 #define INTER_GAIN 0.25         /* phase gain on a start bit inside a message */
 /* Bit energy below that of a tone of about -61 dBm0 counts as no carrier. */
 #define ENERGY_FLOOR 1000.0f
+/*
+ * Inside a burst, the carrier is gone too once two bits in a row come 12 dB
+ * or more under the mark run's bit energy: one transmitter sends the whole
+ * burst at one level, and noise at the burst's level does not take a bit
+ * that far down (at 4 dB S/N about one bit in 10^4; two in a row, next to
+ * never).
+ */
+#define CARRIER_DROP 0.0625f
 
 /*
  * The bit clock counts in ticks, 2^32 to a baseband sample. Times relative
@@ -72,8 +81,28 @@
 #define PERIOD_MAX IN_TICKS(BIT_SAMPLES * 1.03)
 #define PERIOD_MIN IN_TICKS(BIT_SAMPLES * 0.97)
 #define REFINE_STEP (TICKS / 8)
+/*
+ * The start of the oldest sample whose tones the front end keeps, in
+ * ticks relative to t (sample t is at front.tones[cur], cur >= FRONT_HISTORY
+ * while the clock runs): no window or edge search may begin before it.
+ */
+#define OLDEST_KEPT (-FRONT_HISTORY * TICKS - HALF_SAMPLE)
 /* floor(x / TICKS) for x in ticks above -64 samples */
 #define WHOLE_SAMPLES(x) ((int)((uint64_t)((x) + 64 * TICKS) >> TICK_BITS) - 64)
+
+/*
+ * The idle line's step, which runs every bit, is kept inline in the
+ * clock's loop (a call there would cost about as much as the step); the
+ * decision with neighbours, off the idle line, is kept out of line, so
+ * that the idle step stays small and needs few registers saved.
+ */
+#if defined(__GNUC__)
+#define IDLE_PATH inline __attribute__((always_inline))
+#define OFF_IDLE_PATH __attribute__((noinline))
+#else
+#define IDLE_PATH inline
+#define OFF_IDLE_PATH
+#endif
 
 enum framer_state { F_IDLE, F_MARK, F_DATA, F_INTER };
 
@@ -141,6 +170,8 @@ struct lr_fsk_rx {
     struct framer idle;
     int forked;
     int placed;                    /* the next window starts at a placed start edge */
+    float burst_level;             /* bit energy in the mark run (0: none yet) */
+    int weak_bits;                 /* bits in a row under CARRIER_DROP of it */
 
     /* output of the current call */
     struct lr_fsk_event *events;
@@ -193,6 +224,8 @@ int lr_fsk_rx_reset(struct lr_fsk_rx *st)
     st->idle = st->fr;
     st->forked = 0;
     st->placed = 0;
+    st->burst_level = 0.0f;
+    st->weak_bits = 0;
     st->events = NULL;
     st->max_events = st->n_events = 0;
     return LR_OK;
@@ -277,6 +310,7 @@ static inline void frame_idle(struct lr_fsk_rx *st, struct framer *fr, int bit, 
                      ((fr->mark_count > 10 ? fr->mark_count - 10 : 0) & (bit - 1));
     if (fr->mark_count == MARK_RUN_BITS && bit) {
         fr->state = F_MARK;
+        st->burst_level = 0.0f;  /* measured again on this run */
         emit(st, LR_FSK_EVENT_MARK, bits_back(start, MARK_RUN_BITS - 1), 0, 0);
     }
 }
@@ -434,8 +468,8 @@ static int decide(const struct bit_corr *prev, const struct bit_corr *mid,
                     total_im += im;
                 }
                 float energy = total_re * total_re + total_im * total_im;
-                if (energy > best[b1])
-                    best[b1] = energy;
+                /* a select, not a branch: which pattern wins is noise on the idle line */
+                best[b1] = energy > best[b1] ? energy : best[b1];
             }
         }
     }
@@ -492,21 +526,16 @@ static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float 
         last = 0;
     if (first >= last) {
         float w = (float)(hi - lo) * (float)PER_TICK;
-        for (int k = 0; k < 4; k++)
-            out[k] = w * x[first][k];
+        store4(out, splat(w) * load4(x[first]));
         return;
     }
     float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
     float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
-    float sum[4];
-    for (int k = 0; k < 4; k++)
-        sum[k] = w_first * x[first][k] + w_last * x[last][k];
-    for (int r = first + 1; r < last; r++) {
-        for (int k = 0; k < 4; k++)
-            sum[k] += x[r][k];
-    }
-    for (int k = 0; k < 4; k++)
-        out[k] = sum[k];
+    /* a quad at a time, each lane summed in the order of a scalar loop */
+    v4f sum = splat(w_first) * load4(x[first]) + splat(w_last) * load4(x[last]);
+    for (int r = first + 1; r < last; r++)
+        sum += load4(x[r]);
+    store4(out, sum);
 }
 
 /*
@@ -515,7 +544,7 @@ static void correlate(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float 
  * whole samples are summed without a loop; a third whole sample that is
  * not there is added with weight 0, which leaves the sums unchanged.
  */
-static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, float out[4])
+static v4f correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi)
 {
     int first = WHOLE_SAMPLES(lo + HALF_SAMPLE);
     int last = WHOLE_SAMPLES(hi + HALF_SAMPLE + TICKS - 1) - 1;
@@ -523,31 +552,44 @@ static void correlate_bit(const struct lr_fsk_rx *st, int64_t lo, int64_t hi, fl
     float w_first = (float)(first * TICKS + HALF_SAMPLE - lo) * (float)PER_TICK;
     float w_last = (float)(hi - last * TICKS + HALF_SAMPLE) * (float)PER_TICK;
     float third = (float)(last - first - 3);        /* 1 when three samples lie between */
-    float sum[4];
-    for (int k = 0; k < 4; k++)
-        sum[k] = w_first * x[first][k] + w_last * x[last][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += x[first + 1][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += x[first + 2][k];
-    for (int k = 0; k < 4; k++)
-        sum[k] += third * x[first + 3][k];
-    for (int k = 0; k < 4; k++)
-        out[k] = sum[k];
+    /* a quad at a time, in the order of the scalar sums (no contraction in C11 mode) */
+    v4f sum = splat(w_first) * load4(x[first]) + splat(w_last) * load4(x[last]);
+    sum += load4(x[first + 1]);
+    sum += load4(x[first + 2]);
+    sum += splat(third) * load4(x[first + 3]);
+    return sum;
+}
+
+/*
+ * The part of the beat below for the fraction of a sample in at (ticks):
+ * the same for times a whole number of samples apart. *whole: floor(at).
+ */
+static void beat_fraction(const struct lr_fsk_rx *st, int64_t at, int *whole, float *re, float *im)
+{
+    *whole = WHOLE_SAMPLES(at);
+    double frac = (double)(at - *whole * TICKS) * PER_TICK;
+    float fr, fi;
+    /* the fraction in two halves keeps each angle under pi / 4 */
+    small_rotation((float)(frac * st->k_beat * (3.141592653589793 / 40.0)), &fr, &fi);
+    cmul(fr, fi, fr, fi, re, im);
+}
+
+/* The beat at time t + whole samples, given its fraction's part (beat_fraction). */
+static void beat_whole(const struct lr_fsk_rx *st, int64_t t, int whole, float fr, float fi,
+                       float *re, float *im)
+{
+    int index = (int)(((t + whole) % 40 + 40) % 40);
+    index = (2 * index * st->k_beat) % 80;
+    cmul(st->unit_re[index], st->unit_im[index], fr, fi, re, im);
 }
 
 /* e^{j 2 pi (f_space - f_mark) a / 4000} for the baseband time a = t + at (ticks). */
 static void beat_at(const struct lr_fsk_rx *st, int64_t t, int64_t at, float *re, float *im)
 {
-    int whole = WHOLE_SAMPLES(at);
-    double frac = (double)(at - whole * TICKS) * PER_TICK;
-    int index = (int)(((t + whole) % 40 + 40) % 40);
-    index = (2 * index * st->k_beat) % 80;
+    int whole;
     float fr, fi;
-    /* the fraction in two halves keeps each angle under pi / 4 */
-    small_rotation((float)(frac * st->k_beat * (3.141592653589793 / 40.0)), &fr, &fi);
-    cmul(fr, fi, fr, fi, &fr, &fi);
-    cmul(st->unit_re[index], st->unit_im[index], fr, fi, re, im);
+    beat_fraction(st, at, &whole, &fr, &fi);
+    beat_whole(st, t, whole, fr, fi, re, im);
 }
 
 static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
@@ -556,6 +598,27 @@ static void need_beat(const struct lr_fsk_rx *st, struct bit_corr *b)
         beat_at(st, b->t, b->lo, &b->beat_re, &b->beat_im);
         b->beat_ready = 1;
     }
+}
+
+/*
+ * In a mark run the bit windows wait while a start edge is pending or
+ * being placed, and fall behind: a few samples, up to 16 on a burst at
+ * 4 dB S/N. A tone that only looks like a mark run, such as a DTMF digit
+ * with its column tone on the mark, crosses into space at every beat of
+ * its two tones and keeps them waiting. Before the next window would begin
+ * before the tones the front end keeps, the run is dropped, back to the
+ * idle line as when the carrier goes in a mark run, and the windows that
+ * can no longer be read are skipped.
+ */
+static void leave_mark_run(struct lr_fsk_rx *st)
+{
+    st->fr.state = F_IDLE;
+    st->fr.mark_count = 0;
+    st->pending = 0;
+    st->refining = 0;
+    while (st->boundary - st->period < OLDEST_KEPT)
+        st->boundary += st->period;
+    st->n_bits = 0;  /* the windows before the gap are no neighbours */
 }
 
 /*
@@ -572,11 +635,24 @@ static void refine_start_edge(struct lr_fsk_rx *st, int64_t edge)
 }
 
 /* The bit of mid, with its neighbours where they count (b is the window after it). */
-static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bit_corr *mid)
+OFF_IDLE_PATH static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b,
+                                         struct bit_corr *mid)
 {
     const struct bit_corr *prev = NULL;
     struct bit_corr *next = NULL;
     const struct bit_corr *before = &st->bits[(st->newest + 2) & 3];
+    float total = mid->mark + mid->space;
+    if (st->fr.state == F_MARK && !mid->dead) {
+        /* the burst's level: the mark run's bit energy, smoothed */
+        st->burst_level = st->burst_level > 0.0f
+                              ? st->burst_level + (total - st->burst_level) * 0.125f
+                              : total;
+        st->weak_bits = 0;
+    } else if (st->fr.state == F_DATA || st->fr.state == F_INTER) {
+        st->weak_bits = total < CARRIER_DROP * st->burst_level ? st->weak_bits + 1 : 0;
+        if (st->weak_bits >= 2)
+            mid->dead = 1;  /* the carrier is gone: the burst ends as on silence */
+    }
     if (st->n_bits == 3 && !mid->solo && !before->dead)
         prev = before;
     if (!b->solo && !b->dead)
@@ -592,7 +668,15 @@ static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bi
          * from being confirmed. Place it around this window before
          * framing, as after a confirmation; windows are re-read from it.
          */
-        refine_start_edge(st, mid->lo - (st->t - mid->t) * TICKS);
+        int64_t edge = mid->lo - (st->t - mid->t) * TICKS;
+        /*
+         * An edge this far back is fitted at the next sample, its search
+         * reaching two periods and REFINE_STEPS steps before it: not
+         * before the tones kept (see leave_mark_run for how far back the
+         * windows can be).
+         */
+        int64_t oldest = OLDEST_KEPT + 2 * st->period + REFINE_STEPS * REFINE_STEP + TICKS;
+        refine_start_edge(st, edge > oldest ? edge : oldest);
     } else if (bit && !mid->dead && energy[1] - energy[0] < WEAK_MARK * (energy[1] + energy[0]) &&
                start_due(&st->fr)) {
         /* a start bit, or an idle mark? both, until the stop bit tells */
@@ -610,15 +694,15 @@ static void decide_and_frame(struct lr_fsk_rx *st, struct bit_corr *b, struct bi
  * samples, so the window ends within sample t) and decide the bit before
  * it. The caller moves the boundary on by a period.
  */
-static void close_bit(struct lr_fsk_rx *st, int64_t hi)
+static IDLE_PATH void close_bit(struct lr_fsk_rx *st, int64_t hi)
 {
     int64_t lo = hi - st->period;
     int newest = (st->newest + 1) & 3;
     struct bit_corr *b = &st->bits[newest];
+    v4f quad = correlate_bit(st, lo, hi);
     float c[4];
-
-    correlate_bit(st, lo, hi, c);
-    memcpy(b->tone, c, sizeof c);
+    memcpy(c, &quad, sizeof c);
+    store4(b->tone, quad);
     float mark = c[0] * c[0] + c[1] * c[1];
     b->mark = mark;
     b->space = c[2] * c[2] + c[3] * c[3];
@@ -732,12 +816,23 @@ static void place_start_edge(struct lr_fsk_rx *st)
 {
     int64_t best_edge = st->refine_edge;
     double best = -1.0;
+    /*
+     * Edges eight steps apart are a whole sample apart: their beats share
+     * the fraction's part, worked out for the first eight only.
+     */
+    _Static_assert(REFINE_STEP * 8 == TICKS, "eight steps to a sample");
+    float frac_re[8], frac_im[8];
     for (int step = -REFINE_STEPS; step <= REFINE_STEPS; step++) {
         int64_t edge = st->refine_edge + step * REFINE_STEP;
         float before[4], after[4], br, bi, rr, ri;
         correlate(st, edge - 2 * st->period, edge, before);
         correlate(st, edge, edge + st->period, after);
-        beat_at(st, st->t, edge, &br, &bi);
+        int slot = (step + REFINE_STEPS) % 8, whole;
+        if (step + REFINE_STEPS < 8)
+            beat_fraction(st, edge, &whole, &frac_re[slot], &frac_im[slot]);
+        else
+            whole = WHOLE_SAMPLES(edge);
+        beat_whole(st, st->t, whole, frac_re[slot], frac_im[slot], &br, &bi);
         cmul(after[2], after[3], br, bi, &rr, &ri);
         double sum_re = (double)before[0] + rr, sum_im = (double)before[1] + ri;
         double metric = sum_re * sum_re + sum_im * sum_im;
@@ -777,13 +872,15 @@ static void step_sample(struct lr_fsk_rx *st, int i)
     st->t++;
     st->cur = FRONT_HISTORY + i;
     st->boundary -= TICKS;
+    if (st->fr.state == F_MARK && st->boundary - st->period < OLDEST_KEPT)
+        leave_mark_run(st);
 
     float now = st->front.disc_sum[i + 1];
     if (st->fr.state == F_MARK && now < 0.0f)
         st->mark_level += (-now - st->mark_level) * (1.0f / 32.0f);
     if (st->pending)
         check_pending(st);
-    if (st->front.crossing[i]) {
+    if ((st->front.crossings >> i) & 1) {
         int64_t edge = crossing_edge(st->front.crossing_at[i]);
         int into_space = st->front.disc_sum[i] < 0.0f;
         if (st->fr.state == F_MARK)
@@ -823,20 +920,8 @@ static inline int due_sample(int64_t boundary)
  */
 static void run_clock(struct lr_fsk_rx *st, int made)
 {
-    /*
-     * The crossing flags as bits, eight at a time: the eight bytes read as
-     * one number (lowest address lowest), one multiply moves each flag to
-     * its bit in the top byte. Crossings are cleared as they are taken.
-     */
-    uint64_t crossings = 0;
-    for (int k = 0; k < FRONT_OUT / 8; k++) {
-        uint64_t eight;
-        memcpy(&eight, &st->front.crossing[8 * k], sizeof eight);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        eight = __builtin_bswap64(eight);
-#endif
-        crossings |= (eight * 0x0102040810204080u) >> 56 << (8 * k);
-    }
+    /* the crossing flags of the made samples (crossings are cleared as they are taken) */
+    uint64_t crossings = st->front.crossings;
     if (made < FRONT_OUT)
         crossings &= ((uint64_t)1 << made) - 1;
 

@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+#include "vec4.h"
+
 #define CENTRE_K 17  /* 1700 Hz in units of 100 Hz */
 #define GROUP 8      /* entries a loop takes per turn */
 
@@ -69,12 +71,13 @@ void fsk_front_reset(struct fsk_front *front)
     memset(front->odd_im, 0, sizeof front->odd_im);
     /* the filter starts on FIR_TAPS - 1 zeros: baseband sample 0 is centred on input -7 */
     front->fill = FIR_TAPS - 1;
+    front->zeros = FRONT_QUIET;  /* all zero so far */
     memset(front->base_re, 0, sizeof front->base_re);
     memset(front->base_im, 0, sizeof front->base_im);
     memset(front->disc, 0, sizeof front->disc);
     memset(front->tones, 0, sizeof front->tones);
     memset(front->disc_sum, 0, sizeof front->disc_sum);
-    memset(front->crossing, 0, sizeof front->crossing);
+    front->crossings = 0;
     memset(front->crossing_at, 0, sizeof front->crossing_at);
 }
 
@@ -173,26 +176,77 @@ static void sum_block(const float *restrict in, int groups, float *restrict out)
 }
 
 /*
- * crossing[i]: the sum crosses zero from sum[i] to sum[i + 1], and at[i]
- * where (meaningless where it does not cross). Dividing here, for the
- * whole block at once, keeps the division out of the bit clock's path.
+ * Bit i of the result: the sum crosses zero from sum[i] to sum[i + 1];
+ * at[i] where (meaningless where it does not cross). Dividing here, for
+ * the whole block at once, keeps the division out of the bit clock's path;
+ * the flags come out as bits, four at a time, for the clock to find the
+ * next crossing with one instruction.
  */
-static void find_crossings(const float *restrict sum, int groups, uint8_t *restrict crossing,
-                           float *restrict at)
+static uint64_t find_crossings(const float *restrict sum, int groups, float *restrict at)
 {
+    _Static_assert(FRONT_OUT <= 64 && GROUP % 4 == 0, "a pass's flags fit one number");
+    const v4f zero = splat(0.0f);
+    uint64_t crossings = 0;
     for (int group = 0; group < groups; group++) {
-        for (int k = 0; k < GROUP; k++) {
+        for (int k = 0; k < GROUP; k += 4) {
             int i = GROUP * group + k;
-            float before = sum[i], now = sum[i + 1];
-            crossing[i] = (uint8_t)(((before < 0.0f) & (now >= 0.0f)) |
-                                    ((before > 0.0f) & (now <= 0.0f)));
-            at[i] = before / (before - now);
+            v4f before = load4(&sum[i]), now = load4(&sum[i + 1]);
+            v4i crossing = ((before < zero) & (now >= zero)) | ((before > zero) & (now <= zero));
+            crossings |= (uint64_t)mask4(crossing) << i;
+            store4(&at[i], before / (before - now));
         }
     }
+    return crossings;
+}
+
+/* Whether the count inputs are all 0 (looking no further than the first that is not). */
+static int all_zero(const int16_t *in, int count)
+{
+    for (int k = 0; k < count; k++) {
+        if (in[k] != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * A pass over zeros after FRONT_QUIET zeros: every value it makes, and
+ * everything it keeps, is zero, so it sets them instead of working them
+ * out (a computed zero may be -0, which nothing downstream can tell from
+ * +0: values are compared with zero, squared, or added to others). A line
+ * that sends digital silence between calls costs the bit clock's idle
+ * steps only.
+ */
+static int quiet_pass(struct fsk_front *front, int count)
+{
+    front->in80 = (front->in80 + count) % 80;
+    memset(front->even_re, 0, sizeof front->even_re);
+    memset(front->even_im, 0, sizeof front->even_im);
+    memset(front->odd_re, 0, sizeof front->odd_re);
+    memset(front->odd_im, 0, sizeof front->odd_im);
+    front->fill += count;
+    int made = front->fill >= FIR_TAPS ? (front->fill - FIR_TAPS) / 2 + 1 : 0;
+    if (made == 0)
+        return 0;
+    front->fill -= 2 * made;
+    front->base_re[0] = front->base_im[0] = 0.0f;
+    memset(&front->tones[FRONT_HISTORY], 0, sizeof front->tones[0] * (size_t)made);
+    memset(&front->disc[FRONT_DISC_SUM - 1], 0, sizeof front->disc[0] * (size_t)made);
+    memset(&front->disc_sum[1], 0, sizeof front->disc_sum[0] * (size_t)made);
+    front->crossings = 0;
+    return made;
 }
 
 int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t40)
 {
+    if (all_zero(in, count)) {
+        int quiet = front->zeros >= FRONT_QUIET;
+        front->zeros = count >= FRONT_QUIET - front->zeros ? FRONT_QUIET : front->zeros + count;
+        if (quiet)
+            return quiet_pass(front, count);
+    } else {
+        front->zeros = 0;
+    }
     int16_t padded[FRONT_BLOCK];
     if (count < FRONT_BLOCK) {
         /* a short block: entries past count are zero */
@@ -244,7 +298,7 @@ int fsk_front_pass(struct fsk_front *front, const int16_t *in, int count, int t4
     discriminate_block(front->base_re, front->base_im, groups,
                        &front->disc[FRONT_DISC_SUM - 1]);
     sum_block(front->disc, groups, &front->disc_sum[1]);
-    find_crossings(front->disc_sum, groups, front->crossing, front->crossing_at);
+    front->crossings = find_crossings(front->disc_sum, groups, front->crossing_at);
     front->base_re[0] = front->base_re[made];
     front->base_im[0] = front->base_im[made];
     return made;

@@ -19,11 +19,17 @@ enum {
      * 14 inputs over, so a pass has at most 2 * 64 + 14. A multiple of 4,
      * so that the loops need no scalar tail.
      */
-    FRONT_OUT = 64,
+    FRONT_OUT = 64,       /* also the bits of the crossing flags */
     FRONT_HISTORY = 32,   /* baseband samples kept from earlier passes: more than 8 bits */
     FRONT_DELAY = 7,      /* the low-pass's delay, in input samples */
     FRONT_DISC_SUM = 3,   /* the discriminator is summed over this many samples */
-    FRONT_HELD = FRONT_OUT + FRONT_DELAY  /* filter inputs held, of each phase */
+    FRONT_HELD = FRONT_OUT + FRONT_DELAY,  /* filter inputs held, of each phase */
+    /*
+     * Zero inputs after which everything the front end holds from before
+     * is zero: the filter's memory and the last baseband sample depend on
+     * the last 15 inputs, the discriminator sum on the last 21.
+     */
+    FRONT_QUIET = 32
 };
 
 struct fsk_front {
@@ -48,6 +54,7 @@ struct fsk_front {
     float even_re[FRONT_HELD], even_im[FRONT_HELD];
     float odd_re[FRONT_HELD], odd_im[FRONT_HELD];
     int fill;             /* mixer samples held, even and odd together */
+    int zeros;            /* input samples in a row that were 0, up to FRONT_QUIET */
     /* baseband z, with the previous pass's last z in front for the discriminator */
     float base_re[1 + FRONT_OUT], base_im[1 + FRONT_OUT];
     float disc[FRONT_DISC_SUM - 1 + FRONT_OUT];  /* discriminator, the last pass's tail in front */
@@ -63,7 +70,7 @@ struct fsk_front {
     float tones[FRONT_HISTORY + FRONT_OUT][4];
     /* the discriminator's moving sum: sample i at disc_sum[1 + i], the last pass's in front */
     float disc_sum[1 + FRONT_OUT];
-    uint8_t crossing[FRONT_OUT];   /* 1 where the sum crosses zero from sample i - 1 to i */
+    uint64_t crossings;            /* bit i: the sum crosses zero from sample i - 1 to i */
     float crossing_at[FRONT_OUT];  /* where: before / (before - now), after sample i - 1 */
 };
 

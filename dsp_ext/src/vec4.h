@@ -57,6 +57,19 @@ static inline v4f load4s(const int16_t *p)
 #endif
 }
 
+/* Four comparison results (each lane 0 or -1) as the bits 0 to 3 of a number. */
+static inline unsigned mask4(v4i v)
+{
+#if defined(__SSE2__)
+    return (unsigned)_mm_movemask_ps((__m128)v);
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+    const int32x4_t weights = {1, 2, 4, 8};
+    return (unsigned)vaddvq_s32(vandq_s32((int32x4_t)v, weights));
+#else
+    return (unsigned)((v[0] & 1) | (v[1] & 2) | (v[2] & 4) | (v[3] & 8));
+#endif
+}
+
 /* Four rows turned into four columns: afterwards *a = {a[0], b[0], c[0], d[0]} and so on. */
 static inline void transpose4(v4f *a, v4f *b, v4f *c, v4f *d)
 {
