@@ -12,6 +12,8 @@ default run checks a short form of each sweep (a few paths at each law);
 Requirements checked (DSP_SPEC.md "Line echo canceller" and the issue):
 - ERLE at least 20 dB after 0.5 s on the G.168 composite source, at
   every tail, on every path;
+- after 1 s at least speexdsp's ERLE on every path (the early lead), within
+  EARLY_MARGIN_DB on the Mandarin announcement at 32 ms;
 - steady ERLE (over the last 4 s of 20 s) at least speexdsp's on every
   path, CSS and speech. Both sit at the G.711 floor there (about 38 dB on
   the CSS, 36 dB on speech), where a filter with more taps also fits a
@@ -98,12 +100,25 @@ FLOOR_DB = 36.0
 FLOOR_TIE_DB = 0.05
 
 
+# The early lead: after 1 s ours cancels at least as much as speexdsp on every
+# path, but on the Mandarin announcement at 32 ms, where speexdsp's 320 taps in
+# 20 ms blocks learn the long responses behind 12 ms of delay (D.4) about as fast
+# as ours: there within EARLY_MARGIN_DB (1.7 dB behind at most over the 144 paths
+# of both laws; 5.3 dB before the first convergence kept its full step through
+# the far end's new sounds and its foreground took what the background learnt).
+EARLY_MARGIN_DB = 2.0
+
+
 def check_convergence(results, kind: str, tail_ms: int) -> None:
     ours = [figures["linerec"] for _, figures in results]
     peer = [figures["speexdsp"] for _, figures in results]
+    early_margin = EARLY_MARGIN_DB if (kind, tail_ms) == ("speech-zh", 32) else 0.0
     for (case, _), mine, theirs in zip(results, ours, peer, strict=True):
         if kind == "css":
             assert mine.erle_05 >= 20.0, f"{case.label}: {mine.erle_05:.1f} dB after 0.5 s"
+        assert mine.erle_1 >= theirs.erle_1 - early_margin, (
+            f"{case.label}: {mine.erle_1:.1f} dB after 1 s, speexdsp {theirs.erle_1:.1f} dB"
+        )
         tie = FLOOR_TIE_DB if min(mine.steady, theirs.steady) >= FLOOR_DB else 0.0
         assert mine.steady >= theirs.steady - tie, (
             f"{case.label}: steady {mine.steady:.2f} dB, speexdsp {theirs.steady:.2f} dB"

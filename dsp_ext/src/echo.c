@@ -88,6 +88,11 @@ static const float FOCUS_SHARE = 0.5f;
  * the part of G.711's quantisation that follows the far end). */
 static const float FOCUS_LEAK = 0.3f;
 static const float LEAK_UNTIL_DB = 25.0f;
+/* The first convergence's learning (see EXPLAINS_NEAR) lasts at most this many
+ * blocks of far-end talk (2 s): on a line with near-end noise the background may
+ * never reach LEAK_UNTIL_DB, and from then on the foreground should average the
+ * background's adaptation noise away (following it) rather than take it whole. */
+static const int LEARN_BLOCKS = 250;
 /* The echo outlasts the far end's talk by the bulk delay and the hybrid's
  * response: the background keeps adapting for 4 blocks (32 ms) after it. */
 static const int ECHO_HANG_BLOCKS = 4;
@@ -98,6 +103,15 @@ static const float GEIGEL = 0.5f;       /* error peak over far peak: 6 dB of ech
 static const int DOUBLE_TALK_HANG = 4;  /* blocks */
 static const float CONVERGED_DB = 15.0f;
 static const float DISTURBED_DB = 6.0f; /* error this much above the best recent ERLE */
+/* The background's error (smoothed) under this share of the near end's, 15 dB:
+ * what the near end holds is echo, which the background has learnt. Near-end
+ * talk or a changed echo path would leave its error higher. While the far end's
+ * speech is still bringing new sounds (a Mandarin tone's pitch sweeping its
+ * harmonics across the bins, a second voice), its error rises for a few blocks
+ * over the best the filters have shown, and the test for being disturbed would
+ * take that for the near end; with this, the background keeps its full step
+ * there, and during the first convergence the foreground takes what it learns. */
+static const float EXPLAINS_NEAR = 0.0316f;
 static const float BEST_DECAY_DB = 0.02f; /* per block */
 /* Two-path decisions: how many variances of the energy difference make it significant. */
 static const float COPY_SIGNIFICANCE = 1.0f;
@@ -166,6 +180,7 @@ struct lr_echo_state {
     int worse_blocks;
     int far_quiet_blocks;           /* blocks since the far end last talked */
     int first_convergence;          /* 1 until the background first reaches LEAK_UNTIL_DB */
+    int learn_blocks;               /* blocks of far-end talk since the first convergence began */
     float guard_error, guard_near;  /* sample guard levels */
     float slow_error, slow_near;    /* the same over 32 ms, for double talk */
     float far_top;                  /* the far end's peak over the tail */
@@ -214,6 +229,7 @@ static void clear_line(lr_echo_state *st)
     st->worse_blocks = 0;
     st->far_quiet_blocks = 1000;
     st->first_convergence = 1;
+    st->learn_blocks = 0;
     st->guard_error = st->guard_near = 0.0f;
     st->slow_error = st->slow_near = 0.0f;
     st->far_top = 0.0f;
@@ -370,7 +386,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
     float far_energy, near_energy, ff, ee, diff, spread, far_top;
     float copy_significance, mu;
     const float *bg_estimate = bg_echo; /* what the background's error is taken from */
-    int j, far_active, echo_active, double_talk, copy, reset;
+    int j, far_active, echo_active, double_talk, copy, reset, explained_near, take_fresh, learning;
 
     echo_filter_push(f, st->far_time);
     echo_filter_outputs(f, fg_echo, bg_echo);
@@ -399,11 +415,15 @@ static void run_block(lr_echo_state *st, int16_t *out)
         st->far_level = 0.995f * st->far_level + 0.005f * far_energy;
     far_active = far_energy > FAR_ACTIVE_SHARE * st->far_level && far_energy > FAR_ACTIVE_FLOOR;
     /* The echo outlasts the far end's talk by the bulk delay and the hybrid's response. */
-    if (far_active)
+    if (far_active) {
         st->far_quiet_blocks = 0;
+        if (st->learn_blocks < LEARN_BLOCKS)
+            st->learn_blocks++;
+    }
     else if (st->far_quiet_blocks < 1000)
         st->far_quiet_blocks++;
     echo_active = st->far_quiet_blocks <= ECHO_HANG_BLOCKS;
+    learning = st->first_convergence && st->learn_blocks < LEARN_BLOCKS;
 
     /* Geigel test on the filters' error against the far end's peak over the tail:
      * near-end speech raises both; a foreground still behind the background
@@ -431,7 +451,11 @@ static void run_block(lr_echo_state *st, int16_t *out)
             st->best_erle_db = 0.7f * st->best_erle_db + 0.3f * erle_now;
         else
             st->best_erle_db -= BEST_DECAY_DB;
-        st->disturbed = st->best_erle_db > CONVERGED_DB
+        /* Not before the first convergence is over: until then the far end's
+         * speech keeps exciting what the filters have not learnt yet, and the
+         * error rises with every new sound (see EXPLAINS_NEAR); near-end talk
+         * loud enough to matter trips the Geigel test. */
+        st->disturbed = !learning && st->best_erle_db > CONVERGED_DB
                         && erle_now < st->best_erle_db - DISTURBED_DB;
     }
     st->echo_level = 0.7f * st->echo_level
@@ -451,6 +475,16 @@ static void run_block(lr_echo_state *st, int16_t *out)
     st->s_ff = 0.7f * st->s_ff + 0.3f * ff;
     st->s_ee = 0.7f * st->s_ee + 0.3f * ee;
     st->s_dd = 0.7f * st->s_dd + 0.3f * near_energy;
+    explained_near = st->s_ee < EXPLAINS_NEAR * st->s_dd;
+    /* During the first convergence, in single talk, a background that explains
+     * the near end and does at least as well as the foreground is taken by it
+     * once it has learnt from this block too (below): the two-path tests judge
+     * the background a block late and, on a line with no near-end noise, pass
+     * only about half the time however much better it is, and the foreground,
+     * a few blocks behind, lost 2 to 5 dB to it through the first second of
+     * speech. */
+    take_fresh = learning && far_active && !double_talk && !st->disturbed
+                 && explained_near && st->s_ee <= st->s_ff;
     diff = ff - ee;
     st->diff_mean1 = 0.6f * st->diff_mean1 + 0.4f * diff;
     st->diff_mean2 = 0.85f * st->diff_mean2 + 0.15f * diff;
@@ -497,8 +531,10 @@ static void run_block(lr_echo_state *st, int16_t *out)
     if (st->worse_blocks >= DIVERGED_BLOCKS) {
         int drop_background = st->s_ee > st->s_dd; /* the background too if it is no better */
         echo_filter_drop(f, drop_background);
-        if (drop_background)
+        if (drop_background) {
             st->first_convergence = 1;
+            st->learn_blocks = 0;
+        }
         st->divergences++;
         st->best_erle_db = 0.0f;
         st->worse_blocks = 0;
@@ -514,7 +550,7 @@ static void run_block(lr_echo_state *st, int16_t *out)
         bg_erle = db_ratio(st->bg_near, st->bg_error);
         if (double_talk && st->best_erle_db > CONVERGED_DB)
             mu = MU_DOUBLE_TALK;
-        else if (double_talk || st->disturbed)
+        else if (double_talk || (st->disturbed && !explained_near))
             mu = MU_DISTURBED;
         else if (bg_erle < STEP_KNEE_DB)
             mu = MU_MAX;
@@ -531,6 +567,10 @@ static void run_block(lr_echo_state *st, int16_t *out)
         echo_filter_adapt(f, bg_err, mu, FOCUS_SHARE * focus, FOCUS_LEAK * focus * release,
                           far_active, (long)st->blocks, explained ? bg_estimate : NULL,
                           ECHO_EXPLAINS);
+        if (take_fresh) {
+            echo_filter_copy_to_foreground(f);
+            st->filter_updates++;
+        }
     }
 
     /* This block becomes the previous one. */
