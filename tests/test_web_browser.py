@@ -52,7 +52,7 @@ direction = "in"
 number = "{CALLER}"
 name = "LI SI"
 rings = 2
-talk = 8.0
+talk = 6.0
 cue = true
 
 # A long call on line 4 keeps the office (and linerec run) going while the tests
