@@ -5,7 +5,9 @@ For the web benchmark (``bench/web.py``) and the browser tests:
 - ``Stack``: ``linerec run`` in a child process (engine, simulated office
   and web process, as ``make run`` starts them) on a data folder and a free
   port, with a listener on the engine's bus that notes when each event
-  arrived (wall-clock time, comparable with the browser's ``Date.now()``).
+  arrived (wall-clock time, comparable with the browser's ``Date.now()``);
+  ``cue()`` makes the scenario's next call marked ``cue`` come, once the
+  browser is ready for it.
 - ``chromium()``: Debian's Chromium through chromium-driver (Selenium), a
   fresh profile, no network beyond the box; ``browser_missing()`` says why
   it cannot run here.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,6 +108,10 @@ class Stack:
                 latest = [event for _, event in self.events[-5:]]
                 raise AssertionError(f"no such engine event within {timeout} s; latest: {latest}")
             return next((at, event) for at, event in self.events if match(event))
+
+    def cue(self) -> None:
+        """The office's next cued call comes now (``linerec run`` takes SIGUSR1 for it)."""
+        self.process.send_signal(signal.SIGUSR1)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -121,6 +121,8 @@ def count_instructions(root: arm64.Arm64, seconds: int, run: str) -> tuple[int, 
             env={
                 "LINEREC_QEMU_OPTIONS": f"-plugin {build_plugin()},out={out}",
                 "OPENBLAS_NUM_THREADS": "1",  # one guest thread: the counter is not atomic
+                # The runs counted side by side read the same bytecode: none written meanwhile.
+                "PYTHONDONTWRITEBYTECODE": "1",
             },
             capture_output=True,
             text=True,

@@ -87,6 +87,26 @@ def box(tmp_path, monkeypatch):
     support.stop_engine(made.root)
 
 
+@pytest.fixture
+def box_on_old(box, old_box):
+    """``box`` running linerec 0.1.0, as a box is before an update: a copy of ``old_box``
+    (installed and started once for the module), its engine started and healthy."""
+    started_on_old(box, old_box)
+    python = box.root / "current" / "venv" / "bin" / "python"
+    deadline = time.monotonic() + 20
+    while (problem := check_version(python, box.data)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert problem is None, problem
+    return box
+
+
+def started_on_old(box: Box, old_box: Box) -> None:
+    """``box`` made a copy of ``old_box``, its engine started again."""
+    shutil.copytree(old_box.root, box.root, symlinks=True)
+    shutil.copytree(old_box.data, box.data, dirs_exist_ok=True)
+    subprocess.run([*shlex.split(box.services), "restart"], check=True)
+
+
 class _TreeUpdater(Updater):
     """The command's Updater, installing as TreeInstaller does (the host has no wheelhouse)."""
 
@@ -170,8 +190,8 @@ def _add_call(database: Path, started_at: float) -> int:
         return cursor.lastrowid
 
 
-def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, releases):
-    assert box.update(releases["old"]).status == 0
+def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box_on_old, releases):
+    box = box_on_old
     database = box.data / "linerec.db"
     before = _add_call(database, 1_000_000.0)
     during, recorded = [], []
@@ -225,8 +245,8 @@ def test_a_version_whose_engine_exits_is_rolled_back_with_the_database(box, rele
     assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
 
 
-def test_rollback_by_hand_puts_the_database_back_only_when_asked(box, releases, capsys):
-    assert box.update(releases["old"]).status == 0
+def test_rollback_by_hand_puts_the_database_back_only_when_asked(box_on_old, releases, capsys):
+    box = box_on_old
     assert box.update(releases["new"]).status == 0
     assert main(box.args("--rollback")) == 2
     error = capsys.readouterr().err
@@ -241,9 +261,9 @@ def test_rollback_by_hand_puts_the_database_back_only_when_asked(box, releases, 
     assert check_version(box.root / "current" / "venv" / "bin" / "python", box.data) is None
 
 
-def test_only_the_last_versions_are_kept(box, releases):
-    for name in ("old", "new"):
-        assert box.update(releases[name], keep=2).status == 0
+def test_only_the_last_versions_are_kept(box_on_old, releases):
+    box = box_on_old
+    assert box.update(releases["new"], keep=2).status == 0
     assert box.update(releases["newer"], keep=2).status == 0
     assert Root(box.root).installed() == ["0.2.0", "0.4.0"]
     snapshots = box.data / "backups" / "update"
@@ -290,15 +310,15 @@ def test_an_update_killed_at_any_point_leaves_one_version_and_settles(
     tmp_path, old_box, releases, release, run
 ):
     box = Box(tmp_path)
-    shutil.copytree(old_box.root, box.root, symlinks=True)
-    shutil.copytree(old_box.data, box.data, dirs_exist_ok=True)
     try:
-        subprocess.run([*shlex.split(box.services), "restart"], check=True)
+        started_on_old(box, old_box)
         delay = random.Random(run).uniform(0.3, 9.0 if release == "new" else 14.0)
         update = _run_update(box, releases[release], 20.0 if release == "new" else 4.0)
-        time.sleep(delay)
-        update.send_signal(signal.SIGKILL)
-        update.wait()
+        try:  # killed at ``delay``, unless it was over by then
+            update.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            update.send_signal(signal.SIGKILL)
+            update.wait()
         assert box.current() in ("0.1.0", {"new": "0.2.0", "failing": "0.3.0"}[release]), delay
 
         settled = subprocess.run(
@@ -323,8 +343,8 @@ def test_an_update_killed_at_any_point_leaves_one_version_and_settles(
         support.stop_engine(box.root)
 
 
-def test_services_that_do_not_stop_leave_the_database_and_need_a_person(box, releases):
-    assert box.update(releases["old"]).status == 0
+def test_services_that_do_not_stop_leave_the_database_and_need_a_person(box_on_old, releases):
+    box = box_on_old
     services = CommandServices(shlex.split(box.services))
 
     class NotStopping:
@@ -349,8 +369,8 @@ class _Cut(BaseException):
     """The power cut, in the middle of the check."""
 
 
-def test_at_boot_recover_rolls_an_unconfirmed_update_back_without_waiting(box, releases):
-    assert box.update(releases["old"]).status == 0
+def test_at_boot_recover_rolls_an_unconfirmed_update_back_without_waiting(box_on_old, releases):
+    box = box_on_old
 
     def cut(python, data):
         raise _Cut

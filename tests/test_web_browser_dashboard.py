@@ -33,13 +33,15 @@ country = "CN"
 lines = 2
 seed = 8
 
+# The call comes when the test cues it, once the dashboard is open.
 [[call]]
 line = 1
-at = 40.0
+at = 5.0
 direction = "in"
 number = "13912345678"
-rings = 3
-talk = 6.0
+rings = 2
+talk = 3.0
+cue = true
 
 # A long call on line 2 keeps the office (and linerec run) going for the tests after.
 [[call]]
@@ -130,7 +132,8 @@ def test_the_dashboard_follows_a_call_live(stack):
         assert css(driver, "[data-busy]").text == "0"
         screenshot(driver, "20-dashboard")
         # The call rings: the line is busy, without the page being loaded again.
-        wait(driver, 60).until(lambda d: css(d, "[data-busy]").text == "1")
+        stack.cue()
+        wait(driver, 30).until(lambda d: css(d, "[data-busy]").text == "1")
         chip = css(driver, '[data-line-state="1"]')
         assert "state-ringing" in chip.get_attribute("class") and "Ringing" in chip.text
         stack.wait_event(lambda e: isinstance(e, contract.CallStarted) and e.line == 1)

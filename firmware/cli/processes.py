@@ -3,7 +3,8 @@
 ``run`` is the embedded default for development: the engine on the
 simulated office (lines whose driver setting is plain ``sim:``), with its
 data in ``./data``, and the web UI beside it as its own process on
-``http://127.0.0.1:<port>/``, printing each call as it happens until Ctrl-C.
+``http://127.0.0.1:<port>/``, printing each call as it happens until Ctrl-C;
+SIGUSR1 cues the office (the scenario's next call marked ``cue`` comes).
 ``engine`` is the engine alone, on the lines as configured, for systemd;
 ``web`` is the web process alone (``python -m webui``), also for systemd.
 The web UI runs as a separate process (never imported here), so a busy
@@ -181,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     office = Office(
         office_scenario, box_sounds(), speed=args.speed, engine_frames=engine.line_frames
     )
+    # `kill -USR1 <pid>`: the next cued call comes (a test once it is ready for it).
+    signal.signal(signal.SIGUSR1, lambda *_: office.cue())
     engine.start()
     office.start()
     _say(

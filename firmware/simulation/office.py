@@ -13,6 +13,14 @@ audio.
 as fast as the engine takes it). A looping scenario starts again when its
 last call is over, with fresh noise and speech.
 
+A call marked ``cue`` comes when the office is cued (``cue``: a test once
+it is ready for the call, a person showing the box): its line holds just
+before it, playing the quiet line with its own time standing still, and
+goes on once cued; the other lines play on meanwhile. Cues are taken by the
+lines in the order they began to hold; a cue given while no line holds is
+kept for the next. The times expected of a line's calls after a hold are
+moved by the hold (the box's line time goes on meanwhile).
+
 Each line has a hybrid (``hybrid``): what the engine plays on it comes back
 in what the engine hears, at the line's own echo return loss (6 to 20 dB,
 drawn per line from the scenario's seed). A call the box acts on plays
@@ -72,10 +80,18 @@ class _Round:
     """What one round of the scenario keeps while it plays."""
 
     def __init__(
-        self, timelines: dict[int, LineTimeline], offset: float, first_expected: int
+        self, timelines: dict[int, LineTimeline], offset: float, first_expected: int,
+        cued: list[tuple[int, float]],
     ) -> None:
         self.timelines = timelines
-        self.offset = offset  # scenario time at which the round began
+        self.offset = offset  # office time at which the round began
+        # Each line's own time runs behind the round's by the frames it held for a cue.
+        self.held = dict.fromkeys(timelines, 0)
+        # The frames of its own time before which each line holds (its cued calls' starts).
+        self.holds = {number: sorted(int(at / FRAME_SECONDS) for line, at in cued
+                                     if line == number) for number in timelines}
+        self.holding: list[int] = []  # the lines holding now, in the order they began to
+        self.hold_began: dict[int, tuple[int, int]] = {}  # by line: the frame, held before
         self.changes = {number: list(timeline.signals) for number, timeline in timelines.items()}
         self.waiting = {
             number: list(timeline.interactions) for number, timeline in timelines.items()
@@ -131,6 +147,8 @@ class Office:
         self.callers: list[CallerAgent] = []  # every caller agent so far, with what it heard
         self.dialled: list[DialledCall] = []  # every call the box placed, its truth
         self.frames_played = 0
+        self._cues = 0  # cues given and not yet taken by a holding line
+        self._cues_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -151,6 +169,11 @@ class Office:
             line.end_audio()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def cue(self) -> None:
+        """The next cued call may come (now, or once its line gets to it)."""
+        with self._cues_lock:
+            self._cues += 1
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -203,17 +226,20 @@ class Office:
         offset: float,
         first_expected: int,
     ) -> float:
-        """Play one round; returns how long it took, in scenario seconds, pause included."""
-        round_ = _Round(timelines, offset, first_expected)
+        """Play one round; returns how long it took, in seconds, pause and holds included."""
+        round_ = _Round(timelines, offset, first_expected,
+                        [(call.line, call.at) for call in self.scenario.call if call.cue])
         frames = int(length / FRAME_SECONDS) + 1
         most = frames + int(AGENTS_MOST_S / FRAME_SECONDS)
         gap_frames = int(LOOP_PAUSE_S / FRAME_SECONDS) if self.scenario.loop else 0
         frame = 0
-        while frame < frames + gap_frames or (
-                (round_.agents or round_.exchanges) and frame < most):
-            if (round_.agents or round_.exchanges) and frame >= frames:
-                frames = frame + 1  # the round goes on until its callers are done
+        # In the time of the line furthest behind (the one that held longest).
+        while (behind := frame - max(round_.held.values())) < frames + gap_frames or (
+                (round_.agents or round_.exchanges) and behind < most):
+            if (round_.agents or round_.exchanges) and behind >= frames:
+                frames = behind + 1  # the round goes on until its callers are done
             scenario_time = frame * FRAME_SECONDS
+            self._take_cues(round_, frame)
             if self._stop.is_set() or (
                 self.until_s is not None and offset + scenario_time >= self.until_s
             ):
@@ -240,14 +266,51 @@ class Office:
             frame += 1
         return frame * FRAME_SECONDS
 
+    def _take_cues(self, round_: _Round, frame: int) -> None:
+        """Lines that get to a cued call begin to hold; the cues given go to them in turn."""
+        for number, holds in round_.holds.items():
+            if holds and number not in round_.holding and frame - round_.held[number] >= holds[0]:
+                round_.holding.append(number)
+                round_.hold_began[number] = (frame, round_.held[number])
+                log.info("line %d holds until the office is cued", number)
+        with self._cues_lock:
+            while self._cues and round_.holding:
+                self._cues -= 1
+                number = round_.holding.pop(0)
+                round_.holds[number].pop(0)
+                began, held_before = round_.hold_began.pop(number)
+                held_s = (round_.held[number] - held_before) * FRAME_SECONDS
+                log.info("line %d cued after %.2f s", number, held_s)
+                if held_s:
+                    self._move_expected(round_, number, round_.offset + began * FRAME_SECONDS,
+                                        held_s)
+
+    def _move_expected(self, round_: _Round, number: int, after: float, by: float) -> None:
+        """Line ``number``'s calls of the round from ``after`` on come ``by`` seconds later."""
+        def moved(value: float | None) -> float | None:
+            return None if value is None else value + by
+
+        first = round_.starts[number]
+        for index in range(first, first + len(round_.timelines[number].expected)):
+            call = self.expected[index]
+            if call.started_at >= after:
+                self.expected[index] = dataclasses.replace(
+                    call, started_at=call.started_at + by, answered_at=moved(call.answered_at),
+                    ended_at=call.ended_at + by, caller_id_at=moved(call.caller_id_at))
+
     def _line_frame(self, round_: _Round, number: int, line: SimLine, frame: int) -> np.ndarray:
         """Frame ``frame`` of line ``number``: its signals set, its audio, its caller's part."""
-        scenario_time = frame * FRAME_SECONDS
+        if number in round_.holding:  # the quiet line, its own time standing still
+            round_.held[number] += 1
+            audio = round_.timelines[number].quiet(round_.held[number])
+            return self._exchange_frame(round_, number, line, frame, audio)
+        own = frame - round_.held[number]  # the line's own frame, holds left out
+        scenario_time = own * FRAME_SECONDS
         pending = round_.changes[number]
         while pending and pending[0].at < scenario_time + FRAME_SECONDS:
             self._apply(line, pending.pop(0).kind)
         # Past the round's last call this renders the quiet line alone.
-        audio = round_.timelines[number].render(frame * FRAME_SAMPLES, FRAME_SAMPLES)
+        audio = round_.timelines[number].render(own * FRAME_SAMPLES, FRAME_SAMPLES)
         coming = round_.waiting[number]
         agents = round_.agents
         if number not in agents and coming and coming[0].at < scenario_time + FRAME_SECONDS:

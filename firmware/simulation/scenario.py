@@ -17,6 +17,8 @@ A scenario is a TOML file::
     answered = true         # false: nobody answers (inbound: missed; outbound: no answer)
     talk = 40.0             # seconds of conversation
     keys = [{after = 5.0, keys = "*1"}]   # keys pressed on the phone, seconds after the answer
+    cue = true              # the line holds before this call, quiet, until the office is cued
+                            # (``Office.cue``; ``linerec run``: SIGUSR1); then it comes
 
 A call may be one the box acts on; its caller then hears the box and answers
 it frame by frame (``firmware.simulation.callers``)::
@@ -132,6 +134,7 @@ class CallScript:
     talk: float = setting(30.0, check=in_range(0.5, 4 * 3600))
     busy: bool = False  # outbound: the far end is busy
     keys: list[KeyPresses] = setting([])
+    cue: bool = False  # the line holds before the call until the office is cued
     # The box acts on the call (``firmware.simulation.callers``).
     survey: str = setting("", check=lambda value: _one_of_or_key(value, ("", "none")))
     survey_hangs_up: bool = False

@@ -147,6 +147,13 @@ class LineTimeline:
             mixed[begin - start : end - start] += part.source(begin - part.start, end - begin)
         return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
 
+    def quiet(self, held: int) -> np.ndarray:
+        """The quiet line alone for one frame while the office holds (its ``held``-th such
+        frame): noise drawn apart from the scenario's own, as int16."""
+        sigma = levels.reference_rms() * 10 ** (LINE_NOISE_DBM0 / 20)
+        noise = np.random.default_rng([self.noise_seed, 1, held]).normal(0.0, sigma, NOISE_FRAME)
+        return np.clip(np.round(noise), -32768, 32767).astype(np.int16)
+
     def _parts_within(self, start: int, end: int) -> np.ndarray:
         """The indices, in order, of the parts that sound between samples ``start`` and ``end``."""
         if self._bounds[0].size != len(self.parts):
