@@ -14,3 +14,15 @@ def random_blocks(samples, rng, below: int) -> Iterator:
         size = int(rng.integers(1, below))
         yield samples[at : at + size]
         at += size
+
+
+def same_in_any_blocks(make, samples, rng, below: int = 300) -> list:
+    """What a new receiver (``make()``) finds in ``samples`` fed whole, checked to be the
+    same fed one sample at a time and in random blocks (``random_blocks``)."""
+    whole = make().process(samples)
+    by_sample = make()
+    assert [e for x in range(len(samples)) for e in by_sample.process(samples[x : x + 1])] == whole
+    in_blocks = make()
+    assert [e for block in random_blocks(samples, rng, below) for e in in_blocks.process(block)
+            ] == whole
+    return whole
