@@ -421,6 +421,7 @@
     const result = form.querySelector(".form-result");
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
+    if (result) result.classList.remove("refused");
     try {
       const data = await linerec.post(form.action, new FormData(form));
       if (data.html) {
@@ -432,7 +433,11 @@
         if (text) text.value = "";
       }
     } catch (error) {
-      if (result) result.textContent = error.message;
+      if (result) {
+        result.textContent = error.message;
+        result.classList.add("refused");  /* a refusal reads as one, not as done */
+        result.scrollIntoView({ block: "nearest" });  /* in sight, below a long form too */
+      }
     } finally {
       if (button) button.disabled = false;
     }
