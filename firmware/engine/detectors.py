@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 _NDARRAY = np.ndarray
 _INT16 = np.dtype(np.int16)
-_CONTIGUOUS = (2,)  # the strides of a 1-D contiguous int16 array
 
 # A rotary dial sends 10 pulses a second; a pause longer than this ends a digit.
 PULSE_DIGIT_GAP_S = 0.3
@@ -123,9 +122,9 @@ class LineCallerId:
 
     The DTMF layouts are read from the digits of the line's own DTMF
     detector (``feed`` is given them), so the audio is searched once. With
-    ``demodulate=False`` the FSK receiver is the line front end's: ``take``
-    is given its events instead of the audio, or ``take_messages`` the
-    messages the front put together from them.
+    ``demodulate=False`` the FSK receiver is the line front end's:
+    ``take_messages`` is given the caller-ID messages the front put together
+    from its characters instead of the audio.
     """
 
     def __init__(self, country: str, dtmf_detector: Any, *, demodulate: bool = True) -> None:
@@ -140,12 +139,6 @@ class LineCallerId:
 
     def feed(self, frame: np.ndarray, digits: list) -> list[CallerIdFound]:
         return self._found(self.fsk.feed(frame), digits)
-
-    def take(self, fsk_events: list, digits: list) -> list[CallerIdFound]:
-        """What the FSK receiver's events and the DTMF digits of a frame complete."""
-        if not (fsk_events or digits or self.holding):
-            return []
-        return self._found(self.fsk.take_events(fsk_events) if fsk_events else [], digits)
 
     def take_messages(self, messages: list, digits: list) -> list[CallerIdFound]:
         """What the FSK caller-ID messages (first sample, bytes: as the line front
@@ -235,14 +228,16 @@ class LineDetectors:
         listening = phase in self._listening_phases
         # Every frame of every line comes this way: its bytes straight to C, and for
         # the usual frame (nothing found, nothing due) nothing more.
+        found = None
         if type(frame) is _NDARRAY and frame.dtype is _INT16 and frame.ndim == 1:
             data = frame.tobytes()
             count = feed_bytes(self._state, data, len(data), listening and FSK_MESSAGES)
             if not count and data and not self._watching:
                 return []
-            found = self._findings(False) if count > 0 else NOTHING if not count and data else None
-        else:
-            found = None
+            if count > 0:
+                found = self._findings(False)
+            elif count == 0 and data:
+                found = NOTHING
         if found is None:  # any other input: checked, cut up or refused there
             found = self.front.process(frame, listening, messages=True)
         events = self._events(found, at, phase, listening, frame.size)
