@@ -330,10 +330,13 @@ def holiday_save(ctx: Ctx, holiday_id: int) -> str:
         value = getattr(holiday, field)
         if field == "template_id":
             return names.get(value, "-") if value else "-"
-        return ", ".join(value) or "-" if field == "groups" else str(value)
+        if field == "groups":
+            return ", ".join(value) or "-"
+        return str(value)
 
-    changes = [(field.removesuffix("_id"), shown(before, field), shown(after, field))
-               for field in fields if shown(before, field) != shown(after, field)]
+    pairs = [(field.removesuffix("_id"), shown(before, field), shown(after, field))
+             for field in fields]
+    changes = [(field, old, new) for field, old, new in pairs if old != new]
     ctx.audit("sms_holiday_changed", f"holiday {before.id}", structured_detail(
         name=f"{after.name_zh} / {after.name_en}", changes=changes))
     ctx.redirect("/admin/messages?done=holiday_changed#holidays")
