@@ -145,14 +145,12 @@ class LineTimeline:
             begin = max(start, part.start)
             end = min(start + count, part.start + part.length)
             mixed[begin - start : end - start] += part.source(begin - part.start, end - begin)
-        return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
+        return _as_int16(mixed)
 
     def quiet(self, held: int) -> np.ndarray:
         """The quiet line alone for one frame while the office holds (its ``held``-th such
         frame): noise drawn apart from the scenario's own, as int16."""
-        sigma = levels.reference_rms() * 10 ** (LINE_NOISE_DBM0 / 20)
-        noise = np.random.default_rng([self.noise_seed, 1, held]).normal(0.0, sigma, NOISE_FRAME)
-        return np.clip(np.round(noise), -32768, 32767).astype(np.int16)
+        return _as_int16(self._noise_frame(1, held))
 
     def _parts_within(self, start: int, end: int) -> np.ndarray:
         """The indices, in order, of the parts that sound between samples ``start`` and ``end``."""
@@ -166,13 +164,19 @@ class LineTimeline:
     def _noise(self, start: int, count: int) -> np.ndarray:
         """Line noise, drawn per 20 ms frame so that any split of the line renders the same."""
         first, last = start // NOISE_FRAME, (start + count - 1) // NOISE_FRAME
-        sigma = levels.reference_rms() * 10 ** (LINE_NOISE_DBM0 / 20)
-        frames = [
-            np.random.default_rng([self.noise_seed, frame]).normal(0.0, sigma, NOISE_FRAME)
-            for frame in range(first, last + 1)
-        ]
+        frames = [self._noise_frame(frame) for frame in range(first, last + 1)]
         offset = start - first * NOISE_FRAME
         return np.concatenate(frames)[offset : offset + count]
+
+    def _noise_frame(self, *key: int) -> np.ndarray:
+        """One frame of line noise, drawn from the line's seed and ``key``."""
+        sigma = levels.reference_rms() * 10 ** (LINE_NOISE_DBM0 / 20)
+        return np.random.default_rng([self.noise_seed, *key]).normal(0.0, sigma, NOISE_FRAME)
+
+
+def _as_int16(mixed: np.ndarray) -> np.ndarray:
+    """Mixed audio as int16 samples, rounded and clipped."""
+    return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
 
 
 def _paused(
