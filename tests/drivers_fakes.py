@@ -147,8 +147,8 @@ class FakeModem:
 
     def __init__(self, replies: dict[str, bytes | Callable[[], bytes | None] | None]) -> None:
         self.replies = {"<DLE>!": DLE_STOP_REPLY, **replies}
-        self.commands: list[str] = []
-        self.commands_changed = threading.Condition()
+        self._commands: list[str] = []
+        self.commands_changed = threading.Condition()  # held from a reply until it is noted
         self.voice_mode = False
         self.receiving = False  # sending the line's voice (AT+VRX, AT+VTR)
         self.taking: str | None = None  # "AT+VTX" or "AT+VTR" while the host's bytes are voice
@@ -167,6 +167,12 @@ class FakeModem:
         self._gone = False
         self._thread = threading.Thread(target=self._run, name="fake-modem", daemon=True)
         self._thread.start()
+
+    @property
+    def commands(self) -> list[str]:
+        """The commands the host sent so far, each noted as its reply was written."""
+        with self.commands_changed:
+            return list(self._commands)
 
     def send(self, data: bytes) -> None:
         """Bytes from the modem to the host (RING, caller ID, voice data, ...)."""
@@ -265,7 +271,7 @@ class FakeModem:
 
     def wait_for_command(self, command: str, timeout: float = 5.0) -> bool:
         with self.commands_changed:
-            return self.commands_changed.wait_for(lambda: command in self.commands, timeout)
+            return self.commands_changed.wait_for(lambda: command in self._commands, timeout)
 
     def vanish(self) -> None:
         """The modem disappears: its side of the line closes."""
@@ -289,14 +295,16 @@ class FakeModem:
         upper = command.upper()
         if upper in ("AT+VRX", "AT+VTX", "AT+VTR") and not self.voice_mode:
             reply = b"\r\nERROR\r\n"
-        with self._send_lock:
-            if reply:
-                os.write(self._master, reply)
-            self._change_state(upper, reply or b"")
-        # Only now is the command seen: what a test sends next comes after the reply, as
-        # from a real modem (voice data after the CONNECT that answers AT+VRX).
+        # The command is noted under the same lock as its reply is written. A test that
+        # waits for it sends after the reply, as it would to a real modem (voice data after
+        # the CONNECT that answers AT+VRX). A test that reads ``commands`` once the host has
+        # its reply finds it there.
         with self.commands_changed:
-            self.commands.append(command)
+            with self._send_lock:
+                if reply:
+                    os.write(self._master, reply)
+                self._change_state(upper, reply or b"")
+            self._commands.append(command)
             self.commands_changed.notify_all()
 
     def _change_state(self, command: str, reply: bytes) -> None:
