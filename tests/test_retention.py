@@ -29,6 +29,7 @@ from firmware.store.retention import (
 from firmware.store.schema import MIGRATIONS
 from firmware.store.scopes import EVERY_LINE, EVERYTHING
 from recovery.reconcile import reconcile
+from tests.support.storage import disk_full_error
 
 NOW = 1_800_000_000.0
 MB = 2**20
@@ -464,9 +465,7 @@ def test_a_full_database_lets_the_files_go_first_to_make_room(box, monkeypatch):
     def full_the_first_time(*args, **kwargs):
         calls.append(path.exists())
         if len(calls) == 1:
-            error = sqlite3.OperationalError("database or disk is full")
-            error.sqlite_errorname = "SQLITE_FULL"
-            raise error
+            raise disk_full_error()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(retention, "_mark_deleted", full_the_first_time)

@@ -20,16 +20,10 @@ from firmware.link import contract
 from firmware.store.db import Store
 from firmware.store.recordings import RecordingFile
 from firmware.tools.wavfile import read_wav
+from tests.support.storage import disk_full_error
 from tests.web_client import PASSWORD, web_box
 
 T0 = 1_795_000_000.0
-
-
-def disk_full_error() -> sqlite3.OperationalError:
-    error = sqlite3.OperationalError("database or disk is full")
-    error.sqlite_errorcode = 13
-    error.sqlite_errorname = "SQLITE_FULL"
-    return error
 
 
 class FlakyStore:

@@ -130,6 +130,37 @@ def test_each_thread_has_its_own_connection_and_all_writes_land(store):
     assert count == 400
 
 
+def _calls(store) -> int:
+    return store.connection().execute("SELECT count(*) FROM calls").fetchone()[0]
+
+
+def test_a_transaction_inside_another_is_kept_only_with_it(store):
+    with pytest.raises(RuntimeError), store.transaction():
+        store.start_call(1, "in")  # a transaction of its own, now a part of the outer one
+        with store.transaction():
+            store.start_call(2, "in")
+        raise RuntimeError("the outer one fails after both parts")
+    assert _calls(store) == 0
+    with store.transaction():
+        store.start_call(1, "in")
+        store.start_call(2, "in")
+    assert _calls(store) == 2
+
+
+def test_a_failing_part_is_rolled_back_alone_and_the_outer_one_goes_on(store):
+    with store.transaction():
+        store.start_call(1, "in")
+        with pytest.raises(sqlite3.IntegrityError), store.transaction():
+            store.start_call(2, "in")
+            store.start_call(3, "sideways")  # refused by the schema
+        store.start_call(4, "in")
+    lines = store.connection().execute("SELECT line FROM calls ORDER BY line").fetchall()
+    assert [line for (line,) in lines] == [1, 4]
+    with store.transaction():  # and the next one is a transaction of its own again
+        store.start_call(5, "in")
+    assert _calls(store) == 3
+
+
 def test_marks_on_a_recording_are_kept_in_order_and_go_with_it(store):
     call = store.start_call(1, "in", started_at=100.0)
     first = store.add_recording(1, "a.wav", "alaw", 101.0, call_id=call)

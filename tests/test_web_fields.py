@@ -12,6 +12,7 @@ from firmware.store.crm import CustomerNumber
 from firmware.store.custom_fields import CustomFields
 from firmware.store.dictionary import Dictionary
 from firmware.store.scopes import EVERYTHING
+from tests.support.storage import fails_on_a_full_disk
 from tests.test_web_customer_sheets import sheet_rows, upload, workbook_bytes
 from tests.web_client import web_box
 
@@ -283,6 +284,29 @@ def test_a_required_field_is_asked_for_on_a_new_customer(box):
     answer = ana.post("/customers/new", _form(name="Li Si"))
     assert answer.status == 400 and "Source: a value is required." in answer.text
     assert box.deps.customers.count(EVERYTHING) == 1
+
+
+def test_a_record_whose_values_cannot_be_written_is_not_kept_without_them(box, monkeypatch):
+    budget = box.fields.add("customer", "Budget", "money")
+    ana = client(box, "ana")
+    ana.get("/customers/new")
+    # The disk fills up as the custom values are written, after the record itself.
+    monkeypatch.setattr(CustomFields, "write", fails_on_a_full_disk)
+    monkeypatch.setattr(CustomFields, "write_new", fails_on_a_full_disk)
+    added = ana.post("/customers/new", _form(name="Li Si", **{f"cf{budget}": "5"}))
+    assert added.status == 503 and "could not be saved" in added.text
+    edited = ana.post(f"/customers/{box.customer}/edit",
+                      _form(name="Zhang Wei", **{f"cf{budget}": "5"}))
+    assert edited.status == 503
+    contact = ana.post(f"/customers/{box.customer}/contacts",
+                       {"kind": "call", "text": "Called back.", "at": "2026-05-06T10:00"})
+    assert contact.status == 503
+    imported = upload(ana, "c.xlsx", workbook_bytes([["Name", "Budget"], ["Wang Wu", "7"]]))
+    assert imported.status == 503
+    names = [customer.name for customer in box.deps.customers.search(EVERYTHING)]
+    assert names == ["Zhang San"]  # no Li Si or Wang Wu without a budget, no half an edit
+    assert box.deps.customers.contacts(EVERYTHING, customer_id=box.customer) == []
+    assert audits(box, "customer_added") == audits(box, "customer_changed") == []
 
 
 def test_without_customers_edit_nobody_sets_values(box):

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from firmware.link.contract import LineStatus
 from firmware.store.crm import CustomerNumber
 from firmware.store.knowledge import Knowledge, customer_topics
+from tests.support.storage import fails_on_a_full_disk
 from tests.test_web_customer_sheets import multipart, workbook_bytes
 from tests.web_client import web_box
 
@@ -411,6 +412,32 @@ def test_an_entry_carries_the_admins_custom_fields(box):
     assert "X200" in changed and "X300" in changed
     kno.post(f"/knowledge/{entry_id}/delete", {})
     assert fields.values_of("knowledge", entry_id) == {}
+
+
+def test_an_entry_whose_values_cannot_be_written_is_not_kept_without_them(box, monkeypatch):
+    from firmware.store.custom_fields import CustomFields  # noqa: PLC0415
+
+    model = CustomFields(box.deps.store).add("knowledge", "Product model", "text")
+    kb = Knowledge(box.deps.store)
+    before = [(entry.id, entry.title) for entry in kb.entries(None, limit=None)]
+    kno = box.signed_in("kno")
+    kno.get("/knowledge/new")
+    # The disk fills up as the custom values are written, after the entry itself.
+    monkeypatch.setattr(CustomFields, "write", fails_on_a_full_disk)
+    monkeypatch.setattr(CustomFields, "write_new", fails_on_a_full_disk)
+    added = kno.post("/knowledge/new", {"title": "Reset the X200", "body": "Hold it.",
+                                        f"cf{model}": "X200"})
+    assert added.status == 503 and "could not be saved" in added.text
+    first_id, first_title = before[0]
+    edited = kno.post(f"/knowledge/{first_id}/edit", {"title": "Renamed", "body": "New.",
+                                                       f"cf{model}": "X300"})
+    assert edited.status == 503
+    imported = _upload(kno, "kb.xlsx", _workbook([["Title", "Product model"], ["Fine", "X1"]]))
+    assert imported.status == 503
+    assert [(entry.id, entry.title) for entry in kb.entries(None, limit=None)] == before
+    assert kb.entry(first_id).title == first_title
+    assert not box.deps.audit.entries(action="knowledge_entry_added")
+    assert not box.deps.audit.entries(action="knowledge_entry_changed")
 
 
 def test_the_entries_custom_fields_go_out_and_come_back_in_excel(box):

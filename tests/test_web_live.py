@@ -10,8 +10,9 @@ import pytest
 
 from firmware.link import contract
 from firmware.link.contract import LineStatus, Phase
-from firmware.store.crm import CustomerNumber
+from firmware.store.crm import CustomerNumber, Customers
 from firmware.store.scopes import EVERYTHING
+from tests.support.storage import fails_on_a_full_disk
 from tests.web_client import web_box
 from webui.pages import live
 from webui.streams import EVENT_STREAMS_PER_USER
@@ -303,6 +304,25 @@ def test_the_quick_add_asks_the_customer_fields_the_admin_made_required(box):
     assert fields.values_of("customer", customer_id) == {source: "Fair"}
     (entry,) = box.deps.audit.entries(action="customer_added")
     assert "Fair" in entry.detail
+
+
+def test_a_quick_add_whose_note_cannot_be_written_keeps_nothing(box, monkeypatch):
+    call_id = incoming_call(box, number="02088886666", e164="+862088886666")
+    ana = box.signed_in("ana")
+    ana.get(f"/pop/{call_id}")
+    # The disk fills up as the note is written, after the customer itself.
+    monkeypatch.setattr(Customers, "add_contact", fails_on_a_full_disk)
+    answer = ana.post(f"/pop/{call_id}/customer", {"name": "Li Si", "text": "first call"},
+                      headers={"Accept": "application/json"})
+    assert answer.status == 503
+    assert not box.deps.customers.number_is_known("+862088886666", "02088886666")
+    assert not box.deps.audit.entries(action="customer_added")
+    monkeypatch.undo()
+    again = ana.post(f"/pop/{call_id}/customer", {"name": "Li Si", "text": "first call"},
+                     headers={"Accept": "application/json"})
+    assert again.status == 201  # once there is room: one customer, with its note
+    assert [c.text for c in box.deps.customers.contacts(EVERYTHING, call_id=call_id)] == [
+        "first call"]
 
 
 def test_pops_go_only_to_those_who_may_see_the_line_and_have_the_flag(box):

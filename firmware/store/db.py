@@ -228,9 +228,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed on success, rolled back on any error."""
+        """One write transaction: committed on success, rolled back on any error.
+
+        Inside another of this thread's, it is a part of that one (a savepoint): an
+        error rolls back the part alone, and what it wrote is kept only when the
+        outer one commits. So a record and what belongs to it (a new customer and
+        its custom values) are written by their own stores, yet all or nothing."""
         connection = self.connection()
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            with self._part(connection, f"part_{depth}"):
+                self._local.depth = depth + 1
+                try:
+                    yield connection
+                finally:
+                    self._local.depth = depth
+            return
         connection.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
         try:
             yield connection
         except BaseException:
@@ -239,12 +254,27 @@ class Store:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
+        finally:
+            self._local.depth = 0
         try:
             connection.execute("COMMIT")
         except sqlite3.Error:
             if connection.in_transaction:  # the commit could not be written: nothing is kept
                 connection.execute("ROLLBACK")
             raise
+
+    @staticmethod
+    @contextmanager
+    def _part(connection: sqlite3.Connection, name: str) -> Iterator[None]:
+        connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if connection.in_transaction:  # not if SQLite rolled the whole back already
+                connection.execute(f"ROLLBACK TO {name}")
+                connection.execute(f"RELEASE {name}")
+            raise
+        connection.execute(f"RELEASE {name}")
 
     def close(self) -> None:
         with self._lock:

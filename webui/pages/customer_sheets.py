@@ -444,12 +444,13 @@ def import_rows(ctx: Ctx, rows: list[list[str]], sheet: str = "") -> ImportResul
         drafts.append((row_number, draft))
         kept_values[row_number] = kept
     _skip_repeated_customers(ctx, drafts, result)
-    ids = ctx.deps.customers.create_many(
-        [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
-    )
-    custom.write_new("customer", {customer_id: kept_values[row_number]
-                                  for customer_id, (row_number, _) in zip(ids, drafts,
-                                                                          strict=True)})
+    with ctx.deps.store.transaction():  # every new customer with its values, or none
+        ids = ctx.deps.customers.create_many(
+            [(draft.fields, draft.numbers) for _, draft in drafts], added_by=ctx.user.id
+        )
+        custom.write_new("customer", {customer_id: kept_values[row_number]
+                                      for customer_id, (row_number, _) in zip(ids, drafts,
+                                                                              strict=True)})
     result.added = len(drafts)
     result.skipped.sort()
     return result

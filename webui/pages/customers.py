@@ -400,11 +400,13 @@ def new_customer_submit(ctx: Ctx) -> str:
     draft, custom_typed, kept = _read_form(ctx, None)
     if not draft.ok:
         return _form(ctx, draft, None, status=400, custom_typed=custom_typed)
-    customer_id = ctx.deps.customers.create(draft.fields, draft.numbers, added_by=ctx.user.id)
-    custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
-    ctx.audit("customer_added", f"customer {customer_id}",
-              structured_detail(**customer_facts(draft.fields, draft.numbers),
-                                custom={name: after for name, _, after in custom} or None))
+    with ctx.deps.store.transaction():  # the customer with its custom values, or nothing
+        customer_id = ctx.deps.customers.create(draft.fields, draft.numbers,
+                                                added_by=ctx.user.id)
+        custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
+        ctx.audit("customer_added", f"customer {customer_id}",
+                  structured_detail(**customer_facts(draft.fields, draft.numbers),
+                                    custom={name: after for name, _, after in custom} or None))
     ctx.redirect(f"/customers/{customer_id}?done=added")
 
 
@@ -417,12 +419,13 @@ def edit_customer_submit(ctx: Ctx, customer_id: int) -> str:
     draft, custom_typed, kept = _read_form(ctx, customer)
     if not draft.ok:
         return _form(ctx, draft, customer, status=400, custom_typed=custom_typed)
-    ctx.deps.customers.update(customer.id, draft.fields, draft.numbers)
-    changes = customer_changes(customer, draft.fields, draft.numbers)
-    changes += CustomFields(ctx.deps.store).write("customer", customer.id, kept)
-    if changes:
-        ctx.audit("customer_changed", f"customer {customer.id}",
-                  structured_detail(changes=changes))
+    with ctx.deps.store.transaction():  # the whole form, or nothing of it
+        ctx.deps.customers.update(customer.id, draft.fields, draft.numbers)
+        changes = customer_changes(customer, draft.fields, draft.numbers)
+        changes += CustomFields(ctx.deps.store).write("customer", customer.id, kept)
+        if changes:
+            ctx.audit("customer_changed", f"customer {customer.id}",
+                      structured_detail(changes=changes))
     ctx.redirect(f"/customers/{customer.id}?done=saved")
 
 
@@ -504,19 +507,20 @@ def contact_add(ctx: Ctx, customer_id: int) -> str:
     if call is not None:
         recordings = CallSearch(ctx.deps.store).recordings_of_calls([call.id])[call.id]
         recording_id = recordings[0].id if recordings else None
-    contact_id = ctx.deps.customers.add_contact(
-        customer.id,
-        typed["kind"],
-        typed["text"],
-        added_by=ctx.user.id,
-        at=at,
-        call_id=call.id if call else None,
-        recording_id=recording_id,
-    )
-    custom = CustomFields(ctx.deps.store).write("contact", contact_id, kept)
-    audit_contact(ctx, "contact_added", customer.id, contact_id, kind=typed["kind"],
-                  text=typed["text"], call=call.id if call else None,
-                  custom={name: after for name, _, after in custom} or None)
+    with ctx.deps.store.transaction():  # the record with its custom values, or nothing
+        contact_id = ctx.deps.customers.add_contact(
+            customer.id,
+            typed["kind"],
+            typed["text"],
+            added_by=ctx.user.id,
+            at=at,
+            call_id=call.id if call else None,
+            recording_id=recording_id,
+        )
+        custom = CustomFields(ctx.deps.store).write("contact", contact_id, kept)
+        audit_contact(ctx, "contact_added", customer.id, contact_id, kind=typed["kind"],
+                      text=typed["text"], call=call.id if call else None,
+                      custom={name: after for name, _, after in custom} or None)
     if call is not None and ctx.form("from") == "call":  # added on the call's page
         ctx.redirect(f"/calls/{call.id}?done=contact#contacts")
     ctx.redirect(f"/customers/{customer.id}?done=contact#contacts")

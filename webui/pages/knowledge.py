@@ -227,17 +227,18 @@ def new_entry_submit(ctx: Ctx) -> str:
     if problems:
         return _form(ctx, None, typed, problems, 400)
     try:
-        entry_id = knowledge_of(ctx).add(typed["title"], typed["keywords"], typed["body"],
-                                         category_id, by=ctx.user.shown_name,
-                                         now=ctx.deps.clock())
+        with ctx.deps.store.transaction():  # the entry with its custom values, or nothing
+            entry_id = knowledge_of(ctx).add(typed["title"], typed["keywords"], typed["body"],
+                                             category_id, by=ctx.user.shown_name,
+                                             now=ctx.deps.clock())
+            entry = knowledge_of(ctx).entry(entry_id)
+            custom = CustomFields(ctx.deps.store).write("knowledge", entry_id, kept)
+            ctx.audit("knowledge_entry_added", f"knowledge entry {entry_id}", structured_detail(
+                title=entry.title, knowledge_category=knowledge_of(ctx).paths().get(category_id),
+                keywords=entry.keywords or None, answer=entry.body or None,
+                custom={name: after for name, _, after in custom} or None))
     except KnowledgeError as error:  # the category was deleted meanwhile
         return _form(ctx, None, typed, {"category": _problem_text(ctx, error)}, 409)
-    entry = knowledge_of(ctx).entry(entry_id)
-    custom = CustomFields(ctx.deps.store).write("knowledge", entry_id, kept)
-    ctx.audit("knowledge_entry_added", f"knowledge entry {entry_id}", structured_detail(
-        title=entry.title, knowledge_category=knowledge_of(ctx).paths().get(category_id),
-        keywords=entry.keywords or None, answer=entry.body or None,
-        custom={name: after for name, _, after in custom} or None))
     ctx.redirect(f"/knowledge/{entry_id}?done=added")
 
 
@@ -251,6 +252,20 @@ def edit_entry_page(ctx: Ctx, entry_id: int) -> str:
     return _form(ctx, entry, typed, {})
 
 
+def _record_entry_change(ctx: Ctx, entry, after, custom: list[tuple]) -> None:
+    """The audit entry of an edit: each changed field's before and after."""
+    paths = knowledge_of(ctx).paths()
+    changes = [(label, old, new) for label, old, new in (
+        ("title", entry.title, after.title),
+        ("knowledge_category", paths.get(entry.category_id, ""), paths.get(after.category_id, "")),
+        ("keywords", entry.keywords, after.keywords),
+        ("answer", entry.body, after.body),
+    ) if old != new] + custom
+    if changes:
+        ctx.audit("knowledge_entry_changed", f"knowledge entry {entry.id}",
+                  structured_detail(changes=changes))
+
+
 def edit_entry_submit(ctx: Ctx, entry_id: int) -> str:
     _need_edit(ctx)
     entry = _entry_of(ctx, entry_id)
@@ -260,22 +275,13 @@ def edit_entry_submit(ctx: Ctx, entry_id: int) -> str:
         return _form(ctx, entry, typed, problems, 400)
     kb = knowledge_of(ctx)
     try:
-        kb.update(entry.id, typed["title"], typed["keywords"], typed["body"], category_id,
-                  by=ctx.user.shown_name, now=ctx.deps.clock())
+        with ctx.deps.store.transaction():  # the whole form, or nothing of it
+            kb.update(entry.id, typed["title"], typed["keywords"], typed["body"], category_id,
+                      by=ctx.user.shown_name, now=ctx.deps.clock())
+            _record_entry_change(ctx, entry, kb.entry(entry.id),
+                                 CustomFields(ctx.deps.store).write("knowledge", entry.id, kept))
     except KnowledgeError as error:
         return _form(ctx, entry, typed, {"category": _problem_text(ctx, error)}, 409)
-    after = kb.entry(entry.id)
-    paths = kb.paths()
-    changes = [(label, old, new) for label, old, new in (
-        ("title", entry.title, after.title),
-        ("knowledge_category", paths.get(entry.category_id, ""), paths.get(after.category_id, "")),
-        ("keywords", entry.keywords, after.keywords),
-        ("answer", entry.body, after.body),
-    ) if old != new]
-    changes += CustomFields(ctx.deps.store).write("knowledge", entry.id, kept)
-    if changes:
-        ctx.audit("knowledge_entry_changed", f"knowledge entry {entry.id}",
-                  structured_detail(changes=changes))
     ctx.redirect(f"/knowledge/{entry.id}?done=saved")
 
 
@@ -514,10 +520,12 @@ def import_rows(ctx: Ctx, found: list[tuple[str, list[list[str]]]]) -> ImportRes
     if not checked:
         raise sheets.SheetError(ctx.t("The file has no entries below its header row."))
     try:
-        ids = knowledge_of(ctx).add_many(checked, by=ctx.user.shown_name, now=ctx.deps.clock())
+        with ctx.deps.store.transaction():  # every new entry with its values, or none
+            ids = knowledge_of(ctx).add_many(checked, by=ctx.user.shown_name,
+                                             now=ctx.deps.clock())
+            custom.write_new("knowledge", dict(zip(ids, kept_values, strict=True)))
     except KnowledgeError as error:
         raise sheets.SheetError(str(error)) from error
-    custom.write_new("knowledge", dict(zip(ids, kept_values, strict=True)))
     return ImportResult(len(ids))
 
 

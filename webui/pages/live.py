@@ -382,18 +382,19 @@ def quick_add(ctx: Ctx, call_id: int) -> str:
     info = describe(call.number, ctx.deps.region())
     fields = {"name": name[:200], "company": ctx.form("company")[:200]}
     numbers = [CustomerNumber(call.number, info.e164 or call.number_e164, "")]
-    customer_id = ctx.deps.customers.create(fields, numbers, added_by=ctx.user.id)
-    custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
-    ctx.audit("customer_added", f"customer {customer_id}",
-              structured_detail(**customer_facts(fields, numbers), call=call.id,
-                                custom={name: after for name, _, after in custom} or None))
     note = ctx.form("text")
-    if note and ctx.can("contacts"):
-        contact_id = ctx.deps.customers.add_contact(
-            customer_id, "call", note[:4000], added_by=ctx.user.id, call_id=call.id
-        )
-        audit_contact(ctx, "contact_added", customer_id, contact_id, kind="call",
-                      text=note[:4000], call=call.id)
+    with ctx.deps.store.transaction():  # the customer, its values and the note, or nothing
+        customer_id = ctx.deps.customers.create(fields, numbers, added_by=ctx.user.id)
+        custom = CustomFields(ctx.deps.store).write("customer", customer_id, kept)
+        ctx.audit("customer_added", f"customer {customer_id}",
+                  structured_detail(**customer_facts(fields, numbers), call=call.id,
+                                    custom={name: after for name, _, after in custom} or None))
+        if note and ctx.can("contacts"):
+            contact_id = ctx.deps.customers.add_contact(
+                customer_id, "call", note[:4000], added_by=ctx.user.id, call_id=call.id
+            )
+            audit_contact(ctx, "contact_added", customer_id, contact_id, kind="call",
+                          text=note[:4000], call=call.id)
     return ctx.json({"customer_id": customer_id, "html": render_card(ctx, call.id)}, status=201)
 
 
