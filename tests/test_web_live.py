@@ -314,7 +314,7 @@ def test_a_quick_add_whose_note_cannot_be_written_keeps_nothing(box, monkeypatch
     monkeypatch.setattr(Customers, "add_contact", fails_on_a_full_disk)
     answer = ana.post(f"/pop/{call_id}/customer", {"name": "Li Si", "text": "first call"},
                       headers={"Accept": "application/json"})
-    assert answer.status == 503
+    assert answer.status == 503 and "存储空间已满" in answer.json()["error"]  # on the card
     assert not box.deps.customers.number_is_known("+862088886666", "02088886666")
     assert not box.deps.audit.entries(action="customer_added")
     monkeypatch.undo()
