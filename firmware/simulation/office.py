@@ -90,8 +90,8 @@ class _Round:
         # The frames of its own time before which each line holds (its cued calls' starts).
         self.holds = {number: sorted(int(at / FRAME_SECONDS) for line, at in cued
                                      if line == number) for number in timelines}
-        self.holding: list[int] = []  # the lines holding now, in the order they began to
-        self.hold_began: dict[int, tuple[int, int]] = {}  # by line: the frame, held before
+        # The lines holding now, in the order they began to: the frame, and held before.
+        self.holding: dict[int, tuple[int, int]] = {}
         self.changes = {number: list(timeline.signals) for number, timeline in timelines.items()}
         self.waiting = {
             number: list(timeline.interactions) for number, timeline in timelines.items()
@@ -270,15 +270,14 @@ class Office:
         """Lines that get to a cued call begin to hold; the cues given go to them in turn."""
         for number, holds in round_.holds.items():
             if holds and number not in round_.holding and frame - round_.held[number] >= holds[0]:
-                round_.holding.append(number)
-                round_.hold_began[number] = (frame, round_.held[number])
+                round_.holding[number] = (frame, round_.held[number])
                 log.info("line %d holds until the office is cued", number)
         with self._cues_lock:
             while self._cues and round_.holding:
                 self._cues -= 1
-                number = round_.holding.pop(0)
+                number = next(iter(round_.holding))
                 round_.holds[number].pop(0)
-                began, held_before = round_.hold_began.pop(number)
+                began, held_before = round_.holding.pop(number)
                 held_s = (round_.held[number] - held_before) * FRAME_SECONDS
                 log.info("line %d cued after %.2f s", number, held_s)
                 if held_s:
