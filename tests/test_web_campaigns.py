@@ -190,6 +190,16 @@ def _text_the_targets(office, lea, campaign_id: int) -> None:
                outcome="delivered", status=0, meaning="delivered", now=office.clock.now)
 
 
+def test_a_call_is_marked_only_for_a_campaign_id_that_can_be_one(office):
+    ana = office.signed_in("ana")
+    call = office.deps.store.start_call(1, "out", started_at=office.clock.now,
+                                        number="13900000001", number_e164="+8613900000001")
+    ana.get(f"/calls/{call}")
+    for not_an_id in ("²", "１", ""):  # digits to isdigit, not ids
+        assert ana.post(f"/calls/{call}/campaign", {"campaign": not_an_id,
+                                                    "outcome": "interested"}).status == 404
+
+
 def test_results_come_from_its_tasks_attempts_messages_and_marked_calls(office):
     lea, ana = office.signed_in("lea"), office.signed_in("ana")
     campaign_id = int(re.search(r"/campaigns/(\d+)", make(lea).location).group(1))

@@ -379,6 +379,8 @@ def test_a_note_in_the_pop_becomes_a_contact_record_of_the_call(box):
     # Not on someone else's line, not for a customer one cannot see, not without the flag.
     other = incoming_call(box, line=2)
     assert ana.post(f"/pop/{other}/note", {"customer_id": customer, "text": "x"}).status == 404
+    for no_row in ("99999999999999999999999", "²"):
+        assert ana.post(f"/pop/{call_id}/note", {"customer_id": no_row, "text": "x"}).status == 404
     ben = box.signed_in("ben")
     assert ben.post(f"/pop/{call_id}/note", {"customer_id": customer, "text": "x"}).status == 404
     dan = box.signed_in("dan")

@@ -490,6 +490,11 @@ def test_a_holiday_is_changed_in_its_form_and_the_change_audited(office):
     assert "Name in English: Natonal Day → National Day" in shown
     assert "Name in Chinese" not in shown  # unchanged
     assert boss.get("/admin/messages?holiday=999").status == 404
+    for no_row in ("99999999999999999999999", "%C2%B2"):  # too big; "²", a digit to isdigit
+        assert boss.get(f"/admin/messages?holiday={no_row}").status == 404
+    odd = boss.post(f"/admin/messages/holidays/{holiday_id}", {
+        "day": "2099-10-02", "name_zh": "国庆节", "name_en": "National Day", "template": "²"})
+    assert odd.status == 400 and "Choose a template from the list." in odd.text
     assert boss.post("/admin/messages/holidays/999", {
         "day": "2099-10-02", "name_zh": "x", "name_en": "y"}).status == 404
     assert boss.post(f"/admin/messages/holidays/{holiday_id}", {

@@ -36,6 +36,15 @@ MAX_ID = 2**63 - 1  # the largest id SQLite holds
 MAX_FORM_PARTS = 1000  # the largest form (a line's schedule, a user's lines) has far fewer
 
 
+
+def row_id(text: str) -> int | None:
+    """``text`` (a query or form value) as a row's id, or None if no row can have it: not
+    ASCII digits alone ("²" is a digit to ``isdigit``), or over what SQLite holds."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
 @dataclass(frozen=True)
 class Access:
     """Who may use a route."""

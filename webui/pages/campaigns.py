@@ -32,7 +32,7 @@ from firmware.store.dialling import DiallingTasks
 from firmware.store.dialling_rules import DiallingError, TaskSettings
 from firmware.store.sales import cents_text
 from webui.call_csv import safe_cell
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.pages.calls import customer_scope, visible_call
 from webui.pages.dial_numbers import Checker
 
@@ -352,7 +352,7 @@ def call_outcome(ctx: Ctx, call_id: int) -> str:
     campaign_text, outcome = ctx.form("campaign")[:12], ctx.form("outcome")[:20]
     customer_id = call_customer(ctx, call)
     part_of = {c.id: c for c in campaigns_of_call(ctx, call, customer_id)}
-    campaign_id = int(campaign_text) if campaign_text.isdigit() else None
+    campaign_id = row_id(campaign_text)
     if campaign_id not in part_of:
         ctx.fail(404, "Not found.")
     if outcome not in ("", *OUTCOMES):

@@ -35,7 +35,7 @@ from firmware.store.crm import CustomerNumber
 from firmware.store.custom_fields import CustomFields, Field
 from firmware.store.firewall import FirewallError
 from firmware.store.surveys import Surveys
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.engine_link import (
     Closing,
     EngineConnection,
@@ -347,7 +347,7 @@ def pop_note(ctx: Ctx, call_id: int) -> str:
     text = ctx.form("text")
     if not text:
         ctx.fail(400, "Write the note first.")
-    customer_id = _int(ctx.form("customer_id"))
+    customer_id = row_id(ctx.form("customer_id"))
     customer = (
         ctx.deps.customers.get(customer_id, ctx.principal.owner_scope()) if customer_id else None
     )
@@ -411,10 +411,6 @@ def pop_block(ctx: Ctx, call_id: int) -> str:
     if done == "added":
         return ctx.json({"saved": ctx.t("The caller is on the black list.")})
     return ctx.json({"saved": ctx.t("Blocking the caller waits for a leader's approval.")})
-
-
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
 
 
 # ---- the event stream ----------------------------------------------------------------

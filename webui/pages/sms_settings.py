@@ -28,7 +28,7 @@ from firmware.store.sms_templates import (
     SmsTemplateError,
     Template,
 )
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.pages.device_settings import _outcome, _save, _validated, describe_change
 
 _FIELDS = ("modem", "delivery_reports", "validity_hours", "language", "word_filter",
@@ -70,7 +70,8 @@ def settings_page(ctx: Ctx) -> str:
     asked = ctx.query("holiday")
     if not asked:
         return _page(ctx, _typed_of(ctx), {})
-    holiday = ctx.deps.sms_templates.holiday(int(asked)) if asked.isdigit() else None
+    holiday_id = row_id(asked)
+    holiday = ctx.deps.sms_templates.holiday(holiday_id) if holiday_id is not None else None
     if holiday is None:
         ctx.fail(404, "Not found.")
     return _page(ctx, _typed_of(ctx), {}, editing=holiday.id, holiday={
@@ -281,8 +282,9 @@ def _holiday_form(ctx: Ctx) -> tuple[dict, dict, Template | None]:
                                    value=typed["days_ahead"], low=0, high=MOST_DAYS_AHEAD)
     template = None
     if typed["template"]:
-        template = ctx.deps.sms_templates.template(int(typed["template"])) \
-            if typed["template"].isdigit() else None
+        template_id = row_id(typed["template"])
+        template = ctx.deps.sms_templates.template(template_id) \
+            if template_id is not None else None
         if template is None:
             problems["template"] = t("Choose a template from the list.")
     return typed, problems, template
