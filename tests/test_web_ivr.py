@@ -215,7 +215,8 @@ def test_lines_answer_with_a_menu_after_their_rings_and_a_used_menu_stays(box):
         "(empty) → 3")
     for form, problem in (({"line-2-rings": "40"}, "Line 2: rings before the menu answers "
                                                     "are 1 to 15."),
-                          ({"line-1-menu": "77"}, "Choose a menu of the list.")):
+                          ({"line-1-menu": "77"}, "Choose a menu of the list."),
+                          ({"line-1-menu": "²"}, "Choose a menu of the list.")):
         refused = adm.post("/admin/ivr/lines", {**lines, **form})
         assert refused.status == 400 and problem in html.unescape(refused.text)
     used = adm.post(f"/admin/ivr/{stored.id}/delete", {})

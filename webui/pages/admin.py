@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from firmware.store.accounts import LEVELS, AccountError, User
 from firmware.store.audit import structured_detail
 from webui import auth
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.i18n import LANGUAGES
 from webui.permissions import FLAGS, OPERATOR_DEFAULTS
 
@@ -164,7 +164,7 @@ def _typed_from_form(ctx: Ctx) -> dict:
         "username": ctx.form("username")[: NAME_LIMIT + 1],
         "display_name": ctx.form("display_name")[: NAME_LIMIT + 1],
         "level": ctx.form("level"),
-        "group_id": int(group) if group.isdigit() and len(group) < 10 else None,
+        "group_id": row_id(group),
         "flags": {flag for flag in ctx.form_list("flag") if flag in FLAGS},
         "lines": {int(n) for n in ctx.form_list("line") if n.isdigit() and 1 <= int(n) <= 64},
         "language": ctx.form("language"),

@@ -44,7 +44,7 @@ from firmware.sms import templates
 from firmware.store.audit import structured_detail
 from firmware.store.call_figures import CallFigures
 from firmware.store.storage_usage import size_text
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.engine_link import EngineUnavailableError
 
 log = logging.getLogger(__name__)
@@ -316,7 +316,7 @@ def _windows_from_form(ctx: Ctx, field: str) -> list[dict]:
 
 def _typed_from_form(ctx: Ctx) -> dict:
     windows = _windows_from_form(ctx, "window")
-    operators = {int(v) for v in ctx.form_list("operator") if v.isdigit() and len(v) < 10}
+    operators = {user_id for v in ctx.form_list("operator") if (user_id := row_id(v)) is not None}
     return {
         "name": ctx.form("name")[: LINE_NAME_LIMIT * 2],
         "enabled": ctx.form("enabled") == "yes",

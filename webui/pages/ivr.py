@@ -34,7 +34,7 @@ from firmware.store.ivr_menus import (
     IvrMenus,
     MenuStoreError,
 )
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.engine_link import EngineUnavailableError
 
 log = logging.getLogger(__name__)
@@ -406,7 +406,7 @@ def lines_submit(ctx: Ctx) -> str:
     for line in ctx.deps.config().lines:
         chosen = ctx.form(f"line-{line.number}-menu")
         rings_text = ctx.form(f"line-{line.number}-rings") or str(DEFAULT_RINGS)
-        menu_id = int(chosen) if chosen.isdigit() and int(chosen) in known else None
+        menu_id = found if (found := row_id(chosen)) in known else None
         if chosen and menu_id is None:
             return _lines_problem(ctx, ctx.t("Choose a menu of the list."))
         low, high = RINGS_RANGE

@@ -38,7 +38,7 @@ from firmware.store.memos import (
 )
 from firmware.store.presence import PRESENCE_CHOICES
 from firmware.store.scopes import OwnerScope
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 from webui.presence import presence
 
 CUSTOMERS_OFFERED = 500  # customers in the form's list (the one chosen is always there)
@@ -171,8 +171,9 @@ def _customers_offered(ctx: Ctx, chosen: str) -> list:
         return []
     scope = ctx.principal.owner_scope()
     offered = ctx.deps.customers.search(scope, limit=CUSTOMERS_OFFERED)
-    if chosen.isdigit() and len(chosen) <= 18 and all(c.id != int(chosen) for c in offered):
-        found = ctx.deps.customers.get(int(chosen), scope)
+    customer_id = row_id(chosen)
+    if customer_id is not None and all(c.id != customer_id for c in offered):
+        found = ctx.deps.customers.get(customer_id, scope)
         if found is not None:
             offered.insert(0, found)
     return offered

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from firmware.sms.outbox import BLOCKED_ERROR, BlockedError, reason_words
 from firmware.store.audit import structured_detail
 from firmware.store.sms import SOURCES, STATES, NewMessage, OutgoingMessage, ReceivedMessage
-from webui.context import Ctx
+from webui.context import Ctx, row_id
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def filters_of(ctx: Ctx) -> Filters:
         view="received" if ctx.query("view") == "received" else "sent",
         state=ctx.query("state") if ctx.query("state") in (*STATES, "unread") else "",
         number=re.sub(r"[^0-9+*#]", "", ctx.query("q"))[:SEARCH_LIMIT],
-        customer=int(customer) if customer.isdigit() and len(customer) < 12 else None,
+        customer=row_id(customer),
         source=ctx.query("source") if ctx.query("source") in SOURCES else "",
         since=ctx.query("from")[:10],
         until=ctx.query("to")[:10],
