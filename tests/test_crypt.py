@@ -681,6 +681,16 @@ def test_a_full_disk_makes_encryption_wait_and_ask_for_room(folder, rng, monkeyp
     assert not [path for path in folder.recordings.rglob(".*") if path.is_file()]
 
 
+def test_a_file_cut_a_tag_after_a_chunk_is_an_error_not_the_audio_before(tmp_path, key):
+    sealed = encrypted(bytes(3 * 4096 + 100), key, chunk=4096)
+    path = tmp_path / "x.ewav"
+    # What is left after each chunk's end looks like an empty last chunk: its tag.
+    for whole in range(4):
+        path.write_bytes(sealed[: crypt.HEADER.size + whole * (4096 + 16) + 16])
+        with pytest.raises(CryptError), DecryptingReader(path, key) as reader:
+            reader.read()
+
+
 def test_any_byte_changed_anywhere_is_an_error_never_other_audio(tmp_path, key, rng):
     data = rng.bytes(int(rng.integers(2 * 4096, 4 * 4096)))
     sealed = encrypted(data, key, chunk=4096)

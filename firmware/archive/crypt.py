@@ -370,13 +370,13 @@ class DecryptingReader(io.RawIOBase):
         super().__init__()
         self.path = Path(path)
         self._stream = self.path.open("rb")
+        self._position = 0
+        self._cached: tuple[int, bytes] | None = None
         try:
             self._open(key)
         except BaseException:
             self._stream.close()
             raise
-        self._position = 0
-        self._cached: tuple[int, bytes] | None = None
 
     def _open(self, key: RecordingsKey) -> None:
         where = str(self.path)
@@ -401,6 +401,11 @@ class DecryptingReader(io.RawIOBase):
         self.size = body - self.chunks * TAG
         if body < TAG or (body % sealed and body % sealed < TAG):
             raise DamagedFileError(f"{where}: cut short (its last chunk is not whole)")
+        if self.size == (self.chunks - 1) * header.chunk:
+            # The last chunk holds no audio, so no read would decrypt it; yet it is what
+            # says the file ends there (a file cut a tag's length after a chunk's end
+            # looks the same): it is checked now.
+            self.chunk(self.chunks - 1)
 
     def readable(self) -> bool:
         return True
